@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test with Node's test runner: test/unit (no services) and test/integration (real dockerd
+# and etcd from scripts/services.sh; they fail, never skip, when those are absent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -t files < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort)
+if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+exec node --import tsx --test --test-reporter=spec --test-timeout=300000 "${files[@]}"

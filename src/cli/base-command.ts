@@ -1,0 +1,103 @@
+import {Command, Interfaces, Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {ExitCode} from '../core/exit-codes.js'
+import {McpError} from '../core/errors.js'
+import {redact} from '../core/redact.js'
+
+export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** Exit code for a bug in mcp itself (EX_SOFTWARE): never confused with a finding or a bad flag. */
+export const INTERNAL_ERROR_EXIT = 70
+
+/**
+ * Every command extends this. It owns the cross-cutting contract: --json (the value run() returns),
+ * colour (NO_COLOR, --no-color, not a TTY), --debug, and turning errors into one line + exit code.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    debug: Flags.boolean({description: 'Show stack traces and source timings on errors (also DEBUG=1)', helpGroup: 'GLOBAL'}),
+    color: Flags.boolean({
+      description: 'Colour output (default on a TTY; NO_COLOR turns it off)',
+      allowNo: true,
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: InferredFlags<T>
+  protected args!: InferredArgs<T>
+
+  /** Whether human output may use colour. */
+  protected get color(): boolean {
+    return chalk.level > 0
+  }
+
+  protected get debugEnabled(): boolean {
+    return Boolean(this.flags?.debug) || Boolean(process.env.DEBUG) || Boolean(process.env.MCP_DEBUG)
+  }
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as InferredFlags<T>
+    this.args = args as InferredArgs<T>
+    const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
+    if (this.flags.color === false || noColor || this.jsonEnabled()) chalk.level = 0
+    else if (this.flags.color === true && chalk.level === 0) chalk.level = 1
+  }
+
+  /** Print to stderr (warnings, progress); stdout stays clean for data. */
+  protected warnLine(text: string): void {
+    process.stderr.write(redact(text) + '\n')
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own exit (this.exit) and parse errors keep their handling and code.
+    if (err.oclif?.exit !== undefined && !(err instanceof McpError)) {
+      if ((err as {code?: string}).code === 'EEXIT') throw err
+      // One line and a pointer to --help, not the whole usage block.
+      ;(err as {showHelp?: boolean}).showHelp = false
+      if (this.jsonEnabled?.()) {
+        this.logJson({error: {kind: 'usage', message: redact(err.message), exitCode: ExitCode.USAGE}})
+        this.exit(err.oclif.exit)
+      }
+      throw err
+    }
+    const debug = Boolean(process.env.DEBUG) || process.argv.includes('--debug')
+    let json = false
+    try {
+      json = this.jsonEnabled()
+    } catch {
+      json = process.argv.includes('--json')
+    }
+    if (err instanceof McpError) {
+      if (json) {
+        this.logJson({error: {kind: err.kind, message: redact(err.line), hint: err.hint, exitCode: err.exitCode}})
+      } else {
+        process.stderr.write(`${chalk.red('mcp:')} ${redact(err.line)}\n`)
+        if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${redact(err.hint)}\n`)
+        if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
+      }
+      this.exit(err.exitCode)
+    }
+    // Anything else is a bug in mcp: one line, the stack only on request.
+    const message = redact(err?.message ?? String(err))
+    if (json) {
+      this.logJson({error: {kind: 'internal', message, exitCode: INTERNAL_ERROR_EXIT}})
+    } else {
+      process.stderr.write(`${chalk.red('mcp: internal error:')} ${message}\n`)
+      if (debug && err?.stack) process.stderr.write(redact(err.stack) + '\n')
+      else process.stderr.write(`  ${chalk.dim('hint:')} run again with --debug for the stack trace, and report it\n`)
+    }
+    this.exit(INTERNAL_ERROR_EXIT)
+  }
+}

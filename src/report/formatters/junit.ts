@@ -1,0 +1,48 @@
+import {Finding, locationGroup, locationText, sortFindings} from '../finding.js'
+import type {Formatter} from './types.js'
+
+const xml = (s: string) =>
+  s
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+
+/**
+ * JUnit XML: one <testsuite> per file (or container), one failing <testcase> per error or warning.
+ * Infos are recorded as passing cases with system-out, so CI dashboards do not count them as failures.
+ */
+export const junit: Formatter = (findings, context) => {
+  const groups = new Map<string, Finding[]>()
+  for (const f of sortFindings(findings)) {
+    const key = locationGroup(f.location)
+    let list = groups.get(key)
+    if (!list) groups.set(key, (list = []))
+    list.push(f)
+  }
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>']
+  const failures = findings.filter((f) => f.severity !== 'info').length
+  out.push(`<testsuites name="mcp ${xml(context.command)}" tests="${findings.length}" failures="${failures}" errors="0">`)
+  if (findings.length === 0) {
+    out.push(`  <testsuite name="${xml(context.command)}" tests="1" failures="0" errors="0">`)
+    out.push(`    <testcase name="no problems" classname="${xml(context.command)}"/>`)
+    out.push('  </testsuite>')
+  }
+  for (const [group, list] of groups) {
+    const fails = list.filter((f) => f.severity !== 'info').length
+    out.push(`  <testsuite name="${xml(group)}" tests="${list.length}" failures="${fails}" errors="0">`)
+    for (const f of list) {
+      const where = locationText(f.location)
+      const name = `${where ? where + ' ' : ''}${f.ruleId}`
+      out.push(`    <testcase name="${xml(name)}" classname="${xml(`${context.command}.${f.ruleId}`)}">`)
+      const body = `${f.severity}: ${f.message}${where ? `\nat ${where}` : ''}${f.hint ? `\nhint: ${f.hint}` : ''}`
+      if (f.severity === 'info') out.push(`      <system-out>${xml(body)}</system-out>`)
+      else out.push(`      <failure message="${xml(f.message)}" type="${f.severity}">${xml(body)}</failure>`)
+      out.push('    </testcase>')
+    }
+    out.push('  </testsuite>')
+  }
+  out.push('</testsuites>')
+  return out.join('\n') + '\n'
+}

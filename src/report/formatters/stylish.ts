@@ -1,0 +1,42 @@
+import {Chalk} from 'chalk'
+
+import {summarize} from '../policy.js'
+import {Finding, locationGroup, sortFindings} from '../finding.js'
+import type {Formatter} from './types.js'
+
+/** ESLint's stylish: grouped by file (or container/registry), line:col, severity, message, rule id. */
+export const stylish: Formatter = (findings, context) => {
+  const c = new Chalk({level: context.color ? 1 : 0})
+  if (findings.length === 0) return `${c.green('✔')} no problems\n`
+  const groups = new Map<string, Finding[]>()
+  for (const f of sortFindings(findings)) {
+    const key = locationGroup(f.location)
+    let list = groups.get(key)
+    if (!list) groups.set(key, (list = []))
+    list.push(f)
+  }
+  const sevText = {error: c.red('error'), warning: c.yellow('warning'), info: c.blue('info')}
+  const lines: string[] = []
+  for (const [group, list] of groups) {
+    lines.push(c.underline(group))
+    const rows = list.map((f) => {
+      const pos = f.location?.kind === 'file' ? `${f.location.line}:${f.location.column}` : f.instance ?? f.service ?? '-'
+      return {pos, f}
+    })
+    const posWidth = Math.max(...rows.map((r) => r.pos.length))
+    for (const {pos, f} of rows) {
+      const sev = sevText[f.severity] + ' '.repeat(7 - f.severity.length)
+      lines.push(`  ${c.dim(pos.padEnd(posWidth))}  ${sev}  ${f.message}  ${c.dim(f.ruleId)}`)
+      if (f.hint) lines.push(`  ${' '.repeat(posWidth)}  ${c.dim(`↳ ${f.hint}`)}`)
+    }
+    lines.push('')
+  }
+  const s = summarize(findings)
+  const total = findings.length
+  const mark = s.errors ? c.red('✖') : s.warnings ? c.yellow('⚠') : c.blue('ℹ')
+  lines.push(
+    `${mark} ${total} problem${total === 1 ? '' : 's'} (${s.errors} error${s.errors === 1 ? '' : 's'}, ` +
+      `${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info)`,
+  )
+  return lines.join('\n') + '\n'
+}

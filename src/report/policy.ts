@@ -1,0 +1,77 @@
+import {ExitCode} from '../core/exit-codes.js'
+import {UsageError} from '../core/errors.js'
+import {Finding, INPUT_ERROR_RULE, SEVERITY_RANK, Severity} from './finding.js'
+
+export type RuleSetting = Severity | 'off'
+export type RuleOverrides = Record<string, RuleSetting>
+
+const SETTINGS = new Set(['off', 'info', 'warning', 'error'])
+
+/** Parse `--rule id=off|info|warning|error` values (repeatable). */
+export function parseRuleFlags(values: string[] | undefined, knownRuleIds?: Iterable<string>): RuleOverrides {
+  const known = knownRuleIds ? new Set(knownRuleIds) : undefined
+  const out: RuleOverrides = {}
+  for (const value of values ?? []) {
+    const m = /^([^=\s]+)=(\w+)$/.exec(value)
+    if (!m || !SETTINGS.has(m[2]!)) {
+      throw new UsageError(`--rule ${JSON.stringify(value)} is not id=off|info|warning|error`, {
+        hint: 'e.g. --rule health-path-missing=off',
+      })
+    }
+    if (known && !known.has(m[1]!)) {
+      throw new UsageError(`--rule names an unknown rule "${m[1]}"`, {hint: 'see docs/rules.md for the rule ids'})
+    }
+    out[m[1]!] = m[2] as RuleSetting
+  }
+  return out
+}
+
+/** Apply severity overrides (project file first, then flags on top). Input errors cannot be turned off. */
+export function applyOverrides(findings: Finding[], ...layers: (RuleOverrides | undefined)[]): Finding[] {
+  const merged: RuleOverrides = Object.assign({}, ...layers.filter(Boolean))
+  const out: Finding[] = []
+  for (const f of findings) {
+    const setting = f.ruleId === INPUT_ERROR_RULE ? undefined : merged[f.ruleId]
+    if (setting === 'off') continue
+    out.push(setting ? {...f, severity: setting} : f)
+  }
+  return out
+}
+
+export interface FailPolicy {
+  /** Lowest severity that fails the run (default error). 'none' never fails on findings. */
+  failOn: Severity | 'none'
+  /** Fail when more warnings than this (like ESLint's --max-warnings). */
+  maxWarnings?: number
+}
+
+export interface Summary {
+  errors: number
+  warnings: number
+  infos: number
+  inputErrors: number
+}
+
+export function summarize(findings: Finding[]): Summary {
+  const s: Summary = {errors: 0, warnings: 0, infos: 0, inputErrors: 0}
+  for (const f of findings) {
+    if (f.ruleId === INPUT_ERROR_RULE) s.inputErrors++
+    if (f.severity === 'error') s.errors++
+    else if (f.severity === 'warning') s.warnings++
+    else s.infos++
+  }
+  return s
+}
+
+/**
+ * Exit code for a checking command's findings: 3 when an input could not be read or parsed,
+ * 1 when a finding reaches --fail-on or warnings exceed --max-warnings, else 0.
+ */
+export function exitCodeForFindings(findings: Finding[], policy: FailPolicy): number {
+  if (findings.some((f) => f.ruleId === INPUT_ERROR_RULE)) return ExitCode.INPUT
+  const s = summarize(findings)
+  if (policy.maxWarnings !== undefined && s.warnings > policy.maxWarnings) return ExitCode.NEGATIVE
+  if (policy.failOn === 'none') return ExitCode.OK
+  const threshold = SEVERITY_RANK[policy.failOn]
+  return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? ExitCode.NEGATIVE : ExitCode.OK
+}
