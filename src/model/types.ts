@@ -1,0 +1,170 @@
+/**
+ * The merged view every consumer reads (discover renders it, doctor checks it, loadtest and trace
+ * pick instances from it). Sources return the records below; src/model/merge.ts joins them.
+ * The JSON shape of ServiceView is documented in docs/json.md: change both together.
+ */
+
+/** One source's outcome. A failed source still appears here, with the error and a hint. */
+export interface SourceStatus {
+  /** docker, etcd, consul (docker@<host> when several Docker hosts are asked). */
+  name: string
+  ok: boolean
+  /** Where it was asked: socket path, endpoint URL (never with credentials). */
+  endpoint?: string
+  error?: string
+  hint?: string
+  /** How many records it returned. */
+  count: number
+  /** Wall time of the source's query. */
+  ms: number
+}
+
+/** A way to reach a container. */
+export interface Address {
+  kind: 'network' | 'published' | 'host'
+  /** The IP as Docker reports it; 0.0.0.0 and :: stay as such for published bindings. */
+  ip: string
+  port: number
+  /** Network name for kind=network. */
+  network?: string
+  /** For kind=published: the container port this binding forwards to. */
+  containerPort?: number
+}
+
+/**
+ * Why the chosen address was chosen (or why none was):
+ * network-label: mcp.service.network picked the network; published: a published binding of the
+ * service port; only-network: the container has one network; host-network: network_mode host;
+ * ambiguous: several networks and no label (the first is shown, flagged); no-port: no
+ * mcp.service.port label; no-network-ip: the named network has no IP for it; not-running.
+ */
+export type AddressReason =
+  | 'network-label'
+  | 'published'
+  | 'only-network'
+  | 'host-network'
+  | 'ambiguous'
+  | 'no-port'
+  | 'network-label-unknown'
+  | 'no-address'
+  | 'not-running'
+
+export type DockerHealth = 'starting' | 'healthy' | 'unhealthy' | 'none'
+
+export interface ContainerPort {
+  privatePort: number
+  publicPort?: number
+  /** Host IP of a published binding ("0.0.0.0", "::", "127.0.0.1"). */
+  ip?: string
+  type: string
+}
+
+export interface ContainerNetwork {
+  name: string
+  ip: string
+  gateway?: string
+  ipv6?: string
+}
+
+/** A container as the Docker list API returns it (no per-container inspect on the default path). */
+export interface DockerContainer {
+  id: string
+  name: string
+  image: string
+  /** running, exited, created, paused, restarting, removing, dead */
+  state: string
+  /** Docker's human status, e.g. "Up 3 minutes (healthy)". */
+  status: string
+  health: DockerHealth
+  /** Unix seconds. */
+  created: number
+  labels: Record<string, string>
+  networkMode: string
+  networks: ContainerNetwork[]
+  /** Exposed and published ports (published ones have publicPort). */
+  ports: ContainerPort[]
+  /** The Docker host it runs on, when several hosts are asked. */
+  host?: string
+}
+
+/** An etcd key under the registry prefix. */
+export interface EtcdRegistration {
+  key: string
+  service: string
+  instance: string
+  /** Registered address as host:port (from a plain value, or JSON address/addr [+ port]). */
+  address?: string
+  host?: string
+  port?: number
+  containerId?: string
+  version?: string
+  weight?: number
+  healthPath?: string
+  metadata?: Record<string, unknown>
+  valueFormat: 'plain' | 'json' | 'invalid'
+  /** Why the value could not be read, for valueFormat invalid. */
+  valueError?: string
+  /** null: no lease (survives a crash forever). */
+  lease: {id: string; ttl: number; grantedTtl: number} | null
+  createRevision: string
+  modRevision: string
+}
+
+/** A Consul catalog entry and its checks. */
+export interface ConsulRegistration {
+  service: string
+  id: string
+  node: string
+  address: string
+  port: number
+  tags: string[]
+  meta: Record<string, string>
+  /** Aggregate status: critical if any check is critical, else warning, else passing. */
+  status: 'passing' | 'warning' | 'critical' | 'none'
+  checks: {name: string; status: string; output?: string}[]
+}
+
+/** Result of an active health probe (discover --probe, doctor). */
+export interface ProbeResult {
+  probed: boolean
+  url?: string
+  ok?: boolean
+  status?: number
+  ms?: number
+  error?: string
+  /** Why it was not probed (no loopback-published port, not running, ...). */
+  reason?: string
+}
+
+export interface Instance {
+  /** Container name when Docker knows it, else the registry's instance id. */
+  id: string
+  service: string
+  docker?: DockerContainer
+  etcd?: EtcdRegistration
+  consul?: ConsulRegistration
+  /** Every candidate address of the container. */
+  addresses: Address[]
+  /** The one a gateway would use. */
+  address?: Address
+  addressReason?: AddressReason
+  /** The service port from labels, when valid. */
+  port?: number
+  /** Health path from labels (default /health). */
+  healthPath: string
+  probe?: ProbeResult
+}
+
+export interface Service {
+  name: string
+  instances: Instance[]
+}
+
+export interface ServiceView {
+  services: Service[]
+  sources: SourceStatus[]
+  /** Containers with prefix labels but no service name: they belong to no service. */
+  unnamed: Instance[]
+  /** When the view was taken (ISO 8601). */
+  takenAt: string
+}
