@@ -1,0 +1,78 @@
+import {readFileSync, statSync} from 'node:fs'
+
+import {InputError} from './errors.js'
+
+/** Files larger than this are refused by the commands that read a whole document (configs, compose). */
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+export interface TextDocument {
+  path: string
+  text: string
+  /** The file began with a UTF-8 BOM (removed from text). */
+  hadBom: boolean
+}
+
+/** True when the bytes look binary the way git and ripgrep decide it: a NUL in the first 8 KiB. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 8192)
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true
+  return false
+}
+
+/**
+ * Read a whole text document (a config, compose file or Dockerfile) or throw one InputError that says
+ * what is wrong and where: missing, a directory, unreadable, binary, not UTF-8, too big, empty.
+ * `-` reads standard input.
+ */
+export function readTextDocument(path: string, options: {allowEmpty?: boolean} = {}): TextDocument {
+  let bytes: Buffer
+  try {
+    if (path === '-') {
+      bytes = readFileSync(0)
+    } else {
+      const st = statSync(path)
+      if (st.isDirectory()) throw new InputError('is a directory, not a file', {where: path, hint: 'name a file inside it'})
+      if (st.size > MAX_DOCUMENT_BYTES) {
+        throw new InputError(`is ${Math.round(st.size / 1048576)} MiB, larger than the ${MAX_DOCUMENT_BYTES / 1048576} MiB limit for a document`, {where: path})
+      }
+      bytes = readFileSync(path)
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read (${code ?? (error as Error).message})`
+    throw new InputError(what, {where: path, hint: code === 'ENOENT' ? 'check the path' : undefined})
+  }
+  const where = path === '-' ? '<stdin>' : path
+  if (looksBinary(bytes)) throw new InputError('is a binary file, not text', {where})
+  const decoder = new TextDecoder('utf-8', {fatal: true})
+  let text: string
+  try {
+    text = decoder.decode(bytes)
+  } catch {
+    const offset = firstInvalidUtf8(bytes)
+    throw new InputError(`is not valid UTF-8 (first bad byte at offset ${offset})`, {where, hint: 'save the file as UTF-8'})
+  }
+  const hadBom = text.charCodeAt(0) === 0xfeff
+  if (hadBom) text = text.slice(1)
+  if (!options.allowEmpty && text.trim() === '') throw new InputError('is empty', {where})
+  return {path: where, text, hadBom}
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', {fatal: true})
+  // Binary search on prefix validity would mis-handle split sequences; a linear scan is fine for the error path.
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    if (b < 0x80) continue
+    const len = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b <= 0xdf ? 2 : 0
+    if (len === 0) return i
+    try {
+      decoder.decode(bytes.subarray(i, i + len))
+      i += len - 1
+    } catch {
+      return i
+    }
+  }
+  return bytes.length
+}

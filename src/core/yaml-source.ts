@@ -1,0 +1,92 @@
+import {isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, Pair, Scalar} from 'yaml'
+
+import {InputError} from './errors.js'
+
+/** yaml's alias expansion limit stays on: an alias bomb is refused, not expanded. */
+export const MAX_ALIAS_COUNT = 100
+
+export interface SourcePosition {
+  line: number
+  column: number
+  endLine?: number
+  endColumn?: number
+}
+
+export interface ParsedYaml {
+  path: string
+  doc: Document.Parsed
+  lineCounter: LineCounter
+  /** 1-based line/column of a node's start (and end), for findings. */
+  positionOf(node: Node | Pair | null | undefined): SourcePosition
+  /** Position of an offset into the text. */
+  positionAt(offset: number): SourcePosition
+}
+
+/**
+ * Parse YAML (JSON is YAML) keeping source positions. Syntax errors and duplicate keys become one
+ * InputError with file:line:col; warnings are ignored. The document's plain value is read with
+ * toPlain() so the alias limit applies.
+ */
+export function parseYamlSource(path: string, text: string): ParsedYaml {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, {lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false})
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!
+    const pos = lineCounter.linePos(e.pos[0])
+    const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+    throw new InputError(e.code === 'DUPLICATE_KEY' ? `duplicate key: ${first}` : first, {
+      where: `${path}:${pos.line}:${pos.col}`,
+      hint: e.code === 'DUPLICATE_KEY' ? 'remove or rename one of the keys' : 'fix the syntax',
+    })
+  }
+  const positionAt = (offset: number): SourcePosition => {
+    const p = lineCounter.linePos(offset)
+    return {line: p.line, column: p.col}
+  }
+  const positionOf = (node: Node | Pair | null | undefined): SourcePosition => {
+    const target = isPair(node) ? (node.key as Node | null) ?? (node.value as Node | null) : node
+    const range = (target as Node | null | undefined)?.range
+    if (!range) return {line: 1, column: 1}
+    const start = lineCounter.linePos(range[0])
+    const end = lineCounter.linePos(range[1])
+    return {line: start.line, column: start.col, endLine: end.line, endColumn: end.col}
+  }
+  return {path, doc, lineCounter, positionOf, positionAt}
+}
+
+/** The document as plain JS, with the alias limit on (an alias bomb throws an InputError). */
+export function toPlain(parsed: ParsedYaml): unknown {
+  try {
+    return parsed.doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+  } catch (error) {
+    throw new InputError(`${(error as Error).message} (alias expansion limit ${MAX_ALIAS_COUNT})`, {
+      where: parsed.path,
+      hint: 'the document expands aliases too many times; is it an alias bomb?',
+    })
+  }
+}
+
+/**
+ * Find the node at a JSON-pointer-like path of keys/indices (e.g. ajv's instancePath split on '/').
+ * Returns the deepest node found and whether the whole path resolved.
+ */
+export function nodeAtPath(doc: Document.Parsed, path: (string | number)[]): {node: Node | Pair | null; complete: boolean} {
+  let current: Node | Pair | null = doc.contents as Node | null
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!
+    const container: unknown = isPair(current) ? current.value : current
+    if (isMap(container)) {
+      const pair = container.items.find((p) => isScalar(p.key) && String((p.key as Scalar).value) === String(seg))
+      if (!pair) return {node: current, complete: false}
+      current = i === path.length - 1 ? pair : (pair.value as Node | null)
+      if (i === path.length - 1) return {node: pair, complete: true}
+    } else if (isSeq(container)) {
+      const item = container.items[Number(seg)] as Node | undefined
+      if (item === undefined) return {node: current, complete: false}
+      current = item
+    } else {
+      return {node: current, complete: false}
+    }
+  }
+  return {node: current, complete: true}
+}
