@@ -59,7 +59,9 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       const checkedSomething = result.checked.files.length > 0
       exitCode = worstExitCode(exitCode, checkedSomething ? ExitCode.PARTIAL : ExitCode.UNREACHABLE)
     }
-    if (!this.jsonEnabled()) {
+    // "no problems" would be a lie when the only source asked did not answer.
+    const nothingChecked = result.unreachable !== undefined && result.checked.files.length === 0 && flags.format === 'stylish'
+    if (!this.jsonEnabled() && !nothingChecked) {
       const text = formatFindings(findings, flags.format, {
         toolName: 'mcp',
         toolVersion: this.config.version,
