@@ -46,7 +46,7 @@ export const deployLabelsOnly = defineRule({
         ctx,
         only[0]!.keyLocation,
         `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} only under deploy.labels: containers of ${set.displayName} will not carry ${keys.length === 1 ? 'it' : 'them'}`,
-        'move them to the service\'s labels (keep deploy.labels too if the gateway reads Swarm services)',
+        `move ${keys.length === 1 ? 'it' : 'them'} to the service's labels (keep deploy.labels too if the gateway reads Swarm services)`,
         {keys},
       ),
     ]

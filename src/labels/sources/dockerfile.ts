@@ -368,7 +368,7 @@ export function parseDockerfile(path: string, text: string): LabelSet {
   return {
     kind: 'dockerfile',
     name: path,
-    displayName: path,
+    displayName: `the image of ${path}`,
     location: {kind: 'file', file: path, line: 1, column: 1},
     labels: final?.labels ?? [],
     ports: final?.ports ?? [],
