@@ -127,7 +127,8 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
       if (!(error instanceof SourceUnreachableError)) throw error
       unreachable = error
     }
-    for (const c of list) {
+    // By name, so output and the "first place" of service-conflict do not depend on Docker's list order.
+    for (const c of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const set = containerLabelSet(c)
       if (!carriesPrefix(set, prefix)) continue
       containers++

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {pathToFileURL} from 'node:url'
 import {describe, test} from 'node:test'
 import Ajv from 'ajv-draft-04'
 import addFormats from 'ajv-formats'
@@ -9,17 +8,7 @@ import addFormats from 'ajv-formats'
 import {lintLabels, LINT_LABELS_RULES} from '../../../src/labels/index.js'
 import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src/report/index.js'
 import {ROOT} from '../labels/helpers.js'
-
-export const GOLDEN_DIR = 'test/fixtures/labels/golden'
-export const GOLDEN_FIXTURE = `${GOLDEN_DIR}/compose.yaml`
-const GOLDEN_NAME: Record<string, string> = {stylish: 'stylish.txt', json: 'json', sarif: 'sarif', github: 'github.txt', junit: 'junit.xml'}
-export const goldenPath = (format: string) => `${GOLDEN_DIR}/expected.${GOLDEN_NAME[format]}`
-
-/** SARIF names the working directory (%SRCROOT%): pinned output uses a placeholder. */
-export function normalizeOutput(text: string, cwd = process.cwd()): string {
-  const uri = pathToFileURL(cwd.endsWith('/') ? cwd : cwd + '/').href
-  return text.split(uri).join('file:///SRCROOT/')
-}
+import {GOLDEN_FIXTURE, goldenPath, normalizeOutput} from './golden.js'
 
 const context = (color = false): FormatContext => ({toolName: 'mcp', toolVersion: '0.1.0', command: 'lint-labels', rules: LINT_LABELS_RULES, color})
 
