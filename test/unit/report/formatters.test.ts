@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {describe, test} from 'node:test'
-import Ajv from 'ajv-draft-04'
-import addFormats from 'ajv-formats'
+import type AjvDraft04 from 'ajv-draft-04'
+import type formats from 'ajv-formats'
 
 import {lintLabels, LINT_LABELS_RULES} from '../../../src/labels/index.js'
 import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src/report/index.js'
@@ -30,8 +30,12 @@ describe('each format\'s exact output for one fixture', () => {
 describe('sarif', () => {
   const require = createRequire(import.meta.url)
   const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as Record<string, unknown>
+  // Both are CommonJS (module.exports is the class / the plugin); require sidesteps NodeNext's default-import typing.
+  const Ajv = require('ajv-draft-04') as typeof AjvDraft04.default
+  const addFormats = require('ajv-formats') as typeof formats.default
+  // The official schema (draft-04) has a pattern that is not valid with the u flag.
   const ajv = new Ajv({allErrors: true, strict: false, unicodeRegExp: false})
-  addFormats.default(ajv)
+  addFormats(ajv)
   const validate = ajv.compile(schema)
 
   const valid = (text: string) => {
