@@ -58,6 +58,8 @@ export function addressCell(i: Instance, c: ChalkInstance): string {
 }
 
 export function sourceLine(s: SourceStatus, c: ChalkInstance): string {
+  const down = s.members?.filter((m) => !m.ok).length ?? 0
+  if (s.ok && down) return `${c.yellow('✓')} ${s.name} ${c.dim(`${s.count} in ${s.ms}ms`)} ${c.yellow(`(${down}/${s.members!.length} members down)`)}`
   if (s.ok) return `${c.green('✓')} ${s.name} ${c.dim(`${s.count} in ${s.ms}ms`)}`
   return `${c.red('✗')} ${s.name} ${c.red('unreachable')}`
 }
@@ -103,7 +105,12 @@ export function renderView(view: ServiceView, options: RenderOptions): string {
   return lines.join('\n') + '\n'
 }
 
-/** One warning line per failed source, for stderr: what failed, where, what to try. */
+/** One warning line per failed source or down cluster member, for stderr: what failed, where, what to try. */
 export function sourceWarnings(view: ServiceView): string[] {
-  return view.sources.filter((s) => !s.ok).map((s) => `warning: ${s.name} (${s.endpoint}): ${s.error}${s.hint ? ` — ${s.hint}` : ''}`)
+  const lines: string[] = []
+  for (const s of view.sources) {
+    if (!s.ok) lines.push(`warning: ${s.name} (${s.endpoint}): ${s.error}${s.hint ? ` — ${s.hint}` : ''}`)
+    else for (const m of s.members ?? []) if (!m.ok) lines.push(`warning: ${s.name} member ${m.endpoint} is down (${m.error}); read through the others`)
+  }
+  return lines
 }

@@ -7,7 +7,7 @@ import {listContainers} from '../docker/containers.js'
 import {mergeView} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
-import {createEtcdClient, etcdEndpointText, readRegistrations} from '../registry/etcd.js'
+import {createEtcdClient, etcdEndpointText, etcdMemberHealth, readRegistrations} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
 
 export interface BuildViewOptions {
@@ -144,6 +144,8 @@ export async function buildServiceView(connections: Connections, options: BuildV
       (async () => {
         const client = createEtcdClient(connections.etcd, connections.timeoutMs)
         try {
+          // With a cluster, ask every member's health beside the read: a down member is named.
+          const members = connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
           etcd = await runSource(
             'etcd',
             endpoint,
@@ -152,6 +154,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
             (error) => etcdHint(error, endpoint),
             () => readRegistrations(client, connections.registryPrefix, connections.timeoutMs),
           )
+          if (members) etcd.status.members = await members
         } finally {
           client.close()
         }

@@ -17,6 +17,8 @@ export interface SourceStatus {
   count: number
   /** Wall time of the source's query. */
   ms: number
+  /** For a source with several endpoints (an etcd cluster): each one's health; a down one is named here. */
+  members?: {endpoint: string; ok: boolean; error?: string}[]
 }
 
 /** A way to reach a container. */
