@@ -52,10 +52,11 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     const ignore = parseCodeList('ignore', flags.ignore)
     const graceMs = parseDurationFlag('grace', flags.grace, {allowZero: true})
     const maxTtlSeconds = parseDurationFlag('max-ttl', flags['max-ttl']) / 1000
-    const overrides: (RuleOverrides | undefined)[] = [projectOverrides(config.rules), parseRuleFlags(flags.rule, DOCTOR_CODES)]
+    const codes = new Set<string>(DOCTOR_CODES)
+    const overrides: (RuleOverrides | undefined)[] = [projectOverrides(config.rules, (id) => codes.has(id)), parseRuleFlags(flags.rule, DOCTOR_CODES)]
     const policy: FailPolicy = {failOn: flags['fail-on'] as FailPolicy['failOn'], maxWarnings: flags['max-warnings']}
     const probe = flags['probe-any'] ? ('any' as const) : flags.probe ? ('loopback' as const) : (false as const)
-    const options = {services: flags.service, only, ignore, graceMs, maxTtlSeconds, probe}
+    const options = {services: flags.service, only, ignore, graceMs, maxTtlSeconds, probe, lintOverrides: [projectOverrides(config.rules, (id) => !codes.has(id))]}
     const render = (findings: Finding[]) =>
       formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: this.config.version, command: 'doctor', rules: DOCTOR_RULES, color: this.color})
 
@@ -84,10 +85,9 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
   }
 }
 
-/** `.mcp.yaml` `rules:` entries that name doctor codes (the file also holds lint rule ids). */
-function projectOverrides(rules: Record<string, string> | undefined): RuleOverrides | undefined {
+/** `.mcp.yaml` `rules:` entries: doctor codes for the findings, lint-labels rule ids for LABEL_INVALID. */
+function projectOverrides(rules: Record<string, string> | undefined, wanted: (id: string) => boolean): RuleOverrides | undefined {
   if (!rules) return undefined
-  const codes = new Set<string>(DOCTOR_CODES)
-  const entries = Object.entries(rules).filter(([id, v]) => codes.has(id) && ['off', 'info', 'warning', 'error'].includes(v))
+  const entries = Object.entries(rules).filter(([id, v]) => wanted(id) && ['off', 'info', 'warning', 'error'].includes(v))
   return Object.fromEntries(entries) as RuleOverrides
 }

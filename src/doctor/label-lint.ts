@@ -1,24 +1,12 @@
-import {labelKeys, parsePortLabel} from '../model/labels.js'
+import {checkContainerLabels} from '../labels/index.js'
 import type {DockerContainer} from '../model/types.js'
 import type {Finding} from '../report/finding.js'
+import type {RuleOverrides} from '../report/policy.js'
 
 /**
- * lint-labels' errors for one live container. Until lint-labels' own container check is merged,
- * a minimal stand-in: the two labels the gateway cannot do without, with lint-labels' rule ids.
+ * lint-labels' findings for one live container, with the project's rule settings (`.mcp.yaml`
+ * `rules:`), so a rule a team turned off there does not come back through doctor.
  */
-export function lintContainerLabels(container: DockerContainer, labelPrefix: string): Finding[] {
-  const keys = labelKeys(labelPrefix)
-  const location = {kind: 'container' as const, container: container.name, id: container.id}
-  const out: Finding[] = []
-  const name = container.labels[keys.name]
-  const port = container.labels[keys.port]
-  if (name === undefined) {
-    out.push({ruleId: 'service-name-missing', severity: 'error', location, message: `container ${container.name} has ${labelPrefix}.* labels but no ${keys.name}`, hint: `add ${keys.name}=user-api; the gateway ignores it without one`})
-  }
-  if (port === undefined) {
-    out.push({ruleId: 'service-port-missing', severity: 'error', location, message: `container ${container.name} has ${labelPrefix}.* labels but no ${keys.port}`, hint: `add ${keys.port}=8080; the gateway ignores it without one`})
-  } else if (parsePortLabel(port) === undefined) {
-    out.push({ruleId: 'service-port-invalid', severity: 'error', location, message: `${keys.port}=${JSON.stringify(port)} is not a port number 1-65535`, hint: `set ${keys.port} to the port the service listens on`})
-  }
-  return out
+export function lintContainerLabels(container: DockerContainer, labelPrefix: string, overrides: (RuleOverrides | undefined)[] = []): Finding[] {
+  return checkContainerLabels(container, {labelPrefix, overrides})
 }

@@ -81,13 +81,15 @@ export function doctorNotes(result: DoctorResult): string[] {
     byReason.set(k.reason, [...(byReason.get(k.reason) ?? []), k.code])
   }
   for (const [reason, codes] of byReason) notes.push(`doctor: skipped ${codes.join(', ')}: ${reason}`)
-  if (result.notProbed.length) {
-    const reasons = [...new Set(result.notProbed.map((n) => n.reason))]
+  // With --no-probe the user asked for it: the JSON summary still lists them.
+  const notProbed = result.notProbed.filter((n) => !n.reason.includes('--no-probe'))
+  if (notProbed.length) {
+    const reasons = [...new Set(notProbed.map((n) => n.reason))]
     notes.push(
-      `doctor: ${result.notProbed.length} registered instance${result.notProbed.length === 1 ? '' : 's'} not probed (${result.notProbed
+      `doctor: ${notProbed.length} registered instance${notProbed.length === 1 ? '' : 's'} not probed (${notProbed
         .slice(0, 5)
         .map((n) => `${n.service}/${n.instance}`)
-        .join(', ')}${result.notProbed.length > 5 ? ', …' : ''}): ${reasons.join('; ')}`,
+        .join(', ')}${notProbed.length > 5 ? ', …' : ''}): ${reasons.join('; ')}`,
     )
   }
   return notes

@@ -10,6 +10,7 @@ import {labelKeys} from '../model/labels.js'
 import {hostAddressesOf} from '../model/merge.js'
 import type {DockerContainer, Instance, ServiceView, SourceStatus} from '../model/types.js'
 import type {Finding, RuleMeta} from '../report/finding.js'
+import type {RuleOverrides} from '../report/policy.js'
 import {allInstances, CheckContext, CheckNeed, DoctorCheck} from './check.js'
 import {DOCTOR_CHECKS} from './checks/index.js'
 import {codeMeta, DOCTOR_CODES, DoctorCode, SOURCE_UNREACHABLE} from './codes.js'
@@ -27,8 +28,8 @@ export interface DoctorOptions {
   probe: false | 'loopback' | 'any'
   /** A watch is running: EARLY_REGISTRATION is live. */
   watching?: boolean
-  /** lint-labels' check of one live container (a minimal stand-in by default). */
-  lintContainer?: (container: DockerContainer, labelPrefix: string) => Finding[]
+  /** lint-labels rule settings (`.mcp.yaml` `rules:`) for LABEL_INVALID. */
+  lintOverrides?: (RuleOverrides | undefined)[]
 }
 
 export interface SkippedCheck {
@@ -194,7 +195,6 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
   }
   await Promise.all(jobs)
 
-  const lint = options.lintContainer ?? lintContainerLabels
   const context: CheckContext = {
     labelPrefix: connections.labelPrefix,
     keys: labelKeys(connections.labelPrefix),
@@ -205,7 +205,7 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
     stopped,
     host: {...hostAddressesOf(containers), gatewayNetworks: gatewayNetworks(containers), dockerHostAddress: client?.target.hostAddress},
     probe: options.probe,
-    lintContainer: (c) => lint(c, connections.labelPrefix),
+    lintContainer: (c) => lintContainerLabels(c, connections.labelPrefix, options.lintOverrides),
     services: options.services,
   }
   const findings: Finding[] = []
