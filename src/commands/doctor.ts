@@ -79,9 +79,11 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     const findings = applyOverrides(result.findings, ...overrides)
     const exitCode = worstExitCode(exitCodeForFindings(findings, policy), result.sourceExitCode)
     for (const note of doctorNotes(result)) this.warnLine(note)
-    if (!this.jsonEnabled()) process.stdout.write(render(findings))
+    const json = doctorJson(result, findings, exitCode)
+    // --format json is the same document as --json (codes, not rule ids), as lint-labels does.
+    if (!this.jsonEnabled()) process.stdout.write(flags.format === 'json' ? JSON.stringify(json, null, 2) + '\n' : render(findings))
     process.exitCode = exitCode
-    return doctorJson(result, findings, exitCode)
+    return json
   }
 }
 

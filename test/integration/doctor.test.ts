@@ -420,6 +420,8 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
     assert.ok(log.runs[0]!.tool.driver.rules.some((r) => r.id === 'EARLY_REGISTRATION'))
     const github = await runCli(doctorArgs([svc('nolease')], ['--only', 'NO_LEASE', '--format', 'github']))
     assert.match(github.stdout, /^::warning .*NO_LEASE/m)
+    const asJson = await runCli(doctorArgs([svc('nolease')], ['--only', 'NO_LEASE', '--format', 'json']))
+    assert.equal((JSON.parse(asJson.stdout) as DoctorJson).findings[0]!.code, 'NO_LEASE')
     const junit = await runCli(doctorArgs([svc('nolease')], ['--only', 'NO_LEASE', '--format', 'junit']))
     assert.match(junit.stdout, /<testsuites/)
     // A warning fails only with --fail-on warning.
