@@ -54,12 +54,7 @@ export interface ContainerState {
  */
 export async function watchView(connections: Connections, options: BuildViewOptions, io: WatchIO): Promise<number> {
   const c = new Chalk({level: io.color ? 1 : 0})
-  const controller = new AbortController()
-  const signal = controller.signal
-  const stop = () => controller.abort()
-  io.signal?.addEventListener('abort', stop, {once: true})
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const {signal, release} = watchStopSignal(io.signal)
   const nameLabel = labelKeys(connections.labelPrefix).name
   const wanted = options.services?.length ? new Set(options.services) : undefined
 
@@ -96,9 +91,24 @@ export async function watchView(connections: Connections, options: BuildViewOpti
   }
   if (!io.json) io.out(c.dim('watching for changes (Ctrl-C to stop)'))
   await Promise.all(tasks)
-  process.removeListener('SIGINT', stop)
-  process.removeListener('SIGTERM', stop)
+  release()
   return ExitCode.OK
+}
+
+/** Stops a watch on Ctrl-C, SIGTERM or the caller's signal; release() removes the handlers. */
+export function watchStopSignal(external?: AbortSignal): {signal: AbortSignal; release: () => void} {
+  const controller = new AbortController()
+  const stop = () => controller.abort()
+  external?.addEventListener('abort', stop, {once: true})
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.removeListener('SIGINT', stop)
+      process.removeListener('SIGTERM', stop)
+    },
+  }
 }
 
 export function stateOf(d: DockerContainer, nameLabel: string): ContainerState {

@@ -8,7 +8,7 @@ import {connectDocker} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {probeInstance} from '../discover/probe.js'
 import {describeError} from '../discover/view.js'
-import {ContainerState, stateOf, watchDocker, watchEtcd} from '../discover/watch.js'
+import {ContainerState, stateOf, watchDocker, watchEtcd, watchStopSignal} from '../discover/watch.js'
 import {labelKeys} from '../model/labels.js'
 import {mergeView} from '../model/merge.js'
 import type {EtcdRegistration} from '../model/types.js'
@@ -83,12 +83,7 @@ export async function judgeRegistration(reg: EtcdRegistration, connections: Conn
  */
 export async function watchDoctor(connections: Connections, options: DoctorWatchOptions, io: DoctorWatchIO): Promise<number> {
   const c = new Chalk({level: io.color ? 1 : 0})
-  const controller = new AbortController()
-  const signal = controller.signal
-  const stop = () => controller.abort()
-  io.signal?.addEventListener('abort', stop, {once: true})
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const {signal, release} = watchStopSignal(io.signal)
   const runOptions: DoctorOptions = {...options, watching: true}
   const wanted = options.services?.length ? new Set(options.services) : undefined
   const nameLabel = labelKeys(connections.labelPrefix).name
@@ -204,7 +199,6 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   await Promise.all(tasks)
   clearInterval(timer)
   clearTimeout(debounce)
-  process.removeListener('SIGINT', stop)
-  process.removeListener('SIGTERM', stop)
+  release()
   return worstExitCode(exitCodeForFindings([...open.values(), ...early], options.policy), sourceExitCode)
 }
