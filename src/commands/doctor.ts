@@ -78,7 +78,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     const result = await runDoctor(connections, options)
     const findings = applyOverrides(result.findings, ...overrides)
     const exitCode = worstExitCode(exitCodeForFindings(findings, policy), result.sourceExitCode)
-    for (const note of doctorNotes(result)) this.warnLine(note)
+    for (const note of doctorNotes(result, flags.service)) this.warnLine(note)
     const json = doctorJson(result, findings, exitCode)
     // --format json is the same document as --json (codes, not rule ids), as lint-labels does.
     if (!this.jsonEnabled()) process.stdout.write(flags.format === 'json' ? JSON.stringify(json, null, 2) + '\n' : render(findings))

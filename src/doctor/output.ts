@@ -73,8 +73,12 @@ export function doctorJson(result: DoctorResult, findings: Finding[], exitCode: 
  * instances whose health path could not be probed. Consul not being configured is the usual etcd
  * setup, so that alone is not worth a line.
  */
-export function doctorNotes(result: DoctorResult): string[] {
+export function doctorNotes(result: DoctorResult, services: string[] = []): string[] {
   const notes: string[] = []
+  const known = result.view.services.map((s) => s.name)
+  for (const name of services) {
+    if (!known.includes(name)) notes.push(`doctor: no container or registration of service "${name}" (check the name: mcp discover lists them)`)
+  }
   const byReason = new Map<string, string[]>()
   for (const k of result.skipped) {
     if (k.reason.startsWith('consul not configured')) continue

@@ -99,11 +99,12 @@ export function unmetNeed(needs: CheckNeed[], asked: SourceName[], sources: Sour
   return undefined
 }
 
-/** When each container started: inspect, a few at a time, bounded by the timeout; creation time on failure. */
+/** When each container started: inspect, 8 at a time, bounded by the timeout; creation time on failure. */
 async function startTimes(client: DockerClient, containers: DockerContainer[], timeoutMs: number): Promise<Map<string, number>> {
   const out = new Map<string, number>()
-  await Promise.all(
-    containers.map(async (d) => {
+  const queue = [...containers]
+  const worker = async () => {
+    for (let d = queue.shift(); d; d = queue.shift()) {
       try {
         const info = await withDeadline(client.docker.getContainer(d.id).inspect(), timeoutMs, `Docker inspect ${d.name}`)
         const t = Date.parse(info.State?.StartedAt ?? '')
@@ -111,8 +112,9 @@ async function startTimes(client: DockerClient, containers: DockerContainer[], t
       } catch {
         // Gone meanwhile or slow: the creation time stands in.
       }
-    }),
-  )
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(8, queue.length)}, worker))
   return out
 }
 

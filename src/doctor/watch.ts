@@ -105,7 +105,7 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   const first = await runDoctor(connections, runOptions)
   let sourceExitCode = first.sourceExitCode
   const firstFindings = applyOverrides(first.findings, ...options.overrides)
-  for (const note of doctorNotes(first)) io.warn(note)
+  for (const note of doctorNotes(first, options.services)) io.warn(note)
   if (io.json) io.out(JSON.stringify({time: time(), event: 'snapshot', ...doctorJson(first, firstFindings, sourceExitCode)}))
   else io.out(io.snapshot(firstFindings).trimEnd())
   const open = new Map(firstFindings.map((f) => [findingKey(f), f]))
