@@ -106,7 +106,8 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   let sourceExitCode = first.sourceExitCode
   const firstFindings = applyOverrides(first.findings, ...options.overrides)
   for (const note of doctorNotes(first, options.services)) io.warn(note)
-  if (io.json) io.out(JSON.stringify({time: time(), event: 'snapshot', ...doctorJson(first, firstFindings, sourceExitCode)}))
+  const firstExit = worstExitCode(exitCodeForFindings(firstFindings, options.policy), sourceExitCode)
+  if (io.json) io.out(JSON.stringify({time: time(), event: 'snapshot', ...doctorJson(first, firstFindings, firstExit)}))
   else io.out(io.snapshot(firstFindings).trimEnd())
   const open = new Map(firstFindings.map((f) => [findingKey(f), f]))
   const early: Finding[] = []
