@@ -153,6 +153,8 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
   const ran: DoctorCode[] = []
   const skipped: SkippedCheck[] = []
   const runnable: DoctorCheck[] = []
+  // Asked for by name but meaningless on a snapshot: say so rather than report nothing.
+  for (const c of DOCTOR_CHECKS) if (c.watchOnly && !options.watching && options.only?.includes(c.code)) skipped.push({code: c.code, reason: 'only with --watch'})
   for (const c of checks) {
     const reason = unmetNeed(c.needs, connections.sources, view.sources, consulConfigured)
     if (reason) skipped.push({code: c.code, reason})
