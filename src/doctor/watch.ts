@@ -42,37 +42,56 @@ export interface DoctorWatchOptions extends DoctorOptions {
 /** Identity of a finding across re-checks (messages carry durations that change). */
 const findingKey = (f: Finding) => `${f.ruleId}|${f.service ?? ''}|${f.instance ?? ''}|${locationText(f.location)}`
 
+/** How long a registration that matches no container may wait for one to start and still count as early. */
+const ORPHAN_MS = 60_000
+
 const registrationText = (r: EtcdRegistration) => `${r.address ?? r.valueError ?? ''}|${r.containerId ?? ''}`
 
 /**
  * Judge one registration the moment it appears: is its container ready? Not running, Docker health
  * starting or unhealthy, or (no health check) a failing health path through a loopback port → an
- * EARLY_REGISTRATION finding. A registration of no container here is left to the re-check (stale).
+ * EARLY_REGISTRATION finding. `before`: when the registration was written while no container
+ * matched it (judged again on Docker's create/start), which is early whatever the container's state.
+ * `matched: false`: no container here has it (yet).
  */
-export async function judgeRegistration(reg: EtcdRegistration, connections: Connections, probe: DoctorOptions['probe']): Promise<Finding | undefined> {
+export async function judgeRegistration(
+  reg: EtcdRegistration,
+  /** The service's other registrations: they claim their containers first, as in the snapshot. */
+  others: EtcdRegistration[],
+  connections: Connections,
+  probe: DoctorOptions['probe'],
+  before?: number,
+): Promise<{matched: boolean; finding?: Finding}> {
   const client = connectDocker(connections.docker, connections.timeoutMs)
   const containers = await withDeadline(listContainers(client, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}), connections.timeoutMs, 'Docker')
-  const view = mergeView({containers, etcd: [reg], consul: [], sources: [], labelPrefix: connections.labelPrefix, dockerHostAddress: client.target.hostAddress, services: [reg.service]})
-  const instance = allInstances(view).find((i) => i.etcd === reg)
+  const view = mergeView({containers, etcd: [...others.filter((o) => o.service === reg.service && o.key !== reg.key), reg], consul: [], sources: [], labelPrefix: connections.labelPrefix, dockerHostAddress: client.target.hostAddress, services: [reg.service]})
+  const instance = allInstances(view).find((i) => i.etcd?.key === reg.key)
   const d = instance?.docker
-  if (!instance || !d) return undefined
+  if (!instance || !d) return {matched: false}
   const evidence: Record<string, unknown> = {key: reg.key, registered: reg.address ?? null, revision: reg.modRevision, container: d.name, state: d.state, health: d.health, status: d.status}
-  let why: string | undefined
-  if (d.state !== 'running') why = `its container ${d.name} is ${d.state}, not running`
-  else if (d.health === 'starting') why = `its container ${d.name} is still starting (health: starting)`
-  else if (d.health === 'unhealthy') why = `its container ${d.name} is unhealthy`
+  const why: string[] = []
+  if (before !== undefined) {
+    evidence.registeredBeforeContainer = formatDuration(Date.now() - before)
+    why.push(`it was registered ${formatDuration(Date.now() - before)} before its container existed`)
+  }
+  if (d.state !== 'running') why.push(`its container ${d.name} is ${d.state}, not running`)
+  else if (d.health === 'starting') why.push(`its container ${d.name} is still starting (health: starting)`)
+  else if (d.health === 'unhealthy') why.push(`its container ${d.name} is unhealthy`)
   else if (d.health === 'none' && probe) {
     const p = await probeInstance(instance, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: probe === 'any'})
     evidence.probe = p
-    if (p.probed && !p.ok) why = `its health path fails: GET ${p.url} → ${p.status ?? p.error}`
+    if (p.probed && !p.ok) why.push(`its health path fails: GET ${p.url} → ${p.status ?? p.error}`)
   }
-  if (!why) return undefined
-  return finding(earlyRegistration, instance, {
-    message: `registered at ${reg.address ?? '(no address)'} before it was ready: ${why}`,
-    hint: 'the gateway sends traffic to it before it can answer: register on Docker\'s health_status: healthy event (give the image a HEALTHCHECK), not on start',
-    evidence,
-    location: registryLocation({registry: 'etcd', key: reg.key}),
-  })
+  if (why.length === 0) return {matched: true}
+  return {
+    matched: true,
+    finding: finding(earlyRegistration, instance, {
+      message: `registered at ${reg.address ?? '(no address)'} before it was ready: ${why.join('; ')}`,
+      hint: "the gateway sends traffic to it before it can answer: register on Docker's health_status: healthy event (give the image a HEALTHCHECK), not on start",
+      evidence,
+      location: registryLocation({registry: 'etcd', key: reg.key}),
+    }),
+  }
 }
 
 /**
@@ -149,7 +168,40 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   }
   const timer = setInterval(() => void recheck(), options.recheckMs ?? 10_000)
 
+  /** Every registration as last seen, by key: a put that changes no address is not judged again. */
+  const seen = new Map<string, EtcdRegistration>()
+  for (const i of allInstances(first.view)) if (i.etcd) seen.set(i.etcd.key, i.etcd)
+  /** Registrations written while no container here matched them, by key: judged again when one starts. */
+  const orphans = new Map<string, {reg: EtcdRegistration; at: number}>()
+  const report = (f: Finding | undefined) => {
+    if (!f || signal.aborted) return
+    const [kept] = applyOverrides([f], ...options.overrides)
+    if (!kept) return
+    early.push(kept)
+    print('finding', kept)
+    const container = f.evidence?.container as string | undefined
+    if (container) pendingReady.set(container, {at: Date.now(), finding: kept})
+  }
+  const judge = (reg: EtcdRegistration, before?: number) =>
+    judgeRegistration(reg, [...seen.values()], connections, options.probe, before)
+      .then(({matched, finding: f}) => {
+        // Unmatched (and not deleted meanwhile): wait for its container's create/start event.
+        if (!matched && seen.has(reg.key)) orphans.set(reg.key, {reg, at: before ?? Date.now()})
+        report(f)
+      })
+      .catch((error) => io.warn(`doctor: cannot judge ${reg.key}: ${describeError(error)}`))
+
   const onDocker = (_source: string, event: string, subject: string, details: Record<string, unknown> = {}) => {
+    if ((event === 'create' || event === 'start') && orphans.size) {
+      for (const [key, o] of orphans) {
+        // After a minute an unmatched entry is just stale (the re-check says so), not early.
+        if (Date.now() - o.at > ORPHAN_MS) orphans.delete(key)
+        else if (o.reg.service === details.service) {
+          orphans.delete(key) // one judgement at a time; it comes back if still unmatched
+          void judge(o.reg, o.at)
+        }
+      }
+    }
     const pending = pendingReady.get(subject)
     if (pending && event === 'health' && details.health === 'healthy') {
       print('ready', pending.finding, {after: formatDuration(Date.now() - pending.at)})
@@ -159,29 +211,17 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     }
     schedule()
   }
-  const seen = new Map<string, string>()
-  for (const i of allInstances(first.view)) if (i.etcd) seen.set(i.etcd.key, registrationText(i.etcd))
   const onEtcd = (change: EtcdChange) => {
     if (change.type === 'delete') {
       seen.delete(change.key)
+      orphans.delete(change.key)
       return
     }
     const reg = change.registration
-    const text = registrationText(reg)
-    if (seen.get(reg.key) === text) return
-    seen.set(reg.key, text)
-    if (!judgeEarly) return
-    judgeRegistration(reg, connections, options.probe)
-      .then((f) => {
-        if (!f || signal.aborted) return
-        const [kept] = applyOverrides([f], ...options.overrides)
-        if (!kept) return
-        early.push(kept)
-        print('finding', kept)
-        const container = f.evidence?.container as string | undefined
-        if (container) pendingReady.set(container, {at: Date.now(), finding: kept})
-      })
-      .catch((error) => io.warn(`doctor: cannot judge ${reg.key}: ${describeError(error)}`))
+    const before = seen.get(reg.key)
+    seen.set(reg.key, reg)
+    if (before && registrationText(before) === registrationText(reg)) return
+    if (judgeEarly) void judge(reg)
   }
 
   const tasks: Promise<void>[] = []

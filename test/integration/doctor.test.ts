@@ -384,11 +384,19 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
       // It turns healthy: the watch says how long it was registered before it was ready.
       await docker(['exec', name('early-bad'), 'sh', '-c', 'echo > /tmp/ready'])
       await watch.waitFor((l) => l.event === 'ready', 'ready event')
+      // Registered before its container even exists: judged again when Docker creates it.
+      await put(svc('early'), name('early-late'), '10.255.0.1:8080')
+      await new Promise((r) => setTimeout(r, 500))
+      await start('early-late', svc('early'))
+      const late = (await watch.waitFor(isFinding('EARLY_REGISTRATION', name('early-late')), 'EARLY_REGISTRATION before the container existed')).finding as JsonFinding
+      assert.match(String(late.evidence.registeredBeforeContainer), /s$/)
+      assert.match(late.message, /before its container existed/)
     } finally {
       const code = await watch.stop()
       assert.equal(code, 1)
     }
-    assert.equal(watch.lines.filter(isFinding('EARLY_REGISTRATION')).length, 1)
+    assert.equal(watch.lines.filter(isFinding('EARLY_REGISTRATION', name('early-bad'))).length, 1)
+    assert.equal(watch.lines.filter(isFinding('EARLY_REGISTRATION', name('early-late'))).length, 1)
     assert.equal(watch.lines.filter(isFinding('EARLY_REGISTRATION', name('early-ok'))).length, 0)
   })
 
