@@ -61,13 +61,14 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
       formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: this.config.version, command: 'doctor', rules: DOCTOR_RULES, color: this.color})
 
     if (flags.watch) {
-      if (flags.format !== 'stylish' && !this.jsonEnabled()) {
+      const jsonLines = this.jsonEnabled() || flags.format === 'json'
+      if (flags.format !== 'stylish' && !jsonLines) {
         throw new UsageError(`--watch prints findings as they happen: --format ${flags.format} is not available with it`, {hint: 'use --watch alone (text) or --watch --json (JSON lines)'})
       }
       const {watchDoctor} = await import('../doctor/watch.js')
       process.exitCode = await watchDoctor(connections, {...options, policy, overrides}, {
         color: this.color,
-        json: this.jsonEnabled(),
+        json: jsonLines,
         out: (line) => process.stdout.write(line + '\n'),
         warn: (line) => this.warnLine(line),
         snapshot: render,
