@@ -20,7 +20,7 @@ export interface LintLabelsOptions {
   composeFiles?: string[]
   /** Dockerfiles (--dockerfile). */
   dockerfiles?: string[]
-  /** Live containers (--docker), already listed by the caller or fetched by it. */
+  /** Live containers (--docker): called once; a SourceUnreachableError makes the result partial. */
   containers?: () => Promise<DockerContainer[]>
   /** --env-file values for compose interpolation (the environment wins over them, as in compose). */
   envFiles?: string[]
