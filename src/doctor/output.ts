@@ -3,9 +3,13 @@ import {Finding, Location, Severity, sortFindings} from '../report/finding.js'
 import {summarize} from '../report/policy.js'
 import type {DoctorResult, SkippedCheck} from './run.js'
 
-/** One finding in doctor's --json output (docs/doctor.md "JSON output"). */
+/**
+ * One finding in doctor's --json output (docs/doctor.md "JSON output"): the shared findings
+ * document's fields (ruleId …) plus `code`, the same value, as the issue and scripts name it.
+ */
 export interface DoctorJsonFinding {
   code: string
+  ruleId: string
   severity: Severity
   service: string | null
   instance: string | null
@@ -21,6 +25,7 @@ export interface DoctorJson {
     errors: number
     warnings: number
     infos: number
+    inputErrors: number
     /** Findings by code. */
     codes: Record<string, number>
     services: number
@@ -36,6 +41,7 @@ export interface DoctorJson {
 export function toJsonFinding(f: Finding): DoctorJsonFinding {
   return {
     code: f.ruleId,
+    ruleId: f.ruleId,
     severity: f.severity,
     service: f.service ?? null,
     instance: f.instance ?? null,
@@ -53,9 +59,7 @@ export function doctorJson(result: DoctorResult, findings: Finding[], exitCode: 
   return {
     findings: sortFindings(findings).map(toJsonFinding),
     summary: {
-      errors: s.errors,
-      warnings: s.warnings,
-      infos: s.infos,
+      ...s,
       codes,
       services: result.view.services.length,
       instances: result.view.services.reduce((n, svc) => n + svc.instances.length, 0),

@@ -283,7 +283,7 @@ describe('selection, needs, output', () => {
     const view = {services: [], sources: [status], unnamed: [], takenAt: ''}
     const result = {findings: [f], view, sourceExitCode: 5, ran: [], skipped: [{code: 'NO_LEASE' as const, reason: 'etcd unreachable'}], notProbed: []}
     const json = doctorJson(result, [f], 5)
-    assert.deepEqual(Object.keys(json.findings[0]!).sort(), ['code', 'evidence', 'hint', 'instance', 'location', 'message', 'service', 'severity'])
+    assert.deepEqual(Object.keys(json.findings[0]!).sort(), ['code', 'evidence', 'hint', 'instance', 'location', 'message', 'ruleId', 'service', 'severity'])
     assert.equal(json.findings[0]!.code, 'SOURCE_UNREACHABLE')
     assert.equal(json.summary.exitCode, 5)
     assert.deepEqual(doctorNotes(result), ['doctor: skipped NO_LEASE: etcd unreachable'])
