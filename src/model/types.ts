@@ -100,6 +100,8 @@ export interface EtcdRegistration {
   host?: string
   port?: number
   containerId?: string
+  /** The service (container) port a JSON value records: port, servicePort or metadata.port. */
+  servicePort?: number
   version?: string
   weight?: number
   healthPath?: string
