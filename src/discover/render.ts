@@ -15,10 +15,17 @@ const REASON_TEXT: Record<string, string> = {
   'network-label-unknown': 'network label names no network of it',
   'no-address': 'no address',
   'not-running': 'not running',
+  'swarm-vip': 'service VIP',
+  'task-ip': 'task IP, dnsrr',
 }
 
 export function dockerCell(i: Instance, c: ChalkInstance): string {
   const d = i.docker
+  if (!d && i.swarm) {
+    const t = i.swarm
+    const state = t.state === 'running' ? c.green(`task ${t.state}`) : c.red(`task ${t.state}${t.error ? `: ${t.error}` : ''}`)
+    return `${state}${t.node ? c.dim(` on ${t.node}`) : ''}`
+  }
   if (!d) return c.red('✗ no container')
   const health = d.health === 'none' ? '' : d.health === 'healthy' ? c.green(` ${d.health}`) : c.yellow(` ${d.health}`)
   const state = d.state === 'running' ? c.green('running') : c.red(d.state)
@@ -64,6 +71,11 @@ export function sourceLine(s: SourceStatus, c: ChalkInstance): string {
   return `${c.red('✗')} ${s.name} ${c.red('unreachable')}`
 }
 
+/** "(swarm 2/3)": running tasks of desired replicas, shown beside a Swarm service's name. */
+function swarmSummary(svc: NonNullable<ServiceView['services'][number]['swarm']>): string {
+  return svc.mode === 'replicated' ? `(swarm ${svc.running}/${svc.replicas ?? '?'})` : `(swarm global, ${svc.running} running)`
+}
+
 export interface RenderOptions {
   color: boolean
   sources: string[]
@@ -84,7 +96,7 @@ export function renderView(view: ServiceView, options: RenderOptions): string {
     style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ''},
   })
-  const rows = [...view.services.map((s) => ({name: s.name, instances: s.instances}))]
+  const rows = [...view.services.map((s) => ({name: s.swarm ? `${s.name} ${c.dim(swarmSummary(s.swarm))}` : s.name, instances: s.instances}))]
   if (view.unnamed.length) rows.push({name: c.yellow('(no service name label)'), instances: view.unnamed})
   for (const service of rows) {
     service.instances.forEach((i, n) => {

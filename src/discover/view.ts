@@ -4,6 +4,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {redact} from '../core/redact.js'
 import {connectDocker, dockerUnreachableHint, DockerClient, expandDockerConnections} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
+import {listSwarm, SwarmState} from '../docker/swarm.js'
 import {mergeView} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
@@ -107,6 +108,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
   const jobs: Promise<unknown>[] = []
   const dockers: SourceOutcome<DockerContainer[]>[] = []
   const hostAddresses: Record<string, string> = {}
+  const swarm: SwarmState[] = []
   let etcd: SourceOutcome<{registrations: EtcdRegistration[]; revision: string}> | undefined
   let consul: SourceOutcome<ConsulRegistration[]> | undefined
   let dockerHostAddress: string | undefined
@@ -135,6 +137,15 @@ export async function buildServiceView(connections: Connections, options: BuildV
           if (several) for (const c of r.data) c.host = label
           dockers[n] = r
         }),
+      )
+      // In Swarm mode a manager also knows services and tasks; outside it this answers "not a
+      // manager" at once. Asked in parallel with the container list, so it costs no extra wait.
+      jobs.push(
+        withDeadline(listSwarm(client, connections.labelPrefix, {all: options.all}), connections.timeoutMs, 'Docker Swarm')
+          .then((state) => {
+            if (state) swarm.push(state)
+          })
+          .catch(() => undefined),
       )
     })
   }
@@ -179,6 +190,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
   const view = mergeView({
     containers: dockers.flatMap((d) => d.data),
     hostAddresses,
+    swarm,
     etcd: etcd?.data.registrations ?? [],
     consul: consul?.data ?? [],
     sources,
