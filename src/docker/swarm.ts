@@ -81,7 +81,8 @@ export async function listSwarm(client: DockerClient, labelPrefix: string, optio
       mode: replicated ? 'replicated' : 'global',
       replicas: replicated?.Replicas,
       running: tasks.filter((t) => t.serviceId === s.ID && t.state === 'running').length,
-      endpointMode: endpoint?.Spec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip',
+      // The service spec says what was asked; Endpoint.Spec echoes it only once ports exist.
+      endpointMode: ((spec as {EndpointSpec?: {Mode?: string}}).EndpointSpec?.Mode ?? endpoint?.Spec?.Mode) === 'dnsrr' ? 'dnsrr' : 'vip',
       vips: (endpoint?.VirtualIPs ?? []).map((v) => ({network: networkName.get(v.NetworkID) ?? v.NetworkID, ip: cidrIp(v.Addr)})),
       ports: (endpoint?.Ports ?? []).map((p) => ({targetPort: p.TargetPort, publishedPort: p.PublishedPort, protocol: p.Protocol, publishMode: p.PublishMode})),
     }

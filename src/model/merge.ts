@@ -220,6 +220,8 @@ function mergeSwarm(
         instance = {id: `${svc.name}.${task.slot ?? task.node ?? task.nodeId}`, service: name, addresses: [], healthPath: svc.labels[keys.healthPath] || DEFAULT_HEALTH_PATH}
         list.push(instance)
       }
+      // The task list may not carry network attachments yet; the running container does.
+      if (task.networks.length === 0 && instance.docker) task.networks = instance.docker.networks.map((n) => ({name: n.name, ip: n.ip}))
       instance.swarm = task
       instance.port ??= port
       const choice = chooseSwarmAddress(svc, task, instance.port, networkLabel)

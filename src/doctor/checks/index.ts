@@ -3,6 +3,7 @@ import {ambiguousNetwork, labelDrift, labelInvalid, nameConflict, portNotExposed
 import {longTtl, noLease} from './leases.js'
 import {consulCritical, notReady} from './readiness.js'
 import {staleRegistration, unregistered, wrongAddress} from './registration.js'
+import {replicasShort, swarmLabelMismatch} from './swarm.js'
 
 /**
  * Seen only while watching: a registration that appears before its container is ready. It is judged
@@ -31,5 +32,7 @@ export const DOCTOR_CHECKS: DoctorCheck[] = [
   nameConflict,
   labelInvalid,
   consulCritical,
+  replicasShort,
+  swarmLabelMismatch,
   earlyRegistration,
 ]
