@@ -1,0 +1,221 @@
+import type {LoadOutcome, TargetRecorder} from './engine.js'
+import type {LoadSettings, Thresholds} from './options.js'
+import {encodeHistogram, newLatencyHistogram, summarize, type Histogram, type LatencySummary} from './stats.js'
+
+/** Version of the JSON shape below (docs/loadtest.md); --compare refuses other versions. */
+export const RESULT_SCHEMA = 'mcp.loadtest/v1'
+
+export interface ErrorCounts {
+  connect: number
+  timeout: number
+  reset: number
+  /** Responses that could not be parsed. */
+  protocol: number
+  /** Responses with a status outside 200–299. */
+  non2xx: number
+  total: number
+  /** total / (responses + transport errors), 0..1 */
+  rate: number
+}
+
+export interface InstanceResult {
+  id: string
+  url: string
+  connections: number
+  requests: number
+  requestsPerSecond: number
+  /** This instance's share of all responses, 0..1. */
+  share: number
+  bytes: number
+  latency: LatencySummary
+  latencyUncorrected?: LatencySummary
+  status: Record<string, number>
+  errors: ErrorCounts
+  histogram: string
+}
+
+export interface ThresholdResult {
+  /** The flag, e.g. max-p99. */
+  name: string
+  /** What was measured against it: p99, p95, max, requestsPerSecond, errorRate. */
+  metric: string
+  /** µs for latency limits, req/s, or 0..1. */
+  limit: number
+  actual: number
+  ok: boolean
+}
+
+export interface LoadResult {
+  schema: typeof RESULT_SCHEMA
+  target: {kind: 'url'; url: string} | {kind: 'service'; service: string; path: string}
+  mode: 'closed-loop' | 'open-loop'
+  settings: {
+    connections: number
+    threads: number
+    durationMs: number
+    warmupMs: number
+    rate: number | null
+    requests: number | null
+    pipelining: number
+    timeoutMs: number
+    method: string
+    /** Header names only: values may be credentials. */
+    headers: string[]
+    bodyBytes: number
+  }
+  startedAt: string
+  /** Wall time of the measured part (after warmup), ms. */
+  durationMs: number
+  stoppedBy: LoadOutcome['stoppedBy']
+  interrupted: boolean
+  /** Every latency figure is in microseconds. */
+  latencyUnit: 'us'
+  requests: {total: number; perSecond: number; expected: number | null}
+  bytes: {total: number; perSecond: number}
+  /** Open loop: measured from the intended send time (corrected for coordinated omission). */
+  latency: LatencySummary
+  /** Open loop only: measured from the actual send, as a closed-loop tool would. */
+  latencyUncorrected: LatencySummary | null
+  /** HdrHistogram, compressed and base64 encoded (hdr-histogram-js decodeFromCompressedBase64). */
+  histogram: string
+  histogramUncorrected: string | null
+  status: Record<string, number>
+  errors: ErrorCounts
+  /** First message seen per error kind. */
+  errorSamples: Record<string, string>
+  instances: InstanceResult[]
+  /** Most requests on one instance / fewest on another; null for a single target. */
+  imbalance: number | null
+  thresholds: ThresholdResult[]
+  /** Every threshold held. */
+  ok: boolean
+}
+
+function statusRecord(counts: Uint32Array): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (let code = 100; code < counts.length; code++) if (counts[code]) out[String(code)] = counts[code]!
+  return out
+}
+
+function errorCounts(recs: TargetRecorder[], status: Record<string, number>, responses: number): ErrorCounts {
+  const e = {connect: 0, timeout: 0, reset: 0, protocol: 0}
+  for (const r of recs) for (const k of Object.keys(e) as (keyof typeof e)[]) e[k] += r.errors[k]
+  let non2xx = 0
+  for (const [code, n] of Object.entries(status)) if (code[0] !== '2') non2xx += n
+  const transport = e.connect + e.timeout + e.reset + e.protocol
+  const total = transport + non2xx
+  const attempts = responses + transport
+  return {...e, non2xx, total, rate: attempts === 0 ? 0 : round(total / attempts, 6)}
+}
+
+function mergeStatus(recs: TargetRecorder[]): Record<string, number> {
+  const all = new Uint32Array(1000)
+  for (const r of recs) for (let i = 0; i < all.length; i++) all[i]! += r.status[i]!
+  return statusRecord(all)
+}
+
+function mergeHistograms(hs: Histogram[]): Histogram {
+  const out = newLatencyHistogram()
+  for (const h of hs) out.add(h)
+  return out
+}
+
+export interface ResultContext {
+  target: LoadResult['target']
+  settings: LoadSettings
+  instanceUrls: string[]
+}
+
+export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResult {
+  const {settings} = ctx
+  const recs = outcome.recorders
+  const seconds = outcome.measuredMs / 1000
+  const perSecond = (n: number): number => (seconds > 0 ? round(n / seconds, 2) : 0)
+  const responses = recs.reduce((a, r) => a + r.responses, 0)
+  const bytes = recs.reduce((a, r) => a + r.bytes, 0)
+  const open = settings.rate !== undefined
+  const latency = recs.length === 1 ? recs[0]!.latency : mergeHistograms(recs.map((r) => r.latency))
+  const raw = open ? (recs.length === 1 ? recs[0]!.raw! : mergeHistograms(recs.map((r) => r.raw!))) : undefined
+  const status = mergeStatus(recs)
+  const instances: InstanceResult[] = recs.map((r, i) => {
+    const st = statusRecord(r.status)
+    return {
+      id: r.target.id,
+      url: ctx.instanceUrls[i] ?? r.target.id,
+      connections: r.connections,
+      requests: r.responses,
+      requestsPerSecond: perSecond(r.responses),
+      share: responses === 0 ? 0 : round(r.responses / responses, 4),
+      bytes: r.bytes,
+      latency: summarize(r.latency),
+      latencyUncorrected: r.raw ? summarize(r.raw) : undefined,
+      status: st,
+      errors: errorCounts([r], st, r.responses),
+      histogram: encodeHistogram(r.latency),
+    }
+  })
+  const counts = instances.map((i) => i.requests)
+  const imbalance = counts.length < 2 ? null : Math.min(...counts) === 0 ? null : round(Math.max(...counts) / Math.min(...counts), 3)
+  const result: LoadResult = {
+    schema: RESULT_SCHEMA,
+    target: ctx.target,
+    mode: open ? 'open-loop' : 'closed-loop',
+    settings: {
+      connections: settings.connections,
+      threads: settings.threads,
+      durationMs: settings.durationMs,
+      warmupMs: settings.warmupMs,
+      rate: settings.rate ?? null,
+      requests: settings.requests ?? null,
+      pipelining: settings.pipelining,
+      timeoutMs: settings.timeoutMs,
+      method: settings.method,
+      headers: settings.headers.map(([k]) => k),
+      bodyBytes: settings.body?.length ?? 0,
+    },
+    startedAt: outcome.startedAt.toISOString(),
+    durationMs: Math.round(outcome.measuredMs),
+    stoppedBy: outcome.stoppedBy,
+    interrupted: outcome.stoppedBy === 'interrupt',
+    latencyUnit: 'us',
+    requests: {total: responses, perSecond: perSecond(responses), expected: open ? Math.round((settings.rate! * outcome.measuredMs) / 1000) : null},
+    bytes: {total: bytes, perSecond: perSecond(bytes)},
+    latency: summarize(latency),
+    latencyUncorrected: raw ? summarize(raw) : null,
+    histogram: encodeHistogram(latency),
+    histogramUncorrected: raw ? encodeHistogram(raw) : null,
+    status,
+    errors: errorCounts(recs, status, responses),
+    errorSamples: Object.fromEntries(recs.flatMap((r) => [...r.errorSamples])),
+    instances,
+    imbalance,
+    thresholds: [],
+    ok: true,
+  }
+  result.thresholds = checkThresholds(result, settings.thresholds)
+  result.ok = result.thresholds.every((t) => t.ok)
+  return result
+}
+
+/** Compare the run with the --max-*/--min-* limits; every limit given yields one entry. */
+export function checkThresholds(r: Pick<LoadResult, 'latency' | 'requests' | 'errors'>, t: Thresholds): ThresholdResult[] {
+  const out: ThresholdResult[] = []
+  // With no response at all a latency limit is not met: there is nothing showing it holds.
+  const measured = r.latency.count > 0
+  const latency = (name: string, metric: 'p99' | 'p95' | 'max', limit: number | undefined): void => {
+    if (limit !== undefined) out.push({name, metric, limit, actual: r.latency[metric], ok: measured && r.latency[metric] <= limit})
+  }
+  latency('max-p99', 'p99', t.maxP99)
+  latency('max-p95', 'p95', t.maxP95)
+  latency('max-latency', 'max', t.maxLatency)
+  if (t.minRps !== undefined) out.push({name: 'min-rps', metric: 'requestsPerSecond', limit: t.minRps, actual: r.requests.perSecond, ok: r.requests.perSecond >= t.minRps})
+  if (t.maxErrorRate !== undefined) {
+    out.push({name: 'max-error-rate', metric: 'errorRate', limit: t.maxErrorRate, actual: r.errors.rate, ok: measured && r.errors.rate <= t.maxErrorRate})
+  }
+  return out
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(n * f) / f
+}
