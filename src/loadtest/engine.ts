@@ -216,8 +216,14 @@ class Connection implements ResponseSink {
         host: t.host,
         port: t.port,
         noDelay: true,
-        onread: {buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onData(buf as Buffer, 0, n)},
-      } as net.NetConnectOpts)
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (n: number, buf: Uint8Array): boolean => {
+            this.onData(buf as Buffer, 0, n)
+            return true
+          },
+        },
+      })
       socket.once('connect', () => this.onConnect(socket))
     }
     this.socket = socket

@@ -197,7 +197,7 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
   return result
 }
 
-/** Compare the run with the --max-*/--min-* limits; every limit given yields one entry. */
+/** Compare the run with the --max-... and --min-... limits; every limit given yields one entry. */
 export function checkThresholds(r: Pick<LoadResult, 'latency' | 'requests' | 'errors'>, t: Thresholds): ThresholdResult[] {
   const out: ThresholdResult[] = []
   // With no response at all a latency limit is not met: there is nothing showing it holds.
