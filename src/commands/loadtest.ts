@@ -51,7 +51,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
       helpGroup: 'REQUEST',
     }),
     latency: Flags.boolean({description: 'Print the full latency distribution and a histogram', helpGroup: 'OUTPUT'}),
-    uncorrected: Flags.boolean({description: 'With --rate: also show latency measured from the actual send (uncorrected)', helpGroup: 'OUTPUT'}),
+    uncorrected: Flags.boolean({description: 'Also show latency measured from the actual send, without the coordinated-omission correction', helpGroup: 'OUTPUT'}),
     requests: Flags.integer({description: 'Stop after this many responses', helpGroup: 'LOAD'}),
     warmup: Flags.string({description: 'Send load this long before measuring (not recorded), e.g. 2s', helpGroup: 'LOAD'}),
     pipelining: Flags.integer({char: 'p', description: 'Requests in flight per connection (HTTP pipelining, default 1)', helpGroup: 'LOAD'}),

@@ -39,10 +39,10 @@ export type ErrorKind = 'connect' | 'timeout' | 'reset' | 'protocol'
 
 /** Raw counts for one target, filled while the load runs. */
 export class TargetRecorder {
-  /** Rate mode: from the intended send time (corrected). Closed loop: from the send. */
-  readonly latency: Histogram = newLatencyHistogram()
-  /** Rate mode only: from the actual send (what a closed-loop tool would report). */
-  readonly raw: Histogram | undefined
+  /** From the actual send to the end of the response (what a closed-loop tool measures). */
+  readonly fromSend: Histogram = newLatencyHistogram()
+  /** Open loop only: from the time the schedule meant the request to be sent (wrk2's correction). */
+  readonly fromIntended: Histogram | undefined
   responses = 0
   bytes = 0
   /** Responses by status code (index = code, 100..999). */
@@ -52,8 +52,8 @@ export class TargetRecorder {
   readonly errorSamples = new Map<ErrorKind, string>()
   connections = 0
 
-  constructor(readonly target: LoadTarget, corrected: boolean) {
-    this.raw = corrected ? newLatencyHistogram() : undefined
+  constructor(readonly target: LoadTarget, openLoop: boolean) {
+    this.fromIntended = openLoop ? newLatencyHistogram() : undefined
   }
 
   error(kind: ErrorKind, count: number, message: string): void {
@@ -162,13 +162,18 @@ class Connection implements ResponseSink {
   private socket: net.Socket | undefined
   private readonly parser: ResponseParser
   private phase = Phase.Idle
-  /** In-flight requests, oldest first: intended and actual send times (performance.now(), ms). */
+  /**
+   * In-flight requests, oldest first (performance.now(), ms): when latency counts from (the intended
+   * send time in open loop when the connection held the request back, else the send) and the send.
+   */
   private readonly intended: number[] = []
   private readonly sent: number[] = []
   private connectStarted = 0
   private timer: NodeJS.Timeout | undefined
   /** Rate mode: when the next request is due. */
   nextDue = 0
+  /** Since when this connection could have sent (open, with a free pipelining slot). */
+  private freeSince = Infinity
   /** Resolves once the first connect attempt is decided (for the start-up check). */
   firstConnect: Promise<Error | undefined>
   private settleFirst: ((e: Error | undefined) => void) | undefined
@@ -234,6 +239,7 @@ class Connection implements ResponseSink {
   private onConnect(socket: net.Socket): void {
     if (socket !== this.socket) return
     this.phase = Phase.Open
+    this.freeSince = performance.now()
     if (this.settleFirst) {
       this.settleFirst(undefined)
       this.settleFirst = undefined
@@ -257,7 +263,9 @@ class Connection implements ResponseSink {
       return
     }
     while (this.sent.length < depth && this.nextDue <= now) {
-      this.intended.push(this.nextDue)
+      // Late because the connection was busy (the server's doing): latency runs from the intended
+      // time. Late only by our own timer (Node timers have 1 ms granularity): from the send.
+      this.intended.push(this.freeSince > this.nextDue ? this.nextDue : now)
       this.sent.push(now)
       this.nextDue += this.interval
       this.socket!.write(this.rec.target.request)
@@ -289,13 +297,14 @@ class Connection implements ResponseSink {
 
   onResponse(status: number, close: boolean): void {
     const now = performance.now()
+    if (this.sent.length === this.engine.plan.pipelining) this.freeSince = now
     const intended = this.intended.shift()
     const sent = this.sent.shift()
     const e = this.engine
     if (intended !== undefined && sent !== undefined && intended >= e.recordFrom && e.running) {
       const rec = this.rec
-      rec.latency.recordValue(toMicros(now - intended))
-      if (rec.raw) rec.raw.recordValue(toMicros(now - sent))
+      rec.fromSend.recordValue(toMicros(now - sent))
+      if (rec.fromIntended) rec.fromIntended.recordValue(toMicros(now - intended))
       rec.responses++
       rec.status[status]!++
       e.countMeasured()

@@ -111,17 +111,17 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
   const lines: string[] = [describeRun(r)]
   if (r.interrupted) lines.push(chalk.yellow('  interrupted: partial result'))
   lines.push(`  ${pad('', 22)}${['Avg', 'Stdev', 'Max', '+/- Stdev'].map((h) => padStart(h, 10)).join('')}`)
-  const open = r.mode === 'open-loop'
-  lines.push(...statsRows(open ? 'Latency (corrected)' : 'Latency', r.latency))
-  if (open && options.uncorrected && r.latencyUncorrected) lines.push(...statsRows('Latency (uncorrected)', r.latencyUncorrected))
+  const label = options.uncorrected ? 'Latency (corrected)' : 'Latency'
+  lines.push(...statsRows(label, r.latency))
+  if (options.uncorrected) lines.push(...statsRows('Latency (uncorrected)', r.latencyUncorrected))
   lines.push(`  ${pad('', 22)}${PCT_KEYS.map((k) => padStart(k, 10)).join('')}`)
-  lines.push(percentileRow(open ? 'Latency (corrected)' : 'Latency', r.latency))
-  if (open && options.uncorrected && r.latencyUncorrected) lines.push(percentileRow('Latency (uncorrected)', r.latencyUncorrected))
+  lines.push(percentileRow(label, r.latency))
+  if (options.uncorrected) lines.push(percentileRow('Latency (uncorrected)', r.latencyUncorrected))
   if (options.latency) {
     lines.push('  Latency distribution')
     for (const k of PCT_KEYS) lines.push(`    ${padStart(k.slice(1) + '%', 7)}  ${padStart(formatMicros(r.latency[k]), 10)}`)
     lines.push(...renderHistogram(r.histogram))
-    if (open && options.uncorrected && r.histogramUncorrected) {
+    if (options.uncorrected) {
       lines.push(...renderHistogram(r.histogramUncorrected).map((l, i) => (i === 0 ? l + ' (uncorrected)' : l)))
     }
   }

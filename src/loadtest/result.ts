@@ -28,7 +28,7 @@ export interface InstanceResult {
   share: number
   bytes: number
   latency: LatencySummary
-  latencyUncorrected?: LatencySummary
+  latencyUncorrected: LatencySummary
   status: Record<string, number>
   errors: ErrorCounts
   histogram: string
@@ -72,13 +72,19 @@ export interface LoadResult {
   latencyUnit: 'us'
   requests: {total: number; perSecond: number; expected: number | null}
   bytes: {total: number; perSecond: number}
-  /** Open loop: measured from the intended send time (corrected for coordinated omission). */
+  /**
+   * How `latency` is corrected for coordinated omission. intended-send-time (open loop, -R): each
+   * request's latency runs from when the schedule meant to send it (wrk2). expected-interval (closed
+   * loop): wrk's after-the-fact correction, which adds the samples a stalled connection could not
+   * send, at the mean per-connection interval.
+   */
+  latencyCorrection: 'intended-send-time' | 'expected-interval'
   latency: LatencySummary
-  /** Open loop only: measured from the actual send, as a closed-loop tool would. */
-  latencyUncorrected: LatencySummary | null
+  /** From the actual send to the response: what autocannon or a naive client reports. */
+  latencyUncorrected: LatencySummary
   /** HdrHistogram, compressed and base64 encoded (hdr-histogram-js decodeFromCompressedBase64). */
   histogram: string
-  histogramUncorrected: string | null
+  histogramUncorrected: string
   status: Record<string, number>
   errors: ErrorCounts
   /** First message seen per error kind. */
@@ -120,6 +126,18 @@ function mergeHistograms(hs: Histogram[]): Histogram {
   return out
 }
 
+/**
+ * wrk's closed-loop correction: a response slower than the mean interval between one connection's
+ * requests stands for the requests the connection would have sent meanwhile, so the missing
+ * samples are added (HdrHistogram's copyCorrectedForCoordinatedOmission, wrk's stats_correct).
+ */
+function correctClosedLoop(r: TargetRecorder, measuredMs: number, perConnection: number): Histogram {
+  const streams = r.connections * perConnection
+  if (r.responses === 0 || streams === 0) return r.fromSend
+  const intervalUs = Math.round((measuredMs * 1000) / (r.responses / streams))
+  return intervalUs > 0 ? r.fromSend.copyCorrectedForCoordinatedOmission(intervalUs) : r.fromSend
+}
+
 export interface ResultContext {
   target: LoadResult['target']
   settings: LoadSettings
@@ -134,8 +152,11 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
   const responses = recs.reduce((a, r) => a + r.responses, 0)
   const bytes = recs.reduce((a, r) => a + r.bytes, 0)
   const open = settings.rate !== undefined
-  const latency = recs.length === 1 ? recs[0]!.latency : mergeHistograms(recs.map((r) => r.latency))
-  const raw = open ? (recs.length === 1 ? recs[0]!.raw! : mergeHistograms(recs.map((r) => r.raw!))) : undefined
+  const perConnection = settings.pipelining
+  // Corrected and raw histograms per target; the totals are their sums.
+  const corrected = recs.map((r) => (open ? r.fromIntended! : correctClosedLoop(r, outcome.measuredMs, perConnection)))
+  const latency = recs.length === 1 ? corrected[0]! : mergeHistograms(corrected)
+  const raw = recs.length === 1 ? recs[0]!.fromSend : mergeHistograms(recs.map((r) => r.fromSend))
   const status = mergeStatus(recs)
   const instances: InstanceResult[] = recs.map((r, i) => {
     const st = statusRecord(r.status)
@@ -147,11 +168,11 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
       requestsPerSecond: perSecond(r.responses),
       share: responses === 0 ? 0 : round(r.responses / responses, 4),
       bytes: r.bytes,
-      latency: summarize(r.latency),
-      latencyUncorrected: r.raw ? summarize(r.raw) : undefined,
+      latency: summarize(corrected[i]!),
+      latencyUncorrected: summarize(r.fromSend),
       status: st,
       errors: errorCounts([r], st, r.responses),
-      histogram: encodeHistogram(r.latency),
+      histogram: encodeHistogram(corrected[i]!),
     }
   })
   const counts = instances.map((i) => i.requests)
@@ -180,10 +201,11 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     latencyUnit: 'us',
     requests: {total: responses, perSecond: perSecond(responses), expected: open ? Math.round((settings.rate! * outcome.measuredMs) / 1000) : null},
     bytes: {total: bytes, perSecond: perSecond(bytes)},
+    latencyCorrection: open ? 'intended-send-time' : 'expected-interval',
     latency: summarize(latency),
-    latencyUncorrected: raw ? summarize(raw) : null,
+    latencyUncorrected: summarize(raw),
     histogram: encodeHistogram(latency),
-    histogramUncorrected: raw ? encodeHistogram(raw) : null,
+    histogramUncorrected: encodeHistogram(raw),
     status,
     errors: errorCounts(recs, status, responses),
     errorSamples: Object.fromEntries(recs.flatMap((r) => [...r.errorSamples])),
