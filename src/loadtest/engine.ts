@@ -148,6 +148,12 @@ class Engine {
   countMeasured(): void {
     this.measured++
     if (this.plan.requests !== undefined && this.measured >= this.plan.requests) this.stop('requests')
+    else if (this.sendBudget === 0) this.stopWhenDrained()
+  }
+
+  /** --requests in closed loop: every budgeted request sent; stop once none is in flight. */
+  stopWhenDrained(): void {
+    if (this.sendBudget === 0 && this.running && this.conns.every((c) => c.inflight === 0)) this.stop('requests')
   }
 }
 
@@ -255,7 +261,8 @@ class Connection implements ResponseSink {
     const depth = e.plan.pipelining
     if (this.interval === 0) {
       while (this.sent.length < depth && e.sendBudget > 0) {
-        e.sendBudget--
+        // Warmup requests do not count against --requests.
+        if (now >= e.recordFrom) e.sendBudget--
         this.intended.push(now)
         this.sent.push(now)
         this.socket!.write(this.rec.target.request)
@@ -327,6 +334,7 @@ class Connection implements ResponseSink {
     }
     this.intended.length = 0
     this.sent.length = 0
+    if (n > 0) e.stopWhenDrained()
   }
 
   private onSocketError(socket: net.Socket, err: NodeJS.ErrnoException): void {
