@@ -46,7 +46,11 @@ async function resolveTargets(req: LoadTestRequest, settings: LoadSettings, warn
   // Discovery gets its own timeout (MCP_TIMEOUT, profile, 3s): --timeout here is wrk's request timeout.
   const connections = resolveConnections({...req.flags, timeout: undefined}, req.env, loadProjectConfig())
   const {buildServiceView} = await import('../discover/view.js')
-  const {view, exitCode} = await buildServiceView(connections, {services: [ref.name], probe: 'loopback'})
+  const {probeAll} = await import('../discover/probe.js')
+  // The whole view (for "did you mean"), then a health probe of this service's instances only.
+  const {view, exitCode} = await buildServiceView(connections, {probe: false})
+  const svc = view.services.find((s) => s.name === ref.name)
+  if (svc) await probeAll(svc.instances, {timeoutMs: connections.timeoutMs, any: Boolean(req.anyAddress)})
   const failed = view.sources.filter((s) => !s.ok)
   if (exitCode === 5) {
     const s = failed[0]

@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import {CLI, runCli, testEnv} from '../helpers/cli.js'
+import {cleanupDocker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
 import {startDelayServer, startFastServer, startStallServer, startStatusServer, type TestServer} from '../helpers/http-servers.js'
 
 const exec = promisify(execFile)
@@ -231,5 +232,52 @@ describe('mcp loadtest output, thresholds, errors', () => {
     const r = await runCli(['loadtest', fast.url, '-c', '1', '-d', '300ms', '--out', target])
     assert.equal(r.code, 3)
     assert.equal(existsSync(target), false)
+  })
+})
+
+describe('mcp loadtest <service> (real engine)', () => {
+  const prefix = uniqueName('lt')
+  const service = `${prefix}-web`
+  before(async () => {
+    await requireDocker()
+    const labels = {'mcp.service.name': service, 'mcp.service.port': '8080', 'mcp.health.path': '/health'}
+    // Published on 127.0.0.1 only: load goes to the loopback-published ports, never a 172.x address.
+    await Promise.all([1, 2, 3].map((i) => runContainer(`${prefix}-${i}`, {labels, publish: ['127.0.0.1::8080']})))
+    await runContainer(`${prefix}-hidden`, {labels: {'mcp.service.name': `${prefix}-hidden`, 'mcp.service.port': '8080'}})
+  })
+  after(async () => {
+    await cleanupDocker(prefix)
+  })
+
+  test('three instances: load spread round robin, per-instance counts and latency, imbalance', async () => {
+    const {code, json, stderr} = await loadJson([service, '--path', '/health', '-c', '6', '-d', '3s', '--source', 'docker'])
+    assert.equal(code, 0, stderr)
+    assert.deepEqual(json.target, {kind: 'service', service, path: '/health'})
+    assert.equal(json.instances.length, 3)
+    assert.deepEqual(json.instances.map((i: {id: string}) => i.id).sort(), [1, 2, 3].map((i) => `${prefix}-${i}`))
+    let sum = 0
+    for (const i of json.instances) {
+      assert.equal(i.connections, 2)
+      assert.match(i.url, /^http:\/\/127\.0\.0\.1:\d+\/health$/)
+      assert.ok(i.requests > 0, `${i.id} got no requests`)
+      assert.equal(i.status['200'], i.requests)
+      assert.ok(i.latency.p50 > 0)
+      sum += i.requests
+    }
+    assert.equal(sum, json.requests.total)
+    assert.ok(json.imbalance >= 1 && json.imbalance < 2, `imbalance ${json.imbalance}`)
+    const human = await runCli(['loadtest', service, '--path', '/health', '-c', '3', '-d', '1s', '--source', 'docker'])
+    assert.equal(human.code, 0, human.stderr)
+    assert.match(human.stdout, /Per instance/)
+    assert.match(human.stdout, /Imbalance \(most\/fewest requests\): \d+\.\d\d/)
+  })
+
+  test('unknown service and a service with no loopback-reachable instance: one line, exit 2', async () => {
+    const unknown = await runCli(['loadtest', `${service}x`, '--source', 'docker'])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /unknown service .*\n.*did you mean/)
+    const hidden = await runCli(['loadtest', `${prefix}-hidden`, '--source', 'docker'])
+    assert.equal(hidden.code, 2)
+    assert.match(hidden.stderr, /has no healthy instance to load .*no loopback-published port/)
   })
 })
