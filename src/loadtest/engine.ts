@@ -98,6 +98,40 @@ const READ_BUFFER = Buffer.allocUnsafe(256 * 1024)
 /** Retry delay after a failed (re)connect, so a dead target does not spin a core. */
 const RECONNECT_DELAY_MS = 20
 
+/** One connection of the plan: which target it loads, and in open loop its schedule. */
+export interface ConnectionSpec {
+  target: number
+  /** ms between this connection's requests (0: closed loop). */
+  interval: number
+  /** ms after the start of its first request, so that all requests are evenly spaced. */
+  offset: number
+}
+
+/**
+ * Connections round robin over the targets; in open loop the rate is split evenly per target, then
+ * per connection, with staggered offsets so requests to a target are evenly spaced overall.
+ */
+export function connectionSpecs(plan: Pick<LoadPlan, 'connections' | 'rate' | 'targets'>): ConnectionSpec[] {
+  const n = plan.targets.length
+  const perTarget = plan.targets.map(() => 0)
+  for (let i = 0; i < plan.connections; i++) perTarget[i % n]!++
+  const seen = plan.targets.map(() => 0)
+  const specs: ConnectionSpec[] = []
+  for (let i = 0; i < plan.connections; i++) {
+    const t = i % n
+    let interval = 0
+    let offset = 0
+    if (plan.rate !== undefined) {
+      const targetRate = plan.rate / n
+      interval = (1000 * perTarget[t]!) / targetRate
+      offset = (1000 * seen[t]!) / targetRate
+    }
+    seen[t]!++
+    specs.push({target: t, interval, offset})
+  }
+  return specs
+}
+
 class Engine {
   readonly recorders: TargetRecorder[]
   readonly conns: Connection[] = []
@@ -113,26 +147,13 @@ class Engine {
   private finish!: () => void
   readonly done: Promise<void>
 
-  constructor(readonly plan: LoadPlan) {
+  constructor(readonly plan: LoadPlan, specs: ConnectionSpec[]) {
     this.recorders = plan.targets.map((t) => new TargetRecorder(t, plan.rate !== undefined))
     this.done = new Promise((resolve) => (this.finish = resolve))
-    // Connections round robin over the targets; the rate split evenly per target, then per connection.
-    const perTarget = plan.targets.map(() => 0)
-    for (let i = 0; i < plan.connections; i++) perTarget[i % plan.targets.length]!++
-    const seen = plan.targets.map(() => 0)
-    for (let i = 0; i < plan.connections; i++) {
-      const t = i % plan.targets.length
-      const rec = this.recorders[t]!
+    for (const spec of specs) {
+      const rec = this.recorders[spec.target]!
       rec.connections++
-      let interval = 0
-      let offset = 0
-      if (plan.rate !== undefined) {
-        const targetRate = plan.rate / plan.targets.length
-        interval = (1000 * perTarget[t]!) / targetRate
-        offset = (1000 * seen[t]!) / targetRate
-      }
-      seen[t]!++
-      this.conns.push(new Connection(this, rec, interval, offset))
+      this.conns.push(new Connection(this, rec, spec.target, spec.interval, spec.offset))
     }
   }
 
@@ -187,6 +208,7 @@ class Connection implements ResponseSink {
   constructor(
     private readonly engine: Engine,
     private readonly rec: TargetRecorder,
+    readonly targetIndex: number,
     /** Rate mode: ms between this connection's requests (0 in closed loop). */
     private readonly interval: number,
     private readonly offset: number,
@@ -202,6 +224,10 @@ class Connection implements ResponseSink {
 
   get oldestSent(): number {
     return this.sent.length ? this.sent[0]! : Infinity
+  }
+
+  get isOpen(): boolean {
+    return this.phase === Phase.Open
   }
 
   get connectingSince(): number {
@@ -423,15 +449,28 @@ function toMicros(ms: number): number {
   return us < 1 ? 1 : us > MAX_LATENCY_US ? MAX_LATENCY_US : us
 }
 
+/** Wall-clock milliseconds with sub-ms precision, comparable across threads. */
+export function absoluteNow(): number {
+  return performance.timeOrigin + performance.now()
+}
+
+/** A load with every connection open, waiting for start(). */
+export interface PreparedLoad {
+  /** Start at absolute time t0 (absoluteNow() clock) and run to the end. */
+  start(t0: number, hooks?: LoadHooks): Promise<LoadOutcome>
+  /** Counts so far (for progress across threads). */
+  counts(): {responses: number; errors: number}
+  stop(reason: LoadOutcome['stoppedBy']): void
+}
+
 /**
- * Run the load described by `plan` and return what was measured. Every connection is opened first;
- * a target none of whose connections open throws TargetUnreachable before any load is sent.
- * The run always ends: at warmup + duration, after `requests` responses, or on `signal`.
+ * Open every connection of `specs` (default: the whole plan) before the clock starts, so set-up cost
+ * is not counted as latency. A target none of whose connections open throws TargetUnreachable
+ * before any load is sent.
  */
-export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<LoadOutcome> {
-  const engine = new Engine(plan)
+export async function prepareLoad(plan: LoadPlan, specs: ConnectionSpec[] = connectionSpecs(plan)): Promise<PreparedLoad> {
+  const engine = new Engine(plan, specs)
   const startedAt = new Date()
-  // Open every connection before the clock starts, so set-up cost is not counted as latency.
   engine.running = true
   for (const c of engine.conns) c.connect()
   const connectDeadline = setTimeout(() => {
@@ -442,9 +481,9 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<Lo
     new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), plan.timeoutMs + 50).unref()),
   ])
   clearTimeout(connectDeadline)
-  const errors = firstErrors === 'timeout' ? engine.conns.map((c) => (c.connectingSince !== Infinity ? new Error('connect timed out') : undefined)) : firstErrors
+  const errors = firstErrors === 'timeout' ? engine.conns.map((c) => (c.isOpen ? undefined : new Error('connect timed out'))) : firstErrors
   for (const [i, rec] of engine.recorders.entries()) {
-    const mine = engine.conns.map((c, k) => ({c, err: errors[k]})).filter((_, k) => k % plan.targets.length === i)
+    const mine = engine.conns.map((c, k) => ({c, err: errors[k]})).filter((m) => m.c.targetIndex === i)
     if (mine.length > 0 && mine.every((m) => m.err !== undefined)) {
       engine.running = false
       for (const c of engine.conns) c.destroy()
@@ -452,8 +491,17 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<Lo
       throw new TargetUnreachable(rec.target, err.code, err.message)
     }
   }
-  // Connections that failed while others to the same target opened try again once load starts.
-  const t0 = performance.now()
+  return {
+    counts: () => ({responses: engine.measured, errors: engine.measuredErrors}),
+    stop: (reason) => engine.stop(reason),
+    start: (t0Absolute, hooks = {}) => runPrepared(engine, errors, startedAt, t0Absolute - performance.timeOrigin, hooks),
+  }
+}
+
+async function runPrepared(engine: Engine, firstErrors: (Error | undefined)[], startedAt: Date, t0: number, hooks: LoadHooks): Promise<LoadOutcome> {
+  const plan = engine.plan
+  const wait = t0 - performance.now()
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   engine.recordFrom = t0 + plan.warmupMs
   engine.endAt = engine.recordFrom + plan.durationMs
   if (plan.rate === undefined && plan.requests !== undefined) engine.sendBudget = plan.requests
@@ -468,7 +516,7 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<Lo
       if (now - c.oldestSent > plan.timeoutMs || now - c.connectingSince > plan.timeoutMs) c.timeout()
     }
   }, sweepEvery)
-  const endTimer = setTimeout(() => engine.stop('duration'), engine.endAt - t0)
+  const endTimer = setTimeout(() => engine.stop('duration'), Math.max(0, engine.endAt - performance.now()))
   const onAbort = (): void => engine.stop('interrupt')
   hooks.signal?.addEventListener('abort', onAbort)
   if (hooks.signal?.aborted) engine.stop('interrupt')
@@ -485,7 +533,10 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<Lo
     c.startSchedule(t0)
     c.pump()
   }
-  for (const c of engine.conns) if (c.connectingSince === Infinity && errors[engine.conns.indexOf(c)] !== undefined) c.connect()
+  // Connections that failed while others to the same target opened try again once load starts.
+  engine.conns.forEach((c, k) => {
+    if (firstErrors[k] !== undefined && !c.isOpen) c.connect()
+  })
   await engine.done
   clearInterval(sweep)
   clearTimeout(endTimer)
@@ -493,4 +544,13 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<Lo
   hooks.signal?.removeEventListener('abort', onAbort)
   const measuredMs = Math.max(0, engine.endAt - engine.recordFrom)
   return {recorders: engine.recorders, measuredMs, warmupMs: plan.warmupMs, stoppedBy: engine.stoppedBy, startedAt}
+}
+
+/**
+ * Run the load described by `plan` in this thread and return what was measured.
+ * The run always ends: at warmup + duration, after `requests` responses, or on `signal`.
+ */
+export async function runLoad(plan: LoadPlan, hooks: LoadHooks = {}): Promise<LoadOutcome> {
+  const prepared = await prepareLoad(plan)
+  return prepared.start(absoluteNow(), hooks)
 }

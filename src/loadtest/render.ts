@@ -48,7 +48,7 @@ function describeRun(r: LoadResult): string {
   const what = r.target.kind === 'url' ? r.target.url : `service ${r.target.service} (${r.instances.length} instance${r.instances.length === 1 ? '' : 's'}) ${r.target.path}`
   const parts = [
     `${s.connections} connection${s.connections === 1 ? '' : 's'}`,
-    `${s.threads} thread${s.threads === 1 ? '' : 's'}`,
+    `${s.threadsUsed} thread${s.threadsUsed === 1 ? '' : 's'}${s.threadsUsed < s.threads ? ` (of -t ${s.threads})` : ''}`,
   ]
   if (s.pipelining > 1) parts.push(`pipelining ${s.pipelining}`)
   parts.push(r.mode === 'open-loop' ? `open loop at ${formatCount(s.rate!)} req/s` : 'closed loop')

@@ -51,7 +51,10 @@ export interface LoadResult {
   mode: 'closed-loop' | 'open-loop'
   settings: {
     connections: number
+    /** -t as given. */
     threads: number
+    /** Event loops used: -t is a ceiling (cores, connections; open loop only from 10k req/s). */
+    threadsUsed: number
     durationMs: number
     warmupMs: number
     rate: number | null
@@ -142,6 +145,8 @@ export interface ResultContext {
   target: LoadResult['target']
   settings: LoadSettings
   instanceUrls: string[]
+  /** Event loops actually used (-t is a ceiling). */
+  threadsUsed: number
 }
 
 export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResult {
@@ -184,6 +189,7 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     settings: {
       connections: settings.connections,
       threads: settings.threads,
+      threadsUsed: ctx.threadsUsed,
       durationMs: settings.durationMs,
       warmupMs: settings.warmupMs,
       rate: settings.rate ?? null,

@@ -1,7 +1,8 @@
 import {resolveConnections, type ConnectionFlagValues} from '../core/connections.js'
 import {SourceUnreachableError, UsageError} from '../core/errors.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import {runLoad, TargetUnreachable, type LoadHooks, type LoadTarget} from './engine.js'
+import {runLoad, TargetUnreachable, type LoadHooks, type LoadPlan, type LoadTarget} from './engine.js'
+import {effectiveThreads, runThreaded} from './threads.js'
 import {parseLoadSettings, type LoadSettings, type RawLoadFlags} from './options.js'
 import {buildResult, type LoadResult} from './result.js'
 import {pickServiceTargets} from './service-targets.js'
@@ -81,22 +82,21 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
   if (settings.rate !== undefined && settings.rate < settings.connections) {
     warn(`mcp: note: --rate ${settings.rate} is below --connections ${settings.connections}: each connection sends less than once a second`)
   }
+  const plan: LoadPlan = {
+    targets: resolved.targets,
+    connections: settings.connections,
+    durationMs: settings.durationMs,
+    warmupMs: settings.warmupMs,
+    rate: settings.rate,
+    requests: settings.requests,
+    pipelining: settings.pipelining,
+    timeoutMs: settings.timeoutMs,
+    head: settings.method === 'HEAD',
+  }
+  const threads = effectiveThreads(settings.threads, plan)
   try {
-    const outcome = await runLoad(
-      {
-        targets: resolved.targets,
-        connections: settings.connections,
-        durationMs: settings.durationMs,
-        warmupMs: settings.warmupMs,
-        rate: settings.rate,
-        requests: settings.requests,
-        pipelining: settings.pipelining,
-        timeoutMs: settings.timeoutMs,
-        head: settings.method === 'HEAD',
-      },
-      hooks,
-    )
-    return buildResult(outcome, {target: resolved.target, settings, instanceUrls: resolved.urls})
+    const outcome = threads > 1 ? await runThreaded(plan, threads, hooks) : await runLoad(plan, hooks)
+    return buildResult(outcome, {target: resolved.target, settings, instanceUrls: resolved.urls, threadsUsed: threads})
   } catch (error) {
     if (error instanceof TargetUnreachable) {
       const t = error.target
