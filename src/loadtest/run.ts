@@ -21,16 +21,6 @@ export interface LoadTestHooks extends LoadHooks {
   warn?: (line: string) => void
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host name not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ECONNRESET: 'connection reset',
-}
-
 interface Resolved {
   targets: LoadTarget[]
   urls: string[]
@@ -100,7 +90,9 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
   } catch (error) {
     if (error instanceof TargetUnreachable) {
       const t = error.target
-      const what = (error.code && ERRNO_TEXT[error.code]) ?? error.message
+      // discover's wording for socket errors ("connection refused"), without its "(host:port)".
+      const {describeError} = await import('../discover/view.js')
+      const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
       const where = resolved.target.kind === 'url' ? `${t.host}:${t.port}` : `instance ${t.id} (${t.host}:${t.port})`
       throw new SourceUnreachableError(`cannot connect to ${where}: ${what}`, {
         hint: resolved.target.kind === 'url' ? 'is the server running and listening on that address?' : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
