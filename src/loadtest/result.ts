@@ -1,6 +1,6 @@
 import type {LoadOutcome, TargetRecorder} from './engine.js'
 import type {LoadSettings, Thresholds} from './options.js'
-import {encodeHistogram, newLatencyHistogram, summarize, type Histogram, type LatencySummary} from './stats.js'
+import {correctForCoordinatedOmission, encodeHistogram, newLatencyHistogram, summarize, type Histogram, type LatencySummary} from './stats.js'
 
 /** Version of the JSON shape below (docs/loadtest.md); --compare refuses other versions. */
 export const RESULT_SCHEMA = 'mcp.loadtest/v1'
@@ -138,7 +138,7 @@ function correctClosedLoop(r: TargetRecorder, measuredMs: number, perConnection:
   const streams = r.connections * perConnection
   if (r.responses === 0 || streams === 0) return r.fromSend
   const intervalUs = Math.round((measuredMs * 1000) / (r.responses / streams))
-  return intervalUs > 0 ? r.fromSend.copyCorrectedForCoordinatedOmission(intervalUs) : r.fromSend
+  return intervalUs > 0 ? correctForCoordinatedOmission(r.fromSend, intervalUs) : r.fromSend
 }
 
 export interface ResultContext {

@@ -69,6 +69,40 @@ export function summarize(h: Histogram): LatencySummary {
   }
 }
 
+type Iterable = {recordedValuesIterator: {reset(): void; hasNext(): boolean; next(): {valueIteratedTo: number; countAtValueIteratedTo: number}}}
+
+function recorded(h: Histogram): {value: number; count: number}[] {
+  const it = (h as unknown as Iterable).recordedValuesIterator
+  const out: {value: number; count: number}[] = []
+  it.reset()
+  while (it.hasNext()) {
+    const v = it.next()
+    out.push({value: v.valueIteratedTo, count: v.countAtValueIteratedTo})
+  }
+  return out
+}
+
+/**
+ * A copy of `h` corrected for coordinated omission at `intervalUs` (HdrHistogram's
+ * copyCorrectedForCoordinatedOmission: a value v also stands for v − I, v − 2I, … ≥ I). That costs
+ * v/I steps per recorded bucket, seconds for a wide tail at a tiny interval, so past `budget` steps
+ * the synthetic values are placed every f·I with weight f: the same counts, positions within f·I.
+ */
+export function correctForCoordinatedOmission(h: Histogram, intervalUs: number, budget = 1_000_000): Histogram {
+  const out = newLatencyHistogram()
+  out.add(h)
+  if (!(intervalUs >= 1) || h.totalCount === 0) return out
+  const values = recorded(h)
+  let cost = 0
+  for (const v of values) if (v.value > intervalUs) cost += v.value / intervalUs
+  const factor = Math.max(1, Math.ceil(cost / budget))
+  const step = intervalUs * factor
+  for (const v of values) {
+    for (let m = v.value - step; m >= intervalUs; m -= step) out.recordValueWithCount(Math.round(m), v.count * factor)
+  }
+  return out
+}
+
 function shareWithin(h: Histogram, lo: number, hi: number): number {
   if (h.totalCount === 0) return 0
   // Counts at or below a value via percentiles would be coarse; walk the recorded buckets instead.

@@ -91,3 +91,23 @@ describe('service targets', () => {
     assert.throws(() => pickServiceTargets(sick, 'web', {path: '/', anyAddress: false, https: false}), /no healthy instance.*unhealthy/)
   })
 })
+
+describe('coordinated-omission correction', () => {
+  test('matches HdrHistogram\'s copyCorrectedForCoordinatedOmission, and stays fast on a wide tail', async () => {
+    const {correctForCoordinatedOmission} = await import('../../../src/loadtest/stats.js')
+    const h = newLatencyHistogram()
+    for (let i = 0; i < 10_000; i++) h.recordValue(200 + (i % 50))
+    for (let i = 0; i < 30; i++) h.recordValue(300_000 - i * 9000)
+    const ours = correctForCoordinatedOmission(h, 800)
+    const hdr = h.copyCorrectedForCoordinatedOmission(800)
+    assert.equal(ours.totalCount, hdr.totalCount)
+    for (const p of [50, 90, 99, 99.9]) assert.equal(ours.getValueAtPercentile(p), hdr.getValueAtPercentile(p))
+    const wide = newLatencyHistogram()
+    for (let v = 1; v < 2_000_000; v = Math.ceil(v * 1.0005)) wide.recordValue(v)
+    const started = performance.now()
+    const fast = correctForCoordinatedOmission(wide, 50)
+    assert.ok(performance.now() - started < 3000)
+    const exactCount = wide.copyCorrectedForCoordinatedOmission(50).totalCount
+    assert.ok(Math.abs(fast.totalCount - exactCount) / exactCount < 0.01)
+  })
+})
