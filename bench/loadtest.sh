@@ -4,7 +4,10 @@
 #   ROUNDS=5 DURATION=10 bench/loadtest.sh
 # Targets (both on 127.0.0.1 only): nginx from Debian with 1 worker (own temp config) serving an
 # 11-byte file, and a Node http server answering "hello world". Settings: -c50 -t1 and -c100 -t2.
-# Prints the median requests/second per tool and the mcp/wrk and mcp/autocannon ratios.
+# Prints the median requests/second per tool and the mcp/wrk and mcp/autocannon ratios, and the
+# median CPU time each tool spent per request (user+sys; for mcp from its own JSON, load phase only;
+# for wrk and autocannon from /usr/bin/time, whole process): on a machine shared with other work,
+# throughput swings with the neighbours while CPU per request says how efficient each client is.
 # Needs: wrk, nginx (/usr/sbin/nginx), a built mcp (npm run build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,33 +60,44 @@ node -e '
 node_pid=$!
 sleep 0.5
 
-rps_wrk() { wrk "-c$1" "-t$2" "-d${DURATION}s" "$3" | awk '/^Requests\/sec:/ {print $2}'; }
+# Each prints "requests/second cpu-µs-per-request".
+rps_wrk() {
+  /usr/bin/time -f 'cpu %U %S' -o "$work/time" wrk "-c$1" "-t$2" "-d${DURATION}s" "$3" >"$work/out"
+  node -e '
+    const fs = require("fs"); const out = fs.readFileSync(process.argv[1], "utf8"); const t = fs.readFileSync(process.argv[2], "utf8")
+    const rps = Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)[1]); const n = Number(/(\d+) requests in/.exec(out)[1])
+    const [, u, s] = /cpu ([\d.]+) ([\d.]+)/.exec(t); console.log(rps, ((Number(u) + Number(s)) * 1e6 / n).toFixed(2))
+  ' "$work/out" "$work/time"
+}
 rps_mcp() {
   "${MCP[@]}" "$3" -c "$1" -t "$2" -d "${DURATION}s" --json |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).requests.perSecond))'
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.requests.perSecond, r.generator.cpuPerRequestUs)})'
 }
 rps_autocannon() {
-  "$AUTOCANNON" -c "$1" -d "$DURATION" --json "$3" 2>/dev/null |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log((r.requests.total/r.duration).toFixed(2))})'
+  /usr/bin/time -f 'cpu %U %S' -o "$work/time" "$AUTOCANNON" -c "$1" -d "$DURATION" --json "$3" 2>/dev/null >"$work/out"
+  node -e '
+    const fs = require("fs"); const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); const t = fs.readFileSync(process.argv[2], "utf8")
+    const [, u, s] = /cpu ([\d.]+) ([\d.]+)/.exec(t); console.log((r.requests.total / r.duration).toFixed(2), ((Number(u) + Number(s)) * 1e6 / r.requests.total).toFixed(2))
+  ' "$work/out" "$work/time"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "mcp loadtest benchmark: $ROUNDS rounds x ${DURATION}s, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-7s %-10s %12s %12s %12s %9s %9s\n' target setting wrk mcp autocannon mcp/wrk mcp/ac
+printf '%-7s %-10s %10s %10s %10s %8s %8s   %s\n' target setting wrk mcp autocannon mcp/wrk mcp/ac 'CPU µs/request: wrk mcp autocannon'
 for target in nginx node; do
   if [ "$target" = nginx ]; then url="http://127.0.0.1:$NGINX_PORT/"; else url="http://127.0.0.1:$NODE_PORT/"; fi
   for setting in "50 1" "100 2"; do
     read -r c t <<<"$setting"
-    w=() m=() a=()
+    w=() m=() a=() wc=() mc=() ac=()
     for ((i = 1; i <= ROUNDS; i++)); do
-      w+=("$(rps_wrk "$c" "$t" "$url")")
-      m+=("$(rps_mcp "$c" "$t" "$url")")
-      a+=("$(rps_autocannon "$c" "$t" "$url")")
-      echo "  round $i $target -c$c -t$t: wrk ${w[-1]} mcp ${m[-1]} autocannon ${a[-1]}" >&2
+      read -r r u <<<"$(rps_wrk "$c" "$t" "$url")"; w+=("$r"); wc+=("$u")
+      read -r r u <<<"$(rps_mcp "$c" "$t" "$url")"; m+=("$r"); mc+=("$u")
+      read -r r u <<<"$(rps_autocannon "$c" "$t" "$url")"; a+=("$r"); ac+=("$u")
+      echo "  round $i $target -c$c -t$t: wrk ${w[-1]} (${wc[-1]} µs/req) mcp ${m[-1]} (${mc[-1]}) autocannon ${a[-1]} (${ac[-1]})" >&2
     done
     mw=$(median "${w[@]}") mm=$(median "${m[@]}") ma=$(median "${a[@]}")
-    printf '%-7s %-10s %12.0f %12.0f %12.0f %9.2f %9.2f\n' "$target" "-c$c -t$t" "$mw" "$mm" "$ma" \
-      "$(echo "$mm / $mw" | bc -l)" "$(echo "$mm / $ma" | bc -l)"
+    printf '%-7s %-10s %10.0f %10.0f %10.0f %8.2f %8.2f   %6.2f %6.2f %6.2f\n' "$target" "-c$c -t$t" "$mw" "$mm" "$ma" \
+      "$(echo "$mm / $mw" | bc -l)" "$(echo "$mm / $ma" | bc -l)" "$(median "${wc[@]}")" "$(median "${mc[@]}")" "$(median "${ac[@]}")"
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

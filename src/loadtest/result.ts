@@ -98,6 +98,11 @@ export interface LoadResult {
   thresholds: ThresholdResult[]
   /** Every threshold held. */
   ok: boolean
+  /**
+   * What the load generator itself cost: CPU time (all threads) over the run, per response, and
+   * busy = CPU ÷ (wall time × threads); near 1 means mcp, not the server, was the limit.
+   */
+  generator: {cpuMs: number; wallMs: number; cpuPerRequestUs: number; busy: number}
 }
 
 function statusRecord(counts: Uint32Array): Record<string, number> {
@@ -147,6 +152,8 @@ export interface ResultContext {
   instanceUrls: string[]
   /** Event loops actually used (-t is a ceiling). */
   threadsUsed: number
+  /** CPU the whole process used during the run, and the run's wall time. */
+  generator: {cpuMs: number; wallMs: number}
 }
 
 export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResult {
@@ -219,6 +226,11 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     imbalance,
     thresholds: [],
     ok: true,
+    generator: {
+      ...ctx.generator,
+      cpuPerRequestUs: responses === 0 ? 0 : round((ctx.generator.cpuMs * 1000) / responses, 2),
+      busy: ctx.generator.wallMs === 0 ? 0 : round(ctx.generator.cpuMs / (ctx.generator.wallMs * ctx.threadsUsed), 3),
+    },
   }
   result.thresholds = checkThresholds(result, settings.thresholds)
   result.ok = result.thresholds.every((t) => t.ok)

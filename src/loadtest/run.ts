@@ -1,3 +1,5 @@
+import {performance} from 'node:perf_hooks'
+
 import {resolveConnections, type ConnectionFlagValues} from '../core/connections.js'
 import {SourceUnreachableError, UsageError} from '../core/errors.js'
 import {loadProjectConfig} from '../core/project-config.js'
@@ -85,8 +87,16 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
   }
   const threads = effectiveThreads(settings.threads, plan)
   try {
+    const cpuBefore = process.cpuUsage()
+    const wallBefore = performance.now()
     const outcome = threads > 1 ? await runThreaded(plan, threads, hooks) : await runLoad(plan, hooks)
-    return buildResult(outcome, {target: resolved.target, settings, instanceUrls: resolved.urls, threadsUsed: threads})
+    const cpu = process.cpuUsage(cpuBefore)
+    const generator = {cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - wallBefore)}
+    const result = buildResult(outcome, {target: resolved.target, settings, instanceUrls: resolved.urls, threadsUsed: threads, generator})
+    if (result.generator.busy >= 0.9) {
+      warn(`mcp: note: the load generator used ${Math.round(result.generator.busy * 100)}% of its ${threads} thread${threads === 1 ? '' : 's'}: the figures may be limited by mcp, not the server (try -t, or a machine of its own)`)
+    }
+    return result
   } catch (error) {
     if (error instanceof TargetUnreachable) {
       const t = error.target
