@@ -183,12 +183,11 @@ export class ResponseParser {
       if (c0 === 0x63 /* c */) {
         if (nameIs(b, line, lineEnd, 'content-length')) contentLength = parseDecimal(b, line + 15, lineEnd)
         else if (nameIs(b, line, lineEnd, 'connection')) {
-          const v = valueLower(b, line + 11, lineEnd)
-          if (v.includes('close')) close = true
-          else if (v.includes('keep-alive')) close = false
+          if (valueHas(b, line + 11, lineEnd, 'close')) close = true
+          else if (valueHas(b, line + 11, lineEnd, 'keep-alive')) close = false
         }
       } else if (c0 === 0x74 /* t */ && nameIs(b, line, lineEnd, 'transfer-encoding')) {
-        if (valueLower(b, line + 18, lineEnd).includes('chunked')) chunked = true
+        if (valueHas(b, line + 18, lineEnd, 'chunked')) chunked = true
       }
       line = lineEnd + 1
     }
@@ -242,8 +241,14 @@ function parseDecimal(b: Buffer, start: number, end: number): number {
   return v
 }
 
-function valueLower(b: Buffer, start: number, end: number): string {
-  return b.toString('latin1', start, end).toLowerCase()
+/** Whether bytes [start, end) contain `word` (lower case), ignoring case, without allocating. */
+function valueHas(b: Buffer, start: number, end: number, word: string): boolean {
+  const n = word.length
+  outer: for (let i = start; i + n <= end; i++) {
+    for (let k = 0; k < n; k++) if ((b[i + k]! | 0x20) !== word.charCodeAt(k)) continue outer
+    return true
+  }
+  return false
 }
 
 function hexValue(c: number): number {
