@@ -281,3 +281,30 @@ describe('mcp loadtest <service> (real engine)', () => {
     assert.match(hidden.stderr, /has no healthy instance to load .*no loopback-published port/)
   })
 })
+
+describe('load worker threads (built module)', () => {
+  test('two event loops share the connections on one clock; recorders merge', async () => {
+    // The CLI never uses a second loop against a loopback server on a 2-core machine, so the
+    // worker path is driven directly here.
+    const {runThreaded} = await import(new URL('../../dist/loadtest/threads.js', import.meta.url).href)
+    const {buildRequest, parseLoadSettings} = await import(new URL('../../dist/loadtest/options.js', import.meta.url).href)
+    const server = await startFastServer()
+    try {
+      const url = new URL(server.url)
+      const request = buildRequest(parseLoadSettings({}), url)
+      const plan = {targets: [{id: 'a', host: '127.0.0.1', port: server.port, tls: false, request}], connections: 4, durationMs: 1000, warmupMs: 0, pipelining: 1, timeoutMs: 2000, head: false}
+      const outcome = await runThreaded(plan, 2)
+      const rec = outcome.recorders[0]
+      assert.equal(rec.connections, 4)
+      assert.ok(rec.responses > 100, `responses ${rec.responses}`)
+      assert.equal(rec.fromSend.totalCount, rec.responses)
+      assert.equal(rec.status[200], rec.responses)
+      assert.ok(server.count() >= rec.responses)
+      const open = await runThreaded({...plan, rate: 400, durationMs: 1000}, 2)
+      assert.ok(Math.abs(open.recorders[0].responses - 400) <= 8, `open loop responses ${open.recorders[0].responses}`)
+      assert.equal(open.recorders[0].fromIntended.totalCount, open.recorders[0].responses)
+    } finally {
+      await server.close()
+    }
+  })
+})

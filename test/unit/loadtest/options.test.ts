@@ -79,3 +79,19 @@ describe('loadtest target argument', () => {
     assert.throws(() => parseTargetArg('localhost:8080'), (e: UsageError) => /http:\/\/localhost:8080/.test(e.hint ?? ''))
   })
 })
+
+describe('threads policy', () => {
+  test('-t is a ceiling: connections, cores, a core left to a loopback server, open loop only at high rates', async () => {
+    const {effectiveThreads} = await import('../../../src/loadtest/threads.js')
+    const remote = [{host: '10.0.0.5'}] as never
+    const local = [{host: '127.0.0.1'}] as never
+    assert.equal(effectiveThreads(1, {connections: 50, targets: remote}, 8), 1)
+    assert.equal(effectiveThreads(4, {connections: 50, targets: remote}, 8), 4)
+    assert.equal(effectiveThreads(4, {connections: 2, targets: remote}, 8), 2)
+    assert.equal(effectiveThreads(16, {connections: 50, targets: remote}, 8), 8)
+    assert.equal(effectiveThreads(2, {connections: 100, targets: local}, 2), 1)
+    assert.equal(effectiveThreads(4, {connections: 100, targets: local}, 8), 4)
+    assert.equal(effectiveThreads(4, {connections: 100, targets: remote, rate: 2000}, 8), 1)
+    assert.equal(effectiveThreads(4, {connections: 100, targets: remote, rate: 20_000}, 8), 4)
+  })
+})
