@@ -149,7 +149,17 @@ export async function watchDocker(
       const stream = (await streamer.docker.getEvents({
         filters: {type: ['container'], label: [nameLabel], event: DOCKER_EVENTS},
       })) as unknown as Readable
-      await consumeEvents(stream, known, nameLabel, wanted, emit, signal)
+      // A Swarm manager also reports service and node events (a label filter would drop them:
+      // their attributes carry only names), on a stream of their own.
+      const swarmStream = (await isSwarmManager(lister))
+        ? ((await streamer.docker.getEvents({filters: {type: ['service', 'node']}})) as unknown as Readable)
+        : undefined
+      await Promise.race([
+        consumeEvents(stream, known, nameLabel, wanted, emit, signal),
+        ...(swarmStream ? [consumeEvents(swarmStream, known, nameLabel, wanted, emit, signal)] : []),
+      ])
+      stream.destroy()
+      swarmStream?.destroy()
       if (signal.aborted) break
       throw new Error('event stream ended')
     } catch (error) {
@@ -191,6 +201,7 @@ function resyncDocker(known: Map<string, ContainerState>, containers: DockerCont
 }
 
 interface DockerEvent {
+  Type?: string
   status?: string
   Action?: string
   id?: string
@@ -236,9 +247,27 @@ function consumeEvents(stream: Readable, known: Map<string, ContainerState>, nam
   })
 }
 
+/** Whether the daemon manages a Swarm (it answers "not a swarm manager" otherwise). */
+async function isSwarmManager(client: DockerClient): Promise<boolean> {
+  try {
+    await client.docker.listServices({filters: JSON.stringify({name: ['\u0000']}) as never})
+    return true
+  } catch {
+    return false
+  }
+}
+
 function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLabel: string, wanted: Set<string> | undefined, emit: Emit): void {
   const id = e.Actor?.ID ?? e.id ?? ''
   const attrs = e.Actor?.Attributes ?? {}
+  if (e.Type === 'service' || e.Type === 'node') {
+    // Swarm: a service created, updated (replicas, labels) or removed; a node going down or up.
+    const details: Record<string, unknown> = {}
+    if (attrs['replicas.new']) details.replicas = `${attrs['replicas.old'] ?? '?'}→${attrs['replicas.new']}`
+    if (attrs['state.new']) details.state = `${attrs['state.old'] ?? '?'}→${attrs['state.new']}`
+    emit('swarm', `${e.Type} ${e.Action ?? ''}`.trim(), attrs.name ?? id.slice(0, 12), details)
+    return
+  }
   const service = attrs[nameLabel] ?? known.get(id)?.service ?? ''
   if (wanted && !wanted.has(service)) return
   const action = (e.Action ?? e.status ?? '').trim()

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {after, before, describe, test} from 'node:test'
 
-import {runCli, testEnv} from '../helpers/cli.js'
-import {PrivateDockerd} from '../helpers/daemons.js'
+import {CLI, runCli, testEnv} from '../helpers/cli.js'
+import {LineCollector, PrivateDockerd} from '../helpers/daemons.js'
 import {requireDocker, TEST_IMAGE} from '../helpers/services.js'
 
 interface View {
@@ -74,5 +75,20 @@ describe('Swarm services and tasks', () => {
     assert.deepEqual(codes, ['REPLICAS_SHORT:stuck', 'SWARM_LABEL_MISMATCH:edge'])
     const short = out.findings.find((f) => f.code === 'REPLICAS_SHORT')!
     assert.deepEqual([short.evidence!.desired, short.evidence!.running], [2, 0])
+  })
+  test('--watch reports service events as well as container events', {timeout: 60_000}, async () => {
+    const child = spawn(process.execPath, [CLI, 'discover', '--watch', '--json', '--source', 'docker'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    const out = new LineCollector()
+    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    try {
+      await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
+      await daemon.docker(['service', 'scale', '-d', 'web=3'])
+      await out.waitFor((l) => l.includes('"swarm"') && l.includes('"service update"') && l.includes('"web"'), 20_000, 'service update event')
+      await out.waitFor((l) => l.includes('"docker"') && l.includes('"start"') && l.includes('"web"'), 20_000, 'the new task container starting')
+    } finally {
+      child.kill('SIGINT')
+    }
+    assert.equal(await exited, 0)
   })
 })
