@@ -1,0 +1,129 @@
+import {extname} from 'node:path'
+import {isPair, LineCounter, Node, Scalar} from 'yaml'
+
+import {InputError} from '../core/errors.js'
+import type {TextDocument} from '../core/input.js'
+import {nodeAtPath, parseYamlSource, ParsedYaml, SourcePosition, toPlain} from '../core/yaml-source.js'
+import {JsonNode, parseJsonSource} from './json-source.js'
+
+export type PathSegment = string | number
+/** Where a finding points: at a key (unknown key, renamed key) or at its value (wrong value). */
+export type Target = 'key' | 'value'
+
+export interface SourceRange {
+  start: number
+  end: number
+  /** Source text of the range starts with a quote (the fix keeps the quoting style). */
+  quote?: '"' | "'"
+}
+
+/**
+ * A gateway config read from YAML or JSON: its plain value and a way back from a path in that value
+ * to the text (offsets and line:column), for findings and for --fix's text edits.
+ */
+export interface ConfigSource {
+  path: string
+  text: string
+  format: 'yaml' | 'json'
+  value: unknown
+  /** The range of the key or value at path; the deepest existing ancestor when the path does not resolve. */
+  range(path: PathSegment[], target: Target): SourceRange | undefined
+  positionAt(offset: number): SourcePosition
+  /** The YAML document (YAML sources only), for edits that need structure. */
+  yaml?: ParsedYaml
+}
+
+/** Parse a config document: JSON (by extension or a leading "{") with the fast JSON parser, else YAML. */
+export function parseConfigSource(doc: TextDocument): ConfigSource {
+  const looksJson = extname(doc.path).toLowerCase() === '.json' || /^\s*\{/.test(doc.text)
+  return looksJson ? jsonSource(doc) : yamlSource(doc)
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0]
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  return starts
+}
+
+function positionFinder(text: string): (offset: number) => SourcePosition {
+  let starts: number[] | undefined
+  return (offset) => {
+    starts ??= lineStarts(text)
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid]! <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return {line: lo + 1, column: offset - starts[lo]! + 1}
+  }
+}
+
+function quoteAt(text: string, start: number): SourceRange['quote'] {
+  const c = text[start]
+  return c === '"' || c === "'" ? c : undefined
+}
+
+function jsonSource(doc: TextDocument): ConfigSource {
+  const positionAt = positionFinder(doc.text)
+  const {value, root} = parseJsonSource(doc.path, doc.text, positionAt)
+  const range = (path: PathSegment[], target: Target): SourceRange | undefined => {
+    let node: JsonNode = root
+    let keyRange: SourceRange | undefined
+    for (const seg of path) {
+      const member = node.members?.get(String(seg))
+      const item = node.items && typeof seg === 'number' ? node.items[seg] : node.items?.[Number(seg)]
+      if (member) {
+        keyRange = {start: member.keyStart, end: member.keyEnd, quote: '"'}
+        node = member.node
+      } else if (item) {
+        keyRange = undefined
+        node = item
+      } else {
+        return keyRange ?? {start: node.start, end: node.start + 1}
+      }
+    }
+    if (target === 'key' && keyRange) return keyRange
+    return {start: node.start, end: node.end, quote: quoteAt(doc.text, node.start)}
+  }
+  return {path: doc.path, text: doc.text, format: 'json', value, range, positionAt}
+}
+
+function yamlSource(doc: TextDocument): ConfigSource {
+  const parsed = parseYamlSource(doc.path, doc.text)
+  const value = toPlain(parsed)
+  const lc: LineCounter = parsed.lineCounter
+  const positionAt = (offset: number): SourcePosition => {
+    const p = lc.linePos(offset)
+    return {line: p.line, column: p.col}
+  }
+  const nodeRange = (node: Node | null | undefined): SourceRange | undefined => {
+    const r = node?.range
+    if (!r) return undefined
+    // A block scalar or collection's range ends after trailing whitespace; the value itself is enough.
+    return {start: r[0], end: r[1], quote: quoteAt(doc.text, r[0])}
+  }
+  const range = (path: PathSegment[], target: Target): SourceRange | undefined => {
+    const {node, complete} = nodeAtPath(parsed.doc, path)
+    if (isPair(node)) {
+      const key = nodeRange(node.key as Node)
+      if (target === 'key' || !complete) return key
+      return nodeRange(node.value as Node) ?? key
+    }
+    return nodeRange(node as Node | null)
+  }
+  return {path: doc.path, text: doc.text, format: 'yaml', value, range, positionAt, yaml: parsed}
+}
+
+/** The value of a plain scalar key, for callers that walk YAML pairs. */
+export function scalarKey(key: unknown): string | undefined {
+  return key instanceof Scalar ? String(key.value) : undefined
+}
+
+/** A document whose value is null (only comments, or `---`) has nothing to check. */
+export function assertHasContent(source: ConfigSource): void {
+  if (source.value === null || source.value === undefined) {
+    throw new InputError('contains no configuration (only comments or an empty document)', {where: source.path})
+  }
+}
