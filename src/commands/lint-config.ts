@@ -30,7 +30,10 @@ parsed (the other files are still checked).`
   }
 
   async run(): Promise<unknown> {
-    const files = this.argv.length ? this.argv : findDefaultConfigs()
+    // Variadic FILES: oclif's parsed argv (this.argv is the raw command line, flags included).
+    const {argv} = await this.parse(LintConfig)
+    const given = argv as string[]
+    const files = given.length ? given : findDefaultConfigs()
     if (files.length === 0) {
       throw new UsageError(`no config file given, and no ${DEFAULT_CONFIG_NAMES.join(', ')} here`, {hint: 'name the file: mcp lint-config path/to/gateway.yaml'})
     }

@@ -84,8 +84,9 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
         if (text.charCodeAt(i) !== 0x3a) fail(`expected ":" after key, found ${describe(i)}`)
         i++
         const member = parseValue(depth + 1)
-        // defineProperty: a "__proto__" key must stay data, as JSON.parse keeps it.
-        Object.defineProperty(value, key, {value: member.value, enumerable: true, writable: true, configurable: true})
+        // A "__proto__" key must stay data, as JSON.parse keeps it (plain assignment would set the prototype).
+        if (key === '__proto__') Object.defineProperty(value, key, {value: member.value, enumerable: true, writable: true, configurable: true})
+        else value[key] = member.value
         members.set(key, {keyStart, keyEnd, node: member.node})
         skipWs()
         const d = text.charCodeAt(i)
