@@ -16,7 +16,8 @@ log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
 
 docker_answers() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
-etcd_answers() { ETCDCTL_API=3 timeout 5 etcdctl --endpoints="127.0.0.1:$ETCD_PORT" --dial-timeout=2s endpoint health >/dev/null 2>&1; }
+etcd_answers() { env -u ETCDCTL_ENDPOINTS ETCDCTL_API=3 timeout 10 etcdctl --endpoints="127.0.0.1:$ETCD_PORT" --dial-timeout=3s --command-timeout=5s endpoint health >/dev/null 2>&1; }
+etcd_running() { [ -f "$STATE_DIR/etcd.pid" ] && kill -0 "$(cat "$STATE_DIR/etcd.pid")" 2>/dev/null; }
 
 install_packages() {
   local missing=()
@@ -62,6 +63,11 @@ start_docker() {
 
 start_etcd() {
   if etcd_answers; then log "etcd: already answering on 127.0.0.1:$ETCD_PORT"; return 0; fi
+  # Ours but slow to answer (a loaded machine): wait for it rather than wipe a live data dir.
+  if etcd_running; then
+    for _ in $(seq 1 20); do etcd_answers && { log "etcd: up"; return 0; }; sleep 0.5; done
+    die "etcd (pid $(cat "$STATE_DIR/etcd.pid")) runs but does not answer on 127.0.0.1:$ETCD_PORT (see $STATE_DIR/etcd.log)"
+  fi
   local data="$STATE_DIR/etcd-data"
   rm -rf "$data"; mkdir -p "$data"
   log "starting etcd on 127.0.0.1:$ETCD_PORT (data: $data)"

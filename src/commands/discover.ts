@@ -1,11 +1,60 @@
+import {Flags} from '@oclif/core'
+
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, serviceFlag, sourceFlag, watchFlag} from '../cli/flags.js'
+import {resolveConnections} from '../core/connections.js'
+import {loadProjectConfig} from '../core/project-config.js'
+import {renderView, sourceWarnings} from '../discover/render.js'
+import {buildServiceView} from '../discover/view.js'
+import type {ServiceView} from '../model/types.js'
 
 export default class Discover extends BaseCommand<typeof Discover> {
-  static override summary = 'Show every service instance Docker runs and every registration etcd/Consul holds, side by side'
-  static override flags = {...connectionFlags, ...sourceFlag, ...serviceFlag, ...watchFlag}
+  static override summary = 'Show every instance Docker runs and every registration etcd and Consul hold, side by side'
+  static override description = `Groups by service: the address a gateway would use (and why), Docker state and health, the etcd key with its lease TTL, the Consul check status. "Running but not registered" and "registered but not running" show at a glance.
 
-  async run(): Promise<unknown> {
-    return {services: [], sources: []}
+Exit codes: 0 every source answered, 4 some source did not (the view is partial), 5 none did, 2 bad flags.`
+
+  static override examples = [
+    '<%= config.bin %> discover',
+    '<%= config.bin %> discover --service user-api --probe',
+    '<%= config.bin %> discover --source docker,etcd --etcd-endpoints 10.0.0.5:2379 --json',
+    '<%= config.bin %> discover --watch',
+  ]
+
+  static override flags = {
+    ...connectionFlags,
+    ...sourceFlag,
+    ...serviceFlag,
+    ...watchFlag,
+    all: Flags.boolean({char: 'a', description: 'Include stopped containers (like docker ps -a)'}),
+    probe: Flags.boolean({description: 'GET each health path through a loopback-published port (never other addresses)'}),
+    'probe-any': Flags.boolean({description: 'Also probe the address a gateway would use when no loopback port is published (sends traffic to container/host IPs)'}),
+  }
+
+  async run(): Promise<ServiceView | void> {
+    const {flags} = this
+    const connections = resolveConnections(flags, process.env, loadProjectConfig())
+    const options = {
+      services: flags.service,
+      all: flags.all,
+      probe: flags['probe-any'] ? ('any' as const) : flags.probe ? ('loopback' as const) : false as const,
+    }
+    if (flags.watch) {
+      const {watchView} = await import('../discover/watch.js')
+      process.exitCode = await watchView(connections, options, {
+        color: this.color,
+        json: this.jsonEnabled(),
+        out: (line) => process.stdout.write(line + '\n'),
+        warn: (line) => this.warnLine(line),
+      })
+      return
+    }
+    const {view, exitCode} = await buildServiceView(connections, options)
+    for (const w of sourceWarnings(view)) this.warnLine(w)
+    if (!this.jsonEnabled()) {
+      process.stdout.write(renderView(view, {color: this.color, sources: connections.sources, probed: Boolean(options.probe)}))
+    }
+    process.exitCode = exitCode
+    return view
   }
 }

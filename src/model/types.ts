@@ -21,7 +21,8 @@ export interface SourceStatus {
 
 /** A way to reach a container. */
 export interface Address {
-  kind: 'network' | 'published' | 'host'
+  /** registered: the address a registry entry holds when no container matched it. */
+  kind: 'network' | 'published' | 'host' | 'registered'
   /** The IP as Docker reports it; 0.0.0.0 and :: stay as such for published bindings. */
   ip: string
   port: number
@@ -136,6 +137,13 @@ export interface ProbeResult {
   reason?: string
 }
 
+/**
+ * How a registry entry was tied to a container: containerId in the value, the instance key naming
+ * the container, the registered address being one of the container's, the registered port being a
+ * published port of it, or (last resort) the only container of the service with that service port.
+ */
+export type InstanceMatch = 'containerId' | 'name' | 'address' | 'published-port' | 'service-port'
+
 export interface Instance {
   /** Container name when Docker knows it, else the registry's instance id. */
   id: string
@@ -148,6 +156,8 @@ export interface Instance {
   /** The one a gateway would use. */
   address?: Address
   addressReason?: AddressReason
+  /** How the registry entry was tied to the container (evidence for doctor). */
+  match?: InstanceMatch
   /** The service port from labels, when valid. */
   port?: number
   /** Health path from labels (default /health). */

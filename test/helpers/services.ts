@@ -39,7 +39,8 @@ export async function docker(args: string[], timeout = 60_000): Promise<string> 
 export async function etcdctl(args: string[]): Promise<string> {
   const {stdout} = await exec('etcdctl', [`--endpoints=${TEST_ETCD}`, '--dial-timeout=3s', ...args], {
     timeout: 15_000,
-    env: {...process.env, ETCDCTL_API: '3'},
+    // etcdctl refuses a flag and its environment variable together.
+    env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined},
   })
   return stdout.trim()
 }

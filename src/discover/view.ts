@@ -1,0 +1,180 @@
+import {Connections} from '../core/connections.js'
+import {DeadlineError, elapsedMs, withDeadline} from '../core/deadline.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {redact} from '../core/redact.js'
+import {connectDocker, dockerUnreachableHint, DockerClient} from '../docker/client.js'
+import {listContainers} from '../docker/containers.js'
+import {mergeView} from '../model/merge.js'
+import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
+import {readConsulServices} from '../registry/consul.js'
+import {createEtcdClient, etcdEndpointText, readRegistrations} from '../registry/etcd.js'
+import {probeAll} from './probe.js'
+
+export interface BuildViewOptions {
+  /** Only these services. */
+  services?: string[]
+  /** Include stopped containers. */
+  all?: boolean
+  /** Actively GET health paths: through loopback-published ports, or (any) the gateway's address. */
+  probe?: false | 'loopback' | 'any'
+  /** Which containers to list: the name label (default), or any label under the prefix. */
+  match?: 'name' | 'anyPrefix'
+}
+
+export interface BuiltView {
+  view: ServiceView
+  /** 0 all sources answered, 4 some did not, 5 none did. */
+  exitCode: number
+  /** etcd's revision at the read, for a watch that must not miss anything after it. */
+  etcdRevision?: string
+}
+
+interface SourceOutcome<T> {
+  status: SourceStatus
+  data: T
+}
+
+/** Run one source's query, turning any failure into a SourceStatus with a hint. Never throws. */
+async function runSource<T>(name: string, endpoint: string, empty: T, count: (t: T) => number, hint: (error: unknown) => string, fn: () => Promise<T>): Promise<SourceOutcome<T>> {
+  const start = process.hrtime.bigint()
+  try {
+    const data = await fn()
+    return {status: {name, ok: true, endpoint, count: count(data), ms: elapsedMs(start)}, data}
+  } catch (error) {
+    return {status: {name, ok: false, endpoint, count: 0, ms: elapsedMs(start), error: describeError(error), hint: hint(error)}, data: empty}
+  }
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'socket not found',
+}
+
+/**
+ * One line for a library error, never a stack, never a secret. Socket errors buried in gRPC's or
+ * dockerode's wording come out as what happened and where: "connection refused (127.0.0.1:2379)".
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof DeadlineError) return error.message
+  const e = error as NodeJS.ErrnoException & {details?: string; address?: string; port?: number}
+  const text = `${e?.code ?? ''} ${e?.details ?? ''} ${e?.message ?? String(error)}`
+  const errno = /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EACCES|EPERM|ENOENT)\b(?:\s+([^\s,;]+[^\s,;.]))?/.exec(text)
+  if (errno) {
+    const where = errno[2] ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : undefined)
+    return redact(`${ERRNO_TEXT[errno[1]!]}${where ? ` (${where})` : ''}`)
+  }
+  const first = (e?.details || e?.message || String(error)).split('\n')[0]!
+  return redact(e?.code && typeof e.code === 'string' && !first.includes(e.code) ? `${e.code}: ${first}` : first)
+}
+
+export function sourceExitCode(sources: SourceStatus[]): number {
+  const failed = sources.filter((s) => !s.ok).length
+  if (failed === 0) return ExitCode.OK
+  return failed === sources.length ? ExitCode.UNREACHABLE : ExitCode.PARTIAL
+}
+
+export async function readDocker(client: DockerClient, connections: Connections, options: BuildViewOptions): Promise<SourceOutcome<DockerContainer[]>> {
+  return runSource(
+    'docker',
+    client.target.endpoint,
+    [] as DockerContainer[],
+    (d) => d.length,
+    () => dockerUnreachableHint(client.target),
+    () =>
+      withDeadline(
+        listContainers(client, {labelPrefix: connections.labelPrefix, all: options.all, match: options.match}),
+        connections.timeoutMs,
+        `Docker at ${client.target.endpoint}`,
+      ),
+  )
+}
+
+/**
+ * The one view every command builds on: ask the selected sources in parallel, each bounded by the
+ * timeout, merge what answered, optionally probe health paths. A failed source is reported in
+ * view.sources and the exit code, never thrown.
+ */
+export async function buildServiceView(connections: Connections, options: BuildViewOptions = {}): Promise<BuiltView> {
+  const want = new Set(connections.sources)
+  const jobs: Promise<unknown>[] = []
+  let docker: SourceOutcome<DockerContainer[]> | undefined
+  let etcd: SourceOutcome<{registrations: EtcdRegistration[]; revision: string}> | undefined
+  let consul: SourceOutcome<ConsulRegistration[]> | undefined
+  let dockerHostAddress: string | undefined
+
+  if (want.has('docker')) {
+    const client = connectDocker(connections.docker, connections.timeoutMs)
+    dockerHostAddress = client.target.hostAddress
+    jobs.push(readDocker(client, connections, options).then((r) => (docker = r)))
+  }
+  if (want.has('etcd')) {
+    const endpoint = etcdEndpointText(connections.etcd)
+    jobs.push(
+      (async () => {
+        const client = createEtcdClient(connections.etcd, connections.timeoutMs)
+        try {
+          etcd = await runSource(
+            'etcd',
+            endpoint,
+            {registrations: [] as EtcdRegistration[], revision: ''},
+            (d) => d.registrations.length,
+            (error) => etcdHint(error, endpoint),
+            () => readRegistrations(client, connections.registryPrefix, connections.timeoutMs),
+          )
+        } finally {
+          client.close()
+        }
+      })(),
+    )
+  }
+  if (want.has('consul') && connections.consul) {
+    const conn = connections.consul
+    jobs.push(
+      runSource(
+        'consul',
+        conn.addr,
+        [] as ConsulRegistration[],
+        (d) => d.length,
+        (error) => consulHint(error, conn.addr),
+        () => readConsulServices(conn, connections.timeoutMs, options.services),
+      ).then((r) => (consul = r)),
+    )
+  }
+  await Promise.all(jobs)
+  const sources = [docker?.status, etcd?.status, consul?.status].filter((s): s is SourceStatus => Boolean(s))
+  const view = mergeView({
+    containers: docker?.data ?? [],
+    etcd: etcd?.data.registrations ?? [],
+    consul: consul?.data ?? [],
+    sources,
+    labelPrefix: connections.labelPrefix,
+    dockerHostAddress,
+    services: options.services,
+  })
+  if (options.probe) {
+    const instances = view.services.flatMap((s) => s.instances)
+    await probeAll(instances, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: options.probe === 'any'})
+  }
+  return {view, exitCode: sourceExitCode(sources), etcdRevision: etcd?.data.revision || undefined}
+}
+
+function etcdHint(error: unknown, endpoint: string): string {
+  const text = String((error as Error)?.message ?? error)
+  if (/auth|permission|password|user/i.test(text)) return 'check --etcd-user / ETCDCTL_USER and ETCDCTL_PASSWORD'
+  if (/certificate|tls|ssl/i.test(text)) return 'check --etcd-cacert, --etcd-cert and --etcd-key'
+  return `is etcd running at ${endpoint}? set --etcd-endpoints or ETCDCTL_ENDPOINTS`
+}
+
+function consulHint(error: unknown, addr: string): string {
+  const status = (error as {status?: number}).status
+  if (status === 403 || status === 401) return 'the Consul token was refused: check CONSUL_HTTP_TOKEN'
+  return `is Consul's HTTP API reachable at ${addr}? set --consul-addr or CONSUL_HTTP_ADDR`
+}

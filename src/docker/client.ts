@@ -1,0 +1,161 @@
+import {createHash} from 'node:crypto'
+import {existsSync, readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import Docker from 'dockerode'
+
+import {DockerConnection} from '../core/connections.js'
+import {UsageError} from '../core/errors.js'
+
+/** Where and how to reach one Docker daemon, resolved from flags, environment and the context store. */
+export interface DockerTarget {
+  /** What people recognise: unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host. */
+  endpoint: string
+  /** The context it came from, if any. */
+  context?: string
+  /** Host name to tag instances with, and to use for host-networked containers' address. */
+  hostAddress: string
+  options: Docker.DockerOptions
+}
+
+export interface DockerClient {
+  docker: Docker
+  target: DockerTarget
+}
+
+const DEFAULT_SOCKET = 'unix:///var/run/docker.sock'
+
+function dockerConfigDir(env: NodeJS.ProcessEnv): string {
+  return env.DOCKER_CONFIG || join(homedir(), '.docker')
+}
+
+/** The context `docker context use` selected (config.json currentContext), if any. */
+export function currentContextName(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = join(dockerConfigDir(env), 'config.json')
+  if (!existsSync(file)) return undefined
+  try {
+    const config = JSON.parse(readFileSync(file, 'utf8')) as {currentContext?: string}
+    return config.currentContext || undefined
+  } catch {
+    return undefined
+  }
+}
+
+interface ContextMeta {
+  Name: string
+  Endpoints?: {docker?: {Host?: string; SkipTLSVerify?: boolean}}
+}
+
+/** Read a context from the docker CLI's store: contexts/meta/<sha256(name)>/meta.json (+ tls/). */
+export function readContext(name: string, env: NodeJS.ProcessEnv = process.env): {host: string; tlsDir?: string; skipTlsVerify?: boolean} {
+  if (name === 'default') return {host: env.DOCKER_HOST || DEFAULT_SOCKET}
+  const id = createHash('sha256').update(name).digest('hex')
+  const base = join(dockerConfigDir(env), 'contexts')
+  const metaFile = join(base, 'meta', id, 'meta.json')
+  if (!existsSync(metaFile)) {
+    throw new UsageError(`Docker context "${name}" does not exist`, {
+      where: metaFile,
+      hint: 'list contexts with `docker context ls`',
+    })
+  }
+  let meta: ContextMeta
+  try {
+    meta = JSON.parse(readFileSync(metaFile, 'utf8')) as ContextMeta
+  } catch (error) {
+    throw new UsageError(`Docker context "${name}" cannot be read: ${(error as Error).message}`, {where: metaFile})
+  }
+  const host = meta.Endpoints?.docker?.Host
+  if (!host) throw new UsageError(`Docker context "${name}" has no docker endpoint`, {where: metaFile})
+  const tlsDir = join(base, 'tls', id, 'docker')
+  return {host, tlsDir: existsSync(tlsDir) ? tlsDir : undefined, skipTlsVerify: meta.Endpoints?.docker?.SkipTLSVerify}
+}
+
+function readTlsFiles(dir: string): {ca?: Buffer; cert?: Buffer; key?: Buffer} {
+  const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f)) : undefined)
+  return {ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem')}
+}
+
+/**
+ * Resolve the daemon to talk to: --docker-host / DOCKER_HOST, else --context / DOCKER_CONTEXT /
+ * `docker context use`, else the default socket — the docker CLI's own order.
+ */
+export function resolveDockerTarget(conn: DockerConnection, env: NodeJS.ProcessEnv = process.env): DockerTarget {
+  let host = conn.host
+  let context = conn.context
+  let tlsDir = conn.certPath
+  let tlsVerify = conn.tlsVerify
+  if (!host) {
+    context ??= currentContextName(env)
+    if (context) {
+      const ctx = readContext(context, env)
+      host = ctx.host
+      if (ctx.tlsDir) {
+        tlsDir = ctx.tlsDir
+        tlsVerify = !ctx.skipTlsVerify
+      }
+    }
+  }
+  host ||= DEFAULT_SOCKET
+  return {...dockerOptionsFor(host, tlsDir, tlsVerify), context}
+}
+
+function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: boolean | undefined): Omit<DockerTarget, 'context'> {
+  if (host.startsWith('unix://') || host.startsWith('/')) {
+    const socketPath = host.replace(/^unix:\/\//, '')
+    return {endpoint: `unix://${socketPath}`, hostAddress: '127.0.0.1', options: {socketPath}}
+  }
+  let url: URL
+  try {
+    url = new URL(host)
+  } catch {
+    throw new UsageError(`Docker host "${host}" is not a URL`, {hint: 'use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST'})
+  }
+  const endpoint = `${url.protocol}//${url.username ? url.username + '@' : ''}${url.host}`
+  if (url.protocol === 'ssh:') {
+    return {
+      endpoint,
+      hostAddress: url.hostname,
+      options: {
+        protocol: 'ssh',
+        host: url.hostname,
+        port: url.port ? Number(url.port) : 22,
+        username: url.username || undefined,
+        sshOptions: {agent: process.env.SSH_AUTH_SOCK},
+      } as Docker.DockerOptions,
+    }
+  }
+  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`Docker host "${endpoint}" has an unsupported scheme`, {hint: 'use unix://, tcp:// or ssh://'})
+  }
+  const tls = tlsDir ? readTlsFiles(tlsDir) : {}
+  const https = url.protocol === 'https:' || Boolean(tlsVerify) || Boolean(tls.cert) || url.port === '2376'
+  return {
+    endpoint,
+    hostAddress: url.hostname,
+    options: {
+      protocol: https ? 'https' : 'http',
+      host: url.hostname,
+      port: url.port ? Number(url.port) : https ? 2376 : 2375,
+      ...tls,
+    },
+  }
+}
+
+/**
+ * A client for one daemon. `timeoutMs` bounds each request (a hung socket fails, not hangs); pass
+ * 0 for streams that stay open (events, followed logs), where an idle timeout would cut them.
+ */
+export function connectDocker(conn: DockerConnection, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): DockerClient {
+  const target = resolveDockerTarget(conn, env)
+  const options: Docker.DockerOptions = {...target.options}
+  if (timeoutMs > 0) options.timeout = timeoutMs
+  return {docker: new Docker(options), target}
+}
+
+/** The hint for a daemon that does not answer, by how we tried to reach it. */
+export function dockerUnreachableHint(target: DockerTarget): string {
+  if (target.endpoint.startsWith('unix://')) {
+    return `is dockerd running? (${target.endpoint}) — start it, or set DOCKER_HOST / --docker-host / --context`
+  }
+  return `is the daemon at ${target.endpoint} up and reachable? check DOCKER_HOST / --docker-host / --context and TLS settings`
+}

@@ -1,0 +1,71 @@
+import type {Address, AddressReason, DockerContainer} from './types.js'
+
+export interface AddressChoice {
+  addresses: Address[]
+  address?: Address
+  reason: AddressReason
+}
+
+/**
+ * Every way to reach the container's service port, and the one a gateway would use:
+ * the network named by the network label; else a published binding of the port; else the only
+ * network; several networks and no label → ambiguous (the top complaint against registrator and
+ * Traefik), shown with the first network's address.
+ */
+export function chooseAddress(c: DockerContainer, port: number | undefined, networkLabel: string | undefined, dockerHostAddress = '127.0.0.1'): AddressChoice {
+  const addresses: Address[] = []
+  const hostNetwork = c.networkMode === 'host'
+  if (port !== undefined) {
+    if (hostNetwork) addresses.push({kind: 'host', ip: dockerHostAddress, port})
+    for (const n of c.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port, network: n.name})
+    for (const p of c.ports) {
+      if (p.privatePort === port && p.publicPort && p.type === 'tcp') {
+        addresses.push({kind: 'published', ip: p.ip ?? '0.0.0.0', port: p.publicPort, containerPort: port})
+      }
+    }
+  } else {
+    for (const n of c.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port: 0, network: n.name})
+  }
+  if (c.state !== 'running') return {addresses, reason: 'not-running'}
+  if (port === undefined) return {addresses, reason: 'no-port'}
+  if (hostNetwork) return {addresses, address: addresses[0], reason: 'host-network'}
+  const networkAddresses = addresses.filter((a) => a.kind === 'network')
+  if (networkLabel) {
+    const chosen = networkAddresses.find((a) => a.network === networkLabel)
+    return chosen ? {addresses, address: chosen, reason: 'network-label'} : {addresses, reason: 'network-label-unknown'}
+  }
+  const published = addresses.filter((a) => a.kind === 'published')
+  if (published.length > 0) {
+    // Prefer an IPv4 binding; docker publishes both 0.0.0.0 and :: for one -p.
+    return {addresses, address: published.find((a) => !a.ip.includes(':')) ?? published[0], reason: 'published'}
+  }
+  if (networkAddresses.length === 1) return {addresses, address: networkAddresses[0], reason: 'only-network'}
+  if (networkAddresses.length > 1) {
+    const first = [...networkAddresses].sort((a, b) => (a.network ?? '').localeCompare(b.network ?? ''))[0]
+    return {addresses, address: first, reason: 'ambiguous'}
+  }
+  return {addresses, reason: 'no-address'}
+}
+
+/** Address as text: 172.18.0.2:8080, 127.0.0.1:32768, [::]:32768. */
+export function addressText(a: Address | undefined): string {
+  if (!a) return '-'
+  const host = a.ip.includes(':') ? `[${a.ip}]` : a.ip
+  return `${host}:${a.port}`
+}
+
+/**
+ * The loopback address through which a health path may be probed: a published binding on
+ * 127.0.0.1 / ::1 or on all interfaces (0.0.0.0 / ::, reached via loopback), or host networking on
+ * the local daemon. Never a container IP: that needs --probe-any.
+ */
+export function loopbackProbeTarget(addresses: Address[]): {host: string; port: number} | undefined {
+  for (const a of addresses) {
+    // A host-networked container on the local daemon listens on this host's loopback.
+    if (a.kind === 'host' && a.ip === '127.0.0.1') return {host: '127.0.0.1', port: a.port}
+    if (a.kind !== 'published') continue
+    if (a.ip === '127.0.0.1' || a.ip === '0.0.0.0') return {host: '127.0.0.1', port: a.port}
+    if (a.ip === '::1' || a.ip === '::') return {host: '[::1]', port: a.port}
+  }
+  return undefined
+}

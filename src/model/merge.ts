@@ -1,0 +1,188 @@
+import {chooseAddress} from './address.js'
+import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
+import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus} from './types.js'
+import {splitHostPort} from '../registry/registration.js'
+
+export interface MergeInput {
+  containers: DockerContainer[]
+  etcd: EtcdRegistration[]
+  consul: ConsulRegistration[]
+  sources: SourceStatus[]
+  labelPrefix: string
+  /** Address of the Docker host, for host-networked containers. */
+  dockerHostAddress?: string
+  /** Only these services. */
+  services?: string[]
+}
+
+/** A registry entry's host and port, whichever registry it came from. */
+interface RegistryEntry {
+  service: string
+  instance: string
+  host?: string
+  port?: number
+  containerId?: string
+}
+
+const idMatches = (a: string, b: string) => {
+  const x = a.toLowerCase()
+  const y = b.toLowerCase()
+  return x.length >= 12 && y.length >= 12 && (x.startsWith(y) || y.startsWith(x))
+}
+
+function addressMatches(a: Address, host: string | undefined, port: number | undefined): boolean {
+  if (!host || port === undefined) return false
+  return a.ip === host && a.port === port
+}
+
+/** What the merge knows about the Docker host's addresses, to judge a registered address. */
+export interface HostAddresses {
+  /** Every container IP on every network. */
+  containerIps: Set<string>
+  /** Gateways of container networks (the host's side of each bridge). */
+  gateways: Set<string>
+  /** /16 prefixes ("172.17.") of container networks. */
+  networkPrefixes: Set<string>
+}
+
+export function hostAddressesOf(containers: DockerContainer[]): HostAddresses {
+  const out: HostAddresses = {containerIps: new Set(), gateways: new Set(), networkPrefixes: new Set()}
+  for (const c of containers) {
+    for (const n of c.networks) {
+      if (n.ip) {
+        out.containerIps.add(n.ip)
+        out.networkPrefixes.add(n.ip.split('.').slice(0, 2).join('.') + '.')
+      }
+      if (n.gateway) out.gateways.add(n.gateway)
+    }
+  }
+  return out
+}
+
+/**
+ * Could this registered host be the Docker host itself (so the entry may belong to a container by
+ * its port alone)? Yes for loopback, a bridge gateway, or an address outside every container
+ * network; no for what looks like another (perhaps removed) container's IP.
+ */
+function mayBeHostAddress(host: string | undefined, known: HostAddresses | undefined): boolean {
+  if (!host) return false
+  if (host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '0.0.0.0') return true
+  if (!known) return true
+  if (known.gateways.has(host)) return true
+  if (known.containerIps.has(host)) return false
+  return !known.networkPrefixes.has(host.split('.').slice(0, 2).join('.') + '.')
+}
+
+/** Tie a registry entry to one of the service's containers; the reason is evidence for doctor. */
+export function matchContainer(entry: RegistryEntry, candidates: Instance[], known?: HostAddresses): {instance: Instance; match: InstanceMatch} | undefined {
+  const withDocker = candidates.filter((i) => i.docker)
+  if (entry.containerId) {
+    const hit = withDocker.find((i) => idMatches(i.docker!.id, entry.containerId!))
+    if (hit) return {instance: hit, match: 'containerId'}
+  }
+  const byName = withDocker.find((i) => i.docker!.name === entry.instance || idMatches(i.docker!.id, entry.instance))
+  if (byName) return {instance: byName, match: 'name'}
+  const byAddress = withDocker.find((i) => i.addresses.some((a) => addressMatches(a, entry.host, entry.port)))
+  if (byAddress) return {instance: byAddress, match: 'address'}
+  // Past this point the entry names no container: one with a containerId that matched nothing is
+  // stale, and so is one whose address looks like another container's.
+  if (entry.containerId || !mayBeHostAddress(entry.host, known)) return undefined
+  const byPublished = withDocker.filter((i) => i.addresses.some((a) => a.kind === 'published' && a.port === entry.port))
+  if (byPublished.length === 1) return {instance: byPublished[0]!, match: 'published-port'}
+  const byServicePort = withDocker.filter((i) => i.port !== undefined && i.port === entry.port)
+  if (byServicePort.length === 1) return {instance: byServicePort[0]!, match: 'service-port'}
+  return undefined
+}
+
+/**
+ * Join Docker containers, etcd registrations and Consul instances into services. A container and a
+ * registration become one instance when they match (see matchContainer); whatever matches nothing
+ * stays its own instance, so "running but not registered" and "registered but not running" show.
+ */
+export function mergeView(input: MergeInput): ServiceView {
+  const keys = labelKeys(input.labelPrefix)
+  const known = hostAddressesOf(input.containers)
+  const wanted = input.services?.length ? new Set(input.services) : undefined
+  const byService = new Map<string, Instance[]>()
+  const unnamed: Instance[] = []
+  const listFor = (name: string) => {
+    let list = byService.get(name)
+    if (!list) byService.set(name, (list = []))
+    return list
+  }
+
+  for (const c of input.containers) {
+    const name = c.labels[keys.name]?.trim()
+    const port = parsePortLabel(c.labels[keys.port])
+    const choice = chooseAddress(c, port, c.labels[keys.network], input.dockerHostAddress)
+    const instance: Instance = {
+      id: c.name,
+      service: name ?? '',
+      docker: c,
+      addresses: choice.addresses,
+      address: choice.address,
+      addressReason: choice.reason,
+      port,
+      healthPath: c.labels[keys.healthPath] || DEFAULT_HEALTH_PATH,
+    }
+    if (!name) {
+      unnamed.push(instance)
+      continue
+    }
+    if (wanted && !wanted.has(name)) continue
+    listFor(name).push(instance)
+  }
+
+  // Registrations claim the container they match; two registrations for one container both show.
+  for (const reg of input.etcd) {
+    if (wanted && !wanted.has(reg.service)) continue
+    const list = listFor(reg.service)
+    const hit = matchContainer(reg, list.filter((i) => !i.etcd), known)
+    if (hit) {
+      hit.instance.etcd = reg
+      hit.instance.match = hit.match
+    } else {
+      list.push(registryOnlyInstance(reg.service, reg.instance || reg.key, reg.host, reg.port, reg.healthPath, {etcd: reg}))
+    }
+  }
+  for (const reg of input.consul) {
+    if (wanted && !wanted.has(reg.service)) continue
+    const list = listFor(reg.service)
+    const entry: RegistryEntry = {service: reg.service, instance: reg.id, host: reg.address, port: reg.port}
+    const hit = matchContainer(entry, list.filter((i) => !i.consul), known)
+    if (hit) {
+      hit.instance.consul = reg
+      hit.instance.match ??= hit.match
+    } else {
+      // The same instance may already be there from etcd (both registries in use).
+      const same = list.find((i) => !i.docker && !i.consul && i.address?.ip === reg.address && i.address?.port === reg.port)
+      if (same) same.consul = reg
+      else list.push(registryOnlyInstance(reg.service, reg.id, reg.address, reg.port, undefined, {consul: reg}))
+    }
+  }
+
+  const services: Service[] = [...byService.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, instances]) => ({name, instances: instances.sort((a, b) => a.id.localeCompare(b.id))}))
+  return {services, sources: input.sources, unnamed, takenAt: new Date().toISOString()}
+}
+
+function registryOnlyInstance(
+  service: string,
+  id: string,
+  host: string | undefined,
+  port: number | undefined,
+  healthPath: string | undefined,
+  part: Pick<Instance, 'etcd' | 'consul'>,
+): Instance {
+  const address: Address | undefined = host && port !== undefined ? {kind: 'registered', ip: splitHostPort(host)?.host ?? host, port} : undefined
+  return {
+    id,
+    service,
+    ...part,
+    addresses: address ? [address] : [],
+    address,
+    port,
+    healthPath: healthPath ?? DEFAULT_HEALTH_PATH,
+  }
+}

@@ -1,0 +1,138 @@
+import {readFileSync} from 'node:fs'
+import {Etcd3, IOptions, Watcher} from 'etcd3'
+
+import {EtcdConnection} from '../core/connections.js'
+import {UsageError} from '../core/errors.js'
+import {withDeadline} from '../core/deadline.js'
+import type {EtcdRegistration} from '../model/types.js'
+import {parseRegistrationValue, parseRegistryKey} from './registration.js'
+
+function readPem(path: string | undefined, what: string): Buffer | undefined {
+  if (!path) return undefined
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    throw new UsageError(`cannot read the etcd ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+      hint: `check --etcd-${what === 'CA bundle' ? 'cacert' : what === 'client certificate' ? 'cert' : 'key'}`,
+    })
+  }
+}
+
+/** The endpoints as shown to people: never with credentials. */
+export function etcdEndpointText(conn: EtcdConnection): string {
+  return conn.endpoints.join(',')
+}
+
+export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3 {
+  const options: IOptions = {
+    hosts: conn.endpoints,
+    dialTimeout: timeoutMs,
+    // A deadline on every unary call; streams (watch) stay open.
+    defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeoutMs}),
+  }
+  if (conn.user) options.auth = {username: conn.user, password: conn.password ?? ''}
+  const rootCertificate = readPem(conn.cacert, 'CA bundle')
+  if (rootCertificate || conn.cert || conn.key) {
+    options.credentials = {
+      rootCertificate: rootCertificate ?? Buffer.alloc(0),
+      certChain: readPem(conn.cert, 'client certificate'),
+      privateKey: readPem(conn.key, 'client key'),
+    }
+  }
+  return new Etcd3(options)
+}
+
+/** Build a registration record from one key-value (lease TTLs are filled in afterwards). */
+export function registrationFromKv(key: string, value: string, leaseId: string, prefix: string, createRevision = '0', modRevision = '0'): EtcdRegistration {
+  const parsed = parseRegistryKey(key, prefix)
+  const base: EtcdRegistration = {
+    key,
+    service: parsed?.service ?? key.slice(prefix.length).replace(/\/.*$/, ''),
+    instance: parsed?.instance ?? '',
+    lease: leaseId && leaseId !== '0' ? {id: leaseId, ttl: -1, grantedTtl: -1} : null,
+    createRevision,
+    modRevision,
+    ...parseRegistrationValue(value),
+  }
+  if (!parsed) {
+    base.valueFormat = 'invalid'
+    base.valueError = `key is not ${prefix}<service>/<instance>`
+  }
+  return base
+}
+
+/** Ask etcd for many lease TTLs at once, a bounded number in flight. */
+async function leaseTtls(client: Etcd3, ids: string[], concurrency = 64): Promise<Map<string, {ttl: number; grantedTtl: number}>> {
+  const out = new Map<string, {ttl: number; grantedTtl: number}>()
+  let next = 0
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!
+      const res = await client.leaseClient.leaseTimeToLive({ID: id, keys: false})
+      out.set(id, {ttl: Number(res.TTL), grantedTtl: Number(res.grantedTTL)})
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(concurrency, ids.length)}, worker))
+  return out
+}
+
+export interface EtcdReadResult {
+  registrations: EtcdRegistration[]
+  /** The store revision of the read: a watch started from revision+1 misses nothing. */
+  revision: string
+}
+
+/**
+ * One range read for the whole prefix, then one TTL lookup per distinct lease (agents usually
+ * share a lease across their keys, so this is far fewer calls than keys).
+ */
+export async function readRegistrations(client: Etcd3, prefix: string, timeoutMs: number): Promise<EtcdReadResult> {
+  const res = await withDeadline(client.getAll().prefix(prefix).exec(), timeoutMs, 'etcd')
+  const registrations = res.kvs.map((kv) =>
+    registrationFromKv(kv.key.toString(), kv.value.toString(), kv.lease, prefix, kv.create_revision, kv.mod_revision),
+  )
+  const leaseIds = [...new Set(registrations.flatMap((r) => (r.lease ? [r.lease.id] : [])))]
+  if (leaseIds.length > 0) {
+    const ttls = await withDeadline(leaseTtls(client, leaseIds), timeoutMs, 'etcd lease lookup')
+    for (const r of registrations) {
+      const t = r.lease && ttls.get(r.lease.id)
+      if (r.lease && t) {
+        r.lease.ttl = t.ttl
+        r.lease.grantedTtl = t.grantedTtl
+      }
+    }
+  }
+  return {registrations, revision: res.header.revision}
+}
+
+export type EtcdChange =
+  | {type: 'put'; registration: EtcdRegistration; revision: string}
+  | {type: 'delete'; key: string; service: string; instance: string; revision: string}
+
+/**
+ * Watch the prefix from a revision (so nothing between the read and the watch is lost). etcd3's
+ * watch manager reconnects by itself and resumes from the last revision it saw.
+ */
+export async function watchRegistrations(
+  client: Etcd3,
+  prefix: string,
+  fromRevision: string | undefined,
+  onChange: (change: EtcdChange) => void,
+): Promise<Watcher> {
+  let builder = client.watch().prefix(prefix)
+  if (fromRevision) builder = builder.startRevision(fromRevision)
+  const watcher = await builder.create()
+  watcher.on('put', (kv) => {
+    onChange({
+      type: 'put',
+      revision: kv.mod_revision,
+      registration: registrationFromKv(kv.key.toString(), kv.value.toString(), kv.lease, prefix, kv.create_revision, kv.mod_revision),
+    })
+  })
+  watcher.on('delete', (kv) => {
+    const key = kv.key.toString()
+    const parsed = parseRegistryKey(key, prefix)
+    onChange({type: 'delete', key, service: parsed?.service ?? '', instance: parsed?.instance ?? '', revision: kv.mod_revision})
+  })
+  return watcher
+}

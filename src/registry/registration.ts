@@ -1,0 +1,83 @@
+import type {EtcdRegistration} from '../model/types.js'
+
+/** host:port with IPv6 in brackets; split back with splitHostPort. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/** "10.0.0.5:8080", "[::1]:80", "http://h:80/x" → host and port; undefined when there is no port. */
+export function splitHostPort(text: string): {host: string; port?: number} | undefined {
+  let s = text.trim()
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
+  if (scheme) s = s.slice(scheme[0].length).replace(/\/.*$/, '')
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
+  if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
+  const parts = s.split(':')
+  if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return parts[0] ? {host: parts[0], port: Number(parts[1])} : undefined
+  if (parts.length === 1 && parts[0]) return {host: parts[0]}
+  if (parts.length > 2) return {host: s} // a bare IPv6 address
+  return undefined
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN
+  return Number.isFinite(n) ? n : undefined
+}
+
+/**
+ * Parse one registry value as the gateway agents write it: plain `host:port`, or JSON with
+ * `address` or `addr` (host:port, or host with a separate `port`), optional `containerId`, `port`,
+ * `version`, `weight`, `healthPath`/`health_path`, `metadata`.
+ */
+export function parseRegistrationValue(value: string): Pick<EtcdRegistration, 'address' | 'host' | 'port' | 'containerId' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'valueFormat' | 'valueError'> {
+  const text = value.trim()
+  if (text.startsWith('{')) {
+    let obj: Record<string, unknown>
+    try {
+      obj = JSON.parse(text) as Record<string, unknown>
+    } catch (error) {
+      return {valueFormat: 'invalid', valueError: `not valid JSON: ${(error as Error).message}`}
+    }
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return {valueFormat: 'invalid', valueError: 'JSON value is not an object'}
+    const meta = obj.metadata && typeof obj.metadata === 'object' && !Array.isArray(obj.metadata) ? (obj.metadata as Record<string, unknown>) : undefined
+    const rawAddress = str(obj.address) ?? str(obj.addr) ?? str(obj.host) ?? str(obj.ip)
+    const split = rawAddress ? splitHostPort(rawAddress) : undefined
+    const port = split?.port ?? num(obj.port)
+    const out: ReturnType<typeof parseRegistrationValue> = {valueFormat: 'json'}
+    if (split) {
+      out.host = split.host
+      if (port !== undefined) {
+        out.port = port
+        out.address = joinHostPort(split.host, port)
+      }
+    } else if (port !== undefined) {
+      out.port = port
+    }
+    if (!out.address) out.valueError = rawAddress ? 'address has no port' : 'no address or addr field'
+    const containerId = str(obj.containerId) ?? str(obj.container_id) ?? str(obj.containerID)
+    if (containerId) out.containerId = containerId
+    const version = str(obj.version) ?? str(meta?.version)
+    if (version) out.version = version
+    const weight = num(obj.weight) ?? num(meta?.weight)
+    if (weight !== undefined) out.weight = weight
+    const healthPath = str(obj.healthPath) ?? str(obj.health_path) ?? str(meta?.healthPath) ?? str(meta?.health_path)
+    if (healthPath) out.healthPath = healthPath
+    if (meta) out.metadata = meta
+    return out
+  }
+  const split = splitHostPort(text)
+  if (!split || split.port === undefined || !split.host) {
+    return {valueFormat: 'invalid', valueError: `"${text.slice(0, 60)}" is neither host:port nor JSON`}
+  }
+  return {valueFormat: 'plain', host: split.host, port: split.port, address: joinHostPort(split.host, split.port)}
+}
+
+/** `/services/<service>/<instance>` → service and instance (the instance may itself contain '/'). */
+export function parseRegistryKey(key: string, prefix: string): {service: string; instance: string} | undefined {
+  if (!key.startsWith(prefix)) return undefined
+  const rest = key.slice(prefix.length)
+  const slash = rest.indexOf('/')
+  if (slash <= 0 || slash === rest.length - 1) return undefined
+  return {service: rest.slice(0, slash), instance: rest.slice(slash + 1)}
+}
