@@ -8,8 +8,6 @@ import {resolveConnections} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import {sourceWarnings} from '../discover/render.js'
-import {buildServiceView} from '../discover/view.js'
 import type {ServiceView} from '../model/types.js'
 
 export default class LintConfig extends BaseCommand<typeof LintConfig> {
@@ -53,6 +51,9 @@ are partial or skipped).`
     let view: ServiceView | undefined
     let sourcesExit: number = ExitCode.OK
     if (this.flags.discover) {
+      // Loaded on demand: the Docker/etcd/Consul clients cost ~150 ms to import, a plain lint needs none of it.
+      const {buildServiceView} = await import('../discover/view.js')
+      const {sourceWarnings} = await import('../discover/render.js')
       const built = await buildServiceView(resolveConnections(this.flags, process.env, loadProjectConfig()))
       for (const w of sourceWarnings(built.view)) this.warnLine(w)
       // With no source answering, "no instances" would be a lie: the live rules are skipped.

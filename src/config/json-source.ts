@@ -14,7 +14,6 @@ export interface ParsedJson {
   root: JsonNode
 }
 
-const WS = new Set([0x20, 0x0a, 0x0d, 0x09])
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
 
 /**
@@ -29,7 +28,7 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
     throw new InputError(message, {where: `${path}:${p.line}:${p.column}`, hint: 'fix the JSON syntax'})
   }
   const skipWs = () => {
-    while (i < text.length && WS.has(text.charCodeAt(i))) i++
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++i));
   }
   const describe = (at: number) => (at >= text.length ? 'end of file' : `${JSON.stringify(text[at])}`)
 
@@ -131,11 +130,10 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
       const value = parseString()
       return {value, node: {start, end: i}}
     }
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (text.startsWith(word, i)) {
-        i += word.length
-        return {value, node: {start, end: i}}
-      }
+    const literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined
+    if (literal && text.startsWith(literal, i)) {
+      i += literal.length
+      return {value: literal === 'null' ? null : literal === 'true', node: {start, end: i}}
     }
     NUMBER_RE.lastIndex = i
     const m = NUMBER_RE.exec(text)

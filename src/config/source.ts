@@ -1,9 +1,10 @@
 import {extname} from 'node:path'
-import {isPair, LineCounter, Node, Scalar} from 'yaml'
+import {isPair, Node, Scalar} from 'yaml'
 
 import {InputError} from '../core/errors.js'
 import type {TextDocument} from '../core/input.js'
 import {nodeAtPath, parseYamlSource, ParsedYaml, SourcePosition, toPlain} from '../core/yaml-source.js'
+import {readPlainYaml} from './fast-yaml.js'
 import {JsonNode, parseJsonSource} from './json-source.js'
 
 export type PathSegment = string | number
@@ -91,21 +92,23 @@ function jsonSource(doc: TextDocument): ConfigSource {
 }
 
 function yamlSource(doc: TextDocument): ConfigSource {
-  const parsed = parseYamlSource(doc.path, doc.text)
-  const value = toPlain(parsed)
-  const lc: LineCounter = parsed.lineCounter
+  // The plain subset is read fast; the full parser runs only when positions are needed (a finding,
+  // --fix) or the document uses YAML the fast reader leaves alone.
+  const fast = readPlainYaml(doc.text)
+  let parsed: ParsedYaml | undefined = fast === undefined ? parseYamlSource(doc.path, doc.text) : undefined
+  const value = parsed ? toPlain(parsed) : fast
+  const full = (): ParsedYaml => (parsed ??= parseYamlSource(doc.path, doc.text))
   const positionAt = (offset: number): SourcePosition => {
-    const p = lc.linePos(offset)
+    const p = full().lineCounter.linePos(offset)
     return {line: p.line, column: p.col}
   }
   const nodeRange = (node: Node | null | undefined): SourceRange | undefined => {
     const r = node?.range
     if (!r) return undefined
-    // A block scalar or collection's range ends after trailing whitespace; the value itself is enough.
     return {start: r[0], end: r[1], quote: quoteAt(doc.text, r[0])}
   }
   const range = (path: PathSegment[], target: Target): SourceRange | undefined => {
-    const {node, complete} = nodeAtPath(parsed.doc, path)
+    const {node, complete} = nodeAtPath(full().doc, path)
     if (isPair(node)) {
       const key = nodeRange(node.key as Node)
       if (target === 'key' || !complete) return key
@@ -113,7 +116,17 @@ function yamlSource(doc: TextDocument): ConfigSource {
     }
     return nodeRange(node as Node | null)
   }
-  return {path: doc.path, text: doc.text, format: 'yaml', value, range, positionAt, yaml: parsed}
+  return {
+    path: doc.path,
+    text: doc.text,
+    format: 'yaml',
+    value,
+    range,
+    positionAt,
+    get yaml() {
+      return full()
+    },
+  }
 }
 
 /** The value of a plain scalar key, for callers that walk YAML pairs. */
