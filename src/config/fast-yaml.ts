@@ -33,6 +33,9 @@ function plainValue(s: string): unknown {
   if (s === '' || NULLS.has(s)) return null
   if (TRUES.has(s)) return true
   if (FALSES.has(s)) return false
+  // Only text starting with a digit, sign or dot can be a number.
+  const c = s.charCodeAt(0)
+  if (!((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e)) return s
   if (INT.test(s)) return Number(s)
   if (FLOAT.test(s)) return Number(s)
   // Hex/octal ints and .inf/.nan are rare in configs: leave them to the real parser.
@@ -183,10 +186,16 @@ class FlowReader {
   }
 }
 
+// Config keys repeat thousands of times (name, match, service...): decide each spelling once.
+const stringKeys = new Map<string, boolean>()
+
 /** Keys must be strings YAML would also read as strings, and unique (the real parser reports duplicates). */
 function checkKey(map: Record<string, unknown>, key: string, quoted: boolean) {
   if (key === '__proto__' || Object.prototype.hasOwnProperty.call(map, key)) unsupported()
-  if (!quoted && typeof plainValue(key) !== 'string') unsupported()
+  if (quoted) return
+  let ok = stringKeys.get(key)
+  if (ok === undefined) stringKeys.set(key, (ok = typeof plainValue(key) === 'string'))
+  if (!ok) unsupported()
 }
 
 function splitLines(text: string): Line[] {
@@ -199,20 +208,21 @@ function splitLines(text: string): Line[] {
     let content = line.slice(indent)
     if (content === '' || content.startsWith('#')) continue
     if (content.startsWith('\t') || content.startsWith('%') || content.startsWith('...')) unsupported()
-    if (/^---(\s|$)/.test(content)) {
+    if (content.startsWith('---') && (content.length === 3 || content[3] === ' ' || content[3] === '\t')) {
       // One document start marker before any content is fine; anything else is a multi-document file.
       if (!first || content.trim() !== '---' || indent !== 0) unsupported()
       first = false
       continue
     }
     first = false
-    const hash = content.search(/(^|[ \t])#/)
+    const hash = content.includes('#') ? content.search(/(^|[ \t])#/) : -1
     if (hash >= 0) {
       // A quote before a comment could hide a '#' inside a string: let the real parser decide.
       if (/["']/.test(content)) unsupported()
       content = content.slice(0, hash)
     }
-    content = content.replace(/[ \t]+$/, '')
+    const last = content.charCodeAt(content.length - 1)
+    if (last === 0x20 || last === 0x09) content = content.replace(/[ \t]+$/, '')
     if (content === '') continue
     lines.push({indent, text: content})
   }

@@ -22,7 +22,9 @@ const WHOLE_VAR = /^\$\{[^{}]+\}$|^\$[A-Za-z_][A-Za-z0-9_]*$/
 /** Substitute ${VAR} / ${VAR:-default} in every string value (not keys), the way docker compose does. */
 export function interpolateConfig(value: unknown, vars: Record<string, string | undefined>): InterpolatedConfig {
   const unresolved = new Map<string, string[]>()
-  const walk = (v: unknown, path: PathSegment[]): unknown => {
+  // One path stack for the whole walk: a 5,000-route file has ~100,000 values, most without a '$'.
+  const path: PathSegment[] = []
+  const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {
       if (!v.includes('$') || !hasVariables(v)) return v
       const r = interpolate(v, vars)
@@ -31,21 +33,26 @@ export function interpolateConfig(value: unknown, vars: Record<string, string | 
     }
     if (Array.isArray(v)) {
       let out: unknown[] | undefined
-      v.forEach((item, i) => {
-        const next = walk(item, [...path, i])
-        if (next !== item) (out ??= [...v])[i] = next
-      })
+      for (let i = 0; i < v.length; i++) {
+        path.push(i)
+        const next = walk(v[i])
+        path.pop()
+        if (next !== v[i]) (out ??= [...v])[i] = next
+      }
       return out ?? v
     }
     if (v && typeof v === 'object') {
       let out: Record<string, unknown> | undefined
-      for (const [k, item] of Object.entries(v)) {
-        const next = walk(item, [...path, k])
+      for (const k in v) {
+        const item = (v as Record<string, unknown>)[k]
+        path.push(k)
+        const next = walk(item)
+        path.pop()
         if (next !== item) (out ??= {...(v as Record<string, unknown>)})[k] = next
       }
       return out ?? v
     }
     return v
   }
-  return {value: walk(value, []), unresolved}
+  return {value: walk(value), unresolved}
 }

@@ -15,7 +15,17 @@ export interface RouteMatch {
   key: string
 }
 
+// Several rules read the same routes: normalise them once per config.
+const matchCache = new WeakMap<object, RouteMatch[]>()
+
 export function routeMatches(config: unknown): RouteMatch[] {
+  if (!isObject(config)) return []
+  let cached = matchCache.get(config)
+  if (!cached) matchCache.set(config, (cached = normaliseRoutes(config)))
+  return cached
+}
+
+function normaliseRoutes(config: Record<string, unknown>): RouteMatch[] {
   const routes = isObject(config) && Array.isArray(config.routes) ? config.routes : []
   const out: RouteMatch[] = []
   routes.forEach((route, index) => {
@@ -84,6 +94,8 @@ export const routeShadowedRule: ConfigRule = {
     // exact paths by equality, prefixes by every prefix of the later path (O(n × path length), not O(n²)).
     const exact = new Map<string, RouteMatch[]>()
     const prefixes = new Map<string, RouteMatch[]>()
+    // Only prefix lengths some earlier route has are worth slicing the path at.
+    const prefixLengths = new Set<number>()
     const hits: RuleHit[] = []
     const seenKeys = new Set<string>()
     for (const r of routeMatches(ctx.config)) {
@@ -92,10 +104,12 @@ export const routeShadowedRule: ConfigRule = {
       if (!duplicate) {
         let cover: RouteMatch | undefined
         const candidates = r.kind === 'exact' ? [...(exact.get(r.path) ?? [])] : []
-        for (let n = 1; n <= r.path.length && !cover; n++) {
-          for (const e of prefixes.get(r.path.slice(0, n)) ?? []) if (covers(e, r)) cover ??= e
+        for (const n of prefixLengths) {
+          if (n > r.path.length) continue
+          for (const e of prefixes.get(r.path.slice(0, n)) ?? []) if (covers(e, r) && (!cover || e.index < cover.index)) cover = e
         }
-        cover ??= candidates.find((e) => covers(e, r))
+        const exactCover = candidates.find((e) => covers(e, r))
+        if (exactCover && (!cover || exactCover.index < cover.index)) cover = exactCover
         // Same match is duplicate-route's finding, not this one.
         if (cover && cover.key !== r.key) {
           hits.push({
@@ -108,6 +122,7 @@ export const routeShadowedRule: ConfigRule = {
         }
       }
       const index = r.kind === 'exact' ? exact : prefixes
+      if (r.kind === 'prefix') prefixLengths.add(r.path.length)
       const list = index.get(r.path) ?? []
       list.push(r)
       index.set(r.path, list)
