@@ -1,9 +1,9 @@
 import {existsSync} from 'node:fs'
 
-import {readTextDocument, TextDocument} from '../core/input.js'
 import {InputError} from '../core/errors.js'
 import {applyFixes, writeFileAtomic} from './fix.js'
-import {ConfigLintResult, inputErrorFinding, lintConfigDocument, LintConfigOptions, PlannedFix} from './lint.js'
+import {inputErrorFinding} from '../report/index.js'
+import {ConfigLintResult, lintConfigDocument, LintConfigOptions, PlannedFix, readConfigDocument} from './lint.js'
 
 export {CONFIG_RULES, CONFIG_RULE_METAS} from './rules/index.js'
 export {loadVariables, lintConfigDocument, lintConfigFile} from './lint.js'
@@ -36,12 +36,9 @@ export function lintConfigFiles(paths: string[], options: LintConfigOptions & {f
   const results: ConfigLintResult[] = []
   const fixed: FixedFile[] = []
   for (const path of paths) {
-    let doc: TextDocument
-    try {
-      doc = readTextDocument(path)
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error
-      results.push({file: path, findings: [inputErrorFinding(error, path)], fixes: []})
+    const doc = readConfigDocument(path)
+    if (!('text' in doc)) {
+      results.push(doc)
       continue
     }
     let result = lintConfigDocument(doc, options)

@@ -1,10 +1,10 @@
 import {dirname, resolve} from 'node:path'
 
-import {InputError, McpError} from '../core/errors.js'
+import {InputError} from '../core/errors.js'
 import {readTextDocument, TextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import type {ServiceView} from '../model/types.js'
-import {Finding, FileLocation, INPUT_ERROR_RULE} from '../report/index.js'
+import {Finding, FileLocation, inputErrorFinding} from '../report/index.js'
 import {interpolateConfig} from './interpolate-config.js'
 import {CONFIG_RULES} from './rules/index.js'
 import {validateAgainstSchema} from './schema.js'
@@ -43,13 +43,6 @@ export function loadVariables(envFiles: string[] = [], env: NodeJS.ProcessEnv = 
   const vars: Record<string, string | undefined> = {}
   for (const file of envFiles) Object.assign(vars, parseEnvFile(file))
   return {...vars, ...env}
-}
-
-/** The finding for a file that cannot be read or parsed (exit code 3), at the position the error names. */
-export function inputErrorFinding(error: McpError, file: string): Finding {
-  const m = error.where ? /^(.*):(\d+):(\d+)$/.exec(error.where) : null
-  const location: FileLocation = m ? {kind: 'file', file: m[1]!, line: Number(m[2]), column: Number(m[3])} : {kind: 'file', file: error.where ?? file, line: 1, column: 1}
-  return {ruleId: INPUT_ERROR_RULE, severity: 'error', message: error.message, hint: error.hint, location}
 }
 
 /** Quote a replacement the way the replaced text was quoted. */
@@ -116,14 +109,18 @@ export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions
   }
 }
 
-/** Read, parse and lint one file; unreadable files become input-error findings, not exceptions. */
-export function lintConfigFile(path: string, options: LintConfigOptions = {}): ConfigLintResult {
-  let doc: TextDocument
+/** Read a config file, or the input-error result that says why it cannot be read. */
+export function readConfigDocument(path: string): TextDocument | ConfigLintResult {
   try {
-    doc = readTextDocument(path)
+    return readTextDocument(path)
   } catch (error) {
     if (error instanceof InputError) return {file: path, findings: [inputErrorFinding(error, path)], fixes: []}
     throw error
   }
-  return lintConfigDocument(doc, options)
+}
+
+/** Read, parse and lint one file; unreadable files become input-error findings, not exceptions. */
+export function lintConfigFile(path: string, options: LintConfigOptions = {}): ConfigLintResult {
+  const doc = readConfigDocument(path)
+  return 'text' in doc ? lintConfigDocument(doc, options) : doc
 }
