@@ -21,7 +21,7 @@ export interface LintLabelsOptions {
   composeFiles?: string[]
   /** Dockerfiles (--dockerfile). */
   dockerfiles?: string[]
-  /** Live containers (--docker), already listed by the caller or fetched by it. */
+  /** Live containers (--docker): called once; a SourceUnreachableError makes the result partial. */
   containers?: () => Promise<DockerContainer[]>
   /** --env-file values for compose interpolation (the environment wins over them, as in compose). */
   envFiles?: string[]
@@ -119,7 +119,8 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
       if (!(error instanceof SourceUnreachableError)) throw error
       unreachable = error
     }
-    for (const c of list) {
+    // By name, so output and the "first place" of service-conflict do not depend on Docker's list order.
+    for (const c of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const set = containerLabelSet(c)
       if (!carriesPrefix(set, prefix)) continue
       containers++

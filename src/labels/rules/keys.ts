@@ -63,7 +63,7 @@ export const unknownKey = defineRule({
           ctx,
           l.keyLocation,
           `unknown label ${l.key}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
-          suggestion ? `rename it to ${suggestion}` : `the gateway reads ${known(ctx).join(', ')}`,
+          suggestion ? `rename it to ${suggestion}` : `the gateway reads ${ctx.prefix}.service.{name,port,version,weight,network} and ${ctx.prefix}.health.{path,interval,timeout}`,
           {key: l.key, ...(suggestion ? {suggestion} : {})},
         ),
       )

@@ -289,6 +289,11 @@ export function parseDockerfile(path: string, text: string): LabelSet {
   const stages: Stage[] = []
   let current: Stage | undefined
   let declared = new Set<string>()
+  // A LABEL before any FROM (docker build refuses it) is still checked, as a stage of its own.
+  const stageFor = (): Stage => {
+    if (!current) stages.push((current = {base: '', labels: [], ports: [], portsDynamic: false, env: new Set()}))
+    return current
+  }
   const where = (ins: DockerInstruction, offset: number): FileLocation => {
     const p = ins.pos[Math.min(offset, ins.pos.length - 1)] ?? {line: ins.line, column: 1}
     return {kind: 'file', file: path, line: p.line, column: p.column}
@@ -333,11 +338,10 @@ export function parseDockerfile(path: string, text: string): LabelSet {
           const loc = where(ins, offset)
           throw new InputError(`LABEL: ${(error as Error).message}`, {where: `${path}:${loc.line}:${loc.column}`, hint: 'write LABEL key=value [key=value ...]'})
         }
-        current ??= {base: '', labels: [], ports: [], portsDynamic: false, env: new Set()}
-        if (!stages.includes(current)) stages.push(current)
+        const stage = stageFor()
         for (const p of pairs) {
           const vars = p.value.vars
-          current.labels.push({
+          stage.labels.push({
             key: p.key.value,
             value: p.value.value,
             scope: 'dockerfile',
@@ -351,12 +355,11 @@ export function parseDockerfile(path: string, text: string): LabelSet {
         break
       }
       case 'EXPOSE': {
-        current ??= {base: '', labels: [], ports: [], portsDynamic: false, env: new Set()}
-        if (!stages.includes(current)) stages.push(current)
+        const stage = stageFor()
         for (const w of splitWords(ins.args, escape)) {
           const port = parseExposeWord(unquote(w.text, escape).value)
-          if (port === 'dynamic') current.portsDynamic = true
-          else if (port) current.ports.push(port)
+          if (port === 'dynamic') stage.portsDynamic = true
+          else if (port) stage.ports.push(port)
         }
         break
       }
