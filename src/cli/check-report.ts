@@ -1,4 +1,5 @@
 import {loadProjectConfig} from '../core/project-config.js'
+import {redact} from '../core/redact.js'
 import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize} from '../report/index.js'
 
 /** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
@@ -34,7 +35,8 @@ export function buildCheckReport(
   const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | 'none'
   return {
     findings,
-    output: formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: context.toolVersion, command: context.command, rules: context.rules, color: context.color}),
+    // Last line of defence: a finding that quotes a value never carries a registered secret or a token.
+    output: redact(formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: context.toolVersion, command: context.command, rules: context.rules, color: context.color})),
     exitCode: exitCodeForFindings(findings, {failOn, maxWarnings: flags['max-warnings']}),
   }
 }

@@ -31,9 +31,15 @@ function closestValue(value: string, allowed: string[]): string | undefined {
   return allowed.find((a) => looseKey(a) === looseKey(value)) ?? didYouMean(value, allowed, looseKey)
 }
 
+// Keys whose values are secrets (registry.consul.token): a finding names the key, never the value.
+const SECRET_KEY = /token|password|secret/i
+
 function schemaMessage(e: SchemaError): {message: string; hint?: string} {
   const path = segments(e.instancePath)
   const label = humanPath(path)
+  if (path.some((seg) => typeof seg === 'string' && SECRET_KEY.test(seg)) && e.data !== null && typeof e.data !== 'object') {
+    return {message: `${label} has a value the schema does not allow (${e.message ?? 'invalid'}; value not shown)`, hint: 'write ${VARIABLE} and keep the secret in the environment'}
+  }
   const p = e.params
   switch (e.keyword) {
     case 'type':

@@ -91,3 +91,13 @@ describe('--discover rules against a service view', () => {
     assert.deepEqual(lint('routes:\n  - match: {pathPrefix: /a}\n    service: ghost\n'), [])
   })
 })
+
+describe('secrets', () => {
+  test('a mistyped token is named, never shown', () => {
+    const findings = lint('registry:\n  consul:\n    token: 8f2b0c1e99aa77\n')
+    assert.deepEqual(findings, [])
+    const [f] = lint('registry:\n  consul:\n    token: 81234567890123\n')
+    assert.equal(f!.ruleId, 'schema')
+    assert.doesNotMatch(JSON.stringify(f), /81234567890123/)
+  })
+})
