@@ -34,10 +34,21 @@ export interface ConfigSource {
   yaml?: ParsedYaml
 }
 
-/** Parse a config document: JSON (by extension or a leading "{") with the fast JSON parser, else YAML. */
+/**
+ * Parse a config document: a .json file with the JSON parser (its errors are JSON errors), anything
+ * else as YAML, except that text starting with "{" is tried as JSON first (the faster parser; a YAML
+ * flow mapping that is not JSON falls through to YAML).
+ */
 export function parseConfigSource(doc: TextDocument): ConfigSource {
-  const looksJson = extname(doc.path).toLowerCase() === '.json' || /^\s*\{/.test(doc.text)
-  return looksJson ? jsonSource(doc) : yamlSource(doc)
+  if (extname(doc.path).toLowerCase() === '.json') return jsonSource(doc)
+  if (/^\s*\{/.test(doc.text)) {
+    try {
+      return jsonSource(doc)
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+    }
+  }
+  return yamlSource(doc)
 }
 
 function lineStarts(text: string): number[] {

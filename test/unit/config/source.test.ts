@@ -59,3 +59,11 @@ describe('--fix edits', () => {
     assert.equal(canonicalDuration('1 fortnight'), undefined)
   })
 })
+
+describe('format detection', () => {
+  test('a YAML flow mapping in a .yaml file is YAML, JSON in a .yaml file is JSON', () => {
+    assert.equal(parseConfigSource({path: 'g.yaml', text: '{version: 1, routes: []}\n', hadBom: false}).format, 'yaml')
+    assert.equal(parseConfigSource({path: 'g.yaml', text: '{"version": 1}\n', hadBom: false}).format, 'json')
+    assert.throws(() => parseConfigSource({path: 'g.json', text: '{version: 1}\n', hadBom: false}), InputError)
+  })
+})
