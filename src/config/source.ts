@@ -1,5 +1,5 @@
 import {extname} from 'node:path'
-import {isPair, Node, Scalar} from 'yaml'
+import {isPair, Node} from 'yaml'
 
 import {InputError} from '../core/errors.js'
 import type {TextDocument} from '../core/input.js'
@@ -30,8 +30,6 @@ export interface ConfigSource {
   /** The range of the key or value at path; the deepest existing ancestor when the path does not resolve. */
   range(path: PathSegment[], target: Target): SourceRange | undefined
   positionAt(offset: number): SourcePosition
-  /** The YAML document (YAML sources only), for edits that need structure. */
-  yaml?: ParsedYaml
 }
 
 /**
@@ -109,10 +107,7 @@ function yamlSource(doc: TextDocument): ConfigSource {
   let parsed: ParsedYaml | undefined = fast === undefined ? parseYamlSource(doc.path, doc.text) : undefined
   const value = parsed ? toPlain(parsed) : fast
   const full = (): ParsedYaml => (parsed ??= parseYamlSource(doc.path, doc.text))
-  const positionAt = (offset: number): SourcePosition => {
-    const p = full().lineCounter.linePos(offset)
-    return {line: p.line, column: p.col}
-  }
+  const positionAt = positionFinder(doc.text)
   const nodeRange = (node: Node | null | undefined): SourceRange | undefined => {
     const r = node?.range
     if (!r) return undefined
@@ -127,22 +122,7 @@ function yamlSource(doc: TextDocument): ConfigSource {
     }
     return nodeRange(node as Node | null)
   }
-  return {
-    path: doc.path,
-    text: doc.text,
-    format: 'yaml',
-    value,
-    range,
-    positionAt,
-    get yaml() {
-      return full()
-    },
-  }
-}
-
-/** The value of a plain scalar key, for callers that walk YAML pairs. */
-export function scalarKey(key: unknown): string | undefined {
-  return key instanceof Scalar ? String(key.value) : undefined
+  return {path: doc.path, text: doc.text, format: 'yaml', value, range, positionAt}
 }
 
 /** A document whose value is null (only comments, or `---`) has nothing to check. */
