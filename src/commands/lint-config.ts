@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {buildCheckReport, checkJson} from '../cli/check-report.js'
 import {checkFlags, connectionFlags, sourceFlag} from '../cli/flags.js'
-import {CONFIG_RULE_METAS, DEFAULT_CONFIG_NAMES, findDefaultConfigs, lintConfigFiles, loadVariables} from '../config/index.js'
+import {CONFIG_RULE_METAS, configuredLabelPrefix, DEFAULT_CONFIG_NAMES, findDefaultConfigs, lintConfigFiles, loadVariables} from '../config/index.js'
 import {resolveConnections} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
@@ -54,7 +54,9 @@ are partial or skipped).`
       // Loaded on demand: the Docker/etcd/Consul clients cost ~150 ms to import, a plain lint needs none of it.
       const {buildServiceView} = await import('../discover/view.js')
       const {sourceWarnings} = await import('../discover/render.js')
-      const built = await buildServiceView(resolveConnections(this.flags, process.env, loadProjectConfig()))
+      // List the containers the gateway would see: under the config's label prefix unless told otherwise.
+      const labelPrefix = this.flags['label-prefix'] ?? configuredLabelPrefix(files)
+      const built = await buildServiceView(resolveConnections({...this.flags, 'label-prefix': labelPrefix}, process.env, loadProjectConfig()))
       for (const w of sourceWarnings(built.view)) this.warnLine(w)
       // With no source answering, "no instances" would be a lie: the live rules are skipped.
       if (built.view.sources.some((s) => s.ok)) view = built.view

@@ -4,6 +4,8 @@ import {InputError} from '../core/errors.js'
 import {applyFixes, writeFileAtomic} from './fix.js'
 import {inputErrorFinding} from '../report/index.js'
 import {ConfigLintResult, lintConfigDocument, LintConfigOptions, PlannedFix, readConfigDocument} from './lint.js'
+import {parseConfigSource} from './source.js'
+import {isObject, section} from './types.js'
 
 export {CONFIG_RULES, CONFIG_RULE_METAS} from './rules/index.js'
 export {loadVariables, lintConfigDocument, lintConfigFile} from './lint.js'
@@ -65,6 +67,31 @@ export function lintConfigFiles(paths: string[], options: LintConfigOptions & {f
     results.push(result)
   }
   return {results, fixed}
+}
+
+/**
+ * The label prefix the configs set (discovery.labelPrefix), for --discover to list the containers the
+ * gateway would see; undefined when none sets one or a file cannot be read.
+ */
+export function configuredLabelPrefix(paths: string[]): string | undefined {
+  for (const path of paths) {
+    if (path === '-') continue
+    const result = configValue(path)
+    const prefix = result && isObject(result) ? section(result, 'discovery').labelPrefix : undefined
+    if (typeof prefix === 'string') return prefix
+  }
+  return undefined
+}
+
+function configValue(path: string): unknown {
+  const doc = readConfigDocument(path)
+  if (!('text' in doc)) return undefined
+  try {
+    return parseConfigSource(doc).value
+  } catch (error) {
+    if (error instanceof InputError) return undefined
+    throw error
+  }
 }
 
 const describeFix = (f: PlannedFix) => ({ruleId: f.ruleId, line: f.line, column: f.column, description: f.description})

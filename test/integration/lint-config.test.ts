@@ -228,6 +228,16 @@ describe('mcp lint-config --discover (real Docker and etcd)', () => {
     assert.ok(TEST_ETCD)
   })
 
+  test("containers are listed under the config's discovery.labelPrefix", async () => {
+    const labelPrefix = `${prefix}-labels`.toLowerCase()
+    await runContainer(`${prefix}-2`, {labels: {[`${labelPrefix}.service.name`]: `${service}-p`, [`${labelPrefix}.service.port`]: '8080'}})
+    const file = p('live-prefix.yaml')
+    writeFileSync(file, `discovery:\n  labelPrefix: ${labelPrefix}\nroutes:\n  - match: {pathPrefix: /p}\n    service: ${service}-p\n`)
+    const r = await runCli(['lint-config', '--discover', '--source', 'docker', '--json', file])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.deepEqual(JSON.parse(r.stdout).findings, [])
+  })
+
   test('an unreachable etcd makes the answer partial (exit 4), Docker still answers', async () => {
     const r = await runCli(['lint-config', '--discover', '--source', 'docker,etcd', '--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '1s', join(FIXTURES, 'valid.yaml')])
     assert.equal(r.code, 4, r.stdout + r.stderr)
