@@ -65,7 +65,7 @@ const ERRNO_TEXT: Record<string, string> = {
 export function describeError(error: unknown): string {
   if (error instanceof DeadlineError) return error.message
   const e = error as NodeJS.ErrnoException & {details?: string; address?: string; port?: number}
-  const text = `${e?.code ?? ''} ${e?.details ?? ''} ${e?.message ?? String(error)}`
+  const text = `${e?.message ?? String(error)} ${e?.details ?? ''} ${e?.code ?? ''}`
   const errno = /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EACCES|EPERM|ENOENT)\b(?:\s+([^\s,;]+[^\s,;.]))?/.exec(text)
   if (errno) {
     const where = errno[2] ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : undefined)
