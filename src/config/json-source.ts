@@ -11,7 +11,8 @@ export interface JsonNode {
 
 export interface ParsedJson {
   value: unknown
-  root: JsonNode
+  /** The offsets tree; only built when asked (withNodes), since most files need no positions. */
+  root?: JsonNode
 }
 
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
@@ -21,7 +22,7 @@ const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
  * the last one silently). It is the fast path for .json configs: several times faster than a YAML
  * parse of the same file, which matters for 5,000-route files.
  */
-export function parseJsonSource(path: string, text: string, positionAt: (offset: number) => {line: number; column: number}): ParsedJson {
+export function parseJsonSource(path: string, text: string, positionAt: (offset: number) => {line: number; column: number}, withNodes = true): ParsedJson {
   let i = 0
   const fail = (message: string, at = i): never => {
     const p = positionAt(Math.min(at, text.length))
@@ -58,6 +59,10 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
     }
   }
 
+  // Without nodes every value shares this placeholder: no per-value allocation beyond the value itself.
+  const NO_NODE: JsonNode = {start: 0, end: 0}
+  const node = (start: number, extra?: Partial<JsonNode>): JsonNode => (withNodes ? {start, end: i, ...extra} : NO_NODE)
+
   const parseValue = (depth: number): {value: unknown; node: JsonNode} => {
     if (depth > 512) fail('nesting deeper than 512 levels')
     skipWs()
@@ -66,11 +71,11 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
     if (c === 0x7b) {
       i++
       const value: Record<string, unknown> = {}
-      const members = new Map<string, {keyStart: number; keyEnd: number; node: JsonNode}>()
+      const members = withNodes ? new Map<string, {keyStart: number; keyEnd: number; node: JsonNode}>() : undefined
       skipWs()
       if (text.charCodeAt(i) === 0x7d) {
         i++
-        return {value, node: {start, end: i, members}}
+        return {value, node: node(start, {members})}
       }
       for (;;) {
         skipWs()
@@ -78,7 +83,7 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
         const keyStart = i
         const key = parseString()
         const keyEnd = i
-        if (members.has(key)) fail(`duplicate key: ${JSON.stringify(key)}`, keyStart)
+        if (Object.prototype.hasOwnProperty.call(value, key)) fail(`duplicate key: ${JSON.stringify(key)}`, keyStart)
         skipWs()
         if (text.charCodeAt(i) !== 0x3a) fail(`expected ":" after key, found ${describe(i)}`)
         i++
@@ -86,7 +91,7 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
         // A "__proto__" key must stay data, as JSON.parse keeps it (plain assignment would set the prototype).
         if (key === '__proto__') Object.defineProperty(value, key, {value: member.value, enumerable: true, writable: true, configurable: true})
         else value[key] = member.value
-        members.set(key, {keyStart, keyEnd, node: member.node})
+        members?.set(key, {keyStart, keyEnd, node: member.node})
         skipWs()
         const d = text.charCodeAt(i)
         if (d === 0x2c) {
@@ -95,7 +100,7 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
         }
         if (d === 0x7d) {
           i++
-          return {value, node: {start, end: i, members}}
+          return {value, node: node(start, {members})}
         }
         fail(`expected "," or "}", found ${describe(i)}`)
       }
@@ -103,16 +108,16 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
     if (c === 0x5b) {
       i++
       const value: unknown[] = []
-      const items: JsonNode[] = []
+      const items: JsonNode[] | undefined = withNodes ? [] : undefined
       skipWs()
       if (text.charCodeAt(i) === 0x5d) {
         i++
-        return {value, node: {start, end: i, items}}
+        return {value, node: node(start, {items})}
       }
       for (;;) {
         const item = parseValue(depth + 1)
         value.push(item.value)
-        items.push(item.node)
+        items?.push(item.node)
         skipWs()
         const d = text.charCodeAt(i)
         if (d === 0x2c) {
@@ -121,31 +126,31 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
         }
         if (d === 0x5d) {
           i++
-          return {value, node: {start, end: i, items}}
+          return {value, node: node(start, {items})}
         }
         fail(`expected "," or "]", found ${describe(i)}`)
       }
     }
     if (c === 0x22) {
       const value = parseString()
-      return {value, node: {start, end: i}}
+      return {value, node: node(start)}
     }
     const literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined
     if (literal && text.startsWith(literal, i)) {
       i += literal.length
-      return {value: literal === 'null' ? null : literal === 'true', node: {start, end: i}}
+      return {value: literal === 'null' ? null : literal === 'true', node: node(start)}
     }
     NUMBER_RE.lastIndex = i
     const m = NUMBER_RE.exec(text)
     if (m) {
       i += m[0].length
-      return {value: Number(m[0]), node: {start, end: i}}
+      return {value: Number(m[0]), node: node(start)}
     }
     return fail(`unexpected ${describe(i)}`)
   }
 
-  const {value, node} = parseValue(0)
+  const result = parseValue(0)
   skipWs()
   if (i < text.length) fail(`unexpected ${describe(i)} after the end of the document`)
-  return {value, root: node}
+  return withNodes ? {value: result.value, root: result.node} : {value: result.value}
 }

@@ -77,9 +77,12 @@ function quoteAt(text: string, start: number): SourceRange['quote'] {
 
 function jsonSource(doc: TextDocument): ConfigSource {
   const positionAt = positionFinder(doc.text)
-  const {value, root} = parseJsonSource(doc.path, doc.text, positionAt)
+  // Values first (no offsets tree); the tree is built on the first position asked for.
+  const {value} = parseJsonSource(doc.path, doc.text, positionAt, false)
+  let tree: JsonNode | undefined
   const range = (path: PathSegment[], target: Target): SourceRange | undefined => {
-    let node: JsonNode = root
+    tree ??= parseJsonSource(doc.path, doc.text, positionAt).root!
+    let node: JsonNode = tree
     let keyRange: SourceRange | undefined
     for (const seg of path) {
       const member = node.members?.get(String(seg))
