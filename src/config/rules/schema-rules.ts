@@ -116,6 +116,9 @@ export const invalidDurationRule: ConfigRule = {
   },
 }
 
+// Spellings from older posts whose canonical home is not the only key of that name in the schema.
+const LEGACY_HOMES: Record<string, string> = {healthcheckinterval: 'healthCheck.interval'}
+
 let keyIndex: Map<string, string[]> | undefined
 
 /** Where else in the schema a key of this spelling lives: looseKey → dotted paths. */
@@ -165,7 +168,8 @@ export const unknownKeyRule: ConfigRule = {
         if (suggestion.mechanical && !taken) fix = {target: 'key', text: suggestion.key, description: `${key} → ${suggestion.key}`}
         else if (taken) hint += ` ("${suggestion.key}" is also set; keep one)`
       } else {
-        const elsewhere = keysElsewhere(key)
+        const legacy = LEGACY_HOMES[looseKey(key)]
+        const elsewhere = legacy ? [legacy, ...keysElsewhere(key).filter((p) => p !== legacy)] : keysElsewhere(key)
         if (elsewhere.length) hint = `it belongs at ${elsewhere.slice(0, 3).join(' or ')}`
         else if (known.length) hint = `known keys here: ${known.join(', ')}`
       }

@@ -39,6 +39,10 @@ describe('messages and suggestions', () => {
     const [f] = lint('fallbackTimeout: 5s\n')
     assert.match(f!.hint!, /discovery\.fallbackTimeout/)
   })
+  test("the seeds' three spellings each point at the key the gateway reads", () => {
+    const hints = lint('healthCheckInterval: 5s\nhealth_check:\n  interval: 5s\nfallback_timeout: 5s\n').map((f) => f.hint)
+    assert.deepEqual(hints, ['it belongs at healthCheck.interval or loadBalancer.healthCheckInterval', 'did you mean "healthCheck"?', 'it belongs at discovery.fallbackTimeout'])
+  })
   test('a typo gets a did-you-mean but no automatic fix', () => {
     const r = lintConfigDocument({path: 'g.yaml', text: 'healthCheck:\n  intreval: 5s\n', hadBom: false}, {vars: {}})
     assert.equal(r.findings[0]!.hint, 'did you mean "interval"?')
