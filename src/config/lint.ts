@@ -3,6 +3,7 @@ import {dirname, resolve} from 'node:path'
 import {InputError} from '../core/errors.js'
 import {readTextDocument, TextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
+import {registerSecret} from '../core/redact.js'
 import type {ServiceView} from '../model/types.js'
 import {Finding, FileLocation, inputErrorFinding} from '../report/index.js'
 import {interpolateConfig} from './interpolate-config.js'
@@ -55,6 +56,9 @@ function quoted(text: string, range: SourceRange): string {
 /** Lint one parsed config: schema, then every rule; findings carry file:line:col. */
 export function lintConfigSource(source: ConfigSource, options: LintConfigOptions = {}): ConfigLintResult {
   const {value, unresolved} = interpolateConfig(source.value, options.vars ?? process.env)
+  // A token the config holds (often from ${CONSUL_HTTP_TOKEN}) is removed from any output that echoes it.
+  const token = section(section(value, 'registry'), 'consul').token
+  if (typeof token === 'string') registerSecret(token)
   const labelPrefix = section(value, 'discovery').labelPrefix
   const ctx: ConfigContext = {
     source,
