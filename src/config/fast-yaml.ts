@@ -242,10 +242,13 @@ function mapEntry(text: string): [string, string] | undefined {
     if (c === "'" && text[close + 1] === "'") unsupported()
     return [c === '"' ? doubleQuoted(rawKey) : singleQuoted(rawKey), text.slice(close + 2).trim()]
   }
-  const m = /^([^\s:#][^:]*?):(?: +(.*))?$/.exec(text)
-  if (!m) return undefined
-  if (!PLAIN_KEY.test(m[1]!)) unsupported()
-  return [m[1]!, (m[2] ?? '').trim()]
+  // The key ends at the first ':' followed by a space or the end of the line.
+  let colon = text.indexOf(':')
+  while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 0x20) colon = text.indexOf(':', colon + 1)
+  if (colon <= 0) return undefined
+  const key = text.slice(0, colon)
+  if (!PLAIN_KEY.test(key)) unsupported()
+  return [key, text.slice(colon + 1).trim()]
 }
 
 class BlockReader {
