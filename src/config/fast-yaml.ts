@@ -27,6 +27,8 @@ const TRUES = new Set(['true', 'True', 'TRUE'])
 const FALSES = new Set(['false', 'False', 'FALSE'])
 // Starts YAML gives a meaning to (anchor, alias, tag, block scalar, directive, reserved, key, ...).
 const SPECIAL_START = /^[&*!|>%@`?:,\]}#]/
+// A one-line block value that is not a simple plain scalar: a special start, "- ", ": " or a tab.
+const NOT_PLAIN = /^[&*!|>%@`?:,\]}#]|^-(?:\s|$)|:(?:\s|$)|\t/
 
 /** A plain scalar's value under YAML 1.2's core schema (the `yaml` package's default). */
 function plainValue(s: string): unknown {
@@ -76,7 +78,7 @@ function inlineValue(s: string): unknown {
     flow.end()
     return value
   }
-  if (SPECIAL_START.test(s) || /^-(\s|$)/.test(s) || /:(\s|$)/.test(s) || s.includes('\t')) unsupported()
+  if (NOT_PLAIN.test(s)) unsupported()
   return plainValue(s)
 }
 
@@ -188,6 +190,7 @@ class FlowReader {
 
 // Config keys repeat thousands of times (name, match, service...): decide each spelling once.
 const stringKeys = new Map<string, boolean>()
+const plainKeys = new Map<string, boolean>()
 
 /** Keys must be strings YAML would also read as strings, and unique (the real parser reports duplicates). */
 function checkKey(map: Record<string, unknown>, key: string, quoted: boolean) {
@@ -247,7 +250,9 @@ function mapEntry(text: string): [string, string] | undefined {
   while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 0x20) colon = text.indexOf(':', colon + 1)
   if (colon <= 0) return undefined
   const key = text.slice(0, colon)
-  if (!PLAIN_KEY.test(key)) unsupported()
+  let ok = plainKeys.get(key)
+  if (ok === undefined) plainKeys.set(key, (ok = PLAIN_KEY.test(key)))
+  if (!ok) unsupported()
   return [key, text.slice(colon + 1).trim()]
 }
 
