@@ -31,6 +31,11 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
     defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeoutMs}),
   }
   if (conn.user) options.auth = {username: conn.user, password: conn.password ?? ''}
+  if (Boolean(conn.cert) !== Boolean(conn.key)) {
+    throw new UsageError(`--etcd-${conn.cert ? 'cert' : 'key'} needs --etcd-${conn.cert ? 'key' : 'cert'} as well`, {
+      hint: 'a client certificate and its key go together (ETCDCTL_CERT and ETCDCTL_KEY)',
+    })
+  }
   const rootCertificate = readPem(conn.cacert, 'CA bundle')
   if (rootCertificate || conn.cert || conn.key) {
     options.credentials = {
@@ -39,7 +44,14 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
       privateKey: readPem(conn.key, 'client key'),
     }
   }
-  return new Etcd3(options)
+  try {
+    return new Etcd3(options)
+  } catch (error) {
+    // gRPC validates the PEM material here; its message never contains the key itself.
+    throw new UsageError(`the etcd TLS files were refused: ${(error as Error).message}`, {
+      hint: 'check --etcd-cacert, --etcd-cert and --etcd-key (PEM files)',
+    })
+  }
 }
 
 /** Build a registration record from one key-value (lease TTLs are filled in afterwards). */
@@ -103,6 +115,38 @@ export async function readRegistrations(client: Etcd3, prefix: string, timeoutMs
     }
   }
   return {registrations, revision: res.header.revision}
+}
+
+/**
+ * Each endpoint's health through etcd's HTTP /health on the client URL: which member of a cluster
+ * is down, named, while the read goes through any live one.
+ */
+export async function etcdMemberHealth(conn: EtcdConnection, timeoutMs: number): Promise<{endpoint: string; ok: boolean; error?: string}[]> {
+  const {request: httpRequest} = await import('node:http')
+  const {request: httpsRequest} = await import('node:https')
+  const ca = readPem(conn.cacert, 'CA bundle')
+  const cert = readPem(conn.cert, 'client certificate')
+  const key = readPem(conn.key, 'client key')
+  return Promise.all(
+    conn.endpoints.map(
+      (endpoint) =>
+        new Promise<{endpoint: string; ok: boolean; error?: string}>((resolve) => {
+          const url = new URL('/health', endpoint)
+          const request = url.protocol === 'https:' ? httpsRequest : httpRequest
+          const req = request(url, {timeout: timeoutMs, ca, cert, key}, (res) => {
+            let body = ''
+            res.setEncoding('utf8').on('data', (d: string) => (body += d))
+            res.on('end', () => {
+              const healthy = res.statusCode === 200 && /"health"\s*:\s*"?true/.test(body)
+              resolve(healthy ? {endpoint, ok: true} : {endpoint, ok: false, error: `unhealthy (HTTP ${res.statusCode})`})
+            })
+          })
+          req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})))
+          req.on('error', (error: NodeJS.ErrnoException) => resolve({endpoint, ok: false, error: error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ETIMEDOUT' ? 'timed out' : error.message}))
+          req.end()
+        }),
+    ),
+  )
 }
 
 export type EtcdChange =
