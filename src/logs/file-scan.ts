@@ -4,6 +4,7 @@ import {Readable} from 'node:stream'
 
 import {LineScanner, ScannedLine, StreamScanner, MAX_LINE_BYTES} from './scanner.js'
 import {TraceQuery} from './trace-id.js'
+import {wasmFinder} from './wasm-find.js'
 
 /** What scanning one input produced. Problems are data here; the command decides how to report them. */
 export interface ScanResult {
@@ -35,7 +36,10 @@ let sharedBuffer: Buffer | undefined
  */
 export function scanPlainFile(path: string, query: TraceQuery, options: ScanOptions = {}): ScanResult {
   const lines: ScannedLine[] = []
-  const scanner = new LineScanner(query, {context: options.context, onLine: (l) => lines.push(l)})
+  const wasm = wasmFinder(READ_BUFFER_BYTES)
+  if (wasm) wasm.setNeedle(query.needles[0]!)
+  const finder = wasm ? (b: Buffer, from: number, end: number) => wasm.find(b, from, end) : undefined
+  const scanner = new LineScanner(query, {context: options.context, onLine: (l) => lines.push(l), finder})
   let fd: number
   try {
     fd = openSync(path, 'r')
@@ -43,7 +47,8 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
     const e = error as NodeJS.ErrnoException
     return {lines, matches: 0, bytes: 0, error: {message: e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOENT' ? 'no such file' : e.message, code: e.code}}
   }
-  let buf = (sharedBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES))
+  // With wasm the buffer is a view of wasm memory: readSync fills it and the finder reads it in place.
+  let buf = wasm ? wasm.buffer(READ_BUFFER_BYTES).subarray(0, READ_BUFFER_BYTES) : (sharedBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES))
   const rangeStart = options.range?.start ?? 0
   const rangeEnd = options.range?.end ?? Infinity
   let pos = rangeStart
@@ -60,6 +65,8 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
           base += len
           scanner.reset(base)
           len = 0
+        } else if (wasm) {
+          buf = wasm.buffer(buf.length * 2).subarray(0, buf.length * 2) // memory grows in place; data stays
         } else {
           const bigger = Buffer.allocUnsafe(buf.length * 2)
           buf.copy(bigger, 0, 0, len)
@@ -122,7 +129,6 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
     return {lines, matches: scanner.matches, bytes, error: {message: e.code === 'EISDIR' ? 'is a directory' : e.message, code: e.code, offset: pos}}
   } finally {
     closeSync(fd)
-    if (buf.length > READ_BUFFER_BYTES) buf = Buffer.alloc(0) // drop a grown buffer; the shared one stays 4 MiB
   }
   return {lines, matches: scanner.matches, bytes, binaryAt: scanner.binaryAt}
 }

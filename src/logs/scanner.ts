@@ -19,9 +19,14 @@ const BINARY_SNIFF_BYTES = 8192
 
 const NL = 0x0a
 
+/** Finds the next needle hit in b[from, end): -1 when there is none. */
+export type NeedleFinder = (b: Buffer, from: number, end: number) => number
+
 export interface ScannerOptions {
   /** Lines of context before and after each match (-C). */
   context?: number
+  /** A faster finder for the query's needle (all cases in one pass); default: Buffer.indexOf per needle. */
+  finder?: NeedleFinder
   onLine: (line: ScannedLine) => void
 }
 
@@ -37,6 +42,7 @@ export class LineScanner {
   private readonly needles: Buffer[]
   private readonly context: number
   private readonly onLine: (line: ScannedLine) => void
+  private readonly finder?: NeedleFinder
   /** Absolute offset where the next scan resumes: always the start of a line. */
   private resume = 0
   /** Lines starting before this absolute offset were already handed out. */
@@ -51,6 +57,7 @@ export class LineScanner {
     this.needles = query.needles
     this.context = Math.max(0, options.context ?? 0)
     this.onLine = options.onLine
+    this.finder = options.finder
   }
 
   /** Restart at an absolute offset (follow mode after a truncation, or a range that starts mid-file). */
@@ -84,7 +91,8 @@ export class LineScanner {
     for (;;) {
       // Nearest hit of any needle at or after sp (each needle's next hit is cached).
       let p = -1
-      for (let i = 0; i < next.length; i++) {
+      if (this.finder) p = this.finder(b, sp, end)
+      else for (let i = 0; i < next.length; i++) {
         if (next[i]! !== -1 && next[i]! < sp) next[i] = b.indexOf(this.needles[i]!, sp)
         const q = next[i]!
         if (q !== -1 && (p === -1 || q < p)) p = q

@@ -123,7 +123,8 @@ function lowerHex(buf: Uint8Array, start: number, end: number): string {
  * Whether the needle found at `pos` (within [lineStart, lineEnd)) is a spelling of the query id.
  * The maximal hex run around it decides: 32 digits (hex, W3C, B3, OTel, nginx), 24 after `1-<8>-`
  * (X-Ray), 12 after `<8>-<4>-<4>-<4>-` (UUID), 16 (64-bit B3/Jaeger), or a Jaeger id that dropped
- * leading zeros (padded). Mixed-case ids ("AbC…") are not found: the needles are one case each.
+ * leading zeros (padded). Plain files are searched case-folded (wasm-find.ts), so mixed case is
+ * found there; streams (gzip, stdin, Docker) search the lower- and uppercase needles.
  */
 export function verifyAt(buf: Uint8Array, pos: number, lineStart: number, lineEnd: number, query: TraceQuery): boolean {
   let s = pos
