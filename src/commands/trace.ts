@@ -125,7 +125,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     for (const p of result.problems) this.warnLine(`mcp: ${renderProblem(p)}`)
     if (result.found) {
       process.stdout.write(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
-    } else {
+    } else if (result.exitCode < ExitCode.PARTIAL) {
       const n = result.sources.length
       this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)`)
     }

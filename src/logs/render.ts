@@ -78,7 +78,7 @@ export function renderWaterfall(sources: SourceSummary[], width: number): string
 }
 
 export function renderProblem(p: TraceProblem): string {
-  return `${p.source}: ${p.message}`
+  return `${p.source}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`
 }
 
 /** The whole human report: timeline with gaps marked, then the waterfall and a summary line. */

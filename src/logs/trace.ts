@@ -1,7 +1,7 @@
 import {closeSync, openSync, readSync, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
 
-import type {DockerClient} from '../docker/client.js'
+import {DockerClient, dockerUnreachableHint} from '../docker/client.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
 import {ContainerRef, ContainerSelection, resolveContainers, scanContainerLogs} from './docker-logs.js'
 import {ScanResult, scanStream} from './file-scan.js'
@@ -15,6 +15,7 @@ export interface TraceProblem {
   source: string
   kind: 'binary' | 'unreadable' | 'truncated' | 'not-found' | 'unreachable' | 'error'
   message: string
+  hint?: string
   /** Byte offset: of the NUL byte (binary), or how far reading got (truncated, decompressed bytes). */
   offset?: number
   /** For a truncated .gz: compressed bytes read before the data broke off. */
@@ -107,16 +108,17 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
   const sel = options.containers
   let containerCount = 0
   if (sel.names.length || sel.services.length || sel.all) {
+    let client: DockerClient | undefined
     try {
-      const client = options.docker!()
-      const {containers, problems: cp} = await resolveContainers(client, sel)
+      const docker = (client = options.docker!())
+      const {containers, problems: cp} = await resolveContainers(docker, sel)
       for (const p of cp) problems.push({source: p.name, kind: 'not-found', message: p.message})
       containerCount = containers.length
       const window = {since: toUnixSeconds(options.filter.sinceMs), until: toUnixSeconds(options.filter.untilMs)}
-      const results = await Promise.all(containers.map((c) => scanContainerLogs(client, c, query, {context: options.context, window})))
+      const results = await Promise.all(containers.map((c) => scanContainerLogs(docker, c, query, {context: options.context, window})))
       containers.forEach((c, i) => addSource(containerSource(c), results[i]!))
     } catch (error) {
-      problems.push({source: 'docker', kind: 'unreachable', message: (error as Error).message})
+      problems.push(dockerProblem(client, error))
     }
   }
 
@@ -130,6 +132,16 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     problems,
     stats: {bytes: bytes.reduce((a, b) => a + b, 0), files: files.length, containers: containerCount, elapsedMs: Math.round(performance.now() - started)},
     exitCode: traceExitCode(found, problems, answered),
+  }
+}
+
+function dockerProblem(client: DockerClient | undefined, error: unknown): TraceProblem {
+  const where = client ? `Docker at ${client.target.endpoint}` : 'Docker'
+  return {
+    source: 'docker',
+    kind: 'unreachable',
+    message: `cannot search container logs: ${where} did not answer (${(error as Error).message})`,
+    hint: client ? dockerUnreachableHint(client.target) : undefined,
   }
 }
 
@@ -158,8 +170,9 @@ export async function followTrace(
   const tasks: Promise<void>[] = files.map((f) => followFile(f, query, options.context, emit({name: f.path, type: 'file'}), signal))
   const sel = options.containers
   if (sel.names.length || sel.services.length || sel.all) {
+    let client: DockerClient | undefined
     try {
-      const client = options.docker!()
+      client = options.docker!()
       const {containers} = await resolveContainers(client, sel)
       const since = Date.now() / 1000
       for (const c of containers) {
@@ -167,12 +180,12 @@ export async function followTrace(
         tasks.push(
           scanContainerLogs(client, c, query, {context: options.context, follow: true, signal, window: {since}, onLine: emit(info)}).then(
             () => undefined,
-            (error) => onProblem({source: info.name, kind: 'unreachable', message: (error as Error).message}),
+            (error) => onProblem(dockerProblem(client, error)),
           ),
         )
       }
     } catch (error) {
-      onProblem({source: 'docker', kind: 'unreachable', message: (error as Error).message})
+      onProblem(dockerProblem(client, error))
     }
   }
   await Promise.all(tasks)
