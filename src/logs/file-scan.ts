@@ -66,7 +66,9 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
           scanner.reset(base)
           len = 0
         } else if (wasm) {
-          buf = wasm.buffer(buf.length * 2).subarray(0, buf.length * 2) // memory grows in place; data stays
+          // Memory grows in place and keeps the data, but detaches the old view: size it first.
+          const size = buf.length * 2
+          buf = wasm.buffer(size).subarray(0, size)
         } else {
           const bigger = Buffer.allocUnsafe(buf.length * 2)
           buf.copy(bigger, 0, 0, len)
