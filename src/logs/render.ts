@@ -21,6 +21,11 @@ function padEnd(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length)
 }
 
+/** Fit a name to a column: long paths keep their end, which names the file. */
+function fit(name: string, width: number): string {
+  return name.length > width ? '…' + name.slice(-(width - 1)) : padEnd(name, width)
+}
+
 function formatOffset(ms: number | undefined): string {
   if (ms === undefined) return ''
   return '+' + (ms === 0 ? '0ms' : formatDuration(ms))
@@ -52,13 +57,13 @@ export function renderLine(l: TimelineLine, sourceWidth: number, withOffset = tr
   // "~": the line had no timestamp of its own and shows its neighbour's.
   const cols = [chalk.dim((l.timeInferred ? '~' : ' ') + time)]
   if (withOffset) cols.push(padEnd(formatOffset(l.offsetMs), 9))
-  cols.push(chalk.cyan(padEnd(l.source, sourceWidth)), lvl, mark + text)
+  cols.push(chalk.cyan(fit(l.source, sourceWidth)), lvl, mark + text)
   return cols.join('  ')
 }
 
 /** The waterfall: one bar per source from its first to its last line, on the timeline's scale. */
 export function renderWaterfall(sources: SourceSummary[], width: number): string[] {
-  const timed = sources.filter((s) => s.matches > 0 && s.firstMs !== undefined)
+  const timed = sources.filter((s) => s.matches > 0 && s.firstMs !== undefined).sort((a, b) => a.firstMs! - b.firstMs!)
   if (timed.length === 0) return []
   const start = Math.min(...timed.map((s) => s.firstMs!))
   const end = Math.max(...timed.map((s) => s.lastMs!))
@@ -70,9 +75,8 @@ export function renderWaterfall(sources: SourceSummary[], width: number): string
     const from = span === 0 ? 0 : Math.round(((s.firstMs! - start) / span) * (barWidth - 1))
     const to = span === 0 ? barWidth - 1 : Math.round(((s.lastMs! - start) / span) * (barWidth - 1))
     const bar = ' '.repeat(from) + '█'.repeat(Math.max(1, to - from + 1)) + ' '.repeat(Math.max(0, barWidth - to - 1))
-    const name = s.name.length > nameWidth ? '…' + s.name.slice(-(nameWidth - 1)) : s.name
-    const dur = formatDuration(s.lastMs! - s.firstMs!)
-    out.push(`${padEnd(name, nameWidth)}  │${chalk.cyan(bar)}│  ${formatOffset(s.firstMs! - start)} → ${formatOffset(s.lastMs! - start)}  ${dur}  ${s.matches} line${s.matches === 1 ? '' : 's'}`)
+    const dur = s.lastMs! > s.firstMs! ? `  ${formatDuration(s.lastMs! - s.firstMs!)}` : ''
+    out.push(`${fit(s.name, nameWidth)}  │${chalk.cyan(bar)}│  ${formatOffset(s.firstMs! - start)} → ${formatOffset(s.lastMs! - start)}${dur}  ${s.matches} line${s.matches === 1 ? '' : 's'}`)
   }
   return out
 }
