@@ -4,6 +4,7 @@
 // that carry the id as plain 32-hex (what `rg ID` must find) and the total number of id lines.
 // usage: node gen-trace-logs.mjs OUT SIZE_BYTES ID
 import {openSync, writeSync, closeSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
 
 const [out, sizeArg, id] = process.argv.slice(2)
 const size = Number(sizeArg)
@@ -18,11 +19,16 @@ function rnd() {
   seed ^= seed << 5; seed >>>= 0
   return seed
 }
-const HEXD = '0123456789abcdef'
+// Random hex from a pool refilled natively (string building per digit made generation the bottleneck).
+let pool = ''
+let at = 0
 function hex(n) {
-  let s = ''
-  for (let i = 0; i < n; i++) s += HEXD[rnd() & 15]
-  return s
+  if (at + n > pool.length) {
+    pool = randomBytes(1 << 20).toString('hex')
+    at = 0
+  }
+  at += n
+  return pool.slice(at - n, at)
 }
 const uuid = (h) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 const spellings = [

@@ -140,11 +140,20 @@ function readByte(fd: number, at: number): number {
   return readSync(fd, one, 0, 1, at) === 1 ? one[0]! : -1
 }
 
-/** Scan any byte stream (stdin, a decompressor, a Docker log stream) to its end. */
-export async function scanStream(stream: Readable, query: TraceQuery, options: {context?: number} = {}): Promise<ScanResult> {
+/**
+ * Scan any byte stream (stdin, a decompressor) to its end. `useWasm`: put the buffer in this
+ * thread's wasm memory and use the SIMD finder — only for scans that never overlap another wasm
+ * scan in the same thread (files are scanned one after another).
+ */
+export async function scanStream(stream: Readable, query: TraceQuery, options: {context?: number; useWasm?: boolean} = {}): Promise<ScanResult> {
   const lines: ScannedLine[] = []
-  const scanner = new LineScanner(query, {context: options.context, onLine: (l) => lines.push(l)})
-  const feed = new StreamScanner(scanner)
+  const wasm = options.useWasm ? wasmFinder(READ_BUFFER_BYTES) : undefined
+  if (wasm) wasm.setNeedle(query.needles[0]!)
+  const finder = wasm ? (b: Buffer, from: number, end: number) => wasm.find(b, from, end) : undefined
+  const scanner = new LineScanner(query, {context: options.context, onLine: (l) => lines.push(l), finder})
+  // Wasm memory grows in place and keeps its bytes; only the view is new.
+  const resize = wasm ? (_old: Buffer | undefined, size: number) => wasm.buffer(size).subarray(0, size) : undefined
+  const feed = new StreamScanner(scanner, {resize, initialSize: wasm ? READ_BUFFER_BYTES : undefined})
   try {
     for await (const chunk of stream) {
       feed.push(chunk as Buffer)
@@ -172,7 +181,7 @@ export async function scanGzipFile(path: string, query: TraceQuery, options: {co
   file.on('data', (c) => (compressed += c.length))
   const gunzip = createGunzip({chunkSize: 256 * 1024})
   file.on('error', (e) => gunzip.destroy(e))
-  const result = await scanStream(file.pipe(gunzip), query, options)
+  const result = await scanStream(file.pipe(gunzip), query, {...options, useWasm: true})
   file.destroy()
   if (result.error) {
     const msg = result.error.code === 'Z_BUF_ERROR' || /unexpected end/i.test(result.error.message)

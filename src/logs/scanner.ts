@@ -220,9 +220,15 @@ export class StreamScanner {
   private base: number
   private readonly scanAt: number
 
-  /** `eager`: scan after every chunk (follow mode shows lines as they come), not per 256 KiB. */
-  constructor(readonly scanner: LineScanner, options: {initialSize?: number; startOffset?: number; eager?: boolean} = {}) {
-    this.buf = Buffer.allocUnsafe(options.initialSize ?? 1024 * 1024)
+  private readonly resize: BufferResizer
+
+  /**
+   * `eager`: scan after every chunk (follow mode shows lines as they come), not per 256 KiB.
+   * `resize`: where the buffer lives (wasm memory for the SIMD finder); default: plain Buffers.
+   */
+  constructor(readonly scanner: LineScanner, options: {initialSize?: number; startOffset?: number; eager?: boolean; resize?: BufferResizer} = {}) {
+    this.resize = options.resize ?? heapResize
+    this.buf = this.resize(undefined, options.initialSize ?? 1024 * 1024, 0)
     this.base = options.startOffset ?? 0
     this.scanAt = options.eager ? 1 : 256 * 1024
   }
@@ -276,8 +282,15 @@ export class StreamScanner {
       this.len = 0
       return
     }
-    const bigger = Buffer.allocUnsafe(Math.min(this.buf.length * 2, MAX_LINE_BYTES))
-    this.buf.copy(bigger, 0, 0, this.len)
-    this.buf = bigger
+    this.buf = this.resize(this.buf, Math.min(this.buf.length * 2, MAX_LINE_BYTES), this.len)
   }
+}
+
+/** Return a buffer of `size` bytes holding the first `keep` bytes of `old`. */
+export type BufferResizer = (old: Buffer | undefined, size: number, keep: number) => Buffer
+
+const heapResize: BufferResizer = (old, size, keep) => {
+  const buf = Buffer.allocUnsafe(size)
+  if (old && keep) old.copy(buf, 0, 0, keep)
+  return buf
 }
