@@ -7,7 +7,6 @@ import {parseDuration, parseDurationFlag} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import {connectDocker} from '../docker/client.js'
 import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
 import {renderLine, renderProblem, renderTimeline} from '../logs/render.js'
 import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
@@ -94,27 +93,27 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       query,
       paths,
       containers: {names, services, all: f['all-containers'], labelPrefix: connections?.labelPrefix ?? 'mcp'},
-      docker: connections ? () => connectDocker(connections.docker, f.follow ? 0 : connections.timeoutMs) : undefined,
+      // dockerode takes ~0.3 s to load: only when containers are searched.
+      docker: connections
+        ? async () => (await import('../docker/client.js')).connectDocker(connections.docker, f.follow ? 0 : connections.timeoutMs)
+        : undefined,
       context: f['context-lines'],
       filter: {level: f.level as Level | undefined, sinceMs, untilMs},
       threads: f.threads,
     }
 
-    const abort = new AbortController()
-    let interrupted = false
-    const onSigint = () => {
-      interrupted = true
-      abort.abort()
+    const result = await runTrace(options)
+    if (!f.follow) {
+      // No SIGINT handler here: Ctrl-C during a search ends the process the default way (130).
+      process.exitCode = result.exitCode
+      if (this.jsonEnabled()) return result
+      this.printResult(result, gapMs)
+      return undefined
     }
-    process.once('SIGINT', onSigint)
+    const abort = new AbortController()
+    const onSigint = () => abort.abort()
+    process.on('SIGINT', onSigint)
     try {
-      const result = await runTrace(options)
-      if (!f.follow) {
-        process.exitCode = interrupted ? ExitCode.INTERRUPTED : result.exitCode
-        if (this.jsonEnabled()) return result
-        this.printResult(result, gapMs)
-        return undefined
-      }
       return await this.follow(result, options, abort.signal, gapMs)
     } finally {
       process.removeListener('SIGINT', onSigint)
@@ -151,7 +150,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       signal,
       (p) => this.warnLine(`mcp: ${renderProblem(p)}`),
     )
-    process.exitCode = found ? Math.max(ExitCode.OK, result.exitCode === ExitCode.NEGATIVE ? 0 : result.exitCode) : result.exitCode
+    process.exitCode = found && result.exitCode === ExitCode.NEGATIVE ? ExitCode.OK : result.exitCode
     return undefined
   }
 }

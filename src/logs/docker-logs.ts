@@ -69,8 +69,13 @@ export async function resolveContainers(client: DockerClient, sel: ContainerSele
     if (list.length === 0 && !sel.all) problems.push({name: filter.slice(nameLabel.length + 1), message: `no container carries the label ${filter}`})
     for (const c of list) {
       if (byId.has(c.Id)) continue
-      const info = (await client.docker.getContainer(c.Id).inspect()) as InspectLike
-      byId.set(info.Id, refFromInspect(info, sel.labelPrefix))
+      try {
+        const info = (await client.docker.getContainer(c.Id).inspect()) as InspectLike
+        byId.set(info.Id, refFromInspect(info, sel.labelPrefix))
+      } catch (error) {
+        // Removed between the list and the inspect: it is gone, nothing to search.
+        if ((error as {statusCode?: number}).statusCode !== 404) throw error
+      }
     }
   }
   return {containers: [...byId.values()], problems}

@@ -1,7 +1,7 @@
 import {closeSync, openSync, readSync, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
 
-import {DockerClient, dockerUnreachableHint} from '../docker/client.js'
+import type {DockerClient} from '../docker/client.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
 import {ContainerRef, ContainerSelection, resolveContainers, scanContainerLogs} from './docker-logs.js'
 import {ScanResult, scanStream} from './file-scan.js'
@@ -27,8 +27,8 @@ export interface TraceOptions {
   /** Files, directories, globs; `-` is standard input. */
   paths: string[]
   containers: ContainerSelection
-  /** Opens the Docker client (only called when containers were asked for). */
-  docker?: () => DockerClient
+  /** Opens the Docker client (only called when containers were asked for; dockerode loads lazily). */
+  docker?: () => Promise<DockerClient>
   context: number
   filter: TimelineFilter
   threads?: number
@@ -110,15 +110,23 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
   if (sel.names.length || sel.services.length || sel.all) {
     let client: DockerClient | undefined
     try {
-      const docker = (client = options.docker!())
+      const docker = (client = await options.docker!())
       const {containers, problems: cp} = await resolveContainers(docker, sel)
       for (const p of cp) problems.push({source: p.name, kind: 'not-found', message: p.message})
       containerCount = containers.length
       const window = {since: toUnixSeconds(options.filter.sinceMs), until: toUnixSeconds(options.filter.untilMs)}
-      const results = await Promise.all(containers.map((c) => scanContainerLogs(docker, c, query, {context: options.context, window})))
+      const results = await Promise.all(
+        containers.map((c) =>
+          scanContainerLogs(docker, c, query, {context: options.context, window}).catch((error: {statusCode?: number; message: string}) => {
+            // A container removed while we read it is reported, and the others still count.
+            if (error.statusCode === 404) return {lines: [], matches: 0, bytes: 0, error: {message: 'container was removed while its logs were read'}}
+            throw error
+          }),
+        ),
+      )
       containers.forEach((c, i) => addSource(containerSource(c), results[i]!))
     } catch (error) {
-      problems.push(dockerProblem(client, error))
+      problems.push(await dockerProblem(client, error))
     }
   }
 
@@ -135,7 +143,8 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
   }
 }
 
-function dockerProblem(client: DockerClient | undefined, error: unknown): TraceProblem {
+async function dockerProblem(client: DockerClient | undefined, error: unknown): Promise<TraceProblem> {
+  const {dockerUnreachableHint} = await import('../docker/client.js')
   const where = client ? `Docker at ${client.target.endpoint}` : 'Docker'
   return {
     source: 'docker',
@@ -172,7 +181,7 @@ export async function followTrace(
   if (sel.names.length || sel.services.length || sel.all) {
     let client: DockerClient | undefined
     try {
-      client = options.docker!()
+      client = await options.docker!()
       const {containers} = await resolveContainers(client, sel)
       const since = Date.now() / 1000
       for (const c of containers) {
@@ -180,12 +189,12 @@ export async function followTrace(
         tasks.push(
           scanContainerLogs(client, c, query, {context: options.context, follow: true, signal, window: {since}, onLine: emit(info)}).then(
             () => undefined,
-            (error) => onProblem(dockerProblem(client, error)),
+            async (error) => onProblem(await dockerProblem(client, error)),
           ),
         )
       }
     } catch (error) {
-      onProblem(dockerProblem(client, error))
+      onProblem(await dockerProblem(client, error))
     }
   }
   await Promise.all(tasks)

@@ -209,6 +209,28 @@ describe('mcp trace over real containers', () => {
     assert.match(human.stdout, new RegExp(`${cB} +│`))
   })
 
+  test('--all-containers searches every labelled container', async () => {
+    const r = await runCli(['trace', UUID, '--all-containers', '--since', '10m', '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const out = JSON.parse(r.stdout)
+    assert.ok(out.sources.some((s: {name: string}) => s.name === `${svc}/${cB}`))
+    assert.ok(!out.sources.some((s: {name: string}) => s.name === cA), 'cA has no service label')
+  })
+
+  test('--follow on containers prints lines written after it started', async () => {
+    const name = `${prefix}-f`
+    await runContainer(name, {cmd: ['sh', '-c', `sleep 3; echo "INFO late ${ID}"; sleep 300`]})
+    const child = spawn(process.execPath, [CLI, 'trace', ID, '--container', name, '--follow'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    const deadline = Date.now() + 20_000
+    while (!out.includes('late') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    child.kill('SIGINT')
+    assert.match(out, /INFO late/)
+    assert.equal(await exited, 0)
+  })
+
   test('--since is pushed to the Docker API; unknown containers are input errors', async () => {
     const r = await runCli(['trace', ID, '--container', cA, '--since', '2099-01-01T00:00:00Z'])
     assert.equal(r.code, 1)
