@@ -132,6 +132,8 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
   } finally {
     closeSync(fd)
   }
+  // Reads run past a range's end to finish its last line: count only the range's own bytes.
+  if (options.range) bytes = Math.min(pos, rangeEnd) - rangeStart
   return {lines, matches: scanner.matches, bytes, binaryAt: scanner.binaryAt}
 }
 
