@@ -24,6 +24,8 @@ export interface ScanOptions {
   context?: number
   /** Scan only lines that start in [start, end) of a plain file (parallel scanning of one file). */
   range?: {start: number; end: number}
+  /** Read buffer size (default 4 MiB); tests use tiny ones to cross many refills. */
+  bufferBytes?: number
 }
 
 /** 4 MiB: measured here as the sweet spot between syscall count and cache misses. */
@@ -48,7 +50,8 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
     return {lines, matches: 0, bytes: 0, error: {message: e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOENT' ? 'no such file' : e.message, code: e.code}}
   }
   // With wasm the buffer is a view of wasm memory: readSync fills it and the finder reads it in place.
-  let buf = wasm ? wasm.buffer(READ_BUFFER_BYTES).subarray(0, READ_BUFFER_BYTES) : (sharedBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES))
+  const size = options.bufferBytes ?? READ_BUFFER_BYTES
+  let buf = wasm ? wasm.buffer(size).subarray(0, size) : size === READ_BUFFER_BYTES ? (sharedBuffer ??= Buffer.allocUnsafe(size)) : Buffer.allocUnsafe(size)
   const rangeStart = options.range?.start ?? 0
   const rangeEnd = options.range?.end ?? Infinity
   let pos = rangeStart
@@ -100,6 +103,7 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
         }
         scanner.reset(base)
         skipFirstPartial = false
+        if (base >= rangeEnd) break // no line starts inside this range
       }
       if (base + len >= rangeEnd && rangeEnd !== Infinity) {
         // Finish the line that straddles rangeEnd, then stop.

@@ -69,6 +69,33 @@ describe('LineScanner', () => {
     )
   })
 
+  test('plain files (wasm finder, tiny buffer) agree with the reference, with context and ranges', () => {
+    const path = join(dir, 'prop.log')
+    const lineArb = fc.oneof(
+      fc.constant(`id=${ID} here`),
+      fc.constant(`x ${ID.toUpperCase()}`),
+      fc.constant(`near miss ${ID}0`),
+      fc.string({maxLength: 30}).map((s) => s.replace(/[\n\0]/g, ' ')),
+    )
+    fc.assert(
+      fc.property(fc.array(lineArb, {maxLength: 40}), fc.integer({min: 64, max: 300}), fc.nat(2), fc.nat(3), (lines, bufferBytes, context, parts) => {
+        const text = lines.join('\n') + '\n'
+        writeFileSync(path, text)
+        const size = Buffer.byteLength(text)
+        const expected = reference(text, context)
+        const whole = scanPlainFile(path, Q, {context, bufferBytes})
+        assert.deepEqual(whole.lines.map((l) => ({offset: l.offset, match: l.match})), expected)
+        if (context === 0 && parts > 0) {
+          const step = Math.ceil(size / (parts + 1))
+          const got: number[] = []
+          for (let s = 0; s < size; s += step) got.push(...scanPlainFile(path, Q, {bufferBytes, range: {start: s, end: Math.min(size, s + step)}}).lines.map((l) => l.offset))
+          assert.deepEqual(got, expected.map((e) => e.offset))
+        }
+      }),
+      {numRuns: 300},
+    )
+  })
+
   test('a 10 MB line with the id at its end is found and its text capped', () => {
     const big = 'a'.repeat(10 * 1024 * 1024) + ` ${ID}`
     const path = join(dir, 'long.log')
