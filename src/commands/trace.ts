@@ -46,8 +46,9 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
   }
 
   static override flags = {
-    container: Flags.string({description: 'Search this container\'s logs (name or id; repeatable)', multiple: true, helpGroup: 'SOURCES'}),
-    service: Flags.string({char: 's', multiple: true, description: 'Search every container of this service, by its service-name label (repeatable)', helpGroup: 'SOURCES'}),
+    // Non-greedy: `--container a app.log` takes one value, the path stays a path.
+    container: Flags.string({description: 'Search this container\'s logs (name or id; repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'SOURCES'}),
+    service: Flags.string({char: 's', multiple: true, multipleNonGreedy: true, description: 'Search every container of this service, by its service-name label (repeatable)', helpGroup: 'SOURCES'}),
     'all-containers': Flags.boolean({description: 'Search every container carrying the service-name label', helpGroup: 'SOURCES'}),
     since: Flags.string({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
     until: Flags.string({description: 'Only lines at or before this time (same forms as --since)'}),

@@ -72,7 +72,8 @@ export function parseTraceId(text: string): {hex: string; spelling: string} | un
   if (jaeger) return {hex: padHexId(jaeger[1]!)!, spelling: 'jaeger'}
 
   const bare = lower.replace(/^0x/, '')
-  if (isHex(bare) && bare.length <= 32) {
+  // A bare id shorter than 8 digits is more likely a typo than a Jaeger id that lost its zeros.
+  if (isHex(bare) && bare.length <= 32 && bare.length >= 8) {
     const hex = padHexId(bare)!
     const spelling = bare.length === 32 ? 'hex128' : bare.length === 16 ? 'hex64' : 'hex (leading zeros dropped)'
     return {hex, spelling}
