@@ -16,7 +16,7 @@ say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 down() {
   if [ -f "$DEMO_DIR/keepalive.pid" ]; then kill "$(cat "$DEMO_DIR/keepalive.pid")" 2>/dev/null || true; fi
-  ids=$(docker ps -aq --filter label=mcp.demo=1 2>/dev/null || true)
+  ids=$(docker ps -aq --filter label=mcp-demo=1 2>/dev/null || true)
   [ -n "$ids" ] && docker rm -f $ids >/dev/null
   docker network rm mcp-demo-back >/dev/null 2>&1 || true
   "${ETCD[@]}" del --prefix "$PREFIX/" >/dev/null 2>&1 || true
@@ -29,7 +29,7 @@ container_id() { docker inspect -f '{{.Id}}' "$1"; }
 
 run() { # name service [extra docker args...]
   local name=$1; shift
-  docker run -d --name "$name" --label mcp.demo=1 "$@" "$IMAGE" >/dev/null
+  docker run -d --name "$name" --label mcp-demo=1 "$@" "$IMAGE" >/dev/null
 }
 
 up() {
@@ -49,7 +49,7 @@ up() {
   # Broken: no mcp.service.port label, so no address can be chosen.
   run demo-inventory-1 -l mcp.service.name=inventory
   # Broken: on two networks with no mcp.service.network label.
-  docker network create mcp-demo-back --label mcp.demo=1 >/dev/null
+  docker network create mcp-demo-back --label mcp-demo=1 >/dev/null
   run demo-search-1 -l mcp.service.name=search -l mcp.service.port=8080
   docker network connect mcp-demo-back demo-search-1
   # Broken: running, labeled, never registered.

@@ -55,6 +55,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     else if (this.flags.color === true && chalk.level === 0) chalk.level = 1
   }
 
+  /**
+   * JSON straight to stdout. oclif's default colourises by tokenizing the whole document, which
+   * costs seconds on a 10 MB view; JSON output carries no colour anyway.
+   */
+  public override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+
   /** Print to stderr (warnings, progress); stdout stays clean for data. */
   protected warnLine(text: string): void {
     process.stderr.write(redact(text) + '\n')

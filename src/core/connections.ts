@@ -13,6 +13,8 @@ export interface DockerConnection {
   host?: string
   /** A docker CLI context name (read from the context store). */
   context?: string
+  /** Every context in the store (expanded by src/docker/client.ts expandDockerConnections). */
+  allContexts?: boolean
   tlsVerify?: boolean
   certPath?: string
 }
@@ -36,7 +38,13 @@ export interface ConsulConnection {
 
 /** Everything the sources need to connect, resolved once: flag > environment > profile > default. */
 export interface Connections {
+  /** The first (usually only) Docker daemon: what single-host consumers use. */
   docker: DockerConnection
+  /**
+   * Every Docker daemon to ask (repeated --docker-host / --context, --all-contexts), in order;
+   * docker is dockers[0]. discover and doctor ask them all in parallel.
+   */
+  dockers: DockerConnection[]
   etcd: EtcdConnection
   consul?: ConsulConnection
   /** Connect/request timeout for each source. */
@@ -50,8 +58,9 @@ export interface Connections {
 
 /** The flag values commands collect with the shared connection flags (src/cli/flags.ts). */
 export interface ConnectionFlagValues {
-  'docker-host'?: string
-  context?: string
+  'docker-host'?: string | string[]
+  context?: string | string[]
+  'all-contexts'?: boolean
   'etcd-endpoints'?: string
   'etcd-user'?: string
   'etcd-cacert'?: string
@@ -69,6 +78,8 @@ export const DEFAULT_ETCD_ENDPOINT = 'http://127.0.0.1:2379'
 export const DEFAULT_TIMEOUT = '3s'
 export const DEFAULT_LABEL_PREFIX = 'mcp'
 export const DEFAULT_REGISTRY_PREFIX = '/services/'
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
 
 const splitList = (v: string | string[] | undefined): string[] | undefined => {
   if (v === undefined) return undefined
@@ -110,16 +121,22 @@ export function resolveConnections(
 ): Connections {
   const {name: profileName, profile} = selectProfile(config, flags.profile, env)
 
-  // Docker: a flag beats the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
-  const docker: DockerConnection = {}
-  if (flags['docker-host']) docker.host = flags['docker-host']
-  else if (flags.context) docker.context = flags.context
-  else if (env.DOCKER_HOST) docker.host = env.DOCKER_HOST
-  else if (env.DOCKER_CONTEXT) docker.context = env.DOCKER_CONTEXT
-  else if (profile.docker?.host) docker.host = profile.docker.host
-  else if (profile.docker?.context) docker.context = profile.docker.context
-  docker.tlsVerify = env.DOCKER_TLS_VERIFY ? env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== '' : profile.docker?.tlsVerify
-  docker.certPath = env.DOCKER_CERT_PATH || profile.docker?.certPath
+  // Docker: flags beat the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
+  // Several --docker-host / --context flags (or --all-contexts) ask several daemons.
+  const tlsVerify = env.DOCKER_TLS_VERIFY ? env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== '' : profile.docker?.tlsVerify
+  const certPath = env.DOCKER_CERT_PATH || profile.docker?.certPath
+  const flagHosts = asList(flags['docker-host'])
+  const flagContexts = asList(flags.context)
+  let dockers: DockerConnection[]
+  if (flags['all-contexts']) dockers = [{allContexts: true}]
+  else if (flagHosts.length || flagContexts.length) dockers = [...flagHosts.map((host) => ({host})), ...flagContexts.map((context) => ({context}))]
+  else if (env.DOCKER_HOST) dockers = [{host: env.DOCKER_HOST}]
+  else if (env.DOCKER_CONTEXT) dockers = [{context: env.DOCKER_CONTEXT}]
+  else if (profile.docker?.host) dockers = [{host: profile.docker.host}]
+  else if (profile.docker?.context) dockers = [{context: profile.docker.context}]
+  else dockers = [{}]
+  dockers = dockers.map((d) => ({...d, tlsVerify, certPath}))
+  const docker = dockers[0]!
 
   const flagEndpoints = splitList(flags['etcd-endpoints'])
   const envEndpoints = splitList(env.ETCDCTL_ENDPOINTS)
@@ -171,6 +188,7 @@ export function resolveConnections(
 
   return {
     docker,
+    dockers,
     etcd,
     consul,
     timeoutMs,

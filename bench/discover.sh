@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# mcp discover against the peers it replaces, in one run on this machine:
+#   discover --json   vs  docker ps --filter label=… --format json  +  etcdctl get --prefix -w json
+#   mcp --help        vs  docker --help (and bare `node -e 0`, the runtime's floor)
+# Targets (issue 2): discover ≤ 1.5× the two peers together; cold start ≤ 2× docker --help — and,
+# since bare Node already starts slower than docker --help here, mcp's time above bare Node start
+# against that target as well.
+# usage: bash bench/discover.sh [CONTAINERS=200] [KEYS=10000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+N=${1:-200}
+KEYS=${2:-10000}
+RUNS=${RUNS:-10}
+need hyperfine
+MCP_BENCH_TOOLS=1 bash scripts/services.sh >/dev/null 2>&1 || bash scripts/services.sh
+eval "$(bash scripts/services.sh env)"
+[ -f dist/commands/discover.js ] || npm run build >/dev/null
+PREFIX=mcpbench
+REG=/mcpbench/
+OUT=$(mktemp -d)
+cleanup() {
+  ids=$(docker ps -aq --filter "label=$PREFIX.service.name")
+  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
+  node bench/seed-etcd.mjs --delete "$ETCDCTL_ENDPOINTS" "$REG" || true
+  rm -rf "$OUT"
+}
+trap cleanup EXIT
+
+echo "seeding $N containers and $KEYS etcd keys..." >&2
+have=$(docker ps -q --filter "label=$PREFIX.service.name" | wc -l)
+seq $((have + 1)) "$N" | xargs -P 4 -I{} docker run -d --name "mcpbench-{}" --network none \
+  -l "$PREFIX.service.name=svc{}" -l "$PREFIX.service.port=8080" "$MCP_TEST_IMAGE" sleep 3600 >/dev/null
+node bench/seed-etcd.mjs "$ETCDCTL_ENDPOINTS" "$REG" "$KEYS" 10
+
+MCP="node bin/run.js"
+hyperfine -N -w 2 -r "$RUNS" --export-json "$OUT/discover.json" \
+  "$MCP discover --json --label-prefix $PREFIX --registry-prefix $REG" \
+  "docker ps --filter label=$PREFIX.service.name --format json" \
+  "env -u ETCDCTL_ENDPOINTS etcdctl --endpoints=$ETCDCTL_ENDPOINTS get --prefix $REG -w json" >/dev/null
+hyperfine -N -w 3 -r "$RUNS" --export-json "$OUT/start.json" \
+  "$MCP --help" "docker --help" "node -e 0" >/dev/null
+
+d_mcp=$(mean_of "$OUT/discover.json" 0); d_ps=$(mean_of "$OUT/discover.json" 1); d_etcd=$(mean_of "$OUT/discover.json" 2)
+peers=$(node -e "console.log($d_ps + $d_etcd)")
+s_mcp=$(mean_of "$OUT/start.json" 0); s_docker=$(mean_of "$OUT/start.json" 1); s_node=$(mean_of "$OUT/start.json" 2)
+above=$(node -e "console.log(Math.max(0, $s_mcp - $s_node))")
+d_above=$(node -e "console.log(Math.max(0, $d_mcp - $s_node))")
+
+echo
+echo "discover: $N containers, $KEYS keys (medians of $RUNS runs)"
+printf '  mcp discover --json              %8s ms\n' "$(ms "$d_mcp")"
+printf '  docker ps + etcdctl get          %8s ms  (%s + %s)\n' "$(ms "$peers")" "$(ms "$d_ps")" "$(ms "$d_etcd")"
+printf '  ratio mcp / peers                %8s ×   (target ≤ 1.5)\n' "$(ratio "$d_mcp" "$peers")"
+printf '  ratio mcp above bare node / peers %7s ×   (target ≤ 1.5)\n' "$(ratio "$d_above" "$peers")"
+echo "cold start"
+printf '  mcp --help                       %8s ms\n' "$(ms "$s_mcp")"
+printf '  docker --help                    %8s ms\n' "$(ms "$s_docker")"
+printf '  node -e 0 (runtime floor)        %8s ms\n' "$(ms "$s_node")"
+printf '  ratio mcp / docker               %8s ×   (target ≤ 2; below the floor: node alone is %s×)\n' "$(ratio "$s_mcp" "$s_docker")" "$(ratio "$s_node" "$s_docker")"
+printf '  ratio mcp above node / docker    %8s ×   (target ≤ 2)\n' "$(ratio "$above" "$s_docker")"

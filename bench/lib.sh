@@ -1,0 +1,10 @@
+# Shared by the bench scripts: timing with hyperfine, ratios with node.
+# shellcheck shell=bash
+need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing (MCP_BENCH_TOOLS=1 bash scripts/services.sh installs it)" >&2; exit 1; }; }
+
+# mean_of FILE INDEX → mean seconds of hyperfine result INDEX in its JSON export
+mean_of() { node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).results[+process.argv[2]];console.log(r.median ?? r.mean)' "$1" "$2"; }
+
+# ratio A B → A/B with 2 decimals
+ratio() { node -e 'console.log((+process.argv[1]/+process.argv[2]).toFixed(2))' "$1" "$2"; }
+ms() { node -e 'console.log((+process.argv[1]*1000).toFixed(1))' "$1"; }

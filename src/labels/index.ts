@@ -1,0 +1,13 @@
+/**
+ * Gateway label conventions, importable without oclif: sources (compose, Dockerfile, container)
+ * produce LabelSets; rules turn them into Findings. lint-labels and doctor both use this.
+ */
+export {checkContainerLabels, checkLabelSets, findComposeFiles, inputErrorFinding, lintLabels, LINT_LABELS_RULES} from './lint.js'
+export type {LintLabelsOptions, LintLabelsResult} from './lint.js'
+export {LABEL_RULES, LABEL_RULE_META, RULES_DOC_URL} from './rules/index.js'
+export type {LabelRule, RuleContext} from './rules/index.js'
+export {DEFAULT_HEALTH_PATH, keysFor, LABEL_KEYS} from './keys.js'
+export {parseComposeFile} from './sources/compose.js'
+export {parseDockerfile} from './sources/dockerfile.js'
+export {containerLabelSet} from './sources/container.js'
+export type {LabelEntry, LabelSet, PortDeclaration} from './types.js'

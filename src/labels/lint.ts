@@ -1,0 +1,243 @@
+import {existsSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+
+import {InputError, SourceUnreachableError, UsageError} from '../core/errors.js'
+import {readTextDocument} from '../core/input.js'
+import {parseEnvFile} from '../core/interpolate.js'
+import type {DockerContainer} from '../model/types.js'
+import {applyOverrides, RuleOverrides} from '../report/policy.js'
+import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/finding.js'
+import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
+import {carriesPrefix} from './keys.js'
+import {LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
+import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeService, parseComposeFile} from './sources/compose.js'
+import {containerLabelSet} from './sources/container.js'
+import {parseDockerfile} from './sources/dockerfile.js'
+import type {LabelSet} from './types.js'
+
+export interface LintLabelsOptions {
+  /** Compose files (-f). When none are given and nothing else is asked, the current directory's default compose file. */
+  composeFiles?: string[]
+  /** Dockerfiles (--dockerfile). */
+  dockerfiles?: string[]
+  /** Live containers (--docker): called once; a SourceUnreachableError makes the result partial. */
+  containers?: () => Promise<DockerContainer[]>
+  /** --env-file values for compose interpolation (the environment wins over them, as in compose). */
+  envFiles?: string[]
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+  labelPrefix?: string
+  /** Severity overrides, applied in order (`.mcp.yaml` rules, then --rule). */
+  overrides?: (RuleOverrides | undefined)[]
+}
+
+export interface LintLabelsResult {
+  findings: Finding[]
+  /** Every rule lint-labels knows (SARIF's rule table, --rule validation). */
+  rules: RuleMeta[]
+  /** What was checked: files (compose and Dockerfiles) and how many containers. */
+  checked: {files: string[]; containers: number}
+  /** A source asked for that did not answer (Docker with --docker): the result is partial. */
+  unreachable?: SourceUnreachableError
+}
+
+/** Every rule id lint-labels can report, including input-error. */
+export const LINT_LABELS_RULES: RuleMeta[] = [
+  ...LABEL_RULE_META,
+  {id: INPUT_ERROR_RULE, defaultSeverity: 'error', description: 'A file that cannot be read or parsed (exit code 3)'},
+]
+
+/** The default compose file of a directory and its override, as `docker compose` finds them. */
+export function findComposeFiles(cwd: string): string[] {
+  const base = COMPOSE_FILE_NAMES.find((n) => existsSync(join(cwd, n)))
+  if (!base) return []
+  const override = COMPOSE_OVERRIDE_NAMES.find((n) => existsSync(join(cwd, n)))
+  return override ? [base, override] : [base]
+}
+
+/** An InputError about one file as an `input-error` finding, so the other files are still checked. */
+export function inputErrorFinding(error: InputError, file: string): Finding {
+  const m = error.where ? /^(.*):(\d+):(\d+)$/.exec(error.where) : null
+  return {
+    ruleId: INPUT_ERROR_RULE,
+    severity: 'error',
+    message: error.message,
+    location: m ? {kind: 'file', file: m[1]!, line: Number(m[2]), column: Number(m[3])} : {kind: 'file', file: error.where ?? file, line: 1, column: 1},
+    ...(error.hint ? {hint: error.hint} : {}),
+  }
+}
+
+/**
+ * Check gateway labels wherever they are written: compose files, Dockerfiles and live containers.
+ * Files that cannot be read or parsed become `input-error` findings; the others are still checked.
+ */
+export async function lintLabels(options: LintLabelsOptions): Promise<LintLabelsResult> {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const prefix = options.labelPrefix ?? DEFAULT_LABEL_PREFIX
+  const findings: Finding[] = []
+  const sets: LabelSet[] = []
+  const files: string[] = []
+
+  let composeFiles = options.composeFiles ?? []
+  if (composeFiles.length === 0 && !options.dockerfiles?.length && !options.containers) {
+    composeFiles = findComposeFiles(cwd)
+    if (composeFiles.length === 0) {
+      throw new UsageError(`no compose file in ${cwd} (looked for ${COMPOSE_FILE_NAMES.join(', ')})`, {
+        hint: 'name files with -f/--file or --dockerfile, or check live containers with --docker',
+      })
+    }
+  }
+
+  const vars = composeVariables(options.envFiles, composeFiles, cwd, env)
+  const read = <T>(file: string, parse: (text: string) => T): T | undefined => {
+    files.push(file)
+    try {
+      return parse(readTextDocument(resolveIn(cwd, file)).text)
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      // Findings name files as the user did, not by the resolved path.
+      findings.push(inputErrorFinding(renameWhere(error, resolveIn(cwd, file), file), file))
+      return undefined
+    }
+  }
+
+  // Files in one directory are one compose project (base + overrides, merged as compose does).
+  const projects = new Map<string, ComposeService[][]>()
+  for (const file of composeFiles) {
+    const services = read(file, (text) => parseComposeFile(file, text, {vars}))
+    if (!services) continue
+    const dir = dirname(resolveIn(cwd, file))
+    projects.set(dir, [...(projects.get(dir) ?? []), services])
+  }
+  for (const perFile of projects.values()) sets.push(...mergeComposeFiles(perFile, cwd))
+
+  for (const file of options.dockerfiles ?? []) {
+    const set = read(file, (text) => parseDockerfile(file, text))
+    if (set) sets.push(set)
+  }
+
+  let containers = 0
+  let unreachable: SourceUnreachableError | undefined
+  if (options.containers) {
+    let list: DockerContainer[] = []
+    try {
+      list = await options.containers()
+    } catch (error) {
+      if (!(error instanceof SourceUnreachableError)) throw error
+      unreachable = error
+    }
+    // By name, so output and the "first place" of service-conflict do not depend on Docker's list order.
+    for (const c of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const set = containerLabelSet(c)
+      if (!carriesPrefix(set, prefix)) continue
+      containers++
+      sets.push(set)
+    }
+  }
+
+  findings.push(...checkLabelSets(sets, prefix))
+  return {findings: applyOverrides(dedupe(findings), ...(options.overrides ?? [])), rules: LINT_LABELS_RULES, checked: {files, containers}, ...(unreachable ? {unreachable} : {})}
+}
+
+/** Run every rule over the sets: each set alone, then all together. */
+export function checkLabelSets(sets: LabelSet[], prefix = DEFAULT_LABEL_PREFIX): Finding[] {
+  const ctx = ruleContext(prefix)
+  const out: Finding[] = []
+  for (const set of sets) for (const rule of LABEL_RULES) if (rule.check) out.push(...rule.check(set, ctx))
+  for (const rule of LABEL_RULES) if (rule.checkAll) out.push(...rule.checkAll(sets, ctx))
+  return dedupe(out)
+}
+
+/**
+ * The label findings for one live container (doctor's LABEL_INVALID uses this): every per-set rule,
+ * with severity overrides applied. Containers without gateway labels have none.
+ */
+export function checkContainerLabels(container: DockerContainer, options: {labelPrefix?: string; overrides?: (RuleOverrides | undefined)[]} = {}): Finding[] {
+  const prefix = options.labelPrefix ?? DEFAULT_LABEL_PREFIX
+  const set = containerLabelSet(container)
+  if (!carriesPrefix(set, prefix)) return []
+  const ctx = ruleContext(prefix)
+  const findings = LABEL_RULES.flatMap((rule) => (rule.check ? rule.check(set, ctx) : []))
+  return applyOverrides(findings, ...(options.overrides ?? []))
+}
+
+/** Variables for interpolation: --env-file (or the project's .env), with the environment on top. */
+function composeVariables(envFiles: string[] | undefined, composeFiles: string[], cwd: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const fromFiles: Record<string, string> = {}
+  const list = envFiles?.length ? envFiles : defaultEnvFile(composeFiles, cwd)
+  for (const f of list) Object.assign(fromFiles, parseEnvFile(resolveIn(cwd, f)))
+  return {...fromFiles, ...env}
+}
+
+/** Compose reads `.env` from the project directory (the first compose file's) when no --env-file is given. */
+function defaultEnvFile(composeFiles: string[], cwd: string): string[] {
+  const dir = composeFiles.length ? dirname(resolveIn(cwd, composeFiles[0]!)) : cwd
+  const file = join(dir, '.env')
+  return existsSync(file) ? [file] : []
+}
+
+/** Merge one project's files service by service (later files add labels and ports), then add what each builds. */
+function mergeComposeFiles(perFile: ComposeService[][], cwd: string): LabelSet[] {
+  const byKey = new Map<string, ComposeService>()
+  for (const services of perFile) {
+    for (const s of services) {
+      const seen = byKey.get(s.key)
+      if (!seen) {
+        byKey.set(s.key, {...s, set: {...s.set, labels: [...s.set.labels]}})
+        continue
+      }
+      const a = seen.set
+      const b = s.set
+      a.labels.push(...b.labels)
+      if (b.ports) a.ports = [...(a.ports ?? []), ...b.ports]
+      a.portsDynamic ||= b.portsDynamic
+      a.portsNotApplicable ??= b.portsNotApplicable
+      if (b.networks) a.networks = [...new Set([...(a.networks ?? []), ...b.networks])]
+      seen.dockerfile = s.dockerfile ?? seen.dockerfile
+    }
+  }
+  return [...byKey.values()].map((s) => withBuiltImage(s, cwd))
+}
+
+/**
+ * A service that builds its image carries the Dockerfile's LABELs (under its own labels) and
+ * EXPOSEs. A Dockerfile that cannot be read is left to `docker compose build` to report.
+ */
+function withBuiltImage(service: ComposeService, cwd: string): LabelSet {
+  const set = service.set
+  if (!service.dockerfile) return set
+  let image: LabelSet
+  try {
+    image = parseDockerfile(service.dockerfile, readTextDocument(resolveIn(cwd, service.dockerfile)).text)
+  } catch {
+    return set
+  }
+  return {
+    ...set,
+    labels: [...image.labels, ...set.labels],
+    ports: set.portsNotApplicable ? set.ports : [...(set.ports ?? []), ...(image.ports ?? [])],
+    portsDynamic: set.portsDynamic || image.portsDynamic,
+  }
+}
+
+function resolveIn(cwd: string, file: string): string {
+  return file === '-' ? file : resolve(cwd, file)
+}
+
+/** Re-point an error's `where` from the resolved path to the path as the user wrote it. */
+function renameWhere(error: InputError, resolved: string, written: string): InputError {
+  if (!error.where?.startsWith(resolved) || resolved === written) return error
+  return new InputError(error.message, {where: written + error.where.slice(resolved.length), hint: error.hint})
+}
+
+/** One finding per rule, place and message (a Dockerfile reached twice reports once). */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>()
+  return findings.filter((f) => {
+    const key = `${f.ruleId}\0${locationText(f.location)}\0${f.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}

@@ -1,0 +1,48 @@
+import type {RuleMeta} from '../../report/finding.js'
+import {keySyntax, keyValueGlued, unknownKey} from './keys.js'
+import {deployLabelsOnly, serviceConflict, servicePortNotExposed, unresolvedVariable} from './placement.js'
+import {healthPathMissing, serviceNameMissing, servicePortMissing} from './required.js'
+import type {LabelRule} from './rule.js'
+import {
+  emptyValue,
+  healthIntervalFormat,
+  healthPathInvalid,
+  healthTimeoutFormat,
+  healthTimeoutTooLong,
+  serviceNameFormat,
+  serviceNetworkUnknown,
+  servicePortInvalid,
+  serviceVersionFormat,
+  serviceWeightRange,
+} from './values.js'
+
+export type {LabelRule, RuleContext} from './rule.js'
+export {ruleContext, RULES_DOC_URL} from './rule.js'
+export {gluedKey, keySyntaxProblems} from './keys.js'
+
+/** Every label rule, in the order docs/rules.md lists them. */
+export const LABEL_RULES: LabelRule[] = [
+  serviceNameMissing,
+  servicePortMissing,
+  serviceNameFormat,
+  servicePortInvalid,
+  servicePortNotExposed,
+  healthPathInvalid,
+  healthPathMissing,
+  unknownKey,
+  keyValueGlued,
+  emptyValue,
+  keySyntax,
+  serviceVersionFormat,
+  serviceWeightRange,
+  serviceNetworkUnknown,
+  healthIntervalFormat,
+  healthTimeoutFormat,
+  healthTimeoutTooLong,
+  deployLabelsOnly,
+  serviceConflict,
+  unresolvedVariable,
+]
+
+/** The rule table as data (for SARIF, --rule validation, docs). */
+export const LABEL_RULE_META: RuleMeta[] = LABEL_RULES.map(({id, defaultSeverity, description, helpUri}) => ({id, defaultSeverity, description, ...(helpUri ? {helpUri} : {})}))

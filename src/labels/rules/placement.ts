@@ -1,0 +1,144 @@
+import {locationText, type Finding} from '../../report/finding.js'
+import {DEFAULT_HEALTH_PATH, effectiveLabel, hasPrefix, knownValue} from '../keys.js'
+import type {LabelSet} from '../types.js'
+import {defineRule, report} from './rule.js'
+
+/** Is the port among the declared ones (single ports and ranges)? */
+function declares(set: LabelSet, port: number): boolean {
+  return (set.ports ?? []).some((p) => port === p.port || (p.endPort !== undefined && port >= p.port && port <= p.endPort))
+}
+
+export const servicePortNotExposed = defineRule({
+  id: 'service-port-not-exposed',
+  defaultSeverity: 'warning',
+  description: 'The service port is not exposed or published by the service, image or container',
+  check(set, ctx) {
+    const entry = effectiveLabel(set, ctx.keys.servicePort)
+    const value = knownValue(entry)
+    if (!entry || !value || !/^\d+$/.test(value) || !set.ports || set.portsDynamic || set.portsNotApplicable) return []
+    const port = Number(value)
+    if (port < 1 || port > 65535 || declares(set, port)) return []
+    const declared = set.ports.map((p) => (p.endPort ? `${p.port}-${p.endPort}` : String(p.port)))
+    const list = declared.length ? ` (it has ${declared.join(', ')})` : ''
+    const text = {
+      compose: [`port ${port} is not in ${set.displayName}'s expose or ports${list}`, `add expose: ["${port}"] to the service, or EXPOSE ${port} in its image`],
+      dockerfile: [`port ${port} is not EXPOSEd by the image${list}`, `add EXPOSE ${port}`],
+      container: [`${set.displayName} does not expose or publish port ${port}${list}`, `EXPOSE ${port} in the image, or run it with --expose ${port}`],
+    }[set.kind]
+    return [report(this, set, ctx, entry.valueLocation, text[0]!, text[1], {port, declared})]
+  },
+})
+
+export const deployLabelsOnly = defineRule({
+  id: 'deploy-labels-only',
+  defaultSeverity: 'warning',
+  description: 'Gateway labels only under deploy.labels: Swarm services carry them, containers do not',
+  check(set, ctx) {
+    if (set.kind !== 'compose') return []
+    const onContainer = new Set(set.labels.filter((l) => l.scope !== 'deploy.labels').map((l) => l.key))
+    const only = set.labels.filter((l) => l.scope === 'deploy.labels' && hasPrefix(l.key, ctx.prefix) && !onContainer.has(l.key))
+    if (only.length === 0) return []
+    const keys = [...new Set(only.map((l) => l.key))]
+    return [
+      report(
+        this,
+        set,
+        ctx,
+        only[0]!.keyLocation,
+        `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} only under deploy.labels: containers of ${set.displayName} will not carry ${keys.length === 1 ? 'it' : 'them'}`,
+        `move ${keys.length === 1 ? 'it' : 'them'} to the service's labels (keep deploy.labels too if the gateway reads Swarm services)`,
+        {keys},
+      ),
+    ]
+  },
+})
+
+export const unresolvedVariable = defineRule({
+  id: 'unresolved-variable',
+  defaultSeverity: 'warning',
+  description: 'A gateway label value uses a variable that is not set',
+  check(set, ctx) {
+    const out: Finding[] = []
+    for (const l of set.labels) {
+      if (!hasPrefix(l.key, ctx.prefix) || l.unresolved.length === 0) continue
+      const names = [...new Set(l.unresolved)]
+      const vars = names.map((n) => '${' + n + '}').join(', ')
+      const dockerfile = l.form === 'dockerfile'
+      out.push(
+        report(
+          this,
+          set,
+          ctx,
+          l.valueLocation,
+          dockerfile
+            ? `${l.key} uses ${vars}, which no ARG or ENV declares: it builds as an empty string`
+            : `${l.key} uses ${vars}, which is not set: compose substitutes an empty string`,
+          dockerfile ? `declare ARG ${names[0]}=<default> before the LABEL` : `set ${names[0]} in the environment or an --env-file, or write \${${names[0]}:-default}`,
+          {key: l.key, variables: names},
+        ),
+      )
+    }
+    return out
+  },
+})
+
+/** The port and health path a set declares for its service name, as the gateway would read them. */
+function routing(set: LabelSet, keys: {serviceName: string; servicePort: string; healthPath: string}) {
+  const name = knownValue(effectiveLabel(set, keys.serviceName))
+  const portEntry = effectiveLabel(set, keys.servicePort)
+  const pathEntry = effectiveLabel(set, keys.healthPath)
+  // Values other rules reject are left to them: only two valid values can disagree.
+  const port = knownValue(portEntry)
+  const path = pathEntry ? knownValue(pathEntry) : DEFAULT_HEALTH_PATH
+  return {
+    name,
+    port: port && /^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? port : undefined,
+    portEntry,
+    path: path?.startsWith('/') ? path : undefined,
+    pathEntry,
+  }
+}
+
+export const serviceConflict = defineRule({
+  id: 'service-conflict',
+  defaultSeverity: 'warning',
+  description: 'The same service name with a different port or health path in two places',
+  checkAll(sets, ctx) {
+    const out: Finding[] = []
+    const first = new Map<string, {set: LabelSet; r: ReturnType<typeof routing>}>()
+    for (const set of sets) {
+      const r = routing(set, ctx.keys)
+      if (!r.name) continue
+      const seen = first.get(r.name)
+      if (!seen) {
+        first.set(r.name, {set, r})
+        continue
+      }
+      const where = (loc: LabelSet['location'] | undefined) => locationText(loc ?? seen.set.location)
+      if (r.port !== undefined && seen.r.port !== undefined && Number(r.port) !== Number(seen.r.port)) {
+        out.push(
+          report(this, set, ctx, r.portEntry?.valueLocation, `service ${r.name} has port ${r.port} here but ${seen.r.port} in ${seen.set.displayName} (${where(seen.r.portEntry?.valueLocation)})`, 'give every instance of a service the same port, or name them differently', {
+            service: r.name,
+            port: r.port,
+            otherPort: seen.r.port,
+            other: seen.set.displayName,
+          }),
+        )
+      }
+      if (r.path !== undefined && seen.r.path !== undefined && r.path !== seen.r.path) {
+        out.push(
+          report(
+            this,
+            set,
+            ctx,
+            r.pathEntry?.valueLocation,
+            `service ${r.name} has health path ${r.path} here but ${seen.r.path} in ${seen.set.displayName} (${where(seen.r.pathEntry?.valueLocation)})`,
+            'give every instance of a service the same health path',
+            {service: r.name, healthPath: r.path, otherHealthPath: seen.r.path, other: seen.set.displayName},
+          ),
+        )
+      }
+    }
+    return out
+  },
+})

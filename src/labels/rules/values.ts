@@ -1,0 +1,210 @@
+import {parseDuration} from '../../core/duration.js'
+import type {Finding, Severity} from '../../report/finding.js'
+import {effectiveLabel, knownValue, LabelKeyName} from '../keys.js'
+import type {LabelEntry, LabelSet} from '../types.js'
+import {defineRule, LabelRule, quoteValue, report, RuleContext, valuesOf} from './rule.js'
+
+/** What a value check says about a bad value: the message tail and the fix. */
+interface Problem {
+  message: string
+  hint: string
+}
+
+/**
+ * A rule that checks every written value of one key (in every scope), data-driven: the table below
+ * is the whole definition of each typed key.
+ */
+function valueRule(spec: {
+  id: string
+  key: LabelKeyName
+  defaultSeverity: Severity
+  description: string
+  validate(value: string, set: LabelSet, entry: LabelEntry): Problem | undefined
+}): LabelRule {
+  const rule = defineRule({
+    id: spec.id,
+    defaultSeverity: spec.defaultSeverity,
+    description: spec.description,
+    check(set: LabelSet, ctx: RuleContext): Finding[] {
+      const out: Finding[] = []
+      for (const entry of valuesOf(set, ctx.keys[spec.key])) {
+        const problem = spec.validate(entry.value, set, entry)
+        if (problem) out.push(report(rule, set, ctx, entry.valueLocation, `${quoteValue(entry)} ${problem.message}`, problem.hint, {key: entry.key, value: entry.value}))
+      }
+      return out
+    },
+  })
+  return rule
+}
+
+export const DNS_LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
+
+/** A DNS label close to what was written, for the hint. */
+export function toDnsLabel(value: string): string {
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '')
+}
+
+export const serviceNameFormat = valueRule({
+  id: 'service-name-format',
+  key: 'serviceName',
+  defaultSeverity: 'error',
+  description: 'The service name must be a DNS label: lowercase letters, digits and dashes, at most 63 characters',
+  validate(value) {
+    if (DNS_LABEL_RE.test(value)) return undefined
+    const fixed = toDnsLabel(value)
+    return {
+      message: `is not a DNS label${value.length > 63 ? ' (longer than 63 characters)' : ''}`,
+      hint: fixed ? `use lowercase letters, digits and dashes, e.g. ${fixed}` : 'use lowercase letters, digits and dashes, e.g. user-api',
+    }
+  },
+})
+
+/** An integer written the plain way (no sign, no leading zeros beyond "0", no unit). */
+function plainInteger(value: string): number | undefined {
+  return /^\d+$/.test(value) ? Number(value) : undefined
+}
+
+export const servicePortInvalid = valueRule({
+  id: 'service-port-invalid',
+  key: 'servicePort',
+  defaultSeverity: 'error',
+  description: 'The service port must be an integer from 1 to 65535',
+  validate(value) {
+    const n = plainInteger(value)
+    if (n !== undefined && n >= 1 && n <= 65535) return undefined
+    const m = /^(\d+)\/(tcp|udp)$/i.exec(value) ?? /^[^:]*:(\d+)$/.exec(value)
+    return {
+      message: n === undefined ? 'is not an integer 1-65535' : 'is out of range 1-65535',
+      hint: m ? `write the container port alone: ${m[1]}` : 'write the port the service listens on inside the container, e.g. 8080',
+    }
+  },
+})
+
+// RFC 3986 path (and optional query) characters, with valid percent-escapes.
+const PATH_RE = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/
+
+export const healthPathInvalid = valueRule({
+  id: 'health-path-invalid',
+  key: 'healthPath',
+  defaultSeverity: 'error',
+  description: "The health path must be a URL path starting with '/'",
+  validate(value) {
+    if (PATH_RE.test(value)) return undefined
+    if (!value.startsWith('/')) {
+      const url = /^[a-z]+:\/\/[^/]+(\/.*)?$/i.exec(value)
+      return {message: "does not start with '/'", hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value.replace(/^\/*/, '')}`}
+    }
+    return {message: 'is not a valid URL path', hint: 'percent-encode spaces and special characters; no #fragment'}
+  },
+})
+
+// semver.org's regular expression.
+const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
+
+export const serviceVersionFormat = valueRule({
+  id: 'service-version-format',
+  key: 'serviceVersion',
+  defaultSeverity: 'warning',
+  description: 'The service version must be a semantic version (1.4.2, 2.0.0-rc.1)',
+  validate(value) {
+    if (SEMVER_RE.test(value)) return undefined
+    const bare = value.replace(/^v/i, '')
+    return {
+      message: 'is not a semantic version',
+      hint: SEMVER_RE.test(bare) ? `drop the leading v: ${bare}` : 'write MAJOR.MINOR.PATCH, e.g. 1.4.2',
+    }
+  },
+})
+
+export const serviceWeightRange = valueRule({
+  id: 'service-weight-range',
+  key: 'serviceWeight',
+  defaultSeverity: 'error',
+  description: 'The service weight must be an integer from 0 to 100',
+  validate(value) {
+    const n = plainInteger(value)
+    if (n !== undefined && n <= 100) return undefined
+    return {message: n === undefined ? 'is not an integer 0-100' : 'is out of range 0-100', hint: 'use 0 (no traffic) to 100'}
+  },
+})
+
+export const serviceNetworkUnknown = valueRule({
+  id: 'service-network-unknown',
+  key: 'serviceNetwork',
+  defaultSeverity: 'error',
+  description: "The service network must be one of the networks the service is attached to",
+  validate(value, set) {
+    if (!set.networks || set.networks.includes(value)) return undefined
+    return {
+      message: `is not one of ${set.displayName}'s networks (${set.networks.join(', ') || 'none'})`,
+      hint: `attach the service to ${value}, or name one of its networks`,
+    }
+  },
+})
+
+function durationRule(id: string, key: 'healthInterval' | 'healthTimeout') {
+  return valueRule({
+    id,
+    key,
+    defaultSeverity: 'error',
+    description: `The health-check ${key === 'healthInterval' ? 'interval' : 'timeout'} must be a duration with a unit, such as 5s or 500ms`,
+    validate(value) {
+      const ms = parseDuration(value)
+      if (ms !== undefined && ms > 0) return undefined
+      return {
+        message: ms === 0 ? 'is zero' : 'is not a duration',
+        hint: /^\d+(\.\d+)?$/.test(value) ? `add a unit: ${value}s or ${value}ms` : 'use a number with a unit: 500ms, 5s, 1m',
+      }
+    },
+  })
+}
+
+export const healthIntervalFormat = durationRule('health-interval-format', 'healthInterval')
+export const healthTimeoutFormat = durationRule('health-timeout-format', 'healthTimeout')
+
+export const healthTimeoutTooLong = defineRule({
+  id: 'health-timeout-too-long',
+  defaultSeverity: 'warning',
+  description: 'The health-check timeout must be shorter than the interval',
+  check(set, ctx) {
+    const interval = effectiveLabel(set, ctx.keys.healthInterval)
+    const timeout = effectiveLabel(set, ctx.keys.healthTimeout)
+    const i = parseDuration(knownValue(interval) ?? '')
+    const t = parseDuration(knownValue(timeout) ?? '')
+    if (!interval || !timeout || !i || !t || t < i) return []
+    return [
+      report(this, set, ctx, timeout.valueLocation, `${quoteValue(timeout)} is not shorter than ${quoteValue(interval)}`, 'make the timeout shorter than the interval, so one probe ends before the next starts', {
+        interval: interval.value,
+        timeout: timeout.value,
+      }),
+    ]
+  },
+})
+
+export const emptyValue = defineRule({
+  id: 'empty-value',
+  defaultSeverity: 'error',
+  description: 'A gateway label with an empty value',
+  check(set, ctx) {
+    const keys = Object.values(ctx.keys)
+    return set.labels
+      .filter((l) => keys.includes(l.key) && l.value === '' && !l.unknownValue)
+      .map((l) =>
+        report(
+          this,
+          set,
+          ctx,
+          l.valueLocation,
+          `${l.key} has an empty value`,
+          l.noEquals ? `a list label needs =: - ${l.key}=VALUE` : `give ${l.key} a value, or remove it`,
+          {key: l.key},
+        ),
+      )
+  },
+})

@@ -1,0 +1,233 @@
+import {ChildProcess, execFile, spawn} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {TEST_IMAGE} from './services.js'
+
+const exec = promisify(execFile)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Remove a pidfile whose process is gone (or a zombie); true when it was stale. */
+function removeStalePidfile(pidfile: string): boolean {
+  if (!existsSync(pidfile)) return true
+  const pid = readFileSync(pidfile, 'utf8').trim()
+  let alive = false
+  try {
+    alive = !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    alive = false
+  }
+  if (!alive) rmSync(pidfile, {force: true})
+  return !alive
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as {port: number}).port
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+async function waitFor(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return
+    await sleep(150)
+  }
+  throw new Error(`${what} did not come up within ${ms} ms`)
+}
+
+/**
+ * A second, private dockerd beside the main one (own data-root, exec-root, socket, pidfile; no
+ * bridge, no iptables), so fault tests can stop and restart a daemon without touching the one
+ * every other test uses. Its containers use host networking or none.
+ *
+ * It runs in a network namespace of its own: a dockerd started with `--bridge none` deletes the
+ * host's docker0 at start-up, which would cut every container of the main daemon off its bridge.
+ * Host-networked containers of this daemon therefore listen on the namespace's loopback.
+ */
+export class PrivateDockerd {
+  readonly dir: string
+  readonly socket: string
+  readonly netns: string
+  private child?: ChildProcess
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'mcpt-dockerd-'))
+    this.socket = join(this.dir, 'docker.sock')
+    this.netns = `mcpt-${process.pid}-${Math.random().toString(36).slice(2, 7)}`
+  }
+
+  get host(): string {
+    return `unix://${this.socket}`
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(join(this.dir, 'data'), {recursive: true})
+    const hasNetns = await exec('ip', ['netns', 'list']).then((r) => r.stdout.includes(this.netns))
+    if (!hasNetns) {
+      await exec('ip', ['netns', 'add', this.netns])
+      await exec('ip', ['netns', 'exec', this.netns, 'ip', 'link', 'set', 'lo', 'up'])
+    }
+    // A killed daemon leaves its pidfile behind; dockerd refuses to start over one whose process
+    // still exists, and a killed process lingers as a zombie until reaped.
+    removeStalePidfile(join(this.dir, 'docker.pid'))
+    // ...and its containerd's pidfile and socket, which make the next containerd time out.
+    if (removeStalePidfile(join(this.dir, 'exec', 'containerd', 'containerd.pid'))) {
+      rmSync(join(this.dir, 'exec', 'containerd', 'containerd.sock'), {force: true})
+      rmSync(join(this.dir, 'exec', 'containerd', 'containerd-debug.sock'), {force: true})
+    }
+    const log = openSync(join(this.dir, 'dockerd.log'), 'a')
+    // nsenter, not `ip netns exec`: the latter remounts /sys and hides the cgroup mounts dockerd needs.
+    this.child = spawn(
+      'nsenter',
+      [
+        `--net=/var/run/netns/${this.netns}`, 'dockerd',
+        '--data-root', join(this.dir, 'data'),
+        '--exec-root', join(this.dir, 'exec'),
+        '--host', this.host,
+        '--pidfile', join(this.dir, 'docker.pid'),
+        '--bridge', 'none',
+        '--iptables=false',
+        '--ip-masq=false',
+      ],
+      {stdio: ['ignore', log, log], detached: false},
+    )
+    await waitFor('private dockerd', 30_000, async () => {
+      await this.docker(['version', '--format', '{{.Server.Version}}'])
+      return true
+    }).catch((error: Error) => {
+      const tail = readFileSync(join(this.dir, 'dockerd.log'), 'utf8').split('\n').filter((l) => /error|fatal|failed/i.test(l)).slice(-3)
+      throw new Error(`${error.message}; dockerd.log: ${tail.join(' | ')}`)
+    })
+  }
+
+  /** Load the test image from the main daemon (no registry is reachable). */
+  async loadTestImage(): Promise<void> {
+    const has = await this.docker(['image', 'inspect', TEST_IMAGE]).then(() => true, () => false)
+    if (has) return
+    await exec('sh', ['-c', `docker save ${TEST_IMAGE} | DOCKER_HOST=${this.host} docker load -q`], {timeout: 60_000})
+  }
+
+  docker(args: string[]): Promise<string> {
+    return exec('docker', args, {env: {...process.env, DOCKER_HOST: this.host}, timeout: 30_000}).then((r) => r.stdout.trim())
+  }
+
+  /**
+   * Stop the daemon and wait for it to exit. SIGTERM shuts down cleanly (it sends the containers'
+   * die events first); SIGKILL is a crash: nothing more is said, and what changed shows only later.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child
+    if (!child || child.exitCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill(signal)
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(timer)
+  }
+
+  async destroy(): Promise<void> {
+    await this.docker(['rm', '-f', ...(await this.docker(['ps', '-aq']).catch(() => '')).split('\n').filter(Boolean)]).catch(() => undefined)
+    await this.stop()
+    // dockerd leaves mounts under its roots (netns handles, overlay layers): unmount before removing.
+    await exec('sh', ['-c', `grep -F '${this.dir}' /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l`]).catch(() => undefined)
+    rmSync(this.dir, {recursive: true, force: true, maxRetries: 3})
+    await exec('ip', ['netns', 'del', this.netns]).catch(() => undefined)
+  }
+}
+
+/** A private single-member etcd on loopback ports with a temp data dir, to kill and restart. */
+export class PrivateEtcd {
+  readonly dir: string
+  clientPort = 0
+  private peerPort = 0
+  private child?: ChildProcess
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'mcpt-etcd-'))
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.clientPort}`
+  }
+
+  async start(): Promise<void> {
+    if (!this.clientPort) {
+      this.clientPort = await freePort()
+      this.peerPort = await freePort()
+    }
+    const log = openSync(join(this.dir, 'etcd.log'), 'a')
+    const peer = `http://127.0.0.1:${this.peerPort}`
+    this.child = spawn(
+      'etcd',
+      [
+        '--name', 'mcpt',
+        '--data-dir', join(this.dir, 'data'),
+        '--listen-client-urls', this.endpoint,
+        '--advertise-client-urls', this.endpoint,
+        '--listen-peer-urls', peer,
+        '--initial-advertise-peer-urls', peer,
+        '--initial-cluster', `mcpt=${peer}`,
+      ],
+      {stdio: ['ignore', log, log]},
+    )
+    await waitFor('private etcd', 15_000, async () => {
+      await this.etcdctl(['endpoint', 'health'])
+      return true
+    })
+  }
+
+  etcdctl(args: string[]): Promise<string> {
+    return exec('etcdctl', [`--endpoints=${this.endpoint}`, '--dial-timeout=2s', ...args], {
+      env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined},
+      timeout: 15_000,
+    }).then((r) => r.stdout.trim())
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child
+    if (!child || child.exitCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGKILL')
+    await exited
+  }
+
+  async destroy(): Promise<void> {
+    await this.kill()
+    rmSync(this.dir, {recursive: true, force: true})
+  }
+}
+
+/** Collect a child process's stdout lines as they come, for watch tests. */
+export class LineCollector {
+  lines: string[] = []
+  private buffer = ''
+
+  push(chunk: string): void {
+    this.buffer += chunk
+    let nl: number
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      this.lines.push(this.buffer.slice(0, nl))
+      this.buffer = this.buffer.slice(nl + 1)
+    }
+  }
+
+  async waitFor(predicate: (line: string) => boolean, ms: number, what: string): Promise<string> {
+    const deadline = Date.now() + ms
+    let from = 0
+    while (Date.now() < deadline) {
+      for (; from < this.lines.length; from++) if (predicate(this.lines[from]!)) return this.lines[from]!
+      await sleep(100)
+    }
+    throw new Error(`timed out after ${ms} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)
+  }
+}

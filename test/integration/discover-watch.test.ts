@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {after, before, describe, test} from 'node:test'
+
+import {CLI, testEnv} from '../helpers/cli.js'
+import {freePort, LineCollector, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
+import {requireDocker, requireEtcd, TEST_IMAGE} from '../helpers/services.js'
+
+/**
+ * discover --watch against a private dockerd and a private etcd that the test stops and restarts
+ * (never the shared ones): the watch says so, reconnects, resyncs, and reports what changed.
+ */
+describe('mcp discover --watch survives dockerd and etcd restarts', () => {
+  const dockerd = new PrivateDockerd()
+  const etcd = new PrivateEtcd()
+  let port = 0
+
+  before(async () => {
+    await requireDocker()
+    await requireEtcd()
+    await dockerd.start()
+    await dockerd.loadTestImage()
+    await etcd.start()
+    port = await freePort()
+  })
+
+  after(async () => {
+    await dockerd.destroy()
+    await etcd.destroy()
+  })
+
+  test('events, loss, reconnect with backoff, resync, catch-up, Ctrl-C exits 0', {timeout: 120_000}, async () => {
+    const run = (name: string, restart = 'no') =>
+      dockerd.docker(['run', '-d', '--name', name, '--network', 'host', '--restart', restart,
+        '-l', 'mcp.service.name=api', '-l', `mcp.service.port=${port}`, TEST_IMAGE, 'sleep', '600'])
+    await run('keeper', 'always')
+    const child = spawn(process.execPath, [CLI, 'discover', '--watch', '--json', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s'], {
+      env: testEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const out = new LineCollector()
+    const err = new LineCollector()
+    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const event = (source: string, ev: string, subject: string) => (line: string) => {
+      const e = JSON.parse(line) as {source: string; event: string; subject: string}
+      return e.source === source && e.event === ev && e.subject.includes(subject)
+    }
+    try {
+      const snapshot = JSON.parse(await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'the snapshot')) as {view: {services: {name: string}[]}}
+      assert.deepEqual(snapshot.view.services.map((s) => s.name), ['api'])
+
+      // Live changes, one line each.
+      await run('short-lived')
+      await out.waitFor(event('docker', 'start', 'short-lived'), 15_000, 'docker start event')
+      await etcd.etcdctl(['put', '/services/api/one', `127.0.0.1:${port}`])
+      await out.waitFor(event('etcd', 'put', '/services/api/one'), 15_000, 'etcd put event')
+
+      // dockerd crashes (SIGKILL: no last events): said on stderr. On its restart the daemon stops
+      // short-lived and restarts keeper before mcp is back, so only the resync can report them.
+      await dockerd.stop('SIGKILL')
+      await err.waitFor((l) => /docker: connection lost .*reconnecting with backoff/.test(l), 20_000, 'docker loss warning')
+      await dockerd.start()
+      await out.waitFor(event('docker', 'reconnected', dockerd.host), 40_000, 'docker reconnect')
+      await out.waitFor(event('docker', 'die (resync)', 'short-lived'), 5_000, 'the container that died while the daemon was gone')
+      assert.ok(!out.lines.some((l) => l.includes('"die (resync)"') && l.includes('keeper')), 'keeper is running again, not reported dead')
+      await run('after-restart')
+      await out.waitFor(event('docker', 'start', 'after-restart'), 15_000, 'events flow again after the restart')
+
+      // etcd killed and restarted on the same data: the watch resumes and catches up.
+      await etcd.kill()
+      await err.waitFor((l) => /etcd: connection lost/.test(l), 20_000, 'etcd loss warning')
+      await etcd.start()
+      await etcd.etcdctl(['put', '/services/api/two', `127.0.0.1:${port}`])
+      await out.waitFor(event('etcd', 'put', '/services/api/two'), 40_000, 'etcd put after restart')
+    } finally {
+      child.kill('SIGINT')
+    }
+    assert.equal(await exited, 0, 'Ctrl-C exits 0')
+  })
+})

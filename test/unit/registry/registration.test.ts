@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+
+import {parseRegistrationValue, parseRegistryKey, splitHostPort} from '../../../src/registry/registration.js'
+import {registrationFromKv} from '../../../src/registry/etcd.js'
+
+describe('registry values as agents write them', () => {
+  test('plain host:port, IPv6 in brackets, a URL', () => {
+    assert.deepEqual(parseRegistrationValue('10.0.0.5:8080'), {valueFormat: 'plain', host: '10.0.0.5', port: 8080, address: '10.0.0.5:8080'})
+    assert.deepEqual(parseRegistrationValue('[::1]:80'), {valueFormat: 'plain', host: '::1', port: 80, address: '[::1]:80'})
+    assert.equal(parseRegistrationValue('http://h:81/x').address, 'h:81')
+  })
+
+  test('JSON with address or addr, separate port, metadata fields', () => {
+    const v = parseRegistrationValue(JSON.stringify({addr: '172.18.0.4', port: 8080, containerId: 'abc', version: '1.2.3', weight: 50, metadata: {health_path: '/ready'}}))
+    assert.equal(v.valueFormat, 'json')
+    assert.equal(v.address, '172.18.0.4:8080')
+    assert.equal(v.containerId, 'abc')
+    assert.equal(v.version, '1.2.3')
+    assert.equal(v.weight, 50)
+    assert.equal(v.healthPath, '/ready')
+    assert.equal(parseRegistrationValue('{"address":"a:1","metadata":{"version":"2"}}').version, '2')
+  })
+
+  test('bad values say why', () => {
+    assert.match(parseRegistrationValue('{not json').valueError!, /not valid JSON/)
+    assert.match(parseRegistrationValue('[1,2]').valueError!, /neither host:port nor JSON/)
+    assert.match(parseRegistrationValue('{"address":"h"}').valueError!, /no port/)
+    assert.match(parseRegistrationValue('{}').valueError!, /no address/)
+    assert.equal(parseRegistrationValue(':8080').valueFormat, 'invalid')
+    assert.equal(parseRegistrationValue('just-a-host').valueFormat, 'invalid')
+  })
+
+  test('keys: /services/<service>/<instance>, instance may contain slashes', () => {
+    assert.deepEqual(parseRegistryKey('/services/api/i-1', '/services/'), {service: 'api', instance: 'i-1'})
+    assert.deepEqual(parseRegistryKey('/services/api/host-a/i-1', '/services/'), {service: 'api', instance: 'host-a/i-1'})
+    assert.equal(parseRegistryKey('/services/api', '/services/'), undefined)
+    assert.equal(parseRegistryKey('/services/api/', '/services/'), undefined)
+    const r = registrationFromKv('/services/api', '1.2.3.4:5', '0', '/services/')
+    assert.equal(r.valueFormat, 'invalid')
+    assert.equal(r.lease, null)
+    assert.deepEqual(registrationFromKv('/services/a/b', 'h:1', '7587', '/services/').lease, {id: '7587', ttl: -1, grantedTtl: -1})
+  })
+
+  test('splitHostPort', () => {
+    assert.deepEqual(splitHostPort('fe80::1'), {host: 'fe80::1'})
+    assert.deepEqual(splitHostPort('[fe80::1]'), {host: 'fe80::1', port: undefined})
+  })
+})

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {describe, test} from 'node:test'
+import type AjvDraft04 from 'ajv-draft-04'
+import type formats from 'ajv-formats'
+
+import {lintLabels, LINT_LABELS_RULES} from '../../../src/labels/index.js'
+import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src/report/index.js'
+import {ROOT} from '../labels/helpers.js'
+import {GOLDEN_FIXTURE, goldenPath, normalizeOutput} from './golden.js'
+
+const context = (color = false): FormatContext => ({toolName: 'mcp', toolVersion: '0.1.0', command: 'lint-labels', rules: LINT_LABELS_RULES, color})
+
+async function fixtureFindings(): Promise<Finding[]> {
+  return (await lintLabels({composeFiles: [GOLDEN_FIXTURE], env: {}, cwd: ROOT})).findings
+}
+
+describe('each format\'s exact output for one fixture', () => {
+  for (const format of FORMAT_NAMES) {
+    test(format, async () => {
+      const out = normalizeOutput(formatFindings(await fixtureFindings(), format, context()))
+      // UPDATE_GOLDEN=1 rewrites the pinned files (review the diff before committing).
+      if (process.env.UPDATE_GOLDEN) writeFileSync(goldenPath(format), out)
+      assert.equal(out, readFileSync(goldenPath(format), 'utf8'))
+    })
+  }
+})
+
+describe('sarif', () => {
+  const require = createRequire(import.meta.url)
+  const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as Record<string, unknown>
+  // Both are CommonJS (module.exports is the class / the plugin); require sidesteps NodeNext's default-import typing.
+  const Ajv = require('ajv-draft-04') as typeof AjvDraft04.default
+  const addFormats = require('ajv-formats') as typeof formats.default
+  // The official schema (draft-04) has a pattern that is not valid with the u flag.
+  const ajv = new Ajv({allErrors: true, strict: false, unicodeRegExp: false})
+  addFormats(ajv)
+  const validate = ajv.compile(schema)
+
+  const valid = (text: string) => {
+    const ok = validate(JSON.parse(text))
+    assert.ok(ok, JSON.stringify(validate.errors, null, 2))
+  }
+
+  test('the fixture\'s log validates against the official SARIF 2.1.0 schema', async () => {
+    valid(formatFindings(await fixtureFindings(), 'sarif', context()))
+  })
+
+  test('container, registry and input-error findings, and no findings at all, validate too', () => {
+    const findings: Finding[] = [
+      {ruleId: 'service-port-not-exposed', severity: 'warning', message: 'm', location: {kind: 'container', container: 'api-1', id: 'abc'}, service: 'api', instance: 'api-1', evidence: {port: 1}},
+      {ruleId: 'STALE_REGISTRATION', severity: 'error', message: 'm', location: {kind: 'registry', registry: 'etcd', key: '/services/a/b'}},
+      {ruleId: 'input-error', severity: 'error', message: 'is empty', location: {kind: 'file', file: '/abs/path with space/compose.yaml', line: 1, column: 1}},
+      {ruleId: 'empty-value', severity: 'info', message: 'no location'},
+    ]
+    const text = formatFindings(findings, 'sarif', context())
+    valid(text)
+    const log = JSON.parse(text)
+    const results = log.runs[0].results as {ruleId: string; ruleIndex: number}[]
+    for (const r of results) assert.equal(log.runs[0].tool.driver.rules[r.ruleIndex].id, r.ruleId)
+    valid(formatFindings([], 'sarif', context()))
+  })
+})
+
+describe('github', () => {
+  test('escapes data and properties the way workflow commands need', () => {
+    const out = formatFindings(
+      [{ruleId: 'r', severity: 'info', message: '100% bad\nsecond line', location: {kind: 'file', file: 'a,b:c.yaml', line: 2, column: 3}}],
+      'github',
+      context(),
+    )
+    assert.equal(out, '::notice file=a%2Cb%3Ac.yaml,line=2,col=3,title=r::100%25 bad%0Asecond line\n')
+  })
+})
+
+describe('stylish', () => {
+  test('colour only when asked; "no problems" when clean', async () => {
+    const findings = await fixtureFindings()
+    assert.ok(!/\u001b\[/.test(formatFindings(findings, 'stylish', context(false))))
+    assert.ok(/\u001b\[31merror/.test(formatFindings(findings, 'stylish', context(true))))
+    assert.equal(formatFindings([], 'stylish', context()), '✔ no problems\n')
+  })
+})
+
+describe('junit', () => {
+  test('XML special characters are escaped and infos do not fail', () => {
+    const out = formatFindings([{ruleId: 'r', severity: 'info', message: '<a & "b">', location: {kind: 'file', file: 'f.yaml', line: 1, column: 1}}], 'junit', context())
+    assert.match(out, /failures="0"/)
+    assert.match(out, /<system-out>info: &lt;a &amp; &quot;b&quot;&gt;/)
+  })
+})
