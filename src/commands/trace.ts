@@ -90,6 +90,9 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       paths = ['-']
     }
     const connections = wantsDocker ? resolveConnections(f, process.env, loadProjectConfig()) : undefined
+    if (connections && connections.dockers.length > 1) {
+      throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --context'})
+    }
     const options: TraceOptions = {
       query,
       paths,
