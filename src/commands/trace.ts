@@ -147,6 +147,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')
     await followTrace(
       options,
+      result,
       (line) => {
         if (line.match) found = true
         process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, 24, false) + '\n')

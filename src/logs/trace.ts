@@ -43,6 +43,8 @@ export interface TraceResult {
   problems: TraceProblem[]
   stats: {bytes: number; files: number; containers: number; elapsedMs: number}
   exitCode: number
+  /** Epoch ms when the search started (--follow asks Docker for logs from here). */
+  startedAt: number
 }
 
 function problemFromScan(name: string, r: ScanResult): TraceProblem | undefined {
@@ -78,6 +80,7 @@ export function containerSource(ref: ContainerRef): SourceInfo {
 /** Search every source once and build the timeline. */
 export async function runTrace(options: TraceOptions): Promise<TraceResult> {
   const started = performance.now()
+  const startedAt = Date.now()
   const {query} = options
   const problems: TraceProblem[] = []
   const sources: SourceInfo[] = []
@@ -140,6 +143,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     problems,
     stats: {bytes: bytes.reduce((a, b) => a + b, 0), files: files.length, containers: containerCount, elapsedMs: Math.round(performance.now() - started)},
     exitCode: traceExitCode(found, problems, answered),
+    startedAt,
   }
 }
 
@@ -154,6 +158,10 @@ async function dockerProblem(client: DockerClient | undefined, error: unknown): 
   }
 }
 
+function lineKey(l: TimelineLine): string {
+  return `${l.source}\u0000${l.timeMs}\u0000${l.line}`
+}
+
 function toUnixSeconds(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : Math.floor(ms) / 1000
 }
@@ -164,26 +172,35 @@ function toUnixSeconds(ms: number | undefined): number | undefined {
  */
 export async function followTrace(
   options: TraceOptions,
+  after: TraceResult,
   onLine: (line: TimelineLine) => void,
   signal: AbortSignal,
   onProblem: (p: TraceProblem) => void,
 ): Promise<void> {
   const {query} = options
-  const {files} = expandPaths(options.paths.filter((p) => p !== '-'))
+  // Files go on from where the search stopped reading; gzip archives do not grow and are not followed.
+  const readTo = new Map(after.sources.filter((s) => s.type === 'file').map((s) => [s.name, s.bytes]))
+  const binary = new Set(after.problems.filter((p) => p.kind === 'binary').map((p) => p.source))
+  const files = expandPaths(options.paths.filter((p) => p !== '-')).files.filter((f) => !/\.gz$/i.test(f.path) && !binary.has(f.path))
+  // Container logs are asked from when the search started; lines it already showed are skipped.
+  const seen = new Set(after.lines.filter((l) => l.sourceType === 'container').map(lineKey))
   const emit = (info: SourceInfo) => (l: {offset: number; text: string; match: boolean; stream?: 'stdout' | 'stderr'}) => {
     for (const t of filterSourceLines(timelineLines(info, [l]), options.filter)) {
+      if (info.type === 'container' && seen.has(lineKey(t))) continue
       t.time = t.timeMs === undefined ? undefined : new Date(t.timeMs).toISOString()
       onLine(t)
     }
   }
-  const tasks: Promise<void>[] = files.map((f) => followFile(f, query, options.context, emit({name: f.path, type: 'file'}), signal))
+  const tasks: Promise<void>[] = files.map((f) =>
+    followFile({path: f.path, size: readTo.get(f.path) ?? f.size}, query, options.context, emit({name: f.path, type: 'file'}), signal),
+  )
   const sel = options.containers
   if (sel.names.length || sel.services.length || sel.all) {
     let client: DockerClient | undefined
     try {
       client = await options.docker!()
       const {containers} = await resolveContainers(client, sel)
-      const since = Date.now() / 1000
+      const since = after.startedAt / 1000
       for (const c of containers) {
         const info = containerSource(c)
         tasks.push(
