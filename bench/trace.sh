@@ -5,14 +5,14 @@
 #
 #   bash bench/trace.sh [SIZE_MIB]      default 1024 (1 GiB); data goes under /tmp and is removed after.
 #
-# Page cache warm, best of 3 runs. mcp times are the command's own search time (stats.elapsedMs,
+# Page cache warm, best of RUNS runs (default 5; the machine may be shared, so best-of matters). mcp times are the command's own search time (stats.elapsedMs,
 # which excludes Node/oclif start-up) and, separately, the wall time of the whole process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZE_MIB="${1:-1024}"
 ID=4bf92f3577b34da6a3ce929d0e0e4736
-RUNS=3
+RUNS="${RUNS:-5}"
 MCP=(node bin/run.js)
 
 command -v rg >/dev/null || { echo "bench/trace.sh: ripgrep (rg) is needed" >&2; exit 2; }
