@@ -56,7 +56,11 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     level: Flags.string({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS}),
     follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
     gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
-    threads: Flags.integer({char: 'j', description: 'Worker threads for searching files (default: one per core)', min: 1}),
+    threads: Flags.integer({
+      char: 'j',
+      description: 'Threads for searching files (default: one per core, over 512 MiB of input); an explicit N > 1 also splits one big file',
+      min: 1,
+    }),
     'docker-host': connectionFlags['docker-host'],
     context: connectionFlags.context,
     'label-prefix': connectionFlags['label-prefix'],
@@ -104,6 +108,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       context: f['context-lines'],
       filter: {level: f.level as Level | undefined, sinceMs, untilMs},
       threads: f.threads,
+      // An explicit -j N also splits one big file into ranges; by default threads take whole files.
+      splitFiles: f.threads !== undefined && f.threads > 1,
     }
 
     const result = await runTrace(options)

@@ -69,7 +69,7 @@ function workerScript(): string | undefined {
 export async function searchFiles(
   files: LogFile[],
   query: TraceQuery,
-  options: {context?: number; threads?: number} = {},
+  options: {context?: number; threads?: number; splitFiles?: boolean} = {},
 ): Promise<ScanResult[]> {
   const context = options.context ?? 0
   const threads = Math.max(1, options.threads ?? availableParallelism())
@@ -77,12 +77,13 @@ export async function searchFiles(
   const script = workerScript()
   const parallel = threads > 1 && total >= PARALLEL_MIN_BYTES && script !== undefined
 
-  // Units: split large plain files so one file also uses every core (not with -C: context lines
-  // would straddle the ranges). Several pieces per thread let the threads even out.
+  // Units: files, and with splitFiles large plain files cut into byte ranges so one file also uses
+  // every core (not with -C: context lines would straddle the ranges). Several pieces per thread
+  // let the threads even out.
   const units: {file: number; unit: ScanUnit}[] = []
   for (const [i, f] of files.entries()) {
     const gzip = isGzipName(f.path)
-    if (parallel && !gzip && context === 0 && f.size >= SPLIT_MIN_BYTES) {
+    if (parallel && options.splitFiles && !gzip && context === 0 && f.size >= SPLIT_MIN_BYTES) {
       const step = Math.max(RANGE_MIN_BYTES, Math.ceil(f.size / (threads * 4)))
       for (let s = 0; s < f.size; s += step) units.push({file: i, unit: {path: f.path, gzip, range: {start: s, end: Math.min(f.size, s + step)}}})
     } else {
