@@ -85,6 +85,8 @@ function inlineValue(s: string): unknown {
 /** One-line flow collections: [a, b], {k: v, l: [x]}. */
 class FlowReader {
   private i = 0
+  /** Flow collections open right now: deep nesting is left to the yaml package, which refuses it. */
+  private depth = 0
   constructor(private readonly s: string) {}
 
   private ws() {
@@ -99,8 +101,12 @@ class FlowReader {
   value(): unknown {
     this.ws()
     const c = this.s[this.i]
-    if (c === '[') return this.seq()
-    if (c === '{') return this.map()
+    if (c === '[' || c === '{') {
+      if (++this.depth > 64) unsupported()
+      const out = c === '[' ? this.seq() : this.map()
+      this.depth--
+      return out
+    }
     if (c === '"' || c === "'") return this.quoted()
     return plainValue(this.plain())
   }
@@ -258,12 +264,16 @@ function mapEntry(text: string): [string, string] | undefined {
 
 class BlockReader {
   i = 0
+  /** Blocks open right now: deep nesting is left to the yaml package, which refuses it. */
+  private depth = 0
   constructor(private readonly lines: Line[]) {}
 
   block(indent: number): unknown {
     const line = this.lines[this.i]!
-    if (line.indent !== indent) unsupported()
-    return isSeqEntry(line.text) ? this.seq(indent) : this.map(indent)
+    if (line.indent !== indent || ++this.depth > 64) unsupported()
+    const out = isSeqEntry(line.text) ? this.seq(indent) : this.map(indent)
+    this.depth--
+    return out
   }
 
   /** The value after `key:` or `-` with nothing on the line: a nested block, or null. */

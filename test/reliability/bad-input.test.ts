@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -17,15 +17,22 @@ interface Reader {
   inputExit: number
   /** Corpus files this reader is not for (e.g. a Dockerfile corpus entry for a YAML reader). */
   skip?: RegExp
+  /** Files that parse but break the document's schema: a finding (exit 1) is the right answer. */
+  findings?: Set<string>
 }
 
 const READERS: Reader[] = [
   {command: 'lint-labels -f', argv: (f) => ['lint-labels', '-f', f], inputExit: 3, skip: /Dockerfile/},
   {command: 'lint-labels --dockerfile', argv: (f) => ['lint-labels', '--dockerfile', f], inputExit: 3, skip: /\.(yaml|json)$/},
+  {command: 'lint-config', argv: (f) => ['lint-config', f], inputExit: 3, skip: /Dockerfile/, findings: new Set(['not-a-mapping.yaml'])},
+  {command: 'validate --config', argv: (f) => ['validate', '--config', f], inputExit: 3, skip: /Dockerfile/, findings: new Set(['not-a-mapping.yaml'])},
+  {command: 'loadtest --compare', argv: (f) => ['loadtest', 'http://127.0.0.1:1/', '-d', '1s', '--compare', f], inputExit: 3, skip: /Dockerfile/},
 ]
 
 /** Valid inputs in unusual encodings: they must be read, not refused. */
 const VALID = new Set(['bom.yaml', 'crlf.yaml'])
+/** Readers for which the valid files are still not valid input (a saved run must be mcp's JSON). */
+const NOTHING_VALID = new Set(['loadtest --compare'])
 
 describe('bad-input corpus: one clear line, the documented exit code, no stack trace, nothing written', () => {
   let work: string
@@ -52,7 +59,7 @@ describe('bad-input corpus: one clear line, the documented exit code, no stack t
         const t0 = Date.now()
         const r = await runCli(reader.argv(file), {env: testEnv(), cwd: work})
         const ms = Date.now() - t0
-        const valid = VALID.has(name) || name === 'ten-mb-line.yaml'
+        const valid = !NOTHING_VALID.has(reader.command) && (VALID.has(name) || name === 'ten-mb-line.yaml' || Boolean(reader.findings?.has(name)))
         const output = r.stdout + r.stderr
         const expected = valid ? 'read and checked (exit 0 or 1)' : `one line, exit ${reader.inputExit}`
         const pass =
@@ -83,6 +90,64 @@ describe('bad-input corpus: one clear line, the documented exit code, no stack t
   })
 })
 
+describe('trace streams whatever it is given', () => {
+  test('the corpus, a directory, a missing path, stdin of binary: searched or skipped with a note, grep exit codes', async () => {
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736'
+    for (const [what, argv, input, expectCode] of [
+      ['every corpus file (binary skipped with a note)', ['trace', id, CORPUS], undefined, 1],
+      ['a missing path', ['trace', id, join(CORPUS, 'nope.log')], undefined, 3],
+      ['binary on stdin', ['trace', id, '-'], Buffer.from([0, 1, 2, 3, 255, 254]), 1],
+    ] as const) {
+      const t0 = Date.now()
+      const r = await runCli([...argv], {input: input as Buffer | undefined})
+      const pass = r.code === expectCode && !hasStackTrace(r.stderr)
+      record({area: 'input', command: 'mcp trace', case: what, expected: `exit ${expectCode}, no stack`, result: firstLine(r.stderr), exitCode: r.code, ms: Date.now() - t0, pass})
+      assert.ok(pass, `${what}: exit ${r.code}\n${r.stderr}`)
+    }
+  })
+
+  test('a 1 GiB file: streamed with flat memory, finds the one line', {timeout: 180_000}, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpt-gib-'))
+    const file = join(dir, 'big.log')
+    try {
+      const id = 'a3ce929d0e0e47364bf92f3577b34da6'
+      const line = Buffer.from('2026-11-21T23:59:59.000Z INFO GET /api/orders 200 12ms trace_id=00000000000000000000000000000000 user=someone\n')
+      const block = Buffer.alloc(line.length * 65536)
+      for (let i = 0; i < 65536; i++) line.copy(block, i * line.length)
+      const {openSync, writeSync, closeSync} = await import('node:fs')
+      const fd = openSync(file, 'w')
+      let written = 0
+      while (written < 1024 ** 3) written += writeSync(fd, block)
+      writeSync(fd, Buffer.from(`2026-11-22T00:00:00.000Z ERROR upstream timeout trace_id=${id}\n`))
+      closeSync(fd)
+      const {spawn} = await import('node:child_process')
+      const {CLI} = await import('../helpers/cli.js')
+      const t0 = Date.now()
+      const child = spawn(process.execPath, [CLI, 'trace', id, file, '--json'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+      let peakKb = 0
+      const poll = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+          if (m) peakKb = Math.max(peakKb, Number(m[1]))
+        } catch {
+          // exited
+        }
+      }, 20)
+      let stdout = ''
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+      clearInterval(poll)
+      const ms = Date.now() - t0
+      const found = (stdout.match(/upstream timeout/g) ?? []).length
+      const pass = code === 0 && found >= 1 && peakKb > 0 && peakKb < 200 * 1024
+      record({area: 'input', command: 'mcp trace', case: '1 GiB log file, one matching line at the end', expected: 'found, RSS < 200 MB', result: `found ${found}; peak RSS ${Math.round(peakKb / 1024)} MB`, exitCode: code, ms, pass})
+      assert.ok(pass, `exit ${code}, found ${found}, peak ${peakKb} kB`)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
 describe('bad flag values: one line, exit 2', () => {
   const CASES: [string, string[]][] = [
     ['negative duration', ['discover', '--timeout', '-5s']],
@@ -101,6 +166,8 @@ describe('bad flag values: one line, exit 2', () => {
     ['not a URL', ['loadtest', 'http//nope']],
     ['zero connections', ['loadtest', 'http://127.0.0.1:1/', '-c', '0']],
     ['unknown command', ['discvoer']],
+    ['trace id too short', ['trace', 'abc']],
+    ['lint-config unknown format', ['lint-config', '--format', 'yaml']],
   ]
   for (const [what, argv] of CASES) {
     test(`${argv[0]}: ${what}`, async () => {
