@@ -73,13 +73,13 @@ up() {
   echo $! >"$DEMO_DIR/keepalive.pid"
   sleep 1
 
-  say "mcp discover --probe"
+  # Only the demo's services: other containers on this host are not part of the story.
+  local only=(--service user-api --service orders --service payments --service inventory --service search)
+  say "mcp discover --probe ${only[*]}"
   set +e
-  node bin/run.js discover --probe
-  if [ -f dist/commands/doctor.js ]; then
-    say "mcp doctor"
-    node bin/run.js doctor --grace 0s
-  fi
+  node bin/run.js discover --probe "${only[@]}"
+  say "mcp doctor --grace 0s ${only[*]}"
+  node bin/run.js doctor --grace 0s "${only[@]}"
   set -e
   cat >&2 <<TXT
 

@@ -52,8 +52,13 @@ export function uniqueName(base: string): string {
 
 /** Remove every container and network a test created (by name prefix), ignoring what is gone. */
 export async function cleanupDocker(namePrefix: string): Promise<void> {
-  const ids = await docker(['ps', '-aq', '--filter', `name=${namePrefix}`]).catch(() => '')
-  if (ids) await docker(['rm', '-f', '-v', ...ids.split('\n')]).catch(() => undefined)
+  const ids = (await docker(['ps', '-aq', '--filter', `name=${namePrefix}`]).catch(() => '')).split('\n').filter(Boolean)
+  // In batches, with time to spare: removing dozens of containers on a loaded machine takes a while,
+  // and a timed-out removal would leave them behind for every later test to see.
+  for (let i = 0; i < ids.length; i += 10) {
+    const batch = ids.slice(i, i + 10)
+    await docker(['rm', '-f', '-v', ...batch], 180_000).catch(() => docker(['rm', '-f', '-v', ...batch], 180_000).catch(() => undefined))
+  }
   const nets = await docker(['network', 'ls', '-q', '--filter', `name=${namePrefix}`]).catch(() => '')
   if (nets) await docker(['network', 'rm', ...nets.split('\n')]).catch(() => undefined)
 }
