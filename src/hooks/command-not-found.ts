@@ -1,0 +1,26 @@
+import type {Hook} from '@oclif/core'
+
+import {ExitCode} from '../core/exit-codes.js'
+import {didYouMean} from '../core/suggest.js'
+
+/**
+ * An unknown command. On a terminal, oclif's plugin-not-found asks "Did you mean discover?" and runs
+ * it when confirmed. Anywhere else (CI, pipes, no stdin) nothing may wait for an answer: one line
+ * with the suggestion, and the usage exit code.
+ */
+const hook: Hook<'command_not_found'> = async function (options) {
+  if (process.stdin.isTTY && process.stderr.isTTY) {
+    const {default: notFound} = await import('@oclif/plugin-not-found')
+    return notFound.call(this, options)
+  }
+  const {config} = options
+  const separator = config.topicSeparator ?? ':'
+  const shown = (id: string): string => id.replaceAll(':', separator)
+  const ids = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]).map(shown)
+  const typed = shown(options.id)
+  const guess = didYouMean(typed, ids)
+  process.stderr.write(`${config.bin}: "${typed}" is not an ${config.bin} command${guess ? `; did you mean "${guess}"?` : ''} (${config.bin} --help lists them)\n`)
+  this.exit(ExitCode.USAGE)
+}
+
+export default hook
