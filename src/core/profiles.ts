@@ -1,6 +1,6 @@
 import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
-import {isMap, parseDocument} from 'yaml'
+import {isMap, isScalar, parseDocument} from 'yaml'
 
 import {ConnectionFlagValues, DockerConnection, Origin, profileFormat, resolveConnections, selectProfile, SettingOrigin} from './connections.js'
 import {formatDuration} from './duration.js'
@@ -149,10 +149,18 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
   // Keep the spelling the file already uses.
   const key = doc.has('currentProfile') && !doc.has('current-profile') ? 'currentProfile' : 'current-profile'
   const previous = doc.get(key)
-  doc.set(key, name)
+  let updated: string
+  const node = doc.get(key, true)
+  if (isScalar(node) && node.range) {
+    // Replace just the value's bytes: spacing, comments and flow style elsewhere stay exactly as written.
+    updated = text.slice(0, node.range[0]) + yamlScalar(name) + text.slice(node.range[1])
+  } else {
+    doc.set(key, name)
+    updated = doc.toString({flowCollectionPadding: false})
+  }
   try {
     mkdirSync(dirname(file), {recursive: true})
-    writeAtomic(file, doc.toString(), mode)
+    writeAtomic(file, updated, mode)
   } catch (error) {
     if (error instanceof McpError) throw error
     throw new InputError(`cannot write config file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: file})
@@ -162,6 +170,12 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
   if (env.MCP_PROFILE) result.overriddenBy = `MCP_PROFILE=${env.MCP_PROFILE}`
   else if (project) result.overriddenBy = `current-profile in ${project}`
   return result
+}
+
+/** A plain scalar when YAML reads it back as the same string, else a double-quoted one. */
+function yamlScalar(value: string): string {
+  const plain = /^[A-Za-z_][\w.-]*$/.test(value) && !/^(true|false|yes|no|on|off|null|y|n)$/i.test(value)
+  return plain ? value : JSON.stringify(value)
 }
 
 /** Temp file in the same directory, then rename: readers see the old file or the new, keeping its mode. */
