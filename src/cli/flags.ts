@@ -12,12 +12,19 @@ import {FORMAT_NAMES} from '../report/index.js'
 /** How to reach Docker, etcd and Consul (resolved by src/core/connections.ts). */
 export const connectionFlags = {
   'docker-host': Flags.string({
-    description: 'Docker daemon to talk to (like DOCKER_HOST): unix:///var/run/docker.sock, tcp://host:2376',
+    description: 'Docker daemon to talk to (like DOCKER_HOST): unix:///var/run/docker.sock, tcp://host:2376; repeat for several hosts',
     helpGroup: 'CONNECTION',
+    multiple: true,
   }),
   context: Flags.string({
-    description: 'Docker CLI context to use (default: DOCKER_CONTEXT, then `docker context use`)',
+    description: 'Docker CLI context to use (default: DOCKER_CONTEXT, then `docker context use`); repeat for several',
     helpGroup: 'CONNECTION',
+    multiple: true,
+  }),
+  'all-contexts': Flags.boolean({
+    description: 'Ask every Docker context in the docker CLI\'s store (and the default), in parallel',
+    helpGroup: 'CONNECTION',
+    exclusive: ['docker-host', 'context'],
   }),
   'etcd-endpoints': Flags.string({
     description: 'Comma-separated etcd endpoints (default: ETCDCTL_ENDPOINTS, then 127.0.0.1:2379)',

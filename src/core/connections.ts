@@ -14,6 +14,8 @@ export interface DockerConnection {
   host?: string
   /** A docker CLI context name (read from the context store). */
   context?: string
+  /** Every context in the store (expanded by src/docker/client.ts expandDockerConnections). */
+  allContexts?: boolean
   tlsVerify?: boolean
   certPath?: string
 }
@@ -37,7 +39,13 @@ export interface ConsulConnection {
 
 /** Everything the sources need to connect, resolved once: flag > environment > profile > default. */
 export interface Connections {
+  /** The first (usually only) Docker daemon: what single-host consumers use. */
   docker: DockerConnection
+  /**
+   * Every Docker daemon to ask (repeated --docker-host / --context, --all-contexts), in order;
+   * docker is dockers[0]. discover and doctor ask them all in parallel.
+   */
+  dockers: DockerConnection[]
   etcd: EtcdConnection
   consul?: ConsulConnection
   /** Connect/request timeout for each source. */
@@ -53,8 +61,9 @@ export interface Connections {
 
 /** The flag values commands collect with the shared connection flags (src/cli/flags.ts). */
 export interface ConnectionFlagValues {
-  'docker-host'?: string
-  context?: string
+  'docker-host'?: string | string[]
+  context?: string | string[]
+  'all-contexts'?: boolean
   'etcd-endpoints'?: string
   'etcd-user'?: string
   'etcd-cacert'?: string
@@ -72,6 +81,8 @@ export const DEFAULT_ETCD_ENDPOINT = 'http://127.0.0.1:2379'
 export const DEFAULT_TIMEOUT = '3s'
 export const DEFAULT_LABEL_PREFIX = 'mcp'
 export const DEFAULT_REGISTRY_PREFIX = '/services/'
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
 
 const splitList = (v: string | string[] | undefined): string[] | undefined => {
   if (v === undefined) return undefined
@@ -155,20 +166,24 @@ export function resolveConnections(
   const {name: profileName, profile} = selectProfile(config, flags.profile, env)
   const origins: Record<string, SettingOrigin> = {}
 
-  // Docker: a flag beats the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
-  const docker: DockerConnection = {}
-  const dockerTarget = pick<Pick<DockerConnection, 'host' | 'context'>>(origins, 'docker', [
-    ['flag', '--docker-host', flags['docker-host'] ? {host: flags['docker-host']} : undefined],
-    ['flag', '--context', flags.context ? {context: flags.context} : undefined],
-    ['env', 'DOCKER_HOST', env.DOCKER_HOST ? {host: env.DOCKER_HOST} : undefined],
-    ['env', 'DOCKER_CONTEXT', env.DOCKER_CONTEXT ? {context: env.DOCKER_CONTEXT} : undefined],
-    ['profile', 'docker.host', profile.docker?.host ? {host: profile.docker.host} : undefined],
-    ['profile', 'docker.context', profile.docker?.context ? {context: profile.docker.context} : undefined],
-  ])
-  Object.assign(docker, dockerTarget)
+  // Docker: flags beat the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
+  // Several --docker-host / --context flags (or --all-contexts) ask several daemons.
   const tlsEnv = env.DOCKER_TLS_VERIFY === undefined ? undefined : env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== ''
-  docker.tlsVerify = pick(origins, 'docker.tlsVerify', [['env', 'DOCKER_TLS_VERIFY', tlsEnv], ['profile', 'docker.tlsVerify', profile.docker?.tlsVerify]])
-  docker.certPath = pick(origins, 'docker.certPath', [['env', 'DOCKER_CERT_PATH', env.DOCKER_CERT_PATH], ['profile', 'docker.certPath', profile.docker?.certPath]])
+  const tlsVerify = pick(origins, 'docker.tlsVerify', [['env', 'DOCKER_TLS_VERIFY', tlsEnv], ['profile', 'docker.tlsVerify', profile.docker?.tlsVerify]])
+  const certPath = pick(origins, 'docker.certPath', [['env', 'DOCKER_CERT_PATH', env.DOCKER_CERT_PATH], ['profile', 'docker.certPath', profile.docker?.certPath]])
+  const flagHosts = asList(flags['docker-host'])
+  const flagContexts = asList(flags.context)
+  const flagDockers: DockerConnection[] = [...flagHosts.map((host) => ({host})), ...flagContexts.map((context) => ({context}))]
+  const targets = pick<DockerConnection[]>(origins, 'docker', [
+    ['flag', '--all-contexts', flags['all-contexts'] ? [{allContexts: true}] : undefined],
+    ['flag', flagHosts.length ? '--docker-host' : '--context', flagDockers.length ? flagDockers : undefined],
+    ['env', 'DOCKER_HOST', env.DOCKER_HOST ? [{host: env.DOCKER_HOST}] : undefined],
+    ['env', 'DOCKER_CONTEXT', env.DOCKER_CONTEXT ? [{context: env.DOCKER_CONTEXT}] : undefined],
+    ['profile', 'docker.host', profile.docker?.host ? [{host: profile.docker.host}] : undefined],
+    ['profile', 'docker.context', profile.docker?.context ? [{context: profile.docker.context}] : undefined],
+  ])
+  const dockers = (targets ?? [{}]).map((d) => ({...d, tlsVerify, certPath}))
+  const docker = dockers[0]!
 
   const endpointList = pick(origins, 'etcd.endpoints', [
     ['flag', '--etcd-endpoints', splitList(flags['etcd-endpoints'])],
@@ -260,7 +275,7 @@ export function resolveConnections(
 
   const sources = resolveSources(flags.source, etcd, consul)
   origins.sources = flags.source ? {from: 'flag', via: '--source'} : {from: 'default'}
-  return {docker, etcd, consul, timeoutMs, labelPrefix, registryPrefix, sources, profileName, origins}
+  return {docker, dockers, etcd, consul, timeoutMs, labelPrefix, registryPrefix, sources, profileName, origins}
 }
 
 function noteError(origins: Record<string, SettingOrigin>, key: string): (message: string) => void {

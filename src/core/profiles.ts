@@ -78,7 +78,7 @@ export function showProfile(flags: ConnectionFlagValues & {source?: string}, env
     const o = origins[key]
     settings.push(o ? {key, value: o.secret ?? '[set]', from: o.from, via: o.via, secret: true} : {key, value: null, from: 'default', secret: true})
   }
-  add('docker', dockerTarget(c.docker), origins.docker ? {} : {note: "docker's own default: the current docker context, else unix:///var/run/docker.sock"})
+  add('docker', c.dockers.map(dockerTarget).filter(Boolean).join(', ') || undefined, origins.docker ? {} : {note: "docker's own default: the current docker context, else unix:///var/run/docker.sock"})
   add('docker.tlsVerify', c.docker.tlsVerify === undefined ? undefined : String(c.docker.tlsVerify))
   add('docker.certPath', c.docker.certPath)
   add('etcd.endpoints', c.etcd.endpoints.join(','))
@@ -103,6 +103,7 @@ export function showProfile(flags: ConnectionFlagValues & {source?: string}, env
 }
 
 function dockerTarget(d: DockerConnection): string | undefined {
+  if (d.allContexts) return 'every docker context'
   if (d.host) return d.host
   if (d.context) return `context ${d.context}`
   return undefined

@@ -2,7 +2,7 @@ import {Connections} from '../core/connections.js'
 import {DeadlineError, elapsedMs, withDeadline} from '../core/deadline.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {redact} from '../core/redact.js'
-import {connectDocker, dockerUnreachableHint, DockerClient} from '../docker/client.js'
+import {connectDocker, dockerUnreachableHint, DockerClient, expandDockerConnections} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {mergeView} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
@@ -81,9 +81,9 @@ export function sourceExitCode(sources: SourceStatus[]): number {
   return failed === sources.length ? ExitCode.UNREACHABLE : ExitCode.PARTIAL
 }
 
-export async function readDocker(client: DockerClient, connections: Connections, options: BuildViewOptions): Promise<SourceOutcome<DockerContainer[]>> {
+export async function readDocker(client: DockerClient, connections: Connections, options: BuildViewOptions, name = 'docker'): Promise<SourceOutcome<DockerContainer[]>> {
   return runSource(
-    'docker',
+    name,
     client.target.endpoint,
     [] as DockerContainer[],
     (d) => d.length,
@@ -105,15 +105,38 @@ export async function readDocker(client: DockerClient, connections: Connections,
 export async function buildServiceView(connections: Connections, options: BuildViewOptions = {}): Promise<BuiltView> {
   const want = new Set(connections.sources)
   const jobs: Promise<unknown>[] = []
-  let docker: SourceOutcome<DockerContainer[]> | undefined
+  const dockers: SourceOutcome<DockerContainer[]>[] = []
+  const hostAddresses: Record<string, string> = {}
   let etcd: SourceOutcome<{registrations: EtcdRegistration[]; revision: string}> | undefined
   let consul: SourceOutcome<ConsulRegistration[]> | undefined
   let dockerHostAddress: string | undefined
 
   if (want.has('docker')) {
-    const client = connectDocker(connections.docker, connections.timeoutMs)
-    dockerHostAddress = client.target.hostAddress
-    jobs.push(readDocker(client, connections, options).then((r) => (docker = r)))
+    // Several daemons are asked in parallel; each is its own source (docker@<context or host>),
+    // and its containers are tagged with that name.
+    const targets = expandDockerConnections(connections.dockers ?? [connections.docker])
+    const several = targets.length > 1
+    targets.forEach((conn, n) => {
+      let client: DockerClient
+      try {
+        client = connectDocker(conn, connections.timeoutMs)
+      } catch (error) {
+        // A broken context among several is that host's failure, not the whole command's.
+        if (!several) throw error
+        const label = conn.context ?? conn.host ?? 'docker'
+        dockers[n] = {status: {name: `docker@${label}`, ok: false, endpoint: label, count: 0, ms: 0, error: (error as Error).message, hint: (error as {hint?: string}).hint}, data: []}
+        return
+      }
+      dockerHostAddress ??= client.target.hostAddress
+      const label = client.target.label
+      hostAddresses[label] = client.target.hostAddress
+      jobs.push(
+        readDocker(client, connections, options, several ? `docker@${label}` : 'docker').then((r) => {
+          if (several) for (const c of r.data) c.host = label
+          dockers[n] = r
+        }),
+      )
+    })
   }
   if (want.has('etcd')) {
     const endpoint = etcdEndpointText(connections.etcd)
@@ -149,9 +172,10 @@ export async function buildServiceView(connections: Connections, options: BuildV
     )
   }
   await Promise.all(jobs)
-  const sources = [docker?.status, etcd?.status, consul?.status].filter((s): s is SourceStatus => Boolean(s))
+  const sources = [...dockers.map((d) => d.status), etcd?.status, consul?.status].filter((s): s is SourceStatus => Boolean(s))
   const view = mergeView({
-    containers: docker?.data ?? [],
+    containers: dockers.flatMap((d) => d.data),
+    hostAddresses,
     etcd: etcd?.data.registrations ?? [],
     consul: consul?.data ?? [],
     sources,

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import Docker from 'dockerode'
@@ -13,6 +13,8 @@ export interface DockerTarget {
   endpoint: string
   /** The context it came from, if any. */
   context?: string
+  /** How to name this daemon when several are asked: the context name, else the endpoint. */
+  label: string
   /** Host name to tag instances with, and to use for host-networked containers' address. */
   hostAddress: string
   options: Docker.DockerOptions
@@ -96,10 +98,33 @@ export function resolveDockerTarget(conn: DockerConnection, env: NodeJS.ProcessE
     }
   }
   host ||= DEFAULT_SOCKET
-  return {...dockerOptionsFor(host, tlsDir, tlsVerify), context}
+  const target = dockerOptionsFor(host, tlsDir, tlsVerify)
+  return {...target, context, label: context ?? target.endpoint}
 }
 
-function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: boolean | undefined): Omit<DockerTarget, 'context'> {
+/** Every context in the docker CLI's store, "default" first. */
+export function listContextNames(env: NodeJS.ProcessEnv = process.env): string[] {
+  const metaDir = join(dockerConfigDir(env), 'contexts', 'meta')
+  const names: string[] = []
+  if (existsSync(metaDir)) {
+    for (const id of readdirSync(metaDir)) {
+      try {
+        const meta = JSON.parse(readFileSync(join(metaDir, id, 'meta.json'), 'utf8')) as ContextMeta
+        if (meta.Name && meta.Endpoints?.docker?.Host) names.push(meta.Name)
+      } catch {
+        // An unreadable context is reported when it is used by name; --all-contexts skips it.
+      }
+    }
+  }
+  return ['default', ...names.filter((n) => n !== 'default').sort()]
+}
+
+/** Expand --all-contexts into one connection per context; others pass through. */
+export function expandDockerConnections(conns: DockerConnection[], env: NodeJS.ProcessEnv = process.env): DockerConnection[] {
+  return conns.flatMap((c) => (c.allContexts ? listContextNames(env).map((context) => ({context, tlsVerify: c.tlsVerify, certPath: c.certPath})) : [c]))
+}
+
+function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: boolean | undefined): Omit<DockerTarget, 'context' | 'label'> {
   if (host.startsWith('unix://') || host.startsWith('/')) {
     const socketPath = host.replace(/^unix:\/\//, '')
     return {endpoint: `unix://${socketPath}`, hostAddress: '127.0.0.1', options: {socketPath}}

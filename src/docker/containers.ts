@@ -34,12 +34,12 @@ export async function listContainers(client: DockerClient, options: ListContaine
   for (const c of raw) {
     const labels = c.Labels ?? {}
     if (options.match === 'anyPrefix' && !Object.keys(labels).some((k) => k.startsWith(prefix))) continue
-    out.push(containerFromListItem(c, client.target.hostAddress))
+    out.push(containerFromListItem(c))
   }
   return out
 }
 
-export function containerFromListItem(c: Docker.ContainerInfo, host?: string): DockerContainer {
+export function containerFromListItem(c: Docker.ContainerInfo): DockerContainer {
   const networks: ContainerNetwork[] = Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({
     name,
     ip: n.IPAddress ?? '',
@@ -64,6 +64,5 @@ export function containerFromListItem(c: Docker.ContainerInfo, host?: string): D
     networkMode: c.HostConfig?.NetworkMode ?? 'default',
     networks,
     ports,
-    ...(host && host !== '127.0.0.1' ? {host} : {}),
   }
 }

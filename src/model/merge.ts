@@ -11,6 +11,8 @@ export interface MergeInput {
   labelPrefix: string
   /** Address of the Docker host, for host-networked containers. */
   dockerHostAddress?: string
+  /** With several daemons: each one's address by its label (DockerContainer.host). */
+  hostAddresses?: Record<string, string>
   /** Only these services. */
   services?: string[]
 }
@@ -114,9 +116,11 @@ export function mergeView(input: MergeInput): ServiceView {
   for (const c of input.containers) {
     const name = c.labels[keys.name]?.trim()
     const port = parsePortLabel(c.labels[keys.port])
-    const choice = chooseAddress(c, port, c.labels[keys.network], input.dockerHostAddress)
+    const hostAddress = (c.host && input.hostAddresses?.[c.host]) || input.dockerHostAddress
+    const choice = chooseAddress(c, port, c.labels[keys.network], hostAddress)
     const instance: Instance = {
-      id: c.name,
+      // Names are unique per daemon only: with several, the host is part of the id.
+      id: c.host ? `${c.name}@${c.host}` : c.name,
       service: name ?? '',
       docker: c,
       addresses: choice.addresses,

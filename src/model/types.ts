@@ -84,7 +84,7 @@ export interface DockerContainer {
   networks: ContainerNetwork[]
   /** Exposed and published ports (published ones have publicPort). */
   ports: ContainerPort[]
-  /** The Docker host it runs on, when several hosts are asked. */
+  /** The daemon it runs on (context name or endpoint), set when several daemons are asked. */
   host?: string
 }
 

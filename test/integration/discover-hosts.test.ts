@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+
+import {runCli, testEnv} from '../helpers/cli.js'
+import {PrivateDockerd} from '../helpers/daemons.js'
+import {cleanupDocker, docker, requireDocker, runContainer, TEST_IMAGE, uniqueName} from '../helpers/services.js'
+
+interface View {
+  services: {name: string; instances: {id: string; docker?: {host?: string; name: string}}[]}[]
+  sources: {name: string; ok: boolean; error?: string}[]
+}
+
+/** Several Docker hosts: the shared daemon and a private second one, through flags and contexts. */
+describe('mcp discover across several Docker hosts', () => {
+  const run = uniqueName('hosts')
+  const prefix = `h${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const second = new PrivateDockerd()
+  const dockerConfig = mkdtempSync(join(tmpdir(), 'mcpt-dockercfg-'))
+  const env = testEnv({DOCKER_CONFIG: dockerConfig})
+
+  before(async () => {
+    await requireDocker()
+    await second.start()
+    await second.loadTestImage()
+    await runContainer(`${run}-main`, {labels: {[`${prefix}.service.name`]: 'api', [`${prefix}.service.port`]: '8080'}})
+    await second.docker(['run', '-d', '--name', `${run}-second`, '--network', 'none', '-l', `${prefix}.service.name=api`, '-l', `${prefix}.service.port=8080`, TEST_IMAGE, 'sleep', '600'])
+    await docker(['--config', dockerConfig, 'context', 'create', 'second', '--docker', `host=${second.host}`])
+  })
+
+  after(async () => {
+    await cleanupDocker(run)
+    await second.destroy()
+    rmSync(dockerConfig, {recursive: true, force: true})
+  })
+
+  const args = (...extra: string[]) => ['discover', '--json', '--source', 'docker', '--label-prefix', prefix, ...extra]
+
+  test('repeated --docker-host: both hosts, in parallel, every instance tagged with its host', async () => {
+    const r = await runCli(args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host), {env})
+    assert.equal(r.code, 0, r.stderr)
+    const view = JSON.parse(r.stdout) as View
+    assert.deepEqual(view.sources.map((s) => s.name), ['docker@unix:///var/run/docker.sock', `docker@${second.host}`])
+    const ids = view.services[0]!.instances.map((i) => i.id).sort()
+    assert.deepEqual(ids, [`${run}-main@unix:///var/run/docker.sock`, `${run}-second@${second.host}`].sort())
+  })
+
+  test('--context repeated and --all-contexts read the context store', async () => {
+    const r = await runCli(args('--context', 'default', '--context', 'second'), {env})
+    assert.equal(r.code, 0, r.stderr)
+    const view = JSON.parse(r.stdout) as View
+    assert.deepEqual(view.sources.map((s) => s.name), ['docker@default', 'docker@second'])
+    assert.deepEqual(view.services[0]!.instances.map((i) => i.docker?.host).sort(), ['default', 'second'])
+    const all = await runCli(args('--all-contexts'), {env})
+    assert.equal(all.code, 0, all.stderr)
+    assert.deepEqual((JSON.parse(all.stdout) as View).sources.map((s) => s.name), ['docker@default', 'docker@second'])
+  })
+
+  test('one host down: named, the others still shown, exit 4', async () => {
+    const r = await runCli(args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', `unix:///tmp/${run}-down.sock`, '--timeout', '1s'), {env})
+    assert.equal(r.code, 4)
+    const view = JSON.parse(r.stdout) as View
+    assert.deepEqual(view.sources.map((s) => s.ok), [true, false])
+    assert.equal(view.services[0]!.instances.length, 1)
+    assert.match(r.stderr, new RegExp(`warning: docker@unix:///tmp/${run}-down.sock .*socket not found`))
+    const table = await runCli(args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', `unix:///tmp/${run}-down.sock`, '--timeout', '1s').filter((a) => a !== '--json'), {env})
+    assert.match(table.stdout, /✗ docker@unix:\/\/\/tmp\/.*unreachable/)
+  })
+})
