@@ -1,0 +1,127 @@
+import {readFileSync, statSync} from 'node:fs'
+
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {connectionFlags, sourceFlag} from '../cli/flags.js'
+import {InputError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {writeFileAtomic} from '../core/atomic-write.js'
+import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
+import {compareResults, readSavedResult} from '../loadtest/compare.js'
+import {breachLine, renderComparison, renderProgress, renderResult} from '../loadtest/render.js'
+import type {LoadResult} from '../loadtest/result.js'
+
+export default class Loadtest extends BaseCommand<typeof Loadtest> {
+  static override summary = 'Load test a URL or every healthy instance of a service, with honest (µs, corrected) latency'
+  static override description = `wrk-compatible flags. Closed loop by default (each connection sends its next request when the last one is answered); with -R/--rate, open loop: requests are scheduled evenly and latency is measured from when each request should have been sent, so a stalling server shows up in the percentiles (wrk2's correction for coordinated omission).
+
+A service name is resolved through discovery (Docker, etcd, Consul) to its healthy instances; connections are spread round robin over them and the report breaks requests and latency down per instance.
+
+Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breached (named on stderr); 2 bad flags or URL, unknown service, no healthy instance; 3 --body-file/--compare file unreadable; 5 target (or discovery) unreachable; 130 interrupted (the partial result is printed).`
+
+  static override examples = [
+    '<%= config.bin %> loadtest http://127.0.0.1:8080/ -c 50 -d 30s',
+    '<%= config.bin %> loadtest http://127.0.0.1:8080/api -R 2000 -d 1m --latency --uncorrected',
+    '<%= config.bin %> loadtest user-api --path /health -c 30 -d 20s',
+    '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --max-p99 250ms --max-error-rate 1% --out run.json',
+    '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --compare run.json',
+  ]
+
+  static override args = {
+    target: Args.string({description: 'http(s) URL, or a service name to resolve through discovery', required: true}),
+  }
+
+  static override flags = {
+    ...connectionFlags,
+    ...sourceFlag,
+    connections: Flags.integer({char: 'c', description: 'Connections to keep open (default 10)', helpGroup: 'LOAD'}),
+    duration: Flags.string({char: 'd', description: 'How long to measure: 10s, 1m (default 10s; with --requests, a cap of 5m)', helpGroup: 'LOAD'}),
+    threads: Flags.integer({char: 't', description: 'Threads (wrk\'s -t): the connections are split over this many event loops when a spare CPU core is free (see docs/loadtest.md)', helpGroup: 'LOAD'}),
+    rate: Flags.string({char: 'R', description: 'Constant throughput, requests/second over all connections: open loop, latency corrected for coordinated omission', helpGroup: 'LOAD'}),
+    header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, helpGroup: 'REQUEST'}),
+    method: Flags.string({char: 'm', description: 'HTTP method (default GET)', helpGroup: 'REQUEST'}),
+    body: Flags.string({description: 'Request body', exclusive: ['body-file'], helpGroup: 'REQUEST'}),
+    'body-file': Flags.string({description: 'Request body from a file', exclusive: ['body'], helpGroup: 'REQUEST'}),
+    timeout: Flags.string({description: 'Count a request as timed out after this long (default 2s, as wrk)', helpGroup: 'REQUEST'}),
+    path: Flags.string({description: 'For a service target: the path and query to request (default /)', helpGroup: 'REQUEST'}),
+    https: Flags.boolean({description: 'For a service target: use https to its instances', helpGroup: 'REQUEST'}),
+    'any-address': Flags.boolean({
+      description: 'For a service target: also send load to an instance\'s gateway address (container or host IP) when no loopback port is published',
+      helpGroup: 'REQUEST',
+    }),
+    latency: Flags.boolean({description: 'Print the full latency distribution and a histogram', helpGroup: 'OUTPUT'}),
+    uncorrected: Flags.boolean({description: 'Also show latency measured from the actual send, without the coordinated-omission correction', helpGroup: 'OUTPUT'}),
+    requests: Flags.integer({description: 'Stop after this many responses', helpGroup: 'LOAD'}),
+    warmup: Flags.string({description: 'Send load this long before measuring (not recorded), e.g. 2s', helpGroup: 'LOAD'}),
+    pipelining: Flags.integer({char: 'p', description: 'Requests in flight per connection (HTTP pipelining, default 1)', helpGroup: 'LOAD'}),
+    out: Flags.string({description: 'Save the full result (the --json document) to this file', helpGroup: 'OUTPUT'}),
+    compare: Flags.string({description: 'Print the changes against a result saved with --out', helpGroup: 'OUTPUT'}),
+    'max-p99': Flags.string({description: 'Fail (exit 1) when p99 latency is above this, e.g. 250ms', helpGroup: 'THRESHOLDS'}),
+    'max-p95': Flags.string({description: 'Fail (exit 1) when p95 latency is above this', helpGroup: 'THRESHOLDS'}),
+    'max-latency': Flags.string({description: 'Fail (exit 1) when the slowest response took longer than this', helpGroup: 'THRESHOLDS'}),
+    'min-rps': Flags.string({description: 'Fail (exit 1) when fewer requests/second were answered', helpGroup: 'THRESHOLDS'}),
+    'max-error-rate': Flags.string({description: 'Fail (exit 1) when more requests failed than this, e.g. 1%', helpGroup: 'THRESHOLDS'}),
+  }
+
+  async run(): Promise<LoadResult & {compare?: unknown}> {
+    const {flags, args} = this
+    // Read the files first: a bad --compare file must not cost a whole run.
+    const before = flags.compare === undefined ? undefined : readSavedResult(flags.compare)
+    const bodyBytes = flags['body-file'] === undefined ? undefined : readBodyFile(flags['body-file'])
+    const request: LoadTestRequest = {
+      target: args.target,
+      flags: {...flags, bodyBytes},
+      path: flags.path,
+      https: flags.https,
+      anyAddress: flags['any-address'],
+      env: process.env,
+    }
+
+    // Ctrl-C stops the load; the partial result is printed and the exit code is 130.
+    const abort = new AbortController()
+    const onSigint = (): void => abort.abort()
+    process.once('SIGINT', onSigint)
+    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    let result: LoadResult
+    try {
+      result = await loadTest(request, {
+        signal: abort.signal,
+        onProgress: tty ? (p) => process.stderr.write(renderProgress(p)) : undefined,
+        warn: (line) => this.warnLine(line),
+      })
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+      if (tty) process.stderr.write('\r\x1b[K')
+    }
+
+    const comparison = before ? compareResults(flags.compare!, before, result) : undefined
+    const output = comparison ? {...result, compare: {file: comparison.file, before: {startedAt: comparison.before.startedAt}, deltas: comparison.deltas}} : result
+    if (flags.out) {
+      try {
+        writeFileAtomic(flags.out, JSON.stringify(output, null, 2) + '\n')
+      } catch (error) {
+        throw new InputError(`cannot write the result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {where: flags.out})
+      }
+    }
+    if (!this.jsonEnabled()) {
+      process.stdout.write(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}) + '\n')
+      if (comparison) process.stdout.write(renderComparison(comparison) + '\n')
+    }
+    for (const t of result.thresholds) if (!t.ok) this.warnLine(`mcp: ${breachLine(t)}`)
+    if (result.interrupted) process.exitCode = ExitCode.INTERRUPTED
+    else if (!result.ok) process.exitCode = ExitCode.NEGATIVE
+    return output
+  }
+}
+
+function readBodyFile(path: string): Buffer {
+  try {
+    if (statSync(path).isDirectory()) throw new InputError('is a directory, not a file', {where: path})
+    return readFileSync(path)
+  } catch (error) {
+    if (error instanceof InputError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, {where: path, hint: 'check --body-file'})
+  }
+}

@@ -1,0 +1,50 @@
+import {InputError} from '../core/errors.js'
+import {readTextDocument} from '../core/input.js'
+import {RESULT_SCHEMA, type LoadResult} from './result.js'
+
+export interface Delta {
+  metric: string
+  unit: 'us' | 'rps' | 'ratio' | 'count'
+  before: number
+  now: number
+  /** (now - before) / before; null when before is 0. */
+  change: number | null
+  /** Whether the change is an improvement (lower latency/errors, more throughput). */
+  better: boolean
+}
+
+export interface Comparison {
+  file: string
+  before: LoadResult
+  deltas: Delta[]
+}
+
+/** Read a result saved with --out or --json; one InputError (exit 3) when it is not one. */
+export function readSavedResult(path: string): LoadResult {
+  const doc = readTextDocument(path)
+  let data: unknown
+  try {
+    data = JSON.parse(doc.text)
+  } catch (error) {
+    throw new InputError(`is not JSON (${(error as Error).message})`, {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+  }
+  const r = data as Partial<LoadResult>
+  if (!r || typeof r !== 'object' || r.schema !== RESULT_SCHEMA || !r.latency || !r.requests || !r.errors) {
+    throw new InputError(`is not an mcp loadtest result (${RESULT_SCHEMA})`, {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+  }
+  return r as LoadResult
+}
+
+export function compareResults(file: string, before: LoadResult, now: LoadResult): Comparison {
+  const deltas: Delta[] = []
+  const add = (metric: string, unit: Delta['unit'], b: number, n: number, higherIsBetter: boolean): void => {
+    const change = b === 0 ? null : (n - b) / b
+    deltas.push({metric, unit, before: b, now: n, change: change === null ? null : Math.round(change * 10_000) / 10_000, better: higherIsBetter ? n >= b : n <= b})
+  }
+  add('requests/sec', 'rps', before.requests.perSecond, now.requests.perSecond, true)
+  for (const k of ['p50', 'p90', 'p99', 'p99.9'] as const) add(`latency ${k}`, 'us', before.latency[k], now.latency[k], false)
+  add('latency max', 'us', before.latency.max, now.latency.max, false)
+  add('latency avg', 'us', before.latency.avg, now.latency.avg, false)
+  add('error rate', 'ratio', before.errors.rate, now.errors.rate, false)
+  return {file, before, deltas}
+}

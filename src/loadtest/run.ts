@@ -1,0 +1,113 @@
+import {performance} from 'node:perf_hooks'
+
+import {resolveConnections, type ConnectionFlagValues} from '../core/connections.js'
+import {SourceUnreachableError, UsageError} from '../core/errors.js'
+import {loadProjectConfig} from '../core/project-config.js'
+import {runLoad, TargetUnreachable, type LoadHooks, type LoadPlan, type LoadTarget} from './engine.js'
+import {effectiveThreads, runThreaded} from './threads.js'
+import {parseLoadSettings, type LoadSettings, type RawLoadFlags} from './options.js'
+import {buildResult, type LoadResult} from './result.js'
+import {pickServiceTargets} from './service-targets.js'
+import {displayUrl, parseTargetArg, urlTarget} from './targets.js'
+
+export interface LoadTestRequest {
+  target: string
+  flags: RawLoadFlags & ConnectionFlagValues & {source?: string}
+  path?: string
+  https?: boolean
+  anyAddress?: boolean
+  env: NodeJS.ProcessEnv
+}
+
+export interface LoadTestHooks extends LoadHooks {
+  warn?: (line: string) => void
+}
+
+interface Resolved {
+  targets: LoadTarget[]
+  urls: string[]
+  target: LoadResult['target']
+}
+
+async function resolveTargets(req: LoadTestRequest, settings: LoadSettings, warn: (line: string) => void): Promise<Resolved> {
+  const ref = parseTargetArg(req.target)
+  if (ref.kind === 'url') {
+    if (req.path !== undefined) throw new UsageError('--path is for a service target; put the path in the URL')
+    const shown = displayUrl(ref.url)
+    return {targets: [urlTarget(ref.url, settings, shown)], urls: [shown], target: {kind: 'url', url: shown}}
+  }
+  // Discovery gets its own timeout (MCP_TIMEOUT, profile, 3s): --timeout here is wrk's request timeout.
+  const connections = resolveConnections({...req.flags, timeout: undefined}, req.env, loadProjectConfig())
+  const {buildServiceView} = await import('../discover/view.js')
+  const {probeAll} = await import('../discover/probe.js')
+  // The whole view (for "did you mean"), then a health probe of this service's instances only.
+  const {view, exitCode} = await buildServiceView(connections, {probe: false})
+  const svc = view.services.find((s) => s.name === ref.name)
+  if (svc) await probeAll(svc.instances, {timeoutMs: connections.timeoutMs, any: Boolean(req.anyAddress)})
+  const failed = view.sources.filter((s) => !s.ok)
+  if (exitCode === 5) {
+    const s = failed[0]
+    throw new SourceUnreachableError(`cannot resolve service ${JSON.stringify(ref.name)}: no discovery source answered${s ? ` (${s.name}: ${s.error})` : ''}`, {hint: s?.hint})
+  }
+  for (const s of failed) warn(`mcp: warning: ${s.name} did not answer (${s.error}); instances it knows are missing`)
+  const path = req.path ?? '/'
+  const picked = pickServiceTargets(view, ref.name, {path, anyAddress: Boolean(req.anyAddress), https: Boolean(req.https)})
+  for (const e of picked.excluded) warn(`mcp: skipping instance ${e.id}: ${e.reason}`)
+  if (settings.connections < picked.targets.length) {
+    throw new UsageError(`--connections ${settings.connections} is fewer than the ${picked.targets.length} healthy instances of ${ref.name}`, {hint: `use -c ${picked.targets.length} or more`})
+  }
+  if (settings.connections % picked.targets.length !== 0) {
+    warn(`mcp: note: ${settings.connections} connections do not divide evenly over ${picked.targets.length} instances; some instances get one more`)
+  }
+  return {
+    targets: picked.targets.map((t) => urlTarget(t.url, settings, t.id)),
+    urls: picked.targets.map((t) => t.url.href),
+    target: {kind: 'service', service: ref.name, path},
+  }
+}
+
+/** Validate, resolve the target, run the load, and build the result. Errors are McpErrors. */
+export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}): Promise<LoadResult> {
+  const settings = parseLoadSettings(req.flags)
+  const warn = hooks.warn ?? (() => undefined)
+  const resolved = await resolveTargets(req, settings, warn)
+  if (settings.rate !== undefined && settings.rate < settings.connections) {
+    warn(`mcp: note: --rate ${settings.rate} is below --connections ${settings.connections}: each connection sends less than once a second`)
+  }
+  const plan: LoadPlan = {
+    targets: resolved.targets,
+    connections: settings.connections,
+    durationMs: settings.durationMs,
+    warmupMs: settings.warmupMs,
+    rate: settings.rate,
+    requests: settings.requests,
+    pipelining: settings.pipelining,
+    timeoutMs: settings.timeoutMs,
+    head: settings.method === 'HEAD',
+  }
+  const threads = effectiveThreads(settings.threads, plan)
+  try {
+    const cpuBefore = process.cpuUsage()
+    const wallBefore = performance.now()
+    const outcome = threads > 1 ? await runThreaded(plan, threads, hooks) : await runLoad(plan, hooks)
+    const cpu = process.cpuUsage(cpuBefore)
+    const generator = {cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - wallBefore)}
+    const result = buildResult(outcome, {target: resolved.target, settings, instanceUrls: resolved.urls, threadsUsed: threads, generator})
+    if (result.generator.busy >= 0.9) {
+      warn(`mcp: note: the load generator used ${Math.round(result.generator.busy * 100)}% of its ${threads} thread${threads === 1 ? '' : 's'}: the figures may be limited by mcp, not the server (try -t, or a machine of its own)`)
+    }
+    return result
+  } catch (error) {
+    if (error instanceof TargetUnreachable) {
+      const t = error.target
+      // discover's wording for socket errors ("connection refused"), without its "(host:port)".
+      const {describeError} = await import('../discover/view.js')
+      const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
+      const where = resolved.target.kind === 'url' ? `${t.host}:${t.port}` : `instance ${t.id} (${t.host}:${t.port})`
+      throw new SourceUnreachableError(`cannot connect to ${where}: ${what}`, {
+        hint: resolved.target.kind === 'url' ? 'is the server running and listening on that address?' : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
+      })
+    }
+    throw error
+  }
+}
