@@ -1,0 +1,161 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {connectionFlags} from '../cli/flags.js'
+import {resolveConnections} from '../core/connections.js'
+import {parseDuration, parseDurationFlag} from '../core/duration.js'
+import {UsageError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {loadProjectConfig} from '../core/project-config.js'
+import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
+import {renderLine, renderProblem, renderTimeline} from '../logs/render.js'
+import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
+import {traceQuery} from '../logs/trace-id.js'
+
+/** --since/--until: a duration back from now (10m, 2h) or a timestamp (RFC 3339), as `docker logs` takes. */
+function parseTimeFlag(flag: string, text: string, now: number): number {
+  const d = /^\d+(?:\.\d+)?$/.test(text.trim()) ? undefined : parseDuration(text)
+  if (d !== undefined) return now - d
+  const t = parseIsoTime(text)
+  if (t && /^\s*\d{4}-\d{2}-\d{2}/.test(text)) return t.time
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text.trim())) return new Date(`${text.trim()}T00:00:00`).getTime()
+  if (/^\d+(?:\.\d+)?$/.test(text.trim())) return Number(text) * 1000
+  throw new UsageError(`--${flag} ${JSON.stringify(text)} is neither a duration nor a time`, {
+    hint: 'use a duration back from now (10m, 2h) or a time (2026-11-21T10:00:00Z, a Unix timestamp)',
+  })
+}
+
+export default class Trace extends BaseCommand<typeof Trace> {
+  static override summary = 'Every log line of one request, from files and containers, as one timeline'
+  static override description = `Finds a trace id in any spelling (W3C traceparent, B3, Jaeger, AWS X-Ray, OpenTelemetry, Envoy x-request-id UUID, nginx $request_id) across log files, directories, globs, rotated and gzipped files, stdin and Docker container logs, and prints the matching lines in time order with a waterfall per source.
+
+Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 Docker unreachable while files answered, 5 nothing answered. See docs/trace.md.`
+
+  static override examples = [
+    '<%= config.bin %> trace 4bf92f3577b34da6a3ce929d0e0e4736 /var/log/nginx/',
+    "<%= config.bin %> trace '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' 'logs/**/*.log*' --service orders",
+    '<%= config.bin %> trace a3ce929d0e0e4736 --all-containers --since 1h --level warn',
+    'kubectl logs deploy/api | <%= config.bin %> trace Root=1-4bf92f35-77b34da6a3ce929d0e0e4736 -',
+  ]
+
+  static override strict = false
+
+  static override args = {
+    id: Args.string({description: 'The trace or request id, in any spelling', required: true}),
+    paths: Args.string({description: 'Files, directories (recursive), globs; - for stdin (repeatable)'}),
+  }
+
+  static override flags = {
+    // Non-greedy: `--container a app.log` takes one value, the path stays a path.
+    container: Flags.string({description: 'Search this container\'s logs (name or id; repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'SOURCES'}),
+    service: Flags.string({char: 's', multiple: true, multipleNonGreedy: true, description: 'Search every container of this service, by its service-name label (repeatable)', helpGroup: 'SOURCES'}),
+    'all-containers': Flags.boolean({description: 'Search every container carrying the service-name label', helpGroup: 'SOURCES'}),
+    since: Flags.string({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
+    until: Flags.string({description: 'Only lines at or before this time (same forms as --since)'}),
+    'context-lines': Flags.integer({char: 'C', description: 'Show N lines before and after each match, per source', min: 0, default: 0}),
+    level: Flags.string({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS}),
+    follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
+    gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
+    threads: Flags.integer({char: 'j', description: 'Worker threads for searching files (default: one per core)', min: 1}),
+    'docker-host': connectionFlags['docker-host'],
+    context: connectionFlags.context,
+    'label-prefix': connectionFlags['label-prefix'],
+    timeout: connectionFlags.timeout,
+    profile: connectionFlags.profile,
+  }
+
+  async run(): Promise<unknown> {
+    const {argv} = await this.parse(Trace)
+    const [idText, ...rawPaths] = argv as string[]
+    const query = traceQuery(idText!)
+    if (!query) {
+      throw new UsageError(`${JSON.stringify(idText)} is not a trace id`, {
+        hint: 'give 16 or 32 hex digits, a traceparent (00-…-…-01), a UUID, an X-Ray Root=1-…-…, a b3 or uber-trace-id value',
+      })
+    }
+    const f = this.flags
+    const now = Date.now()
+    const sinceMs = f.since === undefined ? undefined : parseTimeFlag('since', f.since, now)
+    const untilMs = f.until === undefined ? undefined : parseTimeFlag('until', f.until, now)
+    const gapMs = parseDurationFlag('gap', f.gap)
+    const names = f.container ?? []
+    const services = f.service ?? []
+    const wantsDocker = names.length > 0 || services.length > 0 || f['all-containers']
+    // ripgrep searches the current directory when given no path; a trace with no source would find nothing.
+    let paths = rawPaths
+    if (paths.length === 0 && !wantsDocker) {
+      if (process.stdin.isTTY) {
+        throw new UsageError('no logs to search', {hint: 'name files, directories or globs, - for stdin, or --container/--service/--all-containers'})
+      }
+      paths = ['-']
+    }
+    const connections = wantsDocker ? resolveConnections(f, process.env, loadProjectConfig()) : undefined
+    if (connections && connections.dockers.length > 1) {
+      throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --context'})
+    }
+    const options: TraceOptions = {
+      query,
+      paths,
+      containers: {names, services, all: f['all-containers'], labelPrefix: connections?.labelPrefix ?? 'mcp'},
+      // dockerode takes ~0.3 s to load: only when containers are searched.
+      docker: connections
+        ? async () => (await import('../docker/client.js')).connectDocker(connections.docker, f.follow ? 0 : connections.timeoutMs)
+        : undefined,
+      context: f['context-lines'],
+      filter: {level: f.level as Level | undefined, sinceMs, untilMs},
+      threads: f.threads,
+    }
+
+    const result = await runTrace(options)
+    if (!f.follow) {
+      // No SIGINT handler here: Ctrl-C during a search ends the process the default way (130).
+      process.exitCode = result.exitCode
+      if (this.jsonEnabled()) return result
+      this.printResult(result, gapMs)
+      return undefined
+    }
+    const abort = new AbortController()
+    const onSigint = () => abort.abort()
+    process.on('SIGINT', onSigint)
+    try {
+      return await this.follow(result, options, abort.signal, gapMs)
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+    }
+  }
+
+  private printResult(result: TraceResult, gapMs: number): void {
+    for (const p of result.problems) this.warnLine(`mcp: ${renderProblem(p)}`)
+    if (result.found) {
+      process.stdout.write(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
+    } else if (result.exitCode < ExitCode.PARTIAL) {
+      const n = result.sources.length
+      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)`)
+    }
+  }
+
+  /**
+   * --follow: print what is there, then each new line as it comes. Ctrl-C is the normal way out, so
+   * the exit code stays 0 (found, before or while following) or 1, as `tail -f | grep` users expect.
+   * With --json every line is one JSON object (NDJSON).
+   */
+  private async follow(result: TraceResult, options: TraceOptions, signal: AbortSignal, gapMs: number): Promise<undefined> {
+    let found = result.found
+    const json = this.jsonEnabled()
+    if (json) for (const l of result.lines) process.stdout.write(JSON.stringify(l) + '\n')
+    else this.printResult(result, gapMs)
+    if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')
+    await followTrace(
+      options,
+      result,
+      (line) => {
+        if (line.match) found = true
+        process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, 24, false) + '\n')
+      },
+      signal,
+      (p) => this.warnLine(`mcp: ${renderProblem(p)}`),
+    )
+    process.exitCode = found && result.exitCode === ExitCode.NEGATIVE ? ExitCode.OK : result.exitCode
+    return undefined
+  }
+}

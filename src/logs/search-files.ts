@@ -1,0 +1,127 @@
+import {availableParallelism} from 'node:os'
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {Worker} from 'node:worker_threads'
+
+import {ScanResult, scanGzipFile, scanPlainFile} from './file-scan.js'
+import {LogFile} from './paths.js'
+import {TraceQuery} from './trace-id.js'
+
+/** A piece of work: a whole file, or a byte range of a large plain file. */
+export interface ScanUnit {
+  path: string
+  gzip: boolean
+  range?: {start: number; end: number}
+}
+
+/**
+ * Below this many bytes in total, starting worker threads (~60-100 ms each, measured here) costs
+ * more than it saves: one thread searches ~3.5 GB/s.
+ */
+const PARALLEL_MIN_BYTES = 512 * 1024 * 1024
+/** Plain files at least this big are split into ranges, one per worker. */
+const SPLIT_MIN_BYTES = 256 * 1024 * 1024
+
+export async function scanFileUnit(unit: ScanUnit, query: TraceQuery, context: number): Promise<ScanResult> {
+  if (!unit.gzip) {
+    const r = scanPlainFile(unit.path, query, {context, range: unit.range})
+    if (!r.gzip) return r
+  }
+  return scanGzipFile(unit.path, query, {context})
+}
+
+const isGzipName = (path: string) => /\.gz$/i.test(path)
+
+/** Merge the results of the ranges of one file, in range order. */
+function mergeRanges(results: ScanResult[]): ScanResult {
+  if (results.length === 1) return results[0]!
+  const out: ScanResult = {lines: [], matches: 0, bytes: 0}
+  for (const r of results) {
+    out.lines.push(...r.lines)
+    out.matches += r.matches
+    out.bytes += r.bytes
+    if (r.binaryAt !== undefined && out.binaryAt === undefined) out.binaryAt = r.binaryAt
+    if (r.error && !out.error) out.error = r.error
+  }
+  if (out.binaryAt !== undefined) {
+    out.lines = []
+    out.matches = 0
+  }
+  return out
+}
+
+function workerScript(): string | undefined {
+  // Only the compiled build has a .js worker; under tsx (unit tests) everything runs in-process.
+  const url = new URL('./scan-worker.js', import.meta.url)
+  if (!import.meta.url.endsWith('.js')) return undefined
+  const path = fileURLToPath(url)
+  return existsSync(path) ? path : undefined
+}
+
+/**
+ * Search every file for the id. Several files, or one large file split into ranges, are spread over
+ * worker threads (one per core); small inputs run in this thread. Results come back per file, in
+ * the order of `files`.
+ */
+export async function searchFiles(
+  files: LogFile[],
+  query: TraceQuery,
+  options: {context?: number; threads?: number} = {},
+): Promise<ScanResult[]> {
+  const context = options.context ?? 0
+  const threads = Math.max(1, options.threads ?? availableParallelism())
+  const total = files.reduce((s, f) => s + f.size, 0)
+  const script = workerScript()
+  const parallel = threads > 1 && total >= PARALLEL_MIN_BYTES && script !== undefined
+
+  // Units: split large plain files so one file also uses every core (not with -C: context lines
+  // would straddle the ranges).
+  const units: {file: number; unit: ScanUnit}[] = []
+  for (const [i, f] of files.entries()) {
+    const gzip = isGzipName(f.path)
+    if (parallel && !gzip && context === 0 && f.size >= SPLIT_MIN_BYTES) {
+      const parts = threads
+      const step = Math.ceil(f.size / parts)
+      for (let s = 0; s < f.size; s += step) units.push({file: i, unit: {path: f.path, gzip, range: {start: s, end: Math.min(f.size, s + step)}}})
+    } else {
+      units.push({file: i, unit: {path: f.path, gzip}})
+    }
+  }
+  const results: ScanResult[][] = files.map(() => [])
+  const unitResults: ScanResult[] = new Array(units.length)
+  if (!parallel) {
+    for (const [k, u] of units.entries()) unitResults[k] = await scanFileUnit(u.unit, query, context)
+  } else {
+    // Largest first, so one big file does not start last.
+    const order = [...units.keys()].sort((a, b) => unitSize(units[b]!, files) - unitSize(units[a]!, files))
+    let next = 0
+    const pool = Array.from({length: Math.min(threads, units.length)}, () => new Worker(script!))
+    await Promise.all(
+      pool.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const give = () => {
+              if (next >= order.length) {
+                resolve()
+                return
+              }
+              const seq = order[next++]!
+              w.postMessage({id: query.input, unit: units[seq]!.unit, context, seq})
+            }
+            w.on('message', (m: {seq: number; result: ScanResult}) => {
+              unitResults[m.seq] = m.result
+              give()
+            })
+            w.on('error', reject)
+            give()
+          }),
+      ),
+    ).finally(() => Promise.all(pool.map((w) => w.terminate())))
+  }
+  for (const [k, u] of units.entries()) results[u.file]!.push(unitResults[k]!)
+  return results.map(mergeRanges)
+}
+
+function unitSize(u: {file: number; unit: ScanUnit}, files: LogFile[]): number {
+  return u.unit.range ? u.unit.range.end - u.unit.range.start : files[u.file]!.size
+}
