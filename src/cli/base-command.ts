@@ -4,6 +4,7 @@ import chalk from 'chalk'
 import {ExitCode} from '../core/exit-codes.js'
 import {McpError} from '../core/errors.js'
 import {redact} from '../core/redact.js'
+import {commandLine} from '../report/html/command-line.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -48,6 +49,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Progress is drawn only on a TTY, never under --json or --quiet. */
   protected get progressEnabled(): boolean {
     return Boolean(process.stderr.isTTY) && !this.quiet && !this.jsonEnabled()
+  }
+
+  /** The command line as typed, secrets masked (shown in reports). */
+  protected get commandLine(): string {
+    return commandLine(this.config.bin, [...(this.id ?? '').split(':').filter(Boolean), ...this.argv])
   }
 
   protected get debugEnabled(): boolean {

@@ -90,3 +90,8 @@ export const serviceFlag = {
 export const watchFlag = {
   watch: Flags.boolean({char: 'w', description: 'Keep running and print changes as they happen (Ctrl-C to stop)'}),
 }
+
+/** A self-contained HTML report next to the normal output (loadtest, trace). */
+export const reportFlag = {
+  report: Flags.string({description: 'Also write a self-contained HTML report (charts, no network needed to open) to this file', helpGroup: 'OUTPUT'}),
+}

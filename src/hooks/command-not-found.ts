@@ -17,7 +17,10 @@ const hook: Hook<'command_not_found'> = async function (options) {
   const separator = config.topicSeparator ?? ':'
   const shown = (id: string): string => id.replaceAll(':', separator)
   const ids = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]).map(shown)
-  const typed = shown(options.id)
+  // With a space separator oclif hands over the whole argv joined (`trace:abc:file.log`): keep the
+  // command words only — the first, and the second when the first is a topic (`config lst`).
+  const words = options.id.split(':')
+  const typed = config.findTopic(words[0]!) && words.length > 1 ? `${words[0]}${separator}${words[1]}` : words[0]!
   const guess = didYouMean(typed, ids)
   process.stderr.write(`${config.bin}: "${typed}" is not an ${config.bin} command${guess ? `; did you mean "${guess}"?` : ''} (${config.bin} --help lists them)\n`)
   this.exit(ExitCode.USAGE)

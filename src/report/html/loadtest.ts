@@ -13,7 +13,7 @@ export interface ReportMeta {
 
 /** What loadtest --json prints: the result, plus the comparison with --compare. */
 export type LoadReportInput = LoadResult & {
-  compare?: {file: string; before: {startedAt: string}; deltas: {metric: string; unit: string; before: number; now: number; change: number; better: boolean}[]}
+  compare?: {file: string; before: {startedAt: string}; deltas: {metric: string; unit: string; before: number; now: number; change: number | null; better: boolean}[]}
 }
 
 const ms = (us: number): number => us / 1000
@@ -188,7 +188,7 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
   if (errorRows.length) body.push(`<h2>Errors</h2><table id="errors"><thead><tr><th>kind</th><th class="num">count</th><th>first message</th></tr></thead><tbody>${errorRows.join('')}</tbody></table>`)
 
   if (r.compare) {
-    const rows = r.compare.deltas.map((d) => `<tr class="${d.better ? 'ok' : 'bad'}"><td>${escapeHtml(d.metric)}</td><td class="num">${formatNumber(d.before, 2)}</td><td class="num">${formatNumber(d.now, 2)}</td><td class="num state">${d.change > 0 ? '+' : ''}${(d.change * 100).toFixed(1)}%</td></tr>`)
+    const rows = r.compare.deltas.map((d) => `<tr class="${d.better ? 'ok' : 'bad'}"><td>${escapeHtml(d.metric)}</td><td class="num">${formatNumber(d.before, 2)}</td><td class="num">${formatNumber(d.now, 2)}</td><td class="num state">${d.change === null ? 'n/a' : `${d.change > 0 ? '+' : ''}${(d.change * 100).toFixed(1)}%`}</td></tr>`)
     body.push(`<h2>Compared with ${escapeHtml(r.compare.file)} (${escapeHtml(r.compare.before.startedAt)})</h2><table id="compare"><thead><tr><th>metric</th><th class="num">before</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>`)
   }
 
