@@ -109,7 +109,8 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
     const rpsSeries: ChartSeries[] = [{name: 'requests/s', color: PALETTE[0]!, points: rps}]
     if (points.some((p) => p.errors > 0)) rpsSeries.push({name: 'errors/s', color: '#c62828', points: eps})
     const minRps = r.thresholds.find((t) => t.name === 'min-rps')
-    if (minRps) rpsSeries.push(constant(`--min-rps ${formatNumber(minRps.limit)}`, minRps.limit, 0, points.length, '#c62828'))
+    const maxRps = Math.max(...rps.map((p) => p.y), 1)
+    if (minRps) rpsSeries.push(constant(`--min-rps ${formatNumber(minRps.limit)}`, minRps.limit, 0, points.length, '#c62828', minRps.limit <= 2 * maxRps))
     body.push(lineChart({id: 'chart-rps', title: 'Requests per second', x: {label: 'seconds since the start of the measured run', min: 0, max: points.length, ticks: secondTicks(points.length)}, y: {label: 'requests/s', format: (v) => formatNumber(v)}, series: rpsSeries}))
 
     const pct = (key: 'p50' | 'p90' | 'p99' | 'max', color: string, dash?: string): ChartSeries => ({
@@ -119,8 +120,11 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
       points: points.map((p) => ({x: p.t + secondLength(p.t) / 2, y: p[key] === null ? null : ms(p[key]!), tip: p[key] === null ? undefined : `${p.t}–${p.t + 1}s ${key} ≈ ${formatMicros(p[key]!)}`})),
     })
     const latencySeries = [pct('p50', PALETTE[0]!), pct('p90', PALETTE[2]!), pct('p99', PALETTE[1]!), pct('max', '#888', '4 3')]
+    const maxLatency = Math.max(...points.map((p) => p.max ?? 0), 1)
     for (const t of r.thresholds) {
-      if (t.metric === 'p99' || t.metric === 'p95' || t.metric === 'max') latencySeries.push(constant(`--${t.name} ${formatMicros(t.limit)}`, ms(t.limit), 0, points.length, '#c62828'))
+      if (t.metric === 'p99' || t.metric === 'p95' || t.metric === 'max') {
+        latencySeries.push(constant(`--${t.name} ${formatMicros(t.limit)}`, ms(t.limit), 0, points.length, '#c62828', t.limit <= 100 * maxLatency))
+      }
     }
     body.push(
       lineChart({
@@ -201,6 +205,7 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
   })
 }
 
-function constant(name: string, y: number, x0: number, x1: number, color: string): ChartSeries {
-  return {name, color, dash: '8 4', markers: false, points: [{x: x0, y}, {x: x1, y}]}
+/** A threshold as a dashed line; one far off the data's scale is only named in the legend (it would flatten the chart). */
+function constant(name: string, y: number, x0: number, x1: number, color: string, onScale: boolean): ChartSeries {
+  return onScale ? {name, color, dash: '8 4', markers: false, points: [{x: x0, y}, {x: x1, y}]} : {name: `${name} (off scale)`, color, markers: false, points: []}
 }
