@@ -31,6 +31,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
     dockerfile: Flags.string({description: 'Dockerfile to check (repeatable)', multiple: true}),
     docker: Flags.boolean({description: 'Check the labels of live containers (the same connection options as discover)'}),
     all: Flags.boolean({char: 'a', description: 'With --docker, include stopped containers (like docker ps -a)'}),
+    swarm: Flags.boolean({description: 'Swarm mode: gateway labels belong under deploy.labels (the deploy-labels-only warning turns around)'}),
     'env-file': Flags.string({description: 'Variables for ${VAR} in compose files (repeatable; default: the project\'s .env; the environment wins)', multiple: true}),
   }
 
@@ -47,6 +48,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       dockerfiles: flags.dockerfile,
       envFiles: flags['env-file'],
       labelPrefix: connections.labelPrefix,
+      swarm: flags.swarm,
       overrides,
       containers: flags.docker ? () => liveContainers(connections, {all: flags.all}) : undefined,
     })

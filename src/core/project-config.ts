@@ -1,10 +1,11 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
-import {parseDocument} from 'yaml'
 
 import {InputError} from './errors.js'
+import {readTextDocument} from './input.js'
 import {didYouMean} from './suggest.js'
+import {parseYamlSource, toPlain} from './yaml-source.js'
 
 /** One named environment: where Docker, etcd and Consul are, and how mcp should talk to them. */
 export interface Profile {
@@ -125,22 +126,9 @@ export function userConfigPath(env = process.env): string {
 type ConfigLayer = Pick<ProjectConfig, 'rules' | 'profiles' | 'currentProfile'>
 
 function readConfigFile(path: string): ConfigLayer {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw new InputError(`cannot read config file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: path})
-  }
-  const doc = parseDocument(text, {uniqueKeys: true, prettyErrors: false})
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!
-    const pos = e.linePos?.[0]
-    throw new InputError(e.message.split('\n')[0]!, {
-      where: pos ? `${path}:${pos.line}:${pos.col}` : path,
-      hint: 'fix the YAML syntax of the mcp config file',
-    })
-  }
-  const value = doc.toJS({maxAliasCount: 100}) ?? {}
+  const {text} = readTextDocument(path, {allowEmpty: true})
+  // Same reader as every other YAML input: positions, duplicate keys, alias and depth limits.
+  const value = toPlain(parseYamlSource(path, text)) ?? {}
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError('expected a mapping at the top level', {where: path})
   }

@@ -29,10 +29,18 @@ export interface ParsedYaml {
  */
 export function parseYamlSource(path: string, text: string): ParsedYaml {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false})
+  let doc: Document.Parsed
+  try {
+    doc = parseDocument(text, {lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false})
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(path)
+    throw error
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!
     const pos = lineCounter.linePos(e.pos[0])
+    // The parser recurses per nesting level: a hostile depth surfaces as a stack overflow.
+    if (/call stack/i.test(e.message)) throw tooDeep(`${path}:${pos.line}:${pos.col}`)
     const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
     throw new InputError(e.code === 'DUPLICATE_KEY' ? `duplicate key: ${first}` : first, {
       where: `${path}:${pos.line}:${pos.col}`,
@@ -54,11 +62,16 @@ export function parseYamlSource(path: string, text: string): ParsedYaml {
   return {path, doc, lineCounter, positionOf, positionAt}
 }
 
+function tooDeep(where: string): InputError {
+  return new InputError('is nested too deeply to read (thousands of levels)', {where, hint: 'no real config or compose file nests like this: is it generated or hostile?'})
+}
+
 /** The document as plain JS, with the alias limit on (an alias bomb throws an InputError). */
 export function toPlain(parsed: ParsedYaml): unknown {
   try {
     return parsed.doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
   } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(parsed.path)
     throw new InputError(`${(error as Error).message} (alias expansion limit ${MAX_ALIAS_COUNT})`, {
       where: parsed.path,
       hint: 'the document expands aliases too many times; is it an alias bomb?',

@@ -15,10 +15,17 @@ const REASON_TEXT: Record<string, string> = {
   'network-label-unknown': 'network label names no network of it',
   'no-address': 'no address',
   'not-running': 'not running',
+  'swarm-vip': 'service VIP',
+  'task-ip': 'task IP, dnsrr',
 }
 
 export function dockerCell(i: Instance, c: ChalkInstance): string {
   const d = i.docker
+  if (!d && i.swarm) {
+    const t = i.swarm
+    const state = t.state === 'running' ? c.green(`task ${t.state}`) : c.red(`task ${t.state}${t.error ? `: ${t.error}` : ''}`)
+    return `${state}${t.node ? c.dim(` on ${t.node}`) : ''}`
+  }
   if (!d) return c.red('✗ no container')
   const health = d.health === 'none' ? '' : d.health === 'healthy' ? c.green(` ${d.health}`) : c.yellow(` ${d.health}`)
   const state = d.state === 'running' ? c.green('running') : c.red(d.state)
@@ -58,8 +65,15 @@ export function addressCell(i: Instance, c: ChalkInstance): string {
 }
 
 export function sourceLine(s: SourceStatus, c: ChalkInstance): string {
+  const down = s.members?.filter((m) => !m.ok).length ?? 0
+  if (s.ok && down) return `${c.yellow('✓')} ${s.name} ${c.dim(`${s.count} in ${s.ms}ms`)} ${c.yellow(`(${down}/${s.members!.length} members down)`)}`
   if (s.ok) return `${c.green('✓')} ${s.name} ${c.dim(`${s.count} in ${s.ms}ms`)}`
   return `${c.red('✗')} ${s.name} ${c.red('unreachable')}`
+}
+
+/** "(swarm 2/3)": running tasks of desired replicas, shown beside a Swarm service's name. */
+function swarmSummary(svc: NonNullable<ServiceView['services'][number]['swarm']>): string {
+  return svc.mode === 'replicated' ? `(swarm ${svc.running}/${svc.replicas ?? '?'})` : `(swarm global, ${svc.running} running)`
 }
 
 export interface RenderOptions {
@@ -82,7 +96,7 @@ export function renderView(view: ServiceView, options: RenderOptions): string {
     style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ''},
   })
-  const rows = [...view.services.map((s) => ({name: s.name, instances: s.instances}))]
+  const rows = [...view.services.map((s) => ({name: s.swarm ? `${s.name} ${c.dim(swarmSummary(s.swarm))}` : s.name, instances: s.instances}))]
   if (view.unnamed.length) rows.push({name: c.yellow('(no service name label)'), instances: view.unnamed})
   for (const service of rows) {
     service.instances.forEach((i, n) => {
@@ -103,7 +117,12 @@ export function renderView(view: ServiceView, options: RenderOptions): string {
   return lines.join('\n') + '\n'
 }
 
-/** One warning line per failed source, for stderr: what failed, where, what to try. */
+/** One warning line per failed source or down cluster member, for stderr: what failed, where, what to try. */
 export function sourceWarnings(view: ServiceView): string[] {
-  return view.sources.filter((s) => !s.ok).map((s) => `warning: ${s.name} (${s.endpoint}): ${s.error}${s.hint ? ` — ${s.hint}` : ''}`)
+  const lines: string[] = []
+  for (const s of view.sources) {
+    if (!s.ok) lines.push(`warning: ${s.name} (${s.endpoint}): ${s.error}${s.hint ? ` — ${s.hint}` : ''}`)
+    else for (const m of s.members ?? []) if (!m.ok) lines.push(`warning: ${s.name} member ${m.endpoint} is down (${m.error}); read through the others`)
+  }
+  return lines
 }

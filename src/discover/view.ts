@@ -4,10 +4,11 @@ import {ExitCode} from '../core/exit-codes.js'
 import {redact} from '../core/redact.js'
 import {connectDocker, dockerUnreachableHint, DockerClient, expandDockerConnections} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
+import {listSwarm, SwarmState} from '../docker/swarm.js'
 import {mergeView} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
-import {createEtcdClient, etcdEndpointText, readRegistrations} from '../registry/etcd.js'
+import {createEtcdClient, etcdEndpointText, etcdMemberHealth, readRegistrations} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
 
 export interface BuildViewOptions {
@@ -107,6 +108,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
   const jobs: Promise<unknown>[] = []
   const dockers: SourceOutcome<DockerContainer[]>[] = []
   const hostAddresses: Record<string, string> = {}
+  const swarm: SwarmState[] = []
   let etcd: SourceOutcome<{registrations: EtcdRegistration[]; revision: string}> | undefined
   let consul: SourceOutcome<ConsulRegistration[]> | undefined
   let dockerHostAddress: string | undefined
@@ -136,6 +138,15 @@ export async function buildServiceView(connections: Connections, options: BuildV
           dockers[n] = r
         }),
       )
+      // In Swarm mode a manager also knows services and tasks; outside it this answers "not a
+      // manager" at once. Asked in parallel with the container list, so it costs no extra wait.
+      jobs.push(
+        withDeadline(listSwarm(client, connections.labelPrefix, {all: options.all}), connections.timeoutMs, 'Docker Swarm')
+          .then((state) => {
+            if (state) swarm.push(state)
+          })
+          .catch(() => undefined),
+      )
     })
   }
   if (want.has('etcd')) {
@@ -144,6 +155,8 @@ export async function buildServiceView(connections: Connections, options: BuildV
       (async () => {
         const client = createEtcdClient(connections.etcd, connections.timeoutMs)
         try {
+          // With a cluster, ask every member's health beside the read: a down member is named.
+          const members = connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
           etcd = await runSource(
             'etcd',
             endpoint,
@@ -152,6 +165,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
             (error) => etcdHint(error, endpoint),
             () => readRegistrations(client, connections.registryPrefix, connections.timeoutMs),
           )
+          if (members) etcd.status.members = await members
         } finally {
           client.close()
         }
@@ -176,6 +190,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
   const view = mergeView({
     containers: dockers.flatMap((d) => d.data),
     hostAddresses,
+    swarm,
     etcd: etcd?.data.registrations ?? [],
     consul: consul?.data ?? [],
     sources,

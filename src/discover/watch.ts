@@ -9,7 +9,7 @@ import {connectDocker, DockerClient} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {labelKeys} from '../model/labels.js'
 import type {DockerContainer, EtcdRegistration} from '../model/types.js'
-import {createEtcdClient, readRegistrations, watchRegistrations} from '../registry/etcd.js'
+import {createEtcdClient, EtcdChange, readRegistrations, watchRegistrations} from '../registry/etcd.js'
 import {renderView, sourceWarnings} from './render.js'
 import {buildServiceView, BuildViewOptions, describeError} from './view.js'
 
@@ -38,7 +38,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }, {once: true})
   })
 
-interface ContainerState {
+/** What discover and doctor track per container between Docker events. */
+export interface ContainerState {
   name: string
   service: string
   state: string
@@ -53,12 +54,7 @@ interface ContainerState {
  */
 export async function watchView(connections: Connections, options: BuildViewOptions, io: WatchIO): Promise<number> {
   const c = new Chalk({level: io.color ? 1 : 0})
-  const controller = new AbortController()
-  const signal = controller.signal
-  const stop = () => controller.abort()
-  io.signal?.addEventListener('abort', stop, {once: true})
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const {signal, release} = watchStopSignal(io.signal)
   const nameLabel = labelKeys(connections.labelPrefix).name
   const wanted = options.services?.length ? new Set(options.services) : undefined
 
@@ -95,25 +91,45 @@ export async function watchView(connections: Connections, options: BuildViewOpti
   }
   if (!io.json) io.out(c.dim('watching for changes (Ctrl-C to stop)'))
   await Promise.all(tasks)
-  process.removeListener('SIGINT', stop)
-  process.removeListener('SIGTERM', stop)
+  release()
   return ExitCode.OK
 }
 
-function stateOf(d: DockerContainer, nameLabel: string): ContainerState {
+/** Stops a watch on Ctrl-C, SIGTERM or the caller's signal; release() removes the handlers. */
+export function watchStopSignal(external?: AbortSignal): {signal: AbortSignal; release: () => void} {
+  const controller = new AbortController()
+  const stop = () => controller.abort()
+  external?.addEventListener('abort', stop, {once: true})
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.removeListener('SIGINT', stop)
+      process.removeListener('SIGTERM', stop)
+    },
+  }
+}
+
+export function stateOf(d: DockerContainer, nameLabel: string): ContainerState {
   return {name: d.name, service: d.labels[nameLabel] ?? '', state: d.state, health: d.health}
 }
 
-type Emit = (source: string, event: string, subject: string, details?: Record<string, unknown>) => void
+export type Emit = (source: string, event: string, subject: string, details?: Record<string, unknown>) => void
 
-async function watchDocker(
+/**
+ * Follow Docker's container events, keeping `known` up to date and emitting one call per change;
+ * on a lost connection, reconnect with backoff and emit what changed meanwhile. Shared by
+ * discover --watch and doctor --watch.
+ */
+export async function watchDocker(
   connections: Connections,
   known: Map<string, ContainerState>,
   startedOk: boolean,
   nameLabel: string,
   wanted: Set<string> | undefined,
   emit: Emit,
-  io: WatchIO,
+  io: Pick<WatchIO, 'warn'>,
   signal: AbortSignal,
 ): Promise<void> {
   const lister = connectDocker(connections.docker, connections.timeoutMs)
@@ -133,7 +149,17 @@ async function watchDocker(
       const stream = (await streamer.docker.getEvents({
         filters: {type: ['container'], label: [nameLabel], event: DOCKER_EVENTS},
       })) as unknown as Readable
-      await consumeEvents(stream, known, nameLabel, wanted, emit, signal)
+      // A Swarm manager also reports service and node events (a label filter would drop them:
+      // their attributes carry only names), on a stream of their own.
+      const swarmStream = (await isSwarmManager(lister))
+        ? ((await streamer.docker.getEvents({filters: {type: ['service', 'node']}})) as unknown as Readable)
+        : undefined
+      await Promise.race([
+        consumeEvents(stream, known, nameLabel, wanted, emit, signal),
+        ...(swarmStream ? [consumeEvents(swarmStream, known, nameLabel, wanted, emit, signal)] : []),
+      ])
+      stream.destroy()
+      swarmStream?.destroy()
       if (signal.aborted) break
       throw new Error('event stream ended')
     } catch (error) {
@@ -175,6 +201,7 @@ function resyncDocker(known: Map<string, ContainerState>, containers: DockerCont
 }
 
 interface DockerEvent {
+  Type?: string
   status?: string
   Action?: string
   id?: string
@@ -220,9 +247,27 @@ function consumeEvents(stream: Readable, known: Map<string, ContainerState>, nam
   })
 }
 
+/** Whether the daemon manages a Swarm (it answers "not a swarm manager" otherwise). */
+async function isSwarmManager(client: DockerClient): Promise<boolean> {
+  try {
+    await client.docker.listServices({filters: JSON.stringify({name: ['\u0000']}) as never})
+    return true
+  } catch {
+    return false
+  }
+}
+
 function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLabel: string, wanted: Set<string> | undefined, emit: Emit): void {
   const id = e.Actor?.ID ?? e.id ?? ''
   const attrs = e.Actor?.Attributes ?? {}
+  if (e.Type === 'service' || e.Type === 'node') {
+    // Swarm: a service created, updated (replicas, labels) or removed; a node going down or up.
+    const details: Record<string, unknown> = {}
+    if (attrs['replicas.new']) details.replicas = `${attrs['replicas.old'] ?? '?'}→${attrs['replicas.new']}`
+    if (attrs['state.new']) details.state = `${attrs['state.old'] ?? '?'}→${attrs['state.new']}`
+    emit('swarm', `${e.Type} ${e.Action ?? ''}`.trim(), attrs.name ?? id.slice(0, 12), details)
+    return
+  }
   const service = attrs[nameLabel] ?? known.get(id)?.service ?? ''
   if (wanted && !wanted.has(service)) return
   const action = (e.Action ?? e.status ?? '').trim()
@@ -246,13 +291,18 @@ function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLab
   emit('docker', action, name, details)
 }
 
-async function watchEtcd(
+/**
+ * Follow the registry prefix from `revision` (read it first when there is none), emitting one call
+ * per put/delete; `onChange` also gets the parsed change (doctor judges each new registration).
+ */
+export async function watchEtcd(
   connections: Connections,
   revision: string | undefined,
   wanted: Set<string> | undefined,
   emit: Emit,
-  io: WatchIO,
+  io: Pick<WatchIO, 'warn'>,
   signal: AbortSignal,
+  onChange?: (change: EtcdChange) => void,
 ): Promise<void> {
   const client: Etcd3 = createEtcdClient(connections.etcd, connections.timeoutMs)
   const known = new Map<string, string>()
@@ -283,6 +333,7 @@ async function watchEtcd(
     // Start after the read's revision: every change since the snapshot arrives, none twice.
     watcher = await watchRegistrations(client, connections.registryPrefix, String(BigInt(revision!) + 1n), (change) => {
       if (wanted && !wanted.has(change.type === 'put' ? change.registration.service : change.service)) return
+      onChange?.(change)
       if (change.type === 'put') emit('etcd', 'put', change.registration.key, regDetails(change.registration))
       else emit('etcd', 'delete', change.key, {service: change.service})
     })

@@ -27,6 +27,8 @@ export interface LintLabelsOptions {
   env?: NodeJS.ProcessEnv
   cwd?: string
   labelPrefix?: string
+  /** Swarm mode: deploy.labels is the right place for gateway labels (the warning turns around). */
+  swarm?: boolean
   /** Severity overrides, applied in order (`.mcp.yaml` rules, then --rule). */
   overrides?: (RuleOverrides | undefined)[]
 }
@@ -136,13 +138,13 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
     }
   }
 
-  findings.push(...checkLabelSets(sets, prefix))
+  findings.push(...checkLabelSets(sets, prefix, {swarm: options.swarm}))
   return {findings: applyOverrides(dedupe(findings), ...(options.overrides ?? [])), rules: LINT_LABELS_RULES, checked: {files, containers}, ...(unreachable ? {unreachable} : {})}
 }
 
 /** Run every rule over the sets: each set alone, then all together. */
-export function checkLabelSets(sets: LabelSet[], prefix = DEFAULT_LABEL_PREFIX): Finding[] {
-  const ctx = ruleContext(prefix)
+export function checkLabelSets(sets: LabelSet[], prefix = DEFAULT_LABEL_PREFIX, options: {swarm?: boolean} = {}): Finding[] {
+  const ctx = ruleContext(prefix, options)
   const out: Finding[] = []
   for (const set of sets) for (const rule of LABEL_RULES) if (rule.check) out.push(...rule.check(set, ctx))
   for (const rule of LABEL_RULES) if (rule.checkAll) out.push(...rule.checkAll(sets, ctx))

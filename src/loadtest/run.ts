@@ -2,6 +2,7 @@ import {performance} from 'node:perf_hooks'
 
 import {resolveConnections, type ConnectionFlagValues} from '../core/connections.js'
 import {SourceUnreachableError, UsageError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import {runLoad, TargetUnreachable, type LoadHooks, type LoadPlan, type LoadTarget} from './engine.js'
 import {effectiveThreads, runThreaded} from './threads.js'
@@ -45,7 +46,7 @@ async function resolveTargets(req: LoadTestRequest, settings: LoadSettings, warn
   const svc = view.services.find((s) => s.name === ref.name)
   if (svc) await probeAll(svc.instances, {timeoutMs: connections.timeoutMs, any: Boolean(req.anyAddress)})
   const failed = view.sources.filter((s) => !s.ok)
-  if (exitCode === 5) {
+  if (exitCode === ExitCode.UNREACHABLE) {
     const s = failed[0]
     throw new SourceUnreachableError(`cannot resolve service ${JSON.stringify(ref.name)}: no discovery source answered${s ? ` (${s.name}: ${s.error})` : ''}`, {hint: s?.hint})
   }

@@ -1,4 +1,4 @@
-import type {Address, AddressReason, DockerContainer} from './types.js'
+import type {Address, AddressReason, DockerContainer, SwarmService, SwarmTask} from './types.js'
 
 export interface AddressChoice {
   addresses: Address[]
@@ -45,6 +45,39 @@ export function chooseAddress(c: DockerContainer, port: number | undefined, netw
     return {addresses, address: first, reason: 'ambiguous'}
   }
   return {addresses, reason: 'no-address'}
+}
+
+/**
+ * A Swarm task's addresses and the one a gateway would use: the service port published through
+ * the routing mesh (any node), else the service VIP on the labelled (or only non-ingress) network
+ * for endpoint_mode vip, else the task's own IP (dnsrr).
+ */
+export function chooseSwarmAddress(svc: SwarmService, task: SwarmTask, port: number | undefined, networkLabel: string | undefined): AddressChoice {
+  const addresses: Address[] = []
+  if (port === undefined) {
+    for (const n of task.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port: 0, network: n.name})
+    return {addresses, reason: 'no-port'}
+  }
+  for (const p of svc.ports) {
+    if (p.targetPort === port && p.publishedPort && p.protocol === 'tcp') addresses.push({kind: 'published', ip: '0.0.0.0', port: p.publishedPort, containerPort: port})
+  }
+  for (const v of svc.vips) if (v.network !== 'ingress') addresses.push({kind: 'vip', ip: v.ip, port, network: v.network})
+  for (const n of task.networks) if (n.ip && n.name !== 'ingress') addresses.push({kind: 'network', ip: n.ip, port, network: n.name})
+  if (task.state !== 'running') return {addresses, reason: 'not-running'}
+  const published = addresses.find((a) => a.kind === 'published')
+  const pick = (kind: Address['kind']) => {
+    const of = addresses.filter((a) => a.kind === kind)
+    if (networkLabel) return of.find((a) => a.network === networkLabel)
+    return of.length === 1 ? of[0] : undefined
+  }
+  if (!networkLabel && published) return {addresses, address: published, reason: 'published'}
+  const wantKind = svc.endpointMode === 'vip' ? 'vip' : 'network'
+  const chosen = pick(wantKind)
+  if (chosen) return {addresses, address: chosen, reason: wantKind === 'vip' ? 'swarm-vip' : 'task-ip'}
+  if (networkLabel) return {addresses, reason: 'network-label-unknown'}
+  const several = addresses.filter((a) => a.kind === wantKind)
+  if (several.length > 1) return {addresses, address: several[0], reason: 'ambiguous'}
+  return published ? {addresses, address: published, reason: 'published'} : {addresses, reason: 'no-address'}
 }
 
 /** Address as text: 172.18.0.2:8080, 127.0.0.1:32768, [::]:32768. */

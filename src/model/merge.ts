@@ -1,6 +1,7 @@
-import {chooseAddress} from './address.js'
+import type {SwarmState} from '../docker/swarm.js'
+import {chooseAddress, chooseSwarmAddress} from './address.js'
 import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
-import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus} from './types.js'
+import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService} from './types.js'
 import {splitHostPort} from '../registry/registration.js'
 
 export interface MergeInput {
@@ -15,6 +16,8 @@ export interface MergeInput {
   hostAddresses?: Record<string, string>
   /** Only these services. */
   services?: string[]
+  /** Swarm services and tasks, from managers among the daemons asked. */
+  swarm?: SwarmState[]
 }
 
 /** A registry entry's host and port, whichever registry it came from. */
@@ -77,12 +80,14 @@ function mayBeHostAddress(host: string | undefined, known: HostAddresses | undef
 
 /** Tie a registry entry to one of the service's containers; the reason is evidence for doctor. */
 export function matchContainer(entry: RegistryEntry, candidates: Instance[], known?: HostAddresses): {instance: Instance; match: InstanceMatch} | undefined {
-  const withDocker = candidates.filter((i) => i.docker)
+  // Instances that run somewhere: a container on a daemon asked, or a Swarm task.
+  const withDocker = candidates.filter((i) => i.docker || i.swarm)
+  const containerId = (i: Instance) => i.docker?.id ?? i.swarm?.containerId ?? ''
   if (entry.containerId) {
-    const hit = withDocker.find((i) => idMatches(i.docker!.id, entry.containerId!))
+    const hit = withDocker.find((i) => idMatches(containerId(i), entry.containerId!))
     if (hit) return {instance: hit, match: 'containerId'}
   }
-  const byName = withDocker.find((i) => i.docker!.name === entry.instance || idMatches(i.docker!.id, entry.instance))
+  const byName = withDocker.find((i) => (i.docker?.name ?? i.id) === entry.instance || idMatches(containerId(i), entry.instance) || (i.swarm && idMatches(i.swarm.id, entry.instance)))
   if (byName) return {instance: byName, match: 'name'}
   const byAddress = withDocker.find((i) => i.addresses.some((a) => addressMatches(a, entry.host, entry.port)))
   if (byAddress) return {instance: byAddress, match: 'address'}
@@ -106,6 +111,13 @@ export function mergeView(input: MergeInput): ServiceView {
   const known = hostAddressesOf(input.containers)
   const wanted = input.services?.length ? new Set(input.services) : undefined
   const byService = new Map<string, Instance[]>()
+  const swarmServices = new Map<string, SwarmService>()
+  for (const state of input.swarm ?? []) {
+    for (const svc of state.services) {
+      const name = svc.labels[keys.name]?.trim()
+      if (name && (!wanted || wanted.has(name))) swarmServices.set(name, svc)
+    }
+  }
   const unnamed: Instance[] = []
   const listFor = (name: string) => {
     let list = byService.get(name)
@@ -137,6 +149,8 @@ export function mergeView(input: MergeInput): ServiceView {
     listFor(name).push(instance)
   }
 
+  for (const state of input.swarm ?? []) mergeSwarm(state, keys, listFor, wanted, byService)
+
   // Registrations claim the container they match; two registrations for one container both show.
   for (const reg of input.etcd) {
     if (wanted && !wanted.has(reg.service)) continue
@@ -167,8 +181,55 @@ export function mergeView(input: MergeInput): ServiceView {
 
   const services: Service[] = [...byService.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, instances]) => ({name, instances: instances.sort((a, b) => a.id.localeCompare(b.id))}))
+    .map(([name, instances]) => {
+      const swarm = swarmServices.get(name)
+      return {name, instances: instances.sort((a, b) => a.id.localeCompare(b.id)), ...(swarm ? {swarm} : {})}
+    })
   return {services, sources: input.sources, unnamed, takenAt: new Date().toISOString()}
+}
+
+/**
+ * Swarm tasks become instances of the service named by the SERVICE's labels (compose
+ * deploy.labels), joined to their container when the daemon asked runs it. The address is the
+ * service's: a published port, else the VIP (endpoint_mode vip), else the task's IP (dnsrr).
+ */
+function mergeSwarm(
+  state: SwarmState,
+  keys: ReturnType<typeof labelKeys>,
+  listFor: (name: string) => Instance[],
+  wanted: Set<string> | undefined,
+  byService: Map<string, Instance[]>,
+): void {
+  for (const svc of state.services) {
+    const name = svc.labels[keys.name]?.trim()
+    if (!name || (wanted && !wanted.has(name))) continue
+    const list = listFor(name)
+    const port = parsePortLabel(svc.labels[keys.port])
+    const networkLabel = svc.labels[keys.network]
+    for (const task of state.tasks.filter((t) => t.serviceId === svc.id)) {
+      // A task container may also be listed as a container (it carries the name label itself),
+      // possibly under another service name: find it wherever it is.
+      let instance: Instance | undefined
+      if (task.containerId) {
+        for (const instances of byService.values()) {
+          instance = instances.find((i) => i.docker?.id === task.containerId)
+          if (instance) break
+        }
+      }
+      if (!instance) {
+        instance = {id: `${svc.name}.${task.slot ?? task.node ?? task.nodeId}`, service: name, addresses: [], healthPath: svc.labels[keys.healthPath] || DEFAULT_HEALTH_PATH}
+        list.push(instance)
+      }
+      // The task list may not carry network attachments yet; the running container does.
+      if (task.networks.length === 0 && instance.docker) task.networks = instance.docker.networks.map((n) => ({name: n.name, ip: n.ip}))
+      instance.swarm = task
+      instance.port ??= port
+      const choice = chooseSwarmAddress(svc, task, instance.port, networkLabel)
+      instance.addresses = [...instance.addresses, ...choice.addresses.filter((a) => !instance!.addresses.some((b) => b.ip === a.ip && b.port === a.port))]
+      instance.address = choice.address
+      instance.addressReason = choice.reason
+    }
+  }
 }
 
 function registryOnlyInstance(

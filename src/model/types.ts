@@ -17,12 +17,17 @@ export interface SourceStatus {
   count: number
   /** Wall time of the source's query. */
   ms: number
+  /** For a source with several endpoints (an etcd cluster): each one's health; a down one is named here. */
+  members?: {endpoint: string; ok: boolean; error?: string}[]
 }
 
 /** A way to reach a container. */
 export interface Address {
-  /** registered: the address a registry entry holds when no container matched it. */
-  kind: 'network' | 'published' | 'host' | 'registered'
+  /**
+   * registered: the address a registry entry holds when no container matched it; vip: a Swarm
+   * service's virtual IP on a network (endpoint_mode vip).
+   */
+  kind: 'network' | 'published' | 'host' | 'registered' | 'vip'
   /** The IP as Docker reports it; 0.0.0.0 and :: stay as such for published bindings. */
   ip: string
   port: number
@@ -49,6 +54,8 @@ export type AddressReason =
   | 'network-label-unknown'
   | 'no-address'
   | 'not-running'
+  | 'swarm-vip'
+  | 'task-ip'
 
 export type DockerHealth = 'starting' | 'healthy' | 'unhealthy' | 'none'
 
@@ -88,6 +95,38 @@ export interface DockerContainer {
   host?: string
 }
 
+/** A Swarm service (labels = compose deploy.labels) as a manager reports it. */
+export interface SwarmService {
+  id: string
+  name: string
+  labels: Record<string, string>
+  /** Labels its task containers get (ContainerSpec.Labels): what plain container discovery sees. */
+  containerLabels: Record<string, string>
+  mode: 'replicated' | 'global'
+  /** Desired replicas (replicated mode). */
+  replicas?: number
+  /** Tasks whose current state is running. */
+  running: number
+  endpointMode: 'vip' | 'dnsrr'
+  vips: {network: string; ip: string}[]
+  ports: {targetPort: number; publishedPort?: number; protocol: string; publishMode: string}[]
+}
+
+/** One task of a Swarm service. */
+export interface SwarmTask {
+  id: string
+  serviceId: string
+  serviceName: string
+  slot?: number
+  nodeId: string
+  node?: string
+  desiredState: string
+  state: string
+  error?: string
+  containerId?: string
+  networks: {name: string; ip: string}[]
+}
+
 /** An etcd key under the registry prefix. */
 export interface EtcdRegistration {
   key: string
@@ -98,6 +137,8 @@ export interface EtcdRegistration {
   host?: string
   port?: number
   containerId?: string
+  /** The service (container) port a JSON value records: port, servicePort or metadata.port. */
+  servicePort?: number
   version?: string
   weight?: number
   healthPath?: string
@@ -149,6 +190,8 @@ export interface Instance {
   id: string
   service: string
   docker?: DockerContainer
+  /** The Swarm task behind this instance, in Swarm mode. */
+  swarm?: SwarmTask
   etcd?: EtcdRegistration
   consul?: ConsulRegistration
   /** Every candidate address of the container. */
@@ -168,6 +211,8 @@ export interface Instance {
 export interface Service {
   name: string
   instances: Instance[]
+  /** The Swarm service of this name, in Swarm mode. */
+  swarm?: SwarmService
 }
 
 export interface ServiceView {

@@ -105,6 +105,38 @@ export async function readRegistrations(client: Etcd3, prefix: string, timeoutMs
   return {registrations, revision: res.header.revision}
 }
 
+/**
+ * Each endpoint's health through etcd's HTTP /health on the client URL: which member of a cluster
+ * is down, named, while the read goes through any live one.
+ */
+export async function etcdMemberHealth(conn: EtcdConnection, timeoutMs: number): Promise<{endpoint: string; ok: boolean; error?: string}[]> {
+  const {request: httpRequest} = await import('node:http')
+  const {request: httpsRequest} = await import('node:https')
+  const ca = readPem(conn.cacert, 'CA bundle')
+  const cert = readPem(conn.cert, 'client certificate')
+  const key = readPem(conn.key, 'client key')
+  return Promise.all(
+    conn.endpoints.map(
+      (endpoint) =>
+        new Promise<{endpoint: string; ok: boolean; error?: string}>((resolve) => {
+          const url = new URL('/health', endpoint)
+          const request = url.protocol === 'https:' ? httpsRequest : httpRequest
+          const req = request(url, {timeout: timeoutMs, ca, cert, key}, (res) => {
+            let body = ''
+            res.setEncoding('utf8').on('data', (d: string) => (body += d))
+            res.on('end', () => {
+              const healthy = res.statusCode === 200 && /"health"\s*:\s*"?true/.test(body)
+              resolve(healthy ? {endpoint, ok: true} : {endpoint, ok: false, error: `unhealthy (HTTP ${res.statusCode})`})
+            })
+          })
+          req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})))
+          req.on('error', (error: NodeJS.ErrnoException) => resolve({endpoint, ok: false, error: error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ETIMEDOUT' ? 'timed out' : error.message}))
+          req.end()
+        }),
+    ),
+  )
+}
+
 export type EtcdChange =
   | {type: 'put'; registration: EtcdRegistration; revision: string}
   | {type: 'delete'; key: string; service: string; instance: string; revision: string}

@@ -30,7 +30,7 @@ const num = (v: unknown): number | undefined => {
  * `address` or `addr` (host:port, or host with a separate `port`), optional `containerId`, `port`,
  * `version`, `weight`, `healthPath`/`health_path`, `metadata`.
  */
-export function parseRegistrationValue(value: string): Pick<EtcdRegistration, 'address' | 'host' | 'port' | 'containerId' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'valueFormat' | 'valueError'> {
+export function parseRegistrationValue(value: string): Pick<EtcdRegistration, 'address' | 'host' | 'port' | 'containerId' | 'servicePort' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'valueFormat' | 'valueError'> {
   const text = value.trim()
   if (text.startsWith('{')) {
     let obj: Record<string, unknown>
@@ -57,6 +57,9 @@ export function parseRegistrationValue(value: string): Pick<EtcdRegistration, 'a
     if (!out.address) out.valueError = rawAddress ? 'address has no port' : 'no address or addr field'
     const containerId = str(obj.containerId) ?? str(obj.container_id) ?? str(obj.containerID)
     if (containerId) out.containerId = containerId
+    // The container port the agent recorded, apart from the address (which may be a published port).
+    const servicePort = num(obj.servicePort) ?? num(obj.service_port) ?? num(obj.port) ?? num(meta?.port) ?? num(meta?.servicePort)
+    if (servicePort !== undefined) out.servicePort = servicePort
     const version = str(obj.version) ?? str(meta?.version)
     if (version) out.version = version
     const weight = num(obj.weight) ?? num(meta?.weight)

@@ -127,7 +127,7 @@ export class PrivateDockerd {
    */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child
-    if (!child || child.exitCode !== null) return
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child.once('exit', r))
     child.kill(signal)
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
@@ -195,7 +195,7 @@ export class PrivateEtcd {
 
   async kill(): Promise<void> {
     const child = this.child
-    if (!child || child.exitCode !== null) return
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child.once('exit', r))
     child.kill('SIGKILL')
     await exited
@@ -229,5 +229,65 @@ export class LineCollector {
       await sleep(100)
     }
     throw new Error(`timed out after ${ms} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)
+  }
+}
+
+/** A three-member etcd cluster on loopback ports, to kill members (the leader) under a watch. */
+export class PrivateEtcdCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'mcpt-etcd-cluster-'))
+  readonly members: {name: string; clientPort: number; peerPort: number; child?: ChildProcess}[] = []
+
+  get endpoints(): string[] {
+    return this.members.map((m) => `http://127.0.0.1:${m.clientPort}`)
+  }
+
+  async start(size = 3): Promise<void> {
+    for (let i = 0; i < size; i++) this.members.push({name: `m${i}`, clientPort: await freePort(), peerPort: await freePort()})
+    const initial = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',')
+    for (const m of this.members) this.spawn(m, initial, 'new')
+    await waitFor('etcd cluster', 30_000, async () => {
+      await this.etcdctl(['endpoint', 'health', '--cluster'])
+      return true
+    })
+  }
+
+  private spawn(m: (typeof this.members)[number], initial: string, state: 'new' | 'existing'): void {
+    const client = `http://127.0.0.1:${m.clientPort}`
+    const peer = `http://127.0.0.1:${m.peerPort}`
+    const log = openSync(join(this.dir, `${m.name}.log`), 'a')
+    m.child = spawn('etcd', [
+      '--name', m.name, '--data-dir', join(this.dir, m.name),
+      '--listen-client-urls', client, '--advertise-client-urls', client,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
+      '--initial-cluster', initial, '--initial-cluster-state', state, '--initial-cluster-token', this.dir,
+    ], {stdio: ['ignore', log, log]})
+  }
+
+  etcdctl(args: string[], endpoints = this.endpoints): Promise<string> {
+    return exec('etcdctl', [`--endpoints=${endpoints.join(',')}`, '--dial-timeout=2s', ...args], {
+      env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined},
+      timeout: 15_000,
+    }).then((r) => r.stdout.trim())
+  }
+
+  /** Index of the current leader among members. */
+  async leader(): Promise<number> {
+    const status = JSON.parse(await this.etcdctl(['endpoint', 'status', '-w', 'json'])) as {Endpoint: string; Status: {header: {member_id: number | string}; leader: number | string}}[]
+    const leaderId = String(status[0]!.Status.leader)
+    const i = status.findIndex((s) => String(s.Status.header.member_id) === leaderId)
+    return this.members.findIndex((m) => `http://127.0.0.1:${m.clientPort}` === status[i]!.Endpoint)
+  }
+
+  async kill(i: number): Promise<void> {
+    const child = this.members[i]?.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGKILL')
+    await exited
+  }
+
+  async destroy(): Promise<void> {
+    for (let i = 0; i < this.members.length; i++) await this.kill(i)
+    rmSync(this.dir, {recursive: true, force: true})
   }
 }

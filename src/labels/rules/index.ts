@@ -1,6 +1,6 @@
 import type {RuleMeta} from '../../report/finding.js'
 import {keySyntax, keyValueGlued, unknownKey} from './keys.js'
-import {deployLabelsOnly, serviceConflict, servicePortNotExposed, unresolvedVariable} from './placement.js'
+import {deployLabelsOnly, serviceConflict, servicePortNotExposed, swarmDeployLabelsMissing, unresolvedVariable} from './placement.js'
 import {healthPathMissing, serviceNameMissing, servicePortMissing} from './required.js'
 import type {LabelRule} from './rule.js'
 import {
@@ -40,6 +40,7 @@ export const LABEL_RULES: LabelRule[] = [
   healthTimeoutFormat,
   healthTimeoutTooLong,
   deployLabelsOnly,
+  swarmDeployLabelsMissing,
   serviceConflict,
   unresolvedVariable,
 ]

@@ -32,9 +32,10 @@ export const servicePortNotExposed = defineRule({
 export const deployLabelsOnly = defineRule({
   id: 'deploy-labels-only',
   defaultSeverity: 'warning',
-  description: 'Gateway labels only under deploy.labels: Swarm services carry them, containers do not',
+  description: 'Gateway labels only under deploy.labels: Swarm services carry them, containers do not (not in --swarm mode)',
   check(set, ctx) {
-    if (set.kind !== 'compose') return []
+    // In Swarm mode deploy.labels is exactly where a Swarm-aware gateway looks.
+    if (set.kind !== 'compose' || ctx.swarm) return []
     const onContainer = new Set(set.labels.filter((l) => l.scope !== 'deploy.labels').map((l) => l.key))
     const only = set.labels.filter((l) => l.scope === 'deploy.labels' && hasPrefix(l.key, ctx.prefix) && !onContainer.has(l.key))
     if (only.length === 0) return []
@@ -47,6 +48,31 @@ export const deployLabelsOnly = defineRule({
         only[0]!.keyLocation,
         `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} only under deploy.labels: containers of ${set.displayName} will not carry ${keys.length === 1 ? 'it' : 'them'}`,
         `move ${keys.length === 1 ? 'it' : 'them'} to the service's labels (keep deploy.labels too if the gateway reads Swarm services)`,
+        {keys},
+      ),
+    ]
+  },
+})
+
+/** The reverse, in Swarm mode: gateway labels on the containers but not on the Swarm service. */
+export const swarmDeployLabelsMissing = defineRule({
+  id: 'swarm-deploy-labels-missing',
+  defaultSeverity: 'warning',
+  description: 'With --swarm: gateway labels on the containers but not under deploy.labels, where Swarm services carry them',
+  check(set, ctx) {
+    if (set.kind !== 'compose' || !ctx.swarm) return []
+    const onService = new Set(set.labels.filter((l) => l.scope === 'deploy.labels').map((l) => l.key))
+    const only = set.labels.filter((l) => l.scope !== 'deploy.labels' && hasPrefix(l.key, ctx.prefix) && !onService.has(l.key))
+    if (only.length === 0) return []
+    const keys = [...new Set(only.map((l) => l.key))]
+    return [
+      report(
+        this,
+        set,
+        ctx,
+        only[0]!.keyLocation,
+        `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} not under deploy.labels: in Swarm mode ${set.displayName} will not carry ${keys.length === 1 ? 'it' : 'them'}`,
+        `add ${keys.length === 1 ? 'it' : 'them'} under deploy.labels (keep the container labels too if something reads containers)`,
         {keys},
       ),
     ]

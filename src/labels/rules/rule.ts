@@ -10,6 +10,8 @@ export interface RuleContext {
   prefix: string
   /** Full keys for the prefix: keys.servicePort === 'mcp.service.port'. */
   keys: Record<LabelKeyName, string>
+  /** Swarm mode (--swarm): the gateway reads service labels, so deploy.labels is the right place. */
+  swarm?: boolean
 }
 
 /**
@@ -21,8 +23,8 @@ export interface LabelRule extends RuleMeta {
   checkAll?(sets: LabelSet[], ctx: RuleContext): Finding[]
 }
 
-export function ruleContext(prefix: string): RuleContext {
-  return {prefix, keys: keysFor(prefix)}
+export function ruleContext(prefix: string, options: {swarm?: boolean} = {}): RuleContext {
+  return {prefix, keys: keysFor(prefix), swarm: options.swarm}
 }
 
 export function defineRule(meta: Omit<LabelRule, 'helpUri'> & {helpUri?: string}): LabelRule {

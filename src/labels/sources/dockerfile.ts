@@ -105,6 +105,11 @@ export function splitInstructions(text: string): DockerInstruction[] {
 
 /** Split arguments into words on unquoted whitespace, keeping quotes and escapes (BuildKit's parseWords). */
 export function splitWords(args: string, escape = '\\'): RawWord[] {
+  return scanWords(args, escape).words
+}
+
+/** splitWords, and the quote the arguments end inside of ('' when balanced). */
+function scanWords(args: string, escape: string): {words: RawWord[]; openQuote: string} {
   const words: RawWord[] = []
   let start = -1
   let quote = ''
@@ -132,7 +137,7 @@ export function splitWords(args: string, escape = '\\'): RawWord[] {
     }
   }
   if (start >= 0) words.push({text: args.slice(start), start})
-  return words
+  return {words, openQuote: quote}
 }
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*/
@@ -221,8 +226,10 @@ function unquotedEquals(word: string, escape: string): number {
  * Throws an Error naming the offending word for `LABEL a=b c` (docker build refuses it too).
  */
 export function parseLabelArgs(args: string, escape = '\\'): LabelPair[] {
-  const words = splitWords(args, escape)
+  const {words, openQuote} = scanWords(args, escape)
   if (words.length === 0) throw new Error('LABEL needs at least one key=value pair')
+  // docker build refuses it: "unexpected end of statement while looking for matching double-quote".
+  if (openQuote) throw new Error(`ends inside a ${openQuote === '"' ? 'double' : 'single'}-quoted value: the closing ${openQuote} is missing`)
   if (unquotedEquals(words[0]!.text, escape) < 0) {
     // Legacy form: the first word is the key, everything after it the value.
     const keyWord = words[0]!

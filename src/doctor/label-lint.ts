@@ -1,0 +1,12 @@
+import {checkContainerLabels} from '../labels/index.js'
+import type {DockerContainer} from '../model/types.js'
+import type {Finding} from '../report/finding.js'
+import type {RuleOverrides} from '../report/policy.js'
+
+/**
+ * lint-labels' findings for one live container, with the project's rule settings (`.mcp.yaml`
+ * `rules:`), so a rule a team turned off there does not come back through doctor.
+ */
+export function lintContainerLabels(container: DockerContainer, labelPrefix: string, overrides: (RuleOverrides | undefined)[] = []): Finding[] {
+  return checkContainerLabels(container, {labelPrefix, overrides})
+}

@@ -1,0 +1,245 @@
+import {Chalk} from 'chalk'
+
+import type {Connections} from '../core/connections.js'
+import {withDeadline} from '../core/deadline.js'
+import {formatDuration} from '../core/duration.js'
+import {worstExitCode} from '../core/exit-codes.js'
+import {connectDocker} from '../docker/client.js'
+import {listContainers} from '../docker/containers.js'
+import {probeInstance} from '../discover/probe.js'
+import {describeError} from '../discover/view.js'
+import {ContainerState, stateOf, watchDocker, watchEtcd, watchStopSignal} from '../discover/watch.js'
+import {labelKeys} from '../model/labels.js'
+import {mergeView} from '../model/merge.js'
+import type {EtcdRegistration} from '../model/types.js'
+import type {EtcdChange} from '../registry/etcd.js'
+import {Finding, locationText} from '../report/finding.js'
+import {applyOverrides, exitCodeForFindings, FailPolicy, RuleOverrides} from '../report/policy.js'
+import {allInstances, finding, registryLocation} from './check.js'
+import {earlyRegistration} from './checks/index.js'
+import {doctorJson, doctorNotes, toJsonFinding} from './output.js'
+import {DoctorOptions, runDoctor, selectChecks} from './run.js'
+
+export interface DoctorWatchIO {
+  color: boolean
+  /** JSON lines: {"time","event":"snapshot"|"finding"|"resolved"|"ready",...}. */
+  json: boolean
+  out: (line: string) => void
+  warn: (line: string) => void
+  /** The first report, rendered by the command (stylish, or any --format). */
+  snapshot: (findings: Finding[]) => string
+  /** Stops the watch (tests); SIGINT/SIGTERM also do. */
+  signal?: AbortSignal
+}
+
+export interface DoctorWatchOptions extends DoctorOptions {
+  policy: FailPolicy
+  overrides: (RuleOverrides | undefined)[]
+  /** Re-run every check this often even without events (grace periods end, probes change). */
+  recheckMs?: number
+}
+
+/** Identity of a finding across re-checks (messages carry durations that change). */
+const findingKey = (f: Finding) => `${f.ruleId}|${f.service ?? ''}|${f.instance ?? ''}|${locationText(f.location)}`
+
+/** How long a registration that matches no container may wait for one to start and still count as early. */
+const ORPHAN_MS = 60_000
+
+const registrationText = (r: EtcdRegistration) => `${r.address ?? r.valueError ?? ''}|${r.containerId ?? ''}`
+
+/**
+ * Judge one registration the moment it appears: is its container ready? Not running, Docker health
+ * starting or unhealthy, or (no health check) a failing health path through a loopback port → an
+ * EARLY_REGISTRATION finding. `before`: when the registration was written while no container
+ * matched it (judged again on Docker's create/start), which is early whatever the container's state.
+ * `matched: false`: no container here has it (yet).
+ */
+export async function judgeRegistration(
+  reg: EtcdRegistration,
+  /** The service's other registrations: they claim their containers first, as in the snapshot. */
+  others: EtcdRegistration[],
+  connections: Connections,
+  probe: DoctorOptions['probe'],
+  before?: number,
+): Promise<{matched: boolean; finding?: Finding}> {
+  const client = connectDocker(connections.docker, connections.timeoutMs)
+  const containers = await withDeadline(listContainers(client, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}), connections.timeoutMs, 'Docker')
+  const view = mergeView({containers, etcd: [...others.filter((o) => o.service === reg.service && o.key !== reg.key), reg], consul: [], sources: [], labelPrefix: connections.labelPrefix, dockerHostAddress: client.target.hostAddress, services: [reg.service]})
+  const instance = allInstances(view).find((i) => i.etcd?.key === reg.key)
+  const d = instance?.docker
+  if (!instance || !d) return {matched: false}
+  const evidence: Record<string, unknown> = {key: reg.key, registered: reg.address ?? null, revision: reg.modRevision, container: d.name, state: d.state, health: d.health, status: d.status}
+  const why: string[] = []
+  if (before !== undefined) {
+    evidence.registeredBeforeContainer = formatDuration(Date.now() - before)
+    why.push(`it was registered ${formatDuration(Date.now() - before)} before its container existed`)
+  }
+  if (d.state !== 'running') why.push(`its container ${d.name} is ${d.state}, not running`)
+  else if (d.health === 'starting') why.push(`its container ${d.name} is still starting (health: starting)`)
+  else if (d.health === 'unhealthy') why.push(`its container ${d.name} is unhealthy`)
+  else if (d.health === 'none' && probe) {
+    const p = await probeInstance(instance, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: probe === 'any'})
+    evidence.probe = p
+    if (p.probed && !p.ok) why.push(`its health path fails: GET ${p.url} → ${p.status ?? p.error}`)
+  }
+  if (why.length === 0) return {matched: true}
+  return {
+    matched: true,
+    finding: finding(earlyRegistration, instance, {
+      message: `registered at ${reg.address ?? '(no address)'} before it was ready: ${why.join('; ')}`,
+      hint: "the gateway sends traffic to it before it can answer: register on Docker's health_status: healthy event (give the image a HEALTHCHECK), not on start",
+      evidence,
+      location: registryLocation({registry: 'etcd', key: reg.key}),
+    }),
+  }
+}
+
+/**
+ * `doctor --watch`: report once, then follow Docker events and the etcd watch (discover's
+ * followers, with their reconnects): each new registration is judged at once (EARLY_REGISTRATION),
+ * and every change triggers a re-check that prints findings as they appear and resolve.
+ * Resolves, when stopped, with the exit code for what was still open plus every early registration.
+ */
+export async function watchDoctor(connections: Connections, options: DoctorWatchOptions, io: DoctorWatchIO): Promise<number> {
+  const c = new Chalk({level: io.color ? 1 : 0})
+  const {signal, release} = watchStopSignal(io.signal)
+  const runOptions: DoctorOptions = {...options, watching: true}
+  const wanted = options.services?.length ? new Set(options.services) : undefined
+  const nameLabel = labelKeys(connections.labelPrefix).name
+  const judgeEarly = selectChecks(runOptions).some((k) => k.code === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd')
+
+  const time = () => new Date().toISOString()
+  const print = (event: 'finding' | 'resolved' | 'ready', f: Finding, extra: Record<string, unknown> = {}) => {
+    if (io.json) {
+      io.out(JSON.stringify({time: time(), event, finding: toJsonFinding(f), ...extra}))
+      return
+    }
+    const sev = event === 'resolved' ? c.green('resolved') : event === 'ready' ? c.blue('ready   ') : f.severity === 'error' ? c.red('error   ') : f.severity === 'warning' ? c.yellow('warning ') : c.blue('info    ')
+    const who = [f.service, f.instance].filter(Boolean).join('/') || locationText(f.location)
+    const text = event === 'ready' ? `became ready ${extra.after} after it was registered` : f.message
+    io.out(`${c.dim(time().slice(11, 23))}  ${event === 'finding' ? '+' : event === 'resolved' ? '-' : '✓'} ${sev} ${f.ruleId.padEnd(19)} ${who}  ${text}`)
+    if (event === 'finding' && f.hint) io.out(`${' '.repeat(16)}${c.dim(`↳ ${f.hint}`)}`)
+  }
+
+  const first = await runDoctor(connections, runOptions)
+  let sourceExitCode = first.sourceExitCode
+  const firstFindings = applyOverrides(first.findings, ...options.overrides)
+  for (const note of doctorNotes(first, options.services)) io.warn(note)
+  const firstExit = worstExitCode(exitCodeForFindings(firstFindings, options.policy), sourceExitCode)
+  if (io.json) io.out(JSON.stringify({time: time(), event: 'snapshot', ...doctorJson(first, firstFindings, firstExit)}))
+  else io.out(io.snapshot(firstFindings).trimEnd())
+  const open = new Map(firstFindings.map((f) => [findingKey(f), f]))
+  const early: Finding[] = []
+  /** Early registrations waiting for their container to become healthy, by container name. */
+  const pendingReady = new Map<string, {at: number; finding: Finding}>()
+
+  // Re-check after a burst of events settles, and on a timer; never two at once.
+  let running = false
+  let again = false
+  let debounce: NodeJS.Timeout | undefined
+  const recheck = async () => {
+    if (running) {
+      again = true
+      return
+    }
+    running = true
+    try {
+      do {
+        again = false
+        const result = await runDoctor(connections, runOptions)
+        if (signal.aborted) return
+        sourceExitCode = result.sourceExitCode
+        const now = new Map(applyOverrides(result.findings, ...options.overrides).map((f) => [findingKey(f), f]))
+        for (const [key, f] of open) if (!now.has(key)) print('resolved', f)
+        for (const [key, f] of now) if (!open.has(key)) print('finding', f)
+        open.clear()
+        for (const [key, f] of now) open.set(key, f)
+      } while (again && !signal.aborted)
+    } catch (error) {
+      io.warn(`doctor: re-check failed: ${describeError(error)}`)
+    } finally {
+      running = false
+    }
+  }
+  const schedule = () => {
+    if (signal.aborted) return
+    clearTimeout(debounce)
+    debounce = setTimeout(() => void recheck(), 750)
+  }
+  const timer = setInterval(() => void recheck(), options.recheckMs ?? 10_000)
+
+  /** Every registration as last seen, by key: a put that changes no address is not judged again. */
+  const seen = new Map<string, EtcdRegistration>()
+  for (const i of allInstances(first.view)) if (i.etcd) seen.set(i.etcd.key, i.etcd)
+  /** Registrations written while no container here matched them, by key: judged again when one starts. */
+  const orphans = new Map<string, {reg: EtcdRegistration; at: number}>()
+  const report = (f: Finding | undefined) => {
+    if (!f || signal.aborted) return
+    const [kept] = applyOverrides([f], ...options.overrides)
+    if (!kept) return
+    early.push(kept)
+    print('finding', kept)
+    const container = f.evidence?.container as string | undefined
+    if (container) pendingReady.set(container, {at: Date.now(), finding: kept})
+  }
+  const judge = (reg: EtcdRegistration, before?: number) =>
+    judgeRegistration(reg, [...seen.values()], connections, options.probe, before)
+      .then(({matched, finding: f}) => {
+        // Unmatched (and not deleted meanwhile): wait for its container's create/start event.
+        if (!matched && seen.has(reg.key)) orphans.set(reg.key, {reg, at: before ?? Date.now()})
+        report(f)
+      })
+      .catch((error) => io.warn(`doctor: cannot judge ${reg.key}: ${describeError(error)}`))
+
+  const onDocker = (_source: string, event: string, subject: string, details: Record<string, unknown> = {}) => {
+    if ((event === 'create' || event === 'start') && orphans.size) {
+      for (const [key, o] of orphans) {
+        // After a minute an unmatched entry is just stale (the re-check says so), not early.
+        if (Date.now() - o.at > ORPHAN_MS) orphans.delete(key)
+        else if (o.reg.service === details.service) {
+          orphans.delete(key) // one judgement at a time; it comes back if still unmatched
+          void judge(o.reg, o.at)
+        }
+      }
+    }
+    const pending = pendingReady.get(subject)
+    if (pending && event === 'health' && details.health === 'healthy') {
+      print('ready', pending.finding, {after: formatDuration(Date.now() - pending.at)})
+      pendingReady.delete(subject)
+    } else if (pending && (event === 'die' || event === 'destroy' || event === 'stop')) {
+      pendingReady.delete(subject)
+    }
+    schedule()
+  }
+  const onEtcd = (change: EtcdChange) => {
+    if (change.type === 'delete') {
+      seen.delete(change.key)
+      orphans.delete(change.key)
+      return
+    }
+    const reg = change.registration
+    const before = seen.get(reg.key)
+    seen.set(reg.key, reg)
+    if (before && registrationText(before) === registrationText(reg)) return
+    if (judgeEarly) void judge(reg)
+  }
+
+  const tasks: Promise<void>[] = []
+  if (connections.sources.includes('docker')) {
+    const known = new Map<string, ContainerState>()
+    for (const i of allInstances(first.view)) if (i.docker) known.set(i.docker.id, stateOf(i.docker, nameLabel))
+    const dockerOk = first.view.sources.find((s) => s.name === 'docker')?.ok ?? false
+    tasks.push(watchDocker(connections, known, dockerOk, nameLabel, wanted, onDocker, io, signal))
+  }
+  if (connections.sources.includes('etcd')) {
+    const etcdOk = first.view.sources.find((s) => s.name === 'etcd')?.ok ?? false
+    tasks.push(watchEtcd(connections, etcdOk ? first.etcdRevision : undefined, wanted, schedule, io, signal, onEtcd))
+  }
+  if (!io.json) io.out(c.dim('watching for changes (Ctrl-C to stop)'))
+  if (tasks.length === 0) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), {once: true}))
+  await Promise.all(tasks)
+  clearInterval(timer)
+  clearTimeout(debounce)
+  release()
+  return worstExitCode(exitCodeForFindings([...open.values(), ...early], options.policy), sourceExitCode)
+}
