@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 import {parseDurationFlag} from './duration.js'
-import {UsageError} from './errors.js'
+import {InputError, UsageError} from './errors.js'
 import {Profile, ProjectConfig} from './project-config.js'
 import {registerSecret} from './redact.js'
 import {didYouMean} from './suggest.js'
@@ -118,7 +118,7 @@ function readSecretFile(path: string, what: string, onError?: (message: string) 
       onError(message)
       return undefined
     }
-    throw new UsageError(message, {hint: 'check the file named in the profile or the environment'})
+    throw new InputError(message, {hint: 'check the file named in the profile or the environment'})
   }
 }
 
