@@ -165,6 +165,14 @@ export function resolveConnections(
 ): Connections {
   const {name: profileName, profile} = selectProfile(config, flags.profile, env)
   const origins: Record<string, SettingOrigin> = {}
+  /** The usual layering of one string setting: --flag > ENV > profile key > default. */
+  const layered = (key: string, flag: keyof ConnectionFlagValues, envName: string, profileValue: string | undefined, fallback?: string): string | undefined =>
+    pick(origins, key, [
+      ['flag', `--${flag}`, flags[flag] as string | undefined],
+      ['env', envName, env[envName]],
+      ['profile', key, profileValue],
+      ['default', undefined, fallback],
+    ])
 
   // Docker: flags beat the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
   // Several --docker-host / --context flags (or --all-contexts) ask several daemons.
@@ -194,7 +202,7 @@ export function resolveConnections(
   origins['etcd.endpoints'] ??= {from: 'default'}
 
   // etcdctl's --user takes "name" or "name:password"; ETCDCTL_PASSWORD may carry the password.
-  let user = pick(origins, 'etcd.user', [['flag', '--etcd-user', flags['etcd-user']], ['env', 'ETCDCTL_USER', env.ETCDCTL_USER], ['profile', 'etcd.user', profile.etcd?.user]])
+  let user = layered('etcd.user', 'etcd-user', 'ETCDCTL_USER', profile.etcd?.user)
   let password: string | undefined
   if (user?.includes(':')) {
     const i = user.indexOf(':')
@@ -221,14 +229,14 @@ export function resolveConnections(
     endpoints,
     user,
     password,
-    cacert: pick(origins, 'etcd.cacert', [['flag', '--etcd-cacert', flags['etcd-cacert']], ['env', 'ETCDCTL_CACERT', env.ETCDCTL_CACERT], ['profile', 'etcd.cacert', profile.etcd?.cacert]]),
-    cert: pick(origins, 'etcd.cert', [['flag', '--etcd-cert', flags['etcd-cert']], ['env', 'ETCDCTL_CERT', env.ETCDCTL_CERT], ['profile', 'etcd.cert', profile.etcd?.cert]]),
-    key: pick(origins, 'etcd.key', [['flag', '--etcd-key', flags['etcd-key']], ['env', 'ETCDCTL_KEY', env.ETCDCTL_KEY], ['profile', 'etcd.key', profile.etcd?.key]]),
+    cacert: layered('etcd.cacert', 'etcd-cacert', 'ETCDCTL_CACERT', profile.etcd?.cacert),
+    cert: layered('etcd.cert', 'etcd-cert', 'ETCDCTL_CERT', profile.etcd?.cert),
+    key: layered('etcd.key', 'etcd-key', 'ETCDCTL_KEY', profile.etcd?.key),
     configured: endpointList !== undefined,
   }
   if (etcd.key) origins['etcd.key']!.secret = `[file ${etcd.key}]`
 
-  const consulAddr = pick(origins, 'consul.addr', [['flag', '--consul-addr', flags['consul-addr']], ['env', 'CONSUL_HTTP_ADDR', env.CONSUL_HTTP_ADDR], ['profile', 'consul.addr', profile.consul?.addr]])
+  const consulAddr = layered('consul.addr', 'consul-addr', 'CONSUL_HTTP_ADDR', profile.consul?.addr)
   let consul: ConsulConnection | undefined
   if (consulAddr) {
     let token: string | undefined
@@ -253,23 +261,12 @@ export function resolveConnections(
     consul = {addr: normalizeConsulAddr(consulAddr), token, datacenter}
   }
 
-  const timeoutText = pick(origins, 'timeout', [['flag', '--timeout', flags.timeout], ['env', 'MCP_TIMEOUT', env.MCP_TIMEOUT], ['profile', 'timeout', profile.timeout], ['default', undefined, DEFAULT_TIMEOUT]])!
-  const timeoutMs = parseDurationFlag('timeout', timeoutText)
-  const labelPrefix = pick(origins, 'labelPrefix', [
-    ['flag', '--label-prefix', flags['label-prefix']],
-    ['env', 'MCP_LABEL_PREFIX', env.MCP_LABEL_PREFIX],
-    ['profile', 'labelPrefix', profile.labelPrefix],
-    ['default', undefined, DEFAULT_LABEL_PREFIX],
-  ])!
+  const timeoutMs = parseDurationFlag('timeout', layered('timeout', 'timeout', 'MCP_TIMEOUT', profile.timeout, DEFAULT_TIMEOUT)!)
+  const labelPrefix = layered('labelPrefix', 'label-prefix', 'MCP_LABEL_PREFIX', profile.labelPrefix, DEFAULT_LABEL_PREFIX)!
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(labelPrefix)) {
     throw new UsageError(`--label-prefix "${labelPrefix}" is not a label key prefix`, {hint: 'use lowercase letters, digits, dots and dashes, e.g. mcp'})
   }
-  let registryPrefix = pick(origins, 'registryPrefix', [
-    ['flag', '--registry-prefix', flags['registry-prefix']],
-    ['env', 'MCP_REGISTRY_PREFIX', env.MCP_REGISTRY_PREFIX],
-    ['profile', 'registryPrefix', profile.registryPrefix],
-    ['default', undefined, DEFAULT_REGISTRY_PREFIX],
-  ])!
+  let registryPrefix = layered('registryPrefix', 'registry-prefix', 'MCP_REGISTRY_PREFIX', profile.registryPrefix, DEFAULT_REGISTRY_PREFIX)!
   if (!registryPrefix.startsWith('/')) registryPrefix = '/' + registryPrefix
   if (!registryPrefix.endsWith('/')) registryPrefix += '/'
 
