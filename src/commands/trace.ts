@@ -58,7 +58,11 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
     gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
     report: Flags.string({description: reportFlag.report.description, helpGroup: 'OUTPUT', exclusive: ['follow']}),
-    threads: Flags.integer({char: 'j', description: 'Worker threads for searching files (default: one per core)', min: 1}),
+    threads: Flags.integer({
+      char: 'j',
+      description: 'Threads for searching files (default: one per core, over 512 MiB of input); an explicit N > 1 also splits one big file',
+      min: 1,
+    }),
     'docker-host': connectionFlags['docker-host'],
     context: connectionFlags.context,
     'label-prefix': connectionFlags['label-prefix'],
@@ -106,6 +110,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       context: f['context-lines'],
       filter: {level: f.level as Level | undefined, sinceMs, untilMs},
       threads: f.threads,
+      // An explicit -j N also splits one big file into ranges; by default threads take whole files.
+      splitFiles: f.threads !== undefined && f.threads > 1,
     }
 
     const result = await runTrace(options)

@@ -15,12 +15,15 @@ export interface ScanUnit {
 }
 
 /**
- * Below this many bytes in total, starting worker threads (~60-100 ms each, measured here) costs
- * more than it saves: one thread searches ~3.5 GB/s.
+ * Below this many bytes in total, starting worker threads (~50 ms each, measured here) costs more
+ * than it saves: one thread searches ~3.5 GB/s. MCP_TRACE_PARALLEL_MIN_BYTES lowers it (tests of the
+ * parallel path, tuning); splitting and range sizes scale with it.
  */
-const PARALLEL_MIN_BYTES = 512 * 1024 * 1024
-/** Plain files at least this big are split into ranges, one per worker. */
-const SPLIT_MIN_BYTES = 256 * 1024 * 1024
+const PARALLEL_MIN_BYTES = Number(process.env.MCP_TRACE_PARALLEL_MIN_BYTES) || 512 * 1024 * 1024
+/** Plain files at least this big are split into byte ranges. */
+const SPLIT_MIN_BYTES = PARALLEL_MIN_BYTES / 2
+/** The smallest byte range of a split file. */
+const RANGE_MIN_BYTES = PARALLEL_MIN_BYTES / 8
 
 export async function scanFileUnit(unit: ScanUnit, query: TraceQuery, context: number): Promise<ScanResult> {
   if (!unit.gzip) {
@@ -60,13 +63,13 @@ function workerScript(): string | undefined {
 
 /**
  * Search every file for the id. Several files, or one large file split into ranges, are spread over
- * worker threads (one per core); small inputs run in this thread. Results come back per file, in
+ * this thread and worker threads (one per core in all); small inputs run in this thread alone. Results come back per file, in
  * the order of `files`.
  */
 export async function searchFiles(
   files: LogFile[],
   query: TraceQuery,
-  options: {context?: number; threads?: number} = {},
+  options: {context?: number; threads?: number; splitFiles?: boolean} = {},
 ): Promise<ScanResult[]> {
   const context = options.context ?? 0
   const threads = Math.max(1, options.threads ?? availableParallelism())
@@ -74,14 +77,14 @@ export async function searchFiles(
   const script = workerScript()
   const parallel = threads > 1 && total >= PARALLEL_MIN_BYTES && script !== undefined
 
-  // Units: split large plain files so one file also uses every core (not with -C: context lines
-  // would straddle the ranges).
+  // Units: files, and with splitFiles large plain files cut into byte ranges so one file also uses
+  // every core (not with -C: context lines would straddle the ranges). Several pieces per thread
+  // let the threads even out.
   const units: {file: number; unit: ScanUnit}[] = []
   for (const [i, f] of files.entries()) {
     const gzip = isGzipName(f.path)
-    if (parallel && !gzip && context === 0 && f.size >= SPLIT_MIN_BYTES) {
-      const parts = threads
-      const step = Math.ceil(f.size / parts)
+    if (parallel && options.splitFiles && !gzip && context === 0 && f.size >= SPLIT_MIN_BYTES) {
+      const step = Math.max(RANGE_MIN_BYTES, Math.ceil(f.size / (threads * 4)))
       for (let s = 0; s < f.size; s += step) units.push({file: i, unit: {path: f.path, gzip, range: {start: s, end: Math.min(f.size, s + step)}}})
     } else {
       units.push({file: i, unit: {path: f.path, gzip}})
@@ -92,31 +95,39 @@ export async function searchFiles(
   if (!parallel) {
     for (const [k, u] of units.entries()) unitResults[k] = await scanFileUnit(u.unit, query, context)
   } else {
-    // Largest first, so one big file does not start last.
+    // Largest first, so one big file does not start last. This thread is one of the `threads`: it
+    // needs no start-up (~50 ms for a worker) and keeps going when another process holds a core.
     const order = [...units.keys()].sort((a, b) => unitSize(units[b]!, files) - unitSize(units[a]!, files))
     let next = 0
-    const pool = Array.from({length: Math.min(threads, units.length)}, () => new Worker(script!))
-    await Promise.all(
-      pool.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const give = () => {
-              if (next >= order.length) {
-                resolve()
-                return
-              }
-              const seq = order[next++]!
-              w.postMessage({id: query.input, unit: units[seq]!.unit, context, seq})
+    const pool = Array.from({length: Math.min(threads - 1, units.length - 1)}, () => new Worker(script!))
+    const remote = pool.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const give = () => {
+            if (next >= order.length) {
+              resolve()
+              return
             }
-            w.on('message', (m: {seq: number; result: ScanResult}) => {
-              unitResults[m.seq] = m.result
-              give()
-            })
-            w.on('error', reject)
+            const seq = order[next++]!
+            w.postMessage({id: query.input, unit: units[seq]!.unit, context, seq})
+          }
+          w.on('message', (m: {seq: number; result: ScanResult}) => {
+            unitResults[m.seq] = m.result
             give()
-          }),
-      ),
-    ).finally(() => Promise.all(pool.map((w) => w.terminate())))
+          })
+          w.on('error', reject)
+          give()
+        }),
+    )
+    const local = async () => {
+      while (next < order.length) {
+        const seq = order[next++]!
+        unitResults[seq] = await scanFileUnit(units[seq]!.unit, query, context)
+        // Let the workers' results in, so they get their next unit without waiting for this one.
+        await new Promise((r) => setImmediate(r))
+      }
+    }
+    await Promise.all([...remote, local()]).finally(() => Promise.all(pool.map((w) => w.terminate())))
   }
   for (const [k, u] of units.entries()) results[u.file]!.push(unitResults[k]!)
   return results.map(mergeRanges)

@@ -32,6 +32,8 @@ export interface TraceOptions {
   context: number
   filter: TimelineFilter
   threads?: number
+  /** Split one large file over the threads too (ripgrep does not; it pays only on idle cores). */
+  splitFiles?: boolean
   stdin?: Readable
 }
 
@@ -105,7 +107,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     const r = await scanStream(options.stdin ?? process.stdin, query, {context: options.context})
     addSource({name: '<stdin>', type: 'stdin'}, r)
   }
-  const fileResults = await searchFiles(files, query, {context: options.context, threads: options.threads})
+  const fileResults = await searchFiles(files, query, {context: options.context, threads: options.threads, splitFiles: options.splitFiles})
   files.forEach((f, i) => addSource({name: f.path, type: 'file'}, fileResults[i]!))
 
   const sel = options.containers

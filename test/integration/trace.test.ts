@@ -140,6 +140,21 @@ describe('mcp trace over files', () => {
     assert.equal((await runCli(['trace', ID, f('app.log'), '--since', 'yesterday-ish'])).code, 2)
   })
 
+  test('worker threads and byte ranges find what one thread finds', async () => {
+    const path = f('big.log')
+    const lines = Array.from({length: 60000}, (_, i) => (i % 1999 === 0 ? `2026-11-21T10:00:00.${String(i % 1000).padStart(3, '0')}Z INFO hit ${i} ${ID}` : `2026-11-21T10:00:00Z INFO noise ${i} ${'x'.repeat(i % 40)}`))
+    writeFileSync(path, lines.join('\n') + '\n')
+    writeFileSync(f('big2.log.gz'), gzipSync(lines.slice(0, 5000).join('\n')))
+    const env = testEnv({MCP_TRACE_PARALLEL_MIN_BYTES: String(256 * 1024)})
+    const one = await runCli(['trace', ID, path, f('big2.log.gz'), '-j', '1', '--json'], {env})
+    const two = await runCli(['trace', ID, path, f('big2.log.gz'), '-j', '2', '--json'], {env})
+    assert.equal(one.code, 0, one.stderr)
+    assert.equal(two.code, 0, two.stderr)
+    const offsets = (r: {stdout: string}) => JSON.parse(r.stdout).lines.map((l: {source: string; byteOffset: number}) => `${l.source}:${l.byteOffset}`).sort()
+    assert.equal(offsets(one).length, 31 + 3)
+    assert.deepEqual(offsets(two), offsets(one))
+  })
+
   test('--follow prints new lines as they are appended; Ctrl-C exits cleanly', async () => {
     const path = f('follow.log')
     writeFileSync(path, 'start\n')
