@@ -24,6 +24,8 @@ export function parseTargetArg(text: string): TargetRef {
       throw new UsageError(`${JSON.stringify(text)}: only http:// and https:// URLs can be load tested`)
     }
     if (!url.hostname) throw new UsageError(`${JSON.stringify(text)} has no host`, {hint: 'e.g. http://127.0.0.1:8080/'})
+    // URL keeps ":0" as port "0"; nothing listens there, and Number("0") || 80 would quietly mean 80.
+    if (url.port === '0') throw new UsageError(`${JSON.stringify(text)}: port 0 is not a port to connect to`, {hint: 'give the port the server listens on, 1–65535'})
     return {kind: 'url', url}
   }
   if (SERVICE_NAME_RE.test(s) && !/^\d+(\.\d+){3}$/.test(s) && s !== 'localhost') return {kind: 'service', name: s}

@@ -31,6 +31,11 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
     defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeoutMs}),
   }
   if (conn.user) options.auth = {username: conn.user, password: conn.password ?? ''}
+  if (Boolean(conn.cert) !== Boolean(conn.key)) {
+    throw new UsageError(`--etcd-${conn.cert ? 'cert' : 'key'} needs --etcd-${conn.cert ? 'key' : 'cert'} as well`, {
+      hint: 'a client certificate and its key go together (ETCDCTL_CERT and ETCDCTL_KEY)',
+    })
+  }
   const rootCertificate = readPem(conn.cacert, 'CA bundle')
   if (rootCertificate || conn.cert || conn.key) {
     options.credentials = {
@@ -39,7 +44,14 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
       privateKey: readPem(conn.key, 'client key'),
     }
   }
-  return new Etcd3(options)
+  try {
+    return new Etcd3(options)
+  } catch (error) {
+    // gRPC validates the PEM material here; its message never contains the key itself.
+    throw new UsageError(`the etcd TLS files were refused: ${(error as Error).message}`, {
+      hint: 'check --etcd-cacert, --etcd-cert and --etcd-key (PEM files)',
+    })
+  }
 }
 
 /** Build a registration record from one key-value (lease TTLs are filled in afterwards). */

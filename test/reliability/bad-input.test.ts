@@ -93,6 +93,13 @@ describe('bad flag values: one line, exit 2', () => {
     ['negative --max-warnings', ['lint-labels', '--max-warnings', '-1']],
     ['bad --rule', ['lint-labels', '--rule', 'nope']],
     ['unknown flag', ['discover', '--bogus']],
+    ['etcd key without a certificate', ['discover', '--source', 'etcd', '--etcd-key', '/etc/hostname']],
+    ['TLS files that are not PEM', ['discover', '--source', 'etcd', '--etcd-endpoints', 'https://127.0.0.1:1', '--etcd-key', '/etc/hostname', '--etcd-cert', '/etc/hostname']],
+    ['rate 0', ['loadtest', 'http://127.0.0.1:1/', '-R', '0']],
+    ['negative duration', ['loadtest', 'http://127.0.0.1:1/', '-d', '-5s']],
+    ['port 0', ['loadtest', 'http://127.0.0.1:0/']],
+    ['not a URL', ['loadtest', 'http//nope']],
+    ['zero connections', ['loadtest', 'http://127.0.0.1:1/', '-c', '0']],
     ['unknown command', ['discvoer']],
   ]
   for (const [what, argv] of CASES) {

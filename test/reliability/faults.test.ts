@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {createServer, Server, Socket} from 'node:net'
+import {createServer as createHttpServer} from 'node:http'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+
+import {CLI, runCli, testEnv} from '../helpers/cli.js'
+import {freePort, LineCollector, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
+import {cleanupDocker, requireDocker, requireEtcd, runContainer, TEST_ETCD, TEST_IMAGE, uniqueName} from '../helpers/services.js'
+import {firstLine, hasStackTrace, record} from './record.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A Docker socket that accepts connections and never answers (a wedged daemon). */
+function hungSocket(path: string): Promise<{server: Server; close: () => void}> {
+  const sockets: Socket[] = []
+  const server = createServer((s) => sockets.push(s))
+  return new Promise((resolve) => server.listen(path, () => resolve({server, close: () => {
+    for (const s of sockets) s.destroy()
+    server.close()
+  }})))
+}
+
+
+describe('faults: the command says what failed, within the timeout, and still shows what it has', () => {
+  const run = uniqueName('faults')
+  const prefix = `f${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+
+  before(async () => {
+    await requireDocker()
+    await requireEtcd()
+    await runContainer(`${run}-web`, {labels: {[`${prefix}.service.name`]: 'web', [`${prefix}.service.port`]: '8080'}})
+  })
+  after(() => cleanupDocker(run))
+
+  test('a hung Docker socket: the timeout fires (discover, doctor, lint-labels --docker)', async () => {
+    const path = join(tmpdir(), `${run}-hung.sock`)
+    const hung = await hungSocket(path)
+    try {
+      for (const argv of [
+        ['discover', '--source', 'docker'],
+        ['doctor', '--source', 'docker'],
+        ['lint-labels', '--docker'],
+      ]) {
+        const t0 = Date.now()
+        const r = await runCli([...argv, '--docker-host', `unix://${path}`, '--timeout', '1s'], {timeoutMs: 20_000})
+        const ms = Date.now() - t0
+        const pass = r.code === 5 && ms < 6000 && /did not answer within 1000 ms/.test(r.stderr + r.stdout) && !hasStackTrace(r.stderr)
+        record({area: 'fault', command: `mcp ${argv[0]}`, case: 'Docker socket accepts and never answers (--timeout 1s)', expected: 'timeout fires, exit 5', result: firstLine(r.stderr || r.stdout), exitCode: r.code, ms, pass})
+        assert.ok(pass, `${argv.join(' ')}: exit ${r.code} after ${ms} ms\n${r.stderr}\n${r.stdout.slice(0, 500)}`)
+      }
+    } finally {
+      hung.close()
+      rmSync(path, {force: true})
+    }
+  })
+
+  test('etcd hung (SIGSTOP) and etcd killed during discover: a clear line within the timeout, the Docker half printed, exit 4', async () => {
+    const etcd = new PrivateEtcd()
+    await etcd.start()
+    try {
+      for (const [how, act] of [
+        ['hung (SIGSTOP)', () => process.kill(etcdPid(etcd), 'SIGSTOP')],
+        ['killed', () => etcd.kill()],
+      ] as const) {
+        await act()
+        const t0 = Date.now()
+        const r = await runCli(['discover', '--label-prefix', prefix, '--etcd-endpoints', etcd.endpoint, '--timeout', '1s'], {timeoutMs: 20_000})
+        const ms = Date.now() - t0
+        const pass = r.code === 4 && ms < 5000 && /warning: etcd \(/.test(r.stderr) && r.stderr.trim().split('\n').length === 1 && /✓ docker 1 .* ✗ etcd unreachable/.test(r.stdout) && r.stdout.includes(`${run}-web`)
+        record({area: 'fault', command: 'mcp discover', case: `etcd ${how} (--timeout 1s)`, expected: 'one line, Docker half shown, exit 4', result: firstLine(r.stderr), exitCode: r.code, ms, pass})
+        assert.ok(pass, `${how}: exit ${r.code} after ${ms} ms\n${r.stderr}\n${r.stdout}`)
+        if (how.startsWith('hung')) process.kill(etcdPid(etcd), 'SIGCONT')
+      }
+    } finally {
+      await etcd.destroy()
+    }
+  })
+
+  test('a multi-endpoint etcd list whose first endpoint is dead: the next one is used', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`
+    const t0 = Date.now()
+    const r = await runCli(['discover', '--json', '--source', 'etcd', '--etcd-endpoints', `${dead},${TEST_ETCD}`, '--timeout', '2s'])
+    const ms = Date.now() - t0
+    const view = JSON.parse(r.stdout) as {sources: {ok: boolean}[]}
+    const pass = r.code === 0 && view.sources[0]!.ok
+    record({area: 'fault', command: 'mcp discover', case: 'first etcd endpoint dead, second alive', expected: 'read through the second, exit 0, dead one named', result: firstLine(r.stderr) || 'ok', exitCode: r.code, ms, pass})
+    assert.ok(pass, r.stderr)
+  })
+})
+
+function etcdPid(etcd: PrivateEtcd): number {
+  return (etcd as unknown as {child: {pid: number}}).child.pid
+}
+
+describe('faults: loadtest against a server that dies mid-run and one that never accepts', () => {
+  test('dies mid-run: bounded, errors counted by kind, a result, no hang', async () => {
+    const port = await freePort()
+    const server = createHttpServer((_, res) => res.end('ok'))
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+    setTimeout(() => {
+      server.closeAllConnections()
+      server.close()
+    }, 1000)
+    const t0 = Date.now()
+    const r = await runCli(['loadtest', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '3s', '--json'], {timeoutMs: 30_000})
+    const ms = Date.now() - t0
+    const out = JSON.parse(r.stdout) as {requests: {total: number}; errors: Record<string, number>}
+    const errorKinds = Object.entries(out.errors).filter(([, n]) => typeof n === 'number' && n > 0).map(([k, n]) => `${k}=${n}`)
+    const pass = ms < 10_000 && out.requests.total > 0 && errorKinds.length > 0 && !hasStackTrace(r.stderr)
+    record({area: 'fault', command: 'mcp loadtest', case: 'server closes every connection after 1 s of a 3 s run', expected: 'bounded, a result, errors by kind', result: `${out.requests.total} requests; errors ${errorKinds.join(', ')}`, exitCode: r.code, ms, pass})
+    assert.ok(pass, `${ms} ms exit ${r.code}\n${r.stdout.slice(0, 800)}\n${r.stderr}`)
+  })
+
+  test('never accepts (nothing listens): fails fast with one line', async () => {
+    const port = await freePort()
+    const t0 = Date.now()
+    const r = await runCli(['loadtest', `http://127.0.0.1:${port}/`, '-d', '3s'], {timeoutMs: 30_000})
+    const ms = Date.now() - t0
+    const pass = r.code === 5 && ms < 5000 && r.stderr.trim().split('\n').length <= 2 && !hasStackTrace(r.stderr)
+    record({area: 'fault', command: 'mcp loadtest', case: 'nothing listens on the target port', expected: 'one line, exit 5, fast', result: firstLine(r.stderr), exitCode: r.code, ms, pass})
+    assert.ok(pass, `exit ${r.code} after ${ms} ms: ${r.stderr}`)
+  })
+})
+
+describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
+  let port = 0
+  let server: ReturnType<typeof createHttpServer>
+  before(async () => {
+    await requireDocker()
+    port = await freePort()
+    server = createHttpServer((_, res) => res.end('ok'))
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  })
+  after(() => server.close())
+
+  const LONG: {name: string; argv: () => string[]; ready: RegExp; exit: Record<string, number[]>}[] = [
+    {name: 'discover --watch', argv: () => ['discover', '--watch', '--source', 'docker'], ready: /watching for changes/, exit: {SIGINT: [0], SIGTERM: [0, 143]}},
+    {name: 'doctor --watch', argv: () => ['doctor', '--watch', '--source', 'docker', '--no-probe'], ready: /./, exit: {SIGINT: [0, 1], SIGTERM: [0, 1, 143]}},
+    {name: 'loadtest', argv: () => ['loadtest', `http://127.0.0.1:${port}/`, '-c', '2', '-d', '30s'], ready: /./, exit: {SIGINT: [130], SIGTERM: [130, 143]}},
+  ]
+  for (const cmd of LONG) {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      test(`${cmd.name}: ${sig}`, {timeout: 60_000}, async () => {
+        // A temp dir of its own: whatever the command leaves behind there is its own.
+        const tmp = mkdtempSync(join(tmpdir(), 'mcpt-sig-'))
+        const child = spawn(process.execPath, [CLI, ...cmd.argv()], {env: testEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']})
+        const out = new LineCollector()
+        child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
+        child.stderr.setEncoding('utf8').on('data', (d: string) => out.push(d))
+        const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? 128 + 15 : null))))
+        await out.waitFor((l) => cmd.ready.test(l), 20_000, `${cmd.name} running`).catch(() => undefined)
+        await sleep(1500)
+        const t0 = Date.now()
+        child.kill(sig)
+        const code = await Promise.race([exited, sleep(10_000).then(() => 'hung' as const)])
+        const ms = Date.now() - t0
+        if (code === 'hung') child.kill('SIGKILL')
+        const leftovers = readdirSync(tmp)
+        rmSync(tmp, {recursive: true, force: true})
+        const pass = code !== 'hung' && cmd.exit[sig]!.includes(code as number) && leftovers.length === 0 && !hasStackTrace(out.lines.join('\n'))
+        record({area: 'fault', command: `mcp ${cmd.name}`, case: `${sig} while running`, expected: `clean exit ${cmd.exit[sig]!.join('/')} within 10 s, no temp files`, result: code === 'hung' ? 'did not exit' : `exited ${code} in ${ms} ms${leftovers.length ? `, left ${leftovers.join(' ')}` : ''}`, exitCode: code === 'hung' ? null : code, ms, pass})
+        assert.ok(pass, `${cmd.name} ${sig}: ${code} ${leftovers}\n${out.lines.slice(-10).join('\n')}`)
+      })
+    }
+  }
+})
