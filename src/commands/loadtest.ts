@@ -84,7 +84,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const abort = new AbortController()
     const onSigint = (): void => abort.abort()
     process.once('SIGINT', onSigint)
-    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    const tty = this.progressEnabled
     let result: LoadResult
     try {
       result = await loadTest(request, {
