@@ -5,6 +5,7 @@ import {after, before, describe, test} from 'node:test'
 import {CLI, testEnv} from '../helpers/cli.js'
 import {freePort, LineCollector, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
 import {requireDocker, requireEtcd, TEST_IMAGE} from '../helpers/services.js'
+import {record} from '../reliability/record.js'
 
 /**
  * discover --watch against a private dockerd and a private etcd that the test stops and restarts
@@ -77,6 +78,8 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
     } finally {
       child.kill('SIGINT')
     }
-    assert.equal(await exited, 0, 'Ctrl-C exits 0')
+    const code = await exited
+    record({area: 'fault', command: 'mcp discover --watch', case: 'dockerd SIGKILLed and restarted; etcd SIGKILLed and restarted', expected: 'says so, reconnects with backoff, resyncs, 0 missed, Ctrl-C exits 0', result: 'loss said on stderr; die (resync) for the container lost meanwhile; events and etcd puts resume', exitCode: code, ms: 0, pass: code === 0})
+    assert.equal(code, 0, 'Ctrl-C exits 0')
   })
 })

@@ -168,3 +168,51 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
     }
   }
 })
+
+describe('doctor --watch across a dockerd crash and restart', () => {
+  const dockerd = new PrivateDockerd()
+  const etcd = new PrivateEtcd()
+  before(async () => {
+    await requireDocker()
+    await dockerd.start()
+    await dockerd.loadTestImage()
+    await etcd.start()
+  })
+  after(async () => {
+    await dockerd.destroy()
+    await etcd.destroy()
+  })
+
+  test('says so, reconnects, resyncs, and reports what changed while it was gone', {timeout: 120_000}, async () => {
+    const port = await freePort()
+    const id = await dockerd.docker(['run', '-d', '--name', 'api-1', '--network', 'host', '-l', 'mcp.service.name=api', '-l', `mcp.service.port=${port}`, TEST_IMAGE, 'sleep', '600'])
+    await etcd.etcdctl(['put', '/services/api/api-1', JSON.stringify({address: `127.0.0.1:${port}`, containerId: id})])
+    const child = spawn(process.execPath, [CLI, 'doctor', '--watch', '--json', '--no-probe', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s', '--grace', '0s'], {
+      env: testEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const out = new LineCollector()
+    const err = new LineCollector()
+    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const t0 = Date.now()
+    let pass = false
+    let result = ''
+    try {
+      await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
+      await dockerd.stop('SIGKILL')
+      await err.waitFor((l) => /docker: connection lost/.test(l), 20_000, 'the loss, on stderr')
+      await dockerd.start()
+      // api-1 had no restart policy: the restarted daemon leaves it exited. Nothing saw it die.
+      const stale = await out.waitFor((l) => l.includes('"finding"') && l.includes('STALE_REGISTRATION') && l.includes('api-1'), 60_000, 'the registration left behind by the crash')
+      pass = Boolean(stale)
+      result = 'connection lost said; after restart STALE_REGISTRATION for the container that died meanwhile'
+    } finally {
+      child.kill('SIGINT')
+      await exited
+      record({area: 'fault', command: 'mcp doctor --watch', case: 'dockerd SIGKILLed and restarted', expected: 'says so, reconnects, reports what changed (0 missed)', result: result || 'not seen', exitCode: null, ms: Date.now() - t0, pass})
+    }
+    assert.ok(pass)
+  })
+})
