@@ -11,7 +11,13 @@ import {didYouMean} from '../core/suggest.js'
 const hook: Hook<'command_not_found'> = async function (options) {
   if (process.stdin.isTTY && process.stderr.isTTY) {
     const {default: notFound} = await import('@oclif/plugin-not-found')
-    return notFound.call(this, options)
+    try {
+      return await notFound.call(this, options)
+    } catch (error) {
+      // The plugin exits 127 when the suggestion is declined; mcp's contract says 2 (usage).
+      if ((error as {oclif?: {exit?: number}}).oclif?.exit === 127) this.error((error as Error).message, {exit: ExitCode.USAGE})
+      throw error
+    }
   }
   const {config} = options
   const separator = config.topicSeparator ?? ':'
