@@ -80,6 +80,8 @@ export const checkFlags = {
   rule: Flags.string({
     description: 'Change a rule\'s severity: id=off|info|warning|error (repeatable; also `rules:` in .mcp.yaml)',
     multiple: true,
+    // One value per --rule: commands that take FILES must not see their files swallowed as rule values.
+    multipleNonGreedy: true,
   }),
 }
 

@@ -5,7 +5,7 @@ import type {Etcd3, Watcher} from 'etcd3'
 import {Connections} from '../core/connections.js'
 import {formatDuration} from '../core/duration.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {connectDocker, DockerClient} from '../docker/client.js'
+import {connectDocker, DockerClient, expandDockerConnections, resolveDockerTarget} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {labelKeys} from '../model/labels.js'
 import type {DockerContainer, EtcdRegistration} from '../model/types.js'
@@ -80,10 +80,19 @@ export async function watchView(connections: Connections, options: BuildViewOpti
 
   const tasks: Promise<void>[] = []
   if (connections.sources.includes('docker')) {
-    const known = new Map<string, ContainerState>()
-    for (const s of first.view.services) for (const i of s.instances) if (i.docker) known.set(i.docker.id, stateOf(i.docker, nameLabel))
-    const dockerOk = first.view.sources.find((s) => s.name === 'docker')?.ok ?? false
-    tasks.push(watchDocker(connections, known, dockerOk, nameLabel, wanted, emit, io, signal))
+    // One watch per Docker host; with several, each line's source names its host.
+    const hosts = expandDockerConnections(connections.dockers ?? [connections.docker])
+    const several = hosts.length > 1
+    for (const conn of hosts) {
+      const label = several ? resolveDockerTarget(conn).label : undefined
+      const sourceName = label ? `docker@${label}` : 'docker'
+      const known = new Map<string, ContainerState>()
+      for (const s of first.view.services) for (const i of s.instances) if (i.docker && i.docker.host === label) known.set(i.docker.id, stateOf(i.docker, nameLabel))
+      const dockerOk = first.view.sources.find((s) => s.name === sourceName)?.ok ?? false
+      const hostEmit: Emit = label ? (source, event, subject, details) => emit(source === 'docker' ? sourceName : source, event, subject, details) : emit
+      const hostIo = label ? {warn: (line: string) => io.warn(line.replace(/^docker:/, `${sourceName}:`))} : io
+      tasks.push(watchDocker({...connections, docker: conn}, known, dockerOk, nameLabel, wanted, hostEmit, hostIo, signal))
+    }
   }
   if (connections.sources.includes('etcd')) {
     const etcdOk = first.view.sources.find((s) => s.name === 'etcd')?.ok ?? false

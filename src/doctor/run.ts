@@ -2,7 +2,7 @@ import type {Connections, SourceName} from '../core/connections.js'
 import {withDeadline} from '../core/deadline.js'
 import {UsageError} from '../core/errors.js'
 import {didYouMean} from '../core/suggest.js'
-import {connectDocker, DockerClient} from '../docker/client.js'
+import {connectDocker, DockerClient, expandDockerConnections} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {probeAll} from '../discover/probe.js'
 import {buildServiceView} from '../discover/view.js'
@@ -82,7 +82,13 @@ const REGISTRIES: SourceName[] = ['etcd', 'consul']
 
 /** Why a check cannot run with these sources, or undefined when it can. */
 export function unmetNeed(needs: CheckNeed[], asked: SourceName[], sources: SourceStatus[], consulConfigured: boolean): string | undefined {
-  const status = (s: SourceName) => sources.find((x) => x.name === s)
+  // With several Docker hosts there is one status per host (docker@<host>): docker is met only when
+  // every host answered, since a check judged against part of the containers would misjudge.
+  const status = (s: SourceName): Pick<SourceStatus, 'ok'> | undefined => {
+    if (s !== 'docker') return sources.find((x) => x.name === s)
+    const hosts = sources.filter((x) => x.name === 'docker' || x.name.startsWith('docker@'))
+    return hosts.length ? {ok: hosts.every((h) => h.ok)} : undefined
+  }
   const notAsked = (s: SourceName) => (s === 'consul' && !consulConfigured ? 'consul not configured (--consul-addr)' : `${s} not asked (--source)`)
   for (const need of needs) {
     if (need === 'registry' || need === 'any-registry') {
@@ -94,7 +100,7 @@ export function unmetNeed(needs: CheckNeed[], asked: SourceName[], sources: Sour
       continue
     }
     if (!asked.includes(need)) return notAsked(need)
-    if (!status(need)?.ok) return `${need} unreachable`
+    if (!status(need)?.ok) return `${need === 'docker' ? sources.filter((x) => x.name.startsWith('docker') && !x.ok).map((x) => x.name).join(', ') || 'docker' : need} unreachable`
   }
   return undefined
 }
@@ -164,8 +170,12 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
     }
   }
   const will = (code: DoctorCode) => runnable.some((c) => c.code === code)
-  const dockerOk = view.sources.find((s) => s.name === 'docker')?.ok ?? false
-  const client = dockerOk ? connectDocker(connections.docker, connections.timeoutMs) : undefined
+  const dockerOk = !unmetNeed(['docker'], connections.sources, view.sources, consulConfigured)
+  // One client per Docker host asked; a container is inspected on the host it runs on.
+  const clients = dockerOk ? expandDockerConnections(connections.dockers ?? [connections.docker]).map((c) => connectDocker(c, connections.timeoutMs)) : []
+  const several = clients.length > 1
+  const clientFor = (d: DockerContainer) => (several ? clients.find((c) => c.target.label === d.host) : clients[0])
+  const client = clients[0]
   const containers = [...allInstances(view), ...view.unnamed].flatMap((i) => (i.docker ? [i.docker] : []))
   const now = Date.now()
 
@@ -177,14 +187,19 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
     const candidates = allInstances(view)
       .filter((i) => i.docker?.state === 'running' && !i.etcd && !i.consul && i.docker.created * 1000 <= now - options.graceMs)
       .map((i) => i.docker!)
-    if (candidates.length) jobs.push(startTimes(client, candidates, connections.timeoutMs).then((m) => (startedAt = m)))
+    for (const c of clients) {
+      const mine = candidates.filter((d) => clientFor(d) === c)
+      if (mine.length) jobs.push(startTimes(c, mine, connections.timeoutMs).then((m) => (startedAt = new Map([...startedAt, ...m]))))
+    }
   }
   if (client && will('STALE_REGISTRATION') && allInstances(view).some((i) => !i.docker && (i.etcd || i.consul))) {
-    jobs.push(
-      withDeadline(listContainers(client, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}), connections.timeoutMs, 'Docker')
-        .then((all) => (stopped = all.filter((d) => d.state !== 'running')))
-        .catch(() => undefined),
-    )
+    for (const c of clients) {
+      jobs.push(
+        withDeadline(listContainers(c, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}), connections.timeoutMs, 'Docker')
+          .then((all) => stopped.push(...all.filter((d) => d.state !== 'running').map((d) => (several ? {...d, host: c.target.label} : d))))
+          .catch(() => undefined),
+      )
+    }
   }
   const notProbed: DoctorResult['notProbed'] = []
   if (will('NOT_READY') && options.probe) {

@@ -7,6 +7,7 @@ import {parseEnvFile} from '../core/interpolate.js'
 import type {DockerContainer} from '../model/types.js'
 import {applyOverrides, RuleOverrides} from '../report/policy.js'
 import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/finding.js'
+import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
 import {carriesPrefix} from './keys.js'
 import {LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
@@ -57,17 +58,8 @@ export function findComposeFiles(cwd: string): string[] {
   return override ? [base, override] : [base]
 }
 
-/** An InputError about one file as an `input-error` finding, so the other files are still checked. */
-export function inputErrorFinding(error: InputError, file: string): Finding {
-  const m = error.where ? /^(.*):(\d+):(\d+)$/.exec(error.where) : null
-  return {
-    ruleId: INPUT_ERROR_RULE,
-    severity: 'error',
-    message: error.message,
-    location: m ? {kind: 'file', file: m[1]!, line: Number(m[2]), column: Number(m[3])} : {kind: 'file', file: error.where ?? file, line: 1, column: 1},
-    ...(error.hint ? {hint: error.hint} : {}),
-  }
-}
+/** An InputError about one file as an `input-error` finding (shared with lint-config). */
+export {inputErrorFinding} from '../report/input-error.js'
 
 /**
  * Check gateway labels wherever they are written: compose files, Dockerfiles and live containers.

@@ -100,3 +100,15 @@ export function sortFindings(findings: Finding[]): Finding[] {
     return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId)
   })
 }
+
+/** Sorted findings grouped by file (or container, or registry), in order: stylish and junit's sections. */
+export function groupFindings(findings: Finding[]): Map<string, Finding[]> {
+  const groups = new Map<string, Finding[]>()
+  for (const f of sortFindings(findings)) {
+    const key = locationGroup(f.location)
+    let list = groups.get(key)
+    if (!list) groups.set(key, (list = []))
+    list.push(f)
+  }
+  return groups
+}

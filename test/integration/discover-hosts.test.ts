@@ -4,8 +4,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {runCli, testEnv} from '../helpers/cli.js'
-import {PrivateDockerd} from '../helpers/daemons.js'
+import {spawn} from 'node:child_process'
+
+import {CLI, runCli, testEnv} from '../helpers/cli.js'
+import {LineCollector, PrivateDockerd} from '../helpers/daemons.js'
 import {cleanupDocker, docker, requireDocker, runContainer, TEST_IMAGE, uniqueName} from '../helpers/services.js'
 
 interface View {
@@ -67,5 +69,28 @@ describe('mcp discover across several Docker hosts', () => {
     assert.match(r.stderr, new RegExp(`warning: docker@unix:///tmp/${run}-down.sock .*socket not found`))
     const table = await runCli(args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', `unix:///tmp/${run}-down.sock`, '--timeout', '1s').filter((a) => a !== '--json'), {env})
     assert.match(table.stdout, /✗ docker@unix:\/\/\/tmp\/.*unreachable/)
+  })
+
+  test('--watch follows every host; each line names its host', {timeout: 60_000}, async () => {
+    const child = spawn(process.execPath, [CLI, ...args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--watch')], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    const out = new LineCollector()
+    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    try {
+      await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
+      await second.docker(['run', '-d', '--name', `${run}-late`, '--network', 'none', '-l', `${prefix}.service.name=api`, '-l', `${prefix}.service.port=8080`, TEST_IMAGE, 'sleep', '600'])
+      await out.waitFor((l) => l.includes(`"source":"docker@${second.host}"`) && l.includes('"start"') && l.includes(`${run}-late`), 20_000, 'start on the second host')
+    } finally {
+      child.kill('SIGINT')
+    }
+    assert.equal(await exited, 0)
+  })
+
+  test('doctor checks containers on every host', async () => {
+    const r = await runCli(['doctor', '--json', '--source', 'docker', '--label-prefix', prefix, '--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--only', 'PORT_NOT_EXPOSED'], {env})
+    const out = JSON.parse(r.stdout) as {findings: {code: string; instance?: string}[]; summary: {skipped: unknown[]}}
+    assert.deepEqual(out.summary.skipped, [], r.stderr)
+    // The image EXPOSEs 8080; containers with --network none list no exposed ports: only those on the second host.
+    assert.deepEqual(out.findings.map((f) => f.instance).sort(), [`${run}-late@${second.host}`, `${run}-second@${second.host}`].sort())
   })
 })

@@ -1,7 +1,7 @@
-import {locationText, type Finding} from '../../report/finding.js'
+import {locationText, type Finding, type Location} from '../../report/finding.js'
 import {DEFAULT_HEALTH_PATH, effectiveLabel, hasPrefix, knownValue} from '../keys.js'
 import type {LabelSet} from '../types.js'
-import {defineRule, report} from './rule.js'
+import {defineRule, report, type RuleContext} from './rule.js'
 
 /** Is the port among the declared ones (single ports and ranges)? */
 function declares(set: LabelSet, port: number): boolean {
@@ -29,6 +29,22 @@ export const servicePortNotExposed = defineRule({
   },
 })
 
+/**
+ * Gateway labels present on one side of a compose service (deploy.labels = the Swarm service, or
+ * labels = its containers) and missing on the other; each side's rule says which side matters.
+ */
+function oneSidedLabels(set: LabelSet, ctx: RuleContext, side: 'deploy' | 'container'): {keys: string[]; at: Location | undefined} | undefined {
+  const onDeploy = (l: LabelSet['labels'][number]) => l.scope === 'deploy.labels'
+  const mine = (l: LabelSet['labels'][number]) => (side === 'deploy' ? onDeploy(l) : !onDeploy(l))
+  const other = new Set(set.labels.filter((l) => !mine(l)).map((l) => l.key))
+  const only = set.labels.filter((l) => mine(l) && hasPrefix(l.key, ctx.prefix) && !other.has(l.key))
+  if (only.length === 0) return undefined
+  return {keys: [...new Set(only.map((l) => l.key))], at: only[0]!.keyLocation}
+}
+
+const them = (keys: string[]) => (keys.length === 1 ? 'it' : 'them')
+const isAre = (keys: string[]) => (keys.length === 1 ? 'is' : 'are')
+
 export const deployLabelsOnly = defineRule({
   id: 'deploy-labels-only',
   defaultSeverity: 'warning',
@@ -36,20 +52,12 @@ export const deployLabelsOnly = defineRule({
   check(set, ctx) {
     // In Swarm mode deploy.labels is exactly where a Swarm-aware gateway looks.
     if (set.kind !== 'compose' || ctx.swarm) return []
-    const onContainer = new Set(set.labels.filter((l) => l.scope !== 'deploy.labels').map((l) => l.key))
-    const only = set.labels.filter((l) => l.scope === 'deploy.labels' && hasPrefix(l.key, ctx.prefix) && !onContainer.has(l.key))
-    if (only.length === 0) return []
-    const keys = [...new Set(only.map((l) => l.key))]
+    const found = oneSidedLabels(set, ctx, 'deploy')
+    if (!found) return []
+    const {keys, at} = found
     return [
-      report(
-        this,
-        set,
-        ctx,
-        only[0]!.keyLocation,
-        `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} only under deploy.labels: containers of ${set.displayName} will not carry ${keys.length === 1 ? 'it' : 'them'}`,
-        `move ${keys.length === 1 ? 'it' : 'them'} to the service's labels (keep deploy.labels too if the gateway reads Swarm services)`,
-        {keys},
-      ),
+      report(this, set, ctx, at, `${keys.join(', ')} ${isAre(keys)} only under deploy.labels: containers of ${set.displayName} will not carry ${them(keys)}`,
+        `move ${them(keys)} to the service's labels (keep deploy.labels too if the gateway reads Swarm services)`, {keys}),
     ]
   },
 })
@@ -61,20 +69,12 @@ export const swarmDeployLabelsMissing = defineRule({
   description: 'With --swarm: gateway labels on the containers but not under deploy.labels, where Swarm services carry them',
   check(set, ctx) {
     if (set.kind !== 'compose' || !ctx.swarm) return []
-    const onService = new Set(set.labels.filter((l) => l.scope === 'deploy.labels').map((l) => l.key))
-    const only = set.labels.filter((l) => l.scope !== 'deploy.labels' && hasPrefix(l.key, ctx.prefix) && !onService.has(l.key))
-    if (only.length === 0) return []
-    const keys = [...new Set(only.map((l) => l.key))]
+    const found = oneSidedLabels(set, ctx, 'container')
+    if (!found) return []
+    const {keys, at} = found
     return [
-      report(
-        this,
-        set,
-        ctx,
-        only[0]!.keyLocation,
-        `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} not under deploy.labels: in Swarm mode ${set.displayName} will not carry ${keys.length === 1 ? 'it' : 'them'}`,
-        `add ${keys.length === 1 ? 'it' : 'them'} under deploy.labels (keep the container labels too if something reads containers)`,
-        {keys},
-      ),
+      report(this, set, ctx, at, `${keys.join(', ')} ${isAre(keys)} not under deploy.labels: in Swarm mode ${set.displayName} will not carry ${them(keys)}`,
+        `add ${them(keys)} under deploy.labels (keep the container labels too if something reads containers)`, {keys}),
     ]
   },
 })

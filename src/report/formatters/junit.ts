@@ -1,4 +1,4 @@
-import {Finding, locationGroup, locationText, sortFindings} from '../finding.js'
+import {groupFindings, locationText} from '../finding.js'
 import type {Formatter} from './types.js'
 
 const xml = (s: string) =>
@@ -14,13 +14,7 @@ const xml = (s: string) =>
  * Infos are recorded as passing cases with system-out, so CI dashboards do not count them as failures.
  */
 export const junit: Formatter = (findings, context) => {
-  const groups = new Map<string, Finding[]>()
-  for (const f of sortFindings(findings)) {
-    const key = locationGroup(f.location)
-    let list = groups.get(key)
-    if (!list) groups.set(key, (list = []))
-    list.push(f)
-  }
+  const groups = groupFindings(findings)
   const out = ['<?xml version="1.0" encoding="UTF-8"?>']
   const failures = findings.filter((f) => f.severity !== 'info').length
   out.push(`<testsuites name="mcp ${xml(context.command)}" tests="${findings.length}" failures="${failures}" errors="0">`)

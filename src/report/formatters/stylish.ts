@@ -1,20 +1,14 @@
 import {Chalk} from 'chalk'
 
 import {summarize} from '../policy.js'
-import {Finding, locationGroup, sortFindings} from '../finding.js'
+import {groupFindings} from '../finding.js'
 import type {Formatter} from './types.js'
 
 /** ESLint's stylish: grouped by file (or container/registry), line:col, severity, message, rule id. */
 export const stylish: Formatter = (findings, context) => {
   const c = new Chalk({level: context.color ? 1 : 0})
   if (findings.length === 0) return `${c.green('✔')} no problems\n`
-  const groups = new Map<string, Finding[]>()
-  for (const f of sortFindings(findings)) {
-    const key = locationGroup(f.location)
-    let list = groups.get(key)
-    if (!list) groups.set(key, (list = []))
-    list.push(f)
-  }
+  const groups = groupFindings(findings)
   const sevText = {error: c.red('error'), warning: c.yellow('warning'), info: c.blue('info')}
   const lines: string[] = []
   for (const [group, list] of groups) {

@@ -1,0 +1,47 @@
+import {loadProjectConfig} from '../core/project-config.js'
+import {redact} from '../core/redact.js'
+import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize} from '../report/index.js'
+
+/** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
+export interface CheckFlagValues {
+  format: string
+  'fail-on': string
+  'max-warnings'?: number
+  rule?: string[]
+}
+
+export interface CheckReport {
+  findings: Finding[]
+  /** The formatter's text (for --format), and the exit code under --fail-on/--max-warnings. */
+  output: string
+  exitCode: number
+}
+
+/**
+ * Severity overrides (`.mcp.yaml` rules:, then --rule on top), the chosen formatter, the exit code:
+ * the tail every checking command shares.
+ */
+export function buildCheckReport(
+  raw: Finding[],
+  flags: CheckFlagValues,
+  context: {command: string; rules: RuleMeta[]; toolVersion: string; color: boolean},
+): CheckReport {
+  const known = context.rules.map((r) => r.id)
+  const fromFlags = parseRuleFlags(flags.rule, known)
+  // .mcp.yaml is shared by every checking command, so ids other commands own are fine there.
+  const project = loadProjectConfig().rules ?? {}
+  const fromProject: RuleOverrides = parseRuleFlags(Object.entries(project).map(([id, v]) => `${id}=${v}`))
+  const findings = sortFindings(applyOverrides(raw, fromProject, fromFlags))
+  const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | 'none'
+  return {
+    findings,
+    // Last line of defence: a finding that quotes a value never carries a registered secret or a token.
+    output: redact(formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: context.toolVersion, command: context.command, rules: context.rules, color: context.color})),
+    exitCode: exitCodeForFindings(findings, {failOn, maxWarnings: flags['max-warnings']}),
+  }
+}
+
+/** The --json value of a checking command: the json formatter's shape plus command-specific fields. */
+export function checkJson(findings: Finding[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {findings, summary: summarize(findings), ...extra}
+}

@@ -1,0 +1,53 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {buildCheckReport, checkJson} from '../cli/check-report.js'
+import {checkFlags, connectionFlags} from '../cli/flags.js'
+import {findTargets, validateProject, VALIDATE_RULES} from '../validate/index.js'
+
+export default class Validate extends BaseCommand<typeof Validate> {
+  static override summary = 'The CI step: lint-labels on compose files and Dockerfiles, lint-config on the gateway config, one report'
+  static override description = `PATHS are files or directories (default: the current directory). Directories are searched
+recursively (node_modules, .git, vendor and dist skipped) for compose files (compose.yaml,
+docker-compose.yml, compose.*.yaml ...), Dockerfiles (Dockerfile, Dockerfile.*, *.Dockerfile) and
+gateway configs (gateway.yaml, gateway.yml, gateway.json, gateway.*.yaml). A named file is checked
+by its name; an unrecognised name is read as a gateway config. Compose labels are checked under the
+gateway config's discovery.labelPrefix unless --label-prefix says otherwise.
+
+Rule ids: docs/rules.md (labels) and docs/config-rules.md (config). Exit codes: 0 nothing at or
+above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could not be read or parsed
+(the other files are still checked).`
+  static override examples = [
+    '<%= config.bin %> validate',
+    '<%= config.bin %> validate deploy/ --format github',
+    '<%= config.bin %> validate --config gateway.yaml --compose compose.yaml --format sarif > mcp.sarif',
+  ]
+  static override strict = false
+  static override args = {paths: Args.string({description: 'Files or directories to check (default: .)'})}
+  static override flags = {
+    ...checkFlags,
+    config: Flags.string({description: 'Gateway config file (repeatable)', multiple: true, multipleNonGreedy: true}),
+    compose: Flags.string({char: 'f', description: 'Compose file (repeatable; one directory\'s files merge like docker compose -f)', multiple: true, multipleNonGreedy: true}),
+    dockerfile: Flags.string({description: 'Dockerfile (repeatable)', multiple: true, multipleNonGreedy: true}),
+    'env-file': Flags.string({description: 'Variables for ${VAR} in compose files and configs (repeatable; the environment wins)', multiple: true, multipleNonGreedy: true}),
+    'label-prefix': connectionFlags['label-prefix'],
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = this
+    const {argv} = await this.parse(Validate)
+    const paths = argv as string[]
+    const named = Boolean(flags.config?.length || flags.compose?.length || flags.dockerfile?.length)
+    const found = findTargets(paths.length || named ? paths : ['.'])
+    const targets = {
+      compose: [...(flags.compose ?? []), ...found.compose],
+      dockerfiles: [...(flags.dockerfile ?? []), ...found.dockerfiles],
+      configs: [...(flags.config ?? []), ...found.configs],
+    }
+    const result = await validateProject({...targets, envFiles: flags['env-file'], labelPrefix: flags['label-prefix']})
+    const report = buildCheckReport(result.findings, flags, {command: 'validate', rules: VALIDATE_RULES, toolVersion: this.config.version, color: this.color})
+    process.exitCode = report.exitCode
+    if (!this.jsonEnabled()) process.stdout.write(report.output)
+    return checkJson(report.findings, {checked: result.checked})
+  }
+}

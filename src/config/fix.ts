@@ -1,0 +1,44 @@
+import {chmodSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
+
+import {InputError} from '../core/errors.js'
+import type {PlannedFix} from './lint.js'
+
+/**
+ * Apply text edits (each replaces one key or scalar), leaving every other byte alone: comments,
+ * indentation and quoting stay as they were. Overlapping edits keep the first; returns the applied ones.
+ */
+export function applyFixes(text: string, fixes: PlannedFix[]): {text: string; applied: PlannedFix[]} {
+  const sorted = [...fixes].sort((a, b) => a.start - b.start)
+  const applied: PlannedFix[] = []
+  let end = -1
+  for (const f of sorted) {
+    if (f.start < end) continue
+    applied.push(f)
+    end = f.end
+  }
+  let out = text
+  for (const f of [...applied].reverse()) out = out.slice(0, f.start) + f.text + out.slice(f.end)
+  return {text: out, applied}
+}
+
+/** Replace a file's content atomically (temp file in the same directory + rename), keeping its mode. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.mcp-${process.pid}.tmp`)
+  try {
+    writeFileSync(tmp, text)
+    try {
+      chmodSync(tmp, statSync(path).mode & 0o7777)
+    } catch {
+      // New file or unreadable mode: the umask default is fine.
+    }
+    renameSync(tmp, path)
+  } catch (error) {
+    try {
+      unlinkSync(tmp)
+    } catch {
+      // Already gone.
+    }
+    throw new InputError(`cannot write the fixed file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {where: path, hint: 'check the directory is writable'})
+  }
+}

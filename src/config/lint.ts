@@ -1,0 +1,130 @@
+import {dirname, resolve} from 'node:path'
+
+import {InputError} from '../core/errors.js'
+import {readTextDocument, TextDocument} from '../core/input.js'
+import {parseEnvFile} from '../core/interpolate.js'
+import {registerSecret} from '../core/redact.js'
+import type {ServiceView} from '../model/types.js'
+import {Finding, FileLocation, inputErrorFinding} from '../report/index.js'
+import {interpolateConfig} from './interpolate-config.js'
+import {CONFIG_RULES} from './rules/index.js'
+import {validateAgainstSchema} from './schema.js'
+import {assertHasContent, ConfigSource, parseConfigSource, SourceRange} from './source.js'
+import {ConfigContext, ConfigRule, RuleHit, section} from './types.js'
+
+export interface LintConfigOptions {
+  /** Variables for ${VAR}: --env-file values under the environment (the shell wins, as in compose). */
+  vars?: Record<string, string | undefined>
+  /** The live view for --discover's rules. */
+  view?: ServiceView
+  rules?: ConfigRule[]
+}
+
+/** A fix placed in the text: replace [start, end) with text. */
+export interface PlannedFix {
+  ruleId: string
+  start: number
+  end: number
+  text: string
+  description: string
+  line: number
+  column: number
+}
+
+export interface ConfigLintResult {
+  file: string
+  findings: Finding[]
+  fixes: PlannedFix[]
+  /** The parsed source; absent when the file could not be read or parsed. */
+  source?: ConfigSource
+}
+
+/** Variables for interpolation: the env files in order, then the environment on top. */
+export function loadVariables(envFiles: string[] = [], env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const vars: Record<string, string | undefined> = {}
+  for (const file of envFiles) Object.assign(vars, parseEnvFile(file))
+  return {...vars, ...env}
+}
+
+/** Quote a replacement the way the replaced text was quoted. */
+function quoted(text: string, range: SourceRange): string {
+  if (range.quote === '"') return JSON.stringify(text)
+  if (range.quote === "'") return `'${text.replace(/'/g, "''")}'`
+  return text
+}
+
+/** Lint one parsed config: schema, then every rule; findings carry file:line:col. */
+export function lintConfigSource(source: ConfigSource, options: LintConfigOptions = {}): ConfigLintResult {
+  const {value, unresolved} = interpolateConfig(source.value, options.vars ?? process.env)
+  // A token the config holds (often from ${CONSUL_HTTP_TOKEN}) is removed from any output that echoes it.
+  const token = section(section(value, 'registry'), 'consul').token
+  if (typeof token === 'string') registerSecret(token)
+  const labelPrefix = section(value, 'discovery').labelPrefix
+  const ctx: ConfigContext = {
+    source,
+    config: value,
+    schemaErrors: validateAgainstSchema(value),
+    unresolved,
+    baseDir: source.path === '<stdin>' ? process.cwd() : dirname(resolve(source.path)),
+    view: options.view,
+    labelPrefix: typeof labelPrefix === 'string' ? labelPrefix : undefined,
+  }
+  const findings: Finding[] = []
+  const fixes: PlannedFix[] = []
+  for (const rule of options.rules ?? CONFIG_RULES) {
+    for (const hit of rule.check(ctx)) {
+      findings.push(toFinding(source, rule, hit))
+      if (!hit.fix) continue
+      const range = source.range(hit.path, hit.fix.target)
+      if (!range) continue
+      const at = source.positionAt(range.start)
+      fixes.push({ruleId: rule.meta.id, start: range.start, end: range.end, text: quoted(hit.fix.text, range), description: hit.fix.description, line: at.line, column: at.column})
+    }
+  }
+  return {file: source.path, findings, fixes, source}
+}
+
+function toFinding(source: ConfigSource, rule: ConfigRule, hit: RuleHit): Finding {
+  const range = source.range(hit.path, hit.target ?? 'value')
+  const start = source.positionAt(range?.start ?? 0)
+  const end = range ? source.positionAt(range.end) : undefined
+  const location: FileLocation = {kind: 'file', file: source.path, line: start.line, column: start.column}
+  // Multi-line ranges (a whole mapping) would underline too much; the start is what editors need.
+  if (end && end.line === start.line) {
+    location.endLine = end.line
+    location.endColumn = end.column
+  }
+  const finding: Finding = {ruleId: rule.meta.id, severity: rule.meta.defaultSeverity, message: hit.message, location}
+  if (hit.hint) finding.hint = hit.hint
+  if (hit.evidence) finding.evidence = hit.evidence
+  if (hit.service) finding.service = hit.service
+  return finding
+}
+
+/** Parse and lint a document already read; a parse error becomes an input-error finding. */
+export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions = {}): ConfigLintResult {
+  try {
+    const source = parseConfigSource(doc)
+    assertHasContent(source)
+    return lintConfigSource(source, options)
+  } catch (error) {
+    if (error instanceof InputError) return {file: doc.path, findings: [inputErrorFinding(error, doc.path)], fixes: []}
+    throw error
+  }
+}
+
+/** Read a config file, or the input-error result that says why it cannot be read. */
+export function readConfigDocument(path: string): TextDocument | ConfigLintResult {
+  try {
+    return readTextDocument(path)
+  } catch (error) {
+    if (error instanceof InputError) return {file: path, findings: [inputErrorFinding(error, path)], fixes: []}
+    throw error
+  }
+}
+
+/** Read, parse and lint one file; unreadable files become input-error findings, not exceptions. */
+export function lintConfigFile(path: string, options: LintConfigOptions = {}): ConfigLintResult {
+  const doc = readConfigDocument(path)
+  return 'text' in doc ? lintConfigDocument(doc, options) : doc
+}

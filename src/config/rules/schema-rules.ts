@@ -1,0 +1,180 @@
+import {didYouMean} from '../../core/suggest.js'
+import {canonicalDuration} from '../duration-spelling.js'
+import {humanPath, looseKey, toCamelCase} from '../paths.js'
+import {JsonSchema, SchemaError, schemaKeys} from '../schema.js'
+import {ConfigContext, ConfigRule, docsUri, isObject, RuleHit, segments} from '../types.js'
+
+const DURATION_SCHEMA = '#/$defs/duration/'
+
+/** ajv's errors minus the noise: anyOf branch details, and values whose ${VAR} is unset. */
+function relevantErrors(ctx: ConfigContext): SchemaError[] {
+  const anyOfs = ctx.schemaErrors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
+  const unresolved = [...ctx.unresolved.keys()]
+  return ctx.schemaErrors.filter((e) => {
+    if (anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/'))) return false
+    return !unresolved.some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/'))
+  })
+}
+
+const isDurationError = (e: SchemaError) => e.schemaPath.includes(DURATION_SCHEMA)
+
+/** The value's schema type in words. */
+function typeOf(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'a list'
+  if (typeof v === 'object') return 'a mapping'
+  return `${typeof v} ${JSON.stringify(v)}`
+}
+
+/** The allowed value meant by a near miss: same letters in another spelling (round-robin), else a typo. */
+function closestValue(value: string, allowed: string[]): string | undefined {
+  return allowed.find((a) => looseKey(a) === looseKey(value)) ?? didYouMean(value, allowed, looseKey)
+}
+
+// Keys whose values are secrets (registry.consul.token): a finding names the key, never the value.
+const SECRET_KEY = /token|password|secret/i
+
+function schemaMessage(e: SchemaError): {message: string; hint?: string} {
+  const path = segments(e.instancePath)
+  const label = humanPath(path)
+  if (path.some((seg) => typeof seg === 'string' && SECRET_KEY.test(seg)) && e.data !== null && typeof e.data !== 'object') {
+    return {message: `${label} has a value the schema does not allow (${e.message ?? 'invalid'}; value not shown)`, hint: 'write ${VARIABLE} and keep the secret in the environment'}
+  }
+  const p = e.params
+  switch (e.keyword) {
+    case 'type':
+      return {message: `${label} must be ${String(p.type).replace(',', ' or ')}, not ${typeOf(e.data)}`}
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]) ?? []
+      const guess = typeof e.data === 'string' ? closestValue(e.data, allowed.map(String)) : undefined
+      return {
+        message: `${label} is ${JSON.stringify(e.data)}; expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+        hint: guess ? `did you mean ${JSON.stringify(guess)}?` : undefined,
+      }
+    }
+    case 'required':
+      return {message: `${label === '(top level)' ? 'the config' : label} is missing required key "${p.missingProperty}"`}
+    case 'anyOf':
+    case 'oneOf': {
+      const branches = ((e.parentSchema?.[e.keyword] as JsonSchema[] | undefined) ?? []).map((b) => b.required?.join(' and ')).filter(Boolean)
+      return branches.length
+        ? {message: `${label} needs ${branches.map((b) => `"${b}"`).join(' or ')}`}
+        : {message: `${label} ${e.message ?? 'is invalid'}`}
+    }
+    case 'dependentRequired':
+      return {message: `${label} sets "${p.property}" but not "${p.missingProperty}"`, hint: `${p.property} and ${p.missingProperty} go together`}
+    case 'pattern':
+      return {message: `${label} ${JSON.stringify(e.data)} does not match ${p.pattern}`, hint: e.parentSchema?.description}
+    case 'uniqueItems':
+      return {message: `${label} lists the same item twice (items ${p.j} and ${p.i})`}
+    default:
+      return {message: `${label} ${e.message ?? 'is invalid'}${typeof e.data !== 'object' ? `, not ${JSON.stringify(e.data)}` : ''}`}
+  }
+}
+
+export const schemaRule: ConfigRule = {
+  meta: {id: 'schema', defaultSeverity: 'error', description: 'A value the gateway schema does not allow (type, allowed values, range, required keys).', helpUri: docsUri('schema')},
+  check: (ctx) =>
+    relevantErrors(ctx)
+      .filter((e) => e.keyword !== 'additionalProperties' && !isDurationError(e))
+      .map((e): RuleHit => ({path: segments(e.instancePath), target: 'value', ...schemaMessage(e), evidence: {keyword: e.keyword, schemaPath: e.schemaPath}})),
+}
+
+export const invalidDurationRule: ConfigRule = {
+  meta: {
+    id: 'invalid-duration',
+    defaultSeverity: 'error',
+    description: 'A duration the gateway cannot parse; durations are strings with a unit: 500ms, 5s, 1m, 1h30m.',
+    helpUri: docsUri('invalid-duration'),
+  },
+  check(ctx) {
+    const hits: RuleHit[] = []
+    const seen = new Set<string>()
+    for (const e of relevantErrors(ctx).filter(isDurationError)) {
+      if (seen.has(e.instancePath)) continue
+      seen.add(e.instancePath)
+      const path = segments(e.instancePath)
+      const label = humanPath(path)
+      if (typeof e.data === 'number') {
+        hits.push({path, message: `${label} is the number ${e.data}; a duration needs a unit`, hint: `write "${e.data}s" or "${e.data}ms", whichever is meant`})
+        continue
+      }
+      if (typeof e.data !== 'string') {
+        hits.push({path, message: `${label} must be a duration string like "5s", not ${typeOf(e.data)}`})
+        continue
+      }
+      const canonical = canonicalDuration(e.data)
+      hits.push({
+        path,
+        message: `${label} ${JSON.stringify(e.data)} is not a duration`,
+        hint: canonical ? `write "${canonical}" (mcp lint-config --fix does it)` : /^\d+(\.\d+)?$/.test(e.data.trim()) ? `add a unit: "${e.data.trim()}s" or "${e.data.trim()}ms"` : 'use a number with a unit: 500ms, 5s, 1m, 1h30m',
+        // Only a literal scalar is rewritten; a value built from ${VAR} is fixed where the variable is set.
+        fix: canonical && !ctx.unresolved.has(e.instancePath) ? {target: 'value', text: canonical, description: `${JSON.stringify(e.data)} → ${canonical}`} : undefined,
+      })
+    }
+    return hits
+  },
+}
+
+// Spellings from older posts whose canonical home is not the only key of that name in the schema.
+const LEGACY_HOMES: Record<string, string> = {healthcheckinterval: 'healthCheck.interval'}
+
+let keyIndex: Map<string, string[]> | undefined
+
+/** Where else in the schema a key of this spelling lives: looseKey → dotted paths. */
+function keysElsewhere(key: string): string[] {
+  if (!keyIndex) {
+    keyIndex = new Map()
+    for (const k of schemaKeys()) {
+      const list = keyIndex.get(looseKey(k.name)) ?? []
+      list.push(k.path)
+      keyIndex.set(looseKey(k.name), list)
+    }
+  }
+  return keyIndex.get(looseKey(key)) ?? []
+}
+
+/** The known key a misspelt one means, and whether renaming it is mechanical (a spelling, not a guess). */
+export function suggestKey(key: string, known: string[]): {key: string; mechanical: boolean} | undefined {
+  const camel = toCamelCase(key)
+  if (camel !== key && known.includes(camel)) return {key: camel, mechanical: true}
+  const loose = known.find((k) => looseKey(k) === looseKey(key))
+  if (loose) return {key: loose, mechanical: true}
+  const guess = didYouMean(key, known, looseKey)
+  return guess ? {key: guess, mechanical: false} : undefined
+}
+
+export const unknownKeyRule: ConfigRule = {
+  meta: {
+    id: 'unknown-key',
+    defaultSeverity: 'error',
+    description: 'A key the gateway does not read (often a snake_case or misspelt spelling of one it does); the setting silently has no effect.',
+    helpUri: docsUri('unknown-key'),
+  },
+  check(ctx) {
+    const hits: RuleHit[] = []
+    for (const e of relevantErrors(ctx).filter((x) => x.keyword === 'additionalProperties')) {
+      const key = String(e.params.additionalProperty)
+      const parent = segments(e.instancePath)
+      const path = [...parent, key]
+      const known = Object.keys(e.parentSchema?.properties ?? {})
+      const where = parent.length ? ` in ${humanPath(parent)}` : ''
+      const suggestion = suggestKey(key, known)
+      let hint: string | undefined
+      let fix: RuleHit['fix']
+      if (suggestion) {
+        hint = `did you mean "${suggestion.key}"?`
+        const taken = isObject(e.data) && suggestion.key in e.data
+        if (suggestion.mechanical && !taken) fix = {target: 'key', text: suggestion.key, description: `${key} → ${suggestion.key}`}
+        else if (taken) hint += ` ("${suggestion.key}" is also set; keep one)`
+      } else {
+        const legacy = LEGACY_HOMES[looseKey(key)]
+        const elsewhere = legacy ? [legacy, ...keysElsewhere(key).filter((p) => p !== legacy)] : keysElsewhere(key)
+        if (elsewhere.length) hint = `it belongs at ${elsewhere.slice(0, 3).join(' or ')}`
+        else if (known.length) hint = `known keys here: ${known.join(', ')}`
+      }
+      hits.push({path, target: 'key', message: `unknown key "${key}"${where}`, hint, evidence: {key, known}, fix})
+    }
+    return hits
+  },
+}
