@@ -4,6 +4,7 @@ import chalk from 'chalk'
 import {ExitCode} from '../core/exit-codes.js'
 import {McpError} from '../core/errors.js'
 import {redact} from '../core/redact.js'
+import {commandLine} from '../report/html/command-line.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -20,6 +21,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     debug: Flags.boolean({description: 'Show stack traces and source timings on errors (also DEBUG=1)', helpGroup: 'GLOBAL'}),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'No warnings or progress on stderr (errors still print; the exit code tells the rest)',
+      helpGroup: 'GLOBAL',
+    }),
     color: Flags.boolean({
       description: 'Colour output (default on a TTY; NO_COLOR turns it off)',
       allowNo: true,
@@ -33,6 +39,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Whether human output may use colour. */
   protected get color(): boolean {
     return chalk.level > 0
+  }
+
+  /** --quiet: warnings and progress are not printed. */
+  protected get quiet(): boolean {
+    return Boolean(this.flags?.quiet)
+  }
+
+  /** Progress is drawn only on a TTY, never under --json or --quiet. */
+  protected get progressEnabled(): boolean {
+    return Boolean(process.stderr.isTTY) && !this.quiet && !this.jsonEnabled()
+  }
+
+  /** The command line as typed, secrets masked (shown in reports). */
+  protected get commandLine(): string {
+    return commandLine(this.config.bin, [...(this.id ?? '').split(':').filter(Boolean), ...this.argv])
   }
 
   protected get debugEnabled(): boolean {
@@ -63,8 +84,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(JSON.stringify(json, null, 2) + '\n')
   }
 
-  /** Print to stderr (warnings, progress); stdout stays clean for data. */
+  /** Print to stderr (warnings, progress); stdout stays clean for data. Nothing under --quiet. */
   protected warnLine(text: string): void {
+    if (this.quiet) return
     process.stderr.write(redact(text) + '\n')
   }
 

@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import {profileFormat} from '../core/connections.js'
+import {loadProjectConfig} from '../core/project-config.js'
 import {FORMAT_NAMES} from '../report/index.js'
 
 /**
@@ -60,9 +62,14 @@ export const sourceFlag = {
 export const checkFlags = {
   format: Flags.string({
     char: 'o',
-    description: 'Output format',
+    description: 'Output format (default: MCP_FORMAT, then the profile\'s format, then stylish)',
     options: FORMAT_NAMES,
-    default: 'stylish',
+    env: 'MCP_FORMAT',
+    // The profile is only known once --profile is parsed; noCacheDefault keeps the build's
+    // `oclif manifest` from reading whatever config the build machine has.
+    default: async ({flags}) => profileFormat(flags.profile as string | undefined, process.env, loadProjectConfig(), FORMAT_NAMES).format,
+    noCacheDefault: true,
+    defaultHelp: 'stylish',
   }),
   'fail-on': Flags.string({
     description: 'Lowest severity that makes the exit code 1',
@@ -84,4 +91,9 @@ export const serviceFlag = {
 
 export const watchFlag = {
   watch: Flags.boolean({char: 'w', description: 'Keep running and print changes as they happen (Ctrl-C to stop)'}),
+}
+
+/** A self-contained HTML report next to the normal output (loadtest, trace). */
+export const reportFlag = {
+  report: Flags.string({description: 'Also write a self-contained HTML report (charts, no network needed to open) to this file', helpGroup: 'OUTPUT'}),
 }

@@ -3,7 +3,7 @@ import {readFileSync, statSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {connectionFlags, sourceFlag} from '../cli/flags.js'
+import {connectionFlags, reportFlag, sourceFlag} from '../cli/flags.js'
 import {InputError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {writeFileAtomic} from '../core/atomic-write.js'
@@ -26,6 +26,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     '<%= config.bin %> loadtest user-api --path /health -c 30 -d 20s',
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --max-p99 250ms --max-error-rate 1% --out run.json',
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --compare run.json',
+    '<%= config.bin %> loadtest user-api -c 30 -d 1m --max-p99 250ms --report loadtest.html',
   ]
 
   static override args = {
@@ -56,6 +57,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     warmup: Flags.string({description: 'Send load this long before measuring (not recorded), e.g. 2s', helpGroup: 'LOAD'}),
     pipelining: Flags.integer({char: 'p', description: 'Requests in flight per connection (HTTP pipelining, default 1)', helpGroup: 'LOAD'}),
     out: Flags.string({description: 'Save the full result (the --json document) to this file', helpGroup: 'OUTPUT'}),
+    ...reportFlag,
     compare: Flags.string({description: 'Print the changes against a result saved with --out', helpGroup: 'OUTPUT'}),
     'max-p99': Flags.string({description: 'Fail (exit 1) when p99 latency is above this, e.g. 250ms', helpGroup: 'THRESHOLDS'}),
     'max-p95': Flags.string({description: 'Fail (exit 1) when p95 latency is above this', helpGroup: 'THRESHOLDS'}),
@@ -82,7 +84,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const abort = new AbortController()
     const onSigint = (): void => abort.abort()
     process.once('SIGINT', onSigint)
-    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    const tty = this.progressEnabled
     let result: LoadResult
     try {
       result = await loadTest(request, {
@@ -103,6 +105,10 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
       } catch (error) {
         throw new InputError(`cannot write the result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {where: flags.out})
       }
+    }
+    if (flags.report) {
+      const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([import('../report/html/loadtest.js'), import('../report/html/write.js')])
+      writeHtmlReport(flags.report, renderLoadtestReport(output, {command: this.commandLine, version: this.config.version}))
     }
     if (!this.jsonEnabled()) {
       process.stdout.write(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}) + '\n')

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {connectionFlags} from '../cli/flags.js'
+import {connectionFlags, reportFlag} from '../cli/flags.js'
 import {resolveConnections} from '../core/connections.js'
 import {parseDuration, parseDurationFlag} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
@@ -36,6 +36,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     "<%= config.bin %> trace '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' 'logs/**/*.log*' --service orders",
     '<%= config.bin %> trace a3ce929d0e0e4736 --all-containers --since 1h --level warn',
     'kubectl logs deploy/api | <%= config.bin %> trace Root=1-4bf92f35-77b34da6a3ce929d0e0e4736 -',
+    '<%= config.bin %> trace 4bf92f3577b34da6a3ce929d0e0e4736 logs/ --service orders --report trace.html',
   ]
 
   static override strict = false
@@ -56,6 +57,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     level: Flags.string({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS}),
     follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
     gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
+    report: Flags.string({description: reportFlag.report.description, helpGroup: 'OUTPUT', exclusive: ['follow']}),
     threads: Flags.integer({
       char: 'j',
       description: 'Threads for searching files (default: one per core, over 512 MiB of input); an explicit N > 1 also splits one big file',
@@ -113,6 +115,10 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     }
 
     const result = await runTrace(options)
+    if (f.report) {
+      const [{renderTraceReport}, {writeHtmlReport}] = await Promise.all([import('../report/html/trace.js'), import('../report/html/write.js')])
+      writeHtmlReport(f.report, renderTraceReport(result, {command: this.commandLine, version: this.config.version, gapMs}))
+    }
     if (!f.follow) {
       // No SIGINT handler here: Ctrl-C during a search ends the process the default way (130).
       process.exitCode = result.exitCode

@@ -1,9 +1,10 @@
 import {readFileSync} from 'node:fs'
 
 import {parseDurationFlag} from './duration.js'
-import {UsageError} from './errors.js'
+import {InputError, UsageError} from './errors.js'
 import {Profile, ProjectConfig} from './project-config.js'
 import {registerSecret} from './redact.js'
+import {didYouMean} from './suggest.js'
 
 export type SourceName = 'docker' | 'etcd' | 'consul'
 export const SOURCE_NAMES: SourceName[] = ['docker', 'etcd', 'consul']
@@ -54,6 +55,8 @@ export interface Connections {
   /** Which sources to ask. */
   sources: SourceName[]
   profileName?: string
+  /** Where each setting came from (for `mcp config show`); secrets are described, never included. */
+  origins?: Record<string, SettingOrigin>
 }
 
 /** The flag values commands collect with the shared connection flags (src/cli/flags.ts). */
@@ -87,115 +90,194 @@ const splitList = (v: string | string[] | undefined): string[] | undefined => {
   return list.length ? list : undefined
 }
 
-function readSecretFile(path: string, what: string): string {
+/** Where a resolved setting came from: flag > environment > profile > default. */
+export type Origin = 'flag' | 'env' | 'profile' | 'default'
+
+export interface SettingOrigin {
+  from: Origin
+  /** The flag (--etcd-endpoints), variable (ETCDCTL_ENDPOINTS) or profile key (etcd.endpoints). */
+  via?: string
+  /** For secrets: where the value is read from, never the value: "[from env X]", "[from file F]", "[set]". */
+  secret?: string
+}
+
+export interface ResolveOptions {
+  /**
+   * Do not fail on an unreadable secret file; note it in the origin instead (`mcp config show`
+   * shows what it can).
+   */
+  lenient?: boolean
+}
+
+function readSecretFile(path: string, what: string, onError?: (message: string) => void): string | undefined {
   try {
     return readFileSync(path, 'utf8').trim()
   } catch (error) {
-    throw new UsageError(`cannot read ${what} from ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      hint: 'check the file named in the profile',
-    })
+    const message = `cannot read ${what} from ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`
+    if (onError) {
+      onError(message)
+      return undefined
+    }
+    throw new InputError(message, {hint: 'check the file named in the profile or the environment'})
   }
 }
 
-export function selectProfile(
-  config: ProjectConfig | undefined,
-  flagProfile: string | undefined,
-  env: NodeJS.ProcessEnv,
-): {name?: string; profile: Profile} {
-  const name = flagProfile ?? env.MCP_PROFILE ?? config?.currentProfile
+export interface ProfileSelection {
+  name?: string
+  profile: Profile
+  /** What chose it: --profile, MCP_PROFILE, or current-profile in a config file. */
+  selectedBy?: 'flag' | 'env' | 'current-profile'
+}
+
+export function selectProfile(config: ProjectConfig | undefined, flagProfile: string | undefined, env: NodeJS.ProcessEnv): ProfileSelection {
+  const selectedBy = flagProfile ? 'flag' : env.MCP_PROFILE ? 'env' : config?.currentProfile ? 'current-profile' : undefined
+  const name = flagProfile || env.MCP_PROFILE || config?.currentProfile
   if (!name) return {profile: {}}
   const profile = config?.profiles?.[name]
   if (!profile) {
     const known = Object.keys(config?.profiles ?? {})
-    throw new UsageError(`profile "${name}" is not defined`, {
-      hint: known.length ? `known profiles: ${known.join(', ')}` : 'define profiles in .mcp.yaml (see README "Profiles")',
+    const guess = didYouMean(name, known)
+    const by = selectedBy === 'env' ? ' (from MCP_PROFILE)' : selectedBy === 'current-profile' ? ` (current-profile in ${config?.currentProfileFile})` : ''
+    throw new UsageError(`profile "${name}"${by} is not defined`, {
+      hint: guess ? `did you mean "${guess}"? (mcp config list shows them all)` : known.length ? `known profiles: ${known.join(', ')}` : 'define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (docs/profiles.md)',
     })
   }
-  return {name, profile}
+  return {name, profile, selectedBy}
+}
+
+/** The first defined candidate wins; its origin is recorded under key. */
+type Candidate<T> = [Origin, string | undefined, T | undefined]
+function pick<T>(origins: Record<string, SettingOrigin>, key: string, candidates: Candidate<T>[]): T | undefined {
+  for (const [from, via, value] of candidates) {
+    if (value !== undefined && value !== '') {
+      origins[key] = via ? {from, via} : {from}
+      return value
+    }
+  }
+  return undefined
 }
 
 export function resolveConnections(
   flags: ConnectionFlagValues,
   env: NodeJS.ProcessEnv = process.env,
   config?: ProjectConfig,
+  options: ResolveOptions = {},
 ): Connections {
   const {name: profileName, profile} = selectProfile(config, flags.profile, env)
+  const origins: Record<string, SettingOrigin> = {}
+  /** The usual layering of one string setting: --flag > ENV > profile key > default. */
+  const layered = (key: string, flag: keyof ConnectionFlagValues, envName: string, profileValue: string | undefined, fallback?: string): string | undefined =>
+    pick(origins, key, [
+      ['flag', `--${flag}`, flags[flag] as string | undefined],
+      ['env', envName, env[envName]],
+      ['profile', key, profileValue],
+      ['default', undefined, fallback],
+    ])
 
   // Docker: flags beat the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
   // Several --docker-host / --context flags (or --all-contexts) ask several daemons.
-  const tlsVerify = env.DOCKER_TLS_VERIFY ? env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== '' : profile.docker?.tlsVerify
-  const certPath = env.DOCKER_CERT_PATH || profile.docker?.certPath
+  const tlsEnv = env.DOCKER_TLS_VERIFY === undefined ? undefined : env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== ''
+  const tlsVerify = pick(origins, 'docker.tlsVerify', [['env', 'DOCKER_TLS_VERIFY', tlsEnv], ['profile', 'docker.tlsVerify', profile.docker?.tlsVerify]])
+  const certPath = pick(origins, 'docker.certPath', [['env', 'DOCKER_CERT_PATH', env.DOCKER_CERT_PATH], ['profile', 'docker.certPath', profile.docker?.certPath]])
   const flagHosts = asList(flags['docker-host'])
   const flagContexts = asList(flags.context)
-  let dockers: DockerConnection[]
-  if (flags['all-contexts']) dockers = [{allContexts: true}]
-  else if (flagHosts.length || flagContexts.length) dockers = [...flagHosts.map((host) => ({host})), ...flagContexts.map((context) => ({context}))]
-  else if (env.DOCKER_HOST) dockers = [{host: env.DOCKER_HOST}]
-  else if (env.DOCKER_CONTEXT) dockers = [{context: env.DOCKER_CONTEXT}]
-  else if (profile.docker?.host) dockers = [{host: profile.docker.host}]
-  else if (profile.docker?.context) dockers = [{context: profile.docker.context}]
-  else dockers = [{}]
-  dockers = dockers.map((d) => ({...d, tlsVerify, certPath}))
+  const flagDockers: DockerConnection[] = [...flagHosts.map((host) => ({host})), ...flagContexts.map((context) => ({context}))]
+  const targets = pick<DockerConnection[]>(origins, 'docker', [
+    ['flag', '--all-contexts', flags['all-contexts'] ? [{allContexts: true}] : undefined],
+    ['flag', flagHosts.length ? '--docker-host' : '--context', flagDockers.length ? flagDockers : undefined],
+    ['env', 'DOCKER_HOST', env.DOCKER_HOST ? [{host: env.DOCKER_HOST}] : undefined],
+    ['env', 'DOCKER_CONTEXT', env.DOCKER_CONTEXT ? [{context: env.DOCKER_CONTEXT}] : undefined],
+    ['profile', 'docker.host', profile.docker?.host ? [{host: profile.docker.host}] : undefined],
+    ['profile', 'docker.context', profile.docker?.context ? [{context: profile.docker.context}] : undefined],
+  ])
+  const dockers = (targets ?? [{}]).map((d) => ({...d, tlsVerify, certPath}))
   const docker = dockers[0]!
 
-  const flagEndpoints = splitList(flags['etcd-endpoints'])
-  const envEndpoints = splitList(env.ETCDCTL_ENDPOINTS)
-  const profileEndpoints = splitList(profile.etcd?.endpoints)
-  const endpoints = (flagEndpoints ?? envEndpoints ?? profileEndpoints ?? [DEFAULT_ETCD_ENDPOINT]).map(normalizeEtcdEndpoint)
+  const endpointList = pick(origins, 'etcd.endpoints', [
+    ['flag', '--etcd-endpoints', splitList(flags['etcd-endpoints'])],
+    ['env', 'ETCDCTL_ENDPOINTS', splitList(env.ETCDCTL_ENDPOINTS)],
+    ['profile', 'etcd.endpoints', splitList(profile.etcd?.endpoints)],
+  ])
+  const endpoints = (endpointList ?? [DEFAULT_ETCD_ENDPOINT]).map(normalizeEtcdEndpoint)
+  origins['etcd.endpoints'] ??= {from: 'default'}
 
   // etcdctl's --user takes "name" or "name:password"; ETCDCTL_PASSWORD may carry the password.
-  let user = flags['etcd-user'] ?? env.ETCDCTL_USER ?? profile.etcd?.user
+  let user = layered('etcd.user', 'etcd-user', 'ETCDCTL_USER', profile.etcd?.user)
   let password: string | undefined
   if (user?.includes(':')) {
     const i = user.indexOf(':')
     password = user.slice(i + 1)
     user = user.slice(0, i)
+    origins['etcd.password'] = {...origins['etcd.user']!, secret: '[set]'}
   }
-  password ??= env.ETCDCTL_PASSWORD
-  if (!password && profile.etcd?.passwordEnv) password = env[profile.etcd.passwordEnv]
-  if (!password && profile.etcd?.passwordFile) password = readSecretFile(profile.etcd.passwordFile, 'the etcd password')
+  if (!password && env.ETCDCTL_PASSWORD) {
+    password = env.ETCDCTL_PASSWORD
+    origins['etcd.password'] = {from: 'env', via: 'ETCDCTL_PASSWORD', secret: '[from env ETCDCTL_PASSWORD]'}
+  }
+  const passwordEnv = profile.etcd?.passwordEnv
+  if (!password && passwordEnv) {
+    password = env[passwordEnv] || undefined
+    origins['etcd.password'] = {from: 'profile', via: 'etcd.passwordEnv', secret: `[from env ${passwordEnv}]${password ? '' : ' (not set)'}`}
+  }
+  if (!password && profile.etcd?.passwordFile) {
+    origins['etcd.password'] = {from: 'profile', via: 'etcd.passwordFile', secret: `[from file ${profile.etcd.passwordFile}]`}
+    password = readSecretFile(profile.etcd.passwordFile, 'the etcd password', options.lenient ? noteError(origins, 'etcd.password') : undefined)
+  }
   registerSecret(password)
 
   const etcd: EtcdConnection = {
     endpoints,
     user,
     password,
-    cacert: flags['etcd-cacert'] ?? env.ETCDCTL_CACERT ?? profile.etcd?.cacert,
-    cert: flags['etcd-cert'] ?? env.ETCDCTL_CERT ?? profile.etcd?.cert,
-    key: flags['etcd-key'] ?? env.ETCDCTL_KEY ?? profile.etcd?.key,
-    configured: Boolean(flagEndpoints ?? envEndpoints ?? profileEndpoints),
+    cacert: layered('etcd.cacert', 'etcd-cacert', 'ETCDCTL_CACERT', profile.etcd?.cacert),
+    cert: layered('etcd.cert', 'etcd-cert', 'ETCDCTL_CERT', profile.etcd?.cert),
+    key: layered('etcd.key', 'etcd-key', 'ETCDCTL_KEY', profile.etcd?.key),
+    configured: endpointList !== undefined,
   }
+  if (etcd.key) origins['etcd.key']!.secret = `[file ${etcd.key}]`
 
-  const consulAddr = flags['consul-addr'] ?? env.CONSUL_HTTP_ADDR ?? profile.consul?.addr
+  const consulAddr = layered('consul.addr', 'consul-addr', 'CONSUL_HTTP_ADDR', profile.consul?.addr)
   let consul: ConsulConnection | undefined
   if (consulAddr) {
-    let token = env.CONSUL_HTTP_TOKEN
-    if (!token && env.CONSUL_HTTP_TOKEN_FILE) token = readSecretFile(env.CONSUL_HTTP_TOKEN_FILE, 'the Consul token')
-    if (!token && profile.consul?.tokenEnv) token = env[profile.consul.tokenEnv]
-    if (!token && profile.consul?.tokenFile) token = readSecretFile(profile.consul.tokenFile, 'the Consul token')
+    let token: string | undefined
+    const tokenOrigin = (from: Origin, via: string, secret: string) => (origins['consul.token'] = {from, via, secret})
+    if (env.CONSUL_HTTP_TOKEN) {
+      token = env.CONSUL_HTTP_TOKEN
+      tokenOrigin('env', 'CONSUL_HTTP_TOKEN', '[from env CONSUL_HTTP_TOKEN]')
+    } else if (env.CONSUL_HTTP_TOKEN_FILE) {
+      tokenOrigin('env', 'CONSUL_HTTP_TOKEN_FILE', `[from file ${env.CONSUL_HTTP_TOKEN_FILE}]`)
+      token = readSecretFile(env.CONSUL_HTTP_TOKEN_FILE, 'the Consul token', options.lenient ? noteError(origins, 'consul.token') : undefined)
+    }
+    if (!token && profile.consul?.tokenEnv) {
+      token = env[profile.consul.tokenEnv] || undefined
+      tokenOrigin('profile', 'consul.tokenEnv', `[from env ${profile.consul.tokenEnv}]${token ? '' : ' (not set)'}`)
+    }
+    if (!token && profile.consul?.tokenFile) {
+      tokenOrigin('profile', 'consul.tokenFile', `[from file ${profile.consul.tokenFile}]`)
+      token = readSecretFile(profile.consul.tokenFile, 'the Consul token', options.lenient ? noteError(origins, 'consul.token') : undefined)
+    }
     registerSecret(token)
-    consul = {addr: normalizeConsulAddr(consulAddr), token, datacenter: profile.consul?.datacenter}
+    const datacenter = pick(origins, 'consul.datacenter', [['profile', 'consul.datacenter', profile.consul?.datacenter]])
+    consul = {addr: normalizeConsulAddr(consulAddr), token, datacenter}
   }
 
-  const timeoutMs = parseDurationFlag('timeout', flags.timeout ?? env.MCP_TIMEOUT ?? profile.timeout ?? DEFAULT_TIMEOUT)
-  const labelPrefix = flags['label-prefix'] ?? env.MCP_LABEL_PREFIX ?? profile.labelPrefix ?? DEFAULT_LABEL_PREFIX
+  const timeoutMs = parseDurationFlag('timeout', layered('timeout', 'timeout', 'MCP_TIMEOUT', profile.timeout, DEFAULT_TIMEOUT)!)
+  const labelPrefix = layered('labelPrefix', 'label-prefix', 'MCP_LABEL_PREFIX', profile.labelPrefix, DEFAULT_LABEL_PREFIX)!
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(labelPrefix)) {
     throw new UsageError(`--label-prefix "${labelPrefix}" is not a label key prefix`, {hint: 'use lowercase letters, digits, dots and dashes, e.g. mcp'})
   }
-  let registryPrefix = flags['registry-prefix'] ?? env.MCP_REGISTRY_PREFIX ?? profile.registryPrefix ?? DEFAULT_REGISTRY_PREFIX
+  let registryPrefix = layered('registryPrefix', 'registry-prefix', 'MCP_REGISTRY_PREFIX', profile.registryPrefix, DEFAULT_REGISTRY_PREFIX)!
   if (!registryPrefix.startsWith('/')) registryPrefix = '/' + registryPrefix
   if (!registryPrefix.endsWith('/')) registryPrefix += '/'
 
-  return {
-    docker,
-    dockers,
-    etcd,
-    consul,
-    timeoutMs,
-    labelPrefix,
-    registryPrefix,
-    sources: resolveSources(flags.source, etcd, consul),
-    profileName,
+  const sources = resolveSources(flags.source, etcd, consul)
+  origins.sources = flags.source ? {from: 'flag', via: '--source'} : {from: 'default'}
+  return {docker, dockers, etcd, consul, timeoutMs, labelPrefix, registryPrefix, sources, profileName, origins}
+}
+
+function noteError(origins: Record<string, SettingOrigin>, key: string): (message: string) => void {
+  return (message) => {
+    origins[key]!.secret += ` (unreadable: ${message.replace(/^.*: /, '')})`
   }
 }
 
@@ -230,4 +312,24 @@ function normalizeEtcdEndpoint(endpoint: string): string {
 function normalizeConsulAddr(addr: string): string {
   if (/^[a-z]+:\/\//i.test(addr)) return addr.replace(/\/+$/, '')
   return `http://${addr}`
+}
+
+export const DEFAULT_FORMAT = 'stylish'
+
+/**
+ * The checking commands' output format when --format is not given: MCP_FORMAT (oclif reads it for
+ * the flag itself), then the selected profile's `format`, then stylish.
+ */
+export function profileFormat(flagProfile: string | undefined, env: NodeJS.ProcessEnv, config: ProjectConfig, known: readonly string[]): {format: string; origin: SettingOrigin} {
+  const {name, profile} = selectProfile(config, flagProfile, env)
+  if (env.MCP_FORMAT) return {format: env.MCP_FORMAT, origin: {from: 'env', via: 'MCP_FORMAT'}}
+  if (profile.format === undefined) return {format: DEFAULT_FORMAT, origin: {from: 'default'}}
+  if (!known.includes(profile.format)) {
+    const guess = didYouMean(profile.format, known)
+    throw new UsageError(`profile "${name}": format "${profile.format}" is not an output format`, {
+      where: config.profileFiles?.[name!],
+      hint: guess ? `did you mean "${guess}"?` : `use one of ${known.join(', ')}`,
+    })
+  }
+  return {format: profile.format, origin: {from: 'profile', via: 'format'}}
 }

@@ -1,8 +1,10 @@
 import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, isAbsolute, join, resolve} from 'node:path'
+
 import {InputError} from './errors.js'
 import {readTextDocument} from './input.js'
+import {didYouMean} from './suggest.js'
 import {parseYamlSource, toPlain} from './yaml-source.js'
 
 /** One named environment: where Docker, etcd and Consul are, and how mcp should talk to them. */
@@ -34,6 +36,70 @@ export interface ProjectConfig {
   currentProfile?: string
   /** Where each part came from, for `mcp config` and error messages. */
   files: string[]
+  /** The file each profile was read from (a project profile replaces a user one of the same name). */
+  profileFiles?: Record<string, string>
+  /** The file that set current-profile. */
+  currentProfileFile?: string
+}
+
+/** The keys a profile may hold, per section (a typo is an input error with a did-you-mean). */
+const PROFILE_KEYS: Record<string, string[] | null> = {
+  docker: ['host', 'context', 'tlsVerify', 'certPath'],
+  etcd: ['endpoints', 'user', 'passwordEnv', 'passwordFile', 'cacert', 'cert', 'key'],
+  consul: ['addr', 'datacenter', 'tokenEnv', 'tokenFile'],
+  labelPrefix: null,
+  registryPrefix: null,
+  timeout: null,
+  format: null,
+}
+/** Values that name files: relative paths are taken from the config file's directory (as kubeconfig does). */
+const PATH_KEYS: Record<string, string[]> = {docker: ['certPath'], etcd: ['passwordFile', 'cacert', 'cert', 'key'], consul: ['tokenFile']}
+/** Secrets written into the file itself are refused: they belong in the environment or a file. */
+const LITERAL_SECRETS: Record<string, string> = {password: 'passwordEnv or passwordFile', token: 'tokenEnv or tokenFile'}
+
+function expandPath(value: string, base: string): string {
+  if (value === '~' || value.startsWith('~/')) return join(homedir(), value.slice(1))
+  return isAbsolute(value) ? value : resolve(base, value)
+}
+
+/** Check one profile's shape and make its file paths absolute. */
+function checkProfile(name: string, raw: unknown, file: string): Profile {
+  const where = `${file}: profiles.${name}`
+  if (raw === null || raw === undefined) return {}
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('expected a mapping of settings', {where})
+  const out: Record<string, unknown> = {}
+  for (const [section, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(section in PROFILE_KEYS)) {
+      const guess = didYouMean(section, Object.keys(PROFILE_KEYS))
+      throw new InputError(`unknown setting "${section}"`, {where, hint: guess ? `did you mean "${guess}"?` : `settings: ${Object.keys(PROFILE_KEYS).join(', ')}`})
+    }
+    const keys = PROFILE_KEYS[section]
+    if (keys === null) {
+      if (value !== undefined && value !== null && typeof value !== 'string' && typeof value !== 'number') {
+        throw new InputError(`${section}: expected a string`, {where})
+      }
+      if (value !== undefined && value !== null) out[section] = String(value)
+      continue
+    }
+    if (value === null || value === undefined) continue
+    if (typeof value !== 'object' || Array.isArray(value)) throw new InputError(`${section}: expected a mapping`, {where})
+    const part: Record<string, unknown> = {}
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (key in LITERAL_SECRETS && keys.includes(`${key}Env`)) {
+        throw new InputError(`${section}.${key}: secrets are not written in config files`, {where, hint: `reference it with ${section}.${LITERAL_SECRETS[key]}`})
+      }
+      if (section === 'etcd' && key === 'user' && typeof v === 'string' && v.includes(':')) {
+        throw new InputError('etcd.user: "name:password" writes a secret into the file', {where, hint: 'set etcd.user to the name and reference the password with etcd.passwordEnv or etcd.passwordFile'})
+      }
+      if (!keys.includes(key)) {
+        const guess = didYouMean(key, keys)
+        throw new InputError(`unknown setting "${section}.${key}"`, {where, hint: guess ? `did you mean "${section}.${guess}"?` : `${section} settings: ${keys.join(', ')}`})
+      }
+      part[key] = typeof v === 'string' && PATH_KEYS[section]?.includes(key) ? expandPath(v, dirname(file)) : v
+    }
+    out[section] = part
+  }
+  return out as Profile
 }
 
 export const PROJECT_CONFIG_NAMES = ['.mcp.yaml', '.mcp.yml']
@@ -57,7 +123,9 @@ export function userConfigPath(env = process.env): string {
   return join(base, 'mcp', 'config.yaml')
 }
 
-function readConfigFile(path: string): Omit<ProjectConfig, 'files'> {
+type ConfigLayer = Pick<ProjectConfig, 'rules' | 'profiles' | 'currentProfile'>
+
+function readConfigFile(path: string): ConfigLayer {
   const {text} = readTextDocument(path, {allowEmpty: true})
   // Same reader as every other YAML input: positions, duplicate keys, alias and depth limits.
   const value = toPlain(parseYamlSource(path, text)) ?? {}
@@ -65,10 +133,20 @@ function readConfigFile(path: string): Omit<ProjectConfig, 'files'> {
     throw new InputError('expected a mapping at the top level', {where: path})
   }
   const v = value as Record<string, unknown>
+  let profiles: Record<string, Profile> | undefined
+  if (v.profiles !== undefined && v.profiles !== null) {
+    if (typeof v.profiles !== 'object' || Array.isArray(v.profiles)) throw new InputError('profiles: expected a mapping of name to settings', {where: path})
+    profiles = {}
+    for (const [name, raw] of Object.entries(v.profiles as Record<string, unknown>)) profiles[name] = checkProfile(name, raw, path)
+  }
+  const current = v['current-profile'] ?? v.currentProfile
+  if (current !== undefined && current !== null && typeof current !== 'string') {
+    throw new InputError('current-profile: expected a profile name', {where: path})
+  }
   return {
     rules: (v.rules as Record<string, string>) ?? undefined,
-    profiles: (v.profiles as Record<string, Profile>) ?? undefined,
-    currentProfile: (v['current-profile'] ?? v.currentProfile) as string | undefined,
+    profiles,
+    currentProfile: (current as string | null) ?? undefined,
   }
 }
 
@@ -79,7 +157,7 @@ export function loadProjectConfig(cwd = process.cwd(), env = process.env): Proje
   const key = `${cwd}\0${env.XDG_CONFIG_HOME ?? ''}\0${env.MCP_CONFIG ?? ''}`
   if (cached?.key === key) return cached.config
   const files: string[] = []
-  const layers: Omit<ProjectConfig, 'files'>[] = []
+  const layers: ConfigLayer[] = []
   const user = userConfigPath(env)
   if (existsSync(user)) {
     files.push(user)
@@ -91,11 +169,18 @@ export function loadProjectConfig(cwd = process.cwd(), env = process.env): Proje
     layers.push(readConfigFile(project))
   }
   const config: ProjectConfig = {files}
-  for (const layer of layers) {
+  layers.forEach((layer, i) => {
     if (layer.rules) config.rules = {...config.rules, ...layer.rules}
-    if (layer.profiles) config.profiles = {...config.profiles, ...layer.profiles}
-    if (layer.currentProfile) config.currentProfile = layer.currentProfile
-  }
+    if (layer.profiles) {
+      config.profiles = {...config.profiles, ...layer.profiles}
+      config.profileFiles ??= {}
+      for (const name of Object.keys(layer.profiles)) config.profileFiles[name] = files[i]!
+    }
+    if (layer.currentProfile) {
+      config.currentProfile = layer.currentProfile
+      config.currentProfileFile = files[i]
+    }
+  })
   cached = {key, config}
   return config
 }

@@ -3,6 +3,7 @@ import tls from 'node:tls'
 import {performance} from 'node:perf_hooks'
 
 import {ParseError, ResponseParser, type ResponseSink} from './response-parser.js'
+import {Series} from './series.js'
 import {newLatencyHistogram, MAX_LATENCY_US, type Histogram} from './stats.js'
 
 /** One place load is sent to: a URL, or one instance of a service. */
@@ -51,6 +52,8 @@ export class TargetRecorder {
   /** A sample of error messages by kind (first seen), for the report. */
   readonly errorSamples = new Map<ErrorKind, string>()
   connections = 0
+  /** Per second of the measured run, for the HTML report. */
+  readonly series = new Series()
 
   constructor(readonly target: LoadTarget, openLoop: boolean) {
     this.fromIntended = openLoop ? newLatencyHistogram() : undefined
@@ -58,6 +61,7 @@ export class TargetRecorder {
 
   error(kind: ErrorKind, count: number, message: string): void {
     this.errors[kind] += count
+    this.series.error(performance.now(), count)
     if (!this.errorSamples.has(kind)) this.errorSamples.set(kind, message)
   }
 }
@@ -338,6 +342,7 @@ class Connection implements ResponseSink {
       const rec = this.rec
       rec.fromSend.recordValue(toMicros(now - sent))
       if (rec.fromIntended) rec.fromIntended.recordValue(toMicros(now - intended))
+      rec.series.record(now, toMicros(now - (rec.fromIntended ? intended : sent)))
       rec.responses++
       rec.status[status]!++
       e.countMeasured()
@@ -503,6 +508,7 @@ async function runPrepared(engine: Engine, firstErrors: (Error | undefined)[], s
   const wait = t0 - performance.now()
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   engine.recordFrom = t0 + plan.warmupMs
+  for (const r of engine.recorders) r.series.t0 = engine.recordFrom
   engine.endAt = engine.recordFrom + plan.durationMs
   if (plan.rate === undefined && plan.requests !== undefined) engine.sendBudget = plan.requests
   const sweepEvery = Math.max(5, Math.min(250, plan.timeoutMs / 4))

@@ -1,5 +1,6 @@
 import type {LoadOutcome, TargetRecorder} from './engine.js'
 import type {LoadSettings, Thresholds} from './options.js'
+import {Series, type SeriesPoint} from './series.js'
 import {correctForCoordinatedOmission, encodeHistogram, newLatencyHistogram, summarize, type Histogram, type LatencySummary} from './stats.js'
 
 /** Version of the JSON shape below (docs/loadtest.md); --compare refuses other versions. */
@@ -103,6 +104,12 @@ export interface LoadResult {
    * busy = CPU ÷ (wall time × threads); near 1 means mcp, not the server, was the limit.
    */
   generator: {cpuMs: number; wallMs: number; cpuPerRequestUs: number; busy: number}
+  /**
+   * Per second of the measured run, for the HTML report: responses, errors, and latency percentiles
+   * of that second from a coarse log histogram (≈9%; the exact figures are in `latency`). Latency
+   * here runs from the intended send time in open loop and from the actual send in closed loop.
+   */
+  timeline: {intervalMs: number; latencyFrom: 'intended-send-time' | 'send'; points: SeriesPoint[]}
 }
 
 function statusRecord(counts: Uint32Array): Record<string, number> {
@@ -126,6 +133,12 @@ function mergeStatus(recs: TargetRecorder[]): Record<string, number> {
   const all = new Uint32Array(1000)
   for (const r of recs) for (let i = 0; i < all.length; i++) all[i]! += r.status[i]!
   return statusRecord(all)
+}
+
+function mergeSeries(recs: TargetRecorder[]): Series {
+  const out = new Series()
+  for (const r of recs) out.add(r.series.data())
+  return out
 }
 
 function mergeHistograms(hs: Histogram[]): Histogram {
@@ -226,6 +239,7 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     imbalance,
     thresholds: [],
     ok: true,
+    timeline: {intervalMs: 1000, latencyFrom: open ? 'intended-send-time' : 'send', points: mergeSeries(recs).points(outcome.measuredMs)},
     generator: {
       ...ctx.generator,
       cpuPerRequestUs: responses === 0 ? 0 : round((ctx.generator.cpuMs * 1000) / responses, 2),

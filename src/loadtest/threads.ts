@@ -1,6 +1,8 @@
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
 
+import type {SeriesData} from './series.js'
+
 import {
   absoluteNow,
   connectionSpecs,
@@ -50,6 +52,7 @@ export interface RecorderData {
   errorSamples: [ErrorKind, string][]
   fromSend: string
   fromIntended?: string
+  series: SeriesData
 }
 
 export function recorderData(r: TargetRecorder): RecorderData {
@@ -61,6 +64,7 @@ export function recorderData(r: TargetRecorder): RecorderData {
     errorSamples: [...r.errorSamples],
     fromSend: encodeHistogram(r.fromSend),
     fromIntended: r.fromIntended ? encodeHistogram(r.fromIntended) : undefined,
+    series: r.series.data(),
   }
 }
 
@@ -72,6 +76,7 @@ function mergeRecorder(into: TargetRecorder, d: RecorderData): void {
   for (const [k, m] of d.errorSamples) if (!into.errorSamples.has(k)) into.errorSamples.set(k, m)
   into.fromSend.add(decodeHistogram(d.fromSend))
   if (into.fromIntended && d.fromIntended) into.fromIntended.add(decodeHistogram(d.fromIntended))
+  into.series.add(d.series)
 }
 
 /** Messages between the main thread and a load worker. */

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, test} from 'node:test'
+import {promisify} from 'node:util'
+
+import {ROOT, runCli, testEnv} from '../helpers/cli.js'
+
+const exec = promisify(execFile)
+const cache = mkdtempSync(join(tmpdir(), 'mcp-cli-it-'))
+after(() => rmSync(cache, {recursive: true, force: true}))
+
+interface ManifestCommand {
+  id: string
+  pluginType: string
+  examples?: string[]
+  flags: Record<string, unknown>
+}
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
+const ours = Object.values(manifest.commands).filter((c) => c.pluginType === 'core')
+const shown = (id: string) => id.split(':')
+
+describe('CLI conventions', () => {
+  test('bash completion: the generated script completes commands, topics and flags', async () => {
+    const env = testEnv({XDG_CACHE_HOME: cache})
+    const r = await runCli(['autocomplete', 'bash'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /mcp autocomplete script bash/)
+    const script = await runCli(['autocomplete', 'script', 'bash'], {env})
+    assert.match(script.stdout, /MCP_AC_BASH_SETUP_PATH=.*bash_setup/)
+    // Source what a user's .bashrc would, then ask the completion function like bash does on <TAB>.
+    const complete = async (...words: string[]): Promise<string[]> => {
+      const shell = `${script.stdout.trim()}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${words.join(' ')}'; COMP_POINT=\${#COMP_LINE}\n_mcp_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`
+      const {stdout} = await exec('bash', ['-c', shell], {env, timeout: 10_000})
+      return stdout.trim().split('\n').map((s) => s.trim()).filter(Boolean).sort()
+    }
+    assert.deepEqual(await complete('mcp', 'disc'), ['discover'])
+    assert.deepEqual(await complete('mcp', 'config', ''), ['list', 'show', 'use'])
+    assert.ok((await complete('mcp', 'discover', '--etcd-')).includes('--etcd-endpoints'))
+  })
+
+  test('zsh completion: a script and the completion function', async () => {
+    const env = testEnv({XDG_CACHE_HOME: cache})
+    assert.equal((await runCli(['autocomplete', 'zsh'], {env})).code, 0)
+    const script = await runCli(['autocomplete', 'script', 'zsh'], {env})
+    assert.match(script.stdout, /MCP_AC_ZSH_SETUP_PATH=.*zsh_setup/)
+    const fn = readFileSync(join(cache, 'mcp', 'autocomplete', 'functions', 'zsh', '_mcp'), 'utf8')
+    assert.match(fn, /#compdef mcp/)
+    assert.match(fn, /"discover\[Show every instance/)
+  })
+
+  test('an unknown command: one line with did-you-mean, exit 2, no prompt without a terminal', async () => {
+    const r = await runCli(['discver'], {timeoutMs: 15_000})
+    assert.equal(r.signal, null, 'did not hang')
+    assert.equal(r.code, 2)
+    assert.equal(r.stderr, 'mcp: "discver" is not an mcp command; did you mean "discover"? (mcp --help lists them)\n')
+    assert.equal(r.stdout, '')
+    const topic = await runCli(['config', 'shwo'])
+    assert.equal(topic.code, 2)
+    assert.match(topic.stderr, /did you mean "config show"\?/)
+    const far = await runCli(['frobnicate'])
+    assert.equal(far.stderr, 'mcp: "frobnicate" is not an mcp command (mcp --help lists them)\n')
+  })
+
+  test('every command\'s --help has examples', async () => {
+    assert.ok(ours.length >= 5, 'commands found in the manifest')
+    for (const c of ours) {
+      assert.ok((c.examples ?? []).length > 0, `${c.id} has static examples`)
+      const r = await runCli([...shown(c.id), '--help'])
+      assert.equal(r.code, 0, `${c.id} --help: ${r.stderr}`)
+      assert.match(r.stdout, /\nEXAMPLES\n {2}\$ mcp /, `${c.id} --help shows them`)
+    }
+  })
+
+  test('every command takes --json, --quiet and --no-color; errors under --json share one envelope', async () => {
+    for (const c of ours) {
+      for (const flag of ['json', 'quiet', 'color']) assert.ok(flag in c.flags, `${c.id} has --${flag}`)
+      const r = await runCli([...shown(c.id), '--no-such-flag', '--json'])
+      assert.equal(r.code, 2, `${c.id}: ${r.stdout}${r.stderr}`)
+      const doc = JSON.parse(r.stdout) as {error: {kind: string; message: string; exitCode: number}}
+      assert.equal(doc.error.kind, 'usage', c.id)
+      assert.equal(doc.error.exitCode, 2, c.id)
+      assert.match(doc.error.message, /no-such-flag/, c.id)
+    }
+  })
+
+  test('colour: --color forces it, NO_COLOR and --no-color turn it off', async () => {
+    const compose = join(ROOT, 'test', 'fixtures', 'labels', 'compose')
+    const files = ['-f', join(compose, 'deploy-labels-only.yaml')]
+    const env = testEnv()
+    delete env.NO_COLOR
+    const forced = await runCli(['lint-labels', ...files, '--color'], {env})
+    assert.match(forced.stdout, /\x1b\[/)
+    const off = await runCli(['lint-labels', ...files, '--color'], {env: testEnv({NO_COLOR: '1'})})
+    assert.doesNotMatch(off.stdout, /\x1b\[/)
+    const no = await runCli(['lint-labels', ...files, '--no-color'], {env})
+    assert.doesNotMatch(no.stdout, /\x1b\[/)
+  })
+})
