@@ -140,7 +140,7 @@ describe('HTML reports in headless Chromium', () => {
     assert.ok(await page.isVisible('#tip'))
     assert.ok((await page.textContent('#tip'))!.includes(result.lines[last]!.line))
     await page.click(`#waterfall rect.mark[data-line="${last}"]`)
-    assert.equal(await page.evaluate(() => location.hash), `#line-${last}`)
+    assert.equal(await page.evaluate(() => (globalThis as unknown as {location: {hash: string}}).location.hash), `#line-${last}`)
     await page.hover(`#timeline tr[data-line="0"]`)
     assert.ok((await page.textContent('#tip'))!.includes(result.lines[0]!.line))
     await page.screenshot({path: screenshotPath('trace-report.png'), fullPage: true})
