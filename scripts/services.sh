@@ -25,9 +25,12 @@ install_packages() {
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v etcdctl >/dev/null || missing+=(etcd-client)
   [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
+  # The HTML report tests render pages in headless Chromium; wrk is the loadtest accuracy tests' peer.
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v ip >/dev/null || missing+=(iproute2)
   # Not needed by the tests; the benchmarks compare against them.
   if [ "${MCP_BENCH_TOOLS:-0}" = 1 ]; then
-    command -v wrk >/dev/null || missing+=(wrk)
     command -v rg >/dev/null || missing+=(ripgrep)
     command -v nginx >/dev/null || missing+=(nginx-light)
     command -v hyperfine >/dev/null || missing+=(hyperfine)
