@@ -1,4 +1,5 @@
-import {spawn} from 'node:child_process'
+import {ChildProcess, spawn} from 'node:child_process'
+import {constants as osConstants} from 'node:os'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -53,4 +54,50 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     if (options.input !== undefined) child.stdin.end(options.input)
     else child.stdin.end()
   })
+}
+
+/** Collect a child process's stdout lines as they come, for watch tests. */
+export class LineCollector {
+  lines: string[] = []
+  private buffer = ''
+
+  push(chunk: string): void {
+    this.buffer += chunk
+    let nl: number
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      this.lines.push(this.buffer.slice(0, nl))
+      this.buffer = this.buffer.slice(nl + 1)
+    }
+  }
+
+  async waitFor(predicate: (line: string) => boolean, ms: number, what: string): Promise<string> {
+    const deadline = Date.now() + ms
+    let from = 0
+    while (Date.now() < deadline) {
+      for (; from < this.lines.length; from++) if (predicate(this.lines[from]!)) return this.lines[from]!
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`timed out after ${ms} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)
+  }
+}
+
+
+/** A long-running CLI (a --watch, a load test) whose output lines the test reads as they come. */
+export interface RunningCli {
+  child: ChildProcess
+  out: LineCollector
+  err: LineCollector
+  /** The exit code, or 128+n when signal n ended it. */
+  exited: Promise<number | null>
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = testEnv()): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const out = new LineCollector()
+  const err = new LineCollector()
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => out.push(d))
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => err.push(d))
+  // Killed by a signal it did not handle: the shell's 128+n, so tests can tell it from a clean exit.
+  const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? 128 + osConstants.signals[signal] : null))))
+  return {child, out, err, exited}
 }

@@ -207,31 +207,6 @@ export class PrivateEtcd {
   }
 }
 
-/** Collect a child process's stdout lines as they come, for watch tests. */
-export class LineCollector {
-  lines: string[] = []
-  private buffer = ''
-
-  push(chunk: string): void {
-    this.buffer += chunk
-    let nl: number
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      this.lines.push(this.buffer.slice(0, nl))
-      this.buffer = this.buffer.slice(nl + 1)
-    }
-  }
-
-  async waitFor(predicate: (line: string) => boolean, ms: number, what: string): Promise<string> {
-    const deadline = Date.now() + ms
-    let from = 0
-    while (Date.now() < deadline) {
-      for (; from < this.lines.length; from++) if (predicate(this.lines[from]!)) return this.lines[from]!
-      await sleep(100)
-    }
-    throw new Error(`timed out after ${ms} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)
-  }
-}
-
 /** A three-member etcd cluster on loopback ports, to kill members (the leader) under a watch. */
 export class PrivateEtcdCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'mcpt-etcd-cluster-'))

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {after, before, describe, test} from 'node:test'
 
-import {CLI, runCli, testEnv} from '../helpers/cli.js'
-import {freePort, LineCollector, PrivateEtcdCluster} from '../helpers/daemons.js'
+import {runCli, startCli, testEnv} from '../helpers/cli.js'
+import {freePort, PrivateEtcdCluster} from '../helpers/daemons.js'
 import {requireEtcd} from '../helpers/services.js'
 
 interface View {
@@ -35,13 +34,7 @@ describe('mcp discover against a three-member etcd cluster', () => {
   })
 
   test('killing the leader during --watch loses no event', {timeout: 90_000}, async () => {
-    const child = spawn(process.execPath, [CLI, 'discover', '--watch', '--json', '--source', 'etcd', '--etcd-endpoints', cluster.endpoints.join(','), '--timeout', '2s'], {
-      env: testEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const out = new LineCollector()
-    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', '--source', 'etcd', '--etcd-endpoints', cluster.endpoints.join(','), '--timeout', '2s'], testEnv())
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
       const leader = await cluster.leader()

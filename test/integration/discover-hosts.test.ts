@@ -4,10 +4,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {spawn} from 'node:child_process'
 
-import {CLI, runCli, testEnv} from '../helpers/cli.js'
-import {LineCollector, PrivateDockerd} from '../helpers/daemons.js'
+import {runCli, startCli, testEnv} from '../helpers/cli.js'
+import {PrivateDockerd} from '../helpers/daemons.js'
 import {cleanupDocker, docker, requireDocker, runContainer, TEST_IMAGE, uniqueName} from '../helpers/services.js'
 
 interface View {
@@ -72,10 +71,7 @@ describe('mcp discover across several Docker hosts', () => {
   })
 
   test('--watch follows every host; each line names its host', {timeout: 60_000}, async () => {
-    const child = spawn(process.execPath, [CLI, ...args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--watch')], {env, stdio: ['ignore', 'pipe', 'pipe']})
-    const out = new LineCollector()
-    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const {child, out, err, exited} = startCli([...args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--watch')], env)
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
       await second.docker(['run', '-d', '--name', `${run}-late`, '--network', 'none', '-l', `${prefix}.service.name=api`, '-l', `${prefix}.service.port=8080`, TEST_IMAGE, 'sleep', '600'])

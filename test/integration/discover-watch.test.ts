@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {after, before, describe, test} from 'node:test'
 
-import {CLI, testEnv} from '../helpers/cli.js'
-import {freePort, LineCollector, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
+import {startCli, testEnv} from '../helpers/cli.js'
+import {freePort, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
 import {requireDocker, requireEtcd, TEST_IMAGE} from '../helpers/services.js'
 import {record} from '../reliability/record.js'
 
@@ -35,15 +34,7 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
       dockerd.docker(['run', '-d', '--name', name, '--network', 'host', '--restart', restart,
         '-l', 'mcp.service.name=api', '-l', `mcp.service.port=${port}`, TEST_IMAGE, 'sleep', '600'])
     await run('keeper', 'always')
-    const child = spawn(process.execPath, [CLI, 'discover', '--watch', '--json', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s'], {
-      env: testEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const out = new LineCollector()
-    const err = new LineCollector()
-    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s'], testEnv())
     const event = (source: string, ev: string, subject: string) => (line: string) => {
       const e = JSON.parse(line) as {source: string; event: string; subject: string}
       return e.source === source && e.event === ev && e.subject.includes(subject)

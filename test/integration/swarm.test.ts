@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {after, before, describe, test} from 'node:test'
 
-import {CLI, runCli, testEnv} from '../helpers/cli.js'
-import {LineCollector, PrivateDockerd} from '../helpers/daemons.js'
+import {runCli, startCli, testEnv} from '../helpers/cli.js'
+import {PrivateDockerd} from '../helpers/daemons.js'
 import {requireDocker, TEST_IMAGE} from '../helpers/services.js'
 
 interface View {
@@ -77,10 +76,7 @@ describe('Swarm services and tasks', () => {
     assert.deepEqual([short.evidence!.desired, short.evidence!.running], [2, 0])
   })
   test('--watch reports service events as well as container events', {timeout: 60_000}, async () => {
-    const child = spawn(process.execPath, [CLI, 'discover', '--watch', '--json', '--source', 'docker'], {env, stdio: ['ignore', 'pipe', 'pipe']})
-    const out = new LineCollector()
-    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', '--source', 'docker'], env)
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
       await daemon.docker(['service', 'scale', '-d', 'web=3'])

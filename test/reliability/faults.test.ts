@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
-import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, Server, Socket} from 'node:net'
 import {createServer as createHttpServer} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {CLI, runCli, testEnv} from '../helpers/cli.js'
-import {freePort, LineCollector, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
+import {runCli, startCli, testEnv} from '../helpers/cli.js'
+import {freePort, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
 import {cleanupDocker, requireDocker, requireEtcd, runContainer, TEST_ETCD, TEST_IMAGE, uniqueName} from '../helpers/services.js'
 import {firstLine, hasStackTrace, record} from './record.js'
 
@@ -129,8 +128,11 @@ describe('faults: loadtest against a server that dies mid-run and one that never
 describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
   let port = 0
   let server: ReturnType<typeof createHttpServer>
+  let followLog = ''
   before(async () => {
     await requireDocker()
+    followLog = join(mkdtempSync(join(tmpdir(), 'mcpt-follow-')), 'app.log')
+    writeFileSync(followLog, '2026-11-22T00:00:00Z INFO request trace_id=4bf92f3577b34da6a3ce929d0e0e4736 started\n')
     port = await freePort()
     server = createHttpServer((_, res) => res.end('ok'))
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
@@ -141,18 +143,16 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
     {name: 'discover --watch', argv: () => ['discover', '--watch', '--source', 'docker'], ready: /watching for changes/, exit: {SIGINT: [0], SIGTERM: [0, 143]}},
     {name: 'doctor --watch', argv: () => ['doctor', '--watch', '--source', 'docker', '--no-probe'], ready: /./, exit: {SIGINT: [0, 1], SIGTERM: [0, 1, 143]}},
     {name: 'loadtest', argv: () => ['loadtest', `http://127.0.0.1:${port}/`, '-c', '2', '-d', '30s'], ready: /./, exit: {SIGINT: [130], SIGTERM: [130, 143]}},
+    // In --follow, Ctrl-C is how the command ends: grep's 0 (found) or 1 (not found).
+    {name: 'trace --follow', argv: () => ['trace', '4bf92f3577b34da6a3ce929d0e0e4736', followLog, '--follow'], ready: /./, exit: {SIGINT: [0, 1], SIGTERM: [0, 1, 143]}},
   ]
   for (const cmd of LONG) {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       test(`${cmd.name}: ${sig}`, {timeout: 60_000}, async () => {
         // A temp dir of its own: whatever the command leaves behind there is its own.
         const tmp = mkdtempSync(join(tmpdir(), 'mcpt-sig-'))
-        const child = spawn(process.execPath, [CLI, ...cmd.argv()], {env: testEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']})
-        const out = new LineCollector()
-        child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
-        child.stderr.setEncoding('utf8').on('data', (d: string) => out.push(d))
-        const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? 128 + 15 : null))))
-        await out.waitFor((l) => cmd.ready.test(l), 20_000, `${cmd.name} running`).catch(() => undefined)
+        const {child, out, err, exited} = startCli(cmd.argv(), testEnv({TMPDIR: tmp}))
+        await Promise.race([out, err].map((c) => c.waitFor((l) => cmd.ready.test(l), 20_000, `${cmd.name} running`))).catch(() => undefined)
         await sleep(1500)
         const t0 = Date.now()
         child.kill(sig)
@@ -161,9 +161,9 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
         if (code === 'hung') child.kill('SIGKILL')
         const leftovers = readdirSync(tmp)
         rmSync(tmp, {recursive: true, force: true})
-        const pass = code !== 'hung' && cmd.exit[sig]!.includes(code as number) && leftovers.length === 0 && !hasStackTrace(out.lines.join('\n'))
+        const pass = code !== 'hung' && cmd.exit[sig]!.includes(code as number) && leftovers.length === 0 && !hasStackTrace([...out.lines, ...err.lines].join('\n'))
         record({area: 'fault', command: `mcp ${cmd.name}`, case: `${sig} while running`, expected: `clean exit ${cmd.exit[sig]!.join('/')} within 10 s, no temp files`, result: code === 'hung' ? 'did not exit' : `exited ${code} in ${ms} ms${leftovers.length ? `, left ${leftovers.join(' ')}` : ''}`, exitCode: code === 'hung' ? null : code, ms, pass})
-        assert.ok(pass, `${cmd.name} ${sig}: ${code} ${leftovers}\n${out.lines.slice(-10).join('\n')}`)
+        assert.ok(pass, `${cmd.name} ${sig}: ${code} ${leftovers}\n${[...out.lines, ...err.lines].slice(-10).join('\n')}`)
       })
     }
   }
@@ -187,15 +187,7 @@ describe('doctor --watch across a dockerd crash and restart', () => {
     const port = await freePort()
     const id = await dockerd.docker(['run', '-d', '--name', 'api-1', '--network', 'host', '-l', 'mcp.service.name=api', '-l', `mcp.service.port=${port}`, TEST_IMAGE, 'sleep', '600'])
     await etcd.etcdctl(['put', '/services/api/api-1', JSON.stringify({address: `127.0.0.1:${port}`, containerId: id})])
-    const child = spawn(process.execPath, [CLI, 'doctor', '--watch', '--json', '--no-probe', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s', '--grace', '0s'], {
-      env: testEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const out = new LineCollector()
-    const err = new LineCollector()
-    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d))
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const {child, out, err, exited} = startCli(['doctor', '--watch', '--json', '--no-probe', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s', '--grace', '0s'])
     const t0 = Date.now()
     let pass = false
     let result = ''
