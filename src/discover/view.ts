@@ -8,7 +8,7 @@ import {listSwarm, SwarmState} from '../docker/swarm.js'
 import {mergeView} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
-import {createEtcdClient, etcdEndpointText, etcdMemberHealth, readRegistrations} from '../registry/etcd.js'
+import {etcdEndpointText, etcdMemberHealth, readRegistrationsHttp} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
 
 export interface BuildViewOptions {
@@ -153,22 +153,17 @@ export async function buildServiceView(connections: Connections, options: BuildV
     const endpoint = etcdEndpointText(connections.etcd)
     jobs.push(
       (async () => {
-        const client = createEtcdClient(connections.etcd, connections.timeoutMs)
-        try {
-          // With a cluster, ask every member's health beside the read: a down member is named.
-          const members = connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
-          etcd = await runSource(
-            'etcd',
-            endpoint,
-            {registrations: [] as EtcdRegistration[], revision: ''},
-            (d) => d.registrations.length,
-            (error) => etcdHint(error, endpoint),
-            () => readRegistrations(client, connections.registryPrefix, connections.timeoutMs),
-          )
-          if (members) etcd.status.members = await members
-        } finally {
-          client.close()
-        }
+        // With a cluster, ask every member's health beside the read: a down member is named.
+        const members = connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
+        etcd = await runSource(
+          'etcd',
+          endpoint,
+          {registrations: [] as EtcdRegistration[], revision: ''},
+          (d) => d.registrations.length,
+          (error) => etcdHint(error, endpoint),
+          () => withDeadline(readRegistrationsHttp(connections.etcd, connections.registryPrefix, connections.timeoutMs), connections.timeoutMs, 'etcd'),
+        )
+        if (members) etcd.status.members = await members
       })(),
     )
   }

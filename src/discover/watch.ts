@@ -72,7 +72,8 @@ export async function watchView(connections: Connections, options: BuildViewOpti
     io.out(`${c.dim(time.toISOString().slice(11, 23))}  ${source.padEnd(6)}  ${color(event.padEnd(14))}  ${subject}${detailText ? '  ' + c.dim(detailText) : ''}`)
   }
 
-  // Initial view.
+  // Initial view; Docker events are replayed from just before it.
+  const snapshotAt = Date.now() / 1000
   const first = await buildServiceView(connections, options)
   for (const w of sourceWarnings(first.view)) io.warn(w)
   if (io.json) io.out(JSON.stringify({time: new Date().toISOString(), source: 'mcp', event: 'snapshot', view: first.view}))
@@ -91,7 +92,7 @@ export async function watchView(connections: Connections, options: BuildViewOpti
       const dockerOk = first.view.sources.find((s) => s.name === sourceName)?.ok ?? false
       const hostEmit: Emit = label ? (source, event, subject, details) => emit(source === 'docker' ? sourceName : source, event, subject, details) : emit
       const hostIo = label ? {warn: (line: string) => io.warn(line.replace(/^docker:/, `${sourceName}:`))} : io
-      tasks.push(watchDocker({...connections, docker: conn}, known, dockerOk, nameLabel, wanted, hostEmit, hostIo, signal))
+      tasks.push(watchDocker({...connections, docker: conn}, known, dockerOk, nameLabel, wanted, hostEmit, hostIo, signal, snapshotAt))
     }
   }
   if (connections.sources.includes('etcd')) {
@@ -140,6 +141,11 @@ export async function watchDocker(
   emit: Emit,
   io: Pick<WatchIO, 'warn'>,
   signal: AbortSignal,
+  /**
+   * Unix seconds the caller's snapshot was taken at: events are replayed from there (the daemon
+   * keeps recent ones), so nothing between the snapshot and the subscription is lost.
+   */
+  since: number = Date.now() / 1000,
 ): Promise<void> {
   const lister = connectDocker(connections.docker, connections.timeoutMs)
   const streamer: DockerClient = connectDocker(connections.docker, 0)
@@ -148,6 +154,7 @@ export async function watchDocker(
   while (!signal.aborted) {
     try {
       if (needResync) {
+        since = Date.now() / 1000
         await lister.docker.ping()
         const containers = await listContainers(lister, {labelPrefix: connections.labelPrefix, all: true})
         resyncDocker(known, containers, nameLabel, wanted, emit)
@@ -155,13 +162,16 @@ export async function watchDocker(
         needResync = false
       }
       attempt = 0
+      // The Engine API reads "seconds.nanoseconds" (nine digits), as the docker CLI writes it.
+      const sinceText = `${Math.floor(since)}.${String(Math.floor((since % 1) * 1e9)).padStart(9, '0')}`
       const stream = (await streamer.docker.getEvents({
+        since: sinceText,
         filters: {type: ['container'], label: [nameLabel], event: DOCKER_EVENTS},
-      })) as unknown as Readable
+      } as never)) as unknown as Readable
       // A Swarm manager also reports service and node events (a label filter would drop them:
       // their attributes carry only names), on a stream of their own.
       const swarmStream = (await isSwarmManager(lister))
-        ? ((await streamer.docker.getEvents({filters: {type: ['service', 'node']}})) as unknown as Readable)
+        ? ((await streamer.docker.getEvents({since: sinceText, filters: {type: ['service', 'node']}} as never)) as unknown as Readable)
         : undefined
       await Promise.race([
         consumeEvents(stream, known, nameLabel, wanted, emit, signal),

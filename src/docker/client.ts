@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
 
 import {DockerConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
@@ -21,9 +22,14 @@ export interface DockerTarget {
 }
 
 export interface DockerClient {
-  docker: Docker
+  /** dockerode, created (and loaded) on first use: the list path does not need it. */
+  readonly docker: Docker
   target: DockerTarget
+  /** The request timeout the client was made with (0: none, for streams). */
+  timeoutMs: number
 }
+
+const require = createRequire(import.meta.url)
 
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock'
 
@@ -172,9 +178,22 @@ function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: b
  */
 export function connectDocker(conn: DockerConnection, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): DockerClient {
   const target = resolveDockerTarget(conn, env)
-  const options: Docker.DockerOptions = {...target.options}
-  if (timeoutMs > 0) options.timeout = timeoutMs
-  return {docker: new Docker(options), target}
+  let docker: Docker | undefined
+  return {
+    target,
+    timeoutMs,
+    // Loading dockerode (and ssh2 under it) costs ~200 ms: only when something needs more than
+    // the plain GETs of src/docker/http.ts.
+    get docker(): Docker {
+      if (!docker) {
+        const Dockerode = require('dockerode') as typeof Docker
+        const options: Docker.DockerOptions = {...target.options}
+        if (timeoutMs > 0) options.timeout = timeoutMs
+        docker = new Dockerode(options)
+      }
+      return docker
+    },
+  }
 }
 
 /** The hint for a daemon that does not answer, by how we tried to reach it. */

@@ -2,6 +2,7 @@ import type Docker from 'dockerode'
 
 import {ContainerNetwork, ContainerPort, DockerContainer, DockerHealth} from '../model/types.js'
 import type {DockerClient} from './client.js'
+import {canGetDirectly, dockerGetJson, query} from './http.js'
 
 export interface ListContainersOptions {
   labelPrefix: string
@@ -26,9 +27,11 @@ export function healthFromStatus(status: string): DockerHealth {
 /** One list call; no per-container inspect (the list carries labels, networks and ports). */
 export async function listContainers(client: DockerClient, options: ListContainersOptions): Promise<DockerContainer[]> {
   const nameLabel = `${options.labelPrefix}.service.name`
-  const query: Docker.ContainerListOptions = {all: Boolean(options.all)}
-  if ((options.match ?? 'name') === 'name') query.filters = JSON.stringify({label: [nameLabel]}) as never
-  const raw = await client.docker.listContainers(query)
+  const filters = (options.match ?? 'name') === 'name' ? {label: [nameLabel]} : undefined
+  // A plain GET where it can: the list is discover's whole Docker cost, and dockerode's load is most of it.
+  const raw = canGetDirectly(client)
+    ? await dockerGetJson<Docker.ContainerInfo[]>(client, `/containers/json${query({all: options.all ? 'true' : undefined, filters})}`)
+    : await client.docker.listContainers({all: Boolean(options.all), ...(filters ? {filters: JSON.stringify(filters) as never} : {})})
   const prefix = `${options.labelPrefix}.`
   const out: DockerContainer[] = []
   for (const c of raw) {

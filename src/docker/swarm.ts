@@ -2,6 +2,7 @@ import type Docker from 'dockerode'
 
 import type {SwarmService, SwarmTask} from '../model/types.js'
 import type {DockerClient} from './client.js'
+import {canGetDirectly, dockerGetJson, query} from './http.js'
 
 export interface SwarmState {
   services: SwarmService[]
@@ -34,8 +35,11 @@ interface RawTask {
 export async function listSwarm(client: DockerClient, labelPrefix: string, options: {all?: boolean} = {}): Promise<SwarmState | undefined> {
   const nameLabel = `${labelPrefix}.service.name`
   let raw: Docker.Service[]
+  const direct = canGetDirectly(client)
   try {
-    raw = await client.docker.listServices({filters: JSON.stringify({label: [nameLabel]}) as never})
+    raw = direct
+      ? await dockerGetJson<Docker.Service[]>(client, `/services${query({filters: {label: [nameLabel]}})}`)
+      : await client.docker.listServices({filters: JSON.stringify({label: [nameLabel]}) as never})
   } catch (error) {
     if (notAManager(error)) return undefined
     throw error
@@ -44,8 +48,8 @@ export async function listSwarm(client: DockerClient, labelPrefix: string, optio
   const filters: Record<string, string[]> = {service: raw.map((s) => s.ID)}
   if (!options.all) filters['desired-state'] = ['running']
   const [rawTasks, nodes] = await Promise.all([
-    client.docker.listTasks({filters: JSON.stringify(filters)} as never) as unknown as Promise<RawTask[]>,
-    client.docker.listNodes() as Promise<{ID: string; Description?: {Hostname?: string}}[]>,
+    direct ? dockerGetJson<RawTask[]>(client, `/tasks${query({filters})}`) : (client.docker.listTasks({filters: JSON.stringify(filters)} as never) as unknown as Promise<RawTask[]>),
+    direct ? dockerGetJson<{ID: string; Description?: {Hostname?: string}}[]>(client, '/nodes') : (client.docker.listNodes() as Promise<{ID: string; Description?: {Hostname?: string}}[]>),
   ])
   const nodeName = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]))
   const networkName = new Map<string, string>()

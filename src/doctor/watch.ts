@@ -121,6 +121,7 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     if (event === 'finding' && f.hint) io.out(`${' '.repeat(16)}${c.dim(`↳ ${f.hint}`)}`)
   }
 
+  const snapshotAt = Date.now() / 1000
   const first = await runDoctor(connections, runOptions)
   let sourceExitCode = first.sourceExitCode
   const firstFindings = applyOverrides(first.findings, ...options.overrides)
@@ -229,7 +230,7 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     const known = new Map<string, ContainerState>()
     for (const i of allInstances(first.view)) if (i.docker) known.set(i.docker.id, stateOf(i.docker, nameLabel))
     const dockerOk = first.view.sources.find((s) => s.name === 'docker')?.ok ?? false
-    tasks.push(watchDocker(connections, known, dockerOk, nameLabel, wanted, onDocker, io, signal))
+    tasks.push(watchDocker(connections, known, dockerOk, nameLabel, wanted, onDocker, io, signal, snapshotAt))
   }
   if (connections.sources.includes('etcd')) {
     const etcdOk = first.view.sources.find((s) => s.name === 'etcd')?.ok ?? false
