@@ -8,7 +8,7 @@ import {listSwarm, SwarmState} from '../docker/swarm.js'
 import {mergeView} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
-import {etcdEndpointText, etcdMemberHealth, readRegistrationsHttp} from '../registry/etcd.js'
+import {etcdEndpointText, etcdMemberHealth, etcdTlsFiles, readRegistrationsHttp} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
 
 export interface BuildViewOptions {
@@ -150,6 +150,8 @@ export async function buildServiceView(connections: Connections, options: BuildV
     })
   }
   if (want.has('etcd')) {
+    // Bad TLS flags are a usage error before anything is asked, not an unreachable etcd.
+    etcdTlsFiles(connections.etcd)
     const endpoint = etcdEndpointText(connections.etcd)
     jobs.push(
       (async () => {

@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
+import {createSecureContext} from 'node:tls'
 import type {Etcd3, IOptions, Watcher} from 'etcd3'
 
 import {EtcdConnection} from '../core/connections.js'
@@ -32,29 +33,13 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
     defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeoutMs}),
   }
   if (conn.user) options.auth = {username: conn.user, password: conn.password ?? ''}
-  if (Boolean(conn.cert) !== Boolean(conn.key)) {
-    throw new UsageError(`--etcd-${conn.cert ? 'cert' : 'key'} needs --etcd-${conn.cert ? 'key' : 'cert'} as well`, {
-      hint: 'a client certificate and its key go together (ETCDCTL_CERT and ETCDCTL_KEY)',
-    })
+  const tls = etcdTlsFiles(conn)
+  if (tls.ca || tls.cert) {
+    options.credentials = {rootCertificate: tls.ca ?? Buffer.alloc(0), certChain: tls.cert, privateKey: tls.key}
   }
-  const rootCertificate = readPem(conn.cacert, 'CA bundle')
-  if (rootCertificate || conn.cert || conn.key) {
-    options.credentials = {
-      rootCertificate: rootCertificate ?? Buffer.alloc(0),
-      certChain: readPem(conn.cert, 'client certificate'),
-      privateKey: readPem(conn.key, 'client key'),
-    }
-  }
-  try {
-    // etcd3 (gRPC, protobuf parsed at load) costs ~200 ms to load: only watches need it.
-    const {Etcd3: Client} = createRequire(import.meta.url)('etcd3') as typeof import('etcd3')
-    return new Client(options)
-  } catch (error) {
-    // gRPC validates the PEM material here; its message never contains the key itself.
-    throw new UsageError(`the etcd TLS files were refused: ${(error as Error).message}`, {
-      hint: 'check --etcd-cacert, --etcd-cert and --etcd-key (PEM files)',
-    })
-  }
+  // etcd3 (gRPC, protobuf parsed at load) costs ~200 ms to load: only watches need it.
+  const {Etcd3: Client} = createRequire(import.meta.url)('etcd3') as typeof import('etcd3')
+  return new Client(options)
 }
 
 /** Build a registration record from one key-value (lease TTLs are filled in afterwards). */
@@ -127,9 +112,7 @@ export async function readRegistrations(client: Etcd3, prefix: string, timeoutMs
 export async function etcdMemberHealth(conn: EtcdConnection, timeoutMs: number): Promise<{endpoint: string; ok: boolean; error?: string}[]> {
   const {request: httpRequest} = await import('node:http')
   const {request: httpsRequest} = await import('node:https')
-  const ca = readPem(conn.cacert, 'CA bundle')
-  const cert = readPem(conn.cert, 'client certificate')
-  const key = readPem(conn.key, 'client key')
+  const {ca, cert, key} = etcdTlsFiles(conn)
   return Promise.all(
     conn.endpoints.map(
       (endpoint) =>
@@ -150,6 +133,29 @@ export async function etcdMemberHealth(conn: EtcdConnection, timeoutMs: number):
         }),
     ),
   )
+}
+
+/**
+ * The TLS material for etcd, read and checked before anything is sent: a key without a
+ * certificate, or files that are not PEM, are the user's flags to fix (a usage error), not an
+ * unreachable etcd.
+ */
+export function etcdTlsFiles(conn: EtcdConnection): {ca?: Buffer; cert?: Buffer; key?: Buffer} {
+  if (Boolean(conn.cert) !== Boolean(conn.key)) {
+    throw new UsageError(`--etcd-${conn.cert ? 'cert' : 'key'} needs --etcd-${conn.cert ? 'key' : 'cert'} as well`, {
+      hint: 'a client certificate and its key go together (ETCDCTL_CERT and ETCDCTL_KEY)',
+    })
+  }
+  const files = {ca: readPem(conn.cacert, 'CA bundle'), cert: readPem(conn.cert, 'client certificate'), key: readPem(conn.key, 'client key')}
+  if (files.ca || files.cert) {
+    try {
+      createSecureContext(files)
+    } catch (error) {
+      // OpenSSL's message names the problem ("no start line"), never the key material.
+      throw new UsageError(`the etcd TLS files were refused: ${(error as Error).message}`, {hint: 'check --etcd-cacert, --etcd-cert and --etcd-key (PEM files)'})
+    }
+  }
+  return files
 }
 
 /** The JSON gateway's key-value, as etcd 3.4's grpc-gateway writes it (bytes in base64, int64 as strings). */
@@ -180,10 +186,7 @@ function prefixEnd(prefix: string): Buffer {
  */
 export async function readRegistrationsHttp(conn: EtcdConnection, prefix: string, timeoutMs: number): Promise<EtcdReadResult> {
   const deadline = Date.now() + timeoutMs
-  const tls = {ca: readPem(conn.cacert, 'CA bundle'), cert: readPem(conn.cert, 'client certificate'), key: readPem(conn.key, 'client key')}
-  if (Boolean(conn.cert) !== Boolean(conn.key)) {
-    throw new UsageError(`--etcd-${conn.cert ? 'cert' : 'key'} needs --etcd-${conn.cert ? 'key' : 'cert'} as well`, {hint: 'a client certificate and its key go together (ETCDCTL_CERT and ETCDCTL_KEY)'})
-  }
+  const tls = etcdTlsFiles(conn)
   let lastError: unknown
   for (const endpoint of conn.endpoints) {
     const remaining = deadline - Date.now()
