@@ -1,6 +1,4 @@
-import {chmodSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
-
+import {writeFileAtomic} from '../core/atomic-write.js'
 import {InputError} from '../core/errors.js'
 import type {PlannedFix} from './lint.js'
 
@@ -22,23 +20,11 @@ export function applyFixes(text: string, fixes: PlannedFix[]): {text: string; ap
   return {text: out, applied}
 }
 
-/** Replace a file's content atomically (temp file in the same directory + rename), keeping its mode. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.mcp-${process.pid}.tmp`)
+/** Replace a file's content atomically, keeping its mode; a failure is one line about that file. */
+export function writeFixedFile(path: string, text: string): void {
   try {
-    writeFileSync(tmp, text)
-    try {
-      chmodSync(tmp, statSync(path).mode & 0o7777)
-    } catch {
-      // New file or unreadable mode: the umask default is fine.
-    }
-    renameSync(tmp, path)
+    writeFileAtomic(path, text)
   } catch (error) {
-    try {
-      unlinkSync(tmp)
-    } catch {
-      // Already gone.
-    }
     throw new InputError(`cannot write the fixed file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {where: path, hint: 'check the directory is writable'})
   }
 }

@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 
 import {InputError} from '../core/errors.js'
-import {applyFixes, writeFileAtomic} from './fix.js'
+import {applyFixes, writeFixedFile} from './fix.js'
 import {inputErrorFinding} from '../report/index.js'
 import {ConfigLintResult, lintConfigDocument, LintConfigOptions, PlannedFix, readConfigDocument} from './lint.js'
 import {parseConfigSource} from './source.js'
@@ -56,7 +56,7 @@ export function lintConfigFiles(paths: string[], options: LintConfigOptions & {f
         result = lintConfigDocument({...doc, text}, options)
       }
       try {
-        writeFileAtomic(path, (doc.hadBom ? '\ufeff' : '') + text)
+        writeFixedFile(path, (doc.hadBom ? '\ufeff' : '') + text)
         fixed.push({file: doc.path, fixes: applied.map(describeFix)})
       } catch (error) {
         if (!(error instanceof InputError)) throw error

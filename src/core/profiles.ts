@@ -1,5 +1,7 @@
-import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+import {writeFileAtomic} from './atomic-write.js'
 import {isMap, isScalar, parseDocument} from 'yaml'
 
 import {ConnectionFlagValues, DockerConnection, Origin, profileFormat, resolveConnections, selectProfile, SettingOrigin} from './connections.js'
@@ -132,11 +134,9 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
   }
   const file = userConfigPath(env)
   let text = ''
-  let mode: number | undefined
   if (existsSync(file)) {
     try {
       text = readFileSync(file, 'utf8')
-      mode = statSync(file).mode & 0o777
     } catch (error) {
       throw new InputError(`cannot read config file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: file})
     }
@@ -161,7 +161,8 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
   }
   try {
     mkdirSync(dirname(file), {recursive: true})
-    writeAtomic(file, updated, mode)
+    // An existing file keeps its permissions (writeFileAtomic); a new one is the user's to read.
+    writeFileAtomic(file, updated, {mode: 0o644})
   } catch (error) {
     if (error instanceof McpError) throw error
     throw new InputError(`cannot write config file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: file})
@@ -179,15 +180,3 @@ function yamlScalar(value: string): string {
   return plain ? value : JSON.stringify(value)
 }
 
-/** Temp file in the same directory, then rename: readers see the old file or the new, keeping its mode. */
-function writeAtomic(path: string, data: string, mode: number | undefined): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
-  try {
-    writeFileSync(tmp, data, {mode: mode ?? 0o644})
-    if (mode !== undefined) chmodSync(tmp, mode)
-    renameSync(tmp, path)
-  } catch (error) {
-    rmSync(tmp, {force: true})
-    throw error
-  }
-}

@@ -5,7 +5,6 @@ import type {Etcd3, IOptions, Watcher} from 'etcd3'
 
 import {EtcdConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
-import {withDeadline} from '../core/deadline.js'
 import type {EtcdRegistration} from '../model/types.js'
 import {parseRegistrationValue, parseRegistryKey} from './registration.js'
 
@@ -61,48 +60,10 @@ export function registrationFromKv(key: string, value: string, leaseId: string, 
   return base
 }
 
-/** Ask etcd for many lease TTLs at once, a bounded number in flight. */
-async function leaseTtls(client: Etcd3, ids: string[], concurrency = 64): Promise<Map<string, {ttl: number; grantedTtl: number}>> {
-  const out = new Map<string, {ttl: number; grantedTtl: number}>()
-  let next = 0
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++]!
-      const res = await client.leaseClient.leaseTimeToLive({ID: id, keys: false})
-      out.set(id, {ttl: Number(res.TTL), grantedTtl: Number(res.grantedTTL)})
-    }
-  }
-  await Promise.all(Array.from({length: Math.min(concurrency, ids.length)}, worker))
-  return out
-}
-
 export interface EtcdReadResult {
   registrations: EtcdRegistration[]
   /** The store revision of the read: a watch started from revision+1 misses nothing. */
   revision: string
-}
-
-/**
- * One range read for the whole prefix, then one TTL lookup per distinct lease (agents usually
- * share a lease across their keys, so this is far fewer calls than keys).
- */
-export async function readRegistrations(client: Etcd3, prefix: string, timeoutMs: number): Promise<EtcdReadResult> {
-  const res = await withDeadline(client.getAll().prefix(prefix).exec(), timeoutMs, 'etcd')
-  const registrations = res.kvs.map((kv) =>
-    registrationFromKv(kv.key.toString(), kv.value.toString(), kv.lease, prefix, kv.create_revision, kv.mod_revision),
-  )
-  const leaseIds = [...new Set(registrations.flatMap((r) => (r.lease ? [r.lease.id] : [])))]
-  if (leaseIds.length > 0) {
-    const ttls = await withDeadline(leaseTtls(client, leaseIds), timeoutMs, 'etcd lease lookup')
-    for (const r of registrations) {
-      const t = r.lease && ttls.get(r.lease.id)
-      if (r.lease && t) {
-        r.lease.ttl = t.ttl
-        r.lease.grantedTtl = t.grantedTtl
-      }
-    }
-  }
-  return {registrations, revision: res.header.revision}
 }
 
 /**
