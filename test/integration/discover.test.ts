@@ -91,6 +91,31 @@ describe('mcp discover on the real engine and etcd', () => {
     assert.equal(svc('noport').instances[0]!.addressReason, 'no-port')
   })
 
+  test('a view larger than a pipe holds (64 KiB) arrives whole through a pipe, and leases are read', async () => {
+    // 1,500 registrations under a prefix of their own (outside the other tests' view), in
+    // transactions of 100 (etcd3, as an agent writes).
+    const big = `/${run}-big/`
+    const {Etcd3} = await import('etcd3')
+    const client = new Etcd3({hosts: TEST_ETCD})
+    try {
+      const lease = client.lease(300, {autoKeepAlive: false})
+      const leaseId = await lease.grant()
+      for (let start = 0; start < 1500; start += 100) {
+        const ops = Array.from({length: 100}, (_, k) => client.put(`${big}svc${(start + k) % 7}/inst-${start + k}`).value(JSON.stringify({address: `10.9.${(start + k) >> 8}.${(start + k) & 255}:8080`})).lease(leaseId))
+        await client.if(`${big}__never__`, 'Version', '==', 0).then(...ops).commit()
+      }
+    } finally {
+      client.close()
+    }
+    const r = await runCli(['discover', '--json', '--source', 'etcd', '--etcd-endpoints', TEST_ETCD, '--registry-prefix', big]).finally(() => etcdctl(['del', '--prefix', big]))
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(r.stdout.length > 200_000, `expected a large document, got ${r.stdout.length} bytes`)
+    const view = JSON.parse(r.stdout) as JsonView
+    const instances = view.services.flatMap((s) => s.instances)
+    assert.equal(instances.length, 1500)
+    assert.ok(instances.every((i) => i.etcd?.lease && i.etcd.lease.grantedTtl === 300 && i.etcd.lease.ttl > 0 && i.etcd.lease.ttl <= 300))
+  })
+
   test('table: side by side, with what is missing marked', async () => {
     const r = await runCli(args().filter((a) => a !== '--json'))
     assert.equal(r.code, 0, r.stderr)
