@@ -8,7 +8,7 @@ import {listSwarm, SwarmState} from '../docker/swarm.js'
 import {mergeView} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
-import {etcdEndpointText, etcdMemberHealth, etcdTlsFiles, readRegistrationsHttp} from '../registry/etcd.js'
+import {etcdEndpointText, etcdMemberHealth, etcdTlsFiles, readRegistrations} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
 
 export interface BuildViewOptions {
@@ -163,7 +163,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
           {registrations: [] as EtcdRegistration[], revision: ''},
           (d) => d.registrations.length,
           (error) => etcdHint(error, endpoint),
-          () => withDeadline(readRegistrationsHttp(connections.etcd, connections.registryPrefix, connections.timeoutMs), connections.timeoutMs, 'etcd'),
+          () => withDeadline(readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs), connections.timeoutMs, 'etcd'),
         )
         if (members) etcd.status.members = await members
       })(),

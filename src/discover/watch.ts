@@ -9,7 +9,7 @@ import {connectDocker, DockerClient, expandDockerConnections, resolveDockerTarge
 import {listContainers} from '../docker/containers.js'
 import {labelKeys} from '../model/labels.js'
 import type {DockerContainer, EtcdRegistration} from '../model/types.js'
-import {createEtcdClient, EtcdChange, readRegistrationsHttp, watchRegistrations} from '../registry/etcd.js'
+import {createEtcdClient, EtcdChange, readRegistrations, watchRegistrations} from '../registry/etcd.js'
 import {renderView, sourceWarnings} from './render.js'
 import {buildServiceView, BuildViewOptions, describeError} from './view.js'
 
@@ -329,7 +329,7 @@ export async function watchEtcd(
   // Until the first read succeeds there is no revision to resume from: keep trying, with backoff.
   while (!revision && !signal.aborted) {
     try {
-      const read = await readRegistrationsHttp(connections.etcd, connections.registryPrefix, connections.timeoutMs)
+      const read = await readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs)
       revision = read.revision
       for (const r of read.registrations) {
         known.set(r.key, r.address ?? '')

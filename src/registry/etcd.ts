@@ -6,6 +6,7 @@ import type {Etcd3, IOptions, Watcher} from 'etcd3'
 import {EtcdConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
 import type {EtcdRegistration} from '../model/types.js'
+import {EtcdGrpcSession, isAuthFailure} from './etcd-grpc.js'
 import {parseRegistrationValue, parseRegistryKey} from './registration.js'
 
 function readPem(path: string | undefined, what: string): Buffer | undefined {
@@ -119,15 +120,6 @@ export function etcdTlsFiles(conn: EtcdConnection): {ca?: Buffer; cert?: Buffer;
   return files
 }
 
-/** The JSON gateway's key-value, as etcd 3.4's grpc-gateway writes it (bytes in base64, int64 as strings). */
-interface GatewayKv {
-  key: string
-  value?: string
-  lease?: string
-  create_revision?: string
-  mod_revision?: string
-}
-
 /** The key just past every key with this prefix (etcd's range_end for a prefix). */
 function prefixEnd(prefix: string): Buffer {
   const end = Buffer.from(prefix)
@@ -141,77 +133,46 @@ function prefixEnd(prefix: string): Buffer {
 }
 
 /**
- * The read discover and doctor make, through etcd's documented JSON gateway (POST /v3/kv/range,
- * /v3/lease/timetolive, /v3/auth/authenticate) rather than gRPC: the same range read, without
- * loading gRPC and protobuf. Endpoints are tried in order; a dead one costs a refused connection.
+ * The read discover and doctor make: one Range call for the whole prefix, then one
+ * LeaseTimeToLive per distinct lease, multiplexed on one HTTP/2 connection (src/registry/etcd-grpc.ts
+ * says why not etcd3 here). Endpoints are tried in order; a dead one costs a refused connection.
  */
-export async function readRegistrationsHttp(conn: EtcdConnection, prefix: string, timeoutMs: number): Promise<EtcdReadResult> {
+export async function readRegistrations(conn: EtcdConnection, prefix: string, timeoutMs: number): Promise<EtcdReadResult> {
   const deadline = Date.now() + timeoutMs
   const tls = etcdTlsFiles(conn)
   let lastError: unknown
   for (const endpoint of conn.endpoints) {
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) break
-    const post = (path: string, body: unknown, token?: string) => postJson(endpoint, path, body, {timeoutMs: remaining, token, ...tls})
+    if (deadline - Date.now() <= 0) break
+    const session = new EtcdGrpcSession(endpoint, tls, deadline)
     try {
-      let token: string | undefined
-      if (conn.user) token = ((await post('/v3/auth/authenticate', {name: conn.user, password: conn.password ?? ''})) as {token?: string}).token
-      const res = (await post('/v3/kv/range', {key: Buffer.from(prefix).toString('base64'), range_end: prefixEnd(prefix).toString('base64')}, token)) as {header?: {revision?: string}; kvs?: GatewayKv[]}
-      const text = (b64: string | undefined) => (b64 ? Buffer.from(b64, 'base64').toString('utf8') : '')
-      const registrations = (res.kvs ?? []).map((kv) => registrationFromKv(text(kv.key), text(kv.value), kv.lease ?? '0', prefix, kv.create_revision ?? '0', kv.mod_revision ?? '0'))
+      if (conn.user) await session.authenticate(conn.user, conn.password ?? '')
+      const {revision, kvs} = await session.range(Buffer.from(prefix), prefixEnd(prefix))
+      const registrations = kvs.map((kv) => registrationFromKv(kv.key, kv.value, kv.lease, prefix, kv.createRevision, kv.modRevision))
       const leaseIds = [...new Set(registrations.flatMap((r) => (r.lease ? [r.lease.id] : [])))]
       const ttls = new Map<string, {ttl: number; grantedTtl: number}>()
       let next = 0
       const worker = async () => {
         while (next < leaseIds.length) {
           const id = leaseIds[next++]!
-          const t = (await post('/v3/lease/timetolive', {ID: id}, token)) as {TTL?: string; grantedTTL?: string}
-          ttls.set(id, {ttl: Number(t.TTL ?? -1), grantedTtl: Number(t.grantedTTL ?? -1)})
+          ttls.set(id, await session.leaseTimeToLive(id))
         }
       }
-      await Promise.all(Array.from({length: Math.min(32, leaseIds.length)}, worker))
+      // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
+      await Promise.all(Array.from({length: Math.min(64, leaseIds.length)}, worker))
       for (const r of registrations) {
         const t = r.lease && ttls.get(r.lease.id)
         if (r.lease && t) Object.assign(r.lease, t)
       }
-      return {registrations, revision: res.header?.revision ?? '0'}
+      return {registrations, revision}
     } catch (error) {
       // Refused credentials are the same on every member: say so rather than try the next.
-      if ((error as {status?: number}).status === 401 || /auth|password|permission/i.test(String((error as Error).message))) throw error
+      if (isAuthFailure(error)) throw error
       lastError = error
+    } finally {
+      session.close()
     }
   }
   throw lastError ?? Object.assign(new Error(`etcd did not answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})
-}
-
-async function postJson(endpoint: string, path: string, body: unknown, options: {timeoutMs: number; token?: string; ca?: Buffer; cert?: Buffer; key?: Buffer}): Promise<unknown> {
-  const {request: httpRequest} = await import('node:http')
-  const {request: httpsRequest} = await import('node:https')
-  const url = new URL(path, endpoint)
-  const payload = JSON.stringify(body)
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest
-  return new Promise((resolve, reject) => {
-    const req = request(url, {method: 'POST', ca: options.ca, cert: options.cert, key: options.key, headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(options.token ? {authorization: options.token} : {})}}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json: {error?: string; message?: string} | undefined
-        try {
-          json = JSON.parse(text) as {error?: string; message?: string}
-        } catch {
-          json = undefined
-        }
-        if ((res.statusCode ?? 0) >= 400 || !json) {
-          reject(Object.assign(new Error(`etcd ${path}: ${json?.message ?? json?.error ?? `HTTP ${res.statusCode}`}`), {status: res.statusCode}))
-        } else resolve(json)
-      })
-      res.on('error', reject)
-    })
-    req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`etcd did not answer within ${options.timeoutMs} ms`), {code: 'ETIMEDOUT'})))
-    req.on('error', reject)
-    req.end(payload)
-  })
 }
 
 export type EtcdChange =

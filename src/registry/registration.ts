@@ -5,8 +5,27 @@ export function joinHostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
+/** The number written from `from` to the end in decimal digits only (at most 15), or undefined. */
+function digitsValue(text: string, from: number): number | undefined {
+  if (from >= text.length || text.length - from > 15) return undefined
+  let n = 0
+  for (let i = from; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return undefined
+    n = n * 10 + d
+  }
+  return n
+}
+
 /** "10.0.0.5:8080", "[::1]:80", "http://h:80/x" → host and port; undefined when there is no port. */
 export function splitHostPort(text: string): {host: string; port?: number} | undefined {
+  // The common shape, host:port with no scheme, brackets or spaces, without a regular expression:
+  // a discover over 10,000 registrations calls this for each.
+  const colon = text.indexOf(':')
+  if (colon > 0 && text.indexOf(':', colon + 1) < 0 && text.indexOf('/') < 0 && text.charCodeAt(0) > 32 && text.charCodeAt(text.length - 1) > 32) {
+    const port = digitsValue(text, colon + 1)
+    if (port !== undefined) return {host: text.slice(0, colon), port}
+  }
   let s = text.trim()
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
   if (scheme) s = s.slice(scheme[0].length).replace(/\/.*$/, '')
@@ -21,8 +40,8 @@ export function splitHostPort(text: string): {host: string; port?: number} | und
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
 const num = (v: unknown): number | undefined => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN
-  return Number.isFinite(n) ? n : undefined
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+  return typeof v === 'string' ? digitsValue(v, 0) : undefined
 }
 
 /**

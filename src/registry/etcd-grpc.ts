@@ -1,0 +1,328 @@
+/**
+ * The three unary etcd v3 calls discover and doctor make (KV.Range, Lease.LeaseTimeToLive,
+ * Auth.Authenticate), spoken as gRPC over Node's own HTTP/2 with the few protobuf fields they use.
+ *
+ * Why not etcd3 here: loading it (gRPC-js + protobufjs parsing .proto files) costs ~200 ms, more
+ * than the whole read; and etcd's JSON gateway, which needs no library, takes ~200 ms to turn 10,000
+ * keys into JSON where gRPC answers in ~40 ms. The messages are etcd's documented, stable API
+ * (api/etcdserverpb/rpc.proto, mvccpb/kv.proto); field numbers are given next to each use.
+ * Watches keep using etcd3, which reconnects and resumes by itself.
+ */
+import {connect, constants as h2, ClientHttp2Session} from 'node:http2'
+
+export interface EtcdKeyValue {
+  key: string
+  value: string
+  createRevision: string
+  modRevision: string
+  /** "0" when the key has no lease. */
+  lease: string
+}
+
+export interface EtcdTls {
+  ca?: Buffer
+  cert?: Buffer
+  key?: Buffer
+}
+
+/** A failed call: gRPC's status code and message, or a socket error's code (ECONNREFUSED…). */
+export class EtcdCallError extends Error {
+  constructor(
+    message: string,
+    readonly grpcStatus?: number,
+    readonly code?: string,
+  ) {
+    super(message)
+  }
+}
+
+// gRPC status codes that mean "these credentials will not do" on every member alike.
+const GRPC_UNAUTHENTICATED = 16
+const GRPC_PERMISSION_DENIED = 7
+const GRPC_INVALID_ARGUMENT = 3
+
+export function isAuthFailure(error: unknown): boolean {
+  if (!(error instanceof EtcdCallError)) return false
+  if (error.grpcStatus === GRPC_UNAUTHENTICATED || error.grpcStatus === GRPC_PERMISSION_DENIED) return true
+  // etcd answers a wrong password with INVALID_ARGUMENT "authentication failed, invalid user ID or password".
+  return error.grpcStatus === GRPC_INVALID_ARGUMENT && /auth|password|permission/i.test(error.message)
+}
+
+// --- protobuf, the little of it these messages need --------------------------------------------
+
+function varint(value: bigint | number): number[] {
+  let n = BigInt(value)
+  if (n < 0n) n += 1n << 64n // int64 on the wire is two's complement in 10 bytes
+  const out: number[] = []
+  while (n >= 0x80n) {
+    out.push(Number(n & 0x7fn) | 0x80)
+    n >>= 7n
+  }
+  out.push(Number(n))
+  return out
+}
+
+function bytesField(field: number, bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([(field << 3) | 2, ...varint(bytes.length)]), bytes])
+}
+
+function varintField(field: number, value: bigint | number): Buffer {
+  return Buffer.from([(field << 3) | 0, ...varint(value)])
+}
+
+const bigVarints = new Map<string, string>()
+
+/** Reads one message's fields in order; callers switch on the field number. */
+class ProtoReader {
+  pos: number
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end
+  }
+
+  /** A varint as a number: exact below 2^53 (lengths, tags, TTLs). */
+  uint(): number {
+    let result = 0
+    let scale = 1
+    for (;;) {
+      if (this.pos >= this.end) throw new EtcdCallError('etcd sent a truncated message')
+      const b = this.buf[this.pos++]!
+      result += (b & 0x7f) * scale
+      if (b < 0x80) return result
+      scale *= 128
+    }
+  }
+
+  /**
+   * A varint as a decimal string of a signed int64 (revisions and lease IDs pass 2^53). Lease IDs
+   * are large and few, shared by thousands of keys: each distinct one is converted once.
+   */
+  int64(): string {
+    const start = this.pos
+    let small = 0
+    let scale = 1
+    for (;;) {
+      if (this.pos >= this.end) throw new EtcdCallError('etcd sent a truncated message')
+      const b = this.buf[this.pos++]!
+      small += (b & 0x7f) * scale
+      if (b < 0x80) break
+      scale *= 128
+    }
+    if (this.pos - start <= 7) return String(small) // < 2^49: exact as a number
+    const raw = this.buf.toString('latin1', start, this.pos)
+    let text = bigVarints.get(raw)
+    if (text === undefined) {
+      let result = 0n
+      for (let i = raw.length - 1; i >= 0; i--) result = (result << 7n) | BigInt(raw.charCodeAt(i) & 0x7f)
+      text = BigInt.asIntN(64, result).toString()
+      bigVarints.set(raw, text)
+    }
+    return text
+  }
+
+  /** A small int64 as a number (TTLs, which may be -1). */
+  smallInt(): number {
+    const start = this.pos
+    const n = this.uint()
+    if (n < 2 ** 53) return n
+    this.pos = start
+    return Number(this.int64())
+  }
+
+  /** A length-delimited field as UTF-8 text, without a Buffer view in between. */
+  text(): string {
+    const length = this.uint()
+    const start = this.pos
+    this.pos += length
+    if (this.pos > this.end) throw new EtcdCallError('etcd sent a truncated message')
+    return this.buf.toString('utf8', start, this.pos)
+  }
+
+  /** The bounds of an embedded message, and the reader moved past it. */
+  sub(): ProtoReader {
+    const length = this.uint()
+    const start = this.pos
+    this.pos += length
+    if (this.pos > this.end) throw new EtcdCallError('etcd sent a truncated message')
+    return new ProtoReader(this.buf, start, this.pos)
+  }
+
+  skip(wireType: number): void {
+    if (wireType === 0) this.uint()
+    else if (wireType === 2) {
+      const length = this.uint() // read first: `pos += uint()` would add to the old pos
+      this.pos += length
+    }
+    else if (wireType === 1) this.pos += 8
+    else if (wireType === 5) this.pos += 4
+    else throw new EtcdCallError(`etcd sent an unknown protobuf wire type ${wireType}`)
+  }
+}
+
+/** ResponseHeader.revision (field 3) from a response's header (field 1 of every response). */
+function headerRevision(reader: ProtoReader): string {
+  let revision = '0'
+  while (!reader.done) {
+    const tag = reader.uint()
+    if (tag >>> 3 === 3 && (tag & 7) === 0) revision = reader.int64()
+    else reader.skip(tag & 7)
+  }
+  return revision
+}
+
+export function decodeRangeResponse(buf: Buffer): {revision: string; kvs: EtcdKeyValue[]} {
+  const reader = new ProtoReader(buf)
+  let revision = '0'
+  const kvs: EtcdKeyValue[] = []
+  while (!reader.done) {
+    const tag = reader.uint()
+    const field = tag >>> 3
+    if (field === 1 && (tag & 7) === 2) revision = headerRevision(reader.sub())
+    else if (field === 2 && (tag & 7) === 2) {
+      // mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3, version 4, value 5, lease 6
+      const kv = reader.sub()
+      const entry: EtcdKeyValue = {key: '', value: '', createRevision: '0', modRevision: '0', lease: '0'}
+      while (!kv.done) {
+        const t = kv.uint()
+        switch (t) {
+          case (1 << 3) | 2: entry.key = kv.text(); break
+          case (2 << 3) | 0: entry.createRevision = kv.int64(); break
+          case (3 << 3) | 0: entry.modRevision = kv.int64(); break
+          case (5 << 3) | 2: entry.value = kv.text(); break
+          case (6 << 3) | 0: entry.lease = kv.int64(); break
+          default: kv.skip(t & 7)
+        }
+      }
+      kvs.push(entry)
+    } else reader.skip(tag & 7)
+  }
+  return {revision, kvs}
+}
+
+export function decodeLeaseTimeToLive(buf: Buffer): {ttl: number; grantedTtl: number} {
+  // LeaseTimeToLiveResponse: header 1, ID 2, TTL 3, grantedTTL 4, keys 5. A lease that expired
+  // answers TTL -1.
+  const reader = new ProtoReader(buf)
+  let ttl = 0
+  let grantedTtl = 0
+  while (!reader.done) {
+    const tag = reader.uint()
+    if (tag === ((3 << 3) | 0)) ttl = reader.smallInt()
+    else if (tag === ((4 << 3) | 0)) grantedTtl = reader.smallInt()
+    else reader.skip(tag & 7)
+  }
+  return {ttl, grantedTtl}
+}
+
+function decodeAuthenticate(buf: Buffer): string {
+  // AuthenticateResponse: header 1, token 2
+  const reader = new ProtoReader(buf)
+  let token = ''
+  while (!reader.done) {
+    const tag = reader.uint()
+    if (tag === ((2 << 3) | 2)) token = reader.text()
+    else reader.skip(tag & 7)
+  }
+  return token
+}
+
+// --- gRPC over HTTP/2 ------------------------------------------------------------------------------
+
+/** One HTTP/2 connection to one etcd endpoint; calls are multiplexed on it. */
+export class EtcdGrpcSession {
+  private readonly session: ClientHttp2Session
+  private sessionError: Error | undefined
+  private token: string | undefined
+
+  constructor(
+    readonly endpoint: string,
+    tls: EtcdTls,
+    private readonly deadline: number,
+  ) {
+    this.session = connect(endpoint, {ca: tls.ca, cert: tls.cert, key: tls.key})
+    this.session.on('error', (error) => (this.sessionError = error))
+  }
+
+  async authenticate(name: string, password: string): Promise<void> {
+    const message = Buffer.concat([bytesField(1, Buffer.from(name)), bytesField(2, Buffer.from(password))])
+    this.token = decodeAuthenticate(await this.call('/etcdserverpb.Auth/Authenticate', message))
+  }
+
+  /** Every key from `key` up to (not including) `rangeEnd`, with their values: one Range call. */
+  async range(key: Buffer, rangeEnd: Buffer): Promise<{revision: string; kvs: EtcdKeyValue[]}> {
+    return decodeRangeResponse(await this.call('/etcdserverpb.KV/Range', Buffer.concat([bytesField(1, key), bytesField(2, rangeEnd)])))
+  }
+
+  async leaseTimeToLive(id: string): Promise<{ttl: number; grantedTtl: number}> {
+    return decodeLeaseTimeToLive(await this.call('/etcdserverpb.Lease/LeaseTimeToLive', varintField(1, BigInt(id))))
+  }
+
+  close(): void {
+    this.session.close()
+  }
+
+  private call(path: string, message: Buffer): Promise<Buffer> {
+    const remaining = this.deadline - Date.now()
+    if (this.sessionError) return Promise.reject(asCallError(this.sessionError, this.endpoint))
+    if (remaining <= 0) return Promise.reject(new EtcdCallError(`etcd (${this.endpoint}) did not answer in time`, undefined, 'ETIMEDOUT'))
+    const frame = Buffer.allocUnsafe(5 + message.length)
+    frame[0] = 0 // not compressed
+    frame.writeUInt32BE(message.length, 1)
+    message.copy(frame, 5)
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = {
+        [h2.HTTP2_HEADER_METHOD]: 'POST',
+        [h2.HTTP2_HEADER_PATH]: path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-timeout': `${Math.max(1, remaining)}m`,
+      }
+      if (this.token) headers.token = this.token
+      const stream = this.session.request(headers)
+      const chunks: Buffer[] = []
+      let status: number | undefined
+      let statusMessage = ''
+      const timer = setTimeout(() => stream.close(h2.NGHTTP2_CANCEL), remaining)
+      timer.unref()
+      const takeStatus = (h: Record<string, unknown>) => {
+        if (h['grpc-status'] !== undefined) {
+          status = Number(h['grpc-status'])
+          statusMessage = decodeURIComponent(String(h['grpc-message'] ?? ''))
+        }
+      }
+      stream.on('response', (h) => takeStatus(h as Record<string, unknown>)) // a trailers-only answer
+      stream.on('trailers', (h) => takeStatus(h as Record<string, unknown>))
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      stream.on('error', (error) => {
+        clearTimeout(timer)
+        reject(asCallError(this.sessionError ?? error, this.endpoint))
+      })
+      stream.on('close', () => {
+        clearTimeout(timer)
+        if (this.sessionError) return reject(asCallError(this.sessionError, this.endpoint))
+        if (status === undefined) {
+          return reject(new EtcdCallError(`etcd (${this.endpoint}) did not answer within ${remaining} ms`, undefined, 'ETIMEDOUT'))
+        }
+        if (status !== 0) return reject(new EtcdCallError(`etcd: ${statusMessage || `gRPC status ${status}`}`, status))
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+        if (body.length < 5 || body[0] !== 0) return reject(new EtcdCallError(`etcd (${this.endpoint}) sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`))
+        const length = body.readUInt32BE(1)
+        resolve(body.subarray(5, 5 + length))
+      })
+      stream.end(frame)
+    })
+  }
+}
+
+function asCallError(error: Error & {code?: string}, endpoint: string): EtcdCallError {
+  if (error instanceof EtcdCallError) return error
+  const call = new EtcdCallError(`${error.message}${error.message.includes(endpoint) ? '' : ` (${endpoint})`}`, undefined, error.code)
+  return call
+}
