@@ -78,10 +78,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * JSON straight to stdout. oclif's default colourises by tokenizing the whole document, which
-   * costs seconds on a 10 MB view; JSON output carries no colour anyway.
+   * costs seconds on a 10 MB view; JSON output carries no colour anyway. Indented for a person at a
+   * terminal, one line for a pipe or a file (as `gh --json` does): half the bytes, and V8's fast
+   * stringify path, which a gap argument turns off.
    */
   public override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    process.stdout.write((process.stdout.isTTY ? JSON.stringify(json, null, 2) : JSON.stringify(json)) + '\n')
   }
 
   /** Print to stderr (warnings, progress); stdout stays clean for data. Nothing under --quiet. */
