@@ -115,7 +115,8 @@ export async function runThreaded(plan: LoadPlan, threads: number, hooks: LoadHo
   const readies: Promise<void>[] = []
   for (let i = 1; i < threads; i++) {
     const input: WorkerInput = {plan: planFor(i), specs: groups[i]!}
-    const w = new Worker(new URL('./worker.js', import.meta.url), {workerData: input})
+    // '../loadtest/' rather than './': in the bundle this code may sit in dist/chunks/.
+    const w = new Worker(new URL('../loadtest/worker.js', import.meta.url), {workerData: input})
     workers.push(w)
     let ready!: () => void
     let fail!: (e: Error) => void

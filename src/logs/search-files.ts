@@ -55,7 +55,8 @@ function mergeRanges(results: ScanResult[]): ScanResult {
 
 function workerScript(): string | undefined {
   // Only the compiled build has a .js worker; under tsx (unit tests) everything runs in-process.
-  const url = new URL('./scan-worker.js', import.meta.url)
+  // '../logs/' rather than './': in the bundle this code may sit in dist/chunks/ (scripts/build.mjs).
+  const url = new URL('../logs/scan-worker.js', import.meta.url)
   if (!import.meta.url.endsWith('.js')) return undefined
   const path = fileURLToPath(url)
   return existsSync(path) ? path : undefined
