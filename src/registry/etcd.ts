@@ -148,21 +148,20 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
       if (conn.user) await session.authenticate(conn.user, conn.password ?? '')
       const {revision, kvs} = await session.range(Buffer.from(prefix), prefixEnd(prefix))
       const registrations = kvs.map((kv) => registrationFromKv(kv.key, kv.value, kv.lease, prefix, kv.createRevision, kv.modRevision))
-      const leaseIds = [...new Set(registrations.flatMap((r) => (r.lease ? [r.lease.id] : [])))]
-      const ttls = new Map<string, {ttl: number; grantedTtl: number}>()
-      let next = 0
+      // Keys on one lease share one lease record: its TTL is asked once and filled in once.
+      const leases = new Map<string, NonNullable<EtcdRegistration['lease']>>()
+      for (const r of registrations) {
+        if (!r.lease) continue
+        const shared = leases.get(r.lease.id)
+        if (shared) r.lease = shared
+        else leases.set(r.lease.id, r.lease)
+      }
+      const pending = [...leases.values()]
       const worker = async () => {
-        while (next < leaseIds.length) {
-          const id = leaseIds[next++]!
-          ttls.set(id, await session.leaseTimeToLive(id))
-        }
+        for (let lease = pending.pop(); lease; lease = pending.pop()) Object.assign(lease, await session.leaseTimeToLive(lease.id))
       }
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
-      await Promise.all(Array.from({length: Math.min(64, leaseIds.length)}, worker))
-      for (const r of registrations) {
-        const t = r.lease && ttls.get(r.lease.id)
-        if (r.lease && t) Object.assign(r.lease, t)
-      }
+      await Promise.all(Array.from({length: Math.min(64, pending.length)}, worker))
       return {registrations, revision}
     } catch (error) {
       // Refused credentials are the same on every member: say so rather than try the next.
