@@ -1,8 +1,8 @@
 // Writes N registrations under a prefix in batches, with a few shared leases as agents use them.
-// usage: node bench/seed-etcd.mjs ENDPOINT PREFIX N [LEASES]   (or --delete ENDPOINT PREFIX)
+// usage: node bench/seed-etcd.mjs ENDPOINT PREFIX N [LEASES] [TTL_SECONDS=600]   (or --delete ENDPOINT PREFIX)
 import {Etcd3} from 'etcd3'
 
-const [, , a, b, c, d] = process.argv
+const [, , a, b, c, d, e] = process.argv
 if (a === '--delete') {
   const client = new Etcd3({hosts: b})
   await client.delete().prefix(c).exec()
@@ -13,7 +13,7 @@ const [endpoint, prefix, n, leaseCount] = [a, b, Number(c), Number(d ?? 10)]
 const client = new Etcd3({hosts: endpoint})
 const leases = []
 for (let i = 0; i < leaseCount; i++) {
-  const lease = client.lease(600, {autoKeepAlive: false})
+  const lease = client.lease(Number(e ?? 600), {autoKeepAlive: false})
   await lease.grant()
   leases.push(lease)
 }
