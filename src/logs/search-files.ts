@@ -106,12 +106,11 @@ export async function searchFiles(
   }
   const results: ScanResult[][] = files.map(() => [])
   const unitResults: ScanResult[] = new Array(units.length)
-  if (!parallel) {
-    // One thread at a time: a big .gz gets a decompressing worker (when there is a core for it).
-    for (const [k, u] of units.entries()) {
-      const gunzipWorker = threads > 1 && files[u.file]!.size >= GUNZIP_WORKER_MIN_BYTES
-      unitResults[k] = await scanFileUnit(u.unit, query, context, {gunzipWorker})
-    }
+  // A big .gz gets a worker thread that decompresses while the thread it is given to searches; in
+  // the pool too, so each searching thread's zlib runs flat out and its event loop stays free.
+  const gunzipWorker = (u: {file: number; unit: ScanUnit}) => threads > 1 && u.unit.gzip && files[u.file]!.size >= GUNZIP_WORKER_MIN_BYTES
+  if (!parallel || units.length === 1) {
+    for (const [k, u] of units.entries()) unitResults[k] = await scanFileUnit(u.unit, query, context, {gunzipWorker: gunzipWorker(u)})
   } else {
     // Largest first, so one big file does not start last. This thread is one of the `threads`: it
     // needs no start-up (~50 ms for a worker) and keeps going when another process holds a core.
@@ -127,7 +126,7 @@ export async function searchFiles(
               return
             }
             const seq = order[next++]!
-            w.postMessage({id: query.input, unit: units[seq]!.unit, context, seq})
+            w.postMessage({id: query.input, unit: units[seq]!.unit, context, seq, gunzipWorker: gunzipWorker(units[seq]!)})
           }
           w.on('message', (m: {seq: number; result: ScanResult}) => {
             unitResults[m.seq] = m.result
@@ -140,7 +139,7 @@ export async function searchFiles(
     const local = async () => {
       while (next < order.length) {
         const seq = order[next++]!
-        unitResults[seq] = await scanFileUnit(units[seq]!.unit, query, context)
+        unitResults[seq] = await scanFileUnit(units[seq]!.unit, query, context, {gunzipWorker: gunzipWorker(units[seq]!)})
         // Let the workers' results in, so they get their next unit without waiting for this one.
         await new Promise((r) => setImmediate(r))
       }
