@@ -26,11 +26,10 @@ const SPLIT_MIN_BYTES = PARALLEL_MIN_BYTES / 2
 const RANGE_MIN_BYTES = PARALLEL_MIN_BYTES / 8
 
 /**
- * A gzip file at least this big (compressed) is decompressed in a worker thread of its own when
- * it is searched alone, so zlib and the search overlap; smaller ones do not repay the worker's
- * start-up. MCP_TRACE_GUNZIP_WORKER_MIN_BYTES sets it (tests of the worker path, tuning).
+ * A gzip file at least this big (compressed) is decompressed in a worker thread of its own, so
+ * zlib and the search overlap; smaller ones do not repay the worker's start-up (~30 ms). MCP_TRACE_GUNZIP_WORKER_MIN_BYTES sets it (tests of the worker path, tuning).
  */
-const GUNZIP_WORKER_MIN_BYTES = Number(process.env.MCP_TRACE_GUNZIP_WORKER_MIN_BYTES ?? NaN) >= 0
+const GUNZIP_WORKER_MIN_BYTES = /^\d+$/.test(process.env.MCP_TRACE_GUNZIP_WORKER_MIN_BYTES ?? '')
   ? Number(process.env.MCP_TRACE_GUNZIP_WORKER_MIN_BYTES)
   : 8 * 1024 * 1024
 /**

@@ -201,6 +201,15 @@ describe('mcp trace over files', () => {
     const bin = await both('members-bin.log.gz')
     assert.equal(bin.code, 1)
     assert.deepEqual(problems(bin), [['binary', undefined]])
+
+    // Rotated .gz files over the thread pool, each with its own decompressing worker.
+    const pool = testEnv({MCP_TRACE_GUNZIP_WORKER_MIN_BYTES: '0', MCP_TRACE_PARALLEL_MIN_BYTES: '1024'})
+    const args = ['trace', ID, f('members.log.gz'), f('members-cut.log.gz'), f('members-bad.log.gz'), '--json']
+    const one = await runCli([...args, '-j', '1'], {env: pool})
+    const two = await runCli([...args, '-j', '2'], {env: pool})
+    assert.equal(two.code, 3, two.stderr)
+    assert.deepEqual(comparable(two), comparable(one))
+    assert.equal(JSON.parse(two.stdout).lines.length, 61 + found + 1)
   })
 
   test('--follow prints new lines as they are appended; Ctrl-C exits cleanly', async () => {
