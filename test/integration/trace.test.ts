@@ -155,6 +155,63 @@ describe('mcp trace over files', () => {
     assert.deepEqual(offsets(two), offsets(one))
   })
 
+  test('a .gz decompressed in a worker thread gives what one thread gives; damage is reported the same', async () => {
+    // A first member of exactly 1 MiB (the worker's read size, so the second member starts a read),
+    // then one that inflates to more than the worker's buffers hold at once.
+    const head = Buffer.from(`2026-11-21T09:59:57.000Z INFO first ${ID}\n`)
+    let len = 1024 * 1024 - 200
+    let first = gzipSync(Buffer.alloc(len), {level: 0})
+    while (first.length !== 1024 * 1024) first = gzipSync(Buffer.alloc((len += 1024 * 1024 - first.length)), {level: 0})
+    first = gzipSync(Buffer.concat([head, Buffer.alloc(len - head.length, 'x\n')]), {level: 0})
+    assert.equal(first.length, 1024 * 1024)
+    const line = (i: number) => `2026-11-21T10:00:00.000Z INFO ${i % 5000 === 7 ? 'hit' : 'noise'} ${i} ${(i * 7919).toString(36)} ${i % 5000 === 7 ? ID : ''}\n`
+    const second = gzipSync(Array.from({length: 300_000}, (_, i) => line(i)).join(''))
+    writeFileSync(f('members.log.gz'), Buffer.concat([first, second]))
+    writeFileSync(f('members-cut.log.gz'), Buffer.concat([first, second.subarray(0, second.length >> 1)]))
+    writeFileSync(f('members-bad.log.gz'), Buffer.concat([first, Buffer.from('not gzip at all')]))
+    writeFileSync(f('members-bin.log.gz'), gzipSync(Buffer.concat([Buffer.from('a\0b\n'), Buffer.alloc(3 << 20, `${ID}\n`)])))
+    const env = testEnv({MCP_TRACE_GUNZIP_WORKER_MIN_BYTES: '0'})
+    // A binary file stops at its first buffer, whose size differs between the two paths.
+    const comparable = (r: {stdout: string}) => {
+      const j = JSON.parse(r.stdout)
+      const binary = j.problems.some((p: {kind: string}) => p.kind === 'binary')
+      return {...j, stats: {}, startedAt: 0, sources: j.sources.map((s: object) => (binary ? {...s, bytes: 0} : s))}
+    }
+    const both = async (name: string) => {
+      const one = await runCli(['trace', ID, f(name), '-j', '1', '--json'], {env})
+      const worker = await runCli(['trace', ID, f(name), '-j', '2', '--json'], {env})
+      assert.deepEqual(comparable(worker), comparable(one), name)
+      assert.equal(worker.code, one.code, name)
+      assert.equal(worker.stderr, one.stderr, name)
+      return worker
+    }
+    const whole = await both('members.log.gz')
+    assert.equal(whole.code, 0, whole.stderr)
+    assert.equal(JSON.parse(whole.stdout).lines.length, 1 + 60)
+    const cut = await both('members-cut.log.gz')
+    assert.equal(cut.code, 3)
+    const problems = (r: {stdout: string}) => JSON.parse(r.stdout).problems.map((p: {kind: string; compressedOffset?: number}) => [p.kind, p.compressedOffset])
+    assert.deepEqual(problems(cut), [['truncated', first.length + (second.length >> 1)]])
+    const found = JSON.parse(cut.stdout).lines.length
+    assert.ok(found > 20 && found < 61, String(found))
+    const bad = await both('members-bad.log.gz')
+    assert.equal(bad.code, 3)
+    assert.equal(JSON.parse(bad.stdout).lines.length, 1)
+    assert.deepEqual(problems(bad), [['unreadable', undefined]])
+    const bin = await both('members-bin.log.gz')
+    assert.equal(bin.code, 1)
+    assert.deepEqual(problems(bin), [['binary', undefined]])
+
+    // Rotated .gz files over the thread pool, each with its own decompressing worker.
+    const pool = testEnv({MCP_TRACE_GUNZIP_WORKER_MIN_BYTES: '0', MCP_TRACE_PARALLEL_MIN_BYTES: '1024'})
+    const args = ['trace', ID, f('members.log.gz'), f('members-cut.log.gz'), f('members-bad.log.gz'), '--json']
+    const one = await runCli([...args, '-j', '1'], {env: pool})
+    const two = await runCli([...args, '-j', '2'], {env: pool})
+    assert.equal(two.code, 3, two.stderr)
+    assert.deepEqual(comparable(two), comparable(one))
+    assert.equal(JSON.parse(two.stdout).lines.length, 61 + found + 1)
+  })
+
   test('--follow prints new lines as they are appended; Ctrl-C exits cleanly', async () => {
     const path = f('follow.log')
     writeFileSync(path, 'start\n')
