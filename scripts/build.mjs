@@ -13,7 +13,7 @@
 // and TypeScript (oclif only wants it in development mode).
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
-import {readdirSync, rmSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join, relative} from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -31,6 +31,7 @@ const entryPoints = [
   '.build/cli/oclif-runtime.js',
   // Worker threads start from a file of their own.
   '.build/logs/scan-worker.js',
+  '.build/logs/gunzip-worker.js',
   '.build/loadtest/worker.js',
   // Imported by path by the loadtest integration test (it drives the threads directly).
   '.build/loadtest/threads.js',
@@ -59,6 +60,16 @@ const result = await build({
   // Bundled CommonJS (oclif) calls require() for Node's own modules: give ESM chunks a real one.
   banner: {js: 'import {createRequire as __mcpCreateRequire} from "node:module";const require=__mcpCreateRequire(import.meta.url);'},
 })
+
+// Worker scripts are found at run time by URL ('../logs/scan-worker.js'); a missing one would only
+// make a command fall back to one thread, silently. Every such URL must name a built file.
+for (const file of files('.build').filter((f) => f.endsWith('.js'))) {
+  const source = readFileSync(file, 'utf8')
+  for (const [, target] of source.matchAll(/new URL\('(\.\.\/[\w-]+\/[\w.-]+\.js)', import\.meta\.url\)/g)) {
+    const built = join('dist', target.replace(/^\.\.\//, ''))
+    if (!existsSync(built)) throw new Error(`build: ${file} starts ${target}, but ${built} was not built (add it to entryPoints)`)
+  }
+}
 
 if (process.env.MCP_BUILD_REPORT) {
   const outputs = Object.entries(result.metafile.outputs).sort((a, b) => b[1].bytes - a[1].bytes)

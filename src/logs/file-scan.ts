@@ -232,7 +232,8 @@ function gunzipWorkerScript(): URL | undefined {
   // Only the compiled build has a .js worker (on Node 20 a worker does not get tsx's hook), so
   // under tsx (unit tests) decompression stays in this thread; the integration tests cover both.
   if (!import.meta.url.endsWith('.js')) return undefined
-  const url = new URL('./gunzip-worker.js', import.meta.url)
+  // '../logs/' rather than './': in the bundle this code may sit in dist/chunks/ (scripts/build.mjs).
+  const url = new URL('../logs/gunzip-worker.js', import.meta.url)
   return existsSync(url) ? url : undefined
 }
 
