@@ -106,15 +106,7 @@ class ProtoReader {
    */
   int64(): string {
     const start = this.pos
-    let small = 0
-    let scale = 1
-    for (;;) {
-      if (this.pos >= this.end) throw new EtcdCallError('etcd sent a truncated message')
-      const b = this.buf[this.pos++]!
-      small += (b & 0x7f) * scale
-      if (b < 0x80) break
-      scale *= 128
-    }
+    const small = this.uint()
     if (this.pos - start <= 7) return String(small) // < 2^49: exact as a number
     const raw = this.buf.toString('latin1', start, this.pos)
     let text = bigVarints.get(raw)
