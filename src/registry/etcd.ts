@@ -45,15 +45,15 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
 /** Build a registration record from one key-value (lease TTLs are filled in afterwards). */
 export function registrationFromKv(key: string, value: string, leaseId: string, prefix: string, createRevision = '0', modRevision = '0'): EtcdRegistration {
   const parsed = parseRegistryKey(key, prefix)
-  const base: EtcdRegistration = {
+  const base: EtcdRegistration = parseRegistrationValue(value, {
     key,
     service: parsed?.service ?? key.slice(prefix.length).replace(/\/.*$/, ''),
     instance: parsed?.instance ?? '',
     lease: leaseId && leaseId !== '0' ? {id: leaseId, ttl: -1, grantedTtl: -1} : null,
     createRevision,
     modRevision,
-    ...parseRegistrationValue(value),
-  }
+    valueFormat: 'invalid', // set by the parse
+  })
   if (!parsed) {
     base.valueFormat = 'invalid'
     base.valueError = `key is not ${prefix}<service>/<instance>`

@@ -44,55 +44,63 @@ const num = (v: unknown): number | undefined => {
   return typeof v === 'string' ? digitsValue(v, 0) : undefined
 }
 
+/** What a registry value carries (the rest of a registration comes from its key and lease). */
+export type RegistrationValue = Pick<EtcdRegistration, 'address' | 'host' | 'port' | 'containerId' | 'servicePort' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'valueFormat' | 'valueError'>
+
 /**
  * Parse one registry value as the gateway agents write it: plain `host:port`, or JSON with
  * `address` or `addr` (host:port, or host with a separate `port`), optional `containerId`, `port`,
- * `version`, `weight`, `healthPath`/`health_path`, `metadata`.
+ * `version`, `weight`, `healthPath`/`health_path`, `metadata`. The fields are written into `into`
+ * (a registration being built: no intermediate object to copy, 10,000 times for a large registry).
  */
-export function parseRegistrationValue(value: string): Pick<EtcdRegistration, 'address' | 'host' | 'port' | 'containerId' | 'servicePort' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'valueFormat' | 'valueError'> {
+export function parseRegistrationValue<T extends RegistrationValue>(value: string, into: T = {valueFormat: 'invalid'} as T): T {
   const text = value.trim()
   if (text.startsWith('{')) {
     let obj: Record<string, unknown>
     try {
       obj = JSON.parse(text) as Record<string, unknown>
     } catch (error) {
-      return {valueFormat: 'invalid', valueError: `not valid JSON: ${(error as Error).message}`}
+      return Object.assign(into, {valueFormat: 'invalid', valueError: `not valid JSON: ${(error as Error).message}`})
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return {valueFormat: 'invalid', valueError: 'JSON value is not an object'}
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return Object.assign(into, {valueFormat: 'invalid', valueError: 'JSON value is not an object'})
     const meta = obj.metadata && typeof obj.metadata === 'object' && !Array.isArray(obj.metadata) ? (obj.metadata as Record<string, unknown>) : undefined
     const rawAddress = str(obj.address) ?? str(obj.addr) ?? str(obj.host) ?? str(obj.ip)
     const split = rawAddress ? splitHostPort(rawAddress) : undefined
     const port = split?.port ?? num(obj.port)
-    const out: ReturnType<typeof parseRegistrationValue> = {valueFormat: 'json'}
+    into.valueFormat = 'json'
     if (split) {
-      out.host = split.host
+      into.host = split.host
       if (port !== undefined) {
-        out.port = port
-        out.address = joinHostPort(split.host, port)
+        into.port = port
+        into.address = joinHostPort(split.host, port)
       }
     } else if (port !== undefined) {
-      out.port = port
+      into.port = port
     }
-    if (!out.address) out.valueError = rawAddress ? 'address has no port' : 'no address or addr field'
+    if (!into.address) into.valueError = rawAddress ? 'address has no port' : 'no address or addr field'
     const containerId = str(obj.containerId) ?? str(obj.container_id) ?? str(obj.containerID)
-    if (containerId) out.containerId = containerId
+    if (containerId) into.containerId = containerId
     // The container port the agent recorded, apart from the address (which may be a published port).
     const servicePort = num(obj.servicePort) ?? num(obj.service_port) ?? num(obj.port) ?? num(meta?.port) ?? num(meta?.servicePort)
-    if (servicePort !== undefined) out.servicePort = servicePort
+    if (servicePort !== undefined) into.servicePort = servicePort
     const version = str(obj.version) ?? str(meta?.version)
-    if (version) out.version = version
+    if (version) into.version = version
     const weight = num(obj.weight) ?? num(meta?.weight)
-    if (weight !== undefined) out.weight = weight
+    if (weight !== undefined) into.weight = weight
     const healthPath = str(obj.healthPath) ?? str(obj.health_path) ?? str(meta?.healthPath) ?? str(meta?.health_path)
-    if (healthPath) out.healthPath = healthPath
-    if (meta) out.metadata = meta
-    return out
+    if (healthPath) into.healthPath = healthPath
+    if (meta) into.metadata = meta
+    return into
   }
   const split = splitHostPort(text)
   if (!split || split.port === undefined || !split.host) {
-    return {valueFormat: 'invalid', valueError: `"${text.slice(0, 60)}" is neither host:port nor JSON`}
+    return Object.assign(into, {valueFormat: 'invalid', valueError: `"${text.slice(0, 60)}" is neither host:port nor JSON`})
   }
-  return {valueFormat: 'plain', host: split.host, port: split.port, address: joinHostPort(split.host, split.port)}
+  into.valueFormat = 'plain'
+  into.host = split.host
+  into.port = split.port
+  into.address = joinHostPort(split.host, split.port)
+  return into
 }
 
 /** `/services/<service>/<instance>` → service and instance (the instance may itself contain '/'). */
