@@ -157,12 +157,12 @@ class ProtoReader {
   }
 
   skip(wireType: number): void {
-    if (wireType === 0) this.uint()
-    else if (wireType === 2) {
+    if (wireType === 0) {
+      this.uint()
+    } else if (wireType === 2) {
       const length = this.uint() // read first: `pos += uint()` would add to the old pos
       this.pos += length
-    }
-    else if (wireType === 1) this.pos += 8
+    } else if (wireType === 1) this.pos += 8
     else if (wireType === 5) this.pos += 4
     else throw new EtcdCallError(`etcd sent an unknown protobuf wire type ${wireType}`)
   }
@@ -289,14 +289,19 @@ export class EtcdGrpcSession {
         [h2.HTTP2_HEADER_PATH]: path,
         'content-type': 'application/grpc',
         te: 'trailers',
-        'grpc-timeout': `${Math.max(1, remaining)}m`,
+        // gRPC allows at most 8 digits here.
+        'grpc-timeout': `${Math.min(99_999_999, Math.max(1, remaining))}m`,
       }
       if (this.token) headers.token = this.token
       const stream = this.session.request(headers)
       const chunks: Buffer[] = []
       let status: number | undefined
       let statusMessage = ''
-      const timer = setTimeout(() => stream.close(h2.NGHTTP2_CANCEL), remaining)
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        stream.close(h2.NGHTTP2_CANCEL)
+      }, remaining)
       timer.unref()
       const takeStatus = (h: Record<string, unknown>) => {
         if (h['grpc-status'] !== undefined) {
@@ -314,10 +319,9 @@ export class EtcdGrpcSession {
       stream.on('close', () => {
         clearTimeout(timer)
         if (this.sessionError) return reject(asCallError(this.sessionError, this.endpoint))
-        if (status === undefined) {
-          return reject(new EtcdCallError(`etcd (${this.endpoint}) did not answer within ${remaining} ms`, undefined, 'ETIMEDOUT'))
-        }
-        if (status !== 0) return reject(new EtcdCallError(`etcd: ${statusMessage || `gRPC status ${status}`}`, status))
+        if (timedOut) return reject(new EtcdCallError(`etcd (${this.endpoint}) did not answer within ${remaining} ms`, undefined, 'ETIMEDOUT'))
+        if (status === undefined) return reject(new EtcdCallError(`${this.endpoint} ended the call without a gRPC status: is it an etcd client URL?`))
+        if (status !== 0) return reject(new EtcdCallError(statusMessage || `etcd answered gRPC status ${status}`, status))
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
         if (body.length < 5 || body[0] !== 0) return reject(new EtcdCallError(`etcd (${this.endpoint}) sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`))
         const length = body.readUInt32BE(1)
@@ -330,6 +334,5 @@ export class EtcdGrpcSession {
 
 function asCallError(error: Error & {code?: string}, endpoint: string): EtcdCallError {
   if (error instanceof EtcdCallError) return error
-  const call = new EtcdCallError(`${error.message}${error.message.includes(endpoint) ? '' : ` (${endpoint})`}`, undefined, error.code)
-  return call
+  return new EtcdCallError(`${error.message}${error.message.includes(endpoint) ? '' : ` (${endpoint})`}`, undefined, error.code)
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 
 import {runCli, startCli, testEnv} from '../helpers/cli.js'
-import {freePort, PrivateEtcdCluster} from '../helpers/daemons.js'
+import {freePort, PrivateEtcd, PrivateEtcdCluster} from '../helpers/daemons.js'
 import {requireEtcd} from '../helpers/services.js'
 
 interface View {
@@ -63,5 +63,47 @@ describe('mcp discover against a three-member etcd cluster', () => {
       child.kill('SIGINT')
     }
     assert.equal(await exited, 0)
+  })
+})
+
+describe('mcp discover against an etcd with authentication on', () => {
+  const etcd = new PrivateEtcd()
+  const password = 'correct-horse-battery'
+
+  before(async () => {
+    await requireEtcd()
+    await etcd.start()
+    await etcd.etcdctl(['put', '/services/api/a1', JSON.stringify({address: '10.0.0.1:8080'})])
+    const lease = (await etcd.etcdctl(['lease', 'grant', '300'])).split(' ')[1]!
+    await etcd.etcdctl(['put', `--lease=${lease}`, '/services/api/a2', '10.0.0.2:8080'])
+    await etcd.etcdctl(['user', 'add', `root:${password}`])
+    await etcd.etcdctl(['auth', 'enable'])
+  })
+
+  after(() => etcd.destroy())
+
+  const args = (...extra: string[]) => ['discover', '--json', '--source', 'etcd', '--etcd-endpoints', etcd.endpoint, '--timeout', '3s', ...extra]
+
+  test('with the right password: the token is used for the range read and the lease lookup', async () => {
+    const r = await runCli(args('--etcd-user', `root:${password}`))
+    assert.equal(r.code, 0, r.stderr)
+    const view = JSON.parse(r.stdout) as View & {services: {instances: {id: string; etcd?: {lease: {ttl: number; grantedTtl: number} | null}}[]}[]}
+    const instances = view.services.flatMap((s) => s.instances)
+    assert.deepEqual(instances.map((i) => i.id).sort(), ['a1', 'a2'])
+    const leased = instances.find((i) => i.id === 'a2')!
+    assert.ok(leased.etcd?.lease && leased.etcd.lease.grantedTtl === 300 && leased.etcd.lease.ttl > 0)
+    assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password))
+  })
+
+  test('without credentials, and with a wrong password: the source fails with one line, no secret', async () => {
+    for (const extra of [[], ['--etcd-user', 'root:wrong-password']]) {
+      const r = await runCli(args(...extra))
+      assert.equal(r.code, 5, r.stdout + r.stderr)
+      const view = JSON.parse(r.stdout) as {sources: {name: string; ok: boolean; error?: string}[]}
+      const source = view.sources.find((s) => s.name === 'etcd')!
+      assert.equal(source.ok, false)
+      assert.match(source.error ?? '', /user name is empty|authentication failed|invalid user|permission denied/i)
+      assert.ok(!r.stdout.includes('wrong-password') && !r.stderr.includes('wrong-password'))
+    }
   })
 })
