@@ -29,6 +29,8 @@ install_packages() {
   command -v chromium >/dev/null || missing+=(chromium)
   command -v wrk >/dev/null || missing+=(wrk)
   command -v ip >/dev/null || missing+=(iproute2)
+  # The etcd TLS test makes its own CA and server certificate.
+  command -v openssl >/dev/null || missing+=(openssl)
   # Not needed by the tests; the benchmarks compare against them.
   if [ "${MCP_BENCH_TOOLS:-0}" = 1 ]; then
     command -v rg >/dev/null || missing+=(ripgrep)

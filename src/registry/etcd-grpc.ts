@@ -332,7 +332,10 @@ export class EtcdGrpcSession {
   }
 }
 
-function asCallError(error: Error & {code?: string}, endpoint: string): EtcdCallError {
+function asCallError(error: Error & {code?: string; cause?: unknown}, endpoint: string): EtcdCallError {
   if (error instanceof EtcdCallError) return error
+  // A stream cancelled because its session failed says "caused by …": the cause (a refused
+  // connection, a certificate not trusted) is what the user can act on.
+  if (error.code === 'ERR_HTTP2_STREAM_CANCEL' && error.cause instanceof Error) error = error.cause
   return new EtcdCallError(`${error.message}${error.message.includes(endpoint) ? '' : ` (${endpoint})`}`, undefined, error.code)
 }

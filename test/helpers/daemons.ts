@@ -1,5 +1,5 @@
 import {ChildProcess, execFile, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -152,12 +152,27 @@ export class PrivateEtcd {
   private peerPort = 0
   private child?: ChildProcess
 
-  constructor() {
+  /** With tls, clients speak HTTPS to a server certificate (IP 127.0.0.1) from a CA made here: caFile. */
+  constructor(private readonly options: {tls?: boolean} = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'mcpt-etcd-'))
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`
+  }
+
+  get caFile(): string {
+    return join(this.dir, 'ca.pem')
+  }
+
+  /** A CA and a server certificate for 127.0.0.1, made with openssl (installed by scripts/services.sh). */
+  private async makeCertificates(): Promise<void> {
+    if (existsSync(this.caFile)) return
+    const d = (f: string) => join(this.dir, f)
+    await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', d('ca.key'), '-out', d('ca.pem'), '-days', '1', '-subj', '/CN=mcp-test-ca'])
+    await exec('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', d('server.key'), '-out', d('server.csr'), '-subj', '/CN=127.0.0.1'])
+    writeFileSync(d('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n')
+    await exec('openssl', ['x509', '-req', '-in', d('server.csr'), '-CA', d('ca.pem'), '-CAkey', d('ca.key'), '-CAcreateserial', '-out', d('server.pem'), '-days', '1', '-extfile', d('ext.cnf')])
   }
 
   async start(): Promise<void> {
@@ -165,6 +180,7 @@ export class PrivateEtcd {
       this.clientPort = await freePort()
       this.peerPort = await freePort()
     }
+    if (this.options.tls) await this.makeCertificates()
     const log = openSync(join(this.dir, 'etcd.log'), 'a')
     const peer = `http://127.0.0.1:${this.peerPort}`
     this.child = spawn(
@@ -177,6 +193,7 @@ export class PrivateEtcd {
         '--listen-peer-urls', peer,
         '--initial-advertise-peer-urls', peer,
         '--initial-cluster', `mcpt=${peer}`,
+        ...(this.options.tls ? ['--cert-file', join(this.dir, 'server.pem'), '--key-file', join(this.dir, 'server.key')] : []),
       ],
       {stdio: ['ignore', log, log]},
     )
@@ -187,7 +204,7 @@ export class PrivateEtcd {
   }
 
   etcdctl(args: string[]): Promise<string> {
-    return exec('etcdctl', [`--endpoints=${this.endpoint}`, '--dial-timeout=2s', ...args], {
+    return exec('etcdctl', [`--endpoints=${this.endpoint}`, '--dial-timeout=2s', ...(this.options.tls ? [`--cacert=${this.caFile}`] : []), ...args], {
       env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined},
       timeout: 15_000,
     }).then((r) => r.stdout.trim())

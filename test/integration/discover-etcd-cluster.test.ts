@@ -107,3 +107,36 @@ describe('mcp discover against an etcd with authentication on', () => {
     }
   })
 })
+
+describe('mcp discover against an etcd that speaks TLS', () => {
+  const etcd = new PrivateEtcd({tls: true})
+
+  before(async () => {
+    await requireEtcd()
+    await etcd.start()
+    const lease = (await etcd.etcdctl(['lease', 'grant', '300'])).split(' ')[1]!
+    await etcd.etcdctl(['put', `--lease=${lease}`, '/services/api/t1', '10.0.0.9:8080'])
+  })
+
+  after(() => etcd.destroy())
+
+  const args = (...extra: string[]) => ['discover', '--json', '--source', 'etcd', '--etcd-endpoints', etcd.endpoint, '--timeout', '3s', ...extra]
+
+  test('with the CA: the range read and the lease lookup over HTTPS (HTTP/2 by ALPN)', async () => {
+    const r = await runCli(args('--etcd-cacert', etcd.caFile))
+    assert.equal(r.code, 0, r.stderr)
+    const view = JSON.parse(r.stdout) as {services: {instances: {id: string; etcd?: {lease: {grantedTtl: number} | null}}[]}[]}
+    const [instance] = view.services.flatMap((s) => s.instances)
+    assert.equal(instance?.id, 't1')
+    assert.equal(instance?.etcd?.lease?.grantedTtl, 300)
+  })
+
+  test('without the CA: the certificate is refused, said in one line with what to check', async () => {
+    const r = await runCli(args().filter((a) => a !== '--json'))
+    assert.equal(r.code, 5, r.stdout + r.stderr)
+    assert.match(r.stderr, /etcd .*(unable to verify|self.signed|certificate)/i)
+    assert.match(r.stderr, /--etcd-cacert/)
+    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('warning:')).length, 1)
+    assert.doesNotMatch(r.stderr, /ERR_HTTP2|\n\s+at /)
+  })
+})
