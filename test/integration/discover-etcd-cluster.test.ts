@@ -87,7 +87,7 @@ describe('mcp discover against an etcd with authentication on', () => {
   test('with the right password: the token is used for the range read and the lease lookup', async () => {
     const r = await runCli(args('--etcd-user', `root:${password}`))
     assert.equal(r.code, 0, r.stderr)
-    const view = JSON.parse(r.stdout) as View & {services: {instances: {id: string; etcd?: {lease: {ttl: number; grantedTtl: number} | null}}[]}[]}
+    const view = JSON.parse(r.stdout) as {services: {instances: {id: string; etcd?: {lease: {ttl: number; grantedTtl: number} | null}}[]}[]}
     const instances = view.services.flatMap((s) => s.instances)
     assert.deepEqual(instances.map((i) => i.id).sort(), ['a1', 'a2'])
     const leased = instances.find((i) => i.id === 'a2')!
