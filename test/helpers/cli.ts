@@ -101,3 +101,18 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = testEnv()): Ru
   const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? 128 + osConstants.signals[signal] : null))))
   return {child, out, err, exited}
 }
+
+/**
+ * The exit code of a started CLI, or 'killed' when it had not exited within ms and was SIGKILLed:
+ * a test's clean-up must not wait forever on a child that ignores its signal.
+ */
+export async function exitWithin(child: ChildProcess, exited: Promise<number | null>, ms: number): Promise<number | null | 'killed'> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)))
+  const first = await Promise.race([exited, late])
+  clearTimeout(timer)
+  if (first !== 'late') return first
+  child.kill('SIGKILL')
+  await exited
+  return 'killed'
+}

@@ -101,13 +101,24 @@ export class PrivateDockerd {
       ],
       {stdio: ['ignore', log, log], detached: false},
     )
-    await waitFor('private dockerd', 30_000, async () => {
-      await this.docker(['version', '--format', '{{.Server.Version}}'])
+    // A restarted daemon accepts on its socket before it has restored its containers and answers
+    // only then: each probe is bounded, so the whole wait keeps to its deadline.
+    const deadline = Date.now() + 45_000
+    await waitFor('private dockerd', 45_000, async () => {
+      await exec('docker', ['version', '--format', '{{.Server.Version}}'], {env: {...process.env, DOCKER_HOST: this.host}, timeout: Math.max(1000, deadline - Date.now())})
       return true
     }).catch((error: Error) => {
-      const tail = readFileSync(join(this.dir, 'dockerd.log'), 'utf8').split('\n').filter((l) => /error|fatal|failed/i.test(l)).slice(-3)
-      throw new Error(`${error.message}; dockerd.log: ${tail.join(' | ')}`)
+      throw new Error(`${error.message}; dockerd.log: ${this.logTail()}`)
     })
+  }
+
+  /** dockerd.log's last warnings and errors, for a failing test's message. */
+  logTail(lines = 5): string {
+    try {
+      return readFileSync(join(this.dir, 'dockerd.log'), 'utf8').split('\n').filter((l) => /level=(warning|error|fatal)|failed|timeout/i.test(l)).slice(-lines).join(' | ')
+    } catch {
+      return '(no dockerd.log)'
+    }
   }
 
   /** Load the test image from the main daemon (no registry is reachable). */
