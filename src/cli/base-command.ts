@@ -1,4 +1,6 @@
-import {Command, Interfaces, Flags} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
 import chalk from 'chalk'
 
 import {ExitCode} from '../core/exit-codes.js'

@@ -21,15 +21,15 @@ export interface CheckReport {
  * Severity overrides (`.mcp.yaml` rules:, then --rule on top), the chosen formatter, the exit code:
  * the tail every checking command shares.
  */
-export function buildCheckReport(
+export async function buildCheckReport(
   raw: Finding[],
   flags: CheckFlagValues,
   context: {command: string; rules: RuleMeta[]; toolVersion: string; color: boolean},
-): CheckReport {
+): Promise<CheckReport> {
   const known = context.rules.map((r) => r.id)
   const fromFlags = parseRuleFlags(flags.rule, known)
   // .mcp.yaml is shared by every checking command, so ids other commands own are fine there.
-  const project = loadProjectConfig().rules ?? {}
+  const project = (await loadProjectConfig()).rules ?? {}
   const fromProject: RuleOverrides = parseRuleFlags(Object.entries(project).map(([id, v]) => `${id}=${v}`))
   const findings = sortFindings(applyOverrides(raw, fromProject, fromFlags))
   const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | 'none'

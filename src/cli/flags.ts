@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {profileFormat} from '../core/connections.js'
 import {loadProjectConfig} from '../core/project-config.js'
@@ -67,7 +67,7 @@ export const checkFlags = {
     env: 'MCP_FORMAT',
     // The profile is only known once --profile is parsed; noCacheDefault keeps the build's
     // `oclif manifest` from reading whatever config the build machine has.
-    default: async ({flags}) => profileFormat(flags.profile as string | undefined, process.env, loadProjectConfig(), FORMAT_NAMES).format,
+    default: async ({flags}) => profileFormat(flags.profile as string | undefined, process.env, await loadProjectConfig(), FORMAT_NAMES).format,
     noCacheDefault: true,
     defaultHelp: 'stylish',
   }),

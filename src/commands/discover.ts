@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, serviceFlag, sourceFlag, watchFlag} from '../cli/flags.js'
@@ -33,7 +33,7 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
 
   async run(): Promise<ServiceView | void> {
     const {flags} = this
-    const connections = resolveConnections(flags, process.env, loadProjectConfig())
+    const connections = resolveConnections(flags, process.env, await loadProjectConfig())
     const options = {
       services: flags.service,
       all: flags.all,

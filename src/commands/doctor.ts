@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {checkFlags, connectionFlags, serviceFlag, sourceFlag, watchFlag} from '../cli/flags.js'
@@ -46,7 +46,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
 
   async run(): Promise<DoctorJson | void> {
     const {flags} = this
-    const config = loadProjectConfig()
+    const config = await loadProjectConfig()
     const connections = resolveConnections(flags, process.env, config)
     const only = parseCodeList('only', flags.only)
     const ignore = parseCodeList('ignore', flags.ignore)

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {buildCheckReport, checkJson} from '../cli/check-report.js'
@@ -56,14 +57,14 @@ are partial or skipped).`
       const {sourceWarnings} = await import('../discover/render.js')
       // List the containers the gateway would see: under the config's label prefix unless told otherwise.
       const labelPrefix = this.flags['label-prefix'] ?? configuredLabelPrefix(files)
-      const built = await buildServiceView(resolveConnections({...this.flags, 'label-prefix': labelPrefix}, process.env, loadProjectConfig()))
+      const built = await buildServiceView(resolveConnections({...this.flags, 'label-prefix': labelPrefix}, process.env, await loadProjectConfig()))
       for (const w of sourceWarnings(built.view)) this.warnLine(w)
       // With no source answering, "no instances" would be a lie: the live rules are skipped.
       if (built.view.sources.some((s) => s.ok)) view = built.view
       sourcesExit = built.exitCode === ExitCode.OK ? ExitCode.OK : ExitCode.PARTIAL
     }
     const run = lintConfigFiles(files, {vars, fix: this.flags.fix, view})
-    const report = buildCheckReport(
+    const report = await buildCheckReport(
       run.results.flatMap((r) => r.findings),
       this.flags,
       {command: 'lint-config', rules: CONFIG_RULE_METAS, toolVersion: this.config.version, color: this.color},

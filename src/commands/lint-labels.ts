@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {checkFlags, connectionFlags} from '../cli/flags.js'
@@ -37,7 +37,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
 
   async run(): Promise<{findings: Finding[]; summary: Summary}> {
     const {flags} = this
-    const config = loadProjectConfig()
+    const config = await loadProjectConfig()
     const connections = resolveConnections(flags, process.env, config)
     const overrides: RuleOverrides[] = [
       configRules(config.rules, config.files.at(-1)),

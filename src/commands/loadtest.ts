@@ -1,6 +1,7 @@
 import {readFileSync, statSync} from 'node:fs'
 
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, reportFlag, sourceFlag} from '../cli/flags.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, reportFlag} from '../cli/flags.js'
@@ -95,7 +96,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       }
       paths = ['-']
     }
-    const connections = wantsDocker ? resolveConnections(f, process.env, loadProjectConfig()) : undefined
+    const connections = wantsDocker ? resolveConnections(f, process.env, await loadProjectConfig()) : undefined
     if (connections && connections.dockers.length > 1) {
       throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --context'})
     }

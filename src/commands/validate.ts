@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {buildCheckReport, checkJson} from '../cli/check-report.js'
@@ -45,7 +46,7 @@ above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could no
       configs: [...(flags.config ?? []), ...found.configs],
     }
     const result = await validateProject({...targets, envFiles: flags['env-file'], labelPrefix: flags['label-prefix']})
-    const report = buildCheckReport(result.findings, flags, {command: 'validate', rules: VALIDATE_RULES, toolVersion: this.config.version, color: this.color})
+    const report = await buildCheckReport(result.findings, flags, {command: 'validate', rules: VALIDATE_RULES, toolVersion: this.config.version, color: this.color})
     process.exitCode = report.exitCode
     if (!this.jsonEnabled()) process.stdout.write(report.output)
     return checkJson(report.findings, {checked: result.checked})

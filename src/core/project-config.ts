@@ -5,7 +5,6 @@ import {dirname, isAbsolute, join, resolve} from 'node:path'
 import {InputError} from './errors.js'
 import {readTextDocument} from './input.js'
 import {didYouMean} from './suggest.js'
-import {parseYamlSource, toPlain} from './yaml-source.js'
 
 /** One named environment: where Docker, etcd and Consul are, and how mcp should talk to them. */
 export interface Profile {
@@ -125,8 +124,11 @@ export function userConfigPath(env = process.env): string {
 
 type ConfigLayer = Pick<ProjectConfig, 'rules' | 'profiles' | 'currentProfile'>
 
-function readConfigFile(path: string): ConfigLayer {
+async function readConfigFile(path: string): Promise<ConfigLayer> {
   const {text} = readTextDocument(path, {allowEmpty: true})
+  // The YAML reader is loaded only when there is a file to read: most runs have none, and loading it
+  // cost every command's start ~8 ms.
+  const {parseYamlSource, toPlain} = await import('./yaml-source.js')
   // Same reader as every other YAML input: positions, duplicate keys, alias and depth limits.
   const value = toPlain(parseYamlSource(path, text)) ?? {}
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -153,7 +155,7 @@ function readConfigFile(path: string): ConfigLayer {
 let cached: {key: string; config: ProjectConfig} | undefined
 
 /** Load and merge the user and project config files (project wins, key by key). */
-export function loadProjectConfig(cwd = process.cwd(), env = process.env): ProjectConfig {
+export async function loadProjectConfig(cwd = process.cwd(), env = process.env): Promise<ProjectConfig> {
   const key = `${cwd}\0${env.XDG_CONFIG_HOME ?? ''}\0${env.MCP_CONFIG ?? ''}`
   if (cached?.key === key) return cached.config
   const files: string[] = []
@@ -161,12 +163,12 @@ export function loadProjectConfig(cwd = process.cwd(), env = process.env): Proje
   const user = userConfigPath(env)
   if (existsSync(user)) {
     files.push(user)
-    layers.push(readConfigFile(user))
+    layers.push(await readConfigFile(user))
   }
   const project = env.MCP_CONFIG || findProjectConfig(cwd)
   if (project) {
     files.push(project)
-    layers.push(readConfigFile(project))
+    layers.push(await readConfigFile(project))
   }
   const config: ProjectConfig = {files}
   layers.forEach((layer, i) => {

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import type * as Crypto from 'node:crypto'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {createRequire} from 'node:module'
@@ -57,7 +57,8 @@ interface ContextMeta {
 /** Read a context from the docker CLI's store: contexts/meta/<sha256(name)>/meta.json (+ tls/). */
 export function readContext(name: string, env: NodeJS.ProcessEnv = process.env): {host: string; tlsDir?: string; skipTlsVerify?: boolean} {
   if (name === 'default') return {host: env.DOCKER_HOST || DEFAULT_SOCKET}
-  const id = createHash('sha256').update(name).digest('hex')
+  // node:crypto is loaded only here, for the rare --context: it costs every other run its load.
+  const id = (require('node:crypto') as typeof Crypto).createHash('sha256').update(name).digest('hex')
   const base = join(dockerConfigDir(env), 'contexts')
   const metaFile = join(base, 'meta', id, 'meta.json')
   if (!existsSync(metaFile)) {

@@ -38,7 +38,7 @@ async function resolveTargets(req: LoadTestRequest, settings: LoadSettings, warn
     return {targets: [urlTarget(ref.url, settings, shown)], urls: [shown], target: {kind: 'url', url: shown}}
   }
   // Discovery gets its own timeout (MCP_TIMEOUT, profile, 3s): --timeout here is wrk's request timeout.
-  const connections = resolveConnections({...req.flags, timeout: undefined}, req.env, loadProjectConfig())
+  const connections = resolveConnections({...req.flags, timeout: undefined}, req.env, await loadProjectConfig())
   const {buildServiceView} = await import('../discover/view.js')
   const {probeAll} = await import('../discover/probe.js')
   // The whole view (for "did you mean"), then a health probe of this service's instances only.

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {createSecureContext} from 'node:tls'
+import type * as Tls from 'node:tls'
 import type {Etcd3, IOptions, Watcher} from 'etcd3'
 
 import {EtcdConnection} from '../core/connections.js'
@@ -111,7 +111,9 @@ export function etcdTlsFiles(conn: EtcdConnection): {ca?: Buffer; cert?: Buffer;
   const files = {ca: readPem(conn.cacert, 'CA bundle'), cert: readPem(conn.cert, 'client certificate'), key: readPem(conn.key, 'client key')}
   if (files.ca || files.cert) {
     try {
-      createSecureContext(files)
+      // node:tls only when there are TLS files: loading it costs every other run its load.
+      const tls = createRequire(import.meta.url)('node:tls') as typeof Tls
+      tls.createSecureContext(files)
     } catch (error) {
       // OpenSSL's message names the problem ("no start line"), never the key material.
       throw new UsageError(`the etcd TLS files were refused: ${(error as Error).message}`, {hint: 'check --etcd-cacert, --etcd-cert and --etcd-key (PEM files)'})

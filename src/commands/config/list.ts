@@ -13,7 +13,7 @@ export default class ConfigList extends BaseCommand<typeof ConfigList> {
   static override flags = {profile: connectionFlags.profile}
 
   async run(): Promise<ProfileList> {
-    const list = listProfiles(loadProjectConfig(), this.flags.profile, process.env)
+    const list = listProfiles(await loadProjectConfig(), this.flags.profile, process.env)
     if (list.current && !list.current.defined) {
       this.warnLine(`mcp: warning: the current profile "${list.current.name}" (${selectedByText(list.current)}) is not defined`)
     }

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, sourceFlag} from '../../cli/flags.js'
@@ -29,7 +29,7 @@ With NAME, shows that profile (as --profile NAME would). Connection flags given 
 
   async run(): Promise<ProfileShow> {
     const flags = {...this.flags, profile: this.args.name ?? this.flags.profile}
-    const shown = showProfile(flags, process.env, loadProjectConfig(), FORMAT_NAMES)
+    const shown = showProfile(flags, process.env, await loadProjectConfig(), FORMAT_NAMES)
     if (!this.jsonEnabled()) {
       const p = shown.profile
       process.stdout.write(p ? `profile ${p.name}  (${selectedByText(p)}; defined in ${p.file})\n\n` : 'no profile selected: flags, environment and defaults only\n\n')

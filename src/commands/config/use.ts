@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {loadProjectConfig} from '../../core/project-config.js'
@@ -17,7 +17,7 @@ Exit codes: 0 written; 2 the profile is not defined; 3 the config file cannot be
   }
 
   async run(): Promise<UseResult> {
-    const result = useProfile(this.args.name, loadProjectConfig(), process.env)
+    const result = useProfile(this.args.name, await loadProjectConfig(), process.env)
     if (!this.jsonEnabled()) process.stdout.write(`Switched to profile "${result.currentProfile}" (${result.file}).\n`)
     if (result.overriddenBy) this.warnLine(`mcp: warning: ${result.overriddenBy} overrides it here`)
     return result

@@ -42,9 +42,9 @@ profiles:
 `
 
 describe('profiles: files, precedence, secrets', () => {
-  test('a project profile replaces a user one of the same name; each records its file', () => {
+  test('a project profile replaces a user one of the same name; each records its file', async () => {
     const s = setup('merge', USER, 'profiles:\n  staging:\n    labelPrefix: gw\n')
-    const config = loadProjectConfig(s.cwd, s.env)
+    const config = await loadProjectConfig(s.cwd, s.env)
     assert.deepEqual(config.files, [s.userFile, s.projectFile])
     assert.equal(config.profileFiles?.prod, s.userFile)
     assert.equal(config.profileFiles?.staging, s.projectFile)
@@ -56,16 +56,16 @@ describe('profiles: files, precedence, secrets', () => {
     assert.equal(listProfiles(config, 'staging', {...s.env, MCP_PROFILE: 'prod'}).current?.name, 'staging', '--profile beats MCP_PROFILE')
   })
 
-  test('relative file paths in a profile are taken from the config file\'s directory', () => {
+  test('relative file paths in a profile are taken from the config file\'s directory', async () => {
     const s = setup('paths', USER, undefined)
-    const p = loadProjectConfig(s.cwd, s.env).profiles!.prod!
+    const p = (await loadProjectConfig(s.cwd, s.env)).profiles!.prod!
     assert.equal(p.etcd?.cacert, join(s.dir, 'xdg', 'mcp', 'tls', 'ca.pem'))
     assert.equal(p.docker?.certPath, join(s.dir, 'xdg', 'mcp', 'certs'))
   })
 
-  test('flag > environment > profile > default, with the origin of each', () => {
+  test('flag > environment > profile > default, with the origin of each', async () => {
     const s = setup('precedence', USER, undefined)
-    const config = loadProjectConfig(s.cwd, s.env)
+    const config = await loadProjectConfig(s.cwd, s.env)
     const env = {...s.env, PROD_ETCD_PASS: 'pw-from-env-123', MCP_TIMEOUT: '5s'}
     const c = resolveConnections({'label-prefix': 'flagged'}, env, config)
     assert.equal(c.profileName, 'prod')
@@ -89,20 +89,20 @@ describe('profiles: files, precedence, secrets', () => {
     assert.deepEqual(f.docker, {context: 'remote', tlsVerify: true, certPath: join(s.dir, 'xdg', 'mcp', 'certs')})
   })
 
-  test('format: MCP_FORMAT > profile > stylish; a bad profile format is a usage error', () => {
+  test('format: MCP_FORMAT > profile > stylish; a bad profile format is a usage error', async () => {
     const s = setup('format', USER, 'profiles:\n  typo:\n    format: sarfi\n')
-    const config = loadProjectConfig(s.cwd, s.env)
+    const config = await loadProjectConfig(s.cwd, s.env)
     assert.equal(profileFormat(undefined, s.env, config, FORMATS).format, 'sarif')
     assert.equal(profileFormat(undefined, {...s.env, MCP_FORMAT: 'json'}, config, FORMATS).format, 'json')
     assert.equal(profileFormat('staging', s.env, config, FORMATS).format, 'stylish')
     assert.throws(() => profileFormat('typo', s.env, config, FORMATS), /format "sarfi" is not an output format/)
   })
 
-  test('show: secrets are described, never printed; missing files are noted, not fatal', () => {
+  test('show: secrets are described, never printed; missing files are noted, not fatal', async () => {
     const s = setup('show', USER, undefined)
     mkdirSync(join(s.dir, 'xdg', 'mcp', 'secrets'))
     writeFileSync(join(s.dir, 'xdg', 'mcp', 'secrets', 'etcd-pass'), 'file-secret-pw\n')
-    const config = loadProjectConfig(s.cwd, s.env)
+    const config = await loadProjectConfig(s.cwd, s.env)
     const shown = showProfile({profile: 'staging'}, s.env, config, FORMATS)
     const text = JSON.stringify(shown)
     assert.ok(!text.includes('file-secret-pw'), text)
@@ -121,21 +121,21 @@ describe('profiles: files, precedence, secrets', () => {
     assert.throws(() => resolveConnections({profile: 'staging'}, s.env, config), /cannot read the Consul token from \/nonexistent\/token: ENOENT/)
   })
 
-  test('bad profiles: unknown keys with a suggestion, literal secrets refused', () => {
+  test('bad profiles: unknown keys with a suggestion, literal secrets refused', async () => {
     const typo = setup('typo', undefined, 'profiles:\n  a:\n    etcd: {endpionts: x:1}\n')
-    assert.throws(() => loadProjectConfig(typo.cwd, typo.env), (e: Error & {hint?: string}) => /unknown setting "etcd.endpionts"/.test(e.message) && /etcd.endpoints/.test(e.hint ?? ''))
+    await assert.rejects(() => loadProjectConfig(typo.cwd, typo.env), (e: Error & {hint?: string}) => /unknown setting "etcd.endpionts"/.test(e.message) && /etcd.endpoints/.test(e.hint ?? ''))
     const literal = setup('literal', undefined, 'profiles:\n  a:\n    etcd: {password: hunter22}\n')
-    assert.throws(() => loadProjectConfig(literal.cwd, literal.env), /etcd.password: secrets are not written in config files/)
+    await assert.rejects(() => loadProjectConfig(literal.cwd, literal.env), /etcd.password: secrets are not written in config files/)
     const userpw = setup('userpw', undefined, 'profiles:\n  a:\n    etcd: {user: "root:hunter22"}\n')
-    assert.throws(() => loadProjectConfig(userpw.cwd, userpw.env), /writes a secret into the file/)
+    await assert.rejects(() => loadProjectConfig(userpw.cwd, userpw.env), /writes a secret into the file/)
     const unknownProfile = setup('unknown', undefined, 'current-profile: prdo\nprofiles:\n  prod: {}\n')
-    assert.throws(() => resolveConnections({}, unknownProfile.env, loadProjectConfig(unknownProfile.cwd, unknownProfile.env)), /profile "prdo" \(current-profile in .*\) is not defined/)
+    await assert.rejects(async () => resolveConnections({}, unknownProfile.env, await loadProjectConfig(unknownProfile.cwd, unknownProfile.env)), /profile "prdo" \(current-profile in .*\) is not defined/)
   })
 
-  test('use: writes current-profile atomically, keeping comments, order and mode', () => {
+  test('use: writes current-profile atomically, keeping comments, order and mode', async () => {
     const s = setup('use', USER, undefined)
     chmodSync(s.userFile, 0o600)
-    const config = loadProjectConfig(s.cwd, s.env)
+    const config = await loadProjectConfig(s.cwd, s.env)
     const r = useProfile('staging', config, s.env)
     assert.deepEqual(r, {currentProfile: 'staging', previous: 'prod', file: s.userFile})
     const text = readFileSync(s.userFile, 'utf8')
@@ -144,19 +144,19 @@ describe('profiles: files, precedence, secrets', () => {
     assert.throws(() => useProfile('stagign', config, s.env), /profile "stagign" is not defined/)
   })
 
-  test('use: creates the user file when there is none; says what overrides it', () => {
+  test('use: creates the user file when there is none; says what overrides it', async () => {
     const s = setup('use-new', undefined, 'current-profile: a\nprofiles:\n  a: {}\n  b: {}\n')
-    const config = loadProjectConfig(s.cwd, s.env)
+    const config = await loadProjectConfig(s.cwd, s.env)
     const r = useProfile('b', config, s.env)
     assert.equal(readFileSync(s.userFile, 'utf8'), 'current-profile: b\n')
     assert.equal(r.overriddenBy, `current-profile in ${s.projectFile}`)
     assert.equal(useProfile('b', config, {...s.env, MCP_PROFILE: 'a'}).overriddenBy, 'MCP_PROFILE=a')
   })
 
-  test('use: a broken user file is refused and left as it was', () => {
+  test('use: a broken user file is refused and left as it was', async () => {
     const s = setup('use-broken', undefined, 'profiles:\n  a: {}\n')
     writeFileSync(s.userFile, 'profiles: [\n')
-    const config = loadProjectConfig(s.cwd, {XDG_CONFIG_HOME: join(s.dir, 'elsewhere')})
+    const config = await loadProjectConfig(s.cwd, {XDG_CONFIG_HOME: join(s.dir, 'elsewhere')})
     assert.throws(() => useProfile('a', config, s.env), (e: Error & {where?: string}) => /config\.yaml:\d+:\d+$/.test(e.where ?? ''))
     assert.equal(readFileSync(s.userFile, 'utf8'), 'profiles: [\n')
   })

@@ -1,0 +1,61 @@
+// An esbuild plugin that makes a CommonJS package's top-level requires lazy inside the bundle.
+//
+// Why: @oclif/core (CommonJS, compiled by tsc) requires most of itself when its first module loads —
+// help rendering, spinners, glob matching, semver, debug's tty set-up — although running a command
+// from a manifest touches little of it. Evaluating all of it cost ~40 ms of every command's start.
+// tsc writes each import as one line, `const x_1 = require("./x");` (or wrapped in __importDefault /
+// __importStar), and every use as `x_1.name`; those are rewritten so the module is required on first
+// use: `const x_1 = require("./x")` becomes a getter, and each `x_1` a call of it. A use at the top
+// level still requires at once, in the same order as before.
+//
+// Only names of tsc's own form (`<name>_<n>`) are rewritten, so a word in a string or comment is never
+// touched; a file where a name is also assigned or declared elsewhere is left as it is.
+import {readFile} from 'node:fs/promises'
+
+const IMPORT_LINE = /^(?:const|var) (\w+_\d+) = ((?:__importDefault|__importStar)\()?require\(("[^"]+")\)(\))?;$/gm
+
+/** The rewritten source, and how many requires became lazy. */
+export function lazyRequires(source) {
+  const names = []
+  let text = source.replace(IMPORT_LINE, (line, name, wrapOpen, specifier, wrapClose) => {
+    if (Boolean(wrapOpen) !== Boolean(wrapClose)) return line
+    names.push(name)
+    const value = wrapOpen ? `${wrapOpen}require(${specifier}))` : `require(${specifier})`
+    return `let __lazy_${name}; const __get_${name} = () => (__lazy_${name} ??= ${value});`
+  })
+  for (const name of names) {
+    // Declared or assigned again elsewhere: not a plain import binding, leave the file alone.
+    if (new RegExp(`(?:\\b(?:const|let|var) ${name}\\b|\\b${name}\\s*=[^=])`).test(text)) return {text: source, count: 0}
+    text = text.replace(new RegExp(`(?<![.\\w$])${name}\\b`, 'g'), `(__get_${name}())`)
+  }
+  return {text, count: names.length}
+}
+
+/**
+ * esbuild plugin: lazy requires in every file whose path matches `filter`, and the exact text
+ * replacements given for files whose path ends as a key of `replace` — each must be found, or the
+ * build fails (a new version of the package has moved on, and the replacement needs a look).
+ */
+export function lazyRequirePlugin(filter, {replace = {}, stats = {files: 0, requires: 0}} = {}) {
+  return {
+    name: 'lazy-require',
+    setup(build) {
+      build.onLoad({filter}, async (args) => {
+        let source = await readFile(args.path, 'utf8')
+        for (const [suffix, edits] of Object.entries(replace)) {
+          if (!args.path.endsWith(suffix)) continue
+          for (const [from, to] of edits) {
+            if (!source.includes(from)) throw new Error(`lazy-require: ${suffix} no longer contains ${JSON.stringify(from)}; check the replacement in scripts/build.mjs`)
+            source = source.replace(from, to)
+          }
+        }
+        const {text, count} = lazyRequires(source)
+        if (count) {
+          stats.files++
+          stats.requires += count
+        }
+        return {contents: text, loader: 'js'}
+      })
+    },
+  }
+}
