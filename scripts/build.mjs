@@ -11,12 +11,12 @@
 // are required lazily on purpose through createRequire (etcd3 with gRPC, dockerode with ssh2,
 // autocannon's request builder, the ajv runtime the generated validator needs), the oclif plugins,
 // and TypeScript (oclif only wants it in development mode).
-import {build} from 'esbuild'
+import * as esbuild from 'esbuild'
 import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join, relative} from 'node:path'
 
-import {lazyRequirePlugin} from './lazy-require.mjs'
+import {buildSeparately, lazyRequirePlugin, separatePackagesPlugin} from './lazy-require.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 process.chdir(root)
@@ -40,11 +40,17 @@ const entryPoints = [
   '.build/loadtest/options.js',
 ].filter((f) => f.endsWith('.js'))
 
+// Packages only some oclif paths use (help templates, spinners, globs, semver ranges, text wrapping):
+// bundled apart in dist/oclif-deps/ and required from there on first use.
+const OCLIF_OCCASIONAL = ['ejs', 'semver', 'minimatch', 'tinyglobby', 'cli-spinners', 'lilconfig', 'ansi-escapes', 'wordwrap', 'clean-stack', 'widest-line', 'wrap-ansi', 'indent-string']
+const oclifFiles = /node_modules\/@oclif\/core\/lib\/.*\.js$/
+
 const lazy = {files: 0, requires: 0}
-const result = await build({
+const result = await esbuild.build({
   // @oclif/core's modules are required on first use, not all at start (scripts/lazy-require.mjs).
   plugins: [
-    lazyRequirePlugin(/node_modules\/@oclif\/core\/lib\/.*\.js$/, {
+    separatePackagesPlugin(OCLIF_OCCASIONAL, oclifFiles, 'oclif-deps'),
+    lazyRequirePlugin(oclifFiles, {
       stats: lazy,
       replace: {
         // Sorting the command ids with localeCompare sets up an ICU collator (~10 ms) on every run;
@@ -76,6 +82,13 @@ const result = await build({
   external: ['typescript', '@oclif/plugin-*', 'etcd3', 'dockerode', 'ssh2', 'cpu-features', 'autocannon'],
   // Bundled CommonJS (oclif) calls require() for Node's own modules: give ESM chunks a real one.
   banner: {js: 'import {createRequire as __mcpCreateRequire} from "node:module";const require=__mcpCreateRequire(import.meta.url);'},
+})
+
+if (lazy.files < 20) throw new Error(`build: lazy requires applied to only ${lazy.files} @oclif/core files; has its compiled form changed? (scripts/lazy-require.mjs)`)
+await buildSeparately(esbuild, OCLIF_OCCASIONAL, join(root, 'node_modules/@oclif/core/lib/index.js'), 'dist/oclif-deps', {
+  minifySyntax: !process.env.MCP_BUILD_READABLE,
+  minifyWhitespace: !process.env.MCP_BUILD_READABLE,
+  legalComments: 'none',
 })
 
 // Worker scripts are found at run time by URL ('../logs/scan-worker.js'); a missing one would only

@@ -59,3 +59,40 @@ export function lazyRequirePlugin(filter, {replace = {}, stats = {files: 0, requ
     },
   }
 }
+
+/**
+ * esbuild plugin: the packages named, when a file matching `importer` requires them, are left out
+ * of the bundle and required at run time from `dir/<name>.cjs` (a bundle of their own, made by
+ * buildSeparately), resolved against the requiring chunk. With lazy requires they load only when
+ * used: oclif's help templates (ejs), spinners, glob matching and semver ranges are needed by few
+ * runs, and compiling them cost every run's start.
+ */
+export function separatePackagesPlugin(names, importer, dir) {
+  const wanted = new Set(names)
+  return {
+    name: 'separate-packages',
+    setup(build) {
+      build.onResolve({filter: /^[@\w][\w./@-]*$/}, (args) => {
+        if (!wanted.has(args.path) || !importer.test(args.importer)) return undefined
+        return {path: `../${dir}/${args.path.replaceAll('/', '__')}.cjs`, external: true}
+      })
+    },
+  }
+}
+
+/** Bundle each package (resolved from `from`, a file inside the package that requires them) to outdir/<name>.cjs. */
+export async function buildSeparately(esbuild, names, from, outdir, options = {}) {
+  const {createRequire} = await import('node:module')
+  const resolve = createRequire(from).resolve
+  await esbuild.build({
+    entryPoints: Object.fromEntries(names.map((name) => [name.replaceAll('/', '__'), resolve(name)])),
+    outdir,
+    outExtension: {'.js': '.cjs'},
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    ...options,
+  })
+}

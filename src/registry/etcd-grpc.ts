@@ -70,7 +70,8 @@ function varintField(field: number, value: bigint | number): Buffer {
   return Buffer.from([(field << 3) | 0, ...varint(value)])
 }
 
-const bigVarints = new Map<string, string>()
+/** Decimal text of large varints already seen, by their high bits then their low 49 bits. */
+const bigVarints = new Map<number, Map<number, string>>()
 
 /**
  * Buffer's own UTF-8 slice, called directly: 20,000 key and value fields for 10,000 keys, and
@@ -118,13 +119,19 @@ class ProtoReader {
     const start = this.pos
     const small = this.uint()
     if (this.pos - start <= 7) return String(small) // < 2^49: exact as a number
-    const raw = this.buf.toString('latin1', start, this.pos)
-    let text = bigVarints.get(raw)
+    // The low 49 bits and the rest, each exact as a number, key the cache: no string per key.
+    let low = 0
+    let high = 0
+    for (let i = start + 6, scale = 2 ** 42; i >= start; i--, scale /= 128) low += (this.buf[i]! & 0x7f) * scale
+    for (let i = this.pos - 1; i >= start + 7; i--) high = high * 128 + (this.buf[i]! & 0x7f)
+    let byLow = bigVarints.get(high)
+    if (byLow === undefined) bigVarints.set(high, (byLow = new Map()))
+    let text = byLow.get(low)
     if (text === undefined) {
       let result = 0n
-      for (let i = raw.length - 1; i >= 0; i--) result = (result << 7n) | BigInt(raw.charCodeAt(i) & 0x7f)
+      for (let i = this.pos - 1; i >= start; i--) result = (result << 7n) | BigInt(this.buf[i]! & 0x7f)
       text = BigInt.asIntN(64, result).toString()
-      bigVarints.set(raw, text)
+      byLow.set(low, text)
     }
     return text
   }
