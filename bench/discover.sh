@@ -38,11 +38,12 @@ hyperfine -N -w 2 -r "$RUNS" --export-json "$OUT/discover.json" \
   "$MCP discover --json --label-prefix $PREFIX --registry-prefix $REG" \
   "docker ps --filter label=$PREFIX.service.name --format json" \
   "env -u ETCDCTL_ENDPOINTS etcdctl --endpoints=$ETCDCTL_ENDPOINTS get --prefix $REG -w json" \
-  "$MCP discover --json --source docker --label-prefix ${PREFIX}none" >/dev/null
+  "$MCP discover --json --source docker --label-prefix ${PREFIX}none" \
+  "env MCP_NO_COMPILE_CACHE=1 $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG" >/dev/null
 hyperfine -N -w 3 -r "$RUNS" --export-json "$OUT/start.json" \
   "$MCP --help" "docker --help" "node -e 0" >/dev/null
 
-d_mcp=$(mean_of "$OUT/discover.json" 0); d_ps=$(mean_of "$OUT/discover.json" 1); d_etcd=$(mean_of "$OUT/discover.json" 2); d_empty=$(mean_of "$OUT/discover.json" 3)
+d_mcp=$(mean_of "$OUT/discover.json" 0); d_ps=$(mean_of "$OUT/discover.json" 1); d_etcd=$(mean_of "$OUT/discover.json" 2); d_empty=$(mean_of "$OUT/discover.json" 3); d_nocache=$(mean_of "$OUT/discover.json" 4)
 peers=$(node -e "console.log($d_ps + $d_etcd)")
 s_mcp=$(mean_of "$OUT/start.json" 0); s_docker=$(mean_of "$OUT/start.json" 1); s_node=$(mean_of "$OUT/start.json" 2)
 above=$(node -e "console.log(Math.max(0, $s_mcp - $s_node))")
@@ -55,6 +56,7 @@ printf '  docker ps + etcdctl get          %8s ms  (%s + %s)\n' "$(ms "$peers")"
 printf '  ratio mcp / peers                %8s ×   (target ≤ 1.5)\n' "$(ratio "$d_mcp" "$peers")"
 printf '  ratio mcp above bare node / peers %7s ×   (target ≤ 1.5)\n' "$(ratio "$d_above" "$peers")"
 printf '  context: an empty discover        %8s ms  (Node + oclif + one Docker list: the fixed cost)\n' "$(ms "$d_empty")"
+printf '  context: without the code cache   %8s ms  (MCP_NO_COMPILE_CACHE=1: every file compiled, as on a first run)\n' "$(ms "$d_nocache")"
 echo "cold start"
 printf '  mcp --help                       %8s ms\n' "$(ms "$s_mcp")"
 printf '  docker --help                    %8s ms\n' "$(ms "$s_docker")"

@@ -89,9 +89,15 @@ function installCompileCache(require) {
   }
   return () => {
     if (fresh.length === 0) return
+    let temp
     try {
+      // Only in a place of the user's own: `sudo mcp …` with another user's HOME must not leave
+      // root-owned directories in it.
+      const base = path.dirname(path.dirname(dir))
+      const owner = fs.statSync(fs.existsSync(base) ? base : path.dirname(base)).uid
+      if (process.getuid && owner !== process.getuid()) return
       // Level by level: mkdirSync({recursive}) spins forever on some errors (a path under /proc).
-      for (const level of [path.dirname(path.dirname(dir)), path.dirname(dir), dir]) {
+      for (const level of [base, path.dirname(dir), dir]) {
         try {
           fs.mkdirSync(level, {mode: 0o700})
         } catch (error) {
@@ -99,12 +105,18 @@ function installCompileCache(require) {
         }
       }
       for (const {script, file, stamp} of fresh) {
-        const temp = `${file}.${process.pid}.tmp`
+        temp = `${file}.${process.pid}.tmp`
         fs.writeFileSync(temp, Buffer.concat([stamp, script.createCachedData()]))
         fs.renameSync(temp, file)
+        temp = undefined
       }
     } catch {
       // Read-only home, full disk: the next run compiles again.
+      try {
+        if (temp) fs.rmSync(temp, {force: true})
+      } catch {
+        // Nothing more to do.
+      }
     }
   }
 }

@@ -119,6 +119,7 @@ class ProtoReader {
     const start = this.pos
     const small = this.uint()
     if (this.pos - start <= 7) return String(small) // < 2^49: exact as a number
+    if (this.pos - start > 10) throw new EtcdCallError('etcd sent a malformed varint')
     // The low 49 bits and the rest, each exact as a number, key the cache: no string per key.
     let low = 0
     let high = 0
@@ -250,6 +251,9 @@ function decodeAuthenticate(buf: Buffer): string {
 // --- gRPC over HTTP/2 ------------------------------------------------------------------------------
 
 /** One HTTP/2 connection to one etcd endpoint; calls are multiplexed on it. */
+/** Per-stream and connection flow-control window for answers. */
+const WINDOW_BYTES = 16 * 1024 * 1024
+
 export class EtcdGrpcSession {
   private readonly session: ClientHttp2Session
   private sessionError: Error | undefined
@@ -260,7 +264,10 @@ export class EtcdGrpcSession {
     tls: EtcdTls,
     private readonly deadline: number,
   ) {
-    this.session = connect(endpoint, {ca: tls.ca, cert: tls.cert, key: tls.key})
+    // Large windows: a 10,000-key answer is ~1 MB, and HTTP/2's default 64 KiB windows make etcd
+    // wait for a window update every 64 KiB of it.
+    this.session = connect(endpoint, {ca: tls.ca, cert: tls.cert, key: tls.key, settings: {initialWindowSize: WINDOW_BYTES}})
+    this.session.on('connect', () => this.session.setLocalWindowSize(WINDOW_BYTES))
     this.session.on('error', (error) => (this.sessionError = error))
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -55,6 +55,16 @@ describe('compile cache (bin/run.js)', () => {
       const bytes = readFileSync(join(dirOf('damaged'), f))
       assert.ok(bytes.subarray(bytes.indexOf(10) + 1).some((b) => b !== 0x5a), `${f} was rewritten`)
     }
+  })
+
+  test("another user's cache directory is left alone (sudo with that user's HOME)", async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to make a directory of another user')
+    const theirs = join(base, 'theirs')
+    mkdirSync(theirs)
+    chownSync(theirs, 65534, 65534)
+    const r = await runCli(args, {env: testEnv({XDG_CACHE_HOME: theirs})})
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(readdirSync(theirs), [], 'nothing written')
   })
 
   test('an unwritable or unusable cache location is no error', async () => {
