@@ -15,6 +15,7 @@
 import * as esbuild from 'esbuild'
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
 
 import {buildSeparately, lazyRequirePlugin, separatePackagesPlugin} from './lazy-require.mjs'
@@ -41,9 +42,9 @@ const entryPoints = [
   '.build/loadtest/options.js',
 ].filter((f) => f.endsWith('.js'))
 
-// Packages only some oclif paths use (help templates, spinners, globs, semver ranges, text wrapping):
+// Packages only some oclif paths use (help templates, spinners, globs, text wrapping):
 // bundled apart in dist/oclif-deps/ and required from there on first use.
-const OCLIF_OCCASIONAL = ['ejs', 'semver', 'minimatch', 'tinyglobby', 'cli-spinners', 'lilconfig', 'ansi-escapes', 'wordwrap', 'clean-stack', 'widest-line', 'wrap-ansi', 'indent-string']
+const OCLIF_OCCASIONAL = ['ejs', 'minimatch', 'tinyglobby', 'cli-spinners', 'lilconfig', 'ansi-escapes', 'wordwrap', 'clean-stack', 'widest-line', 'wrap-ansi', 'indent-string']
 const oclifFiles = /node_modules\/@oclif\/core\/lib\/.*\.js$/
 
 // CommonJS, not ESM: Node 20 keeps no code cache for ES modules, but bin/run.js can give a CommonJS
@@ -143,7 +144,8 @@ for (const file of Object.keys(result.metafile.outputs)) {
 }
 
 if (lazy.files < 20) throw new Error(`build: lazy requires applied to only ${lazy.files} @oclif/core files; has its compiled form changed? (scripts/lazy-require.mjs)`)
-await buildSeparately(esbuild, OCLIF_OCCASIONAL, join(root, 'node_modules/@oclif/core/lib/index.js'), 'dist/oclif-deps', {
+// Resolved as @oclif/core resolves them, wherever npm placed it.
+await buildSeparately(esbuild, OCLIF_OCCASIONAL, createRequire(join(root, 'package.json')).resolve('@oclif/core/package.json'), 'dist/oclif-deps', {
   minifySyntax: !process.env.MCP_BUILD_READABLE,
   minifyWhitespace: !process.env.MCP_BUILD_READABLE,
   legalComments: 'none',

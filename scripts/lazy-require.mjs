@@ -64,7 +64,7 @@ export function lazyRequirePlugin(filter, {replace = {}, stats = {files: 0, requ
  * esbuild plugin: the packages named, when a file matching `importer` requires them, are left out
  * of the bundle and required at run time from `dir/<name>.cjs` (a bundle of their own, made by
  * buildSeparately), resolved against the requiring chunk. With lazy requires they load only when
- * used: oclif's help templates (ejs), spinners, glob matching and semver ranges are needed by few
+ * used: oclif's help templates (ejs), spinners, glob matching and text wrapping are needed by few
  * runs, and compiling them cost every run's start.
  */
 export function separatePackagesPlugin(names, importer, dir) {
