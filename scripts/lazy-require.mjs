@@ -11,6 +11,7 @@
 // Only names of tsc's own form (`<name>_<n>`) are rewritten, so a word in a string or comment is never
 // touched; a file where a name is also assigned or declared elsewhere is left as it is.
 import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 
 const IMPORT_LINE = /^(?:const|var) (\w+_\d+) = ((?:__importDefault|__importStar)\()?require\(("[^"]+")\)(\))?;$/gm
 
@@ -82,7 +83,6 @@ export function separatePackagesPlugin(names, importer, dir) {
 
 /** Bundle each package (resolved from `from`, a file inside the package that requires them) to outdir/<name>.cjs. */
 export async function buildSeparately(esbuild, names, from, outdir, options = {}) {
-  const {createRequire} = await import('node:module')
   const resolve = createRequire(from).resolve
   await esbuild.build({
     entryPoints: Object.fromEntries(names.map((name) => [name.replaceAll('/', '__'), resolve(name)])),

@@ -250,10 +250,10 @@ function decodeAuthenticate(buf: Buffer): string {
 
 // --- gRPC over HTTP/2 ------------------------------------------------------------------------------
 
-/** One HTTP/2 connection to one etcd endpoint; calls are multiplexed on it. */
 /** Per-stream and connection flow-control window for answers. */
 const WINDOW_BYTES = 16 * 1024 * 1024
 
+/** One HTTP/2 connection to one etcd endpoint; calls are multiplexed on it. */
 export class EtcdGrpcSession {
   private readonly session: ClientHttp2Session
   private sessionError: Error | undefined

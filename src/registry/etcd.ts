@@ -56,8 +56,11 @@ export function registrationFromKv(
   const parsed = parseRegistryKey(key, prefix)
   let lease: EtcdLease | null = null
   if (leaseId && leaseId !== '0') {
-    lease = leases?.get(leaseId) ?? {id: leaseId, ttl: -1, grantedTtl: -1}
-    leases?.set(leaseId, lease)
+    lease = leases?.get(leaseId) ?? null
+    if (!lease) {
+      lease = {id: leaseId, ttl: -1, grantedTtl: -1}
+      leases?.set(leaseId, lease)
+    }
   }
   // Every field present from the start, in output order (JSON leaves the undefined ones out): the
   // parse fills in values without changing the object's shape, 10,000 times for a large registry.

@@ -105,7 +105,7 @@ export class PrivateDockerd {
     // only then: each probe is bounded, so the whole wait keeps to its deadline.
     const deadline = Date.now() + 45_000
     await waitFor('private dockerd', 45_000, async () => {
-      await exec('docker', ['version', '--format', '{{.Server.Version}}'], {env: {...process.env, DOCKER_HOST: this.host}, timeout: Math.max(1000, deadline - Date.now())})
+      await this.docker(['version', '--format', '{{.Server.Version}}'], Math.max(1000, deadline - Date.now()))
       return true
     }).catch((error: Error) => {
       throw new Error(`${error.message}; dockerd.log: ${this.logTail()}`)
@@ -128,8 +128,8 @@ export class PrivateDockerd {
     await exec('sh', ['-c', `docker save ${TEST_IMAGE} | DOCKER_HOST=${this.host} docker load -q`], {timeout: 60_000})
   }
 
-  docker(args: string[]): Promise<string> {
-    return exec('docker', args, {env: {...process.env, DOCKER_HOST: this.host}, timeout: 30_000}).then((r) => r.stdout.trim())
+  docker(args: string[], timeoutMs = 30_000): Promise<string> {
+    return exec('docker', args, {env: {...process.env, DOCKER_HOST: this.host}, timeout: timeoutMs}).then((r) => r.stdout.trim())
   }
 
   /**

@@ -40,6 +40,7 @@ describe('compile cache (bin/run.js)', () => {
   test('damaged entries are compiled from source again and rewritten', async () => {
     const env = testEnv({XDG_CACHE_HOME: join(base, 'damaged')})
     const first = await runCli(args, {env})
+    assert.ok(entries('damaged').length > 0, 'the first run wrote entries to damage')
     for (const f of entries('damaged')) {
       const file = join(dirOf('damaged'), f)
       const bytes = readFileSync(file)
