@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --import tsx --no-warnings
-import {execute} from '@oclif/core'
-
-await execute({development: true, dir: import.meta.url})
-process.exit(process.exitCode ?? 0)
+// Runs the commands from src/ through tsx. CommonJS, as bin/run.js is (bin/package.json).
+'use strict'
+require('@oclif/core')
+  .execute({development: true, dir: require('node:path').join(__dirname, '..')})
+  .then(() => process.exit(process.exitCode ?? 0))

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+// CommonJS (bin/package.json): an ES module entry costs Node's ESM loader ~6 ms of every start.
 // `mcp`, `mcp --help` and `mcp --version` are answered from text the build rendered with oclif
 // itself (dist/root-help.txt): loading @oclif/core costs more than the whole answer.
+'use strict'
 const argv = process.argv.slice(2)
 // A reader that went away (`mcp … | head`) ends the output quietly, as it does for grep or docker.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,8 +12,8 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 if (!process.env.MCP_NO_FASTPATH && (argv.length === 0 || (argv.length === 1 && ['--help', '-h', 'help', '--version', 'version'].includes(argv[0])))) {
-  const {readFileSync} = await import('node:fs')
-  const file = new URL(argv[0]?.includes('version') ? '../dist/version.txt' : '../dist/root-help.txt', import.meta.url)
+  const {readFileSync} = require('node:fs')
+  const file = require('node:path').join(__dirname, '..', 'dist', argv[0]?.includes('version') ? 'version.txt' : 'root-help.txt')
   let text
   try {
     text = readFileSync(file, 'utf8')
@@ -24,18 +26,36 @@ if (!process.env.MCP_NO_FASTPATH && (argv.length === 0 || (argv.length === 1 && 
   }
 }
 
-const {createRequire} = await import('node:module')
-const require = createRequire(import.meta.url)
-const saveCompileCache = process.env.MCP_NO_COMPILE_CACHE ? undefined : installCompileCache(require)
-// The bundled oclif that the bundled commands share (scripts/build.mjs); CommonJS, so require().
-const {execute} = require('../dist/cli/oclif-runtime.js')
-await execute({dir: import.meta.url})
-// Idle keep-alive sockets (Docker, etcd) must not hold the process open once a command is done —
-// but what is still queued for a pipe must get out first: a pipe takes 64 KiB at a time, and
-// exiting at once cut `mcp discover --json | jq` short.
-await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))))
-saveCompileCache?.()
-process.exit(process.exitCode ?? 0)
+main()
+
+async function main() {
+  const saveCompileCache = process.env.MCP_NO_COMPILE_CACHE ? undefined : installCompileCache()
+  // The bundled oclif that the bundled commands share (scripts/build.mjs).
+  const {execute} = require('../dist/cli/oclif-runtime.js')
+  await execute({loadOptions: loadOptions()})
+  // Idle keep-alive sockets (Docker, etcd) must not hold the process open once a command is done —
+  // but what is still queued for a pipe must get out first: a pipe takes 64 KiB at a time, and
+  // exiting at once cut `mcp discover --json | jq` short.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))))
+  saveCompileCache?.()
+  process.exit(process.exitCode ?? 0)
+}
+
+/**
+ * How oclif is to load this package. The root is given (bin/ has a package.json of its own, which
+ * oclif would take for the root), and no user plugins are looked for (mcp installs none). A
+ * command of mcp's own (dist/commands/<name>.js) is run without loading the core plugins
+ * (autocomplete, whose hooks are for plugin installs only): resolving and reading them is ~5 ms.
+ */
+function loadOptions() {
+  const fs = require('node:fs')
+  const path = require('node:path')
+  const root = path.join(__dirname, '..')
+  const name = argv[0]
+  if (!name || !/^[a-z][a-z-]*$/.test(name) || !fs.existsSync(path.join(root, 'dist', 'commands', `${name}.js`))) return {root, userPlugins: false}
+  const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
+  return {root, userPlugins: false, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}
+}
 
 /**
  * A code cache for the bundles under dist/ (what v8-compile-cache does; Node 20 has neither
@@ -47,13 +67,12 @@ process.exit(process.exitCode ?? 0)
  * that does not fit its flags; a stale or rejected entry is written again. A cache that cannot be
  * read or written costs nothing but the speed-up. MCP_NO_COMPILE_CACHE=1 turns it off.
  */
-function installCompileCache(require) {
+function installCompileCache() {
   const Module = require('node:module')
   const vm = require('node:vm')
   const fs = require('node:fs')
   const path = require('node:path')
-  const {fileURLToPath} = require('node:url')
-  const dist = fileURLToPath(new URL('../dist/', import.meta.url))
+  const dist = path.join(__dirname, '..', 'dist') + path.sep
   const dir = cacheDirectory(path)
   if (dir === undefined) return undefined
   // Node 20 loses a vm.Script's import() callback when the script comes from cached data: the

@@ -100,6 +100,9 @@ const vendor = await esbuild.build({
         // Each core plugin is named in full (no glob): matching by name, not by compiling it as a
         // minimatch pattern against every dependency (~4 ms, and minimatch's load).
         '@oclif/core/lib/config/plugin-loader.js': [['patterns.some((w) => (0, minimatch_1.minimatch)(p, w))', 'patterns.some((w) => (/[*?[\\]{}]|[!+@]\\(/.test(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))']],
+        // The platform check loads all of wsl-utils (child_process, PowerShell helpers: ~3 ms) to ask
+        // is-wsl, which it re-exports; ask is-wsl itself, and only on Linux.
+        '@oclif/core/lib/util/os.js': [["(await import('wsl-utils')).isWsl", "(process.platform === 'linux' && (await import('is-wsl')).default)"]],
       },
     }),
   ],
