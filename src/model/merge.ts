@@ -155,14 +155,19 @@ export function mergeView(input: MergeInput): ServiceView {
   // not against the (many) registry-only instances added below — 10,000 keys stay linear.
   const running = new Map<string, Instance[]>()
   for (const [name, instances] of byService) running.set(name, instances.filter((i) => i.docker || i.swarm))
-  const candidatesFor = (service: string, free: (i: Instance) => boolean) => running.get(service)?.filter(free) ?? []
+  // No array for a service without a free running instance (the common case, once per key).
+  const none: Instance[] = []
+  const candidatesFor = (service: string, free: (i: Instance) => boolean): Instance[] => {
+    const list = running.get(service)
+    return list && list.some(free) ? list.filter(free) : none
+  }
 
   // Registrations claim the container they match; two registrations for one container both show.
   const registeredOnly = new Map<string, Instance[]>()
   for (const reg of input.etcd) {
     if (wanted && !wanted.has(reg.service)) continue
     const list = listFor(reg.service)
-    const candidates = candidatesFor(reg.service, (i) => !i.etcd)
+    const candidates = candidatesFor(reg.service, withoutEtcd)
     const hit = candidates.length ? matchContainer(reg, candidates, known) : undefined
     if (hit) {
       hit.instance.etcd = reg
@@ -183,7 +188,7 @@ export function mergeView(input: MergeInput): ServiceView {
     if (wanted && !wanted.has(reg.service)) continue
     const list = listFor(reg.service)
     const entry: RegistryEntry = {service: reg.service, instance: reg.id, host: reg.address, port: reg.port}
-    const candidates = candidatesFor(reg.service, (i) => !i.consul)
+    const candidates = candidatesFor(reg.service, withoutConsul)
     const hit = candidates.length ? matchContainer(entry, candidates, known) : undefined
     if (hit) {
       hit.instance.consul = reg
@@ -209,6 +214,8 @@ export function mergeView(input: MergeInput): ServiceView {
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+const withoutEtcd = (i: Instance): boolean => !i.etcd
+const withoutConsul = (i: Instance): boolean => !i.consul
 
 /**
  * Swarm tasks become instances of the service named by the SERVICE's labels (compose

@@ -64,4 +64,42 @@ describe('registry values as agents write them', () => {
       }),
     )
   })
+
+  test('JSON values: the one pass over the keys picks what a lookup of each name in order picks', () => {
+    // The rule as it reads in the docs: the first of these names that holds a usable value wins.
+    const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
+    const num = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? v : undefined) : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : undefined)
+    const expected = (obj: Record<string, unknown>) => {
+      const meta = obj.metadata && typeof obj.metadata === 'object' && !Array.isArray(obj.metadata) ? (obj.metadata as Record<string, unknown>) : undefined
+      return {
+        rawAddress: str(obj.address) ?? str(obj.addr) ?? str(obj.host) ?? str(obj.ip),
+        containerId: str(obj.containerId) ?? str(obj.container_id) ?? str(obj.containerID),
+        servicePort: num(obj.servicePort) ?? num(obj.service_port) ?? num(obj.port) ?? num(meta?.port) ?? num(meta?.servicePort),
+        version: str(obj.version) ?? str(meta?.version),
+        weight: num(obj.weight) ?? num(meta?.weight),
+        healthPath: str(obj.healthPath) ?? str(obj.health_path) ?? str(meta?.healthPath) ?? str(meta?.health_path),
+      }
+    }
+    const names = ['address', 'addr', 'host', 'ip', 'port', 'containerId', 'container_id', 'containerID', 'servicePort', 'service_port', 'version', 'weight', 'healthPath', 'health_path', 'other']
+    const value = fc.oneof(fc.constantFrom('10.0.0.1:80', '10.0.0.2', 'api:8080', '', '8080', '/ready', 'v1'), fc.integer({min: -1, max: 70000}), fc.constant(null), fc.boolean())
+    const flat = fc.dictionary(fc.constantFrom(...names), value, {maxKeys: 8})
+    fc.assert(
+      fc.property(flat, fc.option(flat, {nil: undefined}), (obj, metadata) => {
+        const doc: Record<string, unknown> = metadata === undefined ? obj : {...obj, metadata}
+        const got = parseRegistrationValue(JSON.stringify(doc))
+        const want = expected(doc)
+        assert.equal(got.valueFormat, 'json')
+        assert.equal(got.containerId, want.containerId)
+        assert.equal(got.servicePort, want.servicePort)
+        assert.equal(got.version, want.version)
+        assert.equal(got.weight, want.weight)
+        assert.equal(got.healthPath, want.healthPath)
+        assert.deepEqual(got.metadata, metadata === undefined ? undefined : {...metadata})
+        const split = want.rawAddress ? splitHostPort(want.rawAddress) : undefined
+        assert.equal(got.host, split?.host)
+        assert.equal(got.port, split?.port ?? num(doc.port))
+      }),
+      {numRuns: 2000},
+    )
+  })
 })
