@@ -5,14 +5,14 @@
 # Targets (issue 2): discover ≤ 1.5× the two peers together; cold start ≤ 2× docker --help — and,
 # since bare Node already starts slower than docker --help here, mcp's time above bare Node start
 # against that target as well.
-# usage: bash bench/discover.sh [CONTAINERS=200] [KEYS=10000]
+# Commands are timed in interleaved rounds (bench/interleave.mjs says why), bare Node among them.
+# usage: bash bench/discover.sh [CONTAINERS=200] [KEYS=10000]   (RUNS=20 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 N=${1:-200}
 KEYS=${2:-10000}
-RUNS=${RUNS:-10}
-need hyperfine
+RUNS=${RUNS:-20}
 MCP_BENCH_TOOLS=1 bash scripts/services.sh >/dev/null 2>&1 || bash scripts/services.sh
 eval "$(bash scripts/services.sh env)"
 [ -f dist/commands/discover.js ] || npm run build >/dev/null
@@ -34,30 +34,31 @@ seq $((have + 1)) "$N" | xargs -P 4 -I{} docker run -d --name "mcpbench-{}" --ne
 node bench/seed-etcd.mjs "$ETCDCTL_ENDPOINTS" "$REG" "$KEYS" 10
 
 MCP="node bin/run.js"
-hyperfine -N -w 2 -r "$RUNS" --export-json "$OUT/discover.json" \
+node bench/interleave.mjs "$OUT/discover.json" "$RUNS" 2 \
   "$MCP discover --json --label-prefix $PREFIX --registry-prefix $REG" \
   "docker ps --filter label=$PREFIX.service.name --format json" \
   "env -u ETCDCTL_ENDPOINTS etcdctl --endpoints=$ETCDCTL_ENDPOINTS get --prefix $REG -w json" \
   "$MCP discover --json --source docker --label-prefix ${PREFIX}none" \
-  "env MCP_NO_COMPILE_CACHE=1 $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG" >/dev/null
-hyperfine -N -w 3 -r "$RUNS" --export-json "$OUT/start.json" \
-  "$MCP --help" "docker --help" "node -e 0" >/dev/null
+  "env MCP_NO_COMPILE_CACHE=1 $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG" \
+  "node -e 0"
+node bench/interleave.mjs "$OUT/start.json" "$RUNS" 3 "$MCP --help" "docker --help" "node -e 0"
 
-d_mcp=$(mean_of "$OUT/discover.json" 0); d_ps=$(mean_of "$OUT/discover.json" 1); d_etcd=$(mean_of "$OUT/discover.json" 2); d_empty=$(mean_of "$OUT/discover.json" 3); d_nocache=$(mean_of "$OUT/discover.json" 4)
+d_mcp=$(mean_of "$OUT/discover.json" 0); d_ps=$(mean_of "$OUT/discover.json" 1); d_etcd=$(mean_of "$OUT/discover.json" 2); d_empty=$(mean_of "$OUT/discover.json" 3); d_nocache=$(mean_of "$OUT/discover.json" 4); d_node=$(mean_of "$OUT/discover.json" 5)
 peers=$(node -e "console.log($d_ps + $d_etcd)")
 s_mcp=$(mean_of "$OUT/start.json" 0); s_docker=$(mean_of "$OUT/start.json" 1); s_node=$(mean_of "$OUT/start.json" 2)
 above=$(node -e "console.log(Math.max(0, $s_mcp - $s_node))")
-d_above=$(node -e "console.log(Math.max(0, $d_mcp - $s_node))")
+d_above=$(node -e "console.log(Math.max(0, $d_mcp - $d_node))")
 
 echo
-echo "discover: $N containers, $KEYS keys (medians of $RUNS runs; load $(cut -d" " -f1-3 /proc/loadavg))"
+echo "discover: $N containers, $KEYS keys (medians of $RUNS interleaved rounds; load $(cut -d" " -f1-3 /proc/loadavg))"
 printf '  mcp discover --json              %8s ms\n' "$(ms "$d_mcp")"
 printf '  docker ps + etcdctl get          %8s ms  (%s + %s)\n' "$(ms "$peers")" "$(ms "$d_ps")" "$(ms "$d_etcd")"
 printf '  ratio mcp / peers                %8s ×   (target ≤ 1.5)\n' "$(ratio "$d_mcp" "$peers")"
+printf '  bare node -e 0 in the same rounds %8s ms\n' "$(ms "$d_node")"
 printf '  ratio mcp above bare node / peers %7s ×   (target ≤ 1.5)\n' "$(ratio "$d_above" "$peers")"
 # The same from each command's fastest run: what the work costs with the least interference from
 # whatever else the machine is doing (medians move with the load; mcp's CPU share suffers most).
-m_mcp=$(min_of "$OUT/discover.json" 0); m_peers=$(node -e "console.log($(min_of "$OUT/discover.json" 1) + $(min_of "$OUT/discover.json" 2))"); m_node=$(min_of "$OUT/start.json" 2)
+m_mcp=$(min_of "$OUT/discover.json" 0); m_peers=$(node -e "console.log($(min_of "$OUT/discover.json" 1) + $(min_of "$OUT/discover.json" 2))"); m_node=$(min_of "$OUT/discover.json" 5)
 printf '  fastest runs: mcp %s ms, peers %s ms, node %s ms → above node / peers %s ×\n' "$(ms "$m_mcp")" "$(ms "$m_peers")" "$(ms "$m_node")" "$(ratio "$(node -e "console.log(Math.max(0, $m_mcp - $m_node))")" "$m_peers")"
 printf '  context: an empty discover        %8s ms  (Node + oclif + one Docker list: the fixed cost)\n' "$(ms "$d_empty")"
 printf '  context: without the code cache   %8s ms  (MCP_NO_COMPILE_CACHE=1: every file compiled, as on a first run)\n' "$(ms "$d_nocache")"
