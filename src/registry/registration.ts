@@ -66,7 +66,9 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
     // One pass over the keys the value has, rather than a lookup of each of the ~15 names it might
     // use: most values carry three or four, and this runs 10,000 times, cold, for a large registry.
     // Which name wins when several are there is settled after the pass, in the documented order.
-    let address, addr, host, ip, portField, containerId, containerIdSnake, containerIdCaps, servicePort, servicePortSnake, version, weight, healthPath, healthPathSnake, metadata: unknown
+    let address: unknown, addr: unknown, host: unknown, ip: unknown, portField: unknown, metadata: unknown
+    let containerId: unknown, containerIdSnake: unknown, containerIdCaps: unknown, servicePort: unknown, servicePortSnake: unknown
+    let version: unknown, weight: unknown, healthPath: unknown, healthPathSnake: unknown
     for (const key in obj) {
       switch (key) {
         case 'address': address = obj[key]; break
