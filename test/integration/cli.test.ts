@@ -86,6 +86,20 @@ describe('CLI conventions', () => {
     }
   })
 
+  test('--json into a file (written directly, not through the stream) is the document a pipe gets', async () => {
+    const file = join(cache, 'out.json')
+    const run = (args: string) => exec('/bin/sh', ['-c', `"${process.execPath}" bin/run.js ${args} > "${file}"`], {cwd: ROOT, env: testEnv()}).catch((error: {code?: number}) => error)
+    await run('schema --json')
+    const piped = await runCli(['schema', '--json'])
+    assert.equal(piped.code, 0, piped.stderr)
+    assert.equal(readFileSync(file, 'utf8'), piped.stdout)
+    assert.ok(piped.stdout.endsWith('}\n'))
+    // The error envelope takes the same path.
+    const failed = (await run('discover --no-such-flag --json')) as {code?: number}
+    assert.equal(failed.code, 2)
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).error.kind, 'usage')
+  })
+
   test('colour: --color forces it, NO_COLOR and --no-color turn it off', async () => {
     const compose = join(ROOT, 'test', 'fixtures', 'labels', 'compose')
     const files = ['-f', join(compose, 'deploy-labels-only.yaml')]
