@@ -187,36 +187,91 @@ function headerRevision(reader: ProtoReader): string {
   return revision
 }
 
+/** The decimal text of the signed int64 varint in buf[start, end) (past 2^49: through the cache). */
+function int64Text(buf: Buffer, start: number, end: number): string {
+  return new ProtoReader(buf, start, end).int64()
+}
+
+function sameBytes(buf: Buffer, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (buf[a + i] !== buf[b + i]) return false
+  return true
+}
+
+/**
+ * RangeResponse: header 1, kvs 2 (mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3,
+ * version 4, value 5, lease 6). The key-value loop runs once per key (10,000 for a large registry)
+ * and cold, as a CLI runs: its varints are read inline rather than through ProtoReader's methods
+ * (a call each costs more than the byte it reads before V8 has compiled the loop), and a lease
+ * written by the same bytes as the key before's is the same text.
+ */
 export function decodeRangeResponse(buf: Buffer): {revision: string; kvs: EtcdKeyValue[]} {
   const reader = new ProtoReader(buf)
   let revision = '0'
   const kvs: EtcdKeyValue[] = []
+  const end = buf.length
+  let lastLease = '0'
+  let lastLeaseAt = -1
+  let lastLeaseLength = 0
   while (!reader.done) {
     const tag = reader.uint()
-    if (tag === ((1 << 3) | 2)) revision = headerRevision(reader.sub())
-    else if (tag === ((2 << 3) | 2)) {
-      // mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3, version 4, value 5, lease 6.
-      // Read in place (no reader per entry): this loop runs once per key.
-      const length = reader.uint()
-      const kvEnd = reader.pos + length
-      if (kvEnd > reader.end) throw new EtcdCallError('etcd sent a truncated message')
-      let key = ''
-      let value = ''
-      let createRevision = '0'
-      let modRevision = '0'
-      let lease = '0'
-      while (reader.pos < kvEnd) {
-        const t = reader.uint()
-        if (t === ((1 << 3) | 2)) key = reader.text()
-        else if (t === ((2 << 3) | 0)) createRevision = reader.int64()
-        else if (t === ((3 << 3) | 0)) modRevision = reader.int64()
-        else if (t === ((5 << 3) | 2)) value = reader.text()
-        else if (t === ((6 << 3) | 0)) lease = reader.int64()
-        else reader.skip(t & 7)
+    if (tag === ((1 << 3) | 2)) {
+      revision = headerRevision(reader.sub())
+      continue
+    }
+    if (tag !== ((2 << 3) | 2)) {
+      reader.skip(tag & 7)
+      continue
+    }
+    let pos = reader.pos
+    let b = buf[pos++]!
+    let length = b & 0x7f
+    for (let scale = 128; b >= 0x80; scale *= 128) length += ((b = buf[pos++]!) & 0x7f) * scale
+    const kvEnd = pos + length
+    if (kvEnd > end) throw new EtcdCallError('etcd sent a truncated message')
+    let key = ''
+    let value = ''
+    let createRevision = '0'
+    let modRevision = '0'
+    let lease = '0'
+    while (pos < kvEnd) {
+      const t = buf[pos++]!
+      const wireType = t & 7
+      if (t >= 0x80 || (wireType !== 0 && wireType !== 2)) {
+        // A field this decoder does not read (a tag of two bytes is a field number past 15).
+        const other = new ProtoReader(buf, pos - 1, kvEnd)
+        other.skip(other.uint() & 7)
+        pos = other.pos
+        continue
       }
-      if (reader.pos !== kvEnd) throw new EtcdCallError('etcd sent a malformed key-value')
-      kvs.push({key, value, createRevision, modRevision, lease})
-    } else reader.skip(tag & 7)
+      const fieldStart = pos
+      // A varint, or the length of the bytes that follow; a byte past the end reads as 0.
+      b = buf[pos++]!
+      let n = b & 0x7f
+      for (let scale = 128; b >= 0x80; scale *= 128) n += ((b = buf[pos++]!) & 0x7f) * scale
+      if (wireType === 2) {
+        const from = pos
+        pos += n
+        if (pos > kvEnd) throw new EtcdCallError('etcd sent a truncated message')
+        if (t === ((1 << 3) | 2)) key = utf8Slice.call(buf, from, pos)
+        else if (t === ((5 << 3) | 2)) value = utf8Slice.call(buf, from, pos)
+        continue
+      }
+      if (pos > kvEnd) throw new EtcdCallError('etcd sent a truncated message')
+      const size = pos - fieldStart
+      if (t === ((6 << 3) | 0)) {
+        if (size <= 7) lease = String(n)
+        else if (size === lastLeaseLength && sameBytes(buf, lastLeaseAt, fieldStart, size)) lease = lastLease
+        else {
+          lease = lastLease = int64Text(buf, fieldStart, pos)
+          lastLeaseAt = fieldStart
+          lastLeaseLength = size
+        }
+      } else if (t === ((2 << 3) | 0)) createRevision = size <= 7 ? String(n) : int64Text(buf, fieldStart, pos)
+      else if (t === ((3 << 3) | 0)) modRevision = size <= 7 ? String(n) : int64Text(buf, fieldStart, pos)
+    }
+    if (pos !== kvEnd) throw new EtcdCallError('etcd sent a malformed key-value')
+    kvs.push({key, value, createRevision, modRevision, lease})
+    reader.pos = kvEnd
   }
   return {revision, kvs}
 }

@@ -60,6 +60,26 @@ describe('etcd gRPC messages (mcp decoder vs protobufjs encoder)', () => {
     }
   })
 
+  test('RangeResponse: keys sharing a lease, leases of one length but other IDs, fields the decoder skips', () => {
+    const KeyValue = root.lookupType('mvccpb.KeyValue')
+    const leases = ['7587862144209151234', '7587862144209151235', '-3', '0', '7587862144209151234', '7587862144209151234', '12']
+    const kvs = leases.map((lease, i) => ({key: `/services/a/${i}`, value: `10.0.0.${i}:80`, create_revision: String(2 ** 50 + i), mod_revision: String(i + 1), version: '1', lease}))
+    // Each KeyValue with fields appended that etcd does not send today: a fixed64 (field 7), a
+    // fixed32 (field 8) and a varint with a two-byte tag (field 20). A decoder must step over them.
+    const extra = Buffer.from([(7 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8, (8 << 3) | 5, 1, 2, 3, 4, ((20 << 3) | 0) | 0x80, 20 >> 4, 0x96, 0x01])
+    const parts = [Buffer.from(RangeResponse.encode(RangeResponse.fromObject({header: {revision: 9}})).finish())]
+    for (const kv of kvs) {
+      const body = Buffer.concat([Buffer.from(KeyValue.encode(KeyValue.fromObject({...kv, key: Buffer.from(kv.key), value: Buffer.from(kv.value)})).finish()), extra])
+      parts.push(Buffer.from([(2 << 3) | 2, body.length]), body)
+    }
+    const decoded = decodeRangeResponse(Buffer.concat(parts))
+    assert.equal(decoded.revision, '9')
+    assert.deepEqual(
+      decoded.kvs,
+      kvs.map((kv) => ({key: kv.key, value: kv.value, createRevision: kv.create_revision, modRevision: kv.mod_revision, lease: kv.lease})),
+    )
+  })
+
   test('a truncated message is an error, not a wrong answer', () => {
     const message = RangeResponse.fromObject({header: {revision: 3}, kvs: [{key: Buffer.from('/services/a/1'), value: Buffer.from('10.0.0.1:80'), lease: '7'}]})
     const bytes = Buffer.from(RangeResponse.encode(message).finish())
