@@ -3,7 +3,7 @@ import {describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
-import {parseRegistrationValue, parseRegistryKey, splitHostPort} from '../../../src/registry/registration.js'
+import {joinHostPort, parseRegistrationValue, parseRegistryKey, splitHostPort} from '../../../src/registry/registration.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
 
 describe('registry values as agents write them', () => {
@@ -65,7 +65,7 @@ describe('registry values as agents write them', () => {
     )
   })
 
-  test('JSON values: the one pass over the keys picks what a lookup of each name in order picks', () => {
+  test('JSON values: the fields read pick what a lookup of each name in the documented order picks', () => {
     // The rule as it reads in the docs: the first of these names that holds a usable value wins.
     const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
     const num = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? v : undefined) : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : undefined)
@@ -98,8 +98,25 @@ describe('registry values as agents write them', () => {
         const split = want.rawAddress ? splitHostPort(want.rawAddress) : undefined
         assert.equal(got.host, split?.host)
         assert.equal(got.port, split?.port ?? num(doc.port))
+        assert.equal(got.address, split && got.port !== undefined ? joinHostPort(split.host, got.port) : undefined)
       }),
       {numRuns: 2000},
     )
+  })
+
+  test('address: the text as written when it is already host:port, else joined anew (the same either way)', () => {
+    const hostChar = fc.constantFrom(...'abcz019.-_'.split(''))
+    fc.assert(
+      fc.property(fc.array(hostChar, {minLength: 1, maxLength: 20}), fc.integer({min: 0, max: 65535}), fc.constantFrom('', '0', '00'), fc.constantFrom('', ' ', '\t'), (host, port, zeros, space) => {
+        const h = host.join('')
+        const text = `${space}${h}:${zeros}${port}${space}`
+        assert.equal(parseRegistrationValue(text).address, `${h}:${port}`)
+        assert.equal(parseRegistrationValue(JSON.stringify({address: text})).address, `${h}:${port}`)
+        assert.equal(parseRegistrationValue(JSON.stringify({host: h, port})).address, `${h}:${port}`)
+      }),
+    )
+    assert.equal(parseRegistrationValue('[::1]:8080').address, '[::1]:8080')
+    assert.equal(parseRegistrationValue(JSON.stringify({address: '::1', port: 80})).address, '[::1]:80')
+    assert.equal(parseRegistrationValue('http://api:80/health').address, 'api:80')
   })
 })
