@@ -63,8 +63,9 @@ export type RegistrationValue = Pick<EtcdRegistration, 'address' | 'host' | 'por
  * (a registration being built: no intermediate object to copy, 10,000 times for a large registry).
  */
 export function parseRegistrationValue<T extends RegistrationValue>(value: string, into: T = {valueFormat: 'invalid'} as T): T {
-  const text = value.trim()
-  if (text.startsWith('{')) {
+  // A JSON value needs no trim (JSON.parse skips white space itself), and most values are JSON.
+  const text = value.charCodeAt(0) === 0x7b ? value : value.trim()
+  if (text.charCodeAt(0) === 0x7b) {
     let obj: Record<string, unknown>
     try {
       obj = JSON.parse(text) as Record<string, unknown>

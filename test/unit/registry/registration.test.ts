@@ -44,6 +44,28 @@ describe('registry values as agents write them', () => {
     assert.deepEqual(registrationFromKv('/services/a/b', 'h:1', '7587', '/services/').lease, {id: '7587', ttl: -1, grantedTtl: -1})
   })
 
+  test('keys: a registration names the service and instance parseRegistryKey reads, for any key', () => {
+    const part = fc.stringMatching(/^[a-z/]{0,6}$/)
+    fc.assert(
+      fc.property(fc.constantFrom('/services/', '/svc/', '/'), part, part, (prefix, a, b) => {
+        for (const key of [`${prefix}${a}/${b}`, `${prefix}${a}`, `/other/${a}/${b}`, `${a}/${b}`]) {
+          const parsed = parseRegistryKey(key, prefix)
+          const reg = registrationFromKv(key, 'h:1', '0', prefix)
+          if (parsed) {
+            assert.equal(reg.service, parsed.service)
+            assert.equal(reg.instance, parsed.instance)
+            assert.equal(reg.valueFormat, 'plain')
+          } else {
+            assert.equal(reg.instance, '')
+            assert.equal(reg.valueFormat, 'invalid')
+            assert.match(reg.valueError!, /key is not/)
+          }
+        }
+      }),
+      {numRuns: 500},
+    )
+  })
+
   test('splitHostPort', () => {
     assert.deepEqual(splitHostPort('fe80::1'), {host: 'fe80::1'})
     assert.deepEqual(splitHostPort('[fe80::1]'), {host: 'fe80::1', port: undefined})
@@ -63,6 +85,12 @@ describe('registry values as agents write them', () => {
         assert.deepEqual(splitHostPort(`  ${h}:${zeros}${port}\t`), {host: h, port})
       }),
     )
+  })
+
+  test('JSON values: white space around them is no error, as before', () => {
+    assert.equal(parseRegistrationValue('  {"address":"h:1"}\n').address, 'h:1')
+    assert.equal(parseRegistrationValue('{"address":"h:1"}\n').address, 'h:1')
+    assert.equal(parseRegistrationValue('{"address":"h:1"} x').valueFormat, 'invalid')
   })
 
   test('JSON values: the fields read pick what a lookup of each name in the documented order picks', () => {
