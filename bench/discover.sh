@@ -7,6 +7,9 @@
 # against that target as well.
 # Commands are timed in interleaved rounds (bench/interleave.mjs says why), bare Node among them.
 # usage: bash bench/discover.sh [CONTAINERS=200] [KEYS=10000]   (RUNS=20 rounds)
+# INSTRUCTIONS=1 also counts instructions (valgrind's callgrind) of discover and of bare Node: a
+# figure that moves by a few percent between runs where the wall time on this shared host moves by
+# tens, so a change to mcp's own work shows in it before it shows in the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -68,3 +71,18 @@ printf '  docker --help                    %8s ms\n' "$(ms "$s_docker")"
 printf '  node -e 0 (runtime floor)        %8s ms\n' "$(ms "$s_node")"
 printf '  ratio mcp / docker               %8s ×   (target ≤ 2; below the floor: node alone is %s×)\n' "$(ratio "$s_mcp" "$s_docker")" "$(ratio "$s_node" "$s_docker")"
 printf '  ratio mcp above node / docker    %8s ×   (target ≤ 2)\n' "$(ratio "$above" "$s_docker")"
+
+if [ "${INSTRUCTIONS:-0}" = 1 ]; then
+  need valgrind
+  # Instructions of one run, every thread (V8 compiles and collects on threads of its own).
+  ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+  # Under valgrind a run is ~50× slower: a longer timeout, and one run first so the code cache is warm.
+  $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG --timeout 300s >/dev/null
+  i_mcp=$(ir $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG --timeout 300s)
+  i_node=$(ir node -e 0)
+  i_bare=$(env -u NODE_EXTRA_CA_CERTS valgrind --tool=callgrind --callgrind-out-file=/dev/null node -e 0 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+  echo "instructions (callgrind, one run each)"
+  printf '  mcp discover --json              %8s M\n' "$((i_mcp / 1000000))"
+  printf '  node -e 0                        %8s M   (without NODE_EXTRA_CA_CERTS: %s M%s)\n' "$((i_node / 1000000))" "$((i_bare / 1000000))" "${NODE_EXTRA_CA_CERTS:+; it is set here, and Node parses every certificate in it at start}"
+  printf '  mcp above node                   %8s M\n' "$(((i_mcp - i_node) / 1000000))"
+fi

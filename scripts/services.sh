@@ -36,6 +36,7 @@ install_packages() {
     command -v rg >/dev/null || missing+=(ripgrep)
     command -v nginx >/dev/null || missing+=(nginx-light)
     command -v hyperfine >/dev/null || missing+=(hyperfine)
+    command -v valgrind >/dev/null || missing+=(valgrind)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" = 0 ] || die "missing ${missing[*]}; run this script as root so it can apt-get install them"
