@@ -87,7 +87,7 @@ describe('registry values as agents write them', () => {
     )
   })
 
-  test('JSON values: white space around them is no error, as before', () => {
+  test('JSON values: white space around them is no error', () => {
     assert.equal(parseRegistrationValue('  {"address":"h:1"}\n').address, 'h:1')
     assert.equal(parseRegistrationValue('{"address":"h:1"}\n').address, 'h:1')
     assert.equal(parseRegistrationValue('{"address":"h:1"} x').valueFormat, 'invalid')
