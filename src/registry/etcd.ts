@@ -7,7 +7,7 @@ import {EtcdConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
 import type {EtcdRegistration} from '../model/types.js'
 import {EtcdGrpcSession, isAuthFailure} from './etcd-grpc.js'
-import {parseRegistrationValue, parseRegistryKey} from './registration.js'
+import {parseRegistrationValue, parseRegistryKey, registryKeySlash} from './registration.js'
 
 function readPem(path: string | undefined, what: string): Buffer | undefined {
   if (!path) return undefined
@@ -53,9 +53,9 @@ export function registrationFromKv(
   /** Lease records by ID, shared by every key on a lease (filled in here for new IDs). */
   leases?: Map<string, EtcdLease>,
 ): EtcdRegistration {
-  // parseRegistryKey's rule, without an object for each of 10,000 keys.
-  const slash = key.startsWith(prefix) ? key.indexOf('/', prefix.length) : -1
-  const parsed = slash > prefix.length && slash < key.length - 1
+  // The key read in place (parseRegistryKey would make an object for each of 10,000 keys).
+  const slash = registryKeySlash(key, prefix)
+  const parsed = slash >= 0
   let lease: EtcdLease | null = null
   if (leaseId && leaseId !== '0') {
     lease = leases?.get(leaseId) ?? null

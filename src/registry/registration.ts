@@ -119,10 +119,15 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
   return into
 }
 
+/** Where the service name ends in `<prefix><service>/<instance>` (the slash), or -1 for any other key. */
+export function registryKeySlash(key: string, prefix: string): number {
+  if (!key.startsWith(prefix)) return -1
+  const slash = key.indexOf('/', prefix.length)
+  return slash > prefix.length && slash < key.length - 1 ? slash : -1
+}
+
 /** `/services/<service>/<instance>` → service and instance (the instance may itself contain '/'). */
 export function parseRegistryKey(key: string, prefix: string): {service: string; instance: string} | undefined {
-  if (!key.startsWith(prefix)) return undefined
-  const slash = key.indexOf('/', prefix.length)
-  if (slash <= prefix.length || slash === key.length - 1) return undefined
-  return {service: key.slice(prefix.length, slash), instance: key.slice(slash + 1)}
+  const slash = registryKeySlash(key, prefix)
+  return slash < 0 ? undefined : {service: key.slice(prefix.length, slash), instance: key.slice(slash + 1)}
 }
