@@ -80,7 +80,7 @@ if [ "${INSTRUCTIONS:-0}" = 1 ]; then
   $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG --timeout 300s >/dev/null
   i_mcp=$(ir $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG --timeout 300s)
   i_node=$(ir node -e 0)
-  i_bare=$(env -u NODE_EXTRA_CA_CERTS valgrind --tool=callgrind --callgrind-out-file=/dev/null node -e 0 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+  i_bare=$(unset NODE_EXTRA_CA_CERTS; ir node -e 0)
   echo "instructions (callgrind, one run each)"
   printf '  mcp discover --json              %8s M\n' "$((i_mcp / 1000000))"
   printf '  node -e 0                        %8s M   (without NODE_EXTRA_CA_CERTS: %s M%s)\n' "$((i_node / 1000000))" "$((i_bare / 1000000))" "${NODE_EXTRA_CA_CERTS:+; it is set here, and Node parses every certificate in it at start}"
