@@ -52,9 +52,19 @@ function loadOptions() {
   const path = require('node:path')
   const root = path.join(__dirname, '..')
   const name = argv[0]
-  if (!name || !/^[a-z][a-z-]*$/.test(name) || !fs.existsSync(path.join(root, 'dist', 'commands', `${name}.js`))) return {root, userPlugins: false}
+  // oclif's own logger sets up the debug package (~3 ms of every start) to print nothing unless
+  // DEBUG is set: without DEBUG, one that prints nothing to begin with.
+  const logger = process.env.DEBUG ? undefined : quietLogger()
+  if (!name || !/^[a-z][a-z-]*$/.test(name) || !fs.existsSync(path.join(root, 'dist', 'commands', `${name}.js`))) return {root, userPlugins: false, logger}
   const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
-  return {root, userPlugins: false, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}
+  return {root, userPlugins: false, logger, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}
+}
+
+/** oclif's Logger interface, printing nothing. */
+function quietLogger() {
+  const nothing = () => {}
+  const logger = {namespace: 'oclif', child: () => logger, debug: nothing, error: nothing, info: nothing, trace: nothing, warn: nothing}
+  return logger
 }
 
 /**

@@ -100,6 +100,10 @@ const vendor = await esbuild.build({
         // Each core plugin is named in full (no glob): matching by name, not by compiling it as a
         // minimatch pattern against every dependency (~4 ms, and minimatch's load).
         '@oclif/core/lib/config/plugin-loader.js': [['patterns.some((w) => (0, minimatch_1.minimatch)(p, w))', 'patterns.some((w) => (/[*?[\\]{}]|[!+@]\\(/.test(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))']],
+        // Every Config.load sets up a default logger (loading and configuring the debug package,
+        // ~3 ms) only for set() to drop it when one is there already: bin/run.js gives one that
+        // prints nothing when DEBUG is unset.
+        '@oclif/core/lib/logger.js': [['    else {\n        set(makeLogger(OCLIF_NS));\n    }', '    else if (!cachedLoggers.has(\'root\')) {\n        set(makeLogger(OCLIF_NS));\n    }']],
         // The platform check loads all of wsl-utils (child_process, PowerShell helpers: ~3 ms) to ask
         // is-wsl, which it re-exports; ask is-wsl itself, and only on Linux.
         '@oclif/core/lib/util/os.js': [["(await import('wsl-utils')).isWsl", "(process.platform === 'linux' && (await import('is-wsl')).default)"]],
@@ -107,6 +111,29 @@ const vendor = await esbuild.build({
     }),
   ],
 })
+// chalk asks node:tty whether stdout and stderr are terminals as it loads; loading node:tty for
+// that costs ~2 ms of every command whose output goes to a pipe or a file. Node has already made
+// process.stdout and process.stderr (bin/run.js listens on both), and each is a terminal stream
+// exactly when its descriptor is a terminal.
+const ttyFreeColorCheck = {
+  name: 'tty-free-color-check',
+  setup(b) {
+    b.onLoad({filter: /chalk\/source\/vendor\/supports-color\/index\.js$/}, async (args) => {
+      let source = readFileSync(args.path, 'utf8')
+      for (const [from, to] of [
+        ["import tty from 'node:tty';\n", ''],
+        ['tty.isatty(1)', 'Boolean(process.stdout.isTTY)'],
+        ['tty.isatty(2)', 'Boolean(process.stderr.isTTY)'],
+      ]) {
+        if (!source.includes(from)) throw new Error(`build: chalk's supports-color no longer contains ${JSON.stringify(from)}; check ttyFreeColorCheck in scripts/build.mjs`)
+        source = source.replace(from, to)
+      }
+      if (/\btty\./.test(source)) throw new Error("build: chalk's supports-color uses node:tty beyond isatty; check ttyFreeColorCheck in scripts/build.mjs")
+      return {contents: source, loader: 'js'}
+    })
+  },
+}
+
 // Entries deeper than dist/<dir>/ (dist/commands/config/list.js) reach the vendored oclif one more
 // '../' up, and their import.meta.url is taken as if they sat at dist/<dir>/ (what the shared code
 // inside them expects).
@@ -132,7 +159,7 @@ for (const [depth, group] of byDepth) {
     outbase: '.build',
     outdir: 'dist',
     banner: {js: `${importer}var __mcpImportMetaUrl=require("node:url").pathToFileURL(${here}).href;`},
-    plugins: [sharedOclif],
+    plugins: [sharedOclif, ttyFreeColorCheck],
   })
   Object.assign(result.metafile.outputs, built.metafile.outputs)
 }
