@@ -1,6 +1,7 @@
 /**
  * The three unary etcd v3 calls discover and doctor make (KV.Range, Lease.LeaseTimeToLive,
- * Auth.Authenticate), spoken as gRPC over Node's own HTTP/2 with the few protobuf fields they use.
+ * Auth.Authenticate), spoken as gRPC over HTTP/2 (src/registry/h2c.ts; node:http2 for TLS) with the
+ * few protobuf fields they use.
  *
  * Why not etcd3 here: loading it (gRPC-js + protobufjs parsing .proto files) costs ~200 ms, more
  * than the whole read; and etcd's JSON gateway, which needs no library, takes ~200 ms to turn 10,000
@@ -8,7 +9,10 @@
  * (api/etcdserverpb/rpc.proto, mvccpb/kv.proto); field numbers are given next to each use.
  * Watches keep using etcd3, which reconnects and resumes by itself.
  */
-import {connect, constants as h2, ClientHttp2Session} from 'node:http2'
+import {createRequire} from 'node:module'
+import type * as Http2 from 'node:http2'
+
+import {H2cConnection, UnaryResponse} from './h2c.js'
 
 export interface EtcdKeyValue {
   key: string
@@ -197,17 +201,25 @@ function sameBytes(buf: Buffer, a: number, b: number, length: number): boolean {
   return true
 }
 
+/** What a caller makes of each key-value as it is decoded. */
+export type KeyValueMaker<T> = (key: string, value: string, createRevision: string, modRevision: string, lease: string) => T
+
+const keyValue: KeyValueMaker<EtcdKeyValue> = (key, value, createRevision, modRevision, lease) => ({key, value, createRevision, modRevision, lease})
+
 /**
  * RangeResponse: header 1, kvs 2 (mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3,
  * version 4, value 5, lease 6). The key-value loop runs once per key (10,000 for a large registry)
  * and cold, as a CLI runs: its varints are read inline rather than through ProtoReader's methods
  * (a call each costs more than the byte it reads before V8 has compiled the loop), and a lease
- * written by the same bytes as the key before's is the same text.
+ * written by the same bytes as the key before's is the same text. Each key-value goes to `make` as
+ * it is read: a caller that builds records of its own builds no EtcdKeyValue in between.
  */
-export function decodeRangeResponse(buf: Buffer): {revision: string; kvs: EtcdKeyValue[]} {
+export function decodeRangeResponse(buf: Buffer): {revision: string; kvs: EtcdKeyValue[]}
+export function decodeRangeResponse<T>(buf: Buffer, make: KeyValueMaker<T>): {revision: string; kvs: T[]}
+export function decodeRangeResponse<T>(buf: Buffer, make: KeyValueMaker<T> = keyValue as KeyValueMaker<T>): {revision: string; kvs: T[]} {
   const reader = new ProtoReader(buf)
   let revision = '0'
-  const kvs: EtcdKeyValue[] = []
+  const kvs: T[] = []
   const end = buf.length
   let lastLease = '0'
   let lastLeaseAt = -1
@@ -270,7 +282,7 @@ export function decodeRangeResponse(buf: Buffer): {revision: string; kvs: EtcdKe
       else if (t === ((3 << 3) | 0)) modRevision = size <= 7 ? String(n) : int64Text(buf, fieldStart, pos)
     }
     if (pos !== kvEnd) throw new EtcdCallError('etcd sent a malformed key-value')
-    kvs.push({key, value, createRevision, modRevision, lease})
+    kvs.push(make(key, value, createRevision, modRevision, lease))
     reader.pos = kvEnd
   }
   return {revision, kvs}
@@ -308,10 +320,79 @@ function decodeAuthenticate(buf: Buffer): string {
 /** Per-stream and connection flow-control window for answers. */
 const WINDOW_BYTES = 16 * 1024 * 1024
 
+/** RST_STREAM's CANCEL error code (RFC 9113 §7). */
+const NGHTTP2_CANCEL = 8
+
+/** How a call reaches the endpoint: src/registry/h2c.ts on http://, node:http2 on https://. */
+interface UnaryTransport {
+  request(path: string, headers: [string, string][], body: Buffer, timeoutMs: number): Promise<UnaryResponse>
+  close(): void
+}
+
+function h2cTransport(url: URL): UnaryTransport {
+  // Large windows: a 10,000-key answer is ~1 MB, and HTTP/2's default 64 KiB windows make etcd
+  // wait for a window update every 64 KiB of it.
+  const connection = new H2cConnection(url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(url.port || 80), WINDOW_BYTES)
+  return {
+    request: (path, headers, body, timeoutMs) => connection.request(url.host, path, headers, body, timeoutMs),
+    close: () => connection.close(),
+  }
+}
+
+/** TLS endpoints: node:http2, loaded only for them (it brings tls and crypto along, ~6 ms). */
+function nodeHttp2Transport(endpoint: string, tls: EtcdTls): UnaryTransport {
+  const {connect} = createRequire(import.meta.url)('node:http2') as typeof Http2
+  const session = connect(endpoint, {ca: tls.ca, cert: tls.cert, key: tls.key, settings: {initialWindowSize: WINDOW_BYTES}})
+  let sessionError: Error | undefined
+  session.on('connect', () => session.setLocalWindowSize(WINDOW_BYTES))
+  session.on('error', (error) => (sessionError = error))
+  return {
+    request: (path, headers, body, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        if (sessionError) return reject(sessionError)
+        const stream = session.request({':method': 'POST', ':path': path, ...Object.fromEntries(headers)})
+        const fields = new Map<string, string>()
+        const chunks: Buffer[] = []
+        let timedOut = false
+        const timer = setTimeout(() => {
+          timedOut = true
+          stream.close(NGHTTP2_CANCEL)
+        }, timeoutMs)
+        timer.unref()
+        const take = (h: Record<string, unknown>) => {
+          for (const [name, value] of Object.entries(h)) fields.set(name, String(value))
+        }
+        stream.on('response', take) // a trailers-only answer carries the status here
+        stream.on('trailers', take)
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+        stream.on('error', (error) => {
+          clearTimeout(timer)
+          reject(sessionError ?? error)
+        })
+        stream.on('close', () => {
+          clearTimeout(timer)
+          if (sessionError) return reject(sessionError)
+          if (timedOut) return reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'}))
+          resolve({fields, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)})
+        })
+        stream.end(body)
+      }),
+    close: () => session.close(),
+  }
+}
+
+/** grpc-message is percent-encoded; a malformed one is shown as sent. */
+function grpcMessage(text: string | undefined): string {
+  try {
+    return decodeURIComponent(text ?? '')
+  } catch {
+    return text ?? ''
+  }
+}
+
 /** One HTTP/2 connection to one etcd endpoint; calls are multiplexed on it. */
 export class EtcdGrpcSession {
-  private readonly session: ClientHttp2Session
-  private sessionError: Error | undefined
+  private readonly transport: UnaryTransport
   private token: string | undefined
 
   constructor(
@@ -319,11 +400,8 @@ export class EtcdGrpcSession {
     tls: EtcdTls,
     private readonly deadline: number,
   ) {
-    // Large windows: a 10,000-key answer is ~1 MB, and HTTP/2's default 64 KiB windows make etcd
-    // wait for a window update every 64 KiB of it.
-    this.session = connect(endpoint, {ca: tls.ca, cert: tls.cert, key: tls.key, settings: {initialWindowSize: WINDOW_BYTES}})
-    this.session.on('connect', () => this.session.setLocalWindowSize(WINDOW_BYTES))
-    this.session.on('error', (error) => (this.sessionError = error))
+    const url = new URL(endpoint)
+    this.transport = url.protocol === 'http:' ? h2cTransport(url) : nodeHttp2Transport(endpoint, tls)
   }
 
   async authenticate(name: string, password: string): Promise<void> {
@@ -332,8 +410,8 @@ export class EtcdGrpcSession {
   }
 
   /** Every key from `key` up to (not including) `rangeEnd`, with their values: one Range call. */
-  async range(key: Buffer, rangeEnd: Buffer): Promise<{revision: string; kvs: EtcdKeyValue[]}> {
-    return decodeRangeResponse(await this.call('/etcdserverpb.KV/Range', Buffer.concat([bytesField(1, key), bytesField(2, rangeEnd)])))
+  async range<T>(key: Buffer, rangeEnd: Buffer, make: KeyValueMaker<T>): Promise<{revision: string; kvs: T[]}> {
+    return decodeRangeResponse(await this.call('/etcdserverpb.KV/Range', Buffer.concat([bytesField(1, key), bytesField(2, rangeEnd)])), make)
   }
 
   async leaseTimeToLive(id: string): Promise<{ttl: number; grantedTtl: number}> {
@@ -341,63 +419,36 @@ export class EtcdGrpcSession {
   }
 
   close(): void {
-    this.session.close()
+    this.transport.close()
   }
 
-  private call(path: string, message: Buffer): Promise<Buffer> {
+  private async call(path: string, message: Buffer): Promise<Buffer> {
     const remaining = this.deadline - Date.now()
-    if (this.sessionError) return Promise.reject(asCallError(this.sessionError, this.endpoint))
-    if (remaining <= 0) return Promise.reject(new EtcdCallError(`etcd (${this.endpoint}) did not answer in time`, undefined, 'ETIMEDOUT'))
+    if (remaining <= 0) throw new EtcdCallError(`etcd (${this.endpoint}) did not answer in time`, undefined, 'ETIMEDOUT')
     const frame = Buffer.allocUnsafe(5 + message.length)
     frame[0] = 0 // not compressed
     frame.writeUInt32BE(message.length, 1)
     message.copy(frame, 5)
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = {
-        [h2.HTTP2_HEADER_METHOD]: 'POST',
-        [h2.HTTP2_HEADER_PATH]: path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        // gRPC allows at most 8 digits here.
-        'grpc-timeout': `${Math.min(99_999_999, Math.max(1, remaining))}m`,
-      }
-      if (this.token) headers.token = this.token
-      const stream = this.session.request(headers)
-      const chunks: Buffer[] = []
-      let status: number | undefined
-      let statusMessage = ''
-      let timedOut = false
-      const timer = setTimeout(() => {
-        timedOut = true
-        stream.close(h2.NGHTTP2_CANCEL)
-      }, remaining)
-      timer.unref()
-      const takeStatus = (h: Record<string, unknown>) => {
-        if (h['grpc-status'] !== undefined) {
-          status = Number(h['grpc-status'])
-          statusMessage = decodeURIComponent(String(h['grpc-message'] ?? ''))
-        }
-      }
-      stream.on('response', (h) => takeStatus(h as Record<string, unknown>)) // a trailers-only answer
-      stream.on('trailers', (h) => takeStatus(h as Record<string, unknown>))
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-      stream.on('error', (error) => {
-        clearTimeout(timer)
-        reject(asCallError(this.sessionError ?? error, this.endpoint))
-      })
-      stream.on('close', () => {
-        clearTimeout(timer)
-        if (this.sessionError) return reject(asCallError(this.sessionError, this.endpoint))
-        if (timedOut) return reject(new EtcdCallError(`etcd (${this.endpoint}) did not answer within ${remaining} ms`, undefined, 'ETIMEDOUT'))
-        if (status === undefined) return reject(new EtcdCallError(`${this.endpoint} ended the call without a gRPC status: is it an etcd client URL?`))
-        if (status !== 0) return reject(new EtcdCallError(statusMessage || `etcd answered gRPC status ${status}`, status))
-        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-        if (body.length < 5 || body[0] !== 0) return reject(new EtcdCallError(`etcd (${this.endpoint}) sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`))
-        const length = body.readUInt32BE(1)
-        resolve(body.subarray(5, 5 + length))
-      })
-      stream.end(frame)
-    })
+    const headers: [string, string][] = [
+      ['content-type', 'application/grpc'],
+      ['te', 'trailers'],
+      // gRPC allows at most 8 digits here.
+      ['grpc-timeout', `${Math.min(99_999_999, Math.max(1, remaining))}m`],
+    ]
+    if (this.token) headers.push(['token', this.token])
+    let answer: UnaryResponse
+    try {
+      answer = await this.transport.request(path, headers, frame, remaining)
+    } catch (error) {
+      if ((error as {code?: string}).code === 'ETIMEDOUT') throw new EtcdCallError(`etcd (${this.endpoint}) did not answer within ${remaining} ms`, undefined, 'ETIMEDOUT')
+      throw asCallError(error as Error, this.endpoint)
+    }
+    const status = answer.fields.get('grpc-status')
+    if (status === undefined) throw new EtcdCallError(`${this.endpoint} ended the call without a gRPC status: is it an etcd client URL?`)
+    if (status !== '0') throw new EtcdCallError(grpcMessage(answer.fields.get('grpc-message')) || `etcd answered gRPC status ${status}`, Number(status))
+    const body = answer.body
+    if (body.length < 5 || body[0] !== 0) throw new EtcdCallError(`etcd (${this.endpoint}) sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`)
+    return body.subarray(5, 5 + body.readUInt32BE(1))
   }
 }
 

@@ -181,22 +181,19 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
     const session = new EtcdGrpcSession(endpoint, tls, deadline)
     try {
       if (conn.user) await session.authenticate(conn.user, conn.password ?? '')
-      const {revision, kvs} = await session.range(Buffer.from(prefix), prefixEnd(prefix))
-      // Keys on one lease share one lease record, whose TTL is asked once — and asked first, so the
-      // answers come back while the values are parsed.
+      // Keys on one lease share one lease record (registrationFromKv makes it), whose TTL is asked
+      // once. Each registration is built as its key-value is decoded: asking the TTLs before the
+      // values are parsed overlapped one round trip, and cost a record per key for the decode.
       const leases = new Map<string, EtcdLease>()
-      for (const kv of kvs) if (kv.lease !== '0' && !leases.has(kv.lease)) leases.set(kv.lease, {id: kv.lease, ttl: -1, grantedTtl: -1})
+      const {revision, kvs: registrations} = await session.range(Buffer.from(prefix), prefixEnd(prefix), (key, value, createRevision, modRevision, lease) =>
+        registrationFromKv(key, value, lease, prefix, createRevision, modRevision, leases),
+      )
       const pending = [...leases.values()]
       const worker = async () => {
         for (let lease = pending.pop(); lease; lease = pending.pop()) Object.assign(lease, await session.leaseTimeToLive(lease.id))
       }
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
-      const ttls = Promise.all(Array.from({length: Math.min(64, pending.length)}, worker))
-      ttls.catch(() => undefined) // awaited below; a failure meanwhile is not "unhandled"
-      // The requests leave on the next turn of the event loop: let them go before the parse.
-      await new Promise((resolve) => setImmediate(resolve))
-      const registrations = kvs.map((kv) => registrationFromKv(kv.key, kv.value, kv.lease, prefix, kv.createRevision, kv.modRevision, leases))
-      await ttls
+      await Promise.all(Array.from({length: Math.min(64, pending.length)}, worker))
       return {registrations, revision}
     } catch (error) {
       // Refused credentials are the same on every member: say so rather than try the next.
