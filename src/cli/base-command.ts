@@ -7,6 +7,7 @@ import chalk from 'chalk'
 
 import {ExitCode} from '../core/exit-codes.js'
 import {McpError} from '../core/errors.js'
+import {jsonPieces} from '../core/json-pieces.js'
 import {redact} from '../core/redact.js'
 import {commandLine} from '../report/html/command-line.js'
 
@@ -97,17 +98,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * stringify path, which a gap argument turns off.
    */
   public override logJson(json: unknown): void {
-    // Two writes, not one concatenation: a 5 MB document is not copied once more to add a newline.
-    const text = process.stdout.isTTY ? JSON.stringify(json, null, 2) : JSON.stringify(json)
-    if (stdoutIsFile()) {
-      // Into a file (or /dev/null) the stream writes synchronously anyway, after copying the text
-      // into a Buffer first; written directly, 5 MB go out in ~70% of the time.
-      writeSync(1, text)
-      writeSync(1, '\n')
-    } else {
-      process.stdout.write(text)
-      process.stdout.write('\n')
+    if (process.stdout.isTTY) {
+      process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+      return
     }
+    // In pieces (src/core/json-pieces.ts): the members of the document and of its top-level arrays
+    // (discover: each service), gathered up to ~1 MB a write.
+    // Into a file (or /dev/null) the stream writes synchronously anyway, after copying the text into
+    // a Buffer first: written directly, it goes out in ~70% of the time.
+    const write = stdoutIsFile() ? (text: string) => writeSync(1, text) : (text: string) => process.stdout.write(text)
+    let gathered = ''
+    jsonPieces(json, 2, (piece) => {
+      gathered += piece
+      if (gathered.length >= 1 << 16) {
+        write(gathered)
+        gathered = ''
+      }
+    })
+    write(gathered + '\n')
   }
 
   /** Print to stderr (warnings, progress); stdout stays clean for data. Nothing under --quiet. */
