@@ -81,8 +81,15 @@ export class H2cConnection {
   private readonly streams = new Map<number, PendingStream>()
   private readonly hpack = new HpackDecoder()
   private nextStreamId = 1
-  private pending: Buffer | undefined
   private sawServerSettings = false
+  /** The frame being read: its header, and what is left of its payload. */
+  private readonly header = Buffer.alloc(9)
+  private headerFill = 0
+  private payloadLeft = 0
+  /** The payload gathered whole (any frame but an unpadded DATA one). */
+  private payload: Buffer | undefined
+  /** Where an unpadded DATA frame's payload goes. */
+  private dataTo: PendingStream | undefined
   /** The header block being received across HEADERS and CONTINUATION frames. */
   private block: {streamId: number; parts: Buffer[]; endStream: boolean} | undefined
   private unacknowledged = 0
@@ -144,34 +151,76 @@ export class H2cConnection {
     this.socket.destroySoon()
   }
 
+  /**
+   * Frames are read as the bytes arrive, across socket reads: a DATA payload goes to its stream as
+   * views of the reads (no copy until the body is joined), anything else is gathered whole.
+   */
   private receive(chunk: Buffer): void {
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk
-    let at = 0
     try {
-      while (buf.length - at >= 9) {
-        const length = buf.readUIntBE(at, 3)
-        const type = buf[at + 3]!
-        if (!this.sawServerSettings) {
-          // The server's preface is a SETTINGS frame (RFC 9113 §3.4): anything else is not HTTP/2.
-          if (type !== SETTINGS || length > 1 << 14) throw new H2cError('the server does not speak HTTP/2 (is it an etcd client URL?)', 'ERR_NOT_HTTP2')
-          this.sawServerSettings = true
+      for (let at = 0; at < chunk.length; ) {
+        if (this.headerFill < 9) {
+          const n = Math.min(9 - this.headerFill, chunk.length - at)
+          chunk.copy(this.header, this.headerFill, at, at + n)
+          this.headerFill += n
+          at += n
+          if (this.headerFill < 9) return
+          this.startFrame()
+          if (this.payloadLeft === 0) this.endFrame()
+          continue
         }
-        if (buf.length - at < 9 + length) break
-        this.onFrame(type, buf[at + 4]!, buf.readUInt32BE(at + 5) & 0x7fffffff, buf.subarray(at + 9, at + 9 + length))
-        at += 9 + length
+        const n = Math.min(this.payloadLeft, chunk.length - at)
+        if (this.payload) chunk.copy(this.payload, this.payload.length - this.payloadLeft, at, at + n)
+        else this.dataTo?.chunks.push(chunk.subarray(at, at + n))
+        this.payloadLeft -= n
+        at += n
+        if (this.payloadLeft === 0) this.endFrame()
       }
     } catch (error) {
       this.fail(error instanceof H2cError ? error : new H2cError(`HTTP/2 protocol error: ${(error as Error).message}`, 'ERR_HTTP2_PROTOCOL'))
-      return
     }
-    this.pending = at < buf.length ? buf.subarray(at) : undefined
-    if (this.pending && at > 0) this.pending = Buffer.from(this.pending) // not a view pinning the whole chunk
+  }
+
+  private startFrame(): void {
+    const length = this.header.readUIntBE(0, 3)
+    const type = this.header[3]!
+    if (!this.sawServerSettings) {
+      // The server's preface is a SETTINGS frame (RFC 9113 §3.4): anything else is not HTTP/2.
+      if (type !== SETTINGS || length > MAX_FRAME) throw new H2cError('the server does not speak HTTP/2 (is it an etcd client URL?)', 'ERR_NOT_HTTP2')
+      this.sawServerSettings = true
+    }
+    if (this.block && type !== CONTINUATION) throw new H2cError('HTTP/2 protocol error: a header block was interrupted', 'ERR_HTTP2_PROTOCOL')
+    this.payloadLeft = length
+    const flags = this.header[4]!
+    const streamId = this.header.readUInt32BE(5) & 0x7fffffff
+    if (type === DATA && !(flags & PADDED)) {
+      // Streamed to its stream (or dropped, for one no longer wanted); flow control counts it all.
+      this.dataTo = this.streams.get(streamId)
+      this.payload = undefined
+      this.acknowledge(this.dataTo, streamId, length)
+    } else {
+      this.payload = Buffer.allocUnsafe(length)
+    }
+  }
+
+  private endFrame(): void {
+    this.headerFill = 0
+    const type = this.header[3]!
+    const flags = this.header[4]!
+    const streamId = this.header.readUInt32BE(5) & 0x7fffffff
+    if (this.payload) {
+      const payload = this.payload
+      this.payload = undefined
+      this.onFrame(type, flags, streamId, payload)
+    } else if (flags & END_STREAM) {
+      const stream = this.streams.get(streamId)
+      if (stream) this.finish(streamId, stream)
+    }
   }
 
   private onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
-    if (this.block && type !== CONTINUATION) throw new H2cError('HTTP/2 protocol error: a header block was interrupted', 'ERR_HTTP2_PROTOCOL')
     switch (type) {
       case DATA: {
+        // A padded one (an unpadded one is streamed by receive).
         const stream = this.streams.get(streamId)
         if (stream) stream.chunks.push(unpad(payload, flags))
         this.acknowledge(stream, streamId, payload.length)
