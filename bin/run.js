@@ -52,7 +52,7 @@ function loadOptions() {
   const path = require('node:path')
   const root = path.join(__dirname, '..')
   const name = argv[0]
-  // oclif's own logger sets up the debug package (~3 ms of every start) to print nothing unless
+  // oclif's own logger sets up the debug package (~1–2 ms of every start) to print nothing unless
   // DEBUG is set: without DEBUG, one that prints nothing to begin with.
   const logger = process.env.DEBUG ? undefined : quietLogger()
   if (!name || !/^[a-z][a-z-]*$/.test(name) || !fs.existsSync(path.join(root, 'dist', 'commands', `${name}.js`))) return {root, userPlugins: false, logger}
