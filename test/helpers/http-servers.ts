@@ -1,5 +1,5 @@
 import http from 'node:http'
-import type {AddressInfo} from 'node:net'
+import {createServer, type AddressInfo, type Server, type Socket} from 'node:net'
 
 /** A test HTTP server on 127.0.0.1 (an ephemeral port), closed with close(). */
 export interface TestServer {
@@ -75,4 +75,16 @@ export function startStatusServer(status: number): Promise<TestServer> {
     res.writeHead(status, {'content-type': 'text/plain'})
     res.end('status')
   })
+}
+
+/**
+ * A raw TCP server on 127.0.0.1 (an ephemeral port) for protocol faults: a peer that never
+ * answers, answers in the wrong protocol, or hangs up. Its port; the server joins `servers`, for
+ * the caller to close.
+ */
+export async function startRawServer(onConnection: (socket: Socket) => void, servers: Server[]): Promise<number> {
+  const server = createServer(onConnection)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
 }

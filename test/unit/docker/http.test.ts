@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {once} from 'node:events'
 import {rmSync} from 'node:fs'
 import {createServer} from 'node:http'
-import {createServer as createTcpServer, AddressInfo, Server, Socket} from 'node:net'
+import type {Server, Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -10,6 +10,7 @@ import {after, describe, test} from 'node:test'
 import fc from 'fast-check'
 
 import {plainGet, ResponseReader} from '../../../src/docker/http.js'
+import {startRawServer} from '../../helpers/http-servers.js'
 
 /** Feed a response to a reader in the given pieces; what it made of it. */
 function read(bytes: Buffer, cuts: number[]): {status: number; body: string; complete: boolean; closeEnds: boolean} {
@@ -104,13 +105,7 @@ describe('plainGet', () => {
     assert.deepEqual(seen, ['GET /fixed docker close', 'GET /chunked?x=%7B%7D docker close'])
   })
 
-  async function tcp(onConnection: (socket: Socket) => void): Promise<number> {
-    const server = createTcpServer(onConnection)
-    servers.push(server)
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    return (server.address() as AddressInfo).port
-  }
+  const tcp = (onConnection: (socket: Socket) => void) => startRawServer(onConnection, servers)
 
   test('a server that accepts and never answers: the timeout fires', async () => {
     const port = await tcp(() => undefined)

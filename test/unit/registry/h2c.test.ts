@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import {once} from 'node:events'
 import {constants, createServer, Http2Server, ServerHttp2Stream} from 'node:http2'
-import {createServer as createTcpServer, AddressInfo, Server} from 'node:net'
+import type {AddressInfo, Server, Socket} from 'node:net'
 import {after, before, describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
 import {H2cConnection, HpackDecoder, huffmanCode, huffmanDecode} from '../../../src/registry/h2c.js'
+import {startRawServer} from '../../helpers/http-servers.js'
 
 const WINDOW = 16 * 1024 * 1024
 
@@ -162,13 +163,7 @@ describe('H2cConnection against node:http2 (nghttp2)', () => {
 describe('H2cConnection failures', () => {
   const servers: Server[] = []
   after(() => servers.forEach((s) => s.close()))
-  async function tcp(onConnection: (socket: import('node:net').Socket) => void): Promise<number> {
-    const server = createTcpServer(onConnection)
-    servers.push(server)
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    return (server.address() as AddressInfo).port
-  }
+  const tcp = (onConnection: (socket: Socket) => void) => startRawServer(onConnection, servers)
 
   test('an HTTP/1.1 server is named as not HTTP/2', async () => {
     const port = await tcp((socket) => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'))
