@@ -101,7 +101,7 @@ const vendor = await esbuild.build({
         // minimatch pattern against every dependency (~4 ms, and minimatch's load).
         '@oclif/core/lib/config/plugin-loader.js': [['patterns.some((w) => (0, minimatch_1.minimatch)(p, w))', 'patterns.some((w) => (/[*?[\\]{}]|[!+@]\\(/.test(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))']],
         // Every Config.load sets up a default logger (loading and configuring the debug package,
-        // ~3 ms) only for set() to drop it when one is there already: bin/run.js gives one that
+        // ~1–2 ms) only for set() to drop it when one is there already: bin/run.js gives one that
         // prints nothing when DEBUG is unset.
         '@oclif/core/lib/logger.js': [['    else {\n        set(makeLogger(OCLIF_NS));\n    }', '    else if (!cachedLoggers.has(\'root\')) {\n        set(makeLogger(OCLIF_NS));\n    }']],
         // package.json and the manifest are read through node:fs/promises, whose load (with
