@@ -5,10 +5,10 @@ import {redact} from '../core/redact.js'
 import {connectDocker, dockerUnreachableHint, DockerClient, expandDockerConnections} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {listSwarm, SwarmState} from '../docker/swarm.js'
-import {mergeView} from '../model/merge.js'
+import {mergeView, type MergeInput} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
-import {etcdEndpointText, etcdMemberHealth, etcdTlsFiles, readRegistrations} from '../registry/etcd.js'
+import {etcdEndpointText, etcdMemberHealth, EtcdReadResult, etcdTlsFiles, readRegistrations} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
 
 export interface BuildViewOptions {
@@ -109,7 +109,8 @@ export async function buildServiceView(connections: Connections, options: BuildV
   const dockers: SourceOutcome<DockerContainer[]>[] = []
   const hostAddresses: Record<string, string> = {}
   const swarm: SwarmState[] = []
-  let etcd: SourceOutcome<{registrations: EtcdRegistration[]; revision: string}> | undefined
+  let etcd: SourceOutcome<EtcdReadResult> | undefined
+  const etcdStart = process.hrtime.bigint()
   let consul: SourceOutcome<ConsulRegistration[]> | undefined
   let dockerHostAddress: string | undefined
 
@@ -160,7 +161,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
         etcd = await runSource(
           'etcd',
           endpoint,
-          {registrations: [] as EtcdRegistration[], revision: ''},
+          {registrations: [] as EtcdRegistration[], revision: '', leaseTtls: Promise.resolve()},
           (d) => d.registrations.length,
           (error) => etcdHint(error, endpoint),
           () => withDeadline(readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs), connections.timeoutMs, 'etcd'),
@@ -184,7 +185,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
   }
   await Promise.all(jobs)
   const sources = [...dockers.map((d) => d.status), etcd?.status, consul?.status].filter((s): s is SourceStatus => Boolean(s))
-  const view = mergeView({
+  const input: MergeInput = {
     containers: dockers.flatMap((d) => d.data),
     hostAddresses,
     swarm,
@@ -194,7 +195,19 @@ export async function buildServiceView(connections: Connections, options: BuildV
     labelPrefix: connections.labelPrefix,
     dockerHostAddress,
     services: options.services,
-  })
+  }
+  let view = mergeView(input)
+  if (etcd?.status.ok) {
+    // The registrations' lease TTLs come back while the merge runs. A read that fails there fails
+    // the etcd source as any failed read does, and the view is merged without it.
+    try {
+      await etcd.data.leaseTtls
+    } catch (error) {
+      Object.assign(etcd.status, {ok: false, count: 0, error: describeError(error), hint: etcdHint(error, etcdEndpointText(connections.etcd))})
+      view = mergeView({...input, etcd: []})
+    }
+    etcd.status.ms = elapsedMs(etcdStart)
+  }
   if (options.probe) {
     const instances = view.services.flatMap((s) => s.instances)
     await probeAll(instances, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: options.probe === 'any'})

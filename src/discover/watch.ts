@@ -330,6 +330,7 @@ export async function watchEtcd(
   while (!revision && !signal.aborted) {
     try {
       const read = await readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs)
+      await read.leaseTtls
       revision = read.revision
       for (const r of read.registrations) {
         known.set(r.key, r.address ?? '')

@@ -98,6 +98,11 @@ export interface EtcdReadResult {
   registrations: EtcdRegistration[]
   /** The store revision of the read: a watch started from revision+1 misses nothing. */
   revision: string
+  /**
+   * Settles once every lease record the registrations share holds its TTL (until then: -1), and
+   * rejects as the read would have. Their answers come back while the caller merges.
+   */
+  leaseTtls: Promise<void>
 }
 
 /**
@@ -179,6 +184,7 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
   for (const endpoint of conn.endpoints) {
     if (deadline - Date.now() <= 0) break
     const session = new EtcdGrpcSession(endpoint, tls, deadline)
+    let leaseTtls: Promise<void> | undefined
     try {
       if (conn.user) await session.authenticate(conn.user, conn.password ?? '')
       // Keys on one lease share one lease record (registrationFromKv makes it), whose TTL is asked
@@ -193,14 +199,23 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
         for (let lease = pending.pop(); lease; lease = pending.pop()) Object.assign(lease, await session.leaseTimeToLive(lease.id))
       }
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
-      await Promise.all(Array.from({length: Math.min(64, pending.length)}, worker))
-      return {registrations, revision}
+      // Not awaited here: the answers take a round trip (4–16 ms after a 10,000-key decode here),
+      // and the caller has the merge to do meanwhile. The connection closes once they are in.
+      leaseTtls = Promise.all(Array.from({length: Math.min(64, pending.length)}, worker)).then(
+        () => session.close(),
+        (error: unknown) => {
+          session.close()
+          throw error
+        },
+      )
+      leaseTtls.catch(() => undefined) // the caller awaits it; a failure meanwhile is not "unhandled"
+      return {registrations, revision, leaseTtls}
     } catch (error) {
       // Refused credentials are the same on every member: say so rather than try the next.
       if (isAuthFailure(error)) throw error
       lastError = error
     } finally {
-      session.close()
+      if (!leaseTtls) session.close()
     }
   }
   throw lastError ?? Object.assign(new Error(`etcd did not answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})

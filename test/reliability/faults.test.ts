@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer, Server, Socket} from 'node:net'
+import {connect, createServer, type AddressInfo, Server, Socket} from 'node:net'
 import {createServer as createHttpServer} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -8,7 +8,7 @@ import {after, before, describe, test} from 'node:test'
 
 import {exitWithin, runCli, startCli, testEnv} from '../helpers/cli.js'
 import {freePort, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
-import {cleanupDocker, requireDocker, requireEtcd, runContainer, TEST_ETCD, TEST_IMAGE, uniqueName} from '../helpers/services.js'
+import {cleanupDocker, etcdctl, requireDocker, requireEtcd, runContainer, TEST_ETCD, TEST_IMAGE, uniqueName} from '../helpers/services.js'
 import {firstLine, hasStackTrace, record} from './record.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -79,6 +79,27 @@ describe('faults: the command says what failed, within the timeout, and still sh
     }
   })
 
+  test('etcd stops answering after the Range, before the lease TTLs: the etcd source fails within the timeout, the Docker half is shown, exit 4', async () => {
+    const registry = `/${prefix}-ttl/`
+    const lease = (await etcdctl(['lease', 'grant', '300'])).match(/lease ([0-9a-f]+) granted/)![1]!
+    await etcdctl(['put', `--lease=${lease}`, `${registry}web/web-1`, '127.0.0.1:8080'])
+    const proxy = await freezeAfterFirstData(new URL(TEST_ETCD))
+    try {
+      const t0 = Date.now()
+      const r = await runCli(['discover', '--json', '--label-prefix', prefix, '--etcd-endpoints', proxy.endpoint, '--registry-prefix', registry, '--timeout', '1s'], {timeoutMs: 20_000})
+      const ms = Date.now() - t0
+      const view = JSON.parse(r.stdout) as {sources: {name: string; ok: boolean; error?: string}[]; services: {instances: {etcd?: unknown; docker?: unknown}[]}[]}
+      const etcdSource = view.sources.find((s) => s.name === 'etcd')
+      const instances = view.services.flatMap((s) => s.instances)
+      const pass = r.code === 4 && ms < 6000 && etcdSource?.ok === false && instances.some((i) => i.docker) && !instances.some((i) => i.etcd) && !hasStackTrace(r.stderr)
+      record({area: 'fault', command: 'mcp discover', case: 'etcd answers the Range, then no lease TTL (--timeout 1s)', expected: 'etcd source failed, Docker half shown, exit 4', result: etcdSource?.error ?? firstLine(r.stderr), exitCode: r.code, ms, pass})
+      assert.ok(pass, `exit ${r.code} after ${ms} ms\n${r.stderr}\n${r.stdout.slice(0, 600)}`)
+    } finally {
+      proxy.close()
+      await etcdctl(['lease', 'revoke', lease])
+    }
+  })
+
   test('a multi-endpoint etcd list whose first endpoint is dead: the next one is used', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`
     const t0 = Date.now()
@@ -90,6 +111,46 @@ describe('faults: the command says what failed, within the timeout, and still sh
     assert.ok(pass, r.stderr)
   })
 })
+
+/**
+ * A TCP proxy to etcd that stops passing the client's bytes once the first DATA frame of stream 1
+ * (the Range answer) has gone back: the calls that follow it never reach etcd.
+ */
+async function freezeAfterFirstData(target: URL): Promise<{endpoint: string; close: () => void}> {
+  const sockets: Socket[] = []
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname)
+    sockets.push(client, upstream)
+    let frozen = false
+    let pending = Buffer.alloc(0)
+    upstream.on('data', (chunk: Buffer) => {
+      // Read the server's frame headers (9 bytes: length, type, flags, stream id) as they pass.
+      pending = Buffer.concat([pending, chunk])
+      while (!frozen && pending.length >= 9) {
+        const length = pending.readUIntBE(0, 3)
+        if (pending[3] === 0 && (pending.readUInt32BE(5) & 0x7fffffff) === 1) frozen = true
+        if (pending.length < 9 + length) break
+        pending = pending.subarray(9 + length)
+      }
+      client.write(chunk)
+    })
+    client.on('data', (chunk: Buffer) => {
+      if (!frozen) upstream.write(chunk)
+    })
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      a.on('error', () => b.destroy())
+      a.on('close', () => b.destroy())
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      for (const s of sockets) s.destroy()
+      server.close()
+    },
+  }
+}
 
 function etcdPid(etcd: PrivateEtcd): number {
   return (etcd as unknown as {child: {pid: number}}).child.pid
