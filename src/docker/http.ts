@@ -85,7 +85,10 @@ export function plainGet(to: {path: string} | {host?: string; port?: number}, pa
         finish(error as Error)
       }
     })
-    socket.on('end', () => finish(reader.endsAtClose() ? undefined : new Error('Docker closed the connection before its answer was complete'), reader.endsAtClose() ? reader.answer() : undefined))
+    socket.on('end', () => {
+      if (reader.endsAtClose()) finish(undefined, reader.answer())
+      else finish(new Error('Docker closed the connection before its answer was complete'))
+    })
     socket.on('error', (error) => finish(error))
     if (timeoutMs > 0) socket.setTimeout(timeoutMs, () => finish(timeoutError(timeoutMs)))
     // write, not end: a server may take a half-closed connection for a client that went away.

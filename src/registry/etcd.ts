@@ -201,13 +201,7 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
       // Not awaited here: the answers take a round trip (4–16 ms after a 10,000-key decode here),
       // and the caller has the merge to do meanwhile. The connection closes once they are in.
-      leaseTtls = Promise.all(Array.from({length: Math.min(64, pending.length)}, worker)).then(
-        () => session.close(),
-        (error: unknown) => {
-          session.close()
-          throw error
-        },
-      )
+      leaseTtls = Promise.all(Array.from({length: Math.min(64, pending.length)}, worker)).then(() => undefined).finally(() => session.close())
       leaseTtls.catch(() => undefined) // the caller awaits it; a failure meanwhile is not "unhandled"
       return {registrations, revision, leaseTtls}
     } catch (error) {

@@ -82,9 +82,12 @@ export class H2cConnection {
   private readonly hpack = new HpackDecoder()
   private nextStreamId = 1
   private sawServerSettings = false
-  /** The frame being read: its header, and what is left of its payload. */
+  /** The frame being read: its header, its fields, and what is left of its payload. */
   private readonly header = Buffer.alloc(9)
   private headerFill = 0
+  private frameType = 0
+  private frameFlags = 0
+  private frameStream = 0
   private payloadLeft = 0
   /** The payload gathered whole (any frame but an unpadded DATA one). */
   private payload: Buffer | undefined
@@ -192,6 +195,9 @@ export class H2cConnection {
     this.payloadLeft = length
     const flags = this.header[4]!
     const streamId = this.header.readUInt32BE(5) & 0x7fffffff
+    this.frameType = type
+    this.frameFlags = flags
+    this.frameStream = streamId
     if (type === DATA && !(flags & PADDED)) {
       // Streamed to its stream (or dropped, for one no longer wanted); flow control counts it all.
       this.dataTo = this.streams.get(streamId)
@@ -204,9 +210,7 @@ export class H2cConnection {
 
   private endFrame(): void {
     this.headerFill = 0
-    const type = this.header[3]!
-    const flags = this.header[4]!
-    const streamId = this.header.readUInt32BE(5) & 0x7fffffff
+    const {frameType: type, frameFlags: flags, frameStream: streamId} = this
     if (this.payload) {
       const payload = this.payload
       this.payload = undefined
@@ -308,11 +312,11 @@ function unpad(payload: Buffer, flags: number): Buffer {
 
 // --- HPACK ------------------------------------------------------------------------------------
 
-/** An HPACK integer with an N-bit prefix whose first byte carries `high` in the bits above it. */
-function hpackInteger(value: number, prefixBits: number, high: number): number[] {
+/** An HPACK integer with an N-bit prefix (the bits above it zero: no flags in the literals sent). */
+function hpackInteger(value: number, prefixBits: number): number[] {
   const max = (1 << prefixBits) - 1
-  if (value < max) return [high | value]
-  const out = [high | max]
+  if (value < max) return [value]
+  const out = [max]
   for (value -= max; value >= 128; value = Math.floor(value / 128)) out.push((value % 128) | 0x80)
   out.push(value)
   return out
@@ -320,10 +324,10 @@ function hpackInteger(value: number, prefixBits: number, high: number): number[]
 
 /** A field as a literal without indexing: a static-table name (index > 0) or a literal name. */
 function literal(nameIndex: number, value: string, name?: string): Buffer {
-  const parts = [Buffer.from(hpackInteger(nameIndex, 4, 0))]
+  const parts = [Buffer.from(hpackInteger(nameIndex, 4))]
   for (const text of name === undefined ? [value] : [name, value]) {
     const bytes = Buffer.from(text, 'latin1')
-    parts.push(Buffer.from(hpackInteger(bytes.length, 7, 0)), bytes)
+    parts.push(Buffer.from(hpackInteger(bytes.length, 7)), bytes)
   }
   return Buffer.concat(parts)
 }
