@@ -1,3 +1,4 @@
+import {docsUrl} from '../core/docs-url.js'
 import type {RuleMeta, Severity} from '../report/finding.js'
 
 /** Every code doctor can report. Stable: scripts and CI gates match on them (docs/doctor.md). */
@@ -22,16 +23,15 @@ export const DOCTOR_CODES = [
 
 export type DoctorCode = (typeof DOCTOR_CODES)[number]
 
-export const DOCTOR_DOC_URL = 'docs/doctor.md'
 
 /** A source that did not answer: always reported, it cannot be selected away (never a silent all clear). */
 export const SOURCE_UNREACHABLE: RuleMeta = {
   id: 'SOURCE_UNREACHABLE',
   defaultSeverity: 'error',
   description: 'Docker, etcd or Consul did not answer: the checks that need it were skipped',
-  helpUri: `${DOCTOR_DOC_URL}#source_unreachable`,
+  helpUri: docsUrl('doctor.md', 'source_unreachable'),
 }
 
 export function codeMeta(code: string, defaultSeverity: Severity, description: string): RuleMeta {
-  return {id: code, defaultSeverity, description, helpUri: `${DOCTOR_DOC_URL}#${code.toLowerCase()}`}
+  return {id: code, defaultSeverity, description, helpUri: docsUrl('doctor.md', code.toLowerCase())}
 }

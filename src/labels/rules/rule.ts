@@ -1,9 +1,10 @@
 import type {Finding, Location, RuleMeta, Severity} from '../../report/finding.js'
+import {docsUrl} from '../../core/docs-url.js'
 import {effectiveLabel, keysFor, knownValue, LabelKeyName} from '../keys.js'
 import type {LabelEntry, LabelSet} from '../types.js'
 
 /** Where rules link to: one heading per rule in docs/rules.md. */
-export const RULES_DOC_URL = 'https://github.com/mcp-gateway/mcp-cli/blob/main/docs/rules.md'
+export const RULES_DOC_URL = docsUrl('rules.md')
 
 export interface RuleContext {
   /** The label prefix (`mcp`, or --label-prefix). */
@@ -28,7 +29,7 @@ export function ruleContext(prefix: string, options: {swarm?: boolean} = {}): Ru
 }
 
 export function defineRule(meta: Omit<LabelRule, 'helpUri'> & {helpUri?: string}): LabelRule {
-  return {...meta, helpUri: meta.helpUri ?? `${RULES_DOC_URL}#${meta.id}`}
+  return {...meta, helpUri: meta.helpUri ?? docsUrl('rules.md', meta.id)}
 }
 
 /** A finding of `rule` about `set`, at a label's key or value or at the set itself. */

@@ -68,7 +68,6 @@ export const sarif: Formatter = (findings, context) => {
           driver: {
             name: context.toolName,
             version: context.toolVersion,
-            informationUri: 'https://github.com/mcp-gateway/mcp-cli',
             rules,
           },
         },

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import {Ajv2020} from 'ajv/dist/2020.js'
 
 import {CONFIG_RULES} from '../../../src/config/index.js'
+import {docsUrl} from '../../../src/core/docs-url.js'
 import {loadGatewaySchema, schemaKeys, validateAgainstSchema} from '../../../src/config/schema.js'
 import {AJV_OPTIONS, generateValidatorSource} from '../../../src/config/validator-codegen.js'
 
@@ -14,7 +15,7 @@ describe('gateway schema', () => {
   test('is a valid 2020-12 schema with $id, title and description', () => {
     const schema = loadGatewaySchema()
     assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema')
-    assert.match(schema.$id!, /^https:\/\//)
+    assert.match(schema.$id!, /^urn:/) // a name, not a download location (docs/config.md)
     const ajv = new Ajv2020(AJV_OPTIONS)
     assert.ok(ajv.validateSchema(schema), JSON.stringify(ajv.errors))
     ajv.compile(schema)
@@ -37,15 +38,18 @@ describe('gateway schema', () => {
     assert.deepEqual(missing, [], `add these keys to docs/config.md: ${missing.join(', ')}`)
   })
 
-  test('docs/config.md shows the yaml-language-server modeline with the schema $id', () => {
-    assert.ok(read('docs/config.md').includes(`# yaml-language-server: $schema=${loadGatewaySchema().$id}`))
+  test('docs/config.md shows the yaml-language-server modeline naming the copy `mcp schema --out` writes', () => {
+    const docs = read('docs/config.md')
+    assert.ok(docs.includes('mcp schema --out gateway.schema.json'))
+    assert.ok(docs.includes('# yaml-language-server: $schema=./gateway.schema.json'))
+    assert.ok(docs.includes(loadGatewaySchema().$id!), 'the $id is named')
   })
 
   test('docs/config-rules.md has a section for every rule id, and the example config is valid', () => {
     const docs = read('docs/config-rules.md')
     for (const rule of CONFIG_RULES) {
       assert.ok(docs.includes(`\n## ${rule.meta.id}\n`), `docs/config-rules.md has no "## ${rule.meta.id}" section`)
-      assert.equal(rule.meta.helpUri, `docs/config-rules.md#${rule.meta.id}`)
+      assert.equal(rule.meta.helpUri, docsUrl('config-rules.md', rule.meta.id))
     }
   })
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
 import {describe, test} from 'node:test'
 
+import {docsUrl} from '../../../src/core/docs-url.js'
 import {LABEL_RULES, LABEL_RULE_META} from '../../../src/labels/index.js'
 import {at, FIXTURES, ids, lint} from './helpers.js'
 
@@ -53,7 +54,7 @@ test('rule metadata: unique ids, docs anchors, every rule documented in docs/rul
     assert.ok(!seen.has(r.id), `duplicate id ${r.id}`)
     seen.add(r.id)
     assert.match(r.id, /^[a-z]+(-[a-z]+)*$/)
-    assert.ok(r.helpUri?.endsWith(`docs/rules.md#${r.id}`))
+    assert.equal(r.helpUri, docsUrl('rules.md', r.id))
     assert.ok(docs.includes(`\n### ${r.id}\n`), `docs/rules.md has no "### ${r.id}" heading`)
   }
 })

@@ -5,6 +5,8 @@ import {describe, test} from 'node:test'
 import type AjvDraft04 from 'ajv-draft-04'
 import type formats from 'ajv-formats'
 
+import {CONFIG_RULE_METAS} from '../../../src/config/index.js'
+import {codeMeta, DOCTOR_CODES} from '../../../src/doctor/codes.js'
 import {lintLabels, LINT_LABELS_RULES} from '../../../src/labels/index.js'
 import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src/report/index.js'
 import {ROOT} from '../labels/helpers.js'
@@ -60,6 +62,16 @@ describe('sarif', () => {
     const results = log.runs[0].results as {ruleId: string; ruleIndex: number}[]
     for (const r of results) assert.equal(log.runs[0].tool.driver.rules[r.ruleIndex].id, r.ruleId)
     valid(formatFindings([], 'sarif', context()))
+  })
+
+  test('every rule table (labels, config, doctor) validates with formats on: helpUri is an absolute URI', () => {
+    const doctorRules = DOCTOR_CODES.map((code) => codeMeta(code, 'error', code))
+    for (const [command, rules] of [['lint-config', CONFIG_RULE_METAS], ['doctor', doctorRules], ['lint-labels', LINT_LABELS_RULES]] as const) {
+      const text = formatFindings([], 'sarif', {...context(), command, rules})
+      valid(text)
+      const documented = (JSON.parse(text).runs[0].tool.driver.rules as {id: string; helpUri?: string}[]).filter((r) => r.id !== 'input-error')
+      for (const rule of documented) assert.match(rule.helpUri ?? '', /^file:\/\/\/.+\/docs\/[a-z-]+\.md#[\w-]+$/, rule.id)
+    }
   })
 })
 
