@@ -103,25 +103,16 @@ export function text(node: TNode | undefined): string | undefined {
  * Read one compose file: each YAML document converted, interpolated, its services' `extends` applied,
  * its `include`s loaded, and the documents merged in order (compose-go's loadYamlFile).
  */
-export function loadComposeFile(ctx: ModelContext, scope: FileScope, options: {include: boolean; stack: string[]}): TMap {
+export function loadComposeFile(ctx: ModelContext, scope: FileScope, options: {include: boolean; stack: string[]}, below?: TMap): TMap {
   const body = ctx.read(scope.file)
   ctx.files.push(scope.file.display)
   const docs = parseYamlDocuments(scope.file.display, body)
-  let merged: TMap | undefined
+  // Each document merges onto everything before it (earlier files included), so its !reset reaches them.
+  let merged: TMap | undefined = below
   for (const parsed of docs) {
-    // Expands aliases once with the limit on, so an alias bomb stops here.
-    const plain = toPlain(parsed)
-    if (plain === null || plain === undefined) continue
-    if (typeof plain !== 'object' || Array.isArray(plain)) {
-      throw new InputError('expected a mapping at the top level (is this a compose file?)', {where: `${scope.file.display}:1:1`})
-    }
+    if (!checkComposeDocument(parsed)) continue
     const root = new Converter(parsed, body, scope).convert(parsed.doc.contents as Node)
     if (root?.kind !== 'map') continue
-    const services = root.entries.get('services')
-    if (services && services.value.kind !== 'map' && !(services.value.kind === 'scalar' && services.value.text === null)) {
-      const l = services.value.loc
-      throw new InputError('`services` is not a mapping of service names', {where: `${l.file}:${l.line}:${l.column}`})
-    }
     applyExtends(ctx, root, scope, options.stack)
     if (options.include) applyInclude(ctx, root, scope, options.stack)
     merged = merged ? (mergeNodes(merged, root, []) as TMap) : (mergeNodes(undefined, root, []) as TMap)
@@ -129,13 +120,31 @@ export function loadComposeFile(ctx: ModelContext, scope: FileScope, options: {i
   return merged ?? {kind: 'map', entries: new Map(), loc: {kind: 'file', file: scope.file.display, line: 1, column: 1}}
 }
 
+/**
+ * Is this YAML document a compose document? false for an empty one; throws an InputError for one that
+ * is not a mapping or whose `services` is not a mapping. Expands aliases once with the limit on, so an
+ * alias bomb stops here.
+ */
+export function checkComposeDocument(parsed: ParsedYaml): boolean {
+  const plain = toPlain(parsed)
+  if (plain === null || plain === undefined) return false
+  if (typeof plain !== 'object' || Array.isArray(plain)) {
+    throw new InputError('expected a mapping at the top level (is this a compose file?)', {where: `${parsed.path}:1:1`})
+  }
+  const services = (plain as Record<string, unknown>).services
+  if (services !== undefined && services !== null && (typeof services !== 'object' || Array.isArray(services))) {
+    const root = parsed.doc.contents
+    const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'services') : undefined
+    const p = parsed.positionOf((pair?.value as Node | undefined) ?? null)
+    throw new InputError('`services` is not a mapping of service names', {where: `${parsed.path}:${p.line}:${p.column}`})
+  }
+  return true
+}
+
 /** Several files of one project (`-f a -f b`, an include's `path:` list), merged in order. */
 export function loadComposeFiles(ctx: ModelContext, files: FileRef[], dir: string, vars: Vars, stack: string[]): TMap {
   let model: TMap | undefined
-  for (const file of files) {
-    const next = loadComposeFile(ctx, {file, dir, vars}, {include: true, stack: [...stack, file.abs]})
-    model = model ? (mergeNodes(model, next, []) as TMap) : next
-  }
+  for (const file of files) model = loadComposeFile(ctx, {file, dir, vars}, {include: true, stack: [...stack, file.abs]}, model)
   return model!
 }
 

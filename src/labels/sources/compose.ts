@@ -4,10 +4,10 @@ import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {parseDotenv} from '../../core/dotenv.js'
 import {InputError} from '../../core/errors.js'
 import {readTextDocument} from '../../core/input.js'
-import {parseYamlDocuments, toPlain} from '../../core/yaml-source.js'
+import {parseYamlDocuments} from '../../core/yaml-source.js'
 import type {FileLocation} from '../../report/finding.js'
 import type {LabelEntry, LabelScope, LabelSet, PortDeclaration} from '../types.js'
-import {displayOf, entry, FileRef, isRemote, loadComposeFiles, ModelContext, text, TMap, TNode, toLabels, TScalar, Vars} from './compose-model.js'
+import {checkComposeDocument, displayOf, entry, FileRef, isRemote, loadComposeFiles, ModelContext, text, TMap, TNode, toLabels, TScalar, Vars} from './compose-model.js'
 
 /** The file names `docker compose` looks for, in its order, and the override it adds. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml']
@@ -72,7 +72,7 @@ export function loadComposeProject(options: ComposeProjectOptions): ComposeProje
     try {
       const body = read(ref)
       texts.set(ref.abs, body)
-      for (const doc of parseYamlDocuments(ref.display, body)) toPlain(doc)
+      for (const doc of parseYamlDocuments(ref.display, body)) checkComposeDocument(doc)
     } catch (error) {
       if (!(error instanceof InputError)) throw error
       errors.push(error)
