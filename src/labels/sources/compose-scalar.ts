@@ -45,6 +45,8 @@ export function resolvePlain(src: string): ComposeScalar {
   if (NEG_INF.has(src)) return {text: '-Inf', isString: false}
   if (NAN.has(src)) return {text: 'NaN', isString: false}
   if (!/^[-+.0-9]/.test(src)) return {text: src, isString: true}
+  const time = goTimestamp(src)
+  if (time !== undefined) return {text: time, isString: false}
   const plain = src.replaceAll('_', '')
   const int = goParseInt(plain)
   if (int !== undefined && int >= INT64_MIN && int <= INT64_MAX) return {text: int.toString(), isString: false}
@@ -84,4 +86,24 @@ export function goFloat(f: number): string {
   const int = digits.slice(0, exp + 1).padEnd(exp + 1, '0')
   const frac = digits.slice(exp + 1)
   return `${sign}${int}${frac ? '.' + frac : ''}`
+}
+
+// yaml.v3's timestamp forms (time.Parse layouts "2006-1-2T15:4:5.999999999Z07:00", the same with "t",
+// "2006-1-2 15:4:5.999999999" and "2006-1-2").
+const TIMESTAMP = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])|( ))(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?$/
+
+/** A plain scalar yaml.v3 decodes as a time.Time, printed as Go's Time.String() does; undefined otherwise. */
+export function goTimestamp(src: string): string | undefined {
+  const m = TIMESTAMP.exec(src)
+  if (!m) return undefined
+  const [, y, mo, d, t, space, h = '0', mi = '0', sec = '0', frac, zone] = m
+  // The T form needs a zone, the space form has none.
+  if ((t && !zone) || (space && zone)) return undefined
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, sec].map(Number) as [number, number, number, number, number, number]
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return undefined
+  const two = (n: number) => String(n).padStart(2, '0')
+  const fraction = frac ? `.${frac}`.replace(/0+$/, '').replace(/\.$/, '') : ''
+  const offset = !zone || zone === 'Z' ? '+0000 UTC' : `${zone.replace(':', '')} ${zone.replace(':', '')}`
+  return `${y}-${two(month)}-${two(day)} ${two(hour)}:${two(minute)}:${two(second)}${fraction} ${offset}`
 }

@@ -1,9 +1,22 @@
 import assert from 'node:assert/strict'
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {InputError} from '../../../src/core/errors.js'
 import {ComposeProjectOptions, loadComposeProject} from '../../../src/labels/sources/compose.js'
+import {lintLabels} from '../../../src/labels/index.js'
 import {ids, lint, ROOT} from './helpers.js'
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-model-'))
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), {recursive: true})
+    writeFileSync(join(dir, name), text)
+  }
+  return dir
+}
 
 const DIR = 'test/fixtures/compose-model'
 
@@ -139,6 +152,47 @@ describe('compose model: what compose would create', () => {
       bool: 'true',
       empty: '',
       quoted: '010',
+      date: '2024-01-02 00:00:00 +0000 UTC',
+      stamp: '2001-12-14 21:59:43.1 -0500 -0500',
     })
+  })
+
+  test('COMPOSE_FILE names the files when no -f is given (environment, else the .env of the working directory)', async () => {
+    const dir = project({
+      'base.yaml': 'services:\n  api:\n    image: x\n    labels: {mcp.service.name: api, mcp.health.path: /h, mcp.service.port: bad}\n',
+      'prod.yaml': 'services:\n  api:\n    labels: {mcp.service.port: "80"}\n    expose: ["80"]\n',
+      '.env': 'COMPOSE_FILE=base.yaml:prod.yaml\n',
+    })
+    const fromDotEnv = await lintLabels({env: {}, cwd: dir})
+    assert.deepEqual(fromDotEnv.checked.files, ['base.yaml', 'prod.yaml'])
+    assert.deepEqual(fromDotEnv.findings, [])
+    assert.deepEqual((await lintLabels({env: {COMPOSE_FILE: 'base.yaml'}, cwd: dir})).checked.files, ['base.yaml'])
+  })
+
+  test('what compose refuses in the model is an input error: an include redefining a service, an extends cycle, an unknown base', () => {
+    const dir = project({
+      'compose.yaml': 'include: [sub.yaml]\nservices:\n  api: {image: x}\n',
+      'sub.yaml': 'services:\n  api: {image: y}\n',
+      'cycle.yaml': 'services:\n  a: {extends: b}\n  b: {extends: a}\n',
+      'unknown.yaml': 'services:\n  a: {extends: nope}\n',
+    })
+    const refused = (file: string) => {
+      try {
+        loadComposeProject({files: [file], cwd: dir, env: {}})
+      } catch (error) {
+        return (error as InputError).line
+      }
+      return 'accepted'
+    }
+    assert.equal(refused('compose.yaml'), 'compose.yaml:3:3: service api is defined both here and in the included sub.yaml')
+    assert.match(refused('cycle.yaml'), /^cycle\.yaml:\d+:\d+: extends: service \w extends itself/)
+    assert.equal(refused('unknown.yaml'), 'unknown.yaml:2:7: cannot extend service a: service nope not found')
+  })
+
+  test('a remote include is not read: one warning line, nothing judged from it', () => {
+    const dir = project({'compose.yaml': 'include:\n  - oci://example/app:1\nservices:\n  api: {image: x}\n'})
+    const p = loadComposeProject({files: ['compose.yaml'], cwd: dir, env: {}})
+    assert.deepEqual(p.warnings, ['compose.yaml:2:5: include of a remote file (oci://example/app:1) is not read; its services are not checked'])
+    assert.deepEqual(p.services.map((s) => s.key), ['api'])
   })
 })
