@@ -27,7 +27,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
   static override flags = {
     ...connectionFlags,
     ...checkFlags,
-    file: Flags.string({char: 'f', description: 'Compose file to check (repeatable; files in one directory merge like docker compose -f)', multiple: true}),
+    file: Flags.string({char: 'f', description: 'Compose file to check (repeatable; the files are one project, merged like docker compose -f; default: COMPOSE_FILE)', multiple: true}),
     dockerfile: Flags.string({description: 'Dockerfile to check (repeatable)', multiple: true}),
     docker: Flags.boolean({description: 'Check the labels of live containers (the same connection options as discover)'}),
     all: Flags.boolean({char: 'a', description: 'With --docker, include stopped containers (like docker ps -a)'}),
