@@ -14,6 +14,8 @@ export interface InterpolationResult {
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*/
+/** Defaults nest at most this deep: each level rescans its text, so the bound keeps hostile input linear. */
+const MAX_NESTING = 32
 const BRACED_RE = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/
 
 /** The index of the `}` closing the `${` at `start`, counting nested `${` as compose-go does; -1 when none. */
@@ -44,7 +46,11 @@ export function interpolate(text: string, vars: Record<string, string | undefine
   return {value, unresolved, errors}
 }
 
-function substitute(text: string, vars: Record<string, string | undefined>, unresolved: string[], errors: string[], empty: boolean): string {
+function substitute(text: string, vars: Record<string, string | undefined>, unresolved: string[], errors: string[], empty: boolean, depth = 0): string {
+  if (depth > MAX_NESTING) {
+    errors.push(`interpolation nested more than ${MAX_NESTING} levels deep`)
+    return text
+  }
   let out = ''
   let i = 0
   while (i < text.length) {
@@ -63,7 +69,7 @@ function substitute(text: string, vars: Record<string, string | undefined>, unre
     if (next !== '{') {
       const name = NAME_RE.exec(text.slice(dollar + 1, dollar + 1 + 256))?.[0]
       if (!name) {
-        errors.push(`invalid interpolation format: "${text}" (a $ must start $VAR or \${VAR}; write $$ for a literal $)`)
+        errors.push(`invalid interpolation format: ${clip(text.slice(dollar))} (a $ must start $VAR or \${VAR}; write $$ for a literal $)`)
         out += '$'
         i = dollar + 1
         continue
@@ -79,7 +85,7 @@ function substitute(text: string, vars: Record<string, string | undefined>, unre
     const close = closingBrace(text, dollar)
     const m = close < 0 ? null : BRACED_RE.exec(text.slice(dollar + 2, close))
     if (!m) {
-      errors.push(`invalid interpolation format: "${text}" (a $ must start $VAR or \${VAR}; write $$ for a literal $)`)
+      errors.push(`invalid interpolation format: ${clip(text.slice(dollar))} (a $ must start $VAR or \${VAR}; write $$ for a literal $)`)
       out += text.slice(dollar, close < 0 ? text.length : close + 1)
       i = close < 0 ? text.length : close + 1
       continue
@@ -89,7 +95,7 @@ function substitute(text: string, vars: Record<string, string | undefined>, unre
     const v = vars[name]
     const set = v !== undefined
     const nonEmpty = set && v !== ''
-    const nested = () => substitute(arg, vars, unresolved, errors, empty)
+    const nested = () => substitute(arg, vars, unresolved, errors, empty, depth + 1)
     switch (op) {
       case ':-':
         out += nonEmpty ? v : nested()
@@ -109,7 +115,7 @@ function substitute(text: string, vars: Record<string, string | undefined>, unre
           out += v
           break
         }
-        const message = substitute(arg, vars, [], [], true)
+        const message = substitute(arg, vars, [], [], true, depth + 1)
         errors.push(`required variable ${name} is missing a value${message ? `: ${message}` : ''}`)
         unresolved.push(name)
         out += match
@@ -124,6 +130,11 @@ function substitute(text: string, vars: Record<string, string | undefined>, unre
     }
   }
   return out
+}
+
+/** Quoted, and at most 40 characters of it: messages stay one short line whatever the input. */
+export function clip(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)
 }
 
 /** Does the text reference a variable at all? */

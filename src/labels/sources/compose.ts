@@ -84,7 +84,14 @@ export function loadComposeProject(options: ComposeProjectOptions): ComposeProje
   const vars = projectVariables(options, projectDir, refs[0]!)
   const warnings: string[] = []
   const ctx: ModelContext = {read: cachedRead, warn: (line) => warnings.push(line), files: []}
-  const model = loadComposeFiles(ctx, refs, projectDir, vars, [])
+  let model: ReturnType<typeof loadComposeFiles>
+  try {
+    model = loadComposeFiles(ctx, refs, projectDir, vars, [])
+  } catch (error) {
+    // The model is built recursively: a hostile depth (nesting, aliases) surfaces as a stack overflow.
+    if (error instanceof RangeError) throw new InputError('is nested too deeply to read', {where: refs[0]!.display, hint: 'no real compose file nests like this: is it generated or hostile?'})
+    throw error
+  }
   const profiles = options.profiles?.length ? options.profiles : splitList(vars.COMPOSE_PROFILES, ',')
   const name = projectName(vars.COMPOSE_PROJECT_NAME ?? text(entry(model, 'name')) ?? basename(projectDir))
   const show = (abs: string) => {

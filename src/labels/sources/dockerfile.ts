@@ -1,4 +1,5 @@
 import {InputError} from '../../core/errors.js'
+import {clip} from '../../core/interpolate.js'
 import type {FileLocation} from '../../report/finding.js'
 import type {LabelEntry, LabelSet, PortDeclaration} from '../types.js'
 
@@ -190,7 +191,9 @@ export function unquote(word: string, escape = '\\'): ShellWord {
   return {value, vars}
 }
 
-export function expandWord(word: string, escape = '\\', env?: DockerEnv): ExpandedWord {
+export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth = 0): ExpandedWord {
+  // Each nesting level rescans its text: the bound keeps a hostile line linear.
+  if (depth > 32) return {value: word, vars: [], unresolved: [], unknown: true, error: 'variables nested more than 32 levels deep'}
   let value = ''
   const vars: string[] = []
   const unresolved: string[] = []
@@ -206,7 +209,7 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv): Expand
       const name = VAR_NAME.exec(inner)?.[0]
       if (!name) {
         value += word.slice(i, end)
-        if (env) error ??= `bad substitution: ${word.slice(i, end)}`
+        if (env) error ??= `bad substitution: ${clip(word.slice(i, end))}`
         return end
       }
       vars.push(name)
@@ -226,7 +229,7 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv): Expand
       const set = v !== undefined
       const nonEmpty = set && v.value !== ''
       const arg = () => {
-        const r = expandWord(rest.slice(op.length), escape, env)
+        const r = expandWord(rest.slice(op.length), escape, env, depth + 1)
         vars.push(...r.vars)
         unresolved.push(...r.unresolved)
         unknown ||= r.unknown
@@ -346,7 +349,7 @@ export function parseLabelArgs(args: string, escape = '\\'): LabelPair[] {
   const checked = (text: string, offset: number, what: string): ShellWord => {
     const r = expandWord(text, escape)
     if (r.error?.startsWith('unexpected end')) {
-      throw Object.assign(new Error(`${r.error} in the ${what} ${JSON.stringify(text)} (BuildKit cuts each word at its first =, inside quotes too)`), {offset})
+      throw Object.assign(new Error(`${r.error} in the ${what} ${clip(text)} (BuildKit cuts each word at its first =, inside quotes too)`), {offset})
     }
     return {value: r.value, vars: r.vars}
   }
