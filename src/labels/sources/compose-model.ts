@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {basename, dirname, isAbsolute, join, normalize, relative, resolve} from 'node:path'
+import {dirname, isAbsolute, join, normalize, relative, resolve} from 'node:path'
 import {isAlias, isMap, isScalar, isSeq, Node, Scalar, YAMLMap} from 'yaml'
 
 import {parseDotenv} from '../../core/dotenv.js'

@@ -64,7 +64,12 @@ export interface ComposeProject {
 export function loadComposeProject(options: ComposeProjectOptions): ComposeProject {
   const texts = new Map<string, string>()
   const read = options.read ?? ((file: FileRef) => readFile(file))
-  const cachedRead = (file: FileRef) => texts.get(file.abs) ?? read(file)
+  // A file reached twice (two services extending from it) is read once.
+  const cachedRead = (file: FileRef) => {
+    let body = texts.get(file.abs)
+    if (body === undefined) texts.set(file.abs, (body = read(file)))
+    return body
+  }
   const refs: FileRef[] = options.files.map((f) => ({display: f, abs: f === '-' ? '-' : resolve(options.cwd, f)}))
   // Every top-level file is checked first, so each one's error is reported, not only the first.
   const errors: InputError[] = []
@@ -99,7 +104,7 @@ export function loadComposeProject(options: ComposeProjectOptions): ComposeProje
     return rel.startsWith('..') || isAbsolute(rel) ? abs : rel
   }
   const built = servicesOf({...ctx, show}, model, name, vars, profiles)
-  return {name, ...built, warnings, files: ctx.files}
+  return {name, ...built, warnings, files: [...new Set(ctx.files)]}
 }
 
 /** Several top-level files that cannot be read or parsed: each one is reported. */
