@@ -356,6 +356,13 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
     }
     const vars = {...fromFiles, ...definedOnly(scope.vars)}
     const model = loadComposeFiles(ctx, files, dir, vars, stack)
+    // Top-level networks come along (their `name:` is how services' networks are named).
+    const networks = entry(model, 'networks')
+    if (networks?.kind === 'map') {
+      const own = root.entries.get('networks')
+      if (!own || own.value.kind !== 'map') root.entries.set('networks', {key: 'networks', keyLoc: include.keyLoc, value: networks})
+      else for (const [k, e] of networks.entries) if (!own.value.entries.has(k)) own.value.entries.set(k, e)
+    }
     const imported = entry(model, 'services')
     if (imported?.kind !== 'map') continue
     let services = root.entries.get('services')
