@@ -27,12 +27,13 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
   static override flags = {
     ...connectionFlags,
     ...checkFlags,
-    file: Flags.string({char: 'f', description: 'Compose file to check (repeatable; files in one directory merge like docker compose -f)', multiple: true}),
+    file: Flags.string({char: 'f', description: 'Compose file to check (repeatable; the files are one project, merged like docker compose -f; default: COMPOSE_FILE)', multiple: true}),
     dockerfile: Flags.string({description: 'Dockerfile to check (repeatable)', multiple: true}),
     docker: Flags.boolean({description: 'Check the labels of live containers (the same connection options as discover)'}),
     all: Flags.boolean({char: 'a', description: 'With --docker, include stopped containers (like docker ps -a)'}),
     swarm: Flags.boolean({description: 'Swarm mode: gateway labels belong under deploy.labels (the deploy-labels-only warning turns around)'}),
     'env-file': Flags.string({description: 'Variables for ${VAR} in compose files (repeatable; default: the project\'s .env; the environment wins)', multiple: true}),
+    'compose-profile': Flags.string({description: 'Compose profile to enable, like docker compose --profile (repeatable; default: COMPOSE_PROFILES); services of other profiles are not checked', multiple: true}),
   }
 
   async run(): Promise<{findings: Finding[]; summary: Summary}> {
@@ -47,12 +48,14 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       composeFiles: flags.file,
       dockerfiles: flags.dockerfile,
       envFiles: flags['env-file'],
+      profiles: flags['compose-profile'],
       labelPrefix: connections.labelPrefix,
       swarm: flags.swarm,
       overrides,
       containers: flags.docker ? () => liveContainers(connections, {all: flags.all}) : undefined,
     })
     const {findings} = result
+    for (const line of result.warnings) this.warnLine(`mcp: warning: ${visible(line)}`)
     const policy: FailPolicy = {failOn: flags['fail-on'] as Severity | 'none', maxWarnings: flags['max-warnings']}
     let exitCode = exitCodeForFindings(findings, policy)
     if (result.unreachable) {
@@ -76,6 +79,11 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
     process.exitCode = exitCode
     return {findings: sortFindings(findings), summary: summarize(findings)}
   }
+}
+
+/** Control characters from a file shown as \\xNN, never raw on the terminal. */
+export function visible(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
 const LEVELS = new Set(['off', 'info', 'warning', 'error'])

@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {buildCheckReport, checkJson} from '../cli/check-report.js'
 import {checkFlags, connectionFlags} from '../cli/flags.js'
+import {visible} from './lint-labels.js'
 import {findTargets, validateProject, VALIDATE_RULES} from '../validate/index.js'
 
 export default class Validate extends BaseCommand<typeof Validate> {
@@ -32,6 +33,7 @@ above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could no
     dockerfile: Flags.string({description: 'Dockerfile (repeatable)', multiple: true, multipleNonGreedy: true}),
     'env-file': Flags.string({description: 'Variables for ${VAR} in compose files and configs (repeatable; the environment wins)', multiple: true, multipleNonGreedy: true}),
     'label-prefix': connectionFlags['label-prefix'],
+    'compose-profile': Flags.string({description: 'Compose profile to enable, like docker compose --profile (repeatable; default: COMPOSE_PROFILES); services of other profiles are not checked', multiple: true, multipleNonGreedy: true}),
   }
 
   async run(): Promise<unknown> {
@@ -45,7 +47,8 @@ above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could no
       dockerfiles: [...(flags.dockerfile ?? []), ...found.dockerfiles],
       configs: [...(flags.config ?? []), ...found.configs],
     }
-    const result = await validateProject({...targets, envFiles: flags['env-file'], labelPrefix: flags['label-prefix']})
+    const result = await validateProject({...targets, envFiles: flags['env-file'], profiles: flags['compose-profile'], labelPrefix: flags['label-prefix']})
+    for (const line of result.warnings) this.warnLine(`mcp: warning: ${visible(line)}`)
     const report = await buildCheckReport(result.findings, flags, {command: 'validate', rules: VALIDATE_RULES, toolVersion: this.config.version, color: this.color})
     process.exitCode = report.exitCode
     if (!this.jsonEnabled()) process.stdout.write(report.output)

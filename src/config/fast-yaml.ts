@@ -5,8 +5,11 @@
  * multi-line scalars, duplicate keys, odd numbers...), and the caller falls back to the `yaml` package.
  *
  * Why: `yaml` builds a full CST and takes ~1 s for a 5,000-route file; this reads it in ~50 ms. It
- * never has to be right about hard YAML, only to refuse it. test/unit/config/fast-yaml.test.ts checks
- * it against `yaml` on generated documents.
+ * never has to be right about hard YAML, only to refuse it. Only space and tab are white space (YAML's
+ * own rule: no String.prototype.trim), a character YAML treats specially anywhere (control characters,
+ * U+0085/U+2028/U+2029 line breaks, a BOM, lone surrogates) sends the whole document to `yaml`, keys
+ * longer than YAML's 1024-character limit too, and every step is linear in the line length.
+ * test/unit/config/fast-yaml.test.ts checks it against `yaml` on generated documents.
  */
 
 class Unsupported extends Error {}
@@ -20,6 +23,20 @@ interface Line {
 }
 
 const PLAIN_KEY = /^[A-Za-z0-9_$/][\w$./-]*$/
+// YAML's limit for an implicit key; the yaml package refuses longer ones.
+const MAX_KEY = 1024
+// Characters the fast path leaves to yaml: C0 controls but tab and LF, CR (a line break of its own unless
+// before LF, checked per line), DEL, C1 (NEL included), the Unicode line separators, BOM, lone surrogates.
+const NOT_OURS = /[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** Remove leading and trailing spaces and tabs (YAML's white space), and nothing else, in linear time. */
+function trimBlanks(s: string): string {
+  let start = 0
+  let end = s.length
+  while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++
+  while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--
+  return start === 0 && end === s.length ? s : s.slice(start, end)
+}
 const INT = /^[-+]?[0-9]+$/
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/
 const NULLS = new Set(['~', 'null', 'Null', 'NULL'])
@@ -28,7 +45,7 @@ const FALSES = new Set(['false', 'False', 'FALSE'])
 // Starts YAML gives a meaning to (anchor, alias, tag, block scalar, directive, reserved, key, ...).
 const SPECIAL_START = /^[&*!|>%@`?:,\]}#]/
 // A one-line block value that is not a simple plain scalar: a special start, "- ", ": " or a tab.
-const NOT_PLAIN = /^[&*!|>%@`?:,\]}#]|^-(?:\s|$)|:(?:\s|$)|\t/
+const NOT_PLAIN = /^[&*!|>%@`?:,\]}#]|^-(?:[ \t]|$)|:(?:[ \t]|$)|\t/
 
 /** A plain scalar's value under YAML 1.2's core schema (the `yaml` package's default). */
 function plainValue(s: string): unknown {
@@ -139,10 +156,10 @@ class FlowReader {
     for (; this.i < this.s.length; this.i++) {
       const c = this.s[this.i]!
       if (c === ',' || c === ']' || c === '}' || c === '[' || c === '{') break
-      if (c === ':' && /[\s,\]}]/.test(this.s[this.i + 1] ?? ' ')) break
+      if (c === ':' && /[ \t,\]}]/.test(this.s[this.i + 1] ?? ' ')) break
     }
-    const text = this.s.slice(start, this.i).trim()
-    if (!text || SPECIAL_START.test(text) || /^-(\s|$)/.test(text) || text.includes('#') || text.includes('"') || text.includes("'")) unsupported()
+    const text = trimBlanks(this.s.slice(start, this.i))
+    if (!text || text.length > MAX_KEY || SPECIAL_START.test(text) || /^-([ \t]|$)/.test(text) || text.includes('#') || text.includes('"') || text.includes("'")) unsupported()
     return text
   }
 
@@ -217,9 +234,11 @@ function splitLines(text: string): Line[] {
     let content = line.slice(indent)
     if (content === '' || content.startsWith('#')) continue
     if (content.startsWith('\t') || content.startsWith('%') || content.startsWith('...')) unsupported()
+    // A CR not ending the line is a line break of its own to YAML.
+    if (content.includes('\r')) unsupported()
     if (content.startsWith('---') && (content.length === 3 || content[3] === ' ' || content[3] === '\t')) {
       // One document start marker before any content is fine; anything else is a multi-document file.
-      if (!first || content.trim() !== '---' || indent !== 0) unsupported()
+      if (!first || trimBlanks(content) !== '---' || indent !== 0) unsupported()
       first = false
       continue
     }
@@ -230,8 +249,8 @@ function splitLines(text: string): Line[] {
       if (/["']/.test(content)) unsupported()
       content = content.slice(0, hash)
     }
-    const last = content.charCodeAt(content.length - 1)
-    if (last === 0x20 || last === 0x09) content = content.replace(/[ \t]+$/, '')
+    // A loop, not /[ \t]+$/: that regex is quadratic on a long run of blanks inside a line.
+    content = trimBlanks(content)
     if (content === '') continue
     lines.push({indent, text: content})
   }
@@ -249,17 +268,19 @@ function mapEntry(text: string): [string, string] | undefined {
     const rawKey = text.slice(0, close + 1)
     if (c === '"' && rawKey.includes('\\')) unsupported()
     if (c === "'" && text[close + 1] === "'") unsupported()
-    return [c === '"' ? doubleQuoted(rawKey) : singleQuoted(rawKey), text.slice(close + 2).trim()]
+    if (rawKey.length > MAX_KEY) unsupported()
+    return [c === '"' ? doubleQuoted(rawKey) : singleQuoted(rawKey), trimBlanks(text.slice(close + 2))]
   }
   // The key ends at the first ':' followed by a space or the end of the line.
   let colon = text.indexOf(':')
   while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 0x20) colon = text.indexOf(':', colon + 1)
   if (colon <= 0) return undefined
   const key = text.slice(0, colon)
+  if (key.length > MAX_KEY) unsupported()
   let ok = plainKeys.get(key)
   if (ok === undefined) plainKeys.set(key, (ok = PLAIN_KEY.test(key)))
   if (!ok) unsupported()
-  return [key, text.slice(colon + 1).trim()]
+  return [key, trimBlanks(text.slice(colon + 1))]
 }
 
 class BlockReader {
@@ -343,6 +364,7 @@ class BlockReader {
 /** The value of a YAML document in the plain subset, or undefined: then use the `yaml` package. */
 export function readPlainYaml(text: string): unknown {
   try {
+    if (NOT_OURS.test(text)) return undefined
     const lines = splitLines(text)
     if (lines.length === 0) return undefined
     const reader = new BlockReader(lines)

@@ -45,7 +45,8 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
   }
   const where = path === '-' ? '<stdin>' : path
   if (looksBinary(bytes)) throw new InputError('is a binary file, not text', {where})
-  const decoder = new TextDecoder('utf-8', {fatal: true})
+  // ignoreBOM keeps a BOM in the text, so hadBom can see it (--fix writes it back).
+  const decoder = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
   let text: string
   try {
     text = decoder.decode(bytes)
@@ -60,7 +61,8 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
 }
 
 function firstInvalidUtf8(bytes: Uint8Array): number {
-  const decoder = new TextDecoder('utf-8', {fatal: true})
+  // ignoreBOM keeps a BOM in the text, so hadBom can see it (--fix writes it back).
+  const decoder = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
   // Binary search on prefix validity would mis-handle split sequences; a linear scan is fine for the error path.
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!

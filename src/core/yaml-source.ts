@@ -1,4 +1,4 @@
-import {isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, Pair, Scalar} from 'yaml'
+import {isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, parseDocument, Document, Pair, Scalar} from 'yaml'
 
 import {InputError} from './errors.js'
 
@@ -36,6 +36,24 @@ export function parseYamlSource(path: string, text: string): ParsedYaml {
     if (error instanceof RangeError) throw tooDeep(path)
     throw error
   }
+  return checked(path, doc, lineCounter)
+}
+
+/** Every document of a YAML stream (`---` separated), each parsed as parseYamlSource does; none for an empty stream. */
+export function parseYamlDocuments(path: string, text: string): ParsedYaml[] {
+  const lineCounter = new LineCounter()
+  let docs: Document.Parsed[]
+  try {
+    const all = parseAllDocuments(text, {lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false})
+    docs = Array.isArray(all) ? all : []
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(path)
+    throw error
+  }
+  return docs.map((doc) => checked(path, doc, lineCounter))
+}
+
+function checked(path: string, doc: Document.Parsed, lineCounter: LineCounter): ParsedYaml {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!
     const pos = lineCounter.linePos(e.pos[0])

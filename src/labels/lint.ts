@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
+import {join, resolve} from 'node:path'
 
 import {InputError, SourceUnreachableError, UsageError} from '../core/errors.js'
 import {readTextDocument} from '../core/input.js'
@@ -11,14 +11,21 @@ import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
 import {carriesPrefix} from './keys.js'
 import {LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
-import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeService, parseComposeFile} from './sources/compose.js'
+import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeProject, ComposeService, loadComposeProject, ProjectInputErrors} from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
 import {parseDockerfile} from './sources/dockerfile.js'
 import type {LabelSet} from './types.js'
 
 export interface LintLabelsOptions {
-  /** Compose files (-f). When none are given and nothing else is asked, the current directory's default compose file. */
+  /**
+   * Compose files (-f): one project, merged in order as `docker compose -f a -f b` does. When none are
+   * given and nothing else is asked: COMPOSE_FILE, else the current directory's default compose file.
+   */
   composeFiles?: string[]
+  /** Several compose projects, each a list of files merged in order (validate: one per directory). */
+  composeProjects?: string[][]
+  /** Enabled compose profiles (--profile); default: COMPOSE_PROFILES. */
+  profiles?: string[]
   /** Dockerfiles (--dockerfile). */
   dockerfiles?: string[]
   /** Live containers (--docker): called once; a SourceUnreachableError makes the result partial. */
@@ -42,6 +49,8 @@ export interface LintLabelsResult {
   checked: {files: string[]; containers: number}
   /** A source asked for that did not answer (Docker with --docker): the result is partial. */
   unreachable?: SourceUnreachableError
+  /** Inputs read only in part (a remote include, an inline Dockerfile): one line each, for stderr. */
+  warnings: string[]
 }
 
 /** Every rule id lint-labels can report, including input-error. */
@@ -73,9 +82,10 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   const sets: LabelSet[] = []
   const files: string[] = []
 
+  const warnings: string[] = []
   let composeFiles = options.composeFiles ?? []
-  if (composeFiles.length === 0 && !options.dockerfiles?.length && !options.containers) {
-    composeFiles = findComposeFiles(cwd)
+  if (composeFiles.length === 0 && !options.composeProjects?.length && !options.dockerfiles?.length && !options.containers) {
+    composeFiles = composeFileVariable(cwd, env) ?? findComposeFiles(cwd)
     if (composeFiles.length === 0) {
       throw new UsageError(`no compose file in ${cwd} (looked for ${COMPOSE_FILE_NAMES.join(', ')})`, {
         hint: 'name files with -f/--file or --dockerfile, or check live containers with --docker',
@@ -83,7 +93,6 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
     }
   }
 
-  const vars = composeVariables(options.envFiles, composeFiles, cwd, env)
   const read = <T>(file: string, parse: (text: string) => T): T | undefined => {
     files.push(file)
     try {
@@ -96,15 +105,22 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
     }
   }
 
-  // Files in one directory are one compose project (base + overrides, merged as compose does).
-  const projects = new Map<string, ComposeService[][]>()
-  for (const file of composeFiles) {
-    const services = read(file, (text) => parseComposeFile(file, text, {vars}))
-    if (!services) continue
-    const dir = dirname(resolveIn(cwd, file))
-    projects.set(dir, [...(projects.get(dir) ?? []), services])
+  const projects = [...(composeFiles.length ? [composeFiles] : []), ...(options.composeProjects ?? [])]
+  for (const project of projects) {
+    let loaded: ComposeProject
+    try {
+      loaded = loadComposeProject({files: project, cwd, env, envFiles: options.envFiles, profiles: options.profiles})
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      files.push(...project)
+      // Compose refuses the whole project: every file's error is reported, no service is judged.
+      for (const e of error instanceof ProjectInputErrors ? error.errors : [error]) findings.push(inputErrorFinding(e, fileOf(e, project)))
+      continue
+    }
+    files.push(...loaded.files.filter((f) => !files.includes(f)))
+    warnings.push(...loaded.warnings)
+    for (const service of loaded.services) sets.push(withBuiltImage(service, cwd))
   }
-  for (const perFile of projects.values()) sets.push(...mergeComposeFiles(perFile, cwd))
 
   for (const file of options.dockerfiles ?? []) {
     const set = read(file, (text) => parseDockerfile(file, text))
@@ -131,7 +147,13 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   }
 
   findings.push(...checkLabelSets(sets, prefix, {swarm: options.swarm}))
-  return {findings: applyOverrides(dedupe(findings), ...(options.overrides ?? [])), rules: LINT_LABELS_RULES, checked: {files, containers}, ...(unreachable ? {unreachable} : {})}
+  return {
+    findings: applyOverrides(dedupe(findings), ...(options.overrides ?? [])),
+    rules: LINT_LABELS_RULES,
+    checked: {files, containers},
+    warnings,
+    ...(unreachable ? {unreachable} : {}),
+  }
 }
 
 /** Run every rule over the sets: each set alone, then all together. */
@@ -156,42 +178,26 @@ export function checkContainerLabels(container: DockerContainer, options: {label
   return applyOverrides(findings, ...(options.overrides ?? []))
 }
 
-/** Variables for interpolation: --env-file (or the project's .env), with the environment on top. */
-function composeVariables(envFiles: string[] | undefined, composeFiles: string[], cwd: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  const fromFiles: Record<string, string> = {}
-  const list = envFiles?.length ? envFiles : defaultEnvFile(composeFiles, cwd)
-  for (const f of list) Object.assign(fromFiles, parseEnvFile(resolveIn(cwd, f)))
-  return {...fromFiles, ...env}
-}
-
-/** Compose reads `.env` from the project directory (the first compose file's) when no --env-file is given. */
-function defaultEnvFile(composeFiles: string[], cwd: string): string[] {
-  const dir = composeFiles.length ? dirname(resolveIn(cwd, composeFiles[0]!)) : cwd
-  const file = join(dir, '.env')
-  return existsSync(file) ? [file] : []
-}
-
-/** Merge one project's files service by service (later files add labels and ports), then add what each builds. */
-function mergeComposeFiles(perFile: ComposeService[][], cwd: string): LabelSet[] {
-  const byKey = new Map<string, ComposeService>()
-  for (const services of perFile) {
-    for (const s of services) {
-      const seen = byKey.get(s.key)
-      if (!seen) {
-        byKey.set(s.key, {...s, set: {...s.set, labels: [...s.set.labels]}})
-        continue
-      }
-      const a = seen.set
-      const b = s.set
-      a.labels.push(...b.labels)
-      if (b.ports) a.ports = [...(a.ports ?? []), ...b.ports]
-      a.portsDynamic ||= b.portsDynamic
-      a.portsNotApplicable ??= b.portsNotApplicable
-      if (b.networks) a.networks = [...new Set([...(a.networks ?? []), ...b.networks])]
-      seen.dockerfile = s.dockerfile ?? seen.dockerfile
-    }
+/**
+ * COMPOSE_FILE (from the environment, else the working directory's .env), split on
+ * COMPOSE_PATH_SEPARATOR (default `:`), as docker compose reads it when no -f is given.
+ */
+function composeFileVariable(cwd: string, env: NodeJS.ProcessEnv): string[] | undefined {
+  let value = env.COMPOSE_FILE
+  let separator = env.COMPOSE_PATH_SEPARATOR
+  const dotEnv = join(cwd, '.env')
+  if ((value === undefined || separator === undefined) && existsSync(dotEnv)) {
+    const fromFile = parseEnvFile(dotEnv, env)
+    value ??= fromFile.COMPOSE_FILE
+    separator ??= fromFile.COMPOSE_PATH_SEPARATOR
   }
-  return [...byKey.values()].map((s) => withBuiltImage(s, cwd))
+  const files = (value ?? '').split(separator || ':').filter(Boolean)
+  return files.length ? files : undefined
+}
+
+/** The file an error is about: the one its `where` names, else the project's first. */
+function fileOf(error: InputError, project: string[]): string {
+  return project.find((f) => error.where === f || error.where?.startsWith(`${f}:`)) ?? error.where?.replace(/:\d+:\d+$/, '') ?? project[0]!
 }
 
 /**

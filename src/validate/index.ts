@@ -1,5 +1,5 @@
 import {statSync} from 'node:fs'
-import {basename, isAbsolute, relative, resolve} from 'node:path'
+import {basename, dirname, isAbsolute, relative, resolve} from 'node:path'
 import {globSync} from 'tinyglobby'
 
 import {CONFIG_RULE_METAS, lintConfigFiles, loadVariables} from '../config/index.js'
@@ -68,6 +68,8 @@ export function findTargets(paths: string[], cwd = process.cwd()): ValidateTarge
 
 export interface ValidateOptions extends ValidateTargets {
   envFiles?: string[]
+  /** Enabled compose profiles (--profile); default: COMPOSE_PROFILES. */
+  profiles?: string[]
   /** The label prefix for lint-labels; default: the gateway config's discovery.labelPrefix, else mcp. */
   labelPrefix?: string
   cwd?: string
@@ -78,6 +80,8 @@ export interface ValidateResult {
   findings: Finding[]
   rules: RuleMeta[]
   checked: ValidateTargets
+  /** Inputs read only in part: one line each, for stderr. */
+  warnings: string[]
 }
 
 /** Every rule validate can report: lint-labels' then lint-config's (ids both use, such as unknown-key, once). */
@@ -99,15 +103,35 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
   // The gateway reads labels under its configured prefix: check the compose files with the same one.
   const configured = configRun.results.map((r) => (r.source && isObject(r.source.value) ? section(r.source.value, 'discovery').labelPrefix : undefined)).find((p) => typeof p === 'string')
   const labelPrefix = options.labelPrefix ?? (configured as string | undefined)
+  const warnings: string[] = []
   if (compose.length || dockerfiles.length) {
     try {
-      const labels = await lintLabels({composeFiles: compose, dockerfiles, envFiles: options.envFiles, labelPrefix, cwd: options.cwd, env: options.env})
+      const labels = await lintLabels({
+        composeProjects: byDirectory(compose, options.cwd ?? process.cwd()),
+        dockerfiles,
+        envFiles: options.envFiles,
+        profiles: options.profiles,
+        labelPrefix,
+        cwd: options.cwd,
+        env: options.env,
+      })
       findings.push(...labels.findings)
+      warnings.push(...labels.warnings)
     } catch (error) {
       // An env file lint-labels cannot read is an input problem of this run, like an unreadable config.
       if (!(error instanceof InputError)) throw error
       findings.push({ruleId: INPUT_ERROR_RULE, severity: 'error', message: error.line, hint: error.hint})
     }
   }
-  return {findings, rules: VALIDATE_RULES, checked: {compose, dockerfiles, configs}}
+  return {findings, rules: VALIDATE_RULES, checked: {compose, dockerfiles, configs}, warnings}
+}
+
+/** Compose files found or named for validate: the files of one directory are one project (base + overrides). */
+function byDirectory(files: string[], cwd: string): string[][] {
+  const projects = new Map<string, string[]>()
+  for (const file of files) {
+    const dir = dirname(resolve(cwd, file))
+    projects.set(dir, [...(projects.get(dir) ?? []), file])
+  }
+  return [...projects.values()]
 }

@@ -74,12 +74,39 @@ describe('lint-labels exit codes', () => {
   })
 
   test('3: a file that cannot be read or parsed; the others still checked, one line each, no stack', async () => {
-    const r = await lint(['-f', `${F}/bad/invalid.yaml`, '-f', `${F}/bad/missing.yaml`, '-f', `${F}/compose/service-port-invalid.yaml`])
+    // The -f files are one compose project (compose refuses it whole); the Dockerfile is still checked.
+    const r = await lint(['-f', `${F}/bad/invalid.yaml`, '-f', `${F}/bad/missing.yaml`, '--dockerfile', `${F}/dockerfile/service-port-invalid.Dockerfile`])
     assert.equal(r.code, 3)
     assert.match(r.stdout, /bad\/invalid\.yaml\n {2}4:1 +error +Flow sequence in block collection/)
     assert.match(r.stdout, /bad\/missing\.yaml\n {2}1:1 +error +no such file/)
     assert.match(r.stdout, /out of range 1-65535/)
     assert.doesNotMatch(r.stdout + r.stderr, /\bat .*\.js:\d+/)
+  })
+
+  test('3: what compose or BuildKit refuses: ${VAR:?msg} unset, LABEL key without a value', async () => {
+    const required = await lint(['-f', 'test/fixtures/compose-model/interpolation/required.yaml'])
+    assert.equal(required.code, 3)
+    assert.match(required.stdout, /5:25 +error +required variable PORT is missing a value: set PORT to the service port +input-error/)
+    assert.doesNotMatch((await lint(['-f', 'test/fixtures/compose-model/interpolation/required.yaml'], {env: {PORT: '8080'}})).stdout, /input-error/)
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-df-'))
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nLABEL mcp.service.port\n')
+    const refused = await lint(['--dockerfile', join(dir, 'Dockerfile')])
+    assert.equal(refused.code, 3)
+    assert.match(refused.stdout, /2:7 +error +LABEL: LABEL must have two arguments/)
+  })
+
+  test('--compose-profile and COMPOSE_PROFILES: services of other profiles are not judged', async () => {
+    const file = 'test/fixtures/compose-model/profiles/compose.yaml'
+    assert.doesNotMatch((await lint(['-f', file])).stdout, /service-conflict/)
+    assert.match((await lint(['-f', file, '--compose-profile', 'debug'])).stdout, /service-conflict/)
+    assert.match((await lint(['-f', file], {env: {COMPOSE_PROFILES: 'debug'}})).stdout, /service-conflict/)
+  })
+
+  test('an input read only in part says so in one warning line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-inline-'))
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  api:\n    build:\n      dockerfile_inline: "FROM scratch"\n    labels: {mcp.service.name: api, mcp.service.port: "80", mcp.health.path: /h}\n')
+    const r = await lint(['-f', join(dir, 'compose.yaml')])
+    assert.match(r.stderr, /^mcp: warning: .*compose\.yaml:4:26: build\.dockerfile_inline is not read; the LABELs and EXPOSEs of service api's image are not checked$/m)
   })
 
   test('2: bad flags', async () => {

@@ -62,6 +62,42 @@ describe('fast YAML reader', () => {
     assert.ok(read >= 10, 'most fixtures are plain YAML and take the fast path')
   })
 
+  // Characters trim() and \s take for white space but YAML does not, control characters, line separators.
+  const odd = fc.constantFrom('\u00a0', '\u2000', '\u2009', '\u200a', '\u2028', '\u2029', '\u3000', '\ufeff', '\v', '\f', '\r', '\x00', '\x1b', '\x7f', '\x85', '\t', ' ', '\ud800', '\udc00', '\ud83d\ude00')
+  const piece = fc.oneof(odd, fc.constantFrom('a', 'b', 'true', '8080', '"x"', "'y'", '#', ':', ': ', '- ', '[1]', '{k: v}', 'é'), fc.string({maxLength: 4}))
+  const oddText = fc.array(piece, {maxLength: 6}).map((p) => p.join(''))
+
+  test('agrees with yaml when values and keys carry Unicode spaces and control characters', () => {
+    fc.assert(
+      fc.property(oddText, oddText, fc.constantFrom('k: %v\n', '%k: %v\n', 'k:\n  - %v\n', 'k: [%v]\n', 'k: {a: %v}\n', 'k: "%v"\n', "k: '%v'\n", 'a:\n  %k: %v\n'), (k, v, shape) => {
+        return agrees(shape.replace('%k', k).replace('%v', v))
+      }),
+      {numRuns: 4000},
+    )
+  })
+
+  test('agrees with yaml on long lines and long keys, in linear time', () => {
+    fc.assert(
+      fc.property(fc.integer({min: 1000, max: 3000}), fc.constantFrom(' ', '\t', 'k', '\u00a0'), fc.constantFrom('a: x%y \n', '%: 1\n', '"%": 1\n', 'a: [x%]\n', 'a: x%\n'), (n, c, shape) => {
+        return agrees(shape.replace('%', c.repeat(n)))
+      }),
+      {numRuns: 60},
+    )
+    const start = performance.now()
+    assert.deepEqual(readPlainYaml(`a: x${' '.repeat(100_000)}y \n`), {a: `x${' '.repeat(100_000)}y`})
+    readPlainYaml(`a: x${'\t '.repeat(100_000)}\n`)
+    assert.ok(performance.now() - start < 500, `took ${Math.round(performance.now() - start)} ms`)
+  })
+
+  test('the adversarial cases: no-break space, trailing Unicode space, a quote followed by one, over-long keys', () => {
+    assert.deepEqual(readPlainYaml('port: \u00a08080\n'), {port: '\u00a08080'})
+    assert.deepEqual(readPlainYaml('a: true\u2003\n'), {a: 'true\u2003'})
+    assert.equal(readPlainYaml('a: "x"\u00a0\n'), undefined)
+    assert.equal(readPlainYaml(`${'k'.repeat(1025)}: 1\n`), undefined)
+    assert.equal(readPlainYaml('a: 1\u000b\n'), undefined)
+    assert.equal(readPlainYaml('a: x\ry\n'), undefined)
+  })
+
   test('refuses what it does not handle', () => {
     for (const text of ['a: &x 1\nb: *x\n', 'a: |\n  x\n', 'a: !!str 1\n', 'a: 1\na: 2\n', 'a: "x\n  y"\n', 'a: x\n  y\n', '---\na: 1\n---\nb: 2\n', 'plain scalar\n', 'a: 0x10\n', '<<: {a: 1}\n']) {
       assert.equal(readPlainYaml(text), undefined, text)

@@ -87,7 +87,9 @@ describe('small contracts', () => {
   })
 
   test('interpolation', () => {
-    assert.deepEqual(interpolate('${A:-x}-${B}-$$-$C', {C: 'c'}), {value: 'x-${B}-$-c', unresolved: ['B']})
+    assert.deepEqual(interpolate('${A:-x}-${B}-$$-$C', {C: 'c'}), {value: 'x-${B}-$-c', unresolved: ['B'], errors: []})
+    assert.deepEqual(interpolate('${A:-${B:-${C:-7070}}}', {}).value, '7070')
+    assert.deepEqual(interpolate('${P:?set P} $5', {}).errors.length, 2)
     assert.equal(interpolate('${A:+alt}', {A: '1'}).value, 'alt')
   })
 

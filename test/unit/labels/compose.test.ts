@@ -37,8 +37,8 @@ services:
       s!.set.labels.map((l) => [l.scope, l.form, l.key, l.value]),
       [
         ['build.labels', 'list', 'img', '1'],
-        ['labels', 'map', 'mcp.health.path', '/h'],
         ['labels', 'map', 'mcp.service.name', 'api'],
+        ['labels', 'map', 'mcp.health.path', '/h'],
         ['deploy.labels', 'list', 'mcp.service.port', '80'],
       ],
     )
@@ -95,12 +95,13 @@ services:
     await assert.rejects(lintLabels({env: {}, cwd: dir}), /no compose file in .* \(looked for compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\)/)
   })
 
-  test('files in different directories are separate projects (no merge of same-named services)', async () => {
+  test('-f files in different directories are one project, as with docker compose -f (validate keeps directories apart)', async () => {
     const dir = project({
       'a/compose.yaml': 'services:\n  api:\n    labels: {mcp.service.name: a, mcp.health.path: /h}\n',
-      'b/compose.yaml': 'services:\n  api:\n    labels: {mcp.service.port: "80"}\n',
+      'b/compose.yaml': 'services:\n  api:\n    labels: {mcp.service.port: "80"}\n    expose: ["80"]\n',
     })
-    const {findings} = await lintLabels({composeFiles: ['a/compose.yaml', 'b/compose.yaml'], env: {}, cwd: dir})
+    assert.deepEqual((await lintLabels({composeFiles: ['a/compose.yaml', 'b/compose.yaml'], env: {}, cwd: dir})).findings, [])
+    const {findings} = await lintLabels({composeProjects: [['a/compose.yaml'], ['b/compose.yaml']], env: {}, cwd: dir})
     assert.deepEqual(ids(findings).sort(), ['health-path-missing', 'service-name-missing', 'service-port-missing'])
   })
 
@@ -131,7 +132,10 @@ describe('bad input: one clear finding per file, the others still checked', () =
       [bad]: '1:1 is a directory, not a file',
       [`${bad}/nope.Dockerfile`]: '1:1 no such file',
     })
-    assert.equal(findings.filter((f) => f.ruleId === 'service-port-invalid').length, 2)
+    // Compose refuses a project with a bad file: nothing of it is judged, but the Dockerfile still is.
+    assert.equal(findings.filter((f) => f.ruleId === 'service-port-invalid').length, 0)
+    const alone = await lint({composeFiles: [`${FIXTURES}/compose/service-port-invalid.yaml`]})
+    assert.equal(alone.filter((f) => f.ruleId === 'service-port-invalid').length, 2)
   })
 
   test('not a compose document', async () => {

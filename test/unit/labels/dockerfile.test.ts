@@ -49,15 +49,16 @@ describe('LABEL forms', () => {
     assert.deepEqual(labels('FROM a\r\nRUN <<EOF\r\nLABEL x=1\r\nEOF\r\nLABEL y=2\r\n'), [['y', '2']])
   })
 
-  test('variables: the value is unknown, declared ones are not unresolved', () => {
-    const set = parseDockerfile('Dockerfile', 'FROM a\nARG PORT=1\nENV HOME_DIR=/x\nLABEL p=$PORT h=${HOME_DIR} v=${VERSION:-1} s=\'$NOT\'\n')
+  test('variables: an ARG makes the value unknown; an ENV and a default of an unset variable are what the build gives', () => {
+    const set = parseDockerfile('Dockerfile', 'FROM a\nARG PORT=1\nENV HOME_DIR=/x\nLABEL p=$PORT h=${HOME_DIR} v=${VERSION:-1} s=\'$NOT\' u=$UNSET\n')
     assert.deepEqual(
-      set.labels.map((l) => [l.key, l.unknownValue, l.unresolved]),
+      set.labels.map((l) => [l.key, l.value, l.unknownValue, l.unresolved]),
       [
-        ['p', true, []],
-        ['h', true, []],
-        ['v', true, ['VERSION']],
-        ['s', false, []],
+        ['p', '$PORT', true, []],
+        ['h', '/x', false, []],
+        ['v', '1', false, []],
+        ['s', '$NOT', false, []],
+        ['u', '$UNSET', true, ['UNSET']],
       ],
     )
   })
@@ -88,6 +89,41 @@ describe('LABEL forms', () => {
   })
 })
 
+describe('the image BuildKit builds', () => {
+  test('a later LABEL of a key replaces the earlier one: same line, later line, child stage', () => {
+    const set = parseDockerfile('Dockerfile', 'FROM a AS base\nLABEL mcp.service.port=bad mcp.service.port=1\nLABEL mcp.service.name=bad\nFROM base\nLABEL mcp.service.name=api mcp.service.port=8080\n')
+    assert.deepEqual(set.labels.map((l) => [l.key, l.value, l.valueLocation?.kind === 'file' ? l.valueLocation.line : 0]), [
+      ['mcp.service.name', 'api', 5],
+      ['mcp.service.port', '8080', 5],
+    ])
+  })
+
+  test('${V:-d} and ${V-d} resolve as the shell lexer does, also in the legacy form and nested', () => {
+    assert.deepEqual(labels('FROM a\nLABEL a=${P:-8080} b=${P-8080} c="${E:-x}" d=${E-x} e=${A:-${B:-7070}} f=${E:+alt} g=${P:+alt}\n'.replace('FROM a', 'FROM a\nENV E='))
+      , [['a', '8080'], ['b', '8080'], ['c', 'x'], ['d', ''], ['e', '7070'], ['f', ''], ['g', '']])
+    assert.deepEqual(labels('FROM a\nLABEL mcp.service.port ${P:-8080}\n'), [['mcp.service.port', '8080']])
+    assert.deepEqual(labels('FROM a\nENV P=9090\nLABEL mcp.service.port=${P:-8080}\n'), [['mcp.service.port', '9090']])
+  })
+
+  test('heredocs only where BuildKit sees them: a quoted "<<EOF" opens none', () => {
+    assert.deepEqual(labels('FROM a\nRUN echo "usage: cat <<EOF"\nLABEL a=1\n'), [['a', '1']])
+    assert.deepEqual(labels('FROM a\nRUN cat <<-"EOT" > /x\n\tLABEL x=1\n\tEOT\nLABEL b=2\n'), [['b', '2']])
+  })
+
+  test('what BuildKit refuses is an input error with its reason', () => {
+    const refused = (text: string, re: RegExp, at: string) =>
+      assert.throws(() => parseDockerfile('Dockerfile', text), (e: Error & {where?: string; exitCode?: number}) => {
+        assert.match(e.message, re)
+        assert.equal(e.where, at)
+        assert.equal(e.exitCode, 3)
+        return true
+      })
+    refused('FROM a\nLABEL mcp.service.port\n', /LABEL must have two arguments/, 'Dockerfile:2:7')
+    refused('FROM a\nLABEL "mcp.service.port=1"=8080\n', /unexpected end of statement while looking for matching double-quote/, 'Dockerfile:2:7')
+    refused('FROM a\nLABEL p="${PORT:?set PORT}"\n', /PORT: set PORT/, 'Dockerfile:2:9')
+  })
+})
+
 // Words that need quoting in a Dockerfile: spaces, quotes, backslashes, '=' (no '$': that is a variable).
 const text = fc.string({unit: fc.constantFrom('a', 'b', 'Z', '0', '.', '-', ' ', '"', "'", '\\', '=', 'é', ':'), minLength: 1, maxLength: 12})
 const key = fc.string({unit: fc.constantFrom('a', 'b', 'z', '0', '.', '-', '_'), minLength: 1, maxLength: 10})
@@ -97,7 +133,7 @@ const dq = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 describe('properties', () => {
   test('LABEL k1="v1" k2="v2" ... round-trips any keys and values, on one line or split by continuations', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(key, text), {minLength: 1, maxLength: 5}), fc.array(fc.boolean(), {maxLength: 5}), (pairs, breaks) => {
+      fc.property(fc.uniqueArray(fc.tuple(key, text), {selector: ([k]) => k, minLength: 1, maxLength: 5}), fc.array(fc.boolean(), {maxLength: 5}), (pairs, breaks) => {
         const words = pairs.map(([k, v]) => `${k}=${dq(v)}`)
         const args = words.map((w, i) => (breaks[i] ? `${w} \\\n    ` : `${w} `)).join('')
         const parsed = labels(`FROM scratch\nLABEL ${args}\n`)
