@@ -5,6 +5,7 @@ import {redact} from '../core/redact.js'
 import {connectDocker, dockerUnreachableHint, DockerClient, expandDockerConnections} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {listSwarm, SwarmState} from '../docker/swarm.js'
+import {NetError} from '../net/errors.js'
 import {mergeView, type MergeInput} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
@@ -64,7 +65,8 @@ const ERRNO_TEXT: Record<string, string> = {
  * dockerode's wording come out as what happened and where: "connection refused (127.0.0.1:2379)".
  */
 export function describeError(error: unknown): string {
-  if (error instanceof DeadlineError) return error.message
+  // mcp's own messages already say what and where (a deadline, a limit, a reply not in the protocol).
+  if (error instanceof DeadlineError || error instanceof NetError) return redact(error.message)
   const e = error as NodeJS.ErrnoException & {details?: string; address?: string; port?: number}
   const text = `${e?.message ?? String(error)} ${e?.details ?? ''} ${e?.code ?? ''}`
   const errno = /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EACCES|EPERM|ENOENT)\b(?:\s+([^\s,;]+[^\s,;.]))?/.exec(text)
