@@ -46,7 +46,7 @@ function apiError(status: number, text: string, path: string): DockerApiError {
  * reply capped (src/net/limits.ts).
  */
 export async function dockerGetJson<T>(client: DockerClient, path: string, deadline?: number): Promise<T> {
-  const {status, body} = await httpRequest(targetOf(client), {source: `Docker at ${client.target.endpoint}`, path, headers: HEADERS, deadline: deadlineOf(client, deadline)})
+  const {status, body} = await httpRequest(targetOf(client), {source: 'Docker', path, headers: HEADERS, deadline: deadlineOf(client, deadline)})
   const text = body.toString('utf8')
   if (status >= 400) throw apiError(status, text, path)
   try {
@@ -61,8 +61,7 @@ export async function dockerGetJson<T>(client: DockerClient, path: string, deadl
  * without one (a followed stream) only the wait for the headers is bounded, by the client's timeout.
  */
 export async function dockerGetStream(client: DockerClient, path: string, deadline: number | undefined): Promise<IncomingMessage> {
-  const source = `Docker at ${client.target.endpoint}`
-  const call = {source, path, headers: HEADERS, deadline: deadlineOf(client, deadline), headersOnly: deadline === undefined}
+  const call = {source: 'Docker', path, headers: HEADERS, deadline: deadlineOf(client, deadline), headersOnly: deadline === undefined}
   const {status, body} = await httpStream(targetOf(client), call)
   if (status >= 400) {
     const chunks: Buffer[] = []

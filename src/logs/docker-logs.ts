@@ -203,12 +203,11 @@ export async function scanContainerLogs(
   // The whole read is under the command's deadline unless it follows (then the signal ends it).
   const deadline = options.follow ? undefined : (options.deadline ?? (client.timeoutMs > 0 ? Date.now() + client.timeoutMs : undefined))
   const stream = await openLogs(client, ref.id, params, deadline)
-  const source = `Docker at ${client.target.endpoint}`
-  const demux = new FrameDemuxer((s, payload) => (s === 2 ? err : out).feed.push(payload), source)
+  const demux = new FrameDemuxer((s, payload) => (s === 2 ? err : out).feed.push(payload))
   const onAbort = () => stream.destroy()
   options.signal?.addEventListener('abort', onAbort, {once: true})
   const left = remainingMs(deadline)
-  const timer = Number.isFinite(left) ? setTimeout(() => stream.destroy(deadlineError(source, left)), Math.max(0, left)) : undefined
+  const timer = Number.isFinite(left) ? setTimeout(() => stream.destroy(deadlineError('Docker', left)), Math.max(0, left)) : undefined
   try {
     for await (const chunk of stream) {
       if (ref.tty) out.feed.push(chunk as Buffer)

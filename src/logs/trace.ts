@@ -5,7 +5,7 @@ import type {DockerClient} from '../docker/client.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
 import {LIMITS} from '../net/limits.js'
 import {mapLimit} from '../net/pool.js'
-import {ContainerRef, ContainerSelection, resolveContainers, scanContainerLogs} from './docker-logs.js'
+import {ContainerRef, ContainerSelection, LogStreamError, resolveContainers, scanContainerLogs} from './docker-logs.js'
 import {ScanResult, scanStream} from './file-scan.js'
 import {expandPaths, LogFile} from './paths.js'
 import {LineScanner, StreamScanner} from './scanner.js'
@@ -155,6 +155,11 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
 async function dockerProblem(client: DockerClient | undefined, error: unknown): Promise<TraceProblem> {
   const {dockerUnreachableHint} = await import('../docker/client.js')
   const where = client ? `Docker at ${client.target.endpoint}` : 'Docker'
+  // A reply over a limit or not in the protocol says so itself; asking whether dockerd runs is no help.
+  const code = (error as {code?: string}).code
+  if (error instanceof LogStreamError || code === 'ELIMIT' || code === 'EPROTO') {
+    return {source: 'docker', kind: 'unreachable', message: `cannot search container logs from ${where}: ${(error as Error).message}`}
+  }
   return {
     source: 'docker',
     kind: 'unreachable',

@@ -45,7 +45,7 @@ export class GrpcChannel {
   private sessionError: Error | undefined
   private goaway: string | undefined
 
-  /** `source` names the server in every error ("etcd (http://127.0.0.1:2379)"). */
+  /** `source` names the server in every error ("etcd"; the caller's status line says where). */
   constructor(
     endpoint: string,
     tls: GrpcTls,

@@ -23,7 +23,7 @@ export interface HttpTarget {
 }
 
 export interface HttpCall {
-  /** Who answers, as people know it: "Docker at unix:///var/run/docker.sock". Every error names it. */
+  /** Who answers ("Docker", "Consul"): every error names it; the caller's status line says where. */
   source: string
   path: string
   method?: 'GET' | 'HEAD'

@@ -24,7 +24,7 @@ async function get<T>(conn: ConsulConnection, path: string, deadline: number): P
   const headers: Record<string, string> = {accept: 'application/json'}
   // The token goes in a header, never in the URL, so it cannot leak through an error message.
   if (conn.token) headers['x-consul-token'] = conn.token
-  const {status, body} = await httpRequest(httpTargetOf(url), {source: `Consul at ${conn.addr}`, path: url.pathname + url.search, headers, deadline})
+  const {status, body} = await httpRequest(httpTargetOf(url), {source: 'Consul', path: url.pathname + url.search, headers, deadline})
   const text = body.toString('utf8')
   if (status < 200 || status >= 300) throw new ConsulHttpError(status, url.pathname, redact(text.slice(0, 1000)))
   try {

@@ -308,7 +308,7 @@ export class EtcdGrpcSession {
     tls: EtcdTls,
     deadline: number,
   ) {
-    this.channel = new GrpcChannel(endpoint, tls, `etcd (${endpoint})`, deadline)
+    this.channel = new GrpcChannel(endpoint, tls, 'etcd', deadline)
   }
 
   async authenticate(name: string, password: string): Promise<void> {
