@@ -90,7 +90,7 @@ export async function readDocker(client: DockerClient, connections: Connections,
     client.target.endpoint,
     [] as DockerContainer[],
     (d) => d.length,
-    () => dockerUnreachableHint(client.target),
+    (error) => replyHint(error, client.target.endpoint, 'the Docker Engine API') ?? dockerUnreachableHint(client.target),
     () =>
       withDeadline(
         listContainers(client, {labelPrefix: connections.labelPrefix, all: options.all, match: options.match}),
@@ -217,7 +217,20 @@ export async function buildServiceView(connections: Connections, options: BuildV
   return {view, exitCode: sourceExitCode(sources), etcdRevision: etcd?.data.revision || undefined}
 }
 
+/**
+ * The hint for a reply over a limit or not in the protocol: the server at that address is not
+ * what it was taken for (or is sick), so "is it running?" would not help.
+ */
+function replyHint(error: unknown, endpoint: string, what: string): string | undefined {
+  const code = (error as {code?: string})?.code
+  if (code === 'ELIMIT') return `is ${endpoint} ${what}? replies are capped (docs/reliability.md, "Limits")`
+  if (code === 'EPROTO' || /malformed message/.test(String((error as Error)?.message))) return `is ${endpoint} ${what}?`
+  return undefined
+}
+
 function etcdHint(error: unknown, endpoint: string): string {
+  const reply = replyHint(error, endpoint, 'an etcd client URL')
+  if (reply) return reply
   const text = String((error as Error)?.message ?? error)
   if (/auth|permission|password|user/i.test(text)) return 'check --etcd-user / ETCDCTL_USER and ETCDCTL_PASSWORD'
   if (/certificate|tls|ssl/i.test(text)) return 'check --etcd-cacert, --etcd-cert and --etcd-key'
@@ -225,6 +238,8 @@ function etcdHint(error: unknown, endpoint: string): string {
 }
 
 function consulHint(error: unknown, addr: string): string {
+  const reply = replyHint(error, addr, "Consul's HTTP API")
+  if (reply) return reply
   const status = (error as {status?: number}).status
   if (status === 403 || status === 401) return 'the Consul token was refused: check CONSUL_HTTP_TOKEN'
   return `is Consul's HTTP API reachable at ${addr}? set --consul-addr or CONSUL_HTTP_ADDR`

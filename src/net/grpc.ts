@@ -132,7 +132,7 @@ export class GrpcChannel {
     const status = fields.get('grpc-status')
     if (status === undefined) {
       if (this.goaway) throw new NetError(`${this.source} closed the connection (GOAWAY ${this.goaway})`, 'EPROTO')
-      throw new NetError(`${this.source} ended the call without a gRPC status: is it an etcd client URL?`, 'EPROTO')
+      throw new NetError(`${this.source} ended the call without a gRPC status`, 'EPROTO')
     }
     if (status !== '0') throw new GrpcStatusError(grpcMessage(fields.get('grpc-message')) || `gRPC status ${status}`, Number(status))
     if (body.length < 5 || body[0] !== 0) throw new NetError(`${this.source} sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`, 'EPROTO')
@@ -151,7 +151,7 @@ export class GrpcChannel {
       return new NetError(`${this.source} sent a header block over the ${LIMITS.headerBytes / 1024} KiB limit or a flood of frames`, 'ELIMIT')
     }
     if (error.code === 'ERR_HTTP2_ERROR' || error.code === 'ERR_HTTP2_SESSION_ERROR' || error.code === 'ERR_HTTP2_STREAM_ERROR' || error.code === 'ERR_HTTP2_INVALID_SESSION') {
-      return new NetError(`${this.source} broke the HTTP/2 protocol (${error.message.slice(0, 80)}): is it an etcd client URL?`, 'EPROTO')
+      return new NetError(`${this.source} broke the HTTP/2 protocol (${error.message.slice(0, 80)})`, 'EPROTO')
     }
     return error
   }
