@@ -1,4 +1,4 @@
-import type {IncomingMessage} from 'node:http'
+import type {Readable} from 'node:stream'
 
 import {HttpTarget, httpRequest, httpStream} from '../net/http.js'
 import type {DockerClient} from './client.js'
@@ -60,7 +60,7 @@ export async function dockerGetJson<T>(client: DockerClient, path: string, deadl
  * GET an Engine API path as a stream (container logs). The deadline runs over the whole body;
  * without one (a followed stream) only the wait for the headers is bounded, by the client's timeout.
  */
-export async function dockerGetStream(client: DockerClient, path: string, deadline: number | undefined): Promise<IncomingMessage> {
+export async function dockerGetStream(client: DockerClient, path: string, deadline: number | undefined): Promise<Readable> {
   const call = {source: 'Docker', path, headers: HEADERS, deadline: deadlineOf(client, deadline), headersOnly: deadline === undefined}
   const {status, body} = await httpStream(targetOf(client), call)
   if (status >= 400) {
