@@ -3,9 +3,9 @@
  * Auth.Authenticate), spoken as gRPC over HTTP/2 (src/net/grpc.ts, node:http2) with the few protobuf
  * fields they use.
  *
- * Why not etcd3 here: loading it (gRPC-js + protobufjs parsing .proto files) costs ~200 ms, more
- * than the whole read; and etcd's JSON gateway, which needs no library, takes ~200 ms to turn 10,000
- * keys into JSON where gRPC answers in ~40 ms. The messages are etcd's documented, stable API
+ * Why not etcd3 here: loading it (gRPC-js + protobufjs parsing .proto files) costs more than the
+ * whole read, and etcd's JSON gateway, which needs no library, is several times slower than gRPC
+ * for a large prefix (figures: docs/performance.md). The messages are etcd's documented, stable API
  * (api/etcdserverpb/rpc.proto, mvccpb/kv.proto); field numbers are given next to each use.
  * Watches keep using etcd3, which reconnects and resumes by itself.
  */

@@ -39,7 +39,7 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
   if (tls.ca || tls.cert) {
     options.credentials = {rootCertificate: tls.ca ?? Buffer.alloc(0), certChain: tls.cert, privateKey: tls.key}
   }
-  // etcd3 (gRPC, protobuf parsed at load) costs ~200 ms to load: only watches need it.
+  // etcd3 (gRPC, protobuf parsed at load) is slow to load (docs/performance.md): only watches need it.
   const {Etcd3: Client} = createRequire(import.meta.url)('etcd3') as typeof import('etcd3')
   return new Client(options)
 }
@@ -198,7 +198,7 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
         for (let lease = pending.pop(); lease; lease = pending.pop()) Object.assign(lease, await session.leaseTimeToLive(lease.id))
       }
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
-      // Not awaited here: the answers take a round trip (4–16 ms after a 10,000-key decode here),
+      // Not awaited here: the answers take a round trip (docs/performance.md),
       // and the caller has the merge to do meanwhile. The connection closes once they are in.
       leaseTtls = Promise.all(Array.from({length: Math.min(LIMITS.etcdLeaseConcurrency, pending.length)}, worker)).then(() => undefined).finally(() => session.close())
       leaseTtls.catch(() => undefined) // the caller awaits it; a failure meanwhile is not "unhandled"
