@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What each exact-text patch of a dependency (scripts/build.mjs, OCLIF_PATCHES and chalk-tty) gains:
+# What each exact-text patch of a dependency (scripts/build.mjs, OCLIF_PATCHES) gains:
 # the tree is built once as it is and once without each patch (MCP_BUILD_WITHOUT=<name>), each in a
 # copy of its own under a temporary directory, and an empty `discover --json --source docker` (the
 # fixed cost every command pays) is timed in interleaved rounds and its instructions counted once
@@ -11,7 +11,7 @@ source bench/lib.sh
 need valgrind
 RUNS=${RUNS:-30}
 PATCHES=("$@")
-[ ${#PATCHES[@]} -gt 0 ] || PATCHES=(oclif-sort oclif-plugin-match oclif-logger oclif-fs-sync oclif-is-wsl chalk-tty)
+[ ${#PATCHES[@]} -gt 0 ] || PATCHES=(oclif-sort)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 copy() {
@@ -22,7 +22,7 @@ copy() {
 }
 copy all ''
 for p in "${PATCHES[@]}"; do copy "$p" "$p"; done
-cmd() { echo "env XDG_CACHE_HOME=$WORK/$1/.cache node $WORK/$1/bin/run.js discover --json --source docker --label-prefix mcpbenchnone"; }
+cmd() { echo "env XDG_CACHE_HOME=$WORK/$1/.cache node $WORK/$1/bin/run.js discover --json --source docker --label-prefix mcpbenchnone --timeout 60s"; }
 commands=("$(cmd all)")
 for p in "${PATCHES[@]}"; do commands+=("$(cmd "$p")"); done
 node bench/interleave.mjs "$WORK/t.json" "$RUNS" 2 "${commands[@]}"
