@@ -7,6 +7,8 @@
 # against that target as well.
 # Commands are timed in interleaved rounds (bench/interleave.mjs says why), bare Node among them.
 # usage: bash bench/discover.sh [CONTAINERS=200] [KEYS=10000]   (RUNS=20 rounds)
+# BASELINE=DIR also times DIR's build (another checkout, built) in the same rounds: a change's cost
+# or gain measured head to head, where two runs of this script minutes apart would measure the load.
 # INSTRUCTIONS=1 also counts instructions (valgrind's callgrind) of discover and of bare Node: a
 # figure that moves by a few percent between runs where the wall time on this shared host moves by
 # tens, so a change to mcp's own work shows in it before it shows in the ratio.
@@ -43,7 +45,8 @@ node bench/interleave.mjs "$OUT/discover.json" "$RUNS" 2 \
   "env -u ETCDCTL_ENDPOINTS etcdctl --endpoints=$ETCDCTL_ENDPOINTS get --prefix $REG -w json" \
   "$MCP discover --json --source docker --label-prefix ${PREFIX}none" \
   "env MCP_NO_COMPILE_CACHE=1 $MCP discover --json --label-prefix $PREFIX --registry-prefix $REG" \
-  "node -e 0"
+  "node -e 0" \
+  ${BASELINE:+"node $BASELINE/bin/run.js discover --json --label-prefix $PREFIX --registry-prefix $REG"}
 node bench/interleave.mjs "$OUT/start.json" "$RUNS" 3 "$MCP --help" "docker --help" "node -e 0"
 
 d_mcp=$(mean_of "$OUT/discover.json" 0); d_ps=$(mean_of "$OUT/discover.json" 1); d_etcd=$(mean_of "$OUT/discover.json" 2); d_empty=$(mean_of "$OUT/discover.json" 3); d_nocache=$(mean_of "$OUT/discover.json" 4); d_node=$(mean_of "$OUT/discover.json" 5)
@@ -65,6 +68,11 @@ m_mcp=$(min_of "$OUT/discover.json" 0); m_peers=$(node -e "console.log($(min_of 
 printf '  fastest runs: mcp %s ms, peers %s ms, node %s ms → above node / peers %s ×\n' "$(ms "$m_mcp")" "$(ms "$m_peers")" "$(ms "$m_node")" "$(ratio "$(node -e "console.log(Math.max(0, $m_mcp - $m_node))")" "$m_peers")"
 printf '  context: an empty discover        %8s ms  (Node + oclif + one Docker list: the fixed cost)\n' "$(ms "$d_empty")"
 printf '  context: without the code cache   %8s ms  (MCP_NO_COMPILE_CACHE=1: every file compiled, as on a first run)\n' "$(ms "$d_nocache")"
+if [ -n "${BASELINE:-}" ]; then
+  d_base=$(mean_of "$OUT/discover.json" 6)
+  printf '  baseline %-23s %8s ms  (mcp / baseline %s ×; above bare node %s ×)\n' "$(basename "$BASELINE")" "$(ms "$d_base")" "$(ratio "$d_mcp" "$d_base")" \
+    "$(ratio "$d_above" "$(node -e "console.log(Math.max(0, $d_base - $d_node))")")"
+fi
 echo "cold start"
 printf '  mcp --help                       %8s ms\n' "$(ms "$s_mcp")"
 printf '  docker --help                    %8s ms\n' "$(ms "$s_docker")"

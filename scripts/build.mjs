@@ -47,6 +47,20 @@ const entryPoints = [
 const OCLIF_OCCASIONAL = ['ejs', 'minimatch', 'tinyglobby', 'cli-spinners', 'lilconfig', 'ansi-escapes', 'wordwrap', 'clean-stack', 'widest-line', 'wrap-ansi', 'indent-string']
 const oclifFiles = /node_modules\/@oclif\/core\/lib\/.*\.js$/
 
+// Exact-text patches of dependencies' code, each named. Each one's package is pinned to an exact
+// version in package.json (a lockfile refresh must not change what is patched), and the build fails
+// when a text is gone. Only patches that gain ~2 ms or more stay: docs/performance.md lists each
+// with its measured gain, and those dropped. To measure one again, build without it:
+// MCP_BUILD_WITHOUT=<name>[,<name>…] npm run build (bench/patches.sh does it for every patch).
+const without = new Set((process.env.MCP_BUILD_WITHOUT ?? '').split(',').filter(Boolean))
+const OCLIF_PATCHES = [
+  // Sorting the command ids with localeCompare sets up an ICU collator on every run; the ids are
+  // ASCII, where code-unit order is the same order.
+  ['oclif-sort', '@oclif/core/lib/config/plugin.js', [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));']]],
+]
+const oclifPatches = {}
+for (const [name, file, edits] of OCLIF_PATCHES) if (!without.has(name)) oclifPatches[file] = edits
+
 // CommonJS, not ESM: Node 20 keeps no code cache for ES modules, but bin/run.js can give a CommonJS
 // file V8's cached data (see there). dist/package.json marks dist/ as CommonJS, so the files keep
 // their .js names and oclif's manifest records them as require()d (isESM false).
@@ -93,50 +107,10 @@ const vendor = await esbuild.build({
     separatePackagesPlugin(OCLIF_OCCASIONAL, oclifFiles, 'oclif-deps'),
     lazyRequirePlugin(oclifFiles, {
       stats: lazy,
-      replace: {
-        // Sorting the command ids with localeCompare sets up an ICU collator (~10 ms) on every run;
-        // the ids are ASCII, where code-unit order is the same order.
-        '@oclif/core/lib/config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));']],
-        // Each core plugin is named in full (no glob): matching by name, not by compiling it as a
-        // minimatch pattern against every dependency (~4 ms, and minimatch's load).
-        '@oclif/core/lib/config/plugin-loader.js': [['patterns.some((w) => (0, minimatch_1.minimatch)(p, w))', 'patterns.some((w) => (/[*?[\\]{}]|[!+@]\\(/.test(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))']],
-        // Every Config.load sets up a default logger (loading and configuring the debug package,
-        // ~1–2 ms) only for set() to drop it when one is there already: bin/run.js gives one that
-        // prints nothing when DEBUG is unset.
-        '@oclif/core/lib/logger.js': [['    else {\n        set(makeLogger(OCLIF_NS));\n    }', '    else if (!cachedLoggers.has(\'root\')) {\n        set(makeLogger(OCLIF_NS));\n    }']],
-        // package.json and the manifest are read through node:fs/promises, whose load (with
-        // readline and the fs watchers it brings, ~1.5 ms) is all it costs; read them at once.
-        '@oclif/core/lib/util/fs.js': [["const contents = await (0, promises_1.readFile)(path, 'utf8');", "const contents = (0, node_fs_1.readFileSync)(path, 'utf8');"]],
-        // The platform check loads all of wsl-utils (child_process, PowerShell helpers: ~3 ms) to ask
-        // is-wsl, which it re-exports; ask is-wsl itself, and only on Linux.
-        '@oclif/core/lib/util/os.js': [["(await import('wsl-utils')).isWsl", "(process.platform === 'linux' && (await import('is-wsl')).default)"]],
-      },
+      replace: oclifPatches,
     }),
   ],
 })
-// chalk asks node:tty whether stdout and stderr are terminals as it loads; loading node:tty for
-// that costs ~2 ms of every command whose output goes to a pipe or a file. Node has already made
-// process.stdout and process.stderr (bin/run.js listens on both), and each is a terminal stream
-// exactly when its descriptor is a terminal.
-const ttyFreeColorCheck = {
-  name: 'tty-free-color-check',
-  setup(b) {
-    b.onLoad({filter: /chalk\/source\/vendor\/supports-color\/index\.js$/}, async (args) => {
-      let source = readFileSync(args.path, 'utf8')
-      for (const [from, to] of [
-        ["import tty from 'node:tty';\n", ''],
-        ['tty.isatty(1)', 'Boolean(process.stdout.isTTY)'],
-        ['tty.isatty(2)', 'Boolean(process.stderr.isTTY)'],
-      ]) {
-        if (!source.includes(from)) throw new Error(`build: chalk's supports-color no longer contains ${JSON.stringify(from)}; check ttyFreeColorCheck in scripts/build.mjs`)
-        source = source.replace(from, to)
-      }
-      if (/\btty\./.test(source)) throw new Error("build: chalk's supports-color uses node:tty beyond isatty; check ttyFreeColorCheck in scripts/build.mjs")
-      return {contents: source, loader: 'js'}
-    })
-  },
-}
-
 // Entries deeper than dist/<dir>/ (dist/commands/config/list.js) reach the vendored oclif one more
 // '../' up, and their import.meta.url is taken as if they sat at dist/<dir>/ (what the shared code
 // inside them expects).
@@ -162,7 +136,7 @@ for (const [depth, group] of byDepth) {
     outbase: '.build',
     outdir: 'dist',
     banner: {js: `${importer}var __mcpImportMetaUrl=require("node:url").pathToFileURL(${here}).href;`},
-    plugins: [sharedOclif, ttyFreeColorCheck],
+    plugins: [sharedOclif],
   })
   Object.assign(result.metafile.outputs, built.metafile.outputs)
 }

@@ -6,7 +6,7 @@ if (!existsSync(log)) process.exit(0)
 const rows = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
 const esc = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')
 const sections = [
-  ['fault', 'Faults', 'Real processes on loopback; every run bounded.'],
+  ['fault', 'Faults', 'Real processes on loopback; every run bounded. The "hostile" cases face small fake etcd, Docker Engine API and Consul servers that answer badly; the limits they run into are named, with their defaults and why, in docs/limits.md.'],
   ['input', 'Bad input', 'The corpus in test/corpus/ plus generated 10 MB-line and 1 GiB files.'],
   ['flag', 'Bad flag values', ''],
   ['secret', 'Secrets', 'A planted secret in every place a secret lives; every output format searched for it.'],

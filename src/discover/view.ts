@@ -5,6 +5,7 @@ import {redact} from '../core/redact.js'
 import {connectDocker, dockerUnreachableHint, DockerClient, expandDockerConnections} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {listSwarm, SwarmState} from '../docker/swarm.js'
+import {NetError} from '../net/errors.js'
 import {mergeView, type MergeInput} from '../model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
@@ -64,7 +65,8 @@ const ERRNO_TEXT: Record<string, string> = {
  * dockerode's wording come out as what happened and where: "connection refused (127.0.0.1:2379)".
  */
 export function describeError(error: unknown): string {
-  if (error instanceof DeadlineError) return error.message
+  // mcp's own messages already say what and where (a deadline, a limit, a reply not in the protocol).
+  if (error instanceof DeadlineError || error instanceof NetError) return redact(error.message)
   const e = error as NodeJS.ErrnoException & {details?: string; address?: string; port?: number}
   const text = `${e?.message ?? String(error)} ${e?.details ?? ''} ${e?.code ?? ''}`
   const errno = /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EACCES|EPERM|ENOENT)\b(?:\s+([^\s,;]+[^\s,;.]))?/.exec(text)
@@ -88,7 +90,7 @@ export async function readDocker(client: DockerClient, connections: Connections,
     client.target.endpoint,
     [] as DockerContainer[],
     (d) => d.length,
-    () => dockerUnreachableHint(client.target),
+    (error) => replyHint(error, client.target.endpoint, 'the Docker Engine API') ?? dockerUnreachableHint(client.target),
     () =>
       withDeadline(
         listContainers(client, {labelPrefix: connections.labelPrefix, all: options.all, match: options.match}),
@@ -215,7 +217,20 @@ export async function buildServiceView(connections: Connections, options: BuildV
   return {view, exitCode: sourceExitCode(sources), etcdRevision: etcd?.data.revision || undefined}
 }
 
+/**
+ * The hint for a reply over a limit or not in the protocol: the server at that address is not
+ * what it was taken for (or is sick), so "is it running?" would not help.
+ */
+function replyHint(error: unknown, endpoint: string, what: string): string | undefined {
+  const code = (error as {code?: string})?.code
+  if (code === 'ELIMIT') return `is ${endpoint} ${what}? replies are capped (docs/reliability.md, "Limits")`
+  if (code === 'EPROTO' || /malformed message/.test(String((error as Error)?.message))) return `is ${endpoint} ${what}?`
+  return undefined
+}
+
 function etcdHint(error: unknown, endpoint: string): string {
+  const reply = replyHint(error, endpoint, 'an etcd client URL')
+  if (reply) return reply
   const text = String((error as Error)?.message ?? error)
   if (/auth|permission|password|user/i.test(text)) return 'check --etcd-user / ETCDCTL_USER and ETCDCTL_PASSWORD'
   if (/certificate|tls|ssl/i.test(text)) return 'check --etcd-cacert, --etcd-cert and --etcd-key'
@@ -223,6 +238,8 @@ function etcdHint(error: unknown, endpoint: string): string {
 }
 
 function consulHint(error: unknown, addr: string): string {
+  const reply = replyHint(error, addr, "Consul's HTTP API")
+  if (reply) return reply
   const status = (error as {status?: number}).status
   if (status === 403 || status === 401) return 'the Consul token was refused: check CONSUL_HTTP_TOKEN'
   return `is Consul's HTTP API reachable at ${addr}? set --consul-addr or CONSUL_HTTP_ADDR`

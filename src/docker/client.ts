@@ -184,7 +184,7 @@ export function connectDocker(conn: DockerConnection, timeoutMs: number, env: No
     target,
     timeoutMs,
     // Loading dockerode (and ssh2 under it) costs ~200 ms: only when something needs more than
-    // the plain GETs of src/docker/http.ts.
+    // the plain GETs of src/docker/api.ts.
     get docker(): Docker {
       if (!docker) {
         const Dockerode = require('dockerode') as typeof Docker

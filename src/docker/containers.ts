@@ -2,7 +2,7 @@ import type Docker from 'dockerode'
 
 import {ContainerNetwork, ContainerPort, DockerContainer, DockerHealth} from '../model/types.js'
 import type {DockerClient} from './client.js'
-import {canGetDirectly, dockerGetJson, query} from './http.js'
+import {canGetDirectly, dockerGetJson, query} from './api.js'
 
 export interface ListContainersOptions {
   labelPrefix: string

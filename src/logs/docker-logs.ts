@@ -1,6 +1,9 @@
 import type {Readable} from 'node:stream'
 
+import {canGetDirectly, dockerGetJson, dockerGetStream, query as apiQuery} from '../docker/api.js'
 import type {DockerClient} from '../docker/client.js'
+import {deadlineError, remainingMs} from '../net/errors.js'
+import {bytesText, LIMITS} from '../net/limits.js'
 import {LineScanner, ScannedLine, StreamScanner} from './scanner.js'
 import {ScanResult} from './file-scan.js'
 import {TraceQuery} from './trace-id.js'
@@ -33,6 +36,11 @@ interface InspectLike {
   Config?: {Tty?: boolean; Labels?: Record<string, string> | null}
 }
 
+function inspect(client: DockerClient, id: string, deadline: number | undefined): Promise<InspectLike> {
+  if (canGetDirectly(client)) return dockerGetJson<InspectLike>(client, `/containers/${encodeURIComponent(id)}/json`, deadline)
+  return client.docker.getContainer(id).inspect() as Promise<InspectLike>
+}
+
 function refFromInspect(info: InspectLike, labelPrefix: string): ContainerRef {
   return {
     id: info.Id,
@@ -47,13 +55,13 @@ function refFromInspect(info: InspectLike, labelPrefix: string): ContainerRef {
  * --all-containers (every container carrying it), stopped ones included: a failed request's
  * container may have exited. Unknown names are problems, not failures.
  */
-export async function resolveContainers(client: DockerClient, sel: ContainerSelection): Promise<{containers: ContainerRef[]; problems: ContainerProblem[]}> {
+export async function resolveContainers(client: DockerClient, sel: ContainerSelection, deadline?: number): Promise<{containers: ContainerRef[]; problems: ContainerProblem[]}> {
   const problems: ContainerProblem[] = []
   const byId = new Map<string, ContainerRef>()
   const nameLabel = `${sel.labelPrefix}.service.name`
   for (const name of sel.names) {
     try {
-      const info = (await client.docker.getContainer(name).inspect()) as InspectLike
+      const info = await inspect(client, name, deadline)
       byId.set(info.Id, refFromInspect(info, sel.labelPrefix))
     } catch (error) {
       const status = (error as {statusCode?: number}).statusCode
@@ -65,12 +73,14 @@ export async function resolveContainers(client: DockerClient, sel: ContainerSele
   if (sel.all) labelFilters.push(nameLabel)
   else for (const s of sel.services) labelFilters.push(`${nameLabel}=${s}`)
   for (const filter of labelFilters) {
-    const list = await client.docker.listContainers({all: true, filters: JSON.stringify({label: [filter]}) as never})
+    const list = canGetDirectly(client)
+      ? await dockerGetJson<{Id: string}[]>(client, `/containers/json${apiQuery({all: 'true', filters: {label: [filter]}})}`, deadline)
+      : await client.docker.listContainers({all: true, filters: JSON.stringify({label: [filter]}) as never})
     if (list.length === 0 && !sel.all) problems.push({name: filter.slice(nameLabel.length + 1), message: `no container carries the label ${filter}`})
     for (const c of list) {
       if (byId.has(c.Id)) continue
       try {
-        const info = (await client.docker.getContainer(c.Id).inspect()) as InspectLike
+        const info = await inspect(client, c.Id, deadline)
         byId.set(info.Id, refFromInspect(info, sel.labelPrefix))
       } catch (error) {
         // Removed between the list and the inspect: it is gone, nothing to search.
@@ -81,26 +91,54 @@ export async function resolveContainers(client: DockerClient, sel: ContainerSele
   return {containers: [...byId.values()], problems}
 }
 
+/** A log stream that is not Docker's frame format, or breaks a limit. */
+export class LogStreamError extends Error {}
+
 /**
  * Splits Docker's multiplexed log stream: frames of [stream, 0, 0, 0, size (uint32 BE)] + payload.
- * Frames may arrive split across chunks, and one chunk may hold many frames.
+ * Frames may arrive split across chunks, and one chunk may hold many frames. Payload bytes are
+ * handed on as they arrive (a frame split across chunks comes out in pieces), so nothing is
+ * buffered but an unfinished 8-byte header; a header that is not Docker's (a stream other than
+ * 0–2, non-zero padding, a size over LIMITS.logFrameBytes) ends the stream with a LogStreamError.
  */
 export class FrameDemuxer {
-  private pending: Buffer = Buffer.alloc(0)
-  constructor(private readonly onFrame: (stream: 1 | 2, payload: Buffer) => void) {}
+  private readonly header = Buffer.alloc(8)
+  private headerBytes = 0
+  private stream: 1 | 2 = 1
+  /** Payload bytes of the current frame still to come. */
+  private left = 0
+
+  constructor(
+    private readonly onPayload: (stream: 1 | 2, payload: Buffer) => void,
+    private readonly source = 'Docker',
+  ) {}
 
   push(chunk: Buffer): void {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk
     let at = 0
-    while (buf.length - at >= 8) {
-      const size = buf.readUInt32BE(at + 4)
-      if (buf.length - at - 8 < size) break
-      const stream = buf[at] === 2 ? 2 : 1
-      this.onFrame(stream, buf.subarray(at + 8, at + 8 + size))
-      at += 8 + size
+    while (at < chunk.length) {
+      if (this.left > 0) {
+        const n = Math.min(this.left, chunk.length - at)
+        this.onPayload(this.stream, chunk.subarray(at, at + n))
+        this.left -= n
+        at += n
+        continue
+      }
+      const n = Math.min(8 - this.headerBytes, chunk.length - at)
+      chunk.copy(this.header, this.headerBytes, at, at + n)
+      this.headerBytes += n
+      at += n
+      if (this.headerBytes < 8) return
+      this.headerBytes = 0
+      const h = this.header
+      if (h[0]! > 2 || h[1] !== 0 || h[2] !== 0 || h[3] !== 0) {
+        throw new LogStreamError(`${this.source} sent a log stream that is not in Docker's frame format (header ${h.toString('hex')})`)
+      }
+      this.stream = h[0] === 2 ? 2 : 1
+      this.left = h.readUInt32BE(4)
+      if (this.left > LIMITS.logFrameBytes) {
+        throw new LogStreamError(`${this.source} sent a log frame of ${bytesText(this.left)}, over the ${bytesText(LIMITS.logFrameBytes)} limit`)
+      }
     }
-    buf = buf.subarray(at)
-    this.pending = buf.length ? Buffer.from(buf) : Buffer.alloc(0)
   }
 }
 
@@ -114,8 +152,12 @@ export interface LogWindow {
   until?: number
 }
 
-/** Open the logs endpoint as a stream (dockerode buffers the whole body unless following). */
-function openLogs(client: DockerClient, id: string, params: Record<string, unknown>): Promise<Readable> {
+/**
+ * Open the logs endpoint as a stream: through src/net where it can (unix, tcp, tls), through
+ * dockerode's modem for ssh (dockerode buffers the whole body unless asked for a stream).
+ */
+function openLogs(client: DockerClient, id: string, params: Record<string, unknown>, deadline: number | undefined): Promise<Readable> {
+  if (canGetDirectly(client)) return dockerGetStream(client, `/containers/${encodeURIComponent(id)}/logs${apiQuery(params)}`, deadline)
   return new Promise((resolve, reject) => {
     client.docker.modem.dial(
       {
@@ -139,7 +181,7 @@ export async function scanContainerLogs(
   client: DockerClient,
   ref: ContainerRef,
   query: TraceQuery,
-  options: {context?: number; window?: LogWindow; follow?: boolean; signal?: AbortSignal; onLine?: (line: ContainerLine) => void} = {},
+  options: {context?: number; window?: LogWindow; follow?: boolean; signal?: AbortSignal; onLine?: (line: ContainerLine) => void; deadline?: number} = {},
 ): Promise<ScanResult & {lines: ContainerLine[]}> {
   const lines: ContainerLine[] = []
   const make = (stream: 'stdout' | 'stderr') => {
@@ -151,17 +193,21 @@ export async function scanContainerLogs(
         else lines.push(line)
       },
     })
-    return {scanner, feed: new StreamScanner(scanner, {initialSize: 256 * 1024, eager: Boolean(options.follow)})}
+    return {scanner, feed: new StreamScanner(scanner, {initialSize: 256 * 1024, eager: Boolean(options.follow), maxLine: LIMITS.logLineBytes})}
   }
   const out = make('stdout')
   const err = make('stderr')
   const params: Record<string, unknown> = {stdout: true, stderr: true, timestamps: true, follow: Boolean(options.follow)}
   if (options.window?.since !== undefined) params.since = options.window.since
   if (options.window?.until !== undefined) params.until = options.window.until
-  const stream = await openLogs(client, ref.id, params)
+  // The whole read is under the command's deadline unless it follows (then the signal ends it).
+  const deadline = options.follow ? undefined : (options.deadline ?? (client.timeoutMs > 0 ? Date.now() + client.timeoutMs : undefined))
+  const stream = await openLogs(client, ref.id, params, deadline)
   const demux = new FrameDemuxer((s, payload) => (s === 2 ? err : out).feed.push(payload))
   const onAbort = () => stream.destroy()
   options.signal?.addEventListener('abort', onAbort, {once: true})
+  const left = remainingMs(deadline)
+  const timer = Number.isFinite(left) ? setTimeout(() => stream.destroy(deadlineError('Docker', left)), Math.max(0, left)) : undefined
   try {
     for await (const chunk of stream) {
       if (ref.tty) out.feed.push(chunk as Buffer)
@@ -170,6 +216,7 @@ export async function scanContainerLogs(
   } catch (error) {
     if (!options.signal?.aborted) throw error
   } finally {
+    clearTimeout(timer)
     options.signal?.removeEventListener('abort', onAbort)
   }
   out.feed.end()

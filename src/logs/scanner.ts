@@ -221,14 +221,20 @@ export class StreamScanner {
   private readonly scanAt: number
 
   private readonly resize: BufferResizer
+  private readonly maxLine: number
 
   /**
    * `eager`: scan after every chunk (follow mode shows lines as they come), not per 256 KiB.
    * `resize`: where the buffer lives (wasm memory for the SIMD finder); default: plain Buffers.
+   * `maxLine`: lines longer than this are cut (MAX_LINE_BYTES when not given).
    */
-  constructor(readonly scanner: LineScanner, options: {initialSize?: number; startOffset?: number; eager?: boolean; resize?: BufferResizer} = {}) {
+  constructor(
+    readonly scanner: LineScanner,
+    options: {initialSize?: number; startOffset?: number; eager?: boolean; resize?: BufferResizer; maxLine?: number} = {},
+  ) {
     this.resize = options.resize ?? heapResize
-    this.buf = this.resize(undefined, options.initialSize ?? 1024 * 1024, 0)
+    this.maxLine = options.maxLine ?? MAX_LINE_BYTES
+    this.buf = this.resize(undefined, Math.min(options.initialSize ?? 1024 * 1024, this.maxLine), 0)
     this.base = options.startOffset ?? 0
     this.scanAt = options.eager ? 1 : 256 * 1024
   }
@@ -274,7 +280,7 @@ export class StreamScanner {
     // Try to make room by scanning first; grow only when one line fills the buffer.
     this.process(false)
     if (this.len < this.buf.length) return
-    if (this.buf.length >= MAX_LINE_BYTES) {
+    if (this.buf.length >= this.maxLine) {
       // A line longer than the cap: cut it here so memory stays bounded.
       this.process(true)
       this.scanner.reset(this.base + this.len)
@@ -282,7 +288,7 @@ export class StreamScanner {
       this.len = 0
       return
     }
-    this.buf = this.resize(this.buf, Math.min(this.buf.length * 2, MAX_LINE_BYTES), this.len)
+    this.buf = this.resize(this.buf, Math.min(this.buf.length * 2, this.maxLine), this.len)
   }
 }
 

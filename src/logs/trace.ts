@@ -3,7 +3,9 @@ import type {Readable} from 'node:stream'
 
 import type {DockerClient} from '../docker/client.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
-import {ContainerRef, ContainerSelection, resolveContainers, scanContainerLogs} from './docker-logs.js'
+import {LIMITS} from '../net/limits.js'
+import {mapLimit} from '../net/pool.js'
+import {ContainerRef, ContainerSelection, LogStreamError, resolveContainers, scanContainerLogs} from './docker-logs.js'
 import {ScanResult, scanStream} from './file-scan.js'
 import {expandPaths, LogFile} from './paths.js'
 import {LineScanner, StreamScanner} from './scanner.js'
@@ -116,18 +118,19 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     let client: DockerClient | undefined
     try {
       const docker = (client = await options.docker!())
-      const {containers, problems: cp} = await resolveContainers(docker, sel)
+      // Every call, the log streams included, under the command's deadline.
+      const deadline = docker.timeoutMs > 0 ? startedAt + docker.timeoutMs : undefined
+      const {containers, problems: cp} = await resolveContainers(docker, sel, deadline)
       for (const p of cp) problems.push({source: p.name, kind: 'not-found', message: p.message})
       containerCount = containers.length
       const window = {since: toUnixSeconds(options.filter.sinceMs), until: toUnixSeconds(options.filter.untilMs)}
-      const results = await Promise.all(
-        containers.map((c) =>
-          scanContainerLogs(docker, c, query, {context: options.context, window}).catch((error: {statusCode?: number; message: string}) => {
+      // A few log streams at a time.
+      const results = await mapLimit(containers, LIMITS.logStreamConcurrency, (c) =>
+          scanContainerLogs(docker, c, query, {context: options.context, window, deadline}).catch((error: {statusCode?: number; message: string}) => {
             // A container removed while we read it is reported, and the others still count.
             if (error.statusCode === 404) return {lines: [], matches: 0, bytes: 0, error: {message: 'container was removed while its logs were read'}}
             throw error
           }),
-        ),
       )
       containers.forEach((c, i) => addSource(containerSource(c), results[i]!))
     } catch (error) {
@@ -152,6 +155,11 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
 async function dockerProblem(client: DockerClient | undefined, error: unknown): Promise<TraceProblem> {
   const {dockerUnreachableHint} = await import('../docker/client.js')
   const where = client ? `Docker at ${client.target.endpoint}` : 'Docker'
+  // A reply over a limit or not in the protocol says so itself; asking whether dockerd runs is no help.
+  const code = (error as {code?: string}).code
+  if (error instanceof LogStreamError || code === 'ELIMIT' || code === 'EPROTO') {
+    return {source: 'docker', kind: 'unreachable', message: `cannot search container logs from ${where}: ${(error as Error).message}`}
+  }
   return {
     source: 'docker',
     kind: 'unreachable',

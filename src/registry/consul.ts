@@ -1,5 +1,8 @@
 import {ConsulConnection} from '../core/connections.js'
 import {redact} from '../core/redact.js'
+import {httpRequest, httpTargetOf} from '../net/http.js'
+import {LIMITS} from '../net/limits.js'
+import {mapLimit} from '../net/pool.js'
 import type {ConsulRegistration} from '../model/types.js'
 
 /** Shapes from Consul's documented HTTP API (/v1/catalog/services, /v1/health/service/:name). */
@@ -15,15 +18,20 @@ export class ConsulHttpError extends Error {
   }
 }
 
-async function get<T>(conn: ConsulConnection, path: string, signal: AbortSignal): Promise<T> {
+async function get<T>(conn: ConsulConnection, path: string, deadline: number): Promise<T> {
   const url = new URL(path, conn.addr + '/')
   if (conn.datacenter) url.searchParams.set('dc', conn.datacenter)
   const headers: Record<string, string> = {accept: 'application/json'}
   // The token goes in a header, never in the URL, so it cannot leak through an error message.
   if (conn.token) headers['x-consul-token'] = conn.token
-  const res = await fetch(url, {headers, signal})
-  if (!res.ok) throw new ConsulHttpError(res.status, url.pathname, redact(await res.text().catch(() => '')))
-  return (await res.json()) as T
+  const {status, body} = await httpRequest(httpTargetOf(url), {source: 'Consul', path: url.pathname + url.search, headers, deadline})
+  const text = body.toString('utf8')
+  if (status < 200 || status >= 300) throw new ConsulHttpError(status, url.pathname, redact(text.slice(0, 1000)))
+  try {
+    return JSON.parse(text) as T
+  } catch (error) {
+    throw new Error(`Consul at ${conn.addr} answered ${url.pathname} with something that is not JSON: ${(error as Error).message}`)
+  }
 }
 
 const STATUS_RANK = {passing: 1, warning: 2, critical: 3} as const
@@ -40,11 +48,12 @@ function aggregateStatus(checks: {Status: string}[]): ConsulRegistration['status
 
 /** Every catalog service and its instances with health checks (one list call, then one per service). */
 export async function readConsulServices(conn: ConsulConnection, timeoutMs: number, only?: string[]): Promise<ConsulRegistration[]> {
-  const signal = AbortSignal.timeout(timeoutMs)
-  const catalog = await get<Record<string, string[]>>(conn, 'v1/catalog/services', signal)
+  const deadline = Date.now() + timeoutMs
+  const catalog = await get<Record<string, string[]>>(conn, 'v1/catalog/services', deadline)
   const names = Object.keys(catalog).filter((n) => n !== 'consul' && (!only?.length || only.includes(n)))
-  const entries = await Promise.all(
-    names.map((name) => get<ConsulHealthEntry[]>(conn, `v1/health/service/${encodeURIComponent(name)}`, signal)),
+  // One request per service, a few at a time: 3,000 services must not be 3,000 sockets at once.
+  const entries = await mapLimit(names, LIMITS.consulConcurrency, (name) =>
+    get<ConsulHealthEntry[]>(conn, `v1/health/service/${encodeURIComponent(name)}`, deadline),
   )
   return entries.flat().map((e) => {
     // Node-level checks (serfHealth) have no ServiceID and apply to every service on the node.

@@ -1,18 +1,15 @@
 /**
  * The three unary etcd v3 calls discover and doctor make (KV.Range, Lease.LeaseTimeToLive,
- * Auth.Authenticate), spoken as gRPC over HTTP/2 (src/registry/h2c.ts; node:http2 for TLS) with the
- * few protobuf fields they use.
+ * Auth.Authenticate), spoken as gRPC over HTTP/2 (src/net/grpc.ts, node:http2) with the few protobuf
+ * fields they use.
  *
- * Why not etcd3 here: loading it (gRPC-js + protobufjs parsing .proto files) costs ~200 ms, more
- * than the whole read; and etcd's JSON gateway, which needs no library, takes ~200 ms to turn 10,000
- * keys into JSON where gRPC answers in ~40 ms. The messages are etcd's documented, stable API
+ * Why not etcd3 here: loading it (gRPC-js + protobufjs parsing .proto files) costs more than the
+ * whole read, and etcd's JSON gateway, which needs no library, is several times slower than gRPC
+ * for a large prefix (figures: docs/performance.md). The messages are etcd's documented, stable API
  * (api/etcdserverpb/rpc.proto, mvccpb/kv.proto); field numbers are given next to each use.
  * Watches keep using etcd3, which reconnects and resumes by itself.
  */
-import {createRequire} from 'node:module'
-import type * as Http2 from 'node:http2'
-
-import {H2cConnection, UnaryResponse} from './h2c.js'
+import {GrpcChannel, GrpcStatusError} from '../net/grpc.js'
 
 export interface EtcdKeyValue {
   key: string
@@ -77,18 +74,19 @@ function varintField(field: number, value: bigint | number): Buffer {
 /** Decimal text of large varints already seen, by their high bits then their low 49 bits. */
 const bigVarints = new Map<number, Map<number, string>>()
 
-/**
- * Buffer's own UTF-8 slice, called directly: 20,000 key and value fields for 10,000 keys, and
- * toString's argument checks around each call cost more than the decoding (run cold, as a CLI is).
- */
-const utf8Slice: (this: Buffer, start: number, end: number) => string =
-  (Buffer.prototype as unknown as {utf8Slice?: (this: Buffer, start: number, end: number) => string}).utf8Slice ??
-  function (this: Buffer, start: number, end: number) {
-    return this.toString('utf8', start, end)
-  }
+/** A varint is at most 10 bytes (64 bits, 7 a byte): anything longer is not protobuf. */
+const MAX_VARINT_BYTES = 10
 
-/** Reads one message's fields in order; callers switch on the field number. */
-class ProtoReader {
+function malformed(what: string): EtcdCallError {
+  return new EtcdCallError(`etcd sent a malformed message (${what})`)
+}
+
+/**
+ * Reads one message's fields in order; callers switch on the field number. The one way every
+ * decoder here reads bytes: each varint at most 10 bytes, each length a finite integer within
+ * the message, so a hostile answer ends in an EtcdCallError, never a loop or a read past the end.
+ */
+export class ProtoReader {
   pos: number
   constructor(
     readonly buf: Buffer,
@@ -102,17 +100,25 @@ class ProtoReader {
     return this.pos >= this.end
   }
 
-  /** A varint as a number: exact below 2^53 (lengths, tags, TTLs). */
+  /** A varint as a number: exact below 2^53 (lengths, tags, TTLs), finite always. */
   uint(): number {
     let result = 0
     let scale = 1
-    for (;;) {
-      if (this.pos >= this.end) throw new EtcdCallError('etcd sent a truncated message')
+    const last = Math.min(this.end, this.pos + MAX_VARINT_BYTES)
+    while (this.pos < last) {
       const b = this.buf[this.pos++]!
       result += (b & 0x7f) * scale
       if (b < 0x80) return result
       scale *= 128
     }
+    throw malformed(this.pos >= this.end ? 'truncated varint' : 'varint longer than 10 bytes')
+  }
+
+  /** A field's tag: field number ≥ 1. */
+  tag(): number {
+    const tag = this.uint()
+    if (tag < 8 || tag > 0xffffffff) throw malformed(`field tag ${tag}`)
+    return tag
   }
 
   /**
@@ -123,7 +129,6 @@ class ProtoReader {
     const start = this.pos
     const small = this.uint()
     if (this.pos - start <= 7) return String(small) // < 2^49: exact as a number
-    if (this.pos - start > 10) throw new EtcdCallError('etcd sent a malformed varint')
     // The low 49 bits and the rest, each exact as a number, key the cache: no string per key.
     let low = 0
     let high = 0
@@ -150,33 +155,42 @@ class ProtoReader {
     return Number(this.int64())
   }
 
-  /** A length-delimited field as UTF-8 text, without a Buffer view in between. */
-  text(): string {
+  /** The end of a length-delimited field that starts here, checked to lie within the message. */
+  private lengthEnd(): number {
     const length = this.uint()
+    if (length > this.end - this.pos) throw malformed('length past the end')
+    return this.pos + length
+  }
+
+  /** A length-delimited field as UTF-8 text. */
+  text(): string {
+    const end = this.lengthEnd()
     const start = this.pos
-    this.pos += length
-    if (this.pos > this.end) throw new EtcdCallError('etcd sent a truncated message')
-    return utf8Slice.call(this.buf, start, this.pos)
+    this.pos = end
+    return this.buf.toString('utf8', start, end)
   }
 
   /** The bounds of an embedded message, and the reader moved past it. */
   sub(): ProtoReader {
-    const length = this.uint()
+    const end = this.lengthEnd()
     const start = this.pos
-    this.pos += length
-    if (this.pos > this.end) throw new EtcdCallError('etcd sent a truncated message')
-    return new ProtoReader(this.buf, start, this.pos)
+    this.pos = end
+    return new ProtoReader(this.buf, start, end)
   }
 
   skip(wireType: number): void {
-    if (wireType === 0) {
-      this.uint()
-    } else if (wireType === 2) {
-      const length = this.uint() // read first: `pos += uint()` would add to the old pos
-      this.pos += length
-    } else if (wireType === 1) this.pos += 8
-    else if (wireType === 5) this.pos += 4
-    else throw new EtcdCallError(`etcd sent an unknown protobuf wire type ${wireType}`)
+    if (wireType === 0) this.uint()
+    else if (wireType === 2) this.pos = this.lengthEnd()
+    else if (wireType === 1 || wireType === 5) {
+      const size = wireType === 1 ? 8 : 4
+      if (size > this.end - this.pos) throw malformed('truncated fixed-size field')
+      this.pos += size
+    } else throw malformed(`wire type ${wireType}`)
+  }
+
+  /** Refuse a known field sent with another wire type than its own. */
+  expect(tag: number, wireType: number): void {
+    if ((tag & 7) !== wireType) throw malformed(`field ${tag >>> 3} has wire type ${tag & 7}`)
   }
 }
 
@@ -184,21 +198,11 @@ class ProtoReader {
 function headerRevision(reader: ProtoReader): string {
   let revision = '0'
   while (!reader.done) {
-    const tag = reader.uint()
-    if (tag >>> 3 === 3 && (tag & 7) === 0) revision = reader.int64()
+    const tag = reader.tag()
+    if (tag === ((3 << 3) | 0)) revision = reader.int64()
     else reader.skip(tag & 7)
   }
   return revision
-}
-
-/** The decimal text of the signed int64 varint in buf[start, end) (past 2^49: through the cache). */
-function int64Text(buf: Buffer, start: number, end: number): string {
-  return new ProtoReader(buf, start, end).int64()
-}
-
-function sameBytes(buf: Buffer, a: number, b: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (buf[a + i] !== buf[b + i]) return false
-  return true
 }
 
 /** What a caller makes of each key-value as it is decoded. */
@@ -208,11 +212,10 @@ const keyValue: KeyValueMaker<EtcdKeyValue> = (key, value, createRevision, modRe
 
 /**
  * RangeResponse: header 1, kvs 2 (mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3,
- * version 4, value 5, lease 6). The key-value loop runs once per key (10,000 for a large registry)
- * and cold, as a CLI runs: its varints are read inline rather than through ProtoReader's methods
- * (a call each costs more than the byte it reads before V8 has compiled the loop), and a lease
- * written by the same bytes as the key before's is the same text. Each key-value goes to `make` as
- * it is read: a caller that builds records of its own builds no EtcdKeyValue in between.
+ * version 4, value 5, lease 6). Each key-value goes to `make` as it is read: a caller that builds
+ * records of its own builds no EtcdKeyValue in between. Unknown fields are skipped; a known field
+ * with another wire type than its own is refused (Go's protobuf would skip it as unknown, and an
+ * answer without its keys shown as an empty registry is worse than an error).
  */
 export function decodeRangeResponse(buf: Buffer): {revision: string; kvs: EtcdKeyValue[]}
 export function decodeRangeResponse<T>(buf: Buffer, make: KeyValueMaker<T>): {revision: string; kvs: T[]}
@@ -220,70 +223,48 @@ export function decodeRangeResponse<T>(buf: Buffer, make: KeyValueMaker<T> = key
   const reader = new ProtoReader(buf)
   let revision = '0'
   const kvs: T[] = []
-  const end = buf.length
-  let lastLease = '0'
-  let lastLeaseAt = -1
-  let lastLeaseLength = 0
   while (!reader.done) {
-    const tag = reader.uint()
-    if (tag === ((1 << 3) | 2)) {
+    const tag = reader.tag()
+    if (tag >>> 3 === 1) {
+      reader.expect(tag, 2)
       revision = headerRevision(reader.sub())
-      continue
-    }
-    if (tag !== ((2 << 3) | 2)) {
-      reader.skip(tag & 7)
-      continue
-    }
-    let pos = reader.pos
-    let b = buf[pos++]!
-    let length = b & 0x7f
-    for (let scale = 128; b >= 0x80; scale *= 128) length += ((b = buf[pos++]!) & 0x7f) * scale
-    const kvEnd = pos + length
-    if (kvEnd > end) throw new EtcdCallError('etcd sent a truncated message')
-    let key = ''
-    let value = ''
-    let createRevision = '0'
-    let modRevision = '0'
-    let lease = '0'
-    while (pos < kvEnd) {
-      const t = buf[pos++]!
-      const wireType = t & 7
-      if (t >= 0x80 || (wireType !== 0 && wireType !== 2)) {
-        // A field this decoder does not read (a tag of two bytes is a field number past 15).
-        const other = new ProtoReader(buf, pos - 1, kvEnd)
-        other.skip(other.uint() & 7)
-        pos = other.pos
-        continue
-      }
-      const fieldStart = pos
-      // A varint, or the length of the bytes that follow; a byte past the end reads as 0.
-      b = buf[pos++]!
-      let n = b & 0x7f
-      for (let scale = 128; b >= 0x80; scale *= 128) n += ((b = buf[pos++]!) & 0x7f) * scale
-      if (wireType === 2) {
-        const from = pos
-        pos += n
-        if (pos > kvEnd) throw new EtcdCallError('etcd sent a truncated message')
-        if (t === ((1 << 3) | 2)) key = utf8Slice.call(buf, from, pos)
-        else if (t === ((5 << 3) | 2)) value = utf8Slice.call(buf, from, pos)
-        continue
-      }
-      if (pos > kvEnd) throw new EtcdCallError('etcd sent a truncated message')
-      const size = pos - fieldStart
-      if (t === ((6 << 3) | 0)) {
-        if (size <= 7) lease = String(n)
-        else if (size === lastLeaseLength && sameBytes(buf, lastLeaseAt, fieldStart, size)) lease = lastLease
-        else {
-          lease = lastLease = int64Text(buf, fieldStart, pos)
-          lastLeaseAt = fieldStart
-          lastLeaseLength = size
+    } else if (tag >>> 3 === 2) {
+      reader.expect(tag, 2)
+      const kv = reader.sub()
+      let key = ''
+      let value = ''
+      let createRevision = '0'
+      let modRevision = '0'
+      let lease = '0'
+      while (!kv.done) {
+        const t = kv.tag()
+        switch (t >>> 3) {
+          case 1:
+            kv.expect(t, 2)
+            key = kv.text()
+            break
+          case 2:
+            kv.expect(t, 0)
+            createRevision = kv.int64()
+            break
+          case 3:
+            kv.expect(t, 0)
+            modRevision = kv.int64()
+            break
+          case 5:
+            kv.expect(t, 2)
+            value = kv.text()
+            break
+          case 6:
+            kv.expect(t, 0)
+            lease = kv.int64()
+            break
+          default:
+            kv.skip(t & 7)
         }
-      } else if (t === ((2 << 3) | 0)) createRevision = size <= 7 ? String(n) : int64Text(buf, fieldStart, pos)
-      else if (t === ((3 << 3) | 0)) modRevision = size <= 7 ? String(n) : int64Text(buf, fieldStart, pos)
-    }
-    if (pos !== kvEnd) throw new EtcdCallError('etcd sent a malformed key-value')
-    kvs.push(make(key, value, createRevision, modRevision, lease))
-    reader.pos = kvEnd
+      }
+      kvs.push(make(key, value, createRevision, modRevision, lease))
+    } else reader.skip(tag & 7)
   }
   return {revision, kvs}
 }
@@ -295,7 +276,7 @@ export function decodeLeaseTimeToLive(buf: Buffer): {ttl: number; grantedTtl: nu
   let ttl = 0
   let grantedTtl = 0
   while (!reader.done) {
-    const tag = reader.uint()
+    const tag = reader.tag()
     if (tag === ((3 << 3) | 0)) ttl = reader.smallInt()
     else if (tag === ((4 << 3) | 0)) grantedTtl = reader.smallInt()
     else reader.skip(tag & 7)
@@ -308,100 +289,26 @@ function decodeAuthenticate(buf: Buffer): string {
   const reader = new ProtoReader(buf)
   let token = ''
   while (!reader.done) {
-    const tag = reader.uint()
+    const tag = reader.tag()
     if (tag === ((2 << 3) | 2)) token = reader.text()
     else reader.skip(tag & 7)
   }
   return token
 }
 
-// --- gRPC over HTTP/2 ------------------------------------------------------------------------------
+// --- the calls -------------------------------------------------------------------------------------
 
-/** Per-stream and connection flow-control window for answers. */
-const WINDOW_BYTES = 16 * 1024 * 1024
-
-/** RST_STREAM's CANCEL error code (RFC 9113 §7). */
-const NGHTTP2_CANCEL = 8
-
-/** How a call reaches the endpoint: src/registry/h2c.ts on http://, node:http2 on https://. */
-interface UnaryTransport {
-  request(path: string, headers: [string, string][], body: Buffer, timeoutMs: number): Promise<UnaryResponse>
-  close(): void
-}
-
-function h2cTransport(url: URL): UnaryTransport {
-  // Large windows: a 10,000-key answer is ~1 MB, and HTTP/2's default 64 KiB windows make etcd
-  // wait for a window update every 64 KiB of it.
-  const connection = new H2cConnection(url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(url.port || 80), WINDOW_BYTES)
-  return {
-    request: (path, headers, body, timeoutMs) => connection.request(url.host, path, headers, body, timeoutMs),
-    close: () => connection.close(),
-  }
-}
-
-/** TLS endpoints: node:http2, loaded only for them (it brings tls and crypto along, ~6 ms). */
-function nodeHttp2Transport(endpoint: string, tls: EtcdTls): UnaryTransport {
-  const {connect} = createRequire(import.meta.url)('node:http2') as typeof Http2
-  const session = connect(endpoint, {ca: tls.ca, cert: tls.cert, key: tls.key, settings: {initialWindowSize: WINDOW_BYTES}})
-  let sessionError: Error | undefined
-  session.on('connect', () => session.setLocalWindowSize(WINDOW_BYTES))
-  session.on('error', (error) => (sessionError = error))
-  return {
-    request: (path, headers, body, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        if (sessionError) return reject(sessionError)
-        const stream = session.request({':method': 'POST', ':path': path, ...Object.fromEntries(headers)})
-        const fields = new Map<string, string>()
-        const chunks: Buffer[] = []
-        let timedOut = false
-        const timer = setTimeout(() => {
-          timedOut = true
-          stream.close(NGHTTP2_CANCEL)
-        }, timeoutMs)
-        timer.unref()
-        const take = (h: Record<string, unknown>) => {
-          for (const [name, value] of Object.entries(h)) fields.set(name, String(value))
-        }
-        stream.on('response', take) // a trailers-only answer carries the status here
-        stream.on('trailers', take)
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-        stream.on('error', (error) => {
-          clearTimeout(timer)
-          reject(sessionError ?? error)
-        })
-        stream.on('close', () => {
-          clearTimeout(timer)
-          if (sessionError) return reject(sessionError)
-          if (timedOut) return reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'}))
-          resolve({fields, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)})
-        })
-        stream.end(body)
-      }),
-    close: () => session.close(),
-  }
-}
-
-/** grpc-message is percent-encoded; a malformed one is shown as sent. */
-function grpcMessage(text: string | undefined): string {
-  try {
-    return decodeURIComponent(text ?? '')
-  } catch {
-    return text ?? ''
-  }
-}
-
-/** One HTTP/2 connection to one etcd endpoint; calls are multiplexed on it. */
+/** One HTTP/2 connection to one etcd endpoint (src/net/grpc.ts); calls are multiplexed on it. */
 export class EtcdGrpcSession {
-  private readonly transport: UnaryTransport
+  private readonly channel: GrpcChannel
   private token: string | undefined
 
   constructor(
     readonly endpoint: string,
     tls: EtcdTls,
-    private readonly deadline: number,
+    deadline: number,
   ) {
-    const url = new URL(endpoint)
-    this.transport = url.protocol === 'http:' ? h2cTransport(url) : nodeHttp2Transport(endpoint, tls)
+    this.channel = new GrpcChannel(endpoint, tls, 'etcd', deadline)
   }
 
   async authenticate(name: string, password: string): Promise<void> {
@@ -419,43 +326,15 @@ export class EtcdGrpcSession {
   }
 
   close(): void {
-    this.transport.close()
+    this.channel.close()
   }
 
   private async call(path: string, message: Buffer): Promise<Buffer> {
-    const remaining = this.deadline - Date.now()
-    if (remaining <= 0) throw new EtcdCallError(`etcd (${this.endpoint}) did not answer in time`, undefined, 'ETIMEDOUT')
-    const frame = Buffer.allocUnsafe(5 + message.length)
-    frame[0] = 0 // not compressed
-    frame.writeUInt32BE(message.length, 1)
-    message.copy(frame, 5)
-    const headers: [string, string][] = [
-      ['content-type', 'application/grpc'],
-      ['te', 'trailers'],
-      // gRPC allows at most 8 digits here.
-      ['grpc-timeout', `${Math.min(99_999_999, Math.max(1, remaining))}m`],
-    ]
-    if (this.token) headers.push(['token', this.token])
-    let answer: UnaryResponse
     try {
-      answer = await this.transport.request(path, headers, frame, remaining)
+      return await this.channel.unary(path, message, this.token ? [['token', this.token]] : [])
     } catch (error) {
-      if ((error as {code?: string}).code === 'ETIMEDOUT') throw new EtcdCallError(`etcd (${this.endpoint}) did not answer within ${remaining} ms`, undefined, 'ETIMEDOUT')
-      throw asCallError(error as Error, this.endpoint)
+      if (error instanceof GrpcStatusError) throw new EtcdCallError(error.message, error.grpcStatus)
+      throw error
     }
-    const status = answer.fields.get('grpc-status')
-    if (status === undefined) throw new EtcdCallError(`${this.endpoint} ended the call without a gRPC status: is it an etcd client URL?`)
-    if (status !== '0') throw new EtcdCallError(grpcMessage(answer.fields.get('grpc-message')) || `etcd answered gRPC status ${status}`, Number(status))
-    const body = answer.body
-    if (body.length < 5 || body[0] !== 0) throw new EtcdCallError(`etcd (${this.endpoint}) sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`)
-    return body.subarray(5, 5 + body.readUInt32BE(1))
   }
-}
-
-function asCallError(error: Error & {code?: string; cause?: unknown}, endpoint: string): EtcdCallError {
-  if (error instanceof EtcdCallError) return error
-  // A stream cancelled because its session failed says "caused by …": the cause (a refused
-  // connection, a certificate not trusted) is what the user can act on.
-  if (error.code === 'ERR_HTTP2_STREAM_CANCEL' && error.cause instanceof Error) error = error.cause
-  return new EtcdCallError(`${error.message}${error.message.includes(endpoint) ? '' : ` (${endpoint})`}`, undefined, error.code)
 }

@@ -6,6 +6,8 @@ import type {Etcd3, IOptions, Watcher} from 'etcd3'
 import {EtcdConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
 import type {EtcdRegistration} from '../model/types.js'
+import {httpRequest, httpTargetOf} from '../net/http.js'
+import {LIMITS} from '../net/limits.js'
 import {EtcdGrpcSession, isAuthFailure} from './etcd-grpc.js'
 import {parseRegistrationValue, parseRegistryKey, registryKeySlash} from './registration.js'
 
@@ -37,7 +39,7 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
   if (tls.ca || tls.cert) {
     options.credentials = {rootCertificate: tls.ca ?? Buffer.alloc(0), certChain: tls.cert, privateKey: tls.key}
   }
-  // etcd3 (gRPC, protobuf parsed at load) costs ~200 ms to load: only watches need it.
+  // etcd3 (gRPC, protobuf parsed at load) is slow to load (docs/performance.md): only watches need it.
   const {Etcd3: Client} = createRequire(import.meta.url)('etcd3') as typeof import('etcd3')
   return new Client(options)
 }
@@ -107,31 +109,28 @@ export interface EtcdReadResult {
 
 /**
  * Each endpoint's health through etcd's HTTP /health on the client URL: which member of a cluster
- * is down, named, while the read goes through any live one.
+ * is down, named, while the read goes through any live one. Under the same deadline as the read.
  */
 export async function etcdMemberHealth(conn: EtcdConnection, timeoutMs: number): Promise<{endpoint: string; ok: boolean; error?: string}[]> {
-  const {request: httpRequest} = await import('node:http')
-  const {request: httpsRequest} = await import('node:https')
-  const {ca, cert, key} = etcdTlsFiles(conn)
+  const deadline = Date.now() + timeoutMs
+  const tls = etcdTlsFiles(conn)
   return Promise.all(
-    conn.endpoints.map(
-      (endpoint) =>
-        new Promise<{endpoint: string; ok: boolean; error?: string}>((resolve) => {
-          const url = new URL('/health', endpoint)
-          const request = url.protocol === 'https:' ? httpsRequest : httpRequest
-          const req = request(url, {timeout: timeoutMs, ca, cert, key}, (res) => {
-            let body = ''
-            res.setEncoding('utf8').on('data', (d: string) => (body += d))
-            res.on('end', () => {
-              const healthy = res.statusCode === 200 && /"health"\s*:\s*"?true/.test(body)
-              resolve(healthy ? {endpoint, ok: true} : {endpoint, ok: false, error: `unhealthy (HTTP ${res.statusCode})`})
-            })
-          })
-          req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})))
-          req.on('error', (error: NodeJS.ErrnoException) => resolve({endpoint, ok: false, error: error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ETIMEDOUT' ? 'timed out' : error.message}))
-          req.end()
-        }),
-    ),
+    conn.endpoints.map(async (endpoint) => {
+      const url = new URL('/health', endpoint)
+      try {
+        const {status, body} = await httpRequest(httpTargetOf(url, tls), {
+          source: `etcd member ${endpoint}`,
+          path: url.pathname,
+          deadline,
+          maxBodyBytes: LIMITS.healthBodyBytes,
+        })
+        const healthy = status === 200 && /"health"\s*:\s*"?true/.test(body.toString('utf8'))
+        return healthy ? {endpoint, ok: true} : {endpoint, ok: false, error: `unhealthy (HTTP ${status})`}
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        return {endpoint, ok: false, error: code === 'ECONNREFUSED' ? 'connection refused' : code === 'ETIMEDOUT' ? 'timed out' : (error as Error).message}
+      }
+    }),
   )
 }
 
@@ -199,9 +198,9 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
         for (let lease = pending.pop(); lease; lease = pending.pop()) Object.assign(lease, await session.leaseTimeToLive(lease.id))
       }
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
-      // Not awaited here: the answers take a round trip (4–16 ms after a 10,000-key decode here),
+      // Not awaited here: the answers take a round trip (docs/performance.md),
       // and the caller has the merge to do meanwhile. The connection closes once they are in.
-      leaseTtls = Promise.all(Array.from({length: Math.min(64, pending.length)}, worker)).then(() => undefined).finally(() => session.close())
+      leaseTtls = Promise.all(Array.from({length: Math.min(LIMITS.etcdLeaseConcurrency, pending.length)}, worker)).then(() => undefined).finally(() => session.close())
       leaseTtls.catch(() => undefined) // the caller awaits it; a failure meanwhile is not "unhandled"
       return {registrations, revision, leaseTtls}
     } catch (error) {

@@ -5,36 +5,19 @@ export function joinHostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
-/**
- * host:port for a registration: the text as written when it already is exactly that (the common
- * case, and no new string for each of 10,000 registrations), else joined anew.
- */
+/** host:port for a registration: the text as written when it already is exactly that. */
 function hostPortText(text: string, host: string, port: number): string {
-  const digits = port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : port < 100000 ? 5 : String(port).length
-  return text.length === host.length + 1 + digits && text.indexOf(':') === host.length && text.startsWith(host) && digitsValue(text, host.length + 1) === port ? text : joinHostPort(host, port)
+  const joined = joinHostPort(host, port)
+  return joined === text ? text : joined
 }
 
-/** The number written from `from` to the end in decimal digits only (at most 15), or undefined. */
-function digitsValue(text: string, from: number): number | undefined {
-  if (from >= text.length || text.length - from > 15) return undefined
-  let n = 0
-  for (let i = from; i < text.length; i++) {
-    const d = text.charCodeAt(i) - 48
-    if (d < 0 || d > 9) return undefined
-    n = n * 10 + d
-  }
-  return n
+/** A decimal number of at most 15 digits (exact as a number), or undefined. */
+function digitsValue(text: string): number | undefined {
+  return /^\d{1,15}$/.test(text) ? Number(text) : undefined
 }
 
 /** "10.0.0.5:8080", "[::1]:80", "http://h:80/x" → host and port; undefined when there is no port. */
 export function splitHostPort(text: string): {host: string; port?: number} | undefined {
-  // The common shape, host:port with no scheme, brackets or spaces, without a regular expression:
-  // a discover over 10,000 registrations calls this for each.
-  const colon = text.indexOf(':')
-  if (colon > 0 && text.indexOf(':', colon + 1) < 0 && text.indexOf('/') < 0 && text.charCodeAt(0) > 32 && text.charCodeAt(text.length - 1) > 32) {
-    const port = digitsValue(text, colon + 1)
-    if (port !== undefined) return {host: text.slice(0, colon), port}
-  }
   let s = text.trim()
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
   if (scheme) s = s.slice(scheme[0].length).replace(/\/.*$/, '')
@@ -50,7 +33,7 @@ export function splitHostPort(text: string): {host: string; port?: number} | und
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
 const num = (v: unknown): number | undefined => {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
-  return typeof v === 'string' ? digitsValue(v, 0) : undefined
+  return typeof v === 'string' ? digitsValue(v) : undefined
 }
 
 /** What a registry value carries (the rest of a registration comes from its key and lease). */
@@ -73,10 +56,7 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
       return Object.assign(into, {valueFormat: 'invalid', valueError: `not valid JSON: ${(error as Error).message}`})
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return Object.assign(into, {valueFormat: 'invalid', valueError: 'JSON value is not an object'})
-    // Each name read directly: while this runs cold (10,000 times for a large registry, in a
-    // command that lives a third of a second) a named read is cheaper than a pass over the keys
-    // with a string switch. Which name wins when several are there is settled below, in the
-    // documented order.
+    // Which name wins when several are there is settled below, in the documented order.
     const {address, addr, host, ip, port: portField, metadata, containerId, container_id: containerIdSnake, containerID: containerIdCaps} = obj
     const {servicePort, service_port: servicePortSnake, version, weight, healthPath, health_path: healthPathSnake} = obj
     const meta = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : undefined

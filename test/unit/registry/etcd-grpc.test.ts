@@ -4,7 +4,7 @@ import {describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
-import {decodeLeaseTimeToLive, decodeRangeResponse} from '../../../src/registry/etcd-grpc.js'
+import {decodeLeaseTimeToLive, decodeRangeResponse, EtcdCallError} from '../../../src/registry/etcd-grpc.js'
 
 // Messages encoded by protobufjs from etcd's own .proto files (as shipped in etcd3): an encoder
 // independent of mcp's small decoder.
@@ -83,6 +83,75 @@ describe('etcd gRPC messages (mcp decoder vs protobufjs encoder)', () => {
   test('a truncated message is an error, not a wrong answer', () => {
     const message = RangeResponse.fromObject({header: {revision: 3}, kvs: [{key: Buffer.from('/services/a/1'), value: Buffer.from('10.0.0.1:80'), lease: '7'}]})
     const bytes = Buffer.from(RangeResponse.encode(message).finish())
-    assert.throws(() => decodeRangeResponse(bytes.subarray(0, bytes.length - 3)), /truncated/)
+    assert.throws(() => decodeRangeResponse(bytes.subarray(0, bytes.length - 3)), /length past the end/)
+  })
+})
+
+/** Decode; what came of it: 'ok', or the error's class name and message. */
+function outcome(decode: () => unknown): string {
+  const started = performance.now()
+  try {
+    decode()
+    return 'ok'
+  } catch (error) {
+    if (!(error instanceof EtcdCallError)) return `not EtcdCallError: ${String(error)}`
+    return 'EtcdCallError'
+  } finally {
+    // No input of a few KB may take long: a loop that never ends would hang the test instead.
+    assert.ok(performance.now() - started < 500, 'decoding took over 500 ms')
+  }
+}
+
+describe('etcd gRPC decoder on hostile bytes: returns, or throws its own EtcdCallError, never loops', () => {
+  test('the NaN varint (0x0a, 148 bytes of 0x80, 0x00) and other over-long varints end at once', () => {
+    const nan = Buffer.concat([Buffer.from([0x0a]), Buffer.alloc(148, 0x80), Buffer.from([0x00])])
+    assert.throws(() => decodeRangeResponse(nan), (e: Error) => e instanceof EtcdCallError && /varint longer than 10 bytes/.test(e.message))
+    assert.throws(() => decodeLeaseTimeToLive(nan), EtcdCallError)
+    // Eleven bytes inside a key-value; a length of 2^63; a tag of field 0.
+    const kv = Buffer.concat([Buffer.from([0x10]), Buffer.alloc(10, 0xff), Buffer.from([0x01])])
+    assert.throws(() => decodeRangeResponse(Buffer.concat([Buffer.from([0x12, kv.length]), kv])), EtcdCallError)
+    assert.throws(() => decodeRangeResponse(Buffer.from([0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00])), /length past the end/)
+    assert.throws(() => decodeRangeResponse(Buffer.from([0x02, 0x00])), /field tag 2/)
+  })
+
+  test('wrong wire types for known fields, and group wire types, are refused', () => {
+    assert.throws(() => decodeRangeResponse(Buffer.from([0x10, 0x01])), /field 2 has wire type 0/) // kvs as a varint
+    assert.throws(() => decodeRangeResponse(Buffer.from([0x12, 0x02, 0x0d, 0x00])), /field 1 has wire type 5/) // key as fixed32
+    assert.throws(() => decodeRangeResponse(Buffer.from([0x1b])), /wire type 3/)
+  })
+
+  test('random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 2000}), (bytes) => {
+        const buf = Buffer.from(bytes)
+        assert.match(outcome(() => decodeRangeResponse(buf)), /^(ok|EtcdCallError)$/)
+        assert.match(outcome(() => decodeLeaseTimeToLive(buf)), /^(ok|EtcdCallError)$/)
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  test('valid answers with bytes changed, cut or inserted', () => {
+    fc.assert(
+      fc.property(
+        fc.array(keyValue, {minLength: 1, maxLength: 10}),
+        fc.array(fc.tuple(fc.nat(), fc.integer({min: 0, max: 255}), fc.constantFrom('set', 'insert', 'delete')), {minLength: 1, maxLength: 8}),
+        (kvs, edits) => {
+          const message = RangeResponse.fromObject({
+            header: {revision: '5'},
+            kvs: kvs.map((kv) => ({...kv, key: Buffer.from(kv.key), value: Buffer.from(kv.value), create_revision: kv.create_revision.toString(), mod_revision: kv.mod_revision.toString(), version: kv.version.toString(), lease: kv.lease.toString()})),
+          })
+          const bytes = [...RangeResponse.encode(message).finish()]
+          for (const [at, byte, how] of edits) {
+            const i = at % (bytes.length + 1)
+            if (how === 'set' && i < bytes.length) bytes[i] = byte
+            else if (how === 'insert') bytes.splice(i, 0, byte)
+            else bytes.splice(i, 1)
+          }
+          assert.match(outcome(() => decodeRangeResponse(Buffer.from(bytes))), /^(ok|EtcdCallError)$/)
+        },
+      ),
+      {numRuns: 1000},
+    )
   })
 })
