@@ -166,6 +166,10 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     metrics.registrations = [...keysByContainer.values()].reduce((n, keys) => n + keys.size, 0)
     metrics.lastResync = Math.floor(Date.now() / 1000)
     metrics.lastResyncMs = Number(process.hrtime.bigint() - start) / 1e6
+    // The timer's quiet resyncs are not logged: only those that did something or that something caused.
+    if (trigger.why !== 'resync timer' || applied.length > 0) {
+      log('resync', {reason: `full resync: ${metrics.registrations} registered, ${applied.length} changed, ${plan.unchanged} unchanged`, trigger: trigger.why, ms: Math.round(metrics.lastResyncMs)})
+    }
     if (applied.some((a) => a.status === 'failed')) throw new Error('some writes failed')
   }
 
