@@ -35,12 +35,15 @@ start_one() {
   docker run -d --name "$TAG-$1" -l "mcp.service.name=$SVC" -l mcp.service.port=8080 -p 127.0.0.1::8080 \
     --health-cmd true --health-interval 1s --health-retries 1 --stop-timeout 1 "$MCP_TEST_IMAGE" >/dev/null
 }
+pids=()
 for i in $(seq 1 "$N"); do
   start_one "$i" &
-  if (( i % 5 == 0 )); then wait; fi
+  pids+=($!)
+  # Wait for these docker runs only (a bare `wait` would wait for the agent too).
+  if (( i % 5 == 0 )); then wait "${pids[@]}"; pids=(); fi
   if (( i % 20 == 0 )); then echo "  $i started, $(grep -c '"event":"add"' "$OUT/agent.log") registered" >&2; fi
 done
-wait
+[ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
 for _ in $(seq 1 120); do
   [ "$(grep -c '"event":"add"' "$OUT/agent.log")" -ge "$N" ] && break
   sleep 0.5

@@ -15,7 +15,11 @@ import {openStore} from '../sync/stores.js'
 
 export default class Sync extends BaseCommand<typeof Sync> {
   static override summary = 'Register what Docker runs in etcd or Consul: once (plan and apply), or as an agent following Docker events'
-  static override description = `Desired: every running container with valid labels (lint-labels' errors skip it), at the address discover and doctor choose (an ambiguous one is not registered), once it is ready (Docker health, or a 2xx from its health path). The difference with the registry is applied: add, update, remove — only entries this agent owns (registeredBy); other owners' stale entries are reported, removed only with --prune-foreign. --dry-run prints the plan. --watch runs the agent: Docker events reconcile one container at a time, a full resync every --resync, entries on one lease kept alive (SIGTERM revokes it). docs/sync.md.
+  static override description = `Desired: every running container with valid labels (lint-labels' errors skip it), at the address \
+discover and doctor choose (an ambiguous one is not registered), once it is ready (Docker health, or a 2xx from its health path). \
+The difference with the registry is applied: add, update, remove — only entries this agent owns (registeredBy); other owners' \
+stale entries are reported, removed only with --prune-foreign. --dry-run prints the plan. --watch runs the agent: Docker events \
+reconcile one container at a time, a full resync every --resync, entries on one lease kept alive (SIGTERM revokes it). docs/sync.md.
 
 Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the registry did not answer (nothing written), 2 bad flags.`
 
@@ -30,22 +34,41 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
     ...connectionFlags,
     ...serviceFlag,
     ...watchFlag,
-    'dry-run': Flags.boolean({description: 'Print the plan (add / update / remove, each with its reason) and change nothing', exclusive: ['watch']}),
+    'dry-run': Flags.boolean({
+      description: 'Print the plan (add / update / remove, each with its reason) and change nothing',
+      exclusive: ['watch'],
+    }),
     registry: Flags.string({description: 'Where to register', options: ['etcd', 'consul'], default: 'etcd'}),
     ready: Flags.string({
-      description: 'When a container is ready: auto (Docker health if it has a HEALTHCHECK, else HTTP), docker-health, http (GET the health path), none',
+      description:
+        'When a container is ready: auto (Docker health with a HEALTHCHECK, else HTTP), docker-health, http (GET the health path), none',
       options: READY_MODES,
       default: 'auto',
     }),
     'ready-timeout': Flags.string({description: 'Timeout of one HTTP readiness check', default: '2s'}),
-    'unhealthy-threshold': Flags.integer({description: '--watch: failed HTTP checks in a row before a registered container is removed', default: 3, min: 1}),
-    ttl: Flags.string({description: 'etcd lease TTL for this agent\'s entries (default 15s with --watch; none for a one-shot run, which cannot keep it alive)'}),
-    'value-format': Flags.string({description: 'etcd value: json (docs/json.md) or plain host:port (registrator\'s etcd backend)', options: ['json', 'plain'], default: 'json'}),
+    'unhealthy-threshold': Flags.integer({
+      description: '--watch: failed HTTP checks in a row before a registered container is removed',
+      default: 3,
+      min: 1,
+    }),
+    ttl: Flags.string({
+      description: 'etcd lease TTL for this agent\'s entries (default 15s with --watch; none for a one-shot run: it cannot keep one alive)',
+    }),
+    'value-format': Flags.string({
+      description: 'etcd value: json (docs/json.md) or plain host:port (registrator\'s etcd backend)',
+      options: ['json', 'plain'],
+      default: 'json',
+    }),
     owner: Flags.string({description: 'This agent\'s name in registeredBy (default: MCP_SYNC_OWNER, then the host name)'}),
     'prune-foreign': Flags.boolean({description: 'Also remove stale entries written by other owners'}),
-    'advertise-address': Flags.string({description: 'Address registered for ports published on 0.0.0.0 / :: (default: the Docker host\'s, 127.0.0.1 for a local socket)'}),
+    'advertise-address': Flags.string({
+      description: 'Address registered for ports published on 0.0.0.0 / :: (default: the Docker host\'s, 127.0.0.1 for a local socket)',
+    }),
     resync: Flags.string({description: '--watch: full resync this often', default: '30s'}),
-    'check-interval': Flags.string({description: '--watch: how often containers without a HEALTHCHECK are checked over HTTP', default: '5s'}),
+    'check-interval': Flags.string({
+      description: '--watch: how often containers without a HEALTHCHECK are checked over HTTP',
+      default: '5s',
+    }),
     listen: Flags.string({description: '--watch: serve /healthz and Prometheus /metrics on this address (127.0.0.1:PORT)'}),
   }
 
@@ -54,7 +77,9 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
     const config = await loadProjectConfig()
     const connections = resolveConnections(flags, process.env, config)
     const ttlMs = flags.ttl === undefined ? (flags.watch ? 15_000 : 0) : parseDurationFlag('ttl', flags.ttl, {allowZero: true})
-    if (ttlMs > 0 && ttlMs < 2000) throw new UsageError(`--ttl ${flags.ttl} is too short`, {hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)'})
+    if (ttlMs > 0 && ttlMs < 2000) {
+      throw new UsageError(`--ttl ${flags.ttl} is too short`, {hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)'})
+    }
     if (flags.registry === 'consul' && !connections.consul) {
       throw new UsageError('--registry consul needs a Consul address', {hint: 'set --consul-addr or CONSUL_HTTP_ADDR'})
     }

@@ -102,12 +102,23 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ')
-    const parts = [key, address, reason && `(${reason})`, trigger && c.dim(`after ${trigger}`), ms !== undefined && c.dim(`${ms} ms`), extra && c.dim(extra)]
-    io.out(`${c.dim(time.slice(11, 23))}  ${paint(event.padEnd(7))} ${visible(parts.filter(Boolean).join('  '))}`)
+    const text = (v: unknown) => visible(String(v))
+    const parts = [
+      key && text(key),
+      address && text(address),
+      reason && `(${text(reason)})`,
+      trigger && c.dim(`after ${text(trigger)}`),
+      ms !== undefined && c.dim(`${ms} ms`),
+      extra && c.dim(text(extra)),
+    ]
+    io.out(`${c.dim(time.slice(11, 23))}  ${paint(event.padEnd(7))} ${parts.filter(Boolean).join('  ')}`)
   }
 
-  const record = (applied: AppliedAction[], plan: SyncPlan, trigger: Trigger) => {
+  /** `trigger`: what set the reconcile off, or per container (a batch of events). */
+  const record = (applied: AppliedAction[], plan: SyncPlan, triggerOf: Trigger | ((containerId?: string) => Trigger)) => {
+    const triggerFor = (containerId?: string) => (typeof triggerOf === 'function' ? triggerOf(containerId) : triggerOf)
     for (const a of applied) {
+      const trigger = triggerFor(a.containerId)
       const ms = Math.max(0, Math.round(Date.now() - trigger.atMs))
       if (a.status === 'failed') {
         metrics.errors++
@@ -135,7 +146,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
       const text = skipText(s)
       if (lastSkip.get(s.containerId) === text) continue
       lastSkip.set(s.containerId, text)
-      log('skip', {key: s.key, reason: `${s.container}: ${text}`, trigger: trigger.why})
+      log('skip', {key: s.key, reason: `${s.container}: ${text}`, trigger: triggerFor(s.containerId).why})
     }
     for (const f of plan.foreign) {
       const text = `${f.kind}: ${f.reason}`
@@ -145,7 +156,15 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     }
   }
 
-  const planOptions = () => ({owner: options.owner, leaseId: store.leaseId, valueFormat: options.valueFormat, pruneForeign: options.pruneForeign})
+  const planOptions = () => ({
+    owner: options.owner,
+    leaseId: store.leaseId,
+    valueFormat: options.valueFormat,
+    pruneForeign: options.pruneForeign,
+  })
+  const remember = (containerId: string, key: string) => {
+    keysByContainer.set(containerId, new Set([...(keysByContainer.get(containerId) ?? []), key]))
+  }
 
   const fullResync = async (trigger: Trigger) => {
     const start = process.hrtime.bigint()
@@ -158,9 +177,9 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     // What this agent owns now, rebuilt from the registry itself.
     keysByContainer.clear()
     const removed = new Set(applied.filter((a) => a.kind === 'remove' && a.status === 'done').map((a) => a.key))
-    const owned = current.filter((e) => !removed.has(e.key) && (e.registeredBy === options.owner || (store.leaseId && e.leaseId === store.leaseId)))
-    for (const e of owned) if (e.containerId) keysByContainer.set(e.containerId, new Set([...(keysByContainer.get(e.containerId) ?? []), e.key]))
-    for (const a of applied) if (a.kind === 'add' && a.status === 'done' && a.containerId) keysByContainer.set(a.containerId, new Set([...(keysByContainer.get(a.containerId) ?? []), a.key]))
+    const mine = (e: (typeof current)[number]) => e.registeredBy === options.owner || Boolean(store.leaseId && e.leaseId === store.leaseId)
+    for (const e of current) if (e.containerId && !removed.has(e.key) && mine(e)) remember(e.containerId, e.key)
+    for (const a of applied) if (a.kind === 'add' && a.status === 'done' && a.containerId) remember(a.containerId, a.key)
     const live = new Set(containers.map((d) => d.id))
     for (const id of lastSkip.keys()) if (!live.has(id) && !id.startsWith('/')) lastSkip.delete(id)
     metrics.registrations = [...keysByContainer.values()].reduce((n, keys) => n + keys.size, 0)
@@ -168,20 +187,28 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     metrics.lastResyncMs = Number(process.hrtime.bigint() - start) / 1e6
     // The timer's quiet resyncs are not logged: only those that did something or that something caused.
     if (trigger.why !== 'resync timer' || applied.length > 0) {
-      log('resync', {reason: `full resync: ${metrics.registrations} registered, ${applied.length} changed, ${plan.unchanged} unchanged`, trigger: trigger.why, ms: Math.round(metrics.lastResyncMs)})
+      const reason = `full resync: ${metrics.registrations} registered, ${applied.length} changed, ${plan.unchanged} unchanged`
+      log('resync', {reason, trigger: trigger.why, ms: Math.round(metrics.lastResyncMs)})
     }
     if (applied.some((a) => a.status === 'failed')) throw new Error('some writes failed')
   }
 
-  const reconcileOne = async (id: string, trigger: Trigger) => {
+  /**
+   * Reconcile the containers events named: each one's desired entry against its own keys only.
+   * Events that queued up meanwhile share one container list and one registry read.
+   */
+  const reconcileContainers = async (batch: Map<string, Trigger>) => {
     await store.prepare()
+    const ids = new Set(batch.keys())
     const containers = await engine.listRunning()
-    const [list, current] = await Promise.all([engine.observe(containers, new Set([id])), engine.readCurrent()])
-    const keys = new Set(keysByContainer.get(id) ?? [])
-    for (const cand of list) if (cand.container.id === id) keys.add(cand.key)
-    const plan = planSync(list, current, {...planOptions(), scope: {keys, containerIds: new Set([id])}})
+    const [list, current] = await Promise.all([engine.observe(containers, ids), engine.readCurrent()])
+    const keys = new Set<string>()
+    for (const id of ids) for (const key of keysByContainer.get(id) ?? []) keys.add(key)
+    for (const cand of list) if (ids.has(cand.container.id)) keys.add(cand.key)
+    const plan = planSync(list, current, {...planOptions(), scope: {keys, containerIds: ids}})
     const applied = await engine.apply(plan)
-    record(applied, plan, trigger)
+    const first = batch.values().next().value as Trigger
+    record(applied, plan, (containerId) => (containerId && batch.get(containerId)) || first)
     metrics.registrations = [...keysByContainer.values()].reduce((n, k) => n + k.size, 0)
     if (applied.some((a) => a.status === 'failed')) throw new Error('some writes failed')
   }
@@ -207,11 +234,15 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
             throw error
           }
         } else {
-          const id = queue.values().next().value as string
-          queue.delete(id)
-          const trigger = triggers.get(id) ?? {why: 'event', atMs: Date.now()}
-          triggers.delete(id)
-          await reconcileOne(id, trigger)
+          const batch = new Map<string, Trigger>()
+          for (const id of queue) {
+            batch.set(id, triggers.get(id) ?? {why: 'event', atMs: Date.now()})
+            triggers.delete(id)
+            if (batch.size >= 64) break
+          }
+          for (const id of batch.keys()) queue.delete(id)
+          // A failure is not lost: the full resync that follows any failure covers these containers.
+          await reconcileContainers(batch)
         }
         if (attempt > 0) log('recovered', {reason: 'Docker and the registry answer again'})
         attempt = 0
@@ -234,15 +265,18 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
 
   let server: Server | undefined
   if (options.listen) server = await serveMetrics(options.listen, metrics)
+  const leased = options.ttlSeconds > 0 && store.name === 'etcd'
   log('start', {
-    reason: `agent ${options.owner} registering in ${store.name} ${store.endpoint}${options.ttlSeconds > 0 && store.name === 'etcd' ? ` on a ${options.ttlSeconds}s lease` : ''}`,
+    reason: `agent ${options.owner} registering in ${store.name} ${store.endpoint}${leased ? ` on a ${options.ttlSeconds}s lease` : ''}`,
     ...(options.listen ? {listen: options.listen} : {}),
   })
 
   const onEvent = (e: RawDockerEvent) => {
     queue.add(e.containerId)
     // The first event of a burst is what the wait is measured from.
-    if (!triggers.has(e.containerId)) triggers.set(e.containerId, {why: `${e.type === 'network' ? 'network ' : ''}${e.action}`, atMs: e.atMs})
+    if (!triggers.has(e.containerId)) {
+      triggers.set(e.containerId, {why: `${e.type === 'network' ? 'network ' : ''}${e.action}`, atMs: e.atMs})
+    }
     kick()
   }
   const known = new Map<string, ContainerState>()
@@ -280,7 +314,8 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
   let exitCode: number = ExitCode.OK
   try {
     await store.close({revoke: true})
-    log('stop', {reason: store.name === 'etcd' ? 'lease revoked: every entry of this agent is gone' : 'deregistered every service of this agent'})
+    const reason = store.name === 'etcd' ? 'lease revoked: every entry of this agent is gone' : 'deregistered every service of this agent'
+    log('stop', {reason})
   } catch (error) {
     log('error', {reason: `on stop: ${describeError(error)} (entries expire with the lease)`})
     exitCode = ExitCode.PARTIAL

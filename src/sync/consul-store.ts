@@ -35,7 +35,12 @@ export class ConsulStore implements RegistryStore {
     const headers: Record<string, string> = {accept: 'application/json'}
     if (this.conn.token) headers['x-consul-token'] = this.conn.token
     if (body !== undefined) headers['content-type'] = 'application/json'
-    const res = await fetch(url, {method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs)})
+    const res = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    })
     const text = await res.text()
     if (text.length > 8 << 20) throw new Error(`${method} ${url.pathname}: answer larger than 8 MB`)
     if (!res.ok) throw new Error(`HTTP ${res.status} from ${method} ${url.pathname}${text ? `: ${redact(text.trim().slice(0, 200))}` : ''}`)
@@ -71,7 +76,12 @@ export class ConsulStore implements RegistryStore {
     }
     const r = action.registration!
     const path = r.healthPath.startsWith('/') ? r.healthPath : `/${r.healthPath}`
-    const meta: Record<string, string> = {containerId: r.containerId, servicePort: String(r.servicePort), healthPath: r.healthPath, registeredBy: r.registeredBy}
+    const meta: Record<string, string> = {
+      containerId: r.containerId,
+      servicePort: String(r.servicePort),
+      healthPath: r.healthPath,
+      registeredBy: r.registeredBy,
+    }
     if (r.version !== undefined) meta.version = r.version
     if (r.weight !== undefined) meta.weight = String(r.weight)
     await this.call('PUT', 'v1/agent/service/register', {

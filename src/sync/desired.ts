@@ -75,7 +75,8 @@ const AMBIGUOUS_HINT = 'set the service network label to the network the gateway
  */
 export function candidates(containers: DockerContainer[], options: DesiredOptions): Candidate[] {
   const keys = labelKeys(options.labelPrefix)
-  const view = mergeView({containers, etcd: [], consul: [], sources: [], labelPrefix: options.labelPrefix, dockerHostAddress: options.dockerHostAddress})
+  const {labelPrefix, dockerHostAddress} = options
+  const view = mergeView({containers, etcd: [], consul: [], sources: [], labelPrefix, dockerHostAddress})
   const out: Candidate[] = []
   for (const service of view.services) {
     for (const instance of service.instances) {
@@ -89,7 +90,12 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
           instance,
           container: d,
           key,
-          skip: {...base, reason: 'invalid-labels', detail: errors.map((e) => e.message).join('; '), findings: errors.map((e) => ({ruleId: e.ruleId, message: e.message}))},
+          skip: {
+            ...base,
+            reason: 'invalid-labels',
+            detail: errors.map((e) => e.message).join('; '),
+            findings: errors.map((e) => ({ruleId: e.ruleId, message: e.message})),
+          },
         })
         continue
       }
@@ -99,7 +105,8 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
           instance.addressReason === 'ambiguous'
             ? `on ${d.networks.filter((n) => n.ip).map((n) => n.name).join(', ')} and no ${keys.network} label: ${AMBIGUOUS_HINT}`
             : `no address a gateway could use (${instance.addressReason ?? 'unknown'})`
-        out.push({instance, container: d, key, skip: {...base, reason: instance.addressReason === 'ambiguous' ? 'ambiguous-address' : 'no-address', detail}})
+        const reason = instance.addressReason === 'ambiguous' ? 'ambiguous-address' : 'no-address'
+        out.push({instance, container: d, key, skip: {...base, reason, detail}})
         continue
       }
       // A binding on every interface is reached through the host's own address.

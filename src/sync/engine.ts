@@ -64,7 +64,8 @@ export class SyncEngine {
   /** Running containers carrying the name label: one list call. */
   async listRunning(): Promise<DockerContainer[]> {
     const {labelPrefix} = this.connections
-    const all = await withDeadline(listContainers(this.docker, {labelPrefix}), this.connections.timeoutMs, `Docker at ${this.docker.target.endpoint}`)
+    const what = `Docker at ${this.docker.target.endpoint}`
+    const all = await withDeadline(listContainers(this.docker, {labelPrefix}), this.connections.timeoutMs, what)
     const only = this.options.services?.length ? new Set(this.options.services) : undefined
     const nameLabel = `${labelPrefix}.service.name`
     return only ? all.filter((d) => only.has(d.labels[nameLabel]?.trim() ?? '')) : all
@@ -126,7 +127,8 @@ export class SyncEngine {
   async planAll(): Promise<SyncPlan> {
     const containers = await this.listRunning()
     const [list, current] = await Promise.all([this.observe(containers), this.readCurrent()])
-    return planSync(list, current, {owner: this.options.owner, leaseId: this.store.leaseId, valueFormat: this.options.valueFormat, pruneForeign: this.options.pruneForeign})
+    const {owner, valueFormat, pruneForeign} = this.options
+    return planSync(list, current, {owner, leaseId: this.store.leaseId, valueFormat, pruneForeign})
   }
 
   /** Apply a plan's actions one by one; a failed write is reported, the others still go. */

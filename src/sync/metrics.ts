@@ -41,7 +41,9 @@ export class AgentMetrics {
 export function parseListen(text: string): {host: string; port: number} {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim())
   const port = m ? Number(m[3]) : NaN
-  if (!m || port < 0 || port > 65535) throw new UsageError(`--listen ${JSON.stringify(text)} is not host:port`, {hint: 'e.g. --listen 127.0.0.1:9109'})
+  if (!m || port < 0 || port > 65535) {
+    throw new UsageError(`--listen ${JSON.stringify(text)} is not host:port`, {hint: 'e.g. --listen 127.0.0.1:9109'})
+  }
   return {host: m[1] ?? (m[2] || '127.0.0.1'), port}
 }
 
@@ -56,7 +58,8 @@ export async function serveMetrics(listen: string, metrics: AgentMetrics): Promi
     } else if (path === '/metrics') {
       res.writeHead(200, {'content-type': 'text/plain; version=0.0.4; charset=utf-8'}).end(metrics.text())
     } else if (path === '/healthz') {
-      res.writeHead(metrics.healthy ? 200 : 503, {'content-type': 'text/plain; charset=utf-8'}).end(metrics.healthy ? 'ok\n' : `unhealthy: ${metrics.lastError ?? 'starting'}\n`)
+      const body = metrics.healthy ? 'ok\n' : `unhealthy: ${metrics.lastError ?? 'starting'}\n`
+      res.writeHead(metrics.healthy ? 200 : 503, {'content-type': 'text/plain; charset=utf-8'}).end(body)
     } else {
       res.writeHead(404).end()
     }
@@ -66,9 +69,10 @@ export async function serveMetrics(listen: string, metrics: AgentMetrics): Promi
   server.requestTimeout = 5000
   server.maxHeadersCount = 50
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new UsageError(`--listen ${listen}: ${error.code === 'EADDRINUSE' ? 'address in use' : error.message}`, {hint: 'choose another port'})),
-    )
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'address in use' : error.message
+      reject(new UsageError(`--listen ${listen}: ${why}`, {hint: 'choose another port'}))
+    })
     server.listen(port, host, () => resolve())
   })
   return server

@@ -4,7 +4,17 @@ import type {Candidate, DesiredRegistration, SkippedContainer} from './desired.j
 /** A registry entry as sync compares it: an etcd registration, or a Consul service in the same shape. */
 export type CurrentEntry = Pick<
   EtcdRegistration,
-  'key' | 'service' | 'instance' | 'address' | 'containerId' | 'servicePort' | 'version' | 'weight' | 'healthPath' | 'registeredBy' | 'valueFormat'
+  | 'key'
+  | 'service'
+  | 'instance'
+  | 'address'
+  | 'containerId'
+  | 'servicePort'
+  | 'version'
+  | 'weight'
+  | 'healthPath'
+  | 'registeredBy'
+  | 'valueFormat'
 > & {
   /** The lease it is written under (etcd); null: none. */
   leaseId?: string | null
@@ -60,10 +70,15 @@ export interface PlanOptions {
 }
 
 /** Each field of the desired value that differs from the current entry. */
-export function differences(want: DesiredRegistration, have: CurrentEntry, options: Pick<PlanOptions, 'leaseId' | 'valueFormat'>): string[] {
+export function differences(
+  want: DesiredRegistration,
+  have: CurrentEntry,
+  options: Pick<PlanOptions, 'leaseId' | 'valueFormat'>,
+): string[] {
   const out: string[] = []
+  const shown = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v))
   const field = (name: string, a: unknown, b: unknown) => {
-    if (a !== b) out.push(`${name} ${b === undefined ? '(unset)' : JSON.stringify(b)} → ${a === undefined ? '(unset)' : JSON.stringify(a)}`)
+    if (a !== b) out.push(`${name} ${shown(b)} → ${shown(a)}`)
   }
   field('address', want.address, have.address)
   if (options.valueFormat === 'json') {
@@ -89,8 +104,9 @@ const idMatches = (a: string | undefined, b: string) => Boolean(a && a.length >=
  * lease; it never changes another owner's entry, and removes a stale one only with pruneForeign.
  */
 export function planSync(candidates: Candidate[], current: CurrentEntry[], options: PlanOptions): SyncPlan {
-  const inScope = (key: string, containerId?: string) =>
-    !options.scope || options.scope.keys.has(key) || Boolean(containerId && [...options.scope.containerIds].some((id) => idMatches(containerId, id) || id === containerId))
+  const scope = options.scope
+  const ofScope = (containerId: string) => [...scope!.containerIds].some((id) => id === containerId || idMatches(containerId, id))
+  const inScope = (key: string, containerId?: string) => !scope || scope.keys.has(key) || Boolean(containerId && ofScope(containerId))
   const desired = new Map<string, DesiredRegistration>()
   const skippedByKey = new Map<string, SkippedContainer>()
   const skipped: SkippedContainer[] = []
@@ -112,7 +128,8 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
     seen.add(have.key)
     const owned = have.registeredBy === options.owner || Boolean(options.leaseId && have.leaseId === options.leaseId)
     const want = desired.get(have.key)
-    const base = {key: have.key, service: have.service, instance: have.instance, current: {address: have.address, registeredBy: have.registeredBy}}
+    const current = {address: have.address, registeredBy: have.registeredBy}
+    const base = {key: have.key, service: have.service, instance: have.instance, current}
     if (want) {
       const changes = differences(want, have, options)
       if (changes.length === 0) {
@@ -125,10 +142,13 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
           unchanged++
           continue
         }
-        foreign.push({key: have.key, registeredBy: have.registeredBy ?? null, address: have.address, kind: 'conflict', reason: `container ${want.container} wants this key, but ${have.registeredBy ? `${have.registeredBy} owns it` : 'it names no owner'}: left alone`})
+        const holder = have.registeredBy ? `${have.registeredBy} owns it` : 'it names no owner'
+        const reason = `container ${want.container} wants this key, but ${holder}: left alone`
+        foreign.push({key: have.key, registeredBy: have.registeredBy ?? null, address: have.address, kind: 'conflict', reason})
         continue
       }
-      actions.push({...base, kind: 'update', reason: `${want.container} changed: ${changes.join(', ')}`, changes, registration: want, containerId: want.containerId})
+      const reason = `${want.container} changed: ${changes.join(', ')}`
+      actions.push({...base, kind: 'update', reason, changes, registration: want, containerId: want.containerId})
       continue
     }
     const skip = skippedByKey.get(have.key) ?? skipped.find((s) => idMatches(have.containerId, s.containerId))
@@ -137,20 +157,25 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
         unchanged++
         continue
       }
-      actions.push({...base, kind: 'remove', reason: skip ? `${skip.container}: ${skipText(skip)}` : removeReason(have, running), containerId: have.containerId})
+      const reason = skip ? `${skip.container}: ${skipText(skip)}` : removeReason(have, running)
+      actions.push({...base, kind: 'remove', reason, containerId: have.containerId})
       continue
     }
     // Another owner's entry: stale when nothing running here matches it.
     const matches = running.some((d) => idMatches(have.containerId, d.id) || d.name === have.instance)
     if (!matches) {
       const reason = `${have.registeredBy ? `written by ${have.registeredBy}` : 'names no owner'}; ${removeReason(have, running)}`
-      if (options.pruneForeign) actions.push({...base, kind: 'remove', reason: `foreign and stale (--prune-foreign): ${reason}`, containerId: have.containerId})
+      if (options.pruneForeign) {
+        actions.push({...base, kind: 'remove', reason: `foreign and stale (--prune-foreign): ${reason}`, containerId: have.containerId})
+      }
       else foreign.push({key: have.key, registeredBy: have.registeredBy ?? null, address: have.address, kind: 'stale', reason})
     }
   }
   for (const [key, want] of desired) {
     if (seen.has(key)) continue
-    actions.push({kind: 'add', key, service: want.service, instance: want.instance, reason: `${want.container} is running and ready at ${want.address} (${want.addressReason})`, registration: want, containerId: want.containerId})
+    const reason = `${want.container} is running and ready at ${want.address} (${want.addressReason})`
+    const {service, instance, containerId} = want
+    actions.push({kind: 'add', key, service, instance, reason, registration: want, containerId})
   }
   actions.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.key.localeCompare(b.key))
   return {actions, skipped, foreign, unchanged}
@@ -174,7 +199,8 @@ export function skipText(s: SkippedContainer): string {
 
 function removeReason(have: CurrentEntry, running: {id: string; name: string}[]): string {
   if (have.containerId) {
-    return running.some((d) => idMatches(have.containerId, d.id)) ? 'its container is no longer registered under this key' : `container ${have.containerId.slice(0, 12)} is not running here`
+    if (running.some((d) => idMatches(have.containerId, d.id))) return 'its container is no longer registered under this key'
+    return `container ${have.containerId.slice(0, 12)} is not running here`
   }
   return `no running container here is ${have.instance}`
 }

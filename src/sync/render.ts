@@ -20,20 +20,26 @@ export function renderSyncReport(report: SyncReport, color: boolean): string {
   else lines.push('')
   for (const a of report.actions) {
     const status = a.status === 'failed' ? c.red(` FAILED: ${visible(a.error ?? '')}`) : ''
-    const where = a.kind === 'remove' ? a.was ?? '' : a.kind === 'update' && a.was && a.was !== a.address ? `${a.was} → ${a.address}` : a.address ?? ''
+    const moved = a.kind === 'update' && a.was && a.was !== a.address
+    const where = a.kind === 'remove' ? a.was ?? '' : moved ? `${a.was} → ${a.address}` : a.address ?? ''
     lines.push(`  ${paint[a.kind](`${SIGN[a.kind]} ${a.kind.padEnd(6)}`)} ${visible(a.key)}  ${visible(where)}${status}`)
     lines.push(`           ${c.dim(visible(a.reason))}`)
   }
   if (report.skipped.length) {
     lines.push('', 'Not registered:')
-    for (const s of report.skipped) lines.push(`  ${c.yellow('!')} ${visible(s.container)} (${visible(s.service)}): ${visible(skipText(s))}`)
+    for (const s of report.skipped) {
+      lines.push(`  ${c.yellow('!')} ${visible(s.container)} (${visible(s.service)}): ${visible(skipText(s))}`)
+    }
   }
   if (report.foreign.length) {
     lines.push('', 'Entries of other owners (left alone; --prune-foreign removes stale ones):')
-    for (const f of report.foreign) lines.push(`  ${c.dim('?')} ${visible(f.key)}  ${visible(f.address ?? '')}  ${f.kind}: ${visible(f.reason)}`)
+    for (const f of report.foreign) {
+      lines.push(`  ${c.dim('?')} ${visible(f.key)}  ${visible(f.address ?? '')}  ${f.kind}: ${visible(f.reason)}`)
+    }
   }
   const s = report.summary
   const verb = report.dryRun ? 'Plan' : 'Applied'
-  lines.push('', `${verb}: ${s.add} to add, ${s.update} to change, ${s.remove} to remove; ${report.unchanged} unchanged${s.failed ? `, ${c.red(`${s.failed} failed`)}` : ''}.`)
+  const failed = s.failed ? `, ${c.red(`${s.failed} failed`)}` : ''
+  lines.push('', `${verb}: ${s.add} to add, ${s.update} to change, ${s.remove} to remove; ${report.unchanged} unchanged${failed}.`)
   return lines.join('\n') + '\n'
 }

@@ -24,7 +24,11 @@ export interface SyncReport {
  * `mcp sync` once: plan, and (without dryRun) apply. Docker or the registry not answering ends the
  * run before anything is written (exit 5): with no view of what runs, nothing may be removed.
  */
-export async function syncOnce(connections: Connections, options: SyncOptions & {dryRun: boolean}, store: RegistryStore): Promise<{report: SyncReport; exitCode: number}> {
+export async function syncOnce(
+  connections: Connections,
+  options: SyncOptions & {dryRun: boolean},
+  store: RegistryStore,
+): Promise<{report: SyncReport; exitCode: number}> {
   const engine = new SyncEngine(connections, options, store)
   try {
     let plan
@@ -48,7 +52,14 @@ export async function syncOnce(connections: Connections, options: SyncOptions & 
       skipped: plan.skipped,
       foreign: plan.foreign,
       unchanged: plan.unchanged,
-      summary: {add: count('add'), update: count('update'), remove: count('remove'), failed, skipped: plan.skipped.length, foreign: plan.foreign.length},
+      summary: {
+        add: count('add'),
+        update: count('update'),
+        remove: count('remove'),
+        failed,
+        skipped: plan.skipped.length,
+        foreign: plan.foreign.length,
+      },
     }
     return {report, exitCode: failed > 0 ? ExitCode.PARTIAL : ExitCode.OK}
   } finally {

@@ -3,6 +3,13 @@ import {ConsulStore} from './consul-store.js'
 import {EtcdStore, RegistryStore, StoreEvents} from './store.js'
 
 /** The store for --registry: etcd (keys, one lease) or Consul (the local agent's API). */
-export function openStore(registry: 'etcd' | 'consul', connections: Connections, ttlSeconds: number, owner: string, events: StoreEvents = {}): RegistryStore {
-  return registry === 'consul' ? new ConsulStore(connections.consul!, connections.timeoutMs, owner) : new EtcdStore(connections, ttlSeconds, events)
+export function openStore(
+  registry: 'etcd' | 'consul',
+  connections: Connections,
+  ttlSeconds: number,
+  owner: string,
+  events: StoreEvents = {},
+): RegistryStore {
+  if (registry === 'consul') return new ConsulStore(connections.consul!, connections.timeoutMs, owner)
+  return new EtcdStore(connections, ttlSeconds, events)
 }
