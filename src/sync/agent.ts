@@ -126,6 +126,8 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
         continue
       }
       metrics.actions[a.kind]++
+      // Registered again: the next reason it is skipped is news.
+      if (a.kind !== 'remove' && a.containerId) lastSkip.delete(a.containerId)
       if (a.containerId) {
         const keys = keysByContainer.get(a.containerId) ?? new Set()
         if (a.kind === 'remove') keys.delete(a.key)

@@ -116,6 +116,32 @@ describe('mcp sync (real dockerd and etcd)', () => {
     }
   })
 
+  test('--watch --ready http: registered once the health path answers 2xx (through the 127.0.0.1 port); removed after --unhealthy-threshold failures', {timeout: 120_000}, async () => {
+    const prefix = `/${base}-http/`
+    const svc = `${base}-http`
+    const name = `${base}-http-a`
+    // No HEALTHCHECK: readiness is the health path, GET through the 127.0.0.1-published port.
+    await runContainer(name, {labels: {'mcp.service.name': svc, 'mcp.service.port': '8080'}, publish: ['127.0.0.1::8080'], extra: ['--stop-timeout', '1']})
+    await docker(['exec', name, '/bin/busybox', 'mv', '/www/health', '/www/health.off'])
+    const agent = startAgent(prefix, svc, ['--ready', 'http', '--check-interval', '1s', '--unhealthy-threshold', '2'])
+    agents.push(agent)
+    try {
+      await agent.out.waitFor((l) => l.includes('"skip"') && /→ 404/.test(l), 20_000, 'not ready: 404')
+      assert.deepEqual(await keys(prefix), [])
+      await docker(['exec', name, '/bin/busybox', 'mv', '/www/health.off', '/www/health'])
+      await waitUntil('registered once /health answers', 15_000, async () => (await keys(prefix)).length === 1)
+      const seen = agent.out.lines.length
+      await docker(['exec', name, '/bin/busybox', 'mv', '/www/health', '/www/health.off'])
+      await waitUntil('the first failed check', 15_000, async () => agent.out.lines.slice(seen).some((l) => l.includes('"skip"') && l.includes('check 1 of 2')))
+      assert.equal((await keys(prefix)).length, 1, 'still registered after one failed check')
+      await waitUntil('removed after the second failure', 15_000, async () => (await keys(prefix)).length === 0)
+      assert.match(events(agent, 'remove')[0].reason, /not ready: GET http:\/\/127\.0\.0\.1:\d+\/health → 404/)
+    } finally {
+      agent.child.kill('SIGTERM')
+      await exitWithin(agent.child, agent.exited, 10_000)
+    }
+  })
+
   test('--watch: SIGTERM revokes the lease (entries gone at once); kill -9 lets them expire within the TTL; /metrics', {timeout: 120_000}, async () => {
     const prefix = `/${base}-lease/`
     const svc = `${base}-lease`
