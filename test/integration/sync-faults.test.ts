@@ -76,6 +76,22 @@ describe('mcp sync --watch survives dockerd and etcd restarts', () => {
       const kvs = JSON.parse(await etcd.etcdctl(['get', '--prefix', '/services/', '-w', 'json'])).kvs as {lease?: number}[]
       assert.equal(new Set(kvs.map((kv) => kv.lease)).size, 1)
       assert.ok(kvs[0]!.lease, 'on a lease')
+
+      // An outage longer than twice the TTL: the agent counts its lease lost, and once etcd is back
+      // it grants a new one and writes every entry again onto it.
+      await etcd.kill()
+      await sleep(12_000)
+      await etcd.start()
+      await agent.out.waitFor((l) => l.includes('"event":"lease"'), 30_000, 'the lost lease said')
+      await waitKeys(['/services/api/keeper', '/services/api/during-outage'], 60_000, 'after the long outage')
+      const until = Date.now() + 30_000
+      let leases: (number | undefined)[] = []
+      while (Date.now() < until) {
+        leases = (JSON.parse(await etcd.etcdctl(['get', '--prefix', '/services/', '-w', 'json'])).kvs as {lease?: number}[]).map((kv) => kv.lease)
+        if (leases.length === 2 && new Set(leases).size === 1 && leases[0] !== kvs[0]!.lease) break
+        await sleep(300)
+      }
+      assert.ok(leases.length === 2 && new Set(leases).size === 1 && leases[0] !== kvs[0]!.lease, `both on one new lease (${leases.join(', ')})`)
     } finally {
       agent.child.kill('SIGTERM')
     }
@@ -84,9 +100,9 @@ describe('mcp sync --watch survives dockerd and etcd restarts', () => {
     record({
       area: 'fault',
       command: 'mcp sync --watch',
-      case: 'dockerd SIGKILLed and restarted; etcd SIGKILLed and restarted',
+      case: 'dockerd SIGKILLed and restarted; etcd SIGKILLed and restarted, once for longer than 2 × the lease TTL',
       expected: 'reconnects with backoff, resyncs: nothing lost, nothing stale; SIGTERM revokes',
-      result: `keeper re-registered with its container, the dead one removed, the one started during the etcd outage registered${code === 'killed' ? '; did not exit within 15 s of SIGTERM' : ''}`,
+      result: `keeper re-registered with its container, the dead one removed, the one started during the etcd outage registered; a new lease after the long outage${code === 'killed' ? '; did not exit within 15 s of SIGTERM' : ''}`,
       exitCode: code === 'killed' ? null : code,
       ms: 0,
       pass: code === 0,
