@@ -88,6 +88,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
   /** Keys this agent wrote for each container: a renamed or removed one's old key is known without a value to say so. */
   const keysByContainer = new Map<string, Set<string>>()
   const lastSkip = new Map<string, string>()
+  const lastForeign = new Map<string, string>()
 
   const log = (event: string, fields: Record<string, unknown>) => {
     const time = new Date().toISOString()
@@ -152,8 +153,8 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     }
     for (const f of plan.foreign) {
       const text = `${f.kind}: ${f.reason}`
-      if (lastSkip.get(f.key) === text) continue
-      lastSkip.set(f.key, text)
+      if (lastForeign.get(f.key) === text) continue
+      lastForeign.set(f.key, text)
       log('foreign', {key: f.key, address: f.address, reason: text})
     }
   }
@@ -183,7 +184,9 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     for (const e of current) if (e.containerId && !removed.has(e.key) && mine(e)) remember(e.containerId, e.key)
     for (const a of applied) if (a.kind === 'add' && a.status === 'done' && a.containerId) remember(a.containerId, a.key)
     const live = new Set(containers.map((d) => d.id))
-    for (const id of lastSkip.keys()) if (!live.has(id) && !id.startsWith('/')) lastSkip.delete(id)
+    for (const id of lastSkip.keys()) if (!live.has(id)) lastSkip.delete(id)
+    const foreign = new Set(plan.foreign.map((f) => f.key))
+    for (const key of lastForeign.keys()) if (!foreign.has(key)) lastForeign.delete(key)
     metrics.registrations = [...keysByContainer.values()].reduce((n, keys) => n + keys.size, 0)
     metrics.lastResync = Math.floor(Date.now() / 1000)
     metrics.lastResyncMs = Number(process.hrtime.bigint() - start) / 1e6
