@@ -41,8 +41,14 @@ export class ConsulStore implements RegistryStore {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     })
+    // Bounded in time by the signal, and in size: a declared length over the cap is not read at all.
+    const tooLarge = () => new Error(`${method} ${url.pathname}: answer larger than 8 MB`)
+    if (Number(res.headers.get('content-length') ?? 0) > 8 << 20) {
+      await res.body?.cancel()
+      throw tooLarge()
+    }
     const text = await res.text()
-    if (text.length > 8 << 20) throw new Error(`${method} ${url.pathname}: answer larger than 8 MB`)
+    if (text.length > 8 << 20) throw tooLarge()
     if (!res.ok) throw new Error(`HTTP ${res.status} from ${method} ${url.pathname}${text ? `: ${redact(text.trim().slice(0, 200))}` : ''}`)
     return text ? JSON.parse(text) : undefined
   }
