@@ -86,6 +86,7 @@ export function registrationFromKv(
     weight: undefined,
     healthPath: undefined,
     metadata: undefined,
+    registeredBy: undefined,
   })
   if (!parsed) {
     base.valueFormat = 'invalid'
