@@ -8,6 +8,7 @@ import chalk from 'chalk'
 import {ExitCode} from '../core/exit-codes.js'
 import {McpError} from '../core/errors.js'
 import {jsonPieces} from '../core/json-pieces.js'
+import {setConfigWarningSink} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {commandLine} from '../report/html/command-line.js'
 
@@ -77,6 +78,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    // Flag defaults may read the project config (--format): its warnings are ours from the start.
+    setConfigWarningSink((line) => {
+      if (this.flags || !this.argv.some((a) => a === '--quiet' || a === '-q')) this.warnLine(line)
+    })
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,

@@ -133,7 +133,8 @@ export function selectProfile(config: ProjectConfig | undefined, flagProfile: st
   const selectedBy = flagProfile ? 'flag' : env.MCP_PROFILE ? 'env' : config?.currentProfile ? 'current-profile' : undefined
   const name = flagProfile || env.MCP_PROFILE || config?.currentProfile
   if (!name) return {profile: {}}
-  const profile = config?.profiles?.[name]
+  // Own properties only: `current-profile: toString` names no profile.
+  const profile = config?.profiles && Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined
   if (!profile) {
     const known = Object.keys(config?.profiles ?? {})
     const guess = didYouMean(name, known)
