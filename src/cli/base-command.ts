@@ -10,6 +10,7 @@ import {McpError} from '../core/errors.js'
 import {jsonPieces} from '../core/json-pieces.js'
 import {setConfigWarningSink} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
+import {terminalText} from '../core/terminal-text.js'
 import {commandLine} from '../report/html/command-line.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -126,7 +127,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Print to stderr (warnings, progress); stdout stays clean for data. Nothing under --quiet. */
   protected warnLine(text: string): void {
     if (this.quiet) return
-    process.stderr.write(redact(text) + '\n')
+    // One line: whatever a value in it holds (a server's error, a label) is shown, never obeyed.
+    process.stderr.write(terminalText(redact(text)) + '\n')
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
@@ -152,8 +154,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (json) {
         this.logJson({error: {kind: err.kind, message: redact(err.line), hint: err.hint, exitCode: err.exitCode}})
       } else {
-        process.stderr.write(`${chalk.red('mcp:')} ${redact(err.line)}\n`)
-        if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${redact(err.hint)}\n`)
+        process.stderr.write(`${chalk.red('mcp:')} ${terminalText(redact(err.line))}\n`)
+        if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${terminalText(redact(err.hint))}\n`)
         if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
       }
       this.exit(err.exitCode)
@@ -163,7 +165,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (json) {
       this.logJson({error: {kind: 'internal', message, exitCode: INTERNAL_ERROR_EXIT}})
     } else {
-      process.stderr.write(`${chalk.red('mcp: internal error:')} ${message}\n`)
+      process.stderr.write(`${chalk.red('mcp: internal error:')} ${terminalText(message)}\n`)
       if (debug && err?.stack) process.stderr.write(redact(err.stack) + '\n')
       else process.stderr.write(`  ${chalk.dim('hint:')} run again with --debug for the stack trace, and report it\n`)
     }
