@@ -231,7 +231,7 @@ function splitLines(text: string): Line[] {
       content = content.slice(0, hash)
     }
     const last = content.charCodeAt(content.length - 1)
-    if (last === 0x20 || last === 0x09) content = content.replace(/[ \t]+$/, '')
+    if (last === 0x20 || last === 0x09) content = content.replace(/(?<![ \t])[ \t]+$/, '')
     if (content === '') continue
     lines.push({indent, text: content})
   }

@@ -306,12 +306,12 @@ function resolveSources(flag: string | undefined, etcd: EtcdConnection, consul: 
 }
 
 function normalizeEtcdEndpoint(endpoint: string): string {
-  if (/^[a-z]+:\/\//i.test(endpoint)) return endpoint.replace(/\/+$/, '')
+  if (/^[a-z]+:\/\//i.test(endpoint)) return endpoint.replace(/(?<!\/)\/+$/, '')
   return `http://${endpoint}`
 }
 
 function normalizeConsulAddr(addr: string): string {
-  if (/^[a-z]+:\/\//i.test(addr)) return addr.replace(/\/+$/, '')
+  if (/^[a-z]+:\/\//i.test(addr)) return addr.replace(/(?<!\/)\/+$/, '')
   return `http://${addr}`
 }
 

@@ -66,7 +66,7 @@ export function parseEnvFile(path: string): Record<string, string> {
     let value = m[2]!
     if (/^".*"$/.test(value)) value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\"/g, '"')
     else if (/^'.*'$/.test(value)) value = value.slice(1, -1)
-    else value = value.replace(/\s+#.*$/, '')
+    else value = value.replace(/(?<!\s)\s+#.*$/, '')
     out[m[1]!] = value
   })
   return out

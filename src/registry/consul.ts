@@ -1,5 +1,5 @@
 import {ConsulConnection} from '../core/connections.js'
-import {redact} from '../core/redact.js'
+import {redact, redactExcerpt} from '../core/redact.js'
 import type {ConsulRegistration} from '../model/types.js'
 
 /** Shapes from Consul's documented HTTP API (/v1/catalog/services, /v1/health/service/:name). */
@@ -59,7 +59,7 @@ export async function readConsulServices(conn: ConsulConnection, timeoutMs: numb
       tags: e.Service.Tags ?? [],
       meta: e.Service.Meta ?? {},
       status: aggregateStatus(checks),
-      checks: checks.map((c) => ({name: c.Name, status: c.Status, output: c.Output ? redact(c.Output).slice(0, 300) : undefined})),
+      checks: checks.map((c) => ({name: c.Name, status: c.Status, output: c.Output ? redactExcerpt(c.Output, 300) : undefined})),
     }
   })
 }

@@ -37,7 +37,7 @@ export function splitHostPort(text: string): {host: string; port?: number} | und
   }
   let s = text.trim()
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
-  if (scheme) s = s.slice(scheme[0].length).replace(/\/.*$/, '')
+  if (scheme) s = s.slice(scheme[0].length).replace(/\/[^]*$/, '')
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
   if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
   const parts = s.split(':')

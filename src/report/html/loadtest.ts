@@ -44,7 +44,8 @@ function distribution(encoded: string, step = 0.05): {points: {x: number; y: num
 }
 
 function trimPercent(p: number): string {
-  return p >= 99.99 ? p.toFixed(4).replace(/0+$/, '') : p.toFixed(2).replace(/\.?0+$/, '')
+  // Number() drops trailing zeros (a pattern such as /\.?0+$/ rescans a run of zeros from each of them).
+  return String(Number(p >= 99.99 ? p.toFixed(4) : p.toFixed(2)))
 }
 
 function thresholdValue(t: ThresholdResult, v: number): string {
