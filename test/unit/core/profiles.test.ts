@@ -70,7 +70,7 @@ describe('profiles: files, precedence, secrets', () => {
     const env = {...s.env, PROD_ETCD_PASS: 'pw-from-env-123', MCP_TIMEOUT: '5s'}
     const c = resolveConnections({'label-prefix': 'flagged'}, env, config)
     assert.equal(c.profileName, 'prod')
-    assert.deepEqual(c.etcd.endpoints, ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'])
+    assert.deepEqual(c.etcd.endpoints, ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'])
     assert.equal(c.etcd.password, 'pw-from-env-123')
     assert.equal(c.docker.host, 'tcp://10.0.0.5:2376')
     assert.equal(c.timeoutMs, 5000)
@@ -79,14 +79,14 @@ describe('profiles: files, precedence, secrets', () => {
     assert.deepEqual(c.origins?.labelPrefix, {from: 'flag', via: '--label-prefix'})
     assert.deepEqual(c.origins?.registryPrefix, {from: 'default'})
     assert.equal(c.origins?.['etcd.password']?.secret, '[from env PROD_ETCD_PASS]')
-    // The environment beats the profile, DOCKER_HOST beats the profile's docker.host.
+    // The environment beats the profile, DOCKER_HOST beats the profile's docker.host (the profile's cacert makes them https).
     const e = resolveConnections({}, {...env, ETCDCTL_ENDPOINTS: 'e:1', DOCKER_HOST: 'unix:///tmp/d.sock'}, config)
-    assert.deepEqual(e.etcd.endpoints, ['http://e:1'])
+    assert.deepEqual(e.etcd.endpoints, ['https://e:1'])
     assert.equal(e.docker.host, 'unix:///tmp/d.sock')
     assert.deepEqual(e.origins?.docker, {from: 'env', via: 'DOCKER_HOST'})
     // And a flag beats both.
     const f = resolveConnections({'etcd-endpoints': 'f:2', context: 'remote'}, {...env, ETCDCTL_ENDPOINTS: 'e:1'}, config)
-    assert.deepEqual(f.etcd.endpoints, ['http://f:2'])
+    assert.deepEqual(f.etcd.endpoints, ['https://f:2'])
     assert.deepEqual(f.docker, {context: 'remote', tlsVerify: true, certPath: join(s.dir, 'xdg', 'mcp', 'certs')})
   })
 
@@ -189,7 +189,7 @@ describe('profiles: files, precedence, secrets', () => {
       const env = {...s.env, AWS_SECRET_ACCESS_KEY: 'aws-secret-value'}
       const c = resolveConnections({}, {...env, PROD_ETCD_PASS: 'pw'}, config)
       assert.equal(c.profileName, 'prod', "the user's current-profile, and the user's prod")
-      assert.deepEqual(c.etcd.endpoints, ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'])
+      assert.deepEqual(c.etcd.endpoints, ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'])
       const evil = resolveConnections({profile: 'evil'}, env, config)
       assert.equal(evil.labelPrefix, 'gw', 'harmless settings of a project profile stay')
       assert.equal(evil.etcd.password, undefined)
