@@ -29,6 +29,7 @@ if (!process.env.MCP_NO_FASTPATH && (argv.length === 0 || (argv.length === 1 && 
 main()
 
 async function main() {
+  if (process.env.DEBUG) maskSecretsInDebugOutput()
   const saveCompileCache = process.env.MCP_NO_COMPILE_CACHE ? undefined : installCompileCache()
   // The bundled oclif that the bundled commands share (scripts/build.mjs).
   const {execute} = require('../dist/cli/oclif-runtime.js')
@@ -58,6 +59,42 @@ function loadOptions() {
   if (!name || !/^[a-z][a-z-]*$/.test(name) || !fs.existsSync(path.join(root, 'dist', 'commands', `${name}.js`))) return {root, userPlugins: false, logger}
   const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   return {root, userPlugins: false, logger, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}
+}
+
+/**
+ * DEBUG=* (or oclif*) makes oclif print argv: secrets given on the command line (--etcd-user
+ * name:password, -H "Authorization: …", --body, a URL's password) are masked in everything written to
+ * stderr, as they appear in argv and as util.inspect quotes them.
+ */
+function maskSecretsInDebugOutput() {
+  const {inspect} = require('node:util')
+  const masked = []
+  const add = (raw, shown) => {
+    if (raw && raw !== shown) masked.push([raw, shown], [inspect(raw).slice(1, -1), inspect(shown).slice(1, -1)])
+  }
+  const afterColon = (v) => (v.includes(':') ? `${v.slice(0, v.indexOf(':') + 1)}[redacted]` : '[redacted]')
+  const SECRET_VALUE = {'--etcd-user': afterColon, '-H': afterColon, '--header': afterColon, '--body': () => '[redacted]'}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const eq = arg.indexOf('=')
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg.startsWith('-H') && arg.length > 2 ? '-H' : arg
+    const mask = SECRET_VALUE[flag]
+    if (mask && flag === arg) {
+      if (i + 1 < argv.length) add(argv[i + 1], mask(argv[++i]))
+    } else if (mask) {
+      const value = arg.slice(flag.length).replace(/^=/, '')
+      add(arg, arg.slice(0, arg.length - value.length) + mask(value))
+    } else {
+      add(arg, arg.replace(/(:\/\/[^/@\s:]+:)[^/@\s]+@/g, '$1[redacted]@'))
+    }
+  }
+  if (masked.length === 0) return
+  masked.sort((a, b) => b[0].length - a[0].length)
+  const write = process.stderr.write.bind(process.stderr)
+  process.stderr.write = (chunk, ...rest) => {
+    if (typeof chunk === 'string') for (const [raw, shown] of masked) chunk = chunk.split(raw).join(shown)
+    return write(chunk, ...rest)
+  }
 }
 
 /** oclif's Logger interface, printing nothing. */
