@@ -141,6 +141,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson({error: {kind: 'usage', message: redact(err.message), exitCode: ExitCode.USAGE}})
         this.exit(err.oclif.exit)
       }
+      // oclif prints the message (it quotes the flag or argument as typed): shown, never obeyed. It
+      // starts each of the message's lines with " ›", so a line break in it can start no line of its own.
+      err.message = redact(err.message).split('\n').map(terminalText).join('\n')
       throw err
     }
     const debug = Boolean(process.env.DEBUG) || process.argv.includes('--debug')

@@ -74,4 +74,12 @@ describe('hostile text from outside is shown escaped', () => {
       server.close()
     }
   })
+
+  test("oclif's usage errors quote the flag as typed: shown escaped, no line of its own", async () => {
+    const r = await runCli(['discover', '--x\x1b]0;pwned\x07\n::error::forged'])
+    assert.equal(r.code, 2)
+    noRaw(r.stderr)
+    assert.ok(r.stderr.split('\n').every((line) => !line.startsWith('::')), r.stderr)
+    assert.match(r.stderr, /--x\\x1b\]0;pwned\\x07/)
+  })
 })
