@@ -29,6 +29,7 @@ if (!process.env.MCP_NO_FASTPATH && (argv.length === 0 || (argv.length === 1 && 
 main()
 
 async function main() {
+  if (process.env.DEBUG) maskSecretsInDebugOutput()
   const saveCompileCache = process.env.MCP_NO_COMPILE_CACHE ? undefined : installCompileCache()
   // The bundled oclif that the bundled commands share (scripts/build.mjs).
   const {execute} = require('../dist/cli/oclif-runtime.js')
@@ -60,6 +61,42 @@ function loadOptions() {
   return {root, userPlugins: false, logger, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}
 }
 
+/**
+ * DEBUG=* (or oclif*) makes oclif print argv: secrets given on the command line (--etcd-user
+ * name:password, -H "Authorization: …", --body, a URL's password) are masked in everything written to
+ * stderr, as they appear in argv and as util.inspect quotes them.
+ */
+function maskSecretsInDebugOutput() {
+  const {inspect} = require('node:util')
+  const masked = []
+  const add = (raw, shown) => {
+    if (raw && raw !== shown) masked.push([raw, shown], [inspect(raw).slice(1, -1), inspect(shown).slice(1, -1)])
+  }
+  const afterColon = (v) => (v.includes(':') ? `${v.slice(0, v.indexOf(':') + 1)}[redacted]` : '[redacted]')
+  const SECRET_VALUE = {'--etcd-user': afterColon, '-H': afterColon, '--header': afterColon, '--body': () => '[redacted]'}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const eq = arg.indexOf('=')
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg.startsWith('-H') && arg.length > 2 ? '-H' : arg
+    const mask = SECRET_VALUE[flag]
+    if (mask && flag === arg) {
+      if (i + 1 < argv.length) add(argv[i + 1], mask(argv[++i]))
+    } else if (mask) {
+      const value = arg.slice(flag.length).replace(/^=/, '')
+      add(arg, arg.slice(0, arg.length - value.length) + mask(value))
+    } else {
+      add(arg, arg.replace(/(:\/\/[^/@\s:]+:)[^/@\s]+@/g, '$1[redacted]@'))
+    }
+  }
+  if (masked.length === 0) return
+  masked.sort((a, b) => b[0].length - a[0].length)
+  const write = process.stderr.write.bind(process.stderr)
+  process.stderr.write = (chunk, ...rest) => {
+    if (typeof chunk === 'string') for (const [raw, shown] of masked) chunk = chunk.split(raw).join(shown)
+    return write(chunk, ...rest)
+  }
+}
+
 /** oclif's Logger interface, printing nothing. */
 function quietLogger() {
   const nothing = () => {}
@@ -68,23 +105,44 @@ function quietLogger() {
 }
 
 /**
- * A code cache for the bundles under dist/ (what v8-compile-cache does; Node 20 has neither
- * module.enableCompileCache nor a cache for ES modules, hence the CommonJS build). Compiling the
- * ~1 MB that one command loads (oclif and the command's bundle) took V8 ~40 ms of every start;
- * from cached data it is a few. The first run of a build compiles as usual and, once its command
- * is done, stores V8's data for each file — then, so the functions that run compiled are in it.
- * One entry per file, stamped with its size and mtime, Node's version and the arch; V8 rejects data
- * that does not fit its flags; a stale or rejected entry is written again. A cache that cannot be
- * read or written costs nothing but the speed-up. MCP_NO_COMPILE_CACHE=1 turns it off.
+ * A code cache for the bundles under dist/ (what v8-compile-cache does). Compiling the ~1 MB that
+ * one command loads (oclif and the command's bundle) took V8 ~40 ms of every start; from cached data
+ * it is a few. Node ≥ 22.1 has its own (module.enableCompileCache); Node 20 gets the shim below.
+ * Whoever can write a cache entry runs code as mcp's user (V8 checks only the source's length), so
+ * the cache is used only in a directory nobody else can write (trustedCacheDirectory), entries are
+ * opened without following links and must be the user's own, and each is stamped with a hash of the
+ * source it was made from. A cache that cannot be read, written or trusted costs nothing but the
+ * speed-up. MCP_NO_COMPILE_CACHE=1 turns it off.
  */
 function installCompileCache() {
   const Module = require('node:module')
-  const vm = require('node:vm')
   const fs = require('node:fs')
   const path = require('node:path')
-  const dist = path.join(__dirname, '..', 'dist') + path.sep
   const dir = cacheDirectory(path)
-  if (dir === undefined) return undefined
+  if (dir === undefined || !trustedCacheDirectory(fs, path, dir)) return undefined
+  if (typeof Module.enableCompileCache === 'function') {
+    // Node's cache checks each entry against a checksum of the source; the directory is checked above.
+    try {
+      Module.enableCompileCache(dir)
+    } catch {
+      // An older 22.x with a different signature: no cache.
+    }
+    return undefined
+  }
+  return installCompileCacheShim(Module, fs, path, dir)
+}
+
+/**
+ * Node 20: compile dist/ through vm.Script with cached data. The first run of a build compiles as
+ * usual and, once its command is done, stores V8's data for each file — then, so the functions that
+ * run compiled are in it. One entry per file, stamped with a SHA-256 of its source, Node's version
+ * and the arch; V8 rejects data that does not fit its flags; a stale or rejected entry is written again.
+ */
+function installCompileCacheShim(Module, fs, path, dir) {
+  const vm = require('node:vm')
+  const crypto = require('node:crypto')
+  const uid = process.getuid()
+  const dist = path.join(__dirname, '..', 'dist') + path.sep
   // Node 20 loses a vm.Script's import() callback when the script comes from cached data: the
   // bundles call this one instead (scripts/build.mjs). Paths are absolute or this package's own.
   globalThis.__mcpImport = (specifier) => import(specifier)
@@ -93,18 +151,18 @@ function installCompileCache() {
   Module.prototype._compile = function (content, filename) {
     if (!filename.startsWith(dist)) return compile.call(this, content, filename)
     // One entry per file (a rebuild replaces it, the cache does not grow), headed by what it was
-    // made from: a different build, Node or arch makes it stale.
+    // made from: a different source, Node or arch makes it stale.
     let file
     let stamp
     let cachedData
     try {
-      const {size, mtimeMs} = fs.statSync(filename)
       file = path.join(dir, `${hash(filename)}.bin`)
-      stamp = Buffer.from(`${size} ${mtimeMs} ${process.version} ${process.arch}\n`)
-      const entry = fs.readFileSync(file)
-      if (entry.subarray(0, stamp.length).equals(stamp)) cachedData = entry.subarray(stamp.length)
+      const digest = crypto.createHash('sha256').update(content).digest('hex')
+      stamp = Buffer.from(`${digest} ${process.version} ${process.arch}\n`)
+      const entry = readOwnFile(fs, file, uid)
+      if (entry?.subarray(0, stamp.length).equals(stamp)) cachedData = entry.subarray(stamp.length)
     } catch {
-      // No entry yet (or no cache at all): compile from source.
+      // No entry yet: compile from source.
     }
     const script = new vm.Script(Module.wrap(content), {filename, cachedData})
     if (file && (cachedData === undefined || script.cachedDataRejected)) fresh.push({script, file, stamp})
@@ -117,25 +175,17 @@ function installCompileCache() {
     return script.runInThisContext().call(this.exports, this.exports, require, this, filename, path.dirname(filename))
   }
   return () => {
-    if (fresh.length === 0) return
     let temp
     try {
-      // Only in a place of the user's own: `sudo mcp …` with another user's HOME must not leave
-      // root-owned directories in it.
-      const base = path.dirname(path.dirname(dir))
-      const owner = fs.statSync(fs.existsSync(base) ? base : path.dirname(base)).uid
-      if (process.getuid && owner !== process.getuid()) return
-      // Level by level: mkdirSync({recursive}) spins forever on some errors (a path under /proc).
-      for (const level of [base, path.dirname(dir), dir]) {
-        try {
-          fs.mkdirSync(level, {mode: 0o700})
-        } catch (error) {
-          if (error.code !== 'EEXIST') throw error
-        }
-      }
       for (const {script, file, stamp} of fresh) {
-        temp = `${file}.${process.pid}.tmp`
-        fs.writeFileSync(temp, Buffer.concat([stamp, script.createCachedData()]))
+        // An unpredictable name, created exclusively (never through a link planted under it).
+        temp = `${file}.${crypto.randomBytes(8).toString('hex')}.tmp`
+        const fd = fs.openSync(temp, 'wx', 0o600)
+        try {
+          fs.writeSync(fd, Buffer.concat([stamp, script.createCachedData()]))
+        } finally {
+          fs.closeSync(fd)
+        }
         fs.renameSync(temp, file)
         temp = undefined
       }
@@ -150,7 +200,59 @@ function installCompileCache() {
   }
 }
 
-/** $XDG_CACHE_HOME/mcp/compile-cache (~/.cache when unset): a directory of the user's own. */
+/** A cache entry's bytes: a regular file of the user's own that only they can write, never through a link. */
+function readOwnFile(fs, file, uid) {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0))
+  try {
+    const stat = fs.fstatSync(fd)
+    if (!stat.isFile() || stat.uid !== uid || (stat.mode & 0o022) !== 0 || stat.size > 64 * 1024 * 1024) return undefined
+    return fs.readFileSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/**
+ * Whether `dir` is a place only this user (or root) can write, creating its missing levels (0700)
+ * only under such a place. Every level from / down is a real directory (no symlink), owned by the
+ * user or root, and not group- or world-writable — except a root-owned sticky directory such as
+ * /tmp above the first level that must be the user's own (there no one else can rename or replace
+ * what the user made). The last two levels (mcp/compile-cache) are the user's own. `sudo mcp` with
+ * another user's HOME: their directory is not root's, so nothing is read or written there.
+ * No uid (Windows): no cache.
+ */
+function trustedCacheDirectory(fs, path, dir) {
+  if (!process.getuid) return false
+  const uid = process.getuid()
+  const levels = []
+  for (let level = dir; ; level = path.dirname(level)) {
+    levels.unshift(level)
+    if (path.dirname(level) === level) break
+  }
+  const ownLevels = new Set([dir, path.dirname(dir)])
+  try {
+    for (const level of levels) {
+      let stat
+      try {
+        stat = fs.lstatSync(level)
+      } catch (error) {
+        if (error.code !== 'ENOENT') return false
+        // Level by level: mkdirSync({recursive}) spins forever on some errors (a path under /proc).
+        fs.mkdirSync(level, {mode: 0o700})
+        stat = fs.lstatSync(level)
+      }
+      if (!stat.isDirectory() || stat.isSymbolicLink()) return false
+      if (ownLevels.has(level) ? stat.uid !== uid : stat.uid !== uid && stat.uid !== 0) return false
+      const sharedSticky = stat.uid === 0 && (stat.mode & 0o1000) !== 0 && !ownLevels.has(level)
+      if ((stat.mode & 0o022) !== 0 && !sharedSticky) return false
+    }
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** $XDG_CACHE_HOME/mcp/compile-cache (~/.cache when unset). */
 function cacheDirectory(path) {
   const home = process.env.HOME || process.env.USERPROFILE
   const base = process.env.XDG_CACHE_HOME || (home ? path.join(home, '.cache') : undefined)

@@ -8,7 +8,9 @@ import chalk from 'chalk'
 import {ExitCode} from '../core/exit-codes.js'
 import {McpError} from '../core/errors.js'
 import {jsonPieces} from '../core/json-pieces.js'
+import {setConfigWarningSink} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
+import {terminalText} from '../core/terminal-text.js'
 import {commandLine} from '../report/html/command-line.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -77,6 +79,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    // Flag defaults may read the project config (--format): its warnings are ours from the start.
+    setConfigWarningSink((line) => {
+      if (this.flags || !this.argv.some((a) => a === '--quiet' || a === '-q')) this.warnLine(line)
+    })
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
@@ -121,7 +127,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Print to stderr (warnings, progress); stdout stays clean for data. Nothing under --quiet. */
   protected warnLine(text: string): void {
     if (this.quiet) return
-    process.stderr.write(redact(text) + '\n')
+    // One line: whatever a value in it holds (a server's error, a label) is shown, never obeyed.
+    process.stderr.write(terminalText(redact(text)) + '\n')
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
@@ -134,6 +141,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson({error: {kind: 'usage', message: redact(err.message), exitCode: ExitCode.USAGE}})
         this.exit(err.oclif.exit)
       }
+      // oclif prints the message (it quotes the flag or argument as typed): shown, never obeyed. It
+      // starts each of the message's lines with " ›", so a line break in it can start no line of its own.
+      err.message = redact(err.message).split('\n').map(terminalText).join('\n')
       throw err
     }
     const debug = Boolean(process.env.DEBUG) || process.argv.includes('--debug')
@@ -147,8 +157,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (json) {
         this.logJson({error: {kind: err.kind, message: redact(err.line), hint: err.hint, exitCode: err.exitCode}})
       } else {
-        process.stderr.write(`${chalk.red('mcp:')} ${redact(err.line)}\n`)
-        if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${redact(err.hint)}\n`)
+        process.stderr.write(`${chalk.red('mcp:')} ${terminalText(redact(err.line))}\n`)
+        if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${terminalText(redact(err.hint))}\n`)
         if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
       }
       this.exit(err.exitCode)
@@ -158,7 +168,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (json) {
       this.logJson({error: {kind: 'internal', message, exitCode: INTERNAL_ERROR_EXIT}})
     } else {
-      process.stderr.write(`${chalk.red('mcp: internal error:')} ${message}\n`)
+      process.stderr.write(`${chalk.red('mcp: internal error:')} ${terminalText(message)}\n`)
       if (debug && err?.stack) process.stderr.write(redact(err.stack) + '\n')
       else process.stderr.write(`  ${chalk.dim('hint:')} run again with --debug for the stack trace, and report it\n`)
     }

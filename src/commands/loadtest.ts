@@ -48,6 +48,8 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     timeout: Flags.string({description: 'Count a request as timed out after this long (default 2s, as wrk)', helpGroup: 'REQUEST'}),
     path: Flags.string({description: 'For a service target: the path and query to request (default /)', helpGroup: 'REQUEST'}),
     https: Flags.boolean({description: 'For a service target: use https to its instances', helpGroup: 'REQUEST'}),
+    insecure: Flags.boolean({char: 'k', description: "https: do not verify the server's certificate (as curl -k)", helpGroup: 'REQUEST'}),
+    cacert: Flags.string({description: "https: also trust the CA certificates in this PEM file when verifying the server's", helpGroup: 'REQUEST'}),
     'any-address': Flags.boolean({
       description: 'For a service target: also send load to an instance\'s gateway address (container or host IP) when no loopback port is published',
       helpGroup: 'REQUEST',
@@ -71,10 +73,11 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const {flags, args} = this
     // Read the files first: a bad --compare file must not cost a whole run.
     const before = flags.compare === undefined ? undefined : readSavedResult(flags.compare)
-    const bodyBytes = flags['body-file'] === undefined ? undefined : readBodyFile(flags['body-file'])
+    const bodyBytes = flags['body-file'] === undefined ? undefined : readFlagFile(flags['body-file'], '--body-file')
+    const caText = flags.cacert === undefined ? undefined : readFlagFile(flags.cacert, '--cacert').toString('utf8')
     const request: LoadTestRequest = {
       target: args.target,
-      flags: {...flags, bodyBytes},
+      flags: {...flags, bodyBytes, caText},
       path: flags.path,
       https: flags.https,
       anyAddress: flags['any-address'],
@@ -122,13 +125,13 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
   }
 }
 
-function readBodyFile(path: string): Buffer {
+function readFlagFile(path: string, flag: string): Buffer {
   try {
     if (statSync(path).isDirectory()) throw new InputError('is a directory, not a file', {where: path})
     return readFileSync(path)
   } catch (error) {
     if (error instanceof InputError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, {where: path, hint: 'check --body-file'})
+    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, {where: path, hint: `check ${flag}`})
   }
 }

@@ -138,7 +138,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
   }
 
   private printResult(result: TraceResult, gapMs: number): void {
-    for (const p of result.problems) this.warnLine(`mcp: ${renderProblem(p)}`)
+    for (const p of result.problems) for (const [n, line] of renderProblem(p).entries()) this.warnLine(n ? line : `mcp: ${line}`)
     if (result.found) {
       process.stdout.write(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
     } else if (result.exitCode < ExitCode.PARTIAL) {
@@ -166,7 +166,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, 24, false) + '\n')
       },
       signal,
-      (p) => this.warnLine(`mcp: ${renderProblem(p)}`),
+      (p) => renderProblem(p).forEach((line, n) => this.warnLine(n ? line : `mcp: ${line}`)),
     )
     process.exitCode = found && result.exitCode === ExitCode.NEGATIVE ? ExitCode.OK : result.exitCode
     return undefined

@@ -6,6 +6,8 @@ export interface InterpolatedConfig {
   value: unknown
   /** JSON pointer → variables still unset there (no value, no default). */
   unresolved: Map<string, string[]>
+  /** JSON pointers of the values written with a ${VAR}: --fix never replaces them with what they resolved to. */
+  interpolated: Set<string>
 }
 
 // A value that is nothing but one ${VAR} takes the type its text has, as a YAML plain scalar would:
@@ -22,12 +24,14 @@ const WHOLE_VAR = /^\$\{[^{}]+\}$|^\$[A-Za-z_][A-Za-z0-9_]*$/
 /** Substitute ${VAR} / ${VAR:-default} in every string value (not keys), the way docker compose does. */
 export function interpolateConfig(value: unknown, vars: Record<string, string | undefined>): InterpolatedConfig {
   const unresolved = new Map<string, string[]>()
+  const interpolated = new Set<string>()
   // One path stack for the whole walk: a 5,000-route file has ~100,000 values, most without a '$'.
   const path: PathSegment[] = []
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {
       if (!v.includes('$') || !hasVariables(v)) return v
       const r = interpolate(v, vars)
+      interpolated.add(pointer(path))
       if (r.unresolved.length) unresolved.set(pointer(path), r.unresolved)
       return WHOLE_VAR.test(v.trim()) ? typed(r.value) : r.value
     }
@@ -54,5 +58,5 @@ export function interpolateConfig(value: unknown, vars: Record<string, string | 
     }
     return v
   }
-  return {value: walk(value), unresolved}
+  return {value: walk(value), unresolved, interpolated}
 }

@@ -10,7 +10,7 @@ import {interpolateConfig} from './interpolate-config.js'
 import {CONFIG_RULES} from './rules/index.js'
 import {validateAgainstSchema} from './schema.js'
 import {assertHasContent, ConfigSource, parseConfigSource, SourceRange} from './source.js'
-import {ConfigContext, ConfigRule, RuleHit, section} from './types.js'
+import {ConfigContext, ConfigRule, pointer, RuleHit, section} from './types.js'
 
 export interface LintConfigOptions {
   /** Variables for ${VAR}: --env-file values under the environment (the shell wins, as in compose). */
@@ -55,7 +55,7 @@ function quoted(text: string, range: SourceRange): string {
 
 /** Lint one parsed config: schema, then every rule; findings carry file:line:col. */
 export function lintConfigSource(source: ConfigSource, options: LintConfigOptions = {}): ConfigLintResult {
-  const {value, unresolved} = interpolateConfig(source.value, options.vars ?? process.env)
+  const {value, unresolved, interpolated} = interpolateConfig(source.value, options.vars ?? process.env)
   // A token the config holds (often from ${CONSUL_HTTP_TOKEN}) is removed from any output that echoes it.
   const token = section(section(value, 'registry'), 'consul').token
   if (typeof token === 'string') registerSecret(token)
@@ -75,6 +75,8 @@ export function lintConfigSource(source: ConfigSource, options: LintConfigOption
     for (const hit of rule.check(ctx)) {
       findings.push(toFinding(source, rule, hit))
       if (!hit.fix) continue
+      // `interval: ${HC_INTERVAL}` stays as written: a fix would put the environment's value in the file.
+      if (hit.fix.target === 'value' && interpolated.has(pointer(hit.path))) continue
       const range = source.range(hit.path, hit.fix.target)
       if (!range) continue
       const at = source.positionAt(range.start)

@@ -12,7 +12,7 @@ export function humanPath(path: PathSegment[]): string {
 
 /** snake_case and kebab-case to camelCase: health_check → healthCheck. */
 export function toCamelCase(key: string): string {
-  return key.replace(/[_-]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
+  return key.replace(/(?<![_-])[_-]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
 }
 
 /** Spelling-insensitive form of a key: case, underscores and dashes do not matter. */

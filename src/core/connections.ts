@@ -133,7 +133,8 @@ export function selectProfile(config: ProjectConfig | undefined, flagProfile: st
   const selectedBy = flagProfile ? 'flag' : env.MCP_PROFILE ? 'env' : config?.currentProfile ? 'current-profile' : undefined
   const name = flagProfile || env.MCP_PROFILE || config?.currentProfile
   if (!name) return {profile: {}}
-  const profile = config?.profiles?.[name]
+  // Own properties only: `current-profile: toString` names no profile.
+  const profile = config?.profiles && Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined
   if (!profile) {
     const known = Object.keys(config?.profiles ?? {})
     const guess = didYouMean(name, known)
@@ -198,7 +199,6 @@ export function resolveConnections(
     ['env', 'ETCDCTL_ENDPOINTS', splitList(env.ETCDCTL_ENDPOINTS)],
     ['profile', 'etcd.endpoints', splitList(profile.etcd?.endpoints)],
   ])
-  const endpoints = (endpointList ?? [DEFAULT_ETCD_ENDPOINT]).map(normalizeEtcdEndpoint)
   origins['etcd.endpoints'] ??= {from: 'default'}
 
   // etcdctl's --user takes "name" or "name:password"; ETCDCTL_PASSWORD may carry the password.
@@ -225,15 +225,13 @@ export function resolveConnections(
   }
   registerSecret(password)
 
-  const etcd: EtcdConnection = {
-    endpoints,
-    user,
-    password,
-    cacert: layered('etcd.cacert', 'etcd-cacert', 'ETCDCTL_CACERT', profile.etcd?.cacert),
-    cert: layered('etcd.cert', 'etcd-cert', 'ETCDCTL_CERT', profile.etcd?.cert),
-    key: layered('etcd.key', 'etcd-key', 'ETCDCTL_KEY', profile.etcd?.key),
-    configured: endpointList !== undefined,
-  }
+  const cacert = layered('etcd.cacert', 'etcd-cacert', 'ETCDCTL_CACERT', profile.etcd?.cacert)
+  const cert = layered('etcd.cert', 'etcd-cert', 'ETCDCTL_CERT', profile.etcd?.cert)
+  const key = layered('etcd.key', 'etcd-key', 'ETCDCTL_KEY', profile.etcd?.key)
+  // As etcdctl: an endpoint without a scheme is TLS when TLS files are given (never the password in clear).
+  const tls = Boolean(cacert || cert || key)
+  const endpoints = (endpointList ?? [DEFAULT_ETCD_ENDPOINT]).map((e) => normalizeEtcdEndpoint(e, tls))
+  const etcd: EtcdConnection = {endpoints, user, password, cacert, cert, key, configured: endpointList !== undefined}
   if (etcd.key) origins['etcd.key']!.secret = `[file ${etcd.key}]`
 
   const consulAddr = layered('consul.addr', 'consul-addr', 'CONSUL_HTTP_ADDR', profile.consul?.addr)
@@ -304,13 +302,13 @@ function resolveSources(flag: string | undefined, etcd: EtcdConnection, consul: 
   return out
 }
 
-function normalizeEtcdEndpoint(endpoint: string): string {
-  if (/^[a-z]+:\/\//i.test(endpoint)) return endpoint.replace(/\/+$/, '')
-  return `http://${endpoint}`
+function normalizeEtcdEndpoint(endpoint: string, tls: boolean): string {
+  if (/^[a-z]+:\/\//i.test(endpoint)) return endpoint.replace(/(?<!\/)\/+$/, '')
+  return `${tls ? 'https' : 'http'}://${endpoint}`
 }
 
 function normalizeConsulAddr(addr: string): string {
-  if (/^[a-z]+:\/\//i.test(addr)) return addr.replace(/\/+$/, '')
+  if (/^[a-z]+:\/\//i.test(addr)) return addr.replace(/(?<!\/)\/+$/, '')
   return `http://${addr}`
 }
 

@@ -11,7 +11,7 @@ const UNIT_MS: Record<string, number> = {
 }
 
 const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(us|µs|ms|s|m|h|d))+$/
-const PART_RE = /(\d+(?:\.\d+)?)(us|µs|ms|s|m|h|d)/g
+const PART_RE = /(?<!\d)(\d+(?:\.\d+)?)(us|µs|ms|s|m|h|d)/g
 
 /**
  * Parse a Go-style duration ("500ms", "5s", "1m30s", "2h") into milliseconds.
@@ -47,7 +47,7 @@ export function formatDuration(ms: number): string {
   if (ms < 1) return `${Math.round(ms * 1000)}µs`
   if (ms < 10) return `${ms.toFixed(2)}ms`
   if (ms < 1000) return `${ms.toFixed(1).replace(/\.0$/, '')}ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2).replace(/\.?0+$/, '')}s`
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(2))}s`
   const m = Math.floor(ms / 60_000)
   const s = Math.round((ms % 60_000) / 1000)
   if (m < 60) return s ? `${m}m${s}s` : `${m}m`

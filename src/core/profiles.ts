@@ -1,13 +1,14 @@
-import {existsSync, mkdirSync, readFileSync} from 'node:fs'
-import {dirname} from 'node:path'
+import {existsSync, mkdirSync, readFileSync, realpathSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {dirname, resolve as resolvePath} from 'node:path'
 
 import {writeFileAtomic} from './atomic-write.js'
-import {isMap, isScalar, parseDocument} from 'yaml'
+import {isMap, isScalar, isSeq, parseDocument} from 'yaml'
 
 import {ConnectionFlagValues, DockerConnection, Origin, profileFormat, resolveConnections, selectProfile, SettingOrigin} from './connections.js'
 import {formatDuration} from './duration.js'
 import {InputError, McpError, UsageError} from './errors.js'
-import {ProjectConfig, userConfigPath} from './project-config.js'
+import {fileDigest, findProjectConfig, loadProjectConfig, ProjectConfig, userConfigPath} from './project-config.js'
 import {didYouMean} from './suggest.js'
 
 /** `mcp config list`: every profile, the file it came from, and which one is current. */
@@ -35,7 +36,7 @@ export function listProfiles(config: ProjectConfig, flagProfile: string | undefi
           name: currentName,
           selectedBy,
           file: selectedBy === 'current-profile' ? config.currentProfileFile : undefined,
-          defined: Boolean(config.profiles?.[currentName]),
+          defined: Boolean(config.profiles && Object.hasOwn(config.profiles, currentName)),
         }
       : null
   return {profiles, current, files: config.files}
@@ -133,6 +134,29 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
     })
   }
   const file = userConfigPath(env)
+  const {text, doc} = readUserConfigDocument(file)
+  // Keep the spelling the file already uses.
+  const key = doc.has('currentProfile') && !doc.has('current-profile') ? 'currentProfile' : 'current-profile'
+  const previous = doc.get(key)
+  let updated: string
+  const node = doc.get(key, true)
+  if (isScalar(node) && node.range) {
+    // Replace just the value's bytes: spacing, comments and flow style elsewhere stay exactly as written.
+    updated = text.slice(0, node.range[0]) + yamlScalar(name) + text.slice(node.range[1])
+  } else {
+    doc.set(key, name)
+    updated = doc.toString({flowCollectionPadding: false})
+  }
+  writeUserConfig(file, updated)
+  const result: UseResult = {currentProfile: name, previous: typeof previous === 'string' ? previous : null, file}
+  const project = config.currentProfileFile && config.currentProfileFile !== file ? config.currentProfileFile : undefined
+  if (env.MCP_PROFILE) result.overriddenBy = `MCP_PROFILE=${env.MCP_PROFILE}`
+  else if (project) result.overriddenBy = `current-profile in ${project}`
+  return result
+}
+
+/** The user config file as a yaml Document (comments and order kept), or an input error naming it. */
+function readUserConfigDocument(file: string): {text: string; doc: ReturnType<typeof parseDocument>} {
   let text = ''
   if (existsSync(file)) {
     try {
@@ -147,18 +171,10 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
     throw new InputError(doc.errors[0]!.message.split('\n')[0]!, {where: pos ? `${file}:${pos.line}:${pos.col}` : file, hint: 'fix the YAML syntax; nothing was written'})
   }
   if (doc.contents !== null && !isMap(doc.contents)) throw new InputError('expected a mapping at the top level; nothing was written', {where: file})
-  // Keep the spelling the file already uses.
-  const key = doc.has('currentProfile') && !doc.has('current-profile') ? 'currentProfile' : 'current-profile'
-  const previous = doc.get(key)
-  let updated: string
-  const node = doc.get(key, true)
-  if (isScalar(node) && node.range) {
-    // Replace just the value's bytes: spacing, comments and flow style elsewhere stay exactly as written.
-    updated = text.slice(0, node.range[0]) + yamlScalar(name) + text.slice(node.range[1])
-  } else {
-    doc.set(key, name)
-    updated = doc.toString({flowCollectionPadding: false})
-  }
+  return {text, doc}
+}
+
+function writeUserConfig(file: string, updated: string): void {
   try {
     mkdirSync(dirname(file), {recursive: true})
     // An existing file keeps its permissions (writeFileAtomic); a new one is the user's to read.
@@ -167,11 +183,47 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
     if (error instanceof McpError) throw error
     throw new InputError(`cannot write config file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: file})
   }
-  const result: UseResult = {currentProfile: name, previous: typeof previous === 'string' ? previous : null, file}
-  const project = config.currentProfileFile && config.currentProfileFile !== file ? config.currentProfileFile : undefined
-  if (env.MCP_PROFILE) result.overriddenBy = `MCP_PROFILE=${env.MCP_PROFILE}`
-  else if (project) result.overriddenBy = `current-profile in ${project}`
-  return result
+}
+
+export interface TrustResult {
+  /** The project file trusted (its real path). */
+  file: string
+  sha256: string
+  /** The user config file written. */
+  userFile: string
+}
+
+/**
+ * `mcp config trust [PATH]`: record a project file (default: the one found from cwd) with the
+ * SHA-256 of its content under trusted-projects in the user config, as git's safe.directory and
+ * direnv's allow do. Its profiles and current-profile count from then on, until it changes.
+ * The file must parse (a broken file is not trusted).
+ */
+export async function trustProjectFile(path: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<TrustResult> {
+  const found = path ? resolvePath(cwd, path) : findProjectConfig(cwd, env.HOME || homedir())
+  if (!found) throw new UsageError('no .mcp.yaml here or above (up to the repository root or $HOME)', {hint: 'give the file: mcp config trust PATH'})
+  let real: string
+  try {
+    real = realpathSync(found)
+  } catch (error) {
+    throw new InputError(`cannot read project file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: found})
+  }
+  // Parsed with the project config reader: a file that would fail every command is not recorded.
+  await loadProjectConfig(cwd, {...env, MCP_CONFIG: real})
+  const sha256 = fileDigest(real)
+  const userFile = userConfigPath(env)
+  const {doc} = readUserConfigDocument(userFile)
+  const list = doc.get('trusted-projects', true)
+  const entry = doc.createNode({path: real, sha256})
+  if (isSeq(list)) {
+    const at = list.items.findIndex((item) => isMap(item) && item.get('path') === real)
+    if (at >= 0) list.items[at] = entry
+    else list.items.push(entry)
+  } else {
+    doc.set('trusted-projects', doc.createNode([{path: real, sha256}]))
+  }
+  writeUserConfig(userFile, doc.toString({flowCollectionPadding: false}))
+  return {file: real, sha256, userFile}
 }
 
 /** A plain scalar when YAML reads it back as the same string, else a double-quoted one. */

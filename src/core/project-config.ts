@@ -1,4 +1,5 @@
-import {existsSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {existsSync, readFileSync, realpathSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
@@ -39,6 +40,14 @@ export interface ProjectConfig {
   profileFiles?: Record<string, string>
   /** The file that set current-profile. */
   currentProfileFile?: string
+  /** What an untrusted project file set that was not used (profile connections, current-profile). */
+  ignored?: {file: string; settings: string[]; changed: boolean}
+}
+
+/** A project file the user trusted (`mcp config trust`), as recorded in the user config. */
+export interface TrustedProject {
+  path: string
+  sha256: string
 }
 
 /** The keys a profile may hold, per section (a typo is an input error with a did-you-mean). */
@@ -103,14 +112,19 @@ function checkProfile(name: string, raw: unknown, file: string): Profile {
 
 export const PROJECT_CONFIG_NAMES = ['.mcp.yaml', '.mcp.yml']
 
-/** Nearest .mcp.yaml from cwd upward (stopping at the filesystem root). */
-export function findProjectConfig(cwd = process.cwd()): string | undefined {
+/**
+ * Nearest .mcp.yaml from cwd upward, stopping at the repository root (a directory holding .git) or
+ * $HOME: a file left in a shared directory above them (/tmp) is not the project's.
+ */
+export function findProjectConfig(cwd = process.cwd(), home = process.env.HOME || homedir()): string | undefined {
   let dir = resolve(cwd)
+  const stop = home ? resolve(home) : undefined
   for (;;) {
     for (const name of PROJECT_CONFIG_NAMES) {
       const p = join(dir, name)
       if (existsSync(p)) return p
     }
+    if (dir === stop || existsSync(join(dir, '.git'))) return undefined
     const parent = dirname(dir)
     if (parent === dir) return undefined
     dir = parent
@@ -122,7 +136,23 @@ export function userConfigPath(env = process.env): string {
   return join(base, 'mcp', 'config.yaml')
 }
 
-type ConfigLayer = Pick<ProjectConfig, 'rules' | 'profiles' | 'currentProfile'>
+type ConfigLayer = Pick<ProjectConfig, 'rules' | 'profiles' | 'currentProfile'> & {trustedProjects?: TrustedProject[]}
+
+/** The SHA-256 of a file's bytes: what `mcp config trust` records, so a changed file is trusted again only on request. */
+export function fileDigest(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex')
+}
+
+/** The trusted-projects list of the user config (entries that are not {path, sha256} strings are skipped). */
+function trustedList(value: unknown): TrustedProject[] {
+  if (!Array.isArray(value)) return []
+  return value.filter(
+    (e): e is TrustedProject => e !== null && typeof e === 'object' && typeof (e as TrustedProject).path === 'string' && typeof (e as TrustedProject).sha256 === 'string',
+  )
+}
+
+/** Profile settings that route traffic or name secrets: a project file sets them only once trusted. */
+const ROUTING_SECTIONS = ['docker', 'etcd', 'consul'] as const
 
 async function readConfigFile(path: string): Promise<ConfigLayer> {
   const {text} = readTextDocument(path, {allowEmpty: true})
@@ -138,7 +168,7 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
   let profiles: Record<string, Profile> | undefined
   if (v.profiles !== undefined && v.profiles !== null) {
     if (typeof v.profiles !== 'object' || Array.isArray(v.profiles)) throw new InputError('profiles: expected a mapping of name to settings', {where: path})
-    profiles = {}
+    profiles = Object.create(null) as Record<string, Profile>
     for (const [name, raw] of Object.entries(v.profiles as Record<string, unknown>)) profiles[name] = checkProfile(name, raw, path)
   }
   const current = v['current-profile'] ?? v.currentProfile
@@ -149,33 +179,77 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
     rules: (v.rules as Record<string, string>) ?? undefined,
     profiles,
     currentProfile: (current as string | null) ?? undefined,
+    trustedProjects: trustedList(v['trusted-projects']),
   }
+}
+
+/**
+ * What an untrusted project file may not set: current-profile, and in each profile the docker, etcd
+ * and consul sections (endpoints, TLS files, secret references); nor may it replace a user profile.
+ * Rules, label and registry prefixes, timeout and format stay. Returns the names of what was dropped.
+ */
+function withoutRouting(layer: ConfigLayer, user: ConfigLayer | undefined): string[] {
+  const dropped: string[] = []
+  if (layer.currentProfile) {
+    dropped.push(`current-profile ${layer.currentProfile}`)
+    layer.currentProfile = undefined
+  }
+  for (const [name, profile] of Object.entries(layer.profiles ?? {})) {
+    if (user?.profiles && Object.hasOwn(user.profiles, name)) {
+      dropped.push(`profile ${name} (replaces yours)`)
+      delete layer.profiles![name]
+      continue
+    }
+    const sections = ROUTING_SECTIONS.filter((section) => profile[section] !== undefined)
+    for (const section of sections) delete profile[section]
+    if (sections.length) dropped.push(`profiles.${name}.${sections.join('/')}`)
+  }
+  return dropped
+}
+
+/** Where warnings of the config loader go (BaseCommand routes them through --quiet and escaping). */
+let warn: (line: string) => void = (line) => process.stderr.write(line + '\n')
+export function setConfigWarningSink(sink: (line: string) => void): void {
+  warn = sink
 }
 
 let cached: {key: string; config: ProjectConfig} | undefined
 
 /** Load and merge the user and project config files (project wins, key by key). */
 export async function loadProjectConfig(cwd = process.cwd(), env = process.env): Promise<ProjectConfig> {
-  const key = `${cwd}\0${env.XDG_CONFIG_HOME ?? ''}\0${env.MCP_CONFIG ?? ''}`
+  const key = `${cwd}\0${env.XDG_CONFIG_HOME ?? ''}\0${env.MCP_CONFIG ?? ''}\0${env.HOME ?? ''}`
   if (cached?.key === key) return cached.config
   const files: string[] = []
   const layers: ConfigLayer[] = []
   const user = userConfigPath(env)
+  let userLayer: ConfigLayer | undefined
   if (existsSync(user)) {
     files.push(user)
-    layers.push(await readConfigFile(user))
-  }
-  const project = env.MCP_CONFIG || findProjectConfig(cwd)
-  if (project) {
-    files.push(project)
-    layers.push(await readConfigFile(project))
+    layers.push((userLayer = await readConfigFile(user)))
   }
   const config: ProjectConfig = {files}
+  // MCP_CONFIG is the user's own choice of file; one found by searching is the repository's.
+  const project = env.MCP_CONFIG || findProjectConfig(cwd, env.HOME || homedir())
+  if (project) {
+    files.push(project)
+    const layer = await readConfigFile(project)
+    if (!env.MCP_CONFIG) {
+      const trust = projectTrust(project, userLayer?.trustedProjects ?? [])
+      if (trust !== 'trusted') {
+        const settings = withoutRouting(layer, userLayer)
+        if (settings.length) {
+          config.ignored = {file: project, settings, changed: trust === 'changed'}
+          warn(untrustedWarning(config.ignored))
+        }
+      }
+    }
+    layers.push(layer)
+  }
   layers.forEach((layer, i) => {
     if (layer.rules) config.rules = {...config.rules, ...layer.rules}
     if (layer.profiles) {
-      config.profiles = {...config.profiles, ...layer.profiles}
-      config.profileFiles ??= {}
+      config.profiles = Object.assign(config.profiles ?? Object.create(null), layer.profiles)
+      config.profileFiles ??= Object.create(null) as Record<string, string>
       for (const name of Object.keys(layer.profiles)) config.profileFiles[name] = files[i]!
     }
     if (layer.currentProfile) {
@@ -185,4 +259,25 @@ export async function loadProjectConfig(cwd = process.cwd(), env = process.env):
   })
   cached = {key, config}
   return config
+}
+
+/** Whether the user trusted this file as it is now: recorded by real path with its SHA-256. */
+function projectTrust(file: string, trusted: TrustedProject[]): 'trusted' | 'changed' | 'unknown' {
+  let real: string
+  try {
+    real = realpathSync(file)
+  } catch {
+    return 'unknown'
+  }
+  const entries = trusted.filter((t) => t.path === real)
+  if (entries.length === 0) return 'unknown'
+  return entries.some((t) => t.sha256 === fileDigest(real)) ? 'trusted' : 'changed'
+}
+
+export function untrustedWarning(ignored: NonNullable<ProjectConfig['ignored']>): string {
+  const why = ignored.changed ? 'has changed since you trusted it' : 'is not trusted'
+  return (
+    `mcp: warning: ${ignored.file} ${why}: ignored ${ignored.settings.join(', ')} (a project file chooses endpoints and secret ` +
+    `references only once trusted); if it is yours, run: mcp config trust ${ignored.file}`
+  )
 }

@@ -86,8 +86,9 @@ function tooDeep(where: string): InputError {
 
 /** The document as plain JS, with the alias limit on (an alias bomb throws an InputError). */
 export function toPlain(parsed: ParsedYaml): unknown {
+  let value: unknown
   try {
-    return parsed.doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+    value = parsed.doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
   } catch (error) {
     if (error instanceof RangeError) throw tooDeep(parsed.path)
     throw new InputError(`${(error as Error).message} (alias expansion limit ${MAX_ALIAS_COUNT})`, {
@@ -95,6 +96,38 @@ export function toPlain(parsed: ParsedYaml): unknown {
       hint: 'the document expands aliases too many times; is it an alias bomb?',
     })
   }
+  // `api: &a {<<: *a}` makes a value that contains itself: every reader after this would recurse forever.
+  if (containsCycle(value)) {
+    throw new InputError('an alias refers to a node that contains it (a cycle)', {where: parsed.path, hint: 'an anchor cannot be merged or used inside itself'})
+  }
+  return value
+}
+
+/** Whether plain data refers to one of its own ancestors (each node explored once: shared aliases cost nothing more). */
+function containsCycle(root: unknown): boolean {
+  const done = new WeakSet<object>()
+  const open = new WeakSet<object>()
+  // Iterative: a deep document must not overflow the stack here either.
+  const stack: {node: object; children: unknown[]; next: number}[] = []
+  const enter = (v: unknown): boolean => {
+    if (v === null || typeof v !== 'object' || done.has(v)) return false
+    if (open.has(v)) return true
+    open.add(v)
+    stack.push({node: v, children: v instanceof Map ? [...v.values()] : Object.values(v), next: 0})
+    return false
+  }
+  if (enter(root)) return true
+  while (stack.length) {
+    const top = stack[stack.length - 1]!
+    if (top.next < top.children.length) {
+      if (enter(top.children[top.next++])) return true
+    } else {
+      stack.pop()
+      open.delete(top.node)
+      done.add(top.node)
+    }
+  }
+  return false
 }
 
 /**

@@ -2,6 +2,7 @@ import {Chalk, ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
 
 import {formatDuration} from '../core/duration.js'
+import {terminalSafe} from '../core/terminal-text.js'
 import {addressText} from '../model/address.js'
 import type {Instance, ServiceView, SourceStatus} from '../model/types.js'
 
@@ -83,7 +84,9 @@ export interface RenderOptions {
 }
 
 /** The discover table: one row per instance, grouped by service, a column per source asked. */
-export function renderView(view: ServiceView, options: RenderOptions): string {
+export function renderView(raw: ServiceView, options: RenderOptions): string {
+  // Names, labels and errors come from containers and servers: shown, never obeyed.
+  const view = terminalSafe(raw)
   const c = new Chalk({level: options.color ? 1 : 0})
   const head = ['SERVICE', 'INSTANCE', 'ADDRESS (why)']
   const want = new Set(view.sources.map((s) => s.name))

@@ -3,6 +3,7 @@ import {Chalk} from 'chalk'
 import type {Etcd3, Watcher} from 'etcd3'
 
 import {Connections} from '../core/connections.js'
+import {terminalText} from '../core/terminal-text.js'
 import {formatDuration} from '../core/duration.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {connectDocker, DockerClient, expandDockerConnections, resolveDockerTarget} from '../docker/client.js'
@@ -69,7 +70,8 @@ export async function watchView(connections: Connections, options: BuildViewOpti
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')
     const color = /die|stop|destroy|delete|lost|unhealthy/.test(event) ? c.red : /start|put|healthy|reconnected/.test(event) ? c.green : c.yellow
-    io.out(`${c.dim(time.toISOString().slice(11, 23))}  ${source.padEnd(6)}  ${color(event.padEnd(14))}  ${subject}${detailText ? '  ' + c.dim(detailText) : ''}`)
+    const shown = `${terminalText(subject)}${detailText ? '  ' + c.dim(terminalText(detailText)) : ''}`
+    io.out(`${c.dim(time.toISOString().slice(11, 23))}  ${source.padEnd(6)}  ${color(event.padEnd(14))}  ${shown}`)
   }
 
   // Initial view; Docker events are replayed from just before it.

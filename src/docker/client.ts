@@ -7,6 +7,7 @@ import type Docker from 'dockerode'
 
 import {DockerConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
+import {knownHostsFile, knownHostVerifier} from './known-hosts.js'
 
 /** Where and how to reach one Docker daemon, resolved from flags, environment and the context store. */
 export interface DockerTarget {
@@ -144,15 +145,17 @@ function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: b
   }
   const endpoint = `${url.protocol}//${url.username ? url.username + '@' : ''}${url.host}`
   if (url.protocol === 'ssh:') {
+    const port = url.port ? Number(url.port) : 22
     return {
       endpoint,
       hostAddress: url.hostname,
       options: {
         protocol: 'ssh',
         host: url.hostname,
-        port: url.port ? Number(url.port) : 22,
+        port,
         username: url.username || undefined,
-        sshOptions: {agent: process.env.SSH_AUTH_SOCK},
+        // The host key must be the one in ~/.ssh/known_hosts (fail closed, as StrictHostKeyChecking=yes).
+        sshOptions: {agent: process.env.SSH_AUTH_SOCK, hostVerifier: knownHostVerifier(url.hostname, port)},
       } as Docker.DockerOptions,
     }
   }
@@ -201,6 +204,9 @@ export function connectDocker(conn: DockerConnection, timeoutMs: number, env: No
 export function dockerUnreachableHint(target: DockerTarget): string {
   if (target.endpoint.startsWith('unix://')) {
     return `is dockerd running? (${target.endpoint}) — start it, or set DOCKER_HOST / --docker-host / --context`
+  }
+  if (target.endpoint.startsWith('ssh://')) {
+    return `is the daemon at ${target.endpoint} up, and its host key in ${knownHostsFile()}? (\`ssh ${target.endpoint.slice(6)}\` once checks and records it)`
   }
   return `is the daemon at ${target.endpoint} up and reachable? check DOCKER_HOST / --docker-host / --context and TLS settings`
 }

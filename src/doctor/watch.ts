@@ -1,6 +1,7 @@
 import {Chalk} from 'chalk'
 
 import type {Connections} from '../core/connections.js'
+import {terminalText} from '../core/terminal-text.js'
 import {withDeadline} from '../core/deadline.js'
 import {formatDuration} from '../core/duration.js'
 import {worstExitCode} from '../core/exit-codes.js'
@@ -135,8 +136,9 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     const sev = event === 'resolved' ? c.green('resolved') : event === 'ready' ? c.blue('ready   ') : f.severity === 'error' ? c.red('error   ') : f.severity === 'warning' ? c.yellow('warning ') : c.blue('info    ')
     const who = [f.service, f.instance].filter(Boolean).join('/') || locationText(f.location)
     const text = event === 'ready' ? `became ready ${extra.after} after it was registered` : f.message
-    io.out(`${c.dim(time().slice(11, 23))}  ${event === 'finding' ? '+' : event === 'resolved' ? '-' : '✓'} ${sev} ${f.ruleId.padEnd(19)} ${who}  ${text}`)
-    if (event === 'finding' && f.hint) io.out(`${' '.repeat(16)}${c.dim(`↳ ${f.hint}`)}`)
+    const mark = event === 'finding' ? '+' : event === 'resolved' ? '-' : '✓'
+    io.out(`${c.dim(time().slice(11, 23))}  ${mark} ${sev} ${f.ruleId.padEnd(19)} ${terminalText(who)}  ${terminalText(text)}`)
+    if (event === 'finding' && f.hint) io.out(`${' '.repeat(16)}${c.dim(`↳ ${terminalText(f.hint)}`)}`)
   }
 
   const snapshotAt = Date.now() / 1000

@@ -32,8 +32,23 @@ export function readSavedResult(path: string): LoadResult {
   if (!r || typeof r !== 'object' || r.schema !== RESULT_SCHEMA || !r.latency || !r.requests || !r.errors) {
     throw new InputError(`is not an mcp loadtest result (${RESULT_SCHEMA})`, {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
   }
+  // Everything compared (and shown in the report) is checked: a number where a number belongs, text where text does.
+  const bad = COMPARED.find(([section, key]) => {
+    const v = (r[section] as unknown as Record<string, unknown>)[key]
+    return typeof v !== 'number' || !Number.isFinite(v) || v < 0
+  })
+  if (bad) throw new InputError(`${bad.join('.')} is not a number`, {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+  if (typeof r.startedAt !== 'string' || Number.isNaN(Date.parse(r.startedAt))) {
+    throw new InputError('startedAt is not a time', {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+  }
   return r as LoadResult
 }
+
+const COMPARED: ['requests' | 'latency' | 'errors', string][] = [
+  ['requests', 'perSecond'],
+  ...(['p50', 'p90', 'p99', 'p99.9', 'max', 'avg'] as const).map((k): ['latency', string] => ['latency', k]),
+  ['errors', 'rate'],
+]
 
 export function compareResults(file: string, before: LoadResult, now: LoadResult): Comparison {
   const deltas: Delta[] = []

@@ -17,6 +17,9 @@ export interface LoadTarget {
   request: Buffer
   /** TLS server name (SNI) when the host is a name. */
   servername?: string
+  /** TLS: skip certificate verification (-k/--insecure); extra CA certificates in PEM (--cacert). */
+  insecure?: boolean
+  ca?: string
 }
 
 export interface LoadPlan {
@@ -249,7 +252,8 @@ class Connection implements ResponseSink {
     this.parser.reset()
     let socket: net.Socket
     if (t.tls) {
-      socket = tls.connect({host: t.host, port: t.port, servername: t.servername, rejectUnauthorized: false})
+      // Verified unless -k: a request may carry an Authorization header that must reach only its server.
+      socket = tls.connect({host: t.host, port: t.port, servername: t.servername, rejectUnauthorized: !t.insecure, ca: t.ca})
       socket.on('data', (chunk: Buffer) => this.onData(chunk, 0, chunk.length))
       socket.once('secureConnect', () => this.onConnect(socket))
     } else {

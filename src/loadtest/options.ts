@@ -17,6 +17,8 @@ export interface LoadSettings {
   headers: [string, string][]
   body?: Buffer
   thresholds: Thresholds
+  /** https targets: verify certificates unless insecure (curl's -k); ca adds trusted CAs (--cacert, PEM). */
+  tls: {insecure: boolean; ca?: string}
 }
 
 export interface Thresholds {
@@ -42,6 +44,9 @@ export interface RawLoadFlags {
   header?: string[]
   body?: string
   bodyBytes?: Buffer
+  insecure?: boolean
+  /** The --cacert file's content (read by the command). */
+  caText?: string
   'max-p99'?: string
   'max-p95'?: string
   'max-latency'?: string
@@ -139,7 +144,8 @@ export function parseLoadSettings(flags: RawLoadFlags): LoadSettings {
     minRps: flags['min-rps'] === undefined ? undefined : parseMinRps(flags['min-rps']),
     maxErrorRate: flags['max-error-rate'] === undefined ? undefined : parseErrorRate(flags['max-error-rate']),
   }
-  return {connections, durationMs, warmupMs, threads, rate, requests, pipelining, timeoutMs, method, headers, body, thresholds}
+  const tls = {insecure: Boolean(flags.insecure), ca: flags.caText}
+  return {connections, durationMs, warmupMs, threads, rate, requests, pipelining, timeoutMs, method, headers, body, thresholds, tls}
 }
 
 /** The request bytes for one target, built by autocannon's request builder (Host, keep-alive, length). */

@@ -1,5 +1,7 @@
 import chalk from 'chalk'
 
+import {terminalText} from '../core/terminal-text.js'
+
 import type {LoadResult, ThresholdResult} from './result.js'
 import {decodeHistogram, logBuckets, type LatencySummary} from './stats.js'
 import type {Progress} from './engine.js'
@@ -147,7 +149,7 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
   const e = r.errors
   if (e.total > 0) {
     lines.push(`  Errors: connect ${formatCount(e.connect)}, timeout ${formatCount(e.timeout)}, reset ${formatCount(e.reset)}, non-2xx ${formatCount(e.non2xx)}${e.protocol ? `, bad response ${formatCount(e.protocol)}` : ''} (${formatPercent(e.rate, 3)} of requests)`)
-    for (const [kind, msg] of Object.entries(r.errorSamples)) lines.push(chalk.dim(`    ${kind}: ${msg}`))
+    for (const [kind, msg] of Object.entries(r.errorSamples)) lines.push(chalk.dim(`    ${terminalText(kind)}: ${terminalText(msg)}`))
   }
   lines.push(`Requests/sec: ${padStart(r.requests.perSecond.toFixed(2), 12)}`)
   lines.push(`Transfer/sec: ${padStart(formatBytes(r.bytes.perSecond), 12)}`)

@@ -105,10 +105,20 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       const {describeError} = await import('../discover/view.js')
       const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
       const where = resolved.target.kind === 'url' ? `${t.host}:${t.port}` : `instance ${t.id} (${t.host}:${t.port})`
+      if (t.tls && isCertificateError(error.code)) {
+        throw new SourceUnreachableError(`the TLS certificate of ${where} is not trusted: ${error.message}`, {
+          hint: 'give the CA that signed it with --cacert FILE, or skip verification with -k/--insecure (nothing sent is then private)',
+        })
+      }
       throw new SourceUnreachableError(`cannot connect to ${where}: ${what}`, {
         hint: resolved.target.kind === 'url' ? 'is the server running and listening on that address?' : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
       })
     }
     throw error
   }
+}
+
+/** Node's codes for a certificate that fails verification (OpenSSL's X509 errors, and a name mismatch). */
+function isCertificateError(code: string | undefined): boolean {
+  return code !== undefined && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID')
 }

@@ -48,6 +48,7 @@ export function urlTarget(url: URL, settings: LoadSettings, id = url.href): Load
     port: Number(url.port) || (secure ? 443 : 80),
     tls: secure,
     servername: secure && !/^[\d.]+$|:/.test(host) ? host : undefined,
+    ...(secure ? {insecure: settings.tls.insecure, ca: settings.tls.ca} : {}),
     request: buildRequest(settings, url),
   }
 }

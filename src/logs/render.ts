@@ -1,6 +1,7 @@
 import chalk from 'chalk'
 
 import {formatDuration} from '../core/duration.js'
+import {terminalText} from '../core/terminal-text.js'
 import {Level} from './parse-line.js'
 import {TraceProblem, TraceResult} from './trace.js'
 import {SourceSummary, TimelineLine} from './timeline.js'
@@ -22,7 +23,8 @@ function padEnd(s: string, n: number): string {
 }
 
 /** Fit a name to a column: long paths keep their end, which names the file. */
-function fit(name: string, width: number): string {
+function fit(raw: string, width: number): string {
+  const name = terminalText(raw)
   return name.length > width ? '…' + name.slice(-(width - 1)) : padEnd(name, width)
 }
 
@@ -32,7 +34,8 @@ function formatOffset(ms: number | undefined): string {
 }
 
 function message(l: TimelineLine): string {
-  let m = l.message.replace(/\s+/g, ' ').trim()
+  // A log line is anyone's text: its controls (ESC, OSC titles and links) are shown, never obeyed.
+  let m = terminalText(l.message.replace(/[ \t\n\r]+/g, ' ').trim())
   const extra: string[] = []
   if (l.status !== undefined && !m.includes(String(l.status))) extra.push(String(l.status))
   if (l.durationMs !== undefined && l.fields) extra.push(formatDuration(l.durationMs))
@@ -81,8 +84,9 @@ export function renderWaterfall(sources: SourceSummary[], width: number): string
   return out
 }
 
-export function renderProblem(p: TraceProblem): string {
-  return `${p.source}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`
+/** A problem with a source as warning lines: what, then the hint (each line escaped by warnLine). */
+export function renderProblem(p: TraceProblem): string[] {
+  return p.hint ? [`${p.source}: ${p.message}`, `  hint: ${p.hint}`] : [`${p.source}: ${p.message}`]
 }
 
 /** The whole human report: timeline with gaps marked, then the waterfall and a summary line. */

@@ -46,7 +46,7 @@ export function parseTraceId(text: string): {hex: string; spelling: string} | un
   // A pasted header or field: "traceparent: 00-…", "X-Amzn-Trace-Id: Root=…", "trace_id=…", '"traceId":"…"'.
   const header = /^["']?([A-Za-z][\w.-]*)["']?\s*[:=]\s*["']?/.exec(s)
   if (header && !/^root$/i.test(header[1]!) && !/^[0-9a-f]+$/i.test(header[1]!)) {
-    s = s.slice(header[0].length).replace(/["',}]+$/, '')
+    s = s.slice(header[0].length).replace(/(?<!["',}])["',}]+$/, '')
   }
   s = s.trim()
   const lower = s.toLowerCase()

@@ -1,5 +1,5 @@
 import {ConsulConnection} from '../core/connections.js'
-import {redact} from '../core/redact.js'
+import {redact, redactExcerpt} from '../core/redact.js'
 import {httpRequest, httpTargetOf} from '../net/http.js'
 import {LIMITS} from '../net/limits.js'
 import {mapLimit} from '../net/pool.js'
@@ -68,7 +68,7 @@ export async function readConsulServices(conn: ConsulConnection, timeoutMs: numb
       tags: e.Service.Tags ?? [],
       meta: e.Service.Meta ?? {},
       status: aggregateStatus(checks),
-      checks: checks.map((c) => ({name: c.Name, status: c.Status, output: c.Output ? redact(c.Output).slice(0, 300) : undefined})),
+      checks: checks.map((c) => ({name: c.Name, status: c.Status, output: c.Output ? redactExcerpt(c.Output, 300) : undefined})),
     }
   })
 }

@@ -70,7 +70,7 @@ export function registrationFromKv(
   // parse fills in values without changing the object's shape, 10,000 times for a large registry.
   const base: EtcdRegistration = parseRegistrationValue(value, {
     key,
-    service: parsed ? key.slice(prefix.length, slash) : key.slice(prefix.length).replace(/\/.*$/, ''),
+    service: parsed ? key.slice(prefix.length, slash) : key.slice(prefix.length).replace(/\/[^]*$/, ''),
     instance: parsed ? key.slice(slash + 1) : '',
     lease,
     createRevision,

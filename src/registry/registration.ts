@@ -20,7 +20,7 @@ function digitsValue(text: string): number | undefined {
 export function splitHostPort(text: string): {host: string; port?: number} | undefined {
   let s = text.trim()
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
-  if (scheme) s = s.slice(scheme[0].length).replace(/\/.*$/, '')
+  if (scheme) s = s.slice(scheme[0].length).replace(/\/[^]*$/, '')
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
   if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
   const parts = s.split(':')

@@ -37,7 +37,7 @@ describe('CLI conventions', () => {
       return stdout.trim().split('\n').map((s) => s.trim()).filter(Boolean).sort()
     }
     assert.deepEqual(await complete('mcp', 'disc'), ['discover'])
-    assert.deepEqual(await complete('mcp', 'config', ''), ['list', 'show', 'use'])
+    assert.deepEqual(await complete('mcp', 'config', ''), ['list', 'show', 'trust', 'use'])
     assert.ok((await complete('mcp', 'discover', '--etcd-')).includes('--etcd-endpoints'))
   })
 

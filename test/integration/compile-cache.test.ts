@@ -1,10 +1,29 @@
 import assert from 'node:assert/strict'
-import {chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
+import Module from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {runCli, testEnv} from '../helpers/cli.js'
+import {ROOT, runCli, testEnv} from '../helpers/cli.js'
+
+// Node ≥ 22.1 keeps its own cache (module.enableCompileCache) in the directory; Node 20 has bin/run.js's shim.
+const nodeCache = typeof (Module as {enableCompileCache?: unknown}).enableCompileCache === 'function'
 
 // bin/run.js keeps V8's compiled code for dist/ in $XDG_CACHE_HOME/mcp/compile-cache: a command run
 // from the cache must answer exactly as one compiled from source, and a cache that is missing,
@@ -15,7 +34,7 @@ describe('compile cache (bin/run.js)', () => {
   const dirOf = (name: string) => join(base, name, 'mcp', 'compile-cache')
   const entries = (name: string) => {
     try {
-      return readdirSync(dirOf(name)).filter((f) => f.endsWith('.bin'))
+      return (readdirSync(dirOf(name), {recursive: true}) as string[]).filter((f) => lstatSync(join(dirOf(name), f)).isFile())
     } catch {
       return []
     }
@@ -37,7 +56,8 @@ describe('compile cache (bin/run.js)', () => {
     assert.equal(uncached.stdout, first.stdout)
   })
 
-  test('damaged entries are compiled from source again and rewritten', async () => {
+  test('damaged entries are compiled from source again and rewritten', async (t) => {
+    if (nodeCache) return t.skip("Node's own cache checks its entries")
     const env = testEnv({XDG_CACHE_HOME: join(base, 'damaged')})
     const first = await runCli(args, {env})
     assert.ok(entries('damaged').length > 0, 'the first run wrote entries to damage')
@@ -79,5 +99,71 @@ describe('compile cache (bin/run.js)', () => {
       assert.equal(r.stderr, '')
       assert.ok(r.stdout.length > 0)
     }
+  })
+
+  // Whoever can write the cache runs code as mcp's user: the cache is used only where no one else can write.
+  test('a cache directory others can write, or reached through a link, is not used', async () => {
+    const shared = join(base, 'shared')
+    mkdirSync(shared)
+    chmodSync(shared, 0o777)
+    const real = join(base, 'real')
+    mkdirSync(real, {mode: 0o700})
+    symlinkSync(real, join(base, 'linked'))
+    for (const where of [shared, join(base, 'linked')]) {
+      const r = await runCli(args, {env: testEnv({XDG_CACHE_HOME: where})})
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stderr, '')
+    }
+    assert.deepEqual(readdirSync(shared), [], 'nothing read or written in a world-writable directory')
+    assert.deepEqual(readdirSync(real), [], 'nothing written through a symlinked directory')
+    const group = join(base, 'group')
+    mkdirSync(join(group, 'mcp', 'compile-cache'), {recursive: true, mode: 0o700})
+    chmodSync(join(group, 'mcp', 'compile-cache'), 0o770)
+    await runCli(args, {env: testEnv({XDG_CACHE_HOME: group})})
+    assert.deepEqual(readdirSync(join(group, 'mcp', 'compile-cache')), [], 'a group-writable cache directory is not used')
+  })
+
+  test("an entry of another owner, or reached through a link, is not read but replaced", async (t) => {
+    if (nodeCache) return t.skip("Node's own cache: the directory check above is what guards it")
+    if (process.getuid?.() !== 0) return t.skip('needs root to give an entry to another user')
+    const env = testEnv({XDG_CACHE_HOME: join(base, 'planted')})
+    assert.equal((await runCli(args, {env})).code, 0)
+    const [first, second] = entries('planted')
+    assert.ok(first && second, 'two entries to plant')
+    chownSync(join(dirOf('planted'), first), 65534, 65534)
+    const elsewhere = join(base, 'elsewhere.bin')
+    copyFileSync(join(dirOf('planted'), second), elsewhere)
+    rmSync(join(dirOf('planted'), second))
+    symlinkSync(elsewhere, join(dirOf('planted'), second))
+    const r = await runCli(args, {env})
+    assert.equal(r.code, 0, r.stderr)
+    for (const f of [first, second]) {
+      const stat = lstatSync(join(dirOf('planted'), f))
+      assert.ok(stat.isFile() && stat.uid === 0, `${f} was compiled from source and written again as root's own file`)
+    }
+  })
+
+  // V8 checks only the source's length: an entry must follow the source itself, not its size and mtime.
+  test('an entry made from other source of the same size and mtime is not used', async () => {
+    const pkg = join(base, 'package')
+    mkdirSync(pkg)
+    for (const part of ['bin', 'dist', 'schema', 'package.json', 'oclif.manifest.json']) cpSync(join(ROOT, part), join(pkg, part), {recursive: true})
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'))
+    const runtime = join(pkg, 'dist', 'cli', 'oclif-runtime.js')
+    const original = readFileSync(runtime, 'utf8')
+    const tail = '0&&(module.exports={execute});'
+    assert.ok(original.includes(tail))
+    const changed = original.replace(tail, 'process.stderr.write("FRESH");')
+    assert.equal(changed.length, original.length)
+    const env = testEnv({XDG_CACHE_HOME: join(base, 'same-size')})
+    const run = () => spawnSync(process.execPath, [join(pkg, 'bin', 'run.js'), ...args], {env, encoding: 'utf8', timeout: 60_000})
+    utimesSync(runtime, 1_700_000_000, 1_700_000_000)
+    assert.equal(run().status, 0)
+    assert.ok(entries('same-size').length > 0, 'the first run cached the original')
+    writeFileSync(runtime, changed)
+    utimesSync(runtime, 1_700_000_000, 1_700_000_000)
+    const r = run()
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stderr, 'FRESH', 'the changed source ran, not the code cached from the original')
   })
 })

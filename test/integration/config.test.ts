@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {createServer} from 'node:net'
 import {after, before, describe, test} from 'node:test'
 
 import {ROOT, runCli, testEnv} from '../helpers/cli.js'
@@ -135,5 +136,40 @@ describe('mcp config and profile precedence through the CLI', () => {
     const error = await runCli(['config', 'use', 'nope', '--quiet'], {cwd: project, env: env()})
     assert.equal(error.code, 2)
     assert.match(error.stderr, /^mcp: profile "nope" is not defined\n/)
+  })
+
+  test("a cloned repository's .mcp.yaml sends nothing to its endpoints until `mcp config trust`", async () => {
+    let connections = 0
+    const listener = createServer((socket) => {
+      connections++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (listener.address() as {port: number}).port
+      const repo = join(dir, 'cloned')
+      mkdirSync(join(repo, '.git'), {recursive: true})
+      writeFileSync(join(dir, 'secret-file'), 'local-secret\n')
+      const planted = `current-profile: theirs\nprofiles:\n  theirs:\n    etcd: {endpoints: http://127.0.0.1:${port}, user: me, passwordFile: ../secret-file}\n`
+      writeFileSync(join(repo, '.mcp.yaml'), planted)
+      const ownXdg = join(dir, 'xdg-cloned')
+      const args = ['discover', '--source', 'etcd', '--timeout', '500ms', '--json']
+      const r = await runCli(args, {cwd: repo, env: env({XDG_CONFIG_HOME: ownXdg})})
+      assert.equal(connections, 0, 'nothing sent to the endpoint the repository chose')
+      assert.equal(JSON.parse(r.stdout).sources[0].endpoint, 'http://127.0.0.1:2379')
+      assert.equal(
+        r.stderr.split('\n')[0],
+        `mcp: warning: ${join(repo, '.mcp.yaml')} is not trusted: ignored current-profile theirs, profiles.theirs.etcd (a project file ` +
+          `chooses endpoints and secret references only once trusted); if it is yours, run: mcp config trust ${join(repo, '.mcp.yaml')}`,
+      )
+      const trust = await runCli(['config', 'trust'], {cwd: repo, env: env({XDG_CONFIG_HOME: ownXdg})})
+      assert.equal(trust.code, 0, trust.stderr)
+      assert.match(trust.stdout, /^Trusted .*cloned\/\.mcp\.yaml \(sha256 [0-9a-f]{12}…\), recorded in .*xdg-cloned\/mcp\/config\.yaml\.\n$/)
+      const trusted = await runCli(args, {cwd: repo, env: env({XDG_CONFIG_HOME: ownXdg})})
+      assert.ok(connections > 0, 'a trusted file counts')
+      assert.doesNotMatch(trusted.stderr, /not trusted/)
+    } finally {
+      listener.close()
+    }
   })
 })

@@ -71,6 +71,11 @@ describe('action.yml (composite GitHub Action)', () => {
     }
   })
 
+  test("exports no input under a name the CLI reads as a setting of its own (MCP_CONFIG is .mcp.yaml's path)", () => {
+    const own = new Set(['MCP_CONFIG', 'MCP_PROFILE', 'MCP_TIMEOUT', 'MCP_LABEL_PREFIX', 'MCP_REGISTRY_PREFIX', 'MCP_DEBUG'])
+    for (const name of Object.keys(step.env)) assert.ok(!own.has(name), `${name} is read by mcp itself`)
+  })
+
   /** Run the action's validate step as GitHub would, with inputs as its env block maps them. */
   async function runStep(inputs: Record<string, string>, cwd: string) {
     const env: Record<string, string> = {...(testEnv() as Record<string, string>)}

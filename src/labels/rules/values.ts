@@ -47,7 +47,7 @@ export function toDnsLabel(value: string): string {
     .replace(/-{2,}/g, '-')
     .replace(/^-+/, '')
     .slice(0, 63)
-    .replace(/-+$/, '')
+    .replace(/(?<!-)-+$/, '')
 }
 
 export const serviceNameFormat = valueRule({

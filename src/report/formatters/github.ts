@@ -1,8 +1,10 @@
+import {terminalTextKeepingLineBreaks} from '../../core/terminal-text.js'
 import {sortFindings} from '../finding.js'
 import type {Formatter} from './types.js'
 
-// GitHub Actions workflow commands: data and property values need their own escaping.
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+// GitHub Actions workflow commands: data and property values need their own escaping (as @actions/core
+// does), so a value holding "\n::error" stays inside its annotation; other controls are shown, not obeyed.
+const escapeData = (s: string) => terminalTextKeepingLineBreaks(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
 const escapeProp = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
 const COMMAND = {error: 'error', warning: 'warning', info: 'notice'} as const

@@ -1,11 +1,14 @@
 import {Chalk} from 'chalk'
 
+import {terminalSafe} from '../../core/terminal-text.js'
 import {summarize} from '../policy.js'
 import {groupFindings} from '../finding.js'
 import type {Formatter} from './types.js'
 
 /** ESLint's stylish: grouped by file (or container/registry), line:col, severity, message, rule id. */
-export const stylish: Formatter = (findings, context) => {
+export const stylish: Formatter = (raw, context) => {
+  // Messages and hints quote labels and files: a value never starts an output line of its own.
+  const findings = terminalSafe(raw)
   const c = new Chalk({level: context.color ? 1 : 0})
   if (findings.length === 0) return `${c.green('✔')} no problems\n`
   const groups = groupFindings(findings)

@@ -1,6 +1,6 @@
 import {decodeHistogram} from '../../loadtest/stats.js'
 import type {LoadResult, ThresholdResult} from '../../loadtest/result.js'
-import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage} from './page.js'
+import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage, styleClass} from './page.js'
 import {ChartSeries, lineChart, niceTicks, PALETTE, Tick} from './svg.js'
 
 export interface ReportMeta {
@@ -44,7 +44,8 @@ function distribution(encoded: string, step = 0.05): {points: {x: number; y: num
 }
 
 function trimPercent(p: number): string {
-  return p >= 99.99 ? p.toFixed(4).replace(/0+$/, '') : p.toFixed(2).replace(/\.?0+$/, '')
+  // Number() drops trailing zeros (a pattern such as /\.?0+$/ rescans a run of zeros from each of them).
+  return String(Number(p >= 99.99 ? p.toFixed(4) : p.toFixed(2)))
 }
 
 function thresholdValue(t: ThresholdResult, v: number): string {
@@ -168,10 +169,10 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
     const maxP99 = Math.max(...r.instances.map((i) => i.latency.p99), 1)
     const rows = r.instances
       .map((inst, i) => {
-        const bar = (v: number, max: number, color: string) => `<span class="bar" style="width:${Math.max(1, (v / max) * 110).toFixed(0)}px;background:${color}"></span>`
+        const bar = (v: number, max: number, color: string) => `<span class="bar ${styleClass(`width:${Math.max(1, (v / max) * 110).toFixed(0)}px;background:${color}`)}"></span>`
         return `<tr${attrs({'data-instance': inst.id, 'data-requests': inst.requests, 'data-share': inst.share, 'data-p99': inst.latency.p99})}>
-<td><span class="dot" style="background:${PALETTE[(i + 2) % PALETTE.length]}"></span><span class="mono">${escapeHtml(inst.id)}</span><div class="sub mono">${escapeHtml(inst.url)}</div></td>
-<td class="num">${inst.connections}</td><td class="num">${formatNumber(inst.requests)}</td>
+<td><span class="dot ${styleClass(`background:${PALETTE[(i + 2) % PALETTE.length]}`)}"></span><span class="mono">${escapeHtml(inst.id)}</span><div class="sub mono">${escapeHtml(inst.url)}</div></td>
+<td class="num">${formatNumber(inst.connections)}</td><td class="num">${formatNumber(inst.requests)}</td>
 <td class="barcell">${bar(inst.share, 1, PALETTE[0]!)}<span>${(inst.share * 100).toFixed(1)}%</span></td>
 <td class="num">${formatNumber(inst.requestsPerSecond, 1)}</td><td class="num">${formatMicros(inst.latency.p50)}</td>
 <td class="barcell">${bar(inst.latency.p99, maxP99, PALETTE[1]!)}<span>${formatMicros(inst.latency.p99)}</span></td>

@@ -1,7 +1,11 @@
+import {createHash} from 'node:crypto'
+
 /**
  * The frame every HTML report shares: one self-contained file (inline CSS, inline SVG, a few lines
  * of inline script for hover tips), and a Content-Security-Policy that forbids any network fetch, so
- * a report opened from disk, a CI artifact or a mail attachment never reaches out.
+ * a report opened from disk, a CI artifact or a mail attachment never reaches out. The CSP allows
+ * exactly the page's own <style> and <script> by their SHA-256, never 'unsafe-inline': text that
+ * slipped into the page unescaped still could not run, nor style anything.
  */
 
 export function escapeHtml(text: string): string {
@@ -16,7 +20,15 @@ export function attrs(map: Record<string, string | number | boolean | undefined>
     .join('')
 }
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
+
+/** Styles of one element (a bar's width, a dot's colour) as a class: style="" attributes would need 'unsafe-inline'. */
+const styleClasses = new Map<string, string>()
+export function styleClass(css: string): string {
+  const name = `st-${createHash('sha256').update(css).digest('hex').slice(0, 10)}`
+  styleClasses.set(name, css)
+  return name
+}
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5d6675;--line:#d9dde4;--bg:#fff;--panel:#f6f7f9;--ok:#1a7f37;--bad:#c62828;--warn:#b26a00;--accent:#2f6fde}
@@ -71,15 +83,18 @@ export interface PageOptions {
 }
 
 export function htmlPage(options: PageOptions): string {
+  const used = [...styleClasses].filter(([name]) => options.body.includes(name)).map(([name, css]) => `.${name}{${css}}`)
+  const style = `${CSS}${options.css ?? ''}${used.join('')}`
+  const csp = `default-src 'none'; style-src ${sha256(style)}; script-src ${sha256(SCRIPT)}; img-src data:`
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="mcp">
 <title>${escapeHtml(options.title)}</title>
-<style>${CSS}${options.css ?? ''}</style>
+<style>${style}</style>
 </head>
 <body>
 <main>
@@ -92,13 +107,15 @@ ${options.body}
 `
 }
 
-/** 1234567 → "1,234,567"; fixed decimals when asked. */
+/** 1234567 → "1,234,567"; fixed decimals when asked. Anything but a finite number is "n/a". */
 export function formatNumber(n: number, decimals = 0): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return 'n/a'
   return n.toLocaleString('en-US', {minimumFractionDigits: decimals, maximumFractionDigits: decimals})
 }
 
 /** Microseconds as people read them: 850µs, 12.40ms, 1.50s. */
 export function formatMicros(us: number): string {
+  if (typeof us !== 'number' || !Number.isFinite(us)) return 'n/a'
   if (us < 1000) return `${Math.round(us)}µs`
   if (us < 1_000_000) return `${(us / 1000).toFixed(2)}ms`
   return `${(us / 1_000_000).toFixed(2)}s`
@@ -106,6 +123,7 @@ export function formatMicros(us: number): string {
 
 /** Milliseconds as people read them: 850ms, 2.5s, 1m30s. */
 export function formatMillis(ms: number): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return 'n/a'
   if (ms === 0) return '0ms'
   if (Math.abs(ms) < 1) return `${Math.round(ms * 1000)}µs`
   if (Math.abs(ms) < 1000) return `${Number(ms.toFixed(ms < 10 ? 2 : 0))}ms`

@@ -1,4 +1,4 @@
-import {attrs, escapeHtml} from './page.js'
+import {attrs, escapeHtml, styleClass} from './page.js'
 
 /** Line charts as inline SVG: drawn once at render time, no charting library, no script needed. */
 
@@ -153,7 +153,7 @@ export function lineChart(o: LineChartOptions): string {
     parts.push('</g>')
   }
 
-  const legend = o.series.map((s) => `<span><i style="background:${s.color}"></i>${escapeHtml(s.name)}</span>`).join('')
+  const legend = o.series.map((s) => `<span><i class="${styleClass(`background:${s.color}`)}"></i>${escapeHtml(s.name)}</span>`).join('')
   return `<figure class="chart"${attrs({id: o.id})}>
 <h3>${escapeHtml(o.title)}</h3>${o.note ? `<p class="note">${escapeHtml(o.note)}</p>` : ''}
 <div class="legend">${legend}</div>

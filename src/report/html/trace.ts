@@ -1,6 +1,6 @@
 import type {TimelineLine} from '../../logs/timeline.js'
 import type {TraceResult} from '../../logs/trace.js'
-import {attrs, escapeHtml, formatMillis, formatNumber, htmlPage} from './page.js'
+import {attrs, escapeHtml, formatMillis, formatNumber, htmlPage, styleClass} from './page.js'
 import {niceTicks, PALETTE} from './svg.js'
 
 export interface TraceReportMeta {
@@ -86,7 +86,7 @@ export function renderTraceReport(r: TraceResult, meta: TraceReportMeta): string
   })
   body.push(`<h2>Waterfall</h2>
 <figure class="chart" id="waterfall"><p class="note">One lane per source; a mark per line (colour: level), a bar for the time a line says it took. Hover for the line, click to jump to it.</p>
-<div class="legend">${Object.entries(LEVEL_COLOR).map(([k, c]) => `<span><i style="background:${c}"></i>${k}</span>`).join('')}</div>
+<div class="legend">${Object.entries(LEVEL_COLOR).map(([k, c]) => `<span><i class="${styleClass(`background:${c}`)}"></i>${k}</span>`).join('')}</div>
 <svg viewBox="0 0 ${width} ${height}" role="img" aria-label="waterfall" xmlns="http://www.w3.org/2000/svg">${svg.join('')}</svg></figure>`)
 
   // Timeline: every line, with its place on the same time axis.
@@ -97,17 +97,17 @@ export function renderTraceReport(r: TraceResult, meta: TraceReportMeta): string
       rows.push(`<tr class="gap"><td></td><td colspan="6">··· ${escapeHtml(formatMillis(l.offsetMs - prev))} gap ···</td></tr>`)
     }
     if (l.offsetMs !== undefined) prev = l.offsetMs
-    const pos = l.offsetMs === undefined ? '' : `<span class="pos" style="left:${(((l.offsetMs - t0) / (t1 - t0)) * 100).toFixed(2)}%;background:${levelColor(l)}"></span>`
+    const pos = l.offsetMs === undefined ? '' : `<span class="pos ${styleClass(`left:${(((l.offsetMs - t0) / (t1 - t0)) * 100).toFixed(2)}%;background:${levelColor(l)}`)}"></span>`
     rows.push(`<tr${attrs({id: `line-${i}`, class: l.match ? 'm' : 'ctx', 'data-line': i, 'data-source': l.source, 'data-level': l.level, 'data-offset-ms': l.offsetMs, 'data-tip': lineTip(l)})}>
 <td class="mono">${escapeHtml(l.time ? l.time.slice(11) : '—')}${l.timeInferred ? '~' : ''}</td><td class="num mono">${l.offsetMs === undefined ? '' : `+${escapeHtml(formatMillis(l.offsetMs))}`}</td>
-<td><span class="dot" style="background:${sourceColor.get(l.source)}"></span>${escapeHtml(l.source)}</td>
-<td class="lvl" style="color:${levelColor(l)}">${escapeHtml((l.level ?? '').toUpperCase())}</td><td class="num">${l.status ?? ''}</td>
+<td><span class="dot ${styleClass(`background:${sourceColor.get(l.source)}`)}"></span>${escapeHtml(l.source)}</td>
+<td class="lvl ${styleClass(`color:${levelColor(l)}`)}">${escapeHtml((l.level ?? '').toUpperCase())}</td><td class="num">${escapeHtml(String(l.status ?? ''))}</td>
 <td class="msg mono">${escapeHtml(l.message)}</td><td class="wf">${pos}</td></tr>`)
   })
   body.push(`<h2>Timeline</h2><table id="timeline"><thead><tr><th>time (UTC)</th><th class="num">offset</th><th>source</th><th>level</th><th class="num">status</th><th>message</th><th class="wf">when</th></tr></thead><tbody>${rows.join('\n') || '<tr><td colspan="7">no line carries this id</td></tr>'}</tbody></table>`)
 
   const sourceRows = r.sources.map(
-    (s) => `<tr${attrs({'data-source': s.name, 'data-matches': s.matches})}><td><span class="dot" style="background:${sourceColor.get(s.name) ?? '#ccc'}"></span>${escapeHtml(s.name)}</td><td>${s.type}</td><td class="num">${s.matches}</td><td class="mono">${escapeHtml(s.first ?? '')}</td><td class="mono">${escapeHtml(s.last ?? '')}</td><td class="num">${formatNumber(s.bytes)}</td></tr>`,
+    (s) => `<tr${attrs({'data-source': s.name, 'data-matches': s.matches})}><td><span class="dot ${styleClass(`background:${sourceColor.get(s.name) ?? '#ccc'}`)}"></span>${escapeHtml(s.name)}</td><td>${escapeHtml(s.type)}</td><td class="num">${formatNumber(s.matches)}</td><td class="mono">${escapeHtml(s.first ?? '')}</td><td class="mono">${escapeHtml(s.last ?? '')}</td><td class="num">${formatNumber(s.bytes)}</td></tr>`,
   )
   body.push(`<h2>Sources</h2><table id="sources"><thead><tr><th>source</th><th>type</th><th class="num">lines</th><th>first</th><th>last</th><th class="num">bytes</th></tr></thead><tbody>${sourceRows.join('')}</tbody></table>`)
   if (r.problems.length) {

@@ -5,8 +5,8 @@ import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {profileFormat, resolveConnections} from '../../../src/core/connections.js'
-import {loadProjectConfig} from '../../../src/core/project-config.js'
-import {listProfiles, showProfile, useProfile} from '../../../src/core/profiles.js'
+import {findProjectConfig, loadProjectConfig, setConfigWarningSink} from '../../../src/core/project-config.js'
+import {listProfiles, showProfile, trustProjectFile, useProfile} from '../../../src/core/profiles.js'
 
 const FORMATS = ['stylish', 'json', 'sarif', 'github', 'junit']
 const root = mkdtempSync(join(tmpdir(), 'mcp-profiles-'))
@@ -44,6 +44,7 @@ profiles:
 describe('profiles: files, precedence, secrets', () => {
   test('a project profile replaces a user one of the same name; each records its file', async () => {
     const s = setup('merge', USER, 'profiles:\n  staging:\n    labelPrefix: gw\n')
+    await trustProjectFile(undefined, s.env, s.cwd)
     const config = await loadProjectConfig(s.cwd, s.env)
     assert.deepEqual(config.files, [s.userFile, s.projectFile])
     assert.equal(config.profileFiles?.prod, s.userFile)
@@ -69,7 +70,7 @@ describe('profiles: files, precedence, secrets', () => {
     const env = {...s.env, PROD_ETCD_PASS: 'pw-from-env-123', MCP_TIMEOUT: '5s'}
     const c = resolveConnections({'label-prefix': 'flagged'}, env, config)
     assert.equal(c.profileName, 'prod')
-    assert.deepEqual(c.etcd.endpoints, ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'])
+    assert.deepEqual(c.etcd.endpoints, ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'])
     assert.equal(c.etcd.password, 'pw-from-env-123')
     assert.equal(c.docker.host, 'tcp://10.0.0.5:2376')
     assert.equal(c.timeoutMs, 5000)
@@ -78,14 +79,14 @@ describe('profiles: files, precedence, secrets', () => {
     assert.deepEqual(c.origins?.labelPrefix, {from: 'flag', via: '--label-prefix'})
     assert.deepEqual(c.origins?.registryPrefix, {from: 'default'})
     assert.equal(c.origins?.['etcd.password']?.secret, '[from env PROD_ETCD_PASS]')
-    // The environment beats the profile, DOCKER_HOST beats the profile's docker.host.
+    // The environment beats the profile, DOCKER_HOST beats the profile's docker.host (the profile's cacert makes them https).
     const e = resolveConnections({}, {...env, ETCDCTL_ENDPOINTS: 'e:1', DOCKER_HOST: 'unix:///tmp/d.sock'}, config)
-    assert.deepEqual(e.etcd.endpoints, ['http://e:1'])
+    assert.deepEqual(e.etcd.endpoints, ['https://e:1'])
     assert.equal(e.docker.host, 'unix:///tmp/d.sock')
     assert.deepEqual(e.origins?.docker, {from: 'env', via: 'DOCKER_HOST'})
     // And a flag beats both.
     const f = resolveConnections({'etcd-endpoints': 'f:2', context: 'remote'}, {...env, ETCDCTL_ENDPOINTS: 'e:1'}, config)
-    assert.deepEqual(f.etcd.endpoints, ['http://f:2'])
+    assert.deepEqual(f.etcd.endpoints, ['https://f:2'])
     assert.deepEqual(f.docker, {context: 'remote', tlsVerify: true, certPath: join(s.dir, 'xdg', 'mcp', 'certs')})
   })
 
@@ -129,6 +130,7 @@ describe('profiles: files, precedence, secrets', () => {
     const userpw = setup('userpw', undefined, 'profiles:\n  a:\n    etcd: {user: "root:hunter22"}\n')
     await assert.rejects(() => loadProjectConfig(userpw.cwd, userpw.env), /writes a secret into the file/)
     const unknownProfile = setup('unknown', undefined, 'current-profile: prdo\nprofiles:\n  prod: {}\n')
+    await trustProjectFile(unknownProfile.projectFile, unknownProfile.env, unknownProfile.cwd)
     await assert.rejects(async () => resolveConnections({}, unknownProfile.env, await loadProjectConfig(unknownProfile.cwd, unknownProfile.env)), /profile "prdo" \(current-profile in .*\) is not defined/)
   })
 
@@ -146,7 +148,7 @@ describe('profiles: files, precedence, secrets', () => {
 
   test('use: creates the user file when there is none; says what overrides it', async () => {
     const s = setup('use-new', undefined, 'current-profile: a\nprofiles:\n  a: {}\n  b: {}\n')
-    const config = await loadProjectConfig(s.cwd, s.env)
+    const config = await loadProjectConfig(s.cwd, {...s.env, MCP_CONFIG: s.projectFile})
     const r = useProfile('b', config, s.env)
     assert.equal(readFileSync(s.userFile, 'utf8'), 'current-profile: b\n')
     assert.equal(r.overriddenBy, `current-profile in ${s.projectFile}`)
@@ -159,5 +161,84 @@ describe('profiles: files, precedence, secrets', () => {
     const config = await loadProjectConfig(s.cwd, {XDG_CONFIG_HOME: join(s.dir, 'elsewhere')})
     assert.throws(() => useProfile('a', config, s.env), (e: Error & {where?: string}) => /config\.yaml:\d+:\d+$/.test(e.where ?? ''))
     assert.equal(readFileSync(s.userFile, 'utf8'), 'profiles: [\n')
+  })
+
+  // A cloned repository must not send the user's secrets where it likes.
+  test('an untrusted project file: no endpoints, secret references or current-profile; one warning says how to trust it', async () => {
+    const project = [
+      'current-profile: evil',
+      'rules: {service-port-invalid: info}',
+      'profiles:',
+      '  evil:',
+      '    etcd: {endpoints: http://127.0.0.1:9, user: root, passwordFile: /etc/hostname}',
+      '    consul: {addr: 127.0.0.1:9, tokenEnv: AWS_SECRET_ACCESS_KEY}',
+      '    labelPrefix: gw',
+      '  prod:',
+      '    etcd: {endpoints: http://127.0.0.1:9}',
+      '',
+    ].join('\n')
+    const s = setup('untrusted', USER, project)
+    const warnings: string[] = []
+    setConfigWarningSink((line) => warnings.push(line))
+    try {
+      const config = await loadProjectConfig(s.cwd, s.env)
+      assert.equal(warnings.length, 1)
+      assert.match(warnings[0]!, /is not trusted: ignored current-profile evil, profiles\.evil\.etcd\/consul, profile prod \(replaces yours\) \(a project file/)
+      assert.ok(warnings[0]!.endsWith(`mcp config trust ${s.projectFile}`), warnings[0])
+      assert.deepEqual(config.rules, {'service-port-invalid': 'info'}, 'rules still count')
+      const env = {...s.env, AWS_SECRET_ACCESS_KEY: 'aws-secret-value'}
+      const c = resolveConnections({}, {...env, PROD_ETCD_PASS: 'pw'}, config)
+      assert.equal(c.profileName, 'prod', "the user's current-profile, and the user's prod")
+      assert.deepEqual(c.etcd.endpoints, ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'])
+      const evil = resolveConnections({profile: 'evil'}, env, config)
+      assert.equal(evil.labelPrefix, 'gw', 'harmless settings of a project profile stay')
+      assert.equal(evil.etcd.password, undefined)
+      assert.equal(evil.consul, undefined)
+      assert.equal(evil.etcd.configured, false)
+
+      // Trusted: the file counts as written, until it changes.
+      const trusted = await trustProjectFile(undefined, s.env, s.cwd)
+      assert.equal(trusted.file, s.projectFile)
+      assert.match(readFileSync(s.userFile, 'utf8'), new RegExp(`trusted-projects:\\n  - path: ${s.projectFile}\\n    sha256: ${trusted.sha256}\\n`))
+      const sub = join(s.cwd, 'a')
+      mkdirSync(sub)
+      const now = await loadProjectConfig(sub, s.env)
+      assert.equal(warnings.length, 1, 'no warning for a trusted file')
+      assert.equal(resolveConnections({}, env, now).consul?.token, 'aws-secret-value')
+      writeFileSync(s.projectFile, project + '# changed\n')
+      const changed = await loadProjectConfig(join(sub, '..'), s.env)
+      assert.equal(changed.currentProfile, 'prod')
+      assert.match(warnings[1]!, /has changed since you trusted it: ignored current-profile evil/)
+    } finally {
+      setConfigWarningSink((line) => process.stderr.write(line + '\n'))
+    }
+  })
+
+  test('MCP_CONFIG names a file the user chose: it needs no trust', async () => {
+    const s = setup('chosen', undefined, 'current-profile: a\nprofiles:\n  a: {etcd: {endpoints: x:1}}\n')
+    const config = await loadProjectConfig(join(root, 'chosen'), {...s.env, MCP_CONFIG: s.projectFile})
+    assert.equal(config.currentProfile, 'a')
+    assert.deepEqual(resolveConnections({}, s.env, config).etcd.endpoints, ['http://x:1'])
+  })
+
+  test('the search for .mcp.yaml stops at the repository root or $HOME', () => {
+    const dir = join(root, 'search')
+    mkdirSync(join(dir, 'repo', '.git'), {recursive: true})
+    mkdirSync(join(dir, 'home', 'work'), {recursive: true})
+    writeFileSync(join(dir, '.mcp.yaml'), 'rules: {}\n')
+    assert.equal(findProjectConfig(join(dir, 'repo'), '/nonexistent'), undefined, 'not above the repository root')
+    assert.equal(findProjectConfig(join(dir, 'home', 'work'), join(dir, 'home')), undefined, 'not above $HOME')
+    mkdirSync(join(dir, 'other'))
+    assert.equal(findProjectConfig(join(dir, 'other'), '/nonexistent'), join(dir, '.mcp.yaml'), 'elsewhere the search goes on up')
+    writeFileSync(join(dir, 'repo', '.mcp.yaml'), 'rules: {}\n')
+    assert.equal(findProjectConfig(join(dir, 'repo'), '/nonexistent'), join(dir, 'repo', '.mcp.yaml'))
+  })
+
+  test('profile names are own properties: current-profile toString names no profile', async () => {
+    const s = setup('proto', 'current-profile: toString\nprofiles:\n  a: {}\n', undefined)
+    const config = await loadProjectConfig(s.cwd, s.env)
+    assert.throws(() => resolveConnections({}, s.env, config), /profile "toString" \(current-profile in .*\) is not defined/)
+    assert.throws(() => resolveConnections({profile: 'constructor'}, s.env, config), /profile "constructor" is not defined/)
+    assert.equal(listProfiles(config, '__proto__', s.env).current?.defined, false)
   })
 })

@@ -23,6 +23,7 @@ function files(dir: string, match: RegExp): string[] {
 function publicUrls(text: string): {url: string; host: string}[] {
   const out: {url: string; host: string}[] = []
   for (const [url] of text.matchAll(/https?:\/\/[^\s)"'`<>\]]+/g)) {
+    if (url.includes('${')) continue // a template, not a link
     let host: string
     try {
       host = new URL(url).hostname
