@@ -67,7 +67,7 @@ export function parseDotenv(text: string, where: string, lookup: Record<string, 
         throw fail(`unexpected character ${JSON.stringify(c)} in variable name ${JSON.stringify(shown)}`)
       }
     }
-    const key = text.slice(i, end).replace(/[\s\u0085\u00a0]+$/, '')
+    const key = trimSpaceEnd(text.slice(i, end))
     if (key.includes(' ')) throw fail('key cannot contain a space')
     if (terminator === '' || terminator === '\n') {
       // A bare name: the value comes from the environment, or the key is left out.
@@ -84,7 +84,7 @@ export function parseDotenv(text: string, where: string, lookup: Record<string, 
       let value = text.slice(i, nl < 0 ? text.length : nl)
       const comment = value.indexOf(' #')
       if (comment >= 0) value = value.slice(0, comment)
-      value = value.replace(/[\s\u0085\u00a0]+$/u, '')
+      value = trimSpaceEnd(value)
       out.set(key, {value: resolve(value, keyLine), line: keyLine})
       i = nl < 0 ? text.length : nl
       continue
@@ -134,4 +134,14 @@ function definedOnly(vars: Record<string, string | undefined>): Record<string, s
   const out: Record<string, string> = {}
   for (const k in vars) if (vars[k] !== undefined) out[k] = vars[k]!
   return out
+}
+
+/**
+ * Go's strings.TrimRightFunc(s, unicode.IsSpace), as compose-go trims. A loop, not /\s+$/: that
+ * pattern retries from every blank of a long run that does not end the text (quadratic in V8).
+ */
+function trimSpaceEnd(s: string): string {
+  let end = s.length
+  while (end > 0 && /[\s\u0085]/.test(s[end - 1]!)) end--
+  return end === s.length ? s : s.slice(0, end)
 }

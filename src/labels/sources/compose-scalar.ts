@@ -103,7 +103,14 @@ export function goTimestamp(src: string): string | undefined {
   const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
   if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return undefined
   const two = (n: number) => String(n).padStart(2, '0')
-  const fraction = frac ? `.${frac}`.replace(/0+$/, '').replace(/\.$/, '') : ''
+  const fraction = frac ? `.${frac.slice(0, frac.length - trailingZeros(frac))}`.replace(/\.$/, '') : ''
   const offset = !zone || zone === 'Z' ? '+0000 UTC' : `${zone.replace(':', '')} ${zone.replace(':', '')}`
   return `${y}-${two(month)}-${two(day)} ${two(hour)}:${two(minute)}:${two(second)}${fraction} ${offset}`
+}
+
+/** How many '0's end the digits (a loop: /0+$/ is quadratic on a long run of zeros inside them). */
+function trailingZeros(digits: string): number {
+  let n = 0
+  while (n < digits.length && digits[digits.length - 1 - n] === '0') n++
+  return n
 }
