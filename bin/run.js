@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; exec node -- "$0" "$@"
+// The line above is for sh, a string and a comment to JavaScript. Node reads `--env-file` anywhere on
+// its command line, even after the script's name (and exits 9 when the file is missing): `node --`
+// ends its options. `#!/usr/bin/env -S node --` would do the same where env has -S, but BusyBox's
+// (Alpine) has not.
 // CommonJS (bin/package.json): an ES module entry costs Node's ESM loader ~6 ms of every start.
 // `mcp`, `mcp --help` and `mcp --version` are answered from text the build rendered with oclif
 // itself (dist/root-help.txt): loading @oclif/core costs more than the whole answer.

@@ -104,13 +104,39 @@ function toFinding(source: ConfigSource, rule: ConfigRule, hit: RuleHit): Findin
 /** Parse and lint a document already read; a parse error becomes an input-error finding. */
 export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions = {}): ConfigLintResult {
   try {
-    const source = parseConfigSource(doc)
+    let source: ConfigSource
+    try {
+      source = parseConfigSource(doc)
+    } catch (error) {
+      throw error instanceof InputError ? notAConfigFile(doc.path, error) : error
+    }
     assertHasContent(source)
+    assertConfigMapping(source)
     return lintConfigSource(source, options)
   } catch (error) {
     if (error instanceof InputError) return {file: doc.path, findings: [inputErrorFinding(error, doc.path)], fixes: []}
     throw error
   }
+}
+
+/** A parse error in a file not named .yaml/.yml/.json says first that it is probably not a config at all (`validate server.js`). */
+function notAConfigFile(path: string, error: InputError): InputError {
+  if (/\.(ya?ml|json)$/i.test(path) || path === '-' || path === '<stdin>') return error
+  return new InputError(`not a gateway config (not YAML or JSON: ${error.message})`, {
+    where: error.where ?? path,
+    hint: 'name the gateway config (gateway.yaml); compose files and Dockerfiles are found by their names',
+  })
+}
+
+/** A gateway config is a mapping of settings; a document that is a string or a list is some other file. */
+function assertConfigMapping(source: ConfigSource): void {
+  const value = source.value
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return
+  const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`
+  throw new InputError(`not a gateway config (the document is ${what}, not a mapping of settings)`, {
+    where: `${source.path}:1:1`,
+    hint: 'name the gateway config (gateway.yaml); compose files and Dockerfiles are found by their names',
+  })
 }
 
 /** Read a config file, or the input-error result that says why it cannot be read. */

@@ -1,6 +1,5 @@
-import {readFileSync} from 'node:fs'
-
 import {InputError} from './errors.js'
+import {readTextDocument} from './input.js'
 
 export interface InterpolationResult {
   value: string
@@ -51,12 +50,8 @@ export function hasVariables(text: string): boolean {
 
 /** Parse a compose-style .env file: KEY=VALUE lines, # comments, optional quotes, `export ` prefix. */
 export function parseEnvFile(path: string): Record<string, string> {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw new InputError(`cannot read env file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: path})
-  }
+  // `mcp: nope.env: no such file` and the other input errors, worded as for every file mcp reads.
+  const {text} = readTextDocument(path, {allowEmpty: true})
   const out: Record<string, string> = {}
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim()

@@ -9,6 +9,7 @@ import {applyOverrides, RuleOverrides} from '../report/policy.js'
 import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/finding.js'
 import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
+import {assertComposeDocument, assertDockerfile} from './document-kind.js'
 import {carriesPrefix} from './keys.js'
 import {LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
 import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeService, parseComposeFile} from './sources/compose.js'
@@ -99,7 +100,11 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   // Files in one directory are one compose project (base + overrides, merged as compose does).
   const projects = new Map<string, ComposeService[][]>()
   for (const file of composeFiles) {
-    const services = read(file, (text) => parseComposeFile(file, text, {vars}))
+    const services = read(file, (text) => {
+      const parsed = parseComposeFile(file, text, {vars})
+      assertComposeDocument(file, text, parsed.length)
+      return parsed
+    })
     if (!services) continue
     const dir = dirname(resolveIn(cwd, file))
     projects.set(dir, [...(projects.get(dir) ?? []), services])
@@ -107,7 +112,10 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   for (const perFile of projects.values()) sets.push(...mergeComposeFiles(perFile, cwd))
 
   for (const file of options.dockerfiles ?? []) {
-    const set = read(file, (text) => parseDockerfile(file, text))
+    const set = read(file, (text) => {
+      assertDockerfile(file, text)
+      return parseDockerfile(file, text)
+    })
     if (set) sets.push(set)
   }
 
@@ -160,7 +168,14 @@ export function checkContainerLabels(container: DockerContainer, options: {label
 function composeVariables(envFiles: string[] | undefined, composeFiles: string[], cwd: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const fromFiles: Record<string, string> = {}
   const list = envFiles?.length ? envFiles : defaultEnvFile(composeFiles, cwd)
-  for (const f of list) Object.assign(fromFiles, parseEnvFile(resolveIn(cwd, f)))
+  for (const f of list) {
+    try {
+      Object.assign(fromFiles, parseEnvFile(resolveIn(cwd, f)))
+    } catch (error) {
+      // Named as the user wrote it (`mcp: nope.env: no such file`), not by the resolved path.
+      throw error instanceof InputError ? renameWhere(error, resolveIn(cwd, f), f) : error
+    }
+  }
   return {...fromFiles, ...env}
 }
 

@@ -36,6 +36,34 @@ describe('lint-labels output', () => {
 })
 
 describe('lint-labels exit codes', () => {
+  test('3: a file that is not what it was named as (a mistyped path must not pass in CI)', async () => {
+    const dir = tempProject({
+      'gateway.yaml': 'routes:\n  - path: /api\n    service: api\n',
+      'hello.yaml': 'hello: world\n',
+      'empty-services.yaml': 'services: {}\n',
+      'docker-compose.yml': 'services:\n  api:\n    image: x\n',
+      'Dockerfile': '# syntax=docker/dockerfile:1\nARG V=1\nFROM busybox\n',
+    })
+    for (const args of [['-f', 'gateway.yaml'], ['-f', 'hello.yaml']]) {
+      const r = await lint(args, {cwd: dir})
+      assert.equal(r.code, 3, `${args.join(' ')}: ${r.stdout}`)
+      assert.match(r.stdout, new RegExp(`${args[1]}\\n.*error +not a compose file \\(no services:\\)`))
+    }
+    const notDockerfile = await lint(['--dockerfile', 'docker-compose.yml'], {cwd: dir})
+    assert.equal(notDockerfile.code, 3, notDockerfile.stdout)
+    assert.match(notDockerfile.stdout, /not a Dockerfile \(no FROM\)/)
+    // A compose file with no services yet, and a Dockerfile with an ARG before FROM, are what they say.
+    const fine = await lint(['-f', 'empty-services.yaml', '--dockerfile', 'Dockerfile'], {cwd: dir})
+    assert.equal(fine.code, 0, fine.stdout)
+  })
+
+  test('3: a missing --env-file is named as written', async () => {
+    const dir = tempProject({'docker-compose.yml': 'services:\n  api:\n    image: x\n'})
+    const r = await lint(['--env-file', 'nope.env'], {cwd: dir})
+    assert.equal(r.code, 3)
+    assert.equal(r.stderr, 'mcp: nope.env: no such file\n  hint: check the path\n')
+  })
+
   test('0: clean files', async () => {
     const r = await lint(['-f', `${F}/compose/clean.yaml`, '--dockerfile', `${F}/dockerfile/clean.Dockerfile`])
     assert.equal(r.stdout, '✔ no problems\n')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -46,5 +46,18 @@ describe('npm pack → install into an empty directory → run', () => {
     assert.match(discover.stdout, /EXAMPLES\n {2}\$ mcp discover\n/)
     const version = await exec(mcp, ['--version'], {cwd: app, env: userEnv(), timeout: 30_000})
     assert.match(version.stdout, /^mcp-cli\/\d+\.\d+\.\d+ /)
+
+    // Node takes `--env-file` from anywhere on its command line: the installed mcp must keep it its own.
+    writeFileSync(join(app, 'docker-compose.yml'), 'services:\n  api:\n    image: x\n    labels:\n      mcp.service.name: api\n      mcp.service.port: ${PORT}\n      mcp.health.path: /health\n')
+    const missing = await exec(mcp, ['lint-labels', '--env-file', 'nope.env'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((e) => e)
+    assert.equal(missing.code, 3, missing.stderr)
+    assert.match(missing.stderr, /^mcp: nope\.env: no such file\n/)
+    assert.doesNotMatch(missing.stderr, /node:/)
+    // A file that exists is read by mcp (compose interpolation), not loaded into mcp's own environment.
+    writeFileSync(join(app, 'prod.env'), 'PORT=8080\nDOCKER_HOST=tcp://127.0.0.1:1\n')
+    const unset = await exec(mcp, ['lint-labels'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((e) => e)
+    assert.match(unset.stdout, /unresolved-variable/, 'without the env file, PORT is unset')
+    const found = await exec(mcp, ['lint-labels', '--env-file', 'prod.env'], {cwd: app, env: userEnv(), timeout: 30_000})
+    assert.match(found.stdout, /no problems/)
   })
 })
