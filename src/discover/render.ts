@@ -26,7 +26,7 @@ export function dockerCell(i: Instance, c: ChalkInstance): string {
     const state = t.state === 'running' ? c.green(`task ${t.state}`) : c.red(`task ${t.state}${t.error ? `: ${t.error}` : ''}`)
     return `${state}${t.node ? c.dim(` on ${t.node}`) : ''}`
   }
-  if (!d) return c.red('✗ no container')
+  if (!d) return i.unknown?.includes('docker') ? c.yellow('? unknown (Docker unreachable)') : c.red('✗ no container')
   const health = d.health === 'none' ? '' : d.health === 'healthy' ? c.green(` ${d.health}`) : c.yellow(` ${d.health}`)
   const state = d.state === 'running' ? c.green('running') : c.red(d.state)
   return `${state}${health}`
@@ -34,6 +34,7 @@ export function dockerCell(i: Instance, c: ChalkInstance): string {
 
 export function etcdCell(i: Instance, c: ChalkInstance): string {
   const r = i.etcd
+  if (!r && i.unknown?.includes('etcd')) return c.yellow('? unknown (etcd unreachable)')
   if (!r) return i.docker?.state === 'running' ? c.red('✗ not registered') : c.dim('-')
   const parts: string[] = []
   if (r.valueFormat === 'invalid') parts.push(c.red(`invalid: ${r.valueError}`))
@@ -45,6 +46,7 @@ export function etcdCell(i: Instance, c: ChalkInstance): string {
 
 export function consulCell(i: Instance, c: ChalkInstance): string {
   const r = i.consul
+  if (!r && i.unknown?.includes('consul')) return c.yellow('? unknown (Consul unreachable)')
   if (!r) return i.docker?.state === 'running' ? c.red('✗ not registered') : c.dim('-')
   const color = r.status === 'passing' ? c.green : r.status === 'critical' ? c.red : c.yellow
   return `${color(r.status)}${i.docker ? '' : ` ${r.address}:${r.port}`}`

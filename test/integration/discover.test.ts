@@ -167,6 +167,22 @@ describe('mcp discover on the real engine and etcd', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.match(r.stdout, /✓ docker 5 .* ✗ etcd unreachable/)
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace')
+    // Not "✗ not registered": nobody answered, so the truth is unknown, and the table says so.
+    assert.match(r.stdout, new RegExp(`${run}-noport\\s+- \\(no port label\\)\\s+running\\s+\\? unknown \\(etcd unreachable\\)`))
+    assert.doesNotMatch(r.stdout, /not registered/)
+    const json = JSON.parse((await runCli(['discover', '--json', '--label-prefix', prefix, '--etcd-endpoints', dead, '--timeout', '1s'])).stdout)
+    const instances = json.services.flatMap((s: {instances: (JsonInstance & {unknown?: string[]})[]}) => s.instances)
+    assert.ok(instances.length >= 5)
+    for (const i of instances) assert.deepEqual(i.unknown, ['etcd'], i.id)
+  })
+
+  test('Docker unreachable: registrations are "? unknown", not "✗ no container"; known answers carry no unknown', async () => {
+    const r = await runCli(args('--docker-host', `unix:///tmp/${run}-nope.sock`, '--timeout', '1s').filter((a) => a !== '--json'))
+    assert.equal(r.code, 4)
+    assert.match(r.stdout, /gone-1\s+172\.31\.99\.99:8080 \(registered\)\s+\? unknown \(Docker unreachable\)/)
+    assert.doesNotMatch(r.stdout, /no container/)
+    const ok = JSON.parse((await runCli(args())).stdout) as JsonView
+    for (const i of ok.services.flatMap((s) => s.instances)) assert.equal((i as {unknown?: unknown}).unknown, undefined)
   })
 
   test('no source answers: exit 5; JSON still has the sources with errors', async () => {
