@@ -41,7 +41,8 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     duration: Flags.string({char: 'd', description: 'How long to measure: 10s, 1m (default 10s; with --requests, a cap of 5m)', helpGroup: 'LOAD'}),
     threads: Flags.integer({char: 't', description: 'Threads (wrk\'s -t): the connections are split over this many event loops when a spare CPU core is free (see docs/loadtest.md)', helpGroup: 'LOAD'}),
     rate: Flags.string({char: 'R', description: 'Constant throughput, requests/second over all connections: open loop, latency corrected for coordinated omission', helpGroup: 'LOAD'}),
-    header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, helpGroup: 'REQUEST'}),
+    // Non-greedy: `-H "X-A: 1" http://…` (wrk's order) must leave the URL to the target argument.
+    header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST'}),
     method: Flags.string({char: 'm', description: 'HTTP method (default GET)', helpGroup: 'REQUEST'}),
     body: Flags.string({description: 'Request body', exclusive: ['body-file'], helpGroup: 'REQUEST'}),
     'body-file': Flags.string({description: 'Request body from a file', exclusive: ['body'], helpGroup: 'REQUEST'}),
