@@ -8,6 +8,8 @@
 // `mcp`, `mcp --help` and `mcp --version` are answered from text the build rendered with oclif
 // itself (dist/root-help.txt): loading @oclif/core costs more than the whole answer.
 'use strict'
+// `mcp help lint-config` is `mcp lint-config --help`, as in git, docker and kubectl.
+if (process.argv[2] === 'help' && process.argv.length > 3) process.argv.splice(2, 1, ...process.argv.splice(3), '--help')
 const argv = process.argv.slice(2)
 // A reader that went away (`mcp … | head`) ends the output quietly, as it does for grep or docker.
 for (const stream of [process.stdout, process.stderr]) {

@@ -10,6 +10,7 @@ import {McpError} from '../core/errors.js'
 import {jsonPieces} from '../core/json-pieces.js'
 import {redact} from '../core/redact.js'
 import {commandLine} from '../report/html/command-line.js'
+import {CommandShape, describeParseError, unwrapFlagParseMessage} from './parse-error.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -126,16 +127,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exit (this.exit) and parse errors keep their handling and code.
-    if (err.oclif?.exit !== undefined && !(err instanceof McpError)) {
-      if ((err as {code?: string}).code === 'EEXIT') throw err
-      // One line and a pointer to --help, not the whole usage block.
-      ;(err as {showHelp?: boolean}).showHelp = false
-      if (this.jsonEnabled?.()) {
-        this.logJson({error: {kind: 'usage', message: redact(err.message), exitCode: ExitCode.USAGE}})
-        this.exit(err.oclif.exit)
-      }
-      throw err
-    }
     const debug = Boolean(process.env.DEBUG) || process.argv.includes('--debug')
     let json = false
     try {
@@ -143,11 +134,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } catch {
       json = process.argv.includes('--json')
     }
-    if (err instanceof McpError) {
+    if (err.oclif?.exit !== undefined && !(err instanceof McpError)) {
+      if ((err as {code?: string}).code === 'EEXIT') throw err
+      // A parse error: one line and a hint (did you mean …?), in mcp's own style, not oclif's box.
+      const ctor = this.ctor as unknown as {flags?: CommandShape['flags']; baseFlags?: CommandShape['flags']}
+      const shape = {name: `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')}`.trim(), flags: {...ctor.baseFlags, ...ctor.flags, json: {type: 'boolean'}}, argv: this.argv}
+      const {message, hint} = describeParseError(err, shape)
       if (json) {
-        this.logJson({error: {kind: err.kind, message: redact(err.line), hint: err.hint, exitCode: err.exitCode}})
+        this.logJson({error: {kind: 'usage', message: redact(message), hint, exitCode: ExitCode.USAGE}})
       } else {
-        process.stderr.write(`${chalk.red('mcp:')} ${redact(err.line)}\n`)
+        process.stderr.write(`${chalk.red('mcp:')} ${redact(message)}\n  ${chalk.dim('hint:')} ${redact(hint)}\n`)
+        if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
+      }
+      this.exit(ExitCode.USAGE)
+    }
+    if (err instanceof McpError) {
+      const line = unwrapFlagParseMessage(err.line)
+      if (json) {
+        this.logJson({error: {kind: err.kind, message: redact(line), hint: err.hint, exitCode: err.exitCode}})
+      } else {
+        process.stderr.write(`${chalk.red('mcp:')} ${redact(line)}\n`)
         if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${redact(err.hint)}\n`)
         if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
       }

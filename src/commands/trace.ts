@@ -54,7 +54,19 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     'all-containers': Flags.boolean({description: 'Search every container carrying the service-name label', helpGroup: 'SOURCES'}),
     since: Flags.string({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
     until: Flags.string({description: 'Only lines at or before this time (same forms as --since)'}),
-    'context-lines': Flags.integer({char: 'C', description: 'Show N lines before and after each match, per source', min: 0, default: 0}),
+    // -C/--context is lines, as in grep; the Docker context is --docker-context here.
+    context: Flags.custom<number>({
+      char: 'C',
+      aliases: ['context-lines'],
+      description: 'Show N lines before and after each match, per source (as grep -C)',
+      default: 0,
+      parse: async (text) => {
+        if (/^\d+$/.test(text.trim())) return Number(text)
+        throw new UsageError(`--context ${JSON.stringify(text)} is not a number of lines`, {
+          hint: 'give the lines to show around each match (-C 2); a Docker context is --docker-context',
+        })
+      },
+    })(),
     level: Flags.string({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS}),
     follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
     gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
@@ -65,7 +77,10 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       min: 1,
     }),
     'docker-host': connectionFlags['docker-host'],
-    context: connectionFlags.context,
+    'docker-context': Flags.string({
+      description: 'Docker CLI context to read container logs from (default: DOCKER_CONTEXT, then `docker context use`)',
+      helpGroup: 'CONNECTION',
+    }),
     'label-prefix': connectionFlags['label-prefix'],
     timeout: connectionFlags.timeout,
     profile: connectionFlags.profile,
@@ -96,9 +111,9 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       }
       paths = ['-']
     }
-    const connections = wantsDocker ? resolveConnections(f, process.env, await loadProjectConfig()) : undefined
+    const connections = wantsDocker ? resolveConnections({...f, context: f['docker-context']}, process.env, await loadProjectConfig()) : undefined
     if (connections && connections.dockers.length > 1) {
-      throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --context'})
+      throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --docker-context'})
     }
     const options: TraceOptions = {
       query,
@@ -108,7 +123,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       docker: connections
         ? async () => (await import('../docker/client.js')).connectDocker(connections.docker, f.follow ? 0 : connections.timeoutMs)
         : undefined,
-      context: f['context-lines'],
+      context: f.context,
       filter: {level: f.level as Level | undefined, sinceMs, untilMs},
       threads: f.threads,
       // An explicit -j N also splits one big file into ranges; by default threads take whole files.
@@ -143,7 +158,13 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       process.stdout.write(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
     } else if (result.exitCode < ExitCode.PARTIAL) {
       const n = result.sources.length
-      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)`)
+      // Found, but filtered out: "not found" alone would send the user looking in the wrong place.
+      const {time, level} = result.stats.filteredOut
+      const left = [
+        time ? `${time} line${time === 1 ? '' : 's'} outside --since/--until` : '',
+        level ? `${level} line${level === 1 ? '' : 's'} below --level ${this.flags.level}` : '',
+      ].filter(Boolean)
+      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)${left.length ? `; ${left.join(', ')} carry it` : ''}`)
     }
   }
 

@@ -64,6 +64,38 @@ describe('CLI conventions', () => {
     assert.equal(far.stderr, 'mcp: "frobnicate" is not an mcp command (mcp --help lists them)\n')
   })
 
+  test('`mcp help X` and `mcp X -h` are `mcp X --help`, as in git, docker and kubectl', async () => {
+    const help = await runCli(['lint-config', '--help'])
+    assert.equal(help.code, 0)
+    for (const args of [['help', 'lint-config'], ['lint-config', '-h']]) {
+      const r = await runCli(args)
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
+      assert.equal(r.stdout, help.stdout, args.join(' '))
+    }
+    const topic = await runCli(['help', 'config', 'list'])
+    assert.equal(topic.code, 0, topic.stderr)
+    assert.match(topic.stdout, /\$ mcp config list/)
+  })
+
+  test('parse errors are one line and a hint, with did-you-mean for flags, values and rule ids', async () => {
+    const cases: [string[], string][] = [
+      [['lint-config', '--fiks'], 'mcp: unknown flag --fiks\n  hint: did you mean --fix? (mcp lint-config --help lists the flags)\n'],
+      [['lint-labels', '--rule', 'health-path-mising=off'], 'mcp: --rule names an unknown rule "health-path-mising"\n  hint: did you mean health-path-missing? (mcp rules lists the rule ids)\n'],
+      [['lint-config', '--format', 'sarf'], 'mcp: --format "sarf" is not one of: stylish, json, sarif, github, junit\n  hint: did you mean --format sarif?\n'],
+      [['discover', '--timeout'], 'mcp: --timeout needs a value\n  hint: mcp discover --help shows what it takes\n'],
+      [['loadtest', 'http://127.0.0.1:1/', 'extra'], 'mcp: unexpected argument: extra\n  hint: mcp loadtest --help shows what it takes\n'],
+      [['loadtest', 'http://127.0.0.1:1/', '-c', 'x'], 'mcp: --connections: expected an integer but received: x\n  hint: mcp loadtest --help shows what it takes\n'],
+      [['loadtest', 'http://127.0.0.1:1/', '--body', 'a', '--body-file', 'b'], 'mcp: --body and --body-file cannot be used together\n  hint: mcp loadtest --help shows which flags go together\n'],
+      [['loadtest'], 'mcp: missing argument TARGET (http(s) URL, or a service name to resolve through discovery)\n  hint: mcp loadtest --help shows what it takes\n'],
+    ]
+    for (const [args, stderr] of cases) {
+      const r = await runCli(args)
+      assert.equal(r.code, 2, args.join(' '))
+      assert.equal(r.stderr, stderr, args.join(' '))
+      assert.equal(r.stdout, '')
+    }
+  })
+
   test('every command\'s --help has examples', async () => {
     assert.ok(ours.length >= 5, 'commands found in the manifest')
     for (const c of ours) {

@@ -98,6 +98,26 @@ describe('mcp trace over files', () => {
     assert.deepEqual(JSON.parse(w.stdout).lines.map((l: {message: string}) => l.message), ['payment timed out'])
   })
 
+  test('-C/--context are lines, as in grep (--context-lines still works); a word there points to --docker-context', async () => {
+    for (const flag of [['-C', '1'], ['--context', '1'], ['--context-lines', '1'], ['--context=1']]) {
+      const r = await runCli(['trace', ID, f('app.log'), ...flag, '--json'])
+      assert.equal(r.code, 0, `${flag.join(' ')}: ${r.stderr}`)
+      assert.deepEqual(JSON.parse(r.stdout).lines.map((l: {match: boolean}) => l.match), [true, false, true, false], flag.join(' '))
+    }
+    const word = await runCli(['trace', ID, f('app.log'), '--context', 'prod'])
+    assert.equal(word.code, 2)
+    assert.match(word.stderr, /--context "prod" is not a number of lines\n {2}hint: .*--docker-context/)
+  })
+
+  test('not found, but outside --since/--until or below --level: says how many lines carry the id', async () => {
+    const r = await runCli(['trace', ID, f('app.log'), f('gateway.log'), '--since', '2026-11-22T00:00:00Z'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /not found in 2 sources \(\d+ bytes searched\); 3 lines outside --since\/--until carry it\n/)
+    const level = await runCli(['trace', ID, f('app.log'), '--level', 'fatal', '--json'])
+    assert.equal(level.code, 1)
+    assert.deepEqual(JSON.parse(level.stdout).stats.filteredOut, {time: 0, level: 2})
+  })
+
   test('a truncated .gz reports file and offset and keeps what it found (exit 3)', async () => {
     const r = await runCli(['trace', ID, f('cut.log.gz')])
     assert.equal(r.code, 3)
