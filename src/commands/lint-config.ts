@@ -70,6 +70,7 @@ are partial or skipped).`
       {command: 'lint-config', rules: CONFIG_RULE_METAS, toolVersion: this.config.version, color: this.color},
     )
     process.exitCode = worstExitCode(report.exitCode, sourcesExit)
+    if (report.overLimit) this.warnLine(`mcp: ${report.overLimit}`)
     if (!this.jsonEnabled()) {
       // What --fix changed goes first; to stderr when stdout carries a machine format.
       const fixedLines = run.fixed.flatMap((f) => f.fixes.map((x) => `fixed ${f.file}:${x.line}:${x.column}  ${x.description}  ${x.ruleId}`))

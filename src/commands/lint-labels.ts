@@ -9,7 +9,7 @@ import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {lintLabels, LINT_LABELS_RULES} from '../labels/index.js'
 import {liveContainers} from '../labels/sources/live.js'
-import {exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, Severity, sortFindings, Summary, summarize} from '../report/index.js'
+import {exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, Severity, sortFindings, Summary, summarize, tooManyWarnings} from '../report/index.js'
 
 export default class LintLabels extends BaseCommand<typeof LintLabels> {
   static override summary = 'Check gateway labels in compose files, Dockerfiles and live containers'
@@ -73,6 +73,8 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       })
       process.stdout.write(redact(text))
     }
+    const overLimit = tooManyWarnings(findings, policy.maxWarnings)
+    if (overLimit) this.warnLine(`mcp: ${overLimit}`)
     process.exitCode = exitCode
     return {findings: sortFindings(findings), summary: summarize(findings)}
   }

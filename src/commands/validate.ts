@@ -48,6 +48,7 @@ above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could no
     const result = await validateProject({...targets, envFiles: flags['env-file'], labelPrefix: flags['label-prefix']})
     const report = await buildCheckReport(result.findings, flags, {command: 'validate', rules: VALIDATE_RULES, toolVersion: this.config.version, color: this.color})
     process.exitCode = report.exitCode
+    if (report.overLimit) this.warnLine(`mcp: ${report.overLimit}`)
     if (!this.jsonEnabled()) process.stdout.write(report.output)
     return checkJson(report.findings, {checked: result.checked})
   }

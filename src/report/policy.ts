@@ -77,3 +77,13 @@ export function exitCodeForFindings(findings: Finding[], policy: FailPolicy): nu
   const threshold = SEVERITY_RANK[policy.failOn]
   return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? ExitCode.NEGATIVE : ExitCode.OK
 }
+
+/**
+ * Why a run with only warnings failed, in ESLint's words: without it, `--max-warnings 0` exits 1 with
+ * output that looks like a pass. Undefined when the warnings are within the limit.
+ */
+export function tooManyWarnings(findings: Finding[], maxWarnings: number | undefined): string | undefined {
+  if (maxWarnings === undefined) return undefined
+  const {warnings} = summarize(findings)
+  return warnings > maxWarnings ? `too many warnings (${warnings}, maximum ${maxWarnings})` : undefined
+}

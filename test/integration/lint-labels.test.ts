@@ -74,8 +74,17 @@ describe('lint-labels exit codes', () => {
     const file = `${F}/compose/unknown-key.yaml`
     assert.equal((await lint(['-f', file])).code, 0)
     assert.equal((await lint(['-f', file, '--fail-on', 'warning'])).code, 1)
-    assert.equal((await lint(['-f', file, '--max-warnings', '1'])).code, 1)
-    assert.equal((await lint(['-f', file, '--max-warnings', '2'])).code, 0)
+    // Exit 1 with output that looks like a pass would leave the reader guessing: say why, as ESLint does.
+    const over = await lint(['-f', file, '--max-warnings', '1'])
+    assert.equal(over.code, 1)
+    assert.equal(over.stderr, 'mcp: too many warnings (2, maximum 1)\n')
+    const within = await lint(['-f', file, '--max-warnings', '2'])
+    assert.equal(within.code, 0)
+    assert.equal(within.stderr, '')
+    const config = await runCli(['lint-config', '--max-warnings', '0', '-o', 'json', join(ROOT, 'test/fixtures/config/route-shadowed.yaml')], {env: testEnv()})
+    assert.equal(config.code, 1)
+    assert.equal(config.stderr, 'mcp: too many warnings (2, maximum 0)\n')
+    assert.equal(JSON.parse(config.stdout).summary.warnings, 2, 'stdout stays the document')
   })
 
   test('1 → 0 when the rule is turned off with --rule; --fail-on none', async () => {
