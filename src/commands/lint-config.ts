@@ -13,14 +13,10 @@ import type {ServiceView} from '../model/types.js'
 
 export default class LintConfig extends BaseCommand<typeof LintConfig> {
   static override summary = 'Check gateway config files against the schema and the rules beyond it'
-  static override description = `Reports every problem with file:line:column: schema violations, unknown keys (with did-you-mean),
-bad durations, health-check and lease timings, route splits, shadowed and duplicate routes, unset
-\${VAR}s and missing TLS files. Rule ids: docs/config-rules.md. With no FILES, reads
-${DEFAULT_CONFIG_NAMES.join(', ')} from the current directory; "-" reads standard input.
+  // One line per paragraph: oclif wraps to the terminal, and hard-wrapped source text came out ragged.
+  static override description = `Reports every problem with file:line:column: schema violations, unknown keys (with did-you-mean), bad durations, health-check and lease timings, route splits, shadowed and duplicate routes, unset \${VAR}s and missing TLS files. \`mcp rules\` lists the rules. With no FILES, reads ${DEFAULT_CONFIG_NAMES.join(', ')} from the current directory; "-" reads standard input.
 
-Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file could not be read or
-parsed (the other files are still checked), 4 --discover: a source did not answer (the live checks
-are partial or skipped).`
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file could not be read or parsed (the other files are still checked), 4 --discover: a source did not answer (the live checks are partial or skipped).`
   static override examples = [
     '<%= config.bin %> lint-config gateway.yaml',
     '<%= config.bin %> lint-config --fix gateway.yaml',

@@ -96,6 +96,20 @@ describe('CLI conventions', () => {
     }
   })
 
+  test('help DESCRIPTION text is wrapped by oclif, not hard-wrapped in the source (no ragged lines at 80 columns)', async () => {
+    for (const c of ours) {
+      const r = await runCli([...shown(c.id), '--help'], {env: testEnv({COLUMNS: '80'})})
+      const description = /\nDESCRIPTION\n([^]*?)\n(?:[A-Z][A-Z ]+\n|$)/.exec(r.stdout)?.[1] ?? ''
+      const lines = description.split('\n')
+      for (let i = 0; i + 1 < lines.length; i++) {
+        const [line, next] = [lines[i]!, lines[i + 1]!]
+        if (!line.trim() || !next.trim()) continue
+        // A line the next one's first word would have fitted on was broken by hand.
+        assert.ok(line.length + 1 + next.trim().split(' ')[0]!.length > 80, `${c.id}: ragged after ${JSON.stringify(line)}`)
+      }
+    }
+  })
+
   test('every command\'s --help has examples', async () => {
     assert.ok(ours.length >= 5, 'commands found in the manifest')
     for (const c of ours) {
