@@ -162,6 +162,21 @@ describe('mcp lint-config: findings, formats, exit codes', () => {
   })
 })
 
+describe('mcp lint-config: schema findings in words', () => {
+  test('a pattern the value misses says what is wrong and the fix, as the label rules do', async () => {
+    const file = join(dir, 'patterns.yaml')
+    writeFileSync(file, 'version: 1\nregistry:\n  prefix: services\ndiscovery:\n  labelPrefix: My_Prefix\nhealthCheck:\n  path: health\nroutes:\n  - match: {pathPrefix: /a}\n    service: User_API\n')
+    const r = await runCli(['lint-config', '--json', file])
+    const found = (JSON.parse(r.stdout).findings as {message: string; hint?: string}[]).map((f) => [f.message, f.hint])
+    assert.deepEqual(found, [
+      ['registry.prefix "services" must start and end with \'/\'', 'write /services/'],
+      ['discovery.labelPrefix "My_Prefix" is not a label prefix (lowercase letters and digits, joined by single . _ or -)', 'e.g. my_prefix'],
+      ['healthCheck.path "health" does not start with \'/\'', 'write /health'],
+      ['routes[0].service "User_API" is not a DNS label', 'use lowercase letters, digits and dashes, e.g. user-api'],
+    ])
+  })
+})
+
 describe('mcp lint-config --fix', () => {
   test('rewrites snake_case keys and loose durations in place, keeps comments, prints what changed', async () => {
     const file = p('fixme.yaml')
