@@ -6,7 +6,7 @@ import * as Flags from '@oclif/core/flags'
 import chalk from 'chalk'
 
 import {ExitCode} from '../core/exit-codes.js'
-import {McpError} from '../core/errors.js'
+import {McpError, UsageError} from '../core/errors.js'
 import {jsonPieces} from '../core/json-pieces.js'
 import {redact} from '../core/redact.js'
 import {commandLine} from '../report/html/command-line.js'
@@ -23,6 +23,12 @@ function stdoutIsFile(): boolean {
   } catch {
     return false
   }
+}
+
+/** -o/--format typed on the command line (a profile's or .mcp.yaml's default format gives way to --json). */
+function formatGiven(argv: string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some((word) => /^(?:-o|--format)(?:=|$)|^-o\S/.test(word))
 }
 
 /** Exit code for a bug in mcp itself (EX_SOFTWARE): never confused with a finding or a bad flag. */
@@ -87,6 +93,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as InferredFlags<T>
     this.args = args as InferredArgs<T>
+    // `--json -o sarif` would print JSON and drop the SARIF without a word: two outputs, refuse the pair.
+    const format = (flags as {format?: string}).format
+    if (format !== undefined && format !== 'json' && this.jsonEnabled() && formatGiven(this.argv)) {
+      throw new UsageError(`--json and --format ${format} ask for two different outputs`, {hint: `use one: --format ${format}, or --json (the same as --format json)`})
+    }
     const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
     if (this.flags.color === false || noColor || this.jsonEnabled()) chalk.level = 0
     else if (this.flags.color === true && chalk.level === 0) chalk.level = 1

@@ -110,6 +110,19 @@ describe('CLI conventions', () => {
     }
   })
 
+  test('--json with another --format is refused (it printed JSON and dropped the other without a word)', async () => {
+    const file = join(ROOT, 'test/fixtures/config/valid.yaml')
+    for (const args of [['--json', '-o', 'sarif'], ['--format=junit', '--json'], ['-ogithub', '--json']]) {
+      const r = await runCli(['lint-config', file, ...args])
+      assert.equal(r.code, 2, args.join(' '))
+      const {error} = JSON.parse(r.stdout) as {error: {kind: string; message: string; hint: string}}
+      assert.equal(error.kind, 'usage')
+      assert.match(error.message, /^--json and --format (sarif|junit|github) ask for two different outputs$/)
+    }
+    const same = await runCli(['lint-config', file, '--json', '-o', 'json'])
+    assert.equal(same.code, 0, same.stdout)
+  })
+
   test('every command\'s --help has examples', async () => {
     assert.ok(ours.length >= 5, 'commands found in the manifest')
     for (const c of ours) {
