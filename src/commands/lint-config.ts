@@ -28,7 +28,7 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
   static override args = {files: Args.string({description: 'Config files (YAML or JSON); - for standard input'})}
   static override flags = {
     ...checkFlags,
-    fix: Flags.boolean({description: 'Rewrite snake_case keys and loosely spelt durations in place (comments and layout kept), then report what is left'}),
+    fix: Flags.boolean({description: 'Rewrite snake_case keys, loosely spelt durations and allowed values spelt another way (round-robin → round_robin) in place (comments and layout kept), then report what is left'}),
     'env-file': Flags.string({description: 'Read ${VAR} values from this file (repeatable; the environment wins)', multiple: true, multipleNonGreedy: true}),
     discover: Flags.boolean({description: 'Also check routes against the live view (mcp discover): services with no instances, split versions no instance carries'}),
     ...connectionFlags,

@@ -188,6 +188,21 @@ describe('mcp lint-config --fix', () => {
     assert.equal(readFileSync(file, 'utf8'), '# my gateway\nhealthCheck:   # from the 2019 blog post\n  interval: 10s\n  timeout: "2s"\ndiscovery:\n  fallbackTimeout: 5s\n')
   })
 
+  test('writes an allowed value spelt another way (round-robin → round_robin); a typo is only suggested', async () => {
+    const file = p('enum.yaml')
+    writeFileSync(file, 'loadBalancer:\n  strategy: "round-robin"   # as in the docs\n')
+    const r = await runCli(['lint-config', '--fix', file])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /fixed .*enum\.yaml:2:13 +"round-robin" → round_robin +schema/)
+    assert.equal(readFileSync(file, 'utf8'), 'loadBalancer:\n  strategy: "round_robin"   # as in the docs\n')
+    const typo = p('enum-typo.yaml')
+    writeFileSync(typo, 'loadBalancer:\n  strategy: round_robbin\n')
+    const t = await runCli(['lint-config', '--fix', typo])
+    assert.equal(t.code, 1)
+    assert.match(t.stdout, /did you mean "round_robin"\?/)
+    assert.equal(readFileSync(typo, 'utf8'), 'loadBalancer:\n  strategy: round_robbin\n')
+  })
+
   test('leaves what is not mechanical, and a clean file untouched', async () => {
     const file = p('typo.yaml')
     const text = 'healthCheck:\n  intreval: 5s\n'

@@ -59,7 +59,7 @@ const PATTERN_WORDS: Record<string, (value: string) => {message: string; hint: s
   },
 }
 
-function schemaMessage(e: SchemaError): {message: string; hint?: string} {
+function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: RuleHit['fix']} {
   const path = segments(e.instancePath)
   const label = humanPath(path)
   if (path.some((seg) => typeof seg === 'string' && SECRET_KEY.test(seg)) && e.data !== null && typeof e.data !== 'object') {
@@ -72,9 +72,13 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string} {
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]) ?? []
       const guess = typeof e.data === 'string' ? closestValue(e.data, allowed.map(String)) : undefined
+      // The same letters in another spelling (round-robin for round_robin) is what was meant: --fix writes it.
+      // A typo's nearest value may not be, and is only suggested.
+      const sure = guess !== undefined && looseKey(guess) === looseKey(e.data as string)
       return {
         message: `${label} is ${JSON.stringify(e.data)}; expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
-        hint: guess ? `did you mean ${JSON.stringify(guess)}?` : undefined,
+        hint: guess ? `did you mean ${JSON.stringify(guess)}?${sure ? ' (mcp lint-config --fix writes it)' : ''}` : undefined,
+        fix: sure ? {target: 'value', text: guess, description: `${JSON.stringify(e.data)} → ${guess}`} : undefined,
       }
     }
     case 'required':
