@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {checkFlags, connectionFlags} from '../cli/flags.js'
+import {checkFlags, dockerConnectionFlags} from '../cli/flags.js'
 import {resolveConnections} from '../core/connections.js'
 import {InputError} from '../core/errors.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
@@ -25,7 +25,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
   ]
 
   static override flags = {
-    ...connectionFlags,
+    ...dockerConnectionFlags,
     ...checkFlags,
     file: Flags.string({char: 'f', description: 'Compose file to check (repeatable; files in one directory merge like docker compose -f)', multiple: true}),
     dockerfile: Flags.string({description: 'Dockerfile to check (repeatable)', multiple: true}),

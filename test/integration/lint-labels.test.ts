@@ -57,6 +57,14 @@ describe('lint-labels exit codes', () => {
     assert.equal(fine.code, 0, fine.stdout)
   })
 
+  test('--help shows only the connection flags lint-labels reads (Docker\'s, not etcd\'s or Consul\'s)', async () => {
+    const r = await lint(['--help'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /--docker-host/)
+    assert.match(r.stdout, /--label-prefix/)
+    assert.doesNotMatch(r.stdout, /--etcd-|--consul-addr|--registry-prefix/)
+  })
+
   test('3: a missing --env-file is named as written', async () => {
     const dir = tempProject({'docker-compose.yml': 'services:\n  api:\n    image: x\n'})
     const r = await lint(['--env-file', 'nope.env'], {cwd: dir})
