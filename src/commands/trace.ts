@@ -9,7 +9,7 @@ import {UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
-import {renderLine, renderProblem, renderTimeline} from '../logs/render.js'
+import {renderLine, renderProblem, renderTimeline, sourceColumnWidth, timelineHeader} from '../logs/render.js'
 import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
 import {traceQuery} from '../logs/trace-id.js'
 
@@ -179,12 +179,19 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     if (json) for (const l of result.lines) process.stdout.write(JSON.stringify(l) + '\n')
     else this.printResult(result, gapMs)
     if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')
+    // The columns of the timeline above (OFFSET included), or of a heading printed with the first new line.
+    const width = sourceColumnWidth(result.lines.length ? result.lines.map((l) => l.source) : result.sources.map((s) => s.name))
+    let headed = result.lines.length > 0
     await followTrace(
       options,
       result,
       (line) => {
         if (line.match) found = true
-        process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, 24, false) + '\n')
+        if (!json && !headed) {
+          process.stdout.write(timelineHeader(width) + '\n')
+          headed = true
+        }
+        process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, width) + '\n')
       },
       signal,
       (p) => this.warnLine(`mcp: ${renderProblem(p)}`),

@@ -86,11 +86,21 @@ export function renderProblem(p: TraceProblem): string {
 }
 
 /** The whole human report: timeline with gaps marked, then the waterfall and a summary line. */
+/** The SOURCE column's width for these names (6–30). */
+export function sourceColumnWidth(names: string[]): number {
+  return Math.min(30, Math.max(6, ...names.map((name) => name.length)))
+}
+
+/** The timeline's heading; --follow prints it before its first line when the search found none. */
+export function timelineHeader(sourceWidth: number): string {
+  return chalk.bold([' TIME'.padEnd(25), padEnd('OFFSET', 9), padEnd('SOURCE', sourceWidth), 'LEVEL', ' MESSAGE'].join('  '))
+}
+
 export function renderTimeline(result: TraceResult, options: RenderOptions): string {
   const out: string[] = []
   if (result.lines.length === 0) return ''
-  const sourceWidth = Math.min(30, Math.max(6, ...result.lines.map((l) => l.source.length)))
-  out.push(chalk.bold([' TIME'.padEnd(25), padEnd('OFFSET', 9), padEnd('SOURCE', sourceWidth), 'LEVEL', ' MESSAGE'].join('  ')))
+  const sourceWidth = sourceColumnWidth(result.lines.map((l) => l.source))
+  out.push(timelineHeader(sourceWidth))
   let prev: number | undefined
   for (const l of result.lines) {
     if (prev !== undefined && l.timeMs !== undefined && l.timeMs - prev >= options.gapMs) {

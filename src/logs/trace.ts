@@ -192,10 +192,16 @@ export async function followTrace(
   const files = expandPaths(options.paths.filter((p) => p !== '-')).files.filter((f) => !/\.gz$/i.test(f.path) && !binary.has(f.path))
   // Container logs are asked from when the search started; lines it already showed are skipped.
   const seen = new Set(after.lines.filter((l) => l.sourceType === 'container').map(lineKey))
+  // New lines keep the timeline's OFFSET column: from the first line shown, or else the first that comes.
+  let first = after.lines.find((l) => l.timeMs !== undefined)?.timeMs
   const emit = (info: SourceInfo) => (l: {offset: number; text: string; match: boolean; stream?: 'stdout' | 'stderr'}) => {
     for (const t of filterSourceLines(timelineLines(info, [l]), options.filter)) {
       if (info.type === 'container' && seen.has(lineKey(t))) continue
       t.time = t.timeMs === undefined ? undefined : new Date(t.timeMs).toISOString()
+      if (t.timeMs !== undefined) {
+        first ??= t.timeMs
+        t.offsetMs = Math.round((t.timeMs - first) * 1000) / 1000
+      }
       onLine(t)
     }
   }

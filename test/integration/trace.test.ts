@@ -234,8 +234,8 @@ describe('mcp trace over files', () => {
 
   test('--follow prints new lines as they are appended; Ctrl-C exits cleanly', async () => {
     const path = f('follow.log')
-    writeFileSync(path, 'start\n')
-    const child = spawn(process.execPath, [CLI, 'trace', ID, path, '--follow'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    writeFileSync(path, `2026-11-21T09:59:58Z INFO started ${ID}\n`)
+    const child = spawn(process.execPath, ['--', CLI, 'trace', ID, path, '--follow'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
@@ -247,6 +247,13 @@ describe('mcp trace over files', () => {
     const code = await exited
     assert.match(out, /appended/)
     assert.equal(code, 0)
+    // The appended line keeps the columns of the heading above it, OFFSET included.
+    const lines = out.split('\n')
+    const header = lines.find((l) => l.startsWith(' TIME'))!
+    const appended = lines.find((l) => l.includes('appended'))!
+    assert.match(appended, /^ 2026-11-21T10:00:00\.000Z {2}\+2s /)
+    assert.equal(appended.indexOf('+2s'), header.indexOf('OFFSET'))
+    assert.equal(appended.indexOf('ERROR'), header.indexOf('LEVEL'))
   })
 })
 
