@@ -14,7 +14,7 @@ import {applyOverrides, exitCodeForFindings, FailPolicy, Finding, formatFindings
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = "Find the gateway's known failure modes on a live host: codes, evidence and what to do"
-  static override description = `Builds discover's merged view (Docker, etcd, Consul) and checks it: unregistered containers, stale registrations, wrong addresses, registered-but-not-ready instances, label drift, missing leases, ambiguous networks, name conflicts, invalid labels, critical Consul checks, and (with --watch) registrations that appear before their container is ready. Healthy instances produce no findings; a source that does not answer is itself a finding and the checks that need it are skipped. Codes and what to do about each: docs/doctor.md.
+  static override description = `Builds discover's merged view (Docker, etcd, Consul) and checks it: unregistered containers, stale registrations, wrong addresses, registered-but-not-ready instances, label drift, missing leases, ambiguous networks, name conflicts, invalid labels, critical Consul checks, and (with --watch) registrations that appear before their container is ready. Healthy instances produce no findings; a source that does not answer is itself a finding and the checks that need it are skipped. Codes and what to do about each: mcp rules, mcp rules CODE.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more than --max-warnings warnings), 4 some source did not answer, 5 none did, 2 bad flags.`
 

@@ -13,7 +13,7 @@ import {exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags
 
 export default class LintLabels extends BaseCommand<typeof LintLabels> {
   static override summary = 'Check gateway labels in compose files, Dockerfiles and live containers'
-  static override description = `Checks the mcp.service.name / mcp.service.port / mcp.health.path conventions (and the optional typed keys; the prefix follows --label-prefix) wherever labels are written. With no file and no --docker, reads the compose file in the current directory (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml). Rules and their ids: docs/rules.md.
+  static override description = `Checks the mcp.service.name / mcp.service.port / mcp.health.path conventions (and the optional typed keys; the prefix follows --label-prefix) wherever labels are written. With no file and no --docker, reads the compose file in the current directory (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml). Rules and their ids: mcp rules, mcp rules ID.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, or more warnings than --max-warnings; 2 bad flags; 3 a file could not be read or parsed (the others are still checked); 4 --docker did not answer but files were checked; 5 --docker did not answer and nothing else was checked.`
 

@@ -12,6 +12,7 @@ import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
 import {compareResults, readSavedResult} from '../loadtest/compare.js'
 import {breachLine, renderComparison, renderProgress, renderResult} from '../loadtest/render.js'
 import type {LoadResult} from '../loadtest/result.js'
+import {DOCS_URL} from '../core/docs-url.js'
 
 export default class Loadtest extends BaseCommand<typeof Loadtest> {
   static override summary = 'Load test a URL or every healthy instance of a service, with honest (µs, corrected) latency'
@@ -39,7 +40,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     ...sourceFlag,
     connections: Flags.integer({char: 'c', description: 'Connections to keep open (default 10)', helpGroup: 'LOAD'}),
     duration: Flags.string({char: 'd', description: 'How long to measure: 10s, 1m (default 10s; with --requests, a cap of 5m)', helpGroup: 'LOAD'}),
-    threads: Flags.integer({char: 't', description: 'Threads (wrk\'s -t): the connections are split over this many event loops when a spare CPU core is free (see docs/loadtest.md)', helpGroup: 'LOAD'}),
+    threads: Flags.integer({char: 't', description: `Threads (wrk's -t): the connections are split over this many event loops when a spare CPU core is free (see ${DOCS_URL}loadtest.md)`, helpGroup: 'LOAD'}),
     rate: Flags.string({char: 'R', description: 'Constant throughput, requests/second over all connections: open loop, latency corrected for coordinated omission', helpGroup: 'LOAD'}),
     // Non-greedy: `-H "X-A: 1" http://…` (wrk's order) must leave the URL to the target argument.
     header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST'}),

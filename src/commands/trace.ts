@@ -12,6 +12,7 @@ import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
 import {renderLine, renderProblem, renderTimeline, sourceColumnWidth, timelineHeader} from '../logs/render.js'
 import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
 import {traceQuery} from '../logs/trace-id.js'
+import {DOCS_URL} from '../core/docs-url.js'
 
 /** --since/--until: a duration back from now (10m, 2h) or a timestamp (RFC 3339), as `docker logs` takes. */
 function parseTimeFlag(flag: string, text: string, now: number): number {
@@ -30,7 +31,7 @@ export default class Trace extends BaseCommand<typeof Trace> {
   static override summary = 'Every log line of one request, from files and containers, as one timeline'
   static override description = `Finds a trace id in any spelling (W3C traceparent, B3, Jaeger, AWS X-Ray, OpenTelemetry, Envoy x-request-id UUID, nginx $request_id) across log files, directories, globs, rotated and gzipped files, stdin and Docker container logs, and prints the matching lines in time order with a waterfall per source.
 
-Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 Docker unreachable while files answered, 5 nothing answered. See docs/trace.md.`
+Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 Docker unreachable while files answered, 5 nothing answered. See ${DOCS_URL}trace.md.`
 
   static override examples = [
     '<%= config.bin %> trace 4bf92f3577b34da6a3ce929d0e0e4736 /var/log/nginx/',

@@ -1,3 +1,4 @@
+import {DOCS_URL} from '../core/docs-url.js'
 import type {ServiceView} from '../model/types.js'
 import type {RuleMeta} from '../report/index.js'
 import type {SchemaError} from './schema.js'
@@ -69,4 +70,4 @@ export function section(config: unknown, key: string): Record<string, unknown> {
   return isObject(v) ? v : {}
 }
 
-export const docsUri = (id: string) => `docs/config-rules.md#${id}`
+export const docsUri = (id: string) => `${DOCS_URL}config-rules.md#${id}`

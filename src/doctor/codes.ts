@@ -1,3 +1,4 @@
+import {DOCS_URL} from '../core/docs-url.js'
 import type {RuleMeta, Severity} from '../report/finding.js'
 
 /** Every code doctor can report. Stable: scripts and CI gates match on them (docs/doctor.md). */
@@ -22,7 +23,7 @@ export const DOCTOR_CODES = [
 
 export type DoctorCode = (typeof DOCTOR_CODES)[number]
 
-export const DOCTOR_DOC_URL = 'docs/doctor.md'
+export const DOCTOR_DOC_URL = `${DOCS_URL}doctor.md`
 
 /** A source that did not answer: always reported, it cannot be selected away (never a silent all clear). */
 export const SOURCE_UNREACHABLE: RuleMeta = {

@@ -11,7 +11,7 @@ import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
 import {assertComposeDocument, assertDockerfile} from './document-kind.js'
 import {carriesPrefix} from './keys.js'
-import {LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
+import {LABEL_RULE_META, LABEL_RULES, RULES_DOC_URL, ruleContext} from './rules/index.js'
 import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeService, parseComposeFile} from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
 import {parseDockerfile} from './sources/dockerfile.js'
@@ -48,7 +48,7 @@ export interface LintLabelsResult {
 /** Every rule id lint-labels can report, including input-error. */
 export const LINT_LABELS_RULES: RuleMeta[] = [
   ...LABEL_RULE_META,
-  {id: INPUT_ERROR_RULE, defaultSeverity: 'error', description: 'A file that cannot be read or parsed (exit code 3)'},
+  {id: INPUT_ERROR_RULE, defaultSeverity: 'error', description: 'A file that cannot be read or parsed (exit code 3)', helpUri: `${RULES_DOC_URL}#${INPUT_ERROR_RULE}`},
 ]
 
 /** The default compose file of a directory and its override, as `docker compose` finds them. */

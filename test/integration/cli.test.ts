@@ -123,6 +123,25 @@ describe('CLI conventions', () => {
     assert.equal(same.code, 0, same.stdout)
   })
 
+  test('mcp rules lists every rule; mcp rules ID explains one with examples; --json; did-you-mean', async () => {
+    const list = await runCli(['rules'])
+    assert.equal(list.code, 0, list.stderr)
+    assert.match(list.stdout, /^ID +COMMAND +SEVERITY +WHAT\n/)
+    assert.match(list.stdout, /\nhealth-path-missing +lint-labels +info +No health path label/)
+    assert.match(list.stdout, /\nroute-shadowed +lint-config +warning /)
+    assert.match(list.stdout, /\nUNREGISTERED +doctor +error /)
+    const one = await runCli(['rules', 'service-name-missing'])
+    assert.equal(one.code, 0)
+    assert.match(one.stdout, /^service-name-missing {2}lint-labels, error by default\n/)
+    assert.match(one.stdout, /\n {4,}mcp\.service\.name: user-api +# ✔\n/, 'the good example, as an indented block')
+    assert.match(one.stdout, /\nhttps:\/\/\S+\/docs\/rules\.md#service-name-missing\n$/)
+    const json = JSON.parse((await runCli(['rules', 'unknown-key', '--json'])).stdout) as {rules: {id: string; command: string; explanation: string}[]}
+    assert.deepEqual(json.rules.map((r) => r.command), ['lint-labels', 'lint-config'])
+    const typo = await runCli(['rules', 'healt-path-missing'])
+    assert.equal(typo.code, 2)
+    assert.equal(typo.stderr, 'mcp: no rule "healt-path-missing"\n  hint: did you mean health-path-missing? (mcp rules lists them all)\n')
+  })
+
   test('every command\'s --help has examples', async () => {
     assert.ok(ours.length >= 5, 'commands found in the manifest')
     for (const c of ours) {

@@ -1,9 +1,10 @@
+import {DOCS_URL} from '../../core/docs-url.js'
 import type {Finding, Location, RuleMeta, Severity} from '../../report/finding.js'
 import {effectiveLabel, keysFor, knownValue, LabelKeyName} from '../keys.js'
 import type {LabelEntry, LabelSet} from '../types.js'
 
 /** Where rules link to: one heading per rule in docs/rules.md. */
-export const RULES_DOC_URL = 'https://github.com/mcp-gateway/mcp-cli/blob/main/docs/rules.md'
+export const RULES_DOC_URL = `${DOCS_URL}rules.md`
 
 export interface RuleContext {
   /** The label prefix (`mcp`, or --label-prefix). */

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import {Ajv2020} from 'ajv/dist/2020.js'
 
 import {CONFIG_RULES} from '../../../src/config/index.js'
+import {DOCS_URL} from '../../../src/core/docs-url.js'
 import {loadGatewaySchema, schemaKeys, validateAgainstSchema} from '../../../src/config/schema.js'
 import {AJV_OPTIONS, generateValidatorSource} from '../../../src/config/validator-codegen.js'
 
@@ -45,7 +46,8 @@ describe('gateway schema', () => {
     const docs = read('docs/config-rules.md')
     for (const rule of CONFIG_RULES) {
       assert.ok(docs.includes(`\n## ${rule.meta.id}\n`), `docs/config-rules.md has no "## ${rule.meta.id}" section`)
-      assert.equal(rule.meta.helpUri, `docs/config-rules.md#${rule.meta.id}`)
+      // Absolute: SARIF's helpUri must be, and the npm package ships no docs/.
+      assert.equal(rule.meta.helpUri, `${DOCS_URL}config-rules.md#${rule.meta.id}`)
     }
   })
 
