@@ -5,9 +5,9 @@ import {readTextDocument, TextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import {registerSecret} from '../core/redact.js'
 import type {ServiceView} from '../model/types.js'
-import {Finding, FileLocation, inputErrorFinding} from '../report/index.js'
+import {applySuppressions, Finding, FileLocation, inputErrorFinding} from '../report/index.js'
 import {interpolateConfig} from './interpolate-config.js'
-import {CONFIG_RULES} from './rules/index.js'
+import {CONFIG_RULE_METAS, CONFIG_RULES} from './rules/index.js'
 import {validateAgainstSchema} from './schema.js'
 import {assertHasContent, ConfigSource, parseConfigSource, SourceRange} from './source.js'
 import {ConfigContext, ConfigRule, RuleHit, section} from './types.js'
@@ -112,7 +112,16 @@ export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions
     }
     assertHasContent(source)
     assertConfigMapping(source)
-    return lintConfigSource(source, options)
+    const result = lintConfigSource(source, options)
+    // `# mcp-ignore: rule-id reason` comments (YAML only: JSON has none).
+    if (source.format === 'yaml') {
+      const kept = applySuppressions(result.findings, doc.path, doc.text, 'yaml', CONFIG_RULE_METAS.map((r) => r.id))
+      // --fix leaves alone what a comment says to leave alone.
+      const suppressed = new Set(result.findings.filter((f) => !kept.includes(f)).map((f) => `${f.ruleId} ${f.location?.kind === 'file' ? f.location.line : ''}`))
+      result.findings = kept
+      if (suppressed.size) result.fixes = result.fixes.filter((fix) => !suppressed.has(`${fix.ruleId} ${fix.line}`))
+    }
+    return result
   } catch (error) {
     if (error instanceof InputError) return {file: doc.path, findings: [inputErrorFinding(error, doc.path)], fixes: []}
     throw error

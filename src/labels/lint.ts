@@ -6,6 +6,7 @@ import {readTextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import type {DockerContainer} from '../model/types.js'
 import {applyOverrides, RuleOverrides} from '../report/policy.js'
+import {applySuppressions, unusedSuppressionMeta} from '../report/suppress.js'
 import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/finding.js'
 import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
@@ -49,6 +50,7 @@ export interface LintLabelsResult {
 export const LINT_LABELS_RULES: RuleMeta[] = [
   ...LABEL_RULE_META,
   {id: INPUT_ERROR_RULE, defaultSeverity: 'error', description: 'A file that cannot be read or parsed (exit code 3)', helpUri: `${RULES_DOC_URL}#${INPUT_ERROR_RULE}`},
+  unusedSuppressionMeta('rules.md'),
 ]
 
 /** The default compose file of a directory and its override, as `docker compose` finds them. */
@@ -139,7 +141,31 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   }
 
   findings.push(...checkLabelSets(sets, prefix, {swarm: options.swarm}))
-  return {findings: applyOverrides(dedupe(findings), ...(options.overrides ?? [])), rules: LINT_LABELS_RULES, checked: {files, containers}, ...(unreachable ? {unreachable} : {})}
+  const kept = suppressInFiles(dedupe(findings), files, options.dockerfiles ?? [], cwd)
+  return {findings: applyOverrides(kept, ...(options.overrides ?? [])), rules: LINT_LABELS_RULES, checked: {files, containers}, ...(unreachable ? {unreachable} : {})}
+}
+
+/**
+ * `# mcp-ignore: rule-id reason` in the files checked and the Dockerfiles the findings point into (a
+ * service's build: Dockerfile too). Each file is read again: it is in the page cache, and the
+ * readers stay as they are.
+ */
+function suppressInFiles(findings: Finding[], files: string[], dockerfiles: string[], cwd: string): Finding[] {
+  const inFindings = findings.flatMap((f) => (f.location?.kind === 'file' ? [f.location.file] : []))
+  const known = LINT_LABELS_RULES.map((r) => r.id)
+  let out = findings
+  for (const file of new Set([...files, ...inFindings])) {
+    if (file === '-') continue
+    let text: string
+    try {
+      text = readTextDocument(resolveIn(cwd, file)).text
+    } catch {
+      continue // reported already as an input-error
+    }
+    const style = dockerfiles.includes(file) || /(^|[/\\])(Dockerfile[^/\\]*|[^/\\]+\.Dockerfile)$/i.test(file) ? 'dockerfile' : 'yaml'
+    out = applySuppressions(out, file, text, style, known)
+  }
+  return out
 }
 
 /** Run every rule over the sets: each set alone, then all together. */

@@ -10,6 +10,7 @@ import type {FormatContext, Formatter} from './formatters/types.js'
 export * from './finding.js'
 export * from './policy.js'
 export {inputErrorFinding} from './input-error.js'
+export {applySuppressions, UNUSED_SUPPRESSION_RULE, unusedSuppressionMeta} from './suppress.js'
 export type {FormatContext, Formatter} from './formatters/types.js'
 
 /** Every output format a checking command offers; one set for lint-labels, lint-config, validate, doctor. */

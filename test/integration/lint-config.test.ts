@@ -203,6 +203,19 @@ describe('mcp lint-config --fix', () => {
     assert.equal(readFileSync(typo, 'utf8'), 'loadBalancer:\n  strategy: round_robbin\n')
   })
 
+  test('# mcp-ignore: suppresses a finding, and --fix leaves the suppressed value alone', async () => {
+    const file = p('suppressed.yaml')
+    const text = 'loadBalancer:\n  # mcp-ignore: schema our gateway build accepts it\n  strategy: least-connections\nhealthCheck:\n  intreval: 5s   # mcp-ignore: unknwn-key\n'
+    writeFileSync(file, text)
+    const r = await runCli(['lint-config', '--fix', '--json', file])
+    const found = (JSON.parse(r.stdout).findings as {ruleId: string; message: string; hint: string; location: {line: number}}[]).map((f) => [f.location.line, f.ruleId, f.message, f.hint])
+    assert.deepEqual(found, [
+      [5, 'unknown-key', 'unknown key "intreval" in healthCheck', 'did you mean "interval"?'],
+      [5, 'unused-suppression', 'mcp-ignore names an unknown rule "unknwn-key"', 'did you mean unknown-key?'],
+    ])
+    assert.equal(readFileSync(file, 'utf8'), text, 'nothing fixed')
+  })
+
   test('leaves what is not mechanical, and a clean file untouched', async () => {
     const file = p('typo.yaml')
     const text = 'healthCheck:\n  intreval: 5s\n'

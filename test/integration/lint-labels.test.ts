@@ -65,6 +65,35 @@ describe('lint-labels exit codes', () => {
     assert.doesNotMatch(r.stdout, /--etcd-|--consul-addr|--registry-prefix/)
   })
 
+  test('# mcp-ignore: suppresses a finding on or below it; an unused or unknown one is reported', async () => {
+    const dir = tempProject({
+      'compose.yaml': [
+        'services:',
+        '  api:',
+        '    image: x',
+        '    labels:',
+        '      mcp.service.name: api',
+        '      mcp.service.port: "8080"',
+        '      # mcp-ignore: unknown-key read by the old gateway',
+        '      mcp.servcie.version: "1"',
+        '      mcp.health.path: /health   # mcp-ignore: health-path-missing nothing here',
+        '',
+      ].join('\n'),
+      Dockerfile: 'FROM busybox\n# mcp-ignore: service-port-missing, health-path-mising base image\nLABEL mcp.service.name=base \\\n      mcp.health.path=/h\n',
+    })
+    const r = await lint(['-f', 'compose.yaml', '--dockerfile', 'Dockerfile', '--json'], {cwd: dir})
+    const found = (JSON.parse(r.stdout).findings as {ruleId: string; message: string; location: {file: string; line: number}}[]).map(
+      (f) => `${f.location.file}:${f.location.line} ${f.ruleId} ${f.message}`,
+    )
+    assert.deepEqual(found.sort(), [
+      'Dockerfile:2 unused-suppression mcp-ignore names an unknown rule "health-path-mising"',
+      'compose.yaml:9 unused-suppression mcp-ignore: health-path-missing suppresses nothing here',
+    ])
+    assert.equal(r.code, 0)
+    const off = await lint(['-f', 'compose.yaml', '--dockerfile', 'Dockerfile', '--rule', 'unused-suppression=off'], {cwd: dir})
+    assert.equal(off.stdout, '✔ no problems\n')
+  })
+
   test('3: a missing --env-file is named as written', async () => {
     const dir = tempProject({'docker-compose.yml': 'services:\n  api:\n    image: x\n'})
     const r = await lint(['--env-file', 'nope.env'], {cwd: dir})
