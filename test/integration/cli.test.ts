@@ -81,7 +81,7 @@ describe('CLI conventions', () => {
     const cases: [string[], string][] = [
       [['lint-config', '--fiks'], 'mcp: unknown flag --fiks\n  hint: did you mean --fix? (mcp lint-config --help lists the flags)\n'],
       [['lint-labels', '--rule', 'health-path-mising=off'], 'mcp: --rule names an unknown rule "health-path-mising"\n  hint: did you mean health-path-missing? (mcp rules lists the rule ids)\n'],
-      [['lint-config', '--format', 'sarf'], 'mcp: --format "sarf" is not one of: stylish, json, sarif, github, junit\n  hint: did you mean --format sarif?\n'],
+      [['lint-config', '--format', 'sarf'], 'mcp: --format "sarf" is not one of: stylish, json, sarif, github, junit, checkstyle, gitlab\n  hint: did you mean --format sarif?\n'],
       [['discover', '--timeout'], 'mcp: --timeout needs a value\n  hint: mcp discover --help shows what it takes\n'],
       [['loadtest', 'http://127.0.0.1:1/', 'extra'], 'mcp: unexpected argument: extra\n  hint: mcp loadtest --help shows what it takes\n'],
       [['loadtest', 'http://127.0.0.1:1/', '-c', 'x'], 'mcp: --connections: expected an integer but received: x\n  hint: mcp loadtest --help shows what it takes\n'],

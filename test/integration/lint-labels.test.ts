@@ -18,7 +18,7 @@ function tempProject(files: Record<string, string>): string {
 }
 
 describe('lint-labels output', () => {
-  for (const format of ['stylish', 'json', 'sarif', 'github', 'junit']) {
+  for (const format of ['stylish', 'json', 'sarif', 'github', 'junit', 'checkstyle', 'gitlab']) {
     test(`--format ${format} prints the pinned output and exits 1 (errors)`, async () => {
       const r = await lint(['-f', GOLDEN_FIXTURE, '--format', format])
       assert.equal(r.stderr, '')
