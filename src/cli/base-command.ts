@@ -96,7 +96,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // `--json -o sarif` would print JSON and drop the SARIF without a word: two outputs, refuse the pair.
     const format = (flags as {format?: string}).format
     if (format !== undefined && format !== 'json' && this.jsonEnabled() && formatGiven(this.argv)) {
-      throw new UsageError(`--json and --format ${format} ask for two different outputs`, {hint: `use one: --format ${format}, or --json (the same as --format json)`})
+      throw new UsageError(`--json and --format ${format} ask for two different outputs`, {hint: `use one: --format ${format}, or --json`})
     }
     const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
     if (this.flags.color === false || noColor || this.jsonEnabled()) chalk.level = 0

@@ -82,6 +82,8 @@ export interface RenderOptions {
   color: boolean
   sources: string[]
   probed: boolean
+  /** -o wide: also the image, the networks and the etcd key, as kubectl's -o wide adds columns. */
+  wide?: boolean
 }
 
 /** The discover table: one row per instance, grouped by service, a column per source asked. */
@@ -93,6 +95,7 @@ export function renderView(view: ServiceView, options: RenderOptions): string {
   if (want.has('etcd')) head.push('ETCD')
   if (want.has('consul')) head.push('CONSUL')
   if (options.probed) head.push('PROBE')
+  if (options.wide) head.push('IMAGE', 'NETWORKS', 'ETCD KEY')
   const table = new Table({
     head: head.map((h) => c.bold(h)),
     style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},
@@ -107,6 +110,7 @@ export function renderView(view: ServiceView, options: RenderOptions): string {
       if (want.has('etcd')) row.push(etcdCell(i, c))
       if (want.has('consul')) row.push(consulCell(i, c))
       if (options.probed) row.push(probeCell(i, c))
+      if (options.wide) row.push(i.docker?.image ?? c.dim('-'), i.docker?.networks.map((n) => n.name).join(',') || c.dim('-'), i.etcd?.key ?? c.dim('-'))
       table.push(row)
     })
   }

@@ -194,6 +194,26 @@ describe('mcp discover on the real engine and etcd', () => {
     assert.match(view.sources[0]!.error ?? '', /socket not found/)
   })
 
+  test('-o wide adds columns; --format takes docker-style templates; a bad field is a usage error with did-you-mean', async () => {
+    const base = ['discover', '--label-prefix', prefix, '--registry-prefix', registry, '--etcd-endpoints', TEST_ETCD, '--service', 'web']
+    const wide = await runCli([...base, '-o', 'wide'])
+    assert.equal(wide.code, 0, wide.stderr)
+    assert.match(wide.stdout, /SERVICE\s+INSTANCE\s+ADDRESS \(why\)\s+DOCKER\s+ETCD\s+IMAGE\s+NETWORKS\s+ETCD KEY\n/)
+    assert.match(wide.stdout, new RegExp(`${run}-published .*mcp-test/busybox:latest\\s+\\S+\\s+${registry}web/${run}-published`))
+    const table = await runCli([...base, '--format', 'table {{.Instance}}\\t{{.Address}}\\t{{.Key}}'])
+    assert.equal(table.code, 0, table.stderr)
+    const lines = table.stdout.trimEnd().split('\n')
+    assert.match(lines[0]!, /^INSTANCE +ADDRESS +KEY$/)
+    assert.match(table.stdout, new RegExp(`\\n${run}-published +127\\.0\\.0\\.1:\\d+ +${registry}web/${run}-published\\n`))
+    const published = lines.find((l) => l.startsWith(`${run}-published`))!
+    assert.equal(published.indexOf('127.0.0.1'), lines[0]!.indexOf('ADDRESS'), 'columns aligned')
+    const plain = await runCli([...base, '--format', '{{.Instance}} {{json .State}}'])
+    assert.match(plain.stdout, new RegExp(`^${run}-published "running"\\n`, 'm'))
+    const bad = await runCli([...base, '--format', '{{.Adress}}'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /^mcp: --format: "\{\{\.Adress\}\}" is not a field\n {2}hint: did you mean \{\{\.Address\}\}\?/)
+  })
+
   test('bad flags: one line, exit 2, no stack', async () => {
     for (const bad of [['--timeout', '-3s'], ['--source', 'zookeeper'], ['--docker-host', 'ftp://x'], ['--context', `nope-${run}`], ['--label-prefix', 'Bad Prefix']]) {
       const r = await runCli(['discover', ...bad], {env: testEnv()})
