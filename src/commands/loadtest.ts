@@ -10,6 +10,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {writeFileAtomic} from '../core/atomic-write.js'
 import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
 import {compareResults, readSavedResult} from '../loadtest/compare.js'
+import {resultText, type OutFormat} from '../loadtest/export.js'
 import {breachLine, renderComparison, renderProgress, renderResult} from '../loadtest/render.js'
 import type {LoadResult} from '../loadtest/result.js'
 import {DOCS_URL} from '../core/docs-url.js'
@@ -60,6 +61,12 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     warmup: Flags.string({description: 'Send load this long before measuring (not recorded), e.g. 2s', helpGroup: 'LOAD'}),
     pipelining: Flags.integer({char: 'p', description: 'Requests in flight per connection (HTTP pipelining, default 1)', helpGroup: 'LOAD'}),
     out: Flags.string({description: 'Save the full result (the --json document) to this file', helpGroup: 'OUTPUT'}),
+    'out-format': Flags.string({
+      description: 'What --out writes: json (the full result, default; what --compare reads), csv or ndjson (one row per second of the measured run)',
+      options: ['json', 'csv', 'ndjson'],
+      dependsOn: ['out'],
+      helpGroup: 'OUTPUT',
+    }),
     ...reportFlag,
     compare: Flags.string({description: 'Print the changes against a result saved with --out', helpGroup: 'OUTPUT'}),
     'max-p99': Flags.string({description: 'Fail (exit 1) when p99 latency is above this, e.g. 250ms', helpGroup: 'THRESHOLDS'}),
@@ -108,7 +115,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
       : result
     if (flags.out) {
       try {
-        writeFileAtomic(flags.out, JSON.stringify(output, null, 2) + '\n')
+        writeFileAtomic(flags.out, resultText(output, (flags['out-format'] ?? 'json') as OutFormat))
       } catch (error) {
         throw new InputError(`cannot write the result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {where: flags.out})
       }

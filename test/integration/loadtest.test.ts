@@ -150,6 +150,24 @@ describe('mcp loadtest output, thresholds, errors', () => {
     assert.equal(bad.stdout, '')
   })
 
+  test('--out-format csv and ndjson write the run second by second; without --out it is refused', async () => {
+    const csv = join(dir, 'run.csv')
+    const r = await runCli(['loadtest', fast.url, '-c', '2', '-d', '2s', '--out', csv, '--out-format', 'csv'])
+    assert.equal(r.code, 0, r.stderr)
+    const rows = readFileSync(csv, 'utf8').trimEnd().split('\n')
+    assert.equal(rows[0], 't_s,requests,errors,p50_us,p90_us,p99_us,max_us')
+    assert.ok(rows.length >= 2 && rows.length <= 4, rows.join('|'))
+    assert.match(rows[1]!, /^0,[1-9]\d*,0,\d+,\d+,\d+,\d+$/)
+    const nd = join(dir, 'run.ndjson')
+    assert.equal((await runCli(['loadtest', fast.url, '-c', '2', '-d', '1s', '--out', nd, '--out-format', 'ndjson'])).code, 0)
+    const points = readFileSync(nd, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {t: number; requests: number})
+    assert.equal(points[0]!.t, 0)
+    assert.ok(points[0]!.requests > 0)
+    const alone = await runCli(['loadtest', fast.url, '--out-format', 'csv'])
+    assert.equal(alone.code, 2)
+    assert.match(alone.stderr, /--out/)
+  })
+
   test('a breached threshold is named and exits 1; held thresholds exit 0', async () => {
     const breach = await runCli(['loadtest', fast.url, '-c', '2', '-d', '1s', '--max-p99', '1us', '--min-rps', '1'])
     assert.equal(breach.code, 1)
