@@ -5,7 +5,8 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {generateRuleDocsSource, RULE_DOC_PAGES} from '../src/rules/rule-docs-codegen.js'
 
 const root = new URL('..', import.meta.url)
-const pages = RULE_DOC_PAGES.map(({command, page, heading}) => ({command, heading, markdown: readFileSync(new URL(`docs/${page}`, root), 'utf8')}))
+const read = (page: string) => readFileSync(new URL(`docs/${page}`, root), 'utf8')
+const pages = RULE_DOC_PAGES.map(({command, page, heading}) => ({command, heading, markdown: read(page)}))
 const out = new URL('src/rules/rule-docs.generated.ts', root)
 writeFileSync(out, generateRuleDocsSource(pages))
 console.log(`wrote ${out.pathname}`)

@@ -149,7 +149,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if ((err as {code?: string}).code === 'EEXIT') throw err
       // A parse error: one line and a hint (did you mean …?), in mcp's own style, not oclif's box.
       const ctor = this.ctor as unknown as {flags?: CommandShape['flags']; baseFlags?: CommandShape['flags']}
-      const shape = {name: `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')}`.trim(), flags: {...ctor.baseFlags, ...ctor.flags, json: {type: 'boolean'}}, argv: this.argv}
+      const shape = {
+        name: `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')}`.trim(),
+        flags: {...ctor.baseFlags, ...ctor.flags, json: {type: 'boolean'}},
+        argv: this.argv,
+      }
       const {message, hint} = describeParseError(err, shape)
       if (json) {
         this.logJson({error: {kind: 'usage', message: redact(message), hint, exitCode: ExitCode.USAGE}})

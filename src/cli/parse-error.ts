@@ -36,28 +36,31 @@ export function describeParseError(error: Error & {flags?: string[]; args?: unkn
     ])
     const guess = didYouMean(typed, [...known, '--help'])
     const more = (error.flags?.length ?? 1) > 1 ? ` (and ${error.flags!.slice(1).join(', ')})` : ''
-    return {message: `unknown flag ${typed}${more}`, hint: guess ? `did you mean ${guess}? (${help} lists the flags)` : `${help} lists the flags`}
+    const hint = guess ? `did you mean ${guess}? (${help} lists the flags)` : `${help} lists the flags`
+    return {message: `unknown flag ${typed}${more}`, hint}
   }
   if (name === 'RequiredArgsError' || /^Missing \d+ required args?/.test(text)) {
     const args = (error.args ?? []) as {name?: string; description?: string}[]
     const what = args.map((a) => (a.name ? `${a.name.toUpperCase()}${a.description ? ` (${a.description})` : ''}` : '')).filter(Boolean)
     // oclif adds its note whenever the command has a many-valued flag; it helps only when one was typed.
     const many = /Note: (.*) allows? multiple values/.exec(text)?.[1]?.split(', ') ?? []
-    const used = many.filter((flag) => shape.argv?.some((word) => word === flag || word.startsWith(`${flag}=`) || word === charOf(shape, flag)))
+    const typed = (flag: string) => shape.argv?.some((word) => word === flag || word.startsWith(`${flag}=`) || word === charOf(shape, flag))
+    const used = many.filter(typed)
     const note = used.length
       ? `${used.join(', ')} took the words after ${used.length === 1 ? 'it' : 'them'}: put the argument first, or -- before it`
       : `${help} shows what it takes`
     return {message: `missing argument${what.length ? ` ${what.join(', ')}` : ''}`, hint: note}
   }
   if (name === 'UnexpectedArgsError' || /^Unexpected arguments?: /.test(text)) {
-    return {message: `unexpected argument${(error.args?.length ?? 1) === 1 ? '' : 's'}: ${text.replace(/^Unexpected arguments?: /, '')}`, hint: `${help} shows what it takes`}
+    const plural = (error.args?.length ?? 1) === 1 ? '' : 's'
+    return {message: `unexpected argument${plural}: ${text.replace(/^Unexpected arguments?: /, '')}`, hint: `${help} shows what it takes`}
   }
   const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/s.exec(text)
   if (option) {
     const [, flag, value, list] = option
     const options = list!.split(', ')
     const guess = didYouMean(value!, options)
-    return {message: `--${flag} ${JSON.stringify(value)} is not one of: ${list}`, hint: guess ? `did you mean --${flag} ${guess}?` : `${help}`}
+    return {message: `--${flag} ${JSON.stringify(value)} is not one of: ${list}`, hint: guess ? `did you mean --${flag} ${guess}?` : help}
   }
   const missingValue = /^Flag (--[\w-]+) expects a value$/.exec(text)
   if (missingValue) return {message: `${missingValue[1]} needs a value`, hint: `${help} shows what it takes`}

@@ -64,7 +64,9 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     for (const w of sourceWarnings(view)) this.warnLine(w)
     if (!this.jsonEnabled()) {
       process.stdout.write(
-        renderTemplate ? renderTemplate(view, format) : renderView(view, {color: this.color, sources: connections.sources, probed: Boolean(options.probe), wide: format === 'wide'}),
+        renderTemplate
+          ? renderTemplate(view, format)
+          : renderView(view, {color: this.color, sources: connections.sources, probed: Boolean(options.probe), wide: format === 'wide'}),
       )
     }
     process.exitCode = exitCode

@@ -9,7 +9,19 @@ import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {lintLabels, LINT_LABELS_RULES} from '../labels/index.js'
 import {liveContainers} from '../labels/sources/live.js'
-import {exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, Severity, sortFindings, Summary, summarize, tooManyWarnings} from '../report/index.js'
+import {
+  exitCodeForFindings,
+  FailPolicy,
+  Finding,
+  formatFindings,
+  parseRuleFlags,
+  RuleOverrides,
+  Severity,
+  sortFindings,
+  Summary,
+  summarize,
+  tooManyWarnings,
+} from '../report/index.js'
 
 export default class LintLabels extends BaseCommand<typeof LintLabels> {
   static override summary = 'Check gateway labels in compose files, Dockerfiles and live containers'

@@ -109,9 +109,14 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
 
     const comparison = before ? compareResults(flags.compare!, before, result) : undefined
     // A baseline of another URL (or method, or mode) compares unlike runs: say so, but still compare.
-    if (comparison?.differences.length) this.warnLine(`mcp: note: the --compare baseline differs from this run: ${comparison.differences.join(', ')}`)
+    if (comparison?.differences.length) {
+      this.warnLine(`mcp: note: the --compare baseline differs from this run: ${comparison.differences.join(', ')}`)
+    }
     const output = comparison
-      ? {...result, compare: {file: comparison.file, before: {startedAt: comparison.before.startedAt}, deltas: comparison.deltas, differences: comparison.differences}}
+      ? {
+          ...result,
+          compare: {file: comparison.file, before: {startedAt: comparison.before.startedAt}, deltas: comparison.deltas, differences: comparison.differences},
+        }
       : result
     if (flags.out) {
       try {

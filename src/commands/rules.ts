@@ -21,7 +21,8 @@ export default class Rules extends BaseCommand<typeof Rules> {
     const catalog = ruleCatalog()
     const rules = this.args.id === undefined ? catalog : findRules(this.args.id, catalog)
     if (!this.jsonEnabled()) {
-      process.stdout.write(this.args.id === undefined ? renderRuleList(rules, this.color) : rules.map((r) => renderRule(r, this.color)).join('\n'))
+      const text = this.args.id === undefined ? renderRuleList(rules, this.color) : rules.map((r) => renderRule(r, this.color)).join('\n')
+      process.stdout.write(text)
     }
     return {rules}
   }

@@ -112,7 +112,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       }
       paths = ['-']
     }
-    const connections = wantsDocker ? resolveConnections({...f, context: f['docker-context']}, process.env, await loadProjectConfig()) : undefined
+    const dockerFlags = {...f, context: f['docker-context']}
+    const connections = wantsDocker ? resolveConnections(dockerFlags, process.env, await loadProjectConfig()) : undefined
     if (connections && connections.dockers.length > 1) {
       throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --docker-context'})
     }
@@ -165,7 +166,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         time ? `${time} line${time === 1 ? '' : 's'} outside --since/--until` : '',
         level ? `${level} line${level === 1 ? '' : 's'} below --level ${this.flags.level}` : '',
       ].filter(Boolean)
-      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)${left.length ? `; ${left.join(', ')} carry it` : ''}`)
+      const carry = left.length ? `; ${left.join(', ')} carry it` : ''
+      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)${carry}`)
     }
   }
 

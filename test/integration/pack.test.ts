@@ -18,9 +18,9 @@ function userEnv(): NodeJS.ProcessEnv {
 }
 
 describe('npm pack → install into an empty directory → run', () => {
-  test('the packed package installs without dev dependencies and answers --help', {timeout: 180_000}, async () => {
+  test('the packed package installs without dev dependencies and answers --help', {timeout: 400_000}, async () => {
     // The suite runs after `npm run build`: dist/ and oclif.manifest.json are current.
-    const {stdout: packed} = await exec('npm', ['pack', '--json', '--pack-destination', dir], {cwd: ROOT, timeout: 60_000})
+    const {stdout: packed} = await exec('npm', ['pack', '--json', '--pack-destination', dir], {cwd: ROOT, timeout: 170_000})
     const [{filename, files}] = JSON.parse(packed) as {filename: string; files: {path: string}[]}[]
     const paths = files.map((f) => f.path)
     for (const needed of ['bin/run.js', 'dist/root-help.txt', 'dist/version.txt', 'oclif.manifest.json', 'dist/commands/discover.js', 'dist/hooks/command-not-found.js']) {
