@@ -1,14 +1,6 @@
 import {groupFindings} from '../finding.js'
+import {xml} from './junit.js'
 import type {Formatter} from './types.js'
-
-// XML 1.0 cannot hold most control characters at all, escaped or not: they are dropped.
-const xml = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
 
 /**
  * Checkstyle XML, as ESLint's checkstyle formatter writes it (Jenkins' Warnings NG, reviewdog, SonarQube

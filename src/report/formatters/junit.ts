@@ -1,7 +1,8 @@
 import {groupFindings, locationText} from '../finding.js'
 import type {Formatter} from './types.js'
 
-const xml = (s: string) =>
+/** Text for an XML attribute or element (also checkstyle's): characters XML 1.0 cannot hold are dropped. */
+export const xml = (s: string) =>
   s
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
     .replace(/&/g, '&amp;')
