@@ -49,15 +49,14 @@ export interface RenderOptions {
 }
 
 /** One timeline line as text (also used by --follow). */
-export function renderLine(l: TimelineLine, sourceWidth: number, withOffset = true): string {
+export function renderLine(l: TimelineLine, sourceWidth: number): string {
   const time = l.time ?? '-'.padEnd(24)
   const lvl = l.level ? LEVEL_COLOR[l.level](padEnd(l.level.toUpperCase(), 5)) : padEnd('', 5)
   const mark = l.match ? ' ' : chalk.dim('¦')
   const text = l.match ? message(l) : chalk.dim(message(l))
   // "~": the line had no timestamp of its own and shows its neighbour's.
   const cols = [chalk.dim((l.timeInferred ? '~' : ' ') + time)]
-  if (withOffset) cols.push(padEnd(formatOffset(l.offsetMs), 9))
-  cols.push(chalk.cyan(fit(l.source, sourceWidth)), lvl, mark + text)
+  cols.push(padEnd(formatOffset(l.offsetMs), 9), chalk.cyan(fit(l.source, sourceWidth)), lvl, mark + text)
   return cols.join('  ')
 }
 
