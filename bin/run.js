@@ -1,8 +1,15 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; exec node -- "$0" "$@"
+// The line above is for sh, a string and a comment to JavaScript. Node reads `--env-file` anywhere on
+// its command line, even after the script's name (and exits 9 when the file is missing): `node --`
+// ends its options. `#!/usr/bin/env -S node --` would do the same where env has -S, but BusyBox's
+// (Alpine) has not.
 // CommonJS (bin/package.json): an ES module entry costs Node's ESM loader ~6 ms of every start.
 // `mcp`, `mcp --help` and `mcp --version` are answered from text the build rendered with oclif
 // itself (dist/root-help.txt): loading @oclif/core costs more than the whole answer.
 'use strict'
+// `mcp help lint-config` is `mcp lint-config --help`, as in git, docker and kubectl.
+if (process.argv[2] === 'help' && process.argv.length > 3) process.argv.splice(2, 1, ...process.argv.splice(3), '--help')
 const argv = process.argv.slice(2)
 // A reader that went away (`mcp … | head`) ends the output quietly, as it does for grep or docker.
 for (const stream of [process.stdout, process.stderr]) {

@@ -6,12 +6,13 @@ import * as Flags from '@oclif/core/flags'
 import chalk from 'chalk'
 
 import {ExitCode} from '../core/exit-codes.js'
-import {McpError} from '../core/errors.js'
+import {McpError, UsageError} from '../core/errors.js'
 import {jsonPieces} from '../core/json-pieces.js'
 import {setConfigWarningSink} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {terminalText} from '../core/terminal-text.js'
 import {commandLine} from '../report/html/command-line.js'
+import {CommandShape, describeParseError, unwrapFlagParseMessage} from './parse-error.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -24,6 +25,12 @@ function stdoutIsFile(): boolean {
   } catch {
     return false
   }
+}
+
+/** -o/--format typed on the command line (a profile's or .mcp.yaml's default format gives way to --json). */
+function formatGiven(argv: string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some((word) => /^(?:-o|--format)(?:=|$)|^-o\S/.test(word))
 }
 
 /** Exit code for a bug in mcp itself (EX_SOFTWARE): never confused with a finding or a bad flag. */
@@ -92,6 +99,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as InferredFlags<T>
     this.args = args as InferredArgs<T>
+    // `--json -o sarif` would print JSON and drop the SARIF without a word: two outputs, refuse the pair.
+    const format = (flags as {format?: string}).format
+    if (format !== undefined && format !== 'json' && this.jsonEnabled() && formatGiven(this.argv)) {
+      throw new UsageError(`--json and --format ${format} ask for two different outputs`, {hint: `use one: --format ${format}, or --json`})
+    }
     const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
     if (this.flags.color === false || noColor || this.jsonEnabled()) chalk.level = 0
     else if (this.flags.color === true && chalk.level === 0) chalk.level = 1
@@ -132,20 +144,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own exit (this.exit) and parse errors keep their handling and code.
-    if (err.oclif?.exit !== undefined && !(err instanceof McpError)) {
-      if ((err as {code?: string}).code === 'EEXIT') throw err
-      // One line and a pointer to --help, not the whole usage block.
-      ;(err as {showHelp?: boolean}).showHelp = false
-      if (this.jsonEnabled?.()) {
-        this.logJson({error: {kind: 'usage', message: redact(err.message), exitCode: ExitCode.USAGE}})
-        this.exit(err.oclif.exit)
-      }
-      // oclif prints the message (it quotes the flag or argument as typed): shown, never obeyed. It
-      // starts each of the message's lines with " ›", so a line break in it can start no line of its own.
-      err.message = redact(err.message).split('\n').map(terminalText).join('\n')
-      throw err
-    }
+    // oclif's own exit (this.exit) keeps its handling and code; its parse errors are reworded below.
     const debug = Boolean(process.env.DEBUG) || process.argv.includes('--debug')
     let json = false
     try {
@@ -153,11 +152,31 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } catch {
       json = process.argv.includes('--json')
     }
-    if (err instanceof McpError) {
+    if (err.oclif?.exit !== undefined && !(err instanceof McpError)) {
+      if ((err as {code?: string}).code === 'EEXIT') throw err
+      // A parse error: one line and a hint (did you mean …?), in mcp's own style, not oclif's box.
+      const ctor = this.ctor as unknown as {flags?: CommandShape['flags']; baseFlags?: CommandShape['flags']}
+      const shape = {
+        name: `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')}`.trim(),
+        flags: {...ctor.baseFlags, ...ctor.flags, json: {type: 'boolean'}},
+        argv: this.argv,
+      }
+      const {message, hint} = describeParseError(err, shape)
       if (json) {
-        this.logJson({error: {kind: err.kind, message: redact(err.line), hint: err.hint, exitCode: err.exitCode}})
+        this.logJson({error: {kind: 'usage', message: redact(message), hint, exitCode: ExitCode.USAGE}})
       } else {
-        process.stderr.write(`${chalk.red('mcp:')} ${terminalText(redact(err.line))}\n`)
+        // The message quotes the flag or argument as typed: shown, never obeyed.
+        process.stderr.write(`${chalk.red('mcp:')} ${terminalText(redact(message))}\n  ${chalk.dim('hint:')} ${terminalText(redact(hint))}\n`)
+        if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
+      }
+      this.exit(ExitCode.USAGE)
+    }
+    if (err instanceof McpError) {
+      const line = unwrapFlagParseMessage(err.line)
+      if (json) {
+        this.logJson({error: {kind: err.kind, message: redact(line), hint: err.hint, exitCode: err.exitCode}})
+      } else {
+        process.stderr.write(`${chalk.red('mcp:')} ${terminalText(redact(line))}\n`)
         if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${terminalText(redact(err.hint))}\n`)
         if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
       }

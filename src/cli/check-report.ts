@@ -1,6 +1,6 @@
 import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
-import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize} from '../report/index.js'
+import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize, tooManyWarnings} from '../report/index.js'
 
 /** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
 export interface CheckFlagValues {
@@ -15,6 +15,8 @@ export interface CheckReport {
   /** The formatter's text (for --format), and the exit code under --fail-on/--max-warnings. */
   output: string
   exitCode: number
+  /** "too many warnings (3, maximum 0)" when --max-warnings is what failed the run: for stderr. */
+  overLimit?: string
 }
 
 /**
@@ -38,6 +40,7 @@ export async function buildCheckReport(
     // Last line of defence: a finding that quotes a value never carries a registered secret or a token.
     output: redact(formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: context.toolVersion, command: context.command, rules: context.rules, color: context.color})),
     exitCode: exitCodeForFindings(findings, {failOn, maxWarnings: flags['max-warnings']}),
+    overLimit: tooManyWarnings(findings, flags['max-warnings']),
   }
 }
 

@@ -50,6 +50,16 @@ export const connectionFlags = {
   profile: Flags.string({description: 'Named profile from .mcp.yaml (default: MCP_PROFILE)', helpGroup: 'CONNECTION'}),
 }
 
+/** Only Docker's (lint-labels --docker): a command shows only the flags it reads, not etcd's and Consul's. */
+export const dockerConnectionFlags = {
+  'docker-host': connectionFlags['docker-host'],
+  context: connectionFlags.context,
+  'all-contexts': connectionFlags['all-contexts'],
+  'label-prefix': connectionFlags['label-prefix'],
+  timeout: connectionFlags.timeout,
+  profile: connectionFlags.profile,
+}
+
 /** Which of the sources to ask. */
 export const sourceFlag = {
   source: Flags.string({

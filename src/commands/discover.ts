@@ -19,6 +19,8 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     '<%= config.bin %> discover --service user-api --probe',
     '<%= config.bin %> discover --source docker,etcd --etcd-endpoints 10.0.0.5:2379 --json',
     '<%= config.bin %> discover --watch',
+    '<%= config.bin %> discover -o wide',
+    "<%= config.bin %> discover --format 'table {{.Service}}\\t{{.Address}}\\t{{.Etcd}}'",
   ]
 
   static override flags = {
@@ -28,6 +30,11 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     ...watchFlag,
     all: Flags.boolean({char: 'a', description: 'Include stopped containers (like docker ps -a)'}),
     probe: Flags.boolean({description: 'GET each health path through a loopback-published port (never other addresses)'}),
+    format: Flags.string({
+      char: 'o',
+      description: 'table (default), wide (also image, networks, etcd key), or a docker-style template: \'{{.Service}} {{.Address}}\', \'table {{.Instance}}\\t{{.Etcd}}\' (fields: .Service .Instance .Address .Reason .Docker .Etcd .Consul .Probe .Container .ID .Image .State .Health .Networks .Ports .Key .TTL .Match .Unknown; {{json .}})',
+      exclusive: ['watch'],
+    }),
     'probe-any': Flags.boolean({description: 'Also probe the address a gateway would use when no loopback port is published (sends traffic to container/host IPs)'}),
   }
 
@@ -49,10 +56,18 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
       })
       return
     }
+    const format = flags.format ?? 'table'
+    // A bad template is known before any source is asked.
+    const {renderTemplate} = format === 'table' || format === 'wide' ? {renderTemplate: undefined} : await import('../discover/template.js')
+    renderTemplate?.({services: [], sources: [], unnamed: [], takenAt: ''}, format)
     const {view, exitCode} = await buildServiceView(connections, options)
     for (const w of sourceWarnings(view)) this.warnLine(w)
     if (!this.jsonEnabled()) {
-      process.stdout.write(renderView(view, {color: this.color, sources: connections.sources, probed: Boolean(options.probe)}))
+      process.stdout.write(
+        renderTemplate
+          ? renderTemplate(view, format)
+          : renderView(view, {color: this.color, sources: connections.sources, probed: Boolean(options.probe), wide: format === 'wide'}),
+      )
     }
     process.exitCode = exitCode
     return view

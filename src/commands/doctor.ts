@@ -10,11 +10,11 @@ import {loadProjectConfig} from '../core/project-config.js'
 import {DOCTOR_CODES} from '../doctor/codes.js'
 import {DoctorJson, doctorJson, doctorNotes} from '../doctor/output.js'
 import {DOCTOR_RULES, parseCodeList, runDoctor} from '../doctor/run.js'
-import {applyOverrides, exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides} from '../report/index.js'
+import {applyOverrides, exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, tooManyWarnings} from '../report/index.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = "Find the gateway's known failure modes on a live host: codes, evidence and what to do"
-  static override description = `Builds discover's merged view (Docker, etcd, Consul) and checks it: unregistered containers, stale registrations, wrong addresses, registered-but-not-ready instances, label drift, missing leases, ambiguous networks, name conflicts, invalid labels, critical Consul checks, and (with --watch) registrations that appear before their container is ready. Healthy instances produce no findings; a source that does not answer is itself a finding and the checks that need it are skipped. Codes and what to do about each: docs/doctor.md.
+  static override description = `Builds discover's merged view (Docker, etcd, Consul) and checks it: unregistered containers, stale registrations, wrong addresses, registered-but-not-ready instances, label drift, missing leases, ambiguous networks, name conflicts, invalid labels, critical Consul checks, and (with --watch) registrations that appear before their container is ready. Healthy instances produce no findings; a source that does not answer is itself a finding and the checks that need it are skipped. Codes and what to do about each: mcp rules, mcp rules CODE.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more than --max-warnings warnings), 4 some source did not answer, 5 none did, 2 bad flags.`
 
@@ -80,6 +80,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     const findings = applyOverrides(result.findings, ...overrides)
     const exitCode = worstExitCode(exitCodeForFindings(findings, policy), result.sourceExitCode)
     for (const note of doctorNotes(result, flags.service)) this.warnLine(note)
+    const overLimit = tooManyWarnings(findings, policy.maxWarnings)
+    if (overLimit) this.warnLine(`mcp: ${overLimit}`)
     const json = doctorJson(result, findings, exitCode)
     // --format json is the same document as --json (codes, not rule ids), as lint-labels does.
     if (!this.jsonEnabled()) process.stdout.write(flags.format === 'json' ? JSON.stringify(json, null, 2) + '\n' : render(findings))

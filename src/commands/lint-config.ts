@@ -13,14 +13,10 @@ import type {ServiceView} from '../model/types.js'
 
 export default class LintConfig extends BaseCommand<typeof LintConfig> {
   static override summary = 'Check gateway config files against the schema and the rules beyond it'
-  static override description = `Reports every problem with file:line:column: schema violations, unknown keys (with did-you-mean),
-bad durations, health-check and lease timings, route splits, shadowed and duplicate routes, unset
-\${VAR}s and missing TLS files. Rule ids: docs/config-rules.md. With no FILES, reads
-${DEFAULT_CONFIG_NAMES.join(', ')} from the current directory; "-" reads standard input.
+  // One line per paragraph: oclif wraps to the terminal, and hard-wrapped source text came out ragged.
+  static override description = `Reports every problem with file:line:column: schema violations, unknown keys (with did-you-mean), bad durations, health-check and lease timings, route splits, shadowed and duplicate routes, unset \${VAR}s and missing TLS files. \`mcp rules\` lists the rules. With no FILES, reads ${DEFAULT_CONFIG_NAMES.join(', ')} from the current directory; "-" reads standard input.
 
-Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file could not be read or
-parsed (the other files are still checked), 4 --discover: a source did not answer (the live checks
-are partial or skipped).`
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file could not be read or parsed (the other files are still checked), 4 --discover: a source did not answer (the live checks are partial or skipped).`
   static override examples = [
     '<%= config.bin %> lint-config gateway.yaml',
     '<%= config.bin %> lint-config --fix gateway.yaml',
@@ -32,7 +28,7 @@ are partial or skipped).`
   static override args = {files: Args.string({description: 'Config files (YAML or JSON); - for standard input'})}
   static override flags = {
     ...checkFlags,
-    fix: Flags.boolean({description: 'Rewrite snake_case keys and loosely spelt durations in place (comments and layout kept), then report what is left'}),
+    fix: Flags.boolean({description: 'Rewrite snake_case keys, loosely spelt durations and allowed values spelt another way (round-robin → round_robin) in place (comments and layout kept), then report what is left'}),
     'env-file': Flags.string({description: 'Read ${VAR} values from this file (repeatable; the environment wins)', multiple: true, multipleNonGreedy: true}),
     discover: Flags.boolean({description: 'Also check routes against the live view (mcp discover): services with no instances, split versions no instance carries'}),
     ...connectionFlags,
@@ -70,6 +66,7 @@ are partial or skipped).`
       {command: 'lint-config', rules: CONFIG_RULE_METAS, toolVersion: this.config.version, color: this.color},
     )
     process.exitCode = worstExitCode(report.exitCode, sourcesExit)
+    if (report.overLimit) this.warnLine(`mcp: ${report.overLimit}`)
     if (!this.jsonEnabled()) {
       // What --fix changed goes first; to stderr when stdout carries a machine format.
       const fixedLines = run.fixed.flatMap((f) => f.fixes.map((x) => `fixed ${f.file}:${x.line}:${x.column}  ${x.description}  ${x.ruleId}`))

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {checkFlags, connectionFlags} from '../cli/flags.js'
+import {checkFlags, dockerConnectionFlags} from '../cli/flags.js'
 import {resolveConnections} from '../core/connections.js'
 import {InputError} from '../core/errors.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
@@ -9,11 +9,23 @@ import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {lintLabels, LINT_LABELS_RULES} from '../labels/index.js'
 import {liveContainers} from '../labels/sources/live.js'
-import {exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, Severity, sortFindings, Summary, summarize} from '../report/index.js'
+import {
+  exitCodeForFindings,
+  FailPolicy,
+  Finding,
+  formatFindings,
+  parseRuleFlags,
+  RuleOverrides,
+  Severity,
+  sortFindings,
+  Summary,
+  summarize,
+  tooManyWarnings,
+} from '../report/index.js'
 
 export default class LintLabels extends BaseCommand<typeof LintLabels> {
   static override summary = 'Check gateway labels in compose files, Dockerfiles and live containers'
-  static override description = `Checks the mcp.service.name / mcp.service.port / mcp.health.path conventions (and the optional typed keys; the prefix follows --label-prefix) wherever labels are written. With no file and no --docker, reads the compose file in the current directory (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml). Rules and their ids: docs/rules.md.
+  static override description = `Checks the mcp.service.name / mcp.service.port / mcp.health.path conventions (and the optional typed keys; the prefix follows --label-prefix) wherever labels are written. With no file and no --docker, reads the compose file in the current directory (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml). Rules and their ids: mcp rules, mcp rules ID.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, or more warnings than --max-warnings; 2 bad flags; 3 a file could not be read or parsed (the others are still checked); 4 --docker did not answer but files were checked; 5 --docker did not answer and nothing else was checked.`
 
@@ -25,7 +37,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
   ]
 
   static override flags = {
-    ...connectionFlags,
+    ...dockerConnectionFlags,
     ...checkFlags,
     file: Flags.string({char: 'f', description: 'Compose file to check (repeatable; the files are one project, merged like docker compose -f; default: COMPOSE_FILE)', multiple: true}),
     dockerfile: Flags.string({description: 'Dockerfile to check (repeatable)', multiple: true}),
@@ -76,6 +88,8 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       })
       process.stdout.write(redact(text))
     }
+    const overLimit = tooManyWarnings(findings, policy.maxWarnings)
+    if (overLimit) this.warnLine(`mcp: ${overLimit}`)
     process.exitCode = exitCode
     return {findings: sortFindings(findings), summary: summarize(findings)}
   }

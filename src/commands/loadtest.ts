@@ -10,6 +10,7 @@ import {ExitCode} from '../core/exit-codes.js'
 import {writeFileAtomic} from '../core/atomic-write.js'
 import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
 import {compareResults, readSavedResult} from '../loadtest/compare.js'
+import {resultText, type OutFormat} from '../loadtest/export.js'
 import {breachLine, renderComparison, renderProgress, renderResult} from '../loadtest/render.js'
 import type {LoadResult} from '../loadtest/result.js'
 
@@ -39,9 +40,10 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     ...sourceFlag,
     connections: Flags.integer({char: 'c', description: 'Connections to keep open (default 10)', helpGroup: 'LOAD'}),
     duration: Flags.string({char: 'd', description: 'How long to measure: 10s, 1m (default 10s; with --requests, a cap of 5m)', helpGroup: 'LOAD'}),
-    threads: Flags.integer({char: 't', description: 'Threads (wrk\'s -t): the connections are split over this many event loops when a spare CPU core is free (see docs/loadtest.md)', helpGroup: 'LOAD'}),
+    threads: Flags.integer({char: 't', description: `Threads (wrk's -t): the connections are split over this many event loops when a spare CPU core is free (see docs/loadtest.md in the package)`, helpGroup: 'LOAD'}),
     rate: Flags.string({char: 'R', description: 'Constant throughput, requests/second over all connections: open loop, latency corrected for coordinated omission', helpGroup: 'LOAD'}),
-    header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, helpGroup: 'REQUEST'}),
+    // Non-greedy: `-H "X-A: 1" http://…` (wrk's order) must leave the URL to the target argument.
+    header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST'}),
     method: Flags.string({char: 'm', description: 'HTTP method (default GET)', helpGroup: 'REQUEST'}),
     body: Flags.string({description: 'Request body', exclusive: ['body-file'], helpGroup: 'REQUEST'}),
     'body-file': Flags.string({description: 'Request body from a file', exclusive: ['body'], helpGroup: 'REQUEST'}),
@@ -60,6 +62,12 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     warmup: Flags.string({description: 'Send load this long before measuring (not recorded), e.g. 2s', helpGroup: 'LOAD'}),
     pipelining: Flags.integer({char: 'p', description: 'Requests in flight per connection (HTTP pipelining, default 1)', helpGroup: 'LOAD'}),
     out: Flags.string({description: 'Save the full result (the --json document) to this file', helpGroup: 'OUTPUT'}),
+    'out-format': Flags.string({
+      description: 'What --out writes: json (the full result, default; what --compare reads), csv or ndjson (one row per second of the measured run)',
+      options: ['json', 'csv', 'ndjson'],
+      dependsOn: ['out'],
+      helpGroup: 'OUTPUT',
+    }),
     ...reportFlag,
     compare: Flags.string({description: 'Print the changes against a result saved with --out', helpGroup: 'OUTPUT'}),
     'max-p99': Flags.string({description: 'Fail (exit 1) when p99 latency is above this, e.g. 250ms', helpGroup: 'THRESHOLDS'}),
@@ -102,10 +110,19 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     }
 
     const comparison = before ? compareResults(flags.compare!, before, result) : undefined
-    const output = comparison ? {...result, compare: {file: comparison.file, before: {startedAt: comparison.before.startedAt}, deltas: comparison.deltas}} : result
+    // A baseline of another URL (or method, or mode) compares unlike runs: say so, but still compare.
+    if (comparison?.differences.length) {
+      this.warnLine(`mcp: note: the --compare baseline differs from this run: ${comparison.differences.join(', ')}`)
+    }
+    const output = comparison
+      ? {
+          ...result,
+          compare: {file: comparison.file, before: {startedAt: comparison.before.startedAt}, deltas: comparison.deltas, differences: comparison.differences},
+        }
+      : result
     if (flags.out) {
       try {
-        writeFileAtomic(flags.out, JSON.stringify(output, null, 2) + '\n')
+        writeFileAtomic(flags.out, resultText(output, (flags['out-format'] ?? 'json') as OutFormat))
       } catch (error) {
         throw new InputError(`cannot write the result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {where: flags.out})
       }

@@ -9,7 +9,7 @@ import {UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
-import {renderLine, renderProblem, renderTimeline} from '../logs/render.js'
+import {renderLine, renderProblem, renderTimeline, sourceColumnWidth, timelineHeader} from '../logs/render.js'
 import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
 import {traceQuery} from '../logs/trace-id.js'
 
@@ -30,7 +30,7 @@ export default class Trace extends BaseCommand<typeof Trace> {
   static override summary = 'Every log line of one request, from files and containers, as one timeline'
   static override description = `Finds a trace id in any spelling (W3C traceparent, B3, Jaeger, AWS X-Ray, OpenTelemetry, Envoy x-request-id UUID, nginx $request_id) across log files, directories, globs, rotated and gzipped files, stdin and Docker container logs, and prints the matching lines in time order with a waterfall per source.
 
-Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 Docker unreachable while files answered, 5 nothing answered. See docs/trace.md.`
+Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 Docker unreachable while files answered, 5 nothing answered. See docs/trace.md in the package.`
 
   static override examples = [
     '<%= config.bin %> trace 4bf92f3577b34da6a3ce929d0e0e4736 /var/log/nginx/',
@@ -54,7 +54,19 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     'all-containers': Flags.boolean({description: 'Search every container carrying the service-name label', helpGroup: 'SOURCES'}),
     since: Flags.string({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
     until: Flags.string({description: 'Only lines at or before this time (same forms as --since)'}),
-    'context-lines': Flags.integer({char: 'C', description: 'Show N lines before and after each match, per source', min: 0, default: 0}),
+    // -C/--context is lines, as in grep; the Docker context is --docker-context here.
+    context: Flags.custom<number>({
+      char: 'C',
+      aliases: ['context-lines'],
+      description: 'Show N lines before and after each match, per source (as grep -C)',
+      default: 0,
+      parse: async (text) => {
+        if (/^\d+$/.test(text.trim())) return Number(text)
+        throw new UsageError(`--context ${JSON.stringify(text)} is not a number of lines`, {
+          hint: 'give the lines to show around each match (-C 2); a Docker context is --docker-context',
+        })
+      },
+    })(),
     level: Flags.string({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS}),
     follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
     gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
@@ -65,7 +77,10 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       min: 1,
     }),
     'docker-host': connectionFlags['docker-host'],
-    context: connectionFlags.context,
+    'docker-context': Flags.string({
+      description: 'Docker CLI context to read container logs from (default: DOCKER_CONTEXT, then `docker context use`)',
+      helpGroup: 'CONNECTION',
+    }),
     'label-prefix': connectionFlags['label-prefix'],
     timeout: connectionFlags.timeout,
     profile: connectionFlags.profile,
@@ -96,9 +111,10 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       }
       paths = ['-']
     }
-    const connections = wantsDocker ? resolveConnections(f, process.env, await loadProjectConfig()) : undefined
+    const dockerFlags = {...f, context: f['docker-context']}
+    const connections = wantsDocker ? resolveConnections(dockerFlags, process.env, await loadProjectConfig()) : undefined
     if (connections && connections.dockers.length > 1) {
-      throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --context'})
+      throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --docker-context'})
     }
     const options: TraceOptions = {
       query,
@@ -108,7 +124,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       docker: connections
         ? async () => (await import('../docker/client.js')).connectDocker(connections.docker, f.follow ? 0 : connections.timeoutMs)
         : undefined,
-      context: f['context-lines'],
+      context: f.context,
       filter: {level: f.level as Level | undefined, sinceMs, untilMs},
       threads: f.threads,
       // An explicit -j N also splits one big file into ranges; by default threads take whole files.
@@ -143,7 +159,14 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       process.stdout.write(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
     } else if (result.exitCode < ExitCode.PARTIAL) {
       const n = result.sources.length
-      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)`)
+      // Found, but filtered out: "not found" alone would send the user looking in the wrong place.
+      const {time, level} = result.stats.filteredOut
+      const left = [
+        time ? `${time} line${time === 1 ? '' : 's'} outside --since/--until` : '',
+        level ? `${level} line${level === 1 ? '' : 's'} below --level ${this.flags.level}` : '',
+      ].filter(Boolean)
+      const carry = left.length ? `; ${left.join(', ')} carry it` : ''
+      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)${carry}`)
     }
   }
 
@@ -158,12 +181,19 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     if (json) for (const l of result.lines) process.stdout.write(JSON.stringify(l) + '\n')
     else this.printResult(result, gapMs)
     if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')
+    // The columns of the timeline above (OFFSET included), or of a heading printed with the first new line.
+    const width = sourceColumnWidth(result.lines.length ? result.lines.map((l) => l.source) : result.sources.map((s) => s.name))
+    let headed = result.lines.length > 0
     await followTrace(
       options,
       result,
       (line) => {
         if (line.match) found = true
-        process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, 24, false) + '\n')
+        if (!json && !headed) {
+          process.stdout.write(timelineHeader(width) + '\n')
+          headed = true
+        }
+        process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, width) + '\n')
       },
       signal,
       (p) => renderProblem(p).forEach((line, n) => this.warnLine(n ? line : `mcp: ${line}`)),

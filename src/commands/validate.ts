@@ -9,16 +9,9 @@ import {findTargets, validateProject, VALIDATE_RULES} from '../validate/index.js
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = 'The CI step: lint-labels on compose files and Dockerfiles, lint-config on the gateway config, one report'
-  static override description = `PATHS are files or directories (default: the current directory). Directories are searched
-recursively (node_modules, .git, vendor and dist skipped) for compose files (compose.yaml,
-docker-compose.yml, compose.*.yaml ...), Dockerfiles (Dockerfile, Dockerfile.*, *.Dockerfile) and
-gateway configs (gateway.yaml, gateway.yml, gateway.json, gateway.*.yaml). A named file is checked
-by its name; an unrecognised name is read as a gateway config. Compose labels are checked under the
-gateway config's discovery.labelPrefix unless --label-prefix says otherwise.
+  static override description = `PATHS are files or directories (default: the current directory). Directories are searched recursively (node_modules, .git, vendor and dist skipped) for compose files (compose.yaml, docker-compose.yml, compose.*.yaml ...), Dockerfiles (Dockerfile, Dockerfile.*, *.Dockerfile) and gateway configs (gateway.yaml, gateway.yml, gateway.json, gateway.*.yaml). A named file is checked by its name; an unrecognised name is read as a gateway config. Compose labels are checked under the gateway config's discovery.labelPrefix unless --label-prefix says otherwise.
 
-Rule ids: docs/rules.md (labels) and docs/config-rules.md (config). Exit codes: 0 nothing at or
-above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could not be read or parsed
-(the other files are still checked).`
+\`mcp rules\` lists the rules (labels and config). Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could not be read or parsed (the other files are still checked).`
   static override examples = [
     '<%= config.bin %> validate',
     '<%= config.bin %> validate deploy/ --format github',
@@ -51,6 +44,7 @@ above --fail-on, 1 findings, 2 usage (nothing found to check), 3 a file could no
     for (const line of result.warnings) this.warnLine(`mcp: warning: ${visible(line)}`)
     const report = await buildCheckReport(result.findings, flags, {command: 'validate', rules: VALIDATE_RULES, toolVersion: this.config.version, color: this.color})
     process.exitCode = report.exitCode
+    if (report.overLimit) this.warnLine(`mcp: ${report.overLimit}`)
     if (!this.jsonEnabled()) process.stdout.write(report.output)
     return checkJson(report.findings, {checked: result.checked})
   }

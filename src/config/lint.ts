@@ -5,9 +5,9 @@ import {readTextDocument, TextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import {registerSecret} from '../core/redact.js'
 import type {ServiceView} from '../model/types.js'
-import {Finding, FileLocation, inputErrorFinding} from '../report/index.js'
+import {applySuppressions, Finding, FileLocation, inputErrorFinding} from '../report/index.js'
 import {interpolateConfig} from './interpolate-config.js'
-import {CONFIG_RULES} from './rules/index.js'
+import {CONFIG_RULE_METAS, CONFIG_RULES} from './rules/index.js'
 import {validateAgainstSchema} from './schema.js'
 import {assertHasContent, ConfigSource, parseConfigSource, SourceRange} from './source.js'
 import {ConfigContext, ConfigRule, pointer, RuleHit, section} from './types.js'
@@ -106,13 +106,48 @@ function toFinding(source: ConfigSource, rule: ConfigRule, hit: RuleHit): Findin
 /** Parse and lint a document already read; a parse error becomes an input-error finding. */
 export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions = {}): ConfigLintResult {
   try {
-    const source = parseConfigSource(doc)
+    let source: ConfigSource
+    try {
+      source = parseConfigSource(doc)
+    } catch (error) {
+      throw error instanceof InputError ? notAConfigFile(doc.path, error) : error
+    }
     assertHasContent(source)
-    return lintConfigSource(source, options)
+    assertConfigMapping(source)
+    const result = lintConfigSource(source, options)
+    // `# mcp-ignore: rule-id reason` comments (YAML only: JSON has none).
+    if (source.format === 'yaml') {
+      const kept = applySuppressions(result.findings, doc.path, doc.text, 'yaml', CONFIG_RULE_METAS.map((r) => r.id))
+      // --fix leaves alone what a comment says to leave alone.
+      const suppressed = new Set(result.findings.filter((f) => !kept.includes(f)).map((f) => `${f.ruleId} ${f.location?.kind === 'file' ? f.location.line : ''}`))
+      result.findings = kept
+      if (suppressed.size) result.fixes = result.fixes.filter((fix) => !suppressed.has(`${fix.ruleId} ${fix.line}`))
+    }
+    return result
   } catch (error) {
     if (error instanceof InputError) return {file: doc.path, findings: [inputErrorFinding(error, doc.path)], fixes: []}
     throw error
   }
+}
+
+/** A parse error in a file not named .yaml/.yml/.json says first that it is probably not a config at all (`validate server.js`). */
+function notAConfigFile(path: string, error: InputError): InputError {
+  if (/\.(ya?ml|json)$/i.test(path) || path === '-' || path === '<stdin>') return error
+  return new InputError(`not a gateway config (not YAML or JSON: ${error.message})`, {
+    where: error.where ?? path,
+    hint: 'name the gateway config (gateway.yaml); compose files and Dockerfiles are found by their names',
+  })
+}
+
+/** A gateway config is a mapping of settings; a document that is a string or a list is some other file. */
+function assertConfigMapping(source: ConfigSource): void {
+  const value = source.value
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return
+  const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`
+  throw new InputError(`not a gateway config (the document is ${what}, not a mapping of settings)`, {
+    where: `${source.path}:1:1`,
+    hint: 'name the gateway config (gateway.yaml); compose files and Dockerfiles are found by their names',
+  })
 }
 
 /** Read a config file, or the input-error result that says why it cannot be read. */

@@ -5,6 +5,7 @@ import {InputError, UsageError} from './errors.js'
 import {Profile, ProjectConfig} from './project-config.js'
 import {registerSecret} from './redact.js'
 import {didYouMean} from './suggest.js'
+import {docsUrl} from './docs-url.js'
 
 export type SourceName = 'docker' | 'etcd' | 'consul'
 export const SOURCE_NAMES: SourceName[] = ['docker', 'etcd', 'consul']
@@ -140,7 +141,7 @@ export function selectProfile(config: ProjectConfig | undefined, flagProfile: st
     const guess = didYouMean(name, known)
     const by = selectedBy === 'env' ? ' (from MCP_PROFILE)' : selectedBy === 'current-profile' ? ` (current-profile in ${config?.currentProfileFile})` : ''
     throw new UsageError(`profile "${name}"${by} is not defined`, {
-      hint: guess ? `did you mean "${guess}"? (mcp config list shows them all)` : known.length ? `known profiles: ${known.join(', ')}` : 'define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (docs/profiles.md)',
+      hint: guess ? `did you mean "${guess}"? (mcp config list shows them all)` : known.length ? `known profiles: ${known.join(', ')}` : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
     })
   }
   return {name, profile, selectedBy}

@@ -144,13 +144,8 @@ export function hasVariables(text: string): boolean {
 
 /** Read an env file by compose-go's dotenv rules (see core/dotenv.ts); `${VAR}` in it sees `lookup` first. */
 export function parseEnvFile(path: string, lookup: Record<string, string | undefined> = {}): Record<string, string> {
-  let text: string
-  try {
-    text = readTextDocument(path, {allowEmpty: true}).text
-  } catch (error) {
-    if (error instanceof InputError) throw new InputError(`cannot read env file: ${error.message}`, {where: path, hint: error.hint})
-    throw error
-  }
+  // `mcp: nope.env: no such file` and the other input errors, worded as for every file mcp reads.
+  const {text} = readTextDocument(path, {allowEmpty: true})
   const out: Record<string, string> = {}
   for (const [key, entry] of parseDotenv(text, path, lookup)) out[key] = entry.value
   return out

@@ -10,6 +10,7 @@ import {formatDuration} from './duration.js'
 import {InputError, McpError, UsageError} from './errors.js'
 import {fileDigest, findProjectConfig, loadProjectConfig, ProjectConfig, userConfigPath} from './project-config.js'
 import {didYouMean} from './suggest.js'
+import {docsUrl} from './docs-url.js'
 
 /** `mcp config list`: every profile, the file it came from, and which one is current. */
 export interface ProfileList {
@@ -130,7 +131,7 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
   if (!known.includes(name)) {
     const guess = didYouMean(name, known)
     throw new UsageError(`profile "${name}" is not defined`, {
-      hint: guess ? `did you mean "${guess}"?` : known.length ? `known profiles: ${known.join(', ')}` : 'define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (docs/profiles.md)',
+      hint: guess ? `did you mean "${guess}"?` : known.length ? `known profiles: ${known.join(', ')}` : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
     })
   }
   const file = userConfigPath(env)

@@ -27,7 +27,7 @@ export function dockerCell(i: Instance, c: ChalkInstance): string {
     const state = t.state === 'running' ? c.green(`task ${t.state}`) : c.red(`task ${t.state}${t.error ? `: ${t.error}` : ''}`)
     return `${state}${t.node ? c.dim(` on ${t.node}`) : ''}`
   }
-  if (!d) return c.red('✗ no container')
+  if (!d) return i.unknown?.includes('docker') ? c.yellow('? unknown (Docker unreachable)') : c.red('✗ no container')
   const health = d.health === 'none' ? '' : d.health === 'healthy' ? c.green(` ${d.health}`) : c.yellow(` ${d.health}`)
   const state = d.state === 'running' ? c.green('running') : c.red(d.state)
   return `${state}${health}`
@@ -35,6 +35,7 @@ export function dockerCell(i: Instance, c: ChalkInstance): string {
 
 export function etcdCell(i: Instance, c: ChalkInstance): string {
   const r = i.etcd
+  if (!r && i.unknown?.includes('etcd')) return c.yellow('? unknown (etcd unreachable)')
   if (!r) return i.docker?.state === 'running' ? c.red('✗ not registered') : c.dim('-')
   const parts: string[] = []
   if (r.valueFormat === 'invalid') parts.push(c.red(`invalid: ${r.valueError}`))
@@ -46,6 +47,7 @@ export function etcdCell(i: Instance, c: ChalkInstance): string {
 
 export function consulCell(i: Instance, c: ChalkInstance): string {
   const r = i.consul
+  if (!r && i.unknown?.includes('consul')) return c.yellow('? unknown (Consul unreachable)')
   if (!r) return i.docker?.state === 'running' ? c.red('✗ not registered') : c.dim('-')
   const color = r.status === 'passing' ? c.green : r.status === 'critical' ? c.red : c.yellow
   return `${color(r.status)}${i.docker ? '' : ` ${r.address}:${r.port}`}`
@@ -81,6 +83,8 @@ export interface RenderOptions {
   color: boolean
   sources: string[]
   probed: boolean
+  /** -o wide: also the image, the networks and the etcd key, as kubectl's -o wide adds columns. */
+  wide?: boolean
 }
 
 /** The discover table: one row per instance, grouped by service, a column per source asked. */
@@ -94,6 +98,7 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
   if (want.has('etcd')) head.push('ETCD')
   if (want.has('consul')) head.push('CONSUL')
   if (options.probed) head.push('PROBE')
+  if (options.wide) head.push('IMAGE', 'NETWORKS', 'ETCD KEY')
   const table = new Table({
     head: head.map((h) => c.bold(h)),
     style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},
@@ -108,6 +113,7 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
       if (want.has('etcd')) row.push(etcdCell(i, c))
       if (want.has('consul')) row.push(consulCell(i, c))
       if (options.probed) row.push(probeCell(i, c))
+      if (options.wide) row.push(i.docker?.image ?? c.dim('-'), i.docker?.networks.map((n) => n.name).join(',') || c.dim('-'), i.etcd?.key ?? c.dim('-'))
       table.push(row)
     })
   }

@@ -62,7 +62,7 @@ export function parseCodeList(flag: string, values: string[] | undefined): Docto
     if (!code) continue
     if (!(DOCTOR_CODES as readonly string[]).includes(code)) {
       const guess = didYouMean(code, DOCTOR_CODES)
-      throw new UsageError(`--${flag} names an unknown code "${raw.trim()}"`, {hint: guess ? `did you mean ${guess}? (codes: docs/doctor.md)` : `codes: ${DOCTOR_CODES.filter((c) => c !== 'SOURCE_UNREACHABLE').join(', ')}`})
+      throw new UsageError(`--${flag} names an unknown code "${raw.trim()}"`, {hint: guess ? `did you mean ${guess}? (mcp rules lists the codes)` : `codes: ${DOCTOR_CODES.filter((c) => c !== 'SOURCE_UNREACHABLE').join(', ')}`})
     }
     if (code === 'SOURCE_UNREACHABLE') {
       throw new UsageError(`--${flag} cannot select SOURCE_UNREACHABLE: an unreachable source is always reported`, {hint: 'use --source to leave a source out'})

@@ -6,11 +6,13 @@ import {readTextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import type {DockerContainer} from '../model/types.js'
 import {applyOverrides, RuleOverrides} from '../report/policy.js'
+import {applySuppressions, unusedSuppressionMeta} from '../report/suppress.js'
 import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/finding.js'
 import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
+import {assertComposeDocument, assertDockerfile} from './document-kind.js'
 import {carriesPrefix} from './keys.js'
-import {LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
+import {LABEL_RULE_META, LABEL_RULES, RULES_DOC_URL, ruleContext} from './rules/index.js'
 import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeProject, ComposeService, loadComposeProject, ProjectInputErrors} from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
 import {parseDockerfile} from './sources/dockerfile.js'
@@ -56,7 +58,8 @@ export interface LintLabelsResult {
 /** Every rule id lint-labels can report, including input-error. */
 export const LINT_LABELS_RULES: RuleMeta[] = [
   ...LABEL_RULE_META,
-  {id: INPUT_ERROR_RULE, defaultSeverity: 'error', description: 'A file that cannot be read or parsed (exit code 3)'},
+  {id: INPUT_ERROR_RULE, defaultSeverity: 'error', description: 'A file that cannot be read or parsed (exit code 3)', helpUri: `${RULES_DOC_URL}#${INPUT_ERROR_RULE}`},
+  unusedSuppressionMeta('rules.md'),
 ]
 
 /** The default compose file of a directory and its override, as `docker compose` finds them. */
@@ -109,6 +112,8 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   for (const project of projects) {
     let loaded: ComposeProject
     try {
+      // `-f gateway.yaml` by mistake is not "no problems": a file with no services: is refused.
+      for (const file of project) if (file !== '-') assertComposeDocument(file, readTextDocument(resolveIn(cwd, file)).text, 0)
       loaded = loadComposeProject({files: project, cwd, env, envFiles: options.envFiles, profiles: options.profiles})
     } catch (error) {
       if (!(error instanceof InputError)) throw error
@@ -123,7 +128,10 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   }
 
   for (const file of options.dockerfiles ?? []) {
-    const set = read(file, (text) => parseDockerfile(file, text))
+    const set = read(file, (text) => {
+      assertDockerfile(file, text)
+      return parseDockerfile(file, text)
+    })
     if (set) sets.push(set)
   }
 
@@ -148,12 +156,35 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
 
   findings.push(...checkLabelSets(sets, prefix, {swarm: options.swarm}))
   return {
-    findings: applyOverrides(dedupe(findings), ...(options.overrides ?? [])),
+    findings: applyOverrides(suppressInFiles(dedupe(findings), files, options.dockerfiles ?? [], cwd), ...(options.overrides ?? [])),
     rules: LINT_LABELS_RULES,
     checked: {files, containers},
     warnings,
     ...(unreachable ? {unreachable} : {}),
   }
+}
+
+/**
+ * `# mcp-ignore: rule-id reason` in the files checked and the Dockerfiles the findings point into (a
+ * service's build: Dockerfile too). Each file is read again: it is in the page cache, and the
+ * readers stay as they are.
+ */
+function suppressInFiles(findings: Finding[], files: string[], dockerfiles: string[], cwd: string): Finding[] {
+  const inFindings = findings.flatMap((f) => (f.location?.kind === 'file' ? [f.location.file] : []))
+  const known = LINT_LABELS_RULES.map((r) => r.id)
+  let out = findings
+  for (const file of new Set([...files, ...inFindings])) {
+    if (file === '-') continue
+    let text: string
+    try {
+      text = readTextDocument(resolveIn(cwd, file)).text
+    } catch {
+      continue // reported already as an input-error
+    }
+    const style = dockerfiles.includes(file) || /(^|[/\\])(Dockerfile[^/\\]*|[^/\\]+\.Dockerfile)$/i.test(file) ? 'dockerfile' : 'yaml'
+    out = applySuppressions(out, file, text, style, known)
+  }
+  return out
 }
 
 /** Run every rule over the sets: each set alone, then all together. */

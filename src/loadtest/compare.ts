@@ -17,6 +17,12 @@ export interface Comparison {
   file: string
   before: LoadResult
   deltas: Delta[]
+  /** What the baseline ran against that this run did not ("target http://a/ (now http://b/)"): the deltas compare unlike runs. */
+  differences: string[]
+}
+
+function targetText(t: LoadResult['target']): string {
+  return t.kind === 'url' ? t.url : `service ${t.service} ${t.path}`
 }
 
 /** Read a result saved with --out or --json; one InputError (exit 3) when it is not one. */
@@ -61,5 +67,10 @@ export function compareResults(file: string, before: LoadResult, now: LoadResult
   add('latency max', 'us', before.latency.max, now.latency.max, false)
   add('latency avg', 'us', before.latency.avg, now.latency.avg, false)
   add('error rate', 'ratio', before.errors.rate, now.errors.rate, false)
-  return {file, before, deltas}
+  const differences: string[] = []
+  const differ = (what: string, b: string, n: string) => b !== n && differences.push(`${what} ${b} (now ${n})`)
+  differ('target', targetText(before.target), targetText(now.target))
+  differ('method', before.settings.method, now.settings.method)
+  differ('mode', before.mode, now.mode)
+  return {file, before, deltas, differences}
 }

@@ -323,7 +323,8 @@ class Connection implements ResponseSink {
   }
 
   private onData(buf: Buffer, start: number, end: number): void {
-    this.rec.bytes += end - start
+    // Bytes read during --warmup are not the measured run's (Transfer/sec).
+    if (this.engine.plan.warmupMs === 0 || performance.now() >= this.engine.recordFrom) this.rec.bytes += end - start
     try {
       this.parser.execute(buf, start, end)
     } catch (error) {

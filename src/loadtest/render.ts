@@ -55,7 +55,9 @@ function describeRun(r: LoadResult): string {
   if (s.pipelining > 1) parts.push(`pipelining ${s.pipelining}`)
   parts.push(r.mode === 'open-loop' ? `open loop at ${formatCount(s.rate!)} req/s` : 'closed loop')
   if (s.warmupMs) parts.push(`after ${s.warmupMs / 1000}s warmup`)
-  return `Running ${(s.durationMs / 1000).toString()}s test @ ${s.method === 'GET' ? '' : s.method + ' '}${what}\n  ${parts.join(', ')}`
+  // With --requests the duration is only a cap: say what ends the run.
+  const length = s.requests ? `${formatCount(s.requests)}-request test (at most ${(s.durationMs / 1000).toString()}s)` : `${(s.durationMs / 1000).toString()}s test`
+  return `Running ${length} @ ${s.method === 'GET' ? '' : s.method + ' '}${what}\n  ${parts.join(', ')}`
 }
 
 const PCT_KEYS = ['p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'p99.99'] as const
@@ -71,13 +73,16 @@ function percentileRow(label: string, l: LatencySummary): string {
 }
 
 /** A bar chart of the distribution in log-spaced buckets (the shape wrk does not show). */
-export function renderHistogram(encoded: string, width = 40): string[] {
+export function renderHistogram(encoded: string, width = 40, responses?: number): string[] {
   const h = decodeHistogram(encoded)
   const buckets = logBuckets(h)
   if (buckets.length === 0) return []
   const peak = Math.max(...buckets.map((b) => b.count))
   const total = h.totalCount
-  const lines = ['  Latency histogram']
+  // The correction for coordinated omission adds the samples a stalled connection would have taken:
+  // the buckets then add up to more than the responses, and say why.
+  const added = responses === undefined ? 0 : total - responses
+  const lines = [added > 0 ? `  Latency histogram (${formatCount(total)} samples: ${formatCount(responses!)} responses + ${formatCount(added)} added by the coordinated-omission correction)` : '  Latency histogram']
   for (const b of buckets) {
     const n = Math.round((b.count / peak) * width)
     const bar = b.count > 0 && n === 0 ? '▏' : '█'.repeat(n)
@@ -122,7 +127,7 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
   if (options.latency) {
     lines.push('  Latency distribution')
     for (const k of PCT_KEYS) lines.push(`    ${padStart(k.slice(1) + '%', 7)}  ${padStart(formatMicros(r.latency[k]), 10)}`)
-    lines.push(...renderHistogram(r.histogram))
+    lines.push(...renderHistogram(r.histogram, 40, r.requests.total))
     if (options.uncorrected) {
       lines.push(...renderHistogram(r.histogramUncorrected).map((l, i) => (i === 0 ? l + ' (uncorrected)' : l)))
     }

@@ -103,13 +103,19 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       const t = error.target
       // discover's wording for socket errors ("connection refused"), without its "(host:port)".
       const {describeError} = await import('../discover/view.js')
-      const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
       const where = resolved.target.kind === 'url' ? `${t.host}:${t.port}` : `instance ${t.id} (${t.host}:${t.port})`
       if (t.tls && isCertificateError(error.code)) {
         throw new SourceUnreachableError(`the TLS certificate of ${where} is not trusted: ${error.message}`, {
           hint: 'give the CA that signed it with --cacert FILE, or skip verification with -k/--insecure (nothing sent is then private)',
         })
       }
+      if (notTls(error.code, error.message)) {
+        // OpenSSL's own text (`ERR_SSL_WRONG_VERSION_NUMBER: 802CCC92…`) says nothing a user can act on.
+        throw new SourceUnreachableError(`${where} does not speak TLS: the answer to the TLS handshake was not TLS (a plain-HTTP port?)`, {
+          hint: resolved.target.kind === 'url' ? `use http:// for this port, or the port that serves https` : 'leave out --https for this service',
+        })
+      }
+      const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
       throw new SourceUnreachableError(`cannot connect to ${where}: ${what}`, {
         hint: resolved.target.kind === 'url' ? 'is the server running and listening on that address?' : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
       })
@@ -121,4 +127,9 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
 /** Node's codes for a certificate that fails verification (OpenSSL's X509 errors, and a name mismatch). */
 function isCertificateError(code: string | undefined): boolean {
   return code !== undefined && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+}
+
+/** OpenSSL's errors for a handshake answered by something that is not TLS (plain HTTP, most often). */
+function notTls(code: string | undefined, message: string): boolean {
+  return /wrong[ _]version[ _]number|packet[ _]length[ _]too[ _]long|http[ _]request|unknown[ _]protocol|record[ _]layer[ _]failure/i.test(`${code ?? ''} ${message}`)
 }

@@ -52,15 +52,14 @@ export interface RenderOptions {
 }
 
 /** One timeline line as text (also used by --follow). */
-export function renderLine(l: TimelineLine, sourceWidth: number, withOffset = true): string {
+export function renderLine(l: TimelineLine, sourceWidth: number): string {
   const time = l.time ?? '-'.padEnd(24)
   const lvl = l.level ? LEVEL_COLOR[l.level](padEnd(l.level.toUpperCase(), 5)) : padEnd('', 5)
   const mark = l.match ? ' ' : chalk.dim('¦')
   const text = l.match ? message(l) : chalk.dim(message(l))
   // "~": the line had no timestamp of its own and shows its neighbour's.
   const cols = [chalk.dim((l.timeInferred ? '~' : ' ') + time)]
-  if (withOffset) cols.push(padEnd(formatOffset(l.offsetMs), 9))
-  cols.push(chalk.cyan(fit(l.source, sourceWidth)), lvl, mark + text)
+  cols.push(padEnd(formatOffset(l.offsetMs), 9), chalk.cyan(fit(l.source, sourceWidth)), lvl, mark + text)
   return cols.join('  ')
 }
 
@@ -90,11 +89,21 @@ export function renderProblem(p: TraceProblem): string[] {
 }
 
 /** The whole human report: timeline with gaps marked, then the waterfall and a summary line. */
+/** The SOURCE column's width for these names (6–30). */
+export function sourceColumnWidth(names: string[]): number {
+  return Math.min(30, Math.max(6, ...names.map((name) => name.length)))
+}
+
+/** The timeline's heading; --follow prints it before its first line when the search found none. */
+export function timelineHeader(sourceWidth: number): string {
+  return chalk.bold([' TIME'.padEnd(25), padEnd('OFFSET', 9), padEnd('SOURCE', sourceWidth), 'LEVEL', ' MESSAGE'].join('  '))
+}
+
 export function renderTimeline(result: TraceResult, options: RenderOptions): string {
   const out: string[] = []
   if (result.lines.length === 0) return ''
-  const sourceWidth = Math.min(30, Math.max(6, ...result.lines.map((l) => l.source.length)))
-  out.push(chalk.bold([' TIME'.padEnd(25), padEnd('OFFSET', 9), padEnd('SOURCE', sourceWidth), 'LEVEL', ' MESSAGE'].join('  ')))
+  const sourceWidth = sourceColumnWidth(result.lines.map((l) => l.source))
+  out.push(timelineHeader(sourceWidth))
   let prev: number | undefined
   for (const l of result.lines) {
     if (prev !== undefined && l.timeMs !== undefined && l.timeMs - prev >= options.gapMs) {

@@ -141,6 +141,21 @@ export function filterSourceLines(lines: TimelineLine[], filter: TimelineFilter)
   return lines.filter((_, i) => keep[i])
 }
 
+/**
+ * How many matches a filter left out, and why: outside --since/--until, or below --level (a match
+ * that fails both counts as below the level). "Not found" with such matches says so.
+ */
+export function countFilteredMatches(all: TimelineLine[], filter: TimelineFilter): {time: number; level: number} {
+  const out = {time: 0, level: 0}
+  if (filter.level === undefined && filter.sinceMs === undefined && filter.untilMs === undefined) return out
+  for (const l of all) {
+    if (!l.match) continue
+    if (filter.level !== undefined && levelRank(l.level) < levelRank(filter.level)) out.level++
+    else if (l.timeMs !== undefined && !l.timeInferred && ((filter.sinceMs !== undefined && l.timeMs < filter.sinceMs) || (filter.untilMs !== undefined && l.timeMs > filter.untilMs))) out.time++
+  }
+  return out
+}
+
 /** Merge sources into one timeline ordered by time (stable: source order, then file order). */
 export function mergeTimeline(perSource: TimelineLine[][]): TimelineLine[] {
   const all: {l: TimelineLine; s: number; i: number}[] = []

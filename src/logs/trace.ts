@@ -10,7 +10,7 @@ import {ScanResult, scanStream} from './file-scan.js'
 import {expandPaths, LogFile} from './paths.js'
 import {LineScanner, StreamScanner} from './scanner.js'
 import {searchFiles} from './search-files.js'
-import {filterSourceLines, mergeTimeline, SourceInfo, SourceSummary, summarizeSources, TimelineFilter, TimelineLine, timelineLines} from './timeline.js'
+import {countFilteredMatches, filterSourceLines, mergeTimeline, SourceInfo, SourceSummary, summarizeSources, TimelineFilter, TimelineLine, timelineLines} from './timeline.js'
 import {TraceQuery} from './trace-id.js'
 
 export interface TraceProblem {
@@ -45,7 +45,8 @@ export interface TraceResult {
   lines: TimelineLine[]
   sources: SourceSummary[]
   problems: TraceProblem[]
-  stats: {bytes: number; files: number; containers: number; elapsedMs: number}
+  /** filteredOut: matches left out by --since/--until (time) or --level (files and stdin; Docker applies the window itself). */
+  stats: {bytes: number; files: number; containers: number; elapsedMs: number; filteredOut: {time: number; level: number}}
   exitCode: number
   /** Epoch ms when the search started (--follow asks Docker for logs from here). */
   startedAt: number
@@ -91,6 +92,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
   const perSource: TimelineLine[][] = []
   const bytes: number[] = []
   let answered = 0
+  const filteredOut = {time: 0, level: 0}
 
   const fileArgs = options.paths.filter((p) => p !== '-')
   const {files, problems: pathProblems} = expandPaths(fileArgs)
@@ -101,7 +103,11 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     if (problem) problems.push(problem)
     if (problem?.kind !== 'unreadable') answered++
     sources.push(info)
-    perSource.push(result.binaryAt === undefined ? filterSourceLines(timelineLines(info, result.lines), options.filter) : [])
+    const all = result.binaryAt === undefined ? timelineLines(info, result.lines) : []
+    const left = countFilteredMatches(all, options.filter)
+    filteredOut.time += left.time
+    filteredOut.level += left.level
+    perSource.push(filterSourceLines(all, options.filter))
     bytes.push(result.bytes)
   }
 
@@ -146,7 +152,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     lines,
     sources: summarizeSources(sources, perSource, bytes),
     problems,
-    stats: {bytes: bytes.reduce((a, b) => a + b, 0), files: files.length, containers: containerCount, elapsedMs: Math.round(performance.now() - started)},
+    stats: {bytes: bytes.reduce((a, b) => a + b, 0), files: files.length, containers: containerCount, elapsedMs: Math.round(performance.now() - started), filteredOut},
     exitCode: traceExitCode(found, problems, answered),
     startedAt,
   }
@@ -194,10 +200,16 @@ export async function followTrace(
   const files = expandPaths(options.paths.filter((p) => p !== '-')).files.filter((f) => !/\.gz$/i.test(f.path) && !binary.has(f.path))
   // Container logs are asked from when the search started; lines it already showed are skipped.
   const seen = new Set(after.lines.filter((l) => l.sourceType === 'container').map(lineKey))
+  // New lines keep the timeline's OFFSET column: from the first line shown, or else the first that comes.
+  let first = after.lines.find((l) => l.timeMs !== undefined)?.timeMs
   const emit = (info: SourceInfo) => (l: {offset: number; text: string; match: boolean; stream?: 'stdout' | 'stderr'}) => {
     for (const t of filterSourceLines(timelineLines(info, [l]), options.filter)) {
       if (info.type === 'container' && seen.has(lineKey(t))) continue
       t.time = t.timeMs === undefined ? undefined : new Date(t.timeMs).toISOString()
+      if (t.timeMs !== undefined) {
+        first ??= t.timeMs
+        t.offsetMs = Math.round((t.timeMs - first) * 1000) / 1000
+      }
       onLine(t)
     }
   }

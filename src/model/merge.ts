@@ -1,7 +1,7 @@
 import type {SwarmState} from '../docker/swarm.js'
 import {chooseAddress, chooseSwarmAddress} from './address.js'
 import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
-import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService} from './types.js'
+import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService, UnknownSource} from './types.js'
 import {splitHostPort} from '../registry/registration.js'
 
 export interface MergeInput {
@@ -210,6 +210,7 @@ export function mergeView(input: MergeInput): ServiceView {
       const swarm = swarmServices.get(name)
       return {name, instances: instances.sort((a, b) => byCodeUnits(a.id, b.id)), ...(swarm ? {swarm} : {})}
     })
+  markUnknown(services, input.sources)
   return {services, sources: input.sources, unnamed, takenAt: new Date().toISOString()}
 }
 
@@ -276,4 +277,24 @@ function registryOnlyInstance(
   healthPath ??= DEFAULT_HEALTH_PATH
   // Literal objects of one shape each (no spread): 10,000 of them are built for a large registry.
   return part.etcd ? {id, service, etcd: part.etcd, addresses, address, port, healthPath} : {id, service, consul: part.consul, addresses, address, port, healthPath}
+}
+
+/**
+ * An instance absent from a source that did not answer is not "not registered" or "no container":
+ * its state there is unknown, and says so (`unknown: ["etcd"]`), so neither the table nor a jq
+ * filter on `.etcd == null` takes the silence for an answer.
+ */
+function markUnknown(services: Service[], sources: SourceStatus[]): void {
+  const failed = (name: string) => sources.some((s) => !s.ok && (s.name === name || s.name.startsWith(`${name}@`)))
+  const down = {docker: failed('docker'), etcd: failed('etcd'), consul: failed('consul')}
+  if (!down.docker && !down.etcd && !down.consul) return
+  for (const service of services) {
+    for (const instance of service.instances) {
+      const unknown: UnknownSource[] = []
+      if (down.docker && !instance.docker && !instance.swarm) unknown.push('docker')
+      if (down.etcd && !instance.etcd) unknown.push('etcd')
+      if (down.consul && !instance.consul) unknown.push('consul')
+      if (unknown.length) instance.unknown = unknown
+    }
+  }
 }

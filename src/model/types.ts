@@ -208,7 +208,11 @@ export interface Instance {
   /** Health path from labels (default /health). */
   healthPath: string
   probe?: ProbeResult
+  /** Sources that did not answer and hold no record of this instance: its state there is unknown. */
+  unknown?: UnknownSource[]
 }
+
+export type UnknownSource = 'docker' | 'etcd' | 'consul'
 
 export interface Service {
   name: string

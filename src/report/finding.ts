@@ -53,7 +53,7 @@ export interface RuleMeta {
   id: string
   defaultSeverity: Severity
   description: string
-  /** Anchor in the docs (docs/rules.md#id, docs/config.md#id, docs/doctor.md#id). */
+  /** The rule's section in the docs, an absolute URL (docsUrl: rules.md#id, config-rules.md#id, doctor.md#code). */
   helpUri?: string
 }
 

@@ -1,6 +1,8 @@
 import {UsageError} from '../core/errors.js'
 import type {Finding} from './finding.js'
+import {checkstyle} from './formatters/checkstyle.js'
 import {github} from './formatters/github.js'
+import {gitlab} from './formatters/gitlab.js'
 import {json} from './formatters/json.js'
 import {junit} from './formatters/junit.js'
 import {sarif} from './formatters/sarif.js'
@@ -10,11 +12,12 @@ import type {FormatContext, Formatter} from './formatters/types.js'
 export * from './finding.js'
 export * from './policy.js'
 export {inputErrorFinding} from './input-error.js'
+export {applySuppressions, UNUSED_SUPPRESSION_RULE, unusedSuppressionMeta} from './suppress.js'
 export type {FormatContext, Formatter} from './formatters/types.js'
 
 /** Every output format a checking command offers; one set for lint-labels, lint-config, validate, doctor. */
-export const FORMATTERS: Record<string, Formatter> = {stylish, json, sarif, github, junit}
-export const FORMAT_NAMES = Object.keys(FORMATTERS) as ('stylish' | 'json' | 'sarif' | 'github' | 'junit')[]
+export const FORMATTERS: Record<string, Formatter> = {stylish, json, sarif, github, junit, checkstyle, gitlab}
+export const FORMAT_NAMES = Object.keys(FORMATTERS) as ('stylish' | 'json' | 'sarif' | 'github' | 'junit' | 'checkstyle' | 'gitlab')[]
 export type FormatName = (typeof FORMAT_NAMES)[number]
 
 export function formatFindings(findings: Finding[], format: string, context: FormatContext): string {

@@ -1,5 +1,6 @@
 import {ExitCode} from '../core/exit-codes.js'
 import {UsageError} from '../core/errors.js'
+import {didYouMean} from '../core/suggest.js'
 import {Finding, INPUT_ERROR_RULE, SEVERITY_RANK, Severity} from './finding.js'
 
 export type RuleSetting = Severity | 'off'
@@ -19,7 +20,8 @@ export function parseRuleFlags(values: string[] | undefined, knownRuleIds?: Iter
       })
     }
     if (known && !known.has(m[1]!)) {
-      throw new UsageError(`--rule names an unknown rule "${m[1]}"`, {hint: 'see docs/rules.md for the rule ids'})
+      const guess = didYouMean(m[1]!, known)
+      throw new UsageError(`--rule names an unknown rule "${m[1]}"`, {hint: guess ? `did you mean ${guess}? (mcp rules lists the rule ids)` : 'mcp rules lists the rule ids'})
     }
     out[m[1]!] = m[2] as RuleSetting
   }
@@ -74,4 +76,14 @@ export function exitCodeForFindings(findings: Finding[], policy: FailPolicy): nu
   if (policy.failOn === 'none') return ExitCode.OK
   const threshold = SEVERITY_RANK[policy.failOn]
   return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? ExitCode.NEGATIVE : ExitCode.OK
+}
+
+/**
+ * Why a run with only warnings failed, in ESLint's words: without it, `--max-warnings 0` exits 1 with
+ * output that looks like a pass. Undefined when the warnings are within the limit.
+ */
+export function tooManyWarnings(findings: Finding[], maxWarnings: number | undefined): string | undefined {
+  if (maxWarnings === undefined) return undefined
+  const {warnings} = summarize(findings)
+  return warnings > maxWarnings ? `too many warnings (${warnings}, maximum ${maxWarnings})` : undefined
 }

@@ -36,7 +36,8 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Run the built CLI (bin/run.js) and collect its output. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    // `--`, as the installed launcher does: Node would take mcp's own --env-file for itself.
+    const child = spawn(process.execPath, ['--', CLI, ...args], {
       cwd: options.cwd ?? ROOT,
       env: options.env ?? testEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],

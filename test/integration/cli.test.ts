@@ -64,6 +64,84 @@ describe('CLI conventions', () => {
     assert.equal(far.stderr, 'mcp: "frobnicate" is not an mcp command (mcp --help lists them)\n')
   })
 
+  test('`mcp help X` and `mcp X -h` are `mcp X --help`, as in git, docker and kubectl', async () => {
+    const help = await runCli(['lint-config', '--help'])
+    assert.equal(help.code, 0)
+    for (const args of [['help', 'lint-config'], ['lint-config', '-h']]) {
+      const r = await runCli(args)
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
+      assert.equal(r.stdout, help.stdout, args.join(' '))
+    }
+    const topic = await runCli(['help', 'config', 'list'])
+    assert.equal(topic.code, 0, topic.stderr)
+    assert.match(topic.stdout, /\$ mcp config list/)
+  })
+
+  test('parse errors are one line and a hint, with did-you-mean for flags, values and rule ids', async () => {
+    const cases: [string[], string][] = [
+      [['lint-config', '--fiks'], 'mcp: unknown flag --fiks\n  hint: did you mean --fix? (mcp lint-config --help lists the flags)\n'],
+      [['lint-labels', '--rule', 'health-path-mising=off'], 'mcp: --rule names an unknown rule "health-path-mising"\n  hint: did you mean health-path-missing? (mcp rules lists the rule ids)\n'],
+      [['lint-config', '--format', 'sarf'], 'mcp: --format "sarf" is not one of: stylish, json, sarif, github, junit, checkstyle, gitlab\n  hint: did you mean --format sarif?\n'],
+      [['discover', '--timeout'], 'mcp: --timeout needs a value\n  hint: mcp discover --help shows what it takes\n'],
+      [['loadtest', 'http://127.0.0.1:1/', 'extra'], 'mcp: unexpected argument: extra\n  hint: mcp loadtest --help shows what it takes\n'],
+      [['loadtest', 'http://127.0.0.1:1/', '-c', 'x'], 'mcp: --connections: expected an integer but received: x\n  hint: mcp loadtest --help shows what it takes\n'],
+      [['loadtest', 'http://127.0.0.1:1/', '--body', 'a', '--body-file', 'b'], 'mcp: --body and --body-file cannot be used together\n  hint: mcp loadtest --help shows which flags go together\n'],
+      [['loadtest'], 'mcp: missing argument TARGET (http(s) URL, or a service name to resolve through discovery)\n  hint: mcp loadtest --help shows what it takes\n'],
+    ]
+    for (const [args, stderr] of cases) {
+      const r = await runCli(args)
+      assert.equal(r.code, 2, args.join(' '))
+      assert.equal(r.stderr, stderr, args.join(' '))
+      assert.equal(r.stdout, '')
+    }
+  })
+
+  test('help DESCRIPTION text is wrapped by oclif, not hard-wrapped in the source (no ragged lines at 80 columns)', async () => {
+    for (const c of ours) {
+      const r = await runCli([...shown(c.id), '--help'], {env: testEnv({COLUMNS: '80'})})
+      const description = /\nDESCRIPTION\n([^]*?)\n(?:[A-Z][A-Z ]+\n|$)/.exec(r.stdout)?.[1] ?? ''
+      const lines = description.split('\n')
+      for (let i = 0; i + 1 < lines.length; i++) {
+        const [line, next] = [lines[i]!, lines[i + 1]!]
+        if (!line.trim() || !next.trim()) continue
+        // A line the next one's first word would have fitted on was broken by hand.
+        assert.ok(line.length + 1 + next.trim().split(' ')[0]!.length > 80, `${c.id}: ragged after ${JSON.stringify(line)}`)
+      }
+    }
+  })
+
+  test('--json with another --format is refused (it printed JSON and dropped the other without a word)', async () => {
+    const file = join(ROOT, 'test/fixtures/config/valid.yaml')
+    for (const args of [['--json', '-o', 'sarif'], ['--format=junit', '--json'], ['-ogithub', '--json']]) {
+      const r = await runCli(['lint-config', file, ...args])
+      assert.equal(r.code, 2, args.join(' '))
+      const {error} = JSON.parse(r.stdout) as {error: {kind: string; message: string; hint: string}}
+      assert.equal(error.kind, 'usage')
+      assert.match(error.message, /^--json and --format (sarif|junit|github) ask for two different outputs$/)
+    }
+    const same = await runCli(['lint-config', file, '--json', '-o', 'json'])
+    assert.equal(same.code, 0, same.stdout)
+  })
+
+  test('mcp rules lists every rule; mcp rules ID explains one with examples; --json; did-you-mean', async () => {
+    const list = await runCli(['rules'])
+    assert.equal(list.code, 0, list.stderr)
+    assert.match(list.stdout, /^ID +COMMAND +SEVERITY +WHAT\n/)
+    assert.match(list.stdout, /\nhealth-path-missing +lint-labels +info +No health path label/)
+    assert.match(list.stdout, /\nroute-shadowed +lint-config +warning /)
+    assert.match(list.stdout, /\nUNREGISTERED +doctor +error /)
+    const one = await runCli(['rules', 'service-name-missing'])
+    assert.equal(one.code, 0)
+    assert.match(one.stdout, /^service-name-missing {2}lint-labels, error by default\n/)
+    assert.match(one.stdout, /\n {4,}mcp\.service\.name: user-api +# ✔\n/, 'the good example, as an indented block')
+    assert.match(one.stdout, /\nhttps:\/\/\S+\/docs\/rules\.md#service-name-missing\n$/)
+    const json = JSON.parse((await runCli(['rules', 'unknown-key', '--json'])).stdout) as {rules: {id: string; command: string; explanation: string}[]}
+    assert.deepEqual(json.rules.map((r) => r.command), ['lint-labels', 'lint-config'])
+    const typo = await runCli(['rules', 'healt-path-missing'])
+    assert.equal(typo.code, 2)
+    assert.equal(typo.stderr, 'mcp: no rule "healt-path-missing"\n  hint: did you mean health-path-missing? (mcp rules lists them all)\n')
+  })
+
   test('every command\'s --help has examples', async () => {
     assert.ok(ours.length >= 5, 'commands found in the manifest')
     for (const c of ours) {

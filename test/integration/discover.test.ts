@@ -167,6 +167,22 @@ describe('mcp discover on the real engine and etcd', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.match(r.stdout, /✓ docker 5 .* ✗ etcd unreachable/)
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace')
+    // Not "✗ not registered": nobody answered, so the truth is unknown, and the table says so.
+    assert.match(r.stdout, new RegExp(`${run}-noport\\s+- \\(no port label\\)\\s+running\\s+\\? unknown \\(etcd unreachable\\)`))
+    assert.doesNotMatch(r.stdout, /not registered/)
+    const json = JSON.parse((await runCli(['discover', '--json', '--label-prefix', prefix, '--etcd-endpoints', dead, '--timeout', '1s'])).stdout)
+    const instances = json.services.flatMap((s: {instances: (JsonInstance & {unknown?: string[]})[]}) => s.instances)
+    assert.ok(instances.length >= 5)
+    for (const i of instances) assert.deepEqual(i.unknown, ['etcd'], i.id)
+  })
+
+  test('Docker unreachable: registrations are "? unknown", not "✗ no container"; known answers carry no unknown', async () => {
+    const r = await runCli(args('--docker-host', `unix:///tmp/${run}-nope.sock`, '--timeout', '1s').filter((a) => a !== '--json'))
+    assert.equal(r.code, 4)
+    assert.match(r.stdout, /gone-1\s+172\.31\.99\.99:8080 \(registered\)\s+\? unknown \(Docker unreachable\)/)
+    assert.doesNotMatch(r.stdout, /no container/)
+    const ok = JSON.parse((await runCli(args())).stdout) as JsonView
+    for (const i of ok.services.flatMap((s) => s.instances)) assert.equal((i as {unknown?: unknown}).unknown, undefined)
   })
 
   test('no source answers: exit 5; JSON still has the sources with errors', async () => {
@@ -176,6 +192,26 @@ describe('mcp discover on the real engine and etcd', () => {
     const view = JSON.parse(r.stdout) as JsonView
     assert.deepEqual(view.sources.map((s) => s.ok), [false, false])
     assert.match(view.sources[0]!.error ?? '', /socket not found/)
+  })
+
+  test('-o wide adds columns; --format takes docker-style templates; a bad field is a usage error with did-you-mean', async () => {
+    const base = ['discover', '--label-prefix', prefix, '--registry-prefix', registry, '--etcd-endpoints', TEST_ETCD, '--service', 'web']
+    const wide = await runCli([...base, '-o', 'wide'])
+    assert.equal(wide.code, 0, wide.stderr)
+    assert.match(wide.stdout, /SERVICE\s+INSTANCE\s+ADDRESS \(why\)\s+DOCKER\s+ETCD\s+IMAGE\s+NETWORKS\s+ETCD KEY\n/)
+    assert.match(wide.stdout, new RegExp(`${run}-published .*mcp-test/busybox:latest\\s+\\S+\\s+${registry}web/${run}-published`))
+    const table = await runCli([...base, '--format', 'table {{.Instance}}\\t{{.Address}}\\t{{.Key}}'])
+    assert.equal(table.code, 0, table.stderr)
+    const lines = table.stdout.trimEnd().split('\n')
+    assert.match(lines[0]!, /^INSTANCE +ADDRESS +KEY$/)
+    assert.match(table.stdout, new RegExp(`\\n${run}-published +127\\.0\\.0\\.1:\\d+ +${registry}web/${run}-published\\n`))
+    const published = lines.find((l) => l.startsWith(`${run}-published`))!
+    assert.equal(published.indexOf('127.0.0.1'), lines[0]!.indexOf('ADDRESS'), 'columns aligned')
+    const plain = await runCli([...base, '--format', '{{.Instance}} {{json .State}}'])
+    assert.match(plain.stdout, new RegExp(`^${run}-published "running"\\n`, 'm'))
+    const bad = await runCli([...base, '--format', '{{.Adress}}'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /^mcp: --format: "\{\{\.Adress\}\}" is not a field\n {2}hint: did you mean \{\{\.Address\}\}\?/)
   })
 
   test('bad flags: one line, exit 2, no stack', async () => {

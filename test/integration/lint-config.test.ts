@@ -162,6 +162,21 @@ describe('mcp lint-config: findings, formats, exit codes', () => {
   })
 })
 
+describe('mcp lint-config: schema findings in words', () => {
+  test('a pattern the value misses says what is wrong and the fix, as the label rules do', async () => {
+    const file = join(dir, 'patterns.yaml')
+    writeFileSync(file, 'version: 1\nregistry:\n  prefix: services\ndiscovery:\n  labelPrefix: My_Prefix\nhealthCheck:\n  path: health\nroutes:\n  - match: {pathPrefix: /a}\n    service: User_API\n')
+    const r = await runCli(['lint-config', '--json', file])
+    const found = (JSON.parse(r.stdout).findings as {message: string; hint?: string}[]).map((f) => [f.message, f.hint])
+    assert.deepEqual(found, [
+      ['registry.prefix "services" must start and end with \'/\'', 'write /services/'],
+      ['discovery.labelPrefix "My_Prefix" is not a label prefix (lowercase letters and digits, joined by single . _ or -)', 'e.g. my_prefix'],
+      ['healthCheck.path "health" does not start with \'/\'', 'write /health'],
+      ['routes[0].service "User_API" is not a DNS label', 'use lowercase letters, digits and dashes, e.g. user-api'],
+    ])
+  })
+})
+
 describe('mcp lint-config --fix', () => {
   test('rewrites snake_case keys and loose durations in place, keeps comments, prints what changed', async () => {
     const file = p('fixme.yaml')
@@ -171,6 +186,34 @@ describe('mcp lint-config --fix', () => {
     assert.match(r.stdout, /fixed .*fixme\.yaml:2:1 +health_check → healthCheck/)
     assert.match(r.stdout, /"10 seconds" → 10s/)
     assert.equal(readFileSync(file, 'utf8'), '# my gateway\nhealthCheck:   # from the 2019 blog post\n  interval: 10s\n  timeout: "2s"\ndiscovery:\n  fallbackTimeout: 5s\n')
+  })
+
+  test('writes an allowed value spelt another way (round-robin → round_robin); a typo is only suggested', async () => {
+    const file = p('enum.yaml')
+    writeFileSync(file, 'loadBalancer:\n  strategy: "round-robin"   # as in the docs\n')
+    const r = await runCli(['lint-config', '--fix', file])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /fixed .*enum\.yaml:2:13 +"round-robin" → round_robin +schema/)
+    assert.equal(readFileSync(file, 'utf8'), 'loadBalancer:\n  strategy: "round_robin"   # as in the docs\n')
+    const typo = p('enum-typo.yaml')
+    writeFileSync(typo, 'loadBalancer:\n  strategy: round_robbin\n')
+    const t = await runCli(['lint-config', '--fix', typo])
+    assert.equal(t.code, 1)
+    assert.match(t.stdout, /did you mean "round_robin"\?/)
+    assert.equal(readFileSync(typo, 'utf8'), 'loadBalancer:\n  strategy: round_robbin\n')
+  })
+
+  test('# mcp-ignore: suppresses a finding, and --fix leaves the suppressed value alone', async () => {
+    const file = p('suppressed.yaml')
+    const text = 'loadBalancer:\n  # mcp-ignore: schema our gateway build accepts it\n  strategy: least-connections\nhealthCheck:\n  intreval: 5s   # mcp-ignore: unknwn-key\n'
+    writeFileSync(file, text)
+    const r = await runCli(['lint-config', '--fix', '--json', file])
+    const found = (JSON.parse(r.stdout).findings as {ruleId: string; message: string; hint: string; location: {line: number}}[]).map((f) => [f.location.line, f.ruleId, f.message, f.hint])
+    assert.deepEqual(found, [
+      [5, 'unknown-key', 'unknown key "intreval" in healthCheck', 'did you mean "interval"?'],
+      [5, 'unused-suppression', 'mcp-ignore names an unknown rule "unknwn-key"', 'did you mean unknown-key?'],
+    ])
+    assert.equal(readFileSync(file, 'utf8'), text, 'nothing fixed')
   })
 
   test('leaves what is not mechanical, and a clean file untouched', async () => {

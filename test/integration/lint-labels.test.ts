@@ -18,7 +18,7 @@ function tempProject(files: Record<string, string>): string {
 }
 
 describe('lint-labels output', () => {
-  for (const format of ['stylish', 'json', 'sarif', 'github', 'junit']) {
+  for (const format of ['stylish', 'json', 'sarif', 'github', 'junit', 'checkstyle', 'gitlab']) {
     test(`--format ${format} prints the pinned output and exits 1 (errors)`, async () => {
       const r = await lint(['-f', GOLDEN_FIXTURE, '--format', format])
       assert.equal(r.stderr, '')
@@ -36,6 +36,71 @@ describe('lint-labels output', () => {
 })
 
 describe('lint-labels exit codes', () => {
+  test('3: a file that is not what it was named as (a mistyped path must not pass in CI)', async () => {
+    const dir = tempProject({
+      'gateway.yaml': 'routes:\n  - path: /api\n    service: api\n',
+      'hello.yaml': 'hello: world\n',
+      'empty-services.yaml': 'services: {}\n',
+      'docker-compose.yml': 'services:\n  api:\n    image: x\n',
+      'Dockerfile': '# syntax=docker/dockerfile:1\nARG V=1\nFROM busybox\n',
+    })
+    for (const args of [['-f', 'gateway.yaml'], ['-f', 'hello.yaml']]) {
+      const r = await lint(args, {cwd: dir})
+      assert.equal(r.code, 3, `${args.join(' ')}: ${r.stdout}`)
+      assert.match(r.stdout, new RegExp(`${args[1]}\\n.*error +not a compose file \\(no services:\\)`))
+    }
+    const notDockerfile = await lint(['--dockerfile', 'docker-compose.yml'], {cwd: dir})
+    assert.equal(notDockerfile.code, 3, notDockerfile.stdout)
+    assert.match(notDockerfile.stdout, /not a Dockerfile \(no FROM\)/)
+    // A compose file with no services yet, and a Dockerfile with an ARG before FROM, are what they say.
+    const fine = await lint(['-f', 'empty-services.yaml', '--dockerfile', 'Dockerfile'], {cwd: dir})
+    assert.equal(fine.code, 0, fine.stdout)
+  })
+
+  test('--help shows only the connection flags lint-labels reads (Docker\'s, not etcd\'s or Consul\'s)', async () => {
+    const r = await lint(['--help'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /--docker-host/)
+    assert.match(r.stdout, /--label-prefix/)
+    assert.doesNotMatch(r.stdout, /--etcd-|--consul-addr|--registry-prefix/)
+  })
+
+  test('# mcp-ignore: suppresses a finding on or below it; an unused or unknown one is reported', async () => {
+    const dir = tempProject({
+      'compose.yaml': [
+        'services:',
+        '  api:',
+        '    image: x',
+        '    labels:',
+        '      mcp.service.name: api',
+        '      mcp.service.port: "8080"',
+        '      # mcp-ignore: unknown-key read by the old gateway',
+        '      mcp.servcie.version: "1"',
+        '      mcp.health.path: /health   # mcp-ignore: health-path-missing nothing here',
+        '',
+      ].join('\n'),
+      Dockerfile: 'FROM busybox\n# mcp-ignore: service-port-missing, health-path-mising base image\nLABEL mcp.service.name=base \\\n      mcp.health.path=/h\n',
+    })
+    const r = await lint(['-f', 'compose.yaml', '--dockerfile', 'Dockerfile', '--json'], {cwd: dir})
+    const found = (JSON.parse(r.stdout).findings as {ruleId: string; message: string; location: {file: string; line: number}}[]).map(
+      (f) => `${f.location.file}:${f.location.line} ${f.ruleId} ${f.message}`,
+    )
+    assert.deepEqual(found.sort(), [
+      'Dockerfile:2 unused-suppression mcp-ignore names an unknown rule "health-path-mising"',
+      'compose.yaml:9 unused-suppression mcp-ignore: health-path-missing suppresses nothing here',
+    ])
+    assert.equal(r.code, 0)
+    const off = await lint(['-f', 'compose.yaml', '--dockerfile', 'Dockerfile', '--rule', 'unused-suppression=off'], {cwd: dir})
+    assert.equal(off.stdout, '✔ no problems\n')
+  })
+
+  test('3: a missing --env-file is named as written', async () => {
+    const dir = tempProject({'docker-compose.yml': 'services:\n  api:\n    image: x\n'})
+    const r = await lint(['--env-file', 'nope.env'], {cwd: dir})
+    assert.equal(r.code, 3)
+    assert.equal(r.stderr, 'mcp: nope.env: no such file\n  hint: check the path\n')
+  })
+
   test('0: clean files', async () => {
     const r = await lint(['-f', `${F}/compose/clean.yaml`, '--dockerfile', `${F}/dockerfile/clean.Dockerfile`])
     assert.equal(r.stdout, '✔ no problems\n')
@@ -46,8 +111,17 @@ describe('lint-labels exit codes', () => {
     const file = `${F}/compose/unknown-key.yaml`
     assert.equal((await lint(['-f', file])).code, 0)
     assert.equal((await lint(['-f', file, '--fail-on', 'warning'])).code, 1)
-    assert.equal((await lint(['-f', file, '--max-warnings', '1'])).code, 1)
-    assert.equal((await lint(['-f', file, '--max-warnings', '2'])).code, 0)
+    // Exit 1 with output that looks like a pass would leave the reader guessing: say why, as ESLint does.
+    const over = await lint(['-f', file, '--max-warnings', '1'])
+    assert.equal(over.code, 1)
+    assert.equal(over.stderr, 'mcp: too many warnings (2, maximum 1)\n')
+    const within = await lint(['-f', file, '--max-warnings', '2'])
+    assert.equal(within.code, 0)
+    assert.equal(within.stderr, '')
+    const config = await runCli(['lint-config', '--max-warnings', '0', '-o', 'json', join(ROOT, 'test/fixtures/config/route-shadowed.yaml')], {env: testEnv()})
+    assert.equal(config.code, 1)
+    assert.equal(config.stderr, 'mcp: too many warnings (2, maximum 0)\n')
+    assert.equal(JSON.parse(config.stdout).summary.warnings, 2, 'stdout stays the document')
   })
 
   test('1 → 0 when the rule is turned off with --rule; --fail-on none', async () => {
@@ -185,7 +259,9 @@ describe('lint-labels --docker on the real engine', () => {
     const r = await lint(['--docker', '-f', `${F}/compose/clean.yaml`, '--format', 'stylish'])
     const group = r.stdout.split('\n\n').find((g) => g.startsWith(`container ${prefix}-c-noport\n`))
     assert.ok(group, r.stdout)
-    assert.match(group, new RegExp(`\\n {2}${prefix}-c-noport +error +container ${prefix}-c-noport has mcp\\.\\* labels but no mcp\\.service\\.port`))
+    // Named once, by the heading: not again in a column and in the message of every row.
+    assert.match(group, /\n {2}error +has mcp\.\* labels but no mcp\.service\.port +service-port-missing\n/)
+    assert.equal(group.split(`${prefix}-c-noport`).length - 1, 1, group)
     assert.match(r.stdout, /\d+ problems? \(/)
     assert.equal(r.code, 1)
   })

@@ -36,6 +36,21 @@ function within(actual: number, expected: number, share: number, what: string): 
 }
 
 describe('mcp loadtest accuracy (real servers on 127.0.0.1)', () => {
+  test('--latency: a histogram with corrected samples says how many the correction added', async () => {
+    const server = await startStallServer(300, 1000)
+    try {
+      const r = await runCli(['loadtest', server.url, '-c', '2', '-d', '2s', '--latency'])
+      assert.equal(r.code, 0, r.stderr)
+      const head = /Latency histogram \(([\d,]+) samples: ([\d,]+) responses \+ ([\d,]+) added by the coordinated-omission correction\)/.exec(r.stdout)
+      assert.ok(head, r.stdout)
+      const n = (i: number) => Number(head[i]!.replace(/,/g, ''))
+      assert.equal(n(1), n(2) + n(3))
+      assert.match(r.stdout, new RegExp(`^  ${head[2]} requests in `, 'm'))
+    } finally {
+      await server.close()
+    }
+  })
+
   test('stall server (300 ms once a second): corrected p99 within 10% of wrk', async () => {
     const server = await startStallServer(300, 1000)
     try {
@@ -121,13 +136,36 @@ describe('mcp loadtest output, thresholds, errors', () => {
     assert.equal(second.code, 0, second.stderr)
     assert.match(second.stdout, /Compared with .*run\.json/)
     assert.match(second.stdout, /requests\/sec +[\d,]+ +[\d,]+ +[+-][\d.]+%/)
+    assert.equal(second.stderr, '', 'same target: no note')
     const json = await loadJson([fast.url, '-c', '2', '-d', '500ms', '--compare', out])
     assert.equal(json.json.compare.deltas[0].metric, 'requests/sec')
+    assert.deepEqual(json.json.compare.differences, [])
+    const other = await runCli(['loadtest', `${fast.url}other`, '-c', '2', '-d', '500ms', '--compare', out])
+    assert.equal(other.code, 0, other.stderr)
+    assert.match(other.stderr, /^mcp: note: the --compare baseline differs from this run: target http:\/\/127\.0\.0\.1:\d+\/ \(now http:\/\/127\.0\.0\.1:\d+\/other\)\n$/)
     writeFileSync(join(dir, 'bad.json'), '{"nope": 1}')
     const bad = await runCli(['loadtest', fast.url, '-d', '1s', '--compare', join(dir, 'bad.json')])
     assert.equal(bad.code, 3)
     assert.match(bad.stderr, /bad\.json: is not an mcp loadtest result/)
     assert.equal(bad.stdout, '')
+  })
+
+  test('--out-format csv and ndjson write the run second by second; without --out it is refused', async () => {
+    const csv = join(dir, 'run.csv')
+    const r = await runCli(['loadtest', fast.url, '-c', '2', '-d', '2s', '--out', csv, '--out-format', 'csv'])
+    assert.equal(r.code, 0, r.stderr)
+    const rows = readFileSync(csv, 'utf8').trimEnd().split('\n')
+    assert.equal(rows[0], 't_s,requests,errors,p50_us,p90_us,p99_us,max_us')
+    assert.ok(rows.length >= 2 && rows.length <= 4, rows.join('|'))
+    assert.match(rows[1]!, /^0,[1-9]\d*,0,\d+,\d+,\d+,\d+$/)
+    const nd = join(dir, 'run.ndjson')
+    assert.equal((await runCli(['loadtest', fast.url, '-c', '2', '-d', '1s', '--out', nd, '--out-format', 'ndjson'])).code, 0)
+    const points = readFileSync(nd, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {t: number; requests: number})
+    assert.equal(points[0]!.t, 0)
+    assert.ok(points[0]!.requests > 0)
+    const alone = await runCli(['loadtest', fast.url, '--out-format', 'csv'])
+    assert.equal(alone.code, 2)
+    assert.match(alone.stderr, /--out/)
   })
 
   test('a breached threshold is named and exits 1; held thresholds exit 0', async () => {
@@ -173,6 +211,27 @@ describe('mcp loadtest output, thresholds, errors', () => {
     assert.equal(json.requests.total, 500)
     assert.equal(json.stoppedBy, 'requests')
     assert.equal(json.settings.warmupMs, 300)
+  })
+
+  test("wrk's order (-H before the URL); --requests says what ends the run; --warmup bytes are not counted", async () => {
+    const r = await runCli(['loadtest', '-H', 'X-A: 1', '-H', 'X-B: 2', fast.url, '--requests', '300', '-c', '2'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^Running 300-request test \(at most 300s\) @ http:\/\/127\.0\.0\.1:\d+\//)
+    const plain = await loadJson([fast.url, '-c', '2', '--requests', '300'])
+    const warm = await loadJson([fast.url, '-c', '2', '--requests', '300', '--warmup', '500ms'])
+    assert.deepEqual(warm.json.settings.headers, [])
+    assert.equal(warm.json.requests.total, 300)
+    // 500 ms of warmup is thousands of responses: counted, they would multiply the bytes read.
+    assert.ok(warm.json.bytes.total < plain.json.bytes.total * 1.5, `${warm.json.bytes.total} vs ${plain.json.bytes.total}`)
+    const headers = await loadJson(['-H', 'X-A: 1', fast.url, '-d', '200ms'])
+    assert.deepEqual(headers.json.settings.headers, ['X-A'])
+  })
+
+  test('https:// against a plain-HTTP port: "does not speak TLS", not OpenSSL text', async () => {
+    const r = await runCli(['loadtest', `https://127.0.0.1:${fast.port}/`, '-d', '2s'])
+    assert.equal(r.code, 5)
+    assert.match(r.stderr, /^mcp: 127\.0\.0\.1:\d+ does not speak TLS: .*\n {2}hint: use http:\/\/ for this port/)
+    assert.doesNotMatch(r.stderr, /ERR_SSL|[0-9A-F]{8}:error/)
   })
 
   test('POST with --body-file, pipelining', async () => {

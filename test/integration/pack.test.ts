@@ -82,11 +82,26 @@ describe('npm pack → install into an empty directory → run', () => {
     assert.deepEqual(JSON.parse(readFileSync(target, 'utf8')), JSON.parse(shipped))
 
     // Every rule's helpUri points into the shipped docs, and the page it names is there.
-    writeFileSync(join(app, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    labels: {mcp.service.name: web}\n')
-    writeFileSync(join(app, 'gateway.yaml'), 'version: 1\n')
-    const sarif = await exec(mcp, ['validate', '--format', 'sarif', '--fail-on', 'none'], {cwd: app, env: userEnv(), timeout: 30_000})
+    const project = join(app, 'project')
+    mkdirSync(project)
+    writeFileSync(join(project, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    labels: {mcp.service.name: web}\n')
+    writeFileSync(join(project, 'gateway.yaml'), 'version: 1\n')
+    const sarif = await exec(mcp, ['validate', '--format', 'sarif', '--fail-on', 'none'], {cwd: project, env: userEnv(), timeout: 30_000})
     const uris = [...sarif.stdout.matchAll(/"helpUri": "([^"]+)"/g)].map((m) => m[1]!)
     assert.ok(uris.length > 0, 'SARIF names help URIs')
     for (const uri of new Set(uris.map((u) => u.replace(/#.*/, '')))) assert.ok(existsSync(fileURLToPath(uri)), `${uri} exists in the installed package`)
+
+    // Node takes `--env-file` from anywhere on its command line: the installed mcp must keep it its own.
+    writeFileSync(join(app, 'docker-compose.yml'), 'services:\n  api:\n    image: x\n    labels:\n      mcp.service.name: api\n      mcp.service.port: ${PORT}\n      mcp.health.path: /health\n')
+    const missing = await exec(mcp, ['lint-labels', '--env-file', 'nope.env'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((e) => e)
+    assert.equal(missing.code, 3, missing.stderr)
+    assert.match(missing.stderr, /^mcp: nope\.env: no such file\n/)
+    assert.doesNotMatch(missing.stderr, /node:/)
+    // A file that exists is read by mcp (compose interpolation), not loaded into mcp's own environment.
+    writeFileSync(join(app, 'prod.env'), 'PORT=8080\nDOCKER_HOST=tcp://127.0.0.1:1\n')
+    const unset = await exec(mcp, ['lint-labels'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((e) => e)
+    assert.match(unset.stdout, /unresolved-variable/, 'without the env file, PORT is unset')
+    const found = await exec(mcp, ['lint-labels', '--env-file', 'prod.env'], {cwd: app, env: userEnv(), timeout: 30_000})
+    assert.match(found.stdout, /no problems/)
   })
 })

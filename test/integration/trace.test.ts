@@ -98,6 +98,26 @@ describe('mcp trace over files', () => {
     assert.deepEqual(JSON.parse(w.stdout).lines.map((l: {message: string}) => l.message), ['payment timed out'])
   })
 
+  test('-C/--context are lines, as in grep (--context-lines still works); a word there points to --docker-context', async () => {
+    for (const flag of [['-C', '1'], ['--context', '1'], ['--context-lines', '1'], ['--context=1']]) {
+      const r = await runCli(['trace', ID, f('app.log'), ...flag, '--json'])
+      assert.equal(r.code, 0, `${flag.join(' ')}: ${r.stderr}`)
+      assert.deepEqual(JSON.parse(r.stdout).lines.map((l: {match: boolean}) => l.match), [true, false, true, false], flag.join(' '))
+    }
+    const word = await runCli(['trace', ID, f('app.log'), '--context', 'prod'])
+    assert.equal(word.code, 2)
+    assert.match(word.stderr, /--context "prod" is not a number of lines\n {2}hint: .*--docker-context/)
+  })
+
+  test('not found, but outside --since/--until or below --level: says how many lines carry the id', async () => {
+    const r = await runCli(['trace', ID, f('app.log'), f('gateway.log'), '--since', '2026-11-22T00:00:00Z'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /not found in 2 sources \(\d+ bytes searched\); 3 lines outside --since\/--until carry it\n/)
+    const level = await runCli(['trace', ID, f('app.log'), '--level', 'fatal', '--json'])
+    assert.equal(level.code, 1)
+    assert.deepEqual(JSON.parse(level.stdout).stats.filteredOut, {time: 0, level: 2})
+  })
+
   test('a truncated .gz reports file and offset and keeps what it found (exit 3)', async () => {
     const r = await runCli(['trace', ID, f('cut.log.gz')])
     assert.equal(r.code, 3)
@@ -214,8 +234,8 @@ describe('mcp trace over files', () => {
 
   test('--follow prints new lines as they are appended; Ctrl-C exits cleanly', async () => {
     const path = f('follow.log')
-    writeFileSync(path, 'start\n')
-    const child = spawn(process.execPath, [CLI, 'trace', ID, path, '--follow'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    writeFileSync(path, `2026-11-21T09:59:58Z INFO started ${ID}\n`)
+    const child = spawn(process.execPath, ['--', CLI, 'trace', ID, path, '--follow'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
@@ -227,6 +247,13 @@ describe('mcp trace over files', () => {
     const code = await exited
     assert.match(out, /appended/)
     assert.equal(code, 0)
+    // The appended line keeps the columns of the heading above it, OFFSET included.
+    const lines = out.split('\n')
+    const header = lines.find((l) => l.startsWith(' TIME'))!
+    const appended = lines.find((l) => l.includes('appended'))!
+    assert.match(appended, /^ 2026-11-21T10:00:00\.000Z {2}\+2s /)
+    assert.equal(appended.indexOf('+2s'), header.indexOf('OFFSET'))
+    assert.equal(appended.indexOf('ERROR'), header.indexOf('LEVEL'))
   })
 })
 

@@ -1,5 +1,6 @@
 import {execFile} from 'node:child_process'
-import {readdirSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {describe, test} from 'node:test'
@@ -45,6 +46,17 @@ describe('mcp validate', () => {
     assert.equal(r.code, 3)
     assert.match(r.stdout, /no such file/)
     assert.match(r.stdout, /service-port-invalid/)
+  })
+
+  test('a named file that is not YAML or JSON is "not a gateway config", exit 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-validate-'))
+    writeFileSync(join(dir, 'server.js'), 'const http = require("http")\nhttp.createServer((q, s) => s.end("ok")).listen(8080)\n')
+    writeFileSync(join(dir, 'app.js'), 'const a = {b: 1}\nconsole.log(a)\n')
+    for (const file of ['server.js', 'app.js']) {
+      const r = await runCli(['validate', file], {cwd: dir})
+      assert.equal(r.code, 3, r.stdout)
+      assert.match(r.stdout, /error +not a gateway config \(/)
+    }
   })
 
   test('nothing to validate is a usage error', async () => {

@@ -3,10 +3,11 @@ import {connectionFlags} from '../../cli/flags.js'
 import {loadProjectConfig} from '../../core/project-config.js'
 import {listProfiles, ProfileList} from '../../core/profiles.js'
 import {columns} from '../../core/text-table.js'
+import {docsUrl} from '../../core/docs-url.js'
 
 export default class ConfigList extends BaseCommand<typeof ConfigList> {
   static override summary = 'List connection profiles, the file each comes from, and which one is current'
-  static override description = `Profiles come from the project's .mcp.yaml (nearest one from the current directory upward, or MCP_CONFIG) and the user's $XDG_CONFIG_HOME/mcp/config.yaml (~/.config/mcp/config.yaml); a project profile replaces a user profile of the same name. The current profile is chosen by --profile, then MCP_PROFILE, then current-profile in those files (project first). See docs/profiles.md.`
+  static override description = `Profiles come from the project's .mcp.yaml (nearest one from the current directory upward, or MCP_CONFIG) and the user's $XDG_CONFIG_HOME/mcp/config.yaml (~/.config/mcp/config.yaml); a project profile replaces a user profile of the same name. The current profile is chosen by --profile, then MCP_PROFILE, then current-profile in those files (project first). See docs/profiles.md in the package.`
 
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json', 'MCP_PROFILE=staging <%= config.bin %> config list']
 
@@ -19,7 +20,7 @@ export default class ConfigList extends BaseCommand<typeof ConfigList> {
     }
     if (!this.jsonEnabled()) {
       if (list.profiles.length === 0) {
-        this.warnLine(`mcp: no profiles defined (config files read: ${list.files.length ? list.files.join(', ') : 'none'}); see docs/profiles.md`)
+        this.warnLine(`mcp: no profiles defined (config files read: ${list.files.length ? list.files.join(', ') : 'none'}); see ${docsUrl('profiles.md')}`)
       } else {
         const rows = list.profiles.map((p) => [p.current ? '*' : '', p.name, p.scope, p.file])
         process.stdout.write(columns([['CURRENT', 'NAME', 'SCOPE', 'FILE'], ...rows]))

@@ -1,4 +1,4 @@
-import type {RuleMeta} from '../../report/index.js'
+import {RuleMeta, unusedSuppressionMeta} from '../../report/index.js'
 import type {ConfigRule} from '../types.js'
 import {routeServiceNoInstancesRule, splitVersionNoInstancesRule} from './live.js'
 import {tlsFileMissingRule, unresolvedVariableRule} from './references.js'
@@ -23,4 +23,4 @@ export const CONFIG_RULES: ConfigRule[] = [
   splitVersionNoInstancesRule,
 ]
 
-export const CONFIG_RULE_METAS: RuleMeta[] = CONFIG_RULES.map((r) => r.meta)
+export const CONFIG_RULE_METAS: RuleMeta[] = [...CONFIG_RULES.map((r) => r.meta), unusedSuppressionMeta('config-rules.md')]

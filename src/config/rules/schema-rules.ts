@@ -34,7 +34,32 @@ function closestValue(value: string, allowed: string[]): string | undefined {
 // Keys whose values are secrets (registry.consul.token): a finding names the key, never the value.
 const SECRET_KEY = /token|password|secret/i
 
-function schemaMessage(e: SchemaError): {message: string; hint?: string} {
+/** Lowercase letters, digits and inner dashes: what a value written otherwise most likely meant. */
+function toDnsLabel(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63)
+}
+
+/** The schema's patterns in words (what is wrong, and the value that would do), keyed by the pattern. */
+const PATTERN_WORDS: Record<string, (value: string) => {message: string; hint: string} | undefined> = {
+  '^/': (value) => {
+    const url = /^[a-z]+:\/\/[^/]+(\/.*)?$/i.exec(value)
+    return {message: "does not start with '/'", hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value.replace(/^\/*/, '')}`}
+  },
+  '^/(.*/)?$': (value) => ({
+    message: "must start and end with '/'",
+    hint: `write /${value.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/'),
+  }),
+  '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': (value) => {
+    const fixed = toDnsLabel(value)
+    return {message: 'is not a DNS label', hint: `use lowercase letters, digits and dashes${fixed ? `, e.g. ${fixed}` : ''}`}
+  },
+  '^[a-z0-9]+([._-][a-z0-9]+)*$': (value) => {
+    const fixed = value.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/([._-])[._-]+/g, '$1').replace(/^[._-]+|[._-]+$/g, '')
+    return {message: 'is not a label prefix (lowercase letters and digits, joined by single . _ or -)', hint: fixed ? `e.g. ${fixed}` : 'e.g. mcp'}
+  },
+}
+
+function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: RuleHit['fix']} {
   const path = segments(e.instancePath)
   const label = humanPath(path)
   if (path.some((seg) => typeof seg === 'string' && SECRET_KEY.test(seg)) && e.data !== null && typeof e.data !== 'object') {
@@ -47,9 +72,13 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string} {
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]) ?? []
       const guess = typeof e.data === 'string' ? closestValue(e.data, allowed.map(String)) : undefined
+      // The same letters in another spelling (round-robin for round_robin) is what was meant: --fix writes it.
+      // A typo's nearest value may not be, and is only suggested.
+      const sure = guess !== undefined && looseKey(guess) === looseKey(e.data as string)
       return {
         message: `${label} is ${JSON.stringify(e.data)}; expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
-        hint: guess ? `did you mean ${JSON.stringify(guess)}?` : undefined,
+        hint: guess ? `did you mean ${JSON.stringify(guess)}?${sure ? ' (mcp lint-config --fix writes it)' : ''}` : undefined,
+        fix: sure ? {target: 'value', text: guess, description: `${JSON.stringify(e.data)} → ${guess}`} : undefined,
       }
     }
     case 'required':
@@ -63,8 +92,12 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string} {
     }
     case 'dependentRequired':
       return {message: `${label} sets "${p.property}" but not "${p.missingProperty}"`, hint: `${p.property} and ${p.missingProperty} go together`}
-    case 'pattern':
+    case 'pattern': {
+      // In words, with the fix, as the label rules say it; a pattern without words keeps the regex.
+      const words = typeof e.data === 'string' ? PATTERN_WORDS[String(p.pattern)]?.(e.data) : undefined
+      if (words) return {message: `${label} ${JSON.stringify(e.data)} ${words.message}`, hint: words.hint}
       return {message: `${label} ${JSON.stringify(e.data)} does not match ${p.pattern}`, hint: e.parentSchema?.description}
+    }
     case 'uniqueItems':
       return {message: `${label} lists the same item twice (items ${p.j} and ${p.i})`}
     default:

@@ -23,7 +23,8 @@ export const servicePortNotExposed = defineRule({
     const text = {
       compose: [`port ${port} is not in ${set.displayName}'s expose or ports${list}`, `add expose: ["${port}"] to the service, or EXPOSE ${port} in its image`],
       dockerfile: [`port ${port} is not EXPOSEd by the image${list}`, `add EXPOSE ${port}`],
-      container: [`${set.displayName} does not expose or publish port ${port}${list}`, `EXPOSE ${port} in the image, or run it with --expose ${port}`],
+      // The container names the finding's group already (stylish, doctor): not again in the message.
+      container: [`port ${port} is not exposed or published${list}`, `EXPOSE ${port} in the image, or run it with --expose ${port}`],
     }[set.kind]
     return [report(this, set, ctx, entry.valueLocation, text[0]!, text[1], {port, declared})]
   },

@@ -23,7 +23,15 @@ function requiredRule(id: string, which: 'serviceName' | 'servicePort', example:
     check(set: LabelSet, ctx: RuleContext): Finding[] {
       if (!carriesPrefix(set, ctx.prefix) || written(set, ctx.keys[which], ctx)) return []
       return [
-        report(rule, set, ctx, missingAt(set, ctx), `${set.displayName} has ${ctx.prefix}.* labels but no ${ctx.keys[which]}`, `add ${ctx.keys[which]}=${example}; the gateway ignores it without one`),
+        report(
+          rule,
+          set,
+          ctx,
+          missingAt(set, ctx),
+          // A container is named by the finding's group; a compose service or an image is not.
+          `${set.kind === 'container' ? '' : `${set.displayName} `}has ${ctx.prefix}.* labels but no ${ctx.keys[which]}`,
+          `add ${ctx.keys[which]}=${example}; the gateway ignores it without one`,
+        ),
       ]
     },
   })

@@ -142,7 +142,7 @@ export const serviceNetworkUnknown = valueRule({
   validate(value, set) {
     if (!set.networks || set.networks.includes(value)) return undefined
     return {
-      message: `is not one of ${set.displayName}'s networks (${set.networks.join(', ') || 'none'})`,
+      message: `is not one of ${set.kind === 'container' ? 'its' : `${set.displayName}'s`} networks (${set.networks.join(', ') || 'none'})`,
       hint: `attach the service to ${value}, or name one of its networks`,
     }
   },

@@ -3,7 +3,8 @@ import type {Formatter} from './types.js'
 
 // XML 1.0 allows only #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF: the rest
 // (other C0 controls, U+FFFE, U+FFFF, lone surrogates) is dropped, or the report is not well-formed.
-const xml = (s: string) =>
+/** Text for an XML attribute or element (also checkstyle's). */
+export const xml = (s: string) =>
   s
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
     .replace(/&/g, '&amp;')

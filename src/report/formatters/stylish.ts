@@ -2,8 +2,17 @@ import {Chalk} from 'chalk'
 
 import {terminalSafe} from '../../core/terminal-text.js'
 import {summarize} from '../policy.js'
-import {groupFindings} from '../finding.js'
+import {Finding, groupFindings} from '../finding.js'
 import type {Formatter} from './types.js'
+
+/** The row's place within its group: line:col in a file; for a container (the heading), nothing more. */
+function position(f: Finding): string {
+  const location = f.location
+  if (location?.kind === 'file') return `${location.line}:${location.column}`
+  const who = f.instance ?? f.service ?? '-'
+  if (location?.kind === 'container' && (who === location.container || who.startsWith(`${location.container}@`))) return ''
+  return who
+}
 
 /** ESLint's stylish: grouped by file (or container/registry), line:col, severity, message, rule id. */
 export const stylish: Formatter = (raw, context) => {
@@ -16,15 +25,14 @@ export const stylish: Formatter = (raw, context) => {
   const lines: string[] = []
   for (const [group, list] of groups) {
     lines.push(c.underline(group))
-    const rows = list.map((f) => {
-      const pos = f.location?.kind === 'file' ? `${f.location.line}:${f.location.column}` : f.instance ?? f.service ?? '-'
-      return {pos, f}
-    })
+    const rows = list.map((f) => ({pos: position(f), f}))
+    // A container's group heading already names it: no column that says it again on every row.
     const posWidth = Math.max(...rows.map((r) => r.pos.length))
+    const indent = posWidth ? `  ${' '.repeat(posWidth)}  ` : '  '
     for (const {pos, f} of rows) {
       const sev = sevText[f.severity] + ' '.repeat(7 - f.severity.length)
-      lines.push(`  ${c.dim(pos.padEnd(posWidth))}  ${sev}  ${f.message}  ${c.dim(f.ruleId)}`)
-      if (f.hint) lines.push(`  ${' '.repeat(posWidth)}  ${c.dim(`↳ ${f.hint}`)}`)
+      lines.push(`${posWidth ? `  ${c.dim(pos.padEnd(posWidth))}  ` : '  '}${sev}  ${f.message}  ${c.dim(f.ruleId)}`)
+      if (f.hint) lines.push(`${indent}${c.dim(`↳ ${f.hint}`)}`)
     }
     lines.push('')
   }

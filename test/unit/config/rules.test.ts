@@ -48,9 +48,11 @@ describe('messages and suggestions', () => {
     assert.equal(r.findings[0]!.hint, 'did you mean "interval"?')
     assert.equal(r.fixes.length, 0)
   })
-  test('an enum near miss suggests the allowed value', () => {
+  test('an enum near miss suggests the allowed value; the same letters spelt another way is fixed', () => {
     const [f] = lint('loadBalancer:\n  strategy: least-connections\n')
-    assert.equal(f!.hint, 'did you mean "least_connections"?')
+    assert.equal(f!.hint, 'did you mean "least_connections"? (mcp lint-config --fix writes it)')
+    const [typo] = lint('loadBalancer:\n  strategy: least_conections\n')
+    assert.equal(typo!.hint, 'did you mean "least_connections"?')
   })
   test('variables: defaults, env files, and typed whole-variable values', () => {
     assert.deepEqual(lint('retry:\n  maxRetries: ${RETRIES:-3}\n'), [])

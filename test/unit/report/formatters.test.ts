@@ -102,3 +102,21 @@ describe('junit', () => {
     assert.match(out, /<system-out>info: &lt;a &amp; &quot;b&quot;&gt;/)
   })
 })
+
+describe('checkstyle and gitlab', () => {
+  test('checkstyle escapes XML and drops characters XML cannot hold; gitlab fingerprints stay unique', () => {
+    const f = (message: string, line: number): Finding => ({ruleId: 'r', severity: 'error', message, location: {kind: 'file', file: 'a "b".yaml', line, column: 1}})
+    const xml = formatFindings([f('<x> & \u0007y', 1)], 'checkstyle', context())
+    assert.match(xml, /<file name="a &quot;b&quot;\.yaml">/)
+    assert.match(xml, /message="&lt;x&gt; &amp; y"/)
+    const issues = JSON.parse(formatFindings([f('same', 1), f('same', 1), {ruleId: 'X', severity: 'warning', message: 'm', location: {kind: 'container', container: 'api-1'}}], 'gitlab', context())) as {
+      fingerprint: string
+      severity: string
+      location: {path: string; lines: {begin: number}}
+    }[]
+    assert.equal(new Set(issues.map((i) => i.fingerprint)).size, 3)
+    assert.deepEqual(issues.map((i) => i.severity).sort(), ['major', 'major', 'minor'])
+    assert.deepEqual(issues.find((i) => i.severity === 'minor')!.location, {path: 'container api-1', lines: {begin: 1}})
+  })
+})
+
