@@ -27,7 +27,7 @@ export function describeParseError(error: Error & {flags?: string[]; args?: unkn
   const text = error.message.replace(ANSI, '').replace(/\n?See more help with --help\s*$/, '')
   const name = error.constructor?.name
   if (name === 'NonExistentFlagsError' || /^Nonexistent flags?: /.test(text)) {
-    const typed = (error.flags?.[0] ?? text.replace(/^Nonexistent flags?: /, '').split(', ')[0]!).replace(/=.*$/, '')
+    const typed = (error.flags?.[0] ?? text.replace(/^Nonexistent flags?: /, '').split(', ')[0]!).split('=')[0]!
     const known = Object.entries(shape.flags).flatMap(([flag, def]) => [
       `--${flag}`,
       ...(def.char ? [`-${def.char}`] : []),

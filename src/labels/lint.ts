@@ -112,9 +112,9 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
   for (const project of projects) {
     let loaded: ComposeProject
     try {
+      loaded = loadComposeProject({files: project, cwd, env, envFiles: options.envFiles, profiles: options.profiles})
       // `-f gateway.yaml` by mistake is not "no problems": a file with no services: is refused.
       for (const file of project) if (file !== '-') assertComposeDocument(file, readTextDocument(resolveIn(cwd, file)).text, 0)
-      loaded = loadComposeProject({files: project, cwd, env, envFiles: options.envFiles, profiles: options.profiles})
     } catch (error) {
       if (!(error instanceof InputError)) throw error
       files.push(...project)

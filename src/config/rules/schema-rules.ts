@@ -54,7 +54,7 @@ const PATTERN_WORDS: Record<string, (value: string) => {message: string; hint: s
     return {message: 'is not a DNS label', hint: `use lowercase letters, digits and dashes${fixed ? `, e.g. ${fixed}` : ''}`}
   },
   '^[a-z0-9]+([._-][a-z0-9]+)*$': (value) => {
-    const fixed = value.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/([._-])[._-]+/g, '$1').replace(/^[._-]+|[._-]+$/g, '')
+    const fixed = value.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/([._-])[._-]+/g, '$1').replace(/^[._-]/, '').replace(/[._-]$/, '')
     return {message: 'is not a label prefix (lowercase letters and digits, joined by single . _ or -)', hint: fixed ? `e.g. ${fixed}` : 'e.g. mcp'}
   },
 }
