@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A small local stack for trying mcp: labeled busybox httpd containers published on 127.0.0.1,
-# registered in etcd the way a gateway agent would (leases kept alive), and a few deliberately
-# broken things. `up` builds it and runs mcp on it; `down` removes it.
+# the healthy ones registered in etcd by the agent `mcp sync --watch` (one lease, kept alive), and a
+# few deliberately broken entries written by hand. `up` builds it and runs mcp on it; `down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE_DIR=${MCP_STATE_DIR:-/tmp/mcp-services}
@@ -16,6 +16,8 @@ say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 down() {
   if [ -f "$DEMO_DIR/keepalive.pid" ]; then kill "$(cat "$DEMO_DIR/keepalive.pid")" 2>/dev/null || true; fi
+  # SIGTERM: the agent revokes its lease, and its entries leave with it.
+  if [ -f "$DEMO_DIR/sync.pid" ]; then kill "$(cat "$DEMO_DIR/sync.pid")" 2>/dev/null || true; fi
   ids=$(docker ps -aq --filter label=mcp-demo=1 2>/dev/null || true)
   [ -n "$ids" ] && docker rm -f $ids >/dev/null
   docker network rm mcp-demo-back >/dev/null 2>&1 || true
@@ -52,16 +54,21 @@ up() {
   docker network create mcp-demo-back --label mcp-demo=1 >/dev/null
   run demo-search-1 -l mcp.service.name=search -l mcp.service.port=8080
   docker network connect mcp-demo-back demo-search-1
-  # Broken: running, labeled, never registered.
-  run demo-orders-2 -p 127.0.0.1::8080 -l mcp.service.name=orders -l mcp.service.port=8080
+  # Broken: running, labeled, never registered (no agent registers catalog here).
+  run demo-catalog-1 -p 127.0.0.1::8080 -l mcp.service.name=catalog -l mcp.service.port=8080
 
-  say "registering in etcd (one lease, kept alive like an agent's)"
+  say "registering user-api and orders with the agent: mcp sync --watch (log: $DEMO_DIR/sync.log)"
+  nohup node bin/run.js sync --watch --service user-api --service orders --owner mcp-demo >"$DEMO_DIR/sync.log" 2>&1 &
+  echo $! >"$DEMO_DIR/sync.pid"
+  # Registered once ready: user-api when its health path answers, orders when Docker says healthy.
+  for _ in $(seq 1 60); do
+    [ "$("${ETCD[@]}" get --prefix "$PREFIX/" --keys-only | grep -c -e /user-api/ -e /orders/)" -ge 3 ] && break
+    sleep 0.5
+  done
+
+  say "writing the broken entries by hand (one lease, kept alive with etcdctl)"
   lease=$("${ETCD[@]}" lease grant 30 | awk '{print $2}')
   reg() { "${ETCD[@]}" put --lease="$lease" "$PREFIX/$1/$2" "$3" >/dev/null; }
-  for n in demo-user-api-1 demo-user-api-2; do
-    reg user-api "$n" "{\"address\":\"127.0.0.1:$(published_port $n)\",\"containerId\":\"$(container_id $n)\",\"version\":\"1.4.2\"}"
-  done
-  reg orders demo-orders-1 "127.0.0.1:$(published_port demo-orders-1)"
   gw=$(docker inspect -f '{{.NetworkSettings.Gateway}}' demo-payments-1)
   reg payments demo-payments-1 "{\"address\":\"$gw:8080\",\"containerId\":\"$(container_id demo-payments-1)\"}"
   reg search demo-search-1 "$(docker inspect -f "{{.NetworkSettings.IPAddress}}" demo-search-1):8080"
@@ -74,7 +81,7 @@ up() {
   sleep 1
 
   # Only the demo's services: other containers on this host are not part of the story.
-  local only=(--service user-api --service orders --service payments --service inventory --service search)
+  local only=(--service user-api --service orders --service payments --service inventory --service search --service catalog)
   say "mcp discover --probe ${only[*]}"
   set +e
   node bin/run.js discover --probe "${only[@]}"
@@ -85,7 +92,8 @@ up() {
 
 Try it yourself:
   export ETCDCTL_ENDPOINTS=$ETCDCTL_ENDPOINTS
-  node bin/run.js discover --watch        # then docker stop demo-user-api-2 in another shell
+  node bin/run.js discover --watch        # then docker stop demo-user-api-2 in another shell: the agent removes it
+  tail -f $DEMO_DIR/sync.log             # what the agent did, and why
   node bin/run.js discover --json
 Remove the demo stack: npm run demo:down
 TXT

@@ -127,6 +127,25 @@ export function stateOf(d: DockerContainer, nameLabel: string): ContainerState {
 
 export type Emit = (source: string, event: string, subject: string, details?: Record<string, unknown>) => void
 
+/** A Docker event as it came, for a follower that acts on each one (sync). */
+export interface RawDockerEvent {
+  /** The container's id (for a network event: the container connected or disconnected). */
+  containerId: string
+  type: 'container' | 'network'
+  action: string
+  /** When dockerd saw it (ms since the epoch, from timeNano). */
+  atMs: number
+}
+
+/** More for a follower than discover and doctor ask: extra container actions, network events, each raw event. */
+export interface DockerFollow {
+  /** Container actions besides DOCKER_EVENTS (sync: update). */
+  events?: string[]
+  /** Also follow network connect/disconnect (their events carry no container labels). */
+  network?: boolean
+  onEvent?: (event: RawDockerEvent) => void
+}
+
 /**
  * Follow Docker's container events, keeping `known` up to date and emitting one call per change;
  * on a lost connection, reconnect with backoff and emit what changed meanwhile. Shared by
@@ -146,6 +165,7 @@ export async function watchDocker(
    * keeps recent ones), so nothing between the snapshot and the subscription is lost.
    */
   since: number = Date.now() / 1000,
+  follow: DockerFollow = {},
 ): Promise<void> {
   const lister = connectDocker(connections.docker, connections.timeoutMs)
   const streamer: DockerClient = connectDocker(connections.docker, 0)
@@ -166,19 +186,20 @@ export async function watchDocker(
       const sinceText = `${Math.floor(since)}.${String(Math.floor((since % 1) * 1e9)).padStart(9, '0')}`
       const stream = (await streamer.docker.getEvents({
         since: sinceText,
-        filters: {type: ['container'], label: [nameLabel], event: DOCKER_EVENTS},
+        filters: {type: ['container'], label: [nameLabel], event: [...DOCKER_EVENTS, ...(follow.events ?? [])]},
       } as never)) as unknown as Readable
+      const networkStream = follow.network
+        ? ((await streamer.docker.getEvents({since: sinceText, filters: {type: ['network'], event: ['connect', 'disconnect']}} as never)) as unknown as Readable)
+        : undefined
       // A Swarm manager also reports service and node events (a label filter would drop them:
       // their attributes carry only names), on a stream of their own.
       const swarmStream = (await isSwarmManager(lister))
         ? ((await streamer.docker.getEvents({since: sinceText, filters: {type: ['service', 'node']}} as never)) as unknown as Readable)
         : undefined
-      await Promise.race([
-        consumeEvents(stream, known, nameLabel, wanted, emit, signal),
-        ...(swarmStream ? [consumeEvents(swarmStream, known, nameLabel, wanted, emit, signal)] : []),
-      ])
-      stream.destroy()
-      swarmStream?.destroy()
+      await Promise.race(
+        [stream, swarmStream, networkStream].filter((s): s is Readable => Boolean(s)).map((s) => consumeEvents(s, known, nameLabel, wanted, emit, signal, follow)),
+      )
+      for (const s of [stream, swarmStream, networkStream]) s?.destroy()
       if (signal.aborted) break
       throw new Error('event stream ended')
     } catch (error) {
@@ -226,9 +247,18 @@ interface DockerEvent {
   id?: string
   Actor?: {ID?: string; Attributes?: Record<string, string>}
   time?: number
+  timeNano?: number
 }
 
-function consumeEvents(stream: Readable, known: Map<string, ContainerState>, nameLabel: string, wanted: Set<string> | undefined, emit: Emit, signal: AbortSignal): Promise<void> {
+function consumeEvents(
+  stream: Readable,
+  known: Map<string, ContainerState>,
+  nameLabel: string,
+  wanted: Set<string> | undefined,
+  emit: Emit,
+  signal: AbortSignal,
+  follow: DockerFollow = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let buffer = ''
     const onAbort = () => {
@@ -245,7 +275,7 @@ function consumeEvents(stream: Readable, known: Map<string, ContainerState>, nam
         buffer = buffer.slice(nl + 1)
         if (!line) continue
         try {
-          handleEvent(JSON.parse(line) as DockerEvent, known, nameLabel, wanted, emit)
+          handleEvent(JSON.parse(line) as DockerEvent, known, nameLabel, wanted, emit, follow)
         } catch {
           // A malformed event line is skipped: the next resync corrects the state.
         }
@@ -276,9 +306,15 @@ async function isSwarmManager(client: DockerClient): Promise<boolean> {
   }
 }
 
-function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLabel: string, wanted: Set<string> | undefined, emit: Emit): void {
+function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLabel: string, wanted: Set<string> | undefined, emit: Emit, follow: DockerFollow = {}): void {
   const id = e.Actor?.ID ?? e.id ?? ''
   const attrs = e.Actor?.Attributes ?? {}
+  const atMs = e.timeNano ? e.timeNano / 1e6 : (e.time ?? Date.now() / 1000) * 1000
+  if (e.Type === 'network') {
+    if (attrs.container) follow.onEvent?.({containerId: attrs.container, type: 'network', action: e.Action ?? '', atMs})
+    return
+  }
+  if (e.Type !== 'service' && e.Type !== 'node') follow.onEvent?.({containerId: id, type: 'container', action: (e.Action ?? e.status ?? '').trim(), atMs})
   if (e.Type === 'service' || e.Type === 'node') {
     // Swarm: a service created, updated (replicas, labels) or removed; a node going down or up.
     const details: Record<string, unknown> = {}
@@ -301,6 +337,11 @@ function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLab
   if (action === 'rename') {
     known.set(id, {...prev, name})
     emit('docker', 'rename', name, {service, was: attrs.oldName?.replace(/^\//, '')})
+    return
+  }
+  if (action === 'update') {
+    // docker update (resources, restart policy): the state is unchanged.
+    emit('docker', action, name, {service})
     return
   }
   if (action === 'destroy') known.delete(id)

@@ -61,6 +61,8 @@ export async function judgeRegistration(
   connections: Connections,
   probe: DoctorOptions['probe'],
   before?: number,
+  /** When the put was seen (ms since the epoch): a container that stopped after it was running when written. */
+  seenAt?: number,
 ): Promise<{matched: boolean; finding?: Finding}> {
   const client = connectDocker(connections.docker, connections.timeoutMs)
   const containers = await withDeadline(listContainers(client, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}), connections.timeoutMs, 'Docker')
@@ -74,7 +76,12 @@ export async function judgeRegistration(
     evidence.registeredBeforeContainer = formatDuration(Date.now() - before)
     why.push(`it was registered ${formatDuration(Date.now() - before)} before its container existed`)
   }
-  if (d.state !== 'running') why.push(`its container ${d.name} is ${d.state}, not running`)
+  if (d.state !== 'running') {
+    // Stopped since the put arrived (the judge lists after it, racing a fast stop): it ran when written.
+    const finished = seenAt !== undefined && before === undefined ? await finishedAt(client, d.id, connections.timeoutMs) : undefined
+    if (finished !== undefined && finished >= seenAt!) return {matched: true}
+    why.push(`its container ${d.name} is ${d.state}, not running`)
+  }
   else if (d.health === 'starting') why.push(`its container ${d.name} is still starting (health: starting)`)
   else if (d.health === 'unhealthy') why.push(`its container ${d.name} is unhealthy`)
   else if (d.health === 'none' && probe) {
@@ -91,6 +98,17 @@ export async function judgeRegistration(
       evidence,
       location: registryLocation({registry: 'etcd', key: reg.key}),
     }),
+  }
+}
+
+/** When a container stopped (State.FinishedAt, ms since the epoch), or undefined when unknown. */
+async function finishedAt(client: ReturnType<typeof connectDocker>, id: string, timeoutMs: number): Promise<number | undefined> {
+  try {
+    const info = await withDeadline(client.docker.getContainer(id).inspect(), timeoutMs, 'Docker inspect')
+    const t = Date.parse(info.State?.FinishedAt ?? '')
+    return Number.isFinite(t) && t > 0 ? t : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -183,8 +201,8 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     const container = f.evidence?.container as string | undefined
     if (container) pendingReady.set(container, {at: Date.now(), finding: kept})
   }
-  const judge = (reg: EtcdRegistration, before?: number) =>
-    judgeRegistration(reg, [...seen.values()], connections, options.probe, before)
+  const judge = (reg: EtcdRegistration, before?: number, seenAt?: number) =>
+    judgeRegistration(reg, [...seen.values()], connections, options.probe, before, seenAt)
       .then(({matched, finding: f}) => {
         // Unmatched (and not deleted meanwhile): wait for its container's create/start event.
         if (!matched && seen.has(reg.key)) orphans.set(reg.key, {reg, at: before ?? Date.now()})
@@ -222,7 +240,7 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     const before = seen.get(reg.key)
     seen.set(reg.key, reg)
     if (before && registrationText(before) === registrationText(reg)) return
-    if (judgeEarly) void judge(reg)
+    if (judgeEarly) void judge(reg, undefined, Date.now())
   }
 
   const tasks: Promise<void>[] = []

@@ -143,6 +143,8 @@ export interface EtcdRegistration {
   weight?: number
   healthPath?: string
   metadata?: Record<string, unknown>
+  /** The agent (its host name) that wrote a JSON value: `mcp sync` updates and removes only its own. */
+  registeredBy?: string
   valueFormat: 'plain' | 'json' | 'invalid'
   /** Why the value could not be read, for valueFormat invalid. */
   valueError?: string

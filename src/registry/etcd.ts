@@ -84,6 +84,7 @@ export function registrationFromKv(
     weight: undefined,
     healthPath: undefined,
     metadata: undefined,
+    registeredBy: undefined,
   })
   if (!parsed) {
     base.valueFormat = 'invalid'

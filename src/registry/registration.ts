@@ -54,7 +54,10 @@ const num = (v: unknown): number | undefined => {
 }
 
 /** What a registry value carries (the rest of a registration comes from its key and lease). */
-export type RegistrationValue = Pick<EtcdRegistration, 'address' | 'host' | 'port' | 'containerId' | 'servicePort' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'valueFormat' | 'valueError'>
+export type RegistrationValue = Pick<
+  EtcdRegistration,
+  'address' | 'host' | 'port' | 'containerId' | 'servicePort' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'registeredBy' | 'valueFormat' | 'valueError'
+>
 
 /**
  * Parse one registry value as the gateway agents write it: plain `host:port`, or JSON with
@@ -78,7 +81,7 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
     // with a string switch. Which name wins when several are there is settled below, in the
     // documented order.
     const {address, addr, host, ip, port: portField, metadata, containerId, container_id: containerIdSnake, containerID: containerIdCaps} = obj
-    const {servicePort, service_port: servicePortSnake, version, weight, healthPath, health_path: healthPathSnake} = obj
+    const {servicePort, service_port: servicePortSnake, version, weight, healthPath, health_path: healthPathSnake, registeredBy} = obj
     const meta = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : undefined
     const rawAddress = str(address) ?? str(addr) ?? str(host) ?? str(ip)
     const split = rawAddress ? splitHostPort(rawAddress) : undefined
@@ -106,6 +109,8 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
     const health = str(healthPath) ?? str(healthPathSnake) ?? (meta ? str(meta.healthPath) ?? str(meta.health_path) : undefined)
     if (health) into.healthPath = health
     if (meta) into.metadata = meta
+    const owner = str(registeredBy)
+    if (owner) into.registeredBy = owner
     return into
   }
   const split = splitHostPort(text)

@@ -2,7 +2,12 @@
  * A RECORDED FIXTURE server standing in for Consul's HTTP API in tests: it replays the documented
  * response shapes of GET /v1/catalog/services and GET /v1/health/service/<name> (recorded in
  * test/fixtures/consul/*.json) on 127.0.0.1. It is not Consul: no blocking queries, no ACL rules
- * beyond one token, no writes. Generic on purpose: the constructor takes the entries to serve.
+ * beyond one token. Generic on purpose: the constructor takes the entries to serve.
+ *
+ * The local agent's service endpoints are faked on top of the same entries (what `mcp sync
+ * --registry consul` calls): GET /v1/agent/services, PUT /v1/agent/service/register (the entry is
+ * served at once, its check passing, as a real agent reports it once the first check passed) and
+ * PUT /v1/agent/service/deregister/<id>. No check is ever run.
  */
 import {readFileSync} from 'node:fs'
 import {createServer, IncomingMessage, Server, ServerResponse} from 'node:http'
@@ -84,6 +89,10 @@ export class ConsulFixtureServer {
   private readonly token?: string
   /** Paths asked, in order (for tests that check what a client requested). */
   readonly requests: string[] = []
+  /** Bodies of PUT /v1/agent/service/register, in order. */
+  readonly registrations: Record<string, unknown>[] = []
+  /** IDs of PUT /v1/agent/service/deregister/<id>, in order. */
+  readonly deregistrations: string[] = []
 
   constructor(options: ConsulFixtureOptions) {
     this.entries = options.entries
@@ -123,10 +132,12 @@ export class ConsulFixtureServer {
       res.writeHead(status, {'content-type': type, 'x-consul-index': '42', 'x-consul-knownleader': 'true', 'x-consul-lastcontact': '0'})
       res.end(text)
     }
-    if (req.method !== 'GET') return send(405, 'method not allowed', 'text/plain')
     if (this.token && req.headers['x-consul-token'] !== this.token && url.searchParams.get('token') !== this.token) {
       return send(403, 'ACL not found', 'text/plain')
     }
+    if (req.method === 'PUT' && url.pathname.startsWith('/v1/agent/service/')) return this.agentWrite(req, url.pathname, send)
+    if (req.method !== 'GET') return send(405, 'method not allowed', 'text/plain')
+    if (url.pathname === '/v1/agent/services') return send(200, Object.fromEntries(this.entries.map((e) => [e.Service.ID, e.Service])))
     if (url.pathname === '/v1/catalog/services') return send(200, this.catalog())
     const m = /^\/v1\/health\/service\/([^/]+)$/.exec(url.pathname)
     if (m) {
@@ -136,5 +147,37 @@ export class ConsulFixtureServer {
       return send(200, list)
     }
     send(404, `Invalid URL path: not a recognized HTTP API endpoint`, 'text/plain')
+  }
+
+  private agentWrite(req: IncomingMessage, path: string, send: (status: number, body: unknown, type?: string) => void): void {
+    const deregister = /^\/v1\/agent\/service\/deregister\/([^/]+)$/.exec(path)
+    if (deregister) {
+      const id = decodeURIComponent(deregister[1]!)
+      this.deregistrations.push(id)
+      const before = this.entries.length
+      this.entries = this.entries.filter((e) => e.Service.ID !== id)
+      return this.entries.length === before ? send(404, `Unknown service ID "${id}"`, 'text/plain') : send(200, '', 'text/plain')
+    }
+    if (path !== '/v1/agent/service/register') return send(404, 'Invalid URL path: not a recognized HTTP API endpoint', 'text/plain')
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (d: string) => {
+      body += d
+      if (body.length > 1 << 20) req.destroy()
+    })
+    req.on('end', () => {
+      let reg: {ID?: string; Name?: string; Address?: string; Port?: number; Tags?: string[]; Meta?: Record<string, string>; Check?: {Name?: string}}
+      try {
+        reg = JSON.parse(body)
+      } catch {
+        return send(400, 'Request decode failed', 'text/plain')
+      }
+      if (!reg.Name) return send(400, 'Missing service name', 'text/plain')
+      this.registrations.push(reg as Record<string, unknown>)
+      const id = reg.ID ?? reg.Name
+      const entry = consulHealthEntry({service: reg.Name, id, address: reg.Address ?? '', port: reg.Port ?? 0, tags: reg.Tags, meta: reg.Meta, checks: [{name: reg.Check?.Name, status: 'passing'}]})
+      this.entries = [...this.entries.filter((e) => e.Service.ID !== id), entry]
+      send(200, '', 'text/plain')
+    })
   }
 }

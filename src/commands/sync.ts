@@ -1,0 +1,127 @@
+import * as Flags from '@oclif/core/flags'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {connectionFlags, serviceFlag, watchFlag} from '../cli/flags.js'
+import {resolveConnections} from '../core/connections.js'
+import {parseDurationFlag} from '../core/duration.js'
+import {UsageError} from '../core/errors.js'
+import {loadProjectConfig} from '../core/project-config.js'
+import type {RuleOverrides} from '../report/policy.js'
+import {defaultOwner, SyncOptions} from '../sync/engine.js'
+import {READY_MODES, ReadyMode} from '../sync/readiness.js'
+import {renderSyncReport} from '../sync/render.js'
+import {SyncReport, syncOnce} from '../sync/run.js'
+import {openStore} from '../sync/stores.js'
+
+export default class Sync extends BaseCommand<typeof Sync> {
+  static override summary = 'Register what Docker runs in etcd or Consul: once (plan and apply), or as an agent following Docker events'
+  static override description = `Desired: every running container with valid labels (lint-labels' errors skip it), at the address \
+discover and doctor choose (an ambiguous one is not registered), once it is ready (Docker health, or a 2xx from its health path). \
+The difference with the registry is applied: add, update, remove — only entries this agent owns (registeredBy); other owners' \
+stale entries are reported, removed only with --prune-foreign. --dry-run prints the plan. --watch runs the agent: Docker events \
+reconcile one container at a time, a full resync every --resync, entries on one lease kept alive (SIGTERM revokes it). docs/sync.md.
+
+Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the registry did not answer (nothing written), 2 bad flags.`
+
+  static override examples = [
+    '<%= config.bin %> sync --dry-run',
+    '<%= config.bin %> sync --json',
+    '<%= config.bin %> sync --watch --listen 127.0.0.1:9109',
+    '<%= config.bin %> sync --registry consul --consul-addr http://127.0.0.1:8500',
+  ]
+
+  static override flags = {
+    ...connectionFlags,
+    ...serviceFlag,
+    ...watchFlag,
+    'dry-run': Flags.boolean({
+      description: 'Print the plan (add / update / remove, each with its reason) and change nothing',
+      exclusive: ['watch'],
+    }),
+    registry: Flags.string({description: 'Where to register', options: ['etcd', 'consul'], default: 'etcd'}),
+    ready: Flags.string({
+      description:
+        'When a container is ready: auto (Docker health with a HEALTHCHECK, else HTTP), docker-health, http (GET the health path), none',
+      options: READY_MODES,
+      default: 'auto',
+    }),
+    'ready-timeout': Flags.string({description: 'Timeout of one HTTP readiness check', default: '2s'}),
+    'unhealthy-threshold': Flags.integer({
+      description: '--watch: failed HTTP checks in a row before a registered container is removed',
+      default: 3,
+      min: 1,
+    }),
+    ttl: Flags.string({
+      description: 'etcd lease TTL for this agent\'s entries (default 15s with --watch; none for a one-shot run: it cannot keep one alive)',
+    }),
+    'value-format': Flags.string({
+      description: 'etcd value: json (docs/json.md) or plain host:port (registrator\'s etcd backend)',
+      options: ['json', 'plain'],
+      default: 'json',
+    }),
+    owner: Flags.string({description: 'This agent\'s name in registeredBy (default: MCP_SYNC_OWNER, then the host name)'}),
+    'prune-foreign': Flags.boolean({description: 'Also remove stale entries written by other owners'}),
+    'advertise-address': Flags.string({
+      description: 'Address registered for ports published on 0.0.0.0 / :: (default: the Docker host\'s, 127.0.0.1 for a local socket)',
+    }),
+    resync: Flags.string({description: '--watch: full resync this often', default: '30s'}),
+    'check-interval': Flags.string({
+      description: '--watch: how often containers without a HEALTHCHECK are checked over HTTP',
+      default: '5s',
+    }),
+    listen: Flags.string({description: '--watch: serve /healthz and Prometheus /metrics on this address (127.0.0.1:PORT)'}),
+  }
+
+  async run(): Promise<SyncReport | void> {
+    const {flags} = this
+    const config = await loadProjectConfig()
+    const connections = resolveConnections(flags, process.env, config)
+    const ttlMs = flags.ttl === undefined ? (flags.watch ? 15_000 : 0) : parseDurationFlag('ttl', flags.ttl, {allowZero: true})
+    if (ttlMs > 0 && ttlMs < 2000) {
+      throw new UsageError(`--ttl ${flags.ttl} is too short`, {hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)'})
+    }
+    if (flags.registry === 'consul' && !connections.consul) {
+      throw new UsageError('--registry consul needs a Consul address', {hint: 'set --consul-addr or CONSUL_HTTP_ADDR'})
+    }
+    const options: SyncOptions = {
+      ready: flags.ready as ReadyMode,
+      readyTimeoutMs: parseDurationFlag('ready-timeout', flags['ready-timeout']),
+      unhealthyThreshold: flags['unhealthy-threshold'],
+      valueFormat: flags['value-format'] as 'json' | 'plain',
+      owner: flags.owner || defaultOwner(),
+      pruneForeign: flags['prune-foreign'],
+      advertiseAddress: flags['advertise-address'],
+      lintOverrides: [lintOverrides(config.rules)],
+      services: flags.service,
+    }
+    const registry = flags.registry as 'etcd' | 'consul'
+    if (flags.watch) {
+      const {runAgent} = await import('../sync/agent.js')
+      process.exitCode = await runAgent(connections, {
+        ...options,
+        registry,
+        ttlSeconds: Math.round(ttlMs / 1000),
+        resyncMs: parseDurationFlag('resync', flags.resync),
+        checkIntervalMs: parseDurationFlag('check-interval', flags['check-interval']),
+        listen: flags.listen,
+      }, {
+        json: this.jsonEnabled(),
+        color: this.color,
+        out: (line) => process.stdout.write(line + '\n'),
+        warn: (line) => this.warnLine(line),
+      })
+      return
+    }
+    const store = openStore(registry, connections, Math.round(ttlMs / 1000), options.owner)
+    const {report, exitCode} = await syncOnce(connections, {...options, dryRun: flags['dry-run']}, store)
+    if (!this.jsonEnabled()) process.stdout.write(renderSyncReport(report, this.color))
+    process.exitCode = exitCode
+    return report
+  }
+}
+
+/** `.mcp.yaml` `rules:` settings, for lint-labels' rules (other ids match no finding). */
+function lintOverrides(rules: Record<string, string> | undefined): RuleOverrides | undefined {
+  if (!rules) return undefined
+  return Object.fromEntries(Object.entries(rules).filter(([, v]) => ['off', 'info', 'warning', 'error'].includes(v))) as RuleOverrides
+}
