@@ -126,7 +126,7 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
   test('no replica returns a result (the image is not there): the task named, exit 5, the service gone', {timeout: 120_000}, async () => {
     const r = await runCli(['loadtest', 'http://127.0.0.1:1/', '--nodes', '2', '--network', 'host', '--image', 'no-such-image:nope', '-d', '1s', '--json'], {env, timeoutMs: 100_000})
     assert.equal(r.code, 5, r.stderr)
-    assert.match(r.stderr, /no replica of mcp-loadtest-[0-9a-f]+ returned a result \(mcp-loadtest-[0-9a-f]+\.\d on /)
+    assert.match(r.stdout + r.stderr, /no replica of mcp-loadtest-[0-9a-f]+ returned a result \(mcp-loadtest-[0-9a-f]+\.\d on /)
     assert.equal(await services(), '')
   })
 
