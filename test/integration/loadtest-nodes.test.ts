@@ -135,6 +135,26 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     assert.equal(await services(), '')
   })
 
+  test('a replica killed mid-run: its task and node named, its part missing, the rest merged, exit 4', {timeout: 120_000}, async () => {
+    const {out, err, exited} = startCli(args('-c', '3', '-R', '300', '-d', '6s'), env)
+    let ids: string[] = []
+    for (let i = 0; i < 100 && ids.length < 3; i++) {
+      ids = (await daemon.docker(['ps', '-q', '--filter', 'label=com.docker.swarm.task'])).split('\n').filter(Boolean)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    assert.equal(ids.length, 3, 'three replicas running')
+    await daemon.docker(['kill', ids[0]!])
+    assert.equal(await exited, 4, err.lines.join('\n'))
+    const result = JSON.parse(out.lines.join('\n')) as Result
+    assert.equal(result.distributed.missing, 1)
+    const missing = result.distributed.nodes.filter((n) => !n.ok)
+    assert.equal(missing.length, 1)
+    assert.ok(result.requests.total > 0)
+    assert.equal(result.requests.total, result.distributed.nodes.reduce((a, n) => a + n.requests, 0))
+    assert.match(err.lines.join('\n'), new RegExp(`${missing[0]!.task} on ${missing[0]!.node}: its part is missing`))
+    assert.equal(await services(), '')
+  })
+
   test('SIGINT: the service is removed and the exit code is 130', {timeout: 120_000}, async () => {
     const {child, exited} = startCli(args('-c', '3', '-R', '300', '-d', '30s'), env)
     for (let i = 0; i < 100 && (await services()) === ''; i++) await new Promise((r) => setTimeout(r, 200))

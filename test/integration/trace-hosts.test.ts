@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {runCli, testEnv} from '../helpers/cli.js'
 import {PrivateDockerd} from '../helpers/daemons.js'
-import {cleanupDocker, requireDocker, runContainer, TEST_IMAGE, uniqueName} from '../helpers/services.js'
+import {cleanupDocker, docker, requireDocker, runContainer, TEST_IMAGE, uniqueName} from '../helpers/services.js'
 
 interface TraceJson {
   found: boolean
@@ -19,7 +22,8 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
   const run = uniqueName('thosts')
   const prefix = `t${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
   const second = new PrivateDockerd()
-  const env = testEnv()
+  const dockerConfig = mkdtempSync(join(tmpdir(), 'mcpt-dockercfg-'))
+  const env = testEnv({DOCKER_CONFIG: dockerConfig})
   const say = `echo "GET /orders trace_id=${TRACE} status=200"; sleep 600`
 
   before(async () => {
@@ -35,12 +39,14 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
       if (/orders 3\/3/.test(await second.docker(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']))) break
       await new Promise((r) => setTimeout(r, 500))
     }
+    await docker(['--config', dockerConfig, 'context', 'create', 'second', '--docker', `host=${second.host}`])
     await new Promise((r) => setTimeout(r, 1000))
   })
 
   after(async () => {
     await cleanupDocker(run)
     await second.destroy()
+    rmSync(dockerConfig, {recursive: true, force: true})
   })
 
   test('repeated --docker-host: the id is found in a container on each host, each line names its host', async () => {
@@ -50,6 +56,15 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
     const hosts = out.lines.filter((l) => l.match).map((l) => l.host).sort()
     assert.deepEqual(hosts, [second.host, 'unix:///var/run/docker.sock'].sort())
     assert.deepEqual(out.sources.map((s) => s.name).sort(), [`api/${run}-main@unix:///var/run/docker.sock`, `api/${run}-second@${second.host}`].sort())
+  })
+
+  test('--docker-context repeated and --all-contexts: both hosts, lines tagged with the context', async () => {
+    for (const flags of [['--docker-context', 'default', '--docker-context', 'second'], ['--all-contexts']]) {
+      const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', ...flags], {env})
+      assert.equal(r.code, 0, r.stderr)
+      const out = JSON.parse(r.stdout) as TraceJson
+      assert.deepEqual(out.lines.filter((l) => l.match).map((l) => l.host).sort(), ['default', 'second'], flags.join(' '))
+    }
   })
 
   test('one host down: named, the other searched, exit 4', async () => {
