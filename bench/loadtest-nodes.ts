@@ -1,5 +1,5 @@
 // loadtest on one node vs --nodes 2 on the same machine: the coordination overhead of --nodes.
-//   node --import tsx bench/loadtest-nodes.ts          (ROUNDS=3 DURATION=5 CONNS=20)
+//   node --import tsx bench/loadtest-nodes.ts          (ROUNDS=3 DURATION=5 CONNS=20; RATE=4000 for open loop)
 // A private dockerd in single-node Swarm mode (test/helpers/daemons.ts, never the shared daemon),
 // the mcp image imported into it by scripts/image.sh, and a Node http server on the private
 // network namespace's 127.0.0.1. "one node": mcp loadtest run in that namespace; "--nodes 2": two
@@ -15,6 +15,8 @@ const exec = promisify(execFile)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const DURATION = Number(process.env.DURATION ?? 5)
 const CONNS = Number(process.env.CONNS ?? 20)
+// RATE=4000: open loop at a fixed total rate (split between the replicas) instead of closed loop.
+const RATE = process.env.RATE
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const daemon = new PrivateDockerd()
@@ -37,7 +39,7 @@ try {
   await exec('bash', ['scripts/image.sh'], {cwd: ROOT, env: {...process.env, MCP_IMAGE: image, DOCKER_HOST: daemon.host}, timeout: 300_000})
   const srv = spawn('nsenter', [`--net=/var/run/netns/${daemon.netns}`, process.execPath, '-e', server], {stdio: 'ignore'})
   await new Promise((r) => setTimeout(r, 500))
-  const load = ['loadtest', url, '-c', String(CONNS), '-d', `${DURATION}s`, '--json']
+  const load = ['loadtest', url, '-c', String(CONNS), '-d', `${DURATION}s`, '--json', ...(RATE ? ['-R', RATE] : [])]
   const one: {rps: number; p99: number; wallMs: number}[] = []
   const two: typeof one = []
   try {
@@ -50,7 +52,7 @@ try {
   }
   const row = (name: string, xs: typeof one) =>
     `${name.padEnd(12)} ${median(xs.map((x) => x.rps)).toFixed(0).padStart(8)} req/s   p99 ${(median(xs.map((x) => x.p99)) / 1000).toFixed(2).padStart(6)} ms   wall ${(median(xs.map((x) => x.wallMs)) / 1000).toFixed(2)} s`
-  console.log(`loadtest -c ${CONNS} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`)
+  console.log(`loadtest -c ${CONNS}${RATE ? ` -R ${RATE}` : ''} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`)
   console.log(row('one node', one))
   console.log(row('--nodes 2', two))
   const ratio = median(two.map((x) => x.rps)) / median(one.map((x) => x.rps))
