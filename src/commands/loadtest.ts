@@ -69,13 +69,23 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     'min-rps': Flags.string({description: 'Fail (exit 1) when fewer requests/second were answered', helpGroup: 'THRESHOLDS'}),
     'max-error-rate': Flags.string({description: 'Fail (exit 1) when more requests failed than this, e.g. 1%', helpGroup: 'THRESHOLDS'}),
     nodes: Flags.integer({
-      description: 'Send the load from N replicas of the mcp image as a Swarm service (the Docker host must be a Swarm manager); -c, -R split between them, results merged',
+      description:
+        'Send the load from N replicas of the mcp image as a Swarm service (the Docker host must be a Swarm manager); -c, -R split between them, results merged',
       min: 1,
       max: 100,
       helpGroup: 'SWARM',
     }),
-    image: Flags.string({description: 'With --nodes: the image the replicas run (default mcp:<version>, what scripts/image.sh builds)', dependsOn: ['nodes'], helpGroup: 'SWARM'}),
-    network: Flags.string({description: 'With --nodes: run the replicas on the host network (so a target on a node\'s loopback is reached)', options: ['host'], dependsOn: ['nodes'], helpGroup: 'SWARM'}),
+    image: Flags.string({
+      description: 'With --nodes: the image the replicas run (default mcp:<version>, what scripts/image.sh builds)',
+      dependsOn: ['nodes'],
+      helpGroup: 'SWARM',
+    }),
+    network: Flags.string({
+      description: 'With --nodes: run the replicas on the host network (so a target on a node\'s loopback is reached)',
+      options: ['host'],
+      dependsOn: ['nodes'],
+      helpGroup: 'SWARM',
+    }),
     // Set by --nodes on each replica: how many replicas there are and the agreed start.
     'replica-of': Flags.integer({hidden: true, min: 1, dependsOn: ['start-at']}),
     'start-at': Flags.string({hidden: true, dependsOn: ['replica-of']}),
@@ -176,7 +186,8 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const plan = {of: flags['replica-of']!, slot: Number(process.env.MCP_TASK_SLOT ?? '1'), startAt: flags['start-at']!}
     const mine = replicaFlags(flags, plan)
     await new Promise((r) => setTimeout(r, mine.waitMs))
-    const result = await loadTest({target: args.target, flags: mine.flags, env: process.env}, {warn: (line) => this.warnLine(line)})
+    const warn = (line: string) => this.warnLine(line)
+    const result = await loadTest({target: args.target, flags: mine.flags, env: process.env}, {warn})
     process.stdout.write(encodeReplicaResult(result).join('\n') + '\n')
     return undefined
   }

@@ -116,7 +116,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       }
       paths = ['-']
     }
-    const connections = wantsDocker ? resolveConnections({...f, context: f['docker-context']}, process.env, await loadProjectConfig()) : undefined
+    const dockerFlags = {...f, context: f['docker-context']}
+    const connections = wantsDocker ? resolveConnections(dockerFlags, process.env, await loadProjectConfig()) : undefined
     const options: TraceOptions = {
       query,
       paths,

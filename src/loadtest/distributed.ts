@@ -72,7 +72,9 @@ export interface NodeRow {
   startedAt?: string
 }
 
-export type DistributedResult = LoadResult & {distributed: {service: string; image: string; replicas: number; startAt: string; nodes: NodeRow[]; missing: number}}
+export type DistributedResult = LoadResult & {
+  distributed: {service: string; image: string; replicas: number; startAt: string; nodes: NodeRow[]; missing: number}
+}
 
 function round(n: number, digits: number): number {
   const f = 10 ** digits
@@ -88,7 +90,10 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
  * the sum of each replica's rate (their windows overlap by construction). The per-second timeline
  * sums counts; its percentiles are the worst replica's (bucketed figures do not add).
  */
-export function mergeResults(parts: LoadResult[], base: {target: LoadResult['target']; thresholds: ReturnType<typeof parseLoadSettings>['thresholds']}): LoadResult {
+export function mergeResults(
+  parts: LoadResult[],
+  base: {target: LoadResult['target']; thresholds: ReturnType<typeof parseLoadSettings>['thresholds']},
+): LoadResult {
   const latency = newLatencyHistogram()
   const raw = newLatencyHistogram()
   for (const p of parts) {
@@ -176,7 +181,12 @@ export function mergeResults(parts: LoadResult[], base: {target: LoadResult['tar
     imbalance: counts.length < 2 || Math.min(...counts) === 0 ? null : round(Math.max(...counts) / Math.min(...counts), 3),
     thresholds: [],
     ok: true,
-    generator: {cpuMs, wallMs, cpuPerRequestUs: responses === 0 ? 0 : round((cpuMs * 1000) / responses, 2), busy: round(Math.max(...parts.map((p) => p.generator.busy)), 3)},
+    generator: {
+      cpuMs,
+      wallMs,
+      cpuPerRequestUs: responses === 0 ? 0 : round((cpuMs * 1000) / responses, 2),
+      busy: round(Math.max(...parts.map((p) => p.generator.busy)), 3),
+    },
     timeline: {...first.timeline, points: [...points.values()].sort((a, b) => a.t - b.t)},
   }
   merged.thresholds = checkThresholds(merged, base.thresholds)
@@ -249,11 +259,19 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function distributedLoadTest(req: DistributedRequest, hooks: DistributedHooks = {}): Promise<DistributedResult> {
   const settings = parseLoadSettings(req.flags)
   const ref = parseTargetArg(req.target)
-  if (ref.kind !== 'url') throw new UsageError('--nodes takes a URL target', {hint: 'resolve the service first (mcp discover) and give its URL; replicas have no discovery sources'})
+  if (ref.kind !== 'url') {
+    throw new UsageError('--nodes takes a URL target', {
+      hint: 'resolve the service first (mcp discover) and give its URL; replicas have no discovery sources',
+    })
+  }
   if (req.flags['body-file'] !== undefined) throw new UsageError('--nodes does not take --body-file', {hint: 'give the body with --body'})
-  if (!Number.isInteger(req.nodes) || req.nodes < 1 || req.nodes > 100) throw new UsageError(`--nodes ${req.nodes} is not between 1 and 100`)
+  if (!Number.isInteger(req.nodes) || req.nodes < 1 || req.nodes > 100) {
+    throw new UsageError(`--nodes ${req.nodes} is not between 1 and 100`)
+  }
   if (settings.connections < req.nodes) {
-    throw new UsageError(`--connections ${settings.connections} is fewer than --nodes ${req.nodes}`, {hint: `use -c ${req.nodes} or more: each replica needs one`})
+    throw new UsageError(`--connections ${settings.connections} is fewer than --nodes ${req.nodes}`, {
+      hint: `use -c ${req.nodes} or more: each replica needs one`,
+    })
   }
   const {connectDocker} = await import('../docker/client.js')
   const client: DockerClient = connectDocker(req.connections.docker, req.connections.timeoutMs)
@@ -264,10 +282,13 @@ export async function distributedLoadTest(req: DistributedRequest, hooks: Distri
   } catch (error) {
     const e = error as {statusCode?: number; message?: string; code?: string}
     if (e.statusCode === 503 || /not a swarm manager|not part of a swarm/i.test(e.message ?? '')) {
-      throw new UsageError(`--nodes needs a Swarm manager: Docker at ${client.target.endpoint} is not one`, {hint: 'point --docker-host at a manager, or run `docker swarm init`'})
+      throw new UsageError(`--nodes needs a Swarm manager: Docker at ${client.target.endpoint} is not one`, {
+        hint: 'point --docker-host at a manager, or run `docker swarm init`',
+      })
     }
     const {dockerUnreachableHint} = await import('../docker/client.js')
-    throw new SourceUnreachableError(`Docker at ${client.target.endpoint} did not answer (${e.message})`, {hint: dockerUnreachableHint(client.target)})
+    const hint = dockerUnreachableHint(client.target)
+    throw new SourceUnreachableError(`Docker at ${client.target.endpoint} did not answer (${e.message})`, {hint})
   }
   const nodeName = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]))
   const name = `mcp-loadtest-${randomBytes(4).toString('hex')}`
@@ -311,7 +332,8 @@ export async function distributedLoadTest(req: DistributedRequest, hooks: Distri
         const state = t.Status?.State ?? '?'
         const why = t.Status?.Err || (state === 'complete' ? 'no result in its log' : `task ${state}`)
         const last = lines.filter((l) => !l.startsWith(RESULT_MARK)).slice(-1)[0]
-        rows.push({task, node, ok: false, missing: last ? `${why}: ${last.slice(0, 300)}` : why, connections: conns, requests: 0, requestsPerSecond: 0, errors: 0})
+        const missing = last ? `${why}: ${last.slice(0, 300)}` : why
+        rows.push({task, node, ok: false, missing, connections: conns, requests: 0, requestsPerSecond: 0, errors: 0})
         continue
       }
       parts.push(r)
@@ -331,16 +353,20 @@ export async function distributedLoadTest(req: DistributedRequest, hooks: Distri
     // A task that never appeared (not scheduled before the deadline) is missing too.
     for (let slot = 1; slot <= req.nodes; slot++) {
       if (!tasks.some((t) => t.Slot === slot)) {
-        rows.push({task: `${name}.${slot}`, node: '?', ok: false, missing: 'never scheduled', connections: share(settings.connections, req.nodes, slot), requests: 0, requestsPerSecond: 0, errors: 0})
+        const connections = share(settings.connections, req.nodes, slot)
+        const task = `${name}.${slot}`
+        rows.push({task, node: '?', ok: false, missing: 'never scheduled', connections, requests: 0, requestsPerSecond: 0, errors: 0})
       }
     }
     if (parts.length === 0) {
       const first = rows.find((r) => !r.ok)
-      throw new SourceUnreachableError(`no replica of ${name} returned a result${first ? ` (${first.task} on ${first.node}: ${first.missing})` : ''}`, {
+      const why = first ? ` (${first.task} on ${first.node}: ${first.missing})` : ''
+      throw new SourceUnreachableError(`no replica of ${name} returned a result${why}`, {
         hint: `is the image ${req.image} on every node? (scripts/image.sh builds it; docker save | docker load copies it)`,
       })
     }
-    const merged = mergeResults(parts, {target: {kind: 'url', url: parts[0]!.target.kind === 'url' ? parts[0]!.target.url : req.target}, thresholds: settings.thresholds})
+    const url = parts[0]!.target.kind === 'url' ? parts[0]!.target.url : req.target
+    const merged = mergeResults(parts, {target: {kind: 'url', url}, thresholds: settings.thresholds})
     const missing = rows.filter((r) => !r.ok).length
     if (missing > 0) merged.ok = false
     return {...merged, distributed: {service: name, image: req.image, replicas: req.nodes, startAt, nodes: rows, missing}}
@@ -393,12 +419,18 @@ export interface ReplicaPlan {
  */
 export function replicaFlags<F extends RawLoadFlags>(flags: F, plan: ReplicaPlan, now = Date.now()): {flags: F; waitMs: number} {
   if (!Number.isInteger(plan.of) || plan.of < 1 || !Number.isInteger(plan.slot) || plan.slot < 1 || plan.slot > plan.of) {
-    throw new UsageError(`replica slot ${plan.slot} of ${plan.of} is not valid`, {hint: 'set MCP_TASK_SLOT (1..N); mcp loadtest --nodes sets it'})
+    throw new UsageError(`replica slot ${plan.slot} of ${plan.of} is not valid`, {
+      hint: 'set MCP_TASK_SLOT (1..N); mcp loadtest --nodes sets it',
+    })
   }
   const at = Date.parse(plan.startAt)
-  if (!Number.isFinite(at)) throw new UsageError(`--start-at ${JSON.stringify(plan.startAt)} is not a time`, {hint: 'give an ISO 8601 time'})
+  if (!Number.isFinite(at)) {
+    throw new UsageError(`--start-at ${JSON.stringify(plan.startAt)} is not a time`, {hint: 'give an ISO 8601 time'})
+  }
   const waitMs = Math.max(0, at - now)
-  if (waitMs > 600_000) throw new UsageError(`--start-at ${plan.startAt} is more than 10 minutes away`, {hint: 'check the clocks of the nodes'})
+  if (waitMs > 600_000) {
+    throw new UsageError(`--start-at ${plan.startAt} is more than 10 minutes away`, {hint: 'check the clocks of the nodes'})
+  }
   const settings = parseLoadSettings(flags)
   const out: F = {...flags, connections: share(settings.connections, plan.of, plan.slot)}
   if (settings.rate !== undefined) out.rate = String(settings.rate / plan.of)

@@ -1,7 +1,9 @@
 import type {Readable} from 'node:stream'
 
 import type {DockerClient} from '../docker/client.js'
-import {ContainerLine, ContainerRef, ContainerSelection, FrameDemuxer, LogWindow, resolveContainers, scanContainerLogs} from './docker-logs.js'
+import {
+  ContainerLine, ContainerRef, ContainerSelection, FrameDemuxer, LogWindow, resolveContainers, scanContainerLogs,
+} from './docker-logs.js'
 import type {ScanResult} from './file-scan.js'
 import {LineScanner, MAX_TEXT_BYTES, StreamScanner} from './scanner.js'
 import type {SourceInfo} from './timeline.js'
@@ -50,7 +52,12 @@ export function containerSourceInfo(ref: ContainerRef, host?: string): SourceInf
  * problem and the others still count; a name is "not found" only when no answering host has it.
  * On a Swarm manager, --service NAME reads the service's logs (every task on every node).
  */
-export async function searchDockerHosts(hosts: DockerHost[], sel: ContainerSelection, query: TraceQuery, options: HostSearchOptions = {}): Promise<HostsSearch> {
+export async function searchDockerHosts(
+  hosts: DockerHost[],
+  sel: ContainerSelection,
+  query: TraceQuery,
+  options: HostSearchOptions = {},
+): Promise<HostsSearch> {
   const tag = hosts.length > 1
   const outcomes = await Promise.all(
     hosts.map(async (host) => {
@@ -105,11 +112,13 @@ async function searchHost(
     containers += found.containers.length
     const results = await Promise.all(
       found.containers.map((c) =>
-        scanContainerLogs(client, c, query, {context: options.context, window: options.window}).catch((error: {statusCode?: number; message: string}) => {
-          // A container removed while we read it is reported, and the others still count.
-          if (error.statusCode === 404) return {lines: [], matches: 0, bytes: 0, error: {message: 'container was removed while its logs were read'}}
-          throw error
-        }),
+        scanContainerLogs(client, c, query, {context: options.context, window: options.window}).catch(
+          (error: {statusCode?: number; message: string}) => {
+            // A container removed while we read it is reported, and the others still count.
+            if (error.statusCode !== 404) throw error
+            return {lines: [], matches: 0, bytes: 0, error: {message: 'container was removed while its logs were read'}}
+          },
+        ),
       ),
     )
     found.containers.forEach((c, i) => sources.push({info: containerSourceInfo(c, host), result: results[i]!}))
@@ -119,7 +128,8 @@ async function searchHost(
     containers += tasks.length
     for (const t of tasks) {
       const name = `${svc.name}/${t.task}${t.node ? `@${t.node}` : ''}`
-      sources.push({info: {name, type: 'container', service: svc.name, container: t.task, host, task: t.task, node: t.node}, result: t.result})
+      const info: SourceInfo = {name, type: 'container', service: svc.name, container: t.task, host, task: t.task, node: t.node}
+      sources.push({info, result: t.result})
     }
   }
   return {sources, notFound, containers}
@@ -179,7 +189,13 @@ export interface TaskLogs {
 export function openLogStream(client: DockerClient, path: string, params: Record<string, unknown>): Promise<Readable> {
   return new Promise((resolve, reject) => {
     client.docker.modem.dial(
-      {path: `${path}?`, method: 'GET', options: params, isStream: true, statusCodes: {200: true, 404: 'no such service', 500: 'server error', 503: 'node is not a swarm manager'}},
+      {
+        path: `${path}?`,
+        method: 'GET',
+        options: params,
+        isStream: true,
+        statusCodes: {200: true, 404: 'no such service', 500: 'server error', 503: 'node is not a swarm manager'},
+      },
       (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as Readable)),
     )
   })
@@ -215,13 +231,23 @@ class LineSplitter {
  * logs` reads): with details=true each line reads "TIME com.docker.swarm.node.id=…,…task.id=… text";
  * lines are routed to one scanner per task, the details removed, Docker's time kept.
  */
-export async function scanServiceLogs(client: DockerClient, svc: SwarmServiceRef, query: TraceQuery, options: HostSearchOptions = {}): Promise<TaskLogs[]> {
+export async function scanServiceLogs(
+  client: DockerClient,
+  svc: SwarmServiceRef,
+  query: TraceQuery,
+  options: HostSearchOptions = {},
+): Promise<TaskLogs[]> {
   const [rawTasks, nodes] = await Promise.all([
     client.docker.listTasks({filters: JSON.stringify({service: [svc.id]})} as never) as unknown as Promise<RawTask[]>,
     client.docker.listNodes() as Promise<{ID: string; Description?: {Hostname?: string}}[]>,
   ])
   const nodeName = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]))
-  const taskInfo = new Map(rawTasks.map((t) => [t.ID, {task: `${svc.name}.${t.Slot ?? (t.NodeID ?? t.ID).slice(0, 12)}`, node: t.NodeID ? nodeName.get(t.NodeID) : undefined}]))
+  const taskInfo = new Map(
+    rawTasks.map((t) => {
+      const task = `${svc.name}.${t.Slot ?? (t.NodeID ?? t.ID).slice(0, 12)}`
+      return [t.ID, {task, node: t.NodeID ? nodeName.get(t.NodeID) : undefined}]
+    }),
+  )
 
   interface PerTask {
     task: string
@@ -234,7 +260,10 @@ export async function scanServiceLogs(client: DockerClient, svc: SwarmServiceRef
   const taskFor = (taskId: string, nodeId: string): PerTask => {
     let t = perTask.get(taskId)
     if (t) return t
-    const info = taskInfo.get(taskId) ?? {task: taskId ? `${svc.name}.${taskId.slice(0, 12)}` : svc.name, node: nodeId ? (nodeName.get(nodeId) ?? nodeId) : undefined}
+    const info = taskInfo.get(taskId) ?? {
+      task: taskId ? `${svc.name}.${taskId.slice(0, 12)}` : svc.name,
+      node: nodeId ? (nodeName.get(nodeId) ?? nodeId) : undefined,
+    }
     const lines: ContainerLine[] = []
     const make = (stream: 'stdout' | 'stderr') => {
       const scanner = new LineScanner(query, {context: options.context, onLine: (l) => lines.push({...l, stream})})
@@ -274,11 +303,17 @@ export async function scanServiceLogs(client: DockerClient, svc: SwarmServiceRef
     t.out.feed.end()
     t.err.feed.end()
     t.lines.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
-    return {task: t.task, node: t.node, result: {lines: t.lines, matches: t.out.scanner.matches + t.err.scanner.matches, bytes: t.out.feed.offset + t.err.feed.offset}}
+    const matches = t.out.scanner.matches + t.err.scanner.matches
+    return {task: t.task, node: t.node, result: {lines: t.lines, matches, bytes: t.out.feed.offset + t.err.feed.offset}}
   })
 }
 
-async function unreachableProblem(host: DockerHost, client: DockerClient | undefined, error: unknown, tagged: boolean): Promise<HostProblem> {
+async function unreachableProblem(
+  host: DockerHost,
+  client: DockerClient | undefined,
+  error: unknown,
+  tagged: boolean,
+): Promise<HostProblem> {
   const {dockerUnreachableHint} = await import('../docker/client.js')
   const where = client ? `Docker at ${client.target.endpoint}` : `Docker ${host.label}`
   return {
