@@ -45,18 +45,24 @@ try {
   try {
     for (let i = 0; i < ROUNDS; i++) {
       one.push(await timed('nsenter', [`--net=/var/run/netns/${daemon.netns}`, process.execPath, 'bin/run.js', ...load], process.env))
-      two.push(await timed(process.execPath, ['bin/run.js', ...load, '--nodes', '2', '--network', 'host', '--image', image], {...process.env, DOCKER_HOST: daemon.host}))
+      const nodes = ['--nodes', '2', '--network', 'host', '--image', image]
+      two.push(await timed(process.execPath, ['bin/run.js', ...load, ...nodes], {...process.env, DOCKER_HOST: daemon.host}))
     }
   } finally {
     srv.kill()
   }
-  const row = (name: string, xs: typeof one) =>
-    `${name.padEnd(12)} ${median(xs.map((x) => x.rps)).toFixed(0).padStart(8)} req/s   p99 ${(median(xs.map((x) => x.p99)) / 1000).toFixed(2).padStart(6)} ms   wall ${(median(xs.map((x) => x.wallMs)) / 1000).toFixed(2)} s`
-  console.log(`loadtest -c ${CONNS}${RATE ? ` -R ${RATE}` : ''} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`)
+  const row = (name: string, xs: typeof one) => {
+    const rps = median(xs.map((x) => x.rps)).toFixed(0).padStart(8)
+    const p99 = (median(xs.map((x) => x.p99)) / 1000).toFixed(2).padStart(6)
+    return `${name.padEnd(12)} ${rps} req/s   p99 ${p99} ms   wall ${(median(xs.map((x) => x.wallMs)) / 1000).toFixed(2)} s`
+  }
+  const rate = RATE ? ` -R ${RATE}` : ''
+  console.log(`loadtest -c ${CONNS}${rate} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`)
   console.log(row('one node', one))
   console.log(row('--nodes 2', two))
   const ratio = median(two.map((x) => x.rps)) / median(one.map((x) => x.rps))
-  console.log(`--nodes 2 / one node: ${ratio.toFixed(3)} (throughput); wall time added: ${((median(two.map((x) => x.wallMs)) - median(one.map((x) => x.wallMs))) / 1000).toFixed(2)} s`)
+  const added = (median(two.map((x) => x.wallMs)) - median(one.map((x) => x.wallMs))) / 1000
+  console.log(`--nodes 2 / one node: ${ratio.toFixed(3)} (throughput); wall time added: ${added.toFixed(2)} s`)
 } finally {
   await daemon.destroy()
 }

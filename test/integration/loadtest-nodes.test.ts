@@ -39,9 +39,12 @@ class NetnsServer {
   constructor(readonly netns: string, readonly port: number) {}
 
   async start(): Promise<void> {
-    const script = `const http=require('http');let n=0;http.createServer((q,r)=>{n++;r.end('ok')}).listen(${this.port},'127.0.0.1',()=>console.log('listening'));` +
+    const script =
+      `const http=require('http');let n=0;` +
+      `http.createServer((q,r)=>{n++;r.end('ok')}).listen(${this.port},'127.0.0.1',()=>console.log('listening'));` +
       `require('readline').createInterface({input:process.stdin}).on('line',(l)=>{if(l==='reset')n=0;console.log('count '+n)})`
-    this.child = spawn('nsenter', [`--net=/var/run/netns/${this.netns}`, process.execPath, '-e', script], {stdio: ['pipe', 'pipe', 'inherit']})
+    const argv = [`--net=/var/run/netns/${this.netns}`, process.execPath, '-e', script]
+    this.child = spawn('nsenter', argv, {stdio: ['pipe', 'pipe', 'inherit']})
     this.child.stdout!.on('data', (d: Buffer) => {
       this.buffer += d.toString()
       let nl: number
@@ -87,7 +90,8 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     await daemon.start()
     await daemon.docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
     // The image scripts/image.sh builds, imported straight into the private daemon.
-    await exec('bash', ['scripts/image.sh'], {cwd: ROOT, env: {...process.env, MCP_IMAGE: image, DOCKER_HOST: daemon.host}, timeout: 300_000})
+    const imageEnv = {...process.env, MCP_IMAGE: image, DOCKER_HOST: daemon.host}
+    await exec('bash', ['scripts/image.sh'], {cwd: ROOT, env: imageEnv, timeout: 300_000})
     await server.start()
   })
 
@@ -96,7 +100,8 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     await daemon.destroy()
   })
 
-  test('--nodes 3: the merged count is the server\'s own, merged percentiles are the three histograms added, the service is gone', {timeout: 120_000}, async () => {
+  const merged = '--nodes 3: the merged count is the server\'s own, merged percentiles are the three histograms added, the service is gone'
+  test(merged, {timeout: 120_000}, async () => {
     await server.count(true)
     const r = await runCli(args('-c', '3', '--requests', '300', '-d', '20s'), {env, timeoutMs: 100_000})
     assert.equal(r.code, 0, r.stderr)
@@ -105,7 +110,13 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     assert.ok(out.distributed.nodes.every((n) => n.ok && n.requests === 100), JSON.stringify(out.distributed.nodes))
     assert.equal(out.requests.total, await server.count())
     assert.equal(out.requests.total, 300)
-    const sum = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32, useWebAssembly: false})
+    const sum = hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 3_600_000_000,
+      numberOfSignificantValueDigits: 3,
+      bitBucketSize: 32,
+      useWebAssembly: false,
+    })
     for (const n of out.distributed.nodes) sum.add(hdr.decodeFromCompressedBase64(n.histogram!, 32, false))
     assert.equal(out.latency.count, sum.totalCount)
     assert.equal(out.latency.p50, sum.getValueAtPercentile(50))
@@ -124,12 +135,16 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     assert.ok(Math.abs(out.requests.expected! - 3000 * seconds) < 150, `expected ${out.requests.expected} in ${seconds} s`)
     // What was answered: about 3,000 req/s (the lower bound leaves room for a CPU-starved shared machine).
     assert.ok(out.requests.perSecond > 1800 && out.requests.perSecond < 3300, `req/s ${out.requests.perSecond}`)
-    for (const n of out.distributed.nodes) assert.ok(n.requestsPerSecond > 600 && n.requestsPerSecond < 1100, `${n.task}: ${n.requestsPerSecond} req/s`)
+    for (const n of out.distributed.nodes) {
+      assert.ok(n.requestsPerSecond > 600 && n.requestsPerSecond < 1100, `${n.task}: ${n.requestsPerSecond} req/s`)
+    }
     assert.equal(await services(), '')
   })
 
   test('no replica returns a result (the image is not there): the task named, exit 5, the service gone', {timeout: 120_000}, async () => {
-    const r = await runCli(['loadtest', 'http://127.0.0.1:1/', '--nodes', '2', '--network', 'host', '--image', 'no-such-image:nope', '-d', '1s', '--json'], {env, timeoutMs: 100_000})
+    const argv = ['loadtest', 'http://127.0.0.1:1/', '--nodes', '2', '--network', 'host', '--image', 'no-such-image:nope', '-d', '1s']
+    argv.push('--json')
+    const r = await runCli(argv, {env, timeoutMs: 100_000})
     assert.equal(r.code, 5, r.stderr)
     assert.match(r.stdout + r.stderr, /no replica of mcp-loadtest-[0-9a-f]+ returned a result \(mcp-loadtest-[0-9a-f]+\.\d on /)
     assert.equal(await services(), '')

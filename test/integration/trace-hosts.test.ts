@@ -31,9 +31,11 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
     await second.start()
     await second.loadTestImage()
     await runContainer(`${run}-main`, {labels: {[`${prefix}.service.name`]: 'api'}, network: 'none', cmd: ['sh', '-c', say]})
-    await second.docker(['run', '-d', '--name', `${run}-second`, '--network', 'none', '-l', `${prefix}.service.name=api`, TEST_IMAGE, 'sh', '-c', say])
+    const label = `${prefix}.service.name=api`
+    await second.docker(['run', '-d', '--name', `${run}-second`, '--network', 'none', '-l', label, TEST_IMAGE, 'sh', '-c', say])
     await second.docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
-    await second.docker(['service', 'create', '-d', '--no-resolve-image', '--name', 'orders', '--replicas', '3', '--network', 'host', TEST_IMAGE,
+    await second.docker(['service', 'create', '-d', '--no-resolve-image', '--name', 'orders', '--replicas', '3', '--network', 'host',
+      TEST_IMAGE,
       'sh', '-c', `echo "task trace_id=${TRACE}"; sleep 600`])
     for (let i = 0; i < 80; i++) {
       if (/orders 3\/3/.test(await second.docker(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']))) break
@@ -50,12 +52,14 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
   })
 
   test('repeated --docker-host: the id is found in a container on each host, each line names its host', async () => {
-    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', '--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host], {env})
+    const hosts = ['--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host]
+    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', ...hosts], {env})
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout) as TraceJson
     const hosts = out.lines.filter((l) => l.match).map((l) => l.host).sort()
     assert.deepEqual(hosts, [second.host, 'unix:///var/run/docker.sock'].sort())
-    assert.deepEqual(out.sources.map((s) => s.name).sort(), [`api/${run}-main@unix:///var/run/docker.sock`, `api/${run}-second@${second.host}`].sort())
+    const names = [`api/${run}-main@unix:///var/run/docker.sock`, `api/${run}-second@${second.host}`]
+    assert.deepEqual(out.sources.map((s) => s.name).sort(), names.sort())
   })
 
   test('--docker-context repeated and --all-contexts: both hosts, lines tagged with the context', async () => {
@@ -69,7 +73,8 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
 
   test('one host down: named, the other searched, exit 4', async () => {
     const down = `unix:///tmp/${run}-down.sock`
-    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', '--timeout', '1s', '--docker-host', second.host, '--docker-host', down], {env})
+    const hosts = ['--docker-host', second.host, '--docker-host', down]
+    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', '--timeout', '1s', ...hosts], {env})
     assert.equal(r.code, 4, r.stderr)
     const out = JSON.parse(r.stdout) as TraceJson
     assert.equal(out.found, true)

@@ -3,6 +3,7 @@ import {describe, test} from 'node:test'
 
 import {UsageError} from '../../../src/core/errors.js'
 import {decodeReplicaResult, encodeReplicaResult, mergeResults, replicaFlags, share} from '../../../src/loadtest/distributed.js'
+import {renderNodeRows} from '../../../src/loadtest/render.js'
 import {RESULT_SCHEMA, type LoadResult} from '../../../src/loadtest/result.js'
 import {decodeHistogram, encodeHistogram, newLatencyHistogram, summarize} from '../../../src/loadtest/stats.js'
 
@@ -15,7 +16,10 @@ function part(latencies: number[], extra: {errors?: number; rps?: number} = {}):
     schema: RESULT_SCHEMA,
     target: {kind: 'url', url: 'http://127.0.0.1:1/'},
     mode: 'closed-loop',
-    settings: {connections: 2, threads: 1, threadsUsed: 1, durationMs: 1000, warmupMs: 0, rate: null, requests: null, pipelining: 1, timeoutMs: 2000, method: 'GET', headers: [], bodyBytes: 0},
+    settings: {
+      connections: 2, threads: 1, threadsUsed: 1, durationMs: 1000, warmupMs: 0, rate: null, requests: null,
+      pipelining: 1, timeoutMs: 2000, method: 'GET', headers: [], bodyBytes: 0,
+    },
     startedAt: new Date(0).toISOString(),
     durationMs: 1000,
     stoppedBy: 'duration',
@@ -31,12 +35,17 @@ function part(latencies: number[], extra: {errors?: number; rps?: number} = {}):
     status: {'200': latencies.length},
     errors,
     errorSamples: {},
-    instances: [{id: 'a', url: 'http://127.0.0.1:1/', connections: 2, requests: latencies.length, requestsPerSecond: latencies.length, share: 1, bytes: 0, latency: summarize(h), latencyUncorrected: summarize(h), status: {}, errors, histogram: enc}],
+    instances: [{
+      id: 'a', url: 'http://127.0.0.1:1/', connections: 2, requests: latencies.length, requestsPerSecond: latencies.length,
+      share: 1, bytes: 0,
+      latency: summarize(h), latencyUncorrected: summarize(h), status: {}, errors, histogram: enc,
+    }],
     imbalance: null,
     thresholds: [],
     ok: true,
     generator: {cpuMs: 10, wallMs: 1000, cpuPerRequestUs: 1, busy: 0.1},
-    timeline: {intervalMs: 1000, latencyFrom: 'send', points: [{t: 0, requests: latencies.length, errors: 0, p50: 1, p90: 1, p99: 1, max: 1}]},
+    timeline: {intervalMs: 1000, latencyFrom: 'send', points: [
+      {t: 0, requests: latencies.length, errors: 0, p50: 1, p90: 1, p99: 1, max: 1}]},
   }
 }
 
@@ -86,5 +95,15 @@ describe('loadtest --nodes: split, replica results, exact merge', () => {
     assert.equal(merged.instances[0]!.requests, 1000)
     assert.deepEqual(merged.thresholds.map((t) => t.ok), [false])
     assert.equal(merged.ok, false)
+  })
+
+  test('per-node rows: figures per replica, a missing part says why, control characters shown visibly', () => {
+    const text = renderNodeRows([
+      {task: 'lt.1', node: 'node-a', ok: true, connections: 2, requests: 1000, requestsPerSecond: 500, latency: {p50: 412, p99: 3850}, errors: 1},
+      {task: 'lt.2', node: 'node-b', ok: false, missing: 'task failed: \x1b[31mboom', connections: 2, requests: 0, requestsPerSecond: 0, errors: 0},
+    ])
+    assert.match(text, /lt\.1\s+node-a\s+2\s+1,000\s+500\s+412µs\s+3\.85ms\s+1/)
+    assert.match(text, /lt\.2\s+node-b\s+.*missing: task failed: \\x1b\[31mboom/)
+    assert.ok(!text.includes('\x1b[31mboom'))
   })
 })
