@@ -22,7 +22,7 @@ export default class Loadtest extends BaseCommand<typeof Loadtest> {
 
 A service name is resolved through discovery (Docker, etcd, Consul) to its healthy instances; connections are spread round robin over them and the report breaks requests and latency down per instance.
 
-Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breached (named on stderr); 2 bad flags or URL, unknown service, no healthy instance; 3 --body-file/--compare file unreadable; 5 target (or discovery) unreachable; 130 interrupted (the partial result is printed).`
+Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breached (named on stderr); 2 bad flags or URL, unknown service, no healthy instance; 3 --body-file/--compare file unreadable; 4 --nodes: a replica's part is missing (named); 5 target (or discovery, or every replica) unreachable; 130 interrupted (the partial result is printed; with --nodes the service is removed).`
 
   static override examples = [
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -c 50 -d 30s',
@@ -31,6 +31,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --max-p99 250ms --max-error-rate 1% --out run.json',
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --compare run.json',
     '<%= config.bin %> loadtest user-api -c 30 -d 1m --max-p99 250ms --report loadtest.html',
+    '<%= config.bin %> loadtest http://127.0.0.1:8080/ -c 60 -R 6000 -d 30s --nodes 3 --network host',
   ]
 
   static override args = {
