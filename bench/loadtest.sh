@@ -2,6 +2,7 @@
 # Throughput of `mcp loadtest` against wrk and plain autocannon, same targets, run alternately.
 #   bench/loadtest.sh            3 rounds of 5 s per tool and setting
 #   ROUNDS=5 DURATION=10 bench/loadtest.sh
+#   NODES=0 bench/loadtest.sh     without the row one node vs --nodes 2 (bench/loadtest-nodes.ts)
 # Targets (both on 127.0.0.1 only): nginx from Debian with 1 worker (own temp config) serving an
 # 11-byte file, and a Node http server answering "hello world". Settings: -c50 -t1 and -c100 -t2.
 # Prints the median requests/second per tool and the mcp/wrk and mcp/autocannon ratios, and the
@@ -101,3 +102,10 @@ for target in nginx node; do
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# One node vs --nodes 2 (a Swarm service of replicas; same machine, so the figure is the
+# coordination overhead). Needs root (a private dockerd in its own network namespace); NODES=0 skips it.
+if [ "${NODES:-1}" != 0 ]; then
+  echo "one node vs --nodes 2:"
+  ROUNDS=$ROUNDS DURATION=$DURATION node --import tsx bench/loadtest-nodes.ts
+fi

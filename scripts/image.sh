@@ -14,6 +14,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VERSION=$(node -p "require('$ROOT/package.json').version")
+# The package's installed path follows its name (a scoped name is a directory under @scope).
+PKG=$(node -p "require('$ROOT/package.json').name")
 IMAGE=${MCP_IMAGE:-mcp:$VERSION}
 NODE_BIN=$(command -v node)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mcp-image-XXXXXX")
@@ -41,10 +43,10 @@ printf 'hosts: files dns\n' >"$ROOTFS/etc/nsswitch.conf"
 # when it holds them).
 TARBALL=$(cd "$ROOT" && npm pack --silent --pack-destination "$WORK" | tail -n 1)
 npm install --prefix "$ROOTFS/opt/mcp" --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error "$WORK/$TARBALL" >/dev/null
-ln -s ../../opt/mcp/node_modules/mcp-cli/bin/run.js "$ROOTFS/usr/local/bin/mcp"
+ln -s "/opt/mcp/node_modules/$PKG/bin/run.js" "$ROOTFS/usr/local/bin/mcp"
 
 tar -C "$ROOTFS" -c . | docker import \
-  --change 'ENTRYPOINT ["/usr/local/bin/node", "/opt/mcp/node_modules/mcp-cli/bin/run.js"]' \
+  --change "ENTRYPOINT [\"/usr/local/bin/node\", \"/opt/mcp/node_modules/$PKG/bin/run.js\"]" \
   --change 'CMD ["--help"]' \
   --change 'ENV HOME=/tmp XDG_CACHE_HOME=/tmp/.cache NO_COLOR=1' \
   --change 'WORKDIR /tmp' \

@@ -11,7 +11,10 @@ import {writeFileAtomic} from '../core/atomic-write.js'
 import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
 import {compareResults, readSavedResult} from '../loadtest/compare.js'
 import {resultText, type OutFormat} from '../loadtest/export.js'
-import {breachLine, renderComparison, renderProgress, renderResult} from '../loadtest/render.js'
+import {breachLine, renderComparison, renderNodeRows, renderProgress, renderResult} from '../loadtest/render.js'
+import type {DistributedResult} from '../loadtest/distributed.js'
+import {resolveConnections} from '../core/connections.js'
+import {loadProjectConfig} from '../core/project-config.js'
 import type {LoadResult} from '../loadtest/result.js'
 
 export default class Loadtest extends BaseCommand<typeof Loadtest> {
@@ -20,7 +23,7 @@ export default class Loadtest extends BaseCommand<typeof Loadtest> {
 
 A service name is resolved through discovery (Docker, etcd, Consul) to its healthy instances; connections are spread round robin over them and the report breaks requests and latency down per instance.
 
-Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breached (named on stderr); 2 bad flags or URL, unknown service, no healthy instance; 3 --body-file/--compare file unreadable; 5 target (or discovery) unreachable; 130 interrupted (the partial result is printed).`
+Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breached (named on stderr); 2 bad flags or URL, unknown service, no healthy instance; 3 --body-file/--compare file unreadable; 4 --nodes: a replica's part is missing (named); 5 target (or discovery, or every replica) unreachable; 130 interrupted (the partial result is printed; with --nodes the service is removed).`
 
   static override examples = [
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -c 50 -d 30s',
@@ -29,6 +32,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --max-p99 250ms --max-error-rate 1% --out run.json',
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -d 30s --compare run.json',
     '<%= config.bin %> loadtest user-api -c 30 -d 1m --max-p99 250ms --report loadtest.html',
+    '<%= config.bin %> loadtest http://127.0.0.1:8080/ -c 60 -R 6000 -d 30s --nodes 3 --network host',
   ]
 
   static override args = {
@@ -75,10 +79,32 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     'max-latency': Flags.string({description: 'Fail (exit 1) when the slowest response took longer than this', helpGroup: 'THRESHOLDS'}),
     'min-rps': Flags.string({description: 'Fail (exit 1) when fewer requests/second were answered', helpGroup: 'THRESHOLDS'}),
     'max-error-rate': Flags.string({description: 'Fail (exit 1) when more requests failed than this, e.g. 1%', helpGroup: 'THRESHOLDS'}),
+    nodes: Flags.integer({
+      description:
+        'Send the load from N replicas of the mcp image as a Swarm service (the Docker host must be a Swarm manager); -c, -R split between them, results merged',
+      min: 1,
+      max: 100,
+      helpGroup: 'SWARM',
+    }),
+    image: Flags.string({
+      description: 'With --nodes: the image the replicas run (default mcp:<version>, what scripts/image.sh builds)',
+      dependsOn: ['nodes'],
+      helpGroup: 'SWARM',
+    }),
+    network: Flags.string({
+      description: 'With --nodes: run the replicas on the host network (so a target on a node\'s loopback is reached)',
+      options: ['host'],
+      dependsOn: ['nodes'],
+      helpGroup: 'SWARM',
+    }),
+    // Set by --nodes on each replica: how many replicas there are and the agreed start.
+    'replica-of': Flags.integer({hidden: true, min: 1, dependsOn: ['start-at']}),
+    'start-at': Flags.string({hidden: true, dependsOn: ['replica-of']}),
   }
 
-  async run(): Promise<LoadResult & {compare?: unknown}> {
+  async run(): Promise<(LoadResult & {compare?: unknown}) | undefined> {
     const {flags, args} = this
+    if (flags['replica-of'] !== undefined) return this.runReplica()
     // Read the files first: a bad --compare file must not cost a whole run.
     const before = flags.compare === undefined ? undefined : readSavedResult(flags.compare)
     const bodyBytes = flags['body-file'] === undefined ? undefined : readFlagFile(flags['body-file'], '--body-file')
@@ -97,13 +123,15 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const onSigint = (): void => abort.abort()
     process.once('SIGINT', onSigint)
     const tty = this.progressEnabled
-    let result: LoadResult
+    let result: LoadResult | DistributedResult
     try {
-      result = await loadTest(request, {
-        signal: abort.signal,
-        onProgress: tty ? (p) => process.stderr.write(renderProgress(p)) : undefined,
-        warn: (line) => this.warnLine(line),
-      })
+      result = flags.nodes === undefined
+        ? await loadTest(request, {
+          signal: abort.signal,
+          onProgress: tty ? (p) => process.stderr.write(renderProgress(p)) : undefined,
+          warn: (line) => this.warnLine(line),
+        })
+        : await this.runDistributed(flags.nodes, abort.signal)
     } finally {
       process.removeListener('SIGINT', onSigint)
       if (tty) process.stderr.write('\r\x1b[K')
@@ -133,13 +161,61 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     }
     if (!this.jsonEnabled()) {
       process.stdout.write(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}) + '\n')
+      if (isDistributed(result)) process.stdout.write(renderNodeRows(result.distributed.nodes) + '\n')
       if (comparison) process.stdout.write(renderComparison(comparison) + '\n')
     }
     for (const t of result.thresholds) if (!t.ok) this.warnLine(`mcp: ${breachLine(t)}`)
+    const missing = isDistributed(result) ? result.distributed.nodes.filter((n) => !n.ok) : []
+    for (const n of missing) this.warnLine(`mcp: ${n.task} on ${n.node}: its part is missing (${n.missing})`)
     if (result.interrupted) process.exitCode = ExitCode.INTERRUPTED
+    else if (missing.length > 0) process.exitCode = ExitCode.PARTIAL
     else if (!result.ok) process.exitCode = ExitCode.NEGATIVE
     return output
   }
+
+  /** --nodes N: the load as a Swarm service; Ctrl-C removes it and exits 130. */
+  private async runDistributed(nodes: number, signal: AbortSignal): Promise<DistributedResult> {
+    const {flags, args} = this
+    const {distributedLoadTest, defaultImage} = await import('../loadtest/distributed.js')
+    const connections = resolveConnections({...flags, timeout: undefined}, process.env, await loadProjectConfig())
+    if (this.progressEnabled) this.warnLine(`starting ${nodes} replica${nodes === 1 ? '' : 's'} on the Swarm…`)
+    try {
+      return await distributedLoadTest(
+        {
+          target: args.target,
+          flags,
+          nodes,
+          image: flags.image ?? defaultImage(this.config.version),
+          hostNetwork: flags.network === 'host',
+          connections,
+        },
+        {signal, warn: (line) => this.warnLine(line)},
+      )
+    } catch (error) {
+      if ((error as {interrupted?: boolean}).interrupted) {
+        this.warnLine('mcp: interrupted; the load service was removed')
+        this.exit(ExitCode.INTERRUPTED)
+      }
+      throw error
+    }
+  }
+
+  /** In a replica task: wait for the agreed start, send this task's share, print the result as marker lines. */
+  private async runReplica(): Promise<undefined> {
+    const {flags, args} = this
+    const {encodeReplicaResult, replicaFlags} = await import('../loadtest/distributed.js')
+    const plan = {of: flags['replica-of']!, slot: Number(process.env.MCP_TASK_SLOT ?? '1'), startAt: flags['start-at']!}
+    const mine = replicaFlags(flags, plan)
+    await new Promise((r) => setTimeout(r, mine.waitMs))
+    const warn = (line: string) => this.warnLine(line)
+    const result = await loadTest({target: args.target, flags: mine.flags, env: process.env}, {warn})
+    process.stdout.write(encodeReplicaResult(result).join('\n') + '\n')
+    return undefined
+  }
+}
+
+function isDistributed(r: LoadResult | DistributedResult): r is DistributedResult {
+  return 'distributed' in r
 }
 
 function readFlagFile(path: string, flag: string): Buffer {

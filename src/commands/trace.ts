@@ -3,11 +3,12 @@ import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, reportFlag} from '../cli/flags.js'
-import {resolveConnections} from '../core/connections.js'
+import {Connections, resolveConnections} from '../core/connections.js'
 import {parseDuration, parseDurationFlag} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
+import type {DockerHost} from '../logs/docker-hosts.js'
 import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
 import {renderLine, renderProblem, renderTimeline, sourceColumnWidth, timelineHeader} from '../logs/render.js'
 import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
@@ -26,11 +27,20 @@ function parseTimeFlag(flag: string, text: string, now: number): number {
   })
 }
 
+/** Every daemon to search (repeated --docker-host / --docker-context, --all-contexts), each connected lazily. */
+async function dockerHosts(connections: Connections, timeoutMs: number): Promise<DockerHost[]> {
+  const {connectDocker, expandDockerConnections} = await import('../docker/client.js')
+  return expandDockerConnections(connections.dockers).map((conn) => ({
+    label: conn.context ?? conn.host ?? 'docker',
+    open: async () => connectDocker(conn, timeoutMs),
+  }))
+}
+
 export default class Trace extends BaseCommand<typeof Trace> {
   static override summary = 'Every log line of one request, from files and containers, as one timeline'
-  static override description = `Finds a trace id in any spelling (W3C traceparent, B3, Jaeger, AWS X-Ray, OpenTelemetry, Envoy x-request-id UUID, nginx $request_id) across log files, directories, globs, rotated and gzipped files, stdin and Docker container logs, and prints the matching lines in time order with a waterfall per source.
+  static override description = `Finds a trace id in any spelling (W3C traceparent, B3, Jaeger, AWS X-Ray, OpenTelemetry, Envoy x-request-id UUID, nginx $request_id) across log files, directories, globs, rotated and gzipped files, stdin and Docker container logs (on several hosts with repeated --docker-host / --docker-context or --all-contexts; a Swarm service's every task through the manager), and prints the matching lines in time order with a waterfall per source.
 
-Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 Docker unreachable while files answered, 5 nothing answered. See docs/trace.md in the package.`
+Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 a Docker host unreachable while other sources answered, 5 nothing answered. See docs/trace.md in the package.`
 
   static override examples = [
     '<%= config.bin %> trace 4bf92f3577b34da6a3ce929d0e0e4736 /var/log/nginx/',
@@ -77,9 +87,16 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       min: 1,
     }),
     'docker-host': connectionFlags['docker-host'],
+    // --docker-context, not --context: trace's -C/--context is grep's context lines.
     'docker-context': Flags.string({
-      description: 'Docker CLI context to read container logs from (default: DOCKER_CONTEXT, then `docker context use`)',
+      description: 'Docker CLI context to search (default: DOCKER_CONTEXT, then `docker context use`); repeat for several',
       helpGroup: 'CONNECTION',
+      multiple: true,
+    }),
+    'all-contexts': Flags.boolean({
+      description: connectionFlags['all-contexts'].description,
+      helpGroup: 'CONNECTION',
+      exclusive: ['docker-host', 'docker-context'],
     }),
     'label-prefix': connectionFlags['label-prefix'],
     timeout: connectionFlags.timeout,
@@ -113,17 +130,12 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     }
     const dockerFlags = {...f, context: f['docker-context']}
     const connections = wantsDocker ? resolveConnections(dockerFlags, process.env, await loadProjectConfig()) : undefined
-    if (connections && connections.dockers.length > 1) {
-      throw new UsageError('trace reads container logs from one Docker daemon', {hint: 'give one --docker-host or --docker-context'})
-    }
     const options: TraceOptions = {
       query,
       paths,
       containers: {names, services, all: f['all-containers'], labelPrefix: connections?.labelPrefix ?? 'mcp'},
       // dockerode takes ~0.3 s to load: only when containers are searched.
-      docker: connections
-        ? async () => (await import('../docker/client.js')).connectDocker(connections.docker, f.follow ? 0 : connections.timeoutMs)
-        : undefined,
+      dockers: connections ? await dockerHosts(connections, f.follow ? 0 : connections.timeoutMs) : undefined,
       context: f.context,
       filter: {level: f.level as Level | undefined, sinceMs, untilMs},
       threads: f.threads,

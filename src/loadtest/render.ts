@@ -185,3 +185,34 @@ export function renderProgress(p: Progress, width = 24): string {
   const phase = p.warmingUp ? ' warming up' : ''
   return `\r${bar} ${(p.elapsedMs / 1000).toFixed(1)}s/${(p.totalMs / 1000).toFixed(0)}s ${formatCount(p.responses)} responses, ${formatCount(p.errors)} errors${phase}\x1b[K`
 }
+
+/** `--nodes`: one row per replica (task, node, req/s, p50/p99, errors); a missing part says why. */
+export interface NodeRowView {
+  task: string
+  node: string
+  ok: boolean
+  missing?: string
+  connections: number
+  requests: number
+  requestsPerSecond: number
+  latency?: {p50: number; p99: number}
+  errors: number
+}
+
+export function renderNodeRows(rows: NodeRowView[]): string {
+  // Task logs and node names come from outside: control characters are shown, not sent to the terminal.
+  const visible = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  const header = ['CONNS', 'REQUESTS', 'REQ/S', 'P50', 'P99', 'ERRORS'].map((h) => padStart(h, 10)).join('')
+  const lines = ['  Per node', `    ${pad('TASK', 26)}${pad('NODE', 18)}${header}`]
+  for (const r of rows) {
+    const head = `    ${pad(visible(r.task), 26)}${pad(visible(r.node), 18)}`
+    if (!r.ok) {
+      lines.push(head + chalk.red(`missing: ${visible(r.missing ?? 'no result')}`))
+      continue
+    }
+    const l = r.latency!
+    const cells = [String(r.connections), formatCount(r.requests), formatCount(r.requestsPerSecond), formatMicros(l.p50), formatMicros(l.p99), formatCount(r.errors)]
+    lines.push(head + cells.map((c) => padStart(c, 10)).join(''))
+  }
+  return lines.join('\n')
+}

@@ -10,6 +10,11 @@ export interface SourceInfo {
   type: SourceType
   service?: string
   container?: string
+  /** The Docker host (its --docker-host or context label) when several were searched. */
+  host?: string
+  /** A Swarm task (service.slot) and the node it ran on, for lines read through the service logs. */
+  task?: string
+  node?: string
 }
 
 /** One line of the timeline (the `--json` shape; see docs/trace.md). */
@@ -26,6 +31,9 @@ export interface TimelineLine {
   sourceType: SourceType
   service?: string
   container?: string
+  host?: string
+  task?: string
+  node?: string
   stream?: 'stdout' | 'stderr'
   /** Byte offset of the line in its file (decompressed offset for .gz); absent for containers. */
   byteOffset?: number
@@ -71,6 +79,9 @@ export function timelineLines(source: SourceInfo, scanned: (ScannedLine & {strea
       sourceType: source.type,
       service: source.service,
       container: source.container,
+      host: source.host,
+      task: source.task,
+      node: source.node,
       stream: s.stream,
       byteOffset: source.type === 'container' ? undefined : s.offset,
       match: s.match,

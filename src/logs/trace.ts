@@ -3,8 +3,7 @@ import type {Readable} from 'node:stream'
 
 import type {DockerClient} from '../docker/client.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
-import {LIMITS} from '../net/limits.js'
-import {mapLimit} from '../net/pool.js'
+import {containerSourceInfo, DockerHost, searchDockerHosts} from './docker-hosts.js'
 import {ContainerRef, ContainerSelection, LogStreamError, resolveContainers, scanContainerLogs} from './docker-logs.js'
 import {ScanResult, scanStream} from './file-scan.js'
 import {expandPaths, LogFile} from './paths.js'
@@ -29,8 +28,11 @@ export interface TraceOptions {
   /** Files, directories, globs; `-` is standard input. */
   paths: string[]
   containers: ContainerSelection
-  /** Opens the Docker client (only called when containers were asked for; dockerode loads lazily). */
-  docker?: () => Promise<DockerClient>
+  /**
+   * The Docker daemons to search, each opened only when containers were asked for (dockerode loads
+   * lazily); several are searched in parallel and each line names its host.
+   */
+  dockers?: DockerHost[]
   context: number
   filter: TimelineFilter
   threads?: number
@@ -78,8 +80,8 @@ export function traceExitCode(found: boolean, problems: TraceProblem[], answered
   return code
 }
 
-export function containerSource(ref: ContainerRef): SourceInfo {
-  return {name: ref.service ? `${ref.service}/${ref.name}` : ref.name, type: 'container', service: ref.service, container: ref.name}
+export function containerSource(ref: ContainerRef, host?: string): SourceInfo {
+  return containerSourceInfo(ref, host)
 }
 
 /** Search every source once and build the timeline. */
@@ -121,27 +123,13 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
   const sel = options.containers
   let containerCount = 0
   if (sel.names.length || sel.services.length || sel.all) {
-    let client: DockerClient | undefined
-    try {
-      const docker = (client = await options.docker!())
-      // Every call, the log streams included, under the command's deadline.
-      const deadline = docker.timeoutMs > 0 ? startedAt + docker.timeoutMs : undefined
-      const {containers, problems: cp} = await resolveContainers(docker, sel, deadline)
-      for (const p of cp) problems.push({source: p.name, kind: 'not-found', message: p.message})
-      containerCount = containers.length
-      const window = {since: toUnixSeconds(options.filter.sinceMs), until: toUnixSeconds(options.filter.untilMs)}
-      // A few log streams at a time.
-      const results = await mapLimit(containers, LIMITS.logStreamConcurrency, (c) =>
-          scanContainerLogs(docker, c, query, {context: options.context, window, deadline}).catch((error: {statusCode?: number; message: string}) => {
-            // A container removed while we read it is reported, and the others still count.
-            if (error.statusCode === 404) return {lines: [], matches: 0, bytes: 0, error: {message: 'container was removed while its logs were read'}}
-            throw error
-          }),
-      )
-      containers.forEach((c, i) => addSource(containerSource(c), results[i]!))
-    } catch (error) {
-      problems.push(await dockerProblem(client, error))
-    }
+    const window = {since: toUnixSeconds(options.filter.sinceMs), until: toUnixSeconds(options.filter.untilMs)}
+    const found = await searchDockerHosts(options.dockers ?? [], sel, query, {context: options.context, window})
+    problems.push(...found.problems)
+    containerCount = found.containers
+    // A host that answered counts even when it had nothing to search: one that did not is partial (4).
+    answered += found.answered
+    for (const s of found.sources) addSource(s.info, s.result)
   }
 
   const lines = mergeTimeline(perSource)
@@ -218,22 +206,26 @@ export async function followTrace(
   )
   const sel = options.containers
   if (sel.names.length || sel.services.length || sel.all) {
-    let client: DockerClient | undefined
-    try {
-      client = await options.docker!()
-      const {containers} = await resolveContainers(client, sel)
-      const since = after.startedAt / 1000
-      for (const c of containers) {
-        const info = containerSource(c)
-        tasks.push(
-          scanContainerLogs(client, c, query, {context: options.context, follow: true, signal, window: {since}, onLine: emit(info)}).then(
-            () => undefined,
-            async (error) => onProblem(await dockerProblem(client, error)),
-          ),
-        )
+    const hosts = options.dockers ?? []
+    for (const host of hosts) {
+      let client: DockerClient | undefined
+      try {
+        client = await host.open()
+        const {containers} = await resolveContainers(client, sel)
+        const since = after.startedAt / 1000
+        for (const c of containers) {
+          const info = containerSource(c, hosts.length > 1 ? host.label : undefined)
+          const open = client
+          tasks.push(
+            scanContainerLogs(open, c, query, {context: options.context, follow: true, signal, window: {since}, onLine: emit(info)}).then(
+              () => undefined,
+              async (error) => onProblem(await dockerProblem(open, error)),
+            ),
+          )
+        }
+      } catch (error) {
+        onProblem(await dockerProblem(client, error))
       }
-    } catch (error) {
-      onProblem(await dockerProblem(client, error))
     }
   }
   await Promise.all(tasks)

@@ -30,7 +30,7 @@ describe('the mcp image (scripts/image.sh)', () => {
   test('built by the script; `sync --watch` from it, with the socket mounted, registers a container; docker stop revokes', {timeout: 400_000}, async () => {
     await exec('bash', ['scripts/image.sh'], {cwd: ROOT, env: {...process.env, MCP_IMAGE: image}, timeout: 300_000})
     const version = await docker(['run', '--rm', image, '--version'])
-    assert.match(version, /^mcp-cli\/\d+\.\d+\.\d+ linux-x64 node-v/)
+    assert.match(version, /^@mcp-control-plane\/cli\/\d+\.\d+\.\d+ linux-x64 node-v/)
 
     await runContainer(`${base}-a`, {
       labels: {'mcp.service.name': svc, 'mcp.service.port': '8080'},
