@@ -7,10 +7,10 @@ import {InputError} from '../core/errors.js'
 
 export default class Schema extends BaseCommand<typeof Schema> {
   static override summary = 'Print the gateway config JSON Schema (2020-12) for editors and CI'
-  static override description = `The schema lint-config checks against, with titles and descriptions editors show as help.
-Keep a copy beside your config with --out, and point yaml-language-server at it with a first line
-in the config:
+  static override description = `The schema lint-config checks against, with titles and descriptions editors show as help. Keep a copy beside your config with --out, and point yaml-language-server at it with a first line in the config:
+
   # yaml-language-server: $schema=./gateway.schema.json
+
 The installed package holds the same file at schema/gateway.schema.json.`
   static override examples = [
     '<%= config.bin %> schema --out gateway.schema.json',

@@ -134,7 +134,7 @@ describe('CLI conventions', () => {
     assert.equal(one.code, 0)
     assert.match(one.stdout, /^service-name-missing {2}lint-labels, error by default\n/)
     assert.match(one.stdout, /\n {4,}mcp\.service\.name: user-api +# ✔\n/, 'the good example, as an indented block')
-    assert.match(one.stdout, /\nhttps:\/\/\S+\/docs\/rules\.md#service-name-missing\n$/)
+    assert.match(one.stdout, /\nfile:\/\/\/\S+\/docs\/rules\.md#service-name-missing\n$/)
     const json = JSON.parse((await runCli(['rules', 'unknown-key', '--json'])).stdout) as {rules: {id: string; command: string; explanation: string}[]}
     assert.deepEqual(json.rules.map((r) => r.command), ['lint-labels', 'lint-config'])
     const typo = await runCli(['rules', 'healt-path-missing'])
