@@ -1,4 +1,4 @@
-import type {Server} from 'node:http'
+import type {TextServer} from '../net/serve.js'
 import {Chalk} from 'chalk'
 
 import type {Connections} from '../core/connections.js'
@@ -268,7 +268,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     }
   }
 
-  let server: Server | undefined
+  let server: TextServer | undefined
   if (options.listen) server = await serveMetrics(options.listen, metrics)
   const leased = options.ttlSeconds > 0 && store.name === 'etcd'
   log('start', {
@@ -325,7 +325,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     log('error', {reason: `on stop: ${describeError(error)} (entries expire with the lease)`})
     exitCode = ExitCode.PARTIAL
   }
-  server?.close()
+  await server?.close()
   release()
   return exitCode
 }

@@ -1,6 +1,5 @@
-import type {Server} from 'node:http'
-
 import {UsageError} from '../core/errors.js'
+import {serveText, type TextReply, type TextServer} from '../net/serve.js'
 import type {ActionKind} from './plan.js'
 
 /** What the agent counts, served as Prometheus text on /metrics. */
@@ -48,32 +47,20 @@ export function parseListen(text: string): {host: string; port: number} {
 }
 
 /** /healthz (200 while Docker and the registry answer, else 503) and /metrics; nothing else. */
-export async function serveMetrics(listen: string, metrics: AgentMetrics): Promise<Server> {
+export async function serveMetrics(listen: string, metrics: AgentMetrics): Promise<TextServer> {
   const {host, port} = parseListen(listen)
-  const {createServer} = await import('node:http')
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, {allow: 'GET, HEAD'}).end()
-    } else if (path === '/metrics') {
-      res.writeHead(200, {'content-type': 'text/plain; version=0.0.4; charset=utf-8'}).end(metrics.text())
-    } else if (path === '/healthz') {
-      const body = metrics.healthy ? 'ok\n' : `unhealthy: ${metrics.lastError ?? 'starting'}\n`
-      res.writeHead(metrics.healthy ? 200 : 503, {'content-type': 'text/plain; charset=utf-8'}).end(body)
-    } else {
-      res.writeHead(404).end()
-    }
-  })
-  // Small requests only; an idle client is dropped.
-  server.headersTimeout = 5000
-  server.requestTimeout = 5000
-  server.maxHeadersCount = 50
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? 'address in use' : error.message
-      reject(new UsageError(`--listen ${listen}: ${why}`, {hint: 'choose another port'}))
+  try {
+    return await serveText(host, port, (method, path): TextReply => {
+      if (method !== 'GET' && method !== 'HEAD') return {status: 405, headers: {allow: 'GET, HEAD'}}
+      if (path === '/metrics') return {status: 200, headers: {'content-type': 'text/plain; version=0.0.4; charset=utf-8'}, body: metrics.text()}
+      if (path === '/healthz') {
+        const body = metrics.healthy ? 'ok\n' : `unhealthy: ${metrics.lastError ?? 'starting'}\n`
+        return {status: metrics.healthy ? 200 : 503, headers: {'content-type': 'text/plain; charset=utf-8'}, body}
+      }
+      return {status: 404}
     })
-    server.listen(port, host, () => resolve())
-  })
-  return server
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address in use' : (error as Error).message
+    throw new UsageError(`--listen ${listen}: ${why}`, {hint: 'choose another port'})
+  }
 }
