@@ -108,6 +108,15 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
     }
   }
 
+  // A named --env-file that cannot be read stops the command (`mcp: nope.env: no such file`, exit 3),
+  // named as the user wrote it: every variable it would have set is unknown.
+  for (const f of options.envFiles ?? []) {
+    try {
+      readTextDocument(resolveIn(cwd, f), {allowEmpty: true})
+    } catch (error) {
+      throw error instanceof InputError ? renameWhere(error, resolveIn(cwd, f), f) : error
+    }
+  }
   const projects = [...(composeFiles.length ? [composeFiles] : []), ...(options.composeProjects ?? [])]
   for (const project of projects) {
     let loaded: ComposeProject
