@@ -44,6 +44,8 @@ export class GrpcChannel {
   private readonly session: Http2.ClientHttp2Session
   private sessionError: Error | undefined
   private goaway: string | undefined
+  /** Calls under way, so that a GOAWAY can end those the server will not answer. */
+  private readonly calls = new Set<{stream: Http2.ClientHttp2Stream; fail: (error: Error) => void}>()
 
   /** `source` names the server in every error ("etcd"; the caller's status line says where). */
   constructor(
@@ -61,8 +63,16 @@ export class GrpcChannel {
     })
     this.session.on('connect', () => this.session.setLocalWindowSize(WINDOW_BYTES))
     this.session.on('error', (error) => (this.sessionError ??= this.explain(error)))
-    this.session.on('goaway', (code: number, _last: number, debug?: Buffer) => {
-      if (code !== 0) this.goaway = `${H2_ERRORS[code] ?? `error ${code}`}${debug?.length ? `: ${debug.toString('latin1', 0, Math.min(debug.length, 200))}` : ''}`
+    this.session.on('goaway', (code: number, last: number, debug?: Buffer) => {
+      // node:http2 reports a GOAWAY twice, the second time without its debug data: keep the first text.
+      if (!this.goaway || debug?.length) {
+        this.goaway = `${H2_ERRORS[code] ?? `error ${code}`}${debug?.length ? `: ${debug.toString('latin1', 0, Math.min(debug.length, 200))}` : ''}`
+      }
+      // Calls the server will not answer (above its last stream id) fail now: node:http2 would keep them
+      // open until the deadline after a GOAWAY with NO_ERROR.
+      for (const call of this.calls) {
+        if ((call.stream.id ?? Infinity) > last) call.fail(new NetError(`${this.source} closed the connection (GOAWAY ${this.goaway})`, 'EPROTO'))
+      }
     })
   }
 
@@ -98,7 +108,14 @@ export class GrpcChannel {
         failure ??= error
         stream.close(CANCEL)
       }
-      const timer = setTimeout(() => fail(deadlineError(this.source, left)), left)
+      // A server that sent GOAWAY and then never answers: the deadline's line says what it sent.
+      const timeout = () =>
+        this.goaway
+          ? new NetError(`${this.source} did not answer within ${Math.round(left)} ms after closing the connection (GOAWAY ${this.goaway})`, 'ETIMEDOUT')
+          : deadlineError(this.source, left)
+      const timer = setTimeout(() => fail(timeout()), left)
+      const call = {stream, fail}
+      this.calls.add(call)
       const take = (h: Record<string, unknown>) => {
         for (const [name, value] of Object.entries(h)) fields.set(name, String(value))
       }
@@ -112,6 +129,7 @@ export class GrpcChannel {
       stream.on('error', (error) => (failure ??= this.explain(error)))
       stream.on('close', () => {
         clearTimeout(timer)
+        this.calls.delete(call)
         if (failure) return reject(failure === this.sessionError ? failure : (this.sessionError ?? failure))
         if (this.sessionError) return reject(this.sessionError)
         try {

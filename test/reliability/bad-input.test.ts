@@ -17,15 +17,15 @@ interface Reader {
   inputExit: number
   /** Corpus files this reader is not for (e.g. a Dockerfile corpus entry for a YAML reader). */
   skip?: RegExp
-  /** Files that parse but break the document's schema: a finding (exit 1) is the right answer. */
+  /** Files that parse but break the document's schema: a finding (exit 1) is the right answer (a document that is not a mapping is not a config at all: exit 3). */
   findings?: Set<string>
 }
 
 const READERS: Reader[] = [
   {command: 'lint-labels -f', argv: (f) => ['lint-labels', '-f', f], inputExit: 3, skip: /Dockerfile/},
   {command: 'lint-labels --dockerfile', argv: (f) => ['lint-labels', '--dockerfile', f], inputExit: 3, skip: /\.(yaml|json)$/},
-  {command: 'lint-config', argv: (f) => ['lint-config', f], inputExit: 3, skip: /Dockerfile/, findings: new Set(['not-a-mapping.yaml'])},
-  {command: 'validate --config', argv: (f) => ['validate', '--config', f], inputExit: 3, skip: /Dockerfile/, findings: new Set(['not-a-mapping.yaml'])},
+  {command: 'lint-config', argv: (f) => ['lint-config', f], inputExit: 3, skip: /Dockerfile/},
+  {command: 'validate --config', argv: (f) => ['validate', '--config', f], inputExit: 3, skip: /Dockerfile/},
   {command: 'loadtest --compare', argv: (f) => ['loadtest', 'http://127.0.0.1:1/', '-d', '1s', '--compare', f], inputExit: 3, skip: /Dockerfile/},
 ]
 
