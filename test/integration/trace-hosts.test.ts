@@ -52,8 +52,8 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
   })
 
   test('repeated --docker-host: the id is found in a container on each host, each line names its host', async () => {
-    const hosts = ['--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host]
-    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', ...hosts], {env})
+    const hostFlags = ['--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host]
+    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', ...hostFlags], {env})
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout) as TraceJson
     const hosts = out.lines.filter((l) => l.match).map((l) => l.host).sort()
