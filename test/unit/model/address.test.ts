@@ -90,12 +90,12 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
 
 describe('chooseSwarmAddress', () => {
   const svc = (over: Partial<SwarmService> = {}): SwarmService =>
-    ({id: 's1', name: 'api', labels: {}, mode: 'replicated', replicas: 2, endpointMode: 'vip', ports: [], vips: [{network: 'ingress', ip: '10.0.0.5'}, {network: 'app', ip: '10.1.0.5'}], ...over}) as SwarmService
+    ({id: 's1', name: 'api', labels: {}, containerLabels: {}, mode: 'replicated', replicas: 2, running: 2, endpointMode: 'vip', ports: [], vips: [{network: 'ingress', ip: '10.0.0.5'}, {network: 'app', ip: '10.1.0.5'}], ...over})
   const task = (over: Partial<SwarmTask> = {}): SwarmTask =>
     ({id: 't1', serviceId: 's1', state: 'running', desiredState: 'running', networks: [{name: 'ingress', ip: '10.0.0.9'}, {name: 'app', ip: '10.1.0.9'}], ...over}) as SwarmTask
 
   test('a published port wins without a label; a label picks the VIP on that network', () => {
-    const s = svc({ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp'}, {targetPort: 8080, publishedPort: 30081, protocol: 'udp'}, {targetPort: 9000, publishedPort: 30090, protocol: 'tcp'}]} as Partial<SwarmService>)
+    const s = svc({ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp', publishMode: 'ingress'}, {targetPort: 8080, publishedPort: 30081, protocol: 'udp', publishMode: 'ingress'}, {targetPort: 9000, publishedPort: 30090, protocol: 'tcp', publishMode: 'ingress'}]})
     const plain = chooseSwarmAddress(s, task(), 8080, undefined)
     assert.equal(plain.reason, 'published')
     assert.deepEqual(plain.address, {kind: 'published', ip: '0.0.0.0', port: 30080, containerPort: 8080})
@@ -114,12 +114,12 @@ describe('chooseSwarmAddress', () => {
   })
 
   test('two VIPs, no label: ambiguous with the first; none: the published port, else no address', () => {
-    const two = svc({vips: [{network: 'a', ip: '10.2.0.5'}, {network: 'b', ip: '10.3.0.5'}]} as Partial<SwarmService>)
+    const two = svc({vips: [{network: 'a', ip: '10.2.0.5'}, {network: 'b', ip: '10.3.0.5'}]})
     const amb = chooseSwarmAddress(two, task({networks: []}), 8080, undefined)
     assert.equal(amb.reason, 'ambiguous')
     assert.equal(amb.address?.ip, '10.2.0.5')
     assert.equal(chooseSwarmAddress(svc({vips: []}), task({networks: []}), 8080, undefined).reason, 'no-address')
-    const pub = svc({vips: [], ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp'}]} as Partial<SwarmService>)
+    const pub = svc({vips: [], ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp', publishMode: 'ingress'}]})
     assert.equal(chooseSwarmAddress(pub, task({networks: []}), 8080, 'gone').reason, 'network-label-unknown')
   })
 
