@@ -24,6 +24,7 @@ describe('redact', () => {
   test('Bearer and Basic credentials, every one of a text', () => {
     assert.equal(redact('Authorization: Bearer abcdefgh.ij-kl~mn+op/qr=='), `Authorization: Bearer ${REDACTED}`)
     assert.equal(redact('Bearer aaaaaaaa1 and Basic dXNlcjpwYXNz'), `Bearer ${REDACTED} and Basic ${REDACTED}`)
+    assert.equal(redact('Bearer \t abcdefghij'), `Bearer ${REDACTED}`, 'any run of spaces')
     // Shorter than 8 characters is a word, not a token; "bearer" in lower case is prose.
     assert.equal(redact('Bearer short'), 'Bearer short')
     assert.equal(redact('the bearer abcdefghijkl'), 'the bearer abcdefghijkl')
