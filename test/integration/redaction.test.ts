@@ -43,7 +43,8 @@ describe('secrets in arguments never come back in error lines', () => {
       [['discover', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:bad`]],
       [['discover', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s', '--debug']],
       [['discover', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s', '--json']],
-      [['discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${free}`, '--etcd-user', `root:${SECRET}`, '--timeout', '1s', '--json']],
+      [['discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${free}`, '--etcd-user', `root:${SECRET}`, '--timeout', '1s',
+        '--json']],
       [['discover', '--source', 'consul', '--consul-addr', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s']],
       [['discover', '--source', 'consul', '--consul-addr', `http://u:${SECRET}@127.0.0.1:bad`, '--json']],
       [['doctor', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s', '--format', 'sarif']],
@@ -69,7 +70,13 @@ describe('secrets in arguments never come back in error lines', () => {
   })
 
   test('config show names where each setting comes from, never a password inside a URL', async () => {
-    const argv = ['config', 'show', '--docker-host', `tcp://u:${SECRET}@127.0.0.1:1`, '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:1`, '--etcd-user', `root:${SECRET}`, '--consul-addr', `http://u:${SECRET}@127.0.0.1:1`]
+    const argv = [
+      'config', 'show',
+      '--docker-host', `tcp://u:${SECRET}@127.0.0.1:1`,
+      '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:1`,
+      '--etcd-user', `root:${SECRET}`,
+      '--consul-addr', `http://u:${SECRET}@127.0.0.1:1`,
+    ]
     for (const extra of [[], ['--json']]) {
       const r = await runCli([...argv, ...extra])
       assert.equal(r.code, 0, r.stderr)

@@ -9,7 +9,8 @@ const line = (f: {location?: {kind: string; line?: number}}) => (f.location?.kin
 
 describe('config rules at their bounds', () => {
   const splits = (...weights: unknown[]) =>
-    `routes:\n  - name: co\n    match: {pathPrefix: /checkout}\n    service: checkout\n    splits:\n${weights.map((w, i) => `      - {version: v${i + 1}, weight: ${w}}`).join('\n')}\n`
+    'routes:\n  - name: co\n    match: {pathPrefix: /checkout}\n    service: checkout\n    splits:\n' +
+    `${weights.map((w, i) => `      - {version: v${i + 1}, weight: ${w}}`).join('\n')}\n`
 
   test('split weights summing exactly 100 pass; 101 and 99 do not', () => {
     assert.deepEqual(of('split-weights-sum', splits(60, 40)), [])
@@ -25,7 +26,9 @@ describe('config rules at their bounds', () => {
   })
 
   test('split weights: unnamed routes, non-numbers left to the schema, no splits at all', () => {
-    const unnamed = 'routes:\n  - match: {pathPrefix: /a}\n    service: a\n  - match: {pathPrefix: /b}\n    service: b\n    splits:\n      - {version: v1, weight: 10}\n'
+    const unnamed =
+      'routes:\n  - match: {pathPrefix: /a}\n    service: a\n' +
+      '  - match: {pathPrefix: /b}\n    service: b\n    splits:\n      - {version: v1, weight: 10}\n'
     assert.equal(of('split-weights-sum', unnamed)[0]?.message, 'route 1 splits weights add up to 10, not 100 (10)')
     assert.deepEqual(of('split-weights-sum', splits(50, '"50"')), [])
     assert.deepEqual(of('split-weights-sum', 'routes:\n  - match: {pathPrefix: /a}\n    service: a\n    splits: []\n'), [])
@@ -36,11 +39,13 @@ describe('config rules at their bounds', () => {
     const both = 'loadBalancer:\n  healthCheckInterval: 2s\nhealthCheck:\n  interval: 10s\n  timeout: 3s\n'
     assert.deepEqual(of('health-timeout-not-below-interval', both), [])
     // And the other way round: the new key's 2s is what the timeout is compared with.
-    const [f] = of('health-timeout-not-below-interval', 'loadBalancer:\n  healthCheckInterval: 10s\nhealthCheck:\n  interval: 2s\n  timeout: 3s\n')
+    const newer = 'loadBalancer:\n  healthCheckInterval: 10s\nhealthCheck:\n  interval: 2s\n  timeout: 3s\n'
+    const [f] = of('health-timeout-not-below-interval', newer)
     assert.equal(f?.message, 'healthCheck.timeout 3s is not shorter than healthCheck.interval 2s')
     assert.equal(line(f!), 5, 'at the explicit timeout')
     // The lease check reads the same interval.
-    assert.deepEqual(of('lease-ttl-too-short', 'registry:\n  ttl: 15s\nloadBalancer:\n  healthCheckInterval: 10s\nhealthCheck:\n  interval: 5s\ndiscovery:\n  resync: 5s\n'), [])
+    const lease = 'registry:\n  ttl: 15s\nloadBalancer:\n  healthCheckInterval: 10s\n' + 'healthCheck:\n  interval: 5s\ndiscovery:\n  resync: 5s\n'
+    assert.deepEqual(of('lease-ttl-too-short', lease), [])
   })
 
   test('the older key alone counts, and beats the default of the new one', () => {
@@ -56,8 +61,9 @@ describe('config rules at their bounds', () => {
     assert.deepEqual(of('health-timeout-not-below-interval', 'healthCheck:\n  interval: 5s\n  timeout: 4999ms\n'), [])
     assert.deepEqual(lint('version: 1\n'), [])
     assert.deepEqual(of('health-timeout-not-below-interval', 'healthCheck:\n  timeout: 10s\n  enabled: false\n'), [])
-    assert.equal(of('health-timeout-not-below-interval', 'healthCheck:\n  timeout: 10s\n')[0]?.hint, 'make the timeout shorter than the interval, e.g. 5s')
-    assert.equal(of('health-timeout-not-below-interval', 'healthCheck:\n  interval: 1ms\n  timeout: 1ms\n')[0]?.hint, 'make the timeout shorter than the interval, e.g. 1.00ms')
+    const hint = (text: string) => of('health-timeout-not-below-interval', text)[0]?.hint
+    assert.equal(hint('healthCheck:\n  timeout: 10s\n'), 'make the timeout shorter than the interval, e.g. 5s')
+    assert.equal(hint('healthCheck:\n  interval: 1ms\n  timeout: 1ms\n'), 'make the timeout shorter than the interval, e.g. 1.00ms')
   })
 
   test('lease TTL exactly twice the interval and the resync passes; shorter is reported once per cycle', () => {
@@ -74,7 +80,8 @@ describe('config rules at their bounds', () => {
   })
 
   test('weighted_response_time needs health checks', () => {
-    assert.equal(of('wrt-without-health-checks', 'loadBalancer:\n  strategy: weighted_response_time\nhealthCheck:\n  enabled: false\n').length, 1)
+    const off = 'loadBalancer:\n  strategy: weighted_response_time\nhealthCheck:\n  enabled: false\n'
+    assert.equal(of('wrt-without-health-checks', off).length, 1)
     assert.deepEqual(of('wrt-without-health-checks', 'loadBalancer:\n  strategy: weighted_response_time\n'), [])
     assert.deepEqual(of('wrt-without-health-checks', 'loadBalancer:\n  strategy: round_robin\nhealthCheck:\n  enabled: false\n'), [])
   })

@@ -16,7 +16,8 @@ describe('redact', () => {
     assert.equal(redact('GIT+SSH://u:pw@h/x'), `GIT+SSH://u:${REDACTED}@h/x`)
     assert.equal(redact('a.b-c1://u:pw@h'), `a.b-c1://u:${REDACTED}@h`)
     // No password, no userinfo, or a path that happens to hold an @: left alone.
-    for (const same of ['http://user@127.0.0.1/', 'http://127.0.0.1:2379/v3', 'http://h/a:b@c', 'mailto:me@example.org', 'see http:// u:p@h']) {
+    const alone = ['http://user@127.0.0.1/', 'http://127.0.0.1:2379/v3', 'http://h/a:b@c', 'mailto:me@example.org', 'see http:// u:p@h']
+    for (const same of alone) {
       assert.equal(redact(same), same)
     }
   })
@@ -33,7 +34,8 @@ describe('redact', () => {
   test('KEY=value and KEY: value for every secret-looking name, quoted values whole', () => {
     assert.equal(
       redact('DB_PASSWORD=xyz API_TOKEN: abc apikey=k1 API_KEY=k2 MY_SECRET_X=s PASSWD=p GH_PRIVATE_KEY=q'),
-      `DB_PASSWORD=${REDACTED} API_TOKEN: ${REDACTED} apikey=${REDACTED} API_KEY=${REDACTED} MY_SECRET_X=${REDACTED} PASSWD=${REDACTED} GH_PRIVATE_KEY=${REDACTED}`,
+      `DB_PASSWORD=${REDACTED} API_TOKEN: ${REDACTED} apikey=${REDACTED} API_KEY=${REDACTED} MY_SECRET_X=${REDACTED} ` +
+        `PASSWD=${REDACTED} GH_PRIVATE_KEY=${REDACTED}`,
     )
     assert.equal(redact('password = "two words" token=\'x y\' tail'), `password = ${REDACTED} token=${REDACTED} tail`)
     assert.equal(redact('PASSWORD=""'), `PASSWORD=${REDACTED}`)

@@ -32,7 +32,8 @@ type Known = Pick<CheckContext, 'keys' | 'host'>
 function known(containers: DockerContainer[], dockerHostAddress?: string): Known {
   const gatewayNetworks = new Map<string, string>()
   for (const c of containers) for (const n of c.networks) if (n.gateway) gatewayNetworks.set(n.gateway, n.name)
-  return {keys: labelKeys('mcp'), host: {...hostAddressesOf(containers), gatewayNetworks, ...(dockerHostAddress ? {dockerHostAddress} : {})}}
+  const host = {...hostAddressesOf(containers), gatewayNetworks, ...(dockerHostAddress ? {dockerHostAddress} : {})}
+  return {keys: labelKeys('mcp'), host}
 }
 
 const entry = (host: string | undefined, port: number | undefined) => ({registry: 'etcd' as const, key: 'k', host, port})
@@ -94,14 +95,16 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
       "nothing publishes port 8080 on this host's loopback (the service port 8080 is published on another port)",
     )
     const none = container(1)
-    assert.equal(judgeAddress(entry('127.0.0.1', 8080), none, 8080, known([none]))?.detail, "nothing publishes port 8080 on this host's loopback (the service port 8080 is not published)")
-    assert.equal(judgeAddress(entry('127.0.0.1', 8080), none, undefined, known([none]))?.detail, "nothing publishes port 8080 on this host's loopback")
+    const detail = (servicePort: number | undefined) => judgeAddress(entry('127.0.0.1', 8080), none, servicePort, known([none]))?.detail
+    assert.equal(detail(8080), "nothing publishes port 8080 on this host's loopback (the service port 8080 is not published)")
+    assert.equal(detail(undefined), "nothing publishes port 8080 on this host's loopback")
   })
 
   test('a published port forwarding elsewhere; another container behind a published port', () => {
     const d = container(1, {ports: [{privatePort: 9000, publicPort: 32001, ip: '0.0.0.0', type: 'tcp'}]})
     const v = judgeAddress(entry('127.0.0.1', 32001), d, 8080, known([d]))
-    assert.deepEqual(v, {kind: 'published-port-not-service-port', detail: 'host port 32001 forwards to container port 9000, not the service port 8080'})
+    assert.equal(v?.kind, 'published-port-not-service-port')
+    assert.equal(v?.detail, 'host port 32001 forwards to container port 9000, not the service port 8080')
     assert.equal(judgeAddress(entry('127.0.0.1', 32001), d, undefined, known([d])), undefined, 'no service port: nothing to compare')
     const other = container(2)
     const pub = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
@@ -109,15 +112,20 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
   })
 
   test('its own IP: the service port, the network label, IPv6', () => {
-    const d = container(1, {labels: {'mcp.service.network': 'back'}, networks: [{name: 'bridge', ip: '172.17.0.2'}, {name: 'back', ip: '172.20.0.2', ipv6: 'fd00::2'}]})
+    const networks = [{name: 'bridge', ip: '172.17.0.2'}, {name: 'back', ip: '172.20.0.2', ipv6: 'fd00::2'}]
+    const d = container(1, {labels: {'mcp.service.network': 'back'}, networks})
     const ctx = known([d])
     assert.equal(judgeAddress(entry('172.20.0.2', 8080), d, 8080, ctx), undefined)
     assert.equal(judgeAddress(entry('[fd00::2]', 8080), d, 8080, ctx), undefined)
-    assert.deepEqual(judgeAddress(entry('172.20.0.2', 8081), d, 8080, ctx), {kind: 'wrong-port', detail: '172.20.0.2 is its IP on back, but the service port is 8080, not 8081'})
+    const wrongPort = judgeAddress(entry('172.20.0.2', 8081), d, 8080, ctx)
+    assert.deepEqual(wrongPort, {kind: 'wrong-port', detail: '172.20.0.2 is its IP on back, but the service port is 8080, not 8081'})
     assert.equal(judgeAddress(entry('172.20.0.2', 8081), d, undefined, ctx), undefined)
-    assert.deepEqual(judgeAddress(entry('172.17.0.2', 8080), d, 8080, ctx), {kind: 'other-network', detail: '172.17.0.2 is its IP on bridge; mcp.service.network=back where its IP is 172.20.0.2'})
+    const other = judgeAddress(entry('172.17.0.2', 8080), d, 8080, ctx)
+    assert.equal(other?.kind, 'other-network')
+    assert.equal(other?.detail, '172.17.0.2 is its IP on bridge; mcp.service.network=back where its IP is 172.20.0.2')
     const lost = container(1, {labels: {'mcp.service.network': 'gone'}})
-    assert.equal(judgeAddress(entry('172.17.0.2', 8080), lost, 8080, known([lost]))?.detail, '172.17.0.2 is its IP on bridge; mcp.service.network=gone names a network it is not on')
+    const lostDetail = judgeAddress(entry('172.17.0.2', 8080), lost, 8080, known([lost]))?.detail
+    assert.equal(lostDetail, '172.17.0.2 is its IP on bridge; mcp.service.network=gone names a network it is not on')
   })
 
   test('host networking: the service port on any host address, never another container', () => {
@@ -125,15 +133,17 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     const other = container(2)
     const ctx = known([h, other], '192.0.2.10')
     assert.equal(judgeAddress(entry('192.0.2.10', 8080), h, 8080, ctx), undefined)
-    assert.deepEqual(judgeAddress(entry('192.0.2.10', 8081), h, 8080, ctx), {kind: 'wrong-port', detail: 'the container uses host networking and listens on 8080, not 8081'})
+    const hostPort = judgeAddress(entry('192.0.2.10', 8081), h, 8080, ctx)
+    assert.deepEqual(hostPort, {kind: 'wrong-port', detail: 'the container uses host networking and listens on 8080, not 8081'})
     assert.equal(judgeAddress(entry('192.0.2.10', 8081), h, undefined, ctx), undefined)
     assert.equal(judgeAddress(entry('172.17.0.3', 8080), h, 8080, ctx)?.kind, 'another-container')
   })
 
   test('no host or no port: no-address, with the value error when there is one', () => {
     const d = container(1)
-    assert.deepEqual(judgeAddress(entry(undefined, 8080), d, 8080, known([d])), {kind: 'no-address', detail: 'the entry holds no host:port'})
-    assert.deepEqual(judgeAddress(entry('127.0.0.1', undefined), d, 8080, known([d])), {kind: 'no-address', detail: 'the entry holds no host:port'})
+    const none = {kind: 'no-address', detail: 'the entry holds no host:port'}
+    assert.deepEqual(judgeAddress(entry(undefined, 8080), d, 8080, known([d])), none)
+    assert.deepEqual(judgeAddress(entry('127.0.0.1', undefined), d, 8080, known([d])), none)
     assert.equal(judgeAddress({...entry('', 1), valueError: 'not JSON'}, d, 8080, known([d]))?.detail, 'not JSON')
   })
 

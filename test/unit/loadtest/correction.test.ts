@@ -17,11 +17,13 @@ const FAST_PER_SECOND = 700
 const STALL_US = 300_000
 
 function settings(over: Partial<LoadSettings> = {}): LoadSettings {
-  return {connections: CONNECTIONS, durationMs: SECONDS * 1000, warmupMs: 0, threads: 1, pipelining: 1, timeoutMs: 10_000, method: 'GET', headers: [], thresholds: {}, ...over}
+  const base = {connections: CONNECTIONS, durationMs: SECONDS * 1000, warmupMs: 0, threads: 1, pipelining: 1, timeoutMs: 10_000}
+  return {...base, method: 'GET', headers: [], thresholds: {}, ...over}
 }
 
 function stallRun(pipelining = 1, connections = CONNECTIONS): LoadOutcome {
-  const r = new TargetRecorder({id: 'http://127.0.0.1:1/', host: '127.0.0.1', port: 1, tls: false, request: Buffer.from('GET / HTTP/1.1\r\n\r\n')}, false)
+  const target = {id: 'http://127.0.0.1:1/', host: '127.0.0.1', port: 1, tls: false, request: Buffer.from('GET / HTTP/1.1\r\n\r\n')}
+  const r = new TargetRecorder(target, false)
   r.connections = connections
   const streams = connections * pipelining
   r.fromSend.recordValueWithCount(1000, streams * SECONDS * FAST_PER_SECOND)
@@ -31,7 +33,13 @@ function stallRun(pipelining = 1, connections = CONNECTIONS): LoadOutcome {
   return {recorders: [r], measuredMs: SECONDS * 1000, warmupMs: 0, stoppedBy: 'duration', startedAt: new Date(0)}
 }
 
-const context = (s: LoadSettings) => ({target: {kind: 'url' as const, url: 'http://127.0.0.1:1/'}, settings: s, instanceUrls: ['http://127.0.0.1:1/'], threadsUsed: 1, generator: {cpuMs: 100, wallMs: 4000}})
+const context = (s: LoadSettings) => ({
+  target: {kind: 'url' as const, url: 'http://127.0.0.1:1/'},
+  settings: s,
+  instanceUrls: ['http://127.0.0.1:1/'],
+  threadsUsed: 1,
+  generator: {cpuMs: 100, wallMs: 4000},
+})
 
 /** The analytic figures: raw count, plus floor((stall − I) / I) synthetic samples per stalled response. */
 function analytic(streams: number) {

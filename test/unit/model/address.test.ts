@@ -61,7 +61,8 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   })
 
   test('several networks and no label: ambiguous, shown with the first network by name', () => {
-    const choice = chooseAddress(container({networks: [{name: 'zeta', ip: '10.9.0.2'}, {name: 'alpha', ip: '10.8.0.2'}, {name: 'mid', ip: '10.7.0.2'}]}), 8080, undefined)
+    const networks = [{name: 'zeta', ip: '10.9.0.2'}, {name: 'alpha', ip: '10.8.0.2'}, {name: 'mid', ip: '10.7.0.2'}]
+    const choice = chooseAddress(container({networks}), 8080, undefined)
     assert.equal(choice.reason, 'ambiguous')
     assert.equal(choice.address?.network, 'alpha')
   })
@@ -69,17 +70,20 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   test('a network without an IP is no address; none left is no-address', () => {
     const choice = chooseAddress(container({networks: [{name: 'none', ip: ''}]}), 8080, undefined)
     assert.deepEqual(choice, {addresses: [], reason: 'no-address'})
-    assert.equal(chooseAddress(container({networks: [{name: 'a', ip: ''}, {name: 'b', ip: '10.0.0.2'}]}), 8080, undefined).reason, 'only-network')
+    const oneWithIp = container({networks: [{name: 'a', ip: ''}, {name: 'b', ip: '10.0.0.2'}]})
+    assert.equal(chooseAddress(oneWithIp, 8080, undefined).reason, 'only-network')
   })
 
   test('host networking: the Docker host address with the service port, before any network', () => {
     const c = container({networkMode: 'host', networks: []})
-    assert.deepEqual(chooseAddress(c, 9000, undefined, '192.0.2.10'), {addresses: [{kind: 'host', ip: '192.0.2.10', port: 9000}], address: {kind: 'host', ip: '192.0.2.10', port: 9000}, reason: 'host-network'})
+    const host = {kind: 'host', ip: '192.0.2.10', port: 9000} as const
+    assert.deepEqual(chooseAddress(c, 9000, undefined, '192.0.2.10'), {addresses: [host], address: host, reason: 'host-network'})
     assert.equal(chooseAddress(c, 9000, undefined).address?.ip, '127.0.0.1', 'the local daemon by default')
   })
 
   test('no port label: network IPs with port 0, reason no-port; a stopped container is not-running first', () => {
-    assert.deepEqual(chooseAddress(container(), undefined, undefined), {addresses: [{kind: 'network', ip: '172.17.0.2', port: 0, network: 'bridge'}], reason: 'no-port'})
+    const bridge = {kind: 'network', ip: '172.17.0.2', port: 0, network: 'bridge'} as const
+    assert.deepEqual(chooseAddress(container(), undefined, undefined), {addresses: [bridge], reason: 'no-port'})
     assert.deepEqual(chooseAddress(container({networks: [{name: 'x', ip: ''}]}), undefined, undefined).addresses, [])
     const stopped = chooseAddress(container({state: 'exited', ports: published}), undefined, 'back')
     assert.equal(stopped.reason, 'not-running')
@@ -90,16 +94,32 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
 
 describe('chooseSwarmAddress', () => {
   const svc = (over: Partial<SwarmService> = {}): SwarmService =>
-    ({id: 's1', name: 'api', labels: {}, containerLabels: {}, mode: 'replicated', replicas: 2, running: 2, endpointMode: 'vip', ports: [], vips: [{network: 'ingress', ip: '10.0.0.5'}, {network: 'app', ip: '10.1.0.5'}], ...over})
+    ({
+      ...{id: 's1', name: 'api', labels: {}, containerLabels: {}, mode: 'replicated', replicas: 2, running: 2},
+      endpointMode: 'vip',
+      ports: [],
+      vips: [{network: 'ingress', ip: '10.0.0.5'}, {network: 'app', ip: '10.1.0.5'}],
+      ...over,
+    })
   const task = (over: Partial<SwarmTask> = {}): SwarmTask =>
-    ({id: 't1', serviceId: 's1', state: 'running', desiredState: 'running', networks: [{name: 'ingress', ip: '10.0.0.9'}, {name: 'app', ip: '10.1.0.9'}], ...over}) as SwarmTask
+    ({
+      id: 't1',
+      serviceId: 's1',
+      state: 'running',
+      desiredState: 'running',
+      networks: [{name: 'ingress', ip: '10.0.0.9'}, {name: 'app', ip: '10.1.0.9'}],
+      ...over,
+    }) as SwarmTask
 
   test('a published port wins without a label; a label picks the VIP on that network', () => {
-    const s = svc({ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp', publishMode: 'ingress'}, {targetPort: 8080, publishedPort: 30081, protocol: 'udp', publishMode: 'ingress'}, {targetPort: 9000, publishedPort: 30090, protocol: 'tcp', publishMode: 'ingress'}]})
+    const port = (targetPort: number, publishedPort: number, protocol: string) =>
+      ({targetPort, publishedPort, protocol, publishMode: 'ingress'})
+    const s = svc({ports: [port(8080, 30080, 'tcp'), port(8080, 30081, 'udp'), port(9000, 30090, 'tcp')]})
     const plain = chooseSwarmAddress(s, task(), 8080, undefined)
     assert.equal(plain.reason, 'published')
     assert.deepEqual(plain.address, {kind: 'published', ip: '0.0.0.0', port: 30080, containerPort: 8080})
-    assert.deepEqual(plain.addresses.map((a) => `${a.kind}:${a.ip}:${a.port}`), ['published:0.0.0.0:30080', 'vip:10.1.0.5:8080', 'network:10.1.0.9:8080'], 'nothing on ingress')
+    const listed = plain.addresses.map((a) => `${a.kind}:${a.ip}:${a.port}`)
+    assert.deepEqual(listed, ['published:0.0.0.0:30080', 'vip:10.1.0.5:8080', 'network:10.1.0.9:8080'], 'nothing on ingress')
     const labelled = chooseSwarmAddress(s, task(), 8080, 'app')
     assert.equal(labelled.reason, 'swarm-vip')
     assert.equal(labelled.address?.ip, '10.1.0.5')
@@ -124,7 +144,8 @@ describe('chooseSwarmAddress', () => {
   })
 
   test('no port: the task IPs with port 0', () => {
-    assert.deepEqual(chooseSwarmAddress(svc(), task({networks: [{name: 'app', ip: '10.1.0.9'}, {name: 'x', ip: ''}]}), undefined, undefined), {
+    const networks = [{name: 'app', ip: '10.1.0.9'}, {name: 'x', ip: ''}]
+    assert.deepEqual(chooseSwarmAddress(svc(), task({networks}), undefined, undefined), {
       addresses: [{kind: 'network', ip: '10.1.0.9', port: 0, network: 'app'}],
       reason: 'no-port',
     })
@@ -143,6 +164,7 @@ describe('addressText and loopbackProbeTarget', () => {
     assert.deepEqual(loopbackProbeTarget([{kind: 'host', ip: '127.0.0.1', port: 5}]), {host: '127.0.0.1', port: 5})
     assert.equal(loopbackProbeTarget([{kind: 'host', ip: '192.0.2.10', port: 5}]), undefined)
     assert.equal(loopbackProbeTarget([{kind: 'registered', ip: '127.0.0.1', port: 5}]), undefined)
-    assert.deepEqual(loopbackProbeTarget([{kind: 'network', ip: '172.17.0.2', port: 8080}, {kind: 'published', ip: '0.0.0.0', port: 6}]), {host: '127.0.0.1', port: 6}, 'the first usable one')
+    const both = loopbackProbeTarget([{kind: 'network', ip: '172.17.0.2', port: 8080}, {kind: 'published', ip: '0.0.0.0', port: 6}])
+    assert.deepEqual(both, {host: '127.0.0.1', port: 6}, 'the first usable one')
   })
 })

@@ -26,11 +26,19 @@ function container(n: number, over: Partial<DockerContainer> = {}): DockerContai
 /** An instance as mergeView builds it from a container. */
 function instanceOf(c: DockerContainer): Instance {
   const choice = chooseAddress(c, 8080, undefined)
-  return {id: c.name, service: 'api', docker: c, addresses: choice.addresses, address: choice.address, addressReason: choice.reason, port: 8080, healthPath: '/health'}
+  const {addresses, address, reason: addressReason} = choice
+  return {id: c.name, service: 'api', docker: c, addresses, address, addressReason, port: 8080, healthPath: '/health'}
 }
 
-const entry = (instance: string, host: string | undefined, port: number | undefined, containerId?: string) => ({service: 'api', instance, host, port, ...(containerId ? {containerId} : {})})
-const reg = (key: string, value: unknown): EtcdRegistration => registrationFromKv(key, typeof value === 'string' ? value : JSON.stringify(value), '0', '/services/')
+const entry = (instance: string, host: string | undefined, port: number | undefined, containerId?: string) => ({
+  service: 'api',
+  instance,
+  host,
+  port,
+  ...(containerId ? {containerId} : {}),
+})
+const reg = (key: string, value: unknown): EtcdRegistration =>
+  registrationFromKv(key, typeof value === 'string' ? value : JSON.stringify(value), '0', '/services/')
 
 describe('matchContainer: an entry goes to the right container or to none', () => {
   test('two containers publish the same port on different host IPs: the entry goes to the one at its IP', () => {
@@ -67,7 +75,8 @@ describe('matchContainer: an entry goes to the right container or to none', () =
     for (const host of ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '172.17.0.1', '192.0.2.10']) {
       assert.equal(matchContainer(entry('h', host, 8080), [instanceOf(a)], known)?.match, 'service-port', host)
     }
-    assert.equal(matchContainer(entry('h', '172.17.0.99', 8080), [instanceOf(a)])?.match, 'service-port', 'nothing known: any host may be the host')
+    const unknownHost = matchContainer(entry('h', '172.17.0.99', 8080), [instanceOf(a)])
+    assert.equal(unknownHost?.match, 'service-port', 'nothing known: any host may be the host')
     assert.equal(matchContainer(entry('h', undefined, 8080), [instanceOf(a)], known), undefined)
   })
 
@@ -114,8 +123,10 @@ describe('mergeView: registrations claim containers', () => {
   })
 
   test('etcd and Consul both registering one unmatched instance become one instance; --service filters', () => {
-    const consul: ConsulRegistration = {service: 'web', id: 'w1', node: 'n', address: '10.9.9.9', port: 80, tags: [], meta: {}, status: 'passing', checks: []}
-    const view = mergeView({containers: [container(1)], etcd: [reg('/services/web/w1', '10.9.9.9:80')], consul: [consul], sources: [], labelPrefix: 'mcp', services: ['web']})
+    const at = {address: '10.9.9.9', port: 80}
+    const consul: ConsulRegistration = {service: 'web', id: 'w1', node: 'n', ...at, tags: [], meta: {}, status: 'passing', checks: []}
+    const etcd = [reg('/services/web/w1', '10.9.9.9:80')]
+    const view = mergeView({containers: [container(1)], etcd, consul: [consul], sources: [], labelPrefix: 'mcp', services: ['web']})
     assert.deepEqual(view.services.map((s) => s.name), ['web'])
     const [only, ...rest] = view.services[0]!.instances
     assert.equal(rest.length, 0)
