@@ -74,6 +74,7 @@ function mayBeHostAddress(host: string | undefined, known: HostAddresses | undef
   if (host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '0.0.0.0') return true
   if (!known) return true
   if (known.gateways.has(host)) return true
+  // Stryker disable next-line ConditionalExpression: equivalent, every container IP's /16 is in networkPrefixes (the next line)
   if (known.containerIps.has(host)) return false
   return !known.networkPrefixes.has(host.split('.').slice(0, 2).join('.') + '.')
 }

@@ -71,6 +71,9 @@ describe('matchContainer: an entry goes to the right container or to none', () =
     const a = container(1)
     const known = hostAddressesOf([a])
     assert.equal(matchContainer(entry('gone', '172.17.0.99', 8080), [instanceOf(a)], known), undefined)
+    // Nor at another running container's IP (of another service): that entry is that container's, or stale.
+    const other = container(2, {labels: {'mcp.service.name': 'web', 'mcp.service.port': '8080'}})
+    assert.equal(matchContainer(entry('web-1', '172.17.0.3', 8080), [instanceOf(a)], hostAddressesOf([a, other])), undefined)
     // The Docker host's side (loopback, a gateway, an address outside every container network) may be.
     for (const host of ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '172.17.0.1', '192.0.2.10']) {
       assert.equal(matchContainer(entry('h', host, 8080), [instanceOf(a)], known)?.match, 'service-port', host)
