@@ -7,7 +7,15 @@ import {buildResult, checkThresholds, RESULT_SCHEMA} from '../../../src/loadtest
 import {decodeHistogram} from '../../../src/loadtest/stats.js'
 
 /** A run against two instances, built as data: what the engine hands to buildResult. */
-function recorder(id: string, open: boolean, o: {connections: number; ok: number; failed?: number; bytes: number; latencyUs: number}): TargetRecorder {
+interface Shape {
+  connections: number
+  ok: number
+  failed?: number
+  bytes: number
+  latencyUs: number
+}
+
+function recorder(id: string, open: boolean, o: Shape): TargetRecorder {
   const r = new TargetRecorder({id, host: '127.0.0.1', port: 1, tls: false, request: Buffer.from('GET / HTTP/1.1\r\n\r\n')}, open)
   r.connections = o.connections
   r.responses = o.ok + (o.failed ?? 0)
@@ -71,7 +79,8 @@ describe('buildResult: the figures of a run against two instances', () => {
   test('per instance: its own figures; the imbalance is the busiest over the idlest', () => {
     const r = buildResult(twoTargets(false), context(settings()))
     const [a, b] = r.instances
-    assert.deepEqual([a!.id, a!.url, a!.connections, a!.requests, a!.requestsPerSecond, a!.share, a!.bytes], ['web-1', 'http://127.0.0.1:1/a', 2, 400, 200, 0.6667, 4000])
+    const first = [a!.id, a!.url, a!.connections, a!.requests, a!.requestsPerSecond, a!.share, a!.bytes]
+    assert.deepEqual(first, ['web-1', 'http://127.0.0.1:1/a', 2, 400, 200, 0.6667, 4000])
     assert.deepEqual([b!.id, b!.url, b!.requests, b!.share], ['web-2', 'web-2', 200, 0.3333])
     assert.deepEqual(a!.status, {'200': 300, '503': 100})
     assert.deepEqual(b!.status, {'200': 200})
@@ -112,7 +121,8 @@ describe('buildResult: the figures of a run against two instances', () => {
     assert.equal(r.settings.requests, 10)
     assert.equal(r.instances.length, 1)
     assert.equal(r.latency.count, 400)
-    const empty: LoadOutcome = {recorders: [new TargetRecorder({id: 'x', host: '127.0.0.1', port: 1, tls: false, request: Buffer.alloc(0)}, false)], measuredMs: 0, warmupMs: 0, stoppedBy: 'interrupt', startedAt: new Date(0)}
+    const nothing = new TargetRecorder({id: 'x', host: '127.0.0.1', port: 1, tls: false, request: Buffer.alloc(0)}, false)
+    const empty: LoadOutcome = {recorders: [nothing], measuredMs: 0, warmupMs: 0, stoppedBy: 'interrupt', startedAt: new Date(0)}
     const e = buildResult(empty, {...context(settings({body: undefined})), generator: {cpuMs: 0, wallMs: 0}})
     assert.deepEqual(e.requests, {total: 0, perSecond: 0, expected: null})
     assert.deepEqual(e.bytes, {total: 0, perSecond: 0})

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {correctForCoordinatedOmission, decodeHistogram, encodeHistogram, logBuckets, MAX_LATENCY_US, newLatencyHistogram, PERCENTILES, summarize} from '../../../src/loadtest/stats.js'
+import {
+  correctForCoordinatedOmission,
+  decodeHistogram,
+  encodeHistogram,
+  logBuckets,
+  MAX_LATENCY_US,
+  newLatencyHistogram,
+  PERCENTILES,
+  summarize,
+} from '../../../src/loadtest/stats.js'
 
 function histogram(values: [number, number][]) {
   const h = newLatencyHistogram()
@@ -62,7 +71,9 @@ describe('correctForCoordinatedOmission', () => {
       const ours = correctForCoordinatedOmission(h, interval)
       const theirs = h.copyCorrectedForCoordinatedOmission(interval)
       assert.equal(ours.totalCount, theirs.totalCount, `interval ${interval}`)
-      for (const p of [50, 90, 99, 99.9]) assert.equal(ours.getValueAtPercentile(p), theirs.getValueAtPercentile(p), `interval ${interval} p${p}`)
+      for (const p of [50, 90, 99, 99.9]) {
+        assert.equal(ours.getValueAtPercentile(p), theirs.getValueAtPercentile(p), `interval ${interval} p${p}`)
+      }
     }
     // A value exactly twice the interval stands for one more sample, at the interval.
     const two = correctForCoordinatedOmission(histogram([[2000, 1]]), 1000)
@@ -72,7 +83,9 @@ describe('correctForCoordinatedOmission', () => {
 
   test('nothing to correct: an interval under 1 µs, not a number, or an empty histogram; the input is left alone', () => {
     const h = histogram([[5000, 10]])
-    for (const interval of [0, 0.5, -1, Number.NaN]) assert.equal(correctForCoordinatedOmission(h, interval).totalCount, 10, String(interval))
+    for (const interval of [0, 0.5, -1, Number.NaN]) {
+      assert.equal(correctForCoordinatedOmission(h, interval).totalCount, 10, String(interval))
+    }
     assert.equal(correctForCoordinatedOmission(newLatencyHistogram(), 100).totalCount, 0)
     correctForCoordinatedOmission(h, 100)
     assert.equal(h.totalCount, 10)
