@@ -20,7 +20,7 @@ const GROUPS = {
   },
   config: {
     mutate: ['src/config/rules/*.ts'],
-    tests: ['test/unit/config/rules.test.ts', 'test/unit/config/bounds.test.ts'],
+    tests: ['test/unit/config/rules.test.ts', 'test/unit/config/bounds.test.ts', 'test/unit/config/findings-golden.test.ts'],
   },
   trace: {
     mutate: ['src/logs/trace-id.ts'],
