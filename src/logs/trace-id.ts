@@ -26,6 +26,7 @@ export interface TraceQuery {
 const HEX_RE = /^[0-9a-f]+$/
 
 function isHex(s: string): boolean {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, HEX_RE does not match ''
   return s.length > 0 && HEX_RE.test(s)
 }
 
@@ -107,6 +108,8 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1
 const DASH = 0x2d
 
 function hexRunAt(buf: Uint8Array, start: number, end: number): boolean {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: equivalent, a fast-fail: a non-hex byte in a group
+  // cannot make the id built from the groups equal the query's hex
   for (let i = start; i < end; i++) if (!HEX[buf[i]!]) return false
   return true
 }

@@ -66,6 +66,11 @@ describe('trace ids at the edges of a line and of an id', () => {
   })
 
   test('verifyAt: the hex run decides; 33 digits are not an id', () => {
+    // Only the bytes within [lineStart, lineEnd) count, whatever lies around them.
+    const around = Buffer.from(`ff${ID}ff`)
+    assert.ok(verifyAt(around, 2 + 20, 2, 2 + 32, traceQuery(ID)!))
+    assert.ok(!verifyAt(around, 2 + 20, 1, 2 + 32, traceQuery(ID)!))
+    assert.ok(!verifyAt(around, 2 + 20, 2, 2 + 33, traceQuery(ID)!))
     assert.ok(verify(`id=${ID};`, ID))
     assert.ok(verify(`id=${ID.toUpperCase()}`, ID, 3 + 20))
     assert.ok(!verify(`id=0${ID}`, ID))
@@ -87,6 +92,49 @@ describe('trace ids at the edges of a line and of an id', () => {
       needles: [Buffer.from(ID.slice(-12), 'latin1'), Buffer.from(ID.slice(-12).toUpperCase(), 'latin1')],
     })
     assert.equal(traceQuery('not an id'), undefined)
+  })
+
+  test('a UUID or X-Ray id that shares only the low 64 bits is another id', () => {
+    const twin = 'ffffffffffffffff' + LOW
+    for (const spelled of [uuid(twin), `1-${twin.slice(0, 8)}-${twin.slice(8)}`, `Root=1-${twin.slice(0, 8)}-${twin.slice(8)}`]) {
+      assert.deepEqual(scan(`x ${spelled} y\n`, ID), [], spelled)
+      assert.deepEqual(scan(`${spelled}\n`, ID), [], spelled)
+    }
+    assert.deepEqual(scan(`x ${uuid(ID)} y\n`, twin), [])
+  })
+
+  test('every spelling is read whole: text before or after it makes it no id', () => {
+    const whole = [
+      `00-${ID}-00f067aa0ba902b7-01`,
+      uuid(ID),
+      `${LOW}-e457b5a2e4d86bd1`,
+      `${ID}:e457b5a2e4d86bd1:0:1`,
+      `1-${ID.slice(0, 8)}-${ID.slice(8)}`,
+    ]
+    for (const w of whole) {
+      assert.ok(parseTraceId(w), w)
+      for (const bad of [`x${w}`, `${w}x`, `${w}-`, `-${w}`]) assert.equal(parseTraceId(bad), undefined, bad)
+    }
+    assert.equal(parseTraceId(`${LOW}-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90x`), undefined)
+    assert.equal(parseTraceId('12340x5678abcd'), undefined, '0x only as a prefix')
+    assert.equal(parseTraceId(`Root=1-${ID.slice(0, 8)}-${ID.slice(8)}x`), undefined)
+    assert.equal(parseTraceId(`Root=1-${ID.slice(0, 8)}-${ID.slice(8)};Sampled=1`)?.hex, ID)
+    assert.equal(parseTraceId(`Parent=1;Root=1-${ID.slice(0, 8)}-${ID.slice(8)}`)?.hex, ID)
+  })
+
+  test('quotes and a pasted key are taken off the ends only', () => {
+    assert.equal(parseTraceId(`"${ID}"`)?.hex, ID)
+    assert.equal(parseTraceId(`'${ID}'`)?.hex, ID)
+    assert.equal(parseTraceId(`${ID.slice(0, 16)}"${ID.slice(16)}`), undefined)
+    assert.equal(parseTraceId(`"traceId": "${ID}",`)?.hex, ID)
+    assert.equal(parseTraceId(`{"traceId":"${ID}"}`), undefined, 'a whole JSON object is not a field')
+    assert.equal(parseTraceId(`trace_id=${ID}}`)?.hex, ID)
+    assert.equal(parseTraceId(`trace_id=${ID.slice(0, 16)}}${ID.slice(16)}`), undefined)
+    // A hex word before ":" is an id (Jaeger), not a key; "root" is X-Ray's.
+    assert.equal(parseTraceId(`rooted: ${ID}`)?.hex, ID)
+    assert.equal(parseTraceId(`myroot: ${ID}`)?.hex, ID)
+    assert.equal(parseTraceId(`abc1: ${ID}`), undefined)
+    assert.equal(parseTraceId(`abcx: ${ID}`)?.hex, ID)
   })
 
   test('sameTraceId: 64 against 128 compares the low half only; equal lengths compare whole', () => {
