@@ -108,8 +108,6 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1
 const DASH = 0x2d
 
 function hexRunAt(buf: Uint8Array, start: number, end: number): boolean {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: equivalent, a fast-fail: a non-hex byte in a group
-  // cannot make the id built from the groups equal the query's hex
   for (let i = start; i < end; i++) if (!HEX[buf[i]!]) return false
   return true
 }

@@ -66,6 +66,14 @@ describe('trace ids at the edges of a line and of an id', () => {
   })
 
   test('verifyAt: the hex run decides; 33 digits are not an id', () => {
+    // A UUID shape whose groups are not hex is no UUID: its last 12 digits alone are a 64-bit id with
+    // its leading zeros dropped.
+    const short = `0000${ID.slice(-12)}`
+    for (const group of [0, 1, 2, 3]) {
+      const parts = uuid(ID).split('-')
+      parts[group] = 'z'.repeat(parts[group]!.length)
+      assert.ok(verify(parts.join('-'), short), parts.join('-'))
+    }
     // Only the bytes within [lineStart, lineEnd) count, whatever lies around them.
     const around = Buffer.from(`ff${ID}ff`)
     assert.ok(verifyAt(around, 2 + 20, 2, 2 + 32, traceQuery(ID)!))
