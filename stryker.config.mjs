@@ -10,8 +10,12 @@ const GROUPS = {
     mutate: ['src/model/merge.ts', 'src/model/address.ts', 'src/model/labels.ts'],
     tests: ['test/unit/model/*.test.ts'],
   },
+  judge: {
+    mutate: ['src/doctor/address-judge.ts'],
+    tests: ['test/unit/doctor/*.test.ts'],
+  },
   doctor: {
-    mutate: ['src/doctor/address-judge.ts', 'src/doctor/checks/*.ts'],
+    mutate: ['src/doctor/checks/*.ts'],
     tests: ['test/unit/doctor/*.test.ts'],
   },
   labels: {
