@@ -5,7 +5,8 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
 const dir = 'test-output/mutation'
 const groups = process.argv.slice(2)
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json') && (!groups.length || groups.includes(f.slice(0, -5)))) : []
+const wanted = (f) => f.endsWith('.json') && (!groups.length || groups.includes(f.slice(0, -5)))
+const files = existsSync(dir) ? readdirSync(dir).filter(wanted) : []
 for (const file of files.sort()) {
   const report = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8'))
   let killed = 0
@@ -23,6 +24,7 @@ for (const file of files.sort()) {
       }
     }
   }
-  console.log(`${file.slice(0, -5)}: ${killed}/${total} detected (${total ? ((100 * killed) / total).toFixed(2) : '-'}%), ${lines.length} left`)
+  const score = total ? ((100 * killed) / total).toFixed(2) : '-'
+  console.log(`${file.slice(0, -5)}: ${killed}/${total} detected (${score}%), ${lines.length} left`)
   for (const l of lines) console.log(`  ${l}`)
 }

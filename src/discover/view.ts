@@ -44,7 +44,8 @@ async function runSource<T>(name: string, endpoint: string, empty: T, count: (t:
     const data = await fn()
     return {status: {name, ok: true, endpoint: shown, count: count(data), ms: elapsedMs(start)}, data}
   } catch (error) {
-    return {status: {name, ok: false, endpoint: shown, count: 0, ms: elapsedMs(start), error: describeError(error), hint: redact(hint(error))}, data: empty}
+    const status = {name, ok: false, endpoint: shown, count: 0, ms: elapsedMs(start), error: describeError(error), hint: redact(hint(error))}
+    return {status, data: empty}
   }
 }
 

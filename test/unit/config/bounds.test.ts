@@ -44,7 +44,8 @@ describe('config rules at their bounds', () => {
     assert.equal(f?.message, 'healthCheck.timeout 3s is not shorter than healthCheck.interval 2s')
     assert.equal(line(f!), 5, 'at the explicit timeout')
     // The lease check reads the same interval.
-    const lease = 'registry:\n  ttl: 15s\nloadBalancer:\n  healthCheckInterval: 10s\n' + 'healthCheck:\n  interval: 5s\ndiscovery:\n  resync: 5s\n'
+    const lease =
+      'registry:\n  ttl: 15s\nloadBalancer:\n  healthCheckInterval: 10s\n' + 'healthCheck:\n  interval: 5s\ndiscovery:\n  resync: 5s\n'
     assert.deepEqual(of('lease-ttl-too-short', lease), [])
   })
 
