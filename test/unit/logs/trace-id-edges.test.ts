@@ -66,6 +66,16 @@ describe('trace ids at the edges of a line and of an id', () => {
   })
 
   test('verifyAt: the hex run decides; 33 digits are not an id', () => {
+    // A UUID or X-Ray id that begins before lineStart is not read as one.
+    const u = uuid(ID)
+    assert.ok(verifyAt(Buffer.from(u), 24, 0, u.length, traceQuery(ID)!))
+    assert.ok(!verifyAt(Buffer.from(u), 24, 5, u.length, traceQuery(ID)!))
+    const x = `1-${ID.slice(0, 8)}-${ID.slice(8)}`
+    assert.ok(verifyAt(Buffer.from(x), 11 + 12, 0, x.length, traceQuery(ID)!))
+    assert.ok(!verifyAt(Buffer.from(x), 11 + 12, 3, x.length, traceQuery(ID)!))
+    // An X-Ray shape whose epoch is not hex is no X-Ray id: its 24 digits are an id that dropped zeros.
+    const epochless = `1-zzzzzzzz-${ID.slice(8)}`
+    assert.ok(verify(epochless, `00000000${ID.slice(8)}`))
     // A UUID shape whose groups are not hex is no UUID: its last 12 digits alone are a 64-bit id with
     // its leading zeros dropped.
     const short = `0000${ID.slice(-12)}`
@@ -131,6 +141,8 @@ describe('trace ids at the edges of a line and of an id', () => {
   })
 
   test('quotes and a pasted key are taken off the ends only', () => {
+    assert.equal(parseTraceId(`trace_id: " ${ID} "`)?.hex, ID)
+    assert.equal(parseTraceId(`Parent=53995c3f42cd8ad8; Root=1-${ID.slice(0, 8)}-${ID.slice(8)}`)?.hex, ID)
     assert.equal(parseTraceId(`"${ID}"`)?.hex, ID)
     assert.equal(parseTraceId(`'${ID}'`)?.hex, ID)
     assert.equal(parseTraceId(`${ID.slice(0, 16)}"${ID.slice(16)}`), undefined)
