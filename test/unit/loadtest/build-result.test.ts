@@ -46,6 +46,8 @@ function twoTargets(open: boolean): LoadOutcome {
   a.error('connect', 5, 'connect ECONNREFUSED 127.0.0.1:1')
   a.error('connect', 1, 'a later message')
   b.error('timeout', 1, 'no answer within 3s')
+  b.error('reset', 2, 'ECONNRESET')
+  b.error('protocol', 3, 'bad status line')
   return {recorders: [a, b], measuredMs: 2000, warmupMs: 500, stoppedBy: 'duration', startedAt: new Date(Date.UTC(2026, 0, 1))}
 }
 
@@ -53,13 +55,16 @@ describe('buildResult: the figures of a run against two instances', () => {
   test('totals, rates, shares, status, errors and settings', () => {
     const r = buildResult(twoTargets(false), context(settings()))
     assert.equal(r.schema, RESULT_SCHEMA)
+    assert.equal(RESULT_SCHEMA, 'mcp.loadtest/v1', 'the schema id docs/json.md names')
     assert.equal(r.mode, 'closed-loop')
     assert.deepEqual(r.target, {kind: 'service', service: 'web', path: '/'})
     assert.deepEqual(r.requests, {total: 600, perSecond: 300, expected: null})
     assert.deepEqual(r.bytes, {total: 6000, perSecond: 3000})
     assert.deepEqual(r.status, {'200': 500, '503': 100})
-    assert.deepEqual(r.errors, {connect: 6, timeout: 1, reset: 0, protocol: 0, non2xx: 100, total: 107, rate: round6(107 / 607)})
-    assert.deepEqual(r.errorSamples, {connect: 'connect ECONNREFUSED 127.0.0.1:1', timeout: 'no answer within 3s'})
+    assert.deepEqual(r.errors, {connect: 6, timeout: 1, reset: 2, protocol: 3, non2xx: 100, total: 112, rate: round6(112 / 612)})
+    const samples = {connect: 'connect ECONNREFUSED 127.0.0.1:1', timeout: 'no answer within 3s', reset: 'ECONNRESET',
+      protocol: 'bad status line'}
+    assert.deepEqual(r.errorSamples, samples)
     assert.equal(r.startedAt, '2026-01-01T00:00:00.000Z')
     assert.equal(r.durationMs, 2000)
     assert.equal(r.stoppedBy, 'duration')
@@ -85,8 +90,8 @@ describe('buildResult: the figures of a run against two instances', () => {
     assert.deepEqual(a!.status, {'200': 300, '503': 100})
     assert.deepEqual(b!.status, {'200': 200})
     assert.equal(a!.errors.total, 106)
-    assert.equal(b!.errors.total, 1)
-    assert.equal(b!.errors.rate, round6(1 / 201))
+    assert.equal(b!.errors.total, 6)
+    assert.equal(b!.errors.rate, round6(6 / 206))
     assert.equal(r.imbalance, 2)
     // The totals are the sum of the instances' histograms.
     assert.equal(r.latency.count, 600)

@@ -47,6 +47,13 @@ describe('summarize', () => {
     assert.equal(t.withinStdev, 0.6667)
   })
 
+  test('within one standard deviation: both ends count, what lies outside does not', () => {
+    // 100 and 300: mean 200, stdev 100, so both sit exactly on the ends.
+    assert.equal(summarize(histogram([[100, 1], [300, 1]])).withinStdev, 1)
+    // mean 1000, stdev ~402: 100 and 1900 lie outside.
+    assert.equal(summarize(histogram([[100, 1], [1000, 8], [1900, 1]])).withinStdev, 0.8)
+  })
+
   test('an empty histogram is all zeros', () => {
     assert.deepEqual(summarize(newLatencyHistogram()), {
       count: 0, min: 0, avg: 0, stdev: 0, max: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0, 'p99.99': 0, withinStdev: 0,
@@ -56,6 +63,8 @@ describe('summarize', () => {
   test('the range: 1 µs to an hour, larger values clamp into the top', () => {
     assert.deepEqual([...PERCENTILES], [50, 75, 90, 95, 99, 99.9, 99.99])
     const h = newLatencyHistogram()
+    assert.equal(h.highestTrackableValue, MAX_LATENCY_US)
+    assert.equal(h.numberOfSignificantValueDigits, 3)
     h.recordValue(1)
     h.recordValue(MAX_LATENCY_US)
     assert.equal(decodeHistogram(encodeHistogram(h)).totalCount, 2)
