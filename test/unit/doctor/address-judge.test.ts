@@ -147,6 +147,30 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     assert.equal(judgeAddress({...entry('', 1), valueError: 'not JSON'}, d, 8080, known([d]))?.detail, 'not JSON')
   })
 
+  test('the evidence names the other container, the published ports, the IPv6 address', () => {
+    const other = container(2)
+    const h = container(1, {networkMode: 'host', networks: [], ports: []})
+    const onHost = judgeAddress(entry('172.17.0.3', 8080), h, 8080, known([h, other]))?.detail
+    assert.equal(onHost, "172.17.0.3 is another container's IP; the container uses host networking")
+    const pub = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
+    const behindPort = judgeAddress(entry('172.17.0.3', 32000), pub, 8080, known([pub, other]))?.detail
+    assert.equal(behindPort, "172.17.0.3 is another container's IP, not the Docker host's")
+    // Another port published, the service port not: "not published".
+    const side = container(1, {
+      ports: [{privatePort: 8080, type: 'tcp'}, {privatePort: 9000, publicPort: 32009, ip: '0.0.0.0', type: 'tcp'}],
+    })
+    const sideDetail = judgeAddress(entry('127.0.0.1', 8080), side, 8080, known([side]))?.detail ?? ''
+    assert.match(sideDetail, /the service port 8080 is not published\)$/)
+    // The service port published beside an unpublished one: "published on another port".
+    const both = container(1, {
+      ports: [{privatePort: 9000, type: 'tcp'}, {privatePort: 8080, publicPort: 32008, ip: '0.0.0.0', type: 'tcp'}],
+    })
+    assert.match(judgeAddress(entry('127.0.0.1', 8080), both, 8080, known([both]))?.detail ?? '', /is published on another port\)$/)
+    // A network with an IPv6 address is not every address's network.
+    const v6 = container(1, {networks: [{name: 'bridge', ip: '172.17.0.2', ipv6: 'fd00::2'}]})
+    assert.equal(judgeAddress(entry('172.17.0.9', 8080), v6, 8080, known([v6]))?.kind, 'not-its-address')
+  })
+
   test('isLoopback: all of 127/8, ::1 and localhost; nothing else', () => {
     for (const h of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.ok(isLoopback(h), h)
     for (const h of ['128.0.0.1', '10.127.0.1', '::', '0.0.0.0', 'localhost.example']) assert.ok(!isLoopback(h), h)
