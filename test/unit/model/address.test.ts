@@ -143,6 +143,11 @@ describe('chooseSwarmAddress', () => {
     assert.equal(chooseSwarmAddress(pub, task({networks: []}), 8080, 'gone').reason, 'network-label-unknown')
   })
 
+  test('VIP mode without a VIP and two task networks: no address, not ambiguous', () => {
+    const two = task({networks: [{name: 'a', ip: '10.2.0.9'}, {name: 'b', ip: '10.3.0.9'}]})
+    assert.equal(chooseSwarmAddress(svc({vips: []}), two, 8080, undefined).reason, 'no-address')
+  })
+
   test('no port: the task IPs with port 0', () => {
     const networks = [{name: 'app', ip: '10.1.0.9'}, {name: 'x', ip: ''}]
     assert.deepEqual(chooseSwarmAddress(svc(), task({networks}), undefined, undefined), {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
 import {chooseAddress} from '../../../src/model/address.js'
+import {labelKeys} from '../../../src/model/labels.js'
 import {hostAddressesOf, matchContainer, mergeView} from '../../../src/model/merge.js'
 import type {ConsulRegistration, DockerContainer, EtcdRegistration, Instance} from '../../../src/model/types.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
@@ -109,6 +110,29 @@ describe('matchContainer: an entry goes to the right container or to none', () =
 })
 
 describe('mergeView: registrations claim containers', () => {
+  test('the label keys under a prefix; the health path label, else /health', () => {
+    assert.deepEqual(labelKeys('gw'), {
+      name: 'gw.service.name',
+      port: 'gw.service.port',
+      healthPath: 'gw.health.path',
+      network: 'gw.service.network',
+      version: 'gw.service.version',
+      weight: 'gw.service.weight',
+    })
+    const labels = {'mcp.service.name': 'api', 'mcp.service.port': '8080'}
+    const view = mergeView({
+      containers: [
+        container(1, {labels: {...labels, 'mcp.health.path': '/ready'}}),
+        container(2, {labels: {...labels, 'mcp.health.path': ''}}),
+      ],
+      etcd: [],
+      consul: [],
+      sources: [],
+      labelPrefix: 'mcp',
+    })
+    assert.deepEqual(view.services[0]!.instances.map((i) => i.healthPath), ['/ready', '/health'])
+  })
+
   test('two registrations for one container: the first claims it, the second stays its own instance', () => {
     const a = container(1)
     const view = mergeView({
