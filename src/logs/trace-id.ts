@@ -140,7 +140,6 @@ export function verifyAt(buf: Uint8Array, pos: number, lineStart: number, lineEn
     id = lowerHex(buf, s - 24, s - 16) + lowerHex(buf, s - 15, s - 11) + lowerHex(buf, s - 10, s - 6) + lowerHex(buf, s - 5, s - 1) + lowerHex(buf, s, e)
   } else if (len === 24 && s - 11 >= lineStart && buf[s - 1] === DASH && buf[s - 10] === DASH && buf[s - 11] === 0x31 && hexRunAt(buf, s - 9, s - 1)) {
     id = lowerHex(buf, s - 9, s - 1) + lowerHex(buf, s, e)
-    // Stryker disable next-line ConditionalExpression: equivalent, padHexId gives undefined past 32 digits
   } else if (len <= 32) {
     id = padHexId(lowerHex(buf, s, e))
   }

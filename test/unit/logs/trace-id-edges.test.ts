@@ -185,6 +185,8 @@ describe('trace ids at the edges of a line and of an id', () => {
     assert.deepEqual(parseTraceId(uuid(ID)), {hex: ID, spelling: 'uuid'})
     assert.deepEqual(parseTraceId(`${LOW}-e457b5a2e4d86bd1`), {hex: LOW, spelling: 'b3-single'})
     assert.deepEqual(parseTraceId(`${ID}:1:0:1`), {hex: ID, spelling: 'jaeger'})
+    const jaeger = `${ID}:e457b5a2e4d86bd1:53995c3f42cd8ad8:01`
+    assert.deepEqual(parseTraceId(jaeger), {hex: ID, spelling: 'jaeger'}, 'a parent span and two flag digits')
     assert.deepEqual(parseTraceId(`Root=1-${ID.slice(0, 8)}-${ID.slice(8)}`), {hex: ID, spelling: 'aws-xray'})
     assert.deepEqual(parseTraceId(`1-${ID.slice(0, 8)}-${ID.slice(8)}`), {hex: ID, spelling: 'aws-xray'})
     assert.deepEqual(parseTraceId(`  '${ID}'  `), {hex: ID, spelling: 'hex128'})
