@@ -9,6 +9,7 @@ import {ConnectionFlagValues, DockerConnection, Origin, profileFormat, resolveCo
 import {formatDuration} from './duration.js'
 import {InputError, McpError, UsageError} from './errors.js'
 import {fileDigest, findProjectConfig, loadProjectConfig, ProjectConfig, userConfigPath} from './project-config.js'
+import {redact} from './redact.js'
 import {didYouMean} from './suggest.js'
 import {docsUrl} from './docs-url.js'
 
@@ -73,7 +74,8 @@ export function showProfile(flags: ConnectionFlagValues & {source?: string}, env
   const settings: ShownSetting[] = []
   const add = (key: string, value: string | null | undefined, extra: Partial<ShownSetting> = {}): void => {
     const o: SettingOrigin = origins[key] ?? {from: 'default'}
-    const s: ShownSetting = {key, value: value ?? null, from: o.from, ...extra}
+    // A URL setting may carry a password (tcp://user:pw@host): shown, like every secret, only as redacted.
+    const s: ShownSetting = {key, value: value ? redact(value) : (value ?? null), from: o.from, ...extra}
     if (o.via) s.via = o.via
     if (FILE_SETTINGS.has(key) && value && !existsSync(value)) s.note = 'file not found'
     settings.push(s)

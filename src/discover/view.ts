@@ -39,11 +39,14 @@ interface SourceOutcome<T> {
 /** Run one source's query, turning any failure into a SourceStatus with a hint. Never throws. */
 async function runSource<T>(name: string, endpoint: string, empty: T, count: (t: T) => number, hint: (error: unknown) => string, fn: () => Promise<T>): Promise<SourceOutcome<T>> {
   const start = process.hrtime.bigint()
+  // The endpoint and the hint that names it reach --json as they are: a password in the URL must not.
+  const shown = redact(endpoint)
   try {
     const data = await fn()
-    return {status: {name, ok: true, endpoint, count: count(data), ms: elapsedMs(start)}, data}
+    return {status: {name, ok: true, endpoint: shown, count: count(data), ms: elapsedMs(start)}, data}
   } catch (error) {
-    return {status: {name, ok: false, endpoint, count: 0, ms: elapsedMs(start), error: describeError(error), hint: hint(error)}, data: empty}
+    const status = {name, ok: false, endpoint: shown, count: 0, ms: elapsedMs(start), error: describeError(error), hint: redact(hint(error))}
+    return {status, data: empty}
   }
 }
 

@@ -30,6 +30,7 @@ export interface AddressVerdict {
   detail: string
 }
 
+// Stryker disable next-line Regex: equivalent, a host holds brackets only around an IPv6 address
 const unbracket = (h: string) => h.replace(/^\[|\]$/g, '')
 
 /**
@@ -42,6 +43,7 @@ export function judgeAddress(entry: RegistryEntry, d: DockerContainer, servicePo
   if (!entry.host || entry.port === undefined) {
     return {kind: 'no-address', detail: entry.valueError ?? 'the entry holds no host:port'}
   }
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, localhost is loopback either way and is no container's IP
   const host = unbracket(entry.host) === 'localhost' ? '127.0.0.1' : unbracket(entry.host)
   const port = entry.port
   const networkLabel = d.labels[context.keys.network]
@@ -78,6 +80,7 @@ export function judgeAddress(entry: RegistryEntry, d: DockerContainer, servicePo
     }
     if (known.containerIps.has(host)) return {kind: 'another-container', detail: `${host} is another container's IP, not the Docker host's`}
     if (isLoopback(host)) return undefined
+    // Stryker disable next-line ConditionalExpression: equivalent, isLoopback(undefined) is false too
     const loopbackOnly = bindings.every((b) => b.ip !== undefined && isLoopback(b.ip))
     if (loopbackOnly) {
       return {kind: 'loopback-only-binding', detail: `port ${port} is published on ${bindings[0]!.ip} only: not reachable at ${host}`}

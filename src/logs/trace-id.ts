@@ -26,6 +26,7 @@ export interface TraceQuery {
 const HEX_RE = /^[0-9a-f]+$/
 
 function isHex(s: string): boolean {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, HEX_RE does not match ''
   return s.length > 0 && HEX_RE.test(s)
 }
 

@@ -29,6 +29,8 @@ export function chooseAddress(c: DockerContainer, port: number | undefined, netw
   if (c.state !== 'running') return {addresses, reason: 'not-running'}
   if (port === undefined) return {addresses, reason: 'no-port'}
   if (hostNetwork) return {addresses, address: addresses[0], reason: 'host-network'}
+  // Only network addresses have a network name, and published ones return before they are counted:
+  // Stryker disable next-line MethodExpression,ConditionalExpression: equivalent, see above
   const networkAddresses = addresses.filter((a) => a.kind === 'network')
   if (networkLabel) {
     const chosen = networkAddresses.find((a) => a.network === networkLabel)
@@ -40,6 +42,7 @@ export function chooseAddress(c: DockerContainer, port: number | undefined, netw
     return {addresses, address: published.find((a) => !a.ip.includes(':')) ?? published[0], reason: 'published'}
   }
   if (networkAddresses.length === 1) return {addresses, address: networkAddresses[0], reason: 'only-network'}
+  // Stryker disable next-line EqualityOperator: equivalent, the length here is 0 or at least 2
   if (networkAddresses.length > 1) {
     const first = [...networkAddresses].sort((a, b) => (a.network ?? '').localeCompare(b.network ?? ''))[0]
     return {addresses, address: first, reason: 'ambiguous'}
@@ -76,6 +79,7 @@ export function chooseSwarmAddress(svc: SwarmService, task: SwarmTask, port: num
   if (chosen) return {addresses, address: chosen, reason: wantKind === 'vip' ? 'swarm-vip' : 'task-ip'}
   if (networkLabel) return {addresses, reason: 'network-label-unknown'}
   const several = addresses.filter((a) => a.kind === wantKind)
+  // Stryker disable next-line EqualityOperator: equivalent, pick() took the case of exactly one
   if (several.length > 1) return {addresses, address: several[0], reason: 'ambiguous'}
   return published ? {addresses, address: published, reason: 'published'} : {addresses, reason: 'no-address'}
 }

@@ -8,6 +8,7 @@ import {promisify} from 'node:util'
 
 import {CLI, runCli, testEnv} from '../helpers/cli.js'
 import {cleanupDocker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
+import {decodeHistogram} from '../../src/loadtest/stats.js'
 import {startDelayServer, startFastServer, startStallServer, startStatusServer, type TestServer} from '../helpers/http-servers.js'
 
 const exec = promisify(execFile)
@@ -66,6 +67,22 @@ describe('mcp loadtest accuracy (real servers on 127.0.0.1)', () => {
       // The uncorrected figures are what autocannon-style tools report: far below the stall.
       assert.ok(open.json.latencyUncorrected.p99 < 100_000, `uncorrected p99 ${open.json.latencyUncorrected.p99}`)
       assert.equal(open.json.latencyCorrection, 'intended-send-time')
+      // p99 is the stall either way; the count and p90 show whether the closed-loop correction uses
+      // each connection's interval. Against HdrHistogram's own correction at wrk's expected interval
+      // (the run's time over one connection's share of the responses):
+      const c = closed.json
+      assert.equal(c.latencyCorrection, 'expected-interval')
+      const interval = Math.round((c.durationMs * 1000 * 10) / c.latencyUncorrected.count)
+      const reference = decodeHistogram(c.histogramUncorrected).copyCorrectedForCoordinatedOmission(interval)
+      within(c.latency.count, reference.totalCount, 0.01, `corrected count at a ${interval}µs interval`)
+      within(c.latency.p90, reference.getValueAtPercentile(90), 0.02, 'corrected p90')
+      // and against the analytic figures for a 300 ms stall a second: each stalled response stands for
+      // the 0.3 s of requests its connection did not send, so ~1.3× the raw count (the fast responses'
+      // own tail adds a little), and p90 at 300 ms × (1 − 0.1 × 1.3 / 0.3) ≈ 170 ms.
+      const ratio = c.latency.count / c.latencyUncorrected.count
+      const counts = `${c.latency.count}/${c.latencyUncorrected.count}`
+      assert.ok(ratio > 1.2 && ratio < 1.8, `corrected/raw count ${ratio.toFixed(2)} (${counts}), analytic ~1.3`)
+      within(c.latency.p90, 170_000, 0.15, 'corrected p90 vs the analytic 170 ms')
     } finally {
       await server.close()
     }

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+
+import {REDACTED, redact, registerSecret} from '../../../src/core/redact.js'
+
+/**
+ * Each pattern on its own, more than once in one text (every pattern is global: the second secret
+ * of a text is as secret as the first), and what each must leave alone.
+ */
+describe('redact', () => {
+  test('URL userinfo: every password of a text, the user and the rest of the URL kept', () => {
+    const text = 'etcd http://root:first-pw@127.0.0.1:2379 then consul https://u:second-pw@127.0.0.1:8500/v1 done'
+    assert.equal(redact(text), `etcd http://root:${REDACTED}@127.0.0.1:2379 then consul https://u:${REDACTED}@127.0.0.1:8500/v1 done`)
+    assert.equal(redact('tcp://admin:pw@127.0.0.1:2376'), `tcp://admin:${REDACTED}@127.0.0.1:2376`)
+    // Scheme letters, digits and + . - all count as a scheme; the case of the scheme does not matter.
+    assert.equal(redact('GIT+SSH://u:pw@h/x'), `GIT+SSH://u:${REDACTED}@h/x`)
+    assert.equal(redact('a.b-c1://u:pw@h'), `a.b-c1://u:${REDACTED}@h`)
+    // No password, no userinfo, or a path that happens to hold an @: left alone.
+    const alone = ['http://user@127.0.0.1/', 'http://127.0.0.1:2379/v3', 'http://h/a:b@c', 'mailto:me@example.org', 'see http:// u:p@h']
+    for (const same of alone) {
+      assert.equal(redact(same), same)
+    }
+  })
+
+  test('Bearer and Basic credentials, every one of a text', () => {
+    assert.equal(redact('Authorization: Bearer abcdefgh.ij-kl~mn+op/qr=='), `Authorization: Bearer ${REDACTED}`)
+    assert.equal(redact('Bearer aaaaaaaa1 and Basic dXNlcjpwYXNz'), `Bearer ${REDACTED} and Basic ${REDACTED}`)
+    assert.equal(redact('Bearer \t abcdefghij'), `Bearer ${REDACTED}`, 'any run of spaces')
+    // Shorter than 8 characters is a word, not a token; "bearer" in lower case is prose.
+    assert.equal(redact('Bearer short'), 'Bearer short')
+    assert.equal(redact('the bearer abcdefghijkl'), 'the bearer abcdefghijkl')
+  })
+
+  test('KEY=value and KEY: value for every secret-looking name, quoted values whole', () => {
+    assert.equal(
+      redact('DB_PASSWORD=xyz API_TOKEN: abc apikey=k1 API_KEY=k2 MY_SECRET_X=s PASSWD=p GH_PRIVATE_KEY=q'),
+      `DB_PASSWORD=${REDACTED} API_TOKEN: ${REDACTED} apikey=${REDACTED} API_KEY=${REDACTED} MY_SECRET_X=${REDACTED} ` +
+        `PASSWD=${REDACTED} GH_PRIVATE_KEY=${REDACTED}`,
+    )
+    assert.equal(redact('password = "two words" token=\'x y\' tail'), `password = ${REDACTED} token=${REDACTED} tail`)
+    assert.equal(redact('PASSWORD=""'), `PASSWORD=${REDACTED}`)
+    assert.equal(redact("SECRET=''"), `SECRET=${REDACTED}`)
+    assert.equal(redact('USER=bob PORT=80'), 'USER=bob PORT=80')
+  })
+
+  test('PEM private keys, every one; certificates are not keys', () => {
+    const key = (kind: string) => `-----BEGIN ${kind}PRIVATE KEY-----\nMIIB\nabc\n-----END ${kind}PRIVATE KEY-----`
+    assert.equal(redact(`a ${key('RSA ')} b ${key('')} c`), `a ${REDACTED} b ${REDACTED} c`)
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'
+    assert.equal(redact(cert), cert)
+  })
+
+  test('registered secrets wherever they appear, every occurrence; short values are not registered', () => {
+    registerSecret('planted-value-1234')
+    assert.equal(redact('x planted-value-1234 y planted-value-1234'), `x ${REDACTED} y ${REDACTED}`)
+    registerSecret('abc')
+    registerSecret(undefined)
+    registerSecret('')
+    assert.equal(redact('abc abcd'), 'abc abcd')
+    registerSecret('wxyz')
+    assert.equal(redact('wxyz'), REDACTED, 'four characters are enough')
+  })
+})
