@@ -50,13 +50,13 @@ describe('redact', () => {
     assert.equal(redact(cert), cert)
   })
 
-  test('registered secrets wherever they appear, every occurrence; short values are not registered', () => {
+  test('registered secrets wherever they appear, every occurrence; a short one where it stands alone (issue 19)', () => {
     registerSecret('planted-value-1234')
     assert.equal(redact('x planted-value-1234 y planted-value-1234'), `x ${REDACTED} y ${REDACTED}`)
     registerSecret('abc')
     registerSecret(undefined)
     registerSecret('')
-    assert.equal(redact('abc abcd'), 'abc abcd')
+    assert.equal(redact('abc abcd'), `${REDACTED} abcd`, 'a short secret alone is redacted, not inside a longer word')
     registerSecret('wxyz')
     assert.equal(redact('wxyz'), REDACTED, 'four characters are enough')
   })
