@@ -6,6 +6,7 @@ import type {LoadResult, ThresholdResult} from './result.js'
 import {decodeHistogram, logBuckets, type LatencySummary} from './stats.js'
 import type {Progress} from './engine.js'
 import type {Comparison} from './compare.js'
+import type {NodeRow} from './distributed.js'
 
 /** Microseconds the way wrk prints them: 412µs, 3.85ms, 1.20s. */
 export function formatMicros(us: number): string {
@@ -187,16 +188,8 @@ export function renderProgress(p: Progress, width = 24): string {
 }
 
 /** `--nodes`: one row per replica (task, node, req/s, p50/p99, errors); a missing part says why. */
-export interface NodeRowView {
-  task: string
-  node: string
-  ok: boolean
-  missing?: string
-  connections: number
-  requests: number
-  requestsPerSecond: number
+export type NodeRowView = Pick<NodeRow, 'task' | 'node' | 'ok' | 'missing' | 'connections' | 'requests' | 'requestsPerSecond' | 'errors'> & {
   latency?: {p50: number; p99: number}
-  errors: number
 }
 
 export function renderNodeRows(rows: NodeRowView[]): string {
