@@ -105,7 +105,9 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       const {describeError} = await import('../discover/view.js')
       const where = resolved.target.kind === 'url' ? `${t.host}:${t.port}` : `instance ${t.id} (${t.host}:${t.port})`
       if (t.tls && isCertificateError(error.code)) {
-        throw new SourceUnreachableError(`the TLS certificate of ${where} is not trusted: ${error.message}`, {
+        // Node 24 adds advice about its own --use-system-ca flag, which an mcp user cannot pass: --cacert is the way.
+        const why = error.message.replace(/; if the root CA is installed locally.*$/s, '')
+        throw new SourceUnreachableError(`the TLS certificate of ${where} is not trusted: ${why}`, {
           hint: 'give the CA that signed it with --cacert FILE, or skip verification with -k/--insecure (nothing sent is then private)',
         })
       }
