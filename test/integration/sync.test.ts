@@ -105,6 +105,8 @@ describe('mcp sync (real dockerd and etcd)', () => {
       assert.deepEqual(await keys(prefix), [`${prefix}${svc}/${flip}`])
       await docker(['exec', flip, '/bin/busybox', 'rm', '/tmp/ready'])
       await waitUntil('flip removed once unhealthy', 15_000, async () => (await keys(prefix)).length === 0)
+      // The agent logs an action once its write is answered: the key can be gone before the line is read.
+      await agent.out.waitFor((l) => l.includes('"remove"') && l.includes(flip), 10_000, 'the removal logged')
       const removal = events(agent, 'remove').find((e) => e.key.endsWith(flip))
       assert.match(removal.reason, /not ready: health: unhealthy/)
       await docker(['exec', flip, '/bin/busybox', 'touch', '/tmp/ready'])
