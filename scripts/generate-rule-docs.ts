@@ -6,7 +6,7 @@ import {generateRuleDocsSource, RULE_DOC_PAGES} from '../src/rules/rule-docs-cod
 
 const root = new URL('..', import.meta.url)
 const read = (page: string) => readFileSync(new URL(`docs/${page}`, root), 'utf8')
-const pages = RULE_DOC_PAGES.map(({command, page, heading}) => ({command, heading, markdown: read(page)}))
+const pages = RULE_DOC_PAGES.map(({command, page, heading, ids}) => ({command, heading, ids, markdown: read(page)}))
 const out = new URL('src/rules/rule-docs.generated.ts', root)
 writeFileSync(out, generateRuleDocsSource(pages))
 console.log(`wrote ${out.pathname}`)

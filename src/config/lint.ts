@@ -5,12 +5,12 @@ import {readTextDocument, TextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import {registerSecret} from '../core/redact.js'
 import type {ServiceView} from '../model/types.js'
-import {applySuppressions, Finding, FileLocation, inputErrorFinding} from '../report/index.js'
+import {applySuppressions, Finding, inputErrorFinding} from '../report/index.js'
 import {interpolateConfig} from './interpolate-config.js'
 import {CONFIG_RULE_METAS, CONFIG_RULES} from './rules/index.js'
 import {validateAgainstSchema} from './schema.js'
 import {assertHasContent, ConfigSource, parseConfigSource, SourceRange} from './source.js'
-import {ConfigContext, ConfigRule, pointer, RuleHit, section} from './types.js'
+import {ConfigContext, ConfigRule, pointer, section} from './types.js'
 
 export interface LintConfigOptions {
   /** Variables for ${VAR}: --env-file values under the environment (the shell wins, as in compose). */
@@ -60,6 +60,7 @@ export function lintConfigSource(source: ConfigSource, options: LintConfigOption
   const token = section(section(value, 'registry'), 'consul').token
   if (typeof token === 'string') registerSecret(token)
   const labelPrefix = section(value, 'discovery').labelPrefix
+  const planned: ConfigContext['fixes'] = new Map()
   const ctx: ConfigContext = {
     source,
     config: value,
@@ -68,39 +69,24 @@ export function lintConfigSource(source: ConfigSource, options: LintConfigOption
     baseDir: source.path === '<stdin>' ? process.cwd() : dirname(resolve(source.path)),
     view: options.view,
     labelPrefix: typeof labelPrefix === 'string' ? labelPrefix : undefined,
+    fixes: planned,
   }
   const findings: Finding[] = []
   const fixes: PlannedFix[] = []
   for (const rule of options.rules ?? CONFIG_RULES) {
-    for (const hit of rule.check(ctx)) {
-      findings.push(toFinding(source, rule, hit))
-      if (!hit.fix) continue
+    for (const finding of rule.check(value, ctx)) {
+      findings.push(finding)
+      const fix = planned.get(finding)
+      if (!fix) continue
       // `interval: ${HC_INTERVAL}` stays as written: a fix would put the environment's value in the file.
-      if (hit.fix.target === 'value' && interpolated.has(pointer(hit.path))) continue
-      const range = source.range(hit.path, hit.fix.target)
+      if (fix.target === 'value' && interpolated.has(pointer(fix.path))) continue
+      const range = source.range(fix.path, fix.target)
       if (!range) continue
       const at = source.positionAt(range.start)
-      fixes.push({ruleId: rule.meta.id, start: range.start, end: range.end, text: quoted(hit.fix.text, range), description: hit.fix.description, line: at.line, column: at.column})
+      fixes.push({ruleId: rule.meta.id, start: range.start, end: range.end, text: quoted(fix.text, range), description: fix.description, line: at.line, column: at.column})
     }
   }
   return {file: source.path, findings, fixes, source}
-}
-
-function toFinding(source: ConfigSource, rule: ConfigRule, hit: RuleHit): Finding {
-  const range = source.range(hit.path, hit.target ?? 'value')
-  const start = source.positionAt(range?.start ?? 0)
-  const end = range ? source.positionAt(range.end) : undefined
-  const location: FileLocation = {kind: 'file', file: source.path, line: start.line, column: start.column}
-  // Multi-line ranges (a whole mapping) would underline too much; the start is what editors need.
-  if (end && end.line === start.line) {
-    location.endLine = end.line
-    location.endColumn = end.column
-  }
-  const finding: Finding = {ruleId: rule.meta.id, severity: rule.meta.defaultSeverity, message: hit.message, location}
-  if (hit.hint) finding.hint = hit.hint
-  if (hit.evidence) finding.evidence = hit.evidence
-  if (hit.service) finding.service = hit.service
-  return finding
 }
 
 /** Parse and lint a document already read; a parse error becomes an input-error finding. */

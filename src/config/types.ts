@@ -1,6 +1,6 @@
-import {docsUrl} from '../core/docs-url.js'
 import type {ServiceView} from '../model/types.js'
-import type {RuleMeta} from '../report/index.js'
+import type {Finding} from '../report/finding.js'
+import type {ReportDescriptor, Rule} from '../report/rule.js'
 import type {SchemaError} from './schema.js'
 import type {ConfigSource, PathSegment, Target} from './source.js'
 
@@ -12,14 +12,12 @@ export interface ConfigFix {
   description: string
 }
 
-/** What a rule reports; lint turns path/target into a file:line:col Finding. */
-export interface RuleHit {
+/** What a config rule reports (ctx.report): where in the document, which report() turns into file:line:col. */
+export interface RuleHit extends ReportDescriptor {
   path: PathSegment[]
   /** Point at the key or at its value (default value). */
   target?: Target
-  message: string
-  hint?: string
-  evidence?: Record<string, unknown>
+  /** Only from a rule whose meta says fixable. */
   fix?: ConfigFix
   /** The service the finding is about (live checks). */
   service?: string
@@ -39,13 +37,15 @@ export interface ConfigContext {
   view?: ServiceView
   /** Label prefix the gateway reads (discovery.labelPrefix, default mcp). */
   labelPrefix?: string
+  /** Where report() leaves each finding's fix, for --fix to place in the text; no fixes are kept without it. */
+  fixes?: Map<Finding, ConfigFix & {path: PathSegment[]}>
 }
 
-/** A rule beyond (or on top of) the schema: small, data-driven, documented in docs/config-rules.md. */
-export interface ConfigRule {
-  meta: RuleMeta
-  check(ctx: ConfigContext): RuleHit[]
-}
+/**
+ * A rule beyond (or on top of) the schema: small, data-driven, documented in docs/config-rules.md. Its
+ * subject is the document's value after ${VAR} interpolation (ctx.config too, for helpers that take the context).
+ */
+export type ConfigRule = Rule<unknown, ConfigContext>
 
 /** JSON pointer of a path, as ajv writes instancePath. */
 export function pointer(path: PathSegment[]): string {
@@ -70,4 +70,3 @@ export function section(config: unknown, key: string): Record<string, unknown> {
   return isObject(v) ? v : {}
 }
 
-export const docsUri = (id: string) => docsUrl('config-rules.md', id)

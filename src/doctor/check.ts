@@ -2,8 +2,9 @@ import type {SourceName} from '../core/connections.js'
 import {labelKeys} from '../model/labels.js'
 import type {DockerContainer, Instance, ServiceView} from '../model/types.js'
 import type {HostAddresses} from '../model/merge.js'
-import type {Finding, Location, Severity} from '../report/finding.js'
-import type {DoctorCode} from './codes.js'
+import type {Finding, Location, RuleMeta, Severity} from '../report/finding.js'
+import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../report/rule.js'
+import {codeMeta, type DoctorCode} from './codes.js'
 
 /**
  * What a check needs to have answered: a source by name; `registry` every registry that was asked
@@ -35,15 +36,33 @@ export interface CheckContext {
   services?: string[]
 }
 
-/** One doctor check: data (code, severity, what it needs) and a pure function over the view. */
-export interface DoctorCheck {
-  code: DoctorCode
-  severity: Severity
-  description: string
+/** What a doctor check is: a rule's meta, its id a doctor code, plus what it needs to run. */
+export interface DoctorMeta extends RuleMeta {
+  id: DoctorCode
+  /** The sources that must have answered; run.ts skips the check (and says why) otherwise. */
   needs: CheckNeed[]
   /** Only meaningful while watching (EARLY_REGISTRATION). */
   watchOnly?: boolean
-  check(view: ServiceView, context: CheckContext): Finding[]
+}
+
+/** What a check reports (ctx.report): the instance it is about and where it points. */
+export interface DoctorReport extends ReportDescriptor {
+  instance?: Pick<Instance, 'service' | 'id'>
+  at?: Location
+  /** Another severity than the check's for this finding (NOT_READY: a health check still starting is a warning). */
+  severity?: Severity
+  hint: string
+  evidence: Record<string, unknown>
+}
+
+/** One doctor check: data (meta: code, severity, what it needs) and a pure function over the view. */
+export type DoctorCheck = Rule<ServiceView, CheckContext, DoctorMeta>
+
+/** A doctor check; its docs link (docs/doctor.md, one heading per code) comes from the code. */
+export function defineCheck(definition: RuleDefinition<ServiceView, CheckContext, DoctorReport, Omit<DoctorMeta, 'docs'>>): DoctorCheck {
+  const {id, severity, description} = definition.meta
+  const meta: DoctorMeta = {...definition.meta, docs: codeMeta(id, severity, description).docs}
+  return withReport({meta, check: definition.check}, (m, {instance, at, ...fields}) => finding({meta: m}, instance, {...fields, location: at}))
 }
 
 /** Every instance of every service. */
@@ -91,15 +110,15 @@ export function registryLocation(entry: RegistryEntry): Location {
   return {kind: 'registry', registry: entry.registry, key: entry.key}
 }
 
-/** Build a finding of a check with its default severity. */
+/** Build a finding of a check with its default severity (report() in a check; watch.ts for EARLY_REGISTRATION). */
 export function finding(
-  check: Pick<DoctorCheck, 'code' | 'severity'>,
+  check: {meta: Pick<RuleMeta, 'id' | 'severity'>},
   instance: Pick<Instance, 'service' | 'id'> | undefined,
   fields: {message: string; hint: string; evidence: Record<string, unknown>; location?: Location; severity?: Severity},
 ): Finding {
   return {
-    ruleId: check.code,
-    severity: fields.severity ?? check.severity,
+    ruleId: check.meta.id,
+    severity: fields.severity ?? check.meta.severity,
     message: fields.message,
     hint: fields.hint,
     evidence: fields.evidence,

@@ -25,13 +25,9 @@ export type DoctorCode = (typeof DOCTOR_CODES)[number]
 
 
 /** A source that did not answer: always reported, it cannot be selected away (never a silent all clear). */
-export const SOURCE_UNREACHABLE: RuleMeta = {
-  id: 'SOURCE_UNREACHABLE',
-  defaultSeverity: 'error',
-  description: 'Docker, etcd or Consul did not answer: the checks that need it were skipped',
-  helpUri: docsUrl('doctor.md', 'source_unreachable'),
-}
+export const SOURCE_UNREACHABLE: RuleMeta = codeMeta('SOURCE_UNREACHABLE', 'error', 'Docker, etcd or Consul did not answer: the checks that need it were skipped')
 
-export function codeMeta(code: string, defaultSeverity: Severity, description: string): RuleMeta {
-  return {id: code, defaultSeverity, description, helpUri: docsUrl('doctor.md', code.toLowerCase())}
+/** A doctor code's meta; its docs link is the code's heading in docs/doctor.md. */
+export function codeMeta(code: string, severity: Severity, description: string): RuleMeta {
+  return {id: code, severity, description, docs: docsUrl('doctor.md', code.toLowerCase())}
 }

@@ -13,7 +13,7 @@ import type {Finding, RuleMeta} from '../report/finding.js'
 import type {RuleOverrides} from '../report/policy.js'
 import {allInstances, CheckContext, CheckNeed, DoctorCheck} from './check.js'
 import {DOCTOR_CHECKS} from './checks/index.js'
-import {codeMeta, DOCTOR_CODES, DoctorCode, SOURCE_UNREACHABLE} from './codes.js'
+import {DOCTOR_CODES, DoctorCode, SOURCE_UNREACHABLE} from './codes.js'
 import {lintContainerLabels} from './label-lint.js'
 
 export interface DoctorOptions {
@@ -50,8 +50,8 @@ export interface DoctorResult {
   notProbed: {service: string; instance: string; reason: string}[]
 }
 
-/** Every code with its default severity and description, for SARIF's rule table and docs. */
-export const DOCTOR_RULES: RuleMeta[] = [SOURCE_UNREACHABLE, ...DOCTOR_CHECKS.map((c) => codeMeta(c.code, c.severity, c.description))]
+/** Every code's meta (the checks' own, and the one run.ts reports itself), for SARIF's rule table and docs. */
+export const DOCTOR_RULES: RuleMeta[] = [SOURCE_UNREACHABLE, ...DOCTOR_CHECKS.map((c) => c.meta)]
 
 /** `--only`/`--ignore` values: comma lists of codes, any case. */
 export function parseCodeList(flag: string, values: string[] | undefined): DoctorCode[] | undefined {
@@ -74,7 +74,7 @@ export function parseCodeList(flag: string, values: string[] | undefined): Docto
 
 export function selectChecks(options: Pick<DoctorOptions, 'only' | 'ignore' | 'watching'>): DoctorCheck[] {
   return DOCTOR_CHECKS.filter(
-    (c) => (!options.only || options.only.includes(c.code)) && !options.ignore?.includes(c.code) && (!c.watchOnly || options.watching),
+    (c) => (!options.only || options.only.includes(c.meta.id)) && !options.ignore?.includes(c.meta.id) && (!c.meta.watchOnly || options.watching),
   )
 }
 
@@ -160,16 +160,16 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
   const skipped: SkippedCheck[] = []
   const runnable: DoctorCheck[] = []
   // Asked for by name but meaningless on a snapshot: say so rather than report nothing.
-  for (const c of DOCTOR_CHECKS) if (c.watchOnly && !options.watching && options.only?.includes(c.code)) skipped.push({code: c.code, reason: 'only with --watch'})
+  for (const c of DOCTOR_CHECKS) if (c.meta.watchOnly && !options.watching && options.only?.includes(c.meta.id)) skipped.push({code: c.meta.id, reason: 'only with --watch'})
   for (const c of checks) {
-    const reason = unmetNeed(c.needs, connections.sources, view.sources, consulConfigured)
-    if (reason) skipped.push({code: c.code, reason})
+    const reason = unmetNeed(c.meta.needs, connections.sources, view.sources, consulConfigured)
+    if (reason) skipped.push({code: c.meta.id, reason})
     else {
       runnable.push(c)
-      ran.push(c.code)
+      ran.push(c.meta.id)
     }
   }
-  const will = (code: DoctorCode) => runnable.some((c) => c.code === code)
+  const will = (code: DoctorCode) => runnable.some((c) => c.meta.id === code)
   const dockerOk = !unmetNeed(['docker'], connections.sources, view.sources, consulConfigured)
   // One client per Docker host asked; a container is inspected on the host it runs on.
   const clients = dockerOk ? expandDockerConnections(connections.dockers ?? [connections.docker]).map((c) => connectDocker(c, connections.timeoutMs)) : []

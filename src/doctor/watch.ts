@@ -125,7 +125,7 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   const runOptions: DoctorOptions = {...options, watching: true}
   const wanted = options.services?.length ? new Set(options.services) : undefined
   const nameLabel = labelKeys(connections.labelPrefix).name
-  const judgeEarly = selectChecks(runOptions).some((k) => k.code === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd')
+  const judgeEarly = selectChecks(runOptions).some((k) => k.meta.id === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd')
 
   const time = () => new Date().toISOString()
   const print = (event: 'finding' | 'resolved' | 'ready', f: Finding, extra: Record<string, unknown> = {}) => {

@@ -4,7 +4,7 @@
  */
 export {checkContainerLabels, checkLabelSets, findComposeFiles, inputErrorFinding, lintLabels, LINT_LABELS_RULES} from './lint.js'
 export type {LintLabelsOptions, LintLabelsResult} from './lint.js'
-export {LABEL_RULES, LABEL_RULE_META, RULES_DOC_URL} from './rules/index.js'
+export {LABEL_RULES, LABEL_RULE_META} from './rules/index.js'
 export type {LabelRule, RuleContext} from './rules/index.js'
 export {DEFAULT_HEALTH_PATH, keysFor, LABEL_KEYS} from './keys.js'
 export {loadComposeProject, parseComposeFile} from './sources/compose.js'

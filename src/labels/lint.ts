@@ -10,9 +10,10 @@ import {applySuppressions, unusedSuppressionMeta} from '../report/suppress.js'
 import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/finding.js'
 import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
+import {docsUrl} from '../core/docs-url.js'
 import {assertComposeDocument, assertDockerfile} from './document-kind.js'
 import {carriesPrefix} from './keys.js'
-import {LABEL_RULE_META, LABEL_RULES, RULES_DOC_URL, ruleContext} from './rules/index.js'
+import {isSetRule, LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
 import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeProject, ComposeService, loadComposeProject, ProjectInputErrors} from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
 import {parseDockerfile} from './sources/dockerfile.js'
@@ -58,7 +59,7 @@ export interface LintLabelsResult {
 /** Every rule id lint-labels can report, including input-error. */
 export const LINT_LABELS_RULES: RuleMeta[] = [
   ...LABEL_RULE_META,
-  {id: INPUT_ERROR_RULE, defaultSeverity: 'error', description: 'A file that cannot be read or parsed (exit code 3)', helpUri: `${RULES_DOC_URL}#${INPUT_ERROR_RULE}`},
+  {id: INPUT_ERROR_RULE, severity: 'error', description: 'A file that cannot be read or parsed (exit code 3)', docs: docsUrl('rules.md', INPUT_ERROR_RULE)},
   unusedSuppressionMeta('rules.md'),
 ]
 
@@ -200,8 +201,8 @@ function suppressInFiles(findings: Finding[], files: string[], dockerfiles: stri
 export function checkLabelSets(sets: LabelSet[], prefix = DEFAULT_LABEL_PREFIX, options: {swarm?: boolean} = {}): Finding[] {
   const ctx = ruleContext(prefix, options)
   const out: Finding[] = []
-  for (const set of sets) for (const rule of LABEL_RULES) if (rule.check) out.push(...rule.check(set, ctx))
-  for (const rule of LABEL_RULES) if (rule.checkAll) out.push(...rule.checkAll(sets, ctx))
+  for (const set of sets) for (const rule of LABEL_RULES) if (isSetRule(rule)) out.push(...rule.check(set, ctx))
+  for (const rule of LABEL_RULES) if (!isSetRule(rule)) out.push(...rule.check(sets, ctx))
   return dedupe(out)
 }
 
@@ -214,7 +215,7 @@ export function checkContainerLabels(container: DockerContainer, options: {label
   const set = containerLabelSet(container)
   if (!carriesPrefix(set, prefix)) return []
   const ctx = ruleContext(prefix)
-  const findings = LABEL_RULES.flatMap((rule) => (rule.check ? rule.check(set, ctx) : []))
+  const findings = LABEL_RULES.flatMap((rule) => (isSetRule(rule) ? rule.check(set, ctx) : []))
   return applyOverrides(findings, ...(options.overrides ?? []))
 }
 

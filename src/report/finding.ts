@@ -48,13 +48,19 @@ export interface Finding {
   instance?: string
 }
 
-/** Static description of a rule, for docs, SARIF's rule table and --rule validation. */
+/**
+ * What a rule is (ESLint's `meta`), the same fields in every family (label rules, config rules, doctor
+ * checks): SARIF's rule table, `mcp rules`, the rule docs generator and --rule validation read it.
+ */
 export interface RuleMeta {
   id: string
-  defaultSeverity: Severity
+  /** The default severity; `.mcp.yaml` rules: and --rule change it per run. */
+  severity: Severity
   description: string
-  /** The rule's section in the docs, an absolute URL (docsUrl: rules.md#id, config-rules.md#id, doctor.md#code). */
-  helpUri?: string
+  /** The rule's section in the docs, an absolute URL from docsUrl (rules.md#id, config-rules.md#id, doctor.md#code). */
+  docs: string
+  /** Its findings can carry a mechanical fix (lint-config --fix); a fix from a rule without it is a bug. */
+  fixable?: boolean
 }
 
 /** Reserved rule id for a file or document that could not be read or parsed (exit code 3). */

@@ -14,9 +14,9 @@ export const UNUSED_SUPPRESSION_RULE = 'unused-suppression'
 export function unusedSuppressionMeta(page: 'rules.md' | 'config-rules.md'): RuleMeta {
   return {
     id: UNUSED_SUPPRESSION_RULE,
-    defaultSeverity: 'warning',
+    severity: 'warning',
     description: 'An mcp-ignore comment that suppresses nothing, or names a rule that does not exist',
-    helpUri: docsUrl(page, UNUSED_SUPPRESSION_RULE),
+    docs: docsUrl(page, UNUSED_SUPPRESSION_RULE),
   }
 }
 

@@ -1,16 +1,14 @@
-import {CONFIG_RULE_METAS} from '../config/index.js'
 import {UsageError} from '../core/errors.js'
 import {didYouMean} from '../core/suggest.js'
-import {DOCTOR_RULES} from '../doctor/run.js'
-import {LINT_LABELS_RULES} from '../labels/index.js'
-import type {RuleMeta, Severity} from '../report/index.js'
+import type {Severity} from '../report/index.js'
+import {RULE_FAMILIES, type RuleCommand} from './families.js'
 import {RULE_DOCS} from './rule-docs.generated.js'
 
 /** One rule as `mcp rules` shows it: what the linters use (id, severity, description, link) and the docs' explanation. */
 export interface RuleEntry {
   id: string
   /** The command that reports it: lint-labels, lint-config (both also under validate) or doctor. */
-  command: 'lint-labels' | 'lint-config' | 'doctor'
+  command: RuleCommand
   defaultSeverity: Severity
   description: string
   helpUri?: string
@@ -20,17 +18,18 @@ export interface RuleEntry {
 
 /** Every rule of every checking command, from the same metadata the linters use. */
 export function ruleCatalog(): RuleEntry[] {
-  const from = (command: RuleEntry['command'], metas: RuleMeta[]): RuleEntry[] =>
+  const entries = RULE_FAMILIES.flatMap(({command, metas}): RuleEntry[] =>
     metas.map((m) => ({
       id: m.id,
       command,
-      defaultSeverity: m.defaultSeverity,
+      defaultSeverity: m.severity,
       description: m.description,
-      ...(m.helpUri ? {helpUri: m.helpUri} : {}),
+      helpUri: m.docs,
       ...(RULE_DOCS[command]?.[m.id] ? {explanation: RULE_DOCS[command][m.id]} : {}),
-    }))
+    })),
+  )
   const seen = new Set<string>()
-  return [...from('lint-labels', LINT_LABELS_RULES), ...from('lint-config', CONFIG_RULE_METAS), ...from('doctor', DOCTOR_RULES)].filter((r) => {
+  return entries.filter((r) => {
     const key = `${r.command} ${r.id}`
     if (seen.has(key)) return false
     seen.add(key)

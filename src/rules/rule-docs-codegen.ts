@@ -1,9 +1,13 @@
-/** Which page documents which command's rules, and the heading level of one rule's section there. */
-export const RULE_DOC_PAGES = [
-  {command: 'lint-labels', page: 'rules.md', heading: '### '},
-  {command: 'lint-config', page: 'config-rules.md', heading: '## '},
-  {command: 'doctor', page: 'doctor.md', heading: '### '},
-] as const
+import {docsPage, RULE_FAMILIES, type RuleCommand} from './families.js'
+
+/** The heading level of one rule's section on each command's page. */
+const HEADING: Record<RuleCommand, string> = {'lint-labels': '### ', 'lint-config': '## ', doctor: '### '}
+
+/**
+ * Which page documents which command's rules, read off the rules' meta as `mcp rules` reads it (the
+ * page meta.docs links to, the ids), and the heading level of one rule's section there.
+ */
+export const RULE_DOC_PAGES = RULE_FAMILIES.map(({command, metas}) => ({command, page: docsPage(metas), heading: HEADING[command], ids: metas.map((m) => m.id)}))
 
 // A rule id (kebab-case) or a doctor code (UPPER_SNAKE); other headings ("Output") are not rules.
 const RULE_ID = /^(?:[a-z][a-z0-9-]*|[A-Z][A-Z0-9_]*)$/
@@ -38,10 +42,13 @@ export function ruleSections(markdown: string, heading: string): Record<string, 
   return out
 }
 
-/** The generated module: every command's rule sections, keyed by rule id. */
-export function generateRuleDocsSource(pages: {command: string; markdown: string; heading: string}[]): string {
+/** The generated module: every command's rule sections (the rules' own when `ids` are given), keyed by rule id. */
+export function generateRuleDocsSource(pages: {command: string; markdown: string; heading: string; ids?: string[]}[]): string {
   const docs: Record<string, Record<string, string>> = {}
-  for (const {command, markdown, heading} of pages) docs[command] = ruleSections(markdown, heading)
+  for (const {command, markdown, heading, ids} of pages) {
+    const sections = Object.entries(ruleSections(markdown, heading))
+    docs[command] = Object.fromEntries(ids ? sections.filter(([id]) => ids.includes(id)) : sections)
+  }
   return [
     '// Generated from docs/rules.md, docs/config-rules.md and docs/doctor.md: do not edit.',
     '// Regenerate after editing a rule section: node --import tsx scripts/generate-rule-docs.ts',

@@ -1,5 +1,7 @@
 import type {Instance, ServiceView} from '../../model/types.js'
-import {ConfigContext, ConfigRule, docsUri, isObject, RuleHit} from '../types.js'
+import type {Finding} from '../../report/finding.js'
+import {defineConfigRule} from '../rule.js'
+import {ConfigContext, isObject} from '../types.js'
 
 /** The version an instance carries: its registration's, else its container's version label. */
 export function instanceVersion(instance: Instance, labelPrefix = 'mcp'): string | undefined {
@@ -12,17 +14,16 @@ function routes(ctx: ConfigContext): Record<string, unknown>[] {
 
 const byName = (view: ServiceView) => new Map(view.services.map((s) => [s.name, s]))
 
-export const routeServiceNoInstancesRule: ConfigRule = {
+export const routeServiceNoInstancesRule = defineConfigRule({
   meta: {
     id: 'route-service-no-instances',
-    defaultSeverity: 'warning',
+    severity: 'warning',
     description: '(--discover) A route or split sends traffic to a service that has no instances in the live view: requests to it fail with 503.',
-    helpUri: docsUri('route-service-no-instances'),
   },
-  check(ctx) {
+  check(_config, ctx) {
     if (!ctx.view) return []
     const services = byName(ctx.view)
-    const hits: RuleHit[] = []
+    const hits: Finding[] = []
     routes(ctx).forEach((route, index) => {
       if (!isObject(route)) return
       const targets: {service: unknown; path: (string | number)[]}[] = [{service: route.service, path: ['routes', index, 'service']}]
@@ -35,29 +36,28 @@ export const routeServiceNoInstancesRule: ConfigRule = {
         if (typeof t.service !== 'string') continue
         const found = services.get(t.service)
         if (found && found.instances.length > 0) continue
-        hits.push({
+        hits.push(ctx.report({
           path: t.path,
           message: `service "${t.service}" has no instances in the live view`,
           hint: `start a container labelled mcp.service.name=${t.service}, or check the name with mcp discover`,
           service: t.service,
-        })
+        }))
       }
     })
     return hits
   },
-}
+})
 
-export const splitVersionNoInstancesRule: ConfigRule = {
+export const splitVersionNoInstancesRule = defineConfigRule({
   meta: {
     id: 'split-version-no-instances',
-    defaultSeverity: 'warning',
+    severity: 'warning',
     description: "(--discover) A split sends a share of traffic to a version no live instance of the service carries.",
-    helpUri: docsUri('split-version-no-instances'),
   },
-  check(ctx) {
+  check(_config, ctx) {
     if (!ctx.view) return []
     const services = byName(ctx.view)
-    const hits: RuleHit[] = []
+    const hits: Finding[] = []
     routes(ctx).forEach((route, index) => {
       if (!isObject(route) || !Array.isArray(route.splits)) return
       route.splits.forEach((s, j) => {
@@ -68,15 +68,15 @@ export const splitVersionNoInstancesRule: ConfigRule = {
         if (!service || service.instances.length === 0) return // route-service-no-instances says it
         const versions = [...new Set(service.instances.map((i) => instanceVersion(i, ctx.labelPrefix)).filter(Boolean))]
         if (versions.includes(s.version)) return
-        hits.push({
+        hits.push(ctx.report({
           path: ['routes', index, 'splits', j, 'version'],
           message: `no instance of "${name}" carries version "${s.version}"${versions.length ? ` (live: ${versions.join(', ')})` : ' (no instance has a version)'}`,
           hint: `label the new containers ${ctx.labelPrefix ?? 'mcp'}.service.version=${s.version}, or fix the split`,
           service: name,
           evidence: {version: s.version, liveVersions: versions},
-        })
+        }))
       })
     })
     return hits
   },
-}
+})

@@ -1,5 +1,7 @@
 import type {PathSegment} from '../source.js'
-import {ConfigContext, ConfigRule, docsUri, isObject, RuleHit} from '../types.js'
+import type {Finding} from '../../report/finding.js'
+import {defineConfigRule} from '../rule.js'
+import {isObject} from '../types.js'
 
 /** A route's match, normalised for comparison; undefined when the match is unusable (schema reports it). */
 export interface RouteMatch {
@@ -57,51 +59,49 @@ export function covers(earlier: RouteMatch, later: RouteMatch): boolean {
   return true
 }
 
-export const duplicateRouteRule: ConfigRule = {
+export const duplicateRouteRule = defineConfigRule({
   meta: {
     id: 'duplicate-route',
-    defaultSeverity: 'error',
+    severity: 'error',
     description: 'Two routes with the same match: the second never receives a request.',
-    helpUri: docsUri('duplicate-route'),
   },
-  check(ctx) {
+  check(config, ctx) {
     const first = new Map<string, RouteMatch>()
-    const hits: RuleHit[] = []
-    for (const r of routeMatches(ctx.config)) {
+    const hits: Finding[] = []
+    for (const r of routeMatches(config)) {
       const earlier = first.get(r.key)
       if (!earlier) {
         first.set(r.key, r)
         continue
       }
-      hits.push({
+      hits.push(ctx.report({
         path: matchPath(r),
         target: 'key',
         message: `${describe(r)} has the same match as ${describe(earlier)}`,
         hint: 'remove one of them, or merge their settings',
         evidence: {route: r.index, duplicateOf: earlier.index},
-      })
+      }))
     }
     return hits
   },
-}
+})
 
-export const routeShadowedRule: ConfigRule = {
+export const routeShadowedRule = defineConfigRule({
   meta: {
     id: 'route-shadowed',
-    defaultSeverity: 'warning',
+    severity: 'warning',
     description: 'A route placed after a broader one (a shorter path prefix, any method, fewer headers): routes match first-wins, so it never receives a request.',
-    helpUri: docsUri('route-shadowed'),
   },
-  check(ctx) {
+  check(config, ctx) {
     // Index earlier routes by their path so each route only compares with routes that could cover it:
     // exact paths by equality, prefixes by every prefix of the later path (O(n × path length), not O(n²)).
     const exact = new Map<string, RouteMatch[]>()
     const prefixes = new Map<string, RouteMatch[]>()
     // Only prefix lengths some earlier route has are worth slicing the path at.
     const prefixLengths = new Set<number>()
-    const hits: RuleHit[] = []
+    const hits: Finding[] = []
     const seenKeys = new Set<string>()
-    for (const r of routeMatches(ctx.config)) {
+    for (const r of routeMatches(config)) {
       const duplicate = seenKeys.has(r.key)
       seenKeys.add(r.key)
       if (!duplicate) {
@@ -115,13 +115,13 @@ export const routeShadowedRule: ConfigRule = {
         if (exactCover && (!cover || exactCover.index < cover.index)) cover = exactCover
         // Same match is duplicate-route's finding, not this one.
         if (cover && cover.key !== r.key) {
-          hits.push({
+          hits.push(ctx.report({
             path: matchPath(r),
             target: 'key',
             message: `${describe(r)} is shadowed by ${describe(cover)} (${cover.kind === 'prefix' ? `pathPrefix ${cover.path}` : `path ${cover.path}`}${cover.methods ? ` ${[...cover.methods].join(',')}` : ', any method'}), which matches first`,
             hint: `move ${describe(r)} above ${describe(cover)}, or narrow ${describe(cover)}`,
             evidence: {route: r.index, shadowedBy: cover.index},
-          })
+          }))
         }
       }
       const index = r.kind === 'exact' ? exact : prefixes
@@ -132,32 +132,31 @@ export const routeShadowedRule: ConfigRule = {
     }
     return hits
   },
-}
+})
 
-export const splitWeightsRule: ConfigRule = {
+export const splitWeightsRule = defineConfigRule({
   meta: {
     id: 'split-weights-sum',
-    defaultSeverity: 'error',
+    severity: 'error',
     description: "A route's splits weights do not add up to 100.",
-    helpUri: docsUri('split-weights-sum'),
   },
-  check(ctx) {
-    const routes = isObject(ctx.config) && Array.isArray(ctx.config.routes) ? ctx.config.routes : []
-    const hits: RuleHit[] = []
+  check(config, ctx) {
+    const routes = isObject(config) && Array.isArray(config.routes) ? config.routes : []
+    const hits: Finding[] = []
     routes.forEach((route, index) => {
       if (!isObject(route) || !Array.isArray(route.splits) || route.splits.length === 0) return
       const weights = route.splits.map((s) => (isObject(s) ? s.weight : undefined))
       if (!weights.every((w) => typeof w === 'number')) return
       const sum = (weights as number[]).reduce((a, b) => a + b, 0)
       if (sum === 100) return
-      hits.push({
+      hits.push(ctx.report({
         path: ['routes', index, 'splits'],
         target: 'key',
         message: `route ${index}${typeof route.name === 'string' ? ` (${route.name})` : ''} splits weights add up to ${sum}, not 100 (${weights.join(' + ')})`,
         hint: 'make the weights add up to 100',
         evidence: {sum, weights},
-      })
+      }))
     })
     return hits
   },
-}
+})

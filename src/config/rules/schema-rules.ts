@@ -2,7 +2,9 @@ import {didYouMean} from '../../core/suggest.js'
 import {canonicalDuration} from '../duration-spelling.js'
 import {humanPath, looseKey, toCamelCase} from '../paths.js'
 import {JsonSchema, SchemaError, schemaKeys} from '../schema.js'
-import {ConfigContext, ConfigRule, docsUri, isObject, RuleHit, segments} from '../types.js'
+import type {Finding} from '../../report/finding.js'
+import {defineConfigRule} from '../rule.js'
+import {ConfigContext, isObject, RuleHit, segments} from '../types.js'
 
 const DURATION_SCHEMA = '#/$defs/duration/'
 
@@ -105,23 +107,23 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
   }
 }
 
-export const schemaRule: ConfigRule = {
-  meta: {id: 'schema', defaultSeverity: 'error', description: 'A value the gateway schema does not allow (type, allowed values, range, required keys).', helpUri: docsUri('schema')},
-  check: (ctx) =>
+export const schemaRule = defineConfigRule({
+  meta: {id: 'schema', severity: 'error', description: 'A value the gateway schema does not allow (type, allowed values, range, required keys).', fixable: true},
+  check: (_config, ctx) =>
     relevantErrors(ctx)
       .filter((e) => e.keyword !== 'additionalProperties' && !isDurationError(e))
-      .map((e): RuleHit => ({path: segments(e.instancePath), target: 'value', ...schemaMessage(e), evidence: {keyword: e.keyword, schemaPath: e.schemaPath}})),
-}
+      .map((e) => ctx.report({path: segments(e.instancePath), target: 'value', ...schemaMessage(e), evidence: {keyword: e.keyword, schemaPath: e.schemaPath}})),
+})
 
-export const invalidDurationRule: ConfigRule = {
+export const invalidDurationRule = defineConfigRule({
   meta: {
     id: 'invalid-duration',
-    defaultSeverity: 'error',
+    severity: 'error',
     description: 'A duration the gateway cannot parse; durations are strings with a unit: 500ms, 5s, 1m, 1h30m.',
-    helpUri: docsUri('invalid-duration'),
+    fixable: true,
   },
-  check(ctx) {
-    const hits: RuleHit[] = []
+  check(_config, ctx) {
+    const hits: Finding[] = []
     const seen = new Set<string>()
     for (const e of relevantErrors(ctx).filter(isDurationError)) {
       if (seen.has(e.instancePath)) continue
@@ -129,25 +131,25 @@ export const invalidDurationRule: ConfigRule = {
       const path = segments(e.instancePath)
       const label = humanPath(path)
       if (typeof e.data === 'number') {
-        hits.push({path, message: `${label} is the number ${e.data}; a duration needs a unit`, hint: `write "${e.data}s" or "${e.data}ms", whichever is meant`})
+        hits.push(ctx.report({path, message: `${label} is the number ${e.data}; a duration needs a unit`, hint: `write "${e.data}s" or "${e.data}ms", whichever is meant`}))
         continue
       }
       if (typeof e.data !== 'string') {
-        hits.push({path, message: `${label} must be a duration string like "5s", not ${typeOf(e.data)}`})
+        hits.push(ctx.report({path, message: `${label} must be a duration string like "5s", not ${typeOf(e.data)}`}))
         continue
       }
       const canonical = canonicalDuration(e.data)
-      hits.push({
+      hits.push(ctx.report({
         path,
         message: `${label} ${JSON.stringify(e.data)} is not a duration`,
         hint: canonical ? `write "${canonical}" (mcp lint-config --fix does it)` : /^\d+(\.\d+)?$/.test(e.data.trim()) ? `add a unit: "${e.data.trim()}s" or "${e.data.trim()}ms"` : 'use a number with a unit: 500ms, 5s, 1m, 1h30m',
         // Only a literal scalar is rewritten; a value built from ${VAR} is fixed where the variable is set.
         fix: canonical && !ctx.unresolved.has(e.instancePath) ? {target: 'value', text: canonical, description: `${JSON.stringify(e.data)} → ${canonical}`} : undefined,
-      })
+      }))
     }
     return hits
   },
-}
+})
 
 // Spellings from older posts whose canonical home is not the only key of that name in the schema.
 const LEGACY_HOMES: Record<string, string> = {healthcheckinterval: 'healthCheck.interval'}
@@ -177,15 +179,15 @@ export function suggestKey(key: string, known: string[]): {key: string; mechanic
   return guess ? {key: guess, mechanical: false} : undefined
 }
 
-export const unknownKeyRule: ConfigRule = {
+export const unknownKeyRule = defineConfigRule({
   meta: {
     id: 'unknown-key',
-    defaultSeverity: 'error',
+    severity: 'error',
     description: 'A key the gateway does not read (often a snake_case or misspelt spelling of one it does); the setting silently has no effect.',
-    helpUri: docsUri('unknown-key'),
+    fixable: true,
   },
-  check(ctx) {
-    const hits: RuleHit[] = []
+  check(_config, ctx) {
+    const hits: Finding[] = []
     for (const e of relevantErrors(ctx).filter((x) => x.keyword === 'additionalProperties')) {
       const key = String(e.params.additionalProperty)
       const parent = segments(e.instancePath)
@@ -206,8 +208,8 @@ export const unknownKeyRule: ConfigRule = {
         if (elsewhere.length) hint = `it belongs at ${elsewhere.slice(0, 3).join(' or ')}`
         else if (known.length) hint = `known keys here: ${known.join(', ')}`
       }
-      hits.push({path, target: 'key', message: `unknown key "${key}"${where}`, hint, evidence: {key, known}, fix})
+      hits.push(ctx.report({path, target: 'key', message: `unknown key "${key}"${where}`, hint, evidence: {key, known}, fix}))
     }
     return hits
   },
-}
+})

@@ -2,7 +2,7 @@ import {addressText} from '../../model/address.js'
 import {DEFAULT_HEALTH_PATH, parsePortLabel} from '../../model/labels.js'
 import type {DockerContainer, Instance} from '../../model/types.js'
 import type {Finding} from '../../report/finding.js'
-import {CheckContext, containerLocation, DoctorCheck, finding, registryEntries, registryLocation, runningInstances} from '../check.js'
+import {CheckContext, containerLocation, defineCheck, registryEntries, registryLocation, runningInstances} from '../check.js'
 
 /** Registry metadata the gateway reads besides the address, from an etcd JSON value or Consul Meta. */
 interface RegistryMetadata {
@@ -45,11 +45,13 @@ export function driftOf(meta: RegistryMetadata, d: DockerContainer, ctx: Pick<Ch
   return out
 }
 
-export const labelDrift: DoctorCheck = {
-  code: 'LABEL_DRIFT',
-  severity: 'warning',
-  description: "Registry metadata (port, version, weight, health path) that differs from the container's labels",
-  needs: ['docker', 'any-registry'],
+export const labelDrift = defineCheck({
+  meta: {
+    id: 'LABEL_DRIFT',
+    severity: 'warning',
+    description: "Registry metadata (port, version, weight, health path) that differs from the container's labels",
+    needs: ['docker', 'any-registry'],
+  },
   check(view, ctx) {
     const out: Finding[] = []
     for (const i of runningInstances(view)) {
@@ -62,24 +64,27 @@ export const labelDrift: DoctorCheck = {
         const fields = Object.keys(drift)
         if (fields.length === 0) continue
         out.push(
-          finding(this, i, {
+          ctx.report({
+            instance: i,
             message: `registry metadata differs from the labels: ${fields.map((f) => `${f} ${JSON.stringify(drift[f]!.registry)} ≠ label ${drift[f]!.label === null ? '(unset)' : JSON.stringify(drift[f]!.label)}`).join(', ')}`,
             hint: 'the agent registered before the labels changed and never re-read them: recreate the container (docker compose up -d) or restart the agent so it re-registers',
             evidence: {registry: entry.registry, key: entry.key, fields: drift},
-            location: registryLocation(entry),
+            at: registryLocation(entry),
           }),
         )
       }
     }
     return out
   },
-}
+})
 
-export const portNotExposed: DoctorCheck = {
-  code: 'PORT_NOT_EXPOSED',
-  severity: 'warning',
-  description: "The service port label names a port the container does not expose",
-  needs: ['docker'],
+export const portNotExposed = defineCheck({
+  meta: {
+    id: 'PORT_NOT_EXPOSED',
+    severity: 'warning',
+    description: "The service port label names a port the container does not expose",
+    needs: ['docker'],
+  },
   check(view, ctx) {
     return runningInstances(view)
       .filter((i) => i.port !== undefined && i.docker!.networkMode !== 'host' && !i.docker!.networkMode.startsWith('container:'))
@@ -87,21 +92,24 @@ export const portNotExposed: DoctorCheck = {
       .map((i) => {
         const d = i.docker!
         const exposed = [...new Set(d.ports.map((p) => `${p.privatePort}/${p.type}`))]
-        return finding(this, i, {
+        return ctx.report({
+          instance: i,
           message: `${ctx.keys.port}=${i.port} but the container exposes ${exposed.length ? exposed.join(', ') : 'no ports'}`,
           hint: `check the port the service listens on; add EXPOSE ${i.port} to the image (or --expose / compose expose:), or fix ${ctx.keys.port}`,
           evidence: {servicePort: i.port, exposed},
-          location: containerLocation(d),
+          at: containerLocation(d),
         })
       })
   },
-}
+})
 
-export const ambiguousNetwork: DoctorCheck = {
-  code: 'AMBIGUOUS_NETWORK',
-  severity: 'warning',
-  description: `A container on several networks with no service network label: the gateway may pick the wrong one`,
-  needs: ['docker'],
+export const ambiguousNetwork = defineCheck({
+  meta: {
+    id: 'AMBIGUOUS_NETWORK',
+    severity: 'warning',
+    description: `A container on several networks with no service network label: the gateway may pick the wrong one`,
+    needs: ['docker'],
+  },
   check(view, ctx) {
     return runningInstances(view)
       .filter((i) => {
@@ -110,15 +118,16 @@ export const ambiguousNetwork: DoctorCheck = {
       })
       .map((i) => {
         const networks = i.docker!.networks.filter((n) => n.ip).map((n) => ({name: n.name, ip: n.ip}))
-        return finding(this, i, {
+        return ctx.report({
+          instance: i,
           message: `on ${networks.length} networks (${networks.map((n) => n.name).join(', ')}) and no ${ctx.keys.network} label: which IP a gateway uses depends on its order`,
           hint: `set ${ctx.keys.network}=<the network the gateway is on>`,
           evidence: {networks, chosen: addressText(i.address), addressReason: i.addressReason, registered: registryEntries(i).map((e) => e.address ?? null)},
-          location: containerLocation(i.docker!),
+          at: containerLocation(i.docker!),
         })
       })
   },
-}
+})
 
 /** Group instances by a label value; the value held by the fewest is the odd one out. */
 function groupBy(instances: Instance[], value: (i: Instance) => string): Map<string, string[]> {
@@ -130,12 +139,14 @@ function groupBy(instances: Instance[], value: (i: Instance) => string): Map<str
   return groups
 }
 
-export const nameConflict: DoctorCheck = {
-  code: 'NAME_CONFLICT',
-  severity: 'error',
-  description: 'One service name with different ports or health paths across its instances',
-  needs: ['docker'],
-  check(view) {
+export const nameConflict = defineCheck({
+  meta: {
+    id: 'NAME_CONFLICT',
+    severity: 'error',
+    description: 'One service name with different ports or health paths across its instances',
+    needs: ['docker'],
+  },
+  check(view, ctx) {
     const out: Finding[] = []
     for (const service of view.services) {
       // A container without a valid port label is no instance the gateway can route to (LABEL_INVALID).
@@ -152,7 +163,8 @@ export const nameConflict: DoctorCheck = {
       if (ports.size > 1) parts.push(`ports ${[...ports.keys()].join(' vs ')}`)
       if (paths.size > 1) parts.push(`health paths ${[...paths.keys()].join(' vs ')}`)
       out.push(
-        finding(this, odd, {
+        ctx.report({
+          instance: odd,
           message: `instances of ${service.name} disagree: ${parts.join('; ')}`,
           hint: 'two deployments share one service name (a copy-pasted label?): rename one, or align their labels; the gateway load-balances across all of them',
           evidence: {
@@ -160,32 +172,35 @@ export const nameConflict: DoctorCheck = {
             ...(ports.size > 1 ? {ports: Object.fromEntries(ports)} : {}),
             ...(paths.size > 1 ? {healthPaths: Object.fromEntries(paths)} : {}),
           },
-          location: containerLocation(odd.docker!),
+          at: containerLocation(odd.docker!),
         }),
       )
     }
     return out
   },
-}
+})
 
-export const labelInvalid: DoctorCheck = {
-  code: 'LABEL_INVALID',
-  severity: 'error',
-  description: 'A live container whose labels fail lint-labels (errors only; the rule ids are in the evidence)',
-  needs: ['docker'],
+export const labelInvalid = defineCheck({
+  meta: {
+    id: 'LABEL_INVALID',
+    severity: 'error',
+    description: 'A live container whose labels fail lint-labels (errors only; the rule ids are in the evidence)',
+    needs: ['docker'],
+  },
   check(view, ctx) {
     const containers = [...runningInstances(view), ...(ctx.services?.length ? [] : view.unnamed.filter((i) => i.docker?.state === 'running'))]
     return containers.flatMap((i) => {
       const errors = ctx.lintContainer(i.docker!).filter((f) => f.severity === 'error')
       if (errors.length === 0) return []
       return [
-        finding(this, i, {
+        ctx.report({
+          instance: i,
           message: `labels fail lint-labels: ${errors.map((e) => e.message).join('; ')}`,
           hint: errors[0]!.hint ?? 'run mcp lint-labels --docker for details',
           evidence: {rules: errors.map((e) => ({ruleId: e.ruleId, message: e.message}))},
-          location: containerLocation(i.docker!),
+          at: containerLocation(i.docker!),
         }),
       ]
     })
   },
-}
+})

@@ -1,5 +1,5 @@
 import type {Instance} from '../../model/types.js'
-import {allInstances, containerLocation, DoctorCheck, finding, registryEntries, registryLocation, runningInstances} from '../check.js'
+import {allInstances, containerLocation, defineCheck, registryEntries, registryLocation, runningInstances} from '../check.js'
 
 /** Why a registered, running instance is not ready, or undefined when nothing says so. */
 export function notReadyReason(i: Instance): {severity: 'error' | 'warning'; message: string; evidence: Record<string, unknown>} | undefined {
@@ -21,12 +21,14 @@ export function notReadyReason(i: Instance): {severity: 'error' | 'warning'; mes
   return undefined
 }
 
-export const notReady: DoctorCheck = {
-  code: 'NOT_READY',
-  severity: 'error',
-  description: 'A registered instance that is not ready: Docker health starting/unhealthy, or its health path failing',
-  needs: ['docker', 'any-registry'],
-  check(view) {
+export const notReady = defineCheck({
+  meta: {
+    id: 'NOT_READY',
+    severity: 'error',
+    description: 'A registered instance that is not ready: Docker health starting/unhealthy, or its health path failing',
+    needs: ['docker', 'any-registry'],
+  },
+  check(view, ctx) {
     return runningInstances(view)
       .filter((i) => i.etcd || i.consul)
       .flatMap((i) => {
@@ -34,36 +36,40 @@ export const notReady: DoctorCheck = {
         if (!reason) return []
         const entries = registryEntries(i).map((e) => e.key)
         return [
-          finding(this, i, {
+          ctx.report({
+            instance: i,
             severity: reason.severity,
             message: reason.message,
             hint: `the gateway sends it traffic: fix the service, or have the agent register only healthy containers (a HEALTHCHECK and registration on health_status: healthy); check with: docker logs ${i.docker!.name}`,
             evidence: {...reason.evidence, registeredAs: entries, healthPath: i.healthPath},
-            location: containerLocation(i.docker!),
+            at: containerLocation(i.docker!),
           }),
         ]
       })
   },
-}
+})
 
-export const consulCritical: DoctorCheck = {
-  code: 'CONSUL_CRITICAL',
-  severity: 'error',
-  description: 'A Consul instance whose check is critical but which is still in the catalog',
-  needs: ['consul'],
-  check(view) {
+export const consulCritical = defineCheck({
+  meta: {
+    id: 'CONSUL_CRITICAL',
+    severity: 'error',
+    description: 'A Consul instance whose check is critical but which is still in the catalog',
+    needs: ['consul'],
+  },
+  check(view, ctx) {
     return allInstances(view)
       .filter((i) => i.consul?.status === 'critical')
       .map((i) => {
         const c = i.consul!
         const critical = c.checks.filter((k) => k.status === 'critical')
         const entry = registryEntries(i).find((e) => e.registry === 'consul')!
-        return finding(this, i, {
+        return ctx.report({
+          instance: i,
           message: `Consul check${critical.length === 1 ? '' : 's'} ${critical.map((k) => `"${k.name}"`).join(', ')} critical, still in the catalog at ${entry.address}`,
           hint: 'fix the service or its check; add deregister_critical_service_after to the check so Consul drops it when it stays critical',
           evidence: {id: c.id, node: c.node, address: entry.address, status: c.status, checks: c.checks},
-          location: registryLocation(entry),
+          at: registryLocation(entry),
         })
       })
   },
-}
+})

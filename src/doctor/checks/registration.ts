@@ -2,13 +2,15 @@ import {formatDuration} from '../../core/duration.js'
 import {addressText} from '../../model/address.js'
 import type {DockerContainer, Instance, ServiceView} from '../../model/types.js'
 import {judgeAddress} from '../address-judge.js'
-import {allInstances, CheckContext, containerLocation, DoctorCheck, finding, registryEntries, RegistryEntry, registryLocation, runningInstances} from '../check.js'
+import {allInstances, containerLocation, defineCheck, registryEntries, RegistryEntry, registryLocation, runningInstances} from '../check.js'
 
-export const unregistered: DoctorCheck = {
-  code: 'UNREGISTERED',
-  severity: 'error',
-  description: 'A running labeled container with no registry entry, up longer than --grace',
-  needs: ['docker', 'registry'],
+export const unregistered = defineCheck({
+  meta: {
+    id: 'UNREGISTERED',
+    severity: 'error',
+    description: 'A running labeled container with no registry entry, up longer than --grace',
+    needs: ['docker', 'registry'],
+  },
   check(view, ctx) {
     return runningInstances(view)
       .filter((i) => !i.etcd && !i.consul && i.port !== undefined)
@@ -18,16 +20,17 @@ export const unregistered: DoctorCheck = {
         const up = ctx.now - started
         if (up < ctx.graceMs) return []
         return [
-          finding(this, i, {
+          ctx.report({
+            instance: i,
             message: `running for ${formatDuration(up)} but not registered: the gateway sends it no traffic`,
             hint: 'check the registration agent (registrator, the gateway\'s sidecar) and its logs; it may have missed the start event',
             evidence: {container: d.name, containerId: d.id.slice(0, 12), up: formatDuration(up), grace: formatDuration(ctx.graceMs), address: addressText(i.address), addressReason: i.addressReason},
-            location: containerLocation(d),
+            at: containerLocation(d),
           }),
         ]
       })
   },
-}
+})
 
 /** The running container that a registry-only entry points at although another entry claimed it first. */
 function claimedBy(entry: RegistryEntry, view: ServiceView, service: string): Instance | undefined {
@@ -44,11 +47,13 @@ function stoppedMatch(entry: RegistryEntry, instanceId: string, stopped: DockerC
   return stopped.find((d) => (entry.containerId && entry.containerId.length >= 12 && d.id.startsWith(entry.containerId.toLowerCase())) || d.name === instanceId)
 }
 
-export const staleRegistration: DoctorCheck = {
-  code: 'STALE_REGISTRATION',
-  severity: 'error',
-  description: 'A registry entry that matches no running container (removed, exited, or an unknown address)',
-  needs: ['docker', 'any-registry'],
+export const staleRegistration = defineCheck({
+  meta: {
+    id: 'STALE_REGISTRATION',
+    severity: 'error',
+    description: 'A registry entry that matches no running container (removed, exited, or an unknown address)',
+    needs: ['docker', 'any-registry'],
+  },
   check(view, ctx) {
     const out = []
     for (const i of allInstances(view)) {
@@ -80,21 +85,22 @@ export const staleRegistration: DoctorCheck = {
           why = `no running container of ${i.service} has ${entry.address}`
         }
         out.push(
-          finding(this, i, {
+          ctx.report({
+            instance: i,
             message: `registered at ${entry.address ?? '(no address)'} but ${why}`,
             hint:
               entry.registry === 'etcd'
                 ? `the gateway routes to a dead address: delete it (etcdctl del ${entry.key}) and give registrations a lease so they expire`
                 : `deregister it (consul services deregister -id=${entry.key}) and add a check with deregister_critical_service_after`,
             evidence,
-            location: registryLocation(entry),
+            at: registryLocation(entry),
           }),
         )
       }
     }
     return out
   },
-}
+})
 
 const KIND_TEXT: Record<string, string> = {
   'host-address': "the Docker host's / a bridge gateway's address",
@@ -108,19 +114,22 @@ const KIND_TEXT: Record<string, string> = {
   'no-address': 'no address',
 }
 
-export const wrongAddress: DoctorCheck = {
-  code: 'WRONG_ADDRESS',
-  severity: 'error',
-  description: 'A registration of a running container at an address the gateway cannot reach it on',
-  needs: ['docker', 'any-registry'],
-  check(view, ctx: CheckContext) {
+export const wrongAddress = defineCheck({
+  meta: {
+    id: 'WRONG_ADDRESS',
+    severity: 'error',
+    description: 'A registration of a running container at an address the gateway cannot reach it on',
+    needs: ['docker', 'any-registry'],
+  },
+  check(view, ctx) {
     const out = []
     for (const i of runningInstances(view)) {
       for (const entry of registryEntries(i)) {
         const verdict = judgeAddress(entry, i.docker!, i.port, ctx)
         if (!verdict) continue
         out.push(
-          finding(this, i, {
+          ctx.report({
+            instance: i,
             message: `registered at ${entry.address ?? '(no address)'}, ${KIND_TEXT[verdict.kind]}: ${verdict.detail}`,
             hint: `register ${i.address ? addressText(i.address) : 'the address discover shows'} instead${verdict.kind === 'host-address' ? ' (registrator: -internal, or -ip with the host\'s routable address and a published port)' : verdict.kind === 'other-network' || verdict.kind === 'another-container' ? ` (set ${ctx.keys.network} to the network the gateway shares)` : ''}`,
             evidence: {
@@ -134,11 +143,11 @@ export const wrongAddress: DoctorCheck = {
               containerAddresses: i.addresses.map((a) => `${a.kind}:${addressText(a)}${a.network ? `@${a.network}` : ''}`),
               matchedBy: i.match,
             },
-            location: registryLocation(entry),
+            at: registryLocation(entry),
           }),
         )
       }
     }
     return out
   },
-}
+})

@@ -1,41 +1,46 @@
 import type {Finding} from '../../report/finding.js'
-import {DoctorCheck, finding} from '../check.js'
+import {defineCheck} from '../check.js'
 
 /** Swarm: fewer running tasks than the service's desired replicas (pending, failing, unschedulable). */
-export const replicasShort: DoctorCheck = {
-  code: 'REPLICAS_SHORT',
-  severity: 'error',
-  description: 'A Swarm service runs fewer tasks than its desired replicas',
-  needs: ['docker'],
-  check(view) {
+export const replicasShort = defineCheck({
+  meta: {
+    id: 'REPLICAS_SHORT',
+    severity: 'error',
+    description: 'A Swarm service runs fewer tasks than its desired replicas',
+    needs: ['docker'],
+  },
+  check(view, ctx) {
     const out: Finding[] = []
     for (const s of view.services) {
       const svc = s.swarm
       if (!svc || svc.mode !== 'replicated' || svc.replicas === undefined || svc.running >= svc.replicas) continue
       const notRunning = s.instances.filter((i) => i.swarm && i.swarm.state !== 'running').map((i) => ({task: i.id, state: i.swarm!.state, error: i.swarm!.error ?? null, node: i.swarm!.node ?? null}))
       out.push(
-        finding(this, {service: s.name, id: svc.name}, {
+        ctx.report({
+          instance: {service: s.name, id: svc.name},
           message: `Swarm service ${svc.name} runs ${svc.running} of ${svc.replicas} desired tasks`,
           hint: notRunning.some((t) => t.error) ? `see the task errors (docker service ps ${svc.name} --no-trunc)` : `check placement constraints and node resources (docker service ps ${svc.name})`,
           evidence: {desired: svc.replicas, running: svc.running, tasks: notRunning},
-          location: {kind: 'container', container: svc.name},
+          at: {kind: 'container', container: svc.name},
         }),
       )
     }
     return out
   },
-}
+})
 
 /**
  * Swarm: the gateway's labels on the service (compose deploy.labels) but not on its task containers,
  * or the reverse. What a Swarm-aware gateway reads and what plain container discovery sees then
  * differ: Traefik's "labels under Swarm mode" confusion.
  */
-export const swarmLabelMismatch: DoctorCheck = {
-  code: 'SWARM_LABEL_MISMATCH',
-  severity: 'warning',
-  description: 'Gateway labels on the Swarm service but not on its task containers, or the reverse',
-  needs: ['docker'],
+export const swarmLabelMismatch = defineCheck({
+  meta: {
+    id: 'SWARM_LABEL_MISMATCH',
+    severity: 'warning',
+    description: 'Gateway labels on the Swarm service but not on its task containers, or the reverse',
+    needs: ['docker'],
+  },
   check(view, ctx) {
     const out: Finding[] = []
     const prefix = `${ctx.labelPrefix}.`
@@ -52,14 +57,15 @@ export const swarmLabelMismatch: DoctorCheck = {
       const onlyContainers = differing.filter((k) => !(k in onService))
       const where = onlyService.length === differing.length ? 'only on the service (deploy.labels), not on its task containers' : onlyContainers.length === differing.length ? 'only on the task containers (labels), not on the service' : 'with different values on the service and its task containers'
       out.push(
-        finding(this, {service: s.name, id: svc.name}, {
+        ctx.report({
+          instance: {service: s.name, id: svc.name},
           message: `${differing.join(', ')} ${differing.length === 1 ? 'is' : 'are'} ${where}`,
           hint: 'a Swarm-aware gateway reads service labels (deploy.labels); container discovery reads container labels: put the gateway labels where your gateway looks, or in both',
           evidence: {fields: differing.map((k) => ({label: k, service: onService[k] ?? null, containers: onContainers[k] ?? null}))},
-          location: {kind: 'container', container: svc.name},
+          at: {kind: 'container', container: svc.name},
         }),
       )
     }
     return out
   },
-}
+})

@@ -16,8 +16,8 @@ import {
   serviceWeightRange,
 } from './values.js'
 
-export type {LabelRule, RuleContext} from './rule.js'
-export {ruleContext, RULES_DOC_URL} from './rule.js'
+export type {LabelRule, LabelSetRule, LabelSetsRule, RuleContext} from './rule.js'
+export {isSetRule, ruleContext} from './rule.js'
 export {gluedKey, keySyntaxProblems} from './keys.js'
 
 /** Every label rule, in the order docs/rules.md lists them. */
@@ -45,5 +45,5 @@ export const LABEL_RULES: LabelRule[] = [
   unresolvedVariable,
 ]
 
-/** The rule table as data (for SARIF, --rule validation, docs). */
-export const LABEL_RULE_META: RuleMeta[] = LABEL_RULES.map(({id, defaultSeverity, description, helpUri}) => ({id, defaultSeverity, description, ...(helpUri ? {helpUri} : {})}))
+/** The rule table as data (for SARIF, --rule validation, docs): each rule's own meta. */
+export const LABEL_RULE_META: RuleMeta[] = LABEL_RULES.map((rule) => rule.meta)

@@ -2,7 +2,7 @@ import {didYouMean} from '../../core/suggest.js'
 import type {Finding} from '../../report/finding.js'
 import {hasPrefix} from '../keys.js'
 import type {LabelEntry} from '../types.js'
-import {defineRule, report, RuleContext} from './rule.js'
+import {defineRule, RuleContext} from './rule.js'
 
 const known = (ctx: RuleContext) => Object.values(ctx.keys)
 
@@ -24,9 +24,11 @@ export function gluedKey(key: string, ctx: RuleContext): {key: string; value: st
 }
 
 export const keyValueGlued = defineRule({
-  id: 'key-value-glued',
-  defaultSeverity: 'error',
-  description: 'A label key with its value glued on, such as mcp.service.nameuser-api',
+  meta: {
+    id: 'key-value-glued',
+    severity: 'error',
+    description: 'A label key with its value glued on, such as mcp.service.nameuser-api',
+  },
   check(set, ctx) {
     const out: Finding[] = []
     for (const l of set.labels) {
@@ -35,9 +37,12 @@ export const keyValueGlued = defineRule({
       if (!glued || (l.value !== '' && !l.noEquals)) continue
       const sep = l.form === 'map' ? ': ' : '='
       out.push(
-        report(this, set, ctx, l.keyLocation, `${JSON.stringify(l.key)} looks like ${glued.key} with its value glued on`, `write ${glued.key}${sep}${glued.value}`, {
-          key: l.key,
-          suggestion: `${glued.key}${sep}${glued.value}`,
+        ctx.report({
+          set,
+          at: l.keyLocation,
+          message: `${JSON.stringify(l.key)} looks like ${glued.key} with its value glued on`,
+          hint: `write ${glued.key}${sep}${glued.value}`,
+          evidence: {key: l.key, suggestion: `${glued.key}${sep}${glued.value}`},
         }),
       )
     }
@@ -46,9 +51,11 @@ export const keyValueGlued = defineRule({
 })
 
 export const unknownKey = defineRule({
-  id: 'unknown-key',
-  defaultSeverity: 'warning',
-  description: 'A label under the gateway prefix that the gateway does not read (typos included)',
+  meta: {
+    id: 'unknown-key',
+    severity: 'warning',
+    description: 'A label under the gateway prefix that the gateway does not read (typos included)',
+  },
   check(set, ctx) {
     const out: Finding[] = []
     for (const l of set.labels) {
@@ -57,15 +64,13 @@ export const unknownKey = defineRule({
       // Identity normalisation: label keys are case-sensitive, so mcp.Service.Name is a near miss too.
       const suggestion = didYouMean(l.key, known(ctx), (s) => s)
       out.push(
-        report(
-          this,
+        ctx.report({
           set,
-          ctx,
-          l.keyLocation,
-          `unknown label ${l.key}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
-          suggestion ? `rename it to ${suggestion}` : `the gateway reads ${ctx.prefix}.service.{name,port,version,weight,network} and ${ctx.prefix}.health.{path,interval,timeout}`,
-          {key: l.key, ...(suggestion ? {suggestion} : {})},
-        ),
+          at: l.keyLocation,
+          message: `unknown label ${l.key}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+          hint: suggestion ? `rename it to ${suggestion}` : `the gateway reads ${ctx.prefix}.service.{name,port,version,weight,network} and ${ctx.prefix}.health.{path,interval,timeout}`,
+          evidence: {key: l.key, ...(suggestion ? {suggestion} : {})},
+        }),
       )
     }
     return out
@@ -87,9 +92,11 @@ export function keySyntaxProblems(key: string): string[] {
 }
 
 export const keySyntax = defineRule({
-  id: 'key-syntax',
-  defaultSeverity: 'warning',
-  description: "A label key that breaks Docker's label-key guidance (lowercase, no ../--, reserved namespaces)",
+  meta: {
+    id: 'key-syntax',
+    severity: 'warning',
+    description: "A label key that breaks Docker's label-key guidance (lowercase, no ../--, reserved namespaces)",
+  },
   check(set, ctx) {
     const out: Finding[] = []
     const seen = new Set<string>()
@@ -101,9 +108,12 @@ export const keySyntax = defineRule({
       if (problems.length === 0 || seen.has(where)) continue
       seen.add(where)
       out.push(
-        report(this, set, ctx, l.keyLocation, `label key ${JSON.stringify(l.key)} ${problems.join(', ')}`, 'use lowercase reverse-DNS keys such as com.example.team, with single dots and dashes', {
-          key: l.key,
-          problems,
+        ctx.report({
+          set,
+          at: l.keyLocation,
+          message: `label key ${JSON.stringify(l.key)} ${problems.join(', ')}`,
+          hint: 'use lowercase reverse-DNS keys such as com.example.team, with single dots and dashes',
+          evidence: {key: l.key, problems},
         }),
       )
     }

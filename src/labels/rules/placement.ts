@@ -1,7 +1,7 @@
 import {locationText, type Finding, type Location} from '../../report/finding.js'
 import {DEFAULT_HEALTH_PATH, effectiveLabel, hasPrefix, knownValue} from '../keys.js'
 import type {LabelSet} from '../types.js'
-import {defineRule, report, type RuleContext} from './rule.js'
+import {defineRule, defineSetsRule, type RuleContext} from './rule.js'
 
 /** Is the port among the declared ones (single ports and ranges)? */
 function declares(set: LabelSet, port: number): boolean {
@@ -9,9 +9,11 @@ function declares(set: LabelSet, port: number): boolean {
 }
 
 export const servicePortNotExposed = defineRule({
-  id: 'service-port-not-exposed',
-  defaultSeverity: 'warning',
-  description: 'The service port is not exposed or published by the service, image or container',
+  meta: {
+    id: 'service-port-not-exposed',
+    severity: 'warning',
+    description: 'The service port is not exposed or published by the service, image or container',
+  },
   check(set, ctx) {
     const entry = effectiveLabel(set, ctx.keys.servicePort)
     const value = knownValue(entry)
@@ -26,7 +28,7 @@ export const servicePortNotExposed = defineRule({
       // The container names the finding's group already (stylish, doctor): not again in the message.
       container: [`port ${port} is not exposed or published${list}`, `EXPOSE ${port} in the image, or run it with --expose ${port}`],
     }[set.kind]
-    return [report(this, set, ctx, entry.valueLocation, text[0]!, text[1], {port, declared})]
+    return [ctx.report({set, at: entry.valueLocation, message: text[0]!, hint: text[1], evidence: {port, declared}})]
   },
 })
 
@@ -47,9 +49,11 @@ const them = (keys: string[]) => (keys.length === 1 ? 'it' : 'them')
 const isAre = (keys: string[]) => (keys.length === 1 ? 'is' : 'are')
 
 export const deployLabelsOnly = defineRule({
-  id: 'deploy-labels-only',
-  defaultSeverity: 'warning',
-  description: 'Gateway labels only under deploy.labels: Swarm services carry them, containers do not (not in --swarm mode)',
+  meta: {
+    id: 'deploy-labels-only',
+    severity: 'warning',
+    description: 'Gateway labels only under deploy.labels: Swarm services carry them, containers do not (not in --swarm mode)',
+  },
   check(set, ctx) {
     // In Swarm mode deploy.labels is exactly where a Swarm-aware gateway looks.
     if (set.kind !== 'compose' || ctx.swarm) return []
@@ -57,33 +61,47 @@ export const deployLabelsOnly = defineRule({
     if (!found) return []
     const {keys, at} = found
     return [
-      report(this, set, ctx, at, `${keys.join(', ')} ${isAre(keys)} only under deploy.labels: containers of ${set.displayName} will not carry ${them(keys)}`,
-        `move ${them(keys)} to the service's labels (keep deploy.labels too if the gateway reads Swarm services)`, {keys}),
+      ctx.report({
+        set,
+        at,
+        message: `${keys.join(', ')} ${isAre(keys)} only under deploy.labels: containers of ${set.displayName} will not carry ${them(keys)}`,
+        hint: `move ${them(keys)} to the service's labels (keep deploy.labels too if the gateway reads Swarm services)`,
+        evidence: {keys},
+      }),
     ]
   },
 })
 
 /** The reverse, in Swarm mode: gateway labels on the containers but not on the Swarm service. */
 export const swarmDeployLabelsMissing = defineRule({
-  id: 'swarm-deploy-labels-missing',
-  defaultSeverity: 'warning',
-  description: 'With --swarm: gateway labels on the containers but not under deploy.labels, where Swarm services carry them',
+  meta: {
+    id: 'swarm-deploy-labels-missing',
+    severity: 'warning',
+    description: 'With --swarm: gateway labels on the containers but not under deploy.labels, where Swarm services carry them',
+  },
   check(set, ctx) {
     if (set.kind !== 'compose' || !ctx.swarm) return []
     const found = oneSidedLabels(set, ctx, 'container')
     if (!found) return []
     const {keys, at} = found
     return [
-      report(this, set, ctx, at, `${keys.join(', ')} ${isAre(keys)} not under deploy.labels: in Swarm mode ${set.displayName} will not carry ${them(keys)}`,
-        `add ${them(keys)} under deploy.labels (keep the container labels too if something reads containers)`, {keys}),
+      ctx.report({
+        set,
+        at,
+        message: `${keys.join(', ')} ${isAre(keys)} not under deploy.labels: in Swarm mode ${set.displayName} will not carry ${them(keys)}`,
+        hint: `add ${them(keys)} under deploy.labels (keep the container labels too if something reads containers)`,
+        evidence: {keys},
+      }),
     ]
   },
 })
 
 export const unresolvedVariable = defineRule({
-  id: 'unresolved-variable',
-  defaultSeverity: 'warning',
-  description: 'A gateway label value uses a variable that is not set',
+  meta: {
+    id: 'unresolved-variable',
+    severity: 'warning',
+    description: 'A gateway label value uses a variable that is not set',
+  },
   check(set, ctx) {
     const out: Finding[] = []
     for (const l of set.labels) {
@@ -92,17 +110,15 @@ export const unresolvedVariable = defineRule({
       const vars = names.map((n) => '${' + n + '}').join(', ')
       const dockerfile = l.form === 'dockerfile'
       out.push(
-        report(
-          this,
+        ctx.report({
           set,
-          ctx,
-          l.valueLocation,
-          dockerfile
+          at: l.valueLocation,
+          message: dockerfile
             ? `${l.key} uses ${vars}, which no ARG or ENV declares: it builds as an empty string`
             : `${l.key} uses ${vars}, which is not set: compose substitutes an empty string`,
-          dockerfile ? `declare ARG ${names[0]}=<default> before the LABEL` : `set ${names[0]} in the environment or an --env-file, or write \${${names[0]}:-default}`,
-          {key: l.key, variables: names},
-        ),
+          hint: dockerfile ? `declare ARG ${names[0]}=<default> before the LABEL` : `set ${names[0]} in the environment or an --env-file, or write \${${names[0]}:-default}`,
+          evidence: {key: l.key, variables: names},
+        }),
       )
     }
     return out
@@ -126,11 +142,13 @@ function routing(set: LabelSet, keys: {serviceName: string; servicePort: string;
   }
 }
 
-export const serviceConflict = defineRule({
-  id: 'service-conflict',
-  defaultSeverity: 'warning',
-  description: 'The same service name with a different port or health path in two places',
-  checkAll(sets, ctx) {
+export const serviceConflict = defineSetsRule({
+  meta: {
+    id: 'service-conflict',
+    severity: 'warning',
+    description: 'The same service name with a different port or health path in two places',
+  },
+  check(sets, ctx) {
     const out: Finding[] = []
     const first = new Map<string, {set: LabelSet; r: ReturnType<typeof routing>}>()
     for (const set of sets) {
@@ -144,25 +162,24 @@ export const serviceConflict = defineRule({
       const where = (loc: LabelSet['location'] | undefined) => locationText(loc ?? seen.set.location)
       if (r.port !== undefined && seen.r.port !== undefined && Number(r.port) !== Number(seen.r.port)) {
         out.push(
-          report(this, set, ctx, r.portEntry?.valueLocation, `service ${r.name} has port ${r.port} here but ${seen.r.port} in ${seen.set.displayName} (${where(seen.r.portEntry?.valueLocation)})`, 'give every instance of a service the same port, or name them differently', {
-            service: r.name,
-            port: r.port,
-            otherPort: seen.r.port,
-            other: seen.set.displayName,
+          ctx.report({
+            set,
+            at: r.portEntry?.valueLocation,
+            message: `service ${r.name} has port ${r.port} here but ${seen.r.port} in ${seen.set.displayName} (${where(seen.r.portEntry?.valueLocation)})`,
+            hint: 'give every instance of a service the same port, or name them differently',
+            evidence: {service: r.name, port: r.port, otherPort: seen.r.port, other: seen.set.displayName},
           }),
         )
       }
       if (r.path !== undefined && seen.r.path !== undefined && r.path !== seen.r.path) {
         out.push(
-          report(
-            this,
+          ctx.report({
             set,
-            ctx,
-            r.pathEntry?.valueLocation,
-            `service ${r.name} has health path ${r.path} here but ${seen.r.path} in ${seen.set.displayName} (${where(seen.r.pathEntry?.valueLocation)})`,
-            'give every instance of a service the same health path',
-            {service: r.name, healthPath: r.path, otherHealthPath: seen.r.path, other: seen.set.displayName},
-          ),
+            at: r.pathEntry?.valueLocation,
+            message: `service ${r.name} has health path ${r.path} here but ${seen.r.path} in ${seen.set.displayName} (${where(seen.r.pathEntry?.valueLocation)})`,
+            hint: 'give every instance of a service the same health path',
+            evidence: {service: r.name, healthPath: r.path, otherHealthPath: seen.r.path, other: seen.set.displayName},
+          }),
         )
       }
     }

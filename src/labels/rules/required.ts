@@ -2,7 +2,7 @@ import type {Finding} from '../../report/finding.js'
 import {carriesPrefix, DEFAULT_HEALTH_PATH, hasPrefix} from '../keys.js'
 import type {LabelSet} from '../types.js'
 import {gluedKey} from './keys.js'
-import {defineRule, report, RuleContext} from './rule.js'
+import {defineRule, RuleContext} from './rule.js'
 
 /** Is the key written (even empty, or glued to its value)? Glued keys get their own error. */
 function written(set: LabelSet, key: string, ctx: RuleContext): boolean {
@@ -16,46 +16,45 @@ function missingAt(set: LabelSet, ctx: RuleContext) {
 }
 
 function requiredRule(id: string, which: 'serviceName' | 'servicePort', example: string) {
-  const rule = defineRule({
-    id,
-    defaultSeverity: 'error',
-    description: `A service with gateway labels must have ${which === 'serviceName' ? 'a service name' : 'a service port'} label`,
-    check(set: LabelSet, ctx: RuleContext): Finding[] {
+  return defineRule({
+    meta: {
+      id,
+      severity: 'error',
+      description: `A service with gateway labels must have ${which === 'serviceName' ? 'a service name' : 'a service port'} label`,
+    },
+    check(set: LabelSet, ctx): Finding[] {
       if (!carriesPrefix(set, ctx.prefix) || written(set, ctx.keys[which], ctx)) return []
       return [
-        report(
-          rule,
+        ctx.report({
           set,
-          ctx,
-          missingAt(set, ctx),
+          at: missingAt(set, ctx),
           // A container is named by the finding's group; a compose service or an image is not.
-          `${set.kind === 'container' ? '' : `${set.displayName} `}has ${ctx.prefix}.* labels but no ${ctx.keys[which]}`,
-          `add ${ctx.keys[which]}=${example}; the gateway ignores it without one`,
-        ),
+          message: `${set.kind === 'container' ? '' : `${set.displayName} `}has ${ctx.prefix}.* labels but no ${ctx.keys[which]}`,
+          hint: `add ${ctx.keys[which]}=${example}; the gateway ignores it without one`,
+        }),
       ]
     },
   })
-  return rule
 }
 
 export const serviceNameMissing = requiredRule('service-name-missing', 'serviceName', 'user-api')
 export const servicePortMissing = requiredRule('service-port-missing', 'servicePort', '8080')
 
 export const healthPathMissing = defineRule({
-  id: 'health-path-missing',
-  defaultSeverity: 'info',
-  description: `No health path label: the gateway probes ${DEFAULT_HEALTH_PATH}`,
+  meta: {
+    id: 'health-path-missing',
+    severity: 'info',
+    description: `No health path label: the gateway probes ${DEFAULT_HEALTH_PATH}`,
+  },
   check(set, ctx) {
     if (!carriesPrefix(set, ctx.prefix) || written(set, ctx.keys.healthPath, ctx)) return []
     return [
-      report(
-        this,
+      ctx.report({
         set,
-        ctx,
-        missingAt(set, ctx),
-        `no ${ctx.keys.healthPath}: the gateway probes ${DEFAULT_HEALTH_PATH}`,
-        `set ${ctx.keys.healthPath} if the service answers health checks elsewhere`,
-      ),
+        at: missingAt(set, ctx),
+        message: `no ${ctx.keys.healthPath}: the gateway probes ${DEFAULT_HEALTH_PATH}`,
+        hint: `set ${ctx.keys.healthPath} if the service answers health checks elsewhere`,
+      }),
     ]
   },
 })

@@ -1,10 +1,8 @@
-import type {Finding, Location, RuleMeta, Severity} from '../../report/finding.js'
+import type {Finding, Location, RuleMeta} from '../../report/finding.js'
+import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../../report/rule.js'
 import {docsUrl} from '../../core/docs-url.js'
 import {effectiveLabel, keysFor, knownValue, LabelKeyName} from '../keys.js'
 import type {LabelEntry, LabelSet} from '../types.js'
-
-/** Where rules link to: one heading per rule in docs/rules.md. */
-export const RULES_DOC_URL = docsUrl('rules.md')
 
 export interface RuleContext {
   /** The label prefix (`mcp`, or --label-prefix). */
@@ -15,37 +13,51 @@ export interface RuleContext {
   swarm?: boolean
 }
 
-/**
- * A label rule: static metadata plus a check. `check` sees one label set (a compose service, the
- * image a Dockerfile builds, a container); `checkAll` sees every set at once (consistency between places).
- */
-export interface LabelRule extends RuleMeta {
-  check?(set: LabelSet, ctx: RuleContext): Finding[]
-  checkAll?(sets: LabelSet[], ctx: RuleContext): Finding[]
+/** What a label rule reports (ctx.report): the set it is about, and where in it. */
+export interface LabelReport extends ReportDescriptor {
+  set: LabelSet
+  /** A label's key or value; the set itself when absent. */
+  at?: Location
 }
+
+export interface LabelRuleMeta extends RuleMeta {
+  /** `set`: check sees one label set (a compose service, the image a Dockerfile builds, a container); `all-sets`: every set at once. */
+  scope: 'set' | 'all-sets'
+}
+
+/** A rule over one label set. */
+export type LabelSetRule = Rule<LabelSet, RuleContext, LabelRuleMeta & {scope: 'set'}>
+/** A rule over every label set at once (consistency between places). */
+export type LabelSetsRule = Rule<LabelSet[], RuleContext, LabelRuleMeta & {scope: 'all-sets'}>
+export type LabelRule = LabelSetRule | LabelSetsRule
+
+export const isSetRule = (rule: LabelRule): rule is LabelSetRule => rule.meta.scope === 'set'
 
 export function ruleContext(prefix: string, options: {swarm?: boolean} = {}): RuleContext {
   return {prefix, keys: keysFor(prefix), swarm: options.swarm}
 }
 
-export function defineRule(meta: Omit<LabelRule, 'helpUri'> & {helpUri?: string}): LabelRule {
-  return {...meta, helpUri: meta.helpUri ?? docsUrl('rules.md', meta.id)}
+/** The meta a label rule is written with: its docs link (docs/rules.md, one heading per rule) comes from the id. */
+type WrittenMeta = Omit<RuleMeta, 'docs' | 'fixable'>
+
+const metaOf = <S extends LabelRuleMeta['scope']>(meta: WrittenMeta, scope: S) => ({...meta, docs: docsUrl('rules.md', meta.id), scope})
+
+/** A label rule over one set. */
+export function defineRule(definition: RuleDefinition<LabelSet, RuleContext, LabelReport, WrittenMeta>): LabelSetRule {
+  return withReport({meta: metaOf(definition.meta, 'set'), check: definition.check}, labelFinding)
 }
 
-/** A finding of `rule` about `set`, at a label's key or value or at the set itself. */
-export function report(
-  rule: {id: string; defaultSeverity: Severity},
-  set: LabelSet,
-  ctx: RuleContext,
-  at: Location | undefined,
-  message: string,
-  hint?: string,
-  evidence?: Record<string, unknown>,
-): Finding {
+/** A label rule over every set at once. */
+export function defineSetsRule(definition: RuleDefinition<LabelSet[], RuleContext, LabelReport, WrittenMeta>): LabelSetsRule {
+  return withReport({meta: metaOf(definition.meta, 'all-sets'), check: definition.check}, labelFinding)
+}
+
+/** A finding of a label rule about `set`, at a label's key or value or at the set itself. */
+function labelFinding(meta: RuleMeta, {set, at, message, hint, evidence}: LabelReport, ctx: RuleContext): Finding {
   const name = knownValue(effectiveLabel(set, ctx.keys.serviceName))
   return {
-    ruleId: rule.id,
-    severity: rule.defaultSeverity,
+    ruleId: meta.id,
+    severity: meta.severity,
     message,
     location: at ?? set.location,
     ...(hint ? {hint} : {}),

@@ -2,7 +2,7 @@ import {parseDuration} from '../../core/duration.js'
 import type {Finding, Severity} from '../../report/finding.js'
 import {effectiveLabel, knownValue, LabelKeyName} from '../keys.js'
 import type {LabelEntry, LabelSet} from '../types.js'
-import {defineRule, LabelRule, quoteValue, report, RuleContext, valuesOf} from './rule.js'
+import {defineRule, LabelSetRule, quoteValue, valuesOf} from './rule.js'
 
 /** What a value check says about a bad value: the message tail and the fix. */
 interface Problem {
@@ -17,24 +17,23 @@ interface Problem {
 function valueRule(spec: {
   id: string
   key: LabelKeyName
-  defaultSeverity: Severity
+  severity: Severity
   description: string
   validate(value: string, set: LabelSet, entry: LabelEntry): Problem | undefined
-}): LabelRule {
-  const rule = defineRule({
-    id: spec.id,
-    defaultSeverity: spec.defaultSeverity,
-    description: spec.description,
-    check(set: LabelSet, ctx: RuleContext): Finding[] {
+}): LabelSetRule {
+  return defineRule({
+    meta: {id: spec.id, severity: spec.severity, description: spec.description},
+    check(set: LabelSet, ctx): Finding[] {
       const out: Finding[] = []
       for (const entry of valuesOf(set, ctx.keys[spec.key])) {
         const problem = spec.validate(entry.value, set, entry)
-        if (problem) out.push(report(rule, set, ctx, entry.valueLocation, `${quoteValue(entry)} ${problem.message}`, problem.hint, {key: entry.key, value: entry.value}))
+        if (!problem) continue
+        const message = `${quoteValue(entry)} ${problem.message}`
+        out.push(ctx.report({set, at: entry.valueLocation, message, hint: problem.hint, evidence: {key: entry.key, value: entry.value}}))
       }
       return out
     },
   })
-  return rule
 }
 
 export const DNS_LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
@@ -53,7 +52,7 @@ export function toDnsLabel(value: string): string {
 export const serviceNameFormat = valueRule({
   id: 'service-name-format',
   key: 'serviceName',
-  defaultSeverity: 'error',
+  severity: 'error',
   description: 'The service name must be a DNS label: lowercase letters, digits and dashes, at most 63 characters',
   validate(value) {
     if (DNS_LABEL_RE.test(value)) return undefined
@@ -73,7 +72,7 @@ function plainInteger(value: string): number | undefined {
 export const servicePortInvalid = valueRule({
   id: 'service-port-invalid',
   key: 'servicePort',
-  defaultSeverity: 'error',
+  severity: 'error',
   description: 'The service port must be an integer from 1 to 65535',
   validate(value) {
     const n = plainInteger(value)
@@ -92,7 +91,7 @@ const PATH_RE = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[
 export const healthPathInvalid = valueRule({
   id: 'health-path-invalid',
   key: 'healthPath',
-  defaultSeverity: 'error',
+  severity: 'error',
   description: "The health path must be a URL path starting with '/'",
   validate(value) {
     if (PATH_RE.test(value)) return undefined
@@ -110,7 +109,7 @@ const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\
 export const serviceVersionFormat = valueRule({
   id: 'service-version-format',
   key: 'serviceVersion',
-  defaultSeverity: 'warning',
+  severity: 'warning',
   description: 'The service version must be a semantic version (1.4.2, 2.0.0-rc.1)',
   validate(value) {
     if (SEMVER_RE.test(value)) return undefined
@@ -125,7 +124,7 @@ export const serviceVersionFormat = valueRule({
 export const serviceWeightRange = valueRule({
   id: 'service-weight-range',
   key: 'serviceWeight',
-  defaultSeverity: 'error',
+  severity: 'error',
   description: 'The service weight must be an integer from 0 to 100',
   validate(value) {
     const n = plainInteger(value)
@@ -137,7 +136,7 @@ export const serviceWeightRange = valueRule({
 export const serviceNetworkUnknown = valueRule({
   id: 'service-network-unknown',
   key: 'serviceNetwork',
-  defaultSeverity: 'error',
+  severity: 'error',
   description: "The service network must be one of the networks the service is attached to",
   validate(value, set) {
     if (!set.networks || set.networks.includes(value)) return undefined
@@ -152,7 +151,7 @@ function durationRule(id: string, key: 'healthInterval' | 'healthTimeout') {
   return valueRule({
     id,
     key,
-    defaultSeverity: 'error',
+    severity: 'error',
     description: `The health-check ${key === 'healthInterval' ? 'interval' : 'timeout'} must be a duration with a unit, such as 5s or 500ms`,
     validate(value) {
       const ms = parseDuration(value)
@@ -169,9 +168,11 @@ export const healthIntervalFormat = durationRule('health-interval-format', 'heal
 export const healthTimeoutFormat = durationRule('health-timeout-format', 'healthTimeout')
 
 export const healthTimeoutTooLong = defineRule({
-  id: 'health-timeout-too-long',
-  defaultSeverity: 'warning',
-  description: 'The health-check timeout must be shorter than the interval',
+  meta: {
+    id: 'health-timeout-too-long',
+    severity: 'warning',
+    description: 'The health-check timeout must be shorter than the interval',
+  },
   check(set, ctx) {
     const interval = effectiveLabel(set, ctx.keys.healthInterval)
     const timeout = effectiveLabel(set, ctx.keys.healthTimeout)
@@ -179,32 +180,35 @@ export const healthTimeoutTooLong = defineRule({
     const t = parseDuration(knownValue(timeout) ?? '')
     if (!interval || !timeout || !i || !t || t < i) return []
     return [
-      report(this, set, ctx, timeout.valueLocation, `${quoteValue(timeout)} is not shorter than ${quoteValue(interval)}`, 'make the timeout shorter than the interval, so one probe ends before the next starts', {
-        interval: interval.value,
-        timeout: timeout.value,
+      ctx.report({
+        set,
+        at: timeout.valueLocation,
+        message: `${quoteValue(timeout)} is not shorter than ${quoteValue(interval)}`,
+        hint: 'make the timeout shorter than the interval, so one probe ends before the next starts',
+        evidence: {interval: interval.value, timeout: timeout.value},
       }),
     ]
   },
 })
 
 export const emptyValue = defineRule({
-  id: 'empty-value',
-  defaultSeverity: 'error',
-  description: 'A gateway label with an empty value',
+  meta: {
+    id: 'empty-value',
+    severity: 'error',
+    description: 'A gateway label with an empty value',
+  },
   check(set, ctx) {
     const keys = Object.values(ctx.keys)
     return set.labels
       .filter((l) => keys.includes(l.key) && l.value === '' && !l.unknownValue)
       .map((l) =>
-        report(
-          this,
+        ctx.report({
           set,
-          ctx,
-          l.valueLocation,
-          `${l.key} has an empty value`,
-          l.noEquals ? `a list label needs =: - ${l.key}=VALUE` : `give ${l.key} a value, or remove it`,
-          {key: l.key},
-        ),
+          at: l.valueLocation,
+          message: `${l.key} has an empty value`,
+          hint: l.noEquals ? `a list label needs =: - ${l.key}=VALUE` : `give ${l.key} a value, or remove it`,
+          evidence: {key: l.key},
+        }),
       )
   },
 })

@@ -16,8 +16,8 @@ export const sarif: Formatter = (findings, context) => {
   const rules = context.rules.map((r) => ({
     id: r.id,
     shortDescription: {text: r.description},
-    defaultConfiguration: {level: LEVEL[r.defaultSeverity]},
-    ...(r.helpUri ? {helpUri: r.helpUri} : {}),
+    defaultConfiguration: {level: LEVEL[r.severity]},
+    ...(r.docs ? {helpUri: r.docs} : {}),
   }))
   // Findings whose rule is not in the table (e.g. input-error) get an entry so ruleIndex is valid.
   for (const f of findings) {

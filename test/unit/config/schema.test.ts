@@ -49,7 +49,7 @@ describe('gateway schema', () => {
     const docs = read('docs/config-rules.md')
     for (const rule of CONFIG_RULES) {
       assert.ok(docs.includes(`\n## ${rule.meta.id}\n`), `docs/config-rules.md has no "## ${rule.meta.id}" section`)
-      assert.equal(rule.meta.helpUri, docsUrl('config-rules.md', rule.meta.id))
+      assert.equal(rule.meta.docs, docsUrl('config-rules.md', rule.meta.id))
     }
   })
 

@@ -63,7 +63,7 @@ function contextFor(view: ServiceView, overrides: Partial<CheckContext> = {}): C
   }
 }
 
-const check = (code: string): DoctorCheck => DOCTOR_CHECKS.find((c) => c.code === code)!
+const check = (code: string): DoctorCheck => DOCTOR_CHECKS.find((c) => c.meta.id === code)!
 
 function run(code: string, view: ServiceView, overrides: Partial<CheckContext> = {}) {
   return check(code).check(view, contextFor(view, overrides))
@@ -78,7 +78,7 @@ describe('a healthy instance produces no finding from any check', () => {
   test('registered at its network address, leased, labels in order', () => {
     const {a, reg} = healthy()
     const view = viewOf([a], [reg])
-    for (const c of DOCTOR_CHECKS) assert.deepEqual(c.check(view, contextFor(view)), [], c.code)
+    for (const c of DOCTOR_CHECKS) assert.deepEqual(c.check(view, contextFor(view)), [], c.meta.id)
   })
 })
 
@@ -263,9 +263,9 @@ describe('selection, needs, output', () => {
     assert.throws(() => parseCodeList('only', ['STALE']), /unknown code/)
     assert.throws(() => parseCodeList('ignore', ['SOURCE_UNREACHABLE']), /always reported/)
     assert.equal(parseCodeList('only', undefined), undefined)
-    assert.deepEqual(selectChecks({only: ['NO_LEASE', 'EARLY_REGISTRATION']}).map((c) => c.code), ['NO_LEASE'])
-    assert.deepEqual(selectChecks({only: ['EARLY_REGISTRATION'], watching: true}).map((c) => c.code), ['EARLY_REGISTRATION'])
-    assert.ok(!selectChecks({ignore: ['NO_LEASE']}).some((c) => c.code === 'NO_LEASE'))
+    assert.deepEqual(selectChecks({only: ['NO_LEASE', 'EARLY_REGISTRATION']}).map((c) => c.meta.id), ['NO_LEASE'])
+    assert.deepEqual(selectChecks({only: ['EARLY_REGISTRATION'], watching: true}).map((c) => c.meta.id), ['EARLY_REGISTRATION'])
+    assert.ok(!selectChecks({ignore: ['NO_LEASE']}).some((c) => c.meta.id === 'NO_LEASE'))
   })
   test('a check whose source is down or not asked says why it is skipped', () => {
     const up = (name: string, ok = true) => ({name, ok, count: 0, ms: 1})

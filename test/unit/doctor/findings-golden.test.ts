@@ -237,7 +237,7 @@ describe('doctor findings, pinned (every check, every branch the scenarios reach
   }
   test('the scenarios reach every check but EARLY_REGISTRATION (watch only)', () => {
     const seen = new Set(Object.values(actual).flat().map((f) => f.ruleId))
-    const missing = DOCTOR_CHECKS.map((c) => c.code).filter((c) => !seen.has(c) && c !== 'EARLY_REGISTRATION')
+    const missing = DOCTOR_CHECKS.map((c) => c.meta.id).filter((c) => !seen.has(c) && c !== 'EARLY_REGISTRATION')
     assert.deepEqual(missing, [])
     assert.deepEqual(actual.healthy, [])
   })

@@ -11,16 +11,16 @@ const NOT_FOR_DOCKERFILES = new Set(['service-network-unknown', 'deploy-labels-o
 
 describe('every rule has a compose fixture that triggers it in both label forms', () => {
   for (const rule of LABEL_RULES) {
-    test(rule.id, async () => {
-      const file = `${FIXTURES}/compose/${rule.id}.yaml`
+    test(rule.meta.id, async () => {
+      const file = `${FIXTURES}/compose/${rule.meta.id}.yaml`
       assert.ok(existsSync(file), `missing fixture ${file}`)
       // Swarm-mode rules speak only with --swarm.
-      const findings = (await lint({composeFiles: [file], swarm: rule.id.startsWith('swarm-')})).filter((f) => f.ruleId === rule.id)
+      const findings = (await lint({composeFiles: [file], swarm: rule.meta.id.startsWith('swarm-')})).filter((f) => f.ruleId === rule.meta.id)
       const sources = new Set(findings.map((f) => f.evidence?.source))
-      assert.ok(sources.has('service map-form'), `${rule.id}: no finding for the map form in ${file}: ${JSON.stringify(findings)}`)
-      assert.ok(sources.has('service list-form'), `${rule.id}: no finding for the list form in ${file}`)
+      assert.ok(sources.has('service map-form'), `${rule.meta.id}: no finding for the map form in ${file}: ${JSON.stringify(findings)}`)
+      assert.ok(sources.has('service list-form'), `${rule.meta.id}: no finding for the list form in ${file}`)
       for (const f of findings) {
-        assert.equal(f.severity, rule.defaultSeverity)
+        assert.equal(f.severity, rule.meta.severity)
         assert.equal(f.location?.kind, 'file')
         assert.ok(f.hint, 'every finding says what to do')
       }
@@ -29,14 +29,14 @@ describe('every rule has a compose fixture that triggers it in both label forms'
 })
 
 describe('every rule that can apply to an image has a Dockerfile fixture', () => {
-  for (const rule of LABEL_RULES.filter((r) => !NOT_FOR_DOCKERFILES.has(r.id))) {
-    test(rule.id, async () => {
-      const file = `${FIXTURES}/dockerfile/${rule.id}.Dockerfile`
+  for (const rule of LABEL_RULES.filter((r) => !NOT_FOR_DOCKERFILES.has(r.meta.id))) {
+    test(rule.meta.id, async () => {
+      const file = `${FIXTURES}/dockerfile/${rule.meta.id}.Dockerfile`
       assert.ok(existsSync(file), `missing fixture ${file}`)
       // service-conflict needs a second place: the compose fixture names the same service with another port.
-      const composeFiles = rule.id === 'service-conflict' ? [`${FIXTURES}/compose/health-path-missing.yaml`] : []
-      const findings = (await lint({dockerfiles: [file], composeFiles})).filter((f) => f.ruleId === rule.id)
-      assert.ok(findings.some((f) => f.location?.kind === 'file' && f.location.file === file), `${rule.id}: nothing reported in ${file}`)
+      const composeFiles = rule.meta.id === 'service-conflict' ? [`${FIXTURES}/compose/health-path-missing.yaml`] : []
+      const findings = (await lint({dockerfiles: [file], composeFiles})).filter((f) => f.ruleId === rule.meta.id)
+      assert.ok(findings.some((f) => f.location?.kind === 'file' && f.location.file === file), `${rule.meta.id}: nothing reported in ${file}`)
     })
   }
 })
@@ -54,7 +54,7 @@ test('rule metadata: unique ids, docs anchors, every rule documented in docs/rul
     assert.ok(!seen.has(r.id), `duplicate id ${r.id}`)
     seen.add(r.id)
     assert.match(r.id, /^[a-z]+(-[a-z]+)*$/)
-    assert.equal(r.helpUri, docsUrl('rules.md', r.id))
+    assert.equal(r.docs, docsUrl('rules.md', r.id))
     assert.ok(docs.includes(`\n### ${r.id}\n`), `docs/rules.md has no "### ${r.id}" heading`)
   }
 })
