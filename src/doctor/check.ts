@@ -4,7 +4,7 @@ import type {DockerContainer, Instance, ServiceView} from '../model/types.js'
 import type {HostAddresses} from '../model/merge.js'
 import type {Finding, Location, RuleMeta, Severity} from '../report/finding.js'
 import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../report/rule.js'
-import {codeMeta, type DoctorCode} from './codes.js'
+import {codeDocs, type DoctorCode} from './codes.js'
 
 /**
  * What a check needs to have answered: a source by name; `registry` every registry that was asked
@@ -60,8 +60,7 @@ export type DoctorCheck = Rule<ServiceView, CheckContext, DoctorMeta>
 
 /** A doctor check; its docs link (docs/doctor.md, one heading per code) comes from the code. */
 export function defineCheck(definition: RuleDefinition<ServiceView, CheckContext, DoctorReport, Omit<DoctorMeta, 'docs'>>): DoctorCheck {
-  const {id, severity, description} = definition.meta
-  const meta: DoctorMeta = {...definition.meta, docs: codeMeta(id, severity, description).docs}
+  const meta: DoctorMeta = {...definition.meta, docs: codeDocs(definition.meta.id)}
   return withReport({meta, check: definition.check}, (m, {instance, at, ...fields}) => finding({meta: m}, instance, {...fields, location: at}))
 }
 

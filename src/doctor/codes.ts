@@ -29,5 +29,10 @@ export const SOURCE_UNREACHABLE: RuleMeta = codeMeta('SOURCE_UNREACHABLE', 'erro
 
 /** A doctor code's meta; its docs link is the code's heading in docs/doctor.md. */
 export function codeMeta(code: string, severity: Severity, description: string): RuleMeta {
-  return {id: code, severity, description, docs: docsUrl('doctor.md', code.toLowerCase())}
+  return {id: code, severity, description, docs: codeDocs(code)}
+}
+
+/** Where a doctor code is explained: its heading in docs/doctor.md. */
+export function codeDocs(code: string): string {
+  return docsUrl('doctor.md', code.toLowerCase())
 }

@@ -34,14 +34,21 @@ export interface RuleDefinition<Subject, Context, Descriptor, Meta = RuleMeta> {
  * A rule from its definition and its family's finding builder. check() takes the family's plain
  * context and hands the definition's check the same facts with report() bound to this rule, as ESLint
  * gives each rule a context of its own: callers (linters, doctor, tests) never build reporters.
+ * One reporting context per rule and context object, made on first use: lint-labels calls every
+ * rule once per label set with the same context (a copy per call: docs/performance.md).
  */
 export function withReport<Subject, Context extends object, Descriptor, Meta extends RuleMeta>(
   definition: RuleDefinition<Subject, Context, Descriptor, Meta>,
   toFinding: (meta: Meta, descriptor: Descriptor, context: Context) => Finding,
 ): Rule<Subject, Context, Meta> {
   const {meta} = definition
+  const reporting = new WeakMap<Context, ReportingContext<Context, Descriptor>>()
   return {
     meta,
-    check: (subject, context) => definition.check(subject, {...context, report: (descriptor: Descriptor) => toFinding(meta, descriptor, context)}),
+    check(subject, context) {
+      let bound = reporting.get(context)
+      if (!bound) reporting.set(context, (bound = {...context, report: (descriptor: Descriptor) => toFinding(meta, descriptor, context)}))
+      return definition.check(subject, bound)
+    },
   }
 }
