@@ -1,5 +1,6 @@
 import type Docker from 'dockerode'
 
+import {labelKeys} from '../model/labels.js'
 import type {SwarmService, SwarmTask} from '../model/types.js'
 import type {DockerClient} from './client.js'
 import {canGetDirectly, dockerGetJson, query} from './api.js'
@@ -33,7 +34,7 @@ interface RawTask {
  * not a Swarm manager (plain Docker). One services call; tasks and nodes only when there are services.
  */
 export async function listSwarm(client: DockerClient, labelPrefix: string, options: {all?: boolean} = {}): Promise<SwarmState | undefined> {
-  const nameLabel = `${labelPrefix}.service.name`
+  const nameLabel = labelKeys(labelPrefix).serviceName
   let raw: Docker.Service[]
   const direct = canGetDirectly(client)
   try {

@@ -124,7 +124,7 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   const {signal, release} = watchStopSignal(io.signal)
   const runOptions: DoctorOptions = {...options, watching: true}
   const wanted = options.services?.length ? new Set(options.services) : undefined
-  const nameLabel = labelKeys(connections.labelPrefix).name
+  const nameLabel = labelKeys(connections.labelPrefix).serviceName
   const judgeEarly = selectChecks(runOptions).some((k) => k.code === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd')
 
   const time = () => new Date().toISOString()

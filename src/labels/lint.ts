@@ -11,7 +11,7 @@ import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/findi
 import {inputErrorFinding} from '../report/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
 import {assertComposeDocument, assertDockerfile} from './document-kind.js'
-import {carriesPrefix} from './keys.js'
+import {carriesPrefix} from './label-set.js'
 import {LABEL_RULE_META, LABEL_RULES, RULES_DOC_URL, ruleContext} from './rules/index.js'
 import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeProject, ComposeService, loadComposeProject, ProjectInputErrors} from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
