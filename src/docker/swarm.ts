@@ -1,14 +1,9 @@
 import type Docker from 'dockerode'
 
 import {labelKeys} from '../model/labels.js'
-import type {SwarmService, SwarmTask} from '../model/types.js'
+import type {SwarmService, SwarmState, SwarmTask} from '../model/types.js'
 import type {DockerClient} from './client.js'
 import {canGetDirectly, dockerGetJson, query} from './api.js'
-
-export interface SwarmState {
-  services: SwarmService[]
-  tasks: SwarmTask[]
-}
 
 /** Docker answers 503 "This node is not a swarm manager" (or "not part of a swarm") outside Swarm mode. */
 function notAManager(error: unknown): boolean {

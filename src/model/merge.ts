@@ -1,8 +1,6 @@
-import type {SwarmState} from '../docker/swarm.js'
-import {chooseAddress, chooseSwarmAddress} from './address.js'
+import {chooseAddress, chooseSwarmAddress, splitHostPort} from './address.js'
 import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
-import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService, UnknownSource} from './types.js'
-import {splitHostPort} from '../registry/registration.js'
+import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService, SwarmState, UnknownSource} from './types.js'
 
 export interface MergeInput {
   containers: DockerContainer[]
