@@ -2,7 +2,7 @@ import {joinHostPort} from '../model/address.js'
 import {labelKeys} from '../model/labels.js'
 import {mergeView} from '../model/merge.js'
 import type {AddressReason, DockerContainer, Instance} from '../model/types.js'
-import type {Finding} from '../report/finding.js'
+import type {Finding} from '../report/findings/finding.js'
 
 /** What one registry entry should hold for one container (the value is built from it). */
 export interface DesiredRegistration {

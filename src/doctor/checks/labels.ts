@@ -1,7 +1,7 @@
 import {addressText} from '../../model/address.js'
 import {DEFAULT_HEALTH_PATH, parsePortLabel} from '../../model/labels.js'
 import type {DockerContainer, Instance} from '../../model/types.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {CheckContext, containerLocation, DoctorCheck, finding, registryEntries, registryLocation, runningInstances} from '../check.js'
 
 /** Registry metadata the gateway reads besides the address, from an etcd JSON value or Consul Meta. */

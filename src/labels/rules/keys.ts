@@ -1,5 +1,5 @@
 import {didYouMean} from '../../core/suggest.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {hasPrefix} from '../../model/labels.js'
 import type {LabelEntry} from '../types.js'
 import {defineRule, report, RuleContext} from './rule.js'

@@ -1,4 +1,4 @@
-import {locationText, type Finding, type Location} from '../../report/finding.js'
+import {locationText, type Finding, type Location} from '../../report/findings/finding.js'
 import {checkPort, DEFAULT_HEALTH_PATH, hasPrefix} from '../../model/labels.js'
 import {effectiveLabel, knownValue} from '../label-set.js'
 import type {LabelSet} from '../types.js'

@@ -1,4 +1,4 @@
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {DEFAULT_HEALTH_PATH, hasPrefix} from '../../model/labels.js'
 import {carriesPrefix} from '../label-set.js'
 import type {LabelSet} from '../types.js'

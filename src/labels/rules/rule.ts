@@ -1,4 +1,4 @@
-import type {Finding, Location, RuleMeta, Severity} from '../../report/finding.js'
+import type {Finding, Location, RuleMeta, Severity} from '../../report/findings/finding.js'
 import {docsUrl} from '../../core/docs-url.js'
 import {labelKeys, type LabelKeys} from '../../model/labels.js'
 import {effectiveLabel, knownValue} from '../label-set.js'

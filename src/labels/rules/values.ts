@@ -1,5 +1,5 @@
 import {parseDuration} from '../../core/duration.js'
-import type {Finding, Severity} from '../../report/finding.js'
+import type {Finding, Severity} from '../../report/findings/finding.js'
 import {checkPort, type LabelKeyName} from '../../model/labels.js'
 import {effectiveLabel, knownValue} from '../label-set.js'
 import type {LabelEntry, LabelSet} from '../types.js'
