@@ -11,7 +11,7 @@ import {jsonPieces} from '../core/json-pieces.js'
 import {setConfigWarningSink} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {terminalText} from '../core/terminal-text.js'
-import {commandLine} from '../report/html/command-line.js'
+import {commandLine} from './command-line.js'
 import {CommandShape, describeParseError, unwrapFlagParseMessage} from './parse-error.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>

@@ -1,6 +1,6 @@
 import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
-import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize, tooManyWarnings} from '../report/index.js'
+import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize, tooManyWarnings} from '../report/findings/index.js'
 
 /** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
 export interface CheckFlagValues {

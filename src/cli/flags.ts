@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {profileFormat} from '../core/connections.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import {FORMAT_NAMES} from '../report/index.js'
+import {FORMAT_NAMES} from '../report/findings/index.js'
 
 /**
  * Flags used by more than one command, defined once. Commands spread the groups they need:

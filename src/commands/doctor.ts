@@ -10,7 +10,7 @@ import {loadProjectConfig} from '../core/project-config.js'
 import {DOCTOR_CODES} from '../doctor/codes.js'
 import {DoctorJson, doctorJson, doctorNotes} from '../doctor/output.js'
 import {DOCTOR_RULES, parseCodeList, runDoctor} from '../doctor/run.js'
-import {applyOverrides, exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, tooManyWarnings} from '../report/index.js'
+import {applyOverrides, exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, tooManyWarnings} from '../report/findings/index.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = "Find the gateway's known failure modes on a live host: codes, evidence and what to do"

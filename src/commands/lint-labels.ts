@@ -21,7 +21,7 @@ import {
   Summary,
   summarize,
   tooManyWarnings,
-} from '../report/index.js'
+} from '../report/findings/index.js'
 
 export default class LintLabels extends BaseCommand<typeof LintLabels> {
   static override summary = 'Check gateway labels in compose files, Dockerfiles and live containers'

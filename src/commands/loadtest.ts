@@ -156,7 +156,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
       }
     }
     if (flags.report) {
-      const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([import('../report/html/loadtest.js'), import('../report/html/write.js')])
+      const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([import('../loadtest/html-report.js'), import('../report/html/write.js')])
       writeHtmlReport(flags.report, renderLoadtestReport(output, {command: this.commandLine, version: this.config.version}))
     }
     if (!this.jsonEnabled()) {

@@ -145,7 +145,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
 
     const result = await runTrace(options)
     if (f.report) {
-      const [{renderTraceReport}, {writeHtmlReport}] = await Promise.all([import('../report/html/trace.js'), import('../report/html/write.js')])
+      const [{renderTraceReport}, {writeHtmlReport}] = await Promise.all([import('../logs/html-report.js'), import('../report/html/write.js')])
       writeHtmlReport(f.report, renderTraceReport(result, {command: this.commandLine, version: this.config.version, gapMs}))
     }
     if (!f.follow) {

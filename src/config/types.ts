@@ -1,6 +1,6 @@
 import {docsUrl} from '../core/docs-url.js'
 import type {ServiceView} from '../model/types.js'
-import type {RuleMeta} from '../report/index.js'
+import type {RuleMeta} from '../report/findings/index.js'
 import type {SchemaError} from './schema.js'
 import type {ConfigSource, PathSegment, Target} from './source.js'
 

@@ -2,7 +2,7 @@ import type {SourceName} from '../core/connections.js'
 import {labelKeys} from '../model/labels.js'
 import type {DockerContainer, Instance, ServiceView} from '../model/types.js'
 import type {HostAddresses} from '../model/merge.js'
-import type {Finding, Location, Severity} from '../report/finding.js'
+import type {Finding, Location, Severity} from '../report/findings/finding.js'
 import type {DoctorCode} from './codes.js'
 
 /**

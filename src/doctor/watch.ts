@@ -14,8 +14,8 @@ import {labelKeys} from '../model/labels.js'
 import {mergeView} from '../model/merge.js'
 import type {EtcdRegistration} from '../model/types.js'
 import type {EtcdChange} from '../registry/etcd.js'
-import {Finding, locationText} from '../report/finding.js'
-import {applyOverrides, exitCodeForFindings, FailPolicy, RuleOverrides} from '../report/policy.js'
+import {Finding, locationText} from '../report/findings/finding.js'
+import {applyOverrides, exitCodeForFindings, FailPolicy, RuleOverrides} from '../report/findings/policy.js'
 import {allInstances, finding, registryLocation} from './check.js'
 import {earlyRegistration} from './checks/index.js'
 import {doctorJson, doctorNotes, toJsonFinding} from './output.js'
@@ -124,7 +124,7 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   const {signal, release} = watchStopSignal(io.signal)
   const runOptions: DoctorOptions = {...options, watching: true}
   const wanted = options.services?.length ? new Set(options.services) : undefined
-  const nameLabel = labelKeys(connections.labelPrefix).name
+  const nameLabel = labelKeys(connections.labelPrefix).serviceName
   const judgeEarly = selectChecks(runOptions).some((k) => k.code === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd')
 
   const time = () => new Date().toISOString()

@@ -3,7 +3,7 @@ import {UsageError} from '../core/errors.js'
 import {didYouMean} from '../core/suggest.js'
 import {DOCTOR_RULES} from '../doctor/run.js'
 import {LINT_LABELS_RULES} from '../labels/index.js'
-import type {RuleMeta, Severity} from '../report/index.js'
+import type {RuleMeta, Severity} from '../report/findings/index.js'
 import {RULE_DOCS} from './rule-docs.generated.js'
 
 /** One rule as `mcp rules` shows it: what the linters use (id, severity, description, link) and the docs' explanation. */

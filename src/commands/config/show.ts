@@ -5,7 +5,7 @@ import {connectionFlags, sourceFlag} from '../../cli/flags.js'
 import {loadProjectConfig} from '../../core/project-config.js'
 import {ProfileShow, showProfile} from '../../core/profiles.js'
 import {columns} from '../../core/text-table.js'
-import {FORMAT_NAMES} from '../../report/index.js'
+import {FORMAT_NAMES} from '../../report/findings/index.js'
 import {selectedByText} from './list.js'
 
 export default class ConfigShow extends BaseCommand<typeof ConfigShow> {

@@ -1,9 +1,10 @@
+import {labelKeys} from '../../model/labels.js'
 import type {Instance, ServiceView} from '../../model/types.js'
 import {ConfigContext, ConfigRule, docsUri, isObject, RuleHit} from '../types.js'
 
 /** The version an instance carries: its registration's, else its container's version label. */
 export function instanceVersion(instance: Instance, labelPrefix = 'mcp'): string | undefined {
-  return instance.etcd?.version ?? instance.consul?.meta?.version ?? instance.docker?.labels[`${labelPrefix}.service.version`]
+  return instance.etcd?.version ?? instance.consul?.meta?.version ?? instance.docker?.labels[labelKeys(labelPrefix).serviceVersion]
 }
 
 function routes(ctx: ConfigContext): Record<string, unknown>[] {

@@ -1,6 +1,7 @@
-import type {Finding, Location, RuleMeta, Severity} from '../../report/finding.js'
+import type {Finding, Location, RuleMeta, Severity} from '../../report/findings/finding.js'
 import {docsUrl} from '../../core/docs-url.js'
-import {effectiveLabel, keysFor, knownValue, LabelKeyName} from '../keys.js'
+import {labelKeys, type LabelKeys} from '../../model/labels.js'
+import {effectiveLabel, knownValue} from '../label-set.js'
 import type {LabelEntry, LabelSet} from '../types.js'
 
 /** Where rules link to: one heading per rule in docs/rules.md. */
@@ -10,7 +11,7 @@ export interface RuleContext {
   /** The label prefix (`mcp`, or --label-prefix). */
   prefix: string
   /** Full keys for the prefix: keys.servicePort === 'mcp.service.port'. */
-  keys: Record<LabelKeyName, string>
+  keys: LabelKeys
   /** Swarm mode (--swarm): the gateway reads service labels, so deploy.labels is the right place. */
   swarm?: boolean
 }
@@ -25,7 +26,7 @@ export interface LabelRule extends RuleMeta {
 }
 
 export function ruleContext(prefix: string, options: {swarm?: boolean} = {}): RuleContext {
-  return {prefix, keys: keysFor(prefix), swarm: options.swarm}
+  return {prefix, keys: labelKeys(prefix), swarm: options.swarm}
 }
 
 export function defineRule(meta: Omit<LabelRule, 'helpUri'> & {helpUri?: string}): LabelRule {

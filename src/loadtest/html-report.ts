@@ -1,7 +1,7 @@
-import {decodeHistogram} from '../../loadtest/stats.js'
-import type {LoadResult, ThresholdResult} from '../../loadtest/result.js'
-import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage, styleClass} from './page.js'
-import {ChartSeries, lineChart, niceTicks, PALETTE, Tick} from './svg.js'
+import {decodeHistogram} from './stats.js'
+import type {LoadResult, ThresholdResult} from './result.js'
+import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage, styleClass} from '../report/html/page.js'
+import {ChartSeries, lineChart, niceTicks, PALETTE, Tick} from '../report/html/svg.js'
 
 export interface ReportMeta {
   /** The command line that produced the run (already masked: see commandLine). */
