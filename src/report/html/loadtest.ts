@@ -59,7 +59,8 @@ function tile(key: string, label: string, value: string, raw: number | string): 
 }
 
 function targetText(r: LoadResult): string {
-  return r.target.kind === 'url' ? r.target.url : `service ${r.target.service} ${r.target.path}`
+  const t = r.target
+  return t.kind === 'url' ? t.url : t.kind === 'targets' ? `${t.targets} targets from ${t.file}` : `service ${t.service} ${t.path}`
 }
 
 /** The whole report for one loadtest result: a pure function of the result and the command line. */
