@@ -10,8 +10,8 @@ export default class Completion extends BaseCommand<typeof Completion> {
 bash: source <(mcp completion bash) in ~/.bashrc. zsh: source <(mcp completion zsh) in ~/.zshrc (after compinit), or save it as _mcp in a directory of $fpath. fish: mcp completion fish > ~/.config/fish/completions/mcp.fish.`
 
   static override examples = [
-    'source <(<%= config.bin %> completion bash)',
-    'source <(<%= config.bin %> completion zsh)',
+    '<%= config.bin %> completion bash > ~/.local/share/bash-completion/completions/<%= config.bin %>',
+    '<%= config.bin %> completion zsh > "${fpath[1]}/_<%= config.bin %>"',
     '<%= config.bin %> completion fish > ~/.config/fish/completions/<%= config.bin %>.fish',
   ]
 

@@ -37,7 +37,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
 
   static override args = {
     // Not required by the parser: --targets FILE stands in for it (run() asks for one of the two).
-    target: Args.string({description: 'http(s) URL, or a service name to resolve through discovery (or --targets FILE)'}),
+    target: Args.string({description: 'http(s) URL, or a service name to resolve through discovery'}),
   }
 
   static override flags = {
@@ -112,7 +112,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const {flags, args} = this
     if (flags['replica-of'] !== undefined) return this.runReplica()
     if (args.target === undefined && flags.targets === undefined) {
-      throw new UsageError('give a URL or service name to load, or --targets FILE', {hint: 'e.g. mcp loadtest http://127.0.0.1:8080/ -d 10s'})
+      throw new UsageError(`missing argument TARGET (${Loadtest.args.target.description}) or --targets FILE`, {hint: 'mcp loadtest --help shows what it takes'})
     }
     if (args.target !== undefined && flags.targets !== undefined) {
       throw new UsageError(`both a target (${JSON.stringify(args.target)}) and --targets given`, {hint: 'the targets file names every URL; leave out the positional target'})

@@ -135,6 +135,6 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
     assert.match(both.stderr, /both a target .* and --targets given/)
     const none = await runCli(['loadtest', '-d', '1s'])
     assert.equal(none.code, 2)
-    assert.match(none.stderr, /give a URL or service name to load, or --targets FILE/)
+    assert.match(none.stderr, /missing argument TARGET .* or --targets FILE/)
   })
 })
