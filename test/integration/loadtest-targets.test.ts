@@ -110,6 +110,30 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
     assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/)
   })
 
+  test('two event loops (built module): each cycles the targets; the counts merge per target', async () => {
+    // The CLI does not use a second loop against a loopback server on a 2-core machine: drive the workers directly.
+    const {runThreaded} = await import(new URL('../../dist/loadtest/threads.js', import.meta.url).href)
+    const {buildRequest, parseLoadSettings} = await import(new URL('../../dist/loadtest/options.js', import.meta.url).href)
+    const url = (path: string) => new URL(server.url + path)
+    const target = (id: string, method: string) => ({
+      id,
+      host: '127.0.0.1',
+      port: Number(url('/').port),
+      tls: false,
+      head: method === 'HEAD',
+      request: buildRequest({...parseLoadSettings({}), method}, url(`/${id}`)),
+    })
+    server.counts.clear()
+    const plan = {targets: [target('x', 'GET'), target('y', 'HEAD'), target('z', 'GET')], connections: 4, durationMs: 5000, warmupMs: 0,
+      requests: 600, pipelining: 2, timeoutMs: 2000, head: false, cycle: true}
+    const outcome = await runThreaded(plan, 2)
+    const got = outcome.recorders.map((r: {responses: number}) => r.responses)
+    assert.equal(got.reduce((a: number, b: number) => a + b, 0), 600)
+    for (const n of got) assert.ok(Math.abs(n - 200) <= 4, `per target ${got.join(', ')}`)
+    assert.equal(outcome.recorders[0].connections, 4, 'the endpoint\'s connections, counted on its first target')
+    assert.ok((server.counts.get('HEAD /y') ?? 0) >= 200)
+  })
+
   test('bad files: one line naming file:line, exit 3, nothing sent; secrets not echoed', async () => {
     const cases: [string, string, RegExp][] = [
       ['header.txt', `GET ${server.url}/a\nAuthorization Bearer s3cr3t\n`, /header\.txt:2: expected a header "Name: value"/],
