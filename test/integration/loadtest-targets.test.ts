@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -102,12 +102,17 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
     assert.ok((server.counts.get('HEAD /c') ?? 0) >= 100, 'HEAD responses (no body) kept the connection in step')
     assert.doesNotMatch(r.stdout + r.stderr, /s3cr3t|"order"/)
 
-    const human = await runCli(['loadtest', '--targets', file, '-c', '2', '-d', '5s', '--requests', '200'])
+    const report = join(dir, 'report.html')
+    const human = await runCli(['loadtest', '--targets', file, '-c', '2', '-d', '5s', '--requests', '200', '--report', report])
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, /4 targets from .*mix\.txt, round robin/)
     assert.match(human.stdout, /^ {2}Per target$/m)
     assert.match(human.stdout, new RegExp(`^ {4}5 +POST ${server.url.replace(/\./g, '\\.')}/b +5\\d `, 'm'))
     assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/)
+    const html = readFileSync(report, 'utf8')
+    assert.match(html, /<h2>Per target<\/h2>/)
+    assert.match(html, /line 5<\/div>/)
+    assert.doesNotMatch(html, /s3cr3t|"order"/)
   })
 
   test('two event loops (built module): each cycles the targets; the counts merge per target', async () => {
