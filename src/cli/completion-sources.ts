@@ -62,5 +62,6 @@ export function completionSources(env: NodeJS.ProcessEnv, lookupMs = COMPLETION_
       return rules.map((r) => ({id: r.id, description: r.description}))
     },
     doctorCodes: async () => (await import('../doctor/codes.js')).DOCTOR_CODES.slice(),
+    dockerContexts: () => bounded(lookupMs, [], async () => (await import('../docker/client.js')).listContextNames(env)),
   }
 }

@@ -3,7 +3,7 @@
  * asks the binary, `mcp __complete WORD… CURRENT`, for the candidates of the word being typed. The
  * answer is one candidate a line ("value<TAB>description"), then a directive line ":N". So the three
  * shells (bash, zsh, fish) complete the same commands, flags and values, dynamic ones included
- * (profiles, services, rule ids, doctor codes), from one place.
+ * (profiles, services, rule ids, doctor codes, Docker contexts), from one place.
  */
 
 /** What the shell does besides offering the candidates (cobra's ShellCompDirective bits). */
@@ -45,6 +45,8 @@ export interface ValueSources {
   /** Rule ids (with their one-line description) that this command's --rule accepts, or all of them. */
   rules(commandId: string | undefined): Promise<{id: string; description: string}[]>
   doctorCodes(): Promise<string[]>
+  /** Docker CLI contexts (the docker CLI's store, a local read). */
+  dockerContexts(): Promise<string[]>
 }
 
 export interface Candidate {
@@ -87,6 +89,12 @@ async function flagValues(
       const id = current.slice(0, eq)
       return values(SEVERITIES.map((s) => ({value: `${id}=${s}`})), current)
     }
+    case 'context':
+      // trace's -C/--context is a number of lines; everywhere else it names a Docker context.
+      if (command.id === 'trace') break
+      return values((await sources.dockerContexts()).map((value) => ({value})), current)
+    case 'docker-context':
+      return values((await sources.dockerContexts()).map((value) => ({value})), current)
     case 'only':
     case 'ignore':
       if (command.id === 'doctor') return commaList(await sources.doctorCodes(), current)

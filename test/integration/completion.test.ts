@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFile, execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {createServer, type Server, type Socket} from 'node:net'
 import type {AddressInfo} from 'node:net'
@@ -19,7 +20,11 @@ mkdirSync(binDir)
 symlinkSync(CLI, join(binDir, 'mcp'))
 mkdirSync(join(home, 'config', 'mcp'), {recursive: true})
 writeFileSync(join(home, 'config', 'mcp', 'config.yaml'), 'profiles:\n  prod-eu:\n    timeout: 2s\n  staging:\n    timeout: 2s\n')
-const env = testEnv({PATH: `${binDir}:${process.env.PATH}`, XDG_CONFIG_HOME: join(home, 'config'), HOME: home})
+// A docker CLI store with one context besides the default (its socket is never used).
+const contextMeta = join(home, 'docker', 'contexts', 'meta', createHash('sha256').update('staging-ctx').digest('hex'))
+mkdirSync(contextMeta, {recursive: true})
+writeFileSync(join(contextMeta, 'meta.json'), JSON.stringify({Name: 'staging-ctx', Endpoints: {docker: {Host: 'unix:///nonexistent/docker.sock'}}}))
+const env = testEnv({PATH: `${binDir}:${process.env.PATH}`, XDG_CONFIG_HOME: join(home, 'config'), HOME: home, DOCKER_CONFIG: join(home, 'docker')})
 
 const has = (shell: string): boolean => {
   try {
@@ -58,7 +63,7 @@ after(async () => {
 })
 
 describe('shell completion of values: the scripts ask `mcp __complete`', () => {
-  test('bash: commands, profiles from the user config, rule ids then severities, doctor codes, fixed options', async () => {
+  test('bash: commands, profiles from the user config, rule ids then severities, doctor codes, fixed options, Docker contexts', async () => {
     assert.deepEqual(await bashComplete('mcp conf'), ['config'])
     assert.deepEqual(await bashComplete('mcp config use '), ['prod-eu', 'staging'])
     assert.deepEqual(await bashComplete('mcp discover --profile st'), ['staging'])
@@ -69,6 +74,8 @@ describe('shell completion of values: the scripts ask `mcp __complete`', () => {
     assert.deepEqual(await bashComplete('mcp doctor --only UNREG'), ['UNREGISTERED'])
     assert.deepEqual(await bashComplete('mcp lint-config -o s'), ['sarif', 'stylish'])
     assert.ok((await bashComplete('mcp loadtest --tar')).includes('--targets'))
+    assert.deepEqual(await bashComplete('mcp discover --context '), ['default', 'staging-ctx'])
+    assert.deepEqual(await bashComplete('mcp trace ID --docker-context st'), ['staging-ctx'])
   })
 
   test('service names from Docker labels and etcd keys; a source that hangs costs at most ~0.5 s and offers nothing', async () => {

@@ -13,6 +13,7 @@ const COMMANDS: CommandInfo[] = [
   {id: 'config:use', summary: 'Use one', flags: [], args: ['name']},
   {id: 'config:show', flags: [], args: ['name']},
   {id: 'lint-config', flags: [], args: ['files']},
+  {id: 'trace', flags: [flag('context', {char: 'C'}), flag('docker-context')], args: ['id', 'paths']},
   {id: '__complete', hidden: true, flags: [], args: []},
 ]
 
@@ -25,6 +26,7 @@ function sources(log: Record<string, string>[] = []): ValueSources {
     },
     rules: async (id) => (id === 'lint-labels' || id === undefined ? [{id: 'health-path-missing', description: 'No health path'}, {id: 'port-invalid', description: 'Bad port'}] : []),
     doctorCodes: async () => ['UNREGISTERED', 'NOT_READY', 'NO_LEASE'],
+    dockerContexts: async () => ['default', 'prod-swarm'],
   }
 }
 
@@ -35,7 +37,7 @@ const values = async (words: string[], current: string, log?: Record<string, str
 
 describe('complete(): what mcp __complete answers', () => {
   test('commands and topics (hidden ones left out), subcommands of a topic', async () => {
-    assert.deepEqual((await values([], '')).values.sort(), ['config', 'discover', 'doctor', 'lint-config', 'lint-labels', 'loadtest', 'rules'])
+    assert.deepEqual((await values([], '')).values.sort(), ['config', 'discover', 'doctor', 'lint-config', 'lint-labels', 'loadtest', 'rules', 'trace'])
     assert.deepEqual((await values([], 'lint-')).values, ['lint-labels', 'lint-config'])
     assert.deepEqual((await values(['config'], '')).values, ['use', 'show'])
     const top = await complete(COMMANDS, [], 'con', sources(), {config: 'Profiles'})
@@ -65,6 +67,9 @@ describe('complete(): what mcp __complete answers', () => {
     assert.deepEqual((await values(['doctor', '--only'], 'NO')).values, ['NOT_READY', 'NO_LEASE'])
     assert.deepEqual((await values(['doctor', '--ignore'], 'NOT_READY,N')).values, ['NOT_READY,NO_LEASE'])
     assert.deepEqual((await values(['lint-labels', '-o'], 's')).values, ['stylish', 'sarif'])
+    assert.deepEqual((await values(['discover', '--context'], 'p')).values, [], 'discover has no --context in this table')
+    assert.deepEqual((await values(['trace', 'ID', '--docker-context'], '')).values, ['default', 'prod-swarm'])
+    assert.deepEqual(await values(['trace', 'ID', '-C'], ''), {values: [], directive: Directive.Default}, "trace's -C is lines")
   })
 
   test('file names where a file is meant: a file flag, a FILES argument, after --', async () => {
