@@ -1,11 +1,12 @@
 import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize, tooManyWarnings} from '../report/index.js'
+import type {FailOnLevel} from './flags.js'
 
 /** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
 export interface CheckFlagValues {
   format: string
-  'fail-on': string
+  'fail-on': FailOnLevel
   'max-warnings'?: number
   rule?: string[]
 }
@@ -34,12 +35,11 @@ export async function buildCheckReport(
   const project = (await loadProjectConfig()).rules ?? {}
   const fromProject: RuleOverrides = parseRuleFlags(Object.entries(project).map(([id, v]) => `${id}=${v}`))
   const findings = sortFindings(applyOverrides(raw, fromProject, fromFlags))
-  const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | 'none'
   return {
     findings,
     // Last line of defence: a finding that quotes a value never carries a registered secret or a token.
     output: redact(formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: context.toolVersion, command: context.command, rules: context.rules, color: context.color})),
-    exitCode: exitCodeForFindings(findings, {failOn, maxWarnings: flags['max-warnings']}),
+    exitCode: exitCodeForFindings(findings, {failOn: flags['fail-on'], maxWarnings: flags['max-warnings']}),
     overLimit: tooManyWarnings(findings, flags['max-warnings']),
   }
 }

@@ -2,14 +2,14 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {connectionFlags, reportFlag} from '../cli/flags.js'
+import {connectionFlags, durationFlag, reportFlag} from '../cli/flags.js'
 import {Connections, resolveConnections} from '../core/connections.js'
-import {parseDuration, parseDurationFlag} from '../core/duration.js'
+import {parseDuration} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import type {DockerHost} from '../logs/docker-hosts.js'
-import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
+import {LEVELS, parseIsoTime} from '../logs/parse-line.js'
 import {renderLine, renderProblem, renderTimeline, sourceColumnWidth, timelineHeader} from '../logs/render.js'
 import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
 import {traceQuery} from '../logs/trace-id.js'
@@ -77,9 +77,9 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         })
       },
     })(),
-    level: Flags.string({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS}),
+    level: Flags.option({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS})(),
     follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
-    gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
+    gap: durationFlag({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
     report: Flags.string({description: reportFlag.report.description, helpGroup: 'OUTPUT', exclusive: ['follow']}),
     threads: Flags.integer({
       char: 'j',
@@ -116,7 +116,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     const now = Date.now()
     const sinceMs = f.since === undefined ? undefined : parseTimeFlag('since', f.since, now)
     const untilMs = f.until === undefined ? undefined : parseTimeFlag('until', f.until, now)
-    const gapMs = parseDurationFlag('gap', f.gap)
+    const gapMs = f.gap
     const names = f.container ?? []
     const services = f.service ?? []
     const wantsDocker = names.length > 0 || services.length > 0 || f['all-containers']
@@ -137,7 +137,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       // dockerode takes ~0.3 s to load: only when containers are searched.
       dockers: connections ? await dockerHosts(connections, f.follow ? 0 : connections.timeoutMs) : undefined,
       context: f.context,
-      filter: {level: f.level as Level | undefined, sinceMs, untilMs},
+      filter: {level: f.level, sinceMs, untilMs},
       threads: f.threads,
       // An explicit -j N also splits one big file into ranges; by default threads take whole files.
       splitFiles: f.threads !== undefined && f.threads > 1,
