@@ -1,6 +1,18 @@
 import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
-import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize, tooManyWarnings} from '../report/index.js'
+import {
+  applyOverrides,
+  exitCodeForFindings,
+  Finding,
+  formatFindings,
+  parseRuleFlags,
+  RuleMeta,
+  RuleOverrides,
+  sortFindings,
+  Summary,
+  summarize,
+  tooManyWarnings,
+} from '../report/index.js'
 import type {FailOnLevel} from './flags.js'
 
 /** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
@@ -45,6 +57,8 @@ export async function buildCheckReport(
 }
 
 /** The --json value of a checking command: the json formatter's shape plus command-specific fields. */
-export function checkJson(findings: Finding[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export type CheckJson<Extra extends object = object> = {findings: Finding[]; summary: Summary} & Extra
+
+export function checkJson<Extra extends object>(findings: Finding[], extra: Extra): CheckJson<Extra> {
   return {findings, summary: summarize(findings), ...extra}
 }

@@ -68,6 +68,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
       process.exitCode = await watchDoctor(connections, {...options, policy, overrides}, {
         color: this.color,
         json: jsonLines,
+        // Streamed, not this.log: under --json these are JSON lines as they happen, which this.log would drop.
         out: (line) => process.stdout.write(line + '\n'),
         warn: (line) => this.warnLine(line),
         snapshot: render,
@@ -83,7 +84,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     if (overLimit) this.warnLine(`mcp: ${overLimit}`)
     const json = doctorJson(result, findings, exitCode)
     // --format json is the same document as --json (codes, not rule ids), as lint-labels does.
-    if (!this.jsonEnabled()) process.stdout.write(flags.format === 'json' ? JSON.stringify(json, null, 2) + '\n' : render(findings))
+    if (!this.jsonEnabled()) this.print(flags.format === 'json' ? JSON.stringify(json, null, 2) + '\n' : render(findings))
     process.exitCode = exitCode
     return json
   }

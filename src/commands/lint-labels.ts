@@ -85,7 +85,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
         rules: result.rules,
         color: this.color,
       })
-      process.stdout.write(redact(text))
+      this.print(redact(text))
     }
     const overLimit = tooManyWarnings(findings, policy.maxWarnings)
     if (overLimit) this.warnLine(`mcp: ${overLimit}`)

@@ -108,6 +108,7 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
       }, {
         json: this.jsonEnabled(),
         color: this.color,
+        // Streamed, not this.log: under --json these are JSON lines as they happen, which this.log would drop.
         out: (line) => process.stdout.write(line + '\n'),
         warn: (line) => this.warnLine(line),
       })
@@ -115,7 +116,7 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
     }
     const store = openStore(registry, connections, Math.round(ttlMs / 1000), options.owner)
     const {report, exitCode} = await syncOnce(connections, {...options, dryRun: flags['dry-run']}, store)
-    if (!this.jsonEnabled()) process.stdout.write(renderSyncReport(report, this.color))
+    if (!this.jsonEnabled()) this.print(renderSyncReport(report, this.color))
     process.exitCode = exitCode
     return report
   }

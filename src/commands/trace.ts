@@ -103,9 +103,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     profile: connectionFlags.profile,
   }
 
-  async run(): Promise<unknown> {
-    const {argv} = await this.parse(Trace)
-    const [idText, ...rawPaths] = argv as string[]
+  async run(): Promise<TraceResult | undefined> {
+    const [idText, ...rawPaths] = this.positionals
     const query = traceQuery(idText!)
     if (!query) {
       throw new UsageError(`${JSON.stringify(idText)} is not a trace id`, {
@@ -168,7 +167,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
   private printResult(result: TraceResult, gapMs: number): void {
     for (const p of result.problems) for (const [n, line] of renderProblem(p).entries()) this.warnLine(n ? line : `mcp: ${line}`)
     if (result.found) {
-      process.stdout.write(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
+      this.print(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
     } else if (result.exitCode < ExitCode.PARTIAL) {
       const n = result.sources.length
       // Found, but filtered out: "not found" alone would send the user looking in the wrong place.
@@ -190,6 +189,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
   private async follow(result: TraceResult, options: TraceOptions, signal: AbortSignal, gapMs: number): Promise<undefined> {
     let found = result.found
     const json = this.jsonEnabled()
+    // Streamed, not this.log: under --json the output is these NDJSON lines, which this.log would drop.
     if (json) for (const l of result.lines) process.stdout.write(JSON.stringify(l) + '\n')
     else this.printResult(result, gapMs)
     if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')
