@@ -27,6 +27,9 @@ function parseTimeFlag(flag: string, text: string, now: number): number {
   })
 }
 
+/** --since/--until, parsed by oclif into ms since the epoch: the text as typed is the flag's, `now` when it is parsed. */
+const timeFlag = Flags.custom<number>({parse: async (text, _context, flag) => parseTimeFlag(flag.name, text, Date.now())})
+
 /** Every daemon to search (repeated --docker-host / --docker-context, --all-contexts), each connected lazily. */
 async function dockerHosts(connections: Connections, timeoutMs: number): Promise<DockerHost[]> {
   const {connectDocker, expandDockerConnections} = await import('../docker/client.js')
@@ -62,8 +65,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     container: Flags.string({description: 'Search this container\'s logs (name or id; repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'SOURCES'}),
     service: Flags.string({char: 's', multiple: true, multipleNonGreedy: true, description: 'Search every container of this service, by its service-name label (repeatable)', helpGroup: 'SOURCES'}),
     'all-containers': Flags.boolean({description: 'Search every container carrying the service-name label', helpGroup: 'SOURCES'}),
-    since: Flags.string({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
-    until: Flags.string({description: 'Only lines at or before this time (same forms as --since)'}),
+    since: timeFlag({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
+    until: timeFlag({description: 'Only lines at or before this time (same forms as --since)'}),
     // -C/--context is lines, as in grep; the Docker context is --docker-context here.
     context: Flags.custom<number>({
       char: 'C',
@@ -112,9 +115,6 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       })
     }
     const f = this.flags
-    const now = Date.now()
-    const sinceMs = f.since === undefined ? undefined : parseTimeFlag('since', f.since, now)
-    const untilMs = f.until === undefined ? undefined : parseTimeFlag('until', f.until, now)
     const gapMs = f.gap
     const names = f.container ?? []
     const services = f.service ?? []
@@ -136,7 +136,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       // dockerode takes ~0.3 s to load: only when containers are searched.
       dockers: connections ? await dockerHosts(connections, f.follow ? 0 : connections.timeoutMs) : undefined,
       context: f.context,
-      filter: {level: f.level, sinceMs, untilMs},
+      filter: {level: f.level, sinceMs: f.since, untilMs: f.until},
       threads: f.threads,
       // An explicit -j N also splits one big file into ranges; by default threads take whole files.
       splitFiles: f.threads !== undefined && f.threads > 1,
