@@ -173,9 +173,9 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
       writeHtmlReport(flags.report, renderLoadtestReport(output, {command: this.commandLine, version: this.config.version}))
     }
     if (!this.jsonEnabled()) {
-      process.stdout.write(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}) + '\n')
-      if (isDistributed(result)) process.stdout.write(renderNodeRows(result.distributed.nodes) + '\n')
-      if (comparison) process.stdout.write(renderComparison(comparison) + '\n')
+      this.log(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}))
+      if (isDistributed(result)) this.log(renderNodeRows(result.distributed.nodes))
+      if (comparison) this.log(renderComparison(comparison))
     }
     for (const t of result.thresholds) if (!t.ok) this.warnLine(`mcp: ${breachLine(t)}`)
     const missing = isDistributed(result) ? result.distributed.nodes.filter((n) => !n.ok) : []
