@@ -5,6 +5,9 @@
 // network namespace's 127.0.0.1. "one node": mcp loadtest run in that namespace; "--nodes 2": two
 // host-networked replicas, results merged. Same CPU, so no gain is expected: the figures are the
 // throughput ratio and the wall time --nodes adds (agreed start, scheduling, reading the logs).
+// "--nodes 1" runs the same single event loop as "one node", through the whole --nodes path
+// (service, agreed start, histograms through the logs, merge): the coordination alone, where
+// "--nodes 2" adds a second event loop competing for the same cores.
 import {execFile, spawn} from 'node:child_process'
 import {promisify} from 'node:util'
 
@@ -41,12 +44,15 @@ try {
   await new Promise((r) => setTimeout(r, 500))
   const load = ['loadtest', url, '-c', String(CONNS), '-d', `${DURATION}s`, '--json', ...(RATE ? ['-R', RATE] : [])]
   const one: {rps: number; p99: number; wallMs: number}[] = []
+  const single: typeof one = []
   const two: typeof one = []
+  const viaNodes = (n: number) =>
+    timed(process.execPath, ['bin/run.js', ...load, '--nodes', String(n), '--network', 'host', '--image', image], {...process.env, DOCKER_HOST: daemon.host})
   try {
     for (let i = 0; i < ROUNDS; i++) {
       one.push(await timed('nsenter', [`--net=/var/run/netns/${daemon.netns}`, process.execPath, 'bin/run.js', ...load], process.env))
-      const nodes = ['--nodes', '2', '--network', 'host', '--image', image]
-      two.push(await timed(process.execPath, ['bin/run.js', ...load, ...nodes], {...process.env, DOCKER_HOST: daemon.host}))
+      single.push(await viaNodes(1))
+      two.push(await viaNodes(2))
     }
   } finally {
     srv.kill()
@@ -59,10 +65,13 @@ try {
   const rate = RATE ? ` -R ${RATE}` : ''
   console.log(`loadtest -c ${CONNS}${rate} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`)
   console.log(row('one node', one))
+  console.log(row('--nodes 1', single))
   console.log(row('--nodes 2', two))
-  const ratio = median(two.map((x) => x.rps)) / median(one.map((x) => x.rps))
-  const added = (median(two.map((x) => x.wallMs)) - median(one.map((x) => x.wallMs))) / 1000
-  console.log(`--nodes 2 / one node: ${ratio.toFixed(3)} (throughput); wall time added: ${added.toFixed(2)} s`)
+  for (const [name, xs] of [['--nodes 1', single], ['--nodes 2', two]] as const) {
+    const ratio = median(xs.map((x) => x.rps)) / median(one.map((x) => x.rps))
+    const added = (median(xs.map((x) => x.wallMs)) - median(one.map((x) => x.wallMs))) / 1000
+    console.log(`${name} / one node: ${ratio.toFixed(3)} (throughput); wall time added: ${added.toFixed(2)} s`)
+  }
 } finally {
   await daemon.destroy()
 }

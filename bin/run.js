@@ -63,7 +63,7 @@ function loadOptions() {
   // oclif's own logger sets up the debug package (~1–2 ms of every start) to print nothing unless
   // DEBUG is set: without DEBUG, one that prints nothing to begin with.
   const logger = process.env.DEBUG ? undefined : quietLogger()
-  if (!name || !/^[a-z][a-z-]*$/.test(name) || !fs.existsSync(path.join(root, 'dist', 'commands', `${name}.js`))) return {root, userPlugins: false, logger}
+  if (!name || !/^(?:__)?[a-z][a-z-]*$/.test(name) || !fs.existsSync(path.join(root, 'dist', 'commands', `${name}.js`))) return {root, userPlugins: false, logger}
   const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   return {root, userPlugins: false, logger, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}
 }

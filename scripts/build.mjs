@@ -10,7 +10,7 @@
 //
 // Left out of the bundle and loaded from node_modules when a command needs them: packages that
 // are required lazily on purpose through createRequire (etcd3 with gRPC, dockerode with ssh2,
-// autocannon's request builder, the ajv runtime the generated validator needs), the oclif plugins,
+// the ajv runtime the generated validator needs), the oclif plugins,
 // and TypeScript (oclif only wants it in development mode).
 import * as esbuild from 'esbuild'
 import {execFileSync} from 'node:child_process'
@@ -82,7 +82,7 @@ const common = {
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  external: ['typescript', '@oclif/plugin-*', 'etcd3', 'dockerode', 'ssh2', 'cpu-features', 'autocannon'],
+  external: ['typescript', '@oclif/plugin-*', 'etcd3', 'dockerode', 'ssh2', 'cpu-features'],
   // import.meta does not exist in CommonJS: it becomes this file's URL.
   define: {'import.meta.url': '__mcpImportMetaUrl'},
 }

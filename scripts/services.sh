@@ -31,6 +31,9 @@ install_packages() {
   command -v ip >/dev/null || missing+=(iproute2)
   # The etcd TLS test makes its own CA and server certificate.
   command -v openssl >/dev/null || missing+=(openssl)
+  # The completion tests run the zsh and fish scripts in the real shells.
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
   # Not needed by the tests; the benchmarks compare against them.
   if [ "${MCP_BENCH_TOOLS:-0}" = 1 ]; then
     command -v rg >/dev/null || missing+=(ripgrep)

@@ -11,7 +11,7 @@ import {jsonPieces} from '../core/json-pieces.js'
 import {setConfigWarningSink} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {terminalText} from '../core/terminal-text.js'
-import {commandLine} from '../report/html/command-line.js'
+import {commandLine} from './command-line.js'
 import {CommandShape, describeParseError, unwrapFlagParseMessage} from './parse-error.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -59,6 +59,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: InferredFlags<T>
   protected args!: InferredArgs<T>
+  /**
+   * Every positional word, parsed: what a command with variadic arguments (strict = false: trace's
+   * PATHS, lint-config's FILES) reads. `this.argv` is the raw command line, flags included.
+   */
+  protected positionals!: string[]
 
   /** Whether human output may use colour. */
   protected get color(): boolean {
@@ -80,8 +85,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return commandLine(this.config.bin, [...(this.id ?? '').split(':').filter(Boolean), ...this.argv])
   }
 
+  /**
+   * --debug, DEBUG or MCP_DEBUG: stack traces on errors. Before the flags are parsed (a parse error
+   * is being reported), --debug is looked for among the words typed.
+   */
   protected get debugEnabled(): boolean {
-    return Boolean(this.flags?.debug) || Boolean(process.env.DEBUG) || Boolean(process.env.MCP_DEBUG)
+    const flag = this.flags ? Boolean(this.flags.debug) : (this.argv ?? []).includes('--debug')
+    return flag || Boolean(process.env.DEBUG) || Boolean(process.env.MCP_DEBUG)
   }
 
   public override async init(): Promise<void> {
@@ -90,7 +100,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     setConfigWarningSink((line) => {
       if (this.flags || !this.argv.some((a) => a === '--quiet' || a === '-q')) this.warnLine(line)
     })
-    const {args, flags} = await this.parse({
+    // The one parse: run() reads this.flags, this.args and this.positionals.
+    const {args, argv, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -99,6 +110,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as InferredFlags<T>
     this.args = args as InferredArgs<T>
+    this.positionals = argv as string[]
     // `--json -o sarif` would print JSON and drop the SARIF without a word: two outputs, refuse the pair.
     const format = (flags as {format?: string}).format
     if (format !== undefined && format !== 'json' && this.jsonEnabled() && formatGiven(this.argv)) {
@@ -136,6 +148,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     write(gathered + '\n')
   }
 
+  /**
+   * Human output, a rendered block as the renderers return it (empty, or lines each ending in a
+   * newline), through this.log: nothing under --json, where run()'s value is the output.
+   */
+  protected print(text: string): void {
+    if (text) this.log(text.endsWith('\n') ? text.slice(0, -1) : text)
+  }
+
   /** Print to stderr (warnings, progress); stdout stays clean for data. Nothing under --quiet. */
   protected warnLine(text: string): void {
     if (this.quiet) return
@@ -145,7 +165,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exit (this.exit) keeps its handling and code; its parse errors are reworded below.
-    const debug = Boolean(process.env.DEBUG) || process.argv.includes('--debug')
+    const debug = this.debugEnabled
     let json = false
     try {
       json = this.jsonEnabled()

@@ -1,11 +1,24 @@
 import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
-import {applyOverrides, exitCodeForFindings, Finding, formatFindings, parseRuleFlags, RuleMeta, RuleOverrides, sortFindings, summarize, tooManyWarnings} from '../report/index.js'
+import {
+  applyOverrides,
+  exitCodeForFindings,
+  Finding,
+  formatFindings,
+  parseRuleFlags,
+  RuleMeta,
+  RuleOverrides,
+  sortFindings,
+  Summary,
+  summarize,
+  tooManyWarnings,
+} from '../report/findings/index.js'
+import type {FailOnLevel} from './flags.js'
 
 /** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
 export interface CheckFlagValues {
   format: string
-  'fail-on': string
+  'fail-on': FailOnLevel
   'max-warnings'?: number
   rule?: string[]
 }
@@ -34,17 +47,18 @@ export async function buildCheckReport(
   const project = (await loadProjectConfig()).rules ?? {}
   const fromProject: RuleOverrides = parseRuleFlags(Object.entries(project).map(([id, v]) => `${id}=${v}`))
   const findings = sortFindings(applyOverrides(raw, fromProject, fromFlags))
-  const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | 'none'
   return {
     findings,
     // Last line of defence: a finding that quotes a value never carries a registered secret or a token.
     output: redact(formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: context.toolVersion, command: context.command, rules: context.rules, color: context.color})),
-    exitCode: exitCodeForFindings(findings, {failOn, maxWarnings: flags['max-warnings']}),
+    exitCode: exitCodeForFindings(findings, {failOn: flags['fail-on'], maxWarnings: flags['max-warnings']}),
     overLimit: tooManyWarnings(findings, flags['max-warnings']),
   }
 }
 
 /** The --json value of a checking command: the json formatter's shape plus command-specific fields. */
-export function checkJson(findings: Finding[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export type CheckJson<Extra extends object = object> = {findings: Finding[]; summary: Summary} & Extra
+
+export function checkJson<Extra extends object>(findings: Finding[], extra: Extra): CheckJson<Extra> {
   return {findings, summary: summarize(findings), ...extra}
 }

@@ -1,13 +1,49 @@
+import type {OptionFlag} from '@oclif/core/interfaces'
 import * as Flags from '@oclif/core/flags'
 
 import {profileFormat} from '../core/connections.js'
+import {parseDurationFlag} from '../core/duration.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import {FORMAT_NAMES} from '../report/index.js'
+import {FORMAT_NAMES} from '../report/findings/index.js'
 
 /**
  * Flags used by more than one command, defined once. Commands spread the groups they need:
  *   static flags = {...connectionFlags, ...checkFlags, service: ...}
  */
+
+interface DurationFlagOptions {
+  description: string
+  helpGroup?: string
+  /** 0 is a valid value (--grace 0s: at once); otherwise it is refused. */
+  allowZero?: boolean
+  exclusive?: string[]
+}
+
+const durationOption = Flags.custom<number, {allowZero?: boolean}>({
+  parse: async (text, _context, flag) => parseDurationFlag(flag.name, text, {allowZero: flag.allowZero}),
+})
+
+/**
+ * A duration (500ms, 2s, 1m; a bare number is seconds, as wrk's -d), parsed by oclif into
+ * milliseconds: a bad value is one line naming the flag, with a hint, before run() starts. The
+ * default is written as people type it, and shown that way in --help.
+ */
+export function durationFlag(options: DurationFlagOptions & {default: string}): OptionFlag<number>
+export function durationFlag(options: DurationFlagOptions): OptionFlag<number | undefined>
+export function durationFlag(options: DurationFlagOptions & {default?: string}): OptionFlag<number | undefined> {
+  const {default: text, ...rest} = options
+  if (text === undefined) return durationOption(rest)
+  const ms = parseDurationFlag('default', text, {allowZero: options.allowZero})
+  // A function, not the text: oclif caches a defaultHelp function's answer in the manifest and help.
+  return durationOption({...rest, default: ms, defaultHelp: async () => text})
+}
+
+/** --fail-on: the lowest severity that fails the run ('none': never). */
+export const FAIL_ON_LEVELS = ['error', 'warning', 'info', 'none'] as const
+export type FailOnLevel = (typeof FAIL_ON_LEVELS)[number]
+
+/** A severity threshold, typed by its options (no `as` cast where it is read). */
+export const severityFlag = Flags.option({options: FAIL_ON_LEVELS})
 
 /** How to reach Docker, etcd and Consul (resolved by src/core/connections.ts). */
 export const connectionFlags = {
@@ -79,13 +115,11 @@ export const checkFlags = {
     // `oclif manifest` from reading whatever config the build machine has.
     default: async ({flags}) => profileFormat(flags.profile as string | undefined, process.env, await loadProjectConfig(), FORMAT_NAMES).format,
     noCacheDefault: true,
-    defaultHelp: 'stylish',
+    // Nothing for help to show (the description says it): as a function, it also keeps help from calling
+    // `default` (reading .mcp.yaml) when a duration flag's defaultHelp makes the command's help dynamic.
+    defaultHelp: async () => undefined,
   }),
-  'fail-on': Flags.string({
-    description: 'Lowest severity that makes the exit code 1',
-    options: ['error', 'warning', 'info', 'none'],
-    default: 'error',
-  }),
+  'fail-on': severityFlag({description: 'Lowest severity that makes the exit code 1', default: 'error'}),
   'max-warnings': Flags.integer({description: 'Exit 1 when there are more warnings than this', min: 0}),
   rule: Flags.string({
     description: 'Change a rule\'s severity: id=off|info|warning|error (repeatable; also `rules:` in .mcp.yaml)',

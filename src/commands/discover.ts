@@ -51,6 +51,7 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
       process.exitCode = await watchView(connections, options, {
         color: this.color,
         json: this.jsonEnabled(),
+        // Streamed, not this.log: under --json these are JSON lines as they happen, which this.log would drop.
         out: (line) => process.stdout.write(line + '\n'),
         warn: (line) => this.warnLine(line),
       })
@@ -63,7 +64,7 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     const {view, exitCode} = await buildServiceView(connections, options)
     for (const w of sourceWarnings(view)) this.warnLine(w)
     if (!this.jsonEnabled()) {
-      process.stdout.write(
+      this.print(
         renderTemplate
           ? renderTemplate(view, format)
           : renderView(view, {color: this.color, sources: connections.sources, probed: Boolean(options.probe), wide: format === 'wide'}),

@@ -1,16 +1,15 @@
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {checkFlags, connectionFlags, serviceFlag, sourceFlag, watchFlag} from '../cli/flags.js'
+import {checkFlags, connectionFlags, durationFlag, serviceFlag, sourceFlag, watchFlag} from '../cli/flags.js'
 import {resolveConnections} from '../core/connections.js'
-import {parseDurationFlag} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {worstExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import {DOCTOR_CODES} from '../doctor/codes.js'
 import {DoctorJson, doctorJson, doctorNotes} from '../doctor/output.js'
 import {DOCTOR_RULES, parseCodeList, runDoctor} from '../doctor/run.js'
-import {applyOverrides, exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, tooManyWarnings} from '../report/index.js'
+import {applyOverrides, exitCodeForFindings, FailPolicy, Finding, formatFindings, parseRuleFlags, RuleOverrides, tooManyWarnings} from '../report/findings/index.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = "Find the gateway's known failure modes on a live host: codes, evidence and what to do"
@@ -34,8 +33,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     ...checkFlags,
     only: Flags.string({description: 'Run only these checks: comma list of codes (repeatable)', multiple: true}),
     ignore: Flags.string({description: 'Leave these checks out: comma list of codes (repeatable)', multiple: true}),
-    grace: Flags.string({description: 'UNREGISTERED: how long a container may run before it must be registered', default: '30s'}),
-    'max-ttl': Flags.string({description: 'LONG_TTL: the longest acceptable lease TTL', default: '60s'}),
+    grace: durationFlag({description: 'UNREGISTERED: how long a container may run before it must be registered', default: '30s', allowZero: true}),
+    'max-ttl': durationFlag({description: 'LONG_TTL: the longest acceptable lease TTL', default: '60s'}),
     probe: Flags.boolean({
       description: 'NOT_READY: GET health paths of registered instances through loopback-published ports (--no-probe: trust Docker health only)',
       default: true,
@@ -50,11 +49,11 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     const connections = resolveConnections(flags, process.env, config)
     const only = parseCodeList('only', flags.only)
     const ignore = parseCodeList('ignore', flags.ignore)
-    const graceMs = parseDurationFlag('grace', flags.grace, {allowZero: true})
-    const maxTtlSeconds = parseDurationFlag('max-ttl', flags['max-ttl']) / 1000
+    const graceMs = flags.grace
+    const maxTtlSeconds = flags['max-ttl'] / 1000
     const codes = new Set<string>(DOCTOR_CODES)
     const overrides: (RuleOverrides | undefined)[] = [projectOverrides(config.rules, (id) => codes.has(id)), parseRuleFlags(flags.rule, DOCTOR_CODES)]
-    const policy: FailPolicy = {failOn: flags['fail-on'] as FailPolicy['failOn'], maxWarnings: flags['max-warnings']}
+    const policy: FailPolicy = {failOn: flags['fail-on'], maxWarnings: flags['max-warnings']}
     const probe = flags['probe-any'] ? ('any' as const) : flags.probe ? ('loopback' as const) : (false as const)
     const options = {services: flags.service, only, ignore, graceMs, maxTtlSeconds, probe, lintOverrides: [projectOverrides(config.rules, (id) => !codes.has(id))]}
     const render = (findings: Finding[]) =>
@@ -69,6 +68,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
       process.exitCode = await watchDoctor(connections, {...options, policy, overrides}, {
         color: this.color,
         json: jsonLines,
+        // Streamed, not this.log: under --json these are JSON lines as they happen, which this.log would drop.
         out: (line) => process.stdout.write(line + '\n'),
         warn: (line) => this.warnLine(line),
         snapshot: render,
@@ -84,7 +84,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     if (overLimit) this.warnLine(`mcp: ${overLimit}`)
     const json = doctorJson(result, findings, exitCode)
     // --format json is the same document as --json (codes, not rule ids), as lint-labels does.
-    if (!this.jsonEnabled()) process.stdout.write(flags.format === 'json' ? JSON.stringify(json, null, 2) + '\n' : render(findings))
+    if (!this.jsonEnabled()) this.print(flags.format === 'json' ? JSON.stringify(json, null, 2) + '\n' : render(findings))
     process.exitCode = exitCode
     return json
   }

@@ -2,9 +2,17 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {buildCheckReport, checkJson} from '../cli/check-report.js'
+import {buildCheckReport, CheckJson, checkJson} from '../cli/check-report.js'
 import {checkFlags, connectionFlags, sourceFlag} from '../cli/flags.js'
-import {CONFIG_RULE_METAS, configuredLabelPrefix, DEFAULT_CONFIG_NAMES, findDefaultConfigs, lintConfigFiles, loadVariables} from '../config/index.js'
+import {
+  CONFIG_RULE_METAS,
+  configuredLabelPrefix,
+  DEFAULT_CONFIG_NAMES,
+  findDefaultConfigs,
+  FixedFile,
+  lintConfigFiles,
+  loadVariables,
+} from '../config/index.js'
 import {resolveConnections} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
@@ -35,10 +43,8 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
     ...sourceFlag,
   }
 
-  async run(): Promise<unknown> {
-    // Variadic FILES: oclif's parsed argv (this.argv is the raw command line, flags included).
-    const {argv} = await this.parse(LintConfig)
-    const given = argv as string[]
+  async run(): Promise<CheckJson<{files: string[]; fixed: FixedFile[]}>> {
+    const given = this.positionals
     const files = given.length ? given : findDefaultConfigs()
     if (files.length === 0) {
       throw new UsageError(`no config file given, and no ${DEFAULT_CONFIG_NAMES.join(', ')} here`, {hint: 'name the file: mcp lint-config path/to/gateway.yaml'})
@@ -72,10 +78,10 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
       const fixedLines = run.fixed.flatMap((f) => f.fixes.map((x) => `fixed ${f.file}:${x.line}:${x.column}  ${x.description}  ${x.ruleId}`))
       if (fixedLines.length) {
         const text = fixedLines.join('\n') + '\n'
-        if (this.flags.format === 'stylish') process.stdout.write(text + '\n')
+        if (this.flags.format === 'stylish') this.print(text + '\n')
         else process.stderr.write(text)
       }
-      process.stdout.write(report.output)
+      this.print(report.output)
     }
     return checkJson(report.findings, {files, fixed: run.fixed})
   }

@@ -16,12 +16,11 @@ import {
   formatFindings,
   parseRuleFlags,
   RuleOverrides,
-  Severity,
   sortFindings,
   Summary,
   summarize,
   tooManyWarnings,
-} from '../report/index.js'
+} from '../report/findings/index.js'
 
 export default class LintLabels extends BaseCommand<typeof LintLabels> {
   static override summary = 'Check gateway labels in compose files, Dockerfiles and live containers'
@@ -68,7 +67,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
     })
     const {findings} = result
     for (const line of result.warnings) this.warnLine(`mcp: warning: ${visible(line)}`)
-    const policy: FailPolicy = {failOn: flags['fail-on'] as Severity | 'none', maxWarnings: flags['max-warnings']}
+    const policy: FailPolicy = {failOn: flags['fail-on'], maxWarnings: flags['max-warnings']}
     let exitCode = exitCodeForFindings(findings, policy)
     if (result.unreachable) {
       this.warnLine(`mcp: ${result.unreachable.line}`)
@@ -86,7 +85,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
         rules: result.rules,
         color: this.color,
       })
-      process.stdout.write(redact(text))
+      this.print(redact(text))
     }
     const overLimit = tooManyWarnings(findings, policy.maxWarnings)
     if (overLimit) this.warnLine(`mcp: ${overLimit}`)

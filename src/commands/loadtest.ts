@@ -5,7 +5,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, reportFlag, sourceFlag} from '../cli/flags.js'
-import {InputError} from '../core/errors.js'
+import {InputError, UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {writeFileAtomic} from '../core/atomic-write.js'
 import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
@@ -36,7 +36,8 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
   ]
 
   static override args = {
-    target: Args.string({description: 'http(s) URL, or a service name to resolve through discovery', required: true}),
+    // Not required by the parser: --targets FILE stands in for it (run() asks for one of the two).
+    target: Args.string({description: 'http(s) URL, or a service name to resolve through discovery'}),
   }
 
   static override flags = {
@@ -48,6 +49,11 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     rate: Flags.string({char: 'R', description: 'Constant throughput, requests/second over all connections: open loop, latency corrected for coordinated omission', helpGroup: 'LOAD'}),
     // Non-greedy: `-H "X-A: 1" http://…` (wrk's order) must leave the URL to the target argument.
     header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST'}),
+    targets: Flags.string({
+      description: "Requests to cycle round robin, from a file in vegeta's text format (METHOD URL, Header: value lines, @body-file; a blank line between targets)",
+      exclusive: ['path', 'https', 'any-address', 'nodes', 'method'],
+      helpGroup: 'REQUEST',
+    }),
     method: Flags.string({char: 'm', description: 'HTTP method (default GET)', helpGroup: 'REQUEST'}),
     body: Flags.string({description: 'Request body', exclusive: ['body-file'], helpGroup: 'REQUEST'}),
     'body-file': Flags.string({description: 'Request body from a file', exclusive: ['body'], helpGroup: 'REQUEST'}),
@@ -105,12 +111,19 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
   async run(): Promise<(LoadResult & {compare?: unknown}) | undefined> {
     const {flags, args} = this
     if (flags['replica-of'] !== undefined) return this.runReplica()
+    if (args.target === undefined && flags.targets === undefined) {
+      throw new UsageError(`missing argument TARGET (${Loadtest.args.target.description}) or --targets FILE`, {hint: 'mcp loadtest --help shows what it takes'})
+    }
+    if (args.target !== undefined && flags.targets !== undefined) {
+      throw new UsageError(`both a target (${JSON.stringify(args.target)}) and --targets given`, {hint: 'the targets file names every URL; leave out the positional target'})
+    }
     // Read the files first: a bad --compare file must not cost a whole run.
     const before = flags.compare === undefined ? undefined : readSavedResult(flags.compare)
     const bodyBytes = flags['body-file'] === undefined ? undefined : readFlagFile(flags['body-file'], '--body-file')
     const caText = flags.cacert === undefined ? undefined : readFlagFile(flags.cacert, '--cacert').toString('utf8')
     const request: LoadTestRequest = {
-      target: args.target,
+      target: args.target ?? '',
+      targetsFile: flags.targets,
       flags: {...flags, bodyBytes, caText},
       path: flags.path,
       https: flags.https,
@@ -156,13 +169,13 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
       }
     }
     if (flags.report) {
-      const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([import('../report/html/loadtest.js'), import('../report/html/write.js')])
+      const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([import('../loadtest/html-report.js'), import('../report/html/write.js')])
       writeHtmlReport(flags.report, renderLoadtestReport(output, {command: this.commandLine, version: this.config.version}))
     }
     if (!this.jsonEnabled()) {
-      process.stdout.write(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}) + '\n')
-      if (isDistributed(result)) process.stdout.write(renderNodeRows(result.distributed.nodes) + '\n')
-      if (comparison) process.stdout.write(renderComparison(comparison) + '\n')
+      this.log(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}))
+      if (isDistributed(result)) this.log(renderNodeRows(result.distributed.nodes))
+      if (comparison) this.log(renderComparison(comparison))
     }
     for (const t of result.thresholds) if (!t.ok) this.warnLine(`mcp: ${breachLine(t)}`)
     const missing = isDistributed(result) ? result.distributed.nodes.filter((n) => !n.ok) : []
@@ -182,7 +195,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     try {
       return await distributedLoadTest(
         {
-          target: args.target,
+          target: args.target ?? '',
           flags,
           nodes,
           image: flags.image ?? defaultImage(this.config.version),
@@ -208,7 +221,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const mine = replicaFlags(flags, plan)
     await new Promise((r) => setTimeout(r, mine.waitMs))
     const warn = (line: string) => this.warnLine(line)
-    const result = await loadTest({target: args.target, flags: mine.flags, env: process.env}, {warn})
+    const result = await loadTest({target: args.target ?? '', flags: mine.flags, env: process.env}, {warn})
     process.stdout.write(encodeReplicaResult(result).join('\n') + '\n')
     return undefined
   }

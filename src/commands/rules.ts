@@ -22,7 +22,7 @@ export default class Rules extends BaseCommand<typeof Rules> {
     const rules = this.args.id === undefined ? catalog : findRules(this.args.id, catalog)
     if (!this.jsonEnabled()) {
       const text = this.args.id === undefined ? renderRuleList(rules, this.color) : rules.map((r) => renderRule(r, this.color)).join('\n')
-      process.stdout.write(text)
+      this.print(text)
     }
     return {rules}
   }

@@ -2,6 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {loadGatewaySchema, SCHEMA_PATH} from '../config/index.js'
+import type {JsonSchema} from '../config/schema.js'
 import {writeFileAtomic} from '../core/atomic-write.js'
 import {InputError} from '../core/errors.js'
 
@@ -21,7 +22,7 @@ The installed package holds the same file at schema/gateway.schema.json.`
     out: Flags.string({description: 'Write the schema to this file (replaced whole, never half-written) instead of standard output'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<JsonSchema> {
     const schema = loadGatewaySchema()
     const text = JSON.stringify(schema, null, 2) + '\n'
     if (this.flags.out) {
@@ -31,8 +32,8 @@ The installed package holds the same file at schema/gateway.schema.json.`
         throw new InputError(`cannot write ${this.flags.out}: ${(error as Error).message}`, {hint: 'check that its directory exists and is writable'})
       }
       this.warnLine(`wrote ${this.flags.out} (a copy of ${SCHEMA_PATH})`)
-    } else if (!this.jsonEnabled()) {
-      process.stdout.write(text)
+    } else {
+      this.print(text)
     }
     return schema
   }

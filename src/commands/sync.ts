@@ -1,14 +1,14 @@
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {connectionFlags, serviceFlag, watchFlag} from '../cli/flags.js'
+import {connectionFlags, durationFlag, serviceFlag, watchFlag} from '../cli/flags.js'
 import {resolveConnections} from '../core/connections.js'
-import {parseDurationFlag} from '../core/duration.js'
+import {formatDuration} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import type {RuleOverrides} from '../report/policy.js'
+import type {RuleOverrides} from '../report/findings/policy.js'
 import {defaultOwner, SyncOptions} from '../sync/engine.js'
-import {READY_MODES, ReadyMode} from '../sync/readiness.js'
+import {READY_MODES} from '../sync/readiness.js'
 import {renderSyncReport} from '../sync/render.js'
 import {SyncReport, syncOnce} from '../sync/run.js'
 import {openStore} from '../sync/stores.js'
@@ -38,34 +38,35 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
       description: 'Print the plan (add / update / remove, each with its reason) and change nothing',
       exclusive: ['watch'],
     }),
-    registry: Flags.string({description: 'Where to register', options: ['etcd', 'consul'], default: 'etcd'}),
-    ready: Flags.string({
+    registry: Flags.option({description: 'Where to register', options: ['etcd', 'consul'] as const, default: 'etcd'})(),
+    ready: Flags.option({
       description:
         'When a container is ready: auto (Docker health with a HEALTHCHECK, else HTTP), docker-health, http (GET the health path), none',
       options: READY_MODES,
       default: 'auto',
-    }),
-    'ready-timeout': Flags.string({description: 'Timeout of one HTTP readiness check', default: '2s'}),
+    })(),
+    'ready-timeout': durationFlag({description: 'Timeout of one HTTP readiness check', default: '2s'}),
     'unhealthy-threshold': Flags.integer({
       description: '--watch: failed HTTP checks in a row before a registered container is removed',
       default: 3,
       min: 1,
     }),
-    ttl: Flags.string({
+    ttl: durationFlag({
       description: 'etcd lease TTL for this agent\'s entries (default 15s with --watch; none for a one-shot run: it cannot keep one alive)',
+      allowZero: true,
     }),
-    'value-format': Flags.string({
+    'value-format': Flags.option({
       description: 'etcd value: json (docs/json.md) or plain host:port (registrator\'s etcd backend)',
-      options: ['json', 'plain'],
+      options: ['json', 'plain'] as const,
       default: 'json',
-    }),
+    })(),
     owner: Flags.string({description: 'This agent\'s name in registeredBy (default: MCP_SYNC_OWNER, then the host name)'}),
     'prune-foreign': Flags.boolean({description: 'Also remove stale entries written by other owners'}),
     'advertise-address': Flags.string({
       description: 'Address registered for ports published on 0.0.0.0 / :: (default: the Docker host\'s, 127.0.0.1 for a local socket)',
     }),
-    resync: Flags.string({description: '--watch: full resync this often', default: '30s'}),
-    'check-interval': Flags.string({
+    resync: durationFlag({description: '--watch: full resync this often', default: '30s'}),
+    'check-interval': durationFlag({
       description: '--watch: how often containers without a HEALTHCHECK are checked over HTTP',
       default: '5s',
     }),
@@ -76,37 +77,38 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
     const {flags} = this
     const config = await loadProjectConfig()
     const connections = resolveConnections(flags, process.env, config)
-    const ttlMs = flags.ttl === undefined ? (flags.watch ? 15_000 : 0) : parseDurationFlag('ttl', flags.ttl, {allowZero: true})
+    const ttlMs = flags.ttl ?? (flags.watch ? 15_000 : 0)
     if (ttlMs > 0 && ttlMs < 2000) {
-      throw new UsageError(`--ttl ${flags.ttl} is too short`, {hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)'})
+      throw new UsageError(`--ttl ${formatDuration(ttlMs)} is too short`, {hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)'})
     }
     if (flags.registry === 'consul' && !connections.consul) {
       throw new UsageError('--registry consul needs a Consul address', {hint: 'set --consul-addr or CONSUL_HTTP_ADDR'})
     }
     const options: SyncOptions = {
-      ready: flags.ready as ReadyMode,
-      readyTimeoutMs: parseDurationFlag('ready-timeout', flags['ready-timeout']),
+      ready: flags.ready,
+      readyTimeoutMs: flags['ready-timeout'],
       unhealthyThreshold: flags['unhealthy-threshold'],
-      valueFormat: flags['value-format'] as 'json' | 'plain',
+      valueFormat: flags['value-format'],
       owner: flags.owner || defaultOwner(),
       pruneForeign: flags['prune-foreign'],
       advertiseAddress: flags['advertise-address'],
       lintOverrides: [lintOverrides(config.rules)],
       services: flags.service,
     }
-    const registry = flags.registry as 'etcd' | 'consul'
+    const {registry} = flags
     if (flags.watch) {
       const {runAgent} = await import('../sync/agent.js')
       process.exitCode = await runAgent(connections, {
         ...options,
         registry,
         ttlSeconds: Math.round(ttlMs / 1000),
-        resyncMs: parseDurationFlag('resync', flags.resync),
-        checkIntervalMs: parseDurationFlag('check-interval', flags['check-interval']),
+        resyncMs: flags.resync,
+        checkIntervalMs: flags['check-interval'],
         listen: flags.listen,
       }, {
         json: this.jsonEnabled(),
         color: this.color,
+        // Streamed, not this.log: under --json these are JSON lines as they happen, which this.log would drop.
         out: (line) => process.stdout.write(line + '\n'),
         warn: (line) => this.warnLine(line),
       })
@@ -114,7 +116,7 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
     }
     const store = openStore(registry, connections, Math.round(ttlMs / 1000), options.owner)
     const {report, exitCode} = await syncOnce(connections, {...options, dryRun: flags['dry-run']}, store)
-    if (!this.jsonEnabled()) process.stdout.write(renderSyncReport(report, this.color))
+    if (!this.jsonEnabled()) this.print(renderSyncReport(report, this.color))
     process.exitCode = exitCode
     return report
   }

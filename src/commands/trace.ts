@@ -2,14 +2,14 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {connectionFlags, reportFlag} from '../cli/flags.js'
+import {connectionFlags, durationFlag, reportFlag} from '../cli/flags.js'
 import {Connections, resolveConnections} from '../core/connections.js'
-import {parseDuration, parseDurationFlag} from '../core/duration.js'
+import {parseDuration} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import type {DockerHost} from '../logs/docker-hosts.js'
-import {Level, LEVELS, parseIsoTime} from '../logs/parse-line.js'
+import {LEVELS, parseIsoTime} from '../logs/parse-line.js'
 import {renderLine, renderProblem, renderTimeline, sourceColumnWidth, timelineHeader} from '../logs/render.js'
 import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
 import {traceQuery} from '../logs/trace-id.js'
@@ -26,6 +26,9 @@ function parseTimeFlag(flag: string, text: string, now: number): number {
     hint: 'use a duration back from now (10m, 2h) or a time (2026-11-21T10:00:00Z, a Unix timestamp)',
   })
 }
+
+/** --since/--until, parsed by oclif into ms since the epoch: the text as typed is the flag's, `now` when it is parsed. */
+const timeFlag = Flags.custom<number>({parse: async (text, _context, flag) => parseTimeFlag(flag.name, text, Date.now())})
 
 /** Every daemon to search (repeated --docker-host / --docker-context, --all-contexts), each connected lazily. */
 async function dockerHosts(connections: Connections, timeoutMs: number): Promise<DockerHost[]> {
@@ -62,8 +65,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     container: Flags.string({description: 'Search this container\'s logs (name or id; repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'SOURCES'}),
     service: Flags.string({char: 's', multiple: true, multipleNonGreedy: true, description: 'Search every container of this service, by its service-name label (repeatable)', helpGroup: 'SOURCES'}),
     'all-containers': Flags.boolean({description: 'Search every container carrying the service-name label', helpGroup: 'SOURCES'}),
-    since: Flags.string({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
-    until: Flags.string({description: 'Only lines at or before this time (same forms as --since)'}),
+    since: timeFlag({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
+    until: timeFlag({description: 'Only lines at or before this time (same forms as --since)'}),
     // -C/--context is lines, as in grep; the Docker context is --docker-context here.
     context: Flags.custom<number>({
       char: 'C',
@@ -77,9 +80,9 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         })
       },
     })(),
-    level: Flags.string({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS}),
+    level: Flags.option({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS})(),
     follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
-    gap: Flags.string({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
+    gap: durationFlag({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
     report: Flags.string({description: reportFlag.report.description, helpGroup: 'OUTPUT', exclusive: ['follow']}),
     threads: Flags.integer({
       char: 'j',
@@ -103,9 +106,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     profile: connectionFlags.profile,
   }
 
-  async run(): Promise<unknown> {
-    const {argv} = await this.parse(Trace)
-    const [idText, ...rawPaths] = argv as string[]
+  async run(): Promise<TraceResult | undefined> {
+    const [idText, ...rawPaths] = this.positionals
     const query = traceQuery(idText!)
     if (!query) {
       throw new UsageError(`${JSON.stringify(idText)} is not a trace id`, {
@@ -113,10 +115,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       })
     }
     const f = this.flags
-    const now = Date.now()
-    const sinceMs = f.since === undefined ? undefined : parseTimeFlag('since', f.since, now)
-    const untilMs = f.until === undefined ? undefined : parseTimeFlag('until', f.until, now)
-    const gapMs = parseDurationFlag('gap', f.gap)
+    const gapMs = f.gap
     const names = f.container ?? []
     const services = f.service ?? []
     const wantsDocker = names.length > 0 || services.length > 0 || f['all-containers']
@@ -137,7 +136,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       // dockerode takes ~0.3 s to load: only when containers are searched.
       dockers: connections ? await dockerHosts(connections, f.follow ? 0 : connections.timeoutMs) : undefined,
       context: f.context,
-      filter: {level: f.level as Level | undefined, sinceMs, untilMs},
+      filter: {level: f.level, sinceMs: f.since, untilMs: f.until},
       threads: f.threads,
       // An explicit -j N also splits one big file into ranges; by default threads take whole files.
       splitFiles: f.threads !== undefined && f.threads > 1,
@@ -145,7 +144,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
 
     const result = await runTrace(options)
     if (f.report) {
-      const [{renderTraceReport}, {writeHtmlReport}] = await Promise.all([import('../report/html/trace.js'), import('../report/html/write.js')])
+      const [{renderTraceReport}, {writeHtmlReport}] = await Promise.all([import('../logs/html-report.js'), import('../report/html/write.js')])
       writeHtmlReport(f.report, renderTraceReport(result, {command: this.commandLine, version: this.config.version, gapMs}))
     }
     if (!f.follow) {
@@ -168,7 +167,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
   private printResult(result: TraceResult, gapMs: number): void {
     for (const p of result.problems) for (const [n, line] of renderProblem(p).entries()) this.warnLine(n ? line : `mcp: ${line}`)
     if (result.found) {
-      process.stdout.write(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
+      this.print(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
     } else if (result.exitCode < ExitCode.PARTIAL) {
       const n = result.sources.length
       // Found, but filtered out: "not found" alone would send the user looking in the wrong place.
@@ -190,6 +189,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
   private async follow(result: TraceResult, options: TraceOptions, signal: AbortSignal, gapMs: number): Promise<undefined> {
     let found = result.found
     const json = this.jsonEnabled()
+    // Streamed, not this.log: under --json the output is these NDJSON lines, which this.log would drop.
     if (json) for (const l of result.lines) process.stdout.write(JSON.stringify(l) + '\n')
     else this.printResult(result, gapMs)
     if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')

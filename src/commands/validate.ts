@@ -2,10 +2,10 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {buildCheckReport, checkJson} from '../cli/check-report.js'
+import {buildCheckReport, CheckJson, checkJson} from '../cli/check-report.js'
 import {checkFlags, connectionFlags} from '../cli/flags.js'
 import {visible} from './lint-labels.js'
-import {findTargets, validateProject, VALIDATE_RULES} from '../validate/index.js'
+import {findTargets, validateProject, VALIDATE_RULES, ValidateTargets} from '../validate/index.js'
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = 'The CI step: lint-labels on compose files and Dockerfiles, lint-config on the gateway config, one report'
@@ -29,10 +29,8 @@ export default class Validate extends BaseCommand<typeof Validate> {
     'compose-profile': Flags.string({description: 'Compose profile to enable, like docker compose --profile (repeatable; default: COMPOSE_PROFILES); services of other profiles are not checked', multiple: true, multipleNonGreedy: true}),
   }
 
-  async run(): Promise<unknown> {
-    const {flags} = this
-    const {argv} = await this.parse(Validate)
-    const paths = argv as string[]
+  async run(): Promise<CheckJson<{checked: ValidateTargets}>> {
+    const {flags, positionals: paths} = this
     const named = Boolean(flags.config?.length || flags.compose?.length || flags.dockerfile?.length)
     const found = findTargets(paths.length || named ? paths : ['.'])
     const targets = {
@@ -45,7 +43,7 @@ export default class Validate extends BaseCommand<typeof Validate> {
     const report = await buildCheckReport(result.findings, flags, {command: 'validate', rules: VALIDATE_RULES, toolVersion: this.config.version, color: this.color})
     process.exitCode = report.exitCode
     if (report.overLimit) this.warnLine(`mcp: ${report.overLimit}`)
-    if (!this.jsonEnabled()) process.stdout.write(report.output)
+    this.print(report.output)
     return checkJson(report.findings, {checked: result.checked})
   }
 }

@@ -4,8 +4,8 @@
  * document's value, or undefined as soon as it meets anything else (anchors, tags, block scalars,
  * multi-line scalars, duplicate keys, odd numbers...), and the caller falls back to the `yaml` package.
  *
- * Why: `yaml` builds a full CST and takes ~1 s for a 5,000-route file; this reads it in ~50 ms. It
- * never has to be right about hard YAML, only to refuse it. Only space and tab are white space (YAML's
+ * Why: `yaml` builds a full CST, many times slower on a 5,000-route file (docs/performance.md, backed
+ * by bench/lint-config.sh). It never has to be right about hard YAML, only to refuse it. Only space and tab are white space (YAML's
  * own rule: no String.prototype.trim), a character YAML treats specially anywhere (control characters,
  * U+0085/U+2028/U+2029 line breaks, a BOM, lone surrogates) sends the whole document to `yaml`, keys
  * longer than YAML's 1024-character limit too, and every step is linear in the line length.

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 
 import {InputError} from '../core/errors.js'
 import {applyFixes, writeFixedFile} from './fix.js'
-import {inputErrorFinding} from '../report/index.js'
+import {inputErrorFinding} from '../report/findings/index.js'
 import {ConfigLintResult, lintConfigDocument, LintConfigOptions, PlannedFix, readConfigDocument} from './lint.js'
 import {parseConfigSource} from './source.js'
 import {isObject, section} from './types.js'

@@ -1,6 +1,6 @@
 import {docsUrl} from '../core/docs-url.js'
-import type {FileLocation, Finding, RuleMeta} from '../report/finding.js'
-import {type RuleDefinition, withReport} from '../report/rule.js'
+import type {FileLocation, Finding, RuleMeta} from '../report/findings/finding.js'
+import {type RuleDefinition, withReport} from '../report/findings/rule.js'
 import type {ConfigContext, ConfigRule, RuleHit} from './types.js'
 
 /** A config rule; its docs link (docs/config-rules.md, one heading per rule) comes from the id. */

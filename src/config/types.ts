@@ -1,6 +1,6 @@
 import type {ServiceView} from '../model/types.js'
-import type {Finding} from '../report/finding.js'
-import type {ReportDescriptor, Rule} from '../report/rule.js'
+import type {Finding} from '../report/findings/finding.js'
+import type {ReportDescriptor, Rule} from '../report/findings/rule.js'
 import type {SchemaError} from './schema.js'
 import type {ConfigSource, PathSegment, Target} from './source.js'
 

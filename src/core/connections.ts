@@ -159,6 +159,21 @@ function pick<T>(origins: Record<string, SettingOrigin>, key: string, candidates
   return undefined
 }
 
+/** What every per-source resolver reads, and where it records each setting's origin. */
+interface ResolveContext {
+  flags: ConnectionFlagValues
+  env: NodeJS.ProcessEnv
+  /** The selected profile ({} when none). */
+  profile: Profile
+  origins: Record<string, SettingOrigin>
+  /** A secret file that cannot be read is noted in its origin, not thrown (mcp config show). */
+  lenient: boolean
+}
+
+/**
+ * Connection settings, each source resolved on its own (Docker, etcd, Consul, then the settings
+ * every command shares) with one precedence: flag > environment > profile > default.
+ */
 export function resolveConnections(
   flags: ConnectionFlagValues,
   env: NodeJS.ProcessEnv = process.env,
@@ -166,18 +181,39 @@ export function resolveConnections(
   options: ResolveOptions = {},
 ): Connections {
   const {name: profileName, profile} = selectProfile(config, flags.profile, env)
-  const origins: Record<string, SettingOrigin> = {}
-  /** The usual layering of one string setting: --flag > ENV > profile key > default. */
-  const layered = (key: string, flag: keyof ConnectionFlagValues, envName: string, profileValue: string | undefined, fallback?: string): string | undefined =>
-    pick(origins, key, [
-      ['flag', `--${flag}`, flags[flag] as string | undefined],
-      ['env', envName, env[envName]],
-      ['profile', key, profileValue],
-      ['default', undefined, fallback],
-    ])
+  const ctx: ResolveContext = {flags, env, profile, origins: {}, lenient: Boolean(options.lenient)}
+  const dockers = resolveDockers(ctx)
+  const etcd = resolveEtcd(ctx)
+  const consul = resolveConsul(ctx)
+  const shared = resolveShared(ctx)
+  const sources = resolveSources(flags.source, etcd, consul)
+  ctx.origins.sources = flags.source ? {from: 'flag', via: '--source'} : {from: 'default'}
+  return {docker: dockers[0]!, dockers, etcd, consul, ...shared, sources, profileName, origins: ctx.origins}
+}
 
-  // Docker: flags beat the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
-  // Several --docker-host / --context flags (or --all-contexts) ask several daemons.
+/** The precedence of one string setting: --flag > ENV > profile key > default; its origin recorded under key. */
+function layered(
+  ctx: ResolveContext,
+  key: string,
+  flag: keyof ConnectionFlagValues,
+  envName: string,
+  profileValue: string | undefined,
+  fallback?: string,
+): string | undefined {
+  return pick(ctx.origins, key, [
+    ['flag', `--${flag}`, ctx.flags[flag] as string | undefined],
+    ['env', envName, ctx.env[envName]],
+    ['profile', key, profileValue],
+    ['default', undefined, fallback],
+  ])
+}
+
+/**
+ * Docker: flags beat the environment; DOCKER_HOST beats DOCKER_CONTEXT, as the docker CLI does.
+ * Several --docker-host / --context flags (or --all-contexts) ask several daemons; none given, one
+ * daemon at docker's own default.
+ */
+function resolveDockers({flags, env, profile, origins}: ResolveContext): DockerConnection[] {
   const tlsEnv = env.DOCKER_TLS_VERIFY === undefined ? undefined : env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== ''
   const tlsVerify = pick(origins, 'docker.tlsVerify', [['env', 'DOCKER_TLS_VERIFY', tlsEnv], ['profile', 'docker.tlsVerify', profile.docker?.tlsVerify]])
   const certPath = pick(origins, 'docker.certPath', [['env', 'DOCKER_CERT_PATH', env.DOCKER_CERT_PATH], ['profile', 'docker.certPath', profile.docker?.certPath]])
@@ -192,18 +228,36 @@ export function resolveConnections(
     ['profile', 'docker.host', profile.docker?.host ? [{host: profile.docker.host}] : undefined],
     ['profile', 'docker.context', profile.docker?.context ? [{context: profile.docker.context}] : undefined],
   ])
-  const dockers = (targets ?? [{}]).map((d) => ({...d, tlsVerify, certPath}))
-  const docker = dockers[0]!
+  return (targets ?? [{}]).map((d) => ({...d, tlsVerify, certPath}))
+}
 
+/** etcd: endpoints, user and password, TLS files; an endpoint without a scheme is TLS when TLS files are given. */
+function resolveEtcd(ctx: ResolveContext): EtcdConnection {
+  const {flags, env, profile, origins} = ctx
   const endpointList = pick(origins, 'etcd.endpoints', [
     ['flag', '--etcd-endpoints', splitList(flags['etcd-endpoints'])],
     ['env', 'ETCDCTL_ENDPOINTS', splitList(env.ETCDCTL_ENDPOINTS)],
     ['profile', 'etcd.endpoints', splitList(profile.etcd?.endpoints)],
   ])
   origins['etcd.endpoints'] ??= {from: 'default'}
+  const {user, password} = resolveEtcdCredentials(ctx)
+  const cacert = layered(ctx, 'etcd.cacert', 'etcd-cacert', 'ETCDCTL_CACERT', profile.etcd?.cacert)
+  const cert = layered(ctx, 'etcd.cert', 'etcd-cert', 'ETCDCTL_CERT', profile.etcd?.cert)
+  const key = layered(ctx, 'etcd.key', 'etcd-key', 'ETCDCTL_KEY', profile.etcd?.key)
+  // As etcdctl: never the password in clear to an endpoint that only looks local.
+  const tls = Boolean(cacert || cert || key)
+  const endpoints = (endpointList ?? [DEFAULT_ETCD_ENDPOINT]).map((e) => normalizeEtcdEndpoint(e, tls))
+  if (key) origins['etcd.key']!.secret = `[file ${key}]`
+  return {endpoints, user, password, cacert, cert, key, configured: endpointList !== undefined}
+}
 
-  // etcdctl's --user takes "name" or "name:password"; ETCDCTL_PASSWORD may carry the password.
-  let user = layered('etcd.user', 'etcd-user', 'ETCDCTL_USER', profile.etcd?.user)
+/**
+ * etcdctl's --user takes "name" or "name:password"; then ETCDCTL_PASSWORD, then the profile's
+ * passwordEnv, then its passwordFile. The password is registered as a secret (never printed).
+ */
+function resolveEtcdCredentials(ctx: ResolveContext): {user?: string; password?: string} {
+  const {env, profile, origins} = ctx
+  let user = layered(ctx, 'etcd.user', 'etcd-user', 'ETCDCTL_USER', profile.etcd?.user)
   let password: string | undefined
   if (user?.includes(':')) {
     const i = user.indexOf(':')
@@ -222,56 +276,52 @@ export function resolveConnections(
   }
   if (!password && profile.etcd?.passwordFile) {
     origins['etcd.password'] = {from: 'profile', via: 'etcd.passwordFile', secret: `[from file ${profile.etcd.passwordFile}]`}
-    password = readSecretFile(profile.etcd.passwordFile, 'the etcd password', options.lenient ? noteError(origins, 'etcd.password') : undefined)
+    password = readSecretFile(profile.etcd.passwordFile, 'the etcd password', ctx.lenient ? noteError(origins, 'etcd.password') : undefined)
   }
   registerSecret(password)
+  return {user, password}
+}
 
-  const cacert = layered('etcd.cacert', 'etcd-cacert', 'ETCDCTL_CACERT', profile.etcd?.cacert)
-  const cert = layered('etcd.cert', 'etcd-cert', 'ETCDCTL_CERT', profile.etcd?.cert)
-  const key = layered('etcd.key', 'etcd-key', 'ETCDCTL_KEY', profile.etcd?.key)
-  // As etcdctl: an endpoint without a scheme is TLS when TLS files are given (never the password in clear).
-  const tls = Boolean(cacert || cert || key)
-  const endpoints = (endpointList ?? [DEFAULT_ETCD_ENDPOINT]).map((e) => normalizeEtcdEndpoint(e, tls))
-  const etcd: EtcdConnection = {endpoints, user, password, cacert, cert, key, configured: endpointList !== undefined}
-  if (etcd.key) origins['etcd.key']!.secret = `[file ${etcd.key}]`
-
-  const consulAddr = layered('consul.addr', 'consul-addr', 'CONSUL_HTTP_ADDR', profile.consul?.addr)
-  let consul: ConsulConnection | undefined
-  if (consulAddr) {
-    let token: string | undefined
-    const tokenOrigin = (from: Origin, via: string, secret: string) => (origins['consul.token'] = {from, via, secret})
-    if (env.CONSUL_HTTP_TOKEN) {
-      token = env.CONSUL_HTTP_TOKEN
-      tokenOrigin('env', 'CONSUL_HTTP_TOKEN', '[from env CONSUL_HTTP_TOKEN]')
-    } else if (env.CONSUL_HTTP_TOKEN_FILE) {
-      tokenOrigin('env', 'CONSUL_HTTP_TOKEN_FILE', `[from file ${env.CONSUL_HTTP_TOKEN_FILE}]`)
-      token = readSecretFile(env.CONSUL_HTTP_TOKEN_FILE, 'the Consul token', options.lenient ? noteError(origins, 'consul.token') : undefined)
-    }
-    if (!token && profile.consul?.tokenEnv) {
-      token = env[profile.consul.tokenEnv] || undefined
-      tokenOrigin('profile', 'consul.tokenEnv', `[from env ${profile.consul.tokenEnv}]${token ? '' : ' (not set)'}`)
-    }
-    if (!token && profile.consul?.tokenFile) {
-      tokenOrigin('profile', 'consul.tokenFile', `[from file ${profile.consul.tokenFile}]`)
-      token = readSecretFile(profile.consul.tokenFile, 'the Consul token', options.lenient ? noteError(origins, 'consul.token') : undefined)
-    }
-    registerSecret(token)
-    const datacenter = pick(origins, 'consul.datacenter', [['profile', 'consul.datacenter', profile.consul?.datacenter]])
-    consul = {addr: normalizeConsulAddr(consulAddr), token, datacenter}
+/** Consul: asked only with an address; the token from CONSUL_HTTP_TOKEN(_FILE), then the profile's tokenEnv, tokenFile. */
+function resolveConsul(ctx: ResolveContext): ConsulConnection | undefined {
+  const {env, profile, origins} = ctx
+  const addr = layered(ctx, 'consul.addr', 'consul-addr', 'CONSUL_HTTP_ADDR', profile.consul?.addr)
+  if (!addr) return undefined
+  let token: string | undefined
+  const tokenOrigin = (from: Origin, via: string, secret: string) => (origins['consul.token'] = {from, via, secret})
+  const unreadable = () => (ctx.lenient ? noteError(origins, 'consul.token') : undefined)
+  if (env.CONSUL_HTTP_TOKEN) {
+    token = env.CONSUL_HTTP_TOKEN
+    tokenOrigin('env', 'CONSUL_HTTP_TOKEN', '[from env CONSUL_HTTP_TOKEN]')
+  } else if (env.CONSUL_HTTP_TOKEN_FILE) {
+    tokenOrigin('env', 'CONSUL_HTTP_TOKEN_FILE', `[from file ${env.CONSUL_HTTP_TOKEN_FILE}]`)
+    token = readSecretFile(env.CONSUL_HTTP_TOKEN_FILE, 'the Consul token', unreadable())
   }
+  if (!token && profile.consul?.tokenEnv) {
+    token = env[profile.consul.tokenEnv] || undefined
+    tokenOrigin('profile', 'consul.tokenEnv', `[from env ${profile.consul.tokenEnv}]${token ? '' : ' (not set)'}`)
+  }
+  if (!token && profile.consul?.tokenFile) {
+    tokenOrigin('profile', 'consul.tokenFile', `[from file ${profile.consul.tokenFile}]`)
+    token = readSecretFile(profile.consul.tokenFile, 'the Consul token', unreadable())
+  }
+  registerSecret(token)
+  const datacenter = pick(origins, 'consul.datacenter', [['profile', 'consul.datacenter', profile.consul?.datacenter]])
+  return {addr: normalizeConsulAddr(addr), token, datacenter}
+}
 
-  const timeoutMs = parseDurationFlag('timeout', layered('timeout', 'timeout', 'MCP_TIMEOUT', profile.timeout, DEFAULT_TIMEOUT)!)
-  const labelPrefix = layered('labelPrefix', 'label-prefix', 'MCP_LABEL_PREFIX', profile.labelPrefix, DEFAULT_LABEL_PREFIX)!
+/** The settings every source shares: the timeout, the label prefix, the registry prefix. */
+function resolveShared(ctx: ResolveContext): Pick<Connections, 'timeoutMs' | 'labelPrefix' | 'registryPrefix'> {
+  const {profile} = ctx
+  const timeoutMs = parseDurationFlag('timeout', layered(ctx, 'timeout', 'timeout', 'MCP_TIMEOUT', profile.timeout, DEFAULT_TIMEOUT)!)
+  const labelPrefix = layered(ctx, 'labelPrefix', 'label-prefix', 'MCP_LABEL_PREFIX', profile.labelPrefix, DEFAULT_LABEL_PREFIX)!
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(labelPrefix)) {
     throw new UsageError(`--label-prefix "${labelPrefix}" is not a label key prefix`, {hint: 'use lowercase letters, digits, dots and dashes, e.g. mcp'})
   }
-  let registryPrefix = layered('registryPrefix', 'registry-prefix', 'MCP_REGISTRY_PREFIX', profile.registryPrefix, DEFAULT_REGISTRY_PREFIX)!
+  let registryPrefix = layered(ctx, 'registryPrefix', 'registry-prefix', 'MCP_REGISTRY_PREFIX', profile.registryPrefix, DEFAULT_REGISTRY_PREFIX)!
   if (!registryPrefix.startsWith('/')) registryPrefix = '/' + registryPrefix
   if (!registryPrefix.endsWith('/')) registryPrefix += '/'
-
-  const sources = resolveSources(flags.source, etcd, consul)
-  origins.sources = flags.source ? {from: 'flag', via: '--source'} : {from: 'default'}
-  return {docker, dockers, etcd, consul, timeoutMs, labelPrefix, registryPrefix, sources, profileName, origins}
+  return {timeoutMs, labelPrefix, registryPrefix}
 }
 
 function noteError(origins: Record<string, SettingOrigin>, key: string): (message: string) => void {

@@ -157,7 +157,7 @@ const ROUTING_SECTIONS = ['docker', 'etcd', 'consul'] as const
 async function readConfigFile(path: string): Promise<ConfigLayer> {
   const {text} = readTextDocument(path, {allowEmpty: true})
   // The YAML reader is loaded only when there is a file to read: most runs have none, and loading it
-  // cost every command's start ~8 ms.
+  // costs every command's start (docs/performance.md).
   const {parseYamlSource, toPlain} = await import('./yaml-source.js')
   // Same reader as every other YAML input: positions, duplicate keys, alias and depth limits.
   const value = toPlain(parseYamlSource(path, text)) ?? {}

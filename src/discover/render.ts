@@ -1,8 +1,8 @@
 import {Chalk, ChalkInstance} from 'chalk'
-import Table from 'cli-table3'
 
 import {formatDuration} from '../core/duration.js'
 import {terminalSafe} from '../core/terminal-text.js'
+import {alignColumns} from '../core/text-table.js'
 import {addressText} from '../model/address.js'
 import type {Instance, ServiceView, SourceStatus} from '../model/types.js'
 
@@ -99,11 +99,7 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
   if (want.has('consul')) head.push('CONSUL')
   if (options.probed) head.push('PROBE')
   if (options.wide) head.push('IMAGE', 'NETWORKS', 'ETCD KEY')
-  const table = new Table({
-    head: head.map((h) => c.bold(h)),
-    style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},
-    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ''},
-  })
+  const table: string[][] = [head.map((h) => c.bold(h))]
   const rows = [...view.services.map((s) => ({name: s.swarm ? `${s.name} ${c.dim(swarmSummary(s.swarm))}` : s.name, instances: s.instances}))]
   if (view.unnamed.length) rows.push({name: c.yellow('(no service name label)'), instances: view.unnamed})
   for (const service of rows) {
@@ -119,7 +115,7 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
   }
   const lines: string[] = []
   if (rows.length === 0) lines.push(c.dim('no services found'))
-  else lines.push(table.toString().split('\n').map((l) => l.trimEnd()).join('\n'))
+  else lines.push(alignColumns(table).slice(0, -1))
   const instances = view.services.reduce((n, s) => n + s.instances.length, 0)
   lines.push('')
   lines.push(`${view.services.length} service${view.services.length === 1 ? '' : 's'}, ${instances} instance${instances === 1 ? '' : 's'} · ${view.sources.map((s) => sourceLine(s, c)).join(' · ')}`)

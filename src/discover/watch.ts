@@ -56,7 +56,7 @@ export interface ContainerState {
 export async function watchView(connections: Connections, options: BuildViewOptions, io: WatchIO): Promise<number> {
   const c = new Chalk({level: io.color ? 1 : 0})
   const {signal, release} = watchStopSignal(io.signal)
-  const nameLabel = labelKeys(connections.labelPrefix).name
+  const nameLabel = labelKeys(connections.labelPrefix).serviceName
   const wanted = options.services?.length ? new Set(options.services) : undefined
 
   const emit = (source: string, event: string, subject: string, details: Record<string, unknown> = {}) => {

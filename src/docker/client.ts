@@ -186,8 +186,8 @@ export function connectDocker(conn: DockerConnection, timeoutMs: number, env: No
   return {
     target,
     timeoutMs,
-    // Loading dockerode (and ssh2 under it) costs ~200 ms: only when something needs more than
-    // the plain GETs of src/docker/api.ts.
+    // Loading dockerode (and ssh2 under it) is the dearest load of all (docs/performance.md): only
+    // when something needs more than the plain GETs of src/docker/api.ts.
     get docker(): Docker {
       if (!docker) {
         const Dockerode = require('dockerode') as typeof Docker

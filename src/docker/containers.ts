@@ -1,5 +1,6 @@
 import type Docker from 'dockerode'
 
+import {labelKeys} from '../model/labels.js'
 import {ContainerNetwork, ContainerPort, DockerContainer, DockerHealth} from '../model/types.js'
 import type {DockerClient} from './client.js'
 import {canGetDirectly, dockerGetJson, query} from './api.js'
@@ -26,7 +27,7 @@ export function healthFromStatus(status: string): DockerHealth {
 
 /** One list call; no per-container inspect (the list carries labels, networks and ports). */
 export async function listContainers(client: DockerClient, options: ListContainersOptions): Promise<DockerContainer[]> {
-  const nameLabel = `${options.labelPrefix}.service.name`
+  const nameLabel = labelKeys(options.labelPrefix).serviceName
   const filters = (options.match ?? 'name') === 'name' ? {label: [nameLabel]} : undefined
   // A plain GET where it can: the list is discover's whole Docker cost, and dockerode's load is most of it.
   const raw = canGetDirectly(client)

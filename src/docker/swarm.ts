@@ -1,13 +1,9 @@
 import type Docker from 'dockerode'
 
-import type {SwarmService, SwarmTask} from '../model/types.js'
+import {labelKeys} from '../model/labels.js'
+import type {SwarmService, SwarmState, SwarmTask} from '../model/types.js'
 import type {DockerClient} from './client.js'
 import {canGetDirectly, dockerGetJson, query} from './api.js'
-
-export interface SwarmState {
-  services: SwarmService[]
-  tasks: SwarmTask[]
-}
 
 /** Docker answers 503 "This node is not a swarm manager" (or "not part of a swarm") outside Swarm mode. */
 function notAManager(error: unknown): boolean {
@@ -33,7 +29,7 @@ interface RawTask {
  * not a Swarm manager (plain Docker). One services call; tasks and nodes only when there are services.
  */
 export async function listSwarm(client: DockerClient, labelPrefix: string, options: {all?: boolean} = {}): Promise<SwarmState | undefined> {
-  const nameLabel = `${labelPrefix}.service.name`
+  const nameLabel = labelKeys(labelPrefix).serviceName
   let raw: Docker.Service[]
   const direct = canGetDirectly(client)
   try {

@@ -46,7 +46,7 @@ export function judgeAddress(entry: RegistryEntry, d: DockerContainer, servicePo
   // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, localhost is loopback either way and is no container's IP
   const host = unbracket(entry.host) === 'localhost' ? '127.0.0.1' : unbracket(entry.host)
   const port = entry.port
-  const networkLabel = d.labels[context.keys.network]
+  const networkLabel = d.labels[context.keys.serviceNetwork]
   const known = context.host
 
   if (d.networkMode === 'host') {
@@ -66,7 +66,7 @@ export function judgeAddress(entry: RegistryEntry, d: DockerContainer, servicePo
       const labelled = d.networks.find((n) => n.name === networkLabel)
       return {
         kind: 'other-network',
-        detail: `${host} is its IP on ${network.name}; ${context.keys.network}=${networkLabel} ${labelled ? `where its IP is ${labelled.ip}` : 'names a network it is not on'}`,
+        detail: `${host} is its IP on ${network.name}; ${context.keys.serviceNetwork}=${networkLabel} ${labelled ? `where its IP is ${labelled.ip}` : 'names a network it is not on'}`,
       }
     }
     return undefined

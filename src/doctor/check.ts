@@ -2,8 +2,8 @@ import type {SourceName} from '../core/connections.js'
 import {labelKeys} from '../model/labels.js'
 import type {DockerContainer, Instance, ServiceView} from '../model/types.js'
 import type {HostAddresses} from '../model/merge.js'
-import type {Finding, Location, RuleMeta, Severity} from '../report/finding.js'
-import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../report/rule.js'
+import type {Finding, Location, RuleMeta, Severity} from '../report/findings/finding.js'
+import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../report/findings/rule.js'
 import {codeDocs, type DoctorCode} from './codes.js'
 
 /**

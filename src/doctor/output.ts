@@ -1,6 +1,6 @@
 import type {SourceStatus} from '../model/types.js'
-import {Finding, Location, Severity, sortFindings} from '../report/finding.js'
-import {summarize} from '../report/policy.js'
+import {Finding, Location, Severity, sortFindings} from '../report/findings/finding.js'
+import {summarize} from '../report/findings/policy.js'
 import type {DoctorResult, SkippedCheck} from './run.js'
 
 /**

@@ -14,12 +14,13 @@ import {labelKeys} from '../model/labels.js'
 import {mergeView} from '../model/merge.js'
 import type {EtcdRegistration} from '../model/types.js'
 import type {EtcdChange} from '../registry/etcd.js'
-import {Finding, locationText} from '../report/finding.js'
-import {applyOverrides, exitCodeForFindings, FailPolicy, RuleOverrides} from '../report/policy.js'
+import {Finding, locationText} from '../report/findings/finding.js'
+import {applyOverrides, exitCodeForFindings, FailPolicy, RuleOverrides} from '../report/findings/policy.js'
 import {allInstances, finding, registryLocation} from './check.js'
 import {earlyRegistration} from './checks/index.js'
 import {doctorJson, doctorNotes, toJsonFinding} from './output.js'
 import {DoctorOptions, runDoctor, selectChecks} from './run.js'
+import {DoctorWatchConfig, DoctorWatchEffect, DoctorWatchEvent, initialWatchState, watchExitCode, watchStep} from './watch-state.js'
 
 export interface DoctorWatchIO {
   color: boolean
@@ -39,14 +40,6 @@ export interface DoctorWatchOptions extends DoctorOptions {
   /** Re-run every check this often even without events (grace periods end, probes change). */
   recheckMs?: number
 }
-
-/** Identity of a finding across re-checks (messages carry durations that change). */
-const findingKey = (f: Finding) => `${f.ruleId}|${f.service ?? ''}|${f.instance ?? ''}|${locationText(f.location)}`
-
-/** How long a registration that matches no container may wait for one to start and still count as early. */
-const ORPHAN_MS = 60_000
-
-const registrationText = (r: EtcdRegistration) => `${r.address ?? r.valueError ?? ''}|${r.containerId ?? ''}`
 
 /**
  * Judge one registration the moment it appears: is its container ready? Not running, Docker health
@@ -113,52 +106,33 @@ async function finishedAt(client: ReturnType<typeof connectDocker>, id: string, 
   }
 }
 
-/**
- * `doctor --watch`: report once, then follow Docker events and the etcd watch (discover's
- * followers, with their reconnects): each new registration is judged at once (EARLY_REGISTRATION),
- * and every change triggers a re-check that prints findings as they appear and resolve.
- * Resolves, when stopped, with the exit code for what was still open plus every early registration.
- */
-export async function watchDoctor(connections: Connections, options: DoctorWatchOptions, io: DoctorWatchIO): Promise<number> {
-  const c = new Chalk({level: io.color ? 1 : 0})
-  const {signal, release} = watchStopSignal(io.signal)
-  const runOptions: DoctorOptions = {...options, watching: true}
-  const wanted = options.services?.length ? new Set(options.services) : undefined
-  const nameLabel = labelKeys(connections.labelPrefix).name
-  const judgeEarly = selectChecks(runOptions).some((k) => k.meta.id === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd')
-
-  const time = () => new Date().toISOString()
-  const print = (event: 'finding' | 'resolved' | 'ready', f: Finding, extra: Record<string, unknown> = {}) => {
-    if (io.json) {
-      io.out(JSON.stringify({time: time(), event, finding: toJsonFinding(f), ...extra}))
-      return
-    }
-    const sev = event === 'resolved' ? c.green('resolved') : event === 'ready' ? c.blue('ready   ') : f.severity === 'error' ? c.red('error   ') : f.severity === 'warning' ? c.yellow('warning ') : c.blue('info    ')
-    const who = [f.service, f.instance].filter(Boolean).join('/') || locationText(f.location)
-    const text = event === 'ready' ? `became ready ${extra.after} after it was registered` : f.message
-    const mark = event === 'finding' ? '+' : event === 'resolved' ? '-' : '✓'
-    io.out(`${c.dim(time().slice(11, 23))}  ${mark} ${sev} ${f.ruleId.padEnd(19)} ${terminalText(who)}  ${terminalText(text)}`)
-    if (event === 'finding' && f.hint) io.out(`${' '.repeat(16)}${c.dim(`↳ ${terminalText(f.hint)}`)}`)
+/** One line (two for a new finding with a hint) for a print effect, or a JSON line under --json. */
+export function watchLines(
+  effect: Extract<DoctorWatchEffect, {type: 'print'}>,
+  options: {color: boolean; json: boolean; time: string},
+): string[] {
+  const {event, finding: f} = effect
+  if (options.json) {
+    return [JSON.stringify({time: options.time, event, finding: toJsonFinding(f), ...(event === 'ready' ? {after: effect.after} : {})})]
   }
+  const c = new Chalk({level: options.color ? 1 : 0})
+  const sev = event === 'resolved' ? c.green('resolved') : event === 'ready' ? c.blue('ready   ') : f.severity === 'error' ? c.red('error   ') : f.severity === 'warning' ? c.yellow('warning ') : c.blue('info    ')
+  const who = [f.service, f.instance].filter(Boolean).join('/') || locationText(f.location)
+  const text = event === 'ready' ? `became ready ${effect.after} after it was registered` : f.message
+  const mark = event === 'finding' ? '+' : event === 'resolved' ? '-' : '✓'
+  const lines = [`${c.dim(options.time.slice(11, 23))}  ${mark} ${sev} ${f.ruleId.padEnd(19)} ${terminalText(who)}  ${terminalText(text)}`]
+  if (event === 'finding' && f.hint) lines.push(`${' '.repeat(16)}${c.dim(`↳ ${terminalText(f.hint)}`)}`)
+  return lines
+}
 
-  const snapshotAt = Date.now() / 1000
-  const first = await runDoctor(connections, runOptions)
-  let sourceExitCode = first.sourceExitCode
-  const firstFindings = applyOverrides(first.findings, ...options.overrides)
-  for (const note of doctorNotes(first, options.services)) io.warn(note)
-  const firstExit = worstExitCode(exitCodeForFindings(firstFindings, options.policy), sourceExitCode)
-  if (io.json) io.out(JSON.stringify({time: time(), event: 'snapshot', ...doctorJson(first, firstFindings, firstExit)}))
-  else io.out(io.snapshot(firstFindings).trimEnd())
-  const open = new Map(firstFindings.map((f) => [findingKey(f), f]))
-  const early: Finding[] = []
-  /** Early registrations waiting for their container to become healthy, by container name. */
-  const pendingReady = new Map<string, {at: number; finding: Finding}>()
-
-  // Re-check after a burst of events settles, and on a timer; never two at once.
+/**
+ * Run `task` now, or, when a run is under way, once more after it (never two at once, never more
+ * than one waiting): re-checks triggered by a burst of events collapse into one.
+ */
+function serialRunner(task: () => Promise<void>): () => Promise<void> {
   let running = false
   let again = false
-  let debounce: NodeJS.Timeout | undefined
-  const recheck = async () => {
+  return async () => {
     if (running) {
       again = true
       return
@@ -167,83 +141,78 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     try {
       do {
         again = false
-        const result = await runDoctor(connections, runOptions)
-        if (signal.aborted) return
-        sourceExitCode = result.sourceExitCode
-        const now = new Map(applyOverrides(result.findings, ...options.overrides).map((f) => [findingKey(f), f]))
-        for (const [key, f] of open) if (!now.has(key)) print('resolved', f)
-        for (const [key, f] of now) if (!open.has(key)) print('finding', f)
-        open.clear()
-        for (const [key, f] of now) open.set(key, f)
-      } while (again && !signal.aborted)
-    } catch (error) {
-      io.warn(`doctor: re-check failed: ${describeError(error)}`)
+        await task()
+      } while (again)
     } finally {
       running = false
     }
   }
-  const schedule = () => {
-    if (signal.aborted) return
-    clearTimeout(debounce)
-    debounce = setTimeout(() => void recheck(), 750)
-  }
-  const timer = setInterval(() => void recheck(), options.recheckMs ?? 10_000)
+}
 
-  /** Every registration as last seen, by key: a put that changes no address is not judged again. */
-  const seen = new Map<string, EtcdRegistration>()
-  for (const i of allInstances(first.view)) if (i.etcd) seen.set(i.etcd.key, i.etcd)
-  /** Registrations written while no container here matched them, by key: judged again when one starts. */
-  const orphans = new Map<string, {reg: EtcdRegistration; at: number}>()
-  const report = (f: Finding | undefined) => {
-    if (!f || signal.aborted) return
-    const [kept] = applyOverrides([f], ...options.overrides)
-    if (!kept) return
-    early.push(kept)
-    print('finding', kept)
-    const container = f.evidence?.container as string | undefined
-    if (container) pendingReady.set(container, {at: Date.now(), finding: kept})
+/**
+ * `doctor --watch`: report once, then follow Docker events and the etcd watch (discover's
+ * followers, with their reconnects): each new registration is judged at once (EARLY_REGISTRATION),
+ * and every change triggers a re-check that prints findings as they appear and resolve.
+ * Resolves, when stopped, with the exit code for what was still open plus every early registration.
+ * The decisions are watch-state.ts's; this carries out its effects.
+ */
+export async function watchDoctor(connections: Connections, options: DoctorWatchOptions, io: DoctorWatchIO): Promise<number> {
+  const c = new Chalk({level: io.color ? 1 : 0})
+  const {signal, release} = watchStopSignal(io.signal)
+  const runOptions: DoctorOptions = {...options, watching: true}
+  const wanted = options.services?.length ? new Set(options.services) : undefined
+  const nameLabel = labelKeys(connections.labelPrefix).serviceName
+  const config: DoctorWatchConfig = {
+    overrides: options.overrides,
+    judgeEarly: selectChecks(runOptions).some((k) => k.meta.id === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd'),
   }
-  const judge = (reg: EtcdRegistration, before?: number, seenAt?: number) =>
-    judgeRegistration(reg, [...seen.values()], connections, options.probe, before, seenAt)
-      .then(({matched, finding: f}) => {
-        // Unmatched (and not deleted meanwhile): wait for its container's create/start event.
-        if (!matched && seen.has(reg.key)) orphans.set(reg.key, {reg, at: before ?? Date.now()})
-        report(f)
-      })
-      .catch((error) => io.warn(`doctor: cannot judge ${reg.key}: ${describeError(error)}`))
 
-  const onDocker = (_source: string, event: string, subject: string, details: Record<string, unknown> = {}) => {
-    if ((event === 'create' || event === 'start') && orphans.size) {
-      for (const [key, o] of orphans) {
-        // After a minute an unmatched entry is just stale (the re-check says so), not early.
-        if (Date.now() - o.at > ORPHAN_MS) orphans.delete(key)
-        else if (o.reg.service === details.service) {
-          orphans.delete(key) // one judgement at a time; it comes back if still unmatched
-          void judge(o.reg, o.at)
-        }
+  const time = () => new Date().toISOString()
+  const snapshotAt = Date.now() / 1000
+  const first = await runDoctor(connections, runOptions)
+  const firstFindings = applyOverrides(first.findings, ...options.overrides)
+  for (const note of doctorNotes(first, options.services)) io.warn(note)
+  const firstExit = worstExitCode(exitCodeForFindings(firstFindings, options.policy), first.sourceExitCode)
+  if (io.json) io.out(JSON.stringify({time: time(), event: 'snapshot', ...doctorJson(first, firstFindings, firstExit)}))
+  else io.out(io.snapshot(firstFindings).trimEnd())
+  const registrations = allInstances(first.view).flatMap((i) => (i.etcd ? [i.etcd] : []))
+  let state = initialWatchState(firstFindings, registrations, first.sourceExitCode)
+
+  let debounce: NodeJS.Timeout | undefined
+  const dispatch = (event: DoctorWatchEvent): void => {
+    const step = watchStep(state, event, config)
+    state = step.state
+    for (const effect of step.effects) {
+      if (effect.type === 'print') for (const line of watchLines(effect, {color: io.color, json: io.json, time: time()})) io.out(line)
+      else if (effect.type === 'judge') void judge(effect.reg, effect.before, effect.seenAt)
+      else if (!signal.aborted) {
+        clearTimeout(debounce)
+        debounce = setTimeout(() => void recheck(), 750)
       }
     }
-    const pending = pendingReady.get(subject)
-    if (pending && event === 'health' && details.health === 'healthy') {
-      print('ready', pending.finding, {after: formatDuration(Date.now() - pending.at)})
-      pendingReady.delete(subject)
-    } else if (pending && (event === 'die' || event === 'destroy' || event === 'stop')) {
-      pendingReady.delete(subject)
-    }
-    schedule()
   }
-  const onEtcd = (change: EtcdChange) => {
-    if (change.type === 'delete') {
-      seen.delete(change.key)
-      orphans.delete(change.key)
-      return
+  // Re-check after a burst of events settles, and on a timer.
+  const recheck = serialRunner(async () => {
+    if (signal.aborted) return
+    try {
+      const result = await runDoctor(connections, runOptions)
+      if (!signal.aborted) dispatch({type: 'checked', findings: result.findings, sourceExitCode: result.sourceExitCode})
+    } catch (error) {
+      io.warn(`doctor: re-check failed: ${describeError(error)}`)
     }
-    const reg = change.registration
-    const before = seen.get(reg.key)
-    seen.set(reg.key, reg)
-    if (before && registrationText(before) === registrationText(reg)) return
-    if (judgeEarly) void judge(reg, undefined, Date.now())
-  }
+  })
+  const timer = setInterval(() => void recheck(), options.recheckMs ?? 10_000)
+  const judge = (reg: EtcdRegistration, before?: number, seenAt?: number) =>
+    judgeRegistration(reg, [...state.seen.values()], connections, options.probe, before, seenAt)
+      .then(({matched, finding: f}) => {
+        // Once stopped, a late judgement is neither printed nor counted.
+        if (!signal.aborted) dispatch({type: 'judged', reg, before, matched, finding: f, now: Date.now()})
+      })
+      .catch((error) => io.warn(`doctor: cannot judge ${reg.key}: ${describeError(error)}`))
+  const onDocker = (_source: string, event: string, subject: string, details: Record<string, unknown> = {}) =>
+    dispatch({type: 'docker', event, subject, details, now: Date.now()})
+  const onEtcd = (change: EtcdChange) => dispatch({type: 'etcd', change, now: Date.now()})
+  const schedule = () => dispatch({type: 'changed'})
 
   const tasks: Promise<void>[] = []
   if (connections.sources.includes('docker')) {
@@ -262,5 +231,5 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   clearInterval(timer)
   clearTimeout(debounce)
   release()
-  return worstExitCode(exitCodeForFindings([...open.values(), ...early], options.policy), sourceExitCode)
+  return watchExitCode(state, options.policy)
 }

@@ -6,7 +6,6 @@ export {checkContainerLabels, checkLabelSets, findComposeFiles, inputErrorFindin
 export type {LintLabelsOptions, LintLabelsResult} from './lint.js'
 export {LABEL_RULES, LABEL_RULE_META} from './rules/index.js'
 export type {LabelRule, RuleContext} from './rules/index.js'
-export {DEFAULT_HEALTH_PATH, keysFor, LABEL_KEYS} from './keys.js'
 export {loadComposeProject, parseComposeFile} from './sources/compose.js'
 export type {ComposeProject, ComposeProjectOptions} from './sources/compose.js'
 export {parseDockerfile} from './sources/dockerfile.js'

@@ -5,14 +5,14 @@ import {InputError, SourceUnreachableError, UsageError} from '../core/errors.js'
 import {readTextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import type {DockerContainer} from '../model/types.js'
-import {applyOverrides, RuleOverrides} from '../report/policy.js'
-import {applySuppressions, unusedSuppressionMeta} from '../report/suppress.js'
-import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/finding.js'
-import {inputErrorFinding} from '../report/input-error.js'
+import {applyOverrides, RuleOverrides} from '../report/findings/policy.js'
+import {applySuppressions, unusedSuppressionMeta} from '../report/findings/suppress.js'
+import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/findings/finding.js'
+import {inputErrorFinding} from '../report/findings/input-error.js'
 import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
 import {docsUrl} from '../core/docs-url.js'
 import {assertComposeDocument, assertDockerfile} from './document-kind.js'
-import {carriesPrefix} from './keys.js'
+import {carriesPrefix} from './label-set.js'
 import {isSetRule, LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
 import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeProject, ComposeService, loadComposeProject, ProjectInputErrors} from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
@@ -72,7 +72,7 @@ export function findComposeFiles(cwd: string): string[] {
 }
 
 /** An InputError about one file as an `input-error` finding (shared with lint-config). */
-export {inputErrorFinding} from '../report/input-error.js'
+export {inputErrorFinding} from '../report/findings/input-error.js'
 
 /**
  * Check gateway labels wherever they are written: compose files, Dockerfiles and live containers.

@@ -1,4 +1,4 @@
-import type {Location} from '../report/finding.js'
+import type {Location} from '../report/findings/finding.js'
 
 /** Where a label was written: a compose service's `labels`, `deploy.labels` or `build.labels`, a Dockerfile LABEL, a live container. */
 export type LabelScope = 'labels' | 'deploy.labels' | 'build.labels' | 'dockerfile' | 'container'

@@ -22,7 +22,7 @@ export interface Comparison {
 }
 
 function targetText(t: LoadResult['target']): string {
-  return t.kind === 'url' ? t.url : `service ${t.service} ${t.path}`
+  return t.kind === 'url' ? t.url : t.kind === 'targets' ? `targets ${t.file}` : `service ${t.service} ${t.path}`
 }
 
 /** Read a result saved with --out or --json; one InputError (exit 3) when it is not one. */

@@ -20,6 +20,9 @@ export interface LoadTarget {
   /** TLS: skip certificate verification (-k/--insecure); extra CA certificates in PEM (--cacert). */
   insecure?: boolean
   ca?: string
+  /** A --targets file's target: its line, and whether it is a HEAD request (no body in the answer). */
+  line?: number
+  head?: boolean
 }
 
 export interface LoadPlan {
@@ -37,6 +40,12 @@ export interface LoadPlan {
   timeoutMs: number
   /** HEAD responses have no body whatever Content-Length says. */
   head: boolean
+  /**
+   * --targets: targets to the same endpoint (host, port, TLS) share connections, and each connection
+   * sends their requests in turn (round robin, as vegeta cycles its targets); connections are spread
+   * round robin over the endpoints.
+   */
+  cycle?: boolean
 }
 
 export type ErrorKind = 'connect' | 'timeout' | 'reset' | 'protocol'
@@ -118,25 +127,53 @@ export interface ConnectionSpec {
  * Connections round robin over the targets; in open loop the rate is split evenly per target, then
  * per connection, with staggered offsets so requests to a target are evenly spaced overall.
  */
-export function connectionSpecs(plan: Pick<LoadPlan, 'connections' | 'rate' | 'targets'>): ConnectionSpec[] {
-  const n = plan.targets.length
-  const perTarget = plan.targets.map(() => 0)
+export function connectionSpecs(plan: Pick<LoadPlan, 'connections' | 'rate' | 'targets' | 'cycle'>): ConnectionSpec[] {
+  // With cycle, a connection belongs to an endpoint, named by its first target.
+  const leaders = plan.cycle ? [...new Set(endpointGroups(plan.targets).map((g) => g[0]!))] : plan.targets.map((_, i) => i)
+  const n = leaders.length
+  const perTarget = leaders.map(() => 0)
   for (let i = 0; i < plan.connections; i++) perTarget[i % n]!++
-  const seen = plan.targets.map(() => 0)
+  const seen = leaders.map(() => 0)
   const specs: ConnectionSpec[] = []
   for (let i = 0; i < plan.connections; i++) {
-    const t = i % n
+    const slot = i % n
+    const t = leaders[slot]!
     let interval = 0
     let offset = 0
     if (plan.rate !== undefined) {
       const targetRate = plan.rate / n
-      interval = (1000 * perTarget[t]!) / targetRate
-      offset = (1000 * seen[t]!) / targetRate
+      interval = (1000 * perTarget[slot]!) / targetRate
+      offset = (1000 * seen[slot]!) / targetRate
     }
-    seen[t]!++
+    seen[slot]!++
     specs.push({target: t, interval, offset})
   }
   return specs
+}
+
+/** For each target, the indexes of the targets sharing its endpoint (itself included), in file order. */
+export function endpointGroups(targets: readonly LoadTarget[]): number[][] {
+  const byKey = new Map<string, number[]>()
+  const key = (t: LoadTarget): string => JSON.stringify([t.host, t.port, t.tls, t.servername ?? '', Boolean(t.insecure), t.ca ?? ''])
+  targets.forEach((t, i) => {
+    const k = key(t)
+    const group = byKey.get(k)
+    if (group) group.push(i)
+    else byKey.set(k, [i])
+  })
+  return targets.map((t) => byKey.get(key(t))!)
+}
+
+/** The recorders one connection sends to in turn, and whose turn is next (shared by its connections). */
+class RequestCycle {
+  next = 0
+  constructor(readonly recs: TargetRecorder[]) {}
+
+  take(): TargetRecorder {
+    const rec = this.recs[this.next]!
+    this.next = (this.next + 1) % this.recs.length
+    return rec
+  }
 }
 
 class Engine {
@@ -157,10 +194,14 @@ class Engine {
   constructor(readonly plan: LoadPlan, specs: ConnectionSpec[]) {
     this.recorders = plan.targets.map((t) => new TargetRecorder(t, plan.rate !== undefined))
     this.done = new Promise((resolve) => (this.finish = resolve))
+    const groups = plan.cycle ? endpointGroups(plan.targets) : plan.targets.map((_, i) => [i])
+    const cycles = new Map<number, RequestCycle>()
     for (const spec of specs) {
       const rec = this.recorders[spec.target]!
       rec.connections++
-      this.conns.push(new Connection(this, rec, spec.target, spec.interval, spec.offset))
+      let cycle = cycles.get(spec.target)
+      if (!cycle) cycles.set(spec.target, (cycle = new RequestCycle(groups[spec.target]!.map((i) => this.recorders[i]!))))
+      this.conns.push(new Connection(this, rec, cycle, spec.target, spec.interval, spec.offset))
     }
   }
 
@@ -202,6 +243,8 @@ class Connection implements ResponseSink {
    */
   private readonly intended: number[] = []
   private readonly sent: number[] = []
+  /** Whose request each in-flight one is (one recorder unless the plan cycles several targets). */
+  private readonly owners: TargetRecorder[] = []
   private connectStarted = 0
   private timer: NodeJS.Timeout | undefined
   /** Rate mode: when the next request is due. */
@@ -214,7 +257,9 @@ class Connection implements ResponseSink {
 
   constructor(
     private readonly engine: Engine,
+    /** The endpoint's first target: connects, connect errors, the connection count. */
     private readonly rec: TargetRecorder,
+    private readonly cycle: RequestCycle,
     readonly targetIndex: number,
     /** Rate mode: ms between this connection's requests (0 in closed loop). */
     private readonly interval: number,
@@ -299,7 +344,7 @@ class Connection implements ResponseSink {
         if (now >= e.recordFrom) e.sendBudget--
         this.intended.push(now)
         this.sent.push(now)
-        this.socket!.write(this.rec.target.request)
+        this.send()
       }
       return
     }
@@ -309,12 +354,20 @@ class Connection implements ResponseSink {
       this.intended.push(this.freeSince > this.nextDue ? this.nextDue : now)
       this.sent.push(now)
       this.nextDue += this.interval
-      this.socket!.write(this.rec.target.request)
+      this.send()
       now = performance.now()
     }
     if (this.sent.length < depth && this.timer === undefined) {
       this.timer = setTimeout(this.onTimer, Math.max(0, this.nextDue - now))
     }
+  }
+
+  /** Write the next request of the cycle and remember whose it is. */
+  private send(): void {
+    const owner = this.cycle.take()
+    if (this.owners.length === 0) this.parser.headRequest = owner.target.head ?? this.engine.plan.head
+    this.owners.push(owner)
+    this.socket!.write(owner.target.request)
   }
 
   private readonly onTimer = (): void => {
@@ -324,7 +377,8 @@ class Connection implements ResponseSink {
 
   private onData(buf: Buffer, start: number, end: number): void {
     // Bytes read during --warmup are not the measured run's (Transfer/sec).
-    if (this.engine.plan.warmupMs === 0 || performance.now() >= this.engine.recordFrom) this.rec.bytes += end - start
+    // With several targets on a connection, the bytes go to the oldest request's (a chunk rarely spans two).
+    if (this.engine.plan.warmupMs === 0 || performance.now() >= this.engine.recordFrom) (this.owners[0] ?? this.rec).bytes += end - start
     try {
       this.parser.execute(buf, start, end)
     } catch (error) {
@@ -342,9 +396,12 @@ class Connection implements ResponseSink {
     if (this.sent.length === this.engine.plan.pipelining) this.freeSince = now
     const intended = this.intended.shift()
     const sent = this.sent.shift()
+    const owner = this.owners.shift() ?? this.rec
+    const next = this.owners[0]
+    if (next) this.parser.headRequest = next.target.head ?? this.engine.plan.head
     const e = this.engine
     if (intended !== undefined && sent !== undefined && intended >= e.recordFrom && e.running) {
-      const rec = this.rec
+      const rec = owner
       rec.fromSend.recordValue(toMicros(now - sent))
       if (rec.fromIntended) rec.fromIntended.recordValue(toMicros(now - intended))
       rec.series.record(now, toMicros(now - (rec.fromIntended ? intended : sent)))
@@ -363,13 +420,15 @@ class Connection implements ResponseSink {
   private failInflight(kind: ErrorKind, message: string): void {
     const e = this.engine
     let n = 0
-    for (const t of this.intended) if (t >= e.recordFrom) n++
-    if (n > 0 && e.running) {
-      this.rec.error(kind, n, message)
-      e.measuredErrors += n
-    }
+    this.intended.forEach((t, k) => {
+      if (t < e.recordFrom) return
+      n++
+      if (e.running) (this.owners[k] ?? this.rec).error(kind, 1, message)
+    })
+    if (n > 0 && e.running) e.measuredErrors += n
     this.intended.length = 0
     this.sent.length = 0
+    this.owners.length = 0
     if (n > 0) e.stopWhenDrained()
   }
 
@@ -450,6 +509,7 @@ class Connection implements ResponseSink {
     this.timer = undefined
     this.intended.length = 0
     this.sent.length = 0
+    this.owners.length = 0
     this.closeSocket()
   }
 }

@@ -1,5 +1,3 @@
-import {createRequire} from 'node:module'
-
 import {UsageError} from '../core/errors.js'
 import {parseDurationFlag} from '../core/duration.js'
 
@@ -59,8 +57,8 @@ export const DEFAULTS = {connections: 10, duration: '10s', timeout: '2s', method
 /** Without an explicit --duration, a --requests run stops after this long at most. */
 export const REQUESTS_RUN_CAP = '5m'
 
-/** HTTP methods autocannon's request builder accepts (its list, so the two never disagree). */
-const METHODS: string[] = createRequire(import.meta.url)('autocannon/lib/httpMethods.js')
+/** HTTP methods a load may use: RFC 7231's and PATCH (RFC 5789). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
@@ -148,21 +146,26 @@ export function parseLoadSettings(flags: RawLoadFlags): LoadSettings {
   return {connections, durationMs, warmupMs, threads, rate, requests, pipelining, timeoutMs, method, headers, body, thresholds, tls}
 }
 
-/** The request bytes for one target, built by autocannon's request builder (Host, keep-alive, length). */
+/**
+ * The request bytes for one target: the request line, Host (unless a header gives one), keep-alive,
+ * the headers (a later one of the same name wins), Basic auth from user:password@ in the URL (as
+ * curl does), Content-Length for a body. Byte for byte what autocannon's request builder wrote
+ * (test/unit/loadtest/request-bytes.test.ts holds the two side by side).
+ */
 export function buildRequest(settings: Pick<LoadSettings, 'method' | 'headers' | 'body'>, url: URL): Buffer {
-  const requestBuilder = createRequire(import.meta.url)('autocannon/lib/httpRequestBuilder.js') as (d: object) => (r?: object) => Buffer
   const headers: Record<string, string> = {}
   for (const [k, v] of settings.headers) headers[k] = v
-  const build = requestBuilder({
-    method: settings.method,
-    path: (url.pathname || '/') + url.search,
-    hostname: url.hostname,
-    port: url.port || (url.protocol === 'https:' ? 443 : 80),
-    host: url.host,
-    headers,
-    body: settings.body ?? Buffer.alloc(0),
-    // user:password@ in the URL becomes Basic auth, as curl does.
-    auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
-  })
-  return build()
+  const hostName = Object.keys(headers).find((k) => k.toLowerCase() === 'host')
+  const lines = [`${settings.method} ${(url.pathname || '/') + url.search} HTTP/1.1`]
+  if (!(hostName && headers[hostName])) lines.push(`Host: ${url.host || `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`}`)
+  lines.push('Connection: keep-alive')
+  if (url.username) {
+    const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+    headers.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`
+  }
+  const body = settings.body ?? Buffer.alloc(0)
+  if (body.length > 0) headers['Content-Length'] = String(body.length)
+  for (const [key, value] of Object.entries(headers)) lines.push(`${key}: ${value}`)
+  const head = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'utf8')
+  return body.length > 0 ? Buffer.concat([head, body]) : head
 }

@@ -46,9 +46,26 @@ function padStart(s: string, n: number): string {
   return len >= n ? s : ' '.repeat(n - len) + s
 }
 
+/** --targets: one row per target of the file (its line, method and URL), requests and latency. */
+function renderTargetRows(r: LoadResult): string[] {
+  const width = Math.min(60, Math.max(6, ...r.instances.map((i) => [...terminalText(i.id)].length + 2)))
+  const lines = ['  Per target', `    ${pad('LINE', 6)}${pad('TARGET', width)}${['REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`]
+  for (const i of r.instances) {
+    const cells = [formatCount(i.requests), formatPercent(i.share, 1), formatCount(i.requestsPerSecond), formatMicros(i.latency.p50), formatMicros(i.latency.p99), formatMicros(i.latency.max), formatCount(i.errors.total)]
+    lines.push(`    ${pad(String(i.line ?? ''), 6)}${pad(terminalText(i.id), width - 2)}  ${cells.map((c) => padStart(c, 10)).join('')}`)
+  }
+  return lines
+}
+
 function describeRun(r: LoadResult): string {
   const s = r.settings
-  const what = r.target.kind === 'url' ? r.target.url : `service ${r.target.service} (${r.instances.length} instance${r.instances.length === 1 ? '' : 's'}) ${r.target.path}`
+  const t = r.target
+  const what =
+    t.kind === 'url'
+      ? t.url
+      : t.kind === 'targets'
+        ? `${t.targets} target${t.targets === 1 ? '' : 's'} from ${terminalText(t.file)}, round robin`
+        : `service ${t.service} (${r.instances.length} instance${r.instances.length === 1 ? '' : 's'}) ${t.path}`
   const parts = [
     `${s.connections} connection${s.connections === 1 ? '' : 's'}`,
     `${s.threadsUsed} thread${s.threadsUsed === 1 ? '' : 's'}${s.threadsUsed < s.threads ? ` (of -t ${s.threads})` : ''}`,
@@ -133,7 +150,9 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
       lines.push(...renderHistogram(r.histogramUncorrected).map((l, i) => (i === 0 ? l + ' (uncorrected)' : l)))
     }
   }
-  if (r.instances.length > 1) {
+  if (r.target.kind === 'targets') {
+    lines.push(...renderTargetRows(r))
+  } else if (r.instances.length > 1) {
     lines.push('  Per instance')
     lines.push(`    ${pad('INSTANCE', 28)}${['CONNS', 'REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`)
     for (const i of r.instances) {

@@ -22,6 +22,10 @@ export interface ErrorCounts {
 export interface InstanceResult {
   id: string
   url: string
+  /** --targets: the target's line in the file, its method, and its header names (values may be credentials). */
+  line?: number
+  method?: string
+  headers?: string[]
   connections: number
   requests: number
   requestsPerSecond: number
@@ -48,7 +52,7 @@ export interface ThresholdResult {
 
 export interface LoadResult {
   schema: typeof RESULT_SCHEMA
-  target: {kind: 'url'; url: string} | {kind: 'service'; service: string; path: string}
+  target: {kind: 'url'; url: string} | {kind: 'service'; service: string; path: string} | {kind: 'targets'; file: string; targets: number}
   mode: 'closed-loop' | 'open-loop'
   settings: {
     connections: number
@@ -154,8 +158,8 @@ function mergeHistograms(hs: Histogram[]): Histogram {
  * requests stands for the requests the connection would have sent meanwhile, so the missing
  * samples are added (HdrHistogram's copyCorrectedForCoordinatedOmission, wrk's stats_correct).
  */
-function correctClosedLoop(r: TargetRecorder, measuredMs: number, perConnection: number): Histogram {
-  const streams = r.connections * perConnection
+function correctClosedLoop(r: TargetRecorder, connections: number, measuredMs: number, perConnection: number): Histogram {
+  const streams = connections * perConnection
   // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a zero gives an infinite or zero interval: no correction
   if (r.responses === 0 || streams === 0) return r.fromSend
   const intervalUs = Math.round((measuredMs * 1000) / (r.responses / streams))
@@ -171,6 +175,10 @@ export interface ResultContext {
   threadsUsed: number
   /** CPU the whole process used during the run, and the run's wall time. */
   generator: {cpuMs: number; wallMs: number}
+  /** --targets: for each target, the targets sharing its connections (endpointGroups), first one holding the count. */
+  sharedConnections?: number[][]
+  /** --targets: each target's method and header names, for the per-target rows. */
+  requestOf?: {method: string; headers: string[]}[]
 }
 
 export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResult {
@@ -182,8 +190,17 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
   const bytes = recs.reduce((a, r) => a + r.bytes, 0)
   const open = settings.rate !== undefined
   const perConnection = settings.pipelining
+  const shared = ctx.sharedConnections
+  const connectionsOf = (i: number): number => (shared ? recs[shared[i]![0]!]!.connections : recs[i]!.connections)
+  // Targets cycled on shared connections: each one's share of the streams is its share of their responses,
+  // so the expected interval is the connections' (any request), as wrk's correction means it.
+  const streamsOf = (i: number): number => {
+    if (!shared) return recs[i]!.connections
+    const together = shared[i]!.reduce((a, k) => a + recs[k]!.responses, 0)
+    return together === 0 ? 0 : (connectionsOf(i) * recs[i]!.responses) / together
+  }
   // Corrected and raw histograms per target; the totals are their sums.
-  const corrected = recs.map((r) => (open ? r.fromIntended! : correctClosedLoop(r, outcome.measuredMs, perConnection)))
+  const corrected = recs.map((r, i) => (open ? r.fromIntended! : correctClosedLoop(r, streamsOf(i), outcome.measuredMs, perConnection)))
   // Stryker disable next-line ConditionalExpression: equivalent, merging one histogram copies it (a shortcut)
   const latency = recs.length === 1 ? corrected[0]! : mergeHistograms(corrected)
   // Stryker disable next-line ConditionalExpression: equivalent, as above
@@ -194,7 +211,9 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     return {
       id: r.target.id,
       url: ctx.instanceUrls[i] ?? r.target.id,
-      connections: r.connections,
+      ...(r.target.line === undefined ? {} : {line: r.target.line}),
+      ...(ctx.requestOf?.[i] ?? {}),
+      connections: connectionsOf(i),
       requests: r.responses,
       requestsPerSecond: perSecond(r.responses),
       share: responses === 0 ? 0 : round(r.responses / responses, 4),

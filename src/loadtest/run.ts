@@ -4,15 +4,19 @@ import {resolveConnections, type ConnectionFlagValues} from '../core/connections
 import {SourceUnreachableError, UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import {runLoad, TargetUnreachable, type LoadHooks, type LoadPlan, type LoadTarget} from './engine.js'
+import {endpointGroups, runLoad, TargetUnreachable, type LoadHooks, type LoadPlan, type LoadTarget} from './engine.js'
 import {effectiveThreads, runThreaded} from './threads.js'
 import {parseLoadSettings, type LoadSettings, type RawLoadFlags} from './options.js'
 import {buildResult, type LoadResult} from './result.js'
 import {pickServiceTargets} from './service-targets.js'
+import {parseTargetsFile} from './targets-file.js'
 import {displayUrl, parseTargetArg, urlTarget} from './targets.js'
 
 export interface LoadTestRequest {
+  /** A URL or service name; empty with targetsFile. */
   target: string
+  /** --targets: a file of requests in vegeta's text format, cycled round robin. */
+  targetsFile?: string
   flags: RawLoadFlags & ConnectionFlagValues & {source?: string}
   path?: string
   https?: boolean
@@ -28,9 +32,40 @@ interface Resolved {
   targets: LoadTarget[]
   urls: string[]
   target: LoadResult['target']
+  /** --targets: requests cycled on connections shared per endpoint. */
+  cycle?: boolean
+  requestOf?: {method: string; headers: string[]}[]
+}
+
+/** --targets FILE: every request of the file, -H headers and --body as defaults for each. */
+function fileTargets(file: string, settings: LoadSettings): Resolved {
+  const entries = parseTargetsFile(file)
+  const targets = entries.map((e): LoadTarget => {
+    // The target's own headers win over -H ones of the same name.
+    const own = new Set(e.headers.map(([k]) => k.toLowerCase()))
+    const headers = [...settings.headers.filter(([k]) => !own.has(k.toLowerCase())), ...e.headers]
+    const shown = displayUrl(e.url)
+    const base = urlTarget(e.url, {...settings, method: e.method, headers, body: e.body ?? settings.body}, `${e.method} ${shown}`)
+    return {...base, line: e.line, head: e.method === 'HEAD'}
+  })
+  const groups = new Set(endpointGroups(targets).map((g) => g[0]))
+  if (settings.connections < groups.size) {
+    throw new UsageError(`--connections ${settings.connections} is fewer than the ${groups.size} endpoints (host:port) of ${file}`, {hint: `use -c ${groups.size} or more`})
+  }
+  return {
+    targets,
+    urls: entries.map((e) => displayUrl(e.url)),
+    target: {kind: 'targets', file, targets: targets.length},
+    cycle: true,
+    requestOf: entries.map((e) => ({method: e.method, headers: e.headers.map(([k]) => k)})),
+  }
 }
 
 async function resolveTargets(req: LoadTestRequest, settings: LoadSettings, warn: (line: string) => void): Promise<Resolved> {
+  if (req.targetsFile !== undefined) {
+    if (req.path !== undefined) throw new UsageError('--path is for a service target; put the path in the targets file')
+    return fileTargets(req.targetsFile, settings)
+  }
   const ref = parseTargetArg(req.target)
   if (ref.kind === 'url') {
     if (req.path !== undefined) throw new UsageError('--path is for a service target; put the path in the URL')
@@ -85,6 +120,7 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
     pipelining: settings.pipelining,
     timeoutMs: settings.timeoutMs,
     head: settings.method === 'HEAD',
+    cycle: resolved.cycle,
   }
   const threads = effectiveThreads(settings.threads, plan)
   try {
@@ -93,7 +129,14 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
     const outcome = threads > 1 ? await runThreaded(plan, threads, hooks) : await runLoad(plan, hooks)
     const cpu = process.cpuUsage(cpuBefore)
     const generator = {cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - wallBefore)}
-    const result = buildResult(outcome, {target: resolved.target, settings, instanceUrls: resolved.urls, threadsUsed: threads, generator})
+    const result = buildResult(outcome, {
+      target: resolved.target,
+      settings,
+      instanceUrls: resolved.urls,
+      threadsUsed: threads,
+      generator,
+      ...(resolved.cycle ? {sharedConnections: endpointGroups(resolved.targets), requestOf: resolved.requestOf} : {}),
+    })
     if (result.generator.busy >= 0.9) {
       warn(`mcp: note: the load generator used ${Math.round(result.generator.busy * 100)}% of its ${threads} thread${threads === 1 ? '' : 's'}: the figures may be limited by mcp, not the server (try -t, or a machine of its own)`)
     }
@@ -103,7 +146,7 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       const t = error.target
       // discover's wording for socket errors ("connection refused"), without its "(host:port)".
       const {describeError} = await import('../discover/view.js')
-      const where = resolved.target.kind === 'url' ? `${t.host}:${t.port}` : `instance ${t.id} (${t.host}:${t.port})`
+      const where = resolved.target.kind === 'service' ? `instance ${t.id} (${t.host}:${t.port})` : `${t.host}:${t.port}`
       if (t.tls && isCertificateError(error.code)) {
         // Node 24 adds advice about its own --use-system-ca flag, which an mcp user cannot pass: --cacert is the way.
         const why = error.message.replace(/; if the root CA is installed locally.*$/s, '')
@@ -114,12 +157,12 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       if (notTls(error.code, error.message)) {
         // OpenSSL's own text (`ERR_SSL_WRONG_VERSION_NUMBER: 802CCC92…`) says nothing a user can act on.
         throw new SourceUnreachableError(`${where} does not speak TLS: the answer to the TLS handshake was not TLS (a plain-HTTP port?)`, {
-          hint: resolved.target.kind === 'url' ? `use http:// for this port, or the port that serves https` : 'leave out --https for this service',
+          hint: resolved.target.kind !== 'service' ? `use http:// for this port, or the port that serves https` : 'leave out --https for this service',
         })
       }
       const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
       throw new SourceUnreachableError(`cannot connect to ${where}: ${what}`, {
-        hint: resolved.target.kind === 'url' ? 'is the server running and listening on that address?' : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
+        hint: resolved.target.kind !== 'service' ? 'is the server running and listening on that address?' : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
       })
     }
     throw error

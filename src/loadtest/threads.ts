@@ -28,8 +28,8 @@ export function isLoopbackHost(host: string): boolean {
 /**
  * How many event loops to use for -t N (wrk's default habit is -t2): never more than the
  * connections or the CPU cores; when every target is on loopback, one core is left to the server
- * (measured on 2 cores at -c100: a second loop costs 30–60% more CPU per request, taken from the
- * server, for no steady gain); in open loop only at rates one loop might not sustain.
+ * (a second loop costs more CPU per request, taken from the server, for no steady gain: docs/performance.md,
+ * bench/loadtest.sh); in open loop only at rates one loop might not sustain.
  */
 export function effectiveThreads(
   requested: number,

@@ -2,6 +2,7 @@ import type {Readable} from 'node:stream'
 
 import {canGetDirectly, dockerGetJson, dockerGetStream, query as apiQuery} from '../docker/api.js'
 import type {DockerClient} from '../docker/client.js'
+import {labelKeys} from '../model/labels.js'
 import {deadlineError, remainingMs} from '../net/errors.js'
 import {LIMITS} from '../net/limits.js'
 import {mapLimit} from '../net/pool.js'
@@ -167,7 +168,7 @@ export async function findSwarmServices(client: DockerClient, sel: ContainerSele
     if (e.statusCode === 503 || /not a swarm manager|not part of a swarm/i.test(e.message ?? '')) return []
     throw error
   }
-  const label = `${sel.labelPrefix}.service.name`
+  const label = labelKeys(sel.labelPrefix).serviceName
   const out: SwarmServiceRef[] = []
   for (const asked of sel.services) {
     for (const s of services) {

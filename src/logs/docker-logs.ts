@@ -2,6 +2,7 @@ import type {Readable} from 'node:stream'
 
 import {canGetDirectly, dockerGetJson, dockerGetStream, query as apiQuery} from '../docker/api.js'
 import type {DockerClient} from '../docker/client.js'
+import {labelKeys} from '../model/labels.js'
 import {deadlineError, remainingMs} from '../net/errors.js'
 import {bytesText, LIMITS} from '../net/limits.js'
 import {LineScanner, ScannedLine, StreamScanner} from './scanner.js'
@@ -45,7 +46,7 @@ function refFromInspect(info: InspectLike, labelPrefix: string): ContainerRef {
   return {
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
-    service: info.Config?.Labels?.[`${labelPrefix}.service.name`] || undefined,
+    service: info.Config?.Labels?.[labelKeys(labelPrefix).serviceName] || undefined,
     tty: Boolean(info.Config?.Tty),
   }
 }
@@ -58,7 +59,7 @@ function refFromInspect(info: InspectLike, labelPrefix: string): ContainerRef {
 export async function resolveContainers(client: DockerClient, sel: ContainerSelection, deadline?: number): Promise<{containers: ContainerRef[]; problems: ContainerProblem[]}> {
   const problems: ContainerProblem[] = []
   const byId = new Map<string, ContainerRef>()
-  const nameLabel = `${sel.labelPrefix}.service.name`
+  const nameLabel = labelKeys(sel.labelPrefix).serviceName
   for (const name of sel.names) {
     try {
       const info = await inspect(client, name, deadline)

@@ -15,8 +15,8 @@ export interface ScanUnit {
 }
 
 /**
- * Below this many bytes in total, starting worker threads (~50 ms each, measured here) costs more
- * than it saves: one thread searches ~3.5 GB/s. MCP_TRACE_PARALLEL_MIN_BYTES lowers it (tests of the
+ * Below this many bytes in total, starting worker threads costs more than it saves (the worker
+ * start and one thread's search rate are in docs/performance.md, bench/trace.sh). MCP_TRACE_PARALLEL_MIN_BYTES lowers it (tests of the
  * parallel path, tuning); splitting and range sizes scale with it.
  */
 const PARALLEL_MIN_BYTES = Number(process.env.MCP_TRACE_PARALLEL_MIN_BYTES) || 512 * 1024 * 1024
@@ -27,7 +27,7 @@ const RANGE_MIN_BYTES = PARALLEL_MIN_BYTES / 8
 
 /**
  * A gzip file at least this big (compressed) is decompressed in a worker thread of its own, so
- * zlib and the search overlap; smaller ones do not repay the worker's start-up (~30 ms). MCP_TRACE_GUNZIP_WORKER_MIN_BYTES sets it (tests of the worker path, tuning).
+ * zlib and the search overlap; smaller ones do not repay the worker's start-up (docs/performance.md). MCP_TRACE_GUNZIP_WORKER_MIN_BYTES sets it (tests of the worker path, tuning).
  */
 const GUNZIP_WORKER_MIN_BYTES = /^\d+$/.test(process.env.MCP_TRACE_GUNZIP_WORKER_MIN_BYTES ?? '')
   ? Number(process.env.MCP_TRACE_GUNZIP_WORKER_MIN_BYTES)
@@ -113,7 +113,7 @@ export async function searchFiles(
     for (const [k, u] of units.entries()) unitResults[k] = await scanFileUnit(u.unit, query, context, {gunzipWorker: gunzipWorker(u)})
   } else {
     // Largest first, so one big file does not start last. This thread is one of the `threads`: it
-    // needs no start-up (~50 ms for a worker) and keeps going when another process holds a core.
+    // needs no start-up (a worker's does) and keeps going when another process holds a core.
     const order = [...units.keys()].sort((a, b) => unitSize(units[b]!, files) - unitSize(units[a]!, files))
     let next = 0
     const pool = Array.from({length: Math.min(threads - 1, units.length - 1)}, () => new Worker(script!))

@@ -193,8 +193,9 @@ let instance: WasmFinder | undefined | null
 export function wasmFinder(initialBytes: number): WasmFinder | undefined {
   if (instance !== undefined) return instance ?? undefined
   try {
-    // Compile straight to optimized code: the baseline tier runs this loop ~4× slower, and one call
-    // scans a whole buffer, so tier-up would come late. The flag is put back right after.
+    // Compile straight to optimized code: the baseline tier runs this loop several times slower
+    // (docs/performance.md), and one call scans a whole buffer, so tier-up would come late. The
+    // flag is put back right after.
     v8.setFlagsFromString('--no-liftoff')
     const mod = new WebAssembly.Module(moduleBytes(Math.ceil((initialBytes + BUFFER_OFFSET + 64) / PAGE)))
     v8.setFlagsFromString('--liftoff')

@@ -84,6 +84,25 @@ export function chooseSwarmAddress(svc: SwarmService, task: SwarmTask, port: num
   return published ? {addresses, address: published, reason: 'published'} : {addresses, reason: 'no-address'}
 }
 
+/** host:port with IPv6 in brackets; split back with splitHostPort. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/** "10.0.0.5:8080", "[::1]:80", "http://h:80/x" → host and port; undefined when there is no port. */
+export function splitHostPort(text: string): {host: string; port?: number} | undefined {
+  let s = text.trim()
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
+  if (scheme) s = s.slice(scheme[0].length).replace(/\/[^]*$/, '')
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
+  if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
+  const parts = s.split(':')
+  if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return parts[0] ? {host: parts[0], port: Number(parts[1])} : undefined
+  if (parts.length === 1 && parts[0]) return {host: parts[0]}
+  if (parts.length > 2) return {host: s} // a bare IPv6 address
+  return undefined
+}
+
 /** Address as text: 172.18.0.2:8080, 127.0.0.1:32768, [::]:32768. */
 export function addressText(a: Address | undefined): string {
   if (!a) return '-'

@@ -1,8 +1,6 @@
-import type {SwarmState} from '../docker/swarm.js'
-import {chooseAddress, chooseSwarmAddress} from './address.js'
+import {chooseAddress, chooseSwarmAddress, splitHostPort} from './address.js'
 import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
-import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService, UnknownSource} from './types.js'
-import {splitHostPort} from '../registry/registration.js'
+import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService, SwarmState, UnknownSource} from './types.js'
 
 export interface MergeInput {
   containers: DockerContainer[]
@@ -117,7 +115,7 @@ export function mergeView(input: MergeInput): ServiceView {
   const swarmServices = new Map<string, SwarmService>()
   for (const state of input.swarm ?? []) {
     for (const svc of state.services) {
-      const name = svc.labels[keys.name]?.trim()
+      const name = svc.labels[keys.serviceName]?.trim()
       if (name && (!wanted || wanted.has(name))) swarmServices.set(name, svc)
     }
   }
@@ -129,10 +127,10 @@ export function mergeView(input: MergeInput): ServiceView {
   }
 
   for (const c of input.containers) {
-    const name = c.labels[keys.name]?.trim()
-    const port = parsePortLabel(c.labels[keys.port])
+    const name = c.labels[keys.serviceName]?.trim()
+    const port = parsePortLabel(c.labels[keys.servicePort])
     const hostAddress = (c.host && input.hostAddresses?.[c.host]) || input.dockerHostAddress
-    const choice = chooseAddress(c, port, c.labels[keys.network], hostAddress)
+    const choice = chooseAddress(c, port, c.labels[keys.serviceNetwork], hostAddress)
     const instance: Instance = {
       // Names are unique per daemon only: with several, the host is part of the id.
       id: c.host ? `${c.name}@${c.host}` : c.name,
@@ -234,11 +232,11 @@ function mergeSwarm(
   byService: Map<string, Instance[]>,
 ): void {
   for (const svc of state.services) {
-    const name = svc.labels[keys.name]?.trim()
+    const name = svc.labels[keys.serviceName]?.trim()
     if (!name || (wanted && !wanted.has(name))) continue
     const list = listFor(name)
-    const port = parsePortLabel(svc.labels[keys.port])
-    const networkLabel = svc.labels[keys.network]
+    const port = parsePortLabel(svc.labels[keys.servicePort])
+    const networkLabel = svc.labels[keys.serviceNetwork]
     for (const task of state.tasks.filter((t) => t.serviceId === svc.id)) {
       // A task container may also be listed as a container (it carries the name label itself),
       // possibly under another service name: find it wherever it is.

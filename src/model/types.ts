@@ -127,6 +127,12 @@ export interface SwarmTask {
   networks: {name: string; ip: string}[]
 }
 
+/** What one Swarm manager reports: the services carrying the name label and their tasks. */
+export interface SwarmState {
+  services: SwarmService[]
+  tasks: SwarmTask[]
+}
+
 /** An etcd key under the registry prefix. */
 export interface EtcdRegistration {
   key: string

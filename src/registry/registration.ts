@@ -1,9 +1,5 @@
+import {joinHostPort, splitHostPort} from '../model/address.js'
 import type {EtcdRegistration} from '../model/types.js'
-
-/** host:port with IPv6 in brackets; split back with splitHostPort. */
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`
-}
 
 /** host:port for a registration: the text as written when it already is exactly that. */
 function hostPortText(text: string, host: string, port: number): string {
@@ -14,20 +10,6 @@ function hostPortText(text: string, host: string, port: number): string {
 /** A decimal number of at most 15 digits (exact as a number), or undefined. */
 function digitsValue(text: string): number | undefined {
   return /^\d{1,15}$/.test(text) ? Number(text) : undefined
-}
-
-/** "10.0.0.5:8080", "[::1]:80", "http://h:80/x" → host and port; undefined when there is no port. */
-export function splitHostPort(text: string): {host: string; port?: number} | undefined {
-  let s = text.trim()
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
-  if (scheme) s = s.slice(scheme[0].length).replace(/\/[^]*$/, '')
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
-  if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
-  const parts = s.split(':')
-  if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return parts[0] ? {host: parts[0], port: Number(parts[1])} : undefined
-  if (parts.length === 1 && parts[0]) return {host: parts[0]}
-  if (parts.length > 2) return {host: s} // a bare IPv6 address
-  return undefined
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)

@@ -1,6 +1,6 @@
 import {UsageError} from '../core/errors.js'
 import {didYouMean} from '../core/suggest.js'
-import type {Severity} from '../report/index.js'
+import type {Severity} from '../report/findings/index.js'
 import {RULE_FAMILIES, type RuleCommand} from './families.js'
 import {RULE_DOCS} from './rule-docs.generated.js'
 

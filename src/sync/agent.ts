@@ -285,7 +285,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     kick()
   }
   const known = new Map<string, ContainerState>()
-  const nameLabel = labelKeys(connections.labelPrefix).name
+  const nameLabel = labelKeys(connections.labelPrefix).serviceName
   const docker = watchDocker(
     connections,
     known,

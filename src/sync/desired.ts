@@ -1,8 +1,8 @@
+import {joinHostPort} from '../model/address.js'
 import {labelKeys} from '../model/labels.js'
 import {mergeView} from '../model/merge.js'
 import type {AddressReason, DockerContainer, Instance} from '../model/types.js'
-import {joinHostPort} from '../registry/registration.js'
-import type {Finding} from '../report/finding.js'
+import type {Finding} from '../report/findings/finding.js'
 
 /** What one registry entry should hold for one container (the value is built from it). */
 export interface DesiredRegistration {
@@ -103,7 +103,7 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
       if (instance.addressReason === 'ambiguous' || !chosen || instance.port === undefined) {
         const detail =
           instance.addressReason === 'ambiguous'
-            ? `on ${d.networks.filter((n) => n.ip).map((n) => n.name).join(', ')} and no ${keys.network} label: ${AMBIGUOUS_HINT}`
+            ? `on ${d.networks.filter((n) => n.ip).map((n) => n.name).join(', ')} and no ${keys.serviceNetwork} label: ${AMBIGUOUS_HINT}`
             : `no address a gateway could use (${instance.addressReason ?? 'unknown'})`
         const reason = instance.addressReason === 'ambiguous' ? 'ambiguous-address' : 'no-address'
         out.push({instance, container: d, key, skip: {...base, reason, detail}})
@@ -111,8 +111,8 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
       }
       // A binding on every interface is reached through the host's own address.
       const host = chosen.kind === 'published' && (chosen.ip === '0.0.0.0' || chosen.ip === '::') ? options.advertiseAddress : chosen.ip
-      const version = d.labels[keys.version]?.trim()
-      const weightText = d.labels[keys.weight]?.trim()
+      const version = d.labels[keys.serviceVersion]?.trim()
+      const weightText = d.labels[keys.serviceWeight]?.trim()
       out.push({
         instance,
         container: d,

@@ -6,8 +6,9 @@ import {connectDocker, type DockerClient} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {describeError} from '../discover/view.js'
 import {checkContainerLabels} from '../labels/index.js'
+import {labelKeys} from '../model/labels.js'
 import type {DockerContainer} from '../model/types.js'
-import type {RuleOverrides} from '../report/policy.js'
+import type {RuleOverrides} from '../report/findings/policy.js'
 import {Candidate, candidates, registrationValue} from './desired.js'
 import {CurrentEntry, planSync, SyncAction, SyncPlan} from './plan.js'
 import {checkReady, ReadyMode} from './readiness.js'
@@ -67,7 +68,7 @@ export class SyncEngine {
     const what = `Docker at ${this.docker.target.endpoint}`
     const all = await withDeadline(listContainers(this.docker, {labelPrefix}), this.connections.timeoutMs, what)
     const only = this.options.services?.length ? new Set(this.options.services) : undefined
-    const nameLabel = `${labelPrefix}.service.name`
+    const nameLabel = labelKeys(labelPrefix).serviceName
     return only ? all.filter((d) => only.has(d.labels[nameLabel]?.trim() ?? '')) : all
   }
 

@@ -6,7 +6,7 @@ import {CONFIG_RULE_METAS, lintConfigFiles, loadVariables} from '../config/index
 import {isObject, section} from '../config/types.js'
 import {InputError, UsageError} from '../core/errors.js'
 import {lintLabels, LINT_LABELS_RULES} from '../labels/index.js'
-import {Finding, INPUT_ERROR_RULE, RuleMeta} from '../report/index.js'
+import {Finding, INPUT_ERROR_RULE, RuleMeta} from '../report/findings/index.js'
 
 export type FileKind = 'compose' | 'dockerfile' | 'config'
 

@@ -15,11 +15,13 @@ after(() => rmSync(cache, {recursive: true, force: true}))
 interface ManifestCommand {
   id: string
   pluginType: string
+  hidden?: boolean
   examples?: string[]
   flags: Record<string, unknown>
 }
 const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
-const ours = Object.values(manifest.commands).filter((c) => c.pluginType === 'core')
+// What a user can type: not the hidden __complete that the completion scripts call.
+const ours = Object.values(manifest.commands).filter((c) => c.pluginType === 'core' && !c.hidden)
 const shown = (id: string) => id.split(':')
 
 describe('CLI conventions', () => {
@@ -86,7 +88,7 @@ describe('CLI conventions', () => {
       [['loadtest', 'http://127.0.0.1:1/', 'extra'], 'mcp: unexpected argument: extra\n  hint: mcp loadtest --help shows what it takes\n'],
       [['loadtest', 'http://127.0.0.1:1/', '-c', 'x'], 'mcp: --connections: expected an integer but received: x\n  hint: mcp loadtest --help shows what it takes\n'],
       [['loadtest', 'http://127.0.0.1:1/', '--body', 'a', '--body-file', 'b'], 'mcp: --body and --body-file cannot be used together\n  hint: mcp loadtest --help shows which flags go together\n'],
-      [['loadtest'], 'mcp: missing argument TARGET (http(s) URL, or a service name to resolve through discovery)\n  hint: mcp loadtest --help shows what it takes\n'],
+      [['loadtest'], 'mcp: missing argument TARGET (http(s) URL, or a service name to resolve through discovery) or --targets FILE\n  hint: mcp loadtest --help shows what it takes\n'],
     ]
     for (const [args, stderr] of cases) {
       const r = await runCli(args)

@@ -137,6 +137,8 @@ describe('mcp sync (real dockerd and etcd)', () => {
       await waitUntil('the first failed check', 15_000, async () => agent.out.lines.slice(seen).some((l) => l.includes('"skip"') && l.includes('check 1 of 2')))
       assert.equal((await keys(prefix)).length, 1, 'still registered after one failed check')
       await waitUntil('removed after the second failure', 15_000, async () => (await keys(prefix)).length === 0)
+      // As above: the key can be gone before the agent's line about it is read.
+      await agent.out.waitFor((l) => l.includes('"remove"') && l.includes(name), 10_000, 'the removal logged')
       assert.match(events(agent, 'remove')[0].reason, /not ready: GET http:\/\/127\.0\.0\.1:\d+\/health → 404/)
     } finally {
       agent.child.kill('SIGTERM')

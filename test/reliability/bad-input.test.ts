@@ -27,12 +27,13 @@ const READERS: Reader[] = [
   {command: 'lint-config', argv: (f) => ['lint-config', f], inputExit: 3, skip: /Dockerfile/},
   {command: 'validate --config', argv: (f) => ['validate', '--config', f], inputExit: 3, skip: /Dockerfile/},
   {command: 'loadtest --compare', argv: (f) => ['loadtest', 'http://127.0.0.1:1/', '-d', '1s', '--compare', f], inputExit: 3, skip: /Dockerfile/},
+  {command: 'loadtest --targets', argv: (f) => ['loadtest', '--targets', f, '-d', '1s'], inputExit: 3},
 ]
 
 /** Valid inputs in unusual encodings: they must be read, not refused. */
 const VALID = new Set(['bom.yaml', 'crlf.yaml'])
 /** Readers for which the valid files are still not valid input (a saved run must be mcp's JSON). */
-const NOTHING_VALID = new Set(['loadtest --compare'])
+const NOTHING_VALID = new Set(['loadtest --compare', 'loadtest --targets'])
 
 describe('bad-input corpus: one clear line, the documented exit code, no stack trace, nothing written', () => {
   let work: string

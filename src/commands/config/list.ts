@@ -23,8 +23,8 @@ export default class ConfigList extends BaseCommand<typeof ConfigList> {
         this.warnLine(`mcp: no profiles defined (config files read: ${list.files.length ? list.files.join(', ') : 'none'}); see ${docsUrl('profiles.md')}`)
       } else {
         const rows = list.profiles.map((p) => [p.current ? '*' : '', p.name, p.scope, p.file])
-        process.stdout.write(columns([['CURRENT', 'NAME', 'SCOPE', 'FILE'], ...rows]))
-        if (list.current?.defined && list.current.selectedBy !== 'current-profile') process.stdout.write(`\ncurrent: ${list.current.name} (${selectedByText(list.current)})\n`)
+        this.print(columns([['CURRENT', 'NAME', 'SCOPE', 'FILE'], ...rows]))
+        if (list.current?.defined && list.current.selectedBy !== 'current-profile') this.print(`\ncurrent: ${list.current.name} (${selectedByText(list.current)})\n`)
       }
     }
     return list

@@ -5,7 +5,7 @@ import {connectionFlags, sourceFlag} from '../../cli/flags.js'
 import {loadProjectConfig} from '../../core/project-config.js'
 import {ProfileShow, showProfile} from '../../core/profiles.js'
 import {columns} from '../../core/text-table.js'
-import {FORMAT_NAMES} from '../../report/index.js'
+import {FORMAT_NAMES} from '../../report/findings/index.js'
 import {selectedByText} from './list.js'
 
 export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
@@ -32,9 +32,9 @@ With NAME, shows that profile (as --profile NAME would). Connection flags given 
     const shown = showProfile(flags, process.env, await loadProjectConfig(), FORMAT_NAMES)
     if (!this.jsonEnabled()) {
       const p = shown.profile
-      process.stdout.write(p ? `profile ${p.name}  (${selectedByText(p)}; defined in ${p.file})\n\n` : 'no profile selected: flags, environment and defaults only\n\n')
+      this.print(p ? `profile ${p.name}  (${selectedByText(p)}; defined in ${p.file})\n\n` : 'no profile selected: flags, environment and defaults only\n\n')
       const rows = shown.settings.map((s) => [s.key, s.value ?? '-', s.via ? `${s.from} (${s.via})` : s.from, s.note ?? ''])
-      process.stdout.write(columns([['SETTING', 'VALUE', 'FROM', 'NOTE'], ...rows]))
+      this.print(columns([['SETTING', 'VALUE', 'FROM', 'NOTE'], ...rows]))
     }
     return shown
   }

@@ -17,7 +17,7 @@ Exit codes: 0 trusted; 2 no .mcp.yaml found; 3 the file or the user config canno
 
   async run(): Promise<TrustResult> {
     const result = await trustProjectFile(this.args.path, process.env)
-    if (!this.jsonEnabled()) process.stdout.write(`Trusted ${result.file} (sha256 ${result.sha256.slice(0, 12)}…), recorded in ${result.userFile}.\n`)
+    this.log(`Trusted ${result.file} (sha256 ${result.sha256.slice(0, 12)}…), recorded in ${result.userFile}.`)
     return result
   }
 }

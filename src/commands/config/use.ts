@@ -18,7 +18,7 @@ Exit codes: 0 written; 2 the profile is not defined; 3 the config file cannot be
 
   async run(): Promise<UseResult> {
     const result = useProfile(this.args.name, await loadProjectConfig(), process.env)
-    if (!this.jsonEnabled()) process.stdout.write(`Switched to profile "${result.currentProfile}" (${result.file}).\n`)
+    this.log(`Switched to profile "${result.currentProfile}" (${result.file}).`)
     if (result.overriddenBy) this.warnLine(`mcp: warning: ${result.overriddenBy} overrides it here`)
     return result
   }

@@ -1,4 +1,4 @@
-import {RuleMeta, unusedSuppressionMeta} from '../../report/index.js'
+import {RuleMeta, unusedSuppressionMeta} from '../../report/findings/index.js'
 import type {ConfigRule} from '../types.js'
 import {routeServiceNoInstancesRule, splitVersionNoInstancesRule} from './live.js'
 import {tlsFileMissingRule, unresolvedVariableRule} from './references.js'

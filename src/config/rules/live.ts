@@ -1,11 +1,12 @@
+import {labelKeys} from '../../model/labels.js'
 import type {Instance, ServiceView} from '../../model/types.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {defineConfigRule} from '../rule.js'
 import {ConfigContext, isObject} from '../types.js'
 
 /** The version an instance carries: its registration's, else its container's version label. */
 export function instanceVersion(instance: Instance, labelPrefix = 'mcp'): string | undefined {
-  return instance.etcd?.version ?? instance.consul?.meta?.version ?? instance.docker?.labels[`${labelPrefix}.service.version`]
+  return instance.etcd?.version ?? instance.consul?.meta?.version ?? instance.docker?.labels[labelKeys(labelPrefix).serviceVersion]
 }
 
 function routes(ctx: ConfigContext): Record<string, unknown>[] {

@@ -2,7 +2,7 @@ import {statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
 
 import {humanPath} from '../paths.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {defineConfigRule} from '../rule.js'
 import {pointer, section, segments} from '../types.js'
 

@@ -1,5 +1,5 @@
 import type {PathSegment} from '../source.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {defineConfigRule} from '../rule.js'
 import {isObject} from '../types.js'
 

@@ -2,7 +2,7 @@ import {didYouMean} from '../../core/suggest.js'
 import {canonicalDuration} from '../duration-spelling.js'
 import {humanPath, looseKey, toCamelCase} from '../paths.js'
 import {JsonSchema, SchemaError, schemaKeys} from '../schema.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {defineConfigRule} from '../rule.js'
 import {ConfigContext, isObject, RuleHit, segments} from '../types.js'
 

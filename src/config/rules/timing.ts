@@ -2,7 +2,7 @@ import {formatDuration, parseDuration} from '../../core/duration.js'
 import {humanPath} from '../paths.js'
 import {schemaKeys} from '../schema.js'
 import type {PathSegment} from '../source.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {defineConfigRule} from '../rule.js'
 import {ConfigContext, pointer, section} from '../types.js'
 

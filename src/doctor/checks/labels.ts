@@ -1,7 +1,7 @@
 import {addressText} from '../../model/address.js'
 import {DEFAULT_HEALTH_PATH, parsePortLabel} from '../../model/labels.js'
 import type {DockerContainer, Instance} from '../../model/types.js'
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {CheckContext, containerLocation, defineCheck, registryEntries, registryLocation, runningInstances} from '../check.js'
 
 /** Registry metadata the gateway reads besides the address, from an etcd JSON value or Consul Meta. */
@@ -38,9 +38,9 @@ export function driftOf(meta: RegistryMetadata, d: DockerContainer, ctx: Pick<Ch
     if (!same(label)) out[field] = {registry: recorded, label: label ?? null}
   }
   // A port label that is missing or invalid is LABEL_INVALID's finding, not drift.
-  compare('port', ctx.keys.port, (l) => parsePortLabel(l) === undefined || parsePortLabel(l) === meta.port)
-  compare('version', ctx.keys.version, (l) => l?.trim() === meta.version)
-  compare('weight', ctx.keys.weight, (l) => l !== undefined && Number(l.trim()) === meta.weight)
+  compare('port', ctx.keys.servicePort, (l) => parsePortLabel(l) === undefined || parsePortLabel(l) === meta.port)
+  compare('version', ctx.keys.serviceVersion, (l) => l?.trim() === meta.version)
+  compare('weight', ctx.keys.serviceWeight, (l) => l !== undefined && Number(l.trim()) === meta.weight)
   compare('healthPath', ctx.keys.healthPath, (l) => (l?.trim() || DEFAULT_HEALTH_PATH) === meta.healthPath)
   return out
 }
@@ -94,8 +94,8 @@ export const portNotExposed = defineCheck({
         const exposed = [...new Set(d.ports.map((p) => `${p.privatePort}/${p.type}`))]
         return ctx.report({
           instance: i,
-          message: `${ctx.keys.port}=${i.port} but the container exposes ${exposed.length ? exposed.join(', ') : 'no ports'}`,
-          hint: `check the port the service listens on; add EXPOSE ${i.port} to the image (or --expose / compose expose:), or fix ${ctx.keys.port}`,
+          message: `${ctx.keys.servicePort}=${i.port} but the container exposes ${exposed.length ? exposed.join(', ') : 'no ports'}`,
+          hint: `check the port the service listens on; add EXPOSE ${i.port} to the image (or --expose / compose expose:), or fix ${ctx.keys.servicePort}`,
           evidence: {servicePort: i.port, exposed},
           at: containerLocation(d),
         })
@@ -114,14 +114,14 @@ export const ambiguousNetwork = defineCheck({
     return runningInstances(view)
       .filter((i) => {
         const d = i.docker!
-        return d.networkMode !== 'host' && !d.labels[ctx.keys.network] && d.networks.filter((n) => n.ip).length > 1
+        return d.networkMode !== 'host' && !d.labels[ctx.keys.serviceNetwork] && d.networks.filter((n) => n.ip).length > 1
       })
       .map((i) => {
         const networks = i.docker!.networks.filter((n) => n.ip).map((n) => ({name: n.name, ip: n.ip}))
         return ctx.report({
           instance: i,
-          message: `on ${networks.length} networks (${networks.map((n) => n.name).join(', ')}) and no ${ctx.keys.network} label: which IP a gateway uses depends on its order`,
-          hint: `set ${ctx.keys.network}=<the network the gateway is on>`,
+          message: `on ${networks.length} networks (${networks.map((n) => n.name).join(', ')}) and no ${ctx.keys.serviceNetwork} label: which IP a gateway uses depends on its order`,
+          hint: `set ${ctx.keys.serviceNetwork}=<the network the gateway is on>`,
           evidence: {networks, chosen: addressText(i.address), addressReason: i.addressReason, registered: registryEntries(i).map((e) => e.address ?? null)},
           at: containerLocation(i.docker!),
         })

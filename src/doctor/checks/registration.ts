@@ -131,7 +131,7 @@ export const wrongAddress = defineCheck({
           ctx.report({
             instance: i,
             message: `registered at ${entry.address ?? '(no address)'}, ${KIND_TEXT[verdict.kind]}: ${verdict.detail}`,
-            hint: `register ${i.address ? addressText(i.address) : 'the address discover shows'} instead${verdict.kind === 'host-address' ? ' (registrator: -internal, or -ip with the host\'s routable address and a published port)' : verdict.kind === 'other-network' || verdict.kind === 'another-container' ? ` (set ${ctx.keys.network} to the network the gateway shares)` : ''}`,
+            hint: `register ${i.address ? addressText(i.address) : 'the address discover shows'} instead${verdict.kind === 'host-address' ? ' (registrator: -internal, or -ip with the host\'s routable address and a published port)' : verdict.kind === 'other-network' || verdict.kind === 'another-container' ? ` (set ${ctx.keys.serviceNetwork} to the network the gateway shares)` : ''}`,
             evidence: {
               kind: verdict.kind,
               detail: verdict.detail,

@@ -1,4 +1,4 @@
-import type {Finding} from '../../report/finding.js'
+import type {Finding} from '../../report/findings/finding.js'
 import {defineCheck} from '../check.js'
 
 /** Swarm: fewer running tasks than the service's desired replicas (pending, failing, unschedulable). */

@@ -1,4 +1,4 @@
-import type {RuleMeta} from '../../report/finding.js'
+import type {RuleMeta} from '../../report/findings/finding.js'
 import {keySyntax, keyValueGlued, unknownKey} from './keys.js'
 import {deployLabelsOnly, serviceConflict, servicePortNotExposed, swarmDeployLabelsMissing, unresolvedVariable} from './placement.js'
 import {healthPathMissing, serviceNameMissing, servicePortMissing} from './required.js'

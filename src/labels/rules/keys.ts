@@ -1,6 +1,6 @@
 import {didYouMean} from '../../core/suggest.js'
-import type {Finding} from '../../report/finding.js'
-import {hasPrefix} from '../keys.js'
+import type {Finding} from '../../report/findings/finding.js'
+import {hasPrefix} from '../../model/labels.js'
 import type {LabelEntry} from '../types.js'
 import {defineRule, RuleContext} from './rule.js'
 

@@ -1,5 +1,6 @@
-import {locationText, type Finding, type Location} from '../../report/finding.js'
-import {DEFAULT_HEALTH_PATH, effectiveLabel, hasPrefix, knownValue} from '../keys.js'
+import {locationText, type Finding, type Location} from '../../report/findings/finding.js'
+import {checkPort, DEFAULT_HEALTH_PATH, hasPrefix} from '../../model/labels.js'
+import {effectiveLabel, knownValue} from '../label-set.js'
 import type {LabelSet} from '../types.js'
 import {defineRule, defineSetsRule, type RuleContext} from './rule.js'
 
@@ -17,9 +18,10 @@ export const servicePortNotExposed = defineRule({
   check(set, ctx) {
     const entry = effectiveLabel(set, ctx.keys.servicePort)
     const value = knownValue(entry)
-    if (!entry || !value || !/^\d+$/.test(value) || !set.ports || set.portsDynamic || set.portsNotApplicable) return []
-    const port = Number(value)
-    if (port < 1 || port > 65535 || declares(set, port)) return []
+    const check = value ? checkPort(value) : undefined
+    if (!entry || !check?.ok || !set.ports || set.portsDynamic || set.portsNotApplicable) return []
+    const port = check.port
+    if (declares(set, port)) return []
     const declared = set.ports.map((p) => (p.endPort ? `${p.port}-${p.endPort}` : String(p.port)))
     const list = declared.length ? ` (it has ${declared.join(', ')})` : ''
     const text = {
@@ -135,7 +137,7 @@ function routing(set: LabelSet, keys: {serviceName: string; servicePort: string;
   const path = pathEntry ? knownValue(pathEntry) : DEFAULT_HEALTH_PATH
   return {
     name,
-    port: port && /^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? port : undefined,
+    port: port && checkPort(port).ok ? port : undefined,
     portEntry,
     path: path?.startsWith('/') ? path : undefined,
     pathEntry,

@@ -1,14 +1,15 @@
-import type {Finding, Location, RuleMeta} from '../../report/finding.js'
-import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../../report/rule.js'
+import type {Finding, Location, RuleMeta} from '../../report/findings/finding.js'
+import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../../report/findings/rule.js'
 import {docsUrl} from '../../core/docs-url.js'
-import {effectiveLabel, keysFor, knownValue, LabelKeyName} from '../keys.js'
+import {labelKeys, type LabelKeys} from '../../model/labels.js'
+import {effectiveLabel, knownValue} from '../label-set.js'
 import type {LabelEntry, LabelSet} from '../types.js'
 
 export interface RuleContext {
   /** The label prefix (`mcp`, or --label-prefix). */
   prefix: string
   /** Full keys for the prefix: keys.servicePort === 'mcp.service.port'. */
-  keys: Record<LabelKeyName, string>
+  keys: LabelKeys
   /** Swarm mode (--swarm): the gateway reads service labels, so deploy.labels is the right place. */
   swarm?: boolean
 }
@@ -34,7 +35,7 @@ export type LabelRule = LabelSetRule | LabelSetsRule
 export const isSetRule = (rule: LabelRule): rule is LabelSetRule => rule.meta.scope === 'set'
 
 export function ruleContext(prefix: string, options: {swarm?: boolean} = {}): RuleContext {
-  return {prefix, keys: keysFor(prefix), swarm: options.swarm}
+  return {prefix, keys: labelKeys(prefix), swarm: options.swarm}
 }
 
 /** The meta a label rule is written with: its docs link (docs/rules.md, one heading per rule) comes from the id. */

@@ -1,6 +1,7 @@
 import {parseDuration} from '../../core/duration.js'
-import type {Finding, Severity} from '../../report/finding.js'
-import {effectiveLabel, knownValue, LabelKeyName} from '../keys.js'
+import type {Finding, Severity} from '../../report/findings/finding.js'
+import {checkPort, type LabelKeyName} from '../../model/labels.js'
+import {effectiveLabel, knownValue} from '../label-set.js'
 import type {LabelEntry, LabelSet} from '../types.js'
 import {defineRule, LabelSetRule, quoteValue, valuesOf} from './rule.js'
 
@@ -75,11 +76,11 @@ export const servicePortInvalid = valueRule({
   severity: 'error',
   description: 'The service port must be an integer from 1 to 65535',
   validate(value) {
-    const n = plainInteger(value)
-    if (n !== undefined && n >= 1 && n <= 65535) return undefined
+    const port = checkPort(value)
+    if (port.ok) return undefined
     const m = /^(\d+)\/(tcp|udp)$/i.exec(value) ?? /^[^:]*:(\d+)$/.exec(value)
     return {
-      message: n === undefined ? 'is not an integer 1-65535' : 'is out of range 1-65535',
+      message: port.problem === 'not-an-integer' ? 'is not an integer 1-65535' : 'is out of range 1-65535',
       hint: m ? `write the container port alone: ${m[1]}` : 'write the port the service listens on inside the container, e.g. 8080',
     }
   },

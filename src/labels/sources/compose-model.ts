@@ -6,7 +6,7 @@ import {parseDotenv} from '../../core/dotenv.js'
 import {InputError} from '../../core/errors.js'
 import {interpolate} from '../../core/interpolate.js'
 import {ParsedYaml, parseYamlDocuments, toPlain} from '../../core/yaml-source.js'
-import type {FileLocation} from '../../report/finding.js'
+import type {FileLocation} from '../../report/findings/finding.js'
 import type {LabelEntry, LabelScope} from '../types.js'
 import {composeScalar} from './compose-scalar.js'
 

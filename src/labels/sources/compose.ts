@@ -5,7 +5,7 @@ import {parseDotenv} from '../../core/dotenv.js'
 import {InputError} from '../../core/errors.js'
 import {readTextDocument} from '../../core/input.js'
 import {parseYamlDocuments} from '../../core/yaml-source.js'
-import type {FileLocation} from '../../report/finding.js'
+import type {FileLocation} from '../../report/findings/finding.js'
 import type {LabelEntry, LabelScope, LabelSet, PortDeclaration} from '../types.js'
 import {checkComposeDocument, displayOf, entry, FileRef, isRemote, loadComposeFiles, ModelContext, text, TMap, TNode, toLabels, TScalar, Vars} from './compose-model.js'
 

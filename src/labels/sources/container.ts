@@ -1,5 +1,5 @@
 import type {DockerContainer} from '../../model/types.js'
-import type {ContainerLocation} from '../../report/finding.js'
+import type {ContainerLocation} from '../../report/findings/finding.js'
 import type {LabelSet} from '../types.js'
 
 /** A live container's labels (its own and its image's, as Docker merges them), ports and networks. */

@@ -1,6 +1,6 @@
 import {InputError} from '../../core/errors.js'
 import {clip} from '../../core/interpolate.js'
-import type {FileLocation} from '../../report/finding.js'
+import type {FileLocation} from '../../report/findings/finding.js'
 import type {LabelEntry, LabelSet, PortDeclaration} from '../types.js'
 
 /** A character's 1-based line and column in the Dockerfile. */

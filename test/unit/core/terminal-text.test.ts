@@ -6,7 +6,7 @@ import {renderView} from '../../../src/discover/render.js'
 import {renderLine} from '../../../src/logs/render.js'
 import type {TimelineLine} from '../../../src/logs/timeline.js'
 import type {ServiceView} from '../../../src/model/types.js'
-import {Finding, formatFindings, FormatContext} from '../../../src/report/index.js'
+import {Finding, formatFindings, FormatContext} from '../../../src/report/findings/index.js'
 import {LINT_LABELS_RULES} from '../../../src/labels/index.js'
 
 // What a hostile label, container name or log line tries: set the window title (OSC 0), plant a

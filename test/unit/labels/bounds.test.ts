@@ -3,7 +3,7 @@ import {describe, test} from 'node:test'
 
 import {checkContainerLabels} from '../../../src/labels/index.js'
 import type {DockerContainer} from '../../../src/model/types.js'
-import type {Finding} from '../../../src/report/index.js'
+import type {Finding} from '../../../src/report/findings/index.js'
 
 /** lint-labels on one live container's labels: every rule that judges one label set. */
 function lintLabels(labels: Record<string, string>, over: Partial<DockerContainer> = {}): Finding[] {

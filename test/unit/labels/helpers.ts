@@ -1,7 +1,7 @@
 import {fileURLToPath} from 'node:url'
 
 import {lintLabels, type LintLabelsOptions} from '../../../src/labels/index.js'
-import type {Finding} from '../../../src/report/index.js'
+import type {Finding} from '../../../src/report/findings/index.js'
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 export const FIXTURES = 'test/fixtures/labels'

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {addressText, chooseAddress, chooseSwarmAddress, loopbackProbeTarget} from '../../../src/model/address.js'
+import fc from 'fast-check'
+
+import {addressText, chooseAddress, chooseSwarmAddress, joinHostPort, loopbackProbeTarget, splitHostPort} from '../../../src/model/address.js'
 import type {DockerContainer, SwarmService, SwarmTask} from '../../../src/model/types.js'
 
 function container(over: Partial<DockerContainer> = {}): DockerContainer {
@@ -171,5 +173,34 @@ describe('addressText and loopbackProbeTarget', () => {
     assert.equal(loopbackProbeTarget([{kind: 'registered', ip: '127.0.0.1', port: 5}]), undefined)
     const both = loopbackProbeTarget([{kind: 'network', ip: '172.17.0.2', port: 8080}, {kind: 'published', ip: '0.0.0.0', port: 6}])
     assert.deepEqual(both, {host: '127.0.0.1', port: 6}, 'the first usable one')
+  })
+})
+
+describe('host:port text', () => {
+  test('joinHostPort brackets IPv6 hosts once', () => {
+    assert.equal(joinHostPort('10.0.0.1', 80), '10.0.0.1:80')
+    assert.equal(joinHostPort('fe80::1', 80), '[fe80::1]:80')
+    assert.equal(joinHostPort('[fe80::1]', 80), '[fe80::1]:80')
+  })
+
+  test('splitHostPort', () => {
+    assert.deepEqual(splitHostPort('fe80::1'), {host: 'fe80::1'})
+    assert.deepEqual(splitHostPort('[fe80::1]'), {host: 'fe80::1', port: undefined})
+    assert.deepEqual(splitHostPort(' 10.0.0.1:80 '), {host: '10.0.0.1', port: 80})
+    assert.equal(splitHostPort('10.0.0.1:8o'), undefined)
+    assert.deepEqual(splitHostPort('http://api:8080/health'), {host: 'api', port: 8080})
+  })
+
+  test('splitHostPort: the fast path for host:port agrees with the general one', () => {
+    const hostChar = fc.constantFrom(...'abcz019.-_'.split(''))
+    fc.assert(
+      fc.property(fc.array(hostChar, {minLength: 1, maxLength: 20}), fc.integer({min: 0, max: 65535}), fc.constantFrom('', '0', '00'), (host, port, zeros) => {
+        const h = host.join('')
+        assert.deepEqual(splitHostPort(`${h}:${zeros}${port}`), {host: h, port})
+        // With a scheme or surrounding spaces the general path answers the same.
+        assert.deepEqual(splitHostPort(`http://${h}:${zeros}${port}/x`), {host: h, port})
+        assert.deepEqual(splitHostPort(`  ${h}:${zeros}${port}\t`), {host: h, port})
+      }),
+    )
   })
 })

@@ -112,12 +112,14 @@ describe('matchContainer: an entry goes to the right container or to none', () =
 describe('mergeView: registrations claim containers', () => {
   test('the label keys under a prefix; the health path label, else /health', () => {
     assert.deepEqual(labelKeys('gw'), {
-      name: 'gw.service.name',
-      port: 'gw.service.port',
+      serviceName: 'gw.service.name',
+      servicePort: 'gw.service.port',
+      serviceVersion: 'gw.service.version',
+      serviceWeight: 'gw.service.weight',
+      serviceNetwork: 'gw.service.network',
       healthPath: 'gw.health.path',
-      network: 'gw.service.network',
-      version: 'gw.service.version',
-      weight: 'gw.service.weight',
+      healthInterval: 'gw.health.interval',
+      healthTimeout: 'gw.health.timeout',
     })
     const labels = {'mcp.service.name': 'api', 'mcp.service.port': '8080'}
     const view = mergeView({

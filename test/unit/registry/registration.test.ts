@@ -3,7 +3,8 @@ import {describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
-import {joinHostPort, parseRegistrationValue, parseRegistryKey, splitHostPort} from '../../../src/registry/registration.js'
+import {joinHostPort, splitHostPort} from '../../../src/model/address.js'
+import {parseRegistrationValue, parseRegistryKey} from '../../../src/registry/registration.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
 
 describe('registry values as agents write them', () => {
@@ -63,27 +64,6 @@ describe('registry values as agents write them', () => {
         }
       }),
       {numRuns: 500},
-    )
-  })
-
-  test('splitHostPort', () => {
-    assert.deepEqual(splitHostPort('fe80::1'), {host: 'fe80::1'})
-    assert.deepEqual(splitHostPort('[fe80::1]'), {host: 'fe80::1', port: undefined})
-    assert.deepEqual(splitHostPort(' 10.0.0.1:80 '), {host: '10.0.0.1', port: 80})
-    assert.equal(splitHostPort('10.0.0.1:8o'), undefined)
-    assert.deepEqual(splitHostPort('http://api:8080/health'), {host: 'api', port: 8080})
-  })
-
-  test('splitHostPort: the fast path for host:port agrees with the general one', () => {
-    const hostChar = fc.constantFrom(...'abcz019.-_'.split(''))
-    fc.assert(
-      fc.property(fc.array(hostChar, {minLength: 1, maxLength: 20}), fc.integer({min: 0, max: 65535}), fc.constantFrom('', '0', '00'), (host, port, zeros) => {
-        const h = host.join('')
-        assert.deepEqual(splitHostPort(`${h}:${zeros}${port}`), {host: h, port})
-        // With a scheme or surrounding spaces the general path answers the same.
-        assert.deepEqual(splitHostPort(`http://${h}:${zeros}${port}/x`), {host: h, port})
-        assert.deepEqual(splitHostPort(`  ${h}:${zeros}${port}\t`), {host: h, port})
-      }),
     )
   })
 

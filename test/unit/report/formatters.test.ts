@@ -8,7 +8,7 @@ import type formats from 'ajv-formats'
 import {CONFIG_RULE_METAS} from '../../../src/config/index.js'
 import {codeMeta, DOCTOR_CODES} from '../../../src/doctor/codes.js'
 import {lintLabels, LINT_LABELS_RULES} from '../../../src/labels/index.js'
-import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src/report/index.js'
+import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src/report/findings/index.js'
 import {ROOT} from '../labels/helpers.js'
 import {GOLDEN_FIXTURE, goldenPath, normalizeOutput} from './golden.js'
 

@@ -3,11 +3,11 @@ import {readFileSync} from 'node:fs'
 import {describe, test} from 'node:test'
 
 import {Series} from '../../../src/loadtest/series.js'
-import {commandLine, shellQuote} from '../../../src/report/html/command-line.js'
-import {renderLoadtestReport, type LoadReportInput} from '../../../src/report/html/loadtest.js'
+import {commandLine, shellQuote} from '../../../src/cli/command-line.js'
+import {renderLoadtestReport, type LoadReportInput} from '../../../src/loadtest/html-report.js'
 import {escapeHtml, formatMicros, formatMillis} from '../../../src/report/html/page.js'
 import {logTicks, niceTicks} from '../../../src/report/html/svg.js'
-import {renderTraceReport} from '../../../src/report/html/trace.js'
+import {renderTraceReport} from '../../../src/logs/html-report.js'
 import type {TraceResult} from '../../../src/logs/trace.js'
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/reports/${name}`, import.meta.url), 'utf8'))

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
 import {redact, registerSecret} from '../../../src/core/redact.js'
-import {commandLine} from '../../../src/report/html/command-line.js'
+import {commandLine} from '../../../src/cli/command-line.js'
 
 describe("secrets in a report's command line and in redacted text", () => {
   test('JSON bodies and forms: the values of secret-looking keys are masked, the rest kept', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {Finding} from '../../../src/report/finding.js'
-import {applySuppressions, parseSuppressions} from '../../../src/report/suppress.js'
+import type {Finding} from '../../../src/report/findings/finding.js'
+import {applySuppressions, parseSuppressions} from '../../../src/report/findings/suppress.js'
 
 const at = (ruleId: string, line: number, file = 'c.yaml'): Finding => ({ruleId, severity: 'warning', message: ruleId, location: {kind: 'file', file, line, column: 1}})
 const KNOWN = ['unknown-key', 'health-path-missing', 'service-port-missing', 'input-error']

@@ -6,7 +6,7 @@ import {defineConfigRule} from '../../../src/config/rule.js'
 import {docsUrl} from '../../../src/core/docs-url.js'
 import {DOCTOR_CHECKS} from '../../../src/doctor/checks/index.js'
 import {LABEL_RULES} from '../../../src/labels/index.js'
-import type {RuleMeta} from '../../../src/report/index.js'
+import type {RuleMeta} from '../../../src/report/findings/index.js'
 import {RULE_FAMILIES, type RuleCommand} from '../../../src/rules/families.js'
 
 /** Every family's rules, the page its docs are on and the anchor a rule's section has there. */

@@ -1,4 +1,4 @@
-import {terminalTextKeepingLineBreaks} from '../../core/terminal-text.js'
+import {terminalTextKeepingLineBreaks} from '../../../core/terminal-text.js'
 import {sortFindings} from '../finding.js'
 import type {Formatter} from './types.js'
 

@@ -1,4 +1,4 @@
-import type {McpError} from '../core/errors.js'
+import type {McpError} from '../../core/errors.js'
 import {FileLocation, Finding, INPUT_ERROR_RULE} from './finding.js'
 
 /**

@@ -1,7 +1,7 @@
-import {decodeHistogram} from '../../loadtest/stats.js'
-import type {LoadResult, ThresholdResult} from '../../loadtest/result.js'
-import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage, styleClass} from './page.js'
-import {ChartSeries, lineChart, niceTicks, PALETTE, Tick} from './svg.js'
+import {decodeHistogram} from './stats.js'
+import type {LoadResult, ThresholdResult} from './result.js'
+import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage, styleClass} from '../report/html/page.js'
+import {ChartSeries, lineChart, niceTicks, PALETTE, Tick} from '../report/html/svg.js'
 
 export interface ReportMeta {
   /** The command line that produced the run (already masked: see commandLine). */
@@ -59,7 +59,8 @@ function tile(key: string, label: string, value: string, raw: number | string): 
 }
 
 function targetText(r: LoadResult): string {
-  return r.target.kind === 'url' ? r.target.url : `service ${r.target.service} ${r.target.path}`
+  const t = r.target
+  return t.kind === 'url' ? t.url : t.kind === 'targets' ? `${t.targets} targets from ${t.file}` : `service ${t.service} ${t.path}`
 }
 
 /** The whole report for one loadtest result: a pure function of the result and the command line. */
@@ -164,14 +165,15 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
     }),
   )
 
-  // Per instance
+  // Per instance, or per target of a --targets file
   if (r.instances.length > 1) {
+    const unit = r.target.kind === 'targets' ? 'target' : 'instance'
     const maxP99 = Math.max(...r.instances.map((i) => i.latency.p99), 1)
     const rows = r.instances
       .map((inst, i) => {
         const bar = (v: number, max: number, color: string) => `<span class="bar ${styleClass(`width:${Math.max(1, (v / max) * 110).toFixed(0)}px;background:${color}`)}"></span>`
         return `<tr${attrs({'data-instance': inst.id, 'data-requests': inst.requests, 'data-share': inst.share, 'data-p99': inst.latency.p99})}>
-<td><span class="dot ${styleClass(`background:${PALETTE[(i + 2) % PALETTE.length]}`)}"></span><span class="mono">${escapeHtml(inst.id)}</span><div class="sub mono">${escapeHtml(inst.url)}</div></td>
+<td><span class="dot ${styleClass(`background:${PALETTE[(i + 2) % PALETTE.length]}`)}"></span><span class="mono">${escapeHtml(inst.id)}</span><div class="sub mono">${escapeHtml(inst.line === undefined ? inst.url : `line ${inst.line}`)}</div></td>
 <td class="num">${formatNumber(inst.connections)}</td><td class="num">${formatNumber(inst.requests)}</td>
 <td class="barcell">${bar(inst.share, 1, PALETTE[0]!)}<span>${(inst.share * 100).toFixed(1)}%</span></td>
 <td class="num">${formatNumber(inst.requestsPerSecond, 1)}</td><td class="num">${formatMicros(inst.latency.p50)}</td>
@@ -179,9 +181,9 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
 <td class="num">${formatMicros(inst.latency.max)}</td><td class="num">${formatNumber(inst.errors.total)}</td></tr>`
       })
       .join('\n')
-    body.push(`<h2>Per instance</h2>
-<p class="sub" id="imbalance"${attrs({'data-imbalance': r.imbalance ?? undefined})}>Imbalance (most requests on one instance ÷ fewest on another): <b>${r.imbalance === null ? 'n/a' : r.imbalance.toFixed(2)}</b> — 1.00 is an even spread.</p>
-<table id="instances"><thead><tr><th>instance</th><th class="num">conns</th><th class="num">requests</th><th>share</th><th class="num">req/s</th><th class="num">p50</th><th>p99</th><th class="num">max</th><th class="num">errors</th></tr></thead><tbody>${rows}</tbody></table>`)
+    body.push(`<h2>Per ${unit}</h2>
+<p class="sub" id="imbalance"${attrs({'data-imbalance': r.imbalance ?? undefined})}>Imbalance (most requests on one ${unit} ÷ fewest on another): <b>${r.imbalance === null ? 'n/a' : r.imbalance.toFixed(2)}</b> — 1.00 is an even spread.</p>
+<table id="instances"><thead><tr><th>${unit}</th><th class="num">conns</th><th class="num">requests</th><th>share</th><th class="num">req/s</th><th class="num">p50</th><th>p99</th><th class="num">max</th><th class="num">errors</th></tr></thead><tbody>${rows}</tbody></table>`)
   }
 
   // Status and errors

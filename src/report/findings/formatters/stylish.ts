@@ -1,6 +1,6 @@
 import {Chalk} from 'chalk'
 
-import {terminalSafe} from '../../core/terminal-text.js'
+import {terminalSafe} from '../../../core/terminal-text.js'
 import {summarize} from '../policy.js'
 import {Finding, groupFindings} from '../finding.js'
 import type {Formatter} from './types.js'

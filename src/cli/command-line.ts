@@ -1,4 +1,4 @@
-import {redact, REDACTED} from '../../core/redact.js'
+import {redact, REDACTED} from '../core/redact.js'
 
 /** POSIX shell quoting: bare when safe, else single quotes. */
 export function shellQuote(arg: string): string {

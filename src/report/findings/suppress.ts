@@ -1,5 +1,5 @@
-import {docsUrl} from '../core/docs-url.js'
-import {didYouMean} from '../core/suggest.js'
+import {docsUrl} from '../../core/docs-url.js'
+import {didYouMean} from '../../core/suggest.js'
 import {Finding, INPUT_ERROR_RULE, RuleMeta} from './finding.js'
 
 /**

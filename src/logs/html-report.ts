@@ -1,7 +1,7 @@
-import type {TimelineLine} from '../../logs/timeline.js'
-import type {TraceResult} from '../../logs/trace.js'
-import {attrs, escapeHtml, formatMillis, formatNumber, htmlPage, styleClass} from './page.js'
-import {niceTicks, PALETTE} from './svg.js'
+import type {TimelineLine} from './timeline.js'
+import type {TraceResult} from './trace.js'
+import {attrs, escapeHtml, formatMillis, formatNumber, htmlPage, styleClass} from '../report/html/page.js'
+import {niceTicks, PALETTE} from '../report/html/svg.js'
 
 export interface TraceReportMeta {
   command: string

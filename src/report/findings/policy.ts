@@ -1,6 +1,6 @@
-import {ExitCode} from '../core/exit-codes.js'
-import {UsageError} from '../core/errors.js'
-import {didYouMean} from '../core/suggest.js'
+import {ExitCode} from '../../core/exit-codes.js'
+import {UsageError} from '../../core/errors.js'
+import {didYouMean} from '../../core/suggest.js'
 import {Finding, INPUT_ERROR_RULE, SEVERITY_RANK, Severity} from './finding.js'
 
 export type RuleSetting = Severity | 'off'

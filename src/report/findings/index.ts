@@ -1,4 +1,4 @@
-import {UsageError} from '../core/errors.js'
+import {UsageError} from '../../core/errors.js'
 import type {Finding} from './finding.js'
 import {checkstyle} from './formatters/checkstyle.js'
 import {github} from './formatters/github.js'
