@@ -135,7 +135,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // In pieces (src/core/json-pieces.ts): the members of the document and of its top-level arrays
     // (discover: each service), gathered to ~64 KB or more a write. Into a file (or /dev/null) the
     // stream writes synchronously anyway, after copying the text into a Buffer first: written
-    // directly, it goes out in ~70% of the time.
+    // directly, it goes out faster (docs/performance.md, bench/discover.sh).
     const write = stdoutIsFile() ? (text: string) => writeSync(1, text) : (text: string) => process.stdout.write(text)
     let gathered = ''
     jsonPieces(json, 2, (piece) => {

@@ -54,7 +54,7 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
     let view: ServiceView | undefined
     let sourcesExit: number = ExitCode.OK
     if (this.flags.discover) {
-      // Loaded on demand: the Docker/etcd/Consul clients cost ~150 ms to import, a plain lint needs none of it.
+      // Loaded on demand: the Docker/etcd/Consul clients are dear to import (docs/performance.md), a plain lint needs none of them.
       const {buildServiceView} = await import('../discover/view.js')
       const {sourceWarnings} = await import('../discover/render.js')
       // List the containers the gateway would see: under the config's label prefix unless told otherwise.

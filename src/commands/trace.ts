@@ -133,7 +133,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       query,
       paths,
       containers: {names, services, all: f['all-containers'], labelPrefix: connections?.labelPrefix ?? 'mcp'},
-      // dockerode takes ~0.3 s to load: only when containers are searched.
+      // dockerode is dear to load (docs/performance.md): only when containers are searched.
       dockers: connections ? await dockerHosts(connections, f.follow ? 0 : connections.timeoutMs) : undefined,
       context: f.context,
       filter: {level: f.level, sinceMs: f.since, untilMs: f.until},

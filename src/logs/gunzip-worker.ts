@@ -4,8 +4,8 @@
  * taking turns with it.
  *
  * Why a synchronous loop on the zlib handle rather than a Gunzip stream: the stream runs each step
- * on the libuv pool and comes back through the event loop and the stream machinery; measured here
- * on 1 GiB of logs that is ~2.9 s against ~2.45 s for the same inflate driven in a loop. The handle
+ * on the libuv pool and comes back through the event loop and the stream machinery, which is
+ * slower than the same inflate driven in a loop (docs/performance.md, bench/trace.sh). The handle
  * (`_handle.writeSync`, `_writeState`) is what zlib's own sync functions use; when a Node version
  * lacks it the worker says `unsupported` and the caller decompresses in its own thread instead.
  * Members are joined by Node's own gunzip (concatenated files work as with the stream).

@@ -34,7 +34,8 @@ const GUNZIP_WORKER_MIN_BYTES = /^\d+$/.test(process.env.MCP_TRACE_GUNZIP_WORKER
   : 8 * 1024 * 1024
 /**
  * For the parallel threshold and the order of work, a compressed byte weighs this many plain ones:
- * ~5x more bytes come out, and inflating them (~0.4 GB/s) is ~8x slower than searching (~3.5 GB/s).
+ * several times more bytes come out, and inflating them is several times slower than searching
+ * them (the rates are in docs/performance.md).
  */
 const GZIP_COST_FACTOR = 40
 

@@ -1,7 +1,7 @@
 /**
  * A SIMD substring finder in WebAssembly, for the one hot loop of `mcp trace`.
  *
- * Why: Buffer.indexOf (Boyer-Moore-Horspool) slows to ~1.5 GB/s on logs full of hex ids, since
+ * Why: Buffer.indexOf (Boyer-Moore-Horspool) slows down on logs full of hex ids (docs/performance.md), since
  * every hex byte is in the needle and the skips stay short, and each letter case costs another
  * pass. This finder tests 16 positions per step (first and last needle byte, case-folded with
  * |0x20, which maps A-F onto a-f and leaves digits alone), then confirms the whole needle. One pass
