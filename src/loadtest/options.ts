@@ -58,7 +58,7 @@ export const DEFAULTS = {connections: 10, duration: '10s', timeout: '2s', method
 export const REQUESTS_RUN_CAP = '5m'
 
 /** HTTP methods a load may use: RFC 7231's and PATCH (RFC 5789). */
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 

@@ -1,9 +1,9 @@
 import {readFileSync, statSync} from 'node:fs'
-import {createRequire} from 'node:module'
 
 import {InputError} from '../core/errors.js'
 import {MAX_DOCUMENT_BYTES, readTextDocument} from '../core/input.js'
 import {bytesText} from '../net/limits.js'
+import {METHODS} from './options.js'
 import {parseTargetArg} from './targets.js'
 
 /** One request of a --targets file (vegeta's text format). */
@@ -20,8 +20,6 @@ export interface FileTarget {
 /** Each target gets its own counters and histograms: a few thousand is plenty for a request mix. */
 export const MAX_FILE_TARGETS = 1000
 
-/** Methods autocannon's request builder accepts, the same list --method checks. */
-const METHODS: string[] = createRequire(import.meta.url)('autocannon/lib/httpMethods.js')
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REQUEST_LINE_RE = /^([A-Za-z]+)\s+(\S.*)$/
 

@@ -121,3 +121,37 @@ describe('the label vocabulary', () => {
     assert.ok(!KEY.test('service.ports') && !KEY.test('add a mcp.service.port label'))
   })
 })
+
+describe('the packages src/ loads at run time', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {dependencies?: Record<string, string>}
+  const runtime = new Set(Object.keys(pkg.dependencies ?? {}))
+  /** `a/b` → `a`, `@s/a/b` → `@s/a`. */
+  const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
+  /** createRequire(…)('pkg') and require('pkg'): the pre-processor reads only import and import(). */
+  const required = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:\brequire|\bcreateRequire\([^()]*\))\(\s*'([^'./][^']*)'\s*\)/g)].map((m) => m[1]!)
+
+  function outsideDependencies(files: string[]): string[] {
+    return files.flatMap((file) => {
+      const specifiers = [...ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName), ...required(file)]
+      return specifiers
+        .filter((s) => !s.startsWith('.') && !s.startsWith('node:'))
+        .filter((s) => !runtime.has(packageOf(s)))
+        .map((s) => `${relative(SRC, file)} → ${s}`)
+    })
+  }
+
+  test('are dependencies, not devDependencies (an installed mcp has no devDependencies)', () => {
+    // Type-only imports of a dev package are erased at build time: `import type` lines are left out.
+    const files = sourceFiles(SRC)
+    const offenders = outsideDependencies(files).filter((line) => {
+      const [file, specifier] = line.split(' → ') as [string, string]
+      const source = readFileSync(join(SRC, file), 'utf8')
+      return !new RegExp(`^import type [^\\n]*'${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`, 'm').test(source)
+    })
+    assert.deepEqual(offenders, [])
+  })
+
+  test('the check sees createRequire(…)(\'pkg/deep/path\')', () => {
+    assert.deepEqual(required(join(ROOT, 'test/unit/architecture/fixtures-require.txt')).map(packageOf), ['autocannon'])
+  })
+})
