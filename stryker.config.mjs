@@ -24,7 +24,12 @@ const GROUPS = {
   },
   config: {
     mutate: ['src/config/rules/*.ts'],
-    tests: ['test/unit/config/rules.test.ts', 'test/unit/config/bounds.test.ts', 'test/unit/config/findings-golden.test.ts'],
+    tests: [
+      'test/unit/config/rules.test.ts',
+      'test/unit/config/bounds.test.ts',
+      'test/unit/config/findings-golden.test.ts',
+      'test/unit/config/messages.test.ts',
+    ],
   },
   trace: {
     mutate: ['src/logs/trace-id.ts'],

@@ -18,6 +18,9 @@ function relevantErrors(ctx: ConfigContext): SchemaError[] {
 
 const isDurationError = (e: SchemaError) => e.schemaPath.includes(DURATION_SCHEMA)
 
+// "string, number, or boolean": ajv gives the allowed types as one comma-joined string.
+const TYPE_LIST = new Intl.ListFormat('en', {type: 'disjunction'})
+
 /** The value's schema type in words. */
 function typeOf(v: unknown): string {
   if (v === null) return 'null'
@@ -68,7 +71,7 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
   const p = e.params
   switch (e.keyword) {
     case 'type':
-      return {message: `${label} must be ${String(p.type).replace(',', ' or ')}, not ${typeOf(e.data)}`}
+      return {message: `${label} must be ${TYPE_LIST.format(String(p.type).split(','))}, not ${typeOf(e.data)}`}
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]) ?? []
       const guess = typeof e.data === 'string' ? closestValue(e.data, allowed.map(String)) : undefined
