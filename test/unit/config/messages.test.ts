@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {lintConfigDocument} from '../../../src/config/index.js'
+import {CONFIG_RULE_METAS, CONFIG_RULES, lintConfigDocument} from '../../../src/config/index.js'
+import {lintConfigSource} from '../../../src/config/lint.js'
+import {parseConfigSource} from '../../../src/config/source.js'
 import type {Finding} from '../../../src/report/index.js'
 
 /**
@@ -18,7 +20,9 @@ const said = (rule: string, text: string, options = {}) => of(rule, text, option
 
 describe('schema findings, one per keyword', () => {
   test('a wrong type names the expected type and the value given, in words', () => {
-    const text = 'healthCheck:\n  enabled: yes please\n  healthyThreshold: null\n  unhealthyThreshold: true\n  path: [a]\nretry: {maxRetries: {a: 1}}\n'
+    const text =
+      'healthCheck:\n  enabled: yes please\n  healthyThreshold: null\n  unhealthyThreshold: true\n  path: [a]\n' +
+      'retry: {maxRetries: {a: 1}}\n'
     assert.deepEqual(said('schema', text).sort(), [
       'healthCheck.enabled must be boolean, not string "yes please" | -',
       'healthCheck.healthyThreshold must be integer, not null | -',
@@ -28,12 +32,16 @@ describe('schema findings, one per keyword', () => {
     ])
   })
   test('a value of several allowed types lists them all', () => {
-    assert.deepEqual(said('schema', 'discovery:\n  metadata:\n    a: [1]\n'), ['discovery.metadata.a must be string, number, or boolean, not a list | -'])
+    assert.deepEqual(said('schema', 'discovery:\n  metadata:\n    a: [1]\n'), [
+      'discovery.metadata.a must be string, number, or boolean, not a list | -',
+    ])
   })
   test('an enum value names the allowed ones; a number gets no guess', () => {
     const allowed = '"round_robin", "least_connections", "weighted_response_time", "ip_hash", "consistent_hash"'
     assert.deepEqual(said('schema', 'loadBalancer:\n  strategy: 5\n'), [`loadBalancer.strategy is 5; expected one of ${allowed} | -`])
-    assert.deepEqual(said('schema', 'loadBalancer:\n  strategy: zzzzzzzzzz\n'), [`loadBalancer.strategy is "zzzzzzzzzz"; expected one of ${allowed} | -`])
+    assert.deepEqual(said('schema', 'loadBalancer:\n  strategy: zzzzzzzzzz\n'), [
+      `loadBalancer.strategy is "zzzzzzzzzz"; expected one of ${allowed} | -`,
+    ])
     assert.deepEqual(said('schema', 'version: 2\n'), ['version is 2; expected one of 1, "1" | -'])
   })
   test('an enum value in another spelling is fixed, a typo only suggested', () => {
@@ -84,14 +92,22 @@ describe('schema findings, one per keyword', () => {
 
 describe('schema patterns in words', () => {
   test('a path that does not start with /', () => {
-    assert.deepEqual(said('schema', 'healthCheck:\n  path: health\n'), ['healthCheck.path "health" does not start with \'/\' | write /health'])
+    assert.deepEqual(said('schema', 'healthCheck:\n  path: health\n'), [
+      'healthCheck.path "health" does not start with \'/\' | write /health',
+    ])
     assert.deepEqual(said('schema', 'healthCheck:\n  path: http://x:8/hz?a=1\n'), [
       'healthCheck.path "http://x:8/hz?a=1" does not start with \'/\' | write only the path: /hz?a=1',
     ])
-    assert.deepEqual(said('schema', 'healthCheck:\n  path: HTTPS://x\n'), ['healthCheck.path "HTTPS://x" does not start with \'/\' | write only the path: /'])
+    assert.deepEqual(said('schema', 'healthCheck:\n  path: HTTPS://x\n'), [
+      'healthCheck.path "HTTPS://x" does not start with \'/\' | write only the path: /',
+    ])
     // Not a URL: a scheme needs letters only, and a host.
-    assert.deepEqual(said('schema', 'healthCheck:\n  path: h2c+x://x/a\n'), ['healthCheck.path "h2c+x://x/a" does not start with \'/\' | write /h2c+x://x/a'])
-    assert.deepEqual(said('schema', 'healthCheck:\n  path: "http:///a"\n'), ['healthCheck.path "http:///a" does not start with \'/\' | write /http:///a'])
+    assert.deepEqual(said('schema', 'healthCheck:\n  path: h2c+x://x/a\n'), [
+      'healthCheck.path "h2c+x://x/a" does not start with \'/\' | write /h2c+x://x/a',
+    ])
+    assert.deepEqual(said('schema', 'healthCheck:\n  path: "http:///a"\n'), [
+      'healthCheck.path "http:///a" does not start with \'/\' | write /http:///a',
+    ])
     assert.deepEqual(said('schema', 'healthCheck:\n  path: " http://x/a"\n'), [
       'healthCheck.path " http://x/a" does not start with \'/\' | write / http://x/a',
     ])
@@ -99,17 +115,29 @@ describe('schema patterns in words', () => {
   test('a prefix that must start and end with /', () => {
     assert.deepEqual(said('schema', 'registry:\n  prefix: mcp\n'), ["registry.prefix \"mcp\" must start and end with '/' | write /mcp/"])
     assert.deepEqual(said('schema', 'registry:\n  prefix: "//a/b//"\n'), [])
-    assert.deepEqual(said('schema', 'registry:\n  prefix: "a/b//"\n'), ["registry.prefix \"a/b//\" must start and end with '/' | write /a/b/"])
-    assert.deepEqual(said('schema', 'registry:\n  prefix: "//a/b"\n'), ["registry.prefix \"//a/b\" must start and end with '/' | write /a/b/"])
-    assert.deepEqual(said('schema', 'registry:\n  prefix: "a/b/c"\n'), ["registry.prefix \"a/b/c\" must start and end with '/' | write /a/b/c/"])
+    assert.deepEqual(said('schema', 'registry:\n  prefix: "a/b//"\n'), [
+      "registry.prefix \"a/b//\" must start and end with '/' | write /a/b/",
+    ])
+    assert.deepEqual(said('schema', 'registry:\n  prefix: "//a/b"\n'), [
+      "registry.prefix \"//a/b\" must start and end with '/' | write /a/b/",
+    ])
+    assert.deepEqual(said('schema', 'registry:\n  prefix: "a/b/c"\n'), [
+      "registry.prefix \"a/b/c\" must start and end with '/' | write /a/b/c/",
+    ])
     assert.deepEqual(said('schema', 'registry:\n  prefix: "x"\n'), ["registry.prefix \"x\" must start and end with '/' | write /x/"])
   })
   test('a service that is not a DNS label, with the label it most likely meant', () => {
     const service = (name: string) => said('schema', `routes:\n  - match: {pathPrefix: /a}\n    service: "${name}"\n`)
-    assert.deepEqual(service('My_Service!'), ['routes[0].service "My_Service!" is not a DNS label | use lowercase letters, digits and dashes, e.g. my-service'])
-    assert.deepEqual(service('--a__b--'), ['routes[0].service "--a__b--" is not a DNS label | use lowercase letters, digits and dashes, e.g. a-b'])
+    assert.deepEqual(service('My_Service!'), [
+      'routes[0].service "My_Service!" is not a DNS label | use lowercase letters, digits and dashes, e.g. my-service',
+    ])
+    assert.deepEqual(service('--a__b--'), [
+      'routes[0].service "--a__b--" is not a DNS label | use lowercase letters, digits and dashes, e.g. a-b',
+    ])
     assert.deepEqual(service('!!'), ['routes[0].service "!!" is not a DNS label | use lowercase letters, digits and dashes'])
-    assert.deepEqual(service('A'.repeat(70)), [`routes[0].service "${'A'.repeat(70)}" is not a DNS label | use lowercase letters, digits and dashes, e.g. ${'a'.repeat(63)}`])
+    assert.deepEqual(service('A'.repeat(70)), [
+      `routes[0].service "${'A'.repeat(70)}" is not a DNS label | use lowercase letters, digits and dashes, e.g. ${'a'.repeat(63)}`,
+    ])
   })
   test('a label prefix, with the prefix it most likely meant', () => {
     const prefix = (p: string) => said('schema', `discovery:\n  labelPrefix: "${p}"\n`)
@@ -131,7 +159,8 @@ describe('secret values are named, never shown', () => {
       assert.doesNotMatch(JSON.stringify(findings), /81234567890123/)
     }
     assert.deepEqual(said('schema', 'registry:\n  consul:\n    token: 81234567890123\n'), [
-      'registry.consul.token has a value the schema does not allow (must be string; value not shown) | write ${VARIABLE} and keep the secret in the environment',
+      'registry.consul.token has a value the schema does not allow (must be string; value not shown)' +
+        ' | write ${VARIABLE} and keep the secret in the environment',
     ])
   })
   test('the key name counts in any case and anywhere in the path; non-secret keys keep their value', () => {
@@ -147,7 +176,9 @@ describe('secret values are named, never shown', () => {
 
 describe('invalid durations', () => {
   test('a number, a non-string, a bare number in a string, and a spelling that can be fixed', () => {
-    const text = 'healthCheck:\n  interval: 30\n  timeout: [1]\ndiscovery:\n  resync: " 2.5 "\n  fallbackTimeout: "10"\nregistry:\n  ttl: 5 s\n  consul: {}\n'
+    const text =
+      'healthCheck:\n  interval: 30\n  timeout: [1]\ndiscovery:\n  resync: " 2.5 "\n  fallbackTimeout: "10"\n' +
+      'registry:\n  ttl: 5 s\n  consul: {}\n'
     assert.deepEqual(said('invalid-duration', text), [
       'registry.ttl "5 s" is not a duration | write "5s" (mcp lint-config --fix does it)',
       'discovery.fallbackTimeout "10" is not a duration | add a unit: "10s" or "10ms"',
@@ -183,7 +214,9 @@ describe('invalid durations', () => {
   })
   test('a value holding an unset variable is the variable rule\'s, not a duration error', () => {
     assert.deepEqual(lint('healthCheck:\n  interval: ${X}s\n').map((f) => f.ruleId), ['unresolved-variable'])
-    assert.deepEqual(lint('healthCheck:\n  interval: 5${X}\n  timeout: ${Y}\n').map((f) => f.ruleId), ['unresolved-variable', 'unresolved-variable'])
+    assert.deepEqual(lint('healthCheck:\n  interval: 5${X}\n  timeout: ${Y}\n').map((f) => f.ruleId), [
+      'unresolved-variable', 'unresolved-variable',
+    ])
   })
 })
 
@@ -231,8 +264,9 @@ describe('unknown keys', () => {
     assert.deepEqual(r.fixes.map((f) => f.text), ['fallbackTimeout'])
   })
   test('a key that lives elsewhere: every place, the older home first', () => {
-    assert.equal(of('unknown-key', 'routes:\n  - match: {pathPrefix: /a}\n    service: a\n    interval: 5s\n')[0]?.hint, 'it belongs at healthCheck.interval')
-    assert.equal(of('unknown-key', 'health_check_interval: 5s\n')[0]?.hint, 'it belongs at healthCheck.interval or loadBalancer.healthCheckInterval')
+    const hint = (text: string) => of('unknown-key', text)[0]?.hint
+    assert.equal(hint('routes:\n  - match: {pathPrefix: /a}\n    service: a\n    interval: 5s\n'), 'it belongs at healthCheck.interval')
+    assert.equal(hint('health_check_interval: 5s\n'), 'it belongs at healthCheck.interval or loadBalancer.healthCheckInterval')
     assert.equal(of('unknown-key', 'tls:\n  enabled: true\n')[0]?.hint, 'it belongs at healthCheck.enabled or accessLog.enabled')
     assert.equal(of('unknown-key', 'tls:\n  Timeout: 1s\n')[0]?.hint, 'it belongs at healthCheck.timeout or routes[].timeout')
   })
@@ -262,12 +296,15 @@ describe('timing rules', () => {
     assert.deepEqual(of('lease-ttl-too-short', 'registry:\n  ttl: ${T}\n'), [])
   })
   test('the older interval key counts when the new one is unusable', () => {
-    const [f] = of('health-timeout-not-below-interval', 'healthCheck:\n  interval: oops\n  timeout: 3s\nloadBalancer:\n  healthCheckInterval: 2s\n')
+    const text = 'healthCheck:\n  interval: oops\n  timeout: 3s\nloadBalancer:\n  healthCheckInterval: 2s\n'
+    const [f] = of('health-timeout-not-below-interval', text)
     assert.equal(f?.message, 'healthCheck.timeout 3s is not shorter than loadBalancer.healthCheckInterval 2s')
   })
   test('health checks off: no health rules, only the resync period for the lease', () => {
     const off = 'healthCheck:\n  enabled: false\n  interval: 10s\n  timeout: 20s\nregistry:\n  ttl: 15s\ndiscovery:\n  resync: 10s\n'
-    assert.deepEqual(lint(off).map((f) => `${f.ruleId}: ${f.message}`), ['lease-ttl-too-short: registry.ttl 15s is shorter than twice discovery.resync 10s'])
+    assert.deepEqual(lint(off).map((f) => `${f.ruleId}: ${f.message}`), [
+      'lease-ttl-too-short: registry.ttl 15s is shorter than twice discovery.resync 10s',
+    ])
     // `enabled: "false"` is a schema error, not health checks off.
     assert.deepEqual(
       lint('healthCheck:\n  enabled: "false"\n  timeout: 20s\n').map((f) => f.ruleId),
@@ -291,12 +328,17 @@ describe('route rules', () => {
   const ids = (text: string) => lint(text).filter((f) => f.ruleId !== 'schema').map((f) => `${f.ruleId}@${at(f)?.[0]}: ${f.message}`)
 
   test('the same match in another order or case is a duplicate', () => {
-    assert.deepEqual(ids(routes('{path: /a, methods: [get, POST], headers: {X-A: "1", b: "2"}}', '{methods: [POST, GET], path: /a, headers: {b: "2", x-a: "1"}}')), [
+    const text = routes(
+      '{path: /a, methods: [get, POST], headers: {X-A: "1", b: "2"}}',
+      '{methods: [POST, GET], path: /a, headers: {b: "2", x-a: "1"}}',
+    )
+    assert.deepEqual(ids(text), [
       'duplicate-route@4: route 1 has the same match as route 0',
     ])
     const [f] = of('duplicate-route', routes('{pathPrefix: /a}', '{pathPrefix: /a}', '{pathPrefix: /a}'))
     assert.deepEqual(f?.evidence, {route: 1, duplicateOf: 0})
-    assert.equal(of('duplicate-route', routes('{pathPrefix: /a}', '{pathPrefix: /a}', '{pathPrefix: /a}'))[1]?.message, 'route 2 has the same match as route 0')
+    const third = of('duplicate-route', routes('{pathPrefix: /a}', '{pathPrefix: /a}', '{pathPrefix: /a}'))[1]
+    assert.equal(third?.message, 'route 2 has the same match as route 0')
   })
   test('matches that differ are no duplicates', () => {
     for (const [a, b] of [
@@ -312,10 +354,27 @@ describe('route rules', () => {
     }
   })
   test('routes the rules cannot read are skipped, not a crash', () => {
-    const text = 'routes:\n  - 5\n  - match: 5\n    service: a\n  - match: {path: 5}\n    service: b\n  - match: {pathPrefix: /a}\n    service: c\n  - match: {pathPrefix: /a}\n    service: d\n'
-    assert.deepEqual(ids(text), ['duplicate-route@9: route 4 has the same match as route 3'])
+    const text =
+      'routes:\n  - match: {pathPrefix: /a}\n    service: c\n  - 5\n  - null\n' +
+      '  - match: 5\n    service: a\n  - match: {path: 5}\n    service: b\n' +
+      '  - match: {}\n    service: b\n  - match: {pathPrefix: /a}\n    service: d\n'
+    assert.deepEqual(ids(text), ['duplicate-route@12: route 6 has the same match as route 0'])
     assert.deepEqual(ids('routes: 5\n'), [])
     assert.deepEqual(lint('- a\n').map((f) => f.ruleId), ['input-error'])
+  })
+  test('methods and headers are keyed so that no two matches run together', () => {
+    for (const [a, b] of [
+      ['{path: /a, methods: [A, B]}', '{path: /a, methods: [AB]}'],
+      ['{path: /a}', '{path: /a, methods: []}'],
+      ['{path: /a, headers: {x: "1", y: "1"}}', '{path: /a, headers: {x: "1y=1"}}'],
+    ]) {
+      assert.deepEqual(of('duplicate-route', routes(a!, b!)), [], `${a} / ${b}`)
+    }
+  })
+  test('a name that is not a string is not shown', () => {
+    const text =
+      'routes:\n  - name: 5\n    match: {pathPrefix: /a}\n    service: a\n' + '  - name: 6\n    match: {pathPrefix: /a}\n    service: b\n'
+    assert.deepEqual(of('duplicate-route', text).map((f) => f.message), ['route 1 has the same match as route 0'])
   })
   test('an exact path wins over a prefix in the same match', () => {
     assert.deepEqual(ids(routes('{path: /a, pathPrefix: /b}', '{path: /a}')), ['duplicate-route@4: route 1 has the same match as route 0'])
@@ -335,7 +394,9 @@ describe('route rules', () => {
     const text =
       'routes:\n  - name: exact\n    match: {path: /x}\n    service: a\n  - name: all\n    match: {pathPrefix: /}\n    service: b\n' +
       '  - name: late\n    match: {path: /x, methods: [GET]}\n    service: c\n'
-    assert.deepEqual(of('route-shadowed', text).map((f) => f.message), ['route 2 (late) is shadowed by route 0 (exact) (path /x, any method), which matches first'])
+    assert.deepEqual(of('route-shadowed', text).map((f) => f.message), [
+      'route 2 (late) is shadowed by route 0 (exact) (path /x, any method), which matches first',
+    ])
     const prefixFirst = routes('{pathPrefix: /}', '{path: /x}', '{path: /x, methods: [GET]}')
     assert.deepEqual(of('route-shadowed', prefixFirst).map((f) => f.evidence), [{route: 1, shadowedBy: 0}, {route: 2, shadowedBy: 0}])
   })
@@ -354,9 +415,23 @@ describe('route rules', () => {
       assert.deepEqual(of('route-shadowed', routes(...pair)), [], pair.join(' / '))
     }
     // Narrower in every way is covered: a subset of the methods, more headers, a longer path.
-    assert.equal(of('route-shadowed', routes('{pathPrefix: /a, methods: [GET, POST], headers: {x: "1"}}', '{pathPrefix: /a/b, methods: [POST], headers: {x: "1", y: "2"}}')).length, 1)
+    const narrower = routes(
+      '{pathPrefix: /a, methods: [GET, POST], headers: {x: "1"}}',
+      '{pathPrefix: /a/b, methods: [POST], headers: {x: "1", y: "2"}}',
+    )
+    assert.equal(of('route-shadowed', narrower).length, 1)
     assert.equal(of('route-shadowed', routes('{pathPrefix: /a}', '{path: /a}')).length, 1)
     assert.equal(of('route-shadowed', routes('{pathPrefix: /a}', '{pathPrefix: /a, methods: [GET]}')).length, 1)
+  })
+  test('the earliest cover wins whatever the order of the prefix lengths', () => {
+    const text = routes('{pathPrefix: /a/b}', '{pathPrefix: /a}', '{pathPrefix: /a/b/c}')
+    assert.deepEqual(of('route-shadowed', text).map((f) => f.evidence), [{route: 2, shadowedBy: 0}])
+  })
+  test('a duplicate of a shadowed route is reported as a duplicate only', () => {
+    assert.deepEqual(ids(routes('{pathPrefix: /}', '{pathPrefix: /a}', '{pathPrefix: /a}')), [
+      'duplicate-route@6: route 2 has the same match as route 1',
+      'route-shadowed@4: route 1 is shadowed by route 0 (pathPrefix /, any method), which matches first',
+    ])
   })
   test('a duplicate is not also shadowed, and still shadows what comes after', () => {
     const text = routes('{pathPrefix: /a}', '{pathPrefix: /a}', '{pathPrefix: /a/b}')
@@ -370,16 +445,23 @@ describe('route rules', () => {
 describe('--discover rules', () => {
   const instance = (extra: Record<string, unknown>) => ({id: 'i', service: 's', addresses: [], healthPath: '/health', ...extra})
   const view = (services: Record<string, Record<string, unknown>[]>) =>
-    ({takenAt: new Date(0).toISOString(), sources: [], unnamed: [], services: Object.entries(services).map(([name, instances]) => ({name, instances}))}) as never
+    ({
+      takenAt: new Date(0).toISOString(),
+      sources: [],
+      unnamed: [],
+      services: Object.entries(services).map(([name, instances]) => ({name, instances})),
+    }) as never
   const live = (text: string, services: Record<string, Record<string, unknown>[]>) =>
     lint(text, {view: view(services)}).filter((f) => f.ruleId.endsWith('no-instances'))
   const split = (service: string, ...splits: string[]) =>
     `routes:\n  - match: {pathPrefix: /a}\n    service: ${service}\n    splits:\n${splits.map((s) => `      - ${s}\n`).join('')}`
 
   test('a split to another service without instances is named at the split', () => {
-    const findings = live(split('web', '{service: ghost, weight: 50}', '{service: web, weight: 50}', '{weight: 0, version: v1}'), {web: [instance({etcd: {version: 'v1'}})]})
+    const text = split('web', '{service: ghost, weight: 50}', '{service: web, weight: 50}', '{weight: 0, version: v1}')
+    const findings = live(text, {web: [instance({etcd: {version: 'v1'}})]})
     assert.deepEqual(findings.map((f) => `${f.ruleId}@${at(f)?.join(':')} ${f.message} | ${f.hint} | ${f.service}`), [
-      'route-service-no-instances@5:19 service "ghost" has no instances in the live view | start a container labelled mcp.service.name=ghost, or check the name with mcp discover | ghost',
+      'route-service-no-instances@5:19 service "ghost" has no instances in the live view' +
+        ' | start a container labelled mcp.service.name=ghost, or check the name with mcp discover | ghost',
     ])
     assert.equal(findings[0]?.severity, 'warning')
   })
@@ -392,26 +474,42 @@ describe('--discover rules', () => {
         instance({}),
       ],
     }
-    const text = `discovery:\n  labelPrefix: acme\n${split('web', '{version: v1, weight: 25}', '{version: v2, weight: 25}', '{version: v3, weight: 25}', '{version: v4, weight: 25}')}`
+    const splits = ['v1', 'v2', 'v3', 'v4'].map((v) => `{version: ${v}, weight: 25}`)
+    const text = `discovery:\n  labelPrefix: acme\n${split('web', ...splits)}`
     const findings = live(text, services)
     assert.deepEqual(findings.map((f) => `${at(f)?.[0]} ${f.message} | ${f.hint}`), [
-      '10 no instance of "web" carries version "v4" (live: v1, v2, v3) | label the new containers acme.service.version=v4, or fix the split',
+      '10 no instance of "web" carries version "v4" (live: v1, v2, v3)' +
+        ' | label the new containers acme.service.version=v4, or fix the split',
     ])
     assert.deepEqual(findings[0]?.evidence, {version: 'v4', liveVersions: ['v1', 'v2', 'v3']})
     assert.equal(findings[0]?.service, 'web')
   })
   test('the default prefix is mcp; the registration wins over the label; no versions at all', () => {
-    const both = {web: [instance({etcd: {version: 'v1'}, docker: {labels: {'mcp.service.version': 'v2'}}}), instance({consul: {meta: {version: 'v3'}}, docker: {labels: {'mcp.service.version': 'v4'}}})]}
-    assert.deepEqual(live(split('web', '{version: v2, weight: 100}'), both).map((f) => f.message), ['no instance of "web" carries version "v2" (live: v1, v3)'])
-    assert.deepEqual(live(split('web', '{version: v4, weight: 100}'), {web: [instance({docker: {labels: {'mcp.service.version': 'v4'}}})]}), [])
+    const both = {
+      web: [
+        instance({etcd: {version: 'v1'}, docker: {labels: {'mcp.service.version': 'v2'}}}),
+        instance({consul: {meta: {version: 'v3'}}, docker: {labels: {'mcp.service.version': 'v4'}}}),
+      ],
+    }
+    assert.deepEqual(live(split('web', '{version: v2, weight: 100}'), both).map((f) => f.message), [
+      'no instance of "web" carries version "v2" (live: v1, v3)',
+    ])
+    const labelled = {web: [instance({docker: {labels: {'mcp.service.version': 'v4'}}})]}
+    assert.deepEqual(live(split('web', '{version: v4, weight: 100}'), labelled), [])
     const none = live(split('web', '{version: v1, weight: 100}'), {web: [instance({}), instance({docker: {labels: {}}})]})
     assert.deepEqual(none.map((f) => `${f.message} | ${f.hint}`), [
-      'no instance of "web" carries version "v1" (no instance has a version) | label the new containers mcp.service.version=v1, or fix the split',
+      'no instance of "web" carries version "v1" (no instance has a version)' +
+        ' | label the new containers mcp.service.version=v1, or fix the split',
     ])
   })
   test('a split names its own service; one without instances is the other rule\'s finding', () => {
     const services = {web: [instance({etcd: {version: 'v1'}})], api: [instance({etcd: {version: 'v7'}})], idle: []}
-    const text = split('web', '{service: api, version: v1, weight: 40}', '{service: idle, version: v1, weight: 30}', '{service: ghost, version: v1, weight: 30}')
+    const text = split(
+      'web',
+      '{service: api, version: v1, weight: 40}',
+      '{service: idle, version: v1, weight: 30}',
+      '{service: ghost, version: v1, weight: 30}',
+    )
     assert.deepEqual(live(text, services).map((f) => `${f.ruleId} ${f.message}`), [
       'route-service-no-instances service "idle" has no instances in the live view',
       'route-service-no-instances service "ghost" has no instances in the live view',
@@ -419,10 +517,18 @@ describe('--discover rules', () => {
     ])
   })
   test('routes and splits the rules cannot read are skipped', () => {
-    const text = 'routes:\n  - 5\n  - match: {pathPrefix: /a}\n    splits: [5, {version: 1, weight: 100}]\n  - match: {pathPrefix: /b}\n    service: 5\n    splits:\n      - {version: v1, weight: 100}\n'
+    const text =
+      'routes:\n  - 5\n  - null\n  - match: {pathPrefix: /a}\n    splits: [5, null, {version: 1, weight: 100}]\n' +
+      '  - match: {pathPrefix: /b}\n    service: 5\n    splits:\n      - {version: v1, weight: 100}\n'
     assert.deepEqual(live(text, {}), [])
     assert.deepEqual(live('routes: 5\n', {}), [])
     assert.deepEqual(live('- 5\n', {}), [])
+    // A document that is no mapping at all, linted as it is (lint-config stops before the rules).
+    for (const text of ['5\n', 'null\n', '- a\n']) {
+      const source = parseConfigSource({path: 'g.yaml', text, hadBom: false})
+      const r = lintConfigSource(source, {vars: {}, view: view({})})
+      assert.deepEqual(r.findings.filter((f) => f.ruleId !== 'schema'), [], text)
+    }
   })
 })
 
@@ -440,8 +546,65 @@ describe('TLS files', () => {
     assert.deepEqual(of('tls-file-missing', 'tls:\n  certFile: /etc/hostname\n  keyFile: /etc/hostname\n  caFile: 5\n'), [])
   })
   test('a relative path is resolved from the config file\'s directory', () => {
-    const r = lintConfigDocument({path: 'test/fixtures/config/x.yaml', text: 'tls:\n  certFile: certs/cert.pem\n  keyFile: certs/nope.pem\n', hadBom: false}, {vars: {}})
+    const text = 'tls:\n  certFile: certs/cert.pem\n  keyFile: certs/nope.pem\n'
+    const r = lintConfigDocument({path: 'test/fixtures/config/x.yaml', text, hadBom: false}, {vars: {}})
     const findings = r.findings.filter((f) => f.ruleId === 'tls-file-missing')
-    assert.deepEqual(findings.map((f) => f.message), [`tls.keyFile "certs/nope.pem" does not exist (${process.cwd()}/test/fixtures/config/certs/nope.pem)`])
+    assert.deepEqual(findings.map((f) => f.message), [
+      `tls.keyFile "certs/nope.pem" does not exist (${process.cwd()}/test/fixtures/config/certs/nope.pem)`,
+    ])
+  })
+})
+
+describe('schema findings the filters keep or drop', () => {
+  test('an unset variable hides only the errors of its own value', () => {
+    assert.deepEqual(lint('healthCheck:\n  interval: ${X}\n  healthyThreshold: 0\n').map((f) => `${f.ruleId} ${f.message}`), [
+      'schema healthCheck.healthyThreshold must be >= 1, not 0',
+      'unresolved-variable healthCheck.interval uses ${X}, which is not set',
+    ])
+  })
+  test('a secret key holding null or a list is named with its type: there is no secret to hide', () => {
+    assert.deepEqual(said('schema', 'registry:\n  consul:\n    token: null\n'), ['registry.consul.token must be string, not null | -'])
+    assert.deepEqual(said('schema', 'registry:\n  consul:\n    token: [a]\n'), ['registry.consul.token must be string, not a list | -'])
+  })
+  test('the duration hint reads a decimal with several digits', () => {
+    assert.deepEqual(said('invalid-duration', 'healthCheck:\n  interval: "2.25"\n'), [
+      'healthCheck.interval "2.25" is not a duration | add a unit: "2.25s" or "2.25ms"',
+    ])
+  })
+  test('the finding points at the value, the fix replaces the value', () => {
+    const r = lintResult('loadBalancer:\n  strategy: LEAST-CONNECTIONS\nhealthCheck:\n  interval: "5 s"\n')
+    assert.deepEqual(r.findings.map(at), [[2, 13], [4, 13]])
+    assert.deepEqual(r.fixes.map((f) => [f.start, f.end, f.text]), [[26, 43, 'least_connections'], [69, 74, '"5s"']])
+  })
+  test('a prefix of slashes only', () => {
+    assert.deepEqual(said('schema', 'registry:\n  prefix: ""\n'), ["registry.prefix \"\" must start and end with '/' | write /"])
+  })
+})
+
+describe('rule metadata (SARIF rules, --list-rules)', () => {
+  test('every rule has its id, severity, a description and its docs anchor; unused-suppression comes last', () => {
+    const ids = CONFIG_RULES.map((r) => r.meta.id)
+    assert.deepEqual(CONFIG_RULE_METAS.map((m) => m.id), [...ids, 'unused-suppression'])
+    for (const meta of CONFIG_RULE_METAS) {
+      assert.ok(meta.description.length > 20, meta.id)
+      assert.match(meta.helpUri ?? '', new RegExp(`^file:.*/docs/config-rules\\.md#${meta.id}$`), meta.id)
+    }
+    const severities = Object.fromEntries(CONFIG_RULE_METAS.map((m) => [m.id, m.defaultSeverity]))
+    assert.deepEqual(severities, {
+      schema: 'error',
+      'unknown-key': 'error',
+      'invalid-duration': 'error',
+      'unresolved-variable': 'warning',
+      'health-timeout-not-below-interval': 'error',
+      'lease-ttl-too-short': 'warning',
+      'wrt-without-health-checks': 'warning',
+      'split-weights-sum': 'error',
+      'duplicate-route': 'error',
+      'route-shadowed': 'warning',
+      'tls-file-missing': 'error',
+      'route-service-no-instances': 'warning',
+      'split-version-no-instances': 'warning',
+      'unused-suppression': severities['unused-suppression'],
+    })
   })
 })
