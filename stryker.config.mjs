@@ -51,8 +51,9 @@ export default {
   // The tests run as plain JavaScript, transpiled in the sandbox (scripts/mutation-build.mjs).
   buildCommand: 'node scripts/mutation-build.mjs',
   tap: {
-    testFiles: group.tests.map((t) => t.replace(/\.ts$/, '.js')),
-    nodeArgs: ['-r', '{{hookFile}}', '--test-reporter=tap', '{{testFile}}'],
+    // The .ts names, so the incremental file can diff their source; scripts/mutation-resolve.mjs runs the .js.
+    testFiles: group.tests,
+    nodeArgs: ['-r', '{{hookFile}}', '--test-reporter=tap', '--import', './scripts/mutation-resolve.mjs', '{{testFile}}'],
     forceBail: true,
   },
   mutate: group.mutate,
