@@ -229,7 +229,7 @@ export async function complete(
 
 /** The answer as `mcp __complete` prints it: "value<TAB>description" lines (tabs and line breaks in text made spaces), then ":N". */
 export function formatAnswer(answer: CompletionAnswer): string {
-  const clean = (s: string): string => s.replace(/[\t\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '')
+  const clean = (s: string): string => s.replace(/[\t\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
   // A menu line, not the help: long descriptions end at ~80 characters.
   const short = (s: string): string => ([...s].length > 80 ? [...s].slice(0, 79).join('').trimEnd() + '…' : s)
   const lines = answer.candidates.map((c) => (c.description ? `${clean(c.value)}\t${short(clean(c.description))}` : clean(c.value)))

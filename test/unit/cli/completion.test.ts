@@ -86,4 +86,8 @@ describe('complete(): what mcp __complete answers', () => {
     assert.equal([...lines[1]!.split('\t')[1]!].length, 80)
     assert.deepEqual(lines.slice(2), ['c', ':6', ''])
   })
+
+  test('formatAnswer: C1 controls (a service label holding U+009B, the one-byte CSI) are dropped too', () => {
+    assert.equal(formatAnswer({candidates: [{value: 'svc\u009b31m', description: 'd\u0085e'}], directive: 0}), 'svc31m\tde\n:0\n')
+  })
 })
