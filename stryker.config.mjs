@@ -38,13 +38,18 @@ const GROUPS = {
   loadtest: {
     mutate: ['src/loadtest/stats.ts', 'src/loadtest/result.ts'],
     // result.test.ts's wide-tail speed check costs seconds a run and kills nothing these do not.
-    tests: ['test/unit/loadtest/correction.test.ts', 'test/unit/loadtest/build-result.test.ts', 'test/unit/loadtest/stats.test.ts'],
+    tests: [
+      'test/unit/loadtest/correction.test.ts',
+      'test/unit/loadtest/build-result.test.ts',
+      'test/unit/loadtest/stats.test.ts',
+    ],
   },
 }
 
 const name = process.env.MUTATION_GROUP
 const group = GROUPS[name]
-if (!group) throw new Error(`MUTATION_GROUP must be one of ${Object.keys(GROUPS).join(', ')} (scripts/mutation.sh runs each)`)
+if (!group)
+  throw new Error(`MUTATION_GROUP must be one of ${Object.keys(GROUPS).join(', ')} (scripts/mutation.sh runs each)`)
 
 export default {
   testRunner: 'tap',
@@ -53,7 +58,14 @@ export default {
   tap: {
     // The .ts names, so the incremental file can diff their source; scripts/mutation-resolve.mjs runs the .js.
     testFiles: group.tests,
-    nodeArgs: ['-r', '{{hookFile}}', '--test-reporter=tap', '--import', './scripts/mutation-resolve.mjs', '{{testFile}}'],
+    nodeArgs: [
+      '-r',
+      '{{hookFile}}',
+      '--test-reporter=tap',
+      '--import',
+      './scripts/mutation-resolve.mjs',
+      '{{testFile}}',
+    ],
     forceBail: true,
   },
   mutate: group.mutate,

@@ -14,9 +14,11 @@ if (!out || !size || !/^[0-9a-f]{32}$/.test(id ?? '')) {
 }
 let seed = 0x9e3779b9
 function rnd() {
-  seed ^= seed << 13; seed >>>= 0
+  seed ^= seed << 13
+  seed >>>= 0
   seed ^= seed >>> 17
-  seed ^= seed << 5; seed >>>= 0
+  seed ^= seed << 5
+  seed >>>= 0
   return seed
 }
 // Random hex from a pool refilled natively (string building per digit made generation the bottleneck).

@@ -27,16 +27,26 @@ for (let round = 0; round < warmup + runs; round++) {
     const result = spawnSync(file, args, {stdio: ['ignore', 'ignore', 'pipe']})
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
     if (result.status !== 0) {
-      console.error(`bench: "${command}" exited ${result.status ?? result.signal}: ${String(result.stderr).trim().split('\n').pop()}`)
+      console.error(
+        `bench: "${command}" exited ${result.status ?? result.signal}: ${String(result.stderr).trim().split('\n').pop()}`,
+      )
       process.exit(1)
     }
     if (round >= warmup) times[i].push(seconds)
   }
 }
 
-const median = (sorted) => (sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2)
+const median = (sorted) =>
+  sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2
 const results = commands.map((command, i) => {
   const sorted = [...times[i]].sort((a, b) => a - b)
-  return {command, mean: sorted.reduce((a, b) => a + b, 0) / sorted.length, median: median(sorted), min: sorted[0], max: sorted.at(-1), times: times[i]}
+  return {
+    command,
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    median: median(sorted),
+    min: sorted[0],
+    max: sorted.at(-1),
+    times: times[i],
+  }
 })
 writeFileSync(out, JSON.stringify({results}, null, 2) + '\n')

@@ -28,7 +28,11 @@ const url = `http://127.0.0.1:${port}/`
 const image = 'mcp-bench-nodes:latest'
 const server = `require('http').createServer((q,r)=>r.end('hello world')).listen(${port},'127.0.0.1')`
 
-async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{rps: number; p99: number; wallMs: number}> {
+async function timed(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{rps: number; p99: number; wallMs: number}> {
   const t0 = performance.now()
   const {stdout} = await exec(cmd, args, {env, cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000})
   const wallMs = performance.now() - t0
@@ -39,18 +43,33 @@ async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
 try {
   await daemon.start()
   await daemon.docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
-  await exec('bash', ['scripts/image.sh'], {cwd: ROOT, env: {...process.env, MCP_IMAGE: image, DOCKER_HOST: daemon.host}, timeout: 300_000})
-  const srv = spawn('nsenter', [`--net=/var/run/netns/${daemon.netns}`, process.execPath, '-e', server], {stdio: 'ignore'})
+  await exec('bash', ['scripts/image.sh'], {
+    cwd: ROOT,
+    env: {...process.env, MCP_IMAGE: image, DOCKER_HOST: daemon.host},
+    timeout: 300_000,
+  })
+  const srv = spawn('nsenter', [`--net=/var/run/netns/${daemon.netns}`, process.execPath, '-e', server], {
+    stdio: 'ignore',
+  })
   await new Promise((r) => setTimeout(r, 500))
   const load = ['loadtest', url, '-c', String(CONNS), '-d', `${DURATION}s`, '--json', ...(RATE ? ['-R', RATE] : [])]
   const one: {rps: number; p99: number; wallMs: number}[] = []
   const single: typeof one = []
   const two: typeof one = []
   const viaNodes = (n: number) =>
-    timed(process.execPath, ['bin/run.js', ...load, '--nodes', String(n), '--network', 'host', '--image', image], {...process.env, DOCKER_HOST: daemon.host})
+    timed(process.execPath, ['bin/run.js', ...load, '--nodes', String(n), '--network', 'host', '--image', image], {
+      ...process.env,
+      DOCKER_HOST: daemon.host,
+    })
   try {
     for (let i = 0; i < ROUNDS; i++) {
-      one.push(await timed('nsenter', [`--net=/var/run/netns/${daemon.netns}`, process.execPath, 'bin/run.js', ...load], process.env))
+      one.push(
+        await timed(
+          'nsenter',
+          [`--net=/var/run/netns/${daemon.netns}`, process.execPath, 'bin/run.js', ...load],
+          process.env,
+        ),
+      )
       single.push(await viaNodes(1))
       two.push(await viaNodes(2))
     }
@@ -58,16 +77,23 @@ try {
     srv.kill()
   }
   const row = (name: string, xs: typeof one) => {
-    const rps = median(xs.map((x) => x.rps)).toFixed(0).padStart(8)
+    const rps = median(xs.map((x) => x.rps))
+      .toFixed(0)
+      .padStart(8)
     const p99 = (median(xs.map((x) => x.p99)) / 1000).toFixed(2).padStart(6)
     return `${name.padEnd(12)} ${rps} req/s   p99 ${p99} ms   wall ${(median(xs.map((x) => x.wallMs)) / 1000).toFixed(2)} s`
   }
   const rate = RATE ? ` -R ${RATE}` : ''
-  console.log(`loadtest -c ${CONNS}${rate} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`)
+  console.log(
+    `loadtest -c ${CONNS}${rate} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`,
+  )
   console.log(row('one node', one))
   console.log(row('--nodes 1', single))
   console.log(row('--nodes 2', two))
-  for (const [name, xs] of [['--nodes 1', single], ['--nodes 2', two]] as const) {
+  for (const [name, xs] of [
+    ['--nodes 1', single],
+    ['--nodes 2', two],
+  ] as const) {
     const ratio = median(xs.map((x) => x.rps)) / median(one.map((x) => x.rps))
     const added = (median(xs.map((x) => x.wallMs)) - median(one.map((x) => x.wallMs))) / 1000
     console.log(`${name} / one node: ${ratio.toFixed(3)} (throughput); wall time added: ${added.toFixed(2)} s`)

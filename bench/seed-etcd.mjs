@@ -20,9 +20,21 @@ for (let i = 0; i < leaseCount; i++) {
 for (let start = 0; start < n; start += 100) {
   const ops = []
   for (let i = start; i < Math.min(n, start + 100); i++) {
-    const value = JSON.stringify({address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8080`, version: '1.0.0', weight: 10})
-    ops.push(client.put(`${prefix}svc${i % 50}/inst-${i}`).value(value).lease(await leases[i % leaseCount].grant()))
+    const value = JSON.stringify({
+      address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8080`,
+      version: '1.0.0',
+      weight: 10,
+    })
+    ops.push(
+      client
+        .put(`${prefix}svc${i % 50}/inst-${i}`)
+        .value(value)
+        .lease(await leases[i % leaseCount].grant()),
+    )
   }
-  await client.if(`${prefix}__never__`, 'Version', '==', 0).then(...ops).commit()
+  await client
+    .if(`${prefix}__never__`, 'Version', '==', 0)
+    .then(...ops)
+    .commit()
 }
 client.close()

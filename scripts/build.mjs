@@ -27,7 +27,10 @@ rmSync('.build', {recursive: true, force: true})
 rmSync('dist', {recursive: true, force: true})
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', '.build'], {stdio: 'inherit'})
 
-const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]))
+const files = (dir) =>
+  readdirSync(dir).flatMap((name) =>
+    statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)],
+  )
 const entryPoints = [
   ...files('.build/commands'),
   ...files('.build/hooks'),
@@ -44,7 +47,19 @@ const entryPoints = [
 
 // Packages only some oclif paths use (help templates, spinners, globs, text wrapping):
 // bundled apart in dist/oclif-deps/ and required from there on first use.
-const OCLIF_OCCASIONAL = ['ejs', 'minimatch', 'tinyglobby', 'cli-spinners', 'lilconfig', 'ansi-escapes', 'wordwrap', 'clean-stack', 'widest-line', 'wrap-ansi', 'indent-string']
+const OCLIF_OCCASIONAL = [
+  'ejs',
+  'minimatch',
+  'tinyglobby',
+  'cli-spinners',
+  'lilconfig',
+  'ansi-escapes',
+  'wordwrap',
+  'clean-stack',
+  'widest-line',
+  'wrap-ansi',
+  'indent-string',
+]
 const oclifFiles = /node_modules\/@oclif\/core\/lib\/.*\.js$/
 
 // Exact-text patches of dependencies' code, each named. Each one's package is pinned to an exact
@@ -56,7 +71,11 @@ const without = new Set((process.env.MCP_BUILD_WITHOUT ?? '').split(',').filter(
 const OCLIF_PATCHES = [
   // Sorting the command ids with localeCompare sets up an ICU collator on every run; the ids are
   // ASCII, where code-unit order is the same order.
-  ['oclif-sort', '@oclif/core/lib/config/plugin.js', [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));']]],
+  [
+    'oclif-sort',
+    '@oclif/core/lib/config/plugin.js',
+    [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));']],
+  ],
 ]
 const oclifPatches = {}
 for (const [name, file, edits] of OCLIF_PATCHES) if (!without.has(name)) oclifPatches[file] = edits
@@ -96,7 +115,10 @@ const lazy = {files: 0, requires: 0}
 const vendor = await esbuild.build({
   ...common,
   stdin: {
-    contents: OCLIF_SUBPATHS.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, {enumerable: true, get: () => require('@oclif/core/${name}')})`).join('\n'),
+    contents: OCLIF_SUBPATHS.map(
+      (name) =>
+        `Object.defineProperty(exports, ${JSON.stringify(name)}, {enumerable: true, get: () => require('@oclif/core/${name}')})`,
+    ).join('\n'),
     resolveDir: root,
     sourcefile: 'oclif-core.cjs',
   },
@@ -120,14 +142,29 @@ for (const entry of entryPoints) byDepth.set(depthOf(entry), [...(byDepth.get(de
 const result = {metafile: {outputs: {...vendor.metafile.outputs}}}
 for (const [depth, group] of byDepth) {
   const up = '../'.repeat(depth)
-  const here = depth === 1 ? '__filename' : `require("node:path").join(__dirname,"${'../'.repeat(depth - 1)}",require("node:path").basename(__filename))`
+  const here =
+    depth === 1
+      ? '__filename'
+      : `require("node:path").join(__dirname,"${'../'.repeat(depth - 1)}",require("node:path").basename(__filename))`
   const sharedOclif = {
     name: 'shared-oclif',
     setup(b) {
-      b.onResolve({filter: /^@oclif\/core\/(command|flags|args|execute)$/}, (args) => ({path: args.path.slice('@oclif/core/'.length), namespace: 'shared-oclif'}))
+      b.onResolve({filter: /^@oclif\/core\/(command|flags|args|execute)$/}, (args) => ({
+        path: args.path.slice('@oclif/core/'.length),
+        namespace: 'shared-oclif',
+      }))
       b.onResolve({filter: /\/vendor\/oclif-core\.js$/}, (args) => ({path: args.path, external: true}))
-      b.onLoad({filter: /.*/, namespace: 'shared-oclif'}, (args) => ({contents: `module.exports = require(${JSON.stringify(`${up}vendor/oclif-core.js`)}).${args.path}`, loader: 'js'}))
-      b.onResolve({filter: /^@oclif\/core(\/.*)?$/}, (args) => ({errors: [{text: `${args.path}: import @oclif/core by one of the subpaths ${OCLIF_SUBPATHS.join(', ')} (scripts/build.mjs shares them)`}]}))
+      b.onLoad({filter: /.*/, namespace: 'shared-oclif'}, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(`${up}vendor/oclif-core.js`)}).${args.path}`,
+        loader: 'js',
+      }))
+      b.onResolve({filter: /^@oclif\/core(\/.*)?$/}, (args) => ({
+        errors: [
+          {
+            text: `${args.path}: import @oclif/core by one of the subpaths ${OCLIF_SUBPATHS.join(', ')} (scripts/build.mjs shares them)`,
+          },
+        ],
+      }))
     },
   }
   const built = await esbuild.build({
@@ -146,17 +183,27 @@ for (const file of Object.keys(result.metafile.outputs)) {
   const routed = source.replaceAll(/(?<![\w$.'"`])import\((?!s\))/g, '__mcpImport(')
   // What is left is the banner's fall-back or text in a string; anything else would break once cached.
   const left = [...routed.matchAll(/(?<![\w$.'"`])import\(/g)].length
-  if (left !== 1) throw new Error(`build: ${file} has ${left - 1} import() that could not be routed through __mcpImport`)
+  if (left !== 1)
+    throw new Error(`build: ${file} has ${left - 1} import() that could not be routed through __mcpImport`)
   if (routed !== source) writeFileSync(file, routed)
 }
 
-if (lazy.files < 20) throw new Error(`build: lazy requires applied to only ${lazy.files} @oclif/core files; has its compiled form changed? (scripts/lazy-require.mjs)`)
+if (lazy.files < 20)
+  throw new Error(
+    `build: lazy requires applied to only ${lazy.files} @oclif/core files; has its compiled form changed? (scripts/lazy-require.mjs)`,
+  )
 // Resolved as @oclif/core resolves them, wherever npm placed it.
-await buildSeparately(esbuild, OCLIF_OCCASIONAL, createRequire(join(root, 'package.json')).resolve('@oclif/core/package.json'), 'dist/oclif-deps', {
-  minifySyntax: !process.env.MCP_BUILD_READABLE,
-  minifyWhitespace: !process.env.MCP_BUILD_READABLE,
-  legalComments: 'none',
-})
+await buildSeparately(
+  esbuild,
+  OCLIF_OCCASIONAL,
+  createRequire(join(root, 'package.json')).resolve('@oclif/core/package.json'),
+  'dist/oclif-deps',
+  {
+    minifySyntax: !process.env.MCP_BUILD_READABLE,
+    minifyWhitespace: !process.env.MCP_BUILD_READABLE,
+    legalComments: 'none',
+  },
+)
 
 // Worker scripts are found at run time by URL ('../logs/scan-worker.js'); a missing one would only
 // make a command fall back to one thread, silently. Every such URL must name a built file.
@@ -164,7 +211,8 @@ for (const file of files('.build').filter((f) => f.endsWith('.js'))) {
   const source = readFileSync(file, 'utf8')
   for (const [, target] of source.matchAll(/new URL\('(\.\.\/[\w-]+\/[\w.-]+\.js)', import\.meta\.url\)/g)) {
     const built = join('dist', target.replace(/^\.\.\//, ''))
-    if (!existsSync(built)) throw new Error(`build: ${file} starts ${target}, but ${built} was not built (add it to entryPoints)`)
+    if (!existsSync(built))
+      throw new Error(`build: ${file} starts ${target}, but ${built} was not built (add it to entryPoints)`)
   }
 }
 

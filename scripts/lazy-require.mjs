@@ -26,7 +26,8 @@ export function lazyRequires(source) {
   })
   for (const name of names) {
     // Declared or assigned again elsewhere: not a plain import binding, leave the file alone.
-    if (new RegExp(`(?:\\b(?:const|let|var) ${name}\\b|\\b${name}\\s*=[^=])`).test(text)) return {text: source, count: 0}
+    if (new RegExp(`(?:\\b(?:const|let|var) ${name}\\b|\\b${name}\\s*=[^=])`).test(text))
+      return {text: source, count: 0}
     text = text.replace(new RegExp(`(?<![.\\w$])${name}\\b`, 'g'), `(__get_${name}())`)
   }
   return {text, count: names.length}
@@ -46,7 +47,10 @@ export function lazyRequirePlugin(filter, {replace = {}, stats = {files: 0, requ
         for (const [suffix, edits] of Object.entries(replace)) {
           if (!args.path.endsWith(suffix)) continue
           for (const [from, to] of edits) {
-            if (!source.includes(from)) throw new Error(`lazy-require: ${suffix} no longer contains ${JSON.stringify(from)}; check the replacement in scripts/build.mjs`)
+            if (!source.includes(from))
+              throw new Error(
+                `lazy-require: ${suffix} no longer contains ${JSON.stringify(from)}; check the replacement in scripts/build.mjs`,
+              )
             source = source.replace(from, to)
           }
         }

@@ -20,7 +20,9 @@ for (const file of files.sort()) {
       else {
         const src = f.source.split('\n')[m.location.start.line - 1].trim().slice(0, 100)
         const repl = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)
-        lines.push(`${path}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName}: ${repl}\n      ${src}`)
+        lines.push(
+          `${path}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName}: ${repl}\n      ${src}`,
+        )
       }
     }
   }

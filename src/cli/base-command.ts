@@ -14,7 +14,9 @@ import {terminalText} from '../core/terminal-text.js'
 import {commandLine} from './command-line.js'
 import {CommandShape, describeParseError, unwrapFlagParseMessage} from './parse-error.js'
 
-export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /** stdout is a file or a device other than a terminal: what Node writes through a SyncWriteStream. */
@@ -44,7 +46,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
-    debug: Flags.boolean({description: 'Show stack traces and source timings on errors (also DEBUG=1)', helpGroup: 'GLOBAL'}),
+    debug: Flags.boolean({
+      description: 'Show stack traces and source timings on errors (also DEBUG=1)',
+      helpGroup: 'GLOBAL',
+    }),
     quiet: Flags.boolean({
       char: 'q',
       description: 'No warnings or progress on stderr (errors still print; the exit code tells the rest)',
@@ -114,7 +119,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // `--json -o sarif` would print JSON and drop the SARIF without a word: two outputs, refuse the pair.
     const format = (flags as {format?: string}).format
     if (format !== undefined && format !== 'json' && this.jsonEnabled() && formatGiven(this.argv)) {
-      throw new UsageError(`--json and --format ${format} ask for two different outputs`, {hint: `use one: --format ${format}, or --json`})
+      throw new UsageError(`--json and --format ${format} ask for two different outputs`, {
+        hint: `use one: --format ${format}, or --json`,
+      })
     }
     const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
     if (this.flags.color === false || noColor || this.jsonEnabled()) chalk.level = 0
@@ -186,7 +193,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson({error: {kind: 'usage', message: redact(message), hint, exitCode: ExitCode.USAGE}})
       } else {
         // The message quotes the flag or argument as typed: shown, never obeyed.
-        process.stderr.write(`${chalk.red('mcp:')} ${terminalText(redact(message))}\n  ${chalk.dim('hint:')} ${terminalText(redact(hint))}\n`)
+        process.stderr.write(
+          `${chalk.red('mcp:')} ${terminalText(redact(message))}\n  ${chalk.dim('hint:')} ${terminalText(redact(hint))}\n`,
+        )
         if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
       }
       this.exit(ExitCode.USAGE)

@@ -50,7 +50,15 @@ export async function buildCheckReport(
   return {
     findings,
     // Last line of defence: a finding that quotes a value never carries a registered secret or a token.
-    output: redact(formatFindings(findings, flags.format, {toolName: 'mcp', toolVersion: context.toolVersion, command: context.command, rules: context.rules, color: context.color})),
+    output: redact(
+      formatFindings(findings, flags.format, {
+        toolName: 'mcp',
+        toolVersion: context.toolVersion,
+        command: context.command,
+        rules: context.rules,
+        color: context.color,
+      }),
+    ),
     exitCode: exitCodeForFindings(findings, {failOn: flags['fail-on'], maxWarnings: flags['max-warnings']}),
     overLimit: tooManyWarnings(findings, flags['max-warnings']),
   }

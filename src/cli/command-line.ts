@@ -25,7 +25,12 @@ export function maskBody(body: string): string {
       const mask = (v: unknown): unknown => {
         if (Array.isArray(v)) return v.map(mask)
         if (v === null || typeof v !== 'object') return v
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEY.test(k) && (x === null || typeof x !== 'object') ? REDACTED : mask(x)]))
+        return Object.fromEntries(
+          Object.entries(v).map(([k, x]) => [
+            k,
+            SECRET_KEY.test(k) && (x === null || typeof x !== 'object') ? REDACTED : mask(x),
+          ]),
+        )
       }
       return JSON.stringify(mask(JSON.parse(trimmed)))
     } catch {
@@ -41,7 +46,8 @@ export function maskBody(body: string): string {
 }
 
 /** "name:password" → "name:[redacted]" (etcdctl's --user). */
-const maskUser = (value: string): string => (value.includes(':') ? `${value.slice(0, value.indexOf(':'))}:${REDACTED}` : value)
+const maskUser = (value: string): string =>
+  value.includes(':') ? `${value.slice(0, value.indexOf(':'))}:${REDACTED}` : value
 
 /**
  * The command line that produced a report, as a user could paste it — except secrets: header values

@@ -35,7 +35,10 @@ export function completionSources(env: NodeJS.ProcessEnv, lookupMs = COMPLETION_
     profiles: () => bounded(lookupMs, [], async () => Object.keys((await quietConfig()).profiles ?? {}).sort()),
     services: (typed) =>
       bounded(lookupMs, [], async () => {
-        const [{resolveConnections}, {buildServiceView}] = await Promise.all([import('../core/connections.js'), import('../discover/view.js')])
+        const [{resolveConnections}, {buildServiceView}] = await Promise.all([
+          import('../core/connections.js'),
+          import('../discover/view.js'),
+        ])
         const connections = resolveConnections(
           {
             profile: typed.profile,
@@ -62,6 +65,7 @@ export function completionSources(env: NodeJS.ProcessEnv, lookupMs = COMPLETION_
       return rules.map((r) => ({id: r.id, description: r.description}))
     },
     doctorCodes: async () => (await import('../doctor/codes.js')).DOCTOR_CODES.slice(),
-    dockerContexts: () => bounded(lookupMs, [], async () => (await import('../docker/client.js')).listContextNames(env)),
+    dockerContexts: () =>
+      bounded(lookupMs, [], async () => (await import('../docker/client.js')).listContextNames(env)),
   }
 }

@@ -60,7 +60,16 @@ export interface CompletionAnswer {
 }
 
 /** Flags whose values name a connection: read from the line so that service names come from where the command would look. */
-const CONNECTION_FLAGS = ['profile', 'docker-host', 'context', 'etcd-endpoints', 'source', 'label-prefix', 'registry-prefix', 'consul-addr']
+const CONNECTION_FLAGS = [
+  'profile',
+  'docker-host',
+  'context',
+  'etcd-endpoints',
+  'source',
+  'label-prefix',
+  'registry-prefix',
+  'consul-addr',
+]
 
 const SEVERITIES = ['off', 'info', 'warning', 'error']
 
@@ -72,29 +81,51 @@ async function flagValues(
   typed: Record<string, string>,
   sources: ValueSources,
 ): Promise<CompletionAnswer> {
-  if (flag.options) return values(flag.options.map((value) => ({value})), current)
+  if (flag.options)
+    return values(
+      flag.options.map((value) => ({value})),
+      current,
+    )
   switch (flag.name) {
     case 'profile':
-      return values((await sources.profiles()).map((value) => ({value})), current)
+      return values(
+        (await sources.profiles()).map((value) => ({value})),
+        current,
+      )
     case 'service':
-      return values((await sources.services(typed)).map((value) => ({value})), current)
+      return values(
+        (await sources.services(typed)).map((value) => ({value})),
+        current,
+      )
     case 'rule': {
       // id=severity: first the id (no space after "="), then the severity.
       const eq = current.indexOf('=')
       const rules = await sources.rules(command.id)
       if (eq === -1) {
-        const answer = values(rules.map((r) => ({value: `${r.id}=`, description: r.description})), current)
+        const answer = values(
+          rules.map((r) => ({value: `${r.id}=`, description: r.description})),
+          current,
+        )
         return {...answer, directive: answer.directive | Directive.NoSpace}
       }
       const id = current.slice(0, eq)
-      return values(SEVERITIES.map((s) => ({value: `${id}=${s}`})), current)
+      return values(
+        SEVERITIES.map((s) => ({value: `${id}=${s}`})),
+        current,
+      )
     }
     case 'context':
       // trace's -C/--context is a number of lines; everywhere else it names a Docker context.
       if (command.id === 'trace') break
-      return values((await sources.dockerContexts()).map((value) => ({value})), current)
+      return values(
+        (await sources.dockerContexts()).map((value) => ({value})),
+        current,
+      )
     case 'docker-context':
-      return values((await sources.dockerContexts()).map((value) => ({value})), current)
+      return values(
+        (await sources.dockerContexts()).map((value) => ({value})),
+        current,
+      )
     case 'only':
     case 'ignore':
       if (command.id === 'doctor') return commaList(await sources.doctorCodes(), current)
@@ -104,17 +135,32 @@ async function flagValues(
 }
 
 /** Positional arguments whose values we know: a rule to explain, a profile, a service to load. */
-async function argValues(command: CommandInfo, index: number, current: string, typed: Record<string, string>, sources: ValueSources): Promise<CompletionAnswer> {
+async function argValues(
+  command: CommandInfo,
+  index: number,
+  current: string,
+  typed: Record<string, string>,
+  sources: ValueSources,
+): Promise<CompletionAnswer> {
   const arg = command.args[index]
   if (command.id === 'rules' && arg === 'id') {
-    return values((await sources.rules(undefined)).map((r) => ({value: r.id, description: r.description})), current)
+    return values(
+      (await sources.rules(undefined)).map((r) => ({value: r.id, description: r.description})),
+      current,
+    )
   }
   if ((command.id === 'config:use' || command.id === 'config:show') && arg === 'name') {
-    return values((await sources.profiles()).map((value) => ({value})), current)
+    return values(
+      (await sources.profiles()).map((value) => ({value})),
+      current,
+    )
   }
   if (command.id === 'loadtest' && arg === 'target') {
     // A URL is typed by hand; a service name is offered. No file names either way.
-    const answer = values((await sources.services(typed)).map((value) => ({value})), current)
+    const answer = values(
+      (await sources.services(typed)).map((value) => ({value})),
+      current,
+    )
     return {...answer, directive: Directive.NoFileComp}
   }
   return {candidates: [], directive: arg === undefined ? Directive.NoFileComp : Directive.Default}
@@ -131,7 +177,10 @@ function commaList(all: readonly string[], current: string): CompletionAnswer {
   const cut = current.lastIndexOf(',') + 1
   const before = current.slice(0, cut)
   const given = new Set(before.split(',').filter(Boolean))
-  return values(all.filter((v) => !given.has(v)).map((v) => ({value: before + v})), current)
+  return values(
+    all.filter((v) => !given.has(v)).map((v) => ({value: before + v})),
+    current,
+  )
 }
 
 /**
@@ -157,10 +206,14 @@ export async function complete(
       used = n
     } else if (!visible.some((c) => c.id.startsWith(id + ':'))) break
   }
-  if (!command || (used === words.length && !current.startsWith('-') && visible.some((c) => c.id.startsWith(command!.id + ':')))) {
+  if (
+    !command ||
+    (used === words.length && !current.startsWith('-') && visible.some((c) => c.id.startsWith(command!.id + ':')))
+  ) {
     // A command or topic name (or a subcommand of a topic that is also a command).
     const topic = command ? command.id : words.join(':')
-    if (!command && words.length > 0 && !visible.some((c) => c.id.startsWith(topic + ':'))) return {candidates: [], directive: Directive.NoFileComp}
+    if (!command && words.length > 0 && !visible.some((c) => c.id.startsWith(topic + ':')))
+      return {candidates: [], directive: Directive.NoFileComp}
     const prefix = topic ? topic + ':' : ''
     const next = new Map<string, string | undefined>()
     for (const c of visible) {
@@ -169,14 +222,21 @@ export async function complete(
       const isLeaf = c.id === prefix + name
       if (!next.has(name) || isLeaf) next.set(name, isLeaf ? c.summary : topics[prefix + name])
     }
-    return values([...next].map(([value, description]) => ({value, ...(description ? {description} : {})})), current)
+    return values(
+      [...next].map(([value, description]) => ({value, ...(description ? {description} : {})})),
+      current,
+    )
   }
 
   const rest = words.slice(used)
   const byName = new Map(command.flags.map((f) => [f.name, f]))
   const byChar = new Map(command.flags.filter((f) => f.char).map((f) => [f.char!, f]))
   const flagOf = (word: string): FlagInfo | undefined =>
-    word.startsWith('--') ? byName.get(word.slice(2).split('=')[0]!) : /^-[^-]$/.test(word) ? byChar.get(word[1]!) : undefined
+    word.startsWith('--')
+      ? byName.get(word.slice(2).split('=')[0]!)
+      : /^-[^-]$/.test(word)
+        ? byChar.get(word[1]!)
+        : undefined
   // Walk what is typed: flags given, the values they took, the positional arguments so far.
   const typed: Record<string, string> = {}
   const given = new Set<string>()
@@ -205,7 +265,8 @@ export async function complete(
 
   // The value of a flag: "--flag VALUE" (the word before is the flag) or "--flag=VALUE".
   const previous = rest.at(-1)
-  const previousFlag = previous !== undefined && !afterDoubleDash && !previous.includes('=') ? flagOf(previous) : undefined
+  const previousFlag =
+    previous !== undefined && !afterDoubleDash && !previous.includes('=') ? flagOf(previous) : undefined
   if (previousFlag?.takesValue) return flagValues(previousFlag, current, command, typed, sources)
   if (!afterDoubleDash && current.startsWith('--') && current.includes('=')) {
     const name = current.slice(2, current.indexOf('='))
@@ -232,7 +293,9 @@ export function formatAnswer(answer: CompletionAnswer): string {
   const clean = (s: string): string => s.replace(/[\t\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
   // A menu line, not the help: long descriptions end at ~80 characters.
   const short = (s: string): string => ([...s].length > 80 ? [...s].slice(0, 79).join('').trimEnd() + '…' : s)
-  const lines = answer.candidates.map((c) => (c.description ? `${clean(c.value)}\t${short(clean(c.description))}` : clean(c.value)))
+  const lines = answer.candidates.map((c) =>
+    c.description ? `${clean(c.value)}\t${short(clean(c.description))}` : clean(c.value),
+  )
   return [...lines, `:${answer.directive}`].join('\n') + '\n'
 }
 

@@ -48,7 +48,8 @@ export const severityFlag = Flags.option({options: FAIL_ON_LEVELS})
 /** How to reach Docker, etcd and Consul (resolved by src/core/connections.ts). */
 export const connectionFlags = {
   'docker-host': Flags.string({
-    description: 'Docker daemon to talk to (like DOCKER_HOST): unix:///var/run/docker.sock, tcp://host:2376; repeat for several hosts',
+    description:
+      'Docker daemon to talk to (like DOCKER_HOST): unix:///var/run/docker.sock, tcp://host:2376; repeat for several hosts',
     helpGroup: 'CONNECTION',
     multiple: true,
   }),
@@ -58,7 +59,7 @@ export const connectionFlags = {
     multiple: true,
   }),
   'all-contexts': Flags.boolean({
-    description: 'Ask every Docker context in the docker CLI\'s store (and the default), in parallel',
+    description: "Ask every Docker context in the docker CLI's store (and the default), in parallel",
     helpGroup: 'CONNECTION',
     exclusive: ['docker-host', 'context'],
   }),
@@ -70,7 +71,10 @@ export const connectionFlags = {
     description: 'etcd user, "name" or "name:password" (default: ETCDCTL_USER; password also from ETCDCTL_PASSWORD)',
     helpGroup: 'CONNECTION',
   }),
-  'etcd-cacert': Flags.string({description: 'CA bundle to verify etcd servers (ETCDCTL_CACERT)', helpGroup: 'CONNECTION'}),
+  'etcd-cacert': Flags.string({
+    description: 'CA bundle to verify etcd servers (ETCDCTL_CACERT)',
+    helpGroup: 'CONNECTION',
+  }),
   'etcd-cert': Flags.string({description: 'Client certificate for etcd (ETCDCTL_CERT)', helpGroup: 'CONNECTION'}),
   'etcd-key': Flags.string({description: 'Client key for etcd (ETCDCTL_KEY)', helpGroup: 'CONNECTION'}),
   'registry-prefix': Flags.string({
@@ -108,12 +112,13 @@ export const sourceFlag = {
 export const checkFlags = {
   format: Flags.string({
     char: 'o',
-    description: 'Output format (default: MCP_FORMAT, then the profile\'s format, then stylish)',
+    description: "Output format (default: MCP_FORMAT, then the profile's format, then stylish)",
     options: FORMAT_NAMES,
     env: 'MCP_FORMAT',
     // The profile is only known once --profile is parsed; noCacheDefault keeps the build's
     // `oclif manifest` from reading whatever config the build machine has.
-    default: async ({flags}) => profileFormat(flags.profile as string | undefined, process.env, await loadProjectConfig(), FORMAT_NAMES).format,
+    default: async ({flags}) =>
+      profileFormat(flags.profile as string | undefined, process.env, await loadProjectConfig(), FORMAT_NAMES).format,
     noCacheDefault: true,
     // Nothing for help to show (the description says it): as a function, it also keeps help from calling
     // `default` (reading .mcp.yaml) when a duration flag's defaultHelp makes the command's help dynamic.
@@ -122,7 +127,7 @@ export const checkFlags = {
   'fail-on': severityFlag({description: 'Lowest severity that makes the exit code 1', default: 'error'}),
   'max-warnings': Flags.integer({description: 'Exit 1 when there are more warnings than this', min: 0}),
   rule: Flags.string({
-    description: 'Change a rule\'s severity: id=off|info|warning|error (repeatable; also `rules:` in .mcp.yaml)',
+    description: "Change a rule's severity: id=off|info|warning|error (repeatable; also `rules:` in .mcp.yaml)",
     multiple: true,
     // One value per --rule: commands that take FILES must not see their files swallowed as rule values.
     multipleNonGreedy: true,
@@ -139,5 +144,8 @@ export const watchFlag = {
 
 /** A self-contained HTML report next to the normal output (loadtest, trace). */
 export const reportFlag = {
-  report: Flags.string({description: 'Also write a self-contained HTML report (charts, no network needed to open) to this file', helpGroup: 'OUTPUT'}),
+  report: Flags.string({
+    description: 'Also write a self-contained HTML report (charts, no network needed to open) to this file',
+    helpGroup: 'OUTPUT',
+  }),
 }

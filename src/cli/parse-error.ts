@@ -22,7 +22,10 @@ const ANSI = /\x1b\[[0-9;]*m/g
  * --fix?`), instead of its boxed, 80-column-wrapped text. The wording follows git and docker: say what
  * was wrong, name the closest flag or value, and point to --help.
  */
-export function describeParseError(error: Error & {flags?: string[]; args?: unknown[]}, shape: CommandShape): ErrorLine {
+export function describeParseError(
+  error: Error & {flags?: string[]; args?: unknown[]},
+  shape: CommandShape,
+): ErrorLine {
   const help = `${shape.name} --help`
   const text = error.message.replace(ANSI, '').replace(/\n?See more help with --help\s*$/, '')
   const name = error.constructor?.name
@@ -41,10 +44,13 @@ export function describeParseError(error: Error & {flags?: string[]; args?: unkn
   }
   if (name === 'RequiredArgsError' || /^Missing \d+ required args?/.test(text)) {
     const args = (error.args ?? []) as {name?: string; description?: string}[]
-    const what = args.map((a) => (a.name ? `${a.name.toUpperCase()}${a.description ? ` (${a.description})` : ''}` : '')).filter(Boolean)
+    const what = args
+      .map((a) => (a.name ? `${a.name.toUpperCase()}${a.description ? ` (${a.description})` : ''}` : ''))
+      .filter(Boolean)
     // oclif adds its note whenever the command has a many-valued flag; it helps only when one was typed.
     const many = /Note: (.*) allows? multiple values/.exec(text)?.[1]?.split(', ') ?? []
-    const typed = (flag: string) => shape.argv?.some((word) => word === flag || word.startsWith(`${flag}=`) || word === charOf(shape, flag))
+    const typed = (flag: string) =>
+      shape.argv?.some((word) => word === flag || word.startsWith(`${flag}=`) || word === charOf(shape, flag))
     const used = many.filter(typed)
     const note = used.length
       ? `${used.join(', ')} took the words after ${used.length === 1 ? 'it' : 'them'}: put the argument first, or -- before it`
@@ -53,14 +59,20 @@ export function describeParseError(error: Error & {flags?: string[]; args?: unkn
   }
   if (name === 'UnexpectedArgsError' || /^Unexpected arguments?: /.test(text)) {
     const plural = (error.args?.length ?? 1) === 1 ? '' : 's'
-    return {message: `unexpected argument${plural}: ${text.replace(/^Unexpected arguments?: /, '')}`, hint: `${help} shows what it takes`}
+    return {
+      message: `unexpected argument${plural}: ${text.replace(/^Unexpected arguments?: /, '')}`,
+      hint: `${help} shows what it takes`,
+    }
   }
   const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/s.exec(text)
   if (option) {
     const [, flag, value, list] = option
     const options = list!.split(', ')
     const guess = didYouMean(value!, options)
-    return {message: `--${flag} ${JSON.stringify(value)} is not one of: ${list}`, hint: guess ? `did you mean --${flag} ${guess}?` : help}
+    return {
+      message: `--${flag} ${JSON.stringify(value)} is not one of: ${list}`,
+      hint: guess ? `did you mean --${flag} ${guess}?` : help,
+    }
   }
   const missingValue = /^Flag (--[\w-]+) expects a value$/.exec(text)
   if (missingValue) return {message: `${missingValue[1]} needs a value`, hint: `${help} shows what it takes`}
@@ -69,10 +81,14 @@ export function describeParseError(error: Error & {flags?: string[]; args?: unkn
   const failed = /^The following errors? occurred:\n\s*(.*)$/s.exec(text)
   if (failed) {
     // oclif states an exclusive pair once from each side: say it once.
-    const reasons = failed[1]!.split('\n').map((l) => l.trim()).filter(Boolean).map((reason) => {
-      const pair = /^--([\w-]+)=.* cannot also be provided when using --([\w-]+)$/.exec(reason)
-      return pair ? `--${[pair[1], pair[2]].sort().join(' and --')} cannot be used together` : reason
-    })
+    const reasons = failed[1]!
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((reason) => {
+        const pair = /^--([\w-]+)=.* cannot also be provided when using --([\w-]+)$/.exec(reason)
+        return pair ? `--${[pair[1], pair[2]].sort().join(' and --')} cannot be used together` : reason
+      })
     return {message: [...new Set(reasons)].join('; '), hint: `${help} shows which flags go together`}
   }
   return {message: text.split('\n')[0]!.trim(), hint: `${help} shows what it takes`}

@@ -29,13 +29,19 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     ...serviceFlag,
     ...watchFlag,
     all: Flags.boolean({char: 'a', description: 'Include stopped containers (like docker ps -a)'}),
-    probe: Flags.boolean({description: 'GET each health path through a loopback-published port (never other addresses)'}),
+    probe: Flags.boolean({
+      description: 'GET each health path through a loopback-published port (never other addresses)',
+    }),
     format: Flags.string({
       char: 'o',
-      description: 'table (default), wide (also image, networks, etcd key), or a docker-style template: \'{{.Service}} {{.Address}}\', \'table {{.Instance}}\\t{{.Etcd}}\' (fields: .Service .Instance .Address .Reason .Docker .Etcd .Consul .Probe .Container .ID .Image .State .Health .Networks .Ports .Key .TTL .Match .Unknown; {{json .}})',
+      description:
+        "table (default), wide (also image, networks, etcd key), or a docker-style template: '{{.Service}} {{.Address}}', 'table {{.Instance}}\\t{{.Etcd}}' (fields: .Service .Instance .Address .Reason .Docker .Etcd .Consul .Probe .Container .ID .Image .State .Health .Networks .Ports .Key .TTL .Match .Unknown; {{json .}})",
       exclusive: ['watch'],
     }),
-    'probe-any': Flags.boolean({description: 'Also probe the address a gateway would use when no loopback port is published (sends traffic to container/host IPs)'}),
+    'probe-any': Flags.boolean({
+      description:
+        'Also probe the address a gateway would use when no loopback port is published (sends traffic to container/host IPs)',
+    }),
   }
 
   async run(): Promise<ServiceView | void> {
@@ -44,7 +50,7 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     const options = {
       services: flags.service,
       all: flags.all,
-      probe: flags['probe-any'] ? ('any' as const) : flags.probe ? ('loopback' as const) : false as const,
+      probe: flags['probe-any'] ? ('any' as const) : flags.probe ? ('loopback' as const) : (false as const),
     }
     if (flags.watch) {
       const {watchView} = await import('../discover/watch.js')
@@ -59,7 +65,8 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     }
     const format = flags.format ?? 'table'
     // A bad template is known before any source is asked.
-    const {renderTemplate} = format === 'table' || format === 'wide' ? {renderTemplate: undefined} : await import('../discover/template.js')
+    const {renderTemplate} =
+      format === 'table' || format === 'wide' ? {renderTemplate: undefined} : await import('../discover/template.js')
     renderTemplate?.({services: [], sources: [], unnamed: [], takenAt: ''}, format)
     const {view, exitCode} = await buildServiceView(connections, options)
     for (const w of sourceWarnings(view)) this.warnLine(w)
@@ -67,7 +74,12 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
       this.print(
         renderTemplate
           ? renderTemplate(view, format)
-          : renderView(view, {color: this.color, sources: connections.sources, probed: Boolean(options.probe), wide: format === 'wide'}),
+          : renderView(view, {
+              color: this.color,
+              sources: connections.sources,
+              probed: Boolean(options.probe),
+              wide: format === 'wide',
+            }),
       )
     }
     process.exitCode = exitCode

@@ -36,9 +36,19 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
   static override args = {files: Args.string({description: 'Config files (YAML or JSON); - for standard input'})}
   static override flags = {
     ...checkFlags,
-    fix: Flags.boolean({description: 'Rewrite snake_case keys, loosely spelt durations and allowed values spelt another way (round-robin → round_robin) in place (comments and layout kept), then report what is left'}),
-    'env-file': Flags.string({description: 'Read ${VAR} values from this file (repeatable; the environment wins)', multiple: true, multipleNonGreedy: true}),
-    discover: Flags.boolean({description: 'Also check routes against the live view (mcp discover): services with no instances, split versions no instance carries'}),
+    fix: Flags.boolean({
+      description:
+        'Rewrite snake_case keys, loosely spelt durations and allowed values spelt another way (round-robin → round_robin) in place (comments and layout kept), then report what is left',
+    }),
+    'env-file': Flags.string({
+      description: 'Read ${VAR} values from this file (repeatable; the environment wins)',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+    discover: Flags.boolean({
+      description:
+        'Also check routes against the live view (mcp discover): services with no instances, split versions no instance carries',
+    }),
     ...connectionFlags,
     ...sourceFlag,
   }
@@ -47,9 +57,12 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
     const given = this.positionals
     const files = given.length ? given : findDefaultConfigs()
     if (files.length === 0) {
-      throw new UsageError(`no config file given, and no ${DEFAULT_CONFIG_NAMES.join(', ')} here`, {hint: 'name the file: mcp lint-config path/to/gateway.yaml'})
+      throw new UsageError(`no config file given, and no ${DEFAULT_CONFIG_NAMES.join(', ')} here`, {
+        hint: 'name the file: mcp lint-config path/to/gateway.yaml',
+      })
     }
-    if (this.flags.fix && files.includes('-')) throw new UsageError('--fix cannot rewrite standard input', {hint: 'name the file instead of -'})
+    if (this.flags.fix && files.includes('-'))
+      throw new UsageError('--fix cannot rewrite standard input', {hint: 'name the file instead of -'})
     const vars = loadVariables(this.flags['env-file'])
     let view: ServiceView | undefined
     let sourcesExit: number = ExitCode.OK
@@ -59,7 +72,9 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
       const {sourceWarnings} = await import('../discover/render.js')
       // List the containers the gateway would see: under the config's label prefix unless told otherwise.
       const labelPrefix = this.flags['label-prefix'] ?? configuredLabelPrefix(files)
-      const built = await buildServiceView(resolveConnections({...this.flags, 'label-prefix': labelPrefix}, process.env, await loadProjectConfig()))
+      const built = await buildServiceView(
+        resolveConnections({...this.flags, 'label-prefix': labelPrefix}, process.env, await loadProjectConfig()),
+      )
       for (const w of sourceWarnings(built.view)) this.warnLine(w)
       // With no source answering, "no instances" would be a lie: the live rules are skipped.
       if (built.view.sources.some((s) => s.ok)) view = built.view
@@ -75,7 +90,9 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
     if (report.overLimit) this.warnLine(`mcp: ${report.overLimit}`)
     if (!this.jsonEnabled()) {
       // What --fix changed goes first; to stderr when stdout carries a machine format.
-      const fixedLines = run.fixed.flatMap((f) => f.fixes.map((x) => `fixed ${f.file}:${x.line}:${x.column}  ${x.description}  ${x.ruleId}`))
+      const fixedLines = run.fixed.flatMap((f) =>
+        f.fixes.map((x) => `fixed ${f.file}:${x.line}:${x.column}  ${x.description}  ${x.ruleId}`),
+      )
       if (fixedLines.length) {
         const text = fixedLines.join('\n') + '\n'
         if (this.flags.format === 'stylish') this.print(text + '\n')

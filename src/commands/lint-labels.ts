@@ -38,13 +38,31 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
   static override flags = {
     ...dockerConnectionFlags,
     ...checkFlags,
-    file: Flags.string({char: 'f', description: 'Compose file to check (repeatable; the files are one project, merged like docker compose -f; default: COMPOSE_FILE)', multiple: true}),
+    file: Flags.string({
+      char: 'f',
+      description:
+        'Compose file to check (repeatable; the files are one project, merged like docker compose -f; default: COMPOSE_FILE)',
+      multiple: true,
+    }),
     dockerfile: Flags.string({description: 'Dockerfile to check (repeatable)', multiple: true}),
-    docker: Flags.boolean({description: 'Check the labels of live containers (the same connection options as discover)'}),
+    docker: Flags.boolean({
+      description: 'Check the labels of live containers (the same connection options as discover)',
+    }),
     all: Flags.boolean({char: 'a', description: 'With --docker, include stopped containers (like docker ps -a)'}),
-    swarm: Flags.boolean({description: 'Swarm mode: gateway labels belong under deploy.labels (the deploy-labels-only warning turns around)'}),
-    'env-file': Flags.string({description: 'Variables for ${VAR} in compose files (repeatable; default: the project\'s .env; the environment wins)', multiple: true}),
-    'compose-profile': Flags.string({description: 'Compose profile to enable, like docker compose --profile (repeatable; default: COMPOSE_PROFILES); services of other profiles are not checked', multiple: true}),
+    swarm: Flags.boolean({
+      description:
+        'Swarm mode: gateway labels belong under deploy.labels (the deploy-labels-only warning turns around)',
+    }),
+    'env-file': Flags.string({
+      description:
+        "Variables for ${VAR} in compose files (repeatable; default: the project's .env; the environment wins)",
+      multiple: true,
+    }),
+    'compose-profile': Flags.string({
+      description:
+        'Compose profile to enable, like docker compose --profile (repeatable; default: COMPOSE_PROFILES); services of other profiles are not checked',
+      multiple: true,
+    }),
   }
 
   async run(): Promise<{findings: Finding[]; summary: Summary}> {
@@ -53,7 +71,10 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
     const connections = resolveConnections(flags, process.env, config)
     const overrides: RuleOverrides[] = [
       configRules(config.rules, config.files.at(-1)),
-      parseRuleFlags(flags.rule, LINT_LABELS_RULES.map((r) => r.id)),
+      parseRuleFlags(
+        flags.rule,
+        LINT_LABELS_RULES.map((r) => r.id),
+      ),
     ]
     const result = await lintLabels({
       composeFiles: flags.file,
@@ -76,7 +97,8 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       exitCode = worstExitCode(exitCode, checkedSomething ? ExitCode.PARTIAL : ExitCode.UNREACHABLE)
     }
     // "no problems" would be a lie when the only source asked did not answer.
-    const nothingChecked = result.unreachable !== undefined && result.checked.files.length === 0 && flags.format === 'stylish'
+    const nothingChecked =
+      result.unreachable !== undefined && result.checked.files.length === 0 && flags.format === 'stylish'
     if (!this.jsonEnabled() && !nothingChecked) {
       const text = formatFindings(findings, flags.format, {
         toolName: 'mcp',
@@ -114,7 +136,10 @@ function configRules(rules: Record<string, unknown> | undefined, file: string | 
   for (const [id, level] of Object.entries(rules)) {
     const setting = level === false ? 'off' : String(level)
     if (!LEVELS.has(setting)) {
-      throw new InputError(`rules.${id}: ${JSON.stringify(level)} is not off, info, warning or error`, {where: file, hint: 'e.g. rules: {health-path-missing: off}'})
+      throw new InputError(`rules.${id}: ${JSON.stringify(level)} is not off, info, warning or error`, {
+        where: file,
+        hint: 'e.g. rules: {health-path-missing: off}',
+      })
     }
     out[id] = setting as RuleOverrides[string]
   }

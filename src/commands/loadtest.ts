@@ -18,7 +18,8 @@ import {loadProjectConfig} from '../core/project-config.js'
 import type {LoadResult} from '../loadtest/result.js'
 
 export default class Loadtest extends BaseCommand<typeof Loadtest> {
-  static override summary = 'Load test a URL or every healthy instance of a service, with honest (µs, corrected) latency'
+  static override summary =
+    'Load test a URL or every healthy instance of a service, with honest (µs, corrected) latency'
   static override description = `wrk-compatible flags. Closed loop by default (each connection sends its next request when the last one is answered); with -R/--rate, open loop: requests are scheduled evenly and latency is measured from when each request should have been sent, so a stalling server shows up in the percentiles (wrk2's correction for coordinated omission).
 
 A service name is resolved through discovery (Docker, etcd, Consul) to its healthy instances; connections are spread round robin over them and the report breaks requests and latency down per instance.
@@ -44,47 +45,104 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     ...connectionFlags,
     ...sourceFlag,
     connections: Flags.integer({char: 'c', description: 'Connections to keep open (default 10)', helpGroup: 'LOAD'}),
-    duration: Flags.string({char: 'd', description: 'How long to measure: 10s, 1m (default 10s; with --requests, a cap of 5m)', helpGroup: 'LOAD'}),
-    threads: Flags.integer({char: 't', description: `Threads (wrk's -t): the connections are split over this many event loops when a spare CPU core is free (see docs/loadtest.md in the package)`, helpGroup: 'LOAD'}),
-    rate: Flags.string({char: 'R', description: 'Constant throughput, requests/second over all connections: open loop, latency corrected for coordinated omission', helpGroup: 'LOAD'}),
+    duration: Flags.string({
+      char: 'd',
+      description: 'How long to measure: 10s, 1m (default 10s; with --requests, a cap of 5m)',
+      helpGroup: 'LOAD',
+    }),
+    threads: Flags.integer({
+      char: 't',
+      description: `Threads (wrk's -t): the connections are split over this many event loops when a spare CPU core is free (see docs/loadtest.md in the package)`,
+      helpGroup: 'LOAD',
+    }),
+    rate: Flags.string({
+      char: 'R',
+      description:
+        'Constant throughput, requests/second over all connections: open loop, latency corrected for coordinated omission',
+      helpGroup: 'LOAD',
+    }),
     // Non-greedy: `-H "X-A: 1" http://…` (wrk's order) must leave the URL to the target argument.
-    header: Flags.string({char: 'H', description: 'Request header "Name: value" (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'REQUEST'}),
+    header: Flags.string({
+      char: 'H',
+      description: 'Request header "Name: value" (repeatable)',
+      multiple: true,
+      multipleNonGreedy: true,
+      helpGroup: 'REQUEST',
+    }),
     targets: Flags.string({
-      description: "Requests to cycle round robin, from a file in vegeta's text format (METHOD URL, Header: value lines, @body-file; a blank line between targets)",
+      description:
+        "Requests to cycle round robin, from a file in vegeta's text format (METHOD URL, Header: value lines, @body-file; a blank line between targets)",
       exclusive: ['path', 'https', 'any-address', 'nodes', 'method'],
       helpGroup: 'REQUEST',
     }),
     method: Flags.string({char: 'm', description: 'HTTP method (default GET)', helpGroup: 'REQUEST'}),
     body: Flags.string({description: 'Request body', exclusive: ['body-file'], helpGroup: 'REQUEST'}),
     'body-file': Flags.string({description: 'Request body from a file', exclusive: ['body'], helpGroup: 'REQUEST'}),
-    timeout: Flags.string({description: 'Count a request as timed out after this long (default 2s, as wrk)', helpGroup: 'REQUEST'}),
-    path: Flags.string({description: 'For a service target: the path and query to request (default /)', helpGroup: 'REQUEST'}),
+    timeout: Flags.string({
+      description: 'Count a request as timed out after this long (default 2s, as wrk)',
+      helpGroup: 'REQUEST',
+    }),
+    path: Flags.string({
+      description: 'For a service target: the path and query to request (default /)',
+      helpGroup: 'REQUEST',
+    }),
     https: Flags.boolean({description: 'For a service target: use https to its instances', helpGroup: 'REQUEST'}),
-    insecure: Flags.boolean({char: 'k', description: "https: do not verify the server's certificate (as curl -k)", helpGroup: 'REQUEST'}),
-    cacert: Flags.string({description: "https: also trust the CA certificates in this PEM file when verifying the server's", helpGroup: 'REQUEST'}),
+    insecure: Flags.boolean({
+      char: 'k',
+      description: "https: do not verify the server's certificate (as curl -k)",
+      helpGroup: 'REQUEST',
+    }),
+    cacert: Flags.string({
+      description: "https: also trust the CA certificates in this PEM file when verifying the server's",
+      helpGroup: 'REQUEST',
+    }),
     'any-address': Flags.boolean({
-      description: 'For a service target: also send load to an instance\'s gateway address (container or host IP) when no loopback port is published',
+      description:
+        "For a service target: also send load to an instance's gateway address (container or host IP) when no loopback port is published",
       helpGroup: 'REQUEST',
     }),
     latency: Flags.boolean({description: 'Print the full latency distribution and a histogram', helpGroup: 'OUTPUT'}),
-    uncorrected: Flags.boolean({description: 'Also show latency measured from the actual send, without the coordinated-omission correction', helpGroup: 'OUTPUT'}),
+    uncorrected: Flags.boolean({
+      description: 'Also show latency measured from the actual send, without the coordinated-omission correction',
+      helpGroup: 'OUTPUT',
+    }),
     requests: Flags.integer({description: 'Stop after this many responses', helpGroup: 'LOAD'}),
-    warmup: Flags.string({description: 'Send load this long before measuring (not recorded), e.g. 2s', helpGroup: 'LOAD'}),
-    pipelining: Flags.integer({char: 'p', description: 'Requests in flight per connection (HTTP pipelining, default 1)', helpGroup: 'LOAD'}),
+    warmup: Flags.string({
+      description: 'Send load this long before measuring (not recorded), e.g. 2s',
+      helpGroup: 'LOAD',
+    }),
+    pipelining: Flags.integer({
+      char: 'p',
+      description: 'Requests in flight per connection (HTTP pipelining, default 1)',
+      helpGroup: 'LOAD',
+    }),
     out: Flags.string({description: 'Save the full result (the --json document) to this file', helpGroup: 'OUTPUT'}),
     'out-format': Flags.string({
-      description: 'What --out writes: json (the full result, default; what --compare reads), csv or ndjson (one row per second of the measured run)',
+      description:
+        'What --out writes: json (the full result, default; what --compare reads), csv or ndjson (one row per second of the measured run)',
       options: ['json', 'csv', 'ndjson'],
       dependsOn: ['out'],
       helpGroup: 'OUTPUT',
     }),
     ...reportFlag,
     compare: Flags.string({description: 'Print the changes against a result saved with --out', helpGroup: 'OUTPUT'}),
-    'max-p99': Flags.string({description: 'Fail (exit 1) when p99 latency is above this, e.g. 250ms', helpGroup: 'THRESHOLDS'}),
+    'max-p99': Flags.string({
+      description: 'Fail (exit 1) when p99 latency is above this, e.g. 250ms',
+      helpGroup: 'THRESHOLDS',
+    }),
     'max-p95': Flags.string({description: 'Fail (exit 1) when p95 latency is above this', helpGroup: 'THRESHOLDS'}),
-    'max-latency': Flags.string({description: 'Fail (exit 1) when the slowest response took longer than this', helpGroup: 'THRESHOLDS'}),
-    'min-rps': Flags.string({description: 'Fail (exit 1) when fewer requests/second were answered', helpGroup: 'THRESHOLDS'}),
-    'max-error-rate': Flags.string({description: 'Fail (exit 1) when more requests failed than this, e.g. 1%', helpGroup: 'THRESHOLDS'}),
+    'max-latency': Flags.string({
+      description: 'Fail (exit 1) when the slowest response took longer than this',
+      helpGroup: 'THRESHOLDS',
+    }),
+    'min-rps': Flags.string({
+      description: 'Fail (exit 1) when fewer requests/second were answered',
+      helpGroup: 'THRESHOLDS',
+    }),
+    'max-error-rate': Flags.string({
+      description: 'Fail (exit 1) when more requests failed than this, e.g. 1%',
+      helpGroup: 'THRESHOLDS',
+    }),
     nodes: Flags.integer({
       description:
         'Send the load from N replicas of the mcp image as a Swarm service (the Docker host must be a Swarm manager); -c, -R split between them, results merged',
@@ -98,7 +156,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
       helpGroup: 'SWARM',
     }),
     network: Flags.string({
-      description: 'With --nodes: run the replicas on the host network (so a target on a node\'s loopback is reached)',
+      description: "With --nodes: run the replicas on the host network (so a target on a node's loopback is reached)",
       options: ['host'],
       dependsOn: ['nodes'],
       helpGroup: 'SWARM',
@@ -112,10 +170,14 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const {flags, args} = this
     if (flags['replica-of'] !== undefined) return this.runReplica()
     if (args.target === undefined && flags.targets === undefined) {
-      throw new UsageError(`missing argument TARGET (${Loadtest.args.target.description}) or --targets FILE`, {hint: 'mcp loadtest --help shows what it takes'})
+      throw new UsageError(`missing argument TARGET (${Loadtest.args.target.description}) or --targets FILE`, {
+        hint: 'mcp loadtest --help shows what it takes',
+      })
     }
     if (args.target !== undefined && flags.targets !== undefined) {
-      throw new UsageError(`both a target (${JSON.stringify(args.target)}) and --targets given`, {hint: 'the targets file names every URL; leave out the positional target'})
+      throw new UsageError(`both a target (${JSON.stringify(args.target)}) and --targets given`, {
+        hint: 'the targets file names every URL; leave out the positional target',
+      })
     }
     // Read the files first: a bad --compare file must not cost a whole run.
     const before = flags.compare === undefined ? undefined : readSavedResult(flags.compare)
@@ -138,13 +200,14 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const tty = this.progressEnabled
     let result: LoadResult | DistributedResult
     try {
-      result = flags.nodes === undefined
-        ? await loadTest(request, {
-          signal: abort.signal,
-          onProgress: tty ? (p) => process.stderr.write(renderProgress(p)) : undefined,
-          warn: (line) => this.warnLine(line),
-        })
-        : await this.runDistributed(flags.nodes, abort.signal)
+      result =
+        flags.nodes === undefined
+          ? await loadTest(request, {
+              signal: abort.signal,
+              onProgress: tty ? (p) => process.stderr.write(renderProgress(p)) : undefined,
+              warn: (line) => this.warnLine(line),
+            })
+          : await this.runDistributed(flags.nodes, abort.signal)
     } finally {
       process.removeListener('SIGINT', onSigint)
       if (tty) process.stderr.write('\r\x1b[K')
@@ -158,19 +221,33 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     const output = comparison
       ? {
           ...result,
-          compare: {file: comparison.file, before: {startedAt: comparison.before.startedAt}, deltas: comparison.deltas, differences: comparison.differences},
+          compare: {
+            file: comparison.file,
+            before: {startedAt: comparison.before.startedAt},
+            deltas: comparison.deltas,
+            differences: comparison.differences,
+          },
         }
       : result
     if (flags.out) {
       try {
         writeFileAtomic(flags.out, resultText(output, (flags['out-format'] ?? 'json') as OutFormat))
       } catch (error) {
-        throw new InputError(`cannot write the result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {where: flags.out})
+        throw new InputError(
+          `cannot write the result (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+          {where: flags.out},
+        )
       }
     }
     if (flags.report) {
-      const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([import('../loadtest/html-report.js'), import('../report/html/write.js')])
-      writeHtmlReport(flags.report, renderLoadtestReport(output, {command: this.commandLine, version: this.config.version}))
+      const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([
+        import('../loadtest/html-report.js'),
+        import('../report/html/write.js'),
+      ])
+      writeHtmlReport(
+        flags.report,
+        renderLoadtestReport(output, {command: this.commandLine, version: this.config.version}),
+      )
     }
     if (!this.jsonEnabled()) {
       this.log(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}))
@@ -238,6 +315,9 @@ function readFlagFile(path: string, flag: string): Buffer {
   } catch (error) {
     if (error instanceof InputError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, {where: path, hint: `check ${flag}`})
+    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, {
+      where: path,
+      hint: `check ${flag}`,
+    })
   }
 }

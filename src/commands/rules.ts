@@ -12,7 +12,7 @@ export default class Rules extends BaseCommand<typeof Rules> {
     '<%= config.bin %> rules',
     '<%= config.bin %> rules health-path-missing',
     '<%= config.bin %> rules UNREGISTERED',
-    "<%= config.bin %> rules --json | jq -r '.rules[] | select(.defaultSeverity == \"warning\") | .id'",
+    '<%= config.bin %> rules --json | jq -r \'.rules[] | select(.defaultSeverity == "warning") | .id\'',
   ]
 
   static override args = {id: Args.string({description: 'A rule id or doctor code to explain'})}
@@ -21,7 +21,10 @@ export default class Rules extends BaseCommand<typeof Rules> {
     const catalog = ruleCatalog()
     const rules = this.args.id === undefined ? catalog : findRules(this.args.id, catalog)
     if (!this.jsonEnabled()) {
-      const text = this.args.id === undefined ? renderRuleList(rules, this.color) : rules.map((r) => renderRule(r, this.color)).join('\n')
+      const text =
+        this.args.id === undefined
+          ? renderRuleList(rules, this.color)
+          : rules.map((r) => renderRule(r, this.color)).join('\n')
       this.print(text)
     }
     return {rules}

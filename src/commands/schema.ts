@@ -19,7 +19,9 @@ The installed package holds the same file at schema/gateway.schema.json.`
     '<%= config.bin %> schema --json | jq .properties.routes',
   ]
   static override flags = {
-    out: Flags.string({description: 'Write the schema to this file (replaced whole, never half-written) instead of standard output'}),
+    out: Flags.string({
+      description: 'Write the schema to this file (replaced whole, never half-written) instead of standard output',
+    }),
   }
 
   async run(): Promise<JsonSchema> {
@@ -29,7 +31,9 @@ The installed package holds the same file at schema/gateway.schema.json.`
       try {
         writeFileAtomic(this.flags.out, text)
       } catch (error) {
-        throw new InputError(`cannot write ${this.flags.out}: ${(error as Error).message}`, {hint: 'check that its directory exists and is writable'})
+        throw new InputError(`cannot write ${this.flags.out}: ${(error as Error).message}`, {
+          hint: 'check that its directory exists and is writable',
+        })
       }
       this.warnLine(`wrote ${this.flags.out} (a copy of ${SCHEMA_PATH})`)
     } else {

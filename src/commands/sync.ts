@@ -14,7 +14,8 @@ import {SyncReport, syncOnce} from '../sync/run.js'
 import {openStore} from '../sync/stores.js'
 
 export default class Sync extends BaseCommand<typeof Sync> {
-  static override summary = 'Register what Docker runs in etcd or Consul: once (plan and apply), or as an agent following Docker events'
+  static override summary =
+    'Register what Docker runs in etcd or Consul: once (plan and apply), or as an agent following Docker events'
   static override description = `Desired: every running container with valid labels (lint-labels' errors skip it), at the address \
 discover and doctor choose (an ambiguous one is not registered), once it is ready (Docker health, or a 2xx from its health path). \
 The difference with the registry is applied: add, update, remove — only entries this agent owns (registeredBy); other owners' \
@@ -52,25 +53,31 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
       min: 1,
     }),
     ttl: durationFlag({
-      description: 'etcd lease TTL for this agent\'s entries (default 15s with --watch; none for a one-shot run: it cannot keep one alive)',
+      description:
+        "etcd lease TTL for this agent's entries (default 15s with --watch; none for a one-shot run: it cannot keep one alive)",
       allowZero: true,
     }),
     'value-format': Flags.option({
-      description: 'etcd value: json (docs/json.md) or plain host:port (registrator\'s etcd backend)',
+      description: "etcd value: json (docs/json.md) or plain host:port (registrator's etcd backend)",
       options: ['json', 'plain'] as const,
       default: 'json',
     })(),
-    owner: Flags.string({description: 'This agent\'s name in registeredBy (default: MCP_SYNC_OWNER, then the host name)'}),
+    owner: Flags.string({
+      description: "This agent's name in registeredBy (default: MCP_SYNC_OWNER, then the host name)",
+    }),
     'prune-foreign': Flags.boolean({description: 'Also remove stale entries written by other owners'}),
     'advertise-address': Flags.string({
-      description: 'Address registered for ports published on 0.0.0.0 / :: (default: the Docker host\'s, 127.0.0.1 for a local socket)',
+      description:
+        "Address registered for ports published on 0.0.0.0 / :: (default: the Docker host's, 127.0.0.1 for a local socket)",
     }),
     resync: durationFlag({description: '--watch: full resync this often', default: '30s'}),
     'check-interval': durationFlag({
       description: '--watch: how often containers without a HEALTHCHECK are checked over HTTP',
       default: '5s',
     }),
-    listen: Flags.string({description: '--watch: serve /healthz and Prometheus /metrics on this address (127.0.0.1:PORT)'}),
+    listen: Flags.string({
+      description: '--watch: serve /healthz and Prometheus /metrics on this address (127.0.0.1:PORT)',
+    }),
   }
 
   async run(): Promise<SyncReport | void> {
@@ -79,7 +86,9 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
     const connections = resolveConnections(flags, process.env, config)
     const ttlMs = flags.ttl ?? (flags.watch ? 15_000 : 0)
     if (ttlMs > 0 && ttlMs < 2000) {
-      throw new UsageError(`--ttl ${formatDuration(ttlMs)} is too short`, {hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)'})
+      throw new UsageError(`--ttl ${formatDuration(ttlMs)} is too short`, {
+        hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)',
+      })
     }
     if (flags.registry === 'consul' && !connections.consul) {
       throw new UsageError('--registry consul needs a Consul address', {hint: 'set --consul-addr or CONSUL_HTTP_ADDR'})
@@ -98,20 +107,24 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
     const {registry} = flags
     if (flags.watch) {
       const {runAgent} = await import('../sync/agent.js')
-      process.exitCode = await runAgent(connections, {
-        ...options,
-        registry,
-        ttlSeconds: Math.round(ttlMs / 1000),
-        resyncMs: flags.resync,
-        checkIntervalMs: flags['check-interval'],
-        listen: flags.listen,
-      }, {
-        json: this.jsonEnabled(),
-        color: this.color,
-        // Streamed, not this.log: under --json these are JSON lines as they happen, which this.log would drop.
-        out: (line) => process.stdout.write(line + '\n'),
-        warn: (line) => this.warnLine(line),
-      })
+      process.exitCode = await runAgent(
+        connections,
+        {
+          ...options,
+          registry,
+          ttlSeconds: Math.round(ttlMs / 1000),
+          resyncMs: flags.resync,
+          checkIntervalMs: flags['check-interval'],
+          listen: flags.listen,
+        },
+        {
+          json: this.jsonEnabled(),
+          color: this.color,
+          // Streamed, not this.log: under --json these are JSON lines as they happen, which this.log would drop.
+          out: (line) => process.stdout.write(line + '\n'),
+          warn: (line) => this.warnLine(line),
+        },
+      )
       return
     }
     const store = openStore(registry, connections, Math.round(ttlMs / 1000), options.owner)
@@ -125,5 +138,7 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
 /** `.mcp.yaml` `rules:` settings, for lint-labels' rules (other ids match no finding). */
 function lintOverrides(rules: Record<string, string> | undefined): RuleOverrides | undefined {
   if (!rules) return undefined
-  return Object.fromEntries(Object.entries(rules).filter(([, v]) => ['off', 'info', 'warning', 'error'].includes(v))) as RuleOverrides
+  return Object.fromEntries(
+    Object.entries(rules).filter(([, v]) => ['off', 'info', 'warning', 'error'].includes(v)),
+  ) as RuleOverrides
 }

@@ -28,7 +28,9 @@ function parseTimeFlag(flag: string, text: string, now: number): number {
 }
 
 /** --since/--until, parsed by oclif into ms since the epoch: the text as typed is the flag's, `now` when it is parsed. */
-const timeFlag = Flags.custom<number>({parse: async (text, _context, flag) => parseTimeFlag(flag.name, text, Date.now())})
+const timeFlag = Flags.custom<number>({
+  parse: async (text, _context, flag) => parseTimeFlag(flag.name, text, Date.now()),
+})
 
 /** Every daemon to search (repeated --docker-host / --docker-context, --all-contexts), each connected lazily. */
 async function dockerHosts(connections: Connections, timeoutMs: number): Promise<DockerHost[]> {
@@ -62,10 +64,27 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
 
   static override flags = {
     // Non-greedy: `--container a app.log` takes one value, the path stays a path.
-    container: Flags.string({description: 'Search this container\'s logs (name or id; repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'SOURCES'}),
-    service: Flags.string({char: 's', multiple: true, multipleNonGreedy: true, description: 'Search every container of this service, by its service-name label (repeatable)', helpGroup: 'SOURCES'}),
-    'all-containers': Flags.boolean({description: 'Search every container carrying the service-name label', helpGroup: 'SOURCES'}),
-    since: timeFlag({description: 'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API'}),
+    container: Flags.string({
+      description: "Search this container's logs (name or id; repeatable)",
+      multiple: true,
+      multipleNonGreedy: true,
+      helpGroup: 'SOURCES',
+    }),
+    service: Flags.string({
+      char: 's',
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'Search every container of this service, by its service-name label (repeatable)',
+      helpGroup: 'SOURCES',
+    }),
+    'all-containers': Flags.boolean({
+      description: 'Search every container carrying the service-name label',
+      helpGroup: 'SOURCES',
+    }),
+    since: timeFlag({
+      description:
+        'Only lines at or after this time: a duration back from now (10m) or a timestamp; sent to the Docker API',
+    }),
     until: timeFlag({description: 'Only lines at or before this time (same forms as --since)'}),
     // -C/--context is lines, as in grep; the Docker context is --docker-context here.
     context: Flags.custom<number>({
@@ -80,19 +99,27 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         })
       },
     })(),
-    level: Flags.option({description: 'Only matches at or above this level (lines without a level are left out)', options: LEVELS})(),
-    follow: Flags.boolean({char: 'f', description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)'}),
+    level: Flags.option({
+      description: 'Only matches at or above this level (lines without a level are left out)',
+      options: LEVELS,
+    })(),
+    follow: Flags.boolean({
+      char: 'f',
+      description: 'Keep watching the files and containers for new lines with the id (Ctrl-C to stop)',
+    }),
     gap: durationFlag({description: 'Mark gaps between consecutive lines at least this long', default: '1s'}),
     report: Flags.string({description: reportFlag.report.description, helpGroup: 'OUTPUT', exclusive: ['follow']}),
     threads: Flags.integer({
       char: 'j',
-      description: 'Threads for searching files (default: one per core, over 512 MiB of input); an explicit N > 1 also splits one big file',
+      description:
+        'Threads for searching files (default: one per core, over 512 MiB of input); an explicit N > 1 also splits one big file',
       min: 1,
     }),
     'docker-host': connectionFlags['docker-host'],
     // --docker-context, not --context: trace's -C/--context is grep's context lines.
     'docker-context': Flags.string({
-      description: 'Docker CLI context to search (default: DOCKER_CONTEXT, then `docker context use`); repeat for several',
+      description:
+        'Docker CLI context to search (default: DOCKER_CONTEXT, then `docker context use`); repeat for several',
       helpGroup: 'CONNECTION',
       multiple: true,
     }),
@@ -123,12 +150,16 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     let paths = rawPaths
     if (paths.length === 0 && !wantsDocker) {
       if (process.stdin.isTTY) {
-        throw new UsageError('no logs to search', {hint: 'name files, directories or globs, - for stdin, or --container/--service/--all-containers'})
+        throw new UsageError('no logs to search', {
+          hint: 'name files, directories or globs, - for stdin, or --container/--service/--all-containers',
+        })
       }
       paths = ['-']
     }
     const dockerFlags = {...f, context: f['docker-context']}
-    const connections = wantsDocker ? resolveConnections(dockerFlags, process.env, await loadProjectConfig()) : undefined
+    const connections = wantsDocker
+      ? resolveConnections(dockerFlags, process.env, await loadProjectConfig())
+      : undefined
     const options: TraceOptions = {
       query,
       paths,
@@ -144,8 +175,14 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
 
     const result = await runTrace(options)
     if (f.report) {
-      const [{renderTraceReport}, {writeHtmlReport}] = await Promise.all([import('../logs/html-report.js'), import('../report/html/write.js')])
-      writeHtmlReport(f.report, renderTraceReport(result, {command: this.commandLine, version: this.config.version, gapMs}))
+      const [{renderTraceReport}, {writeHtmlReport}] = await Promise.all([
+        import('../logs/html-report.js'),
+        import('../report/html/write.js'),
+      ])
+      writeHtmlReport(
+        f.report,
+        renderTraceReport(result, {command: this.commandLine, version: this.config.version, gapMs}),
+      )
     }
     if (!f.follow) {
       // No SIGINT handler here: Ctrl-C during a search ends the process the default way (130).
@@ -165,7 +202,8 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
   }
 
   private printResult(result: TraceResult, gapMs: number): void {
-    for (const p of result.problems) for (const [n, line] of renderProblem(p).entries()) this.warnLine(n ? line : `mcp: ${line}`)
+    for (const p of result.problems)
+      for (const [n, line] of renderProblem(p).entries()) this.warnLine(n ? line : `mcp: ${line}`)
     if (result.found) {
       this.print(renderTimeline(result, {gapMs, width: process.stdout.columns ?? 100}))
     } else if (result.exitCode < ExitCode.PARTIAL) {
@@ -177,7 +215,9 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         level ? `${level} line${level === 1 ? '' : 's'} below --level ${this.flags.level}` : '',
       ].filter(Boolean)
       const carry = left.length ? `; ${left.join(', ')} carry it` : ''
-      this.warnLine(`mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)${carry}`)
+      this.warnLine(
+        `mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)${carry}`,
+      )
     }
   }
 
@@ -186,7 +226,12 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
    * the exit code stays 0 (found, before or while following) or 1, as `tail -f | grep` users expect.
    * With --json every line is one JSON object (NDJSON).
    */
-  private async follow(result: TraceResult, options: TraceOptions, signal: AbortSignal, gapMs: number): Promise<undefined> {
+  private async follow(
+    result: TraceResult,
+    options: TraceOptions,
+    signal: AbortSignal,
+    gapMs: number,
+  ): Promise<undefined> {
     let found = result.found
     const json = this.jsonEnabled()
     // Streamed, not this.log: under --json the output is these NDJSON lines, which this.log would drop.
@@ -194,7 +239,9 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     else this.printResult(result, gapMs)
     if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')
     // The columns of the timeline above (OFFSET included), or of a heading printed with the first new line.
-    const width = sourceColumnWidth(result.lines.length ? result.lines.map((l) => l.source) : result.sources.map((s) => s.name))
+    const width = sourceColumnWidth(
+      result.lines.length ? result.lines.map((l) => l.source) : result.sources.map((s) => s.name),
+    )
     let headed = result.lines.length > 0
     await followTrace(
       options,

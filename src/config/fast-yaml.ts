@@ -27,7 +27,8 @@ const PLAIN_KEY = /^[A-Za-z0-9_$/][\w$./-]*$/
 const MAX_KEY = 1024
 // Characters the fast path leaves to yaml: C0 controls but tab and LF, CR (a line break of its own unless
 // before LF, checked per line), DEL, C1 (NEL included), the Unicode line separators, BOM, lone surrogates.
-const NOT_OURS = /[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const NOT_OURS =
+  /[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** Remove leading and trailing spaces and tabs (YAML's white space), and nothing else, in linear time. */
 function trimBlanks(s: string): string {
@@ -159,7 +160,16 @@ class FlowReader {
       if (c === ':' && /[ \t,\]}]/.test(this.s[this.i + 1] ?? ' ')) break
     }
     const text = trimBlanks(this.s.slice(start, this.i))
-    if (!text || text.length > MAX_KEY || SPECIAL_START.test(text) || /^-([ \t]|$)/.test(text) || text.includes('#') || text.includes('"') || text.includes("'")) unsupported()
+    if (
+      !text ||
+      text.length > MAX_KEY ||
+      SPECIAL_START.test(text) ||
+      /^-([ \t]|$)/.test(text) ||
+      text.includes('#') ||
+      text.includes('"') ||
+      text.includes("'")
+    )
+      unsupported()
     return text
   }
 
@@ -264,7 +274,8 @@ function mapEntry(text: string): [string, string] | undefined {
   const c = text[0]
   if (c === '"' || c === "'") {
     const close = text.indexOf(c, 1)
-    if (close < 0 || text[close + 1] !== ':' || !(text.length === close + 2 || text[close + 2] === ' ')) return undefined
+    if (close < 0 || text[close + 1] !== ':' || !(text.length === close + 2 || text[close + 2] === ' '))
+      return undefined
     const rawKey = text.slice(0, close + 1)
     if (c === '"' && rawKey.includes('\\')) unsupported()
     if (c === "'" && text[close + 1] === "'") unsupported()
@@ -273,7 +284,8 @@ function mapEntry(text: string): [string, string] | undefined {
   }
   // The key ends at the first ':' followed by a space or the end of the line.
   let colon = text.indexOf(':')
-  while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 0x20) colon = text.indexOf(':', colon + 1)
+  while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 0x20)
+    colon = text.indexOf(':', colon + 1)
   if (colon <= 0) return undefined
   const key = text.slice(0, colon)
   if (key.length > MAX_KEY) unsupported()

@@ -25,6 +25,9 @@ export function writeFixedFile(path: string, text: string): void {
   try {
     writeFileAtomic(path, text)
   } catch (error) {
-    throw new InputError(`cannot write the fixed file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {where: path, hint: 'check the directory is writable'})
+    throw new InputError(
+      `cannot write the fixed file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {where: path, hint: 'check the directory is writable'},
+    )
   }
 }

@@ -22,7 +22,12 @@ const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
  * the last one silently). It is the fast path for .json configs: several times faster than a YAML
  * parse of the same file, which matters for 5,000-route files.
  */
-export function parseJsonSource(path: string, text: string, positionAt: (offset: number) => {line: number; column: number}, withNodes = true): ParsedJson {
+export function parseJsonSource(
+  path: string,
+  text: string,
+  positionAt: (offset: number) => {line: number; column: number},
+  withNodes = true,
+): ParsedJson {
   let i = 0
   const fail = (message: string, at = i): never => {
     const p = positionAt(Math.min(at, text.length))
@@ -89,7 +94,8 @@ export function parseJsonSource(path: string, text: string, positionAt: (offset:
         i++
         const member = parseValue(depth + 1)
         // A "__proto__" key must stay data, as JSON.parse keeps it (plain assignment would set the prototype).
-        if (key === '__proto__') Object.defineProperty(value, key, {value: member.value, enumerable: true, writable: true, configurable: true})
+        if (key === '__proto__')
+          Object.defineProperty(value, key, {value: member.value, enumerable: true, writable: true, configurable: true})
         else value[key] = member.value
         members?.set(key, {keyStart, keyEnd, node: member.node})
         skipWs()

@@ -40,7 +40,10 @@ export interface ConfigLintResult {
 }
 
 /** Variables for interpolation: the env files in order, then the environment on top. */
-export function loadVariables(envFiles: string[] = [], env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+export function loadVariables(
+  envFiles: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
   const vars: Record<string, string | undefined> = {}
   for (const file of envFiles) Object.assign(vars, parseEnvFile(file))
   return {...vars, ...env}
@@ -83,7 +86,15 @@ export function lintConfigSource(source: ConfigSource, options: LintConfigOption
       const range = source.range(fix.path, fix.target)
       if (!range) continue
       const at = source.positionAt(range.start)
-      fixes.push({ruleId: rule.meta.id, start: range.start, end: range.end, text: quoted(fix.text, range), description: fix.description, line: at.line, column: at.column})
+      fixes.push({
+        ruleId: rule.meta.id,
+        start: range.start,
+        end: range.end,
+        text: quoted(fix.text, range),
+        description: fix.description,
+        line: at.line,
+        column: at.column,
+      })
     }
   }
   return {file: source.path, findings, fixes, source}
@@ -103,9 +114,19 @@ export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions
     const result = lintConfigSource(source, options)
     // `# mcp-ignore: rule-id reason` comments (YAML only: JSON has none).
     if (source.format === 'yaml') {
-      const kept = applySuppressions(result.findings, doc.path, doc.text, 'yaml', CONFIG_RULE_METAS.map((r) => r.id))
+      const kept = applySuppressions(
+        result.findings,
+        doc.path,
+        doc.text,
+        'yaml',
+        CONFIG_RULE_METAS.map((r) => r.id),
+      )
       // --fix leaves alone what a comment says to leave alone.
-      const suppressed = new Set(result.findings.filter((f) => !kept.includes(f)).map((f) => `${f.ruleId} ${f.location?.kind === 'file' ? f.location.line : ''}`))
+      const suppressed = new Set(
+        result.findings
+          .filter((f) => !kept.includes(f))
+          .map((f) => `${f.ruleId} ${f.location?.kind === 'file' ? f.location.line : ''}`),
+      )
       result.findings = kept
       if (suppressed.size) result.fixes = result.fixes.filter((fix) => !suppressed.has(`${fix.ruleId} ${fix.line}`))
     }

@@ -4,8 +4,13 @@ import {type RuleDefinition, withReport} from '../report/findings/rule.js'
 import type {ConfigContext, ConfigRule, RuleHit} from './types.js'
 
 /** A config rule; its docs link (docs/config-rules.md, one heading per rule) comes from the id. */
-export function defineConfigRule(definition: RuleDefinition<unknown, ConfigContext, RuleHit, Omit<RuleMeta, 'docs'>>): ConfigRule {
-  return withReport({meta: {...definition.meta, docs: docsUrl('config-rules.md', definition.meta.id)}, check: definition.check}, configFinding)
+export function defineConfigRule(
+  definition: RuleDefinition<unknown, ConfigContext, RuleHit, Omit<RuleMeta, 'docs'>>,
+): ConfigRule {
+  return withReport(
+    {meta: {...definition.meta, docs: docsUrl('config-rules.md', definition.meta.id)}, check: definition.check},
+    configFinding,
+  )
 }
 
 /** A finding at the hit's key or value, as file:line:col; its fix is left in ctx.fixes for --fix. */

@@ -62,11 +62,11 @@ export function segments(instancePath: string): PathSegment[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The object at a key, or an empty one: rules read a config that may be schema-invalid. */
 export function section(config: unknown, key: string): Record<string, unknown> {
   const v = isObject(config) ? config[key] : undefined
   return isObject(v) ? v : {}
 }
-

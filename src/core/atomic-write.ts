@@ -1,5 +1,17 @@
 import {randomBytes} from 'node:crypto'
-import {closeSync, fchmodSync, fchownSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
 
 /** The file a path names: a symlink (even one whose target does not exist yet) is written through, never replaced. */
@@ -40,7 +52,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   try {
     fd = openSync(tmp, 'wx', mode ?? 0o666)
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at)
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
     if (owner && process.getuid && (owner.uid !== process.getuid() || owner.gid !== process.getgid!())) {
       try {
         fchownSync(fd, owner.uid, owner.gid)

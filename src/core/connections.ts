@@ -130,8 +130,18 @@ export interface ProfileSelection {
   selectedBy?: 'flag' | 'env' | 'current-profile'
 }
 
-export function selectProfile(config: ProjectConfig | undefined, flagProfile: string | undefined, env: NodeJS.ProcessEnv): ProfileSelection {
-  const selectedBy = flagProfile ? 'flag' : env.MCP_PROFILE ? 'env' : config?.currentProfile ? 'current-profile' : undefined
+export function selectProfile(
+  config: ProjectConfig | undefined,
+  flagProfile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ProfileSelection {
+  const selectedBy = flagProfile
+    ? 'flag'
+    : env.MCP_PROFILE
+      ? 'env'
+      : config?.currentProfile
+        ? 'current-profile'
+        : undefined
   const name = flagProfile || env.MCP_PROFILE || config?.currentProfile
   if (!name) return {profile: {}}
   // Own properties only: `current-profile: toString` names no profile.
@@ -139,9 +149,18 @@ export function selectProfile(config: ProjectConfig | undefined, flagProfile: st
   if (!profile) {
     const known = Object.keys(config?.profiles ?? {})
     const guess = didYouMean(name, known)
-    const by = selectedBy === 'env' ? ' (from MCP_PROFILE)' : selectedBy === 'current-profile' ? ` (current-profile in ${config?.currentProfileFile})` : ''
+    const by =
+      selectedBy === 'env'
+        ? ' (from MCP_PROFILE)'
+        : selectedBy === 'current-profile'
+          ? ` (current-profile in ${config?.currentProfileFile})`
+          : ''
     throw new UsageError(`profile "${name}"${by} is not defined`, {
-      hint: guess ? `did you mean "${guess}"? (mcp config list shows them all)` : known.length ? `known profiles: ${known.join(', ')}` : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
+      hint: guess
+        ? `did you mean "${guess}"? (mcp config list shows them all)`
+        : known.length
+          ? `known profiles: ${known.join(', ')}`
+          : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
     })
   }
   return {name, profile, selectedBy}
@@ -214,12 +233,22 @@ function layered(
  * daemon at docker's own default.
  */
 function resolveDockers({flags, env, profile, origins}: ResolveContext): DockerConnection[] {
-  const tlsEnv = env.DOCKER_TLS_VERIFY === undefined ? undefined : env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== ''
-  const tlsVerify = pick(origins, 'docker.tlsVerify', [['env', 'DOCKER_TLS_VERIFY', tlsEnv], ['profile', 'docker.tlsVerify', profile.docker?.tlsVerify]])
-  const certPath = pick(origins, 'docker.certPath', [['env', 'DOCKER_CERT_PATH', env.DOCKER_CERT_PATH], ['profile', 'docker.certPath', profile.docker?.certPath]])
+  const tlsEnv =
+    env.DOCKER_TLS_VERIFY === undefined ? undefined : env.DOCKER_TLS_VERIFY !== '0' && env.DOCKER_TLS_VERIFY !== ''
+  const tlsVerify = pick(origins, 'docker.tlsVerify', [
+    ['env', 'DOCKER_TLS_VERIFY', tlsEnv],
+    ['profile', 'docker.tlsVerify', profile.docker?.tlsVerify],
+  ])
+  const certPath = pick(origins, 'docker.certPath', [
+    ['env', 'DOCKER_CERT_PATH', env.DOCKER_CERT_PATH],
+    ['profile', 'docker.certPath', profile.docker?.certPath],
+  ])
   const flagHosts = asList(flags['docker-host'])
   const flagContexts = asList(flags.context)
-  const flagDockers: DockerConnection[] = [...flagHosts.map((host) => ({host})), ...flagContexts.map((context) => ({context}))]
+  const flagDockers: DockerConnection[] = [
+    ...flagHosts.map((host) => ({host})),
+    ...flagContexts.map((context) => ({context})),
+  ]
   const targets = pick<DockerConnection[]>(origins, 'docker', [
     ['flag', '--all-contexts', flags['all-contexts'] ? [{allContexts: true}] : undefined],
     ['flag', flagHosts.length ? '--docker-host' : '--context', flagDockers.length ? flagDockers : undefined],
@@ -272,11 +301,23 @@ function resolveEtcdCredentials(ctx: ResolveContext): {user?: string; password?:
   const passwordEnv = profile.etcd?.passwordEnv
   if (!password && passwordEnv) {
     password = env[passwordEnv] || undefined
-    origins['etcd.password'] = {from: 'profile', via: 'etcd.passwordEnv', secret: `[from env ${passwordEnv}]${password ? '' : ' (not set)'}`}
+    origins['etcd.password'] = {
+      from: 'profile',
+      via: 'etcd.passwordEnv',
+      secret: `[from env ${passwordEnv}]${password ? '' : ' (not set)'}`,
+    }
   }
   if (!password && profile.etcd?.passwordFile) {
-    origins['etcd.password'] = {from: 'profile', via: 'etcd.passwordFile', secret: `[from file ${profile.etcd.passwordFile}]`}
-    password = readSecretFile(profile.etcd.passwordFile, 'the etcd password', ctx.lenient ? noteError(origins, 'etcd.password') : undefined)
+    origins['etcd.password'] = {
+      from: 'profile',
+      via: 'etcd.passwordFile',
+      secret: `[from file ${profile.etcd.passwordFile}]`,
+    }
+    password = readSecretFile(
+      profile.etcd.passwordFile,
+      'the etcd password',
+      ctx.lenient ? noteError(origins, 'etcd.password') : undefined,
+    )
   }
   registerSecret(password)
   return {user, password}
@@ -313,12 +354,31 @@ function resolveConsul(ctx: ResolveContext): ConsulConnection | undefined {
 /** The settings every source shares: the timeout, the label prefix, the registry prefix. */
 function resolveShared(ctx: ResolveContext): Pick<Connections, 'timeoutMs' | 'labelPrefix' | 'registryPrefix'> {
   const {profile} = ctx
-  const timeoutMs = parseDurationFlag('timeout', layered(ctx, 'timeout', 'timeout', 'MCP_TIMEOUT', profile.timeout, DEFAULT_TIMEOUT)!)
-  const labelPrefix = layered(ctx, 'labelPrefix', 'label-prefix', 'MCP_LABEL_PREFIX', profile.labelPrefix, DEFAULT_LABEL_PREFIX)!
+  const timeoutMs = parseDurationFlag(
+    'timeout',
+    layered(ctx, 'timeout', 'timeout', 'MCP_TIMEOUT', profile.timeout, DEFAULT_TIMEOUT)!,
+  )
+  const labelPrefix = layered(
+    ctx,
+    'labelPrefix',
+    'label-prefix',
+    'MCP_LABEL_PREFIX',
+    profile.labelPrefix,
+    DEFAULT_LABEL_PREFIX,
+  )!
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(labelPrefix)) {
-    throw new UsageError(`--label-prefix "${labelPrefix}" is not a label key prefix`, {hint: 'use lowercase letters, digits, dots and dashes, e.g. mcp'})
+    throw new UsageError(`--label-prefix "${labelPrefix}" is not a label key prefix`, {
+      hint: 'use lowercase letters, digits, dots and dashes, e.g. mcp',
+    })
   }
-  let registryPrefix = layered(ctx, 'registryPrefix', 'registry-prefix', 'MCP_REGISTRY_PREFIX', profile.registryPrefix, DEFAULT_REGISTRY_PREFIX)!
+  let registryPrefix = layered(
+    ctx,
+    'registryPrefix',
+    'registry-prefix',
+    'MCP_REGISTRY_PREFIX',
+    profile.registryPrefix,
+    DEFAULT_REGISTRY_PREFIX,
+  )!
   if (!registryPrefix.startsWith('/')) registryPrefix = '/' + registryPrefix
   if (!registryPrefix.endsWith('/')) registryPrefix += '/'
   return {timeoutMs, labelPrefix, registryPrefix}
@@ -334,12 +394,18 @@ function noteError(origins: Record<string, SettingOrigin>, key: string): (messag
  * Default sources: Docker always; Consul when an address is configured; etcd when configured, or
  * when Consul is not (the gateway uses one registry, and etcd at etcdctl's default is the usual one).
  */
-function resolveSources(flag: string | undefined, etcd: EtcdConnection, consul: ConsulConnection | undefined): SourceName[] {
+function resolveSources(
+  flag: string | undefined,
+  etcd: EtcdConnection,
+  consul: ConsulConnection | undefined,
+): SourceName[] {
   if (flag) {
     const list = splitList(flag) ?? []
     for (const s of list) {
       if (!SOURCE_NAMES.includes(s as SourceName)) {
-        throw new UsageError(`--source "${s}" is not a source`, {hint: `use a comma list of ${SOURCE_NAMES.join(', ')}`})
+        throw new UsageError(`--source "${s}" is not a source`, {
+          hint: `use a comma list of ${SOURCE_NAMES.join(', ')}`,
+        })
       }
     }
     if (list.includes('consul') && !consul) {
@@ -369,7 +435,12 @@ export const DEFAULT_FORMAT = 'stylish'
  * The checking commands' output format when --format is not given: MCP_FORMAT (oclif reads it for
  * the flag itself), then the selected profile's `format`, then stylish.
  */
-export function profileFormat(flagProfile: string | undefined, env: NodeJS.ProcessEnv, config: ProjectConfig, known: readonly string[]): {format: string; origin: SettingOrigin} {
+export function profileFormat(
+  flagProfile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  config: ProjectConfig,
+  known: readonly string[],
+): {format: string; origin: SettingOrigin} {
   const {name, profile} = selectProfile(config, flagProfile, env)
   if (env.MCP_FORMAT) return {format: env.MCP_FORMAT, origin: {from: 'env', via: 'MCP_FORMAT'}}
   if (profile.format === undefined) return {format: DEFAULT_FORMAT, origin: {from: 'default'}}

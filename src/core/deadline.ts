@@ -1,6 +1,9 @@
 /** Thrown when a source does not answer within its timeout. */
 export class DeadlineError extends Error {
-  constructor(readonly what: string, readonly ms: number) {
+  constructor(
+    readonly what: string,
+    readonly ms: number,
+  ) {
     super(`${what} did not answer within ${ms} ms`)
   }
 }

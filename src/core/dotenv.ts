@@ -12,7 +12,18 @@ const GO_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\
 const INLINE_SPACE = new Set(['\t', '\v', '\f', '\r', ' ', '\u0085', '\u00a0'])
 const KEY_CHAR = /[\p{L}\p{N}_.\-[\]]/u
 const ESCAPE_SEQ = /\\(?:[abcfnrtv$"\\]|0\d{0,3})/g
-const ESCAPES: Record<string, string> = {a: '\x07', b: '\b', c: '\\c', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '"': '"', '\\': '\\'}
+const ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  c: '\\c',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '"': '"',
+  '\\': '\\',
+}
 
 /**
  * Parse a dotenv file by compose-go's rules (its dotenv package): `export ` prefix, `KEY=value` or
@@ -21,11 +32,19 @@ const ESCAPES: Record<string, string> = {a: '\x07', b: '\b', c: '\\c', f: '\f', 
  * quotes take \n \t \\ \" \$ and octal escapes and may span lines; `${VAR}` expands in unquoted and
  * double-quoted values, `lookup` first, then the keys above it. Throws an InputError at `where:line`.
  */
-export function parseDotenv(text: string, where: string, lookup: Record<string, string | undefined> = {}): Map<string, DotenvEntry> {
+export function parseDotenv(
+  text: string,
+  where: string,
+  lookup: Record<string, string | undefined> = {},
+): Map<string, DotenvEntry> {
   const out = new Map<string, DotenvEntry>()
   let line = 1
   let i = 0
-  const fail = (message: string, at = line) => new InputError(message, {where: `${where}:${at}:1`, hint: 'write KEY=value lines (see docker compose\'s .env syntax)'})
+  const fail = (message: string, at = line) =>
+    new InputError(message, {
+      where: `${where}:${at}:1`,
+      hint: "write KEY=value lines (see docker compose's .env syntax)",
+    })
   const resolve = (value: string, at: number): string => {
     const vars: Record<string, string | undefined> = {}
     for (const [k, e] of out) vars[k] = e.value
@@ -124,7 +143,9 @@ function expandEscapes(text: string): string {
     if (match.startsWith('\\0')) {
       const digits = match.slice(2)
       // Go's octal escape needs exactly three digits; anything else is kept as written.
-      return digits.length === 3 && /^[0-7]{3}$/.test(digits) && Number.parseInt(digits, 8) < 256 ? String.fromCharCode(Number.parseInt(digits, 8)) : match
+      return digits.length === 3 && /^[0-7]{3}$/.test(digits) && Number.parseInt(digits, 8) < 256
+        ? String.fromCharCode(Number.parseInt(digits, 8))
+        : match
     }
     return ESCAPES[match[1]!] ?? match
   })

@@ -31,16 +31,27 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
       bytes = readFileSync(0)
     } else {
       const st = statSync(path)
-      if (st.isDirectory()) throw new InputError('is a directory, not a file', {where: path, hint: 'name a file inside it'})
+      if (st.isDirectory())
+        throw new InputError('is a directory, not a file', {where: path, hint: 'name a file inside it'})
       if (st.size > MAX_DOCUMENT_BYTES) {
-        throw new InputError(`is ${Math.round(st.size / 1048576)} MiB, larger than the ${MAX_DOCUMENT_BYTES / 1048576} MiB limit for a document`, {where: path})
+        throw new InputError(
+          `is ${Math.round(st.size / 1048576)} MiB, larger than the ${MAX_DOCUMENT_BYTES / 1048576} MiB limit for a document`,
+          {where: path},
+        )
       }
       bytes = readFileSync(path)
     }
   } catch (error) {
     if (error instanceof InputError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read (${code ?? (error as Error).message})`
+    const what =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `cannot read (${code ?? (error as Error).message})`
     throw new InputError(what, {where: path, hint: code === 'ENOENT' ? 'check the path' : undefined})
   }
   const where = path === '-' ? '<stdin>' : path
@@ -52,7 +63,10 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
     text = decoder.decode(bytes)
   } catch {
     const offset = firstInvalidUtf8(bytes)
-    throw new InputError(`is not valid UTF-8 (first bad byte at offset ${offset})`, {where, hint: 'save the file as UTF-8'})
+    throw new InputError(`is not valid UTF-8 (first bad byte at offset ${offset})`, {
+      where,
+      hint: 'save the file as UTF-8',
+    })
   }
   const hadBom = text.charCodeAt(0) === 0xfeff
   if (hadBom) text = text.slice(1)

@@ -39,14 +39,25 @@ function closingBrace(text: string, start: number): number {
  * messages nested to any depth. A variable that is not set and has no default stays as written and is
  * listed in `unresolved` (compose would use an empty string and warn); what compose refuses is in `errors`.
  */
-export function interpolate(text: string, vars: Record<string, string | undefined>, options: {unsetAsEmpty?: boolean} = {}): InterpolationResult {
+export function interpolate(
+  text: string,
+  vars: Record<string, string | undefined>,
+  options: {unsetAsEmpty?: boolean} = {},
+): InterpolationResult {
   const unresolved: string[] = []
   const errors: string[] = []
   const value = substitute(text, vars, unresolved, errors, options.unsetAsEmpty ?? false)
   return {value, unresolved, errors}
 }
 
-function substitute(text: string, vars: Record<string, string | undefined>, unresolved: string[], errors: string[], empty: boolean, depth = 0): string {
+function substitute(
+  text: string,
+  vars: Record<string, string | undefined>,
+  unresolved: string[],
+  errors: string[],
+  empty: boolean,
+  depth = 0,
+): string {
   if (depth > MAX_NESTING) {
     errors.push(`interpolation nested more than ${MAX_NESTING} levels deep`)
     return text
@@ -69,7 +80,9 @@ function substitute(text: string, vars: Record<string, string | undefined>, unre
     if (next !== '{') {
       const name = NAME_RE.exec(text.slice(dollar + 1, dollar + 1 + 256))?.[0]
       if (!name) {
-        errors.push(`invalid interpolation format: ${clip(text.slice(dollar))} (a $ must start $VAR or \${VAR}; write $$ for a literal $)`)
+        errors.push(
+          `invalid interpolation format: ${clip(text.slice(dollar))} (a $ must start $VAR or \${VAR}; write $$ for a literal $)`,
+        )
         out += '$'
         i = dollar + 1
         continue
@@ -85,7 +98,9 @@ function substitute(text: string, vars: Record<string, string | undefined>, unre
     const close = closingBrace(text, dollar)
     const m = close < 0 ? null : BRACED_RE.exec(text.slice(dollar + 2, close))
     if (!m) {
-      errors.push(`invalid interpolation format: ${clip(text.slice(dollar))} (a $ must start $VAR or \${VAR}; write $$ for a literal $)`)
+      errors.push(
+        `invalid interpolation format: ${clip(text.slice(dollar))} (a $ must start $VAR or \${VAR}; write $$ for a literal $)`,
+      )
       out += text.slice(dollar, close < 0 ? text.length : close + 1)
       i = close < 0 ? text.length : close + 1
       continue

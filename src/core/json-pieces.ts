@@ -43,7 +43,8 @@ function leftOut(value: unknown): boolean {
 }
 
 function isPlainContainer(value: unknown): value is object {
-  if (value === null || typeof value !== 'object' || typeof (value as {toJSON?: unknown}).toJSON === 'function') return false
+  if (value === null || typeof value !== 'object' || typeof (value as {toJSON?: unknown}).toJSON === 'function')
+    return false
   if (Array.isArray(value)) return true
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null

@@ -5,7 +5,15 @@ import {dirname, resolve as resolvePath} from 'node:path'
 import {writeFileAtomic} from './atomic-write.js'
 import {isMap, isScalar, isSeq, parseDocument} from 'yaml'
 
-import {ConnectionFlagValues, DockerConnection, Origin, profileFormat, resolveConnections, selectProfile, SettingOrigin} from './connections.js'
+import {
+  ConnectionFlagValues,
+  DockerConnection,
+  Origin,
+  profileFormat,
+  resolveConnections,
+  selectProfile,
+  SettingOrigin,
+} from './connections.js'
 import {formatDuration} from './duration.js'
 import {InputError, McpError, UsageError} from './errors.js'
 import {fileDigest, findProjectConfig, loadProjectConfig, ProjectConfig, userConfigPath} from './project-config.js'
@@ -22,15 +30,30 @@ export interface ProfileList {
   files: string[]
 }
 
-export function listProfiles(config: ProjectConfig, flagProfile: string | undefined, env: NodeJS.ProcessEnv): ProfileList {
+export function listProfiles(
+  config: ProjectConfig,
+  flagProfile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ProfileList {
   const user = userConfigPath(env)
-  const selectedBy: 'flag' | 'env' | 'current-profile' | undefined = flagProfile ? 'flag' : env.MCP_PROFILE ? 'env' : config.currentProfile ? 'current-profile' : undefined
+  const selectedBy: 'flag' | 'env' | 'current-profile' | undefined = flagProfile
+    ? 'flag'
+    : env.MCP_PROFILE
+      ? 'env'
+      : config.currentProfile
+        ? 'current-profile'
+        : undefined
   const currentName = flagProfile || env.MCP_PROFILE || config.currentProfile
   const profiles = Object.keys(config.profiles ?? {})
     .sort()
     .map((name) => {
       const file = config.profileFiles?.[name] ?? ''
-      return {name, file, scope: file === user ? ('user' as const) : ('project' as const), current: name === currentName}
+      return {
+        name,
+        file,
+        scope: file === user ? ('user' as const) : ('project' as const),
+        current: name === currentName,
+      }
     })
   const current =
     currentName && selectedBy
@@ -67,7 +90,12 @@ const FILE_SETTINGS = new Set(['docker.certPath', 'etcd.cacert', 'etcd.cert', 'e
  * Resolve the connection settings exactly as a command would (flag > environment > profile >
  * default) and say where each came from. Unreadable secret files are noted, not fatal.
  */
-export function showProfile(flags: ConnectionFlagValues & {source?: string}, env: NodeJS.ProcessEnv, config: ProjectConfig, formats: readonly string[]): ProfileShow {
+export function showProfile(
+  flags: ConnectionFlagValues & {source?: string},
+  env: NodeJS.ProcessEnv,
+  config: ProjectConfig,
+  formats: readonly string[],
+): ProfileShow {
   const selection = selectProfile(config, flags.profile, env)
   const c = resolveConnections(flags, env, config, {lenient: true})
   const origins = c.origins ?? {}
@@ -82,9 +110,17 @@ export function showProfile(flags: ConnectionFlagValues & {source?: string}, env
   }
   const secret = (key: string): void => {
     const o = origins[key]
-    settings.push(o ? {key, value: o.secret ?? '[set]', from: o.from, via: o.via, secret: true} : {key, value: null, from: 'default', secret: true})
+    settings.push(
+      o
+        ? {key, value: o.secret ?? '[set]', from: o.from, via: o.via, secret: true}
+        : {key, value: null, from: 'default', secret: true},
+    )
   }
-  add('docker', c.dockers.map(dockerTarget).filter(Boolean).join(', ') || undefined, origins.docker ? {} : {note: "docker's own default: the current docker context, else unix:///var/run/docker.sock"})
+  add(
+    'docker',
+    c.dockers.map(dockerTarget).filter(Boolean).join(', ') || undefined,
+    origins.docker ? {} : {note: "docker's own default: the current docker context, else unix:///var/run/docker.sock"},
+  )
   add('docker.tlsVerify', c.docker.tlsVerify === undefined ? undefined : String(c.docker.tlsVerify))
   add('docker.certPath', c.docker.certPath)
   add('etcd.endpoints', c.etcd.endpoints.join(','))
@@ -103,8 +139,15 @@ export function showProfile(flags: ConnectionFlagValues & {source?: string}, env
   add('registryPrefix', c.registryPrefix)
   add('sources', c.sources.join(','))
   const format = profileFormat(flags.profile, env, config, formats)
-  settings.push({key: 'format', value: format.format, from: format.origin.from, ...(format.origin.via ? {via: format.origin.via} : {})})
-  const profile = selection.name ? {name: selection.name, file: config.profileFiles?.[selection.name], selectedBy: selection.selectedBy!} : null
+  settings.push({
+    key: 'format',
+    value: format.format,
+    from: format.origin.from,
+    ...(format.origin.via ? {via: format.origin.via} : {}),
+  })
+  const profile = selection.name
+    ? {name: selection.name, file: config.profileFiles?.[selection.name], selectedBy: selection.selectedBy!}
+    : null
   return {profile, settings}
 }
 
@@ -133,7 +176,11 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
   if (!known.includes(name)) {
     const guess = didYouMean(name, known)
     throw new UsageError(`profile "${name}" is not defined`, {
-      hint: guess ? `did you mean "${guess}"?` : known.length ? `known profiles: ${known.join(', ')}` : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
+      hint: guess
+        ? `did you mean "${guess}"?`
+        : known.length
+          ? `known profiles: ${known.join(', ')}`
+          : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
     })
   }
   const file = userConfigPath(env)
@@ -152,7 +199,8 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
   }
   writeUserConfig(file, updated)
   const result: UseResult = {currentProfile: name, previous: typeof previous === 'string' ? previous : null, file}
-  const project = config.currentProfileFile && config.currentProfileFile !== file ? config.currentProfileFile : undefined
+  const project =
+    config.currentProfileFile && config.currentProfileFile !== file ? config.currentProfileFile : undefined
   if (env.MCP_PROFILE) result.overriddenBy = `MCP_PROFILE=${env.MCP_PROFILE}`
   else if (project) result.overriddenBy = `current-profile in ${project}`
   return result
@@ -171,9 +219,13 @@ function readUserConfigDocument(file: string): {text: string; doc: ReturnType<ty
   const doc = parseDocument(text, {uniqueKeys: true})
   if (doc.errors.length > 0) {
     const pos = doc.errors[0]!.linePos?.[0]
-    throw new InputError(doc.errors[0]!.message.split('\n')[0]!, {where: pos ? `${file}:${pos.line}:${pos.col}` : file, hint: 'fix the YAML syntax; nothing was written'})
+    throw new InputError(doc.errors[0]!.message.split('\n')[0]!, {
+      where: pos ? `${file}:${pos.line}:${pos.col}` : file,
+      hint: 'fix the YAML syntax; nothing was written',
+    })
   }
-  if (doc.contents !== null && !isMap(doc.contents)) throw new InputError('expected a mapping at the top level; nothing was written', {where: file})
+  if (doc.contents !== null && !isMap(doc.contents))
+    throw new InputError('expected a mapping at the top level; nothing was written', {where: file})
   return {text, doc}
 }
 
@@ -202,9 +254,16 @@ export interface TrustResult {
  * direnv's allow do. Its profiles and current-profile count from then on, until it changes.
  * The file must parse (a broken file is not trusted).
  */
-export async function trustProjectFile(path: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<TrustResult> {
+export async function trustProjectFile(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): Promise<TrustResult> {
   const found = path ? resolvePath(cwd, path) : findProjectConfig(cwd, env.HOME || homedir())
-  if (!found) throw new UsageError('no .mcp.yaml here or above (up to the repository root or $HOME)', {hint: 'give the file: mcp config trust PATH'})
+  if (!found)
+    throw new UsageError('no .mcp.yaml here or above (up to the repository root or $HOME)', {
+      hint: 'give the file: mcp config trust PATH',
+    })
   let real: string
   try {
     real = realpathSync(found)
@@ -234,4 +293,3 @@ function yamlScalar(value: string): string {
   const plain = /^[A-Za-z_][\w.-]*$/.test(value) && !/^(true|false|yes|no|on|off|null|y|n)$/i.test(value)
   return plain ? value : JSON.stringify(value)
 }
-

@@ -61,9 +61,16 @@ const PROFILE_KEYS: Record<string, string[] | null> = {
   format: null,
 }
 /** Values that name files: relative paths are taken from the config file's directory (as kubeconfig does). */
-const PATH_KEYS: Record<string, string[]> = {docker: ['certPath'], etcd: ['passwordFile', 'cacert', 'cert', 'key'], consul: ['tokenFile']}
+const PATH_KEYS: Record<string, string[]> = {
+  docker: ['certPath'],
+  etcd: ['passwordFile', 'cacert', 'cert', 'key'],
+  consul: ['tokenFile'],
+}
 /** Secrets written into the file itself are refused: they belong in the environment or a file. */
-const LITERAL_SECRETS: Record<string, string> = {password: 'passwordEnv or passwordFile', token: 'tokenEnv or tokenFile'}
+const LITERAL_SECRETS: Record<string, string> = {
+  password: 'passwordEnv or passwordFile',
+  token: 'tokenEnv or tokenFile',
+}
 
 function expandPath(value: string, base: string): string {
   if (value === '~' || value.startsWith('~/')) return join(homedir(), value.slice(1))
@@ -79,7 +86,10 @@ function checkProfile(name: string, raw: unknown, file: string): Profile {
   for (const [section, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!(section in PROFILE_KEYS)) {
       const guess = didYouMean(section, Object.keys(PROFILE_KEYS))
-      throw new InputError(`unknown setting "${section}"`, {where, hint: guess ? `did you mean "${guess}"?` : `settings: ${Object.keys(PROFILE_KEYS).join(', ')}`})
+      throw new InputError(`unknown setting "${section}"`, {
+        where,
+        hint: guess ? `did you mean "${guess}"?` : `settings: ${Object.keys(PROFILE_KEYS).join(', ')}`,
+      })
     }
     const keys = PROFILE_KEYS[section]
     if (keys === null) {
@@ -90,18 +100,28 @@ function checkProfile(name: string, raw: unknown, file: string): Profile {
       continue
     }
     if (value === null || value === undefined) continue
-    if (typeof value !== 'object' || Array.isArray(value)) throw new InputError(`${section}: expected a mapping`, {where})
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new InputError(`${section}: expected a mapping`, {where})
     const part: Record<string, unknown> = {}
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       if (key in LITERAL_SECRETS && keys.includes(`${key}Env`)) {
-        throw new InputError(`${section}.${key}: secrets are not written in config files`, {where, hint: `reference it with ${section}.${LITERAL_SECRETS[key]}`})
+        throw new InputError(`${section}.${key}: secrets are not written in config files`, {
+          where,
+          hint: `reference it with ${section}.${LITERAL_SECRETS[key]}`,
+        })
       }
       if (section === 'etcd' && key === 'user' && typeof v === 'string' && v.includes(':')) {
-        throw new InputError('etcd.user: "name:password" writes a secret into the file', {where, hint: 'set etcd.user to the name and reference the password with etcd.passwordEnv or etcd.passwordFile'})
+        throw new InputError('etcd.user: "name:password" writes a secret into the file', {
+          where,
+          hint: 'set etcd.user to the name and reference the password with etcd.passwordEnv or etcd.passwordFile',
+        })
       }
       if (!keys.includes(key)) {
         const guess = didYouMean(key, keys)
-        throw new InputError(`unknown setting "${section}.${key}"`, {where, hint: guess ? `did you mean "${section}.${guess}"?` : `${section} settings: ${keys.join(', ')}`})
+        throw new InputError(`unknown setting "${section}.${key}"`, {
+          where,
+          hint: guess ? `did you mean "${section}.${guess}"?` : `${section} settings: ${keys.join(', ')}`,
+        })
       }
       part[key] = typeof v === 'string' && PATH_KEYS[section]?.includes(key) ? expandPath(v, dirname(file)) : v
     }
@@ -147,7 +167,11 @@ export function fileDigest(path: string): string {
 function trustedList(value: unknown): TrustedProject[] {
   if (!Array.isArray(value)) return []
   return value.filter(
-    (e): e is TrustedProject => e !== null && typeof e === 'object' && typeof (e as TrustedProject).path === 'string' && typeof (e as TrustedProject).sha256 === 'string',
+    (e): e is TrustedProject =>
+      e !== null &&
+      typeof e === 'object' &&
+      typeof (e as TrustedProject).path === 'string' &&
+      typeof (e as TrustedProject).sha256 === 'string',
   )
 }
 
@@ -167,9 +191,11 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
   const v = value as Record<string, unknown>
   let profiles: Record<string, Profile> | undefined
   if (v.profiles !== undefined && v.profiles !== null) {
-    if (typeof v.profiles !== 'object' || Array.isArray(v.profiles)) throw new InputError('profiles: expected a mapping of name to settings', {where: path})
+    if (typeof v.profiles !== 'object' || Array.isArray(v.profiles))
+      throw new InputError('profiles: expected a mapping of name to settings', {where: path})
     profiles = Object.create(null) as Record<string, Profile>
-    for (const [name, raw] of Object.entries(v.profiles as Record<string, unknown>)) profiles[name] = checkProfile(name, raw, path)
+    for (const [name, raw] of Object.entries(v.profiles as Record<string, unknown>))
+      profiles[name] = checkProfile(name, raw, path)
   }
   const current = v['current-profile'] ?? v.currentProfile
   if (current !== undefined && current !== null && typeof current !== 'string') {

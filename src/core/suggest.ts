@@ -4,7 +4,11 @@ import {distance} from 'fastest-levenshtein'
  * The closest known word within a small edit distance ("did you mean?"), or undefined.
  * Distance allowed grows with length: 1 for short words, up to a third of the word.
  */
-export function didYouMean(input: string, known: Iterable<string>, normalize: (s: string) => string = (s) => s.toLowerCase()): string | undefined {
+export function didYouMean(
+  input: string,
+  known: Iterable<string>,
+  normalize: (s: string) => string = (s) => s.toLowerCase(),
+): string | undefined {
   const needle = normalize(input)
   let best: string | undefined
   let bestDistance = Infinity

@@ -6,8 +6,21 @@ import {terminalText} from './terminal-text.js'
 const BORDERLESS = {
   style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},
   chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '',
   },
 }
 
@@ -21,7 +34,13 @@ export function alignColumns(rows: string[][]): string {
   if (rows.length === 0) return ''
   const table = new Table(BORDERLESS)
   table.push(...rows)
-  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n') + '\n'
+  return (
+    table
+      .toString()
+      .split('\n')
+      .map((line) => line.trimEnd())
+      .join('\n') + '\n'
+  )
 }
 
 /** Plain left-aligned columns separated by two spaces (kubectl/docker style); no borders, no colour. Cells are escaped. */

@@ -1,4 +1,16 @@
-import {isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, parseDocument, Document, Pair, Scalar} from 'yaml'
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Node,
+  parseAllDocuments,
+  parseDocument,
+  Document,
+  Pair,
+  Scalar,
+} from 'yaml'
 
 import {InputError} from './errors.js'
 
@@ -70,7 +82,7 @@ function checked(path: string, doc: Document.Parsed, lineCounter: LineCounter): 
     return {line: p.line, column: p.col}
   }
   const positionOf = (node: Node | Pair | null | undefined): SourcePosition => {
-    const target = isPair(node) ? (node.key as Node | null) ?? (node.value as Node | null) : node
+    const target = isPair(node) ? ((node.key as Node | null) ?? (node.value as Node | null)) : node
     const range = (target as Node | null | undefined)?.range
     if (!range) return {line: 1, column: 1}
     const start = lineCounter.linePos(range[0])
@@ -81,7 +93,10 @@ function checked(path: string, doc: Document.Parsed, lineCounter: LineCounter): 
 }
 
 function tooDeep(where: string): InputError {
-  return new InputError('is nested too deeply to read (thousands of levels)', {where, hint: 'no real config or compose file nests like this: is it generated or hostile?'})
+  return new InputError('is nested too deeply to read (thousands of levels)', {
+    where,
+    hint: 'no real config or compose file nests like this: is it generated or hostile?',
+  })
 }
 
 /** The document as plain JS, with the alias limit on (an alias bomb throws an InputError). */
@@ -98,7 +113,10 @@ export function toPlain(parsed: ParsedYaml): unknown {
   }
   // `api: &a {<<: *a}` makes a value that contains itself: every reader after this would recurse forever.
   if (containsCycle(value)) {
-    throw new InputError('an alias refers to a node that contains it (a cycle)', {where: parsed.path, hint: 'an anchor cannot be merged or used inside itself'})
+    throw new InputError('an alias refers to a node that contains it (a cycle)', {
+      where: parsed.path,
+      hint: 'an anchor cannot be merged or used inside itself',
+    })
   }
   return value
 }
@@ -134,7 +152,10 @@ function containsCycle(root: unknown): boolean {
  * Find the node at a JSON-pointer-like path of keys/indices (e.g. ajv's instancePath split on '/').
  * Returns the deepest node found and whether the whole path resolved.
  */
-export function nodeAtPath(doc: Document.Parsed, path: (string | number)[]): {node: Node | Pair | null; complete: boolean} {
+export function nodeAtPath(
+  doc: Document.Parsed,
+  path: (string | number)[],
+): {node: Node | Pair | null; complete: boolean} {
   let current: Node | Pair | null = doc.contents as Node | null
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!

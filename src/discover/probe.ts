@@ -19,7 +19,12 @@ export interface ProbeOptions {
 async function httpGet(url: string, timeoutMs: number): Promise<{status: number; ms: number}> {
   const start = process.hrtime.bigint()
   const u = new URL(url)
-  const {status, body} = await httpStream(httpTargetOf(u), {source: u.host, path: u.pathname + u.search, headers: {'user-agent': 'mcp-probe'}, deadline: Date.now() + timeoutMs})
+  const {status, body} = await httpStream(httpTargetOf(u), {
+    source: u.host,
+    path: u.pathname + u.search,
+    headers: {'user-agent': 'mcp-probe'},
+    deadline: Date.now() + timeoutMs,
+  })
   body.destroy()
   return {status, ms: Number(process.hrtime.bigint() - start) / 1e6}
 }
@@ -33,7 +38,10 @@ export async function probeInstance(instance: Instance, options: ProbeOptions): 
   if (loopback) hostPort = `${loopback.host}:${loopback.port}`
   else if (options.any && instance.address) hostPort = addressText(instance.address)
   if (!hostPort) {
-    return {probed: false, reason: 'no loopback-published port (use --probe-any to probe the address a gateway would use)'}
+    return {
+      probed: false,
+      reason: 'no loopback-published port (use --probe-any to probe the address a gateway would use)',
+    }
   }
   const path = instance.healthPath.startsWith('/') ? instance.healthPath : `/${instance.healthPath}`
   const url = `http://${hostPort}${path}`
@@ -42,12 +50,26 @@ export async function probeInstance(instance: Instance, options: ProbeOptions): 
     return {probed: true, url, ok: status >= 200 && status < 400, status, ms: Math.round(ms * 10) / 10}
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    return {probed: true, url, ok: false, error: code === 'ECONNREFUSED' ? 'connection refused' : code === 'ECONNRESET' ? 'connection reset' : (error as Error).message}
+    return {
+      probed: true,
+      url,
+      ok: false,
+      error:
+        code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : code === 'ECONNRESET'
+            ? 'connection reset'
+            : (error as Error).message,
+    }
   }
 }
 
 /** Probe every instance with a container, a few at a time. */
-export async function probeAll(instances: Instance[], options: ProbeOptions, concurrency: number = LIMITS.probeConcurrency): Promise<void> {
+export async function probeAll(
+  instances: Instance[],
+  options: ProbeOptions,
+  concurrency: number = LIMITS.probeConcurrency,
+): Promise<void> {
   let next = 0
   const worker = async () => {
     while (next < instances.length) {

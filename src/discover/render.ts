@@ -24,7 +24,8 @@ export function dockerCell(i: Instance, c: ChalkInstance): string {
   const d = i.docker
   if (!d && i.swarm) {
     const t = i.swarm
-    const state = t.state === 'running' ? c.green(`task ${t.state}`) : c.red(`task ${t.state}${t.error ? `: ${t.error}` : ''}`)
+    const state =
+      t.state === 'running' ? c.green(`task ${t.state}`) : c.red(`task ${t.state}${t.error ? `: ${t.error}` : ''}`)
     return `${state}${t.node ? c.dim(` on ${t.node}`) : ''}`
   }
   if (!d) return i.unknown?.includes('docker') ? c.yellow('? unknown (Docker unreachable)') : c.red('✗ no container')
@@ -39,9 +40,16 @@ export function etcdCell(i: Instance, c: ChalkInstance): string {
   if (!r) return i.docker?.state === 'running' ? c.red('✗ not registered') : c.dim('-')
   const parts: string[] = []
   if (r.valueFormat === 'invalid') parts.push(c.red(`invalid: ${r.valueError}`))
-  else if (r.address && i.docker && i.address && r.address !== addressText(i.address)) parts.push(c.yellow(`→ ${r.address}`))
+  else if (r.address && i.docker && i.address && r.address !== addressText(i.address))
+    parts.push(c.yellow(`→ ${r.address}`))
   else if (r.address && !i.docker) parts.push(r.address)
-  parts.push(r.lease ? (r.lease.ttl >= 0 ? `ttl ${formatDuration(r.lease.ttl * 1000)}/${formatDuration(r.lease.grantedTtl * 1000)}` : `lease ${r.lease.id} expired`) : c.yellow('no lease'))
+  parts.push(
+    r.lease
+      ? r.lease.ttl >= 0
+        ? `ttl ${formatDuration(r.lease.ttl * 1000)}/${formatDuration(r.lease.grantedTtl * 1000)}`
+        : `lease ${r.lease.id} expired`
+      : c.yellow('no lease'),
+  )
   return parts.join(' ')
 }
 
@@ -58,25 +66,33 @@ export function probeCell(i: Instance, c: ChalkInstance): string {
   if (!p) return c.dim('-')
   if (!p.probed) return c.dim('not probed')
   if (p.ok) return c.green(`${p.status} ${p.ms}ms`)
-  return c.red(p.status ? `${p.status}` : p.error ?? 'failed')
+  return c.red(p.status ? `${p.status}` : (p.error ?? 'failed'))
 }
 
 export function addressCell(i: Instance, c: ChalkInstance): string {
-  const reason = i.addressReason ? REASON_TEXT[i.addressReason] ?? i.addressReason : i.etcd || i.consul ? 'registered' : ''
-  const warn = i.addressReason === 'ambiguous' || i.addressReason === 'network-label-unknown' || i.addressReason === 'no-port'
+  const reason = i.addressReason
+    ? (REASON_TEXT[i.addressReason] ?? i.addressReason)
+    : i.etcd || i.consul
+      ? 'registered'
+      : ''
+  const warn =
+    i.addressReason === 'ambiguous' || i.addressReason === 'network-label-unknown' || i.addressReason === 'no-port'
   return `${addressText(i.address)} ${warn ? c.yellow(`(${reason})`) : c.dim(`(${reason})`)}`
 }
 
 export function sourceLine(s: SourceStatus, c: ChalkInstance): string {
   const down = s.members?.filter((m) => !m.ok).length ?? 0
-  if (s.ok && down) return `${c.yellow('✓')} ${s.name} ${c.dim(`${s.count} in ${s.ms}ms`)} ${c.yellow(`(${down}/${s.members!.length} members down)`)}`
+  if (s.ok && down)
+    return `${c.yellow('✓')} ${s.name} ${c.dim(`${s.count} in ${s.ms}ms`)} ${c.yellow(`(${down}/${s.members!.length} members down)`)}`
   if (s.ok) return `${c.green('✓')} ${s.name} ${c.dim(`${s.count} in ${s.ms}ms`)}`
   return `${c.red('✗')} ${s.name} ${c.red('unreachable')}`
 }
 
 /** "(swarm 2/3)": running tasks of desired replicas, shown beside a Swarm service's name. */
 function swarmSummary(svc: NonNullable<ServiceView['services'][number]['swarm']>): string {
-  return svc.mode === 'replicated' ? `(swarm ${svc.running}/${svc.replicas ?? '?'})` : `(swarm global, ${svc.running} running)`
+  return svc.mode === 'replicated'
+    ? `(swarm ${svc.running}/${svc.replicas ?? '?'})`
+    : `(swarm global, ${svc.running} running)`
 }
 
 export interface RenderOptions {
@@ -100,7 +116,12 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
   if (options.probed) head.push('PROBE')
   if (options.wide) head.push('IMAGE', 'NETWORKS', 'ETCD KEY')
   const table: string[][] = [head.map((h) => c.bold(h))]
-  const rows = [...view.services.map((s) => ({name: s.swarm ? `${s.name} ${c.dim(swarmSummary(s.swarm))}` : s.name, instances: s.instances}))]
+  const rows = [
+    ...view.services.map((s) => ({
+      name: s.swarm ? `${s.name} ${c.dim(swarmSummary(s.swarm))}` : s.name,
+      instances: s.instances,
+    })),
+  ]
   if (view.unnamed.length) rows.push({name: c.yellow('(no service name label)'), instances: view.unnamed})
   for (const service of rows) {
     service.instances.forEach((i, n) => {
@@ -109,7 +130,12 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
       if (want.has('etcd')) row.push(etcdCell(i, c))
       if (want.has('consul')) row.push(consulCell(i, c))
       if (options.probed) row.push(probeCell(i, c))
-      if (options.wide) row.push(i.docker?.image ?? c.dim('-'), i.docker?.networks.map((n) => n.name).join(',') || c.dim('-'), i.etcd?.key ?? c.dim('-'))
+      if (options.wide)
+        row.push(
+          i.docker?.image ?? c.dim('-'),
+          i.docker?.networks.map((n) => n.name).join(',') || c.dim('-'),
+          i.etcd?.key ?? c.dim('-'),
+        )
       table.push(row)
     })
   }
@@ -118,7 +144,9 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
   else lines.push(alignColumns(table).slice(0, -1))
   const instances = view.services.reduce((n, s) => n + s.instances.length, 0)
   lines.push('')
-  lines.push(`${view.services.length} service${view.services.length === 1 ? '' : 's'}, ${instances} instance${instances === 1 ? '' : 's'} · ${view.sources.map((s) => sourceLine(s, c)).join(' · ')}`)
+  lines.push(
+    `${view.services.length} service${view.services.length === 1 ? '' : 's'}, ${instances} instance${instances === 1 ? '' : 's'} · ${view.sources.map((s) => sourceLine(s, c)).join(' · ')}`,
+  )
   return lines.join('\n') + '\n'
 }
 
@@ -127,7 +155,9 @@ export function sourceWarnings(view: ServiceView): string[] {
   const lines: string[] = []
   for (const s of view.sources) {
     if (!s.ok) lines.push(`warning: ${s.name} (${s.endpoint}): ${s.error}${s.hint ? ` — ${s.hint}` : ''}`)
-    else for (const m of s.members ?? []) if (!m.ok) lines.push(`warning: ${s.name} member ${m.endpoint} is down (${m.error}); read through the others`)
+    else
+      for (const m of s.members ?? [])
+        if (!m.ok) lines.push(`warning: ${s.name} member ${m.endpoint} is down (${m.error}); read through the others`)
   }
   return lines
 }

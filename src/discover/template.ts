@@ -24,7 +24,11 @@ const FIELDS: Record<string, (i: Instance) => string> = {
   State: (i) => i.docker?.state ?? (i.unknown?.includes('docker') ? 'unknown' : '-'),
   Health: (i) => i.docker?.health ?? '-',
   Networks: (i) => i.docker?.networks.map((n) => n.name).join(',') || '-',
-  Ports: (i) => i.docker?.ports.filter((p) => p.publicPort).map((p) => `${p.ip ?? ''}:${p.publicPort}->${p.privatePort}/${p.type}`).join(',') || '-',
+  Ports: (i) =>
+    i.docker?.ports
+      .filter((p) => p.publicPort)
+      .map((p) => `${p.ip ?? ''}:${p.publicPort}->${p.privatePort}/${p.type}`)
+      .join(',') || '-',
   Key: (i) => i.etcd?.key ?? '-',
   TTL: (i) => (i.etcd?.lease ? String(i.etcd.lease.ttl) : '-'),
   Match: (i) => i.match ?? '-',
@@ -46,7 +50,9 @@ export function renderTemplate(view: ServiceView, template: string): string {
     if (field === undefined || (field !== '' && !FIELDS[field])) {
       const guess = field ? didYouMean(field, Object.keys(FIELDS)) : undefined
       throw new UsageError(`--format: ${JSON.stringify(`{{${inside}}}`)} is not a field`, {
-        hint: `${guess ? `did you mean {{.${guess}}}? ` : ''}fields: ${Object.keys(FIELDS).map((f) => `.${f}`).join(' ')}; {{json .}} for the whole instance`,
+        hint: `${guess ? `did you mean {{.${guess}}}? ` : ''}fields: ${Object.keys(FIELDS)
+          .map((f) => `.${f}`)
+          .join(' ')}; {{json .}} for the whole instance`,
       })
     }
   }
@@ -58,14 +64,16 @@ export function renderTemplate(view: ServiceView, template: string): string {
     }),
   )
   if (!table) return rows.map((r) => r + '\n').join('')
-  const heading = body.replace(PLACEHOLDER, (_, json: string | undefined, field: string) => (field ? field.toUpperCase() : 'INSTANCE'))
+  const heading = body.replace(PLACEHOLDER, (_, json: string | undefined, field: string) =>
+    field ? field.toUpperCase() : 'INSTANCE',
+  )
   return align([heading, ...rows])
 }
 
 /** What stands between each `{{` and the next `}}`, found by indexOf (a lazy /\{\{(.*?)\}\}/ rescans: quadratic). */
 function placeholders(body: string): string[] {
   const out: string[] = []
-  for (let at = body.indexOf('{{'); at >= 0; ) {
+  for (let at = body.indexOf('{{'); at >= 0;) {
     const end = body.indexOf('}}', at + 2)
     if (end < 0) break
     out.push(body.slice(at + 2, end))
@@ -79,7 +87,15 @@ function align(lines: string[]): string {
   const cells = lines.map((l) => l.split('\t'))
   const widths: number[] = []
   for (const row of cells) row.forEach((c, n) => (widths[n] = Math.max(widths[n] ?? 0, [...c].length)))
-  return cells.map((row) => row.map((c, n) => (n === row.length - 1 ? c : c + ' '.repeat(widths[n]! - [...c].length + 3))).join('').trimEnd() + '\n').join('')
+  return cells
+    .map(
+      (row) =>
+        row
+          .map((c, n) => (n === row.length - 1 ? c : c + ' '.repeat(widths[n]! - [...c].length + 3)))
+          .join('')
+          .trimEnd() + '\n',
+    )
+    .join('')
 }
 
 /** Label values and container names come from outside: control characters are shown, not sent to the terminal. */

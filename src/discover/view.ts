@@ -7,7 +7,14 @@ import {listContainers} from '../docker/containers.js'
 import {listSwarm} from '../docker/swarm.js'
 import {NetError} from '../net/errors.js'
 import {mergeView, type MergeInput} from '../model/merge.js'
-import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SourceStatus, SwarmState} from '../model/types.js'
+import type {
+  ConsulRegistration,
+  DockerContainer,
+  EtcdRegistration,
+  ServiceView,
+  SourceStatus,
+  SwarmState,
+} from '../model/types.js'
 import {readConsulServices} from '../registry/consul.js'
 import {etcdEndpointText, etcdMemberHealth, EtcdReadResult, etcdTlsFiles, readRegistrations} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
@@ -37,7 +44,14 @@ interface SourceOutcome<T> {
 }
 
 /** Run one source's query, turning any failure into a SourceStatus with a hint. Never throws. */
-async function runSource<T>(name: string, endpoint: string, empty: T, count: (t: T) => number, hint: (error: unknown) => string, fn: () => Promise<T>): Promise<SourceOutcome<T>> {
+async function runSource<T>(
+  name: string,
+  endpoint: string,
+  empty: T,
+  count: (t: T) => number,
+  hint: (error: unknown) => string,
+  fn: () => Promise<T>,
+): Promise<SourceOutcome<T>> {
   const start = process.hrtime.bigint()
   // The endpoint and the hint that names it reach --json as they are: a password in the URL must not.
   const shown = redact(endpoint)
@@ -45,7 +59,15 @@ async function runSource<T>(name: string, endpoint: string, empty: T, count: (t:
     const data = await fn()
     return {status: {name, ok: true, endpoint: shown, count: count(data), ms: elapsedMs(start)}, data}
   } catch (error) {
-    const status = {name, ok: false, endpoint: shown, count: 0, ms: elapsedMs(start), error: describeError(error), hint: redact(hint(error))}
+    const status = {
+      name,
+      ok: false,
+      endpoint: shown,
+      count: 0,
+      ms: elapsedMs(start),
+      error: describeError(error),
+      hint: redact(hint(error)),
+    }
     return {status, data: empty}
   }
 }
@@ -72,7 +94,10 @@ export function describeError(error: unknown): string {
   if (error instanceof DeadlineError || error instanceof NetError) return redact(error.message)
   const e = error as NodeJS.ErrnoException & {details?: string; address?: string; port?: number}
   const text = `${e?.message ?? String(error)} ${e?.details ?? ''} ${e?.code ?? ''}`
-  const errno = /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EACCES|EPERM|ENOENT)\b(?:\s+([^\s,;]+[^\s,;.]))?/.exec(text)
+  const errno =
+    /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EACCES|EPERM|ENOENT)\b(?:\s+([^\s,;]+[^\s,;.]))?/.exec(
+      text,
+    )
   if (errno) {
     const where = errno[2] ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : undefined)
     return redact(`${ERRNO_TEXT[errno[1]!]}${where ? ` (${where})` : ''}`)
@@ -87,13 +112,19 @@ export function sourceExitCode(sources: SourceStatus[]): number {
   return failed === sources.length ? ExitCode.UNREACHABLE : ExitCode.PARTIAL
 }
 
-export async function readDocker(client: DockerClient, connections: Connections, options: BuildViewOptions, name = 'docker'): Promise<SourceOutcome<DockerContainer[]>> {
+export async function readDocker(
+  client: DockerClient,
+  connections: Connections,
+  options: BuildViewOptions,
+  name = 'docker',
+): Promise<SourceOutcome<DockerContainer[]>> {
   return runSource(
     name,
     client.target.endpoint,
     [] as DockerContainer[],
     (d) => d.length,
-    (error) => replyHint(error, client.target.endpoint, 'the Docker Engine API') ?? dockerUnreachableHint(client.target),
+    (error) =>
+      replyHint(error, client.target.endpoint, 'the Docker Engine API') ?? dockerUnreachableHint(client.target),
     () =>
       withDeadline(
         listContainers(client, {labelPrefix: connections.labelPrefix, all: options.all, match: options.match}),
@@ -132,7 +163,18 @@ export async function buildServiceView(connections: Connections, options: BuildV
         // A broken context among several is that host's failure, not the whole command's.
         if (!several) throw error
         const label = conn.context ?? conn.host ?? 'docker'
-        dockers[n] = {status: {name: `docker@${label}`, ok: false, endpoint: label, count: 0, ms: 0, error: (error as Error).message, hint: (error as {hint?: string}).hint}, data: []}
+        dockers[n] = {
+          status: {
+            name: `docker@${label}`,
+            ok: false,
+            endpoint: label,
+            count: 0,
+            ms: 0,
+            error: (error as Error).message,
+            hint: (error as {hint?: string}).hint,
+          },
+          data: [],
+        }
         return
       }
       dockerHostAddress ??= client.target.hostAddress
@@ -147,7 +189,11 @@ export async function buildServiceView(connections: Connections, options: BuildV
       // In Swarm mode a manager also knows services and tasks; outside it this answers "not a
       // manager" at once. Asked in parallel with the container list, so it costs no extra wait.
       jobs.push(
-        withDeadline(listSwarm(client, connections.labelPrefix, {all: options.all}), connections.timeoutMs, 'Docker Swarm')
+        withDeadline(
+          listSwarm(client, connections.labelPrefix, {all: options.all}),
+          connections.timeoutMs,
+          'Docker Swarm',
+        )
           .then((state) => {
             if (state) swarm.push(state)
           })
@@ -162,14 +208,20 @@ export async function buildServiceView(connections: Connections, options: BuildV
     jobs.push(
       (async () => {
         // With a cluster, ask every member's health beside the read: a down member is named.
-        const members = connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
+        const members =
+          connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
         etcd = await runSource(
           'etcd',
           endpoint,
           {registrations: [] as EtcdRegistration[], revision: '', leaseTtls: Promise.resolve()},
           (d) => d.registrations.length,
           (error) => etcdHint(error, endpoint),
-          () => withDeadline(readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs), connections.timeoutMs, 'etcd'),
+          () =>
+            withDeadline(
+              readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs),
+              connections.timeoutMs,
+              'etcd',
+            ),
         )
         if (members) etcd.status.members = await members
       })(),
@@ -189,7 +241,9 @@ export async function buildServiceView(connections: Connections, options: BuildV
     )
   }
   await Promise.all(jobs)
-  const sources = [...dockers.map((d) => d.status), etcd?.status, consul?.status].filter((s): s is SourceStatus => Boolean(s))
+  const sources = [...dockers.map((d) => d.status), etcd?.status, consul?.status].filter((s): s is SourceStatus =>
+    Boolean(s),
+  )
   const input: MergeInput = {
     containers: dockers.flatMap((d) => d.data),
     hostAddresses,
@@ -208,7 +262,12 @@ export async function buildServiceView(connections: Connections, options: BuildV
     try {
       await etcd.data.leaseTtls
     } catch (error) {
-      Object.assign(etcd.status, {ok: false, count: 0, error: describeError(error), hint: etcdHint(error, etcdEndpointText(connections.etcd))})
+      Object.assign(etcd.status, {
+        ok: false,
+        count: 0,
+        error: describeError(error),
+        hint: etcdHint(error, etcdEndpointText(connections.etcd)),
+      })
       view = mergeView({...input, etcd: []})
     }
     etcd.status.ms = elapsedMs(etcdStart)

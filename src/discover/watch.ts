@@ -33,10 +33,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve()
     const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(t)
-      resolve()
-    }, {once: true})
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      {once: true},
+    )
   })
 
 /** What discover and doctor track per container between Docker events. */
@@ -69,7 +73,11 @@ export async function watchView(connections: Connections, options: BuildViewOpti
       .filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')
-    const color = /die|stop|destroy|delete|lost|unhealthy/.test(event) ? c.red : /start|put|healthy|reconnected/.test(event) ? c.green : c.yellow
+    const color = /die|stop|destroy|delete|lost|unhealthy/.test(event)
+      ? c.red
+      : /start|put|healthy|reconnected/.test(event)
+        ? c.green
+        : c.yellow
     const shown = `${terminalText(subject)}${detailText ? '  ' + c.dim(terminalText(detailText)) : ''}`
     io.out(`${c.dim(time.toISOString().slice(11, 23))}  ${source.padEnd(6)}  ${color(event.padEnd(14))}  ${shown}`)
   }
@@ -78,8 +86,16 @@ export async function watchView(connections: Connections, options: BuildViewOpti
   const snapshotAt = Date.now() / 1000
   const first = await buildServiceView(connections, options)
   for (const w of sourceWarnings(first.view)) io.warn(w)
-  if (io.json) io.out(JSON.stringify({time: new Date().toISOString(), source: 'mcp', event: 'snapshot', view: first.view}))
-  else io.out(renderView(first.view, {color: io.color, sources: connections.sources, probed: Boolean(options.probe)}).trimEnd() + '\n')
+  if (io.json)
+    io.out(JSON.stringify({time: new Date().toISOString(), source: 'mcp', event: 'snapshot', view: first.view}))
+  else
+    io.out(
+      renderView(first.view, {
+        color: io.color,
+        sources: connections.sources,
+        probed: Boolean(options.probe),
+      }).trimEnd() + '\n',
+    )
 
   const tasks: Promise<void>[] = []
   if (connections.sources.includes('docker')) {
@@ -90,11 +106,27 @@ export async function watchView(connections: Connections, options: BuildViewOpti
       const label = several ? resolveDockerTarget(conn).label : undefined
       const sourceName = label ? `docker@${label}` : 'docker'
       const known = new Map<string, ContainerState>()
-      for (const s of first.view.services) for (const i of s.instances) if (i.docker && i.docker.host === label) known.set(i.docker.id, stateOf(i.docker, nameLabel))
+      for (const s of first.view.services)
+        for (const i of s.instances)
+          if (i.docker && i.docker.host === label) known.set(i.docker.id, stateOf(i.docker, nameLabel))
       const dockerOk = first.view.sources.find((s) => s.name === sourceName)?.ok ?? false
-      const hostEmit: Emit = label ? (source, event, subject, details) => emit(source === 'docker' ? sourceName : source, event, subject, details) : emit
+      const hostEmit: Emit = label
+        ? (source, event, subject, details) => emit(source === 'docker' ? sourceName : source, event, subject, details)
+        : emit
       const hostIo = label ? {warn: (line: string) => io.warn(line.replace(/^docker:/, `${sourceName}:`))} : io
-      tasks.push(watchDocker({...connections, docker: conn}, known, dockerOk, nameLabel, wanted, hostEmit, hostIo, signal, snapshotAt))
+      tasks.push(
+        watchDocker(
+          {...connections, docker: conn},
+          known,
+          dockerOk,
+          nameLabel,
+          wanted,
+          hostEmit,
+          hostIo,
+          signal,
+          snapshotAt,
+        ),
+      )
     }
   }
   if (connections.sources.includes('etcd')) {
@@ -180,7 +212,8 @@ export async function watchDocker(
         await lister.docker.ping()
         const containers = await listContainers(lister, {labelPrefix: connections.labelPrefix, all: true})
         resyncDocker(known, containers, nameLabel, wanted, emit)
-        if (attempt > 0 || !startedOk) emit('docker', 'reconnected', lister.target.endpoint, {containers: containers.length})
+        if (attempt > 0 || !startedOk)
+          emit('docker', 'reconnected', lister.target.endpoint, {containers: containers.length})
         needResync = false
       }
       attempt = 0
@@ -191,15 +224,23 @@ export async function watchDocker(
         filters: {type: ['container'], label: [nameLabel], event: [...DOCKER_EVENTS, ...(follow.events ?? [])]},
       } as never)) as unknown as Readable
       const networkStream = follow.network
-        ? ((await streamer.docker.getEvents({since: sinceText, filters: {type: ['network'], event: ['connect', 'disconnect']}} as never)) as unknown as Readable)
+        ? ((await streamer.docker.getEvents({
+            since: sinceText,
+            filters: {type: ['network'], event: ['connect', 'disconnect']},
+          } as never)) as unknown as Readable)
         : undefined
       // A Swarm manager also reports service and node events (a label filter would drop them:
       // their attributes carry only names), on a stream of their own.
       const swarmStream = (await isSwarmManager(lister))
-        ? ((await streamer.docker.getEvents({since: sinceText, filters: {type: ['service', 'node']}} as never)) as unknown as Readable)
+        ? ((await streamer.docker.getEvents({
+            since: sinceText,
+            filters: {type: ['service', 'node']},
+          } as never)) as unknown as Readable)
         : undefined
       await Promise.race(
-        [stream, swarmStream, networkStream].filter((s): s is Readable => Boolean(s)).map((s) => consumeEvents(s, known, nameLabel, wanted, emit, signal, follow)),
+        [stream, swarmStream, networkStream]
+          .filter((s): s is Readable => Boolean(s))
+          .map((s) => consumeEvents(s, known, nameLabel, wanted, emit, signal, follow)),
       )
       for (const s of [stream, swarmStream, networkStream]) s?.destroy()
       if (signal.aborted) break
@@ -217,7 +258,13 @@ export async function watchDocker(
 }
 
 /** Print what changed while the event stream was down, and bring `known` up to date. */
-function resyncDocker(known: Map<string, ContainerState>, containers: DockerContainer[], nameLabel: string, wanted: Set<string> | undefined, emit: Emit): void {
+function resyncDocker(
+  known: Map<string, ContainerState>,
+  containers: DockerContainer[],
+  nameLabel: string,
+  wanted: Set<string> | undefined,
+  emit: Emit,
+): void {
   const seen = new Set<string>()
   for (const d of containers) {
     const now = stateOf(d, nameLabel)
@@ -228,7 +275,11 @@ function resyncDocker(known: Map<string, ContainerState>, containers: DockerCont
       if (now.state === 'running') emit('docker', 'start (resync)', now.name, {service: now.service})
       else emit('docker', `${now.state} (resync)`, now.name, {service: now.service})
     } else if (before.state !== now.state) {
-      emit('docker', `${now.state === 'running' ? 'start' : 'die'} (resync)`, now.name, {service: now.service, was: before.state, now: now.state})
+      emit('docker', `${now.state === 'running' ? 'start' : 'die'} (resync)`, now.name, {
+        service: now.service,
+        was: before.state,
+        now: now.state,
+      })
     } else if (before.health !== now.health) {
       emit('docker', 'health (resync)', now.name, {service: now.service, health: now.health})
     }
@@ -308,7 +359,14 @@ async function isSwarmManager(client: DockerClient): Promise<boolean> {
   }
 }
 
-function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLabel: string, wanted: Set<string> | undefined, emit: Emit, follow: DockerFollow = {}): void {
+function handleEvent(
+  e: DockerEvent,
+  known: Map<string, ContainerState>,
+  nameLabel: string,
+  wanted: Set<string> | undefined,
+  emit: Emit,
+  follow: DockerFollow = {},
+): void {
   const id = e.Actor?.ID ?? e.id ?? ''
   const attrs = e.Actor?.Attributes ?? {}
   const atMs = e.timeNano ? e.timeNano / 1e6 : (e.time ?? Date.now() / 1000) * 1000
@@ -316,7 +374,8 @@ function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLab
     if (attrs.container) follow.onEvent?.({containerId: attrs.container, type: 'network', action: e.Action ?? '', atMs})
     return
   }
-  if (e.Type !== 'service' && e.Type !== 'node') follow.onEvent?.({containerId: id, type: 'container', action: (e.Action ?? e.status ?? '').trim(), atMs})
+  if (e.Type !== 'service' && e.Type !== 'node')
+    follow.onEvent?.({containerId: id, type: 'container', action: (e.Action ?? e.status ?? '').trim(), atMs})
   if (e.Type === 'service' || e.Type === 'node') {
     // Swarm: a service created, updated (replicas, labels) or removed; a node going down or up.
     const details: Record<string, unknown> = {}
@@ -347,7 +406,19 @@ function handleEvent(e: DockerEvent, known: Map<string, ContainerState>, nameLab
     return
   }
   if (action === 'destroy') known.delete(id)
-  else known.set(id, {...prev, name, state: action === 'start' || action === 'unpause' ? 'running' : action === 'pause' ? 'paused' : action === 'create' ? 'created' : 'exited'})
+  else
+    known.set(id, {
+      ...prev,
+      name,
+      state:
+        action === 'start' || action === 'unpause'
+          ? 'running'
+          : action === 'pause'
+            ? 'paused'
+            : action === 'create'
+              ? 'created'
+              : 'exited',
+    })
   const details: Record<string, unknown> = {service}
   if (action === 'die' && attrs.exitCode !== undefined) details.exitCode = attrs.exitCode
   emit('docker', action, name, details)

@@ -5,7 +5,11 @@ import type {DockerClient} from './client.js'
 
 /** An Engine API error, shaped like dockerode's (statusCode, message) so callers treat both alike. */
 export class DockerApiError extends Error {
-  constructor(readonly statusCode: number, message: string, readonly path: string) {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly path: string,
+  ) {
     super(`(HTTP code ${statusCode}) ${message}`)
   }
 }
@@ -16,9 +20,24 @@ export function canGetDirectly(client: DockerClient): boolean {
 }
 
 function targetOf(client: DockerClient): HttpTarget {
-  const o = client.target.options as {socketPath?: string; host?: string; port?: number; protocol?: string; ca?: Buffer; cert?: Buffer; key?: Buffer}
+  const o = client.target.options as {
+    socketPath?: string
+    host?: string
+    port?: number
+    protocol?: string
+    ca?: Buffer
+    cert?: Buffer
+    key?: Buffer
+  }
   if (o.socketPath) return {protocol: 'http:', socketPath: o.socketPath}
-  return {protocol: o.protocol === 'https' ? 'https:' : 'http:', host: o.host, port: o.port, ca: o.ca, cert: o.cert, key: o.key}
+  return {
+    protocol: o.protocol === 'https' ? 'https:' : 'http:',
+    host: o.host,
+    port: o.port,
+    ca: o.ca,
+    cert: o.cert,
+    key: o.key,
+  }
 }
 
 /** The deadline of a call made now: the client's timeout (0: none, for followed streams). */
@@ -46,7 +65,12 @@ function apiError(status: number, text: string, path: string): DockerApiError {
  * reply capped (src/net/limits.ts).
  */
 export async function dockerGetJson<T>(client: DockerClient, path: string, deadline?: number): Promise<T> {
-  const {status, body} = await httpRequest(targetOf(client), {source: 'Docker', path, headers: HEADERS, deadline: deadlineOf(client, deadline)})
+  const {status, body} = await httpRequest(targetOf(client), {
+    source: 'Docker',
+    path,
+    headers: HEADERS,
+    deadline: deadlineOf(client, deadline),
+  })
   const text = body.toString('utf8')
   if (status >= 400) throw apiError(status, text, path)
   try {
@@ -60,8 +84,18 @@ export async function dockerGetJson<T>(client: DockerClient, path: string, deadl
  * GET an Engine API path as a stream (container logs). The deadline runs over the whole body;
  * without one (a followed stream) only the wait for the headers is bounded, by the client's timeout.
  */
-export async function dockerGetStream(client: DockerClient, path: string, deadline: number | undefined): Promise<Readable> {
-  const call = {source: 'Docker', path, headers: HEADERS, deadline: deadlineOf(client, deadline), headersOnly: deadline === undefined}
+export async function dockerGetStream(
+  client: DockerClient,
+  path: string,
+  deadline: number | undefined,
+): Promise<Readable> {
+  const call = {
+    source: 'Docker',
+    path,
+    headers: HEADERS,
+    deadline: deadlineOf(client, deadline),
+    headersOnly: deadline === undefined,
+  }
   const {status, body} = await httpStream(targetOf(client), call)
   if (status >= 400) {
     const chunks: Buffer[] = []

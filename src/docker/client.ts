@@ -56,7 +56,10 @@ interface ContextMeta {
 }
 
 /** Read a context from the docker CLI's store: contexts/meta/<sha256(name)>/meta.json (+ tls/). */
-export function readContext(name: string, env: NodeJS.ProcessEnv = process.env): {host: string; tlsDir?: string; skipTlsVerify?: boolean} {
+export function readContext(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): {host: string; tlsDir?: string; skipTlsVerify?: boolean} {
   if (name === 'default') return {host: env.DOCKER_HOST || DEFAULT_SOCKET}
   // node:crypto is loaded only here, for the rare --context: it costs every other run its load.
   const id = (require('node:crypto') as typeof Crypto).createHash('sha256').update(name).digest('hex')
@@ -128,11 +131,22 @@ export function listContextNames(env: NodeJS.ProcessEnv = process.env): string[]
 }
 
 /** Expand --all-contexts into one connection per context; others pass through. */
-export function expandDockerConnections(conns: DockerConnection[], env: NodeJS.ProcessEnv = process.env): DockerConnection[] {
-  return conns.flatMap((c) => (c.allContexts ? listContextNames(env).map((context) => ({context, tlsVerify: c.tlsVerify, certPath: c.certPath})) : [c]))
+export function expandDockerConnections(
+  conns: DockerConnection[],
+  env: NodeJS.ProcessEnv = process.env,
+): DockerConnection[] {
+  return conns.flatMap((c) =>
+    c.allContexts
+      ? listContextNames(env).map((context) => ({context, tlsVerify: c.tlsVerify, certPath: c.certPath}))
+      : [c],
+  )
 }
 
-function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: boolean | undefined): Omit<DockerTarget, 'context' | 'label'> {
+function dockerOptionsFor(
+  host: string,
+  tlsDir: string | undefined,
+  tlsVerify: boolean | undefined,
+): Omit<DockerTarget, 'context' | 'label'> {
   if (host.startsWith('unix://') || host.startsWith('/')) {
     const socketPath = host.replace(/^unix:\/\//, '')
     return {endpoint: `unix://${socketPath}`, hostAddress: '127.0.0.1', options: {socketPath}}
@@ -141,7 +155,9 @@ function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: b
   try {
     url = new URL(host)
   } catch {
-    throw new UsageError(`Docker host "${host}" is not a URL`, {hint: 'use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST'})
+    throw new UsageError(`Docker host "${host}" is not a URL`, {
+      hint: 'use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST',
+    })
   }
   const endpoint = `${url.protocol}//${url.username ? url.username + '@' : ''}${url.host}`
   if (url.protocol === 'ssh:') {
@@ -180,7 +196,11 @@ function dockerOptionsFor(host: string, tlsDir: string | undefined, tlsVerify: b
  * A client for one daemon. `timeoutMs` bounds each request (a hung socket fails, not hangs); pass
  * 0 for streams that stay open (events, followed logs), where an idle timeout would cut them.
  */
-export function connectDocker(conn: DockerConnection, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): DockerClient {
+export function connectDocker(
+  conn: DockerConnection,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): DockerClient {
   const target = resolveDockerTarget(conn, env)
   let docker: Docker | undefined
   return {

@@ -31,8 +31,14 @@ export async function listContainers(client: DockerClient, options: ListContaine
   const filters = (options.match ?? 'name') === 'name' ? {label: [nameLabel]} : undefined
   // A plain GET where it can: the list is discover's whole Docker cost, and dockerode's load is most of it.
   const raw = canGetDirectly(client)
-    ? await dockerGetJson<Docker.ContainerInfo[]>(client, `/containers/json${query({all: options.all ? 'true' : undefined, filters})}`)
-    : await client.docker.listContainers({all: Boolean(options.all), ...(filters ? {filters: JSON.stringify(filters) as never} : {})})
+    ? await dockerGetJson<Docker.ContainerInfo[]>(
+        client,
+        `/containers/json${query({all: options.all ? 'true' : undefined, filters})}`,
+      )
+    : await client.docker.listContainers({
+        all: Boolean(options.all),
+        ...(filters ? {filters: JSON.stringify(filters) as never} : {}),
+      })
   const prefix = `${options.labelPrefix}.`
   const out: DockerContainer[] = []
   for (const c of raw) {

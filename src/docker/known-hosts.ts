@@ -91,7 +91,12 @@ export function checkHostKey(text: string, host: string, port: number, key: Buff
  * An ssh2 hostVerifier for host:port: true only for a key recorded in known_hosts. `onRefused`
  * learns why (for the error's hint).
  */
-export function knownHostVerifier(host: string, port: number, env: NodeJS.ProcessEnv = process.env, onRefused?: (verdict: HostKeyVerdict, file: string) => void) {
+export function knownHostVerifier(
+  host: string,
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+  onRefused?: (verdict: HostKeyVerdict, file: string) => void,
+) {
   return (key: Buffer): boolean => {
     const file = knownHostsFile(env)
     let text = ''

@@ -28,7 +28,11 @@ interface RawTask {
  * Swarm services carrying the name label, with their tasks and nodes: undefined when the daemon is
  * not a Swarm manager (plain Docker). One services call; tasks and nodes only when there are services.
  */
-export async function listSwarm(client: DockerClient, labelPrefix: string, options: {all?: boolean} = {}): Promise<SwarmState | undefined> {
+export async function listSwarm(
+  client: DockerClient,
+  labelPrefix: string,
+  options: {all?: boolean} = {},
+): Promise<SwarmState | undefined> {
   const nameLabel = labelKeys(labelPrefix).serviceName
   let raw: Docker.Service[]
   const direct = canGetDirectly(client)
@@ -44,8 +48,12 @@ export async function listSwarm(client: DockerClient, labelPrefix: string, optio
   const filters: Record<string, string[]> = {service: raw.map((s) => s.ID)}
   if (!options.all) filters['desired-state'] = ['running']
   const [rawTasks, nodes] = await Promise.all([
-    direct ? dockerGetJson<RawTask[]>(client, `/tasks${query({filters})}`) : (client.docker.listTasks({filters: JSON.stringify(filters)} as never) as unknown as Promise<RawTask[]>),
-    direct ? dockerGetJson<{ID: string; Description?: {Hostname?: string}}[]>(client, '/nodes') : (client.docker.listNodes() as Promise<{ID: string; Description?: {Hostname?: string}}[]>),
+    direct
+      ? dockerGetJson<RawTask[]>(client, `/tasks${query({filters})}`)
+      : (client.docker.listTasks({filters: JSON.stringify(filters)} as never) as unknown as Promise<RawTask[]>),
+    direct
+      ? dockerGetJson<{ID: string; Description?: {Hostname?: string}}[]>(client, '/nodes')
+      : (client.docker.listNodes() as Promise<{ID: string; Description?: {Hostname?: string}}[]>),
   ])
   const nodeName = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]))
   const networkName = new Map<string, string>()
@@ -71,20 +79,39 @@ export async function listSwarm(client: DockerClient, labelPrefix: string, optio
   })
   const services: SwarmService[] = raw.map((s) => {
     const spec = s.Spec!
-    const endpoint = s.Endpoint as {Spec?: {Mode?: string}; Ports?: {TargetPort: number; PublishedPort?: number; Protocol: string; PublishMode: string}[]; VirtualIPs?: {NetworkID: string; Addr: string}[]} | undefined
+    const endpoint = s.Endpoint as
+      | {
+          Spec?: {Mode?: string}
+          Ports?: {TargetPort: number; PublishedPort?: number; Protocol: string; PublishMode: string}[]
+          VirtualIPs?: {NetworkID: string; Addr: string}[]
+        }
+      | undefined
     const replicated = spec.Mode?.Replicated
     return {
       id: s.ID,
       name: spec.Name ?? s.ID,
       labels: spec.Labels ?? {},
-      containerLabels: (spec.TaskTemplate as {ContainerSpec?: {Labels?: Record<string, string>}} | undefined)?.ContainerSpec?.Labels ?? {},
+      containerLabels:
+        (spec.TaskTemplate as {ContainerSpec?: {Labels?: Record<string, string>}} | undefined)?.ContainerSpec?.Labels ??
+        {},
       mode: replicated ? 'replicated' : 'global',
       replicas: replicated?.Replicas,
       running: tasks.filter((t) => t.serviceId === s.ID && t.state === 'running').length,
       // The service spec says what was asked; Endpoint.Spec echoes it only once ports exist.
-      endpointMode: ((spec as {EndpointSpec?: {Mode?: string}}).EndpointSpec?.Mode ?? endpoint?.Spec?.Mode) === 'dnsrr' ? 'dnsrr' : 'vip',
-      vips: (endpoint?.VirtualIPs ?? []).map((v) => ({network: networkName.get(v.NetworkID) ?? v.NetworkID, ip: cidrIp(v.Addr)})),
-      ports: (endpoint?.Ports ?? []).map((p) => ({targetPort: p.TargetPort, publishedPort: p.PublishedPort, protocol: p.Protocol, publishMode: p.PublishMode})),
+      endpointMode:
+        ((spec as {EndpointSpec?: {Mode?: string}}).EndpointSpec?.Mode ?? endpoint?.Spec?.Mode) === 'dnsrr'
+          ? 'dnsrr'
+          : 'vip',
+      vips: (endpoint?.VirtualIPs ?? []).map((v) => ({
+        network: networkName.get(v.NetworkID) ?? v.NetworkID,
+        ip: cidrIp(v.Addr),
+      })),
+      ports: (endpoint?.Ports ?? []).map((p) => ({
+        targetPort: p.TargetPort,
+        publishedPort: p.PublishedPort,
+        protocol: p.Protocol,
+        publishMode: p.PublishMode,
+      })),
     }
   })
   return {services, tasks}

@@ -39,7 +39,12 @@ const unbracket = (h: string) => h.replace(/^\[|\]$/g, '')
  * labelled network if there is a label), a published binding of the service port (loopback only
  * from this host), or any host address with the service port for host networking.
  */
-export function judgeAddress(entry: RegistryEntry, d: DockerContainer, servicePort: number | undefined, context: Pick<CheckContext, 'keys' | 'host'>): AddressVerdict | undefined {
+export function judgeAddress(
+  entry: RegistryEntry,
+  d: DockerContainer,
+  servicePort: number | undefined,
+  context: Pick<CheckContext, 'keys' | 'host'>,
+): AddressVerdict | undefined {
   if (!entry.host || entry.port === undefined) {
     return {kind: 'no-address', detail: entry.valueError ?? 'the entry holds no host:port'}
   }
@@ -51,16 +56,26 @@ export function judgeAddress(entry: RegistryEntry, d: DockerContainer, servicePo
 
   if (d.networkMode === 'host') {
     if (servicePort !== undefined && port !== servicePort) {
-      return {kind: 'wrong-port', detail: `the container uses host networking and listens on ${servicePort}, not ${port}`}
+      return {
+        kind: 'wrong-port',
+        detail: `the container uses host networking and listens on ${servicePort}, not ${port}`,
+      }
     }
-    if (known.containerIps.has(host)) return {kind: 'another-container', detail: `${host} is another container's IP; the container uses host networking`}
+    if (known.containerIps.has(host))
+      return {
+        kind: 'another-container',
+        detail: `${host} is another container's IP; the container uses host networking`,
+      }
     return undefined
   }
 
   const network = d.networks.find((n) => n.ip === host || (n.ipv6 && n.ipv6 === host))
   if (network) {
     if (servicePort !== undefined && port !== servicePort) {
-      return {kind: 'wrong-port', detail: `${host} is its IP on ${network.name}, but the service port is ${servicePort}, not ${port}`}
+      return {
+        kind: 'wrong-port',
+        detail: `${host} is its IP on ${network.name}, but the service port is ${servicePort}, not ${port}`,
+      }
     }
     if (networkLabel && network.name !== networkLabel) {
       const labelled = d.networks.find((n) => n.name === networkLabel)
@@ -76,28 +91,47 @@ export function judgeAddress(entry: RegistryEntry, d: DockerContainer, servicePo
   if (bindings.length > 0) {
     const forwarded = bindings[0]!.privatePort
     if (servicePort !== undefined && forwarded !== servicePort) {
-      return {kind: 'published-port-not-service-port', detail: `host port ${port} forwards to container port ${forwarded}, not the service port ${servicePort}`}
+      return {
+        kind: 'published-port-not-service-port',
+        detail: `host port ${port} forwards to container port ${forwarded}, not the service port ${servicePort}`,
+      }
     }
-    if (known.containerIps.has(host)) return {kind: 'another-container', detail: `${host} is another container's IP, not the Docker host's`}
+    if (known.containerIps.has(host))
+      return {kind: 'another-container', detail: `${host} is another container's IP, not the Docker host's`}
     if (isLoopback(host)) return undefined
     // Stryker disable next-line ConditionalExpression: equivalent, isLoopback(undefined) is false too
     const loopbackOnly = bindings.every((b) => b.ip !== undefined && isLoopback(b.ip))
     if (loopbackOnly) {
-      return {kind: 'loopback-only-binding', detail: `port ${port} is published on ${bindings[0]!.ip} only: not reachable at ${host}`}
+      return {
+        kind: 'loopback-only-binding',
+        detail: `port ${port} is published on ${bindings[0]!.ip} only: not reachable at ${host}`,
+      }
     }
     return undefined
   }
 
   if (isLoopback(host)) {
-    return {kind: 'loopback-unpublished', detail: `nothing publishes port ${port} on this host's loopback${servicePort !== undefined ? ` (the service port ${servicePort} is ${d.ports.some((p) => p.privatePort === servicePort && p.publicPort) ? 'published on another port' : 'not published'})` : ''}`}
+    return {
+      kind: 'loopback-unpublished',
+      detail: `nothing publishes port ${port} on this host's loopback${servicePort !== undefined ? ` (the service port ${servicePort} is ${d.ports.some((p) => p.privatePort === servicePort && p.publicPort) ? 'published on another port' : 'not published'})` : ''}`,
+    }
   }
   const gatewayOf = known.gatewayNetworks.get(host)
   if (gatewayOf) {
-    return {kind: 'host-address', detail: `${host} is the gateway of Docker network ${gatewayOf} (the Docker host's side of the bridge), and the host publishes no port ${port}`}
+    return {
+      kind: 'host-address',
+      detail: `${host} is the gateway of Docker network ${gatewayOf} (the Docker host's side of the bridge), and the host publishes no port ${port}`,
+    }
   }
   if (known.dockerHostAddress && host === known.dockerHostAddress) {
-    return {kind: 'host-address', detail: `${host} is the Docker host's address, and the host publishes no port ${port}`}
+    return {
+      kind: 'host-address',
+      detail: `${host} is the Docker host's address, and the host publishes no port ${port}`,
+    }
   }
   if (known.containerIps.has(host)) return {kind: 'another-container', detail: `${host} is another container's IP`}
-  return {kind: 'not-its-address', detail: `${host} is none of the container's addresses and port ${port} is not published`}
+  return {
+    kind: 'not-its-address',
+    detail: `${host} is none of the container's addresses and port ${port} is not published`,
+  }
 }

@@ -59,9 +59,13 @@ export interface DoctorReport extends ReportDescriptor {
 export type DoctorCheck = Rule<ServiceView, CheckContext, DoctorMeta>
 
 /** A doctor check; its docs link (docs/doctor.md, one heading per code) comes from the code. */
-export function defineCheck(definition: RuleDefinition<ServiceView, CheckContext, DoctorReport, Omit<DoctorMeta, 'docs'>>): DoctorCheck {
+export function defineCheck(
+  definition: RuleDefinition<ServiceView, CheckContext, DoctorReport, Omit<DoctorMeta, 'docs'>>,
+): DoctorCheck {
   const meta: DoctorMeta = {...definition.meta, docs: codeDocs(definition.meta.id)}
-  return withReport({meta, check: definition.check}, (m, {instance, at, ...fields}) => finding({meta: m}, instance, {...fields, location: at}))
+  return withReport({meta, check: definition.check}, (m, {instance, at, ...fields}) =>
+    finding({meta: m}, instance, {...fields, location: at}),
+  )
 }
 
 /** Every instance of every service. */
@@ -92,11 +96,25 @@ export function registryEntries(i: Instance): RegistryEntry[] {
   const out: RegistryEntry[] = []
   if (i.etcd) {
     const r = i.etcd
-    out.push({registry: 'etcd', key: r.key, host: r.host, port: r.port, address: r.address, containerId: r.containerId, valueError: r.valueError})
+    out.push({
+      registry: 'etcd',
+      key: r.key,
+      host: r.host,
+      port: r.port,
+      address: r.address,
+      containerId: r.containerId,
+      valueError: r.valueError,
+    })
   }
   if (i.consul) {
     const r = i.consul
-    out.push({registry: 'consul', key: r.id, host: r.address, port: r.port, address: `${r.address.includes(':') ? `[${r.address}]` : r.address}:${r.port}`})
+    out.push({
+      registry: 'consul',
+      key: r.id,
+      host: r.address,
+      port: r.port,
+      address: `${r.address.includes(':') ? `[${r.address}]` : r.address}:${r.port}`,
+    })
   }
   return out
 }

@@ -23,9 +23,12 @@ export const DOCTOR_CODES = [
 
 export type DoctorCode = (typeof DOCTOR_CODES)[number]
 
-
 /** A source that did not answer: always reported, it cannot be selected away (never a silent all clear). */
-export const SOURCE_UNREACHABLE: RuleMeta = codeMeta('SOURCE_UNREACHABLE', 'error', 'Docker, etcd or Consul did not answer: the checks that need it were skipped')
+export const SOURCE_UNREACHABLE: RuleMeta = codeMeta(
+  'SOURCE_UNREACHABLE',
+  'error',
+  'Docker, etcd or Consul did not answer: the checks that need it were skipped',
+)
 
 /** A doctor code's meta; its docs link is the code's heading in docs/doctor.md. */
 export function codeMeta(code: string, severity: Severity, description: string): RuleMeta {

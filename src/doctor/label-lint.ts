@@ -7,6 +7,10 @@ import type {RuleOverrides} from '../report/findings/policy.js'
  * lint-labels' findings for one live container, with the project's rule settings (`.mcp.yaml`
  * `rules:`), so a rule a team turned off there does not come back through doctor.
  */
-export function lintContainerLabels(container: DockerContainer, labelPrefix: string, overrides: (RuleOverrides | undefined)[] = []): Finding[] {
+export function lintContainerLabels(
+  container: DockerContainer,
+  labelPrefix: string,
+  overrides: (RuleOverrides | undefined)[] = [],
+): Finding[] {
   return checkContainerLabels(container, {labelPrefix, overrides})
 }

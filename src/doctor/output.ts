@@ -81,7 +81,8 @@ export function doctorNotes(result: DoctorResult, services: string[] = []): stri
   const notes: string[] = []
   const known = result.view.services.map((s) => s.name)
   for (const name of services) {
-    if (!known.includes(name)) notes.push(`doctor: no container or registration of service "${name}" (check the name: mcp discover lists them)`)
+    if (!known.includes(name))
+      notes.push(`doctor: no container or registration of service "${name}" (check the name: mcp discover lists them)`)
   }
   const byReason = new Map<string, string[]>()
   for (const k of result.skipped) {

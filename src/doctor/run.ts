@@ -62,10 +62,16 @@ export function parseCodeList(flag: string, values: string[] | undefined): Docto
     if (!code) continue
     if (!(DOCTOR_CODES as readonly string[]).includes(code)) {
       const guess = didYouMean(code, DOCTOR_CODES)
-      throw new UsageError(`--${flag} names an unknown code "${raw.trim()}"`, {hint: guess ? `did you mean ${guess}? (mcp rules lists the codes)` : `codes: ${DOCTOR_CODES.filter((c) => c !== 'SOURCE_UNREACHABLE').join(', ')}`})
+      throw new UsageError(`--${flag} names an unknown code "${raw.trim()}"`, {
+        hint: guess
+          ? `did you mean ${guess}? (mcp rules lists the codes)`
+          : `codes: ${DOCTOR_CODES.filter((c) => c !== 'SOURCE_UNREACHABLE').join(', ')}`,
+      })
     }
     if (code === 'SOURCE_UNREACHABLE') {
-      throw new UsageError(`--${flag} cannot select SOURCE_UNREACHABLE: an unreachable source is always reported`, {hint: 'use --source to leave a source out'})
+      throw new UsageError(`--${flag} cannot select SOURCE_UNREACHABLE: an unreachable source is always reported`, {
+        hint: 'use --source to leave a source out',
+      })
     }
     out.push(code as DoctorCode)
   }
@@ -74,14 +80,22 @@ export function parseCodeList(flag: string, values: string[] | undefined): Docto
 
 export function selectChecks(options: Pick<DoctorOptions, 'only' | 'ignore' | 'watching'>): DoctorCheck[] {
   return DOCTOR_CHECKS.filter(
-    (c) => (!options.only || options.only.includes(c.meta.id)) && !options.ignore?.includes(c.meta.id) && (!c.meta.watchOnly || options.watching),
+    (c) =>
+      (!options.only || options.only.includes(c.meta.id)) &&
+      !options.ignore?.includes(c.meta.id) &&
+      (!c.meta.watchOnly || options.watching),
   )
 }
 
 const REGISTRIES: SourceName[] = ['etcd', 'consul']
 
 /** Why a check cannot run with these sources, or undefined when it can. */
-export function unmetNeed(needs: CheckNeed[], asked: SourceName[], sources: SourceStatus[], consulConfigured: boolean): string | undefined {
+export function unmetNeed(
+  needs: CheckNeed[],
+  asked: SourceName[],
+  sources: SourceStatus[],
+  consulConfigured: boolean,
+): string | undefined {
   // With several Docker hosts there is one status per host (docker@<host>): docker is met only when
   // every host answered, since a check judged against part of the containers would misjudge.
   const status = (s: SourceName): Pick<SourceStatus, 'ok'> | undefined => {
@@ -89,7 +103,8 @@ export function unmetNeed(needs: CheckNeed[], asked: SourceName[], sources: Sour
     const hosts = sources.filter((x) => x.name === 'docker' || x.name.startsWith('docker@'))
     return hosts.length ? {ok: hosts.every((h) => h.ok)} : undefined
   }
-  const notAsked = (s: SourceName) => (s === 'consul' && !consulConfigured ? 'consul not configured (--consul-addr)' : `${s} not asked (--source)`)
+  const notAsked = (s: SourceName) =>
+    s === 'consul' && !consulConfigured ? 'consul not configured (--consul-addr)' : `${s} not asked (--source)`
   for (const need of needs) {
     if (need === 'registry' || need === 'any-registry') {
       const askedRegistries = REGISTRIES.filter((r) => asked.includes(r))
@@ -100,19 +115,35 @@ export function unmetNeed(needs: CheckNeed[], asked: SourceName[], sources: Sour
       continue
     }
     if (!asked.includes(need)) return notAsked(need)
-    if (!status(need)?.ok) return `${need === 'docker' ? sources.filter((x) => x.name.startsWith('docker') && !x.ok).map((x) => x.name).join(', ') || 'docker' : need} unreachable`
+    if (!status(need)?.ok)
+      return `${
+        need === 'docker'
+          ? sources
+              .filter((x) => x.name.startsWith('docker') && !x.ok)
+              .map((x) => x.name)
+              .join(', ') || 'docker'
+          : need
+      } unreachable`
   }
   return undefined
 }
 
 /** When each container started: inspect, 8 at a time, bounded by the timeout; creation time on failure. */
-async function startTimes(client: DockerClient, containers: DockerContainer[], timeoutMs: number): Promise<Map<string, number>> {
+async function startTimes(
+  client: DockerClient,
+  containers: DockerContainer[],
+  timeoutMs: number,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>()
   const queue = [...containers]
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
       try {
-        const info = await withDeadline(client.docker.getContainer(d.id).inspect(), timeoutMs, `Docker inspect ${d.name}`)
+        const info = await withDeadline(
+          client.docker.getContainer(d.id).inspect(),
+          timeoutMs,
+          `Docker inspect ${d.name}`,
+        )
         const t = Date.parse(info.State?.StartedAt ?? '')
         if (Number.isFinite(t) && t > 0) out.set(d.id, t)
       } catch {
@@ -160,7 +191,9 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
   const skipped: SkippedCheck[] = []
   const runnable: DoctorCheck[] = []
   // Asked for by name but meaningless on a snapshot: say so rather than report nothing.
-  for (const c of DOCTOR_CHECKS) if (c.meta.watchOnly && !options.watching && options.only?.includes(c.meta.id)) skipped.push({code: c.meta.id, reason: 'only with --watch'})
+  for (const c of DOCTOR_CHECKS)
+    if (c.meta.watchOnly && !options.watching && options.only?.includes(c.meta.id))
+      skipped.push({code: c.meta.id, reason: 'only with --watch'})
   for (const c of checks) {
     const reason = unmetNeed(c.meta.needs, connections.sources, view.sources, consulConfigured)
     if (reason) skipped.push({code: c.meta.id, reason})
@@ -172,7 +205,11 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
   const will = (code: DoctorCode) => runnable.some((c) => c.meta.id === code)
   const dockerOk = !unmetNeed(['docker'], connections.sources, view.sources, consulConfigured)
   // One client per Docker host asked; a container is inspected on the host it runs on.
-  const clients = dockerOk ? expandDockerConnections(connections.dockers ?? [connections.docker]).map((c) => connectDocker(c, connections.timeoutMs)) : []
+  const clients = dockerOk
+    ? expandDockerConnections(connections.dockers ?? [connections.docker]).map((c) =>
+        connectDocker(c, connections.timeoutMs),
+      )
+    : []
   const several = clients.length > 1
   const clientFor = (d: DockerContainer) => (several ? clients.find((c) => c.target.label === d.host) : clients[0])
   const client = clients[0]
@@ -185,18 +222,30 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
   if (client && will('UNREGISTERED')) {
     // Only containers created before the grace began can have been up longer: inspect just those.
     const candidates = allInstances(view)
-      .filter((i) => i.docker?.state === 'running' && !i.etcd && !i.consul && i.docker.created * 1000 <= now - options.graceMs)
+      .filter(
+        (i) =>
+          i.docker?.state === 'running' && !i.etcd && !i.consul && i.docker.created * 1000 <= now - options.graceMs,
+      )
       .map((i) => i.docker!)
     for (const c of clients) {
       const mine = candidates.filter((d) => clientFor(d) === c)
-      if (mine.length) jobs.push(startTimes(c, mine, connections.timeoutMs).then((m) => (startedAt = new Map([...startedAt, ...m]))))
+      if (mine.length)
+        jobs.push(startTimes(c, mine, connections.timeoutMs).then((m) => (startedAt = new Map([...startedAt, ...m]))))
     }
   }
   if (client && will('STALE_REGISTRATION') && allInstances(view).some((i) => !i.docker && (i.etcd || i.consul))) {
     for (const c of clients) {
       jobs.push(
-        withDeadline(listContainers(c, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}), connections.timeoutMs, 'Docker')
-          .then((all) => stopped.push(...all.filter((d) => d.state !== 'running').map((d) => (several ? {...d, host: c.target.label} : d))))
+        withDeadline(
+          listContainers(c, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}),
+          connections.timeoutMs,
+          'Docker',
+        )
+          .then((all) =>
+            stopped.push(
+              ...all.filter((d) => d.state !== 'running').map((d) => (several ? {...d, host: c.target.label} : d)),
+            ),
+          )
           .catch(() => undefined),
       )
     }
@@ -206,11 +255,14 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
     const targets = registeredRunning(view)
     jobs.push(
       probeAll(targets, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: options.probe === 'any'}).then(() => {
-        for (const i of targets) if (i.probe && !i.probe.probed) notProbed.push({service: i.service, instance: i.id, reason: i.probe.reason ?? 'not probed'})
+        for (const i of targets)
+          if (i.probe && !i.probe.probed)
+            notProbed.push({service: i.service, instance: i.id, reason: i.probe.reason ?? 'not probed'})
       }),
     )
   } else if (will('NOT_READY')) {
-    for (const i of registeredRunning(view)) notProbed.push({service: i.service, instance: i.id, reason: 'probing is off (--no-probe)'})
+    for (const i of registeredRunning(view))
+      notProbed.push({service: i.service, instance: i.id, reason: 'probing is off (--no-probe)'})
   }
   await Promise.all(jobs)
 
@@ -222,7 +274,11 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
     maxTtlSeconds: options.maxTtlSeconds,
     startedAt,
     stopped,
-    host: {...hostAddressesOf(containers), gatewayNetworks: gatewayNetworks(containers), dockerHostAddress: client?.target.hostAddress},
+    host: {
+      ...hostAddressesOf(containers),
+      gatewayNetworks: gatewayNetworks(containers),
+      dockerHostAddress: client?.target.hostAddress,
+    },
     probe: options.probe,
     lintContainer: (c) => lintContainerLabels(c, connections.labelPrefix, options.lintOverrides),
     services: options.services,

@@ -58,7 +58,8 @@ export interface DoctorWatchStep {
 }
 
 /** Identity of a finding across re-checks (messages carry durations that change). */
-export const findingKey = (f: Finding) => `${f.ruleId}|${f.service ?? ''}|${f.instance ?? ''}|${locationText(f.location)}`
+export const findingKey = (f: Finding) =>
+  `${f.ruleId}|${f.service ?? ''}|${f.instance ?? ''}|${locationText(f.location)}`
 
 /** How long a registration that matches no container may wait for one to start and still count as early. */
 export const ORPHAN_MS = 60_000
@@ -82,7 +83,11 @@ export function initialWatchState(
 }
 
 /** One event: the next state and what to do. The state given is not changed. */
-export function watchStep(state: DoctorWatchState, event: DoctorWatchEvent, config: DoctorWatchConfig): DoctorWatchStep {
+export function watchStep(
+  state: DoctorWatchState,
+  event: DoctorWatchEvent,
+  config: DoctorWatchConfig,
+): DoctorWatchStep {
   switch (event.type) {
     case 'checked':
       return checked(state, applyOverrides(event.findings, ...config.overrides), event.sourceExitCode)
@@ -110,7 +115,11 @@ function checked(state: DoctorWatchState, findings: Finding[], sourceExitCode: n
   return {state: {...state, open: now, sourceExitCode}, effects}
 }
 
-function judged(state: DoctorWatchState, event: Extract<DoctorWatchEvent, {type: 'judged'}>, config: DoctorWatchConfig): DoctorWatchStep {
+function judged(
+  state: DoctorWatchState,
+  event: Extract<DoctorWatchEvent, {type: 'judged'}>,
+  config: DoctorWatchConfig,
+): DoctorWatchStep {
   let next = state
   // Unmatched (and not deleted meanwhile): wait for its container's create/start event.
   if (!event.matched && state.seen.has(event.reg.key)) {
@@ -141,7 +150,12 @@ function dockerEvent(state: DoctorWatchState, event: Extract<DoctorWatchEvent, {
   }
   const pending = pendingReady.get(event.subject)
   if (pending && event.event === 'health' && event.details.health === 'healthy') {
-    effects.push({type: 'print', event: 'ready', finding: pending.finding, after: formatDuration(event.now - pending.at)})
+    effects.push({
+      type: 'print',
+      event: 'ready',
+      finding: pending.finding,
+      after: formatDuration(event.now - pending.at),
+    })
     pendingReady = without(pendingReady, event.subject)
   } else if (pending && (event.event === 'die' || event.event === 'destroy' || event.event === 'stop')) {
     pendingReady = without(pendingReady, event.subject)
@@ -150,9 +164,17 @@ function dockerEvent(state: DoctorWatchState, event: Extract<DoctorWatchEvent, {
   return {state: {...state, orphans, pendingReady}, effects}
 }
 
-function etcdChange(state: DoctorWatchState, change: EtcdChange, now: number, config: DoctorWatchConfig): DoctorWatchStep {
+function etcdChange(
+  state: DoctorWatchState,
+  change: EtcdChange,
+  now: number,
+  config: DoctorWatchConfig,
+): DoctorWatchStep {
   if (change.type === 'delete') {
-    return {state: {...state, seen: without(state.seen, change.key), orphans: without(state.orphans, change.key)}, effects: []}
+    return {
+      state: {...state, seen: without(state.seen, change.key), orphans: without(state.orphans, change.key)},
+      effects: [],
+    }
   }
   const reg = change.registration
   const before = state.seen.get(reg.key)

@@ -20,7 +20,14 @@ import {allInstances, finding, registryLocation} from './check.js'
 import {earlyRegistration} from './checks/index.js'
 import {doctorJson, doctorNotes, toJsonFinding} from './output.js'
 import {DoctorOptions, runDoctor, selectChecks} from './run.js'
-import {DoctorWatchConfig, DoctorWatchEffect, DoctorWatchEvent, initialWatchState, watchExitCode, watchStep} from './watch-state.js'
+import {
+  DoctorWatchConfig,
+  DoctorWatchEffect,
+  DoctorWatchEvent,
+  initialWatchState,
+  watchExitCode,
+  watchStep,
+} from './watch-state.js'
 
 export interface DoctorWatchIO {
   color: boolean
@@ -59,12 +66,32 @@ export async function judgeRegistration(
   seenAt?: number,
 ): Promise<{matched: boolean; finding?: Finding}> {
   const client = connectDocker(connections.docker, connections.timeoutMs)
-  const containers = await withDeadline(listContainers(client, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}), connections.timeoutMs, 'Docker')
-  const view = mergeView({containers, etcd: [...others.filter((o) => o.service === reg.service && o.key !== reg.key), reg], consul: [], sources: [], labelPrefix: connections.labelPrefix, dockerHostAddress: client.target.hostAddress, services: [reg.service]})
+  const containers = await withDeadline(
+    listContainers(client, {labelPrefix: connections.labelPrefix, all: true, match: 'anyPrefix'}),
+    connections.timeoutMs,
+    'Docker',
+  )
+  const view = mergeView({
+    containers,
+    etcd: [...others.filter((o) => o.service === reg.service && o.key !== reg.key), reg],
+    consul: [],
+    sources: [],
+    labelPrefix: connections.labelPrefix,
+    dockerHostAddress: client.target.hostAddress,
+    services: [reg.service],
+  })
   const instance = allInstances(view).find((i) => i.etcd?.key === reg.key)
   const d = instance?.docker
   if (!instance || !d) return {matched: false}
-  const evidence: Record<string, unknown> = {key: reg.key, registered: reg.address ?? null, revision: reg.modRevision, container: d.name, state: d.state, health: d.health, status: d.status}
+  const evidence: Record<string, unknown> = {
+    key: reg.key,
+    registered: reg.address ?? null,
+    revision: reg.modRevision,
+    container: d.name,
+    state: d.state,
+    health: d.health,
+    status: d.status,
+  }
   const why: string[] = []
   if (before !== undefined) {
     evidence.registeredBeforeContainer = formatDuration(Date.now() - before)
@@ -72,11 +99,11 @@ export async function judgeRegistration(
   }
   if (d.state !== 'running') {
     // Stopped since the put arrived (the judge lists after it, racing a fast stop): it ran when written.
-    const finished = seenAt !== undefined && before === undefined ? await finishedAt(client, d.id, connections.timeoutMs) : undefined
+    const finished =
+      seenAt !== undefined && before === undefined ? await finishedAt(client, d.id, connections.timeoutMs) : undefined
     if (finished !== undefined && finished >= seenAt!) return {matched: true}
     why.push(`its container ${d.name} is ${d.state}, not running`)
-  }
-  else if (d.health === 'starting') why.push(`its container ${d.name} is still starting (health: starting)`)
+  } else if (d.health === 'starting') why.push(`its container ${d.name} is still starting (health: starting)`)
   else if (d.health === 'unhealthy') why.push(`its container ${d.name} is unhealthy`)
   else if (d.health === 'none' && probe) {
     const p = await probeInstance(instance, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: probe === 'any'})
@@ -96,7 +123,11 @@ export async function judgeRegistration(
 }
 
 /** When a container stopped (State.FinishedAt, ms since the epoch), or undefined when unknown. */
-async function finishedAt(client: ReturnType<typeof connectDocker>, id: string, timeoutMs: number): Promise<number | undefined> {
+async function finishedAt(
+  client: ReturnType<typeof connectDocker>,
+  id: string,
+  timeoutMs: number,
+): Promise<number | undefined> {
   try {
     const info = await withDeadline(client.docker.getContainer(id).inspect(), timeoutMs, 'Docker inspect')
     const t = Date.parse(info.State?.FinishedAt ?? '')
@@ -113,14 +144,32 @@ export function watchLines(
 ): string[] {
   const {event, finding: f} = effect
   if (options.json) {
-    return [JSON.stringify({time: options.time, event, finding: toJsonFinding(f), ...(event === 'ready' ? {after: effect.after} : {})})]
+    return [
+      JSON.stringify({
+        time: options.time,
+        event,
+        finding: toJsonFinding(f),
+        ...(event === 'ready' ? {after: effect.after} : {}),
+      }),
+    ]
   }
   const c = new Chalk({level: options.color ? 1 : 0})
-  const sev = event === 'resolved' ? c.green('resolved') : event === 'ready' ? c.blue('ready   ') : f.severity === 'error' ? c.red('error   ') : f.severity === 'warning' ? c.yellow('warning ') : c.blue('info    ')
+  const sev =
+    event === 'resolved'
+      ? c.green('resolved')
+      : event === 'ready'
+        ? c.blue('ready   ')
+        : f.severity === 'error'
+          ? c.red('error   ')
+          : f.severity === 'warning'
+            ? c.yellow('warning ')
+            : c.blue('info    ')
   const who = [f.service, f.instance].filter(Boolean).join('/') || locationText(f.location)
   const text = event === 'ready' ? `became ready ${effect.after} after it was registered` : f.message
   const mark = event === 'finding' ? '+' : event === 'resolved' ? '-' : '✓'
-  const lines = [`${c.dim(options.time.slice(11, 23))}  ${mark} ${sev} ${f.ruleId.padEnd(19)} ${terminalText(who)}  ${terminalText(text)}`]
+  const lines = [
+    `${c.dim(options.time.slice(11, 23))}  ${mark} ${sev} ${f.ruleId.padEnd(19)} ${terminalText(who)}  ${terminalText(text)}`,
+  ]
   if (event === 'finding' && f.hint) lines.push(`${' '.repeat(16)}${c.dim(`↳ ${terminalText(f.hint)}`)}`)
   return lines
 }
@@ -156,7 +205,11 @@ function serialRunner(task: () => Promise<void>): () => Promise<void> {
  * Resolves, when stopped, with the exit code for what was still open plus every early registration.
  * The decisions are watch-state.ts's; this carries out its effects.
  */
-export async function watchDoctor(connections: Connections, options: DoctorWatchOptions, io: DoctorWatchIO): Promise<number> {
+export async function watchDoctor(
+  connections: Connections,
+  options: DoctorWatchOptions,
+  io: DoctorWatchIO,
+): Promise<number> {
   const c = new Chalk({level: io.color ? 1 : 0})
   const {signal, release} = watchStopSignal(io.signal)
   const runOptions: DoctorOptions = {...options, watching: true}
@@ -164,7 +217,10 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
   const nameLabel = labelKeys(connections.labelPrefix).serviceName
   const config: DoctorWatchConfig = {
     overrides: options.overrides,
-    judgeEarly: selectChecks(runOptions).some((k) => k.meta.id === 'EARLY_REGISTRATION') && connections.sources.includes('docker') && connections.sources.includes('etcd'),
+    judgeEarly:
+      selectChecks(runOptions).some((k) => k.meta.id === 'EARLY_REGISTRATION') &&
+      connections.sources.includes('docker') &&
+      connections.sources.includes('etcd'),
   }
 
   const time = () => new Date().toISOString()
@@ -183,7 +239,8 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     const step = watchStep(state, event, config)
     state = step.state
     for (const effect of step.effects) {
-      if (effect.type === 'print') for (const line of watchLines(effect, {color: io.color, json: io.json, time: time()})) io.out(line)
+      if (effect.type === 'print')
+        for (const line of watchLines(effect, {color: io.color, json: io.json, time: time()})) io.out(line)
       else if (effect.type === 'judge') void judge(effect.reg, effect.before, effect.seenAt)
       else if (!signal.aborted) {
         clearTimeout(debounce)
@@ -226,7 +283,8 @@ export async function watchDoctor(connections: Connections, options: DoctorWatch
     tasks.push(watchEtcd(connections, etcdOk ? first.etcdRevision : undefined, wanted, schedule, io, signal, onEtcd))
   }
   if (!io.json) io.out(c.dim('watching for changes (Ctrl-C to stop)'))
-  if (tasks.length === 0) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), {once: true}))
+  if (tasks.length === 0)
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), {once: true}))
   await Promise.all(tasks)
   clearInterval(timer)
   clearTimeout(debounce)

@@ -23,5 +23,8 @@ export function assertComposeDocument(file: string, text: string, serviceCount: 
 /** A Dockerfile has a FROM (docker build refuses one without); anything else was named by mistake. */
 export function assertDockerfile(file: string, text: string): void {
   if (splitInstructions(text).some((instruction) => instruction.keyword === 'FROM')) return
-  throw new InputError('not a Dockerfile (no FROM)', {where: file, hint: 'name a Dockerfile with --dockerfile, a compose file with -f'})
+  throw new InputError('not a Dockerfile (no FROM)', {
+    where: file,
+    hint: 'name a Dockerfile with --dockerfile, a compose file with -f',
+  })
 }

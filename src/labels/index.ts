@@ -2,7 +2,14 @@
  * Gateway label conventions, importable without oclif: sources (compose, Dockerfile, container)
  * produce LabelSets; rules turn them into Findings. lint-labels and doctor both use this.
  */
-export {checkContainerLabels, checkLabelSets, findComposeFiles, inputErrorFinding, lintLabels, LINT_LABELS_RULES} from './lint.js'
+export {
+  checkContainerLabels,
+  checkLabelSets,
+  findComposeFiles,
+  inputErrorFinding,
+  lintLabels,
+  LINT_LABELS_RULES,
+} from './lint.js'
 export type {LintLabelsOptions, LintLabelsResult} from './lint.js'
 export {LABEL_RULES, LABEL_RULE_META} from './rules/index.js'
 export type {LabelRule, RuleContext} from './rules/index.js'

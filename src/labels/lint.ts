@@ -14,7 +14,14 @@ import {docsUrl} from '../core/docs-url.js'
 import {assertComposeDocument, assertDockerfile} from './document-kind.js'
 import {carriesPrefix} from './label-set.js'
 import {isSetRule, LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
-import {COMPOSE_FILE_NAMES, COMPOSE_OVERRIDE_NAMES, ComposeProject, ComposeService, loadComposeProject, ProjectInputErrors} from './sources/compose.js'
+import {
+  COMPOSE_FILE_NAMES,
+  COMPOSE_OVERRIDE_NAMES,
+  ComposeProject,
+  ComposeService,
+  loadComposeProject,
+  ProjectInputErrors,
+} from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
 import {parseDockerfile} from './sources/dockerfile.js'
 import type {LabelSet} from './types.js'
@@ -59,7 +66,12 @@ export interface LintLabelsResult {
 /** Every rule id lint-labels can report, including input-error. */
 export const LINT_LABELS_RULES: RuleMeta[] = [
   ...LABEL_RULE_META,
-  {id: INPUT_ERROR_RULE, severity: 'error', description: 'A file that cannot be read or parsed (exit code 3)', docs: docsUrl('rules.md', INPUT_ERROR_RULE)},
+  {
+    id: INPUT_ERROR_RULE,
+    severity: 'error',
+    description: 'A file that cannot be read or parsed (exit code 3)',
+    docs: docsUrl('rules.md', INPUT_ERROR_RULE),
+  },
   unusedSuppressionMeta('rules.md'),
 ]
 
@@ -88,7 +100,12 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
 
   const warnings: string[] = []
   let composeFiles = options.composeFiles ?? []
-  if (composeFiles.length === 0 && !options.composeProjects?.length && !options.dockerfiles?.length && !options.containers) {
+  if (
+    composeFiles.length === 0 &&
+    !options.composeProjects?.length &&
+    !options.dockerfiles?.length &&
+    !options.containers
+  ) {
     composeFiles = composeFileVariable(cwd, env) ?? findComposeFiles(cwd)
     if (composeFiles.length === 0) {
       throw new UsageError(`no compose file in ${cwd} (looked for ${COMPOSE_FILE_NAMES.join(', ')})`, {
@@ -124,12 +141,14 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
     try {
       loaded = loadComposeProject({files: project, cwd, env, envFiles: options.envFiles, profiles: options.profiles})
       // `-f gateway.yaml` by mistake is not "no problems": a file with no services: is refused.
-      for (const file of project) if (file !== '-') assertComposeDocument(file, readTextDocument(resolveIn(cwd, file)).text, 0)
+      for (const file of project)
+        if (file !== '-') assertComposeDocument(file, readTextDocument(resolveIn(cwd, file)).text, 0)
     } catch (error) {
       if (!(error instanceof InputError)) throw error
       files.push(...project)
       // Compose refuses the whole project: every file's error is reported, no service is judged.
-      for (const e of error instanceof ProjectInputErrors ? error.errors : [error]) findings.push(inputErrorFinding(e, fileOf(e, project)))
+      for (const e of error instanceof ProjectInputErrors ? error.errors : [error])
+        findings.push(inputErrorFinding(e, fileOf(e, project)))
       continue
     }
     files.push(...loaded.files.filter((f) => !files.includes(f)))
@@ -166,7 +185,10 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
 
   findings.push(...checkLabelSets(sets, prefix, {swarm: options.swarm}))
   return {
-    findings: applyOverrides(suppressInFiles(dedupe(findings), files, options.dockerfiles ?? [], cwd), ...(options.overrides ?? [])),
+    findings: applyOverrides(
+      suppressInFiles(dedupe(findings), files, options.dockerfiles ?? [], cwd),
+      ...(options.overrides ?? []),
+    ),
     rules: LINT_LABELS_RULES,
     checked: {files, containers},
     warnings,
@@ -191,14 +213,21 @@ function suppressInFiles(findings: Finding[], files: string[], dockerfiles: stri
     } catch {
       continue // reported already as an input-error
     }
-    const style = dockerfiles.includes(file) || /(^|[/\\])(Dockerfile[^/\\]*|[^/\\]+\.Dockerfile)$/i.test(file) ? 'dockerfile' : 'yaml'
+    const style =
+      dockerfiles.includes(file) || /(^|[/\\])(Dockerfile[^/\\]*|[^/\\]+\.Dockerfile)$/i.test(file)
+        ? 'dockerfile'
+        : 'yaml'
     out = applySuppressions(out, file, text, style, known)
   }
   return out
 }
 
 /** Run every rule over the sets: each set alone, then all together. */
-export function checkLabelSets(sets: LabelSet[], prefix = DEFAULT_LABEL_PREFIX, options: {swarm?: boolean} = {}): Finding[] {
+export function checkLabelSets(
+  sets: LabelSet[],
+  prefix = DEFAULT_LABEL_PREFIX,
+  options: {swarm?: boolean} = {},
+): Finding[] {
   const ctx = ruleContext(prefix, options)
   const out: Finding[] = []
   for (const set of sets) for (const rule of LABEL_RULES) if (isSetRule(rule)) out.push(...rule.check(set, ctx))
@@ -210,7 +239,10 @@ export function checkLabelSets(sets: LabelSet[], prefix = DEFAULT_LABEL_PREFIX, 
  * The label findings for one live container (doctor's LABEL_INVALID uses this): every per-set rule,
  * with severity overrides applied. Containers without gateway labels have none.
  */
-export function checkContainerLabels(container: DockerContainer, options: {labelPrefix?: string; overrides?: (RuleOverrides | undefined)[]} = {}): Finding[] {
+export function checkContainerLabels(
+  container: DockerContainer,
+  options: {labelPrefix?: string; overrides?: (RuleOverrides | undefined)[]} = {},
+): Finding[] {
   const prefix = options.labelPrefix ?? DEFAULT_LABEL_PREFIX
   const set = containerLabelSet(container)
   if (!carriesPrefix(set, prefix)) return []
@@ -238,7 +270,11 @@ function composeFileVariable(cwd: string, env: NodeJS.ProcessEnv): string[] | un
 
 /** The file an error is about: the one its `where` names, else the project's first. */
 function fileOf(error: InputError, project: string[]): string {
-  return project.find((f) => error.where === f || error.where?.startsWith(`${f}:`)) ?? error.where?.replace(/:\d+:\d+$/, '') ?? project[0]!
+  return (
+    project.find((f) => error.where === f || error.where?.startsWith(`${f}:`)) ??
+    error.where?.replace(/:\d+:\d+$/, '') ??
+    project[0]!
+  )
 }
 
 /**

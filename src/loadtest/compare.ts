@@ -32,20 +32,33 @@ export function readSavedResult(path: string): LoadResult {
   try {
     data = JSON.parse(doc.text)
   } catch (error) {
-    throw new InputError(`is not JSON (${(error as Error).message})`, {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+    throw new InputError(`is not JSON (${(error as Error).message})`, {
+      where: doc.path,
+      hint: 'give a file written by mcp loadtest --out or --json',
+    })
   }
   const r = data as Partial<LoadResult>
   if (!r || typeof r !== 'object' || r.schema !== RESULT_SCHEMA || !r.latency || !r.requests || !r.errors) {
-    throw new InputError(`is not an mcp loadtest result (${RESULT_SCHEMA})`, {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+    throw new InputError(`is not an mcp loadtest result (${RESULT_SCHEMA})`, {
+      where: doc.path,
+      hint: 'give a file written by mcp loadtest --out or --json',
+    })
   }
   // Everything compared (and shown in the report) is checked: a number where a number belongs, text where text does.
   const bad = COMPARED.find(([section, key]) => {
     const v = (r[section] as unknown as Record<string, unknown>)[key]
     return typeof v !== 'number' || !Number.isFinite(v) || v < 0
   })
-  if (bad) throw new InputError(`${bad.join('.')} is not a number`, {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+  if (bad)
+    throw new InputError(`${bad.join('.')} is not a number`, {
+      where: doc.path,
+      hint: 'give a file written by mcp loadtest --out or --json',
+    })
   if (typeof r.startedAt !== 'string' || Number.isNaN(Date.parse(r.startedAt))) {
-    throw new InputError('startedAt is not a time', {where: doc.path, hint: 'give a file written by mcp loadtest --out or --json'})
+    throw new InputError('startedAt is not a time', {
+      where: doc.path,
+      hint: 'give a file written by mcp loadtest --out or --json',
+    })
   }
   return r as LoadResult
 }
@@ -60,10 +73,18 @@ export function compareResults(file: string, before: LoadResult, now: LoadResult
   const deltas: Delta[] = []
   const add = (metric: string, unit: Delta['unit'], b: number, n: number, higherIsBetter: boolean): void => {
     const change = b === 0 ? null : (n - b) / b
-    deltas.push({metric, unit, before: b, now: n, change: change === null ? null : Math.round(change * 10_000) / 10_000, better: higherIsBetter ? n >= b : n <= b})
+    deltas.push({
+      metric,
+      unit,
+      before: b,
+      now: n,
+      change: change === null ? null : Math.round(change * 10_000) / 10_000,
+      better: higherIsBetter ? n >= b : n <= b,
+    })
   }
   add('requests/sec', 'rps', before.requests.perSecond, now.requests.perSecond, true)
-  for (const k of ['p50', 'p90', 'p99', 'p99.9'] as const) add(`latency ${k}`, 'us', before.latency[k], now.latency[k], false)
+  for (const k of ['p50', 'p90', 'p99', 'p99.9'] as const)
+    add(`latency ${k}`, 'us', before.latency[k], now.latency[k], false)
   add('latency max', 'us', before.latency.max, now.latency.max, false)
   add('latency avg', 'us', before.latency.avg, now.latency.avg, false)
   add('error rate', 'ratio', before.errors.rate, now.errors.rate, false)

@@ -108,7 +108,10 @@ export function mergeResults(
   }
   const responses = parts.reduce((a, p) => a + p.requests.total, 0)
   const transport = errors.connect + errors.timeout + errors.reset + errors.protocol
-  const errorCounts: ErrorCounts = {...errors, rate: responses + transport === 0 ? 0 : round(errors.total / (responses + transport), 6)}
+  const errorCounts: ErrorCounts = {
+    ...errors,
+    rate: responses + transport === 0 ? 0 : round(errors.total / (responses + transport), 6),
+  }
   const instances = new Map<string, InstanceResult & {h: ReturnType<typeof newLatencyHistogram>}>()
   for (const p of parts) {
     for (const i of p.instances) {
@@ -124,7 +127,8 @@ export function mergeResults(
       cur.requestsPerSecond = round(cur.requestsPerSecond + i.requestsPerSecond, 2)
       cur.bytes += i.bytes
       addCounts(cur.status, i.status)
-      for (const k of ['connect', 'timeout', 'reset', 'protocol', 'non2xx', 'total'] as const) cur.errors[k] += i.errors[k]
+      for (const k of ['connect', 'timeout', 'reset', 'protocol', 'non2xx', 'total'] as const)
+        cur.errors[k] += i.errors[k]
       cur.h.add(decodeHistogram(i.histogram))
     }
   }
@@ -143,13 +147,17 @@ export function mergeResults(
       else {
         cur.requests += pt.requests
         cur.errors += pt.errors
-        for (const k of ['p50', 'p90', 'p99', 'max'] as const) cur[k] = pt[k] === null ? cur[k] : Math.max(cur[k] ?? 0, pt[k]!)
+        for (const k of ['p50', 'p90', 'p99', 'max'] as const)
+          cur[k] = pt[k] === null ? cur[k] : Math.max(cur[k] ?? 0, pt[k]!)
       }
     }
   }
   const first = parts[0]!
   const durationMs = Math.max(...parts.map((p) => p.durationMs))
-  const perSecond = round(parts.reduce((a, p) => a + p.requests.perSecond, 0), 2)
+  const perSecond = round(
+    parts.reduce((a, p) => a + p.requests.perSecond, 0),
+    2,
+  )
   const bytes = parts.reduce((a, p) => a + p.bytes.total, 0)
   const expected = first.requests.expected === null ? null : parts.reduce((a, p) => a + (p.requests.expected ?? 0), 0)
   const cpuMs = parts.reduce((a, p) => a + p.generator.cpuMs, 0)
@@ -161,7 +169,13 @@ export function mergeResults(
       ...first.settings,
       connections: parts.reduce((a, p) => a + p.settings.connections, 0),
       threadsUsed: parts.reduce((a, p) => a + p.settings.threadsUsed, 0),
-      rate: first.settings.rate === null ? null : round(parts.reduce((a, p) => a + (p.settings.rate ?? 0), 0), 3),
+      rate:
+        first.settings.rate === null
+          ? null
+          : round(
+              parts.reduce((a, p) => a + (p.settings.rate ?? 0), 0),
+              3,
+            ),
       requests: first.settings.requests === null ? null : parts.reduce((a, p) => a + (p.settings.requests ?? 0), 0),
     },
     startedAt: parts.map((p) => p.startedAt).sort()[0]!,
@@ -169,7 +183,13 @@ export function mergeResults(
     stoppedBy: parts.some((p) => p.stoppedBy === 'interrupt') ? 'interrupt' : first.stoppedBy,
     interrupted: parts.some((p) => p.interrupted),
     requests: {total: responses, perSecond, expected},
-    bytes: {total: bytes, perSecond: round(parts.reduce((a, p) => a + p.bytes.perSecond, 0), 2)},
+    bytes: {
+      total: bytes,
+      perSecond: round(
+        parts.reduce((a, p) => a + p.bytes.perSecond, 0),
+        2,
+      ),
+    },
     latency: summarize(latency),
     latencyUncorrected: summarize(raw),
     histogram: encodeHistogram(latency),
@@ -178,7 +198,8 @@ export function mergeResults(
     errors: errorCounts,
     errorSamples: Object.assign({}, ...parts.map((p) => p.errorSamples)) as Record<string, string>,
     instances: mergedInstances,
-    imbalance: counts.length < 2 || Math.min(...counts) === 0 ? null : round(Math.max(...counts) / Math.min(...counts), 3),
+    imbalance:
+      counts.length < 2 || Math.min(...counts) === 0 ? null : round(Math.max(...counts) / Math.min(...counts), 3),
     thresholds: [],
     ok: true,
     generator: {
@@ -256,7 +277,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * the load from one agreed instant, read back through the service logs and merged exactly. The
  * service is removed at the end, on Ctrl-C and on failure.
  */
-export async function distributedLoadTest(req: DistributedRequest, hooks: DistributedHooks = {}): Promise<DistributedResult> {
+export async function distributedLoadTest(
+  req: DistributedRequest,
+  hooks: DistributedHooks = {},
+): Promise<DistributedResult> {
   const settings = parseLoadSettings(req.flags)
   const ref = parseTargetArg(req.target)
   if (ref.kind !== 'url') {
@@ -264,7 +288,8 @@ export async function distributedLoadTest(req: DistributedRequest, hooks: Distri
       hint: 'resolve the service first (mcp discover) and give its URL; replicas have no discovery sources',
     })
   }
-  if (req.flags['body-file'] !== undefined) throw new UsageError('--nodes does not take --body-file', {hint: 'give the body with --body'})
+  if (req.flags['body-file'] !== undefined)
+    throw new UsageError('--nodes does not take --body-file', {hint: 'give the body with --body'})
   if (!Number.isInteger(req.nodes) || req.nodes < 1 || req.nodes > 100) {
     throw new UsageError(`--nodes ${req.nodes} is not between 1 and 100`)
   }
@@ -314,7 +339,9 @@ export async function distributedLoadTest(req: DistributedRequest, hooks: Distri
     let tasks: RawTask[] = []
     // Wait until every task has finished (or failed), bounded by the run's length plus a minute.
     while (!hooks.signal?.aborted && Date.now() < deadline) {
-      tasks = (await docker.listTasks({filters: JSON.stringify({service: [serviceId]})} as never)) as unknown as RawTask[]
+      tasks = (await docker.listTasks({
+        filters: JSON.stringify({service: [serviceId]}),
+      } as never)) as unknown as RawTask[]
       if (tasks.length >= req.nodes && tasks.every((t) => TERMINAL.has(t.Status?.State ?? ''))) break
       await sleep(500, hooks.signal)
     }
@@ -355,7 +382,16 @@ export async function distributedLoadTest(req: DistributedRequest, hooks: Distri
       if (!tasks.some((t) => t.Slot === slot)) {
         const connections = share(settings.connections, req.nodes, slot)
         const task = `${name}.${slot}`
-        rows.push({task, node: '?', ok: false, missing: 'never scheduled', connections, requests: 0, requestsPerSecond: 0, errors: 0})
+        rows.push({
+          task,
+          node: '?',
+          ok: false,
+          missing: 'never scheduled',
+          connections,
+          requests: 0,
+          requestsPerSecond: 0,
+          errors: 0,
+        })
       }
     }
     if (parts.length === 0) {
@@ -369,16 +405,30 @@ export async function distributedLoadTest(req: DistributedRequest, hooks: Distri
     const merged = mergeResults(parts, {target: {kind: 'url', url}, thresholds: settings.thresholds})
     const missing = rows.filter((r) => !r.ok).length
     if (missing > 0) merged.ok = false
-    return {...merged, distributed: {service: name, image: req.image, replicas: req.nodes, startAt, nodes: rows, missing}}
+    return {
+      ...merged,
+      distributed: {service: name, image: req.image, replicas: req.nodes, startAt, nodes: rows, missing},
+    }
   } finally {
-    if (serviceId) await docker.getService(serviceId).remove().catch(() => undefined)
+    if (serviceId)
+      await docker
+        .getService(serviceId)
+        .remove()
+        .catch(() => undefined)
   }
 }
 
 /** The service's logs through the manager, each line's text grouped by task (details give the task id). */
 async function readServiceLogLines(client: DockerClient, serviceId: string): Promise<Map<string, string[]>> {
-  const [{openLogStream}, {FrameDemuxer}] = await Promise.all([import('../logs/docker-hosts.js'), import('../logs/docker-logs.js')])
-  const stream = await openLogStream(client, `/services/${encodeURIComponent(serviceId)}/logs`, {stdout: true, stderr: true, details: true})
+  const [{openLogStream}, {FrameDemuxer}] = await Promise.all([
+    import('../logs/docker-hosts.js'),
+    import('../logs/docker-logs.js'),
+  ])
+  const stream = await openLogStream(client, `/services/${encodeURIComponent(serviceId)}/logs`, {
+    stdout: true,
+    stderr: true,
+    details: true,
+  })
   const byTask = new Map<string, string[]>()
   const pending: Record<1 | 2, string> = {1: '', 2: ''}
   let total = 0
@@ -417,8 +467,18 @@ export interface ReplicaPlan {
  * In a replica: this task's share of the load flags (connections, rate, request count), and how
  * long to wait for the agreed start. A start more than 10 minutes away is refused (a clock is wrong).
  */
-export function replicaFlags<F extends RawLoadFlags>(flags: F, plan: ReplicaPlan, now = Date.now()): {flags: F; waitMs: number} {
-  if (!Number.isInteger(plan.of) || plan.of < 1 || !Number.isInteger(plan.slot) || plan.slot < 1 || plan.slot > plan.of) {
+export function replicaFlags<F extends RawLoadFlags>(
+  flags: F,
+  plan: ReplicaPlan,
+  now = Date.now(),
+): {flags: F; waitMs: number} {
+  if (
+    !Number.isInteger(plan.of) ||
+    plan.of < 1 ||
+    !Number.isInteger(plan.slot) ||
+    plan.slot < 1 ||
+    plan.slot > plan.of
+  ) {
     throw new UsageError(`replica slot ${plan.slot} of ${plan.of} is not valid`, {
       hint: 'set MCP_TASK_SLOT (1..N); mcp loadtest --nodes sets it',
     })
@@ -429,7 +489,9 @@ export function replicaFlags<F extends RawLoadFlags>(flags: F, plan: ReplicaPlan
   }
   const waitMs = Math.max(0, at - now)
   if (waitMs > 600_000) {
-    throw new UsageError(`--start-at ${plan.startAt} is more than 10 minutes away`, {hint: 'check the clocks of the nodes'})
+    throw new UsageError(`--start-at ${plan.startAt} is more than 10 minutes away`, {
+      hint: 'check the clocks of the nodes',
+    })
   }
   const settings = parseLoadSettings(flags)
   const out: F = {...flags, connections: share(settings.connections, plan.of, plan.slot)}

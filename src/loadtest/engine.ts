@@ -67,7 +67,10 @@ export class TargetRecorder {
   /** Per second of the measured run, for the HTML report. */
   readonly series = new Series()
 
-  constructor(readonly target: LoadTarget, openLoop: boolean) {
+  constructor(
+    readonly target: LoadTarget,
+    openLoop: boolean,
+  ) {
     this.fromIntended = openLoop ? newLatencyHistogram() : undefined
   }
 
@@ -103,7 +106,11 @@ export interface LoadHooks {
 }
 
 export class TargetUnreachable extends Error {
-  constructor(readonly target: LoadTarget, readonly code: string | undefined, message: string) {
+  constructor(
+    readonly target: LoadTarget,
+    readonly code: string | undefined,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -129,7 +136,9 @@ export interface ConnectionSpec {
  */
 export function connectionSpecs(plan: Pick<LoadPlan, 'connections' | 'rate' | 'targets' | 'cycle'>): ConnectionSpec[] {
   // With cycle, a connection belongs to an endpoint, named by its first target.
-  const leaders = plan.cycle ? [...new Set(endpointGroups(plan.targets).map((g) => g[0]!))] : plan.targets.map((_, i) => i)
+  const leaders = plan.cycle
+    ? [...new Set(endpointGroups(plan.targets).map((g) => g[0]!))]
+    : plan.targets.map((_, i) => i)
   const n = leaders.length
   const perTarget = leaders.map(() => 0)
   for (let i = 0; i < plan.connections; i++) perTarget[i % n]!++
@@ -154,7 +163,8 @@ export function connectionSpecs(plan: Pick<LoadPlan, 'connections' | 'rate' | 't
 /** For each target, the indexes of the targets sharing its endpoint (itself included), in file order. */
 export function endpointGroups(targets: readonly LoadTarget[]): number[][] {
   const byKey = new Map<string, number[]>()
-  const key = (t: LoadTarget): string => JSON.stringify([t.host, t.port, t.tls, t.servername ?? '', Boolean(t.insecure), t.ca ?? ''])
+  const key = (t: LoadTarget): string =>
+    JSON.stringify([t.host, t.port, t.tls, t.servername ?? '', Boolean(t.insecure), t.ca ?? ''])
   targets.forEach((t, i) => {
     const k = key(t)
     const group = byKey.get(k)
@@ -191,7 +201,10 @@ class Engine {
   private finish!: () => void
   readonly done: Promise<void>
 
-  constructor(readonly plan: LoadPlan, specs: ConnectionSpec[]) {
+  constructor(
+    readonly plan: LoadPlan,
+    specs: ConnectionSpec[],
+  ) {
     this.recorders = plan.targets.map((t) => new TargetRecorder(t, plan.rate !== undefined))
     this.done = new Promise((resolve) => (this.finish = resolve))
     const groups = plan.cycle ? endpointGroups(plan.targets) : plan.targets.map((_, i) => [i])
@@ -200,7 +213,8 @@ class Engine {
       const rec = this.recorders[spec.target]!
       rec.connections++
       let cycle = cycles.get(spec.target)
-      if (!cycle) cycles.set(spec.target, (cycle = new RequestCycle(groups[spec.target]!.map((i) => this.recorders[i]!))))
+      if (!cycle)
+        cycles.set(spec.target, (cycle = new RequestCycle(groups[spec.target]!.map((i) => this.recorders[i]!))))
       this.conns.push(new Connection(this, rec, cycle, spec.target, spec.interval, spec.offset))
     }
   }
@@ -298,7 +312,13 @@ class Connection implements ResponseSink {
     let socket: net.Socket
     if (t.tls) {
       // Verified unless -k: a request may carry an Authorization header that must reach only its server.
-      socket = tls.connect({host: t.host, port: t.port, servername: t.servername, rejectUnauthorized: !t.insecure, ca: t.ca})
+      socket = tls.connect({
+        host: t.host,
+        port: t.port,
+        servername: t.servername,
+        rejectUnauthorized: !t.insecure,
+        ca: t.ca,
+      })
       socket.on('data', (chunk: Buffer) => this.onData(chunk, 0, chunk.length))
       socket.once('secureConnect', () => this.onConnect(socket))
     } else {
@@ -378,7 +398,8 @@ class Connection implements ResponseSink {
   private onData(buf: Buffer, start: number, end: number): void {
     // Bytes read during --warmup are not the measured run's (Transfer/sec).
     // With several targets on a connection, the bytes go to the oldest request's (a chunk rarely spans two).
-    if (this.engine.plan.warmupMs === 0 || performance.now() >= this.engine.recordFrom) (this.owners[0] ?? this.rec).bytes += end - start
+    if (this.engine.plan.warmupMs === 0 || performance.now() >= this.engine.recordFrom)
+      (this.owners[0] ?? this.rec).bytes += end - start
     try {
       this.parser.execute(buf, start, end)
     } catch (error) {
@@ -538,7 +559,10 @@ export interface PreparedLoad {
  * is not counted as latency. A target none of whose connections open throws TargetUnreachable
  * before any load is sent.
  */
-export async function prepareLoad(plan: LoadPlan, specs: ConnectionSpec[] = connectionSpecs(plan)): Promise<PreparedLoad> {
+export async function prepareLoad(
+  plan: LoadPlan,
+  specs: ConnectionSpec[] = connectionSpecs(plan),
+): Promise<PreparedLoad> {
   const engine = new Engine(plan, specs)
   const startedAt = new Date()
   engine.running = true
@@ -551,7 +575,10 @@ export async function prepareLoad(plan: LoadPlan, specs: ConnectionSpec[] = conn
     new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), plan.timeoutMs + 50).unref()),
   ])
   clearTimeout(connectDeadline)
-  const errors = firstErrors === 'timeout' ? engine.conns.map((c) => (c.isOpen ? undefined : new Error('connect timed out'))) : firstErrors
+  const errors =
+    firstErrors === 'timeout'
+      ? engine.conns.map((c) => (c.isOpen ? undefined : new Error('connect timed out')))
+      : firstErrors
   for (const [i, rec] of engine.recorders.entries()) {
     const mine = engine.conns.map((c, k) => ({c, err: errors[k]})).filter((m) => m.c.targetIndex === i)
     if (mine.length > 0 && mine.every((m) => m.err !== undefined)) {
@@ -564,11 +591,18 @@ export async function prepareLoad(plan: LoadPlan, specs: ConnectionSpec[] = conn
   return {
     counts: () => ({responses: engine.measured, errors: engine.measuredErrors}),
     stop: (reason) => engine.stop(reason),
-    start: (t0Absolute, hooks = {}) => runPrepared(engine, errors, startedAt, t0Absolute - performance.timeOrigin, hooks),
+    start: (t0Absolute, hooks = {}) =>
+      runPrepared(engine, errors, startedAt, t0Absolute - performance.timeOrigin, hooks),
   }
 }
 
-async function runPrepared(engine: Engine, firstErrors: (Error | undefined)[], startedAt: Date, t0: number, hooks: LoadHooks): Promise<LoadOutcome> {
+async function runPrepared(
+  engine: Engine,
+  firstErrors: (Error | undefined)[],
+  startedAt: Date,
+  t0: number,
+  hooks: LoadHooks,
+): Promise<LoadOutcome> {
   const plan = engine.plan
   const wait = t0 - performance.now()
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
@@ -596,7 +630,13 @@ async function runPrepared(engine: Engine, firstErrors: (Error | undefined)[], s
     const total = plan.warmupMs + plan.durationMs
     const report = (): void => {
       const elapsed = performance.now() - t0
-      hooks.onProgress!({elapsedMs: Math.min(elapsed, total), totalMs: total, warmingUp: elapsed < plan.warmupMs, responses: engine.measured, errors: engine.measuredErrors})
+      hooks.onProgress!({
+        elapsedMs: Math.min(elapsed, total),
+        totalMs: total,
+        warmingUp: elapsed < plan.warmupMs,
+        responses: engine.measured,
+        errors: engine.measuredErrors,
+      })
     }
     progressTimer = setInterval(report, hooks.progressEveryMs ?? 250)
   }

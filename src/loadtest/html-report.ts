@@ -13,14 +13,21 @@ export interface ReportMeta {
 
 /** What loadtest --json prints: the result, plus the comparison with --compare. */
 export type LoadReportInput = LoadResult & {
-  compare?: {file: string; before: {startedAt: string}; deltas: {metric: string; unit: string; before: number; now: number; change: number | null; better: boolean}[]}
+  compare?: {
+    file: string
+    before: {startedAt: string}
+    deltas: {metric: string; unit: string; before: number; now: number; change: number | null; better: boolean}[]
+  }
 }
 
 const ms = (us: number): number => us / 1000
 /** Axis labels for milliseconds: 0.5ms, 20ms, 1.5s. */
 const fmtMs = (v: number): string => (v >= 1000 ? `${Number((v / 1000).toFixed(2))}s` : `${Number(v.toFixed(3))}ms`)
 /** Whole seconds on a time axis. */
-const secondTicks = (n: number): Tick[] => niceTicks(0, n, 10).filter((t) => Number.isInteger(t.value)).map((t) => ({value: t.value, label: `${t.value}s`}))
+const secondTicks = (n: number): Tick[] =>
+  niceTicks(0, n, 10)
+    .filter((t) => Number.isInteger(t.value))
+    .map((t) => ({value: t.value, label: `${t.value}s`}))
 
 /** x = log10(1 / (1 − p)): 0 → 0%, 1 → 90%, 2 → 99%, … as in wrk2's and HdrHistogram's plotters. */
 function percentileTicks(maxK: number): Tick[] {
@@ -60,7 +67,11 @@ function tile(key: string, label: string, value: string, raw: number | string): 
 
 function targetText(r: LoadResult): string {
   const t = r.target
-  return t.kind === 'url' ? t.url : t.kind === 'targets' ? `${t.targets} targets from ${t.file}` : `service ${t.service} ${t.path}`
+  return t.kind === 'url'
+    ? t.url
+    : t.kind === 'targets'
+      ? `${t.targets} targets from ${t.file}`
+      : `service ${t.service} ${t.path}`
 }
 
 /** The whole report for one loadtest result: a pure function of the result and the command line. */
@@ -89,16 +100,23 @@ ${tile('max', 'Max', formatMicros(L.max), L.max)}
 ${tile('error-rate', 'Errors', `${(r.errors.rate * 100).toFixed(2)}% (${formatNumber(r.errors.total)})`, r.errors.rate)}
 ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r.bytes.perSecond)}
 </div>
-<p class="sub">Latency ${r.latencyCorrection === 'intended-send-time' ? 'measured from each request\'s intended send time (open loop, corrected for coordinated omission)' : 'corrected for coordinated omission after the run (closed loop, wrk\'s method)'}; uncorrected p99 ${formatMicros(r.latencyUncorrected.p99)}.${r.requests.expected !== null ? ` Expected ${formatNumber(r.requests.expected)} requests at the rate; answered ${formatNumber(r.requests.total)}.` : ''}</p>`)
+<p class="sub">Latency ${r.latencyCorrection === 'intended-send-time' ? "measured from each request's intended send time (open loop, corrected for coordinated omission)" : "corrected for coordinated omission after the run (closed loop, wrk's method)"}; uncorrected p99 ${formatMicros(r.latencyUncorrected.p99)}.${r.requests.expected !== null ? ` Expected ${formatNumber(r.requests.expected)} requests at the rate; answered ${formatNumber(r.requests.total)}.` : ''}</p>`)
 
   // Thresholds
   if (r.thresholds.length > 0) {
     const rows = r.thresholds
-      .map((t) => `<tr class="${t.ok ? 'ok' : 'bad'}"${attrs({'data-threshold': t.name, 'data-ok': String(t.ok), 'data-limit': t.limit, 'data-actual': t.actual})}><td class="mono">--${escapeHtml(t.name)}</td><td>${escapeHtml(t.metric)}</td><td class="num">${escapeHtml(thresholdValue(t, t.limit))}</td><td class="num">${escapeHtml(thresholdValue(t, t.actual))}</td><td class="state">${t.ok ? 'held' : 'BREACHED'}</td></tr>`)
+      .map(
+        (t) =>
+          `<tr class="${t.ok ? 'ok' : 'bad'}"${attrs({'data-threshold': t.name, 'data-ok': String(t.ok), 'data-limit': t.limit, 'data-actual': t.actual})}><td class="mono">--${escapeHtml(t.name)}</td><td>${escapeHtml(t.metric)}</td><td class="num">${escapeHtml(thresholdValue(t, t.limit))}</td><td class="num">${escapeHtml(thresholdValue(t, t.actual))}</td><td class="state">${t.ok ? 'held' : 'BREACHED'}</td></tr>`,
+      )
       .join('\n')
-    body.push(`<h2>Thresholds</h2><table id="thresholds"><thead><tr><th>flag</th><th>metric</th><th class="num">limit</th><th class="num">actual</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`)
+    body.push(
+      `<h2>Thresholds</h2><table id="thresholds"><thead><tr><th>flag</th><th>metric</th><th class="num">limit</th><th class="num">actual</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`,
+    )
   } else {
-    body.push('<h2>Thresholds</h2><p class="sub" id="thresholds">None set (--max-p99, --max-p95, --max-latency, --min-rps, --max-error-rate).</p>')
+    body.push(
+      '<h2>Thresholds</h2><p class="sub" id="thresholds">None set (--max-p99, --max-p95, --max-latency, --min-rps, --max-error-rate).</p>',
+    )
   }
 
   // Over time
@@ -106,26 +124,75 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
   const points = r.timeline?.points ?? []
   if (points.length > 0) {
     const secondLength = (t: number): number => Math.max(0.001, Math.min(1, r.durationMs / 1000 - t))
-    const rps = points.map((p) => ({x: p.t + secondLength(p.t) / 2, y: Number((p.requests / secondLength(p.t)).toFixed(1)), tip: `${p.t}–${p.t + 1}s: ${formatNumber(p.requests / secondLength(p.t), 1)} req/s, ${p.errors} errors`}))
-    const eps = points.map((p) => ({x: p.t + secondLength(p.t) / 2, y: Number((p.errors / secondLength(p.t)).toFixed(1)), tip: `${p.t}–${p.t + 1}s: ${p.errors} errors`}))
+    const rps = points.map((p) => ({
+      x: p.t + secondLength(p.t) / 2,
+      y: Number((p.requests / secondLength(p.t)).toFixed(1)),
+      tip: `${p.t}–${p.t + 1}s: ${formatNumber(p.requests / secondLength(p.t), 1)} req/s, ${p.errors} errors`,
+    }))
+    const eps = points.map((p) => ({
+      x: p.t + secondLength(p.t) / 2,
+      y: Number((p.errors / secondLength(p.t)).toFixed(1)),
+      tip: `${p.t}–${p.t + 1}s: ${p.errors} errors`,
+    }))
     const rpsSeries: ChartSeries[] = [{name: 'requests/s', color: PALETTE[0]!, points: rps}]
     if (points.some((p) => p.errors > 0)) rpsSeries.push({name: 'errors/s', color: '#c62828', points: eps})
     const minRps = r.thresholds.find((t) => t.name === 'min-rps')
     const maxRps = Math.max(...rps.map((p) => p.y), 1)
-    if (minRps) rpsSeries.push(constant(`--min-rps ${formatNumber(minRps.limit)}`, minRps.limit, 0, points.length, '#c62828', minRps.limit <= 2 * maxRps))
-    body.push(lineChart({id: 'chart-rps', title: 'Requests per second', x: {label: 'seconds since the start of the measured run', min: 0, max: points.length, ticks: secondTicks(points.length)}, y: {label: 'requests/s', format: (v) => formatNumber(v)}, series: rpsSeries}))
+    if (minRps)
+      rpsSeries.push(
+        constant(
+          `--min-rps ${formatNumber(minRps.limit)}`,
+          minRps.limit,
+          0,
+          points.length,
+          '#c62828',
+          minRps.limit <= 2 * maxRps,
+        ),
+      )
+    body.push(
+      lineChart({
+        id: 'chart-rps',
+        title: 'Requests per second',
+        x: {
+          label: 'seconds since the start of the measured run',
+          min: 0,
+          max: points.length,
+          ticks: secondTicks(points.length),
+        },
+        y: {label: 'requests/s', format: (v) => formatNumber(v)},
+        series: rpsSeries,
+      }),
+    )
 
     const pct = (key: 'p50' | 'p90' | 'p99' | 'max', color: string, dash?: string): ChartSeries => ({
       name: key,
       color,
       dash,
-      points: points.map((p) => ({x: p.t + secondLength(p.t) / 2, y: p[key] === null ? null : ms(p[key]!), tip: p[key] === null ? undefined : `${p.t}–${p.t + 1}s ${key} ≈ ${formatMicros(p[key]!)}`})),
+      points: points.map((p) => ({
+        x: p.t + secondLength(p.t) / 2,
+        y: p[key] === null ? null : ms(p[key]!),
+        tip: p[key] === null ? undefined : `${p.t}–${p.t + 1}s ${key} ≈ ${formatMicros(p[key]!)}`,
+      })),
     })
-    const latencySeries = [pct('p50', PALETTE[0]!), pct('p90', PALETTE[2]!), pct('p99', PALETTE[1]!), pct('max', '#888', '4 3')]
+    const latencySeries = [
+      pct('p50', PALETTE[0]!),
+      pct('p90', PALETTE[2]!),
+      pct('p99', PALETTE[1]!),
+      pct('max', '#888', '4 3'),
+    ]
     const maxLatency = Math.max(...points.map((p) => p.max ?? 0), 1)
     for (const t of r.thresholds) {
       if (t.metric === 'p99' || t.metric === 'p95' || t.metric === 'max') {
-        latencySeries.push(constant(`--${t.name} ${formatMicros(t.limit)}`, ms(t.limit), 0, points.length, '#c62828', t.limit <= 100 * maxLatency))
+        latencySeries.push(
+          constant(
+            `--${t.name} ${formatMicros(t.limit)}`,
+            ms(t.limit),
+            0,
+            points.length,
+            '#c62828',
+            t.limit <= 100 * maxLatency,
+          ),
+        )
       }
     }
     body.push(
@@ -133,7 +200,12 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
         id: 'chart-latency-time',
         title: 'Latency percentiles per second',
         note: `From ${r.timeline.latencyFrom === 'send' ? 'the actual send' : 'the intended send time'}; per-second figures come from a coarse histogram (±9%); the exact run-wide figures are above.`,
-        x: {label: 'seconds since the start of the measured run', min: 0, max: points.length, ticks: secondTicks(points.length)},
+        x: {
+          label: 'seconds since the start of the measured run',
+          min: 0,
+          max: points.length,
+          ticks: secondTicks(points.length),
+        },
         y: {label: 'latency (ms, log scale)', log: true, format: fmtMs},
         series: latencySeries,
       }),
@@ -150,14 +222,21 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
     {name: 'uncorrected (from send)', color: PALETTE[1]!, points: uncorrected.points, dash: '6 4'},
   ]
   if (r.instances.length > 1) {
-    r.instances.forEach((inst, i) => dist.push({name: inst.id, color: PALETTE[(i + 2) % PALETTE.length]!, points: distribution(inst.histogram).points, dash: '2 3'}))
+    r.instances.forEach((inst, i) =>
+      dist.push({
+        name: inst.id,
+        color: PALETTE[(i + 2) % PALETTE.length]!,
+        points: distribution(inst.histogram).points,
+        dash: '2 3',
+      }),
+    )
   }
   const maxK = Math.max(corrected.maxK, uncorrected.maxK)
   body.push(
     lineChart({
       id: 'chart-percentiles',
       title: 'Latency by percentile (HdrHistogram)',
-      note: 'x: percentile on a log scale of 1/(1−p), as wrk2\'s and HdrHistogram\'s plotters draw it; hover a point for its value.',
+      note: "x: percentile on a log scale of 1/(1−p), as wrk2's and HdrHistogram's plotters draw it; hover a point for its value.",
       x: {label: 'percentile', min: 0, max: Math.ceil(maxK), ticks: percentileTicks(maxK)},
       y: {label: 'latency (ms)', format: fmtMs},
       series: dist,
@@ -171,7 +250,8 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
     const maxP99 = Math.max(...r.instances.map((i) => i.latency.p99), 1)
     const rows = r.instances
       .map((inst, i) => {
-        const bar = (v: number, max: number, color: string) => `<span class="bar ${styleClass(`width:${Math.max(1, (v / max) * 110).toFixed(0)}px;background:${color}`)}"></span>`
+        const bar = (v: number, max: number, color: string) =>
+          `<span class="bar ${styleClass(`width:${Math.max(1, (v / max) * 110).toFixed(0)}px;background:${color}`)}"></span>`
         return `<tr${attrs({'data-instance': inst.id, 'data-requests': inst.requests, 'data-share': inst.share, 'data-p99': inst.latency.p99})}>
 <td><span class="dot ${styleClass(`background:${PALETTE[(i + 2) % PALETTE.length]}`)}"></span><span class="mono">${escapeHtml(inst.id)}</span><div class="sub mono">${escapeHtml(inst.line === undefined ? inst.url : `line ${inst.line}`)}</div></td>
 <td class="num">${formatNumber(inst.connections)}</td><td class="num">${formatNumber(inst.requests)}</td>
@@ -187,19 +267,37 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
   }
 
   // Status and errors
-  const statusRows = Object.entries(r.status).map(([code, n]) => `<tr${attrs({'data-status': code})}><td>${escapeHtml(code)}</td><td class="num">${formatNumber(n)}</td></tr>`)
+  const statusRows = Object.entries(r.status).map(
+    ([code, n]) =>
+      `<tr${attrs({'data-status': code})}><td>${escapeHtml(code)}</td><td class="num">${formatNumber(n)}</td></tr>`,
+  )
   const errorRows = (['connect', 'timeout', 'reset', 'protocol', 'non2xx'] as const)
     .filter((k) => r.errors[k] > 0)
-    .map((k) => `<tr${attrs({'data-error': k})}><td>${k}</td><td class="num">${formatNumber(r.errors[k])}</td><td class="mono">${escapeHtml(r.errorSamples[k] ?? '')}</td></tr>`)
-  body.push(`<h2>Responses</h2><table id="status"><thead><tr><th>status</th><th class="num">responses</th></tr></thead><tbody>${statusRows.join('') || '<tr><td colspan="2">no response</td></tr>'}</tbody></table>`)
-  if (errorRows.length) body.push(`<h2>Errors</h2><table id="errors"><thead><tr><th>kind</th><th class="num">count</th><th>first message</th></tr></thead><tbody>${errorRows.join('')}</tbody></table>`)
+    .map(
+      (k) =>
+        `<tr${attrs({'data-error': k})}><td>${k}</td><td class="num">${formatNumber(r.errors[k])}</td><td class="mono">${escapeHtml(r.errorSamples[k] ?? '')}</td></tr>`,
+    )
+  body.push(
+    `<h2>Responses</h2><table id="status"><thead><tr><th>status</th><th class="num">responses</th></tr></thead><tbody>${statusRows.join('') || '<tr><td colspan="2">no response</td></tr>'}</tbody></table>`,
+  )
+  if (errorRows.length)
+    body.push(
+      `<h2>Errors</h2><table id="errors"><thead><tr><th>kind</th><th class="num">count</th><th>first message</th></tr></thead><tbody>${errorRows.join('')}</tbody></table>`,
+    )
 
   if (r.compare) {
-    const rows = r.compare.deltas.map((d) => `<tr class="${d.better ? 'ok' : 'bad'}"><td>${escapeHtml(d.metric)}</td><td class="num">${formatNumber(d.before, 2)}</td><td class="num">${formatNumber(d.now, 2)}</td><td class="num state">${d.change === null ? 'n/a' : `${d.change > 0 ? '+' : ''}${(d.change * 100).toFixed(1)}%`}</td></tr>`)
-    body.push(`<h2>Compared with ${escapeHtml(r.compare.file)} (${escapeHtml(r.compare.before.startedAt)})</h2><table id="compare"><thead><tr><th>metric</th><th class="num">before</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>`)
+    const rows = r.compare.deltas.map(
+      (d) =>
+        `<tr class="${d.better ? 'ok' : 'bad'}"><td>${escapeHtml(d.metric)}</td><td class="num">${formatNumber(d.before, 2)}</td><td class="num">${formatNumber(d.now, 2)}</td><td class="num state">${d.change === null ? 'n/a' : `${d.change > 0 ? '+' : ''}${(d.change * 100).toFixed(1)}%`}</td></tr>`,
+    )
+    body.push(
+      `<h2>Compared with ${escapeHtml(r.compare.file)} (${escapeHtml(r.compare.before.startedAt)})</h2><table id="compare"><thead><tr><th>metric</th><th class="num">before</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+    )
   }
 
-  body.push(`<footer>Generated by mcp${meta.version ? ` ${escapeHtml(meta.version)}` : ''} at ${escapeHtml(meta.generatedAt ?? new Date().toISOString())} · schema ${escapeHtml(r.schema)} · latency recorded in µs (HdrHistogram, 3 significant digits) · self-contained: no network needed to open this file.</footer>`)
+  body.push(
+    `<footer>Generated by mcp${meta.version ? ` ${escapeHtml(meta.version)}` : ''} at ${escapeHtml(meta.generatedAt ?? new Date().toISOString())} · schema ${escapeHtml(r.schema)} · latency recorded in µs (HdrHistogram, 3 significant digits) · self-contained: no network needed to open this file.</footer>`,
+  )
 
   return htmlPage({
     title: `mcp loadtest ${targetText(r)}`,
@@ -210,5 +308,16 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
 
 /** A threshold as a dashed line; one far off the data's scale is only named in the legend (it would flatten the chart). */
 function constant(name: string, y: number, x0: number, x1: number, color: string, onScale: boolean): ChartSeries {
-  return onScale ? {name, color, dash: '8 4', markers: false, points: [{x: x0, y}, {x: x1, y}]} : {name: `${name} (off scale)`, color, markers: false, points: []}
+  return onScale
+    ? {
+        name,
+        color,
+        dash: '8 4',
+        markers: false,
+        points: [
+          {x: x0, y},
+          {x: x1, y},
+        ],
+      }
+    : {name: `${name} (off scale)`, color, markers: false, points: []}
 }

@@ -64,7 +64,8 @@ const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 function positiveInteger(flag: string, value: number | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${flag} ${value} must be a whole number of at least 1`)
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`--${flag} ${value} must be a whole number of at least 1`)
   if (value > max) throw new UsageError(`--${flag} ${value} is more than the ${max} allowed`)
   return value
 }
@@ -74,7 +75,9 @@ export function parseRate(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(k)?(?:\/s)?$/i.exec(text.trim())
   const n = m ? Number(m[1]) * (m[2] ? 1000 : 1) : NaN
   if (!Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`--rate ${JSON.stringify(text)} is not a positive request rate`, {hint: 'give requests per second, e.g. -R 2000 or -R 2k'})
+    throw new UsageError(`--rate ${JSON.stringify(text)} is not a positive request rate`, {
+      hint: 'give requests per second, e.g. -R 2000 or -R 2k',
+    })
   }
   return n
 }
@@ -85,7 +88,9 @@ export function parseErrorRate(text: string): number {
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(s)
   const n = pct ? Number(pct[1]) / 100 : /^\d+(?:\.\d+)?$/.test(s) ? Number(s) : NaN
   if (!Number.isFinite(n) || n < 0 || n > 1) {
-    throw new UsageError(`--max-error-rate ${JSON.stringify(text)} is not a share of requests`, {hint: 'give a percentage, e.g. 1% or 0.5%'})
+    throw new UsageError(`--max-error-rate ${JSON.stringify(text)} is not a share of requests`, {
+      hint: 'give a percentage, e.g. 1% or 0.5%',
+    })
   }
   return n
 }
@@ -93,7 +98,10 @@ export function parseErrorRate(text: string): number {
 function parseMinRps(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(k)?$/i.exec(text.trim())
   const n = m ? Number(m[1]) * (m[2] ? 1000 : 1) : NaN
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--min-rps ${JSON.stringify(text)} is not a number of requests per second`, {hint: 'e.g. --min-rps 500'})
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--min-rps ${JSON.stringify(text)} is not a number of requests per second`, {
+      hint: 'e.g. --min-rps 500',
+    })
   return n
 }
 
@@ -102,7 +110,9 @@ export function parseHeader(text: string): [string, string] {
   const i = text.indexOf(':')
   const name = i > 0 ? text.slice(0, i).trim() : ''
   if (!name || !TOKEN_RE.test(name)) {
-    throw new UsageError(`--header ${JSON.stringify(text)} is not "Name: value"`, {hint: 'e.g. -H "Authorization: Bearer $TOKEN"'})
+    throw new UsageError(`--header ${JSON.stringify(text)} is not "Name: value"`, {
+      hint: 'e.g. -H "Authorization: Bearer $TOKEN"',
+    })
   }
   const value = text.slice(i + 1).trim()
   if (/[\r\n\0]/.test(value)) throw new UsageError(`--header ${name}: the value contains a line break`)
@@ -119,9 +129,12 @@ export function parseLoadSettings(flags: RawLoadFlags): LoadSettings {
   const connections = positiveInteger('connections', flags.connections, DEFAULTS.connections, 10_000)
   const threads = positiveInteger('threads', flags.threads, DEFAULTS.threads, 64)
   const pipelining = positiveInteger('pipelining', flags.pipelining, DEFAULTS.pipelining, 1000)
-  const requests = flags.requests === undefined ? undefined : positiveInteger('requests', flags.requests, 1, Number.MAX_SAFE_INTEGER)
+  const requests =
+    flags.requests === undefined ? undefined : positiveInteger('requests', flags.requests, 1, Number.MAX_SAFE_INTEGER)
   if (threads > connections) {
-    throw new UsageError(`--threads ${threads} is more than --connections ${connections}`, {hint: 'each thread needs at least one connection (as in wrk)'})
+    throw new UsageError(`--threads ${threads} is more than --connections ${connections}`, {
+      hint: 'each thread needs at least one connection (as in wrk)',
+    })
   }
   const durationText = flags.duration ?? (requests === undefined ? DEFAULTS.duration : REQUESTS_RUN_CAP)
   const durationMs = parseDurationFlag('duration', durationText)
@@ -130,9 +143,12 @@ export function parseLoadSettings(flags: RawLoadFlags): LoadSettings {
   const rate = flags.rate === undefined ? undefined : parseRate(flags.rate)
   const method = (flags.method ?? DEFAULTS.method).toUpperCase()
   if (!METHODS.includes(method)) {
-    throw new UsageError(`--method ${JSON.stringify(flags.method)} is not an HTTP method`, {hint: 'e.g. GET, POST, PUT, DELETE, HEAD'})
+    throw new UsageError(`--method ${JSON.stringify(flags.method)} is not an HTTP method`, {
+      hint: 'e.g. GET, POST, PUT, DELETE, HEAD',
+    })
   }
-  if (flags.body !== undefined && flags.bodyBytes !== undefined) throw new UsageError('--body and --body-file both given', {hint: 'use one of them'})
+  if (flags.body !== undefined && flags.bodyBytes !== undefined)
+    throw new UsageError('--body and --body-file both given', {hint: 'use one of them'})
   const body = flags.bodyBytes ?? (flags.body === undefined ? undefined : Buffer.from(flags.body, 'utf8'))
   const headers = (flags.header ?? []).map(parseHeader)
   const thresholds: Thresholds = {
@@ -143,7 +159,21 @@ export function parseLoadSettings(flags: RawLoadFlags): LoadSettings {
     maxErrorRate: flags['max-error-rate'] === undefined ? undefined : parseErrorRate(flags['max-error-rate']),
   }
   const tls = {insecure: Boolean(flags.insecure), ca: flags.caText}
-  return {connections, durationMs, warmupMs, threads, rate, requests, pipelining, timeoutMs, method, headers, body, thresholds, tls}
+  return {
+    connections,
+    durationMs,
+    warmupMs,
+    threads,
+    rate,
+    requests,
+    pipelining,
+    timeoutMs,
+    method,
+    headers,
+    body,
+    thresholds,
+    tls,
+  }
 }
 
 /**
@@ -157,7 +187,8 @@ export function buildRequest(settings: Pick<LoadSettings, 'method' | 'headers' |
   for (const [k, v] of settings.headers) headers[k] = v
   const hostName = Object.keys(headers).find((k) => k.toLowerCase() === 'host')
   const lines = [`${settings.method} ${(url.pathname || '/') + url.search} HTTP/1.1`]
-  if (!(hostName && headers[hostName])) lines.push(`Host: ${url.host || `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`}`)
+  if (!(hostName && headers[hostName]))
+    lines.push(`Host: ${url.host || `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`}`)
   lines.push('Connection: keep-alive')
   if (url.username) {
     const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`

@@ -49,10 +49,23 @@ function padStart(s: string, n: number): string {
 /** --targets: one row per target of the file (its line, method and URL), requests and latency. */
 function renderTargetRows(r: LoadResult): string[] {
   const width = Math.min(60, Math.max(6, ...r.instances.map((i) => [...terminalText(i.id)].length + 2)))
-  const lines = ['  Per target', `    ${pad('LINE', 6)}${pad('TARGET', width)}${['REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`]
+  const lines = [
+    '  Per target',
+    `    ${pad('LINE', 6)}${pad('TARGET', width)}${['REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`,
+  ]
   for (const i of r.instances) {
-    const cells = [formatCount(i.requests), formatPercent(i.share, 1), formatCount(i.requestsPerSecond), formatMicros(i.latency.p50), formatMicros(i.latency.p99), formatMicros(i.latency.max), formatCount(i.errors.total)]
-    lines.push(`    ${pad(String(i.line ?? ''), 6)}${pad(terminalText(i.id), width - 2)}  ${cells.map((c) => padStart(c, 10)).join('')}`)
+    const cells = [
+      formatCount(i.requests),
+      formatPercent(i.share, 1),
+      formatCount(i.requestsPerSecond),
+      formatMicros(i.latency.p50),
+      formatMicros(i.latency.p99),
+      formatMicros(i.latency.max),
+      formatCount(i.errors.total),
+    ]
+    lines.push(
+      `    ${pad(String(i.line ?? ''), 6)}${pad(terminalText(i.id), width - 2)}  ${cells.map((c) => padStart(c, 10)).join('')}`,
+    )
   }
   return lines
 }
@@ -74,7 +87,9 @@ function describeRun(r: LoadResult): string {
   parts.push(r.mode === 'open-loop' ? `open loop at ${formatCount(s.rate!)} req/s` : 'closed loop')
   if (s.warmupMs) parts.push(`after ${s.warmupMs / 1000}s warmup`)
   // With --requests the duration is only a cap: say what ends the run.
-  const length = s.requests ? `${formatCount(s.requests)}-request test (at most ${(s.durationMs / 1000).toString()}s)` : `${(s.durationMs / 1000).toString()}s test`
+  const length = s.requests
+    ? `${formatCount(s.requests)}-request test (at most ${(s.durationMs / 1000).toString()}s)`
+    : `${(s.durationMs / 1000).toString()}s test`
   return `Running ${length} @ ${s.method === 'GET' ? '' : s.method + ' '}${what}\n  ${parts.join(', ')}`
 }
 
@@ -100,18 +115,28 @@ export function renderHistogram(encoded: string, width = 40, responses?: number)
   // The correction for coordinated omission adds the samples a stalled connection would have taken:
   // the buckets then add up to more than the responses, and say why.
   const added = responses === undefined ? 0 : total - responses
-  const lines = [added > 0 ? `  Latency histogram (${formatCount(total)} samples: ${formatCount(responses!)} responses + ${formatCount(added)} added by the coordinated-omission correction)` : '  Latency histogram']
+  const lines = [
+    added > 0
+      ? `  Latency histogram (${formatCount(total)} samples: ${formatCount(responses!)} responses + ${formatCount(added)} added by the coordinated-omission correction)`
+      : '  Latency histogram',
+  ]
   for (const b of buckets) {
     const n = Math.round((b.count / peak) * width)
     const bar = b.count > 0 && n === 0 ? '▏' : '█'.repeat(n)
-    lines.push(`  ${padStart('≤ ' + formatMicros(b.le), 12)}  ${pad(bar, width)} ${padStart(formatCount(b.count), 10)}  ${padStart(formatPercent(b.count / total, 1), 6)}`)
+    lines.push(
+      `  ${padStart('≤ ' + formatMicros(b.le), 12)}  ${pad(bar, width)} ${padStart(formatCount(b.count), 10)}  ${padStart(formatPercent(b.count / total, 1), 6)}`,
+    )
   }
   return lines
 }
 
 function thresholdLine(t: ThresholdResult): string {
   const fmt = (v: number): string =>
-    t.metric === 'requestsPerSecond' ? `${formatCount(v)} req/s` : t.metric === 'errorRate' ? formatPercent(v, 3) : formatMicros(v)
+    t.metric === 'requestsPerSecond'
+      ? `${formatCount(v)} req/s`
+      : t.metric === 'errorRate'
+        ? formatPercent(v, 3)
+        : formatMicros(v)
   const op = t.name.startsWith('min') ? '≥' : '≤'
   const verdict = t.ok ? chalk.green('ok') : chalk.red('BREACHED')
   return `  --${pad(t.name, 16)} ${pad(t.metric, 18)} ${padStart(fmt(t.actual), 12)}  (limit ${op} ${fmt(t.limit)})  ${verdict}`
@@ -120,7 +145,11 @@ function thresholdLine(t: ThresholdResult): string {
 /** The one line naming a breached threshold (also printed to stderr). */
 export function breachLine(t: ThresholdResult): string {
   const fmt = (v: number): string =>
-    t.metric === 'requestsPerSecond' ? `${formatCount(v)} req/s` : t.metric === 'errorRate' ? formatPercent(v, 3) : formatMicros(v)
+    t.metric === 'requestsPerSecond'
+      ? `${formatCount(v)} req/s`
+      : t.metric === 'errorRate'
+        ? formatPercent(v, 3)
+        : formatMicros(v)
   const op = t.name.startsWith('min') ? 'below' : 'above'
   return `threshold --${t.name} breached: ${t.metric} ${fmt(t.actual)} is ${op} ${fmt(t.limit)}`
 }
@@ -144,7 +173,8 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
   if (options.uncorrected) lines.push(percentileRow('Latency (uncorrected)', r.latencyUncorrected))
   if (options.latency) {
     lines.push('  Latency distribution')
-    for (const k of PCT_KEYS) lines.push(`    ${padStart(k.slice(1) + '%', 7)}  ${padStart(formatMicros(r.latency[k]), 10)}`)
+    for (const k of PCT_KEYS)
+      lines.push(`    ${padStart(k.slice(1) + '%', 7)}  ${padStart(formatMicros(r.latency[k]), 10)}`)
     lines.push(...renderHistogram(r.histogram, 40, r.requests.total))
     if (options.uncorrected) {
       lines.push(...renderHistogram(r.histogramUncorrected).map((l, i) => (i === 0 ? l + ' (uncorrected)' : l)))
@@ -154,27 +184,47 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
     lines.push(...renderTargetRows(r))
   } else if (r.instances.length > 1) {
     lines.push('  Per instance')
-    lines.push(`    ${pad('INSTANCE', 28)}${['CONNS', 'REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`)
+    lines.push(
+      `    ${pad('INSTANCE', 28)}${['CONNS', 'REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`,
+    )
     for (const i of r.instances) {
       lines.push(
-        `    ${pad(i.id, 28)}${[String(i.connections), formatCount(i.requests), formatPercent(i.share, 1), formatCount(i.requestsPerSecond), formatMicros(i.latency.p50), formatMicros(i.latency.p99), formatMicros(i.latency.max), formatCount(i.errors.total)]
+        `    ${pad(i.id, 28)}${[
+          String(i.connections),
+          formatCount(i.requests),
+          formatPercent(i.share, 1),
+          formatCount(i.requestsPerSecond),
+          formatMicros(i.latency.p50),
+          formatMicros(i.latency.p99),
+          formatMicros(i.latency.max),
+          formatCount(i.errors.total),
+        ]
           .map((c) => padStart(c, 10))
           .join('')}`,
       )
     }
-    lines.push(`  Imbalance (most/fewest requests): ${r.imbalance === null ? 'n/a (an instance got none)' : r.imbalance.toFixed(2)}`)
+    lines.push(
+      `  Imbalance (most/fewest requests): ${r.imbalance === null ? 'n/a (an instance got none)' : r.imbalance.toFixed(2)}`,
+    )
   }
   const secs = (r.durationMs / 1000).toFixed(2)
   lines.push(`  ${formatCount(r.requests.total)} requests in ${secs}s, ${formatBytes(r.bytes.total)} read`)
   if (r.requests.expected !== null && r.requests.total < r.requests.expected * 0.98) {
-    lines.push(chalk.yellow(`  rate not reached: ${formatCount(r.requests.total)} of ${formatCount(r.requests.expected)} scheduled (the server or the connections could not keep up; add -c)`))
+    lines.push(
+      chalk.yellow(
+        `  rate not reached: ${formatCount(r.requests.total)} of ${formatCount(r.requests.expected)} scheduled (the server or the connections could not keep up; add -c)`,
+      ),
+    )
   }
   const codes = Object.entries(r.status)
   if (codes.length > 0) lines.push(`  Status codes: ${codes.map(([c, n]) => `${c}: ${formatCount(n)}`).join(', ')}`)
   const e = r.errors
   if (e.total > 0) {
-    lines.push(`  Errors: connect ${formatCount(e.connect)}, timeout ${formatCount(e.timeout)}, reset ${formatCount(e.reset)}, non-2xx ${formatCount(e.non2xx)}${e.protocol ? `, bad response ${formatCount(e.protocol)}` : ''} (${formatPercent(e.rate, 3)} of requests)`)
-    for (const [kind, msg] of Object.entries(r.errorSamples)) lines.push(chalk.dim(`    ${terminalText(kind)}: ${terminalText(msg)}`))
+    lines.push(
+      `  Errors: connect ${formatCount(e.connect)}, timeout ${formatCount(e.timeout)}, reset ${formatCount(e.reset)}, non-2xx ${formatCount(e.non2xx)}${e.protocol ? `, bad response ${formatCount(e.protocol)}` : ''} (${formatPercent(e.rate, 3)} of requests)`,
+    )
+    for (const [kind, msg] of Object.entries(r.errorSamples))
+      lines.push(chalk.dim(`    ${terminalText(kind)}: ${terminalText(msg)}`))
   }
   lines.push(`Requests/sec: ${padStart(r.requests.perSecond.toFixed(2), 12)}`)
   lines.push(`Transfer/sec: ${padStart(formatBytes(r.bytes.perSecond), 12)}`)
@@ -186,13 +236,19 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
 }
 
 export function renderComparison(c: Comparison): string {
-  const lines = [`Compared with ${c.file} (${c.before.startedAt}, ${c.before.mode}, ${c.before.settings.connections} connections)`]
+  const lines = [
+    `Compared with ${c.file} (${c.before.startedAt}, ${c.before.mode}, ${c.before.settings.connections} connections)`,
+  ]
   lines.push(`  ${pad('', 16)}${['before', 'now', 'change'].map((h) => padStart(h, 14)).join('')}`)
   for (const d of c.deltas) {
-    const fmt = (v: number): string => (d.unit === 'us' ? formatMicros(v) : d.unit === 'ratio' ? formatPercent(v, 3) : formatCount(v))
+    const fmt = (v: number): string =>
+      d.unit === 'us' ? formatMicros(v) : d.unit === 'ratio' ? formatPercent(v, 3) : formatCount(v)
     const change = d.change === null ? 'n/a' : `${d.change >= 0 ? '+' : ''}${(d.change * 100).toFixed(1)}%`
-    const colored = d.change === null || Math.abs(d.change) < 0.05 ? change : d.better ? chalk.green(change) : chalk.red(change)
-    lines.push(`  ${pad(d.metric, 16)}${padStart(fmt(d.before), 14)}${padStart(fmt(d.now), 14)}${padStart(colored, 14 + (colored.length - change.length))}`)
+    const colored =
+      d.change === null || Math.abs(d.change) < 0.05 ? change : d.better ? chalk.green(change) : chalk.red(change)
+    lines.push(
+      `  ${pad(d.metric, 16)}${padStart(fmt(d.before), 14)}${padStart(fmt(d.now), 14)}${padStart(colored, 14 + (colored.length - change.length))}`,
+    )
   }
   return lines.join('\n')
 }
@@ -207,13 +263,17 @@ export function renderProgress(p: Progress, width = 24): string {
 }
 
 /** `--nodes`: one row per replica (task, node, req/s, p50/p99, errors); a missing part says why. */
-export type NodeRowView = Pick<NodeRow, 'task' | 'node' | 'ok' | 'missing' | 'connections' | 'requests' | 'requestsPerSecond' | 'errors'> & {
+export type NodeRowView = Pick<
+  NodeRow,
+  'task' | 'node' | 'ok' | 'missing' | 'connections' | 'requests' | 'requestsPerSecond' | 'errors'
+> & {
   latency?: {p50: number; p99: number}
 }
 
 export function renderNodeRows(rows: NodeRowView[]): string {
   // Task logs and node names come from outside: control characters are shown, not sent to the terminal.
-  const visible = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  const visible = (s: string) =>
+    s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
   const header = ['CONNS', 'REQUESTS', 'REQ/S', 'P50', 'P99', 'ERRORS'].map((h) => padStart(h, 10)).join('')
   const lines = ['  Per node', `    ${pad('TASK', 26)}${pad('NODE', 18)}${header}`]
   for (const r of rows) {
@@ -223,7 +283,14 @@ export function renderNodeRows(rows: NodeRowView[]): string {
       continue
     }
     const l = r.latency!
-    const cells = [String(r.connections), formatCount(r.requests), formatCount(r.requestsPerSecond), formatMicros(l.p50), formatMicros(l.p99), formatCount(r.errors)]
+    const cells = [
+      String(r.connections),
+      formatCount(r.requests),
+      formatCount(r.requestsPerSecond),
+      formatMicros(l.p50),
+      formatMicros(l.p99),
+      formatCount(r.errors),
+    ]
     lines.push(head + cells.map((c) => padStart(c, 10)).join(''))
   }
   return lines.join('\n')

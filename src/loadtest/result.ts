@@ -1,7 +1,14 @@
 import type {LoadOutcome, TargetRecorder} from './engine.js'
 import type {LoadSettings, Thresholds} from './options.js'
 import {Series, type SeriesPoint} from './series.js'
-import {correctForCoordinatedOmission, encodeHistogram, newLatencyHistogram, summarize, type Histogram, type LatencySummary} from './stats.js'
+import {
+  correctForCoordinatedOmission,
+  encodeHistogram,
+  newLatencyHistogram,
+  summarize,
+  type Histogram,
+  type LatencySummary,
+} from './stats.js'
 
 /** Version of the JSON shape below (docs/loadtest.md); --compare refuses other versions. */
 export const RESULT_SCHEMA = 'mcp.loadtest/v1'
@@ -52,7 +59,10 @@ export interface ThresholdResult {
 
 export interface LoadResult {
   schema: typeof RESULT_SCHEMA
-  target: {kind: 'url'; url: string} | {kind: 'service'; service: string; path: string} | {kind: 'targets'; file: string; targets: number}
+  target:
+    | {kind: 'url'; url: string}
+    | {kind: 'service'; service: string; path: string}
+    | {kind: 'targets'; file: string; targets: number}
   mode: 'closed-loop' | 'open-loop'
   settings: {
     connections: number
@@ -158,7 +168,12 @@ function mergeHistograms(hs: Histogram[]): Histogram {
  * requests stands for the requests the connection would have sent meanwhile, so the missing
  * samples are added (HdrHistogram's copyCorrectedForCoordinatedOmission, wrk's stats_correct).
  */
-function correctClosedLoop(r: TargetRecorder, connections: number, measuredMs: number, perConnection: number): Histogram {
+function correctClosedLoop(
+  r: TargetRecorder,
+  connections: number,
+  measuredMs: number,
+  perConnection: number,
+): Histogram {
   const streams = connections * perConnection
   // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a zero gives an infinite or zero interval: no correction
   if (r.responses === 0 || streams === 0) return r.fromSend
@@ -200,7 +215,9 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     return together === 0 ? 0 : (connectionsOf(i) * recs[i]!.responses) / together
   }
   // Corrected and raw histograms per target; the totals are their sums.
-  const corrected = recs.map((r, i) => (open ? r.fromIntended! : correctClosedLoop(r, streamsOf(i), outcome.measuredMs, perConnection)))
+  const corrected = recs.map((r, i) =>
+    open ? r.fromIntended! : correctClosedLoop(r, streamsOf(i), outcome.measuredMs, perConnection),
+  )
   // Stryker disable next-line ConditionalExpression: equivalent, merging one histogram copies it (a shortcut)
   const latency = recs.length === 1 ? corrected[0]! : mergeHistograms(corrected)
   // Stryker disable next-line ConditionalExpression: equivalent, as above
@@ -226,7 +243,8 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     }
   })
   const counts = instances.map((i) => i.requests)
-  const imbalance = counts.length < 2 ? null : Math.min(...counts) === 0 ? null : round(Math.max(...counts) / Math.min(...counts), 3)
+  const imbalance =
+    counts.length < 2 ? null : Math.min(...counts) === 0 ? null : round(Math.max(...counts) / Math.min(...counts), 3)
   const result: LoadResult = {
     schema: RESULT_SCHEMA,
     target: ctx.target,
@@ -250,7 +268,11 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     stoppedBy: outcome.stoppedBy,
     interrupted: outcome.stoppedBy === 'interrupt',
     latencyUnit: 'us',
-    requests: {total: responses, perSecond: perSecond(responses), expected: open ? Math.round((settings.rate! * outcome.measuredMs) / 1000) : null},
+    requests: {
+      total: responses,
+      perSecond: perSecond(responses),
+      expected: open ? Math.round((settings.rate! * outcome.measuredMs) / 1000) : null,
+    },
     bytes: {total: bytes, perSecond: perSecond(bytes)},
     latencyCorrection: open ? 'intended-send-time' : 'expected-interval',
     latency: summarize(latency),
@@ -266,7 +288,11 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     thresholds: [],
     // Stryker disable next-line BooleanLiteral: equivalent, as above
     ok: true,
-    timeline: {intervalMs: 1000, latencyFrom: open ? 'intended-send-time' : 'send', points: mergeSeries(recs).points(outcome.measuredMs)},
+    timeline: {
+      intervalMs: 1000,
+      latencyFrom: open ? 'intended-send-time' : 'send',
+      points: mergeSeries(recs).points(outcome.measuredMs),
+    },
     generator: {
       ...ctx.generator,
       cpuPerRequestUs: responses === 0 ? 0 : round((ctx.generator.cpuMs * 1000) / responses, 2),
@@ -279,19 +305,36 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
 }
 
 /** Compare the run with the --max-... and --min-... limits; every limit given yields one entry. */
-export function checkThresholds(r: Pick<LoadResult, 'latency' | 'requests' | 'errors'>, t: Thresholds): ThresholdResult[] {
+export function checkThresholds(
+  r: Pick<LoadResult, 'latency' | 'requests' | 'errors'>,
+  t: Thresholds,
+): ThresholdResult[] {
   const out: ThresholdResult[] = []
   // With no response at all a latency limit is not met: there is nothing showing it holds.
   const measured = r.latency.count > 0
   const latency = (name: string, metric: 'p99' | 'p95' | 'max', limit: number | undefined): void => {
-    if (limit !== undefined) out.push({name, metric, limit, actual: r.latency[metric], ok: measured && r.latency[metric] <= limit})
+    if (limit !== undefined)
+      out.push({name, metric, limit, actual: r.latency[metric], ok: measured && r.latency[metric] <= limit})
   }
   latency('max-p99', 'p99', t.maxP99)
   latency('max-p95', 'p95', t.maxP95)
   latency('max-latency', 'max', t.maxLatency)
-  if (t.minRps !== undefined) out.push({name: 'min-rps', metric: 'requestsPerSecond', limit: t.minRps, actual: r.requests.perSecond, ok: r.requests.perSecond >= t.minRps})
+  if (t.minRps !== undefined)
+    out.push({
+      name: 'min-rps',
+      metric: 'requestsPerSecond',
+      limit: t.minRps,
+      actual: r.requests.perSecond,
+      ok: r.requests.perSecond >= t.minRps,
+    })
   if (t.maxErrorRate !== undefined) {
-    out.push({name: 'max-error-rate', metric: 'errorRate', limit: t.maxErrorRate, actual: r.errors.rate, ok: measured && r.errors.rate <= t.maxErrorRate})
+    out.push({
+      name: 'max-error-rate',
+      metric: 'errorRate',
+      limit: t.maxErrorRate,
+      actual: r.errors.rate,
+      ok: measured && r.errors.rate <= t.maxErrorRate,
+    })
   }
   return out
 }

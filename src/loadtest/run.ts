@@ -45,12 +45,19 @@ function fileTargets(file: string, settings: LoadSettings): Resolved {
     const own = new Set(e.headers.map(([k]) => k.toLowerCase()))
     const headers = [...settings.headers.filter(([k]) => !own.has(k.toLowerCase())), ...e.headers]
     const shown = displayUrl(e.url)
-    const base = urlTarget(e.url, {...settings, method: e.method, headers, body: e.body ?? settings.body}, `${e.method} ${shown}`)
+    const base = urlTarget(
+      e.url,
+      {...settings, method: e.method, headers, body: e.body ?? settings.body},
+      `${e.method} ${shown}`,
+    )
     return {...base, line: e.line, head: e.method === 'HEAD'}
   })
   const groups = new Set(endpointGroups(targets).map((g) => g[0]))
   if (settings.connections < groups.size) {
-    throw new UsageError(`--connections ${settings.connections} is fewer than the ${groups.size} endpoints (host:port) of ${file}`, {hint: `use -c ${groups.size} or more`})
+    throw new UsageError(
+      `--connections ${settings.connections} is fewer than the ${groups.size} endpoints (host:port) of ${file}`,
+      {hint: `use -c ${groups.size} or more`},
+    )
   }
   return {
     targets,
@@ -61,7 +68,11 @@ function fileTargets(file: string, settings: LoadSettings): Resolved {
   }
 }
 
-async function resolveTargets(req: LoadTestRequest, settings: LoadSettings, warn: (line: string) => void): Promise<Resolved> {
+async function resolveTargets(
+  req: LoadTestRequest,
+  settings: LoadSettings,
+  warn: (line: string) => void,
+): Promise<Resolved> {
   if (req.targetsFile !== undefined) {
     if (req.path !== undefined) throw new UsageError('--path is for a service target; put the path in the targets file')
     return fileTargets(req.targetsFile, settings)
@@ -83,17 +94,29 @@ async function resolveTargets(req: LoadTestRequest, settings: LoadSettings, warn
   const failed = view.sources.filter((s) => !s.ok)
   if (exitCode === ExitCode.UNREACHABLE) {
     const s = failed[0]
-    throw new SourceUnreachableError(`cannot resolve service ${JSON.stringify(ref.name)}: no discovery source answered${s ? ` (${s.name}: ${s.error})` : ''}`, {hint: s?.hint})
+    throw new SourceUnreachableError(
+      `cannot resolve service ${JSON.stringify(ref.name)}: no discovery source answered${s ? ` (${s.name}: ${s.error})` : ''}`,
+      {hint: s?.hint},
+    )
   }
   for (const s of failed) warn(`mcp: warning: ${s.name} did not answer (${s.error}); instances it knows are missing`)
   const path = req.path ?? '/'
-  const picked = pickServiceTargets(view, ref.name, {path, anyAddress: Boolean(req.anyAddress), https: Boolean(req.https)})
+  const picked = pickServiceTargets(view, ref.name, {
+    path,
+    anyAddress: Boolean(req.anyAddress),
+    https: Boolean(req.https),
+  })
   for (const e of picked.excluded) warn(`mcp: skipping instance ${e.id}: ${e.reason}`)
   if (settings.connections < picked.targets.length) {
-    throw new UsageError(`--connections ${settings.connections} is fewer than the ${picked.targets.length} healthy instances of ${ref.name}`, {hint: `use -c ${picked.targets.length} or more`})
+    throw new UsageError(
+      `--connections ${settings.connections} is fewer than the ${picked.targets.length} healthy instances of ${ref.name}`,
+      {hint: `use -c ${picked.targets.length} or more`},
+    )
   }
   if (settings.connections % picked.targets.length !== 0) {
-    warn(`mcp: note: ${settings.connections} connections do not divide evenly over ${picked.targets.length} instances; some instances get one more`)
+    warn(
+      `mcp: note: ${settings.connections} connections do not divide evenly over ${picked.targets.length} instances; some instances get one more`,
+    )
   }
   return {
     targets: picked.targets.map((t) => urlTarget(t.url, settings, t.id)),
@@ -108,7 +131,9 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
   const warn = hooks.warn ?? (() => undefined)
   const resolved = await resolveTargets(req, settings, warn)
   if (settings.rate !== undefined && settings.rate < settings.connections) {
-    warn(`mcp: note: --rate ${settings.rate} is below --connections ${settings.connections}: each connection sends less than once a second`)
+    warn(
+      `mcp: note: --rate ${settings.rate} is below --connections ${settings.connections}: each connection sends less than once a second`,
+    )
   }
   const plan: LoadPlan = {
     targets: resolved.targets,
@@ -128,7 +153,10 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
     const wallBefore = performance.now()
     const outcome = threads > 1 ? await runThreaded(plan, threads, hooks) : await runLoad(plan, hooks)
     const cpu = process.cpuUsage(cpuBefore)
-    const generator = {cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - wallBefore)}
+    const generator = {
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      wallMs: Math.round(performance.now() - wallBefore),
+    }
     const result = buildResult(outcome, {
       target: resolved.target,
       settings,
@@ -138,7 +166,9 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       ...(resolved.cycle ? {sharedConnections: endpointGroups(resolved.targets), requestOf: resolved.requestOf} : {}),
     })
     if (result.generator.busy >= 0.9) {
-      warn(`mcp: note: the load generator used ${Math.round(result.generator.busy * 100)}% of its ${threads} thread${threads === 1 ? '' : 's'}: the figures may be limited by mcp, not the server (try -t, or a machine of its own)`)
+      warn(
+        `mcp: note: the load generator used ${Math.round(result.generator.busy * 100)}% of its ${threads} thread${threads === 1 ? '' : 's'}: the figures may be limited by mcp, not the server (try -t, or a machine of its own)`,
+      )
     }
     return result
   } catch (error) {
@@ -146,7 +176,8 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       const t = error.target
       // discover's wording for socket errors ("connection refused"), without its "(host:port)".
       const {describeError} = await import('../discover/view.js')
-      const where = resolved.target.kind === 'service' ? `instance ${t.id} (${t.host}:${t.port})` : `${t.host}:${t.port}`
+      const where =
+        resolved.target.kind === 'service' ? `instance ${t.id} (${t.host}:${t.port})` : `${t.host}:${t.port}`
       if (t.tls && isCertificateError(error.code)) {
         // Node 24 adds advice about its own --use-system-ca flag, which an mcp user cannot pass: --cacert is the way.
         const why = error.message.replace(/; if the root CA is installed locally.*$/s, '')
@@ -156,13 +187,22 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       }
       if (notTls(error.code, error.message)) {
         // OpenSSL's own text (`ERR_SSL_WRONG_VERSION_NUMBER: 802CCC92…`) says nothing a user can act on.
-        throw new SourceUnreachableError(`${where} does not speak TLS: the answer to the TLS handshake was not TLS (a plain-HTTP port?)`, {
-          hint: resolved.target.kind !== 'service' ? `use http:// for this port, or the port that serves https` : 'leave out --https for this service',
-        })
+        throw new SourceUnreachableError(
+          `${where} does not speak TLS: the answer to the TLS handshake was not TLS (a plain-HTTP port?)`,
+          {
+            hint:
+              resolved.target.kind !== 'service'
+                ? `use http:// for this port, or the port that serves https`
+                : 'leave out --https for this service',
+          },
+        )
       }
       const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
       throw new SourceUnreachableError(`cannot connect to ${where}: ${what}`, {
-        hint: resolved.target.kind !== 'service' ? 'is the server running and listening on that address?' : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
+        hint:
+          resolved.target.kind !== 'service'
+            ? 'is the server running and listening on that address?'
+            : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
       })
     }
     throw error
@@ -171,10 +211,15 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
 
 /** Node's codes for a certificate that fails verification (OpenSSL's X509 errors, and a name mismatch). */
 function isCertificateError(code: string | undefined): boolean {
-  return code !== undefined && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+  return (
+    code !== undefined &&
+    (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+  )
 }
 
 /** OpenSSL's errors for a handshake answered by something that is not TLS (plain HTTP, most often). */
 function notTls(code: string | undefined, message: string): boolean {
-  return /wrong[ _]version[ _]number|packet[ _]length[ _]too[ _]long|http[ _]request|unknown[ _]protocol|record[ _]layer[ _]failure/i.test(`${code ?? ''} ${message}`)
+  return /wrong[ _]version[ _]number|packet[ _]length[ _]too[ _]long|http[ _]request|unknown[ _]protocol|record[ _]layer[ _]failure/i.test(
+    `${code ?? ''} ${message}`,
+  )
 }

@@ -88,7 +88,15 @@ export class Series {
     const out: SeriesPoint[] = []
     for (let s = 0; s < n; s++) {
       const h = this.latency[s]
-      out.push({t: s, requests: this.requests[s] ?? 0, errors: this.errors[s] ?? 0, p50: quantile(h, 0.5), p90: quantile(h, 0.9), p99: quantile(h, 0.99), max: quantile(h, 1)})
+      out.push({
+        t: s,
+        requests: this.requests[s] ?? 0,
+        errors: this.errors[s] ?? 0,
+        p50: quantile(h, 0.5),
+        p90: quantile(h, 0.9),
+        p99: quantile(h, 0.99),
+        max: quantile(h, 1),
+      })
     }
     return out
   }

@@ -34,7 +34,8 @@ export function unhealthyReason(i: Instance): string | undefined {
     if (i.docker.health === 'starting') return 'Docker health check: still starting'
   }
   if (i.consul && i.consul.status === 'critical') return 'Consul check critical'
-  if (i.probe?.probed && i.probe.ok === false) return `health probe failed (${i.probe.error ?? `HTTP ${i.probe.status}`} at ${i.probe.url})`
+  if (i.probe?.probed && i.probe.ok === false)
+    return `health probe failed (${i.probe.error ?? `HTTP ${i.probe.status}`} at ${i.probe.url})`
   return undefined
 }
 
@@ -63,7 +64,11 @@ export function pickServiceTargets(view: ServiceView, service: string, options: 
     const names = view.services.map((s) => s.name)
     const guess = didYouMean(service, names)
     throw new UsageError(`unknown service ${JSON.stringify(service)}: discovery found no instance of it`, {
-      hint: guess ? `did you mean ${JSON.stringify(guess)}?` : names.length ? `known services: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}` : 'run `mcp discover` to see what is running',
+      hint: guess
+        ? `did you mean ${JSON.stringify(guess)}?`
+        : names.length
+          ? `known services: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`
+          : 'run `mcp discover` to see what is running',
     })
   }
   const targets: InstanceTarget[] = []
@@ -90,9 +95,12 @@ export function pickServiceTargets(view: ServiceView, service: string, options: 
   }
   if (targets.length === 0) {
     const why = excluded.map((e) => `${e.id}: ${e.reason}`).join('; ')
-    throw new UsageError(`service ${JSON.stringify(service)} has no healthy instance to load${why ? ` (${why})` : ''}`, {
-      hint: `\`mcp discover --service ${service} --probe\` shows each instance's state`,
-    })
+    throw new UsageError(
+      `service ${JSON.stringify(service)} has no healthy instance to load${why ? ` (${why})` : ''}`,
+      {
+        hint: `\`mcp discover --service ${service} --probe\` shows each instance's state`,
+      },
+    )
   }
   return {targets, excluded}
 }

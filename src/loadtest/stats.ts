@@ -48,7 +48,21 @@ export interface LatencySummary {
 export function summarize(h: Histogram): LatencySummary {
   const count = h.totalCount
   if (count === 0) {
-    return {count: 0, min: 0, avg: 0, stdev: 0, max: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0, 'p99.99': 0, withinStdev: 0}
+    return {
+      count: 0,
+      min: 0,
+      avg: 0,
+      stdev: 0,
+      max: 0,
+      p50: 0,
+      p75: 0,
+      p90: 0,
+      p95: 0,
+      p99: 0,
+      'p99.9': 0,
+      'p99.99': 0,
+      withinStdev: 0,
+    }
   }
   const avg = h.mean
   const stdev = h.stdDeviation
@@ -69,7 +83,13 @@ export function summarize(h: Histogram): LatencySummary {
   }
 }
 
-type Iterable = {recordedValuesIterator: {reset(): void; hasNext(): boolean; next(): {valueIteratedTo: number; countAtValueIteratedTo: number}}}
+type Iterable = {
+  recordedValuesIterator: {
+    reset(): void
+    hasNext(): boolean
+    next(): {valueIteratedTo: number; countAtValueIteratedTo: number}
+  }
+}
 
 function recorded(h: Histogram): {value: number; count: number}[] {
   const it = (h as unknown as Iterable).recordedValuesIterator
@@ -107,7 +127,13 @@ function shareWithin(h: Histogram, lo: number, hi: number): number {
   if (h.totalCount === 0) return 0
   // Counts at or below a value via percentiles would be coarse; walk the recorded buckets instead.
   let inside = 0
-  const anyH = h as unknown as {recordedValuesIterator?: {reset(): void; hasNext(): boolean; next(): {valueIteratedTo: number; countAtValueIteratedTo: number}}}
+  const anyH = h as unknown as {
+    recordedValuesIterator?: {
+      reset(): void
+      hasNext(): boolean
+      next(): {valueIteratedTo: number; countAtValueIteratedTo: number}
+    }
+  }
   const it = anyH.recordedValuesIterator
   if (!it) return 0
   it.reset()
@@ -139,7 +165,13 @@ export function logBuckets(h: Histogram, buckets = 12): HistogramBucket[] {
   // Stryker disable next-line ConditionalExpression: equivalent, min × ratio^buckets is max up to rounding, and max is an integer
   for (let i = 1; i <= buckets; i++) bounds.push(i === buckets ? max : Math.round(min * Math.pow(ratio, i)))
   const counts = new Array<number>(bounds.length).fill(0)
-  const anyH = h as unknown as {recordedValuesIterator: {reset(): void; hasNext(): boolean; next(): {valueIteratedTo: number; countAtValueIteratedTo: number}}}
+  const anyH = h as unknown as {
+    recordedValuesIterator: {
+      reset(): void
+      hasNext(): boolean
+      next(): {valueIteratedTo: number; countAtValueIteratedTo: number}
+    }
+  }
   const it = anyH.recordedValuesIterator
   it.reset()
   while (it.hasNext()) {

@@ -38,7 +38,10 @@ const REQUEST_LINE_RE = /^([A-Za-z]+)\s+(\S.*)$/
  * line or the next request line ends a target. Lines starting with # are comments. Errors name
  * file:line and never echo a header value or a body (they may be secrets).
  */
-export function parseTargetsFile(path: string, readBody: (path: string, where: string, budget: number) => Buffer = readBodyFile): FileTarget[] {
+export function parseTargetsFile(
+  path: string,
+  readBody: (path: string, where: string, budget: number) => Buffer = readBodyFile,
+): FileTarget[] {
   const doc = readTextDocument(path)
   const lines = doc.text.split(/\r?\n/)
   const targets: FileTarget[] = []
@@ -57,12 +60,16 @@ export function parseTargetsFile(path: string, readBody: (path: string, where: s
     if (current === undefined || (REQUEST_LINE_RE.test(line) && isMethod(line.split(/\s/)[0]!))) {
       current = requestLine(line, where, n)
       if (targets.length >= MAX_FILE_TARGETS) {
-        throw new InputError(`more than ${MAX_FILE_TARGETS} targets`, {where, hint: 'a request mix needs a few; split the file into several runs'})
+        throw new InputError(`more than ${MAX_FILE_TARGETS} targets`, {
+          where,
+          hint: 'a request mix needs a few; split the file into several runs',
+        })
       }
       targets.push(current)
       continue
     }
-    if (current.body !== undefined) throw new InputError('a line after the body of a target', {where, hint: 'leave a blank line between targets'})
+    if (current.body !== undefined)
+      throw new InputError('a line after the body of a target', {where, hint: 'leave a blank line between targets'})
     if (line.startsWith('@<<')) {
       const tag = line.slice(3)
       if (tag === '') throw new InputError('"@<<" needs a closing tag, e.g. @<<EOF', {where})
@@ -70,7 +77,13 @@ export function parseTargetsFile(path: string, readBody: (path: string, where: s
       let end = start
       while (end < lines.length && lines[end] !== tag) end++
       if (end === lines.length) throw new InputError(`the body has no closing "${tag}" line`, {where})
-      current.body = Buffer.from(lines.slice(start, end).map((l) => l + '\n').join(''), 'utf8')
+      current.body = Buffer.from(
+        lines
+          .slice(start, end)
+          .map((l) => l + '\n')
+          .join(''),
+        'utf8',
+      )
       i = end
       continue
     }
@@ -83,7 +96,11 @@ export function parseTargetsFile(path: string, readBody: (path: string, where: s
     }
     current.headers.push(headerLine(line, where))
   }
-  if (targets.length === 0) throw new InputError('has no targets', {where: doc.path, hint: 'one "METHOD URL" line per target, e.g. GET http://127.0.0.1:8080/'})
+  if (targets.length === 0)
+    throw new InputError('has no targets', {
+      where: doc.path,
+      hint: 'one "METHOD URL" line per target, e.g. GET http://127.0.0.1:8080/',
+    })
   return targets
 }
 
@@ -96,7 +113,10 @@ function requestLine(line: string, where: string, n: number): FileTarget {
   if (!m) throw new InputError('expected "METHOD URL", e.g. GET http://127.0.0.1:8080/', {where})
   const method = m[1]!
   if (!isMethod(method)) {
-    throw new InputError(`${JSON.stringify(method.slice(0, 20))} is not an HTTP method`, {where, hint: 'e.g. GET, POST, PUT, DELETE, HEAD (upper case, as vegeta)'})
+    throw new InputError(`${JSON.stringify(method.slice(0, 20))} is not an HTTP method`, {
+      where,
+      hint: 'e.g. GET, POST, PUT, DELETE, HEAD (upper case, as vegeta)',
+    })
   }
   let url: URL
   try {
@@ -116,7 +136,9 @@ function headerLine(line: string, where: string): [string, string] {
   const value = colon > 0 ? line.slice(colon + 1).trim() : ''
   // The line itself is not shown: it may be "Authorization: Bearer …".
   if (!name || !TOKEN_RE.test(name) || value === '') {
-    throw new InputError('expected a header "Name: value", "@body-file", or a blank line before the next target', {where})
+    throw new InputError('expected a header "Name: value", "@body-file", or a blank line before the next target', {
+      where,
+    })
   }
   return [name, value]
 }
@@ -127,13 +149,24 @@ function readBodyFile(path: string, where: string, budget: number): Buffer {
     const st = statSync(path)
     if (st.isDirectory()) throw new InputError(`body file ${JSON.stringify(path)} is a directory`, {where})
     if (st.size > budget) {
-      throw new InputError(`body file ${JSON.stringify(path)} is ${bytesText(st.size)}; the bodies of a targets file may total ${bytesText(MAX_DOCUMENT_BYTES)}`, {where})
+      throw new InputError(
+        `body file ${JSON.stringify(path)} is ${bytesText(st.size)}; the bodies of a targets file may total ${bytesText(MAX_DOCUMENT_BYTES)}`,
+        {where},
+      )
     }
     return readFileSync(path)
   } catch (error) {
     if (error instanceof InputError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (error as Error).message})`
-    throw new InputError(`body file ${JSON.stringify(path)}: ${what}`, {where, hint: 'an @path is relative to the current directory, as in vegeta'})
+    const what =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : `cannot read (${code ?? (error as Error).message})`
+    throw new InputError(`body file ${JSON.stringify(path)}: ${what}`, {
+      where,
+      hint: 'an @path is relative to the current directory, as in vegeta',
+    })
   }
 }

@@ -23,14 +23,21 @@ export function parseTargetArg(text: string): TargetRef {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new UsageError(`${JSON.stringify(text)}: only http:// and https:// URLs can be load tested`)
     }
-    if (!url.hostname) throw new UsageError(`${JSON.stringify(text)} has no host`, {hint: 'e.g. http://127.0.0.1:8080/'})
+    if (!url.hostname)
+      throw new UsageError(`${JSON.stringify(text)} has no host`, {hint: 'e.g. http://127.0.0.1:8080/'})
     // URL keeps ":0" as port "0"; nothing listens there, and Number("0") || 80 would quietly mean 80.
-    if (url.port === '0') throw new UsageError(`${JSON.stringify(text)}: port 0 is not a port to connect to`, {hint: 'give the port the server listens on, 1–65535'})
+    if (url.port === '0')
+      throw new UsageError(`${JSON.stringify(text)}: port 0 is not a port to connect to`, {
+        hint: 'give the port the server listens on, 1–65535',
+      })
     return {kind: 'url', url}
   }
   if (SERVICE_NAME_RE.test(s) && !/^\d+(\.\d+){3}$/.test(s) && s !== 'localhost') return {kind: 'service', name: s}
   throw new UsageError(`${JSON.stringify(text)} is neither a URL nor a service name`, {
-    hint: /[:/]/.test(s) || s === 'localhost' ? `add the scheme: http://${s}` : 'give http://host:port/path or a service name from `mcp discover`',
+    hint:
+      /[:/]/.test(s) || s === 'localhost'
+        ? `add the scheme: http://${s}`
+        : 'give http://host:port/path or a service name from `mcp discover`',
   })
 }
 

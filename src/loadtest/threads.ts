@@ -107,7 +107,10 @@ export async function runThreaded(plan: LoadPlan, threads: number, hooks: LoadHo
   const specs = connectionSpecs(plan)
   const groups: ConnectionSpec[][] = Array.from({length: threads}, () => [])
   specs.forEach((s, i) => groups[i % threads]!.push(s))
-  const planFor = (i: number): LoadPlan => ({...plan, requests: plan.requests === undefined ? undefined : share(plan.requests, threads, i)})
+  const planFor = (i: number): LoadPlan => ({
+    ...plan,
+    requests: plan.requests === undefined ? undefined : share(plan.requests, threads, i),
+  })
 
   const workers: Worker[] = []
   const latest = new Map<Worker, {responses: number; errors: number}>()

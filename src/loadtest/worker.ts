@@ -23,9 +23,17 @@ async function main(): Promise<void> {
       if (m.type === 'stop') abort.abort()
       else if (m.type === 'start') {
         void prepared
-          .start(m.t0, {signal: abort.signal, onProgress: (p) => post({type: 'progress', responses: p.responses, errors: p.errors})})
+          .start(m.t0, {
+            signal: abort.signal,
+            onProgress: (p) => post({type: 'progress', responses: p.responses, errors: p.errors}),
+          })
           .then((outcome) => {
-            post({type: 'done', recorders: outcome.recorders.map(recorderData), measuredMs: outcome.measuredMs, stoppedBy: outcome.stoppedBy})
+            post({
+              type: 'done',
+              recorders: outcome.recorders.map(recorderData),
+              measuredMs: outcome.measuredMs,
+              stoppedBy: outcome.stoppedBy,
+            })
             port.close()
           })
           .catch((error: Error) => post({type: 'failed', message: error.message}))
@@ -34,7 +42,12 @@ async function main(): Promise<void> {
     post({type: 'ready'})
   } catch (error) {
     if (error instanceof TargetUnreachable) {
-      post({type: 'unreachable', target: input.plan.targets.indexOf(input.plan.targets.find((t) => t.id === error.target.id)!), code: error.code, message: error.message})
+      post({
+        type: 'unreachable',
+        target: input.plan.targets.indexOf(input.plan.targets.find((t) => t.id === error.target.id)!),
+        code: error.code,
+        message: error.message,
+      })
     } else {
       post({type: 'failed', message: (error as Error).message})
     }

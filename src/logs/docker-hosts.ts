@@ -7,7 +7,14 @@ import {deadlineError, remainingMs} from '../net/errors.js'
 import {LIMITS} from '../net/limits.js'
 import {mapLimit} from '../net/pool.js'
 import {
-  ContainerLine, ContainerRef, ContainerSelection, FrameDemuxer, LogStreamError, LogWindow, resolveContainers, scanContainerLogs,
+  ContainerLine,
+  ContainerRef,
+  ContainerSelection,
+  FrameDemuxer,
+  LogStreamError,
+  LogWindow,
+  resolveContainers,
+  scanContainerLogs,
 } from './docker-logs.js'
 import type {ScanResult} from './file-scan.js'
 import {LineScanner, MAX_TEXT_BYTES, StreamScanner} from './scanner.js'
@@ -73,7 +80,10 @@ export async function searchDockerHosts(
         client = await host.open()
         // Every call on this host, the log streams included, under the command's deadline.
         const deadline = options.deadline ?? (client.timeoutMs > 0 ? Date.now() + client.timeoutMs : undefined)
-        return {ok: true as const, ...(await searchHost(client, tag ? host.label : undefined, sel, query, {...options, deadline}))}
+        return {
+          ok: true as const,
+          ...(await searchHost(client, tag ? host.label : undefined, sel, query, {...options, deadline})),
+        }
       } catch (error) {
         return {ok: false as const, problem: await unreachableProblem(host, client, error, tag)}
       }
@@ -121,13 +131,15 @@ async function searchHost(
     containers += found.containers.length
     // A few log streams at a time (LIMITS.logStreamConcurrency).
     const results = await mapLimit(found.containers, LIMITS.logStreamConcurrency, (c) =>
-      scanContainerLogs(client, c, query, {context: options.context, window: options.window, deadline: options.deadline}).catch(
-        (error: {statusCode?: number; message: string}) => {
-          // A container removed while we read it is reported, and the others still count.
-          if (error.statusCode !== 404) throw error
-          return {lines: [], matches: 0, bytes: 0, error: {message: 'container was removed while its logs were read'}}
-        },
-      ),
+      scanContainerLogs(client, c, query, {
+        context: options.context,
+        window: options.window,
+        deadline: options.deadline,
+      }).catch((error: {statusCode?: number; message: string}) => {
+        // A container removed while we read it is reported, and the others still count.
+        if (error.statusCode !== 404) throw error
+        return {lines: [], matches: 0, bytes: 0, error: {message: 'container was removed while its logs were read'}}
+      }),
     )
     found.containers.forEach((c, i) => sources.push({info: containerSourceInfo(c, host), result: results[i]!}))
   }
@@ -136,7 +148,15 @@ async function searchHost(
     containers += tasks.length
     for (const t of tasks) {
       const name = `${svc.name}/${t.task}${t.node ? `@${t.node}` : ''}`
-      const info: SourceInfo = {name, type: 'container', service: svc.name, container: t.task, host, task: t.task, node: t.node}
+      const info: SourceInfo = {
+        name,
+        type: 'container',
+        service: svc.name,
+        container: t.task,
+        host,
+        task: t.task,
+        node: t.node,
+      }
       sources.push({info, result: t.result})
     }
   }
@@ -153,11 +173,19 @@ export interface SwarmServiceRef {
 
 interface RawService {
   ID: string
-  Spec?: {Name?: string; Labels?: Record<string, string>; TaskTemplate?: {ContainerSpec?: {Labels?: Record<string, string>; TTY?: boolean}}}
+  Spec?: {
+    Name?: string
+    Labels?: Record<string, string>
+    TaskTemplate?: {ContainerSpec?: {Labels?: Record<string, string>; TTY?: boolean}}
+  }
 }
 
 /** The Swarm services answering to --service names; none when the daemon is not a Swarm manager. */
-export async function findSwarmServices(client: DockerClient, sel: ContainerSelection, deadline?: number): Promise<SwarmServiceRef[]> {
+export async function findSwarmServices(
+  client: DockerClient,
+  sel: ContainerSelection,
+  deadline?: number,
+): Promise<SwarmServiceRef[]> {
   let services: RawService[]
   try {
     services = canGetDirectly(client)
@@ -173,7 +201,11 @@ export async function findSwarmServices(client: DockerClient, sel: ContainerSele
   for (const asked of sel.services) {
     for (const s of services) {
       const spec = s.Spec ?? {}
-      if (spec.Name === asked || spec.Labels?.[label] === asked || spec.TaskTemplate?.ContainerSpec?.Labels?.[label] === asked) {
+      if (
+        spec.Name === asked ||
+        spec.Labels?.[label] === asked ||
+        spec.TaskTemplate?.ContainerSpec?.Labels?.[label] === asked
+      ) {
         out.push({id: s.ID, name: spec.Name ?? s.ID, tty: Boolean(spec.TaskTemplate?.ContainerSpec?.TTY), asked})
       }
     }
@@ -199,7 +231,12 @@ export interface TaskLogs {
  * Open a logs endpoint as a stream: through src/net (capped, under `deadline`) where it can, through
  * dockerode's modem for ssh (dockerode buffers the whole body unless it is told it is one).
  */
-export function openLogStream(client: DockerClient, path: string, params: Record<string, unknown>, deadline?: number): Promise<Readable> {
+export function openLogStream(
+  client: DockerClient,
+  path: string,
+  params: Record<string, unknown>,
+  deadline?: number,
+): Promise<Readable> {
   if (canGetDirectly(client)) return dockerGetStream(client, `${path}${apiQuery(params)}`, deadline)
   return new Promise((resolve, reject) => {
     client.docker.modem.dial(
@@ -312,7 +349,9 @@ export async function scanServiceLogs(
   const stream = await openLogStream(client, `/services/${encodeURIComponent(svc.id)}/logs`, params, options.deadline)
   const demux = new FrameDemuxer((s, payload) => (s === 2 ? err : out).push(payload))
   const left = remainingMs(options.deadline)
-  const timer = Number.isFinite(left) ? setTimeout(() => stream.destroy(deadlineError('Docker', left)), Math.max(0, left)) : undefined
+  const timer = Number.isFinite(left)
+    ? setTimeout(() => stream.destroy(deadlineError('Docker', left)), Math.max(0, left))
+    : undefined
   try {
     for await (const chunk of stream) {
       if (svc.tty) out.push(chunk as Buffer)
@@ -346,7 +385,11 @@ async function unreachableProblem(
   // A reply over a limit or not in the protocol says so itself; asking whether dockerd runs is no help.
   const code = (error as {code?: string}).code
   if (error instanceof LogStreamError || code === 'ELIMIT' || code === 'EPROTO') {
-    return {source, kind: 'unreachable', message: `cannot search container logs from ${where}: ${(error as Error).message}`}
+    return {
+      source,
+      kind: 'unreachable',
+      message: `cannot search container logs from ${where}: ${(error as Error).message}`,
+    }
   }
   return {
     source,

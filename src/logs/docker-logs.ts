@@ -38,7 +38,8 @@ interface InspectLike {
 }
 
 function inspect(client: DockerClient, id: string, deadline: number | undefined): Promise<InspectLike> {
-  if (canGetDirectly(client)) return dockerGetJson<InspectLike>(client, `/containers/${encodeURIComponent(id)}/json`, deadline)
+  if (canGetDirectly(client))
+    return dockerGetJson<InspectLike>(client, `/containers/${encodeURIComponent(id)}/json`, deadline)
   return client.docker.getContainer(id).inspect() as Promise<InspectLike>
 }
 
@@ -56,7 +57,11 @@ function refFromInspect(info: InspectLike, labelPrefix: string): ContainerRef {
  * --all-containers (every container carrying it), stopped ones included: a failed request's
  * container may have exited. Unknown names are problems, not failures.
  */
-export async function resolveContainers(client: DockerClient, sel: ContainerSelection, deadline?: number): Promise<{containers: ContainerRef[]; problems: ContainerProblem[]}> {
+export async function resolveContainers(
+  client: DockerClient,
+  sel: ContainerSelection,
+  deadline?: number,
+): Promise<{containers: ContainerRef[]; problems: ContainerProblem[]}> {
   const problems: ContainerProblem[] = []
   const byId = new Map<string, ContainerRef>()
   const nameLabel = labelKeys(sel.labelPrefix).serviceName
@@ -75,9 +80,14 @@ export async function resolveContainers(client: DockerClient, sel: ContainerSele
   else for (const s of sel.services) labelFilters.push(`${nameLabel}=${s}`)
   for (const filter of labelFilters) {
     const list = canGetDirectly(client)
-      ? await dockerGetJson<{Id: string}[]>(client, `/containers/json${apiQuery({all: 'true', filters: {label: [filter]}})}`, deadline)
+      ? await dockerGetJson<{Id: string}[]>(
+          client,
+          `/containers/json${apiQuery({all: 'true', filters: {label: [filter]}})}`,
+          deadline,
+        )
       : await client.docker.listContainers({all: true, filters: JSON.stringify({label: [filter]}) as never})
-    if (list.length === 0 && !sel.all) problems.push({name: filter.slice(nameLabel.length + 1), message: `no container carries the label ${filter}`})
+    if (list.length === 0 && !sel.all)
+      problems.push({name: filter.slice(nameLabel.length + 1), message: `no container carries the label ${filter}`})
     for (const c of list) {
       if (byId.has(c.Id)) continue
       try {
@@ -132,12 +142,16 @@ export class FrameDemuxer {
       this.headerBytes = 0
       const h = this.header
       if (h[0]! > 2 || h[1] !== 0 || h[2] !== 0 || h[3] !== 0) {
-        throw new LogStreamError(`${this.source} sent a log stream that is not in Docker's frame format (header ${h.toString('hex')})`)
+        throw new LogStreamError(
+          `${this.source} sent a log stream that is not in Docker's frame format (header ${h.toString('hex')})`,
+        )
       }
       this.stream = h[0] === 2 ? 2 : 1
       this.left = h.readUInt32BE(4)
       if (this.left > LIMITS.logFrameBytes) {
-        throw new LogStreamError(`${this.source} sent a log frame of ${bytesText(this.left)}, over the ${bytesText(LIMITS.logFrameBytes)} limit`)
+        throw new LogStreamError(
+          `${this.source} sent a log frame of ${bytesText(this.left)}, over the ${bytesText(LIMITS.logFrameBytes)} limit`,
+        )
       }
     }
   }
@@ -157,8 +171,14 @@ export interface LogWindow {
  * Open the logs endpoint as a stream: through src/net where it can (unix, tcp, tls), through
  * dockerode's modem for ssh (dockerode buffers the whole body unless asked for a stream).
  */
-function openLogs(client: DockerClient, id: string, params: Record<string, unknown>, deadline: number | undefined): Promise<Readable> {
-  if (canGetDirectly(client)) return dockerGetStream(client, `/containers/${encodeURIComponent(id)}/logs${apiQuery(params)}`, deadline)
+function openLogs(
+  client: DockerClient,
+  id: string,
+  params: Record<string, unknown>,
+  deadline: number | undefined,
+): Promise<Readable> {
+  if (canGetDirectly(client))
+    return dockerGetStream(client, `/containers/${encodeURIComponent(id)}/logs${apiQuery(params)}`, deadline)
   return new Promise((resolve, reject) => {
     client.docker.modem.dial(
       {
@@ -182,7 +202,14 @@ export async function scanContainerLogs(
   client: DockerClient,
   ref: ContainerRef,
   query: TraceQuery,
-  options: {context?: number; window?: LogWindow; follow?: boolean; signal?: AbortSignal; onLine?: (line: ContainerLine) => void; deadline?: number} = {},
+  options: {
+    context?: number
+    window?: LogWindow
+    follow?: boolean
+    signal?: AbortSignal
+    onLine?: (line: ContainerLine) => void
+    deadline?: number
+  } = {},
 ): Promise<ScanResult & {lines: ContainerLine[]}> {
   const lines: ContainerLine[] = []
   const make = (stream: 'stdout' | 'stderr') => {
@@ -194,21 +221,37 @@ export async function scanContainerLogs(
         else lines.push(line)
       },
     })
-    return {scanner, feed: new StreamScanner(scanner, {initialSize: 256 * 1024, eager: Boolean(options.follow), maxLine: LIMITS.logLineBytes})}
+    return {
+      scanner,
+      feed: new StreamScanner(scanner, {
+        initialSize: 256 * 1024,
+        eager: Boolean(options.follow),
+        maxLine: LIMITS.logLineBytes,
+      }),
+    }
   }
   const out = make('stdout')
   const err = make('stderr')
-  const params: Record<string, unknown> = {stdout: true, stderr: true, timestamps: true, follow: Boolean(options.follow)}
+  const params: Record<string, unknown> = {
+    stdout: true,
+    stderr: true,
+    timestamps: true,
+    follow: Boolean(options.follow),
+  }
   if (options.window?.since !== undefined) params.since = options.window.since
   if (options.window?.until !== undefined) params.until = options.window.until
   // The whole read is under the command's deadline unless it follows (then the signal ends it).
-  const deadline = options.follow ? undefined : (options.deadline ?? (client.timeoutMs > 0 ? Date.now() + client.timeoutMs : undefined))
+  const deadline = options.follow
+    ? undefined
+    : (options.deadline ?? (client.timeoutMs > 0 ? Date.now() + client.timeoutMs : undefined))
   const stream = await openLogs(client, ref.id, params, deadline)
   const demux = new FrameDemuxer((s, payload) => (s === 2 ? err : out).feed.push(payload))
   const onAbort = () => stream.destroy()
   options.signal?.addEventListener('abort', onAbort, {once: true})
   const left = remainingMs(deadline)
-  const timer = Number.isFinite(left) ? setTimeout(() => stream.destroy(deadlineError('Docker', left)), Math.max(0, left)) : undefined
+  const timer = Number.isFinite(left)
+    ? setTimeout(() => stream.destroy(deadlineError('Docker', left)), Math.max(0, left))
+    : undefined
   try {
     for await (const chunk of stream) {
       if (ref.tty) out.feed.push(chunk as Buffer)

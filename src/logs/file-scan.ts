@@ -50,11 +50,23 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
     fd = openSync(path, 'r')
   } catch (error) {
     const e = error as NodeJS.ErrnoException
-    return {lines, matches: 0, bytes: 0, error: {message: e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOENT' ? 'no such file' : e.message, code: e.code}}
+    return {
+      lines,
+      matches: 0,
+      bytes: 0,
+      error: {
+        message: e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOENT' ? 'no such file' : e.message,
+        code: e.code,
+      },
+    }
   }
   // With wasm the buffer is a view of wasm memory: readSync fills it and the finder reads it in place.
   const size = options.bufferBytes ?? READ_BUFFER_BYTES
-  let buf = wasm ? wasm.buffer(size).subarray(0, size) : size === READ_BUFFER_BYTES ? (sharedBuffer ??= Buffer.allocUnsafe(size)) : Buffer.allocUnsafe(size)
+  let buf = wasm
+    ? wasm.buffer(size).subarray(0, size)
+    : size === READ_BUFFER_BYTES
+      ? (sharedBuffer ??= Buffer.allocUnsafe(size))
+      : Buffer.allocUnsafe(size)
   const rangeStart = options.range?.start ?? 0
   const rangeEnd = options.range?.end ?? Infinity
   let pos = rangeStart
@@ -135,7 +147,12 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
     }
   } catch (error) {
     const e = error as NodeJS.ErrnoException
-    return {lines, matches: scanner.matches, bytes, error: {message: e.code === 'EISDIR' ? 'is a directory' : e.message, code: e.code, offset: pos}}
+    return {
+      lines,
+      matches: scanner.matches,
+      bytes,
+      error: {message: e.code === 'EISDIR' ? 'is a directory' : e.message, code: e.code, offset: pos},
+    }
   } finally {
     closeSync(fd)
   }
@@ -167,7 +184,11 @@ function streamFeed(query: TraceQuery, options: {context?: number; useWasm?: boo
  * thread's wasm memory and use the SIMD finder — only for scans that never overlap another wasm
  * scan in the same thread (files are scanned one after another).
  */
-export async function scanStream(stream: Readable, query: TraceQuery, options: {context?: number; useWasm?: boolean} = {}): Promise<ScanResult> {
+export async function scanStream(
+  stream: Readable,
+  query: TraceQuery,
+  options: {context?: number; useWasm?: boolean} = {},
+): Promise<ScanResult> {
   const {lines, scanner, feed} = streamFeed(query, options)
   try {
     for await (const chunk of stream) {
@@ -180,7 +201,13 @@ export async function scanStream(stream: Readable, query: TraceQuery, options: {
     feed.end()
   } catch (error) {
     feed.end()
-    return {lines, matches: scanner.matches, bytes: feed.offset, binaryAt: scanner.binaryAt, error: {message: (error as Error).message, code: (error as NodeJS.ErrnoException).code, offset: feed.offset}}
+    return {
+      lines,
+      matches: scanner.matches,
+      bytes: feed.offset,
+      binaryAt: scanner.binaryAt,
+      error: {message: (error as Error).message, code: (error as NodeJS.ErrnoException).code, offset: feed.offset},
+    }
   }
   return {lines, matches: scanner.matches, bytes: feed.offset, binaryAt: scanner.binaryAt}
 }
@@ -199,13 +226,22 @@ export interface GzipScanOptions {
  * appends) are read as one stream. A truncated file keeps the lines found before the cut and
  * reports where it broke.
  */
-export async function scanGzipFile(path: string, query: TraceQuery, options: GzipScanOptions = {}): Promise<ScanResult> {
+export async function scanGzipFile(
+  path: string,
+  query: TraceQuery,
+  options: GzipScanOptions = {},
+): Promise<ScanResult> {
   const script = options.worker ? gunzipWorkerScript() : undefined
-  const result = script ? await scanGzipInWorker(script, path, query, options) : await scanGzipInThread(path, query, options)
+  const result = script
+    ? await scanGzipInWorker(script, path, query, options)
+    : await scanGzipInThread(path, query, options)
   if (result.error) {
-    const msg = result.error.code === 'Z_BUF_ERROR' || /unexpected end/i.test(result.error.message)
-      ? 'truncated gzip data'
-      : result.error.code === 'EACCES' ? 'permission denied' : result.error.message
+    const msg =
+      result.error.code === 'Z_BUF_ERROR' || /unexpected end/i.test(result.error.message)
+        ? 'truncated gzip data'
+        : result.error.code === 'EACCES'
+          ? 'permission denied'
+          : result.error.message
     result.error = {...result.error, message: msg}
   }
   return result
@@ -241,7 +277,13 @@ function scanGzipInWorker(script: URL, path: string, query: TraceQuery, options:
   const {lines, scanner, feed} = streamFeed(query, {context: options.context, useWasm: true})
   const {port1: returns, port2: workerReturns} = new MessageChannel()
   const returned = new Int32Array(new SharedArrayBuffer(4))
-  const data: GunzipWorkerData = {path, chunkBytes: WORKER_CHUNK_BYTES, buffers: WORKER_BUFFERS, returns: workerReturns, returned}
+  const data: GunzipWorkerData = {
+    path,
+    chunkBytes: WORKER_CHUNK_BYTES,
+    buffers: WORKER_BUFFERS,
+    returns: workerReturns,
+    returned,
+  }
   let worker: Worker
   try {
     worker = new Worker(script, {workerData: data, transferList: [workerReturns]})

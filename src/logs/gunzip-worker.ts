@@ -35,7 +35,15 @@ export type GunzipMessage =
   | {type: 'unsupported'}
 
 interface ZlibHandle {
-  writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOff: number,
+    inLen: number,
+    out: Uint8Array,
+    outOff: number,
+    outLen: number,
+  ): void
 }
 
 const {path, chunkBytes, buffers, returns, returned} = workerData as GunzipWorkerData
@@ -91,7 +99,8 @@ function run(): void {
           // zlib reported an error (it destroys the stream at once): hand over what came before it.
           const e = (gunzip.errored ?? new Error('gzip data is damaged')) as NodeJS.ErrnoException
           consumed += inLen - state[1]!
-          if (outLen > 0) send({type: 'data', buffer: out.buffer as ArrayBuffer, length: outLen}, [out.buffer as ArrayBuffer])
+          if (outLen > 0)
+            send({type: 'data', buffer: out.buffer as ArrayBuffer, length: outLen}, [out.buffer as ArrayBuffer])
           send({type: 'error', message: e.message, code: e.code, compressed: consumed})
           return
         }

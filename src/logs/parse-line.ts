@@ -20,7 +20,20 @@ export interface ParsedLine {
   fields?: Record<string, unknown>
 }
 
-const MONTHS: Record<string, number> = {jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11}
+const MONTHS: Record<string, number> = {
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
+}
 
 /** ISO 8601 / RFC 3339 (with T or space, any fraction, Z or ±hh:mm / ±hhmm, or no zone = local time). */
 const ISO_RE = /(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?/
@@ -56,7 +69,9 @@ export function parseClfTime(text: string): {time: number; text: string} | undef
   if (!m) return undefined
   const month = MONTHS[m[2]!.toLowerCase()]
   if (month === undefined) return undefined
-  const ms = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - zoneOffsetMinutes(m[8]!) * 60_000
+  const ms =
+    Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) -
+    zoneOffsetMinutes(m[8]!) * 60_000
   return {time: ms + fractionMs(m[7]), text: m[0].slice(1, -1)}
 }
 
@@ -77,16 +92,66 @@ export function parseTextTime(text: string): {time: number; text: string} | unde
   return iso ?? clf
 }
 
-const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts', 'datetime', 'date', 't', 'time_local', 'time_iso8601', 'start_time', 'startTime', 'timeUnixNano', 'time_unix_nano', 'observedTimeUnixNano']
-const LEVEL_FIELDS = ['level', 'lvl', 'severity', 'severity_text', 'severityText', 'loglevel', 'log.level', 'levelname', 'log_level']
+const TIME_FIELDS = [
+  '@timestamp',
+  'timestamp',
+  'time',
+  'ts',
+  'datetime',
+  'date',
+  't',
+  'time_local',
+  'time_iso8601',
+  'start_time',
+  'startTime',
+  'timeUnixNano',
+  'time_unix_nano',
+  'observedTimeUnixNano',
+]
+const LEVEL_FIELDS = [
+  'level',
+  'lvl',
+  'severity',
+  'severity_text',
+  'severityText',
+  'loglevel',
+  'log.level',
+  'levelname',
+  'log_level',
+]
 const MESSAGE_FIELDS = ['msg', 'message', 'body', 'event', 'log', 'request']
-const STATUS_FIELDS = ['status', 'status_code', 'statusCode', 'http.status_code', 'http.response.status_code', 'response_code', 'responseCode', 'code']
+const STATUS_FIELDS = [
+  'status',
+  'status_code',
+  'statusCode',
+  'http.status_code',
+  'http.response.status_code',
+  'response_code',
+  'responseCode',
+  'code',
+]
 /** Duration fields and the unit their plain numbers are in. */
 const DURATION_FIELDS: [string, number][] = [
-  ['duration_ms', 1], ['durationMs', 1], ['latency_ms', 1], ['latencyMs', 1], ['elapsed_ms', 1], ['took_ms', 1], ['response_time_ms', 1],
-  ['request_time', 1000], ['upstream_response_time', 1000], ['duration_s', 1000], ['elapsed_s', 1000],
-  ['duration_us', 0.001], ['duration_ns', 1e-6],
-  ['duration', 1], ['latency', 1], ['elapsed', 1], ['took', 1], ['responseTime', 1], ['response_time', 1], ['rt', 1000],
+  ['duration_ms', 1],
+  ['durationMs', 1],
+  ['latency_ms', 1],
+  ['latencyMs', 1],
+  ['elapsed_ms', 1],
+  ['took_ms', 1],
+  ['response_time_ms', 1],
+  ['request_time', 1000],
+  ['upstream_response_time', 1000],
+  ['duration_s', 1000],
+  ['elapsed_s', 1000],
+  ['duration_us', 0.001],
+  ['duration_ns', 1e-6],
+  ['duration', 1],
+  ['latency', 1],
+  ['elapsed', 1],
+  ['took', 1],
+  ['responseTime', 1],
+  ['response_time', 1],
+  ['rt', 1000],
 ]
 
 function field(obj: Record<string, unknown>, name: string): unknown {
@@ -122,7 +187,8 @@ export function normalizeLevel(value: unknown): Level | undefined {
   return undefined
 }
 
-const TEXT_LEVEL_RE = /(?:\blevel=|\blvl=|\[|\b)(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|PANIC|EMERG)\b/i
+const TEXT_LEVEL_RE =
+  /(?:\blevel=|\blvl=|\[|\b)(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|PANIC|EMERG)\b/i
 /** Only a level word in capitals (or after level=) counts in free text: "error" in prose is not a level. */
 function textLevel(text: string): Level | undefined {
   const kv = /\b(?:level|lvl|severity)=["']?(\w+)/i.exec(text)
@@ -215,7 +281,12 @@ function parseJsonLine(text: string): ParsedLine | undefined {
   }
   if (!out.message) {
     const method = field(fields, 'method') ?? field(fields, 'http.method') ?? field(fields, 'request_method')
-    const path = field(fields, 'path') ?? field(fields, 'uri') ?? field(fields, 'url') ?? field(fields, 'http.target') ?? field(fields, 'request_uri')
+    const path =
+      field(fields, 'path') ??
+      field(fields, 'uri') ??
+      field(fields, 'url') ??
+      field(fields, 'http.target') ??
+      field(fields, 'request_uri')
     out.message = method || path ? [method, path].filter(Boolean).join(' ') : text
   }
   out.level ??= levelFromStatus(out.status)
@@ -224,7 +295,8 @@ function parseJsonLine(text: string): ParsedLine | undefined {
 
 /** An access-log request ("GET /x HTTP/1.1") followed by the status, as nginx and Envoy write it. */
 const ACCESS_STATUS_RE = /"(?:[A-Z]+ \S+(?: HTTP\/[\d.]+)?|-)" (\d{3})\b/
-const TEXT_DURATION_RE = /\b(?:request_time|rt|upstream_response_time|urt|duration|latency|elapsed|took)[=: ]\s*"?(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?\b/i
+const TEXT_DURATION_RE =
+  /\b(?:request_time|rt|upstream_response_time|urt|duration|latency|elapsed|took)[=: ]\s*"?(\d+(?:\.\d+)?)(ns|us|µs|ms|s)?\b/i
 const TEXT_STATUS_RE = /\b(?:status|status_code|code)[=: ]"?(\d{3})\b/i
 
 function parseTextLine(text: string): ParsedLine {
@@ -235,10 +307,12 @@ function parseTextLine(text: string): ParsedLine {
     out.timeText = t.text
   }
   const access = ACCESS_STATUS_RE.exec(text)
-  const st = access ? Number(access[1]) : (() => {
-    const m = TEXT_STATUS_RE.exec(text)
-    return m ? Number(m[1]) : undefined
-  })()
+  const st = access
+    ? Number(access[1])
+    : (() => {
+        const m = TEXT_STATUS_RE.exec(text)
+        return m ? Number(m[1]) : undefined
+      })()
   out.status = statusValue(st)
   const d = TEXT_DURATION_RE.exec(text)
   if (d) {

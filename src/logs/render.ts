@@ -78,7 +78,9 @@ export function renderWaterfall(sources: SourceSummary[], width: number): string
     const to = span === 0 ? barWidth - 1 : Math.round(((s.lastMs! - start) / span) * (barWidth - 1))
     const bar = ' '.repeat(from) + '█'.repeat(Math.max(1, to - from + 1)) + ' '.repeat(Math.max(0, barWidth - to - 1))
     const dur = s.lastMs! > s.firstMs! ? `  ${formatDuration(s.lastMs! - s.firstMs!)}` : ''
-    out.push(`${fit(s.name, nameWidth)}  │${chalk.cyan(bar)}│  ${formatOffset(s.firstMs! - start)} → ${formatOffset(s.lastMs! - start)}${dur}  ${s.matches} line${s.matches === 1 ? '' : 's'}`)
+    out.push(
+      `${fit(s.name, nameWidth)}  │${chalk.cyan(bar)}│  ${formatOffset(s.firstMs! - start)} → ${formatOffset(s.lastMs! - start)}${dur}  ${s.matches} line${s.matches === 1 ? '' : 's'}`,
+    )
   }
   return out
 }
@@ -96,7 +98,9 @@ export function sourceColumnWidth(names: string[]): number {
 
 /** The timeline's heading; --follow prints it before its first line when the search found none. */
 export function timelineHeader(sourceWidth: number): string {
-  return chalk.bold([' TIME'.padEnd(25), padEnd('OFFSET', 9), padEnd('SOURCE', sourceWidth), 'LEVEL', ' MESSAGE'].join('  '))
+  return chalk.bold(
+    [' TIME'.padEnd(25), padEnd('OFFSET', 9), padEnd('SOURCE', sourceWidth), 'LEVEL', ' MESSAGE'].join('  '),
+  )
 }
 
 export function renderTimeline(result: TraceResult, options: RenderOptions): string {
@@ -116,6 +120,11 @@ export function renderTimeline(result: TraceResult, options: RenderOptions): str
   if (wf.length) out.push('', ...wf)
   const matches = result.lines.filter((l) => l.match).length
   const withHits = result.sources.filter((s) => s.matches > 0).length
-  out.push('', chalk.dim(`${matches} line${matches === 1 ? '' : 's'} in ${withHits} of ${result.sources.length} source${result.sources.length === 1 ? '' : 's'}; id ${result.id.hex} (${result.id.spelling})`))
+  out.push(
+    '',
+    chalk.dim(
+      `${matches} line${matches === 1 ? '' : 's'} in ${withHits} of ${result.sources.length} source${result.sources.length === 1 ? '' : 's'}; id ${result.id.hex} (${result.id.spelling})`,
+    ),
+  )
   return out.join('\n') + '\n'
 }

@@ -7,8 +7,11 @@ import {parentPort} from 'node:worker_threads'
 import {scanFileUnit, ScanUnit} from './search-files.js'
 import {traceQuery} from './trace-id.js'
 
-parentPort?.on('message', async (msg: {id: string; unit: ScanUnit; context: number; seq: number; gunzipWorker: boolean}) => {
-  const query = traceQuery(msg.id)!
-  const result = await scanFileUnit(msg.unit, query, msg.context, {gunzipWorker: msg.gunzipWorker})
-  parentPort!.postMessage({seq: msg.seq, result})
-})
+parentPort?.on(
+  'message',
+  async (msg: {id: string; unit: ScanUnit; context: number; seq: number; gunzipWorker: boolean}) => {
+    const query = traceQuery(msg.id)!
+    const result = await scanFileUnit(msg.unit, query, msg.context, {gunzipWorker: msg.gunzipWorker})
+    parentPort!.postMessage({seq: msg.seq, result})
+  },
+)

@@ -53,7 +53,10 @@ export class LineScanner {
   binaryAt: number | undefined
   matches = 0
 
-  constructor(private readonly query: TraceQuery, options: ScannerOptions) {
+  constructor(
+    private readonly query: TraceQuery,
+    options: ScannerOptions,
+  ) {
     this.needles = query.needles
     this.context = Math.max(0, options.context ?? 0)
     this.onLine = options.onLine
@@ -92,11 +95,12 @@ export class LineScanner {
       // Nearest hit of any needle at or after sp (each needle's next hit is cached).
       let p = -1
       if (this.finder) p = this.finder(b, sp, end)
-      else for (let i = 0; i < next.length; i++) {
-        if (next[i]! !== -1 && next[i]! < sp) next[i] = b.indexOf(this.needles[i]!, sp)
-        const q = next[i]!
-        if (q !== -1 && (p === -1 || q < p)) p = q
-      }
+      else
+        for (let i = 0; i < next.length; i++) {
+          if (next[i]! !== -1 && next[i]! < sp) next[i] = b.indexOf(this.needles[i]!, sp)
+          const q = next[i]!
+          if (q !== -1 && (p === -1 || q < p)) p = q
+        }
       if (p === -1) break
       const lineStart = p === 0 ? 0 : b.lastIndexOf(NL, p - 1) + 1
       let lineEnd = b.indexOf(NL, p)
@@ -230,7 +234,13 @@ export class StreamScanner {
    */
   constructor(
     readonly scanner: LineScanner,
-    options: {initialSize?: number; startOffset?: number; eager?: boolean; resize?: BufferResizer; maxLine?: number} = {},
+    options: {
+      initialSize?: number
+      startOffset?: number
+      eager?: boolean
+      resize?: BufferResizer
+      maxLine?: number
+    } = {},
   ) {
     this.resize = options.resize ?? heapResize
     this.maxLine = options.maxLine ?? MAX_LINE_BYTES

@@ -39,7 +39,12 @@ const GUNZIP_WORKER_MIN_BYTES = /^\d+$/.test(process.env.MCP_TRACE_GUNZIP_WORKER
  */
 const GZIP_COST_FACTOR = 40
 
-export async function scanFileUnit(unit: ScanUnit, query: TraceQuery, context: number, options: {gunzipWorker?: boolean} = {}): Promise<ScanResult> {
+export async function scanFileUnit(
+  unit: ScanUnit,
+  query: TraceQuery,
+  context: number,
+  options: {gunzipWorker?: boolean} = {},
+): Promise<ScanResult> {
   if (!unit.gzip) {
     const r = scanPlainFile(unit.path, query, {context, range: unit.range})
     if (!r.gzip) return r
@@ -100,7 +105,8 @@ export async function searchFiles(
     const gzip = isGzipName(f.path)
     if (parallel && options.splitFiles && !gzip && context === 0 && f.size >= SPLIT_MIN_BYTES) {
       const step = Math.max(RANGE_MIN_BYTES, Math.ceil(f.size / (threads * 4)))
-      for (let s = 0; s < f.size; s += step) units.push({file: i, unit: {path: f.path, gzip, range: {start: s, end: Math.min(f.size, s + step)}}})
+      for (let s = 0; s < f.size; s += step)
+        units.push({file: i, unit: {path: f.path, gzip, range: {start: s, end: Math.min(f.size, s + step)}}})
     } else {
       units.push({file: i, unit: {path: f.path, gzip}})
     }
@@ -109,9 +115,11 @@ export async function searchFiles(
   const unitResults: ScanResult[] = new Array(units.length)
   // A big .gz gets a worker thread that decompresses while the thread it is given to searches; in
   // the pool too, so each searching thread's zlib runs flat out and its event loop stays free.
-  const gunzipWorker = (u: {file: number; unit: ScanUnit}) => threads > 1 && u.unit.gzip && files[u.file]!.size >= GUNZIP_WORKER_MIN_BYTES
+  const gunzipWorker = (u: {file: number; unit: ScanUnit}) =>
+    threads > 1 && u.unit.gzip && files[u.file]!.size >= GUNZIP_WORKER_MIN_BYTES
   if (!parallel || units.length === 1) {
-    for (const [k, u] of units.entries()) unitResults[k] = await scanFileUnit(u.unit, query, context, {gunzipWorker: gunzipWorker(u)})
+    for (const [k, u] of units.entries())
+      unitResults[k] = await scanFileUnit(u.unit, query, context, {gunzipWorker: gunzipWorker(u)})
   } else {
     // Largest first, so one big file does not start last. This thread is one of the `threads`: it
     // needs no start-up (a worker's does) and keeps going when another process holds a core.
@@ -127,7 +135,13 @@ export async function searchFiles(
               return
             }
             const seq = order[next++]!
-            w.postMessage({id: query.input, unit: units[seq]!.unit, context, seq, gunzipWorker: gunzipWorker(units[seq]!)})
+            w.postMessage({
+              id: query.input,
+              unit: units[seq]!.unit,
+              context,
+              seq,
+              gunzipWorker: gunzipWorker(units[seq]!),
+            })
           }
           w.on('message', (m: {seq: number; result: ScanResult}) => {
             unitResults[m.seq] = m.result
@@ -140,7 +154,9 @@ export async function searchFiles(
     const local = async () => {
       while (next < order.length) {
         const seq = order[next++]!
-        unitResults[seq] = await scanFileUnit(units[seq]!.unit, query, context, {gunzipWorker: gunzipWorker(units[seq]!)})
+        unitResults[seq] = await scanFileUnit(units[seq]!.unit, query, context, {
+          gunzipWorker: gunzipWorker(units[seq]!),
+        })
         // Let the workers' results in, so they get their next unit without waiting for this one.
         await new Promise((r) => setImmediate(r))
       }

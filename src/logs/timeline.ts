@@ -62,7 +62,10 @@ export interface SourceSummary {
 }
 
 /** Turn one source's scanned lines into timeline lines; lines without a time inherit a neighbour's. */
-export function timelineLines(source: SourceInfo, scanned: (ScannedLine & {stream?: 'stdout' | 'stderr'})[]): TimelineLine[] {
+export function timelineLines(
+  source: SourceInfo,
+  scanned: (ScannedLine & {stream?: 'stdout' | 'stderr'})[],
+): TimelineLine[] {
   const out: TimelineLine[] = scanned.map((s) => {
     let text = s.text
     let dockerTime: {time?: number} = {}
@@ -162,7 +165,13 @@ export function countFilteredMatches(all: TimelineLine[], filter: TimelineFilter
   for (const l of all) {
     if (!l.match) continue
     if (filter.level !== undefined && levelRank(l.level) < levelRank(filter.level)) out.level++
-    else if (l.timeMs !== undefined && !l.timeInferred && ((filter.sinceMs !== undefined && l.timeMs < filter.sinceMs) || (filter.untilMs !== undefined && l.timeMs > filter.untilMs))) out.time++
+    else if (
+      l.timeMs !== undefined &&
+      !l.timeInferred &&
+      ((filter.sinceMs !== undefined && l.timeMs < filter.sinceMs) ||
+        (filter.untilMs !== undefined && l.timeMs > filter.untilMs))
+    )
+      out.time++
   }
   return out
 }

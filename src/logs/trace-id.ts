@@ -53,7 +53,8 @@ export function parseTraceId(text: string): {hex: string; spelling: string} | un
   const lower = s.toLowerCase()
 
   // AWS X-Ray: Root=1-5759e988-bd862e3fe1be46a994272793[;Parent=…;Sampled=1]
-  const xray = /(?:^|;)\s*root=1-([0-9a-f]{8})-([0-9a-f]{24})(?:;|$)/.exec(lower) ?? /^1-([0-9a-f]{8})-([0-9a-f]{24})$/.exec(lower)
+  const xray =
+    /(?:^|;)\s*root=1-([0-9a-f]{8})-([0-9a-f]{24})(?:;|$)/.exec(lower) ?? /^1-([0-9a-f]{8})-([0-9a-f]{24})$/.exec(lower)
   if (xray) return {hex: xray[1]! + xray[2]!, spelling: 'aws-xray'}
 
   // W3C traceparent: version-traceid-parentid-flags
@@ -69,7 +70,9 @@ export function parseTraceId(text: string): {hex: string; spelling: string} | un
   if (b3) return {hex: b3[1]!, spelling: 'b3-single'}
 
   // Jaeger uber-trace-id: trace:span:parent:flags, ':' possibly URL-encoded; leading zeros may be dropped.
-  const jaeger = /^([0-9a-f]{1,32})(?::|%3a)([0-9a-f]{1,16})(?::|%3a)([0-9a-f]{1,16})(?::|%3a)([0-9a-f]{1,2})$/.exec(lower)
+  const jaeger = /^([0-9a-f]{1,32})(?::|%3a)([0-9a-f]{1,16})(?::|%3a)([0-9a-f]{1,16})(?::|%3a)([0-9a-f]{1,2})$/.exec(
+    lower,
+  )
   if (jaeger) return {hex: padHexId(jaeger[1]!)!, spelling: 'jaeger'}
 
   const bare = lower.replace(/^0x/, '')
@@ -93,7 +96,13 @@ export function needlesFor(hex: string): Buffer[] {
 export function traceQuery(input: string): TraceQuery | undefined {
   const parsed = parseTraceId(input)
   if (!parsed) return undefined
-  return {input, spelling: parsed.spelling, hex: parsed.hex, low64: parsed.hex.slice(-16), needles: needlesFor(parsed.hex)}
+  return {
+    input,
+    spelling: parsed.spelling,
+    hex: parsed.hex,
+    low64: parsed.hex.slice(-16),
+    needles: needlesFor(parsed.hex),
+  }
 }
 
 /** Same id under the 64/128-bit rule. Both arguments are padded lowercase hex. */
@@ -135,10 +144,32 @@ export function verifyAt(buf: Uint8Array, pos: number, lineStart: number, lineEn
   while (e < lineEnd && HEX[buf[e]!]) e++
   const len = e - s
   let id: string | undefined
-  if (len === 12 && s - 24 >= lineStart && buf[s - 1] === DASH && buf[s - 6] === DASH && buf[s - 11] === DASH && buf[s - 16] === DASH &&
-      hexRunAt(buf, s - 24, s - 16) && hexRunAt(buf, s - 15, s - 11) && hexRunAt(buf, s - 10, s - 6) && hexRunAt(buf, s - 5, s - 1)) {
-    id = lowerHex(buf, s - 24, s - 16) + lowerHex(buf, s - 15, s - 11) + lowerHex(buf, s - 10, s - 6) + lowerHex(buf, s - 5, s - 1) + lowerHex(buf, s, e)
-  } else if (len === 24 && s - 11 >= lineStart && buf[s - 1] === DASH && buf[s - 10] === DASH && buf[s - 11] === 0x31 && hexRunAt(buf, s - 9, s - 1)) {
+  if (
+    len === 12 &&
+    s - 24 >= lineStart &&
+    buf[s - 1] === DASH &&
+    buf[s - 6] === DASH &&
+    buf[s - 11] === DASH &&
+    buf[s - 16] === DASH &&
+    hexRunAt(buf, s - 24, s - 16) &&
+    hexRunAt(buf, s - 15, s - 11) &&
+    hexRunAt(buf, s - 10, s - 6) &&
+    hexRunAt(buf, s - 5, s - 1)
+  ) {
+    id =
+      lowerHex(buf, s - 24, s - 16) +
+      lowerHex(buf, s - 15, s - 11) +
+      lowerHex(buf, s - 10, s - 6) +
+      lowerHex(buf, s - 5, s - 1) +
+      lowerHex(buf, s, e)
+  } else if (
+    len === 24 &&
+    s - 11 >= lineStart &&
+    buf[s - 1] === DASH &&
+    buf[s - 10] === DASH &&
+    buf[s - 11] === 0x31 &&
+    hexRunAt(buf, s - 9, s - 1)
+  ) {
     id = lowerHex(buf, s - 9, s - 1) + lowerHex(buf, s, e)
   } else if (len <= 32) {
     id = padHexId(lowerHex(buf, s, e))

@@ -9,7 +9,17 @@ import {ScanResult, scanStream} from './file-scan.js'
 import {expandPaths, LogFile} from './paths.js'
 import {LineScanner, StreamScanner} from './scanner.js'
 import {searchFiles} from './search-files.js'
-import {countFilteredMatches, filterSourceLines, mergeTimeline, SourceInfo, SourceSummary, summarizeSources, TimelineFilter, TimelineLine, timelineLines} from './timeline.js'
+import {
+  countFilteredMatches,
+  filterSourceLines,
+  mergeTimeline,
+  SourceInfo,
+  SourceSummary,
+  summarizeSources,
+  TimelineFilter,
+  TimelineLine,
+  timelineLines,
+} from './timeline.js'
 import {TraceQuery} from './trace-id.js'
 
 export interface TraceProblem {
@@ -48,14 +58,26 @@ export interface TraceResult {
   sources: SourceSummary[]
   problems: TraceProblem[]
   /** filteredOut: matches left out by --since/--until (time) or --level (files and stdin; Docker applies the window itself). */
-  stats: {bytes: number; files: number; containers: number; elapsedMs: number; filteredOut: {time: number; level: number}}
+  stats: {
+    bytes: number
+    files: number
+    containers: number
+    elapsedMs: number
+    filteredOut: {time: number; level: number}
+  }
   exitCode: number
   /** Epoch ms when the search started (--follow asks Docker for logs from here). */
   startedAt: number
 }
 
 function problemFromScan(name: string, r: ScanResult): TraceProblem | undefined {
-  if (r.binaryAt !== undefined) return {source: name, kind: 'binary', message: `binary file skipped (NUL byte at offset ${r.binaryAt})`, offset: r.binaryAt}
+  if (r.binaryAt !== undefined)
+    return {
+      source: name,
+      kind: 'binary',
+      message: `binary file skipped (NUL byte at offset ${r.binaryAt})`,
+      offset: r.binaryAt,
+    }
   if (!r.error) return undefined
   if (r.error.message === 'truncated gzip data') {
     return {
@@ -98,7 +120,8 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
 
   const fileArgs = options.paths.filter((p) => p !== '-')
   const {files, problems: pathProblems} = expandPaths(fileArgs)
-  for (const p of pathProblems) problems.push({source: p.path, kind: p.code === 'ENOENT' ? 'not-found' : 'unreadable', message: p.message})
+  for (const p of pathProblems)
+    problems.push({source: p.path, kind: p.code === 'ENOENT' ? 'not-found' : 'unreadable', message: p.message})
 
   const addSource = (info: SourceInfo, result: ScanResult & {lines: never[] | ScanResult['lines']}) => {
     const problem = problemFromScan(info.name, result)
@@ -117,7 +140,11 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     const r = await scanStream(options.stdin ?? process.stdin, query, {context: options.context})
     addSource({name: '<stdin>', type: 'stdin'}, r)
   }
-  const fileResults = await searchFiles(files, query, {context: options.context, threads: options.threads, splitFiles: options.splitFiles})
+  const fileResults = await searchFiles(files, query, {
+    context: options.context,
+    threads: options.threads,
+    splitFiles: options.splitFiles,
+  })
   files.forEach((f, i) => addSource({name: f.path, type: 'file'}, fileResults[i]!))
 
   const sel = options.containers
@@ -140,7 +167,13 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     lines,
     sources: summarizeSources(sources, perSource, bytes),
     problems,
-    stats: {bytes: bytes.reduce((a, b) => a + b, 0), files: files.length, containers: containerCount, elapsedMs: Math.round(performance.now() - started), filteredOut},
+    stats: {
+      bytes: bytes.reduce((a, b) => a + b, 0),
+      files: files.length,
+      containers: containerCount,
+      elapsedMs: Math.round(performance.now() - started),
+      filteredOut,
+    },
     exitCode: traceExitCode(found, problems, answered),
     startedAt,
   }
@@ -152,7 +185,11 @@ async function dockerProblem(client: DockerClient | undefined, error: unknown): 
   // A reply over a limit or not in the protocol says so itself; asking whether dockerd runs is no help.
   const code = (error as {code?: string}).code
   if (error instanceof LogStreamError || code === 'ELIMIT' || code === 'EPROTO') {
-    return {source: 'docker', kind: 'unreachable', message: `cannot search container logs from ${where}: ${(error as Error).message}`}
+    return {
+      source: 'docker',
+      kind: 'unreachable',
+      message: `cannot search container logs from ${where}: ${(error as Error).message}`,
+    }
   }
   return {
     source: 'docker',
@@ -185,24 +222,33 @@ export async function followTrace(
   // Files go on from where the search stopped reading; gzip archives do not grow and are not followed.
   const readTo = new Map(after.sources.filter((s) => s.type === 'file').map((s) => [s.name, s.bytes]))
   const binary = new Set(after.problems.filter((p) => p.kind === 'binary').map((p) => p.source))
-  const files = expandPaths(options.paths.filter((p) => p !== '-')).files.filter((f) => !/\.gz$/i.test(f.path) && !binary.has(f.path))
+  const files = expandPaths(options.paths.filter((p) => p !== '-')).files.filter(
+    (f) => !/\.gz$/i.test(f.path) && !binary.has(f.path),
+  )
   // Container logs are asked from when the search started; lines it already showed are skipped.
   const seen = new Set(after.lines.filter((l) => l.sourceType === 'container').map(lineKey))
   // New lines keep the timeline's OFFSET column: from the first line shown, or else the first that comes.
   let first = after.lines.find((l) => l.timeMs !== undefined)?.timeMs
-  const emit = (info: SourceInfo) => (l: {offset: number; text: string; match: boolean; stream?: 'stdout' | 'stderr'}) => {
-    for (const t of filterSourceLines(timelineLines(info, [l]), options.filter)) {
-      if (info.type === 'container' && seen.has(lineKey(t))) continue
-      t.time = t.timeMs === undefined ? undefined : new Date(t.timeMs).toISOString()
-      if (t.timeMs !== undefined) {
-        first ??= t.timeMs
-        t.offsetMs = Math.round((t.timeMs - first) * 1000) / 1000
+  const emit =
+    (info: SourceInfo) => (l: {offset: number; text: string; match: boolean; stream?: 'stdout' | 'stderr'}) => {
+      for (const t of filterSourceLines(timelineLines(info, [l]), options.filter)) {
+        if (info.type === 'container' && seen.has(lineKey(t))) continue
+        t.time = t.timeMs === undefined ? undefined : new Date(t.timeMs).toISOString()
+        if (t.timeMs !== undefined) {
+          first ??= t.timeMs
+          t.offsetMs = Math.round((t.timeMs - first) * 1000) / 1000
+        }
+        onLine(t)
       }
-      onLine(t)
     }
-  }
   const tasks: Promise<void>[] = files.map((f) =>
-    followFile({path: f.path, size: readTo.get(f.path) ?? f.size}, query, options.context, emit({name: f.path, type: 'file'}), signal),
+    followFile(
+      {path: f.path, size: readTo.get(f.path) ?? f.size},
+      query,
+      options.context,
+      emit({name: f.path, type: 'file'}),
+      signal,
+    ),
   )
   const sel = options.containers
   if (sel.names.length || sel.services.length || sel.all) {
@@ -217,7 +263,13 @@ export async function followTrace(
           const info = containerSource(c, hosts.length > 1 ? host.label : undefined)
           const open = client
           tasks.push(
-            scanContainerLogs(open, c, query, {context: options.context, follow: true, signal, window: {since}, onLine: emit(info)}).then(
+            scanContainerLogs(open, c, query, {
+              context: options.context,
+              follow: true,
+              signal,
+              window: {since},
+              onLine: emit(info),
+            }).then(
               () => undefined,
               async (error) => onProblem(await dockerProblem(open, error)),
             ),
@@ -232,7 +284,13 @@ export async function followTrace(
 }
 
 /** Poll one file for appended bytes (like tail -F: a shrunk file is read again from the start). */
-async function followFile(file: LogFile, query: TraceQuery, context: number, onLine: (l: {offset: number; text: string; match: boolean}) => void, signal: AbortSignal): Promise<void> {
+async function followFile(
+  file: LogFile,
+  query: TraceQuery,
+  context: number,
+  onLine: (l: {offset: number; text: string; match: boolean}) => void,
+  signal: AbortSignal,
+): Promise<void> {
   let offset = file.size
   let scanner = new LineScanner(query, {context, onLine})
   let feed = new StreamScanner(scanner, {startOffset: offset, eager: true})

@@ -12,7 +12,12 @@ export interface AddressChoice {
  * network; several networks and no label → ambiguous (the top complaint against registrator and
  * Traefik), shown with the first network's address.
  */
-export function chooseAddress(c: DockerContainer, port: number | undefined, networkLabel: string | undefined, dockerHostAddress = '127.0.0.1'): AddressChoice {
+export function chooseAddress(
+  c: DockerContainer,
+  port: number | undefined,
+  networkLabel: string | undefined,
+  dockerHostAddress = '127.0.0.1',
+): AddressChoice {
   const addresses: Address[] = []
   const hostNetwork = c.networkMode === 'host'
   if (port !== undefined) {
@@ -55,17 +60,25 @@ export function chooseAddress(c: DockerContainer, port: number | undefined, netw
  * the routing mesh (any node), else the service VIP on the labelled (or only non-ingress) network
  * for endpoint_mode vip, else the task's own IP (dnsrr).
  */
-export function chooseSwarmAddress(svc: SwarmService, task: SwarmTask, port: number | undefined, networkLabel: string | undefined): AddressChoice {
+export function chooseSwarmAddress(
+  svc: SwarmService,
+  task: SwarmTask,
+  port: number | undefined,
+  networkLabel: string | undefined,
+): AddressChoice {
   const addresses: Address[] = []
   if (port === undefined) {
     for (const n of task.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port: 0, network: n.name})
     return {addresses, reason: 'no-port'}
   }
   for (const p of svc.ports) {
-    if (p.targetPort === port && p.publishedPort && p.protocol === 'tcp') addresses.push({kind: 'published', ip: '0.0.0.0', port: p.publishedPort, containerPort: port})
+    if (p.targetPort === port && p.publishedPort && p.protocol === 'tcp')
+      addresses.push({kind: 'published', ip: '0.0.0.0', port: p.publishedPort, containerPort: port})
   }
-  for (const v of svc.vips) if (v.network !== 'ingress') addresses.push({kind: 'vip', ip: v.ip, port, network: v.network})
-  for (const n of task.networks) if (n.ip && n.name !== 'ingress') addresses.push({kind: 'network', ip: n.ip, port, network: n.name})
+  for (const v of svc.vips)
+    if (v.network !== 'ingress') addresses.push({kind: 'vip', ip: v.ip, port, network: v.network})
+  for (const n of task.networks)
+    if (n.ip && n.name !== 'ingress') addresses.push({kind: 'network', ip: n.ip, port, network: n.name})
   if (task.state !== 'running') return {addresses, reason: 'not-running'}
   const published = addresses.find((a) => a.kind === 'published')
   const pick = (kind: Address['kind']) => {
@@ -97,7 +110,8 @@ export function splitHostPort(text: string): {host: string; port?: number} | und
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
   if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
   const parts = s.split(':')
-  if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return parts[0] ? {host: parts[0], port: Number(parts[1])} : undefined
+  if (parts.length === 2 && /^\d+$/.test(parts[1]!))
+    return parts[0] ? {host: parts[0], port: Number(parts[1])} : undefined
   if (parts.length === 1 && parts[0]) return {host: parts[0]}
   if (parts.length > 2) return {host: s} // a bare IPv6 address
   return undefined

@@ -42,7 +42,10 @@ export const DEFAULT_HEALTH_PATH = '/health'
  * What a port label's value is: a port (an integer 1–65535 written with digits alone), or why not.
  * The rules word their findings from `problem`; the merged view takes only `port`.
  */
-export type PortCheck = {ok: true; port: number} | {ok: false; problem: 'not-an-integer'} | {ok: false; problem: 'out-of-range'; number: number}
+export type PortCheck =
+  | {ok: true; port: number}
+  | {ok: false; problem: 'not-an-integer'}
+  | {ok: false; problem: 'out-of-range'; number: number}
 
 export function checkPort(value: string): PortCheck {
   if (!/^\d+$/.test(value)) return {ok: false, problem: 'not-an-integer'}

@@ -1,6 +1,19 @@
 import {chooseAddress, chooseSwarmAddress, splitHostPort} from './address.js'
 import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
-import type {Address, ConsulRegistration, DockerContainer, EtcdRegistration, Instance, InstanceMatch, Service, ServiceView, SourceStatus, SwarmService, SwarmState, UnknownSource} from './types.js'
+import type {
+  Address,
+  ConsulRegistration,
+  DockerContainer,
+  EtcdRegistration,
+  Instance,
+  InstanceMatch,
+  Service,
+  ServiceView,
+  SourceStatus,
+  SwarmService,
+  SwarmState,
+  UnknownSource,
+} from './types.js'
 
 export interface MergeInput {
   containers: DockerContainer[]
@@ -80,7 +93,11 @@ function mayBeHostAddress(host: string | undefined, known: HostAddresses | undef
 }
 
 /** Tie a registry entry to one of the service's containers; the reason is evidence for doctor. */
-export function matchContainer(entry: RegistryEntry, candidates: Instance[], known?: HostAddresses): {instance: Instance; match: InstanceMatch} | undefined {
+export function matchContainer(
+  entry: RegistryEntry,
+  candidates: Instance[],
+  known?: HostAddresses,
+): {instance: Instance; match: InstanceMatch} | undefined {
   // Instances that run somewhere: a container on a daemon asked, or a Swarm task.
   const withDocker = candidates.filter((i) => i.docker || i.swarm)
   const containerId = (i: Instance) => i.docker?.id ?? i.swarm?.containerId ?? ''
@@ -88,7 +105,12 @@ export function matchContainer(entry: RegistryEntry, candidates: Instance[], kno
     const hit = withDocker.find((i) => idMatches(containerId(i), entry.containerId!))
     if (hit) return {instance: hit, match: 'containerId'}
   }
-  const byName = withDocker.find((i) => (i.docker?.name ?? i.id) === entry.instance || idMatches(containerId(i), entry.instance) || (i.swarm && idMatches(i.swarm.id, entry.instance)))
+  const byName = withDocker.find(
+    (i) =>
+      (i.docker?.name ?? i.id) === entry.instance ||
+      idMatches(containerId(i), entry.instance) ||
+      (i.swarm && idMatches(i.swarm.id, entry.instance)),
+  )
   if (byName) return {instance: byName, match: 'name'}
   const byAddress = withDocker.find((i) => i.addresses.some((a) => addressMatches(a, entry.host, entry.port)))
   if (byAddress) return {instance: byAddress, match: 'address'}
@@ -155,7 +177,11 @@ export function mergeView(input: MergeInput): ServiceView {
   // Only instances that run somewhere can be matched: registrations are checked against those,
   // not against the (many) registry-only instances added below — 10,000 keys stay linear.
   const running = new Map<string, Instance[]>()
-  for (const [name, instances] of byService) running.set(name, instances.filter((i) => i.docker || i.swarm))
+  for (const [name, instances] of byService)
+    running.set(
+      name,
+      instances.filter((i) => i.docker || i.swarm),
+    )
   // No array for a service without a free running instance (the common case, once per key).
   const none: Instance[] = []
   const candidatesFor = (service: string, free: (i: Instance) => boolean): Instance[] => {
@@ -174,7 +200,9 @@ export function mergeView(input: MergeInput): ServiceView {
       hit.instance.etcd = reg
       hit.instance.match = hit.match
     } else {
-      const instance = registryOnlyInstance(reg.service, reg.instance || reg.key, reg.host, reg.port, reg.healthPath, {etcd: reg})
+      const instance = registryOnlyInstance(reg.service, reg.instance || reg.key, reg.host, reg.port, reg.healthPath, {
+        etcd: reg,
+      })
       list.push(instance)
       // Only Consul entries look these up: with no Consul source, no keys are built.
       if (instance.address && input.consul.length) {
@@ -248,15 +276,24 @@ function mergeSwarm(
         }
       }
       if (!instance) {
-        instance = {id: `${svc.name}.${task.slot ?? task.node ?? task.nodeId}`, service: name, addresses: [], healthPath: svc.labels[keys.healthPath] || DEFAULT_HEALTH_PATH}
+        instance = {
+          id: `${svc.name}.${task.slot ?? task.node ?? task.nodeId}`,
+          service: name,
+          addresses: [],
+          healthPath: svc.labels[keys.healthPath] || DEFAULT_HEALTH_PATH,
+        }
         list.push(instance)
       }
       // The task list may not carry network attachments yet; the running container does.
-      if (task.networks.length === 0 && instance.docker) task.networks = instance.docker.networks.map((n) => ({name: n.name, ip: n.ip}))
+      if (task.networks.length === 0 && instance.docker)
+        task.networks = instance.docker.networks.map((n) => ({name: n.name, ip: n.ip}))
       instance.swarm = task
       instance.port ??= port
       const choice = chooseSwarmAddress(svc, task, instance.port, networkLabel)
-      instance.addresses = [...instance.addresses, ...choice.addresses.filter((a) => !instance!.addresses.some((b) => b.ip === a.ip && b.port === a.port))]
+      instance.addresses = [
+        ...instance.addresses,
+        ...choice.addresses.filter((a) => !instance!.addresses.some((b) => b.ip === a.ip && b.port === a.port)),
+      ]
       instance.address = choice.address
       instance.addressReason = choice.reason
     }
@@ -272,12 +309,17 @@ function registryOnlyInstance(
   part: Pick<Instance, 'etcd' | 'consul'>,
 ): Instance {
   // A bracketed or scheme-prefixed host is unwrapped; a plain name or IPv4 address is used as is.
-  const ip = host && (host.includes(':') || host.includes('/') || host.includes('[')) ? (splitHostPort(host)?.host ?? host) : host
+  const ip =
+    host && (host.includes(':') || host.includes('/') || host.includes('['))
+      ? (splitHostPort(host)?.host ?? host)
+      : host
   const address: Address | undefined = ip && port !== undefined ? {kind: 'registered', ip, port} : undefined
   const addresses = address ? [address] : []
   healthPath ??= DEFAULT_HEALTH_PATH
   // Literal objects of one shape each (no spread): 10,000 of them are built for a large registry.
-  return part.etcd ? {id, service, etcd: part.etcd, addresses, address, port, healthPath} : {id, service, consul: part.consul, addresses, address, port, healthPath}
+  return part.etcd
+    ? {id, service, etcd: part.etcd, addresses, address, port, healthPath}
+    : {id, service, consul: part.consul, addresses, address, port, healthPath}
 }
 
 /**

@@ -37,8 +37,22 @@ const WINDOW_BYTES = 16 * 1024 * 1024
 const CANCEL = 8
 
 /** HTTP/2 error codes by number (RFC 9113 §7), for GOAWAY and RST_STREAM text. */
-const H2_ERRORS = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR',
-  'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED']
+const H2_ERRORS = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+]
 
 export class GrpcChannel {
   private readonly session: Http2.ClientHttp2Session
@@ -71,7 +85,8 @@ export class GrpcChannel {
       // Calls the server will not answer (above its last stream id) fail now: node:http2 would keep them
       // open until the deadline after a GOAWAY with NO_ERROR.
       for (const call of this.calls) {
-        if ((call.stream.id ?? Infinity) > last) call.fail(new NetError(`${this.source} closed the connection (GOAWAY ${this.goaway})`, 'EPROTO'))
+        if ((call.stream.id ?? Infinity) > last)
+          call.fail(new NetError(`${this.source} closed the connection (GOAWAY ${this.goaway})`, 'EPROTO'))
       }
     })
   }
@@ -111,7 +126,10 @@ export class GrpcChannel {
       // A server that sent GOAWAY and then never answers: the deadline's line says what it sent.
       const timeout = () =>
         this.goaway
-          ? new NetError(`${this.source} did not answer within ${Math.round(left)} ms after closing the connection (GOAWAY ${this.goaway})`, 'ETIMEDOUT')
+          ? new NetError(
+              `${this.source} did not answer within ${Math.round(left)} ms after closing the connection (GOAWAY ${this.goaway})`,
+              'ETIMEDOUT',
+            )
           : deadlineError(this.source, left)
       const timer = setTimeout(() => fail(timeout()), left)
       const call = {stream, fail}
@@ -152,10 +170,19 @@ export class GrpcChannel {
       if (this.goaway) throw new NetError(`${this.source} closed the connection (GOAWAY ${this.goaway})`, 'EPROTO')
       throw new NetError(`${this.source} ended the call without a gRPC status`, 'EPROTO')
     }
-    if (status !== '0') throw new GrpcStatusError(grpcMessage(fields.get('grpc-message')) || `gRPC status ${status}`, Number(status))
-    if (body.length < 5 || body[0] !== 0) throw new NetError(`${this.source} sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`, 'EPROTO')
+    if (status !== '0')
+      throw new GrpcStatusError(grpcMessage(fields.get('grpc-message')) || `gRPC status ${status}`, Number(status))
+    if (body.length < 5 || body[0] !== 0)
+      throw new NetError(
+        `${this.source} sent an unexpected ${body.length < 5 ? 'empty' : 'compressed'} answer`,
+        'EPROTO',
+      )
     const length = body.readUInt32BE(1)
-    if (length !== body.length - 5) throw new NetError(`${this.source} sent a gRPC message whose length (${length}) is not its size (${body.length - 5})`, 'EPROTO')
+    if (length !== body.length - 5)
+      throw new NetError(
+        `${this.source} sent a gRPC message whose length (${length}) is not its size (${body.length - 5})`,
+        'EPROTO',
+      )
     return body.subarray(5)
   }
 
@@ -163,12 +190,21 @@ export class GrpcChannel {
   private explain(error: Error & {code?: string; cause?: unknown}): Error {
     if (error instanceof NetError) return error
     // A stream cancelled because its session failed says "caused by …": the cause is what to act on.
-    if (error.code === 'ERR_HTTP2_STREAM_CANCEL' && error.cause instanceof Error) return this.sessionError ?? this.explain(error.cause as Error)
+    if (error.code === 'ERR_HTTP2_STREAM_CANCEL' && error.cause instanceof Error)
+      return this.sessionError ?? this.explain(error.cause as Error)
     if (this.goaway) return new NetError(`${this.source} closed the connection (GOAWAY ${this.goaway})`, 'EPROTO')
     if (error.code === 'ERR_HTTP2_STREAM_ERROR' && /ENHANCE_YOUR_CALM/.test(error.message)) {
-      return new NetError(`${this.source} sent a header block over the ${LIMITS.headerBytes / 1024} KiB limit or a flood of frames`, 'ELIMIT')
+      return new NetError(
+        `${this.source} sent a header block over the ${LIMITS.headerBytes / 1024} KiB limit or a flood of frames`,
+        'ELIMIT',
+      )
     }
-    if (error.code === 'ERR_HTTP2_ERROR' || error.code === 'ERR_HTTP2_SESSION_ERROR' || error.code === 'ERR_HTTP2_STREAM_ERROR' || error.code === 'ERR_HTTP2_INVALID_SESSION') {
+    if (
+      error.code === 'ERR_HTTP2_ERROR' ||
+      error.code === 'ERR_HTTP2_SESSION_ERROR' ||
+      error.code === 'ERR_HTTP2_STREAM_ERROR' ||
+      error.code === 'ERR_HTTP2_INVALID_SESSION'
+    ) {
       return new NetError(`${this.source} broke the HTTP/2 protocol (${error.message.slice(0, 80)})`, 'EPROTO')
     }
     return error

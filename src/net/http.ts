@@ -108,7 +108,9 @@ function open(target: HttpTarget, call: HttpCall): Promise<HttpStream & {finish:
       maxHeaderSize: LIMITS.headerBytes,
       ...(target.protocol === 'https:' ? {ca: target.ca, cert: target.cert, key: target.key} : {}),
     } as Http.RequestOptions)
-    const timer = Number.isFinite(left) ? setTimeout(() => req.destroy(deadlineError(call.source, left)), left) : undefined
+    const timer = Number.isFinite(left)
+      ? setTimeout(() => req.destroy(deadlineError(call.source, left)), left)
+      : undefined
     const finish = () => clearTimeout(timer)
     req.on('response', (res) => {
       // A failure of the body (the deadline, a reset) reaches its reader through the body.
@@ -130,7 +132,10 @@ export function asNetError(error: Error & {code?: string; reason?: string}, sour
   if (error instanceof NetError) return error
   if (error.code === 'HPE_HEADER_OVERFLOW') return limitError(source, 'a header block', LIMITS.headerBytes)
   if (error.code?.startsWith('HPE_')) {
-    return new NetError(`${source} answered something that is not HTTP/1.1 (${(error.reason ?? error.message).slice(0, 80)})`, 'EPROTO')
+    return new NetError(
+      `${source} answered something that is not HTTP/1.1 (${(error.reason ?? error.message).slice(0, 80)})`,
+      'EPROTO',
+    )
   }
   return error
 }

@@ -25,7 +25,11 @@ export const LIMITS = {
 
 /** "32 MiB", "64 KiB", "4.0 GiB": a size as people read it. */
 export function bytesText(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (n >= size) return `${n % size === 0 ? n / size : (n / size).toFixed(1)} ${unit}`
   }
   return `${n} bytes`

@@ -15,7 +15,11 @@ export interface TextServer {
  * A small HTTP server on `host:port` for read-only text endpoints (the agent's /healthz and
  * /metrics): small requests only, an idle client dropped. Rejects with the listen error.
  */
-export async function serveText(host: string, port: number, answer: (method: string, path: string) => TextReply): Promise<TextServer> {
+export async function serveText(
+  host: string,
+  port: number,
+  answer: (method: string, path: string) => TextReply,
+): Promise<TextServer> {
   const {createServer} = await import('node:http')
   const server: Server = createServer((req, res) => {
     const reply = answer(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!)

@@ -8,12 +8,23 @@ import type {ConsulRegistration} from '../model/types.js'
 /** Shapes from Consul's documented HTTP API (/v1/catalog/services, /v1/health/service/:name). */
 interface ConsulHealthEntry {
   Node: {Node: string; Address: string}
-  Service: {ID: string; Service: string; Address: string; Port: number; Tags: string[] | null; Meta: Record<string, string> | null}
+  Service: {
+    ID: string
+    Service: string
+    Address: string
+    Port: number
+    Tags: string[] | null
+    Meta: Record<string, string> | null
+  }
   Checks: {Name: string; Status: string; Output?: string; ServiceID?: string}[]
 }
 
 export class ConsulHttpError extends Error {
-  constructor(readonly status: number, readonly path: string, body: string) {
+  constructor(
+    readonly status: number,
+    readonly path: string,
+    body: string,
+  ) {
     super(`HTTP ${status} from ${path}${body ? `: ${body.trim().slice(0, 200)}` : ''}`)
   }
 }
@@ -24,13 +35,20 @@ async function get<T>(conn: ConsulConnection, path: string, deadline: number): P
   const headers: Record<string, string> = {accept: 'application/json'}
   // The token goes in a header, never in the URL, so it cannot leak through an error message.
   if (conn.token) headers['x-consul-token'] = conn.token
-  const {status, body} = await httpRequest(httpTargetOf(url), {source: 'Consul', path: url.pathname + url.search, headers, deadline})
+  const {status, body} = await httpRequest(httpTargetOf(url), {
+    source: 'Consul',
+    path: url.pathname + url.search,
+    headers,
+    deadline,
+  })
   const text = body.toString('utf8')
   if (status < 200 || status >= 300) throw new ConsulHttpError(status, url.pathname, redact(text.slice(0, 1000)))
   try {
     return JSON.parse(text) as T
   } catch (error) {
-    throw new Error(`Consul at ${conn.addr} answered ${url.pathname} with something that is not JSON: ${(error as Error).message}`)
+    throw new Error(
+      `Consul at ${conn.addr} answered ${url.pathname} with something that is not JSON: ${(error as Error).message}`,
+    )
   }
 }
 
@@ -47,7 +65,11 @@ function aggregateStatus(checks: {Status: string}[]): ConsulRegistration['status
 }
 
 /** Every catalog service and its instances with health checks (one list call, then one per service). */
-export async function readConsulServices(conn: ConsulConnection, timeoutMs: number, only?: string[]): Promise<ConsulRegistration[]> {
+export async function readConsulServices(
+  conn: ConsulConnection,
+  timeoutMs: number,
+  only?: string[],
+): Promise<ConsulRegistration[]> {
   const deadline = Date.now() + timeoutMs
   const catalog = await get<Record<string, string[]>>(conn, 'v1/catalog/services', deadline)
   const names = Object.keys(catalog).filter((n) => n !== 'consul' && (!only?.length || only.includes(n)))
@@ -68,7 +90,11 @@ export async function readConsulServices(conn: ConsulConnection, timeoutMs: numb
       tags: e.Service.Tags ?? [],
       meta: e.Service.Meta ?? {},
       status: aggregateStatus(checks),
-      checks: checks.map((c) => ({name: c.Name, status: c.Status, output: c.Output ? redactExcerpt(c.Output, 300) : undefined})),
+      checks: checks.map((c) => ({
+        name: c.Name,
+        status: c.Status,
+        output: c.Output ? redactExcerpt(c.Output, 300) : undefined,
+      })),
     }
   })
 }

@@ -206,9 +206,21 @@ function headerRevision(reader: ProtoReader): string {
 }
 
 /** What a caller makes of each key-value as it is decoded. */
-export type KeyValueMaker<T> = (key: string, value: string, createRevision: string, modRevision: string, lease: string) => T
+export type KeyValueMaker<T> = (
+  key: string,
+  value: string,
+  createRevision: string,
+  modRevision: string,
+  lease: string,
+) => T
 
-const keyValue: KeyValueMaker<EtcdKeyValue> = (key, value, createRevision, modRevision, lease) => ({key, value, createRevision, modRevision, lease})
+const keyValue: KeyValueMaker<EtcdKeyValue> = (key, value, createRevision, modRevision, lease) => ({
+  key,
+  value,
+  createRevision,
+  modRevision,
+  lease,
+})
 
 /**
  * RangeResponse: header 1, kvs 2 (mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3,
@@ -219,7 +231,10 @@ const keyValue: KeyValueMaker<EtcdKeyValue> = (key, value, createRevision, modRe
  */
 export function decodeRangeResponse(buf: Buffer): {revision: string; kvs: EtcdKeyValue[]}
 export function decodeRangeResponse<T>(buf: Buffer, make: KeyValueMaker<T>): {revision: string; kvs: T[]}
-export function decodeRangeResponse<T>(buf: Buffer, make: KeyValueMaker<T> = keyValue as KeyValueMaker<T>): {revision: string; kvs: T[]} {
+export function decodeRangeResponse<T>(
+  buf: Buffer,
+  make: KeyValueMaker<T> = keyValue as KeyValueMaker<T>,
+): {revision: string; kvs: T[]} {
   const reader = new ProtoReader(buf)
   let revision = '0'
   const kvs: T[] = []
@@ -318,7 +333,10 @@ export class EtcdGrpcSession {
 
   /** Every key from `key` up to (not including) `rangeEnd`, with their values: one Range call. */
   async range<T>(key: Buffer, rangeEnd: Buffer, make: KeyValueMaker<T>): Promise<{revision: string; kvs: T[]}> {
-    return decodeRangeResponse(await this.call('/etcdserverpb.KV/Range', Buffer.concat([bytesField(1, key), bytesField(2, rangeEnd)])), make)
+    return decodeRangeResponse(
+      await this.call('/etcdserverpb.KV/Range', Buffer.concat([bytesField(1, key), bytesField(2, rangeEnd)])),
+      make,
+    )
   }
 
   async leaseTimeToLive(id: string): Promise<{ttl: number; grantedTtl: number}> {

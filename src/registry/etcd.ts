@@ -112,7 +112,10 @@ export interface EtcdReadResult {
  * Each endpoint's health through etcd's HTTP /health on the client URL: which member of a cluster
  * is down, named, while the read goes through any live one. Under the same deadline as the read.
  */
-export async function etcdMemberHealth(conn: EtcdConnection, timeoutMs: number): Promise<{endpoint: string; ok: boolean; error?: string}[]> {
+export async function etcdMemberHealth(
+  conn: EtcdConnection,
+  timeoutMs: number,
+): Promise<{endpoint: string; ok: boolean; error?: string}[]> {
   const deadline = Date.now() + timeoutMs
   const tls = etcdTlsFiles(conn)
   return Promise.all(
@@ -129,7 +132,16 @@ export async function etcdMemberHealth(conn: EtcdConnection, timeoutMs: number):
         return healthy ? {endpoint, ok: true} : {endpoint, ok: false, error: `unhealthy (HTTP ${status})`}
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
-        return {endpoint, ok: false, error: code === 'ECONNREFUSED' ? 'connection refused' : code === 'ETIMEDOUT' ? 'timed out' : (error as Error).message}
+        return {
+          endpoint,
+          ok: false,
+          error:
+            code === 'ECONNREFUSED'
+              ? 'connection refused'
+              : code === 'ETIMEDOUT'
+                ? 'timed out'
+                : (error as Error).message,
+        }
       }
     }),
   )
@@ -146,7 +158,11 @@ export function etcdTlsFiles(conn: EtcdConnection): {ca?: Buffer; cert?: Buffer;
       hint: 'a client certificate and its key go together (ETCDCTL_CERT and ETCDCTL_KEY)',
     })
   }
-  const files = {ca: readPem(conn.cacert, 'CA bundle'), cert: readPem(conn.cert, 'client certificate'), key: readPem(conn.key, 'client key')}
+  const files = {
+    ca: readPem(conn.cacert, 'CA bundle'),
+    cert: readPem(conn.cert, 'client certificate'),
+    key: readPem(conn.key, 'client key'),
+  }
   if (files.ca || files.cert) {
     try {
       // node:tls only when there are TLS files: loading it costs every other run its load.
@@ -154,7 +170,9 @@ export function etcdTlsFiles(conn: EtcdConnection): {ca?: Buffer; cert?: Buffer;
       tls.createSecureContext(files)
     } catch (error) {
       // OpenSSL's message names the problem ("no start line"), never the key material.
-      throw new UsageError(`the etcd TLS files were refused: ${(error as Error).message}`, {hint: 'check --etcd-cacert, --etcd-cert and --etcd-key (PEM files)'})
+      throw new UsageError(`the etcd TLS files were refused: ${(error as Error).message}`, {
+        hint: 'check --etcd-cacert, --etcd-cert and --etcd-key (PEM files)',
+      })
     }
   }
   return files
@@ -177,7 +195,11 @@ function prefixEnd(prefix: string): Buffer {
  * LeaseTimeToLive per distinct lease, multiplexed on one HTTP/2 connection (src/registry/etcd-grpc.ts
  * says why not etcd3 here). Endpoints are tried in order; a dead one costs a refused connection.
  */
-export async function readRegistrations(conn: EtcdConnection, prefix: string, timeoutMs: number): Promise<EtcdReadResult> {
+export async function readRegistrations(
+  conn: EtcdConnection,
+  prefix: string,
+  timeoutMs: number,
+): Promise<EtcdReadResult> {
   const deadline = Date.now() + timeoutMs
   const tls = etcdTlsFiles(conn)
   let lastError: unknown
@@ -191,17 +213,23 @@ export async function readRegistrations(conn: EtcdConnection, prefix: string, ti
       // once. Each registration is built as its key-value is decoded: asking the TTLs before the
       // values are parsed overlapped one round trip, and cost a record per key for the decode.
       const leases = new Map<string, EtcdLease>()
-      const {revision, kvs: registrations} = await session.range(Buffer.from(prefix), prefixEnd(prefix), (key, value, createRevision, modRevision, lease) =>
-        registrationFromKv(key, value, lease, prefix, createRevision, modRevision, leases),
+      const {revision, kvs: registrations} = await session.range(
+        Buffer.from(prefix),
+        prefixEnd(prefix),
+        (key, value, createRevision, modRevision, lease) =>
+          registrationFromKv(key, value, lease, prefix, createRevision, modRevision, leases),
       )
       const pending = [...leases.values()]
       const worker = async () => {
-        for (let lease = pending.pop(); lease; lease = pending.pop()) Object.assign(lease, await session.leaseTimeToLive(lease.id))
+        for (let lease = pending.pop(); lease; lease = pending.pop())
+          Object.assign(lease, await session.leaseTimeToLive(lease.id))
       }
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
       // Not awaited here: the answers take a round trip (docs/performance.md),
       // and the caller has the merge to do meanwhile. The connection closes once they are in.
-      leaseTtls = Promise.all(Array.from({length: Math.min(LIMITS.etcdLeaseConcurrency, pending.length)}, worker)).then(() => undefined).finally(() => session.close())
+      leaseTtls = Promise.all(Array.from({length: Math.min(LIMITS.etcdLeaseConcurrency, pending.length)}, worker))
+        .then(() => undefined)
+        .finally(() => session.close())
       leaseTtls.catch(() => undefined) // the caller awaits it; a failure meanwhile is not "unhandled"
       return {registrations, revision, leaseTtls}
     } catch (error) {
@@ -236,13 +264,26 @@ export async function watchRegistrations(
     onChange({
       type: 'put',
       revision: kv.mod_revision,
-      registration: registrationFromKv(kv.key.toString(), kv.value.toString(), kv.lease, prefix, kv.create_revision, kv.mod_revision),
+      registration: registrationFromKv(
+        kv.key.toString(),
+        kv.value.toString(),
+        kv.lease,
+        prefix,
+        kv.create_revision,
+        kv.mod_revision,
+      ),
     })
   })
   watcher.on('delete', (kv) => {
     const key = kv.key.toString()
     const parsed = parseRegistryKey(key, prefix)
-    onChange({type: 'delete', key, service: parsed?.service ?? '', instance: parsed?.instance ?? '', revision: kv.mod_revision})
+    onChange({
+      type: 'delete',
+      key,
+      service: parsed?.service ?? '',
+      instance: parsed?.instance ?? '',
+      revision: kv.mod_revision,
+    })
   })
   return watcher
 }

@@ -12,7 +12,8 @@ function digitsValue(text: string): number | undefined {
   return /^\d{1,15}$/.test(text) ? Number(text) : undefined
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined
 const num = (v: unknown): number | undefined => {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
   return typeof v === 'string' ? digitsValue(v) : undefined
@@ -21,7 +22,18 @@ const num = (v: unknown): number | undefined => {
 /** What a registry value carries (the rest of a registration comes from its key and lease). */
 export type RegistrationValue = Pick<
   EtcdRegistration,
-  'address' | 'host' | 'port' | 'containerId' | 'servicePort' | 'version' | 'weight' | 'healthPath' | 'metadata' | 'registeredBy' | 'valueFormat' | 'valueError'
+  | 'address'
+  | 'host'
+  | 'port'
+  | 'containerId'
+  | 'servicePort'
+  | 'version'
+  | 'weight'
+  | 'healthPath'
+  | 'metadata'
+  | 'registeredBy'
+  | 'valueFormat'
+  | 'valueError'
 >
 
 /**
@@ -30,7 +42,10 @@ export type RegistrationValue = Pick<
  * `version`, `weight`, `healthPath`/`health_path`, `metadata`. The fields are written into `into`
  * (a registration being built: no intermediate object to copy, 10,000 times for a large registry).
  */
-export function parseRegistrationValue<T extends RegistrationValue>(value: string, into: T = {valueFormat: 'invalid'} as T): T {
+export function parseRegistrationValue<T extends RegistrationValue>(
+  value: string,
+  into: T = {valueFormat: 'invalid'} as T,
+): T {
   // A JSON value needs no trim (JSON.parse skips white space itself), and most values are JSON.
   const text = value.charCodeAt(0) === 0x7b ? value : value.trim()
   if (text.charCodeAt(0) === 0x7b) {
@@ -40,11 +55,33 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
     } catch (error) {
       return Object.assign(into, {valueFormat: 'invalid', valueError: `not valid JSON: ${(error as Error).message}`})
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return Object.assign(into, {valueFormat: 'invalid', valueError: 'JSON value is not an object'})
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+      return Object.assign(into, {valueFormat: 'invalid', valueError: 'JSON value is not an object'})
     // Which name wins when several are there is settled below, in the documented order.
-    const {address, addr, host, ip, port: portField, metadata, containerId, container_id: containerIdSnake, containerID: containerIdCaps} = obj
-    const {servicePort, service_port: servicePortSnake, version, weight, healthPath, health_path: healthPathSnake, registeredBy} = obj
-    const meta = metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : undefined
+    const {
+      address,
+      addr,
+      host,
+      ip,
+      port: portField,
+      metadata,
+      containerId,
+      container_id: containerIdSnake,
+      containerID: containerIdCaps,
+    } = obj
+    const {
+      servicePort,
+      service_port: servicePortSnake,
+      version,
+      weight,
+      healthPath,
+      health_path: healthPathSnake,
+      registeredBy,
+    } = obj
+    const meta =
+      metadata && typeof metadata === 'object' && !Array.isArray(metadata)
+        ? (metadata as Record<string, unknown>)
+        : undefined
     const rawAddress = str(address) ?? str(addr) ?? str(host) ?? str(ip)
     const split = rawAddress ? splitHostPort(rawAddress) : undefined
     const port = split?.port ?? num(portField)
@@ -62,13 +99,18 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
     const container = str(containerId) ?? str(containerIdSnake) ?? str(containerIdCaps)
     if (container) into.containerId = container
     // The container port the agent recorded, apart from the address (which may be a published port).
-    const recordedPort = num(servicePort) ?? num(servicePortSnake) ?? num(portField) ?? (meta ? num(meta.port) ?? num(meta.servicePort) : undefined)
+    const recordedPort =
+      num(servicePort) ??
+      num(servicePortSnake) ??
+      num(portField) ??
+      (meta ? (num(meta.port) ?? num(meta.servicePort)) : undefined)
     if (recordedPort !== undefined) into.servicePort = recordedPort
     const versionText = str(version) ?? (meta ? str(meta.version) : undefined)
     if (versionText) into.version = versionText
     const weightValue = num(weight) ?? (meta ? num(meta.weight) : undefined)
     if (weightValue !== undefined) into.weight = weightValue
-    const health = str(healthPath) ?? str(healthPathSnake) ?? (meta ? str(meta.healthPath) ?? str(meta.health_path) : undefined)
+    const health =
+      str(healthPath) ?? str(healthPathSnake) ?? (meta ? (str(meta.healthPath) ?? str(meta.health_path)) : undefined)
     if (health) into.healthPath = health
     if (meta) into.metadata = meta
     const owner = str(registeredBy)
@@ -77,7 +119,10 @@ export function parseRegistrationValue<T extends RegistrationValue>(value: strin
   }
   const split = splitHostPort(text)
   if (!split || split.port === undefined || !split.host) {
-    return Object.assign(into, {valueFormat: 'invalid', valueError: `"${text.slice(0, 60)}" is neither host:port nor JSON`})
+    return Object.assign(into, {
+      valueFormat: 'invalid',
+      valueError: `"${text.slice(0, 60)}" is neither host:port nor JSON`,
+    })
   }
   into.valueFormat = 'plain'
   into.host = split.host

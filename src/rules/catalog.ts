@@ -42,5 +42,7 @@ export function findRules(id: string, catalog = ruleCatalog()): RuleEntry[] {
   const found = catalog.filter((r) => r.id === id || r.id.toLowerCase() === id.toLowerCase())
   if (found.length) return found
   const guess = didYouMean(id, new Set(catalog.map((r) => r.id)))
-  throw new UsageError(`no rule "${id}"`, {hint: guess ? `did you mean ${guess}? (mcp rules lists them all)` : 'mcp rules lists them all'})
+  throw new UsageError(`no rule "${id}"`, {
+    hint: guess ? `did you mean ${guess}? (mcp rules lists them all)` : 'mcp rules lists them all',
+  })
 }

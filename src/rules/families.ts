@@ -20,6 +20,7 @@ export const RULE_FAMILIES: {command: RuleCommand; metas: RuleMeta[]}[] = [
 /** The docs page (`rules.md`) every meta of a family links to; a family split over two pages is a bug. */
 export function docsPage(metas: RuleMeta[]): string {
   const pages = new Set(metas.map((m) => new URL(m.docs).pathname.split('/').pop()!))
-  if (pages.size !== 1) throw new Error(`rule docs on ${pages.size} pages (${[...pages].join(', ')}); one page per command`)
+  if (pages.size !== 1)
+    throw new Error(`rule docs on ${pages.size} pages (${[...pages].join(', ')}); one page per command`)
   return [...pages][0]!
 }

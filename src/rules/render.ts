@@ -10,7 +10,10 @@ export function renderRuleList(rules: RuleEntry[], color: boolean): string {
   const idWidth = Math.max(2, ...rules.map((r) => r.id.length))
   const commandWidth = Math.max(7, ...rules.map((r) => r.command.length))
   const lines = [c.bold(`${'ID'.padEnd(idWidth)}  ${'COMMAND'.padEnd(commandWidth)}  SEVERITY  WHAT`)]
-  for (const r of rules) lines.push(`${r.id.padEnd(idWidth)}  ${r.command.padEnd(commandWidth)}  ${r.defaultSeverity.padEnd(8)}  ${r.description}`)
+  for (const r of rules)
+    lines.push(
+      `${r.id.padEnd(idWidth)}  ${r.command.padEnd(commandWidth)}  ${r.defaultSeverity.padEnd(8)}  ${r.description}`,
+    )
   lines.push('', c.dim(`${rules.length} rules; mcp rules ID explains one, with examples`))
   return lines.join('\n') + '\n'
 }
@@ -18,7 +21,10 @@ export function renderRuleList(rules: RuleEntry[], color: boolean): string {
 /** One rule: heading, description, the docs' explanation as terminal text, the link. */
 export function renderRule(rule: RuleEntry, color: boolean): string {
   const c = new Chalk({level: color ? 1 : 0})
-  const lines = [`${c.bold(rule.id)}  ${c.dim(`${rule.command}, ${rule.defaultSeverity} by default`)}`, rule.description]
+  const lines = [
+    `${c.bold(rule.id)}  ${c.dim(`${rule.command}, ${rule.defaultSeverity} by default`)}`,
+    rule.description,
+  ]
   if (rule.explanation) lines.push('', markdownToText(rule.explanation))
   if (rule.helpUri) lines.push('', c.dim(rule.helpUri))
   return lines.join('\n') + '\n'
@@ -37,7 +43,15 @@ export function markdownToText(markdown: string): string {
       out.push(`    ${line}`)
       continue
     }
-    out.push(line.replace(/\[([^\]]+)\]\([^)]*\)/g, '$1').replace(/\*\*([^*]+)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1'))
+    out.push(
+      line
+        .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+        .replace(/\*\*([^*]+)\*\*/g, '$1')
+        .replace(/`([^`]+)`/g, '$1'),
+    )
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()
 }

@@ -7,7 +7,12 @@ const HEADING: Record<RuleCommand, string> = {'lint-labels': '### ', 'lint-confi
  * Which page documents which command's rules, read off the rules' meta as `mcp rules` reads it (the
  * page meta.docs links to, the ids), and the heading level of one rule's section there.
  */
-export const RULE_DOC_PAGES = RULE_FAMILIES.map(({command, metas}) => ({command, page: docsPage(metas), heading: HEADING[command], ids: metas.map((m) => m.id)}))
+export const RULE_DOC_PAGES = RULE_FAMILIES.map(({command, metas}) => ({
+  command,
+  page: docsPage(metas),
+  heading: HEADING[command],
+  ids: metas.map((m) => m.id),
+}))
 
 // A rule id (kebab-case) or a doctor code (UPPER_SNAKE); other headings ("Output") are not rules.
 const RULE_ID = /^(?:[a-z][a-z0-9-]*|[A-Z][A-Z0-9_]*)$/
@@ -43,7 +48,9 @@ export function ruleSections(markdown: string, heading: string): Record<string, 
 }
 
 /** The generated module: every command's rule sections (the rules' own when `ids` are given), keyed by rule id. */
-export function generateRuleDocsSource(pages: {command: string; markdown: string; heading: string; ids?: string[]}[]): string {
+export function generateRuleDocsSource(
+  pages: {command: string; markdown: string; heading: string; ids?: string[]}[],
+): string {
   const docs: Record<string, Record<string, string>> = {}
   for (const {command, markdown, heading, ids} of pages) {
     const sections = Object.entries(ruleSections(markdown, heading))

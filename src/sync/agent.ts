@@ -96,7 +96,14 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
       io.out(JSON.stringify({time, event, ...fields}))
       return
     }
-    const paint = event === 'add' ? c.green : event === 'remove' || event === 'error' ? c.red : event === 'update' ? c.yellow : c.dim
+    const paint =
+      event === 'add'
+        ? c.green
+        : event === 'remove' || event === 'error'
+          ? c.red
+          : event === 'update'
+            ? c.yellow
+            : c.dim
     // The written value is for machines (--json); a person reads the address and the reason.
     const {key, address, reason, ms, trigger, value: _value, ...rest} = fields
     const extra = Object.entries(rest)
@@ -116,7 +123,11 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
   }
 
   /** `trigger`: what set the reconcile off, or per container (a batch of events). */
-  const record = (applied: AppliedAction[], plan: SyncPlan, triggerOf: Trigger | ((containerId?: string) => Trigger)) => {
+  const record = (
+    applied: AppliedAction[],
+    plan: SyncPlan,
+    triggerOf: Trigger | ((containerId?: string) => Trigger),
+  ) => {
     const triggerFor = (containerId?: string) => (typeof triggerOf === 'function' ? triggerOf(containerId) : triggerOf)
     for (const a of applied) {
       const trigger = triggerFor(a.containerId)
@@ -142,7 +153,9 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
         reason: a.reason,
         trigger: trigger.why,
         ms,
-        ...(a.kind === 'add' || a.kind === 'update' ? {value: registrationValue(a.registration!, options.valueFormat)} : {}),
+        ...(a.kind === 'add' || a.kind === 'update'
+          ? {value: registrationValue(a.registration!, options.valueFormat)}
+          : {}),
       })
     }
     for (const s of plan.skipped) {
@@ -180,9 +193,11 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     // What this agent owns now, rebuilt from the registry itself.
     keysByContainer.clear()
     const removed = new Set(applied.filter((a) => a.kind === 'remove' && a.status === 'done').map((a) => a.key))
-    const mine = (e: (typeof current)[number]) => e.registeredBy === options.owner || Boolean(store.leaseId && e.leaseId === store.leaseId)
+    const mine = (e: (typeof current)[number]) =>
+      e.registeredBy === options.owner || Boolean(store.leaseId && e.leaseId === store.leaseId)
     for (const e of current) if (e.containerId && !removed.has(e.key) && mine(e)) remember(e.containerId, e.key)
-    for (const a of applied) if (a.kind === 'add' && a.status === 'done' && a.containerId) remember(a.containerId, a.key)
+    for (const a of applied)
+      if (a.kind === 'add' && a.status === 'done' && a.containerId) remember(a.containerId, a.key)
     const live = new Set(containers.map((d) => d.id))
     for (const id of lastSkip.keys()) if (!live.has(id)) lastSkip.delete(id)
     const foreign = new Set(plan.foreign.map((f) => f.key))
@@ -311,7 +326,9 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     if (engine.httpChecked.size) kick()
   }, options.checkIntervalMs)
   const work = worker()
-  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), {once: true})))
+  await new Promise<void>((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), {once: true}),
+  )
   clearInterval(resyncTimer)
   clearInterval(checkTimer)
   kick()
@@ -319,7 +336,10 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
   let exitCode: number = ExitCode.OK
   try {
     await store.close({revoke: true})
-    const reason = store.name === 'etcd' ? 'lease revoked: every entry of this agent is gone' : 'deregistered every service of this agent'
+    const reason =
+      store.name === 'etcd'
+        ? 'lease revoked: every entry of this agent is gone'
+        : 'deregistered every service of this agent'
     log('stop', {reason})
   } catch (error) {
     log('error', {reason: `on stop: ${describeError(error)} (entries expire with the lease)`})

@@ -24,7 +24,11 @@ export class ConsulStore implements RegistryStore {
   readonly name = 'consul' as const
   readonly endpoint: string
   readonly leaseId = undefined
-  constructor(private readonly conn: ConsulConnection, private readonly timeoutMs: number, private readonly owner: string) {
+  constructor(
+    private readonly conn: ConsulConnection,
+    private readonly timeoutMs: number,
+    private readonly owner: string,
+  ) {
     this.endpoint = conn.addr
   }
 
@@ -49,7 +53,10 @@ export class ConsulStore implements RegistryStore {
     }
     const text = await res.text()
     if (text.length > 8 << 20) throw tooLarge()
-    if (!res.ok) throw new Error(`HTTP ${res.status} from ${method} ${url.pathname}${text ? `: ${redact(text.trim().slice(0, 200))}` : ''}`)
+    if (!res.ok)
+      throw new Error(
+        `HTTP ${res.status} from ${method} ${url.pathname}${text ? `: ${redact(text.trim().slice(0, 200))}` : ''}`,
+      )
     return text ? JSON.parse(text) : undefined
   }
 

@@ -82,7 +82,9 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
     for (const instance of service.instances) {
       const d = instance.docker
       if (!d || d.state !== 'running') continue
-      const key = options.keyOf ? options.keyOf(service.name, d.name) : `${options.registryPrefix}${service.name}/${d.name}`
+      const key = options.keyOf
+        ? options.keyOf(service.name, d.name)
+        : `${options.registryPrefix}${service.name}/${d.name}`
       const base = {container: d.name, containerId: d.id, service: service.name, key}
       const errors = options.lintContainer(d).filter((f) => f.severity === 'error')
       if (errors.length > 0) {
@@ -103,14 +105,20 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
       if (instance.addressReason === 'ambiguous' || !chosen || instance.port === undefined) {
         const detail =
           instance.addressReason === 'ambiguous'
-            ? `on ${d.networks.filter((n) => n.ip).map((n) => n.name).join(', ')} and no ${keys.serviceNetwork} label: ${AMBIGUOUS_HINT}`
+            ? `on ${d.networks
+                .filter((n) => n.ip)
+                .map((n) => n.name)
+                .join(', ')} and no ${keys.serviceNetwork} label: ${AMBIGUOUS_HINT}`
             : `no address a gateway could use (${instance.addressReason ?? 'unknown'})`
         const reason = instance.addressReason === 'ambiguous' ? 'ambiguous-address' : 'no-address'
         out.push({instance, container: d, key, skip: {...base, reason, detail}})
         continue
       }
       // A binding on every interface is reached through the host's own address.
-      const host = chosen.kind === 'published' && (chosen.ip === '0.0.0.0' || chosen.ip === '::') ? options.advertiseAddress : chosen.ip
+      const host =
+        chosen.kind === 'published' && (chosen.ip === '0.0.0.0' || chosen.ip === '::')
+          ? options.advertiseAddress
+          : chosen.ip
       const version = d.labels[keys.serviceVersion]?.trim()
       const weightText = d.labels[keys.serviceWeight]?.trim()
       out.push({

@@ -138,7 +138,10 @@ export class SyncEngine {
     for (const action of plan.actions) {
       const start = process.hrtime.bigint()
       try {
-        await this.store.apply(action, action.registration ? registrationValue(action.registration, this.options.valueFormat) : '')
+        await this.store.apply(
+          action,
+          action.registration ? registrationValue(action.registration, this.options.valueFormat) : '',
+        )
         out.push({...action, status: 'done', ms: Number(process.hrtime.bigint() - start) / 1e6})
       } catch (error) {
         out.push({...action, status: 'failed', error: describeError(error)})

@@ -52,7 +52,12 @@ export async function serveMetrics(listen: string, metrics: AgentMetrics): Promi
   try {
     return await serveText(host, port, (method, path): TextReply => {
       if (method !== 'GET' && method !== 'HEAD') return {status: 405, headers: {allow: 'GET, HEAD'}}
-      if (path === '/metrics') return {status: 200, headers: {'content-type': 'text/plain; version=0.0.4; charset=utf-8'}, body: metrics.text()}
+      if (path === '/metrics')
+        return {
+          status: 200,
+          headers: {'content-type': 'text/plain; version=0.0.4; charset=utf-8'},
+          body: metrics.text(),
+        }
       if (path === '/healthz') {
         const body = metrics.healthy ? 'ok\n' : `unhealthy: ${metrics.lastError ?? 'starting'}\n`
         return {status: metrics.healthy ? 200 : 503, headers: {'content-type': 'text/plain; charset=utf-8'}, body}

@@ -92,11 +92,13 @@ export function differences(
   } else if (have.valueFormat !== 'plain') {
     out.push(`value ${have.valueFormat} → plain`)
   }
-  if (options.leaseId && have.leaseId !== options.leaseId) out.push(`lease ${have.leaseId ?? 'none'} → ${options.leaseId}`)
+  if (options.leaseId && have.leaseId !== options.leaseId)
+    out.push(`lease ${have.leaseId ?? 'none'} → ${options.leaseId}`)
   return out
 }
 
-const idMatches = (a: string | undefined, b: string) => Boolean(a && a.length >= 12 && b.toLowerCase().startsWith(a.toLowerCase()))
+const idMatches = (a: string | undefined, b: string) =>
+  Boolean(a && a.length >= 12 && b.toLowerCase().startsWith(a.toLowerCase()))
 
 /**
  * What to do to make the registry hold what Docker runs: pure, so `--dry-run` prints exactly what
@@ -105,8 +107,10 @@ const idMatches = (a: string | undefined, b: string) => Boolean(a && a.length >=
  */
 export function planSync(candidates: Candidate[], current: CurrentEntry[], options: PlanOptions): SyncPlan {
   const scope = options.scope
-  const ofScope = (containerId: string) => [...scope!.containerIds].some((id) => id === containerId || idMatches(containerId, id))
-  const inScope = (key: string, containerId?: string) => !scope || scope.keys.has(key) || Boolean(containerId && ofScope(containerId))
+  const ofScope = (containerId: string) =>
+    [...scope!.containerIds].some((id) => id === containerId || idMatches(containerId, id))
+  const inScope = (key: string, containerId?: string) =>
+    !scope || scope.keys.has(key) || Boolean(containerId && ofScope(containerId))
   const desired = new Map<string, DesiredRegistration>()
   const skippedByKey = new Map<string, SkippedContainer>()
   const skipped: SkippedContainer[] = []
@@ -144,7 +148,13 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
         }
         const holder = have.registeredBy ? `${have.registeredBy} owns it` : 'it names no owner'
         const reason = `container ${want.container} wants this key, but ${holder}: left alone`
-        foreign.push({key: have.key, registeredBy: have.registeredBy ?? null, address: have.address, kind: 'conflict', reason})
+        foreign.push({
+          key: have.key,
+          registeredBy: have.registeredBy ?? null,
+          address: have.address,
+          kind: 'conflict',
+          reason,
+        })
         continue
       }
       const reason = `${want.container} changed: ${changes.join(', ')}`
@@ -166,9 +176,20 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
     if (!matches) {
       const reason = `${have.registeredBy ? `written by ${have.registeredBy}` : 'names no owner'}; ${removeReason(have, running)}`
       if (options.pruneForeign) {
-        actions.push({...base, kind: 'remove', reason: `foreign and stale (--prune-foreign): ${reason}`, containerId: have.containerId})
-      }
-      else foreign.push({key: have.key, registeredBy: have.registeredBy ?? null, address: have.address, kind: 'stale', reason})
+        actions.push({
+          ...base,
+          kind: 'remove',
+          reason: `foreign and stale (--prune-foreign): ${reason}`,
+          containerId: have.containerId,
+        })
+      } else
+        foreign.push({
+          key: have.key,
+          registeredBy: have.registeredBy ?? null,
+          address: have.address,
+          kind: 'stale',
+          reason,
+        })
     }
   }
   for (const [key, want] of desired) {
@@ -199,7 +220,8 @@ export function skipText(s: SkippedContainer): string {
 
 function removeReason(have: CurrentEntry, running: {id: string; name: string}[]): string {
   if (have.containerId) {
-    if (running.some((d) => idMatches(have.containerId, d.id))) return 'its container is no longer registered under this key'
+    if (running.some((d) => idMatches(have.containerId, d.id)))
+      return 'its container is no longer registered under this key'
     return `container ${have.containerId.slice(0, 12)} is not running here`
   }
   return `no running container here is ${have.instance}`

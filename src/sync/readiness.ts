@@ -24,7 +24,8 @@ export async function checkReady(instance: Instance, mode: ReadyMode, timeoutMs:
   const via = mode === 'auto' ? (d.health === 'none' ? 'http' : 'docker-health') : mode
   if (via === 'docker-health') {
     if (d.health === 'healthy') return {ready: true, via, detail: 'health: healthy'}
-    if (d.health === 'none') return {ready: false, via, detail: 'the container has no HEALTHCHECK (use --ready http or auto)'}
+    if (d.health === 'none')
+      return {ready: false, via, detail: 'the container has no HEALTHCHECK (use --ready http or auto)'}
     return {ready: false, via, detail: `health: ${d.health}`}
   }
   const p = await probeInstance(instance, {timeoutMs, any: true})

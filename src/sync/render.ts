@@ -15,14 +15,18 @@ export function renderSyncReport(report: SyncReport, color: boolean): string {
   const c = new Chalk({level: color ? 1 : 0})
   const paint = {add: c.green, update: c.yellow, remove: c.red} as const
   const lines: string[] = []
-  lines.push(`${report.dryRun ? 'Plan' : 'Sync'} for ${report.registry} ${visible(report.endpoint)} as ${visible(report.owner)}:`)
+  lines.push(
+    `${report.dryRun ? 'Plan' : 'Sync'} for ${report.registry} ${visible(report.endpoint)} as ${visible(report.owner)}:`,
+  )
   if (report.actions.length === 0) lines.push('', '  No changes: the registry matches what Docker runs.')
   else lines.push('')
   for (const a of report.actions) {
     const status = a.status === 'failed' ? c.red(` FAILED: ${visible(a.error ?? '')}`) : ''
     const moved = a.kind === 'update' && a.was && a.was !== a.address
-    const where = a.kind === 'remove' ? a.was ?? '' : moved ? `${a.was} → ${a.address}` : a.address ?? ''
-    lines.push(`  ${paint[a.kind](`${SIGN[a.kind]} ${a.kind.padEnd(6)}`)} ${visible(a.key)}  ${visible(where)}${status}`)
+    const where = a.kind === 'remove' ? (a.was ?? '') : moved ? `${a.was} → ${a.address}` : (a.address ?? '')
+    lines.push(
+      `  ${paint[a.kind](`${SIGN[a.kind]} ${a.kind.padEnd(6)}`)} ${visible(a.key)}  ${visible(where)}${status}`,
+    )
     lines.push(`           ${c.dim(visible(a.reason))}`)
   }
   if (report.skipped.length) {
@@ -40,6 +44,9 @@ export function renderSyncReport(report: SyncReport, color: boolean): string {
   const s = report.summary
   const verb = report.dryRun ? 'Plan' : 'Applied'
   const failed = s.failed ? `, ${c.red(`${s.failed} failed`)}` : ''
-  lines.push('', `${verb}: ${s.add} to add, ${s.update} to change, ${s.remove} to remove; ${report.unchanged} unchanged${failed}.`)
+  lines.push(
+    '',
+    `${verb}: ${s.add} to add, ${s.update} to change, ${s.remove} to remove; ${report.unchanged} unchanged${failed}.`,
+  )
   return lines.join('\n') + '\n'
 }

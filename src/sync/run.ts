@@ -40,7 +40,9 @@ export async function syncOnce(
         hint: 'nothing was written: Docker and the registry must both answer (check DOCKER_HOST, --etcd-endpoints / --consul-addr)',
       })
     }
-    const applied: AppliedAction[] = options.dryRun ? plan.actions.map((a) => ({...a, status: 'planned'})) : await engine.apply(plan)
+    const applied: AppliedAction[] = options.dryRun
+      ? plan.actions.map((a) => ({...a, status: 'planned'}))
+      : await engine.apply(plan)
     const failed = applied.filter((a) => a.status === 'failed').length
     const count = (kind: string) => applied.filter((a) => a.kind === kind).length
     const report: SyncReport = {

@@ -85,7 +85,11 @@ export class EtcdStore implements RegistryStore {
     })
     this.lease = lease
     try {
-      this.granted = await withDeadline(lease.grant(), this.connections.timeoutMs, `etcd lease grant at ${this.endpoint}`)
+      this.granted = await withDeadline(
+        lease.grant(),
+        this.connections.timeoutMs,
+        `etcd lease grant at ${this.endpoint}`,
+      )
     } catch (error) {
       this.lease = undefined
       lease.release()
@@ -94,7 +98,11 @@ export class EtcdStore implements RegistryStore {
   }
 
   async read(): Promise<CurrentEntry[]> {
-    const result = await readRegistrations(this.connections.etcd, this.connections.registryPrefix, this.connections.timeoutMs)
+    const result = await readRegistrations(
+      this.connections.etcd,
+      this.connections.registryPrefix,
+      this.connections.timeoutMs,
+    )
     result.leaseTtls.catch(() => undefined)
     return result.registrations.map((r) => ({
       key: r.key,
@@ -128,7 +136,8 @@ export class EtcdStore implements RegistryStore {
     const lease = this.lease
     this.lease = undefined
     if (lease) {
-      if (options.revoke) await withDeadline(lease.revoke(), this.connections.timeoutMs, 'etcd lease revoke').catch(() => lease.release())
+      if (options.revoke)
+        await withDeadline(lease.revoke(), this.connections.timeoutMs, 'etcd lease revoke').catch(() => lease.release())
       else lease.release()
     }
     this.client?.close()

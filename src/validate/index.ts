@@ -101,7 +101,9 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
   const configRun = lintConfigFiles(configs, {vars: loadVariables(options.envFiles, options.env ?? process.env)})
   const findings = configRun.results.flatMap((r) => r.findings)
   // The gateway reads labels under its configured prefix: check the compose files with the same one.
-  const configured = configRun.results.map((r) => (r.source && isObject(r.source.value) ? section(r.source.value, 'discovery').labelPrefix : undefined)).find((p) => typeof p === 'string')
+  const configured = configRun.results
+    .map((r) => (r.source && isObject(r.source.value) ? section(r.source.value, 'discovery').labelPrefix : undefined))
+    .find((p) => typeof p === 'string')
   const labelPrefix = options.labelPrefix ?? (configured as string | undefined)
   const warnings: string[] = []
   if (compose.length || dockerfiles.length) {

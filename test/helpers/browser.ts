@@ -49,7 +49,9 @@ export async function launchBrowser(): Promise<HeadlessBrowser> {
     })
   } catch (error) {
     rmSync(profile, {recursive: true, force: true})
-    throw new Error(`cannot start ${CHROMIUM} (${(error as Error).message.split('\n')[0]}); install it: apt-get install -y chromium`)
+    throw new Error(
+      `cannot start ${CHROMIUM} (${(error as Error).message.split('\n')[0]}); install it: apt-get install -y chromium`,
+    )
   }
   return {
     async open(file, viewport = {width: 1280, height: 900}) {

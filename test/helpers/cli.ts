@@ -82,7 +82,6 @@ export class LineCollector {
   }
 }
 
-
 /** A long-running CLI (a --watch, a load test) whose output lines the test reads as they come. */
 export interface RunningCli {
   child: ChildProcess
@@ -99,7 +98,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = testEnv()): Ru
   child.stdout!.setEncoding('utf8').on('data', (d: string) => out.push(d))
   child.stderr!.setEncoding('utf8').on('data', (d: string) => err.push(d))
   // Killed by a signal it did not handle: the shell's 128+n, so tests can tell it from a clean exit.
-  const exited = new Promise<number | null>((r) => child.on('exit', (code, signal) => r(code ?? (signal ? 128 + osConstants.signals[signal] : null))))
+  const exited = new Promise<number | null>((r) =>
+    child.on('exit', (code, signal) => r(code ?? (signal ? 128 + osConstants.signals[signal] : null))),
+  )
   return {child, out, err, exited}
 }
 
@@ -107,7 +108,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = testEnv()): Ru
  * The exit code of a started CLI, or 'killed' when it had not exited within ms and was SIGKILLed:
  * a test's clean-up must not wait forever on a child that ignores its signal.
  */
-export async function exitWithin(child: ChildProcess, exited: Promise<number | null>, ms: number): Promise<number | null | 'killed'> {
+export async function exitWithin(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  ms: number,
+): Promise<number | null | 'killed'> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)))
   const first = await Promise.race([exited, late])

@@ -19,8 +19,26 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/consul/', import.meta.url))
 /** One element of GET /v1/health/service/<name>, as Consul documents it. */
 export interface ConsulHealthEntry {
   Node: {ID?: string; Node: string; Address: string; Datacenter?: string; [k: string]: unknown}
-  Service: {ID: string; Service: string; Tags: string[] | null; Address: string; Meta: Record<string, string> | null; Port: number; [k: string]: unknown}
-  Checks: {Node?: string; CheckID?: string; Name: string; Status: string; Notes?: string; Output?: string; ServiceID: string; ServiceName?: string; [k: string]: unknown}[]
+  Service: {
+    ID: string
+    Service: string
+    Tags: string[] | null
+    Address: string
+    Meta: Record<string, string> | null
+    Port: number
+    [k: string]: unknown
+  }
+  Checks: {
+    Node?: string
+    CheckID?: string
+    Name: string
+    Status: string
+    Notes?: string
+    Output?: string
+    ServiceID: string
+    ServiceName?: string
+    [k: string]: unknown
+  }[]
 }
 
 export interface ConsulFixtureOptions {
@@ -120,7 +138,8 @@ export class ConsulFixtureServer {
 
   private catalog(): Record<string, string[]> {
     const out: Record<string, string[]> = {consul: []}
-    for (const e of this.entries) out[e.Service.Service] = [...new Set([...(out[e.Service.Service] ?? []), ...(e.Service.Tags ?? [])])]
+    for (const e of this.entries)
+      out[e.Service.Service] = [...new Set([...(out[e.Service.Service] ?? []), ...(e.Service.Tags ?? [])])]
     return out
   }
 
@@ -129,15 +148,22 @@ export class ConsulFixtureServer {
     this.requests.push(url.pathname)
     const send = (status: number, body: unknown, type = 'application/json') => {
       const text = typeof body === 'string' ? body : JSON.stringify(body)
-      res.writeHead(status, {'content-type': type, 'x-consul-index': '42', 'x-consul-knownleader': 'true', 'x-consul-lastcontact': '0'})
+      res.writeHead(status, {
+        'content-type': type,
+        'x-consul-index': '42',
+        'x-consul-knownleader': 'true',
+        'x-consul-lastcontact': '0',
+      })
       res.end(text)
     }
     if (this.token && req.headers['x-consul-token'] !== this.token && url.searchParams.get('token') !== this.token) {
       return send(403, 'ACL not found', 'text/plain')
     }
-    if (req.method === 'PUT' && url.pathname.startsWith('/v1/agent/service/')) return this.agentWrite(req, url.pathname, send)
+    if (req.method === 'PUT' && url.pathname.startsWith('/v1/agent/service/'))
+      return this.agentWrite(req, url.pathname, send)
     if (req.method !== 'GET') return send(405, 'method not allowed', 'text/plain')
-    if (url.pathname === '/v1/agent/services') return send(200, Object.fromEntries(this.entries.map((e) => [e.Service.ID, e.Service])))
+    if (url.pathname === '/v1/agent/services')
+      return send(200, Object.fromEntries(this.entries.map((e) => [e.Service.ID, e.Service])))
     if (url.pathname === '/v1/catalog/services') return send(200, this.catalog())
     const m = /^\/v1\/health\/service\/([^/]+)$/.exec(url.pathname)
     if (m) {
@@ -149,16 +175,23 @@ export class ConsulFixtureServer {
     send(404, `Invalid URL path: not a recognized HTTP API endpoint`, 'text/plain')
   }
 
-  private agentWrite(req: IncomingMessage, path: string, send: (status: number, body: unknown, type?: string) => void): void {
+  private agentWrite(
+    req: IncomingMessage,
+    path: string,
+    send: (status: number, body: unknown, type?: string) => void,
+  ): void {
     const deregister = /^\/v1\/agent\/service\/deregister\/([^/]+)$/.exec(path)
     if (deregister) {
       const id = decodeURIComponent(deregister[1]!)
       this.deregistrations.push(id)
       const before = this.entries.length
       this.entries = this.entries.filter((e) => e.Service.ID !== id)
-      return this.entries.length === before ? send(404, `Unknown service ID "${id}"`, 'text/plain') : send(200, '', 'text/plain')
+      return this.entries.length === before
+        ? send(404, `Unknown service ID "${id}"`, 'text/plain')
+        : send(200, '', 'text/plain')
     }
-    if (path !== '/v1/agent/service/register') return send(404, 'Invalid URL path: not a recognized HTTP API endpoint', 'text/plain')
+    if (path !== '/v1/agent/service/register')
+      return send(404, 'Invalid URL path: not a recognized HTTP API endpoint', 'text/plain')
     let body = ''
     req.setEncoding('utf8')
     req.on('data', (d: string) => {
@@ -166,7 +199,15 @@ export class ConsulFixtureServer {
       if (body.length > 1 << 20) req.destroy()
     })
     req.on('end', () => {
-      let reg: {ID?: string; Name?: string; Address?: string; Port?: number; Tags?: string[]; Meta?: Record<string, string>; Check?: {Name?: string}}
+      let reg: {
+        ID?: string
+        Name?: string
+        Address?: string
+        Port?: number
+        Tags?: string[]
+        Meta?: Record<string, string>
+        Check?: {Name?: string}
+      }
       try {
         reg = JSON.parse(body)
       } catch {
@@ -175,7 +216,15 @@ export class ConsulFixtureServer {
       if (!reg.Name) return send(400, 'Missing service name', 'text/plain')
       this.registrations.push(reg as Record<string, unknown>)
       const id = reg.ID ?? reg.Name
-      const entry = consulHealthEntry({service: reg.Name, id, address: reg.Address ?? '', port: reg.Port ?? 0, tags: reg.Tags, meta: reg.Meta, checks: [{name: reg.Check?.Name, status: 'passing'}]})
+      const entry = consulHealthEntry({
+        service: reg.Name,
+        id,
+        address: reg.Address ?? '',
+        port: reg.Port ?? 0,
+        tags: reg.Tags,
+        meta: reg.Meta,
+        checks: [{name: reg.Check?.Name, status: 'passing'}],
+      })
       this.entries = [...this.entries.filter((e) => e.Service.ID !== id), entry]
       send(200, '', 'text/plain')
     })

@@ -90,12 +90,18 @@ export class PrivateDockerd {
     this.child = spawn(
       'nsenter',
       [
-        `--net=/var/run/netns/${this.netns}`, 'dockerd',
-        '--data-root', join(this.dir, 'data'),
-        '--exec-root', join(this.dir, 'exec'),
-        '--host', this.host,
-        '--pidfile', join(this.dir, 'docker.pid'),
-        '--bridge', 'none',
+        `--net=/var/run/netns/${this.netns}`,
+        'dockerd',
+        '--data-root',
+        join(this.dir, 'data'),
+        '--exec-root',
+        join(this.dir, 'exec'),
+        '--host',
+        this.host,
+        '--pidfile',
+        join(this.dir, 'docker.pid'),
+        '--bridge',
+        'none',
         '--iptables=false',
         '--ip-masq=false',
       ],
@@ -115,7 +121,11 @@ export class PrivateDockerd {
   /** dockerd.log's last warnings and errors, for a failing test's message. */
   logTail(lines = 5): string {
     try {
-      return readFileSync(join(this.dir, 'dockerd.log'), 'utf8').split('\n').filter((l) => /level=(warning|error|fatal)|failed|timeout/i.test(l)).slice(-lines).join(' | ')
+      return readFileSync(join(this.dir, 'dockerd.log'), 'utf8')
+        .split('\n')
+        .filter((l) => /level=(warning|error|fatal)|failed|timeout/i.test(l))
+        .slice(-lines)
+        .join(' | ')
     } catch {
       return '(no dockerd.log)'
     }
@@ -123,13 +133,18 @@ export class PrivateDockerd {
 
   /** Load the test image from the main daemon (no registry is reachable). */
   async loadTestImage(): Promise<void> {
-    const has = await this.docker(['image', 'inspect', TEST_IMAGE]).then(() => true, () => false)
+    const has = await this.docker(['image', 'inspect', TEST_IMAGE]).then(
+      () => true,
+      () => false,
+    )
     if (has) return
     await exec('sh', ['-c', `docker save ${TEST_IMAGE} | DOCKER_HOST=${this.host} docker load -q`], {timeout: 60_000})
   }
 
   docker(args: string[], timeoutMs = 30_000): Promise<string> {
-    return exec('docker', args, {env: {...process.env, DOCKER_HOST: this.host}, timeout: timeoutMs}).then((r) => r.stdout.trim())
+    return exec('docker', args, {env: {...process.env, DOCKER_HOST: this.host}, timeout: timeoutMs}).then((r) =>
+      r.stdout.trim(),
+    )
   }
 
   /**
@@ -147,10 +162,17 @@ export class PrivateDockerd {
   }
 
   async destroy(): Promise<void> {
-    await this.docker(['rm', '-f', ...(await this.docker(['ps', '-aq']).catch(() => '')).split('\n').filter(Boolean)]).catch(() => undefined)
+    await this.docker([
+      'rm',
+      '-f',
+      ...(await this.docker(['ps', '-aq']).catch(() => '')).split('\n').filter(Boolean),
+    ]).catch(() => undefined)
     await this.stop()
     // dockerd leaves mounts under its roots (netns handles, overlay layers): unmount before removing.
-    await exec('sh', ['-c', `grep -F '${this.dir}' /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l`]).catch(() => undefined)
+    await exec('sh', [
+      '-c',
+      `grep -F '${this.dir}' /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l`,
+    ]).catch(() => undefined)
     rmSync(this.dir, {recursive: true, force: true, maxRetries: 3})
     await exec('ip', ['netns', 'del', this.netns]).catch(() => undefined)
   }
@@ -180,10 +202,51 @@ export class PrivateEtcd {
   private async makeCertificates(): Promise<void> {
     if (existsSync(this.caFile)) return
     const d = (f: string) => join(this.dir, f)
-    await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', d('ca.key'), '-out', d('ca.pem'), '-days', '1', '-subj', '/CN=mcp-test-ca'])
-    await exec('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', d('server.key'), '-out', d('server.csr'), '-subj', '/CN=127.0.0.1'])
+    await exec('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      d('ca.key'),
+      '-out',
+      d('ca.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=mcp-test-ca',
+    ])
+    await exec('openssl', [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      d('server.key'),
+      '-out',
+      d('server.csr'),
+      '-subj',
+      '/CN=127.0.0.1',
+    ])
     writeFileSync(d('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n')
-    await exec('openssl', ['x509', '-req', '-in', d('server.csr'), '-CA', d('ca.pem'), '-CAkey', d('ca.key'), '-CAcreateserial', '-out', d('server.pem'), '-days', '1', '-extfile', d('ext.cnf')])
+    await exec('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      d('server.csr'),
+      '-CA',
+      d('ca.pem'),
+      '-CAkey',
+      d('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      d('server.pem'),
+      '-days',
+      '1',
+      '-extfile',
+      d('ext.cnf'),
+    ])
   }
 
   async start(): Promise<void> {
@@ -197,14 +260,23 @@ export class PrivateEtcd {
     this.child = spawn(
       'etcd',
       [
-        '--name', 'mcpt',
-        '--data-dir', join(this.dir, 'data'),
-        '--listen-client-urls', this.endpoint,
-        '--advertise-client-urls', this.endpoint,
-        '--listen-peer-urls', peer,
-        '--initial-advertise-peer-urls', peer,
-        '--initial-cluster', `mcpt=${peer}`,
-        ...(this.options.tls ? ['--cert-file', join(this.dir, 'server.pem'), '--key-file', join(this.dir, 'server.key')] : []),
+        '--name',
+        'mcpt',
+        '--data-dir',
+        join(this.dir, 'data'),
+        '--listen-client-urls',
+        this.endpoint,
+        '--advertise-client-urls',
+        this.endpoint,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        `mcpt=${peer}`,
+        ...(this.options.tls
+          ? ['--cert-file', join(this.dir, 'server.pem'), '--key-file', join(this.dir, 'server.key')]
+          : []),
       ],
       {stdio: ['ignore', log, log]},
     )
@@ -215,10 +287,19 @@ export class PrivateEtcd {
   }
 
   etcdctl(args: string[]): Promise<string> {
-    return exec('etcdctl', [`--endpoints=${this.endpoint}`, '--dial-timeout=2s', ...(this.options.tls ? [`--cacert=${this.caFile}`] : []), ...args], {
-      env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined},
-      timeout: 15_000,
-    }).then((r) => r.stdout.trim())
+    return exec(
+      'etcdctl',
+      [
+        `--endpoints=${this.endpoint}`,
+        '--dial-timeout=2s',
+        ...(this.options.tls ? [`--cacert=${this.caFile}`] : []),
+        ...args,
+      ],
+      {
+        env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined},
+        timeout: 15_000,
+      },
+    ).then((r) => r.stdout.trim())
   }
 
   async kill(): Promise<void> {
@@ -245,7 +326,8 @@ export class PrivateEtcdCluster {
   }
 
   async start(size = 3): Promise<void> {
-    for (let i = 0; i < size; i++) this.members.push({name: `m${i}`, clientPort: await freePort(), peerPort: await freePort()})
+    for (let i = 0; i < size; i++)
+      this.members.push({name: `m${i}`, clientPort: await freePort(), peerPort: await freePort()})
     const initial = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',')
     for (const m of this.members) this.spawn(m, initial, 'new')
     await waitFor('etcd cluster', 30_000, async () => {
@@ -258,12 +340,30 @@ export class PrivateEtcdCluster {
     const client = `http://127.0.0.1:${m.clientPort}`
     const peer = `http://127.0.0.1:${m.peerPort}`
     const log = openSync(join(this.dir, `${m.name}.log`), 'a')
-    m.child = spawn('etcd', [
-      '--name', m.name, '--data-dir', join(this.dir, m.name),
-      '--listen-client-urls', client, '--advertise-client-urls', client,
-      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', initial, '--initial-cluster-state', state, '--initial-cluster-token', this.dir,
-    ], {stdio: ['ignore', log, log]})
+    m.child = spawn(
+      'etcd',
+      [
+        '--name',
+        m.name,
+        '--data-dir',
+        join(this.dir, m.name),
+        '--listen-client-urls',
+        client,
+        '--advertise-client-urls',
+        client,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        initial,
+        '--initial-cluster-state',
+        state,
+        '--initial-cluster-token',
+        this.dir,
+      ],
+      {stdio: ['ignore', log, log]},
+    )
   }
 
   etcdctl(args: string[], endpoints = this.endpoints): Promise<string> {
@@ -275,7 +375,10 @@ export class PrivateEtcdCluster {
 
   /** Index of the current leader among members. */
   async leader(): Promise<number> {
-    const status = JSON.parse(await this.etcdctl(['endpoint', 'status', '-w', 'json'])) as {Endpoint: string; Status: {header: {member_id: number | string}; leader: number | string}}[]
+    const status = JSON.parse(await this.etcdctl(['endpoint', 'status', '-w', 'json'])) as {
+      Endpoint: string
+      Status: {header: {member_id: number | string}; leader: number | string}
+    }[]
     const leaderId = String(status[0]!.Status.leader)
     const i = status.findIndex((s) => String(s.Status.header.member_id) === leaderId)
     return this.members.findIndex((m) => `http://127.0.0.1:${m.clientPort}` === status[i]!.Endpoint)

@@ -22,7 +22,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 async function put(socket: Socket, bytes: Buffer, until: number): Promise<boolean> {
   if (socket.destroyed || Date.now() > until) return false
   if (!socket.write(bytes)) {
-    await Promise.race([new Promise((r) => socket.once('drain', r)), new Promise((r) => socket.once('close', r)), sleep(Math.max(0, until - Date.now()))])
+    await Promise.race([
+      new Promise((r) => socket.once('drain', r)),
+      new Promise((r) => socket.once('close', r)),
+      sleep(Math.max(0, until - Date.now())),
+    ])
   }
   return !socket.destroyed && Date.now() <= until
 }
@@ -82,7 +86,11 @@ function frame(type: number, flags: number, stream: number, payload: Buffer = Bu
 
 /** HPACK literal header fields without indexing, new names (RFC 7541 §6.2.2); short strings only. */
 function hpack(fields: [string, string][]): Buffer {
-  return Buffer.concat(fields.map(([n, v]) => Buffer.concat([Buffer.from([0x00, n.length]), Buffer.from(n), Buffer.from([v.length]), Buffer.from(v)])))
+  return Buffer.concat(
+    fields.map(([n, v]) =>
+      Buffer.concat([Buffer.from([0x00, n.length]), Buffer.from(n), Buffer.from([v.length]), Buffer.from(v)]),
+    ),
+  )
 }
 
 const STATUS_200 = Buffer.from([0x88]) // :status 200 from the static table
@@ -193,10 +201,14 @@ async function etcdConnection(socket: Socket, mode: EtcdMode): Promise<void> {
         }
         case 'endless-data': {
           // A gRPC message announcing 2 GiB, then DATA frames of 16 KiB for as long as the client reads.
-          socket.write(frame(HEADERS, 0x4, stream, Buffer.concat([STATUS_200, hpack([['content-type', 'application/grpc']])])))
+          socket.write(
+            frame(HEADERS, 0x4, stream, Buffer.concat([STATUS_200, hpack([['content-type', 'application/grpc']])])),
+          )
           const head = Buffer.from([0, 0x7f, 0xff, 0xff, 0xff])
           await put(socket, frame(DATA, 0, stream, head), until)
-          const data = Buffer.concat(Array.from({length: 16}, () => frame(DATA, 0, stream, Buffer.alloc(16 * 1024, 0x41))))
+          const data = Buffer.concat(
+            Array.from({length: 16}, () => frame(DATA, 0, stream, Buffer.alloc(16 * 1024, 0x41))),
+          )
           while (await put(socket, data, until));
           return
         }
@@ -204,7 +216,11 @@ async function etcdConnection(socket: Socket, mode: EtcdMode): Promise<void> {
           // A header block that never ends: HEADERS without END_HEADERS, then CONTINUATION frames.
           await put(socket, frame(HEADERS, 0, stream, STATUS_200), until)
           const field = hpack([['x-flood', 'a'.repeat(100)]])
-          const piece = Buffer.concat(Array.from({length: 16}, () => frame(CONTINUATION, 0, stream, Buffer.concat(Array.from({length: 100}, () => field)))))
+          const piece = Buffer.concat(
+            Array.from({length: 16}, () =>
+              frame(CONTINUATION, 0, stream, Buffer.concat(Array.from({length: 100}, () => field))),
+            ),
+          )
           while (await put(socket, piece, until));
           return
         }
@@ -216,7 +232,9 @@ async function etcdConnection(socket: Socket, mode: EtcdMode): Promise<void> {
 /** A fake etcd client URL speaking HTTP/2 in one bad way: h2c, or TLS with `tls` (cert for 127.0.0.1). */
 export function startFakeEtcd(mode: EtcdMode, tls?: TestCert): Promise<Listening> {
   const onSocket = (s: Socket) => void etcdConnection(s, mode)
-  const server = tls ? createTlsServer({key: tls.key, cert: tls.cert, ALPNProtocols: ['h2']}, onSocket) : createServer(onSocket)
+  const server = tls
+    ? createTlsServer({key: tls.key, cert: tls.cert, ALPNProtocols: ['h2']}, onSocket)
+    : createServer(onSocket)
   return track(server, {})
 }
 
@@ -291,9 +309,15 @@ async function http1Connection(socket: Socket, mode: Http1Mode): Promise<void> {
       if (!path.includes('/logs')) {
         // Inspect (and a list by label): a container that exists.
         const body = path.startsWith('/containers/json') ? `[{"Id":"c0ffee"}]` : INSPECT
-        return void socket.end(`${JSON_HEAD}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+        return void socket.end(
+          `${JSON_HEAD}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        )
       }
-      await put(socket, Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: close\r\n\r\n'), until)
+      await put(
+        socket,
+        Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: close\r\n\r\n'),
+        until,
+      )
       if (mode === 'log-frame-4g') {
         await put(socket, Buffer.from([1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]), until)
         const bytes = Buffer.alloc(64 * 1024, 0x41)
@@ -332,7 +356,33 @@ export function makeTestCert(): TestCert {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-hostile-tls-'))
   const keyFile = join(dir, 'key.pem')
   const certFile = join(dir, 'cert.pem')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {stdio: 'ignore'})
-  return {key: readFileSync(keyFile), cert: readFileSync(certFile), certFile, cleanup: () => rmSync(dir, {recursive: true, force: true})}
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    {stdio: 'ignore'},
+  )
+  return {
+    key: readFileSync(keyFile),
+    cert: readFileSync(certFile),
+    certFile,
+    cleanup: () => rmSync(dir, {recursive: true, force: true}),
+  }
 }

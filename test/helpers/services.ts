@@ -14,7 +14,9 @@ export async function requireDocker(): Promise<void> {
   try {
     await exec('docker', ['version', '--format', '{{.Server.Version}}'], {timeout: 10_000})
   } catch (error) {
-    throw new Error(`Docker is not answering (${(error as Error).message.split('\n')[0]}); run: bash scripts/services.sh`)
+    throw new Error(
+      `Docker is not answering (${(error as Error).message.split('\n')[0]}); run: bash scripts/services.sh`,
+    )
   }
   try {
     await exec('docker', ['image', 'inspect', TEST_IMAGE], {timeout: 10_000})
@@ -27,7 +29,9 @@ export async function requireEtcd(): Promise<void> {
   try {
     await etcdctl(['endpoint', 'health'])
   } catch (error) {
-    throw new Error(`etcd is not answering at ${TEST_ETCD} (${(error as Error).message.split('\n')[0]}); run: bash scripts/services.sh`)
+    throw new Error(
+      `etcd is not answering at ${TEST_ETCD} (${(error as Error).message.split('\n')[0]}); run: bash scripts/services.sh`,
+    )
   }
 }
 
@@ -52,12 +56,16 @@ export function uniqueName(base: string): string {
 
 /** Remove every container and network a test created (by name prefix), ignoring what is gone. */
 export async function cleanupDocker(namePrefix: string): Promise<void> {
-  const ids = (await docker(['ps', '-aq', '--filter', `name=${namePrefix}`]).catch(() => '')).split('\n').filter(Boolean)
+  const ids = (await docker(['ps', '-aq', '--filter', `name=${namePrefix}`]).catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
   // In batches, with time to spare: removing dozens of containers on a loaded machine takes a while,
   // and a timed-out removal would leave them behind for every later test to see.
   for (let i = 0; i < ids.length; i += 10) {
     const batch = ids.slice(i, i + 10)
-    await docker(['rm', '-f', '-v', ...batch], 180_000).catch(() => docker(['rm', '-f', '-v', ...batch], 180_000).catch(() => undefined))
+    await docker(['rm', '-f', '-v', ...batch], 180_000).catch(() =>
+      docker(['rm', '-f', '-v', ...batch], 180_000).catch(() => undefined),
+    )
   }
   const nets = await docker(['network', 'ls', '-q', '--filter', `name=${namePrefix}`]).catch(() => '')
   if (nets) await docker(['network', 'rm', ...nets.split('\n')]).catch(() => undefined)
@@ -66,7 +74,13 @@ export async function cleanupDocker(namePrefix: string): Promise<void> {
 /** Start a labeled busybox httpd container and return its id. */
 export async function runContainer(
   name: string,
-  options: {labels?: Record<string, string>; publish?: string[]; network?: string; cmd?: string[]; extra?: string[]} = {},
+  options: {
+    labels?: Record<string, string>
+    publish?: string[]
+    network?: string
+    cmd?: string[]
+    extra?: string[]
+  } = {},
 ): Promise<string> {
   const args = ['run', '-d', '--name', name]
   for (const [k, v] of Object.entries(options.labels ?? {})) args.push('--label', `${k}=${v}`)

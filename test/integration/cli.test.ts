@@ -19,7 +19,9 @@ interface ManifestCommand {
   examples?: string[]
   flags: Record<string, unknown>
 }
-const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, ManifestCommand>
+}
 // What a user can type: not the hidden __complete that the completion scripts call.
 const ours = Object.values(manifest.commands).filter((c) => c.pluginType === 'core' && !c.hidden)
 const shown = (id: string) => id.split(':')
@@ -36,7 +38,12 @@ describe('CLI conventions', () => {
     const complete = async (...words: string[]): Promise<string[]> => {
       const shell = `${script.stdout.trim()}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${words.join(' ')}'; COMP_POINT=\${#COMP_LINE}\n_mcp_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`
       const {stdout} = await exec('bash', ['-c', shell], {env, timeout: 10_000})
-      return stdout.trim().split('\n').map((s) => s.trim()).filter(Boolean).sort()
+      return stdout
+        .trim()
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .sort()
     }
     assert.deepEqual(await complete('mcp', 'disc'), ['discover'])
     assert.deepEqual(await complete('mcp', 'config', ''), ['list', 'show', 'trust', 'use'])
@@ -69,7 +76,10 @@ describe('CLI conventions', () => {
   test('`mcp help X` and `mcp X -h` are `mcp X --help`, as in git, docker and kubectl', async () => {
     const help = await runCli(['lint-config', '--help'])
     assert.equal(help.code, 0)
-    for (const args of [['help', 'lint-config'], ['lint-config', '-h']]) {
+    for (const args of [
+      ['help', 'lint-config'],
+      ['lint-config', '-h'],
+    ]) {
       const r = await runCli(args)
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
       assert.equal(r.stdout, help.stdout, args.join(' '))
@@ -81,14 +91,35 @@ describe('CLI conventions', () => {
 
   test('parse errors are one line and a hint, with did-you-mean for flags, values and rule ids', async () => {
     const cases: [string[], string][] = [
-      [['lint-config', '--fiks'], 'mcp: unknown flag --fiks\n  hint: did you mean --fix? (mcp lint-config --help lists the flags)\n'],
-      [['lint-labels', '--rule', 'health-path-mising=off'], 'mcp: --rule names an unknown rule "health-path-mising"\n  hint: did you mean health-path-missing? (mcp rules lists the rule ids)\n'],
-      [['lint-config', '--format', 'sarf'], 'mcp: --format "sarf" is not one of: stylish, json, sarif, github, junit, checkstyle, gitlab\n  hint: did you mean --format sarif?\n'],
+      [
+        ['lint-config', '--fiks'],
+        'mcp: unknown flag --fiks\n  hint: did you mean --fix? (mcp lint-config --help lists the flags)\n',
+      ],
+      [
+        ['lint-labels', '--rule', 'health-path-mising=off'],
+        'mcp: --rule names an unknown rule "health-path-mising"\n  hint: did you mean health-path-missing? (mcp rules lists the rule ids)\n',
+      ],
+      [
+        ['lint-config', '--format', 'sarf'],
+        'mcp: --format "sarf" is not one of: stylish, json, sarif, github, junit, checkstyle, gitlab\n  hint: did you mean --format sarif?\n',
+      ],
       [['discover', '--timeout'], 'mcp: --timeout needs a value\n  hint: mcp discover --help shows what it takes\n'],
-      [['loadtest', 'http://127.0.0.1:1/', 'extra'], 'mcp: unexpected argument: extra\n  hint: mcp loadtest --help shows what it takes\n'],
-      [['loadtest', 'http://127.0.0.1:1/', '-c', 'x'], 'mcp: --connections: expected an integer but received: x\n  hint: mcp loadtest --help shows what it takes\n'],
-      [['loadtest', 'http://127.0.0.1:1/', '--body', 'a', '--body-file', 'b'], 'mcp: --body and --body-file cannot be used together\n  hint: mcp loadtest --help shows which flags go together\n'],
-      [['loadtest'], 'mcp: missing argument TARGET (http(s) URL, or a service name to resolve through discovery) or --targets FILE\n  hint: mcp loadtest --help shows what it takes\n'],
+      [
+        ['loadtest', 'http://127.0.0.1:1/', 'extra'],
+        'mcp: unexpected argument: extra\n  hint: mcp loadtest --help shows what it takes\n',
+      ],
+      [
+        ['loadtest', 'http://127.0.0.1:1/', '-c', 'x'],
+        'mcp: --connections: expected an integer but received: x\n  hint: mcp loadtest --help shows what it takes\n',
+      ],
+      [
+        ['loadtest', 'http://127.0.0.1:1/', '--body', 'a', '--body-file', 'b'],
+        'mcp: --body and --body-file cannot be used together\n  hint: mcp loadtest --help shows which flags go together\n',
+      ],
+      [
+        ['loadtest'],
+        'mcp: missing argument TARGET (http(s) URL, or a service name to resolve through discovery) or --targets FILE\n  hint: mcp loadtest --help shows what it takes\n',
+      ],
     ]
     for (const [args, stderr] of cases) {
       const r = await runCli(args)
@@ -107,14 +138,21 @@ describe('CLI conventions', () => {
         const [line, next] = [lines[i]!, lines[i + 1]!]
         if (!line.trim() || !next.trim()) continue
         // A line the next one's first word would have fitted on was broken by hand.
-        assert.ok(line.length + 1 + next.trim().split(' ')[0]!.length > 80, `${c.id}: ragged after ${JSON.stringify(line)}`)
+        assert.ok(
+          line.length + 1 + next.trim().split(' ')[0]!.length > 80,
+          `${c.id}: ragged after ${JSON.stringify(line)}`,
+        )
       }
     }
   })
 
   test('--json with another --format is refused (it printed JSON and dropped the other without a word)', async () => {
     const file = join(ROOT, 'test/fixtures/config/valid.yaml')
-    for (const args of [['--json', '-o', 'sarif'], ['--format=junit', '--json'], ['-ogithub', '--json']]) {
+    for (const args of [
+      ['--json', '-o', 'sarif'],
+      ['--format=junit', '--json'],
+      ['-ogithub', '--json'],
+    ]) {
       const r = await runCli(['lint-config', file, ...args])
       assert.equal(r.code, 2, args.join(' '))
       const {error} = JSON.parse(r.stdout) as {error: {kind: string; message: string; hint: string}}
@@ -137,14 +175,22 @@ describe('CLI conventions', () => {
     assert.match(one.stdout, /^service-name-missing {2}lint-labels, error by default\n/)
     assert.match(one.stdout, /\n {4,}mcp\.service\.name: user-api +# ✔\n/, 'the good example, as an indented block')
     assert.match(one.stdout, /\nfile:\/\/\/\S+\/docs\/rules\.md#service-name-missing\n$/)
-    const json = JSON.parse((await runCli(['rules', 'unknown-key', '--json'])).stdout) as {rules: {id: string; command: string; explanation: string}[]}
-    assert.deepEqual(json.rules.map((r) => r.command), ['lint-labels', 'lint-config'])
+    const json = JSON.parse((await runCli(['rules', 'unknown-key', '--json'])).stdout) as {
+      rules: {id: string; command: string; explanation: string}[]
+    }
+    assert.deepEqual(
+      json.rules.map((r) => r.command),
+      ['lint-labels', 'lint-config'],
+    )
     const typo = await runCli(['rules', 'healt-path-missing'])
     assert.equal(typo.code, 2)
-    assert.equal(typo.stderr, 'mcp: no rule "healt-path-missing"\n  hint: did you mean health-path-missing? (mcp rules lists them all)\n')
+    assert.equal(
+      typo.stderr,
+      'mcp: no rule "healt-path-missing"\n  hint: did you mean health-path-missing? (mcp rules lists them all)\n',
+    )
   })
 
-  test('every command\'s --help has examples', async () => {
+  test("every command's --help has examples", async () => {
     assert.ok(ours.length >= 5, 'commands found in the manifest')
     for (const c of ours) {
       assert.ok((c.examples ?? []).length > 0, `${c.id} has static examples`)
@@ -168,7 +214,11 @@ describe('CLI conventions', () => {
 
   test('--json into a file (written directly, not through the stream) is the document a pipe gets', async () => {
     const file = join(cache, 'out.json')
-    const run = (args: string) => exec('/bin/sh', ['-c', `"${process.execPath}" bin/run.js ${args} > "${file}"`], {cwd: ROOT, env: testEnv()}).catch((error: {code?: number}) => error)
+    const run = (args: string) =>
+      exec('/bin/sh', ['-c', `"${process.execPath}" bin/run.js ${args} > "${file}"`], {
+        cwd: ROOT,
+        env: testEnv(),
+      }).catch((error: {code?: number}) => error)
     await run('schema --json')
     const piped = await runCli(['schema', '--json'])
     assert.equal(piped.code, 0, piped.stderr)

@@ -34,7 +34,9 @@ describe('compile cache (bin/run.js)', () => {
   const dirOf = (name: string) => join(base, name, 'mcp', 'compile-cache')
   const entries = (name: string) => {
     try {
-      return (readdirSync(dirOf(name), {recursive: true}) as string[]).filter((f) => lstatSync(join(dirOf(name), f)).isFile())
+      return (readdirSync(dirOf(name), {recursive: true}) as string[]).filter((f) =>
+        lstatSync(join(dirOf(name), f)).isFile(),
+      )
     } catch {
       return []
     }
@@ -74,7 +76,10 @@ describe('compile cache (bin/run.js)', () => {
     assert.equal(again.stderr, '')
     for (const f of entries('damaged')) {
       const bytes = readFileSync(join(dirOf('damaged'), f))
-      assert.ok(bytes.subarray(bytes.indexOf(10) + 1).some((b) => b !== 0x5a), `${f} was rewritten`)
+      assert.ok(
+        bytes.subarray(bytes.indexOf(10) + 1).some((b) => b !== 0x5a),
+        `${f} was rewritten`,
+      )
     }
   })
 
@@ -93,7 +98,11 @@ describe('compile cache (bin/run.js)', () => {
     rmSync(locked, {recursive: true, force: true})
     writeFileSync(locked, 'a file where the cache directory would go')
     chmodSync(locked, 0o400)
-    for (const env of [testEnv({XDG_CACHE_HOME: locked}), testEnv({XDG_CACHE_HOME: 'relative/path'}), testEnv({XDG_CACHE_HOME: '', HOME: ''})]) {
+    for (const env of [
+      testEnv({XDG_CACHE_HOME: locked}),
+      testEnv({XDG_CACHE_HOME: 'relative/path'}),
+      testEnv({XDG_CACHE_HOME: '', HOME: ''}),
+    ]) {
       const r = await runCli(args, {env})
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stderr, '')
@@ -120,10 +129,14 @@ describe('compile cache (bin/run.js)', () => {
     mkdirSync(join(group, 'mcp', 'compile-cache'), {recursive: true, mode: 0o700})
     chmodSync(join(group, 'mcp', 'compile-cache'), 0o770)
     await runCli(args, {env: testEnv({XDG_CACHE_HOME: group})})
-    assert.deepEqual(readdirSync(join(group, 'mcp', 'compile-cache')), [], 'a group-writable cache directory is not used')
+    assert.deepEqual(
+      readdirSync(join(group, 'mcp', 'compile-cache')),
+      [],
+      'a group-writable cache directory is not used',
+    )
   })
 
-  test("an entry of another owner, or reached through a link, is not read but replaced", async (t) => {
+  test('an entry of another owner, or reached through a link, is not read but replaced', async (t) => {
     if (nodeCache) return t.skip("Node's own cache: the directory check above is what guards it")
     if (process.getuid?.() !== 0) return t.skip('needs root to give an entry to another user')
     const env = testEnv({XDG_CACHE_HOME: join(base, 'planted')})
@@ -147,7 +160,8 @@ describe('compile cache (bin/run.js)', () => {
   test('an entry made from other source of the same size and mtime is not used', async () => {
     const pkg = join(base, 'package')
     mkdirSync(pkg)
-    for (const part of ['bin', 'dist', 'schema', 'package.json', 'oclif.manifest.json']) cpSync(join(ROOT, part), join(pkg, part), {recursive: true})
+    for (const part of ['bin', 'dist', 'schema', 'package.json', 'oclif.manifest.json'])
+      cpSync(join(ROOT, part), join(pkg, part), {recursive: true})
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'))
     const runtime = join(pkg, 'dist', 'cli', 'oclif-runtime.js')
     const original = readFileSync(runtime, 'utf8')
@@ -156,7 +170,8 @@ describe('compile cache (bin/run.js)', () => {
     const changed = original.replace(tail, 'process.stderr.write("FRESH");')
     assert.equal(changed.length, original.length)
     const env = testEnv({XDG_CACHE_HOME: join(base, 'same-size')})
-    const run = () => spawnSync(process.execPath, [join(pkg, 'bin', 'run.js'), ...args], {env, encoding: 'utf8', timeout: 60_000})
+    const run = () =>
+      spawnSync(process.execPath, [join(pkg, 'bin', 'run.js'), ...args], {env, encoding: 'utf8', timeout: 60_000})
     utimesSync(runtime, 1_700_000_000, 1_700_000_000)
     assert.equal(run().status, 0)
     assert.ok(entries('same-size').length > 0, 'the first run cached the original')

@@ -19,12 +19,23 @@ mkdirSync(binDir)
 // The scripts call `mcp` as the user typed it: put the built binary on PATH under that name.
 symlinkSync(CLI, join(binDir, 'mcp'))
 mkdirSync(join(home, 'config', 'mcp'), {recursive: true})
-writeFileSync(join(home, 'config', 'mcp', 'config.yaml'), 'profiles:\n  prod-eu:\n    timeout: 2s\n  staging:\n    timeout: 2s\n')
+writeFileSync(
+  join(home, 'config', 'mcp', 'config.yaml'),
+  'profiles:\n  prod-eu:\n    timeout: 2s\n  staging:\n    timeout: 2s\n',
+)
 // A docker CLI store with one context besides the default (its socket is never used).
 const contextMeta = join(home, 'docker', 'contexts', 'meta', createHash('sha256').update('staging-ctx').digest('hex'))
 mkdirSync(contextMeta, {recursive: true})
-writeFileSync(join(contextMeta, 'meta.json'), JSON.stringify({Name: 'staging-ctx', Endpoints: {docker: {Host: 'unix:///nonexistent/docker.sock'}}}))
-const env = testEnv({PATH: `${binDir}:${process.env.PATH}`, XDG_CONFIG_HOME: join(home, 'config'), HOME: home, DOCKER_CONFIG: join(home, 'docker')})
+writeFileSync(
+  join(contextMeta, 'meta.json'),
+  JSON.stringify({Name: 'staging-ctx', Endpoints: {docker: {Host: 'unix:///nonexistent/docker.sock'}}}),
+)
+const env = testEnv({
+  PATH: `${binDir}:${process.env.PATH}`,
+  XDG_CONFIG_HOME: join(home, 'config'),
+  HOME: home,
+  DOCKER_CONFIG: join(home, 'docker'),
+})
 
 const has = (shell: string): boolean => {
   try {
@@ -82,10 +93,15 @@ describe('shell completion of values: the scripts ask `mcp __complete`', () => {
     await requireDocker()
     await requireEtcd()
     await etcdctl(['put', `${prefix}orders-${dir}/i1`, '127.0.0.1:18080'])
-    await runContainer(`${dir}-web`, {labels: {[`${labelPrefix}.service.name`]: `web-${dir}`, [`${labelPrefix}.service.port`]: '80'}})
+    await runContainer(`${dir}-web`, {
+      labels: {[`${labelPrefix}.service.name`]: `web-${dir}`, [`${labelPrefix}.service.port`]: '80'},
+    })
     const words = `mcp loadtest --registry-prefix ${prefix} --label-prefix ${labelPrefix} `
     assert.deepEqual(await bashComplete(words), [`orders-${dir}`, `web-${dir}`])
-    assert.deepEqual(await bashComplete(`mcp discover --registry-prefix ${prefix} --label-prefix ${labelPrefix} -s o`), [`orders-${dir}`])
+    assert.deepEqual(
+      await bashComplete(`mcp discover --registry-prefix ${prefix} --label-prefix ${labelPrefix} -s o`),
+      [`orders-${dir}`],
+    )
 
     // An etcd that accepts the connection and never answers, on 127.0.0.1.
     const sockets: Socket[] = []
@@ -94,7 +110,10 @@ describe('shell completion of values: the scripts ask `mcp __complete`', () => {
     try {
       const port = (hung.address() as AddressInfo).port
       const started = Date.now()
-      const r = await runCli(['__complete', '--', 'discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${port}`, '-s', ''], {env, timeoutMs: 10_000})
+      const r = await runCli(
+        ['__complete', '--', 'discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${port}`, '-s', ''],
+        {env, timeoutMs: 10_000},
+      )
       const took = Date.now() - started
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stdout, ':4\n')
@@ -105,41 +124,58 @@ describe('shell completion of values: the scripts ask `mcp __complete`', () => {
     }
   })
 
-  test('zsh: the same candidates with descriptions, through _describe (and _files when there are none)', {skip: !has('zsh')}, async () => {
-    const file = await script('zsh')
-    // Stand-ins for compsys: print what the script hands to _describe and _files.
-    const run = async (...words: string[]) => {
-      const shell = [
-        'autoload -U compinit 2>/dev/null; compdef() { :; }',
-        `_describe() { local -a c; c=("\${(@P)4}"); print -r -- "ARGS $*"; print -rl -- "\${c[@]}" }`,
-        '_files() { print -r -- FILES }',
-        `source ${file}`,
-        `words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}`,
-        '_mcp_complete',
-      ].join('\n')
-      const {stdout} = await exec('zsh', ['-f', '-c', shell], {env, timeout: 20_000})
-      return stdout.split('\n').filter(Boolean)
-    }
-    assert.deepEqual((await run('mcp', 'config', 'use', '')).slice(1), ['prod-eu', 'staging'])
-    const rules = await run('mcp', 'lint-labels', '--rule', 'health-path-mi')
-    assert.deepEqual(rules.slice(1), ['health-path-missing=:No health path label: the gateway probes /health'])
-    assert.match(rules[0]!, / -S $/, 'no space after "id="')
-    assert.deepEqual(await run('mcp', 'lint-config', ''), ['FILES'])
-  })
+  test(
+    'zsh: the same candidates with descriptions, through _describe (and _files when there are none)',
+    {skip: !has('zsh')},
+    async () => {
+      const file = await script('zsh')
+      // Stand-ins for compsys: print what the script hands to _describe and _files.
+      const run = async (...words: string[]) => {
+        const shell = [
+          'autoload -U compinit 2>/dev/null; compdef() { :; }',
+          `_describe() { local -a c; c=("\${(@P)4}"); print -r -- "ARGS $*"; print -rl -- "\${c[@]}" }`,
+          '_files() { print -r -- FILES }',
+          `source ${file}`,
+          `words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}`,
+          '_mcp_complete',
+        ].join('\n')
+        const {stdout} = await exec('zsh', ['-f', '-c', shell], {env, timeout: 20_000})
+        return stdout.split('\n').filter(Boolean)
+      }
+      assert.deepEqual((await run('mcp', 'config', 'use', '')).slice(1), ['prod-eu', 'staging'])
+      const rules = await run('mcp', 'lint-labels', '--rule', 'health-path-mi')
+      assert.deepEqual(rules.slice(1), ['health-path-missing=:No health path label: the gateway probes /health'])
+      assert.match(rules[0]!, / -S $/, 'no space after "id="')
+      assert.deepEqual(await run('mcp', 'lint-config', ''), ['FILES'])
+    },
+  )
 
-  test('fish: complete -C gives the same values with descriptions; files where a file is meant', {skip: !has('fish')}, async () => {
-    const file = await script('fish')
-    const run = async (line: string) => {
-      const {stdout} = await exec('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], {env, timeout: 20_000})
-      return stdout.split('\n').filter(Boolean)
-    }
-    assert.deepEqual(await run('mcp config use '), ['prod-eu', 'staging'])
-    assert.deepEqual(await run('mcp rules health-path-mi'), ['health-path-missing\tNo health path label: the gateway probes /health'])
-    assert.deepEqual(await run('mcp doctor --ignore NOT_READY,NO_'), ['NOT_READY,NO_LEASE'])
-    writeFileSync(join(home, 'targets-x.txt'), 'GET http://127.0.0.1:1/\n')
-    const {stdout} = await exec('fish', ['--no-config', '-c', `cd ${home}; source ${file}; complete -C 'mcp loadtest --targets targets-'`], {env, timeout: 20_000})
-    assert.match(stdout, /^targets-x\.txt/m)
-  })
+  test(
+    'fish: complete -C gives the same values with descriptions; files where a file is meant',
+    {skip: !has('fish')},
+    async () => {
+      const file = await script('fish')
+      const run = async (line: string) => {
+        const {stdout} = await exec('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], {
+          env,
+          timeout: 20_000,
+        })
+        return stdout.split('\n').filter(Boolean)
+      }
+      assert.deepEqual(await run('mcp config use '), ['prod-eu', 'staging'])
+      assert.deepEqual(await run('mcp rules health-path-mi'), [
+        'health-path-missing\tNo health path label: the gateway probes /health',
+      ])
+      assert.deepEqual(await run('mcp doctor --ignore NOT_READY,NO_'), ['NOT_READY,NO_LEASE'])
+      writeFileSync(join(home, 'targets-x.txt'), 'GET http://127.0.0.1:1/\n')
+      const {stdout} = await exec(
+        'fish',
+        ['--no-config', '-c', `cd ${home}; source ${file}; complete -C 'mcp loadtest --targets targets-'`],
+        {env, timeout: 20_000},
+      )
+      assert.match(stdout, /^targets-x\.txt/m)
+    },
+  )
 
   test('completion SHELL: an unknown shell is a usage error', async () => {
     const r = await runCli(['completion', 'tcsh'], {env})

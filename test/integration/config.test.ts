@@ -40,7 +40,10 @@ before(async () => {
   mkdirSync(project, {recursive: true})
   writeFileSync(userFile, USER)
   writeFileSync(join(project, '.mcp.yaml'), 'profiles:\n  project-only:\n    labelPrefix: gw\n')
-  writeFileSync(join(project, 'compose.yaml'), 'services:\n  web:\n    image: nginx\n    labels:\n      mcp.service.name: web\n      mcp.service.port: "80a"\n')
+  writeFileSync(
+    join(project, 'compose.yaml'),
+    'services:\n  web:\n    image: nginx\n    labels:\n      mcp.service.name: web\n      mcp.service.port: "80a"\n',
+  )
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
 
@@ -55,11 +58,17 @@ describe('mcp config and profile precedence through the CLI', () => {
     const j = await runCli(['config', 'list', '--json'], {cwd: project, env: env({MCP_PROFILE: 'dead'})})
     const doc = JSON.parse(j.stdout)
     assert.deepEqual(doc.current, {name: 'dead', selectedBy: 'env', defined: true})
-    assert.deepEqual(doc.profiles.map((p: {name: string}) => p.name), ['dead', 'local', 'project-only', 'secure'])
+    assert.deepEqual(
+      doc.profiles.map((p: {name: string}) => p.name),
+      ['dead', 'local', 'project-only', 'secure'],
+    )
   })
 
   test('config show: origins of every value, secrets described and never printed', async () => {
-    const r = await runCli(['config', 'show', 'secure', '--timeout', '2s'], {cwd: project, env: env({DEAD_ETCD_PASS: SECRET, MCP_LABEL_PREFIX: 'envp'})})
+    const r = await runCli(['config', 'show', 'secure', '--timeout', '2s'], {
+      cwd: project,
+      env: env({DEAD_ETCD_PASS: SECRET, MCP_LABEL_PREFIX: 'envp'}),
+    })
     assert.equal(r.code, 0, r.stderr)
     assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET))
     assert.match(r.stdout, /^profile secure {2}\(from --profile; defined in .*config\.yaml\)/)
@@ -68,24 +77,42 @@ describe('mcp config and profile precedence through the CLI', () => {
     assert.match(r.stdout, /timeout\s+2s\s+flag \(--timeout\)/)
     assert.match(r.stdout, /labelPrefix\s+envp\s+env \(MCP_LABEL_PREFIX\)/)
     assert.match(r.stdout, /registryPrefix\s+\/services\/\s+default/)
-    const j = await runCli(['config', 'show', '--json'], {cwd: project, env: env({DEAD_ETCD_PASS: SECRET, ETCDCTL_PASSWORD: 'other-secret-99'})})
+    const j = await runCli(['config', 'show', '--json'], {
+      cwd: project,
+      env: env({DEAD_ETCD_PASS: SECRET, ETCDCTL_PASSWORD: 'other-secret-99'}),
+    })
     assert.ok(!j.stdout.includes('other-secret-99'))
     const doc = JSON.parse(j.stdout)
     assert.equal(doc.profile.name, 'local')
     const pw = doc.settings.find((s: {key: string}) => s.key === 'etcd.password')
-    assert.deepEqual(pw, {key: 'etcd.password', value: '[from env ETCDCTL_PASSWORD]', from: 'env', via: 'ETCDCTL_PASSWORD', secret: true})
+    assert.deepEqual(pw, {
+      key: 'etcd.password',
+      value: '[from env ETCDCTL_PASSWORD]',
+      from: 'env',
+      via: 'ETCDCTL_PASSWORD',
+      secret: true,
+    })
   })
 
   test('precedence on a real command: flag > environment > profile', async () => {
     // The profile alone: its dead endpoint is used (etcd unreachable, exit 5 for --source etcd).
-    const profile = await runCli(['discover', '--source', 'etcd', '--profile', 'dead', '--json'], {cwd: project, env: env()})
+    const profile = await runCli(['discover', '--source', 'etcd', '--profile', 'dead', '--json'], {
+      cwd: project,
+      env: env(),
+    })
     assert.equal(profile.code, 5, profile.stderr)
     assert.equal(JSON.parse(profile.stdout).sources[0].endpoint, 'http://127.0.0.1:1')
     // The environment beats the profile.
-    const fromEnv = await runCli(['discover', '--source', 'etcd', '--profile', 'dead', '--json'], {cwd: project, env: env({ETCDCTL_ENDPOINTS: TEST_ETCD})})
+    const fromEnv = await runCli(['discover', '--source', 'etcd', '--profile', 'dead', '--json'], {
+      cwd: project,
+      env: env({ETCDCTL_ENDPOINTS: TEST_ETCD}),
+    })
     assert.equal(fromEnv.code, 0, fromEnv.stderr)
     // A flag beats the environment.
-    const flag = await runCli(['discover', '--source', 'etcd', '--etcd-endpoints', TEST_ETCD, '--json'], {cwd: project, env: env({MCP_PROFILE: 'dead', ETCDCTL_ENDPOINTS: 'http://127.0.0.1:1'})})
+    const flag = await runCli(['discover', '--source', 'etcd', '--etcd-endpoints', TEST_ETCD, '--json'], {
+      cwd: project,
+      env: env({MCP_PROFILE: 'dead', ETCDCTL_ENDPOINTS: 'http://127.0.0.1:1'}),
+    })
     assert.equal(flag.code, 0, flag.stderr)
     assert.equal(JSON.parse(flag.stdout).sources[0].endpoint, TEST_ETCD)
     // current-profile (local) applies with nothing else given.
@@ -94,16 +121,24 @@ describe('mcp config and profile precedence through the CLI', () => {
     // An unknown profile: one line, exit 2, with a suggestion.
     const typo = await runCli(['discover', '--profile', 'locl'], {cwd: project, env: env()})
     assert.equal(typo.code, 2)
-    assert.equal(typo.stderr, 'mcp: profile "locl" is not defined\n  hint: did you mean "local"? (mcp config list shows them all)\n')
+    assert.equal(
+      typo.stderr,
+      'mcp: profile "locl" is not defined\n  hint: did you mean "local"? (mcp config list shows them all)\n',
+    )
   })
 
-  test('the checking commands\' --format default comes from the profile; MCP_FORMAT and --format win', async () => {
+  test("the checking commands' --format default comes from the profile; MCP_FORMAT and --format win", async () => {
     const fromProfile = await runCli(['lint-labels'], {cwd: project, env: env()})
     assert.equal(fromProfile.code, 1)
-    assert.ok(JSON.parse(fromProfile.stdout).findings.some((f: {ruleId: string}) => f.ruleId === 'service-port-invalid'))
+    assert.ok(
+      JSON.parse(fromProfile.stdout).findings.some((f: {ruleId: string}) => f.ruleId === 'service-port-invalid'),
+    )
     const fromEnv = await runCli(['lint-labels'], {cwd: project, env: env({MCP_FORMAT: 'github'})})
     assert.match(fromEnv.stdout, /^::error file=compose.yaml/m)
-    const fromFlag = await runCli(['lint-labels', '--format', 'stylish'], {cwd: project, env: env({MCP_FORMAT: 'github'})})
+    const fromFlag = await runCli(['lint-labels', '--format', 'stylish'], {
+      cwd: project,
+      env: env({MCP_FORMAT: 'github'}),
+    })
     assert.match(fromFlag.stdout, /compose\.yaml/)
     assert.doesNotMatch(fromFlag.stdout, /^::error|^\{/)
     const stylish = await runCli(['lint-labels', '--profile', 'dead'], {cwd: project, env: env()})
@@ -122,15 +157,26 @@ describe('mcp config and profile precedence through the CLI', () => {
     assert.equal(JSON.parse(bad.stdout).error.kind, 'usage')
     assert.equal(readFileSync(userFile, 'utf8'), USER.replace('current-profile: local', 'current-profile: dead'))
     const back = await runCli(['config', 'use', 'local', '--json'], {cwd: project, env: env({MCP_PROFILE: 'dead'})})
-    assert.deepEqual(JSON.parse(back.stdout), {currentProfile: 'local', previous: 'dead', file: userFile, overriddenBy: 'MCP_PROFILE=dead'})
+    assert.deepEqual(JSON.parse(back.stdout), {
+      currentProfile: 'local',
+      previous: 'dead',
+      file: userFile,
+      overriddenBy: 'MCP_PROFILE=dead',
+    })
     assert.match(back.stderr, /MCP_PROFILE=dead overrides it here/)
   })
 
   test('--quiet: no warnings on stderr, errors still print', async () => {
-    const loud = await runCli(['discover', '--source', 'etcd', '--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '500ms'], {cwd: ROOT, env: env()})
+    const loud = await runCli(
+      ['discover', '--source', 'etcd', '--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '500ms'],
+      {cwd: ROOT, env: env()},
+    )
     assert.equal(loud.code, 5)
     assert.notEqual(loud.stderr, '')
-    const quiet = await runCli(['discover', '--source', 'etcd', '--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '500ms', '-q'], {cwd: ROOT, env: env()})
+    const quiet = await runCli(
+      ['discover', '--source', 'etcd', '--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '500ms', '-q'],
+      {cwd: ROOT, env: env()},
+    )
     assert.equal(quiet.code, 5)
     assert.equal(quiet.stderr, '')
     const error = await runCli(['config', 'use', 'nope', '--quiet'], {cwd: project, env: env()})
@@ -164,7 +210,10 @@ describe('mcp config and profile precedence through the CLI', () => {
       )
       const trust = await runCli(['config', 'trust'], {cwd: repo, env: env({XDG_CONFIG_HOME: ownXdg})})
       assert.equal(trust.code, 0, trust.stderr)
-      assert.match(trust.stdout, /^Trusted .*cloned\/\.mcp\.yaml \(sha256 [0-9a-f]{12}…\), recorded in .*xdg-cloned\/mcp\/config\.yaml\.\n$/)
+      assert.match(
+        trust.stdout,
+        /^Trusted .*cloned\/\.mcp\.yaml \(sha256 [0-9a-f]{12}…\), recorded in .*xdg-cloned\/mcp\/config\.yaml\.\n$/,
+      )
       const trusted = await runCli(args, {cwd: repo, env: env({XDG_CONFIG_HOME: ownXdg})})
       assert.ok(connections > 0, 'a trusted file counts')
       assert.doesNotMatch(trusted.stderr, /not trusted/)

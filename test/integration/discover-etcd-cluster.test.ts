@@ -21,7 +21,17 @@ describe('mcp discover against a three-member etcd cluster', () => {
 
   after(() => cluster.destroy())
 
-  const args = (endpoints: string[], ...extra: string[]) => ['discover', '--json', '--source', 'etcd', '--etcd-endpoints', endpoints.join(','), '--timeout', '2s', ...extra]
+  const args = (endpoints: string[], ...extra: string[]) => [
+    'discover',
+    '--json',
+    '--source',
+    'etcd',
+    '--etcd-endpoints',
+    endpoints.join(','),
+    '--timeout',
+    '2s',
+    ...extra,
+  ]
 
   test('the first endpoint dead: the next one answers; the dead one is named, not fatal', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`
@@ -29,12 +39,28 @@ describe('mcp discover against a three-member etcd cluster', () => {
     assert.equal(r.code, 0, r.stderr)
     const view = JSON.parse(r.stdout) as View
     assert.equal(view.services[0]!.instances.length, 5)
-    assert.deepEqual(view.sources[0]!.members!.map((m) => m.ok), [false, true, true, true])
+    assert.deepEqual(
+      view.sources[0]!.members!.map((m) => m.ok),
+      [false, true, true, true],
+    )
     assert.match(r.stderr, new RegExp(`etcd member ${dead.replace(/[.:/]/g, '\\$&')} is down \\(connection refused\\)`))
   })
 
   test('killing the leader during --watch loses no event', {timeout: 90_000}, async () => {
-    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', '--source', 'etcd', '--etcd-endpoints', cluster.endpoints.join(','), '--timeout', '2s'], testEnv())
+    const {child, out, err, exited} = startCli(
+      [
+        'discover',
+        '--watch',
+        '--json',
+        '--source',
+        'etcd',
+        '--etcd-endpoints',
+        cluster.endpoints.join(','),
+        '--timeout',
+        '2s',
+      ],
+      testEnv(),
+    )
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
       const leader = await cluster.leader()
@@ -54,7 +80,11 @@ describe('mcp discover against a three-member etcd cluster', () => {
         }
       }
       for (let i = 0; i < 10; i++) {
-        await out.waitFor((l) => l.includes(`"/services/api/after-${i}"`) && l.includes('"put"'), 45_000, `put after-${i}`)
+        await out.waitFor(
+          (l) => l.includes(`"/services/api/after-${i}"`) && l.includes('"put"'),
+          45_000,
+          `put after-${i}`,
+        )
       }
       const view = JSON.parse((await runCli(args(cluster.endpoints))).stdout) as View
       assert.equal(view.services[0]!.instances.length, 15)
@@ -82,12 +112,24 @@ describe('mcp discover against an etcd with authentication on', () => {
 
   after(() => etcd.destroy())
 
-  const args = (...extra: string[]) => ['discover', '--json', '--source', 'etcd', '--etcd-endpoints', etcd.endpoint, '--timeout', '3s', ...extra]
+  const args = (...extra: string[]) => [
+    'discover',
+    '--json',
+    '--source',
+    'etcd',
+    '--etcd-endpoints',
+    etcd.endpoint,
+    '--timeout',
+    '3s',
+    ...extra,
+  ]
 
   test('with the right password: the token is used for the range read and the lease lookup', async () => {
     const r = await runCli(args('--etcd-user', `root:${password}`))
     assert.equal(r.code, 0, r.stderr)
-    const view = JSON.parse(r.stdout) as {services: {instances: {id: string; etcd?: {lease: {ttl: number; grantedTtl: number} | null}}[]}[]}
+    const view = JSON.parse(r.stdout) as {
+      services: {instances: {id: string; etcd?: {lease: {ttl: number; grantedTtl: number} | null}}[]}[]
+    }
     const instances = view.services.flatMap((s) => s.instances)
     assert.deepEqual(instances.map((i) => i.id).sort(), ['a1', 'a2'])
     const leased = instances.find((i) => i.id === 'a2')!
@@ -120,12 +162,24 @@ describe('mcp discover against an etcd that speaks TLS', () => {
 
   after(() => etcd.destroy())
 
-  const args = (...extra: string[]) => ['discover', '--json', '--source', 'etcd', '--etcd-endpoints', etcd.endpoint, '--timeout', '3s', ...extra]
+  const args = (...extra: string[]) => [
+    'discover',
+    '--json',
+    '--source',
+    'etcd',
+    '--etcd-endpoints',
+    etcd.endpoint,
+    '--timeout',
+    '3s',
+    ...extra,
+  ]
 
   test('with the CA: the range read and the lease lookup over HTTPS (HTTP/2 by ALPN)', async () => {
     const r = await runCli(args('--etcd-cacert', etcd.caFile))
     assert.equal(r.code, 0, r.stderr)
-    const view = JSON.parse(r.stdout) as {services: {instances: {id: string; etcd?: {lease: {grantedTtl: number} | null}}[]}[]}
+    const view = JSON.parse(r.stdout) as {
+      services: {instances: {id: string; etcd?: {lease: {grantedTtl: number} | null}}[]}[]
+    }
     const [instance] = view.services.flatMap((s) => s.instances)
     assert.equal(instance?.id, 't1')
     assert.equal(instance?.etcd?.lease?.grantedTtl, 300)
@@ -136,7 +190,13 @@ describe('mcp discover against an etcd that speaks TLS', () => {
     assert.equal(r.code, 5, r.stdout + r.stderr)
     assert.match(r.stderr, /etcd .*(unable to verify|self.signed|certificate)/i)
     assert.match(r.stderr, /--etcd-cacert/)
-    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('warning:')).length, 1)
+    assert.equal(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('warning:')).length,
+      1,
+    )
     assert.doesNotMatch(r.stderr, /ERR_HTTP2|\n\s+at /)
   })
 })

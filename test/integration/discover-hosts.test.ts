@@ -4,7 +4,6 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-
 import {runCli, startCli, testEnv} from '../helpers/cli.js'
 import {PrivateDockerd} from '../helpers/daemons.js'
 import {cleanupDocker, docker, requireDocker, runContainer, TEST_IMAGE, uniqueName} from '../helpers/services.js'
@@ -27,7 +26,21 @@ describe('mcp discover across several Docker hosts', () => {
     await second.start()
     await second.loadTestImage()
     await runContainer(`${run}-main`, {labels: {[`${prefix}.service.name`]: 'api', [`${prefix}.service.port`]: '8080'}})
-    await second.docker(['run', '-d', '--name', `${run}-second`, '--network', 'none', '-l', `${prefix}.service.name=api`, '-l', `${prefix}.service.port=8080`, TEST_IMAGE, 'sleep', '600'])
+    await second.docker([
+      'run',
+      '-d',
+      '--name',
+      `${run}-second`,
+      '--network',
+      'none',
+      '-l',
+      `${prefix}.service.name=api`,
+      '-l',
+      `${prefix}.service.port=8080`,
+      TEST_IMAGE,
+      'sleep',
+      '600',
+    ])
     await docker(['--config', dockerConfig, 'context', 'create', 'second', '--docker', `host=${second.host}`])
   })
 
@@ -43,7 +56,10 @@ describe('mcp discover across several Docker hosts', () => {
     const r = await runCli(args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host), {env})
     assert.equal(r.code, 0, r.stderr)
     const view = JSON.parse(r.stdout) as View
-    assert.deepEqual(view.sources.map((s) => s.name), ['docker@unix:///var/run/docker.sock', `docker@${second.host}`])
+    assert.deepEqual(
+      view.sources.map((s) => s.name),
+      ['docker@unix:///var/run/docker.sock', `docker@${second.host}`],
+    )
     const ids = view.services[0]!.instances.map((i) => i.id).sort()
     assert.deepEqual(ids, [`${run}-main@unix:///var/run/docker.sock`, `${run}-second@${second.host}`].sort())
   })
@@ -52,30 +68,80 @@ describe('mcp discover across several Docker hosts', () => {
     const r = await runCli(args('--context', 'default', '--context', 'second'), {env})
     assert.equal(r.code, 0, r.stderr)
     const view = JSON.parse(r.stdout) as View
-    assert.deepEqual(view.sources.map((s) => s.name), ['docker@default', 'docker@second'])
+    assert.deepEqual(
+      view.sources.map((s) => s.name),
+      ['docker@default', 'docker@second'],
+    )
     assert.deepEqual(view.services[0]!.instances.map((i) => i.docker?.host).sort(), ['default', 'second'])
     const all = await runCli(args('--all-contexts'), {env})
     assert.equal(all.code, 0, all.stderr)
-    assert.deepEqual((JSON.parse(all.stdout) as View).sources.map((s) => s.name), ['docker@default', 'docker@second'])
+    assert.deepEqual(
+      (JSON.parse(all.stdout) as View).sources.map((s) => s.name),
+      ['docker@default', 'docker@second'],
+    )
   })
 
   test('one host down: named, the others still shown, exit 4', async () => {
-    const r = await runCli(args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', `unix:///tmp/${run}-down.sock`, '--timeout', '1s'), {env})
+    const r = await runCli(
+      args(
+        '--docker-host',
+        'unix:///var/run/docker.sock',
+        '--docker-host',
+        `unix:///tmp/${run}-down.sock`,
+        '--timeout',
+        '1s',
+      ),
+      {env},
+    )
     assert.equal(r.code, 4)
     const view = JSON.parse(r.stdout) as View
-    assert.deepEqual(view.sources.map((s) => s.ok), [true, false])
+    assert.deepEqual(
+      view.sources.map((s) => s.ok),
+      [true, false],
+    )
     assert.equal(view.services[0]!.instances.length, 1)
     assert.match(r.stderr, new RegExp(`warning: docker@unix:///tmp/${run}-down.sock .*socket not found`))
-    const table = await runCli(args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', `unix:///tmp/${run}-down.sock`, '--timeout', '1s').filter((a) => a !== '--json'), {env})
+    const table = await runCli(
+      args(
+        '--docker-host',
+        'unix:///var/run/docker.sock',
+        '--docker-host',
+        `unix:///tmp/${run}-down.sock`,
+        '--timeout',
+        '1s',
+      ).filter((a) => a !== '--json'),
+      {env},
+    )
     assert.match(table.stdout, /✗ docker@unix:\/\/\/tmp\/.*unreachable/)
   })
 
   test('--watch follows every host; each line names its host', {timeout: 60_000}, async () => {
-    const {child, out, err, exited} = startCli([...args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--watch')], env)
+    const {child, out, err, exited} = startCli(
+      [...args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--watch')],
+      env,
+    )
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
-      await second.docker(['run', '-d', '--name', `${run}-late`, '--network', 'none', '-l', `${prefix}.service.name=api`, '-l', `${prefix}.service.port=8080`, TEST_IMAGE, 'sleep', '600'])
-      await out.waitFor((l) => l.includes(`"source":"docker@${second.host}"`) && l.includes('"start"') && l.includes(`${run}-late`), 20_000, 'start on the second host')
+      await second.docker([
+        'run',
+        '-d',
+        '--name',
+        `${run}-late`,
+        '--network',
+        'none',
+        '-l',
+        `${prefix}.service.name=api`,
+        '-l',
+        `${prefix}.service.port=8080`,
+        TEST_IMAGE,
+        'sleep',
+        '600',
+      ])
+      await out.waitFor(
+        (l) => l.includes(`"source":"docker@${second.host}"`) && l.includes('"start"') && l.includes(`${run}-late`),
+        20_000,
+        'start on the second host',
+      )
     } finally {
       child.kill('SIGINT')
     }
@@ -83,10 +149,29 @@ describe('mcp discover across several Docker hosts', () => {
   })
 
   test('doctor checks containers on every host', async () => {
-    const r = await runCli(['doctor', '--json', '--source', 'docker', '--label-prefix', prefix, '--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--only', 'PORT_NOT_EXPOSED'], {env})
+    const r = await runCli(
+      [
+        'doctor',
+        '--json',
+        '--source',
+        'docker',
+        '--label-prefix',
+        prefix,
+        '--docker-host',
+        'unix:///var/run/docker.sock',
+        '--docker-host',
+        second.host,
+        '--only',
+        'PORT_NOT_EXPOSED',
+      ],
+      {env},
+    )
     const out = JSON.parse(r.stdout) as {findings: {code: string; instance?: string}[]; summary: {skipped: unknown[]}}
     assert.deepEqual(out.summary.skipped, [], r.stderr)
     // The image EXPOSEs 8080; containers with --network none list no exposed ports: only those on the second host.
-    assert.deepEqual(out.findings.map((f) => f.instance).sort(), [`${run}-late@${second.host}`, `${run}-second@${second.host}`].sort())
+    assert.deepEqual(
+      out.findings.map((f) => f.instance).sort(),
+      [`${run}-late@${second.host}`, `${run}-second@${second.host}`].sort(),
+    )
   })
 })

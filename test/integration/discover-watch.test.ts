@@ -31,17 +31,52 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
 
   test('events, loss, reconnect with backoff, resync, catch-up, Ctrl-C exits 0', {timeout: 120_000}, async () => {
     const run = (name: string, restart = 'no') =>
-      dockerd.docker(['run', '-d', '--name', name, '--network', 'host', '--restart', restart, '--stop-timeout', '1',
-        '-l', 'mcp.service.name=api', '-l', `mcp.service.port=${port}`, TEST_IMAGE, 'sleep', '600'])
+      dockerd.docker([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'host',
+        '--restart',
+        restart,
+        '--stop-timeout',
+        '1',
+        '-l',
+        'mcp.service.name=api',
+        '-l',
+        `mcp.service.port=${port}`,
+        TEST_IMAGE,
+        'sleep',
+        '600',
+      ])
     await run('keeper', 'always')
-    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s'], testEnv())
+    const {child, out, err, exited} = startCli(
+      [
+        'discover',
+        '--watch',
+        '--json',
+        '--docker-host',
+        dockerd.host,
+        '--etcd-endpoints',
+        etcd.endpoint,
+        '--timeout',
+        '2s',
+      ],
+      testEnv(),
+    )
     const event = (source: string, ev: string, subject: string) => (line: string) => {
       const e = JSON.parse(line) as {source: string; event: string; subject: string}
       return e.source === source && e.event === ev && e.subject.includes(subject)
     }
     try {
-      const snapshot = JSON.parse(await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'the snapshot')) as {view: {services: {name: string}[]}}
-      assert.deepEqual(snapshot.view.services.map((s) => s.name), ['api'])
+      const snapshot = JSON.parse(await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'the snapshot')) as {
+        view: {services: {name: string}[]}
+      }
+      assert.deepEqual(
+        snapshot.view.services.map((s) => s.name),
+        ['api'],
+      )
 
       // Live changes, one line each.
       await run('short-lived')
@@ -52,11 +87,22 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
       // dockerd crashes (SIGKILL: no last events): said on stderr. On its restart the daemon stops
       // short-lived and restarts keeper before mcp is back, so only the resync can report them.
       await dockerd.stop('SIGKILL')
-      await err.waitFor((l) => /docker: connection lost .*reconnecting with backoff/.test(l), 20_000, 'docker loss warning')
+      await err.waitFor(
+        (l) => /docker: connection lost .*reconnecting with backoff/.test(l),
+        20_000,
+        'docker loss warning',
+      )
       await dockerd.start()
       await out.waitFor(event('docker', 'reconnected', dockerd.host), 40_000, 'docker reconnect')
-      await out.waitFor(event('docker', 'die (resync)', 'short-lived'), 5_000, 'the container that died while the daemon was gone')
-      assert.ok(!out.lines.some((l) => l.includes('"die (resync)"') && l.includes('keeper')), 'keeper is running again, not reported dead')
+      await out.waitFor(
+        event('docker', 'die (resync)', 'short-lived'),
+        5_000,
+        'the container that died while the daemon was gone',
+      )
+      assert.ok(
+        !out.lines.some((l) => l.includes('"die (resync)"') && l.includes('keeper')),
+        'keeper is running again, not reported dead',
+      )
       await run('after-restart')
       await out.waitFor(event('docker', 'start', 'after-restart'), 15_000, 'events flow again after the restart')
 
@@ -70,7 +116,16 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
       child.kill('SIGINT')
     }
     const code = await exitWithin(child, exited, 10_000)
-    record({area: 'fault', command: 'mcp discover --watch', case: 'dockerd SIGKILLed and restarted; etcd SIGKILLed and restarted', expected: 'says so, reconnects with backoff, resyncs, 0 missed, Ctrl-C exits 0', result: `loss said on stderr; die (resync) for the container lost meanwhile; events and etcd puts resume${code === 'killed' ? '; did not exit within 10 s of SIGINT (killed)' : ''}`, exitCode: code === 'killed' ? null : code, ms: 0, pass: code === 0})
+    record({
+      area: 'fault',
+      command: 'mcp discover --watch',
+      case: 'dockerd SIGKILLed and restarted; etcd SIGKILLed and restarted',
+      expected: 'says so, reconnects with backoff, resyncs, 0 missed, Ctrl-C exits 0',
+      result: `loss said on stderr; die (resync) for the container lost meanwhile; events and etcd puts resume${code === 'killed' ? '; did not exit within 10 s of SIGINT (killed)' : ''}`,
+      exitCode: code === 'killed' ? null : code,
+      ms: 0,
+      pass: code === 0,
+    })
     assert.equal(code, 0, 'Ctrl-C exits 0')
   })
 })

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict'
 
 import {CLI, ROOT, runCli, testEnv} from '../helpers/cli.js'
 import {ConsulFixtureServer, consulHealthEntry} from '../helpers/consul-fixture-server.js'
-import {cleanupDocker, docker, etcdctl, requireDocker, requireEtcd, runContainer, TEST_ETCD, uniqueName} from '../helpers/services.js'
+import {
+  cleanupDocker,
+  docker,
+  etcdctl,
+  requireDocker,
+  requireEtcd,
+  runContainer,
+  TEST_ETCD,
+  uniqueName,
+} from '../helpers/services.js'
 
 /**
  * Every doctor code on the real engine and etcd. One set of containers serves all tests: each
@@ -31,7 +40,14 @@ interface JsonFinding {
 }
 interface DoctorJson {
   findings: JsonFinding[]
-  summary: {errors: number; warnings: number; codes: Record<string, number>; skipped: {code: string; reason: string}[]; notProbed: unknown[]; exitCode: number}
+  summary: {
+    errors: number
+    warnings: number
+    codes: Record<string, number>
+    skipped: {code: string; reason: string}[]
+    notProbed: unknown[]
+    exitCode: number
+  }
 }
 
 let lease = ''
@@ -44,18 +60,30 @@ const ips = new Map<string, string>()
 
 const name = (n: string) => `${U}-${n}`
 
-async function start(n: string, service: string, options: {labels?: Record<string, string>; extra?: string[]; cmd?: string[]; publish?: string[]; network?: string} = {}): Promise<void> {
+async function start(
+  n: string,
+  service: string,
+  options: {
+    labels?: Record<string, string>
+    extra?: string[]
+    cmd?: string[]
+    publish?: string[]
+    network?: string
+  } = {},
+): Promise<void> {
   const labels = {'mcp.service.name': service, 'mcp.service.port': '8080', ...options.labels}
   const id = await runContainer(name(n), {...options, labels})
   ids.set(n, id)
-  if (options.network !== 'host') ips.set(n, await docker(['inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', id]))
+  if (options.network !== 'host')
+    ips.set(n, await docker(['inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', id]))
 }
 
 async function put(service: string, instance: string, value: string, withLease: string | null = lease): Promise<void> {
   await etcdctl(['put', ...(withLease ? [`--lease=${withLease}`] : []), `${PREFIX}${service}/${instance}`, value])
 }
 
-const reg = (n: string, extra: Record<string, unknown> = {}) => JSON.stringify({address: `${ips.get(n)}:8080`, containerId: ids.get(n), ...extra})
+const reg = (n: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({address: `${ips.get(n)}:8080`, containerId: ids.get(n), ...extra})
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -79,7 +107,11 @@ function doctorArgs(services: string[], extra: string[] = []): string[] {
   return ['doctor', '--registry-prefix', PREFIX, ...services.flatMap((s) => ['--service', s]), ...extra]
 }
 
-async function doctor(services: string[], extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{json: DoctorJson; code: number | null; stderr: string}> {
+async function doctor(
+  services: string[],
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{json: DoctorJson; code: number | null; stderr: string}> {
   const r = await runCli([...doctorArgs(services, extra), '--json'], {env: testEnv(env)})
   let json: DoctorJson
   try {
@@ -90,7 +122,8 @@ async function doctor(services: string[], extra: string[] = [], env: NodeJS.Proc
   return {json, code: r.code, stderr: r.stderr}
 }
 
-const codesOf = (json: DoctorJson, instance?: string) => json.findings.filter((f) => !instance || f.instance === instance).map((f) => f.code)
+const codesOf = (json: DoctorJson, instance?: string) =>
+  json.findings.filter((f) => !instance || f.instance === instance).map((f) => f.code)
 
 /** doctor --watch --json as a child: lines as they come, stopped with SIGINT. */
 class WatchedDoctor {
@@ -116,12 +149,19 @@ class WatchedDoctor {
     this.exited = new Promise((resolve) => this.child.on('close', (code) => (clearTimeout(killer), resolve(code))))
   }
 
-  async waitFor(predicate: (line: Record<string, unknown>) => boolean, what: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  async waitFor(
+    predicate: (line: Record<string, unknown>) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const hit = this.lines.find(predicate)
       if (hit) return hit
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; lines: ${JSON.stringify(this.lines).slice(0, 3000)}; stderr: ${this.stderr}`)
+      if (Date.now() > deadline)
+        throw new Error(
+          `no ${what} within ${timeoutMs} ms; lines: ${JSON.stringify(this.lines).slice(0, 3000)}; stderr: ${this.stderr}`,
+        )
       await new Promise((r) => setTimeout(r, 100))
     }
   }
@@ -133,10 +173,25 @@ class WatchedDoctor {
 }
 
 const isFinding = (code: string, instance?: string) => (l: Record<string, unknown>) =>
-  l.event === 'finding' && (l.finding as JsonFinding).code === code && (!instance || (l.finding as JsonFinding).instance === instance)
+  l.event === 'finding' &&
+  (l.finding as JsonFinding).code === code &&
+  (!instance || (l.finding as JsonFinding).instance === instance)
 
 // The services of the mixed scenario, each producing exactly one finding (or none: controls).
-const MIXED = ['unreg', 'stale', 'wrong', 'notready', 'drift', 'noexpose', 'nolease', 'longttl', 'ambig', 'conflict', 'invalid', 'consul'].map(svc)
+const MIXED = [
+  'unreg',
+  'stale',
+  'wrong',
+  'notready',
+  'drift',
+  'noexpose',
+  'nolease',
+  'longttl',
+  'ambig',
+  'conflict',
+  'invalid',
+  'consul',
+].map(svc)
 
 describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
   before(async () => {
@@ -144,7 +199,9 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
     await requireEtcd()
     lease = (await etcdctl(['lease', 'grant', '30'])).split(/\s+/)[1]!
     longLease = (await etcdctl(['lease', 'grant', '600'])).split(/\s+/)[1]!
-    keepAlive = spawn('etcdctl', [`--endpoints=${TEST_ETCD}`, 'lease', 'keep-alive', lease], {env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined}})
+    keepAlive = spawn('etcdctl', [`--endpoints=${TEST_ETCD}`, 'lease', 'keep-alive', lease], {
+      env: {...process.env, ETCDCTL_API: '3', ETCDCTL_ENDPOINTS: undefined},
+    })
     await docker(['network', 'create', name('net')])
 
     await Promise.all([
@@ -162,7 +219,9 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
       start('kind-pub', svc('wrongkinds'), {publish: ['127.0.0.1::9000'], extra: ['--expose', '9000']}),
       start('kind-net', svc('wrongkinds'), {labels: {'mcp.service.network': name('net')}}),
       // NOT_READY: Docker says unhealthy; control healthy.
-      start('notready-bad', svc('notready'), {extra: ['--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1']}),
+      start('notready-bad', svc('notready'), {
+        extra: ['--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1'],
+      }),
       start('notready-ok', svc('notready'), {extra: ['--health-cmd', 'true', '--health-interval', '1s']}),
       // LABEL_DRIFT: registered as version 1.0, the label now says 2.0; control agrees.
       start('drift-bad', svc('drift'), {labels: {'mcp.service.version': '2.0'}}),
@@ -195,18 +254,38 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
 
     await Promise.all([
       put(svc('unreg'), name('unreg-ok'), reg('unreg-ok')),
-      put(svc('stale'), name('stale-gone'), JSON.stringify({address: `${ips.get('stale-gone')}:8080`, containerId: gone})),
+      put(
+        svc('stale'),
+        name('stale-gone'),
+        JSON.stringify({address: `${ips.get('stale-gone')}:8080`, containerId: gone}),
+      ),
       put(svc('stale'), name('stale-ok'), reg('stale-ok')),
-      put(svc('wrong'), name('wrong-bad'), JSON.stringify({address: `${gateway}:8080`, containerId: ids.get('wrong-bad')})),
+      put(
+        svc('wrong'),
+        name('wrong-bad'),
+        JSON.stringify({address: `${gateway}:8080`, containerId: ids.get('wrong-bad')}),
+      ),
       put(svc('wrong'), name('wrong-ok'), reg('wrong-ok')),
-      put(svc('wrongkinds'), name('kind-loop'), JSON.stringify({address: '127.0.0.1:8080', containerId: ids.get('kind-loop')})),
-      put(svc('wrongkinds'), name('kind-pub'), JSON.stringify({address: `127.0.0.1:${kindPubPort}`, containerId: ids.get('kind-pub')})),
+      put(
+        svc('wrongkinds'),
+        name('kind-loop'),
+        JSON.stringify({address: '127.0.0.1:8080', containerId: ids.get('kind-loop')}),
+      ),
+      put(
+        svc('wrongkinds'),
+        name('kind-pub'),
+        JSON.stringify({address: `127.0.0.1:${kindPubPort}`, containerId: ids.get('kind-pub')}),
+      ),
       put(svc('wrongkinds'), name('kind-net'), reg('kind-net')),
       put(svc('notready'), name('notready-bad'), reg('notready-bad')),
       put(svc('notready'), name('notready-ok'), reg('notready-ok')),
       put(svc('drift'), name('drift-bad'), reg('drift-bad', {version: '1.0', port: 8080, healthPath: '/health'})),
       put(svc('drift'), name('drift-ok'), reg('drift-ok', {version: '2.0', port: 8080, healthPath: '/health'})),
-      put(svc('noexpose'), name('noexpose-bad'), JSON.stringify({address: `${ips.get('noexpose-bad')}:9090`, containerId: ids.get('noexpose-bad')})),
+      put(
+        svc('noexpose'),
+        name('noexpose-bad'),
+        JSON.stringify({address: `${ips.get('noexpose-bad')}:9090`, containerId: ids.get('noexpose-bad')}),
+      ),
       put(svc('expose'), name('noexpose-ok'), reg('noexpose-ok')),
       put(svc('nolease'), name('nolease-bad'), reg('nolease-bad'), null),
       put(svc('longttl'), name('longttl-bad'), reg('longttl-bad'), longLease),
@@ -219,7 +298,13 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
     consul = new ConsulFixtureServer({
       token: 'fixture-token',
       entries: [
-        consulHealthEntry({service: svc('consul'), id: name('consul-bad'), address: ips.get('consul-bad')!, port: 8080, checks: [{status: 'critical', output: 'HTTP GET http://x/health: 503 Service Unavailable'}]}),
+        consulHealthEntry({
+          service: svc('consul'),
+          id: name('consul-bad'),
+          address: ips.get('consul-bad')!,
+          port: 8080,
+          checks: [{status: 'critical', output: 'HTTP GET http://x/health: 503 Service Unavailable'}],
+        }),
         consulHealthEntry({service: svc('consul'), id: name('consul-ok'), address: ips.get('consul-ok')!, port: 8080}),
       ],
     })
@@ -277,10 +362,26 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
     // Host-networked httpd on 127.0.0.1: the only way to probe without a published port's proxy.
     const [badPort, okPort] = [await freePort(), await freePort()]
     const httpd = (port: number) => ['/bin/busybox', 'httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', '/www']
-    await start('probe-bad', svc('probe'), {labels: {'mcp.service.port': String(badPort), 'mcp.health.path': '/nope'}, network: 'host', cmd: httpd(badPort)})
-    await start('probe-ok', svc('probe'), {labels: {'mcp.service.port': String(okPort)}, network: 'host', cmd: httpd(okPort)})
-    await put(svc('probe'), name('probe-bad'), JSON.stringify({address: `127.0.0.1:${badPort}`, containerId: ids.get('probe-bad')}))
-    await put(svc('probe'), name('probe-ok'), JSON.stringify({address: `127.0.0.1:${okPort}`, containerId: ids.get('probe-ok')}))
+    await start('probe-bad', svc('probe'), {
+      labels: {'mcp.service.port': String(badPort), 'mcp.health.path': '/nope'},
+      network: 'host',
+      cmd: httpd(badPort),
+    })
+    await start('probe-ok', svc('probe'), {
+      labels: {'mcp.service.port': String(okPort)},
+      network: 'host',
+      cmd: httpd(okPort),
+    })
+    await put(
+      svc('probe'),
+      name('probe-bad'),
+      JSON.stringify({address: `127.0.0.1:${badPort}`, containerId: ids.get('probe-bad')}),
+    )
+    await put(
+      svc('probe'),
+      name('probe-ok'),
+      JSON.stringify({address: `127.0.0.1:${okPort}`, containerId: ids.get('probe-ok')}),
+    )
     const {json} = await doctor([svc('notready'), svc('probe')], ['--only', 'NOT_READY'])
     const by = Object.fromEntries(json.findings.map((f) => [f.instance, f]))
     assert.deepEqual(Object.keys(by).sort(), [name('notready-bad'), name('probe-bad')].sort())
@@ -324,14 +425,20 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
     const {json} = await doctor([svc('ambig')], ['--only', 'AMBIGUOUS_NETWORK'])
     assert.deepEqual(codesOf(json), ['AMBIGUOUS_NETWORK'])
     assert.equal(json.findings[0]!.instance, name('ambig-bad'))
-    assert.deepEqual((json.findings[0]!.evidence.networks as {name: string}[]).map((n) => n.name).sort(), ['bridge', name('net')].sort())
+    assert.deepEqual(
+      (json.findings[0]!.evidence.networks as {name: string}[]).map((n) => n.name).sort(),
+      ['bridge', name('net')].sort(),
+    )
   })
 
   test('NAME_CONFLICT: one service, different health paths', async () => {
     const {json} = await doctor([svc('conflict'), svc('drift')], ['--only', 'NAME_CONFLICT'])
     assert.deepEqual(codesOf(json), ['NAME_CONFLICT'])
     assert.equal(json.findings[0]!.service, svc('conflict'))
-    assert.deepEqual(json.findings[0]!.evidence.healthPaths, {'/health': [name('conflict-a')], '/healthz': [name('conflict-b')]})
+    assert.deepEqual(json.findings[0]!.evidence.healthPaths, {
+      '/health': [name('conflict-a')],
+      '/healthz': [name('conflict-b')],
+    })
   })
 
   test('LABEL_INVALID: lint-labels errors on a live container, with the rule ids', async () => {
@@ -344,25 +451,38 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
 
   test('CONSUL_CRITICAL: a critical check still in the catalog (recorded fixture server, token checked)', async () => {
     const env = {CONSUL_HTTP_TOKEN: 'fixture-token'}
-    const {json, code} = await doctor([svc('consul')], ['--only', 'CONSUL_CRITICAL', '--source', 'docker,consul', '--consul-addr', consulAddr], env)
+    const {json, code} = await doctor(
+      [svc('consul')],
+      ['--only', 'CONSUL_CRITICAL', '--source', 'docker,consul', '--consul-addr', consulAddr],
+      env,
+    )
     assert.equal(code, 1)
     assert.deepEqual(codesOf(json), ['CONSUL_CRITICAL'])
     assert.equal(json.findings[0]!.instance, name('consul-bad'))
     assert.equal(json.findings[0]!.evidence.status, 'critical')
     // A wrong token: Consul is a source that did not answer, reported, never an all clear.
-    const denied = await doctor([svc('consul')], ['--only', 'CONSUL_CRITICAL', '--source', 'docker,consul', '--consul-addr', consulAddr], {CONSUL_HTTP_TOKEN: 'wrong'})
+    const denied = await doctor(
+      [svc('consul')],
+      ['--only', 'CONSUL_CRITICAL', '--source', 'docker,consul', '--consul-addr', consulAddr],
+      {CONSUL_HTTP_TOKEN: 'wrong'},
+    )
     assert.equal(denied.code, 4)
     assert.deepEqual(codesOf(denied.json), ['SOURCE_UNREACHABLE'])
     assert.deepEqual(denied.json.summary.skipped, [{code: 'CONSUL_CRITICAL', reason: 'consul unreachable'}])
   })
 
   test('SOURCE_UNREACHABLE: etcd down is a finding, the checks that need it are skipped, exit 4', async () => {
-    const r = await runCli([...doctorArgs([svc('nolease')], ['--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '1s'])])
+    const r = await runCli([
+      ...doctorArgs([svc('nolease')], ['--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '1s']),
+    ])
     assert.equal(r.code, 4)
     assert.match(r.stdout, /etcd did not answer at http:\/\/127\.0\.0\.1:1/)
     assert.match(r.stdout, /SOURCE_UNREACHABLE/)
     assert.match(r.stderr, /skipped .*NO_LEASE.*etcd unreachable/)
-    const both = await doctor([svc('nolease')], ['--etcd-endpoints', 'http://127.0.0.1:1', '--docker-host', 'unix:///nonexistent.sock', '--timeout', '1s'])
+    const both = await doctor(
+      [svc('nolease')],
+      ['--etcd-endpoints', 'http://127.0.0.1:1', '--docker-host', 'unix:///nonexistent.sock', '--timeout', '1s'],
+    )
     assert.equal(both.code, 5)
     assert.deepEqual(codesOf(both.json), ['SOURCE_UNREACHABLE', 'SOURCE_UNREACHABLE'])
   })
@@ -374,7 +494,9 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
     try {
       await watch.waitFor((l) => l.event === 'snapshot', 'snapshot')
       // Health stays "starting" until /tmp/ready exists.
-      await start('early-bad', svc('early'), {extra: ['--health-cmd', 'test -f /tmp/ready', '--health-interval', '1s', '--health-retries', '100']})
+      await start('early-bad', svc('early'), {
+        extra: ['--health-cmd', 'test -f /tmp/ready', '--health-interval', '1s', '--health-retries', '100'],
+      })
       await put(svc('ontime'), name('early-ok'), reg('early-ok'))
       await put(svc('early'), name('early-bad'), reg('early-bad'))
       const line = await watch.waitFor(isFinding('EARLY_REGISTRATION'), 'EARLY_REGISTRATION')
@@ -388,7 +510,12 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
       await put(svc('early'), name('early-late'), '10.255.0.1:8080')
       await new Promise((r) => setTimeout(r, 500))
       await start('early-late', svc('early'))
-      const late = (await watch.waitFor(isFinding('EARLY_REGISTRATION', name('early-late')), 'EARLY_REGISTRATION before the container existed')).finding as JsonFinding
+      const late = (
+        await watch.waitFor(
+          isFinding('EARLY_REGISTRATION', name('early-late')),
+          'EARLY_REGISTRATION before the container existed',
+        )
+      ).finding as JsonFinding
       assert.match(String(late.evidence.registeredBeforeContainer), /s$/)
       assert.match(late.message, /before its container existed/)
     } finally {
@@ -402,11 +529,19 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
 
   test('mixed: every code exactly once, healthy controls silent', async () => {
     const env = {CONSUL_HTTP_TOKEN: 'fixture-token'}
-    const watch = new WatchedDoctor(doctorArgs([...MIXED, svc('mixearly')], ['--grace', '0s', '--source', 'docker,etcd,consul', '--consul-addr', consulAddr]), env)
+    const watch = new WatchedDoctor(
+      doctorArgs(
+        [...MIXED, svc('mixearly')],
+        ['--grace', '0s', '--source', 'docker,etcd,consul', '--consul-addr', consulAddr],
+      ),
+      env,
+    )
     let snapshot: DoctorJson
     try {
       snapshot = (await watch.waitFor((l) => l.event === 'snapshot', 'snapshot', 30_000)) as unknown as DoctorJson
-      await start('mixearly', svc('mixearly'), {extra: ['--health-cmd', 'test -f /tmp/ready', '--health-interval', '1s', '--health-retries', '100']})
+      await start('mixearly', svc('mixearly'), {
+        extra: ['--health-cmd', 'test -f /tmp/ready', '--health-interval', '1s', '--health-retries', '100'],
+      })
       await put(svc('mixearly'), name('mixearly'), reg('mixearly'))
       await watch.waitFor(isFinding('EARLY_REGISTRATION'), 'EARLY_REGISTRATION')
     } finally {
@@ -415,16 +550,46 @@ describe('mcp doctor (real Docker and etcd)', {timeout: 240_000}, () => {
     const counts: Record<string, number> = {}
     for (const f of snapshot.findings) counts[f.code] = (counts[f.code] ?? 0) + 1
     counts.EARLY_REGISTRATION = watch.lines.filter(isFinding('EARLY_REGISTRATION')).length
-    const expected = ['UNREGISTERED', 'STALE_REGISTRATION', 'WRONG_ADDRESS', 'NOT_READY', 'LABEL_DRIFT', 'PORT_NOT_EXPOSED', 'NO_LEASE', 'LONG_TTL', 'AMBIGUOUS_NETWORK', 'NAME_CONFLICT', 'LABEL_INVALID', 'CONSUL_CRITICAL', 'EARLY_REGISTRATION']
-    assert.deepEqual(counts, Object.fromEntries(expected.map((c) => [c, 1])), JSON.stringify(snapshot.findings.map((f) => `${f.code} ${f.instance}: ${f.message}`), null, 1))
+    const expected = [
+      'UNREGISTERED',
+      'STALE_REGISTRATION',
+      'WRONG_ADDRESS',
+      'NOT_READY',
+      'LABEL_DRIFT',
+      'PORT_NOT_EXPOSED',
+      'NO_LEASE',
+      'LONG_TTL',
+      'AMBIGUOUS_NETWORK',
+      'NAME_CONFLICT',
+      'LABEL_INVALID',
+      'CONSUL_CRITICAL',
+      'EARLY_REGISTRATION',
+    ]
+    assert.deepEqual(
+      counts,
+      Object.fromEntries(expected.map((c) => [c, 1])),
+      JSON.stringify(
+        snapshot.findings.map((f) => `${f.code} ${f.instance}: ${f.message}`),
+        null,
+        1,
+      ),
+    )
     const controls = ['unreg-ok', 'stale-ok', 'wrong-ok', 'notready-ok', 'drift-ok', 'ambig-ok', 'consul-ok'].map(name)
-    assert.deepEqual(snapshot.findings.filter((f) => controls.includes(f.instance ?? '')), [])
+    assert.deepEqual(
+      snapshot.findings.filter((f) => controls.includes(f.instance ?? '')),
+      [],
+    )
   })
 
   test('output formats, --ignore, unknown codes', async () => {
     const sarif = await runCli(doctorArgs([svc('nolease')], ['--only', 'NO_LEASE', '--format', 'sarif']))
-    const log = JSON.parse(sarif.stdout) as {runs: {results: {ruleId: string}[]; tool: {driver: {rules: {id: string}[]}}}[]}
-    assert.deepEqual(log.runs[0]!.results.map((r) => r.ruleId), ['NO_LEASE'])
+    const log = JSON.parse(sarif.stdout) as {
+      runs: {results: {ruleId: string}[]; tool: {driver: {rules: {id: string}[]}}}[]
+    }
+    assert.deepEqual(
+      log.runs[0]!.results.map((r) => r.ruleId),
+      ['NO_LEASE'],
+    )
     assert.ok(log.runs[0]!.tool.driver.rules.some((r) => r.id === 'EARLY_REGISTRATION'))
     const github = await runCli(doctorArgs([svc('nolease')], ['--only', 'NO_LEASE', '--format', 'github']))
     assert.match(github.stdout, /^::warning .*NO_LEASE/m)

@@ -19,13 +19,29 @@ export function bigConfig(n: number): Record<string, unknown> {
     timeout: '5s',
     retries: 2,
   }))
-  return {version: 1, registry: {type: 'etcd', endpoints: ['http://127.0.0.1:2379'], ttl: '30s'}, healthCheck: {interval: '10s', timeout: '2s'}, routes}
+  return {
+    version: 1,
+    registry: {type: 'etcd', endpoints: ['http://127.0.0.1:2379'], ttl: '30s'},
+    healthCheck: {interval: '10s', timeout: '2s'},
+    routes,
+  }
 }
 
 function toYaml(config: Record<string, unknown>): string {
   // Block-style YAML written by hand (no library), as people write gateway configs.
-  const routes = (config.routes as {name: string; match: {pathPrefix: string; methods: string[]}; service: string; timeout: string; retries: number}[])
-    .map((r) => `  - name: ${r.name}\n    match:\n      pathPrefix: ${r.match.pathPrefix}\n      methods: [${r.match.methods.join(', ')}]\n    service: ${r.service}\n    timeout: ${r.timeout}\n    retries: ${r.retries}\n`)
+  const routes = (
+    config.routes as {
+      name: string
+      match: {pathPrefix: string; methods: string[]}
+      service: string
+      timeout: string
+      retries: number
+    }[]
+  )
+    .map(
+      (r) =>
+        `  - name: ${r.name}\n    match:\n      pathPrefix: ${r.match.pathPrefix}\n      methods: [${r.match.methods.join(', ')}]\n    service: ${r.service}\n    timeout: ${r.timeout}\n    retries: ${r.retries}\n`,
+    )
     .join('')
   return `# yaml-language-server: $schema=../schema/gateway.schema.json\nversion: 1\nregistry:\n  type: etcd\n  endpoints: [http://127.0.0.1:2379]\n  ttl: 30s\nhealthCheck:\n  interval: 10s\n  timeout: 2s\nroutes:\n${routes}`
 }
@@ -37,7 +53,10 @@ before(() => {
   w('dupkey.yaml', 'version: 1\nhealthCheck:\n  interval: 5s\n  interval: 6s\n')
   w('dupkey.json', '{\n  "version": 1,\n  "version": 1\n}\n')
   w('syntax.json', '{\n  "version": 1,\n}\n')
-  w('bomb.yaml', 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n')
+  w(
+    'bomb.yaml',
+    'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n',
+  )
   w('empty.yaml', '')
   w('comments.yaml', '# nothing here\n')
   w('binary.yaml', Buffer.from([0x76, 0x65, 0x72, 0x00, 0x01, 0x02]))
@@ -121,7 +140,10 @@ describe('mcp lint-config: findings, formats, exit codes', () => {
     const json = JSON.parse((await runCli(['lint-config', '--json', file])).stdout)
     assert.equal(json.summary.errors, 4)
     assert.match((await runCli(['lint-config', '-o', 'junit', file])).stdout, /<testsuites/)
-    assert.match((await runCli(['lint-config', '-o', 'github', file])).stdout, /^::error file=.*schema\.yaml,line=4,col=13/m)
+    assert.match(
+      (await runCli(['lint-config', '-o', 'github', file])).stdout,
+      /^::error file=.*schema\.yaml,line=4,col=13/m,
+    )
   })
 
   test('--rule and .mcp.yaml change severities; an unknown --rule id is a usage error', async () => {
@@ -165,12 +187,18 @@ describe('mcp lint-config: findings, formats, exit codes', () => {
 describe('mcp lint-config: schema findings in words', () => {
   test('a pattern the value misses says what is wrong and the fix, as the label rules do', async () => {
     const file = join(dir, 'patterns.yaml')
-    writeFileSync(file, 'version: 1\nregistry:\n  prefix: services\ndiscovery:\n  labelPrefix: My_Prefix\nhealthCheck:\n  path: health\nroutes:\n  - match: {pathPrefix: /a}\n    service: User_API\n')
+    writeFileSync(
+      file,
+      'version: 1\nregistry:\n  prefix: services\ndiscovery:\n  labelPrefix: My_Prefix\nhealthCheck:\n  path: health\nroutes:\n  - match: {pathPrefix: /a}\n    service: User_API\n',
+    )
     const r = await runCli(['lint-config', '--json', file])
     const found = (JSON.parse(r.stdout).findings as {message: string; hint?: string}[]).map((f) => [f.message, f.hint])
     assert.deepEqual(found, [
       ['registry.prefix "services" must start and end with \'/\'', 'write /services/'],
-      ['discovery.labelPrefix "My_Prefix" is not a label prefix (lowercase letters and digits, joined by single . _ or -)', 'e.g. my_prefix'],
+      [
+        'discovery.labelPrefix "My_Prefix" is not a label prefix (lowercase letters and digits, joined by single . _ or -)',
+        'e.g. my_prefix',
+      ],
       ['healthCheck.path "health" does not start with \'/\'', 'write /health'],
       ['routes[0].service "User_API" is not a DNS label', 'use lowercase letters, digits and dashes, e.g. user-api'],
     ])
@@ -180,12 +208,18 @@ describe('mcp lint-config: schema findings in words', () => {
 describe('mcp lint-config --fix', () => {
   test('rewrites snake_case keys and loose durations in place, keeps comments, prints what changed', async () => {
     const file = p('fixme.yaml')
-    writeFileSync(file, '# my gateway\nhealth_check:   # from the 2019 blog post\n  interval: 10 seconds\n  timeout: "2 sec"\ndiscovery:\n  fallback_timeout: 5s\n')
+    writeFileSync(
+      file,
+      '# my gateway\nhealth_check:   # from the 2019 blog post\n  interval: 10 seconds\n  timeout: "2 sec"\ndiscovery:\n  fallback_timeout: 5s\n',
+    )
     const r = await runCli(['lint-config', '--fix', file])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /fixed .*fixme\.yaml:2:1 +health_check → healthCheck/)
     assert.match(r.stdout, /"10 seconds" → 10s/)
-    assert.equal(readFileSync(file, 'utf8'), '# my gateway\nhealthCheck:   # from the 2019 blog post\n  interval: 10s\n  timeout: "2s"\ndiscovery:\n  fallbackTimeout: 5s\n')
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      '# my gateway\nhealthCheck:   # from the 2019 blog post\n  interval: 10s\n  timeout: "2s"\ndiscovery:\n  fallbackTimeout: 5s\n',
+    )
   })
 
   test('writes an allowed value spelt another way (round-robin → round_robin); a typo is only suggested', async () => {
@@ -205,10 +239,13 @@ describe('mcp lint-config --fix', () => {
 
   test('# mcp-ignore: suppresses a finding, and --fix leaves the suppressed value alone', async () => {
     const file = p('suppressed.yaml')
-    const text = 'loadBalancer:\n  # mcp-ignore: schema our gateway build accepts it\n  strategy: least-connections\nhealthCheck:\n  intreval: 5s   # mcp-ignore: unknwn-key\n'
+    const text =
+      'loadBalancer:\n  # mcp-ignore: schema our gateway build accepts it\n  strategy: least-connections\nhealthCheck:\n  intreval: 5s   # mcp-ignore: unknwn-key\n'
     writeFileSync(file, text)
     const r = await runCli(['lint-config', '--fix', '--json', file])
-    const found = (JSON.parse(r.stdout).findings as {ruleId: string; message: string; hint: string; location: {line: number}}[]).map((f) => [f.location.line, f.ruleId, f.message, f.hint])
+    const found = (
+      JSON.parse(r.stdout).findings as {ruleId: string; message: string; hint: string; location: {line: number}}[]
+    ).map((f) => [f.location.line, f.ruleId, f.message, f.hint])
     assert.deepEqual(found, [
       [5, 'unknown-key', 'unknown key "intreval" in healthCheck', 'did you mean "interval"?'],
       [5, 'unused-suppression', 'mcp-ignore names an unknown rule "unknwn-key"', 'did you mean unknown-key?'],
@@ -252,7 +289,9 @@ describe('mcp lint-config --discover (real Docker and etcd)', () => {
   before(async () => {
     await requireDocker()
     await requireEtcd()
-    await runContainer(`${prefix}-1`, {labels: {'mcp.service.name': service, 'mcp.service.port': '8080', 'mcp.service.version': 'v1'}})
+    await runContainer(`${prefix}-1`, {
+      labels: {'mcp.service.name': service, 'mcp.service.port': '8080', 'mcp.service.version': 'v1'},
+    })
   })
   after(() => cleanupDocker(prefix))
 
@@ -263,7 +302,10 @@ describe('mcp lint-config --discover (real Docker and etcd)', () => {
       file,
       `routes:\n  - match: {pathPrefix: /live}\n    service: ${service}\n    splits:\n      - {version: v1, weight: 90}\n      - {version: v2, weight: 10}\n  - match: {pathPrefix: /ghost}\n    service: ${service}-ghost\n`,
     )
-    const r = await runCli(['lint-config', '--discover', '--source', 'docker,etcd', '--registry-prefix', `/${prefix}/`, '--json', file], {env: testEnv()})
+    const r = await runCli(
+      ['lint-config', '--discover', '--source', 'docker,etcd', '--registry-prefix', `/${prefix}/`, '--json', file],
+      {env: testEnv()},
+    )
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const findings = JSON.parse(r.stdout).findings as {ruleId: string; message: string}[]
     assert.deepEqual(findings.map((f) => f.ruleId).sort(), ['route-service-no-instances', 'split-version-no-instances'])
@@ -273,16 +315,31 @@ describe('mcp lint-config --discover (real Docker and etcd)', () => {
 
   test("containers are listed under the config's discovery.labelPrefix", async () => {
     const labelPrefix = `${prefix}-labels`.toLowerCase()
-    await runContainer(`${prefix}-2`, {labels: {[`${labelPrefix}.service.name`]: `${service}-p`, [`${labelPrefix}.service.port`]: '8080'}})
+    await runContainer(`${prefix}-2`, {
+      labels: {[`${labelPrefix}.service.name`]: `${service}-p`, [`${labelPrefix}.service.port`]: '8080'},
+    })
     const file = p('live-prefix.yaml')
-    writeFileSync(file, `discovery:\n  labelPrefix: ${labelPrefix}\nroutes:\n  - match: {pathPrefix: /p}\n    service: ${service}-p\n`)
+    writeFileSync(
+      file,
+      `discovery:\n  labelPrefix: ${labelPrefix}\nroutes:\n  - match: {pathPrefix: /p}\n    service: ${service}-p\n`,
+    )
     const r = await runCli(['lint-config', '--discover', '--source', 'docker', '--json', file])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.deepEqual(JSON.parse(r.stdout).findings, [])
   })
 
   test('an unreachable etcd makes the answer partial (exit 4), Docker still answers', async () => {
-    const r = await runCli(['lint-config', '--discover', '--source', 'docker,etcd', '--etcd-endpoints', 'http://127.0.0.1:1', '--timeout', '1s', join(FIXTURES, 'valid.yaml')])
+    const r = await runCli([
+      'lint-config',
+      '--discover',
+      '--source',
+      'docker,etcd',
+      '--etcd-endpoints',
+      'http://127.0.0.1:1',
+      '--timeout',
+      '1s',
+      join(FIXTURES, 'valid.yaml'),
+    ])
     assert.equal(r.code, 4, r.stdout + r.stderr)
     assert.match(r.stderr, /etcd/)
   })

@@ -9,7 +9,8 @@ import {cleanupDocker, docker, requireDocker, runContainer, uniqueName} from '..
 import {GOLDEN_FIXTURE, goldenPath, normalizeOutput} from '../unit/report/golden.js'
 
 const F = 'test/fixtures/labels'
-const lint = (args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}) => runCli(['lint-labels', ...args], {cwd: options.cwd, env: testEnv(options.env)})
+const lint = (args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}) =>
+  runCli(['lint-labels', ...args], {cwd: options.cwd, env: testEnv(options.env)})
 
 function tempProject(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-lint-labels-'))
@@ -42,9 +43,12 @@ describe('lint-labels exit codes', () => {
       'hello.yaml': 'hello: world\n',
       'empty-services.yaml': 'services: {}\n',
       'docker-compose.yml': 'services:\n  api:\n    image: x\n',
-      'Dockerfile': '# syntax=docker/dockerfile:1\nARG V=1\nFROM busybox\n',
+      Dockerfile: '# syntax=docker/dockerfile:1\nARG V=1\nFROM busybox\n',
     })
-    for (const args of [['-f', 'gateway.yaml'], ['-f', 'hello.yaml']]) {
+    for (const args of [
+      ['-f', 'gateway.yaml'],
+      ['-f', 'hello.yaml'],
+    ]) {
       const r = await lint(args, {cwd: dir})
       assert.equal(r.code, 3, `${args.join(' ')}: ${r.stdout}`)
       assert.match(r.stdout, new RegExp(`${args[1]}\\n.*error +not a compose file \\(no services:\\)`))
@@ -57,7 +61,7 @@ describe('lint-labels exit codes', () => {
     assert.equal(fine.code, 0, fine.stdout)
   })
 
-  test('--help shows only the connection flags lint-labels reads (Docker\'s, not etcd\'s or Consul\'s)', async () => {
+  test("--help shows only the connection flags lint-labels reads (Docker's, not etcd's or Consul's)", async () => {
     const r = await lint(['--help'])
     assert.equal(r.code, 0)
     assert.match(r.stdout, /--docker-host/)
@@ -79,18 +83,21 @@ describe('lint-labels exit codes', () => {
         '      mcp.health.path: /health   # mcp-ignore: health-path-missing nothing here',
         '',
       ].join('\n'),
-      Dockerfile: 'FROM busybox\n# mcp-ignore: service-port-missing, health-path-mising base image\nLABEL mcp.service.name=base \\\n      mcp.health.path=/h\n',
+      Dockerfile:
+        'FROM busybox\n# mcp-ignore: service-port-missing, health-path-mising base image\nLABEL mcp.service.name=base \\\n      mcp.health.path=/h\n',
     })
     const r = await lint(['-f', 'compose.yaml', '--dockerfile', 'Dockerfile', '--json'], {cwd: dir})
-    const found = (JSON.parse(r.stdout).findings as {ruleId: string; message: string; location: {file: string; line: number}}[]).map(
-      (f) => `${f.location.file}:${f.location.line} ${f.ruleId} ${f.message}`,
-    )
+    const found = (
+      JSON.parse(r.stdout).findings as {ruleId: string; message: string; location: {file: string; line: number}}[]
+    ).map((f) => `${f.location.file}:${f.location.line} ${f.ruleId} ${f.message}`)
     assert.deepEqual(found.sort(), [
       'Dockerfile:2 unused-suppression mcp-ignore names an unknown rule "health-path-mising"',
       'compose.yaml:9 unused-suppression mcp-ignore: health-path-missing suppresses nothing here',
     ])
     assert.equal(r.code, 0)
-    const off = await lint(['-f', 'compose.yaml', '--dockerfile', 'Dockerfile', '--rule', 'unused-suppression=off'], {cwd: dir})
+    const off = await lint(['-f', 'compose.yaml', '--dockerfile', 'Dockerfile', '--rule', 'unused-suppression=off'], {
+      cwd: dir,
+    })
     assert.equal(off.stdout, '✔ no problems\n')
   })
 
@@ -118,7 +125,10 @@ describe('lint-labels exit codes', () => {
     const within = await lint(['-f', file, '--max-warnings', '2'])
     assert.equal(within.code, 0)
     assert.equal(within.stderr, '')
-    const config = await runCli(['lint-config', '--max-warnings', '0', '-o', 'json', join(ROOT, 'test/fixtures/config/route-shadowed.yaml')], {env: testEnv()})
+    const config = await runCli(
+      ['lint-config', '--max-warnings', '0', '-o', 'json', join(ROOT, 'test/fixtures/config/route-shadowed.yaml')],
+      {env: testEnv()},
+    )
     assert.equal(config.code, 1)
     assert.equal(config.stderr, 'mcp: too many warnings (2, maximum 0)\n')
     assert.equal(JSON.parse(config.stdout).summary.warnings, 2, 'stdout stays the document')
@@ -149,7 +159,14 @@ describe('lint-labels exit codes', () => {
 
   test('3: a file that cannot be read or parsed; the others still checked, one line each, no stack', async () => {
     // The -f files are one compose project (compose refuses it whole); the Dockerfile is still checked.
-    const r = await lint(['-f', `${F}/bad/invalid.yaml`, '-f', `${F}/bad/missing.yaml`, '--dockerfile', `${F}/dockerfile/service-port-invalid.Dockerfile`])
+    const r = await lint([
+      '-f',
+      `${F}/bad/invalid.yaml`,
+      '-f',
+      `${F}/bad/missing.yaml`,
+      '--dockerfile',
+      `${F}/dockerfile/service-port-invalid.Dockerfile`,
+    ])
     assert.equal(r.code, 3)
     assert.match(r.stdout, /bad\/invalid\.yaml\n {2}4:1 +error +Flow sequence in block collection/)
     assert.match(r.stdout, /bad\/missing\.yaml\n {2}1:1 +error +no such file/)
@@ -160,8 +177,14 @@ describe('lint-labels exit codes', () => {
   test('3: what compose or BuildKit refuses: ${VAR:?msg} unset, LABEL key without a value', async () => {
     const required = await lint(['-f', 'test/fixtures/compose-model/interpolation/required.yaml'])
     assert.equal(required.code, 3)
-    assert.match(required.stdout, /5:25 +error +required variable PORT is missing a value: set PORT to the service port +input-error/)
-    assert.doesNotMatch((await lint(['-f', 'test/fixtures/compose-model/interpolation/required.yaml'], {env: {PORT: '8080'}})).stdout, /input-error/)
+    assert.match(
+      required.stdout,
+      /5:25 +error +required variable PORT is missing a value: set PORT to the service port +input-error/,
+    )
+    assert.doesNotMatch(
+      (await lint(['-f', 'test/fixtures/compose-model/interpolation/required.yaml'], {env: {PORT: '8080'}})).stdout,
+      /input-error/,
+    )
     const dir = mkdtempSync(join(tmpdir(), 'mcp-df-'))
     writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nLABEL mcp.service.port\n')
     const refused = await lint(['--dockerfile', join(dir, 'Dockerfile')])
@@ -178,9 +201,15 @@ describe('lint-labels exit codes', () => {
 
   test('an input read only in part says so in one warning line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcp-inline-'))
-    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  api:\n    build:\n      dockerfile_inline: "FROM scratch"\n    labels: {mcp.service.name: api, mcp.service.port: "80", mcp.health.path: /h}\n')
+    writeFileSync(
+      join(dir, 'compose.yaml'),
+      'services:\n  api:\n    build:\n      dockerfile_inline: "FROM scratch"\n    labels: {mcp.service.name: api, mcp.service.port: "80", mcp.health.path: /h}\n',
+    )
     const r = await lint(['-f', join(dir, 'compose.yaml')])
-    assert.match(r.stderr, /^mcp: warning: .*compose\.yaml:4:26: build\.dockerfile_inline is not read; the LABELs and EXPOSEs of service api's image are not checked$/m)
+    assert.match(
+      r.stderr,
+      /^mcp: warning: .*compose\.yaml:4:26: build\.dockerfile_inline is not read; the LABELs and EXPOSEs of service api's image are not checked$/m,
+    )
   })
 
   test('2: bad flags', async () => {
@@ -201,13 +230,17 @@ describe('lint-labels exit codes', () => {
 
   test('default discovery, --env-file and --label-prefix', async () => {
     const dir = tempProject({
-      'docker-compose.yml': 'services:\n  a:\n    image: x\n    labels:\n      gw.service.name: ${NAME}\n      gw.service.port: "80"\n      gw.health.path: /h\n    expose: ["80"]\n',
+      'docker-compose.yml':
+        'services:\n  a:\n    image: x\n    labels:\n      gw.service.name: ${NAME}\n      gw.service.port: "80"\n      gw.health.path: /h\n    expose: ["80"]\n',
       'prod.env': 'NAME=Not_A_Label\n',
     })
     assert.equal((await lint(['--label-prefix', 'gw'], {cwd: dir, env: {NAME: 'api'}})).code, 0)
     const r = await lint(['--label-prefix', 'gw', '--env-file', 'prod.env', '--format', 'github'], {cwd: dir})
     assert.equal(r.code, 1)
-    assert.match(r.stdout, /^::error file=docker-compose\.yml,line=5,col=24,title=service-name-format::gw\.service\.name "Not_A_Label"/)
+    assert.match(
+      r.stdout,
+      /^::error file=docker-compose\.yml,line=5,col=24,title=service-name-format::gw\.service\.name "Not_A_Label"/,
+    )
   })
 
   test('5: --docker alone and Docker does not answer; 4: files were checked', async () => {
@@ -230,12 +263,29 @@ describe('lint-labels --docker on the real engine', () => {
     // The default bridge may be unavailable; a network of our own also gives the network rule something to check.
     await docker(['network', 'create', net])
     await Promise.all([
-      runContainer(`${prefix}-a-good`, {network: net, labels: {'mcp.service.name': `${prefix}-good`, 'mcp.service.port': '8080', 'mcp.health.path': '/health', 'mcp.service.network': net}}),
+      runContainer(`${prefix}-a-good`, {
+        network: net,
+        labels: {
+          'mcp.service.name': `${prefix}-good`,
+          'mcp.service.port': '8080',
+          'mcp.health.path': '/health',
+          'mcp.service.network': net,
+        },
+      }),
       runContainer(`${prefix}-b-bad`, {
         network: net,
-        labels: {'mcp.service.name': `${prefix}-good`, 'mcp.service.port': '9090', 'mcp.servcie.version': '1.0.0', 'mcp.service.network': 'elsewhere', 'mcp.health.path': '/health'},
+        labels: {
+          'mcp.service.name': `${prefix}-good`,
+          'mcp.service.port': '9090',
+          'mcp.servcie.version': '1.0.0',
+          'mcp.service.network': 'elsewhere',
+          'mcp.health.path': '/health',
+        },
       }),
-      runContainer(`${prefix}-c-noport`, {network: net, labels: {'mcp.service.name': `${prefix}-x`, 'mcp.health.path': 'health'}}),
+      runContainer(`${prefix}-c-noport`, {
+        network: net,
+        labels: {'mcp.service.name': `${prefix}-x`, 'mcp.health.path': 'health'},
+      }),
     ])
   })
 
@@ -245,12 +295,23 @@ describe('lint-labels --docker on the real engine', () => {
 
   test('findings for labeled containers, located by container', async () => {
     const r = await lint(['--docker', '--json'])
-    const {findings} = JSON.parse(r.stdout) as {findings: {ruleId: string; location: {kind: string; container: string}; instance?: string}[]}
+    const {findings} = JSON.parse(r.stdout) as {
+      findings: {ruleId: string; location: {kind: string; container: string}; instance?: string}[]
+    }
     const mine = findings.filter((f) => f.location?.kind === 'container' && f.location.container.startsWith(prefix))
-    const by = (name: string) => mine.filter((f) => f.location.container === `${prefix}-${name}`).map((f) => f.ruleId).sort()
+    const by = (name: string) =>
+      mine
+        .filter((f) => f.location.container === `${prefix}-${name}`)
+        .map((f) => f.ruleId)
+        .sort()
     assert.deepEqual(by('a-good'), [])
     // The same service name as a-good with another port: reported at the second container by name.
-    assert.deepEqual(by('b-bad'), ['service-conflict', 'service-network-unknown', 'service-port-not-exposed', 'unknown-key'])
+    assert.deepEqual(by('b-bad'), [
+      'service-conflict',
+      'service-network-unknown',
+      'service-port-not-exposed',
+      'unknown-key',
+    ])
     assert.deepEqual(by('c-noport'), ['health-path-invalid', 'service-port-missing'])
     assert.ok([0, 1].includes(r.code ?? -1))
   })

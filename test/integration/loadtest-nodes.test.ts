@@ -36,7 +36,10 @@ class NetnsServer {
   private buffer = ''
   private waiters: ((line: string) => void)[] = []
 
-  constructor(readonly netns: string, readonly port: number) {}
+  constructor(
+    readonly netns: string,
+    readonly port: number,
+  ) {}
 
   async start(): Promise<void> {
     const script =
@@ -82,7 +85,18 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
   const port = 18000 + Math.floor(Math.random() * 2000)
   const server = new NetnsServer(daemon.netns, port)
   const url = `http://127.0.0.1:${port}/`
-  const args = (...extra: string[]) => ['loadtest', url, '--nodes', '3', '--network', 'host', '--image', image, '--json', ...extra]
+  const args = (...extra: string[]) => [
+    'loadtest',
+    url,
+    '--nodes',
+    '3',
+    '--network',
+    'host',
+    '--image',
+    image,
+    '--json',
+    ...extra,
+  ]
   const services = () => daemon.docker(['service', 'ls', '-q', '--filter', 'label=mcp.loadtest'])
 
   before(async () => {
@@ -100,14 +114,18 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     await daemon.destroy()
   })
 
-  const merged = '--nodes 3: the merged count is the server\'s own, merged percentiles are the three histograms added, the service is gone'
+  const merged =
+    "--nodes 3: the merged count is the server's own, merged percentiles are the three histograms added, the service is gone"
   test(merged, {timeout: 120_000}, async () => {
     await server.count(true)
     const r = await runCli(args('-c', '3', '--requests', '300', '-d', '20s'), {env, timeoutMs: 100_000})
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout) as Result
     assert.equal(out.distributed.nodes.length, 3)
-    assert.ok(out.distributed.nodes.every((n) => n.ok && n.requests === 100), JSON.stringify(out.distributed.nodes))
+    assert.ok(
+      out.distributed.nodes.every((n) => n.ok && n.requests === 100),
+      JSON.stringify(out.distributed.nodes),
+    )
     assert.equal(out.requests.total, await server.count())
     assert.equal(out.requests.total, 300)
     const sum = hdr.build({
@@ -132,7 +150,10 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     assert.equal(out.settings.rate, 3000)
     // The schedule: each replica was given 1,000 req/s (9,000 in all if the rate were not split).
     const seconds = out.durationMs / 1000
-    assert.ok(Math.abs(out.requests.expected! - 3000 * seconds) < 150, `expected ${out.requests.expected} in ${seconds} s`)
+    assert.ok(
+      Math.abs(out.requests.expected! - 3000 * seconds) < 150,
+      `expected ${out.requests.expected} in ${seconds} s`,
+    )
     // What was answered: about 3,000 req/s (the lower bound leaves room for a CPU-starved shared machine).
     assert.ok(out.requests.perSecond > 1800 && out.requests.perSecond < 3300, `req/s ${out.requests.perSecond}`)
     for (const n of out.distributed.nodes) {
@@ -141,34 +162,59 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     assert.equal(await services(), '')
   })
 
-  test('no replica returns a result (the image is not there): the task named, exit 5, the service gone', {timeout: 120_000}, async () => {
-    const argv = ['loadtest', 'http://127.0.0.1:1/', '--nodes', '2', '--network', 'host', '--image', 'no-such-image:nope', '-d', '1s']
-    argv.push('--json')
-    const r = await runCli(argv, {env, timeoutMs: 100_000})
-    assert.equal(r.code, 5, r.stderr)
-    assert.match(r.stdout + r.stderr, /no replica of mcp-loadtest-[0-9a-f]+ returned a result \(mcp-loadtest-[0-9a-f]+\.\d on /)
-    assert.equal(await services(), '')
-  })
+  test(
+    'no replica returns a result (the image is not there): the task named, exit 5, the service gone',
+    {timeout: 120_000},
+    async () => {
+      const argv = [
+        'loadtest',
+        'http://127.0.0.1:1/',
+        '--nodes',
+        '2',
+        '--network',
+        'host',
+        '--image',
+        'no-such-image:nope',
+        '-d',
+        '1s',
+      ]
+      argv.push('--json')
+      const r = await runCli(argv, {env, timeoutMs: 100_000})
+      assert.equal(r.code, 5, r.stderr)
+      assert.match(
+        r.stdout + r.stderr,
+        /no replica of mcp-loadtest-[0-9a-f]+ returned a result \(mcp-loadtest-[0-9a-f]+\.\d on /,
+      )
+      assert.equal(await services(), '')
+    },
+  )
 
-  test('a replica killed mid-run: its task and node named, its part missing, the rest merged, exit 4', {timeout: 120_000}, async () => {
-    const {out, err, exited} = startCli(args('-c', '3', '-R', '300', '-d', '6s'), env)
-    let ids: string[] = []
-    for (let i = 0; i < 100 && ids.length < 3; i++) {
-      ids = (await daemon.docker(['ps', '-q', '--filter', 'label=com.docker.swarm.task'])).split('\n').filter(Boolean)
-      await new Promise((r) => setTimeout(r, 200))
-    }
-    assert.equal(ids.length, 3, 'three replicas running')
-    await daemon.docker(['kill', ids[0]!])
-    assert.equal(await exited, 4, err.lines.join('\n'))
-    const result = JSON.parse(out.lines.join('\n')) as Result
-    assert.equal(result.distributed.missing, 1)
-    const missing = result.distributed.nodes.filter((n) => !n.ok)
-    assert.equal(missing.length, 1)
-    assert.ok(result.requests.total > 0)
-    assert.equal(result.requests.total, result.distributed.nodes.reduce((a, n) => a + n.requests, 0))
-    assert.match(err.lines.join('\n'), new RegExp(`${missing[0]!.task} on ${missing[0]!.node}: its part is missing`))
-    assert.equal(await services(), '')
-  })
+  test(
+    'a replica killed mid-run: its task and node named, its part missing, the rest merged, exit 4',
+    {timeout: 120_000},
+    async () => {
+      const {out, err, exited} = startCli(args('-c', '3', '-R', '300', '-d', '6s'), env)
+      let ids: string[] = []
+      for (let i = 0; i < 100 && ids.length < 3; i++) {
+        ids = (await daemon.docker(['ps', '-q', '--filter', 'label=com.docker.swarm.task'])).split('\n').filter(Boolean)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      assert.equal(ids.length, 3, 'three replicas running')
+      await daemon.docker(['kill', ids[0]!])
+      assert.equal(await exited, 4, err.lines.join('\n'))
+      const result = JSON.parse(out.lines.join('\n')) as Result
+      assert.equal(result.distributed.missing, 1)
+      const missing = result.distributed.nodes.filter((n) => !n.ok)
+      assert.equal(missing.length, 1)
+      assert.ok(result.requests.total > 0)
+      assert.equal(
+        result.requests.total,
+        result.distributed.nodes.reduce((a, n) => a + n.requests, 0),
+      )
+      assert.match(err.lines.join('\n'), new RegExp(`${missing[0]!.task} on ${missing[0]!.node}: its part is missing`))
+      assert.equal(await services(), '')
+    },
+  )
 
   test('SIGINT: the service is removed and the exit code is 130', {timeout: 120_000}, async () => {
     const {child, exited} = startCli(args('-c', '3', '-R', '300', '-d', '30s'), env)

@@ -36,10 +36,11 @@ async function startCountingServer(): Promise<CountingServer> {
     url: `http://127.0.0.1:${port}`,
     counts,
     seen,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -83,13 +84,23 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
     assert.equal(json.target.kind, 'targets')
     assert.equal(json.target.targets, 4)
     assert.equal(json.requests.total, 400)
-    const rows = json.instances as {id: string; line: number; method: string; requests: number; headers: string[]; status: Record<string, number>}[]
-    assert.deepEqual(rows.map((i) => [i.line, i.id]), [
-      [2, `GET ${server.url}/a`],
-      [5, `POST ${server.url}/b`],
-      [9, `HEAD ${server.url}/c`],
-      [10, `GET ${server.url}/missing`],
-    ])
+    const rows = json.instances as {
+      id: string
+      line: number
+      method: string
+      requests: number
+      headers: string[]
+      status: Record<string, number>
+    }[]
+    assert.deepEqual(
+      rows.map((i) => [i.line, i.id]),
+      [
+        [2, `GET ${server.url}/a`],
+        [5, `POST ${server.url}/b`],
+        [9, `HEAD ${server.url}/c`],
+        [10, `GET ${server.url}/missing`],
+      ],
+    )
     // Round robin: each of the four gets a quarter (two connections, each cycling: within one request).
     for (const row of rows) assert.ok(Math.abs(row.requests - 100) <= 2, `${row.id}: ${row.requests}`)
     assert.deepEqual(rows[0]!.headers, ['Authorization'])
@@ -103,7 +114,19 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
     assert.doesNotMatch(r.stdout + r.stderr, /s3cr3t|"order"/)
 
     const report = join(dir, 'report.html')
-    const human = await runCli(['loadtest', '--targets', file, '-c', '2', '-d', '5s', '--requests', '200', '--report', report])
+    const human = await runCli([
+      'loadtest',
+      '--targets',
+      file,
+      '-c',
+      '2',
+      '-d',
+      '5s',
+      '--requests',
+      '200',
+      '--report',
+      report,
+    ])
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, /4 targets from .*mix\.txt, round robin/)
     assert.match(human.stdout, /^ {2}Per target$/m)
@@ -118,7 +141,9 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
   test('two event loops (built module): each cycles the targets; the counts merge per target', async () => {
     // The CLI does not use a second loop against a loopback server on a 2-core machine: drive the workers directly.
     const {runThreaded} = await import(new URL('../../dist/loadtest/threads.js', import.meta.url).href)
-    const {buildRequest, parseLoadSettings} = await import(new URL('../../dist/loadtest/options.js', import.meta.url).href)
+    const {buildRequest, parseLoadSettings} = await import(
+      new URL('../../dist/loadtest/options.js', import.meta.url).href
+    )
     const url = (path: string) => new URL(server.url + path)
     const target = (id: string, method: string) => ({
       id,
@@ -129,22 +154,42 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
       request: buildRequest({...parseLoadSettings({}), method}, url(`/${id}`)),
     })
     server.counts.clear()
-    const plan = {targets: [target('x', 'GET'), target('y', 'HEAD'), target('z', 'GET')], connections: 4, durationMs: 5000, warmupMs: 0,
-      requests: 600, pipelining: 2, timeoutMs: 2000, head: false, cycle: true}
+    const plan = {
+      targets: [target('x', 'GET'), target('y', 'HEAD'), target('z', 'GET')],
+      connections: 4,
+      durationMs: 5000,
+      warmupMs: 0,
+      requests: 600,
+      pipelining: 2,
+      timeoutMs: 2000,
+      head: false,
+      cycle: true,
+    }
     const outcome = await runThreaded(plan, 2)
     const got = outcome.recorders.map((r: {responses: number}) => r.responses)
-    assert.equal(got.reduce((a: number, b: number) => a + b, 0), 600)
+    assert.equal(
+      got.reduce((a: number, b: number) => a + b, 0),
+      600,
+    )
     for (const n of got) assert.ok(Math.abs(n - 200) <= 4, `per target ${got.join(', ')}`)
-    assert.equal(outcome.recorders[0].connections, 4, 'the endpoint\'s connections, counted on its first target')
+    assert.equal(outcome.recorders[0].connections, 4, "the endpoint's connections, counted on its first target")
     assert.ok((server.counts.get('HEAD /y') ?? 0) >= 200)
   })
 
   test('bad files: one line naming file:line, exit 3, nothing sent; secrets not echoed', async () => {
     const cases: [string, string, RegExp][] = [
-      ['header.txt', `GET ${server.url}/a\nAuthorization Bearer s3cr3t\n`, /header\.txt:2: expected a header "Name: value"/],
+      [
+        'header.txt',
+        `GET ${server.url}/a\nAuthorization Bearer s3cr3t\n`,
+        /header\.txt:2: expected a header "Name: value"/,
+      ],
       ['method.txt', `\n\nFETCH ${server.url}/a\n`, /method\.txt:3: "FETCH" is not an HTTP method/],
       ['url.txt', `GET 127.0.0.1:1/a\n`, /url\.txt:1: .*is neither a URL nor a service name/],
-      ['body.txt', `POST ${server.url}/a\n@${join(dir, 'nope.json')}\n`, /body\.txt:2: body file ".*nope\.json": no such file/],
+      [
+        'body.txt',
+        `POST ${server.url}/a\n@${join(dir, 'nope.json')}\n`,
+        /body\.txt:2: body file ".*nope\.json": no such file/,
+      ],
       ['empty.txt', '# nothing\n\n', /empty\.txt: has no targets/],
     ]
     server.counts.clear()
@@ -152,14 +197,28 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
       const r = await runCli(['loadtest', '--targets', targetsFile(name, text), '-d', '1s'])
       assert.equal(r.code, 3, `${name}: ${r.stderr}`)
       assert.match(r.stderr, expected, name)
-      assert.equal(r.stderr.trim().split('\n').filter((l) => !l.trim().startsWith('hint:')).length, 1, `${name}: ${r.stderr}`)
+      assert.equal(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.trim().startsWith('hint:')).length,
+        1,
+        `${name}: ${r.stderr}`,
+      )
       assert.doesNotMatch(r.stderr, /s3cr3t/)
     }
     const missing = await runCli(['loadtest', '--targets', join(dir, 'absent.txt'), '-d', '1s'])
     assert.equal(missing.code, 3)
     assert.match(missing.stderr, /absent\.txt: no such file/)
     assert.equal(server.counts.size, 0, 'nothing was sent')
-    const both = await runCli(['loadtest', `${server.url}/`, '--targets', targetsFile('one.txt', `GET ${server.url}/a\n`), '-d', '1s'])
+    const both = await runCli([
+      'loadtest',
+      `${server.url}/`,
+      '--targets',
+      targetsFile('one.txt', `GET ${server.url}/a\n`),
+      '-d',
+      '1s',
+    ])
     assert.equal(both.code, 2)
     assert.match(both.stderr, /both a target .* and --targets given/)
     const none = await runCli(['loadtest', '-d', '1s'])

@@ -9,7 +9,13 @@ import {promisify} from 'node:util'
 import {CLI, runCli, testEnv} from '../helpers/cli.js'
 import {cleanupDocker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
 import {decodeHistogram} from '../../src/loadtest/stats.js'
-import {startDelayServer, startFastServer, startStallServer, startStatusServer, type TestServer} from '../helpers/http-servers.js'
+import {
+  startDelayServer,
+  startFastServer,
+  startStallServer,
+  startStatusServer,
+  type TestServer,
+} from '../helpers/http-servers.js'
 
 const exec = promisify(execFile)
 
@@ -33,7 +39,10 @@ async function wrkP99(url: string, args: string[]): Promise<number> {
 }
 
 function within(actual: number, expected: number, share: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) <= expected * share, `${what}: ${actual} not within ${share * 100}% of ${expected}`)
+  assert.ok(
+    Math.abs(actual - expected) <= expected * share,
+    `${what}: ${actual} not within ${share * 100}% of ${expected}`,
+  )
 }
 
 describe('mcp loadtest accuracy (real servers on 127.0.0.1)', () => {
@@ -42,7 +51,10 @@ describe('mcp loadtest accuracy (real servers on 127.0.0.1)', () => {
     try {
       const r = await runCli(['loadtest', server.url, '-c', '2', '-d', '2s', '--latency'])
       assert.equal(r.code, 0, r.stderr)
-      const head = /Latency histogram \(([\d,]+) samples: ([\d,]+) responses \+ ([\d,]+) added by the coordinated-omission correction\)/.exec(r.stdout)
+      const head =
+        /Latency histogram \(([\d,]+) samples: ([\d,]+) responses \+ ([\d,]+) added by the coordinated-omission correction\)/.exec(
+          r.stdout,
+        )
       assert.ok(head, r.stdout)
       const n = (i: number) => Number(head[i]!.replace(/,/g, ''))
       assert.equal(n(1), n(2) + n(3))
@@ -111,7 +123,10 @@ describe('mcp loadtest accuracy (real servers on 127.0.0.1)', () => {
       assert.equal(json.latencyUnit, 'us')
       const l = json.latencyUncorrected
       assert.ok(l.p50 > 0 && l.p50 < 1000, `p50 ${l.p50}µs`)
-      assert.ok([l.min, l.p50, l.p75, l.p90].some((v: number) => v % 1000 !== 0), 'figures are whole milliseconds')
+      assert.ok(
+        [l.min, l.p50, l.p75, l.p90].some((v: number) => v % 1000 !== 0),
+        'figures are whole milliseconds',
+      )
       const human = await runCli(['loadtest', server.url, '-c', '2', '-d', '1s'])
       assert.match(human.stdout, /\d+µs/)
     } finally {
@@ -161,7 +176,10 @@ describe('mcp loadtest output, thresholds, errors', () => {
     assert.deepEqual(json.json.compare.differences, [])
     const other = await runCli(['loadtest', `${fast.url}other`, '-c', '2', '-d', '500ms', '--compare', out])
     assert.equal(other.code, 0, other.stderr)
-    assert.match(other.stderr, /^mcp: note: the --compare baseline differs from this run: target http:\/\/127\.0\.0\.1:\d+\/ \(now http:\/\/127\.0\.0\.1:\d+\/other\)\n$/)
+    assert.match(
+      other.stderr,
+      /^mcp: note: the --compare baseline differs from this run: target http:\/\/127\.0\.0\.1:\d+\/ \(now http:\/\/127\.0\.0\.1:\d+\/other\)\n$/,
+    )
     writeFileSync(join(dir, 'bad.json'), '{"nope": 1}')
     const bad = await runCli(['loadtest', fast.url, '-d', '1s', '--compare', join(dir, 'bad.json')])
     assert.equal(bad.code, 3)
@@ -178,8 +196,14 @@ describe('mcp loadtest output, thresholds, errors', () => {
     assert.ok(rows.length >= 2 && rows.length <= 4, rows.join('|'))
     assert.match(rows[1]!, /^0,[1-9]\d*,0,\d+,\d+,\d+,\d+$/)
     const nd = join(dir, 'run.ndjson')
-    assert.equal((await runCli(['loadtest', fast.url, '-c', '2', '-d', '1s', '--out', nd, '--out-format', 'ndjson'])).code, 0)
-    const points = readFileSync(nd, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as {t: number; requests: number})
+    assert.equal(
+      (await runCli(['loadtest', fast.url, '-c', '2', '-d', '1s', '--out', nd, '--out-format', 'ndjson'])).code,
+      0,
+    )
+    const points = readFileSync(nd, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {t: number; requests: number})
     assert.equal(points[0]!.t, 0)
     assert.ok(points[0]!.requests > 0)
     const alone = await runCli(['loadtest', fast.url, '--out-format', 'csv'])
@@ -196,7 +220,10 @@ describe('mcp loadtest output, thresholds, errors', () => {
     const held = await loadJson([fast.url, '-c', '2', '-d', '1s', '--max-p99', '5s', '--max-error-rate', '1%'])
     assert.equal(held.code, 0)
     assert.equal(held.json.ok, true)
-    assert.deepEqual(held.json.thresholds.map((t: {name: string}) => t.name), ['max-p99', 'max-error-rate'])
+    assert.deepEqual(
+      held.json.thresholds.map((t: {name: string}) => t.name),
+      ['max-p99', 'max-error-rate'],
+    )
   })
 
   test('non-2xx responses are errors by kind and count against --max-error-rate', async () => {
@@ -241,7 +268,10 @@ describe('mcp loadtest output, thresholds, errors', () => {
     assert.deepEqual(warm.json.settings.headers, [])
     assert.equal(warm.json.requests.total, 300)
     // 500 ms of warmup is thousands of responses: counted, they would multiply the bytes read.
-    assert.ok(warm.json.bytes.total < plain.json.bytes.total * 1.5, `${warm.json.bytes.total} vs ${plain.json.bytes.total}`)
+    assert.ok(
+      warm.json.bytes.total < plain.json.bytes.total * 1.5,
+      `${warm.json.bytes.total} vs ${plain.json.bytes.total}`,
+    )
     const headers = await loadJson(['-H', 'X-A: 1', fast.url, '-d', '200ms'])
     assert.deepEqual(headers.json.settings.headers, ['X-A'])
   })
@@ -265,7 +295,10 @@ describe('mcp loadtest output, thresholds, errors', () => {
   })
 
   test('SIGINT stops the load, prints the partial result, exits 130', async () => {
-    const child = spawn(process.execPath, [CLI, 'loadtest', fast.url, '-c', '2', '-d', '30s'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [CLI, 'loadtest', fast.url, '-c', '2', '-d', '30s'], {
+      env: testEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
     const started = Date.now()
@@ -321,18 +354,33 @@ describe('mcp loadtest <service> (real engine)', () => {
     const labels = {'mcp.service.name': service, 'mcp.service.port': '8080', 'mcp.health.path': '/health'}
     // Published on 127.0.0.1 only: load goes to the loopback-published ports, never a 172.x address.
     await Promise.all([1, 2, 3].map((i) => runContainer(`${prefix}-${i}`, {labels, publish: ['127.0.0.1::8080']})))
-    await runContainer(`${prefix}-hidden`, {labels: {'mcp.service.name': `${prefix}-hidden`, 'mcp.service.port': '8080'}})
+    await runContainer(`${prefix}-hidden`, {
+      labels: {'mcp.service.name': `${prefix}-hidden`, 'mcp.service.port': '8080'},
+    })
   })
   after(async () => {
     await cleanupDocker(prefix)
   })
 
   test('three instances: load spread round robin, per-instance counts and latency, imbalance', async () => {
-    const {code, json, stderr} = await loadJson([service, '--path', '/health', '-c', '6', '-d', '3s', '--source', 'docker'])
+    const {code, json, stderr} = await loadJson([
+      service,
+      '--path',
+      '/health',
+      '-c',
+      '6',
+      '-d',
+      '3s',
+      '--source',
+      'docker',
+    ])
     assert.equal(code, 0, stderr)
     assert.deepEqual(json.target, {kind: 'service', service, path: '/health'})
     assert.equal(json.instances.length, 3)
-    assert.deepEqual(json.instances.map((i: {id: string}) => i.id).sort(), [1, 2, 3].map((i) => `${prefix}-${i}`))
+    assert.deepEqual(
+      json.instances.map((i: {id: string}) => i.id).sort(),
+      [1, 2, 3].map((i) => `${prefix}-${i}`),
+    )
     let sum = 0
     for (const i of json.instances) {
       assert.equal(i.connections, 2)
@@ -365,12 +413,22 @@ describe('load worker threads (built module)', () => {
     // The CLI never uses a second loop against a loopback server on a 2-core machine, so the
     // worker path is driven directly here.
     const {runThreaded} = await import(new URL('../../dist/loadtest/threads.js', import.meta.url).href)
-    const {buildRequest, parseLoadSettings} = await import(new URL('../../dist/loadtest/options.js', import.meta.url).href)
+    const {buildRequest, parseLoadSettings} = await import(
+      new URL('../../dist/loadtest/options.js', import.meta.url).href
+    )
     const server = await startFastServer()
     try {
       const url = new URL(server.url)
       const request = buildRequest(parseLoadSettings({}), url)
-      const plan = {targets: [{id: 'a', host: '127.0.0.1', port: server.port, tls: false, request}], connections: 4, durationMs: 1000, warmupMs: 0, pipelining: 1, timeoutMs: 2000, head: false}
+      const plan = {
+        targets: [{id: 'a', host: '127.0.0.1', port: server.port, tls: false, request}],
+        connections: 4,
+        durationMs: 1000,
+        warmupMs: 0,
+        pipelining: 1,
+        timeoutMs: 2000,
+        head: false,
+      }
       const outcome = await runThreaded(plan, 2)
       const rec = outcome.recorders[0]
       assert.equal(rec.connections, 4)

@@ -32,13 +32,26 @@ function userEnv(): NodeJS.ProcessEnv {
 describe('npm pack → install into an empty directory → run', () => {
   test('the packed package installs without dev dependencies and answers --help', {timeout: 900_000}, async () => {
     // The suite runs after `npm run build`: dist/ and oclif.manifest.json are current.
-    const {stdout: packed} = await exec('npm', ['pack', '--json', '--pack-destination', dir], {cwd: ROOT, timeout: 300_000})
+    const {stdout: packed} = await exec('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+      timeout: 300_000,
+    })
     const [{filename, files}] = JSON.parse(packed) as {filename: string; files: {path: string}[]}[]
     const paths = files.map((f) => f.path)
-    for (const needed of ['bin/run.js', 'dist/root-help.txt', 'dist/version.txt', 'oclif.manifest.json', 'dist/commands/discover.js', 'dist/hooks/command-not-found.js']) {
+    for (const needed of [
+      'bin/run.js',
+      'dist/root-help.txt',
+      'dist/version.txt',
+      'oclif.manifest.json',
+      'dist/commands/discover.js',
+      'dist/hooks/command-not-found.js',
+    ]) {
       assert.ok(paths.includes(needed), `${needed} is in the package`)
     }
-    assert.ok(!paths.some((p) => p.startsWith('test/') || p.startsWith('src/') || p === 'bin/dev.js'), 'no sources, tests or the tsx dev runner')
+    assert.ok(
+      !paths.some((p) => p.startsWith('test/') || p.startsWith('src/') || p === 'bin/dev.js'),
+      'no sources, tests or the tsx dev runner',
+    )
 
     // The README's install command, word for word, into a prefix of the test's own (npm_config_prefix
     // is what `--prefix` sets): a global install as an operator runs it.
@@ -47,10 +60,15 @@ describe('npm pack → install into an empty directory → run', () => {
     assert.ok(install, 'README shows `npm install -g ./<tarball>.tgz`')
     assert.equal(install[1], `./${filename}`, 'the README names the tarball npm pack writes')
     const prefix = join(dir, 'prefix')
-    await exec('npm', ['install', '-g', install[1]!, '--no-audit', '--no-fund', '--loglevel=error'], {cwd: dir, env: {...userEnv(), npm_config_prefix: prefix}, timeout: 300_000})
+    await exec('npm', ['install', '-g', install[1]!, '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: dir,
+      env: {...userEnv(), npm_config_prefix: prefix},
+      timeout: 300_000,
+    })
     const installed = join(prefix, 'lib', 'node_modules', '@mcp-control-plane', 'cli')
     const modules = readdirSync(join(installed, 'node_modules'))
-    for (const dev of ['typescript', 'tsx', 'oclif', 'playwright-core', 'fast-check']) assert.ok(!modules.includes(dev), `${dev} (a dev dependency) is not installed`)
+    for (const dev of ['typescript', 'tsx', 'oclif', 'playwright-core', 'fast-check'])
+      assert.ok(!modules.includes(dev), `${dev} (a dev dependency) is not installed`)
 
     const mcp = join(prefix, 'bin', 'mcp')
     assert.ok(existsSync(mcp))
@@ -84,16 +102,31 @@ describe('npm pack → install into an empty directory → run', () => {
     // Every rule's helpUri points into the shipped docs, and the page it names is there.
     const project = join(app, 'project')
     mkdirSync(project)
-    writeFileSync(join(project, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    labels: {mcp.service.name: web}\n')
+    writeFileSync(
+      join(project, 'compose.yaml'),
+      'services:\n  web:\n    image: busybox\n    labels: {mcp.service.name: web}\n',
+    )
     writeFileSync(join(project, 'gateway.yaml'), 'version: 1\n')
-    const sarif = await exec(mcp, ['validate', '--format', 'sarif', '--fail-on', 'none'], {cwd: project, env: userEnv(), timeout: 30_000})
+    const sarif = await exec(mcp, ['validate', '--format', 'sarif', '--fail-on', 'none'], {
+      cwd: project,
+      env: userEnv(),
+      timeout: 30_000,
+    })
     const uris = [...sarif.stdout.matchAll(/"helpUri": "([^"]+)"/g)].map((m) => m[1]!)
     assert.ok(uris.length > 0, 'SARIF names help URIs')
-    for (const uri of new Set(uris.map((u) => u.replace(/#.*/, '')))) assert.ok(existsSync(fileURLToPath(uri)), `${uri} exists in the installed package`)
+    for (const uri of new Set(uris.map((u) => u.replace(/#.*/, ''))))
+      assert.ok(existsSync(fileURLToPath(uri)), `${uri} exists in the installed package`)
 
     // Node takes `--env-file` from anywhere on its command line: the installed mcp must keep it its own.
-    writeFileSync(join(app, 'docker-compose.yml'), 'services:\n  api:\n    image: x\n    labels:\n      mcp.service.name: api\n      mcp.service.port: ${PORT}\n      mcp.health.path: /health\n')
-    const missing = await exec(mcp, ['lint-labels', '--env-file', 'nope.env'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((e) => e)
+    writeFileSync(
+      join(app, 'docker-compose.yml'),
+      'services:\n  api:\n    image: x\n    labels:\n      mcp.service.name: api\n      mcp.service.port: ${PORT}\n      mcp.health.path: /health\n',
+    )
+    const missing = await exec(mcp, ['lint-labels', '--env-file', 'nope.env'], {
+      cwd: app,
+      env: userEnv(),
+      timeout: 30_000,
+    }).catch((e) => e)
     assert.equal(missing.code, 3, missing.stderr)
     assert.match(missing.stderr, /^mcp: nope\.env: no such file\n/)
     assert.doesNotMatch(missing.stderr, /node:/)
@@ -101,7 +134,11 @@ describe('npm pack → install into an empty directory → run', () => {
     writeFileSync(join(app, 'prod.env'), 'PORT=8080\nDOCKER_HOST=tcp://127.0.0.1:1\n')
     const unset = await exec(mcp, ['lint-labels'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((e) => e)
     assert.match(unset.stdout, /unresolved-variable/, 'without the env file, PORT is unset')
-    const found = await exec(mcp, ['lint-labels', '--env-file', 'prod.env'], {cwd: app, env: userEnv(), timeout: 30_000})
+    const found = await exec(mcp, ['lint-labels', '--env-file', 'prod.env'], {
+      cwd: app,
+      env: userEnv(),
+      timeout: 30_000,
+    })
     assert.match(found.stdout, /no problems/)
   })
 })

@@ -41,15 +41,67 @@ describe('secrets in arguments never come back in error lines', () => {
     const runs: [string[], NodeJS.ProcessEnv?][] = [
       [['discover', '--source', 'docker', '--docker-host', `tcp://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s']],
       [['discover', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:bad`]],
-      [['discover', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s', '--debug']],
-      [['discover', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s', '--json']],
-      [['discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${free}`, '--etcd-user', `root:${SECRET}`, '--timeout', '1s',
-        '--json']],
+      [
+        [
+          'discover',
+          '--source',
+          'etcd',
+          '--etcd-endpoints',
+          `http://u:${SECRET}@127.0.0.1:${free}`,
+          '--timeout',
+          '1s',
+          '--debug',
+        ],
+      ],
+      [
+        [
+          'discover',
+          '--source',
+          'etcd',
+          '--etcd-endpoints',
+          `http://u:${SECRET}@127.0.0.1:${free}`,
+          '--timeout',
+          '1s',
+          '--json',
+        ],
+      ],
+      [
+        [
+          'discover',
+          '--source',
+          'etcd',
+          '--etcd-endpoints',
+          `http://127.0.0.1:${free}`,
+          '--etcd-user',
+          `root:${SECRET}`,
+          '--timeout',
+          '1s',
+          '--json',
+        ],
+      ],
       [['discover', '--source', 'consul', '--consul-addr', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s']],
       [['discover', '--source', 'consul', '--consul-addr', `http://u:${SECRET}@127.0.0.1:bad`, '--json']],
-      [['doctor', '--source', 'etcd', '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:${free}`, '--timeout', '1s', '--format', 'sarif']],
-      [['discover', '--source', 'etcd', '--timeout', '1s'], testEnv({ETCDCTL_ENDPOINTS: `http://u:${SECRET}@127.0.0.1:${free}`})],
-      [['discover', '--source', 'consul', '--timeout', '1s'], testEnv({CONSUL_HTTP_ADDR: `http://u:${SECRET}@127.0.0.1:${free}`})],
+      [
+        [
+          'doctor',
+          '--source',
+          'etcd',
+          '--etcd-endpoints',
+          `http://u:${SECRET}@127.0.0.1:${free}`,
+          '--timeout',
+          '1s',
+          '--format',
+          'sarif',
+        ],
+      ],
+      [
+        ['discover', '--source', 'etcd', '--timeout', '1s'],
+        testEnv({ETCDCTL_ENDPOINTS: `http://u:${SECRET}@127.0.0.1:${free}`}),
+      ],
+      [
+        ['discover', '--source', 'consul', '--timeout', '1s'],
+        testEnv({CONSUL_HTTP_ADDR: `http://u:${SECRET}@127.0.0.1:${free}`}),
+      ],
     ]
     for (const [argv, env] of runs) {
       const r = await runCli(argv, env ? {env} : {})
@@ -64,18 +116,31 @@ describe('secrets in arguments never come back in error lines', () => {
     assert.equal(bad.code, 2)
     assert.ok(!leaks(bad), bad.stderr)
     assert.match(bad.stderr, /u:\[redacted\]@/)
-    const refused = await runCli(['loadtest', `http://u:${SECRET}@127.0.0.1:${free}/`, '-d', '1s', '-c', '1', '--debug'])
+    const refused = await runCli([
+      'loadtest',
+      `http://u:${SECRET}@127.0.0.1:${free}/`,
+      '-d',
+      '1s',
+      '-c',
+      '1',
+      '--debug',
+    ])
     assert.equal(refused.code, 5, refused.stderr)
     assert.ok(!leaks(refused), refused.stderr)
   })
 
   test('config show names where each setting comes from, never a password inside a URL', async () => {
     const argv = [
-      'config', 'show',
-      '--docker-host', `tcp://u:${SECRET}@127.0.0.1:1`,
-      '--etcd-endpoints', `http://u:${SECRET}@127.0.0.1:1`,
-      '--etcd-user', `root:${SECRET}`,
-      '--consul-addr', `http://u:${SECRET}@127.0.0.1:1`,
+      'config',
+      'show',
+      '--docker-host',
+      `tcp://u:${SECRET}@127.0.0.1:1`,
+      '--etcd-endpoints',
+      `http://u:${SECRET}@127.0.0.1:1`,
+      '--etcd-user',
+      `root:${SECRET}`,
+      '--consul-addr',
+      `http://u:${SECRET}@127.0.0.1:1`,
     ]
     for (const extra of [[], ['--json']]) {
       const r = await runCli([...argv, ...extra])

@@ -11,7 +11,10 @@ import {runCli} from '../helpers/cli.js'
 // A saved result is someone's file: --compare checks it, the report escapes every value, and the
 // page's CSP runs only the page's own script and style (by hash), so markup that slipped in runs nothing.
 const dir = mkdtempSync(join(tmpdir(), 'mcpt-csp-'))
-const fixture = () => JSON.parse(readFileSync(new URL('../fixtures/reports/loadtest-service.json', import.meta.url), 'utf8')) as LoadReportInput
+const fixture = () =>
+  JSON.parse(
+    readFileSync(new URL('../fixtures/reports/loadtest-service.json', import.meta.url), 'utf8'),
+  ) as LoadReportInput
 const meta = {command: 'mcp loadtest x', version: '0.1.0', generatedAt: '2026-11-22T00:00:00.000Z'}
 let browser: HeadlessBrowser
 before(async () => {
@@ -24,7 +27,10 @@ after(async () => {
 
 describe('loadtest HTML report: nothing from a saved result runs', () => {
   test('--compare refuses a saved result whose numbers are not numbers (exit 3)', async () => {
-    const saved = {...fixture(), requests: {...fixture().requests, perSecond: '<script>document.title="pwned"</script>'}}
+    const saved = {
+      ...fixture(),
+      requests: {...fixture().requests, perSecond: '<script>document.title="pwned"</script>'},
+    }
     const file = join(dir, 'saved.json')
     writeFileSync(file, JSON.stringify(saved))
     const r = await runCli(['loadtest', 'http://127.0.0.1:9/', '--compare', file, '--report', join(dir, 'r.html')])
@@ -36,7 +42,14 @@ describe('loadtest HTML report: nothing from a saved result runs', () => {
     const result = fixture()
     const evil = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">'
     const html = renderLoadtestReport(
-      {...result, compare: {file: evil, before: {startedAt: evil}, deltas: [{metric: evil, unit: 'rps', before: evil as unknown as number, now: 1, change: 0, better: true}]}},
+      {
+        ...result,
+        compare: {
+          file: evil,
+          before: {startedAt: evil},
+          deltas: [{metric: evil, unit: 'rps', before: evil as unknown as number, now: 1, change: 0, better: true}],
+        },
+      },
       meta,
     )
     assert.ok(!html.includes('<script>document'), 'escaped')
@@ -48,9 +61,25 @@ describe('loadtest HTML report: nothing from a saved result runs', () => {
     writeFileSync(file, planted)
     const {page, errors, requests} = await browser.open(file)
     assert.notEqual(await page.title(), 'pwned')
-    assert.equal(await page.evaluate(() => (globalThis as unknown as {document: {getElementById: (id: string) => {checkVisibility: () => boolean}}}).document.getElementById('styled').checkVisibility()), true, 'a planted style attribute has no effect')
-    assert.ok(errors.some((e) => /Content Security Policy/.test(e)), 'the planted script was refused')
-    assert.deepEqual(requests.filter((u) => !u.endsWith('/x')), [])
+    assert.equal(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as {document: {getElementById: (id: string) => {checkVisibility: () => boolean}}}
+        ).document
+          .getElementById('styled')
+          .checkVisibility(),
+      ),
+      true,
+      'a planted style attribute has no effect',
+    )
+    assert.ok(
+      errors.some((e) => /Content Security Policy/.test(e)),
+      'the planted script was refused',
+    )
+    assert.deepEqual(
+      requests.filter((u) => !u.endsWith('/x')),
+      [],
+    )
     await page.hover('[data-tip]')
     assert.equal(await page.isVisible('#tip'), true, "the page's own script runs")
     // The page as rendered: no CSP violation at all (its own style and script are allowed by hash).

@@ -14,7 +14,17 @@ after(() => rmSync(dir, {recursive: true, force: true}))
 describe('argv secrets', () => {
   for (const debug of ['*', 'oclif*']) {
     test(`DEBUG=${debug} prints argv with its secrets masked`, async () => {
-      const args = ['discover', '--source', 'etcd', '--etcd-endpoints', 'http://127.0.0.1:1', '--etcd-user', 'root:PlantedPw77', '--timeout', '300ms']
+      const args = [
+        'discover',
+        '--source',
+        'etcd',
+        '--etcd-endpoints',
+        'http://127.0.0.1:1',
+        '--etcd-user',
+        'root:PlantedPw77',
+        '--timeout',
+        '300ms',
+      ]
       const r = await runCli(args, {env: testEnv({DEBUG: debug})})
       assert.match(r.stderr, /root:\[redacted\]/, 'oclif printed argv, masked')
       assert.ok(!r.stderr.includes('PlantedPw77') && !r.stdout.includes('PlantedPw77'), r.stderr.slice(0, 2000))
@@ -27,7 +37,20 @@ describe('argv secrets', () => {
     try {
       const report = join(dir, 'report.html')
       const url = `http://127.0.0.1:${(server.address() as {port: number}).port}/`
-      const r = await runCli(['loadtest', url, '-c', '1', '--requests', '2', '-m', 'POST', '--body', '{"user":"ann","password":"hunter2-planted"}', '--report', report])
+      const r = await runCli([
+        'loadtest',
+        url,
+        '-c',
+        '1',
+        '--requests',
+        '2',
+        '-m',
+        'POST',
+        '--body',
+        '{"user":"ann","password":"hunter2-planted"}',
+        '--report',
+        report,
+      ])
       assert.equal(r.code, 0, r.stderr)
       const html = readFileSync(report, 'utf8')
       assert.ok(!html.includes('hunter2-planted'))

@@ -6,7 +6,11 @@ import {PrivateDockerd} from '../helpers/daemons.js'
 import {requireDocker, TEST_IMAGE} from '../helpers/services.js'
 
 interface View {
-  services: {name: string; swarm?: {replicas?: number; running: number; endpointMode: string; vips: {network: string; ip: string}[]}; instances: {id: string; addressReason?: string; address?: {kind: string; port: number}; swarm?: {state: string}}[]}[]
+  services: {
+    name: string
+    swarm?: {replicas?: number; running: number; endpointMode: string; vips: {network: string; ip: string}[]}
+    instances: {id: string; addressReason?: string; address?: {kind: string; port: number}; swarm?: {state: string}}[]
+  }[]
 }
 interface DoctorJson {
   findings: {code: string; service?: string; evidence?: Record<string, unknown>}[]
@@ -17,7 +21,18 @@ describe('Swarm services and tasks', () => {
   const daemon = new PrivateDockerd()
   const env = testEnv({DOCKER_HOST: daemon.host})
   const service = (name: string, ...args: string[]) =>
-    daemon.docker(['service', 'create', '-d', '--no-resolve-image', '--name', name, ...args, TEST_IMAGE, 'sleep', '600'])
+    daemon.docker([
+      'service',
+      'create',
+      '-d',
+      '--no-resolve-image',
+      '--name',
+      name,
+      ...args,
+      TEST_IMAGE,
+      'sleep',
+      '600',
+    ])
 
   before(async () => {
     await requireDocker()
@@ -26,16 +41,67 @@ describe('Swarm services and tasks', () => {
     await daemon.docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
     await daemon.docker(['network', 'create', '-d', 'overlay', 'backend'])
     // Healthy: 2/2, labels on the service and its containers alike, a VIP on "backend".
-    await service('web', '--replicas', '2', '--network', 'backend', '--label', 'mcp.service.name=web', '--label', 'mcp.service.port=8080',
-      '--container-label', 'mcp.service.name=web', '--container-label', 'mcp.service.port=8080')
+    await service(
+      'web',
+      '--replicas',
+      '2',
+      '--network',
+      'backend',
+      '--label',
+      'mcp.service.name=web',
+      '--label',
+      'mcp.service.port=8080',
+      '--container-label',
+      'mcp.service.name=web',
+      '--container-label',
+      'mcp.service.port=8080',
+    )
     // Published through the routing mesh; labels only on the service (deploy.labels).
-    await service('edge', '--replicas', '1', '--publish', '18080:8080', '--label', 'mcp.service.name=edge', '--label', 'mcp.service.port=8080')
+    await service(
+      'edge',
+      '--replicas',
+      '1',
+      '--publish',
+      '18080:8080',
+      '--label',
+      'mcp.service.name=edge',
+      '--label',
+      'mcp.service.port=8080',
+    )
     // dnsrr: the task IPs are the addresses.
-    await service('dns', '--replicas', '1', '--network', 'backend', '--endpoint-mode', 'dnsrr', '--label', 'mcp.service.name=dns', '--label', 'mcp.service.port=8080',
-      '--container-label', 'mcp.service.name=dns', '--container-label', 'mcp.service.port=8080')
+    await service(
+      'dns',
+      '--replicas',
+      '1',
+      '--network',
+      'backend',
+      '--endpoint-mode',
+      'dnsrr',
+      '--label',
+      'mcp.service.name=dns',
+      '--label',
+      'mcp.service.port=8080',
+      '--container-label',
+      'mcp.service.name=dns',
+      '--container-label',
+      'mcp.service.port=8080',
+    )
     // Short: a constraint no node meets.
-    await service('stuck', '--replicas', '2', '--constraint', 'node.labels.mcpt==nowhere', '--label', 'mcp.service.name=stuck', '--label', 'mcp.service.port=8080',
-      '--container-label', 'mcp.service.name=stuck', '--container-label', 'mcp.service.port=8080')
+    await service(
+      'stuck',
+      '--replicas',
+      '2',
+      '--constraint',
+      'node.labels.mcpt==nowhere',
+      '--label',
+      'mcp.service.name=stuck',
+      '--label',
+      'mcp.service.port=8080',
+      '--container-label',
+      'mcp.service.name=stuck',
+      '--container-label',
+      'mcp.service.port=8080',
+    )
     // Wait until the schedulable tasks run.
     for (let i = 0; i < 60; i++) {
       const states = await daemon.docker(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}'])
@@ -51,7 +117,10 @@ describe('Swarm services and tasks', () => {
     assert.equal(r.code, 0, r.stderr)
     const view = JSON.parse(r.stdout) as View
     const svc = (n: string) => view.services.find((s) => s.name === n)!
-    assert.deepEqual(view.services.map((s) => s.name), ['dns', 'edge', 'stuck', 'web'])
+    assert.deepEqual(
+      view.services.map((s) => s.name),
+      ['dns', 'edge', 'stuck', 'web'],
+    )
     assert.equal(svc('web').swarm?.replicas, 2)
     assert.equal(svc('web').swarm?.running, 2)
     assert.equal(svc('web').instances.length, 2)
@@ -67,7 +136,10 @@ describe('Swarm services and tasks', () => {
   })
 
   test('doctor: REPLICAS_SHORT and SWARM_LABEL_MISMATCH, and nothing for the healthy service', async () => {
-    const r = await runCli(['doctor', '--json', '--source', 'docker', '--only', 'REPLICAS_SHORT,SWARM_LABEL_MISMATCH'], {env})
+    const r = await runCli(
+      ['doctor', '--json', '--source', 'docker', '--only', 'REPLICAS_SHORT,SWARM_LABEL_MISMATCH'],
+      {env},
+    )
     const out = JSON.parse(r.stdout) as DoctorJson
     assert.equal(r.code, 1, r.stderr)
     const codes = out.findings.map((f) => `${f.code}:${f.service}`).sort()
@@ -80,8 +152,16 @@ describe('Swarm services and tasks', () => {
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
       await daemon.docker(['service', 'scale', '-d', 'web=3'])
-      await out.waitFor((l) => l.includes('"swarm"') && l.includes('"service update"') && l.includes('"web"'), 20_000, 'service update event')
-      await out.waitFor((l) => l.includes('"docker"') && l.includes('"start"') && l.includes('"web"'), 20_000, 'the new task container starting')
+      await out.waitFor(
+        (l) => l.includes('"swarm"') && l.includes('"service update"') && l.includes('"web"'),
+        20_000,
+        'service update event',
+      )
+      await out.waitFor(
+        (l) => l.includes('"docker"') && l.includes('"start"') && l.includes('"web"'),
+        20_000,
+        'the new task container starting',
+      )
     } finally {
       child.kill('SIGINT')
     }

@@ -26,23 +26,40 @@ async function h2Server(answer: (stream: http2.ServerHttp2Stream) => void): Prom
 describe('hostile text from outside is shown escaped', () => {
   test('lint-labels stylish: a label value cannot print a forged GitHub workflow command or an escape sequence', async () => {
     const compose = join(dir, 'compose.yaml')
-    writeFileSync(compose, 'services:\n  web:\n    image: nginx\n    labels:\n      mcp.service.name: web\n      mcp.service.port: "80"\n' +
-      '      mcp.health.path: "health\\e]0;pwned\\a\\n::error file=x.yaml,line=1::forged"\n')
+    writeFileSync(
+      compose,
+      'services:\n  web:\n    image: nginx\n    labels:\n      mcp.service.name: web\n      mcp.service.port: "80"\n' +
+        '      mcp.health.path: "health\\e]0;pwned\\a\\n::error file=x.yaml,line=1::forged"\n',
+    )
     const r = await runCli(['lint-labels', '-f', compose, '--format', 'stylish'], {env: testEnv()})
     assert.equal(r.code, 1, r.stderr)
     noRaw(r.stdout)
-    assert.ok(r.stdout.split('\n').every((line) => !line.startsWith('::')), r.stdout)
+    assert.ok(
+      r.stdout.split('\n').every((line) => !line.startsWith('::')),
+      r.stdout,
+    )
     assert.match(r.stdout, /↳ write \/health\\x1b\]0;pwned\\x07\\n::error/)
   })
 
   test("etcd's grpc-message and HTTP/2 GOAWAY debug data in a warning", async () => {
     const denied = await h2Server((stream) =>
-      stream.respond({':status': 200, 'content-type': 'application/grpc', 'grpc-status': '7', 'grpc-message': 'denied%1B]0;pwned%07%1B[2J'}, {endStream: true}),
+      stream.respond(
+        {
+          ':status': 200,
+          'content-type': 'application/grpc',
+          'grpc-status': '7',
+          'grpc-message': 'denied%1B]0;pwned%07%1B[2J',
+        },
+        {endStream: true},
+      ),
     )
     const goaway = await h2Server((stream) => stream.session!.goaway(0, 0, Buffer.from('bye\x1b]0;pwned\x07\x1b[2J')))
     try {
       for (const port of [denied.port, goaway.port]) {
-        const r = await runCli(['discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${port}`, '--timeout', '2s'], {env: testEnv()})
+        const r = await runCli(
+          ['discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${port}`, '--timeout', '2s'],
+          {env: testEnv()},
+        )
         assert.equal(r.code, 5, r.stderr)
         noRaw(r.stderr)
         assert.match(r.stderr, /\\x1b\]0;pwned\\x07/)
@@ -79,7 +96,10 @@ describe('hostile text from outside is shown escaped', () => {
     const r = await runCli(['discover', '--x\x1b]0;pwned\x07\n::error::forged'])
     assert.equal(r.code, 2)
     noRaw(r.stderr)
-    assert.ok(r.stderr.split('\n').every((line) => !line.startsWith('::')), r.stderr)
+    assert.ok(
+      r.stderr.split('\n').every((line) => !line.startsWith('::')),
+      r.stderr,
+    )
     assert.match(r.stderr, /--x\\x1b\]0;pwned\\x07/)
   })
 })

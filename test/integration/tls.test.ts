@@ -18,8 +18,29 @@ const certFile = join(dir, 'cert.pem')
 const keyFile = join(dir, 'key.pem')
 
 before(() => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {stdio: 'ignore'})
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    {stdio: 'ignore'},
+  )
 })
 
 describe('TLS and host keys', () => {
@@ -36,7 +57,10 @@ describe('TLS and host keys', () => {
       const refused = await runCli(['loadtest', url, ...load])
       assert.equal(refused.code, 5, refused.stderr)
       assert.deepEqual(seen, [], 'no request reached a server whose certificate was not verified')
-      assert.match(refused.stderr, /^mcp: the TLS certificate of 127\.0\.0\.1:\d+ is not trusted: self[- ]signed certificate\n {2}hint: give the CA .*--cacert FILE.*-k\/--insecure/)
+      assert.match(
+        refused.stderr,
+        /^mcp: the TLS certificate of 127\.0\.0\.1:\d+ is not trusted: self[- ]signed certificate\n {2}hint: give the CA .*--cacert FILE.*-k\/--insecure/,
+      )
       const trusted = await runCli(['loadtest', url, ...load, '--cacert', certFile])
       assert.equal(trusted.code, 0, trusted.stderr)
       assert.ok(seen.length >= 3)
@@ -56,8 +80,20 @@ describe('TLS and host keys', () => {
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
     const port = (listener.address() as {port: number}).port
     try {
-      const r = await runCli(['discover', '--source', 'etcd', '--etcd-endpoints', `127.0.0.1:${port}`, '--etcd-cacert', certFile,
-        '--etcd-user', 'root:planted-pw-1234', '--timeout', '1s', '--json'])
+      const r = await runCli([
+        'discover',
+        '--source',
+        'etcd',
+        '--etcd-endpoints',
+        `127.0.0.1:${port}`,
+        '--etcd-cacert',
+        certFile,
+        '--etcd-user',
+        'root:planted-pw-1234',
+        '--timeout',
+        '1s',
+        '--json',
+      ])
       assert.equal(JSON.parse(r.stdout).sources[0].endpoint, `https://127.0.0.1:${port}`)
       const bytes = Buffer.concat(received)
       assert.ok(bytes.length > 0, 'it connected')
@@ -70,7 +106,13 @@ describe('TLS and host keys', () => {
 
   test('an ssh:// Docker host is checked against ~/.ssh/known_hosts, failing closed with a hint', async () => {
     const require = createRequire(import.meta.url)
-    const {Server, utils} = require('ssh2') as {Server: new (o: object, l: (c: {on: (e: string, f: (x: {reject: () => void}) => void) => void}) => void) => import('node:net').Server; utils: {generateKeyPairSync: (t: string) => {private: string; public: string}}}
+    const {Server, utils} = require('ssh2') as {
+      Server: new (
+        o: object,
+        l: (c: {on: (e: string, f: (x: {reject: () => void}) => void) => void}) => void,
+      ) => import('node:net').Server
+      utils: {generateKeyPairSync: (t: string) => {private: string; public: string}}
+    }
     const keys = utils.generateKeyPairSync('ed25519')
     let authAttempts = 0
     const server = new Server({hostKeys: [keys.private]}, (client) => {
@@ -90,7 +132,10 @@ describe('TLS and host keys', () => {
       assert.equal(unknown.code, 5, unknown.stderr)
       assert.equal(authAttempts, 0, 'no credentials offered to a host that is not known')
       assert.match(unknown.stderr, /known_hosts/)
-      writeFileSync(join(home, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`)
+      writeFileSync(
+        join(home, '.ssh', 'known_hosts'),
+        `[127.0.0.1]:${port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`,
+      )
       await runCli(['discover', '--source', 'docker', '--timeout', '3s'], {env})
       assert.ok(authAttempts > 0, 'a known host gets as far as authentication')
     } finally {

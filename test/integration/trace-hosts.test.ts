@@ -30,13 +30,43 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
     await requireDocker()
     await second.start()
     await second.loadTestImage()
-    await runContainer(`${run}-main`, {labels: {[`${prefix}.service.name`]: 'api'}, network: 'none', cmd: ['sh', '-c', say]})
+    await runContainer(`${run}-main`, {
+      labels: {[`${prefix}.service.name`]: 'api'},
+      network: 'none',
+      cmd: ['sh', '-c', say],
+    })
     const label = `${prefix}.service.name=api`
-    await second.docker(['run', '-d', '--name', `${run}-second`, '--network', 'none', '-l', label, TEST_IMAGE, 'sh', '-c', say])
-    await second.docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
-    await second.docker(['service', 'create', '-d', '--no-resolve-image', '--name', 'orders', '--replicas', '3', '--network', 'host',
+    await second.docker([
+      'run',
+      '-d',
+      '--name',
+      `${run}-second`,
+      '--network',
+      'none',
+      '-l',
+      label,
       TEST_IMAGE,
-      'sh', '-c', `echo "task trace_id=${TRACE}"; sleep 600`])
+      'sh',
+      '-c',
+      say,
+    ])
+    await second.docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
+    await second.docker([
+      'service',
+      'create',
+      '-d',
+      '--no-resolve-image',
+      '--name',
+      'orders',
+      '--replicas',
+      '3',
+      '--network',
+      'host',
+      TEST_IMAGE,
+      'sh',
+      '-c',
+      `echo "task trace_id=${TRACE}"; sleep 600`,
+    ])
     for (let i = 0; i < 80; i++) {
       if (/orders 3\/3/.test(await second.docker(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']))) break
       await new Promise((r) => setTimeout(r, 500))
@@ -53,10 +83,15 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
 
   test('repeated --docker-host: the id is found in a container on each host, each line names its host', async () => {
     const hostFlags = ['--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host]
-    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', ...hostFlags], {env})
+    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', ...hostFlags], {
+      env,
+    })
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout) as TraceJson
-    const hosts = out.lines.filter((l) => l.match).map((l) => l.host).sort()
+    const hosts = out.lines
+      .filter((l) => l.match)
+      .map((l) => l.host)
+      .sort()
     assert.deepEqual(hosts, [second.host, 'unix:///var/run/docker.sock'].sort())
     const names = [`api/${run}-main@unix:///var/run/docker.sock`, `api/${run}-second@${second.host}`]
     assert.deepEqual(out.sources.map((s) => s.name).sort(), names.sort())
@@ -67,18 +102,31 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
       const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', ...flags], {env})
       assert.equal(r.code, 0, r.stderr)
       const out = JSON.parse(r.stdout) as TraceJson
-      assert.deepEqual(out.lines.filter((l) => l.match).map((l) => l.host).sort(), ['default', 'second'], flags.join(' '))
+      assert.deepEqual(
+        out.lines
+          .filter((l) => l.match)
+          .map((l) => l.host)
+          .sort(),
+        ['default', 'second'],
+        flags.join(' '),
+      )
     }
   })
 
   test('one host down: named, the other searched, exit 4', async () => {
     const down = `unix:///tmp/${run}-down.sock`
     const hosts = ['--docker-host', second.host, '--docker-host', down]
-    const r = await runCli(['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', '--timeout', '1s', ...hosts], {env})
+    const r = await runCli(
+      ['trace', TRACE, '--service', 'api', '--label-prefix', prefix, '--json', '--timeout', '1s', ...hosts],
+      {env},
+    )
     assert.equal(r.code, 4, r.stderr)
     const out = JSON.parse(r.stdout) as TraceJson
     assert.equal(out.found, true)
-    assert.deepEqual(out.problems.map((p) => `${p.source}:${p.kind}`), [`docker@${down}:unreachable`])
+    assert.deepEqual(
+      out.problems.map((p) => `${p.source}:${p.kind}`),
+      [`docker@${down}:unreachable`],
+    )
   })
 
   test('Swarm --service reads the service logs through the manager: every task found, task and node named', async () => {
@@ -87,7 +135,10 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
     const out = JSON.parse(r.stdout) as TraceJson
     const matches = out.lines.filter((l) => l.match)
     assert.deepEqual(matches.map((l) => l.task).sort(), ['orders.1', 'orders.2', 'orders.3'])
-    assert.ok(matches.every((l) => l.node && l.source === `orders/${l.task}@${l.node}`), JSON.stringify(matches))
+    assert.ok(
+      matches.every((l) => l.node && l.source === `orders/${l.task}@${l.node}`),
+      JSON.stringify(matches),
+    )
     const human = await runCli(['trace', TRACE, '--service', 'orders', '--docker-host', second.host], {env})
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, /orders\/orders\.1@/)

@@ -42,10 +42,15 @@ before(async () => {
   mkdirSync(f('rotated'))
   writeFileSync(f('rotated/app.log.1'), `2026-11-21T09:59:59.500Z INFO b3=${LOW}-e457b5a2e4d86bd1-1 warmup\n`)
   writeFileSync(f('rotated/app.log.2.gz'), gzipSync(`2026-11-21T09:59:59.000Z WARN x-request-id=${UUID} retried\n`))
-  const big = Array.from({length: 30000}, (_, i) => (i === 5 ? `2026-11-21T09:59:58.000Z INFO early ${ID}` : `2026-11-21T09:59:58.000Z INFO noise ${i} ${Math.random()}`)).join('\n')
+  const big = Array.from({length: 30000}, (_, i) =>
+    i === 5 ? `2026-11-21T09:59:58.000Z INFO early ${ID}` : `2026-11-21T09:59:58.000Z INFO noise ${i} ${Math.random()}`,
+  ).join('\n')
   const gz = gzipSync(big)
   writeFileSync(f('cut.log.gz'), gz.subarray(0, Math.floor(gz.length / 2)))
-  writeFileSync(f('image.bin'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]), Buffer.from(` ${ID}\n`)]))
+  writeFileSync(
+    f('image.bin'),
+    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]), Buffer.from(` ${ID}\n`)]),
+  )
   writeFileSync(f('secret.log'), `${ID}\n`)
   chmodSync(f('secret.log'), 0o000)
 })
@@ -72,7 +77,13 @@ describe('mcp trace over files', () => {
   })
 
   test('--json gives the parsed lines', async () => {
-    const r = await runCli(['trace', `traceparent: 00-${ID}-00f067aa0ba902b7-01`, f('gateway.log'), f('app.log'), '--json'])
+    const r = await runCli([
+      'trace',
+      `traceparent: 00-${ID}-00f067aa0ba902b7-01`,
+      f('gateway.log'),
+      f('app.log'),
+      '--json',
+    ])
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout)
     assert.equal(out.id.hex, ID)
@@ -93,16 +104,26 @@ describe('mcp trace over files', () => {
 
   test('-C context lines and --level filter', async () => {
     const r = await runCli(['trace', ID, f('app.log'), '-C', '1', '--json'])
-    assert.deepEqual(JSON.parse(r.stdout).lines.map((l: {match: boolean}) => l.match), [true, false, true, false])
+    assert.deepEqual(
+      JSON.parse(r.stdout).lines.map((l: {match: boolean}) => l.match),
+      [true, false, true, false],
+    )
     const w = await runCli(['trace', ID, f('app.log'), '--level', 'warn', '--json'])
-    assert.deepEqual(JSON.parse(w.stdout).lines.map((l: {message: string}) => l.message), ['payment timed out'])
+    assert.deepEqual(
+      JSON.parse(w.stdout).lines.map((l: {message: string}) => l.message),
+      ['payment timed out'],
+    )
   })
 
   test('-C/--context are lines, as in grep (--context-lines still works); a word there points to --docker-context', async () => {
     for (const flag of [['-C', '1'], ['--context', '1'], ['--context-lines', '1'], ['--context=1']]) {
       const r = await runCli(['trace', ID, f('app.log'), ...flag, '--json'])
       assert.equal(r.code, 0, `${flag.join(' ')}: ${r.stderr}`)
-      assert.deepEqual(JSON.parse(r.stdout).lines.map((l: {match: boolean}) => l.match), [true, false, true, false], flag.join(' '))
+      assert.deepEqual(
+        JSON.parse(r.stdout).lines.map((l: {match: boolean}) => l.match),
+        [true, false, true, false],
+        flag.join(' '),
+      )
     }
     const word = await runCli(['trace', ID, f('app.log'), '--context', 'prod'])
     assert.equal(word.code, 2)
@@ -162,7 +183,11 @@ describe('mcp trace over files', () => {
 
   test('worker threads and byte ranges find what one thread finds', async () => {
     const path = f('big.log')
-    const lines = Array.from({length: 60000}, (_, i) => (i % 1999 === 0 ? `2026-11-21T10:00:00.${String(i % 1000).padStart(3, '0')}Z INFO hit ${i} ${ID}` : `2026-11-21T10:00:00Z INFO noise ${i} ${'x'.repeat(i % 40)}`))
+    const lines = Array.from({length: 60000}, (_, i) =>
+      i % 1999 === 0
+        ? `2026-11-21T10:00:00.${String(i % 1000).padStart(3, '0')}Z INFO hit ${i} ${ID}`
+        : `2026-11-21T10:00:00Z INFO noise ${i} ${'x'.repeat(i % 40)}`,
+    )
     writeFileSync(path, lines.join('\n') + '\n')
     writeFileSync(f('big2.log.gz'), gzipSync(lines.slice(0, 5000).join('\n')))
     const env = testEnv({MCP_TRACE_PARALLEL_MIN_BYTES: String(256 * 1024)})
@@ -170,7 +195,10 @@ describe('mcp trace over files', () => {
     const two = await runCli(['trace', ID, path, f('big2.log.gz'), '-j', '2', '--json'], {env})
     assert.equal(one.code, 0, one.stderr)
     assert.equal(two.code, 0, two.stderr)
-    const offsets = (r: {stdout: string}) => JSON.parse(r.stdout).lines.map((l: {source: string; byteOffset: number}) => `${l.source}:${l.byteOffset}`).sort()
+    const offsets = (r: {stdout: string}) =>
+      JSON.parse(r.stdout)
+        .lines.map((l: {source: string; byteOffset: number}) => `${l.source}:${l.byteOffset}`)
+        .sort()
     assert.equal(offsets(one).length, 31 + 3)
     assert.deepEqual(offsets(two), offsets(one))
   })
@@ -184,12 +212,16 @@ describe('mcp trace over files', () => {
     while (first.length !== 1024 * 1024) first = gzipSync(Buffer.alloc((len += 1024 * 1024 - first.length)), {level: 0})
     first = gzipSync(Buffer.concat([head, Buffer.alloc(len - head.length, 'x\n')]), {level: 0})
     assert.equal(first.length, 1024 * 1024)
-    const line = (i: number) => `2026-11-21T10:00:00.000Z INFO ${i % 5000 === 7 ? 'hit' : 'noise'} ${i} ${(i * 7919).toString(36)} ${i % 5000 === 7 ? ID : ''}\n`
+    const line = (i: number) =>
+      `2026-11-21T10:00:00.000Z INFO ${i % 5000 === 7 ? 'hit' : 'noise'} ${i} ${(i * 7919).toString(36)} ${i % 5000 === 7 ? ID : ''}\n`
     const second = gzipSync(Array.from({length: 300_000}, (_, i) => line(i)).join(''))
     writeFileSync(f('members.log.gz'), Buffer.concat([first, second]))
     writeFileSync(f('members-cut.log.gz'), Buffer.concat([first, second.subarray(0, second.length >> 1)]))
     writeFileSync(f('members-bad.log.gz'), Buffer.concat([first, Buffer.from('not gzip at all')]))
-    writeFileSync(f('members-bin.log.gz'), gzipSync(Buffer.concat([Buffer.from('a\0b\n'), Buffer.alloc(3 << 20, `${ID}\n`)])))
+    writeFileSync(
+      f('members-bin.log.gz'),
+      gzipSync(Buffer.concat([Buffer.from('a\0b\n'), Buffer.alloc(3 << 20, `${ID}\n`)])),
+    )
     const env = testEnv({MCP_TRACE_GUNZIP_WORKER_MIN_BYTES: '0'})
     // A binary file stops at its first buffer, whose size differs between the two paths.
     const comparable = (r: {stdout: string}) => {
@@ -210,7 +242,8 @@ describe('mcp trace over files', () => {
     assert.equal(JSON.parse(whole.stdout).lines.length, 1 + 60)
     const cut = await both('members-cut.log.gz')
     assert.equal(cut.code, 3)
-    const problems = (r: {stdout: string}) => JSON.parse(r.stdout).problems.map((p: {kind: string; compressedOffset?: number}) => [p.kind, p.compressedOffset])
+    const problems = (r: {stdout: string}) =>
+      JSON.parse(r.stdout).problems.map((p: {kind: string; compressedOffset?: number}) => [p.kind, p.compressedOffset])
     assert.deepEqual(problems(cut), [['truncated', first.length + (second.length >> 1)]])
     const found = JSON.parse(cut.stdout).lines.length
     assert.ok(found > 20 && found < 61, String(found))
@@ -235,7 +268,10 @@ describe('mcp trace over files', () => {
   test('--follow prints new lines as they are appended; Ctrl-C exits cleanly', async () => {
     const path = f('follow.log')
     writeFileSync(path, `2026-11-21T09:59:58Z INFO started ${ID}\n`)
-    const child = spawn(process.execPath, ['--', CLI, 'trace', ID, path, '--follow'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--', CLI, 'trace', ID, path, '--follow'], {
+      env: testEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
@@ -266,7 +302,11 @@ describe('mcp trace over real containers', () => {
     cB = `${prefix}-b`
     // A: multiplexed stdout/stderr; B: a TTY container of the labelled service. Both write known lines.
     await runContainer(cA, {
-      cmd: ['sh', '-c', `echo "{\\"level\\":\\"info\\",\\"trace_id\\":\\"${ID}\\",\\"msg\\":\\"container A got it\\"}"; echo noise; sleep 1; echo "ERROR A failed traceparent=00-${ID}-00f067aa0ba902b7-01" >&2; sleep 300`],
+      cmd: [
+        'sh',
+        '-c',
+        `echo "{\\"level\\":\\"info\\",\\"trace_id\\":\\"${ID}\\",\\"msg\\":\\"container A got it\\"}"; echo noise; sleep 1; echo "ERROR A failed traceparent=00-${ID}-00f067aa0ba902b7-01" >&2; sleep 300`,
+      ],
     })
     await runContainer(cB, {
       labels: {'mcp.service.name': svc},
@@ -278,7 +318,11 @@ describe('mcp trace over real containers', () => {
     for (;;) {
       const a = await docker(['logs', cA]).catch(() => '')
       const b = await docker(['logs', cB]).catch(() => '')
-      if ((a.includes('failed') || (await docker(['logs', cA, '2>&1']).catch(() => '')).includes('failed')) && b.includes('WARN')) break
+      if (
+        (a.includes('failed') || (await docker(['logs', cA, '2>&1']).catch(() => '')).includes('failed')) &&
+        b.includes('WARN')
+      )
+        break
       if (Date.now() > deadline) break
       await new Promise((r) => setTimeout(r, 300))
     }
@@ -295,14 +339,21 @@ describe('mcp trace over real containers', () => {
     const containerLines = out.lines.filter((l: {sourceType: string}) => l.sourceType === 'container')
     // The containers' relative order depends on when each started; the set and A's own order do not.
     const messages = containerLines.map((l: {message: string}) => l.message.replace(/\s+$/, ''))
-    assert.deepEqual([...messages].sort(), ['ERROR A failed traceparent=00-' + ID + '-00f067aa0ba902b7-01', 'WARN B x-request-id=' + UUID, 'container A got it'])
+    assert.deepEqual([...messages].sort(), [
+      'ERROR A failed traceparent=00-' + ID + '-00f067aa0ba902b7-01',
+      'WARN B x-request-id=' + UUID,
+      'container A got it',
+    ])
     assert.ok(messages.indexOf('container A got it') < messages.findIndex((m: string) => m.startsWith('ERROR A')))
     const failed = containerLines.find((l: {message: string}) => l.message.startsWith('ERROR A'))
     assert.equal(failed.stream, 'stderr')
     assert.equal(failed.level, 'error')
     assert.equal(containerLines.find((l: {message: string}) => l.message.startsWith('WARN B')).service, svc)
     // Files (2026-11-21) come first: the timeline is ordered by time across all sources.
-    assert.deepEqual(out.lines.slice(0, 3).map((l: {sourceType: string}) => l.sourceType), ['file', 'file', 'file'])
+    assert.deepEqual(
+      out.lines.slice(0, 3).map((l: {sourceType: string}) => l.sourceType),
+      ['file', 'file', 'file'],
+    )
     for (let i = 1; i < out.lines.length; i++) assert.ok(out.lines[i].timeMs >= out.lines[i - 1].timeMs)
 
     const human = await runCli(['trace', ID, f('app.log'), '--container', cA, '--service', svc])
@@ -321,7 +372,10 @@ describe('mcp trace over real containers', () => {
   test('--follow on containers prints lines written after it started', async () => {
     const name = `${prefix}-f`
     await runContainer(name, {cmd: ['sh', '-c', `sleep 3; echo "INFO late ${ID}"; sleep 300`]})
-    const child = spawn(process.execPath, [CLI, 'trace', ID, '--container', name, '--follow'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [CLI, 'trace', ID, '--container', name, '--follow'], {
+      env: testEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))

@@ -42,7 +42,12 @@ describe('mcp validate', () => {
   })
 
   test('an unreadable config is exit 3 while the compose file is still checked', async () => {
-    const r = await runCli(['validate', '--config', join(FIXTURES, 'missing-gateway.yaml'), join(FIXTURES, 'bad', 'compose.yaml')])
+    const r = await runCli([
+      'validate',
+      '--config',
+      join(FIXTURES, 'missing-gateway.yaml'),
+      join(FIXTURES, 'bad', 'compose.yaml'),
+    ])
     assert.equal(r.code, 3)
     assert.match(r.stdout, /no such file/)
     assert.match(r.stdout, /service-port-invalid/)
@@ -50,7 +55,10 @@ describe('mcp validate', () => {
 
   test('a named file that is not YAML or JSON is "not a gateway config", exit 3', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcp-validate-'))
-    writeFileSync(join(dir, 'server.js'), 'const http = require("http")\nhttp.createServer((q, s) => s.end("ok")).listen(8080)\n')
+    writeFileSync(
+      join(dir, 'server.js'),
+      'const http = require("http")\nhttp.createServer((q, s) => s.end("ok")).listen(8080)\n',
+    )
     writeFileSync(join(dir, 'app.js'), 'const a = {b: 1}\nconsole.log(a)\n')
     for (const file of ['server.js', 'app.js']) {
       const r = await runCli(['validate', file], {cwd: dir})
@@ -66,7 +74,14 @@ describe('mcp validate', () => {
   })
 
   test('--rule reaches both halves', async () => {
-    const r = await runCli(['validate', '--rule', 'service-port-invalid=off', '--rule', 'unknown-key=off', join(FIXTURES, 'bad')])
+    const r = await runCli([
+      'validate',
+      '--rule',
+      'service-port-invalid=off',
+      '--rule',
+      'unknown-key=off',
+      join(FIXTURES, 'bad'),
+    ])
     assert.equal(r.code, 0, r.stdout)
   })
 })
@@ -84,7 +99,14 @@ describe('action.yml (composite GitHub Action)', () => {
   })
 
   test("exports no input under a name the CLI reads as a setting of its own (MCP_CONFIG is .mcp.yaml's path)", () => {
-    const own = new Set(['MCP_CONFIG', 'MCP_PROFILE', 'MCP_TIMEOUT', 'MCP_LABEL_PREFIX', 'MCP_REGISTRY_PREFIX', 'MCP_DEBUG'])
+    const own = new Set([
+      'MCP_CONFIG',
+      'MCP_PROFILE',
+      'MCP_TIMEOUT',
+      'MCP_LABEL_PREFIX',
+      'MCP_REGISTRY_PREFIX',
+      'MCP_DEBUG',
+    ])
     for (const name of Object.keys(step.env)) assert.ok(!own.has(name), `${name} is read by mcp itself`)
   })
 
@@ -93,7 +115,9 @@ describe('action.yml (composite GitHub Action)', () => {
     const env: Record<string, string> = {...(testEnv() as Record<string, string>)}
     for (const [name, value] of Object.entries(step.env) as [string, string][]) {
       const input = /\$\{\{ inputs\.([\w-]+) \}\}/.exec(value)?.[1]
-      env[name] = input ? inputs[input] ?? action.inputs[input].default : value.replace('${{ github.action_path }}/', ROOT)
+      env[name] = input
+        ? (inputs[input] ?? action.inputs[input].default)
+        : value.replace('${{ github.action_path }}/', ROOT)
     }
     assert.equal(env.MCP_BIN, CLI)
     try {
@@ -123,8 +147,14 @@ describe('action.yml (composite GitHub Action)', () => {
 })
 
 describe('.pre-commit-hooks.yaml', () => {
-  const hooks = parse(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as {id: string; entry: string; files: string; pass_filenames: boolean}[]
-  const fixtureFiles = (dir: string) => readdirSync(join(FIXTURES, dir)).map((f) => `test/fixtures/validate/${dir}/${f}`)
+  const hooks = parse(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as {
+    id: string
+    entry: string
+    files: string
+    pass_filenames: boolean
+  }[]
+  const fixtureFiles = (dir: string) =>
+    readdirSync(join(FIXTURES, dir)).map((f) => `test/fixtures/validate/${dir}/${f}`)
 
   for (const hook of hooks) {
     test(`${hook.id}: runs its entry on the files it matches`, async () => {

@@ -23,10 +23,20 @@ interface Reader {
 
 const READERS: Reader[] = [
   {command: 'lint-labels -f', argv: (f) => ['lint-labels', '-f', f], inputExit: 3, skip: /Dockerfile/},
-  {command: 'lint-labels --dockerfile', argv: (f) => ['lint-labels', '--dockerfile', f], inputExit: 3, skip: /\.(yaml|json)$/},
+  {
+    command: 'lint-labels --dockerfile',
+    argv: (f) => ['lint-labels', '--dockerfile', f],
+    inputExit: 3,
+    skip: /\.(yaml|json)$/,
+  },
   {command: 'lint-config', argv: (f) => ['lint-config', f], inputExit: 3, skip: /Dockerfile/},
   {command: 'validate --config', argv: (f) => ['validate', '--config', f], inputExit: 3, skip: /Dockerfile/},
-  {command: 'loadtest --compare', argv: (f) => ['loadtest', 'http://127.0.0.1:1/', '-d', '1s', '--compare', f], inputExit: 3, skip: /Dockerfile/},
+  {
+    command: 'loadtest --compare',
+    argv: (f) => ['loadtest', 'http://127.0.0.1:1/', '-d', '1s', '--compare', f],
+    inputExit: 3,
+    skip: /Dockerfile/,
+  },
   {command: 'loadtest --targets', argv: (f) => ['loadtest', '--targets', f, '-d', '1s'], inputExit: 3},
 ]
 
@@ -45,7 +55,9 @@ describe('bad-input corpus: one clear line, the documented exit code, no stack t
   after(() => rmSync(work, {recursive: true, force: true}))
 
   const inputs = () => [
-    ...readdirSync(CORPUS).filter((f) => f !== 'README.md').map((f) => join(CORPUS, f)),
+    ...readdirSync(CORPUS)
+      .filter((f) => f !== 'README.md')
+      .map((f) => join(CORPUS, f)),
     join(work, 'ten-mb-line.yaml'),
     join(work, 'does-not-exist.yaml'),
     work, // a directory where a file belongs
@@ -60,7 +72,9 @@ describe('bad-input corpus: one clear line, the documented exit code, no stack t
         const t0 = Date.now()
         const r = await runCli(reader.argv(file), {env: testEnv(), cwd: work})
         const ms = Date.now() - t0
-        const valid = !NOTHING_VALID.has(reader.command) && (VALID.has(name) || name === 'ten-mb-line.yaml' || Boolean(reader.findings?.has(name)))
+        const valid =
+          !NOTHING_VALID.has(reader.command) &&
+          (VALID.has(name) || name === 'ten-mb-line.yaml' || Boolean(reader.findings?.has(name)))
         const output = r.stdout + r.stderr
         const expected = valid ? 'read and checked (exit 0 or 1)' : `one line, exit ${reader.inputExit}`
         const pass =
@@ -68,7 +82,16 @@ describe('bad-input corpus: one clear line, the documented exit code, no stack t
           !hasStackTrace(output) &&
           (valid || output.includes(file === work ? 'directory' : name) || output.includes(file)) &&
           readdirSync(work).sort().join() === before.join()
-        record({area: 'input', command: `mcp ${reader.command}`, case: name, expected, result: firstLine(valid ? r.stdout : r.stdout + r.stderr) || '(no output)', exitCode: r.code, ms, pass})
+        record({
+          area: 'input',
+          command: `mcp ${reader.command}`,
+          case: name,
+          expected,
+          result: firstLine(valid ? r.stdout : r.stdout + r.stderr) || '(no output)',
+          exitCode: r.code,
+          ms,
+          pass,
+        })
         assert.ok(pass, `${reader.command} ${name}: exit ${r.code}\n${output.slice(0, 600)}`)
       }
     })
@@ -82,7 +105,16 @@ describe('bad-input corpus: one clear line, the documented exit code, no stack t
         const t0 = Date.now()
         const r = await runCli(['discover', '--source', 'docker', '--timeout', '1s'], {env: testEnv(), cwd: dir})
         const pass = r.code === 3 && r.stderr.includes('.mcp.yaml') && !hasStackTrace(r.stderr) && r.stdout === ''
-        record({area: 'input', command: 'mcp discover (.mcp.yaml)', case: name, expected: 'one line naming .mcp.yaml, exit 3', result: firstLine(r.stderr), exitCode: r.code, ms: Date.now() - t0, pass})
+        record({
+          area: 'input',
+          command: 'mcp discover (.mcp.yaml)',
+          case: name,
+          expected: 'one line naming .mcp.yaml, exit 3',
+          result: firstLine(r.stderr),
+          exitCode: r.code,
+          ms: Date.now() - t0,
+          pass,
+        })
         assert.ok(pass, `${name}: exit ${r.code}: ${r.stderr}`)
       } finally {
         rmSync(dir, {recursive: true, force: true})
@@ -102,7 +134,16 @@ describe('trace streams whatever it is given', () => {
       const t0 = Date.now()
       const r = await runCli([...argv], {input: input as Buffer | undefined})
       const pass = r.code === expectCode && !hasStackTrace(r.stderr)
-      record({area: 'input', command: 'mcp trace', case: what, expected: `exit ${expectCode}, no stack`, result: firstLine(r.stderr), exitCode: r.code, ms: Date.now() - t0, pass})
+      record({
+        area: 'input',
+        command: 'mcp trace',
+        case: what,
+        expected: `exit ${expectCode}, no stack`,
+        result: firstLine(r.stderr),
+        exitCode: r.code,
+        ms: Date.now() - t0,
+        pass,
+      })
       assert.ok(pass, `${what}: exit ${r.code}\n${r.stderr}`)
     }
   })
@@ -112,7 +153,9 @@ describe('trace streams whatever it is given', () => {
     const file = join(dir, 'big.log')
     try {
       const id = 'a3ce929d0e0e47364bf92f3577b34da6'
-      const line = Buffer.from('2026-11-21T23:59:59.000Z INFO GET /api/orders 200 12ms trace_id=00000000000000000000000000000000 user=someone\n')
+      const line = Buffer.from(
+        '2026-11-21T23:59:59.000Z INFO GET /api/orders 200 12ms trace_id=00000000000000000000000000000000 user=someone\n',
+      )
       const block = Buffer.alloc(line.length * 65536)
       for (let i = 0; i < 65536; i++) line.copy(block, i * line.length)
       const {openSync, writeSync, closeSync} = await import('node:fs')
@@ -124,7 +167,10 @@ describe('trace streams whatever it is given', () => {
       const {spawn} = await import('node:child_process')
       const {CLI} = await import('../helpers/cli.js')
       const t0 = Date.now()
-      const child = spawn(process.execPath, [CLI, 'trace', id, file, '--json'], {env: testEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn(process.execPath, [CLI, 'trace', id, file, '--json'], {
+        env: testEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let peakKb = 0
       const poll = setInterval(() => {
         try {
@@ -141,7 +187,16 @@ describe('trace streams whatever it is given', () => {
       const ms = Date.now() - t0
       const found = (stdout.match(/upstream timeout/g) ?? []).length
       const pass = code === 0 && found >= 1 && peakKb > 0 && peakKb < 200 * 1024
-      record({area: 'input', command: 'mcp trace', case: '1 GiB log file, one matching line at the end', expected: 'found, RSS < 200 MB', result: `found ${found}; peak RSS ${Math.round(peakKb / 1024)} MB`, exitCode: code, ms, pass})
+      record({
+        area: 'input',
+        command: 'mcp trace',
+        case: '1 GiB log file, one matching line at the end',
+        expected: 'found, RSS < 200 MB',
+        result: `found ${found}; peak RSS ${Math.round(peakKb / 1024)} MB`,
+        exitCode: code,
+        ms,
+        pass,
+      })
       assert.ok(pass, `exit ${code}, found ${found}, peak ${peakKb} kB`)
     } finally {
       rmSync(dir, {recursive: true, force: true})
@@ -160,7 +215,20 @@ describe('bad flag values: one line, exit 2', () => {
     ['bad --rule', ['lint-labels', '--rule', 'nope']],
     ['unknown flag', ['discover', '--bogus']],
     ['etcd key without a certificate', ['discover', '--source', 'etcd', '--etcd-key', '/etc/hostname']],
-    ['TLS files that are not PEM', ['discover', '--source', 'etcd', '--etcd-endpoints', 'https://127.0.0.1:1', '--etcd-key', '/etc/hostname', '--etcd-cert', '/etc/hostname']],
+    [
+      'TLS files that are not PEM',
+      [
+        'discover',
+        '--source',
+        'etcd',
+        '--etcd-endpoints',
+        'https://127.0.0.1:1',
+        '--etcd-key',
+        '/etc/hostname',
+        '--etcd-cert',
+        '/etc/hostname',
+      ],
+    ],
     ['rate 0', ['loadtest', 'http://127.0.0.1:1/', '-R', '0']],
     ['negative duration', ['loadtest', 'http://127.0.0.1:1/', '-d', '-5s']],
     ['port 0', ['loadtest', 'http://127.0.0.1:0/']],
@@ -175,7 +243,16 @@ describe('bad flag values: one line, exit 2', () => {
       const t0 = Date.now()
       const r = await runCli(argv, {env: testEnv()})
       const pass = r.code === 2 && !hasStackTrace(r.stderr) && r.stderr.trim().split('\n').length <= 3
-      record({area: 'flag', command: `mcp ${argv[0]}`, case: `${what}: ${argv.slice(1).join(' ')}`, expected: 'one line, exit 2', result: firstLine(r.stderr), exitCode: r.code, ms: Date.now() - t0, pass})
+      record({
+        area: 'flag',
+        command: `mcp ${argv[0]}`,
+        case: `${what}: ${argv.slice(1).join(' ')}`,
+        expected: 'one line, exit 2',
+        result: firstLine(r.stderr),
+        exitCode: r.code,
+        ms: Date.now() - t0,
+        pass,
+      })
       assert.ok(pass, `${argv.join(' ')}: exit ${r.code}\n${r.stderr}`)
     })
   }

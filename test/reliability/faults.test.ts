@@ -8,7 +8,16 @@ import {after, before, describe, test} from 'node:test'
 
 import {exitWithin, runCli, startCli, testEnv} from '../helpers/cli.js'
 import {freePort, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
-import {cleanupDocker, etcdctl, requireDocker, requireEtcd, runContainer, TEST_ETCD, TEST_IMAGE, uniqueName} from '../helpers/services.js'
+import {
+  cleanupDocker,
+  etcdctl,
+  requireDocker,
+  requireEtcd,
+  runContainer,
+  TEST_ETCD,
+  TEST_IMAGE,
+  uniqueName,
+} from '../helpers/services.js'
 import {firstLine, hasStackTrace, record} from './record.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -17,12 +26,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 function hungSocket(path: string): Promise<{server: Server; close: () => void}> {
   const sockets: Socket[] = []
   const server = createServer((s) => sockets.push(s))
-  return new Promise((resolve) => server.listen(path, () => resolve({server, close: () => {
-    for (const s of sockets) s.destroy()
-    server.close()
-  }})))
+  return new Promise((resolve) =>
+    server.listen(path, () =>
+      resolve({
+        server,
+        close: () => {
+          for (const s of sockets) s.destroy()
+          server.close()
+        },
+      }),
+    ),
+  )
 }
-
 
 describe('faults: the command says what failed, within the timeout, and still shows what it has', () => {
   const run = uniqueName('faults')
@@ -48,8 +63,21 @@ describe('faults: the command says what failed, within the timeout, and still sh
         const r = await runCli([...argv, '--docker-host', `unix://${path}`, '--timeout', '1s'], {timeoutMs: 20_000})
         const ms = Date.now() - t0
         // The line names what was left of the 1 s deadline when the call began (999 ms on a busy machine).
-        const pass = r.code === 5 && ms < 6000 && /did not answer within (9\d\d|1000) ms/.test(r.stderr + r.stdout) && !hasStackTrace(r.stderr)
-        record({area: 'fault', command: `mcp ${argv[0]}`, case: 'Docker socket accepts and never answers (--timeout 1s)', expected: 'timeout fires, exit 5', result: firstLine(r.stderr || r.stdout), exitCode: r.code, ms, pass})
+        const pass =
+          r.code === 5 &&
+          ms < 6000 &&
+          /did not answer within (9\d\d|1000) ms/.test(r.stderr + r.stdout) &&
+          !hasStackTrace(r.stderr)
+        record({
+          area: 'fault',
+          command: `mcp ${argv[0]}`,
+          case: 'Docker socket accepts and never answers (--timeout 1s)',
+          expected: 'timeout fires, exit 5',
+          result: firstLine(r.stderr || r.stdout),
+          exitCode: r.code,
+          ms,
+          pass,
+        })
         assert.ok(pass, `${argv.join(' ')}: exit ${r.code} after ${ms} ms\n${r.stderr}\n${r.stdout.slice(0, 500)}`)
       }
     } finally {
@@ -68,10 +96,28 @@ describe('faults: the command says what failed, within the timeout, and still sh
       ] as const) {
         await act()
         const t0 = Date.now()
-        const r = await runCli(['discover', '--label-prefix', prefix, '--etcd-endpoints', etcd.endpoint, '--timeout', '1s'], {timeoutMs: 20_000})
+        const r = await runCli(
+          ['discover', '--label-prefix', prefix, '--etcd-endpoints', etcd.endpoint, '--timeout', '1s'],
+          {timeoutMs: 20_000},
+        )
         const ms = Date.now() - t0
-        const pass = r.code === 4 && ms < 5000 && /warning: etcd \(/.test(r.stderr) && r.stderr.trim().split('\n').length === 1 && /✓ docker 1 .* ✗ etcd unreachable/.test(r.stdout) && r.stdout.includes(`${run}-web`)
-        record({area: 'fault', command: 'mcp discover', case: `etcd ${how} (--timeout 1s)`, expected: 'one line, Docker half shown, exit 4', result: firstLine(r.stderr), exitCode: r.code, ms, pass})
+        const pass =
+          r.code === 4 &&
+          ms < 5000 &&
+          /warning: etcd \(/.test(r.stderr) &&
+          r.stderr.trim().split('\n').length === 1 &&
+          /✓ docker 1 .* ✗ etcd unreachable/.test(r.stdout) &&
+          r.stdout.includes(`${run}-web`)
+        record({
+          area: 'fault',
+          command: 'mcp discover',
+          case: `etcd ${how} (--timeout 1s)`,
+          expected: 'one line, Docker half shown, exit 4',
+          result: firstLine(r.stderr),
+          exitCode: r.code,
+          ms,
+          pass,
+        })
         assert.ok(pass, `${how}: exit ${r.code} after ${ms} ms\n${r.stderr}\n${r.stdout}`)
         if (how.startsWith('hung')) process.kill(etcdPid(etcd), 'SIGCONT')
       }
@@ -87,13 +133,45 @@ describe('faults: the command says what failed, within the timeout, and still sh
     const proxy = await freezeAfterFirstData(new URL(TEST_ETCD))
     try {
       const t0 = Date.now()
-      const r = await runCli(['discover', '--json', '--label-prefix', prefix, '--etcd-endpoints', proxy.endpoint, '--registry-prefix', registry, '--timeout', '1s'], {timeoutMs: 20_000})
+      const r = await runCli(
+        [
+          'discover',
+          '--json',
+          '--label-prefix',
+          prefix,
+          '--etcd-endpoints',
+          proxy.endpoint,
+          '--registry-prefix',
+          registry,
+          '--timeout',
+          '1s',
+        ],
+        {timeoutMs: 20_000},
+      )
       const ms = Date.now() - t0
-      const view = JSON.parse(r.stdout) as {sources: {name: string; ok: boolean; error?: string}[]; services: {instances: {etcd?: unknown; docker?: unknown}[]}[]}
+      const view = JSON.parse(r.stdout) as {
+        sources: {name: string; ok: boolean; error?: string}[]
+        services: {instances: {etcd?: unknown; docker?: unknown}[]}[]
+      }
       const etcdSource = view.sources.find((s) => s.name === 'etcd')
       const instances = view.services.flatMap((s) => s.instances)
-      const pass = r.code === 4 && ms < 6000 && etcdSource?.ok === false && instances.some((i) => i.docker) && !instances.some((i) => i.etcd) && !hasStackTrace(r.stderr)
-      record({area: 'fault', command: 'mcp discover', case: 'etcd answers the Range, then no lease TTL (--timeout 1s)', expected: 'etcd source failed, Docker half shown, exit 4', result: etcdSource?.error ?? firstLine(r.stderr), exitCode: r.code, ms, pass})
+      const pass =
+        r.code === 4 &&
+        ms < 6000 &&
+        etcdSource?.ok === false &&
+        instances.some((i) => i.docker) &&
+        !instances.some((i) => i.etcd) &&
+        !hasStackTrace(r.stderr)
+      record({
+        area: 'fault',
+        command: 'mcp discover',
+        case: 'etcd answers the Range, then no lease TTL (--timeout 1s)',
+        expected: 'etcd source failed, Docker half shown, exit 4',
+        result: etcdSource?.error ?? firstLine(r.stderr),
+        exitCode: r.code,
+        ms,
+        pass,
+      })
       assert.ok(pass, `exit ${r.code} after ${ms} ms\n${r.stderr}\n${r.stdout.slice(0, 600)}`)
     } finally {
       proxy.close()
@@ -104,11 +182,29 @@ describe('faults: the command says what failed, within the timeout, and still sh
   test('a multi-endpoint etcd list whose first endpoint is dead: the next one is used', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`
     const t0 = Date.now()
-    const r = await runCli(['discover', '--json', '--source', 'etcd', '--etcd-endpoints', `${dead},${TEST_ETCD}`, '--timeout', '2s'])
+    const r = await runCli([
+      'discover',
+      '--json',
+      '--source',
+      'etcd',
+      '--etcd-endpoints',
+      `${dead},${TEST_ETCD}`,
+      '--timeout',
+      '2s',
+    ])
     const ms = Date.now() - t0
     const view = JSON.parse(r.stdout) as {sources: {ok: boolean}[]}
     const pass = r.code === 0 && view.sources[0]!.ok
-    record({area: 'fault', command: 'mcp discover', case: 'first etcd endpoint dead, second alive', expected: 'read through the second, exit 0, dead one named', result: firstLine(r.stderr) || 'ok', exitCode: r.code, ms, pass})
+    record({
+      area: 'fault',
+      command: 'mcp discover',
+      case: 'first etcd endpoint dead, second alive',
+      expected: 'read through the second, exit 0, dead one named',
+      result: firstLine(r.stderr) || 'ok',
+      exitCode: r.code,
+      ms,
+      pass,
+    })
     assert.ok(pass, r.stderr)
   })
 })
@@ -138,7 +234,10 @@ async function freezeAfterFirstData(target: URL): Promise<{endpoint: string; clo
     client.on('data', (chunk: Buffer) => {
       if (!frozen) upstream.write(chunk)
     })
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       a.on('error', () => b.destroy())
       a.on('close', () => b.destroy())
     }
@@ -167,12 +266,25 @@ describe('faults: loadtest against a server that dies mid-run and one that never
       server.close()
     }, 1000)
     const t0 = Date.now()
-    const r = await runCli(['loadtest', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '3s', '--json'], {timeoutMs: 30_000})
+    const r = await runCli(['loadtest', `http://127.0.0.1:${port}/`, '-c', '4', '-d', '3s', '--json'], {
+      timeoutMs: 30_000,
+    })
     const ms = Date.now() - t0
     const out = JSON.parse(r.stdout) as {requests: {total: number}; errors: Record<string, number>}
-    const errorKinds = Object.entries(out.errors).filter(([, n]) => typeof n === 'number' && n > 0).map(([k, n]) => `${k}=${n}`)
+    const errorKinds = Object.entries(out.errors)
+      .filter(([, n]) => typeof n === 'number' && n > 0)
+      .map(([k, n]) => `${k}=${n}`)
     const pass = ms < 10_000 && out.requests.total > 0 && errorKinds.length > 0 && !hasStackTrace(r.stderr)
-    record({area: 'fault', command: 'mcp loadtest', case: 'server closes every connection after 1 s of a 3 s run', expected: 'bounded, a result, errors by kind', result: `${out.requests.total} requests; errors ${errorKinds.join(', ')}`, exitCode: r.code, ms, pass})
+    record({
+      area: 'fault',
+      command: 'mcp loadtest',
+      case: 'server closes every connection after 1 s of a 3 s run',
+      expected: 'bounded, a result, errors by kind',
+      result: `${out.requests.total} requests; errors ${errorKinds.join(', ')}`,
+      exitCode: r.code,
+      ms,
+      pass,
+    })
     assert.ok(pass, `${ms} ms exit ${r.code}\n${r.stdout.slice(0, 800)}\n${r.stderr}`)
   })
 
@@ -182,7 +294,16 @@ describe('faults: loadtest against a server that dies mid-run and one that never
     const r = await runCli(['loadtest', `http://127.0.0.1:${port}/`, '-d', '3s'], {timeoutMs: 30_000})
     const ms = Date.now() - t0
     const pass = r.code === 5 && ms < 5000 && r.stderr.trim().split('\n').length <= 2 && !hasStackTrace(r.stderr)
-    record({area: 'fault', command: 'mcp loadtest', case: 'nothing listens on the target port', expected: 'one line, exit 5, fast', result: firstLine(r.stderr), exitCode: r.code, ms, pass})
+    record({
+      area: 'fault',
+      command: 'mcp loadtest',
+      case: 'nothing listens on the target port',
+      expected: 'one line, exit 5, fast',
+      result: firstLine(r.stderr),
+      exitCode: r.code,
+      ms,
+      pass,
+    })
     assert.ok(pass, `exit ${r.code} after ${ms} ms: ${r.stderr}`)
   })
 })
@@ -202,11 +323,31 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
   after(() => server.close())
 
   const LONG: {name: string; argv: () => string[]; ready: RegExp; exit: Record<string, number[]>}[] = [
-    {name: 'discover --watch', argv: () => ['discover', '--watch', '--source', 'docker'], ready: /watching for changes/, exit: {SIGINT: [0], SIGTERM: [0, 143]}},
-    {name: 'doctor --watch', argv: () => ['doctor', '--watch', '--source', 'docker', '--no-probe'], ready: /./, exit: {SIGINT: [0, 1], SIGTERM: [0, 1, 143]}},
-    {name: 'loadtest', argv: () => ['loadtest', `http://127.0.0.1:${port}/`, '-c', '2', '-d', '30s'], ready: /./, exit: {SIGINT: [130], SIGTERM: [130, 143]}},
+    {
+      name: 'discover --watch',
+      argv: () => ['discover', '--watch', '--source', 'docker'],
+      ready: /watching for changes/,
+      exit: {SIGINT: [0], SIGTERM: [0, 143]},
+    },
+    {
+      name: 'doctor --watch',
+      argv: () => ['doctor', '--watch', '--source', 'docker', '--no-probe'],
+      ready: /./,
+      exit: {SIGINT: [0, 1], SIGTERM: [0, 1, 143]},
+    },
+    {
+      name: 'loadtest',
+      argv: () => ['loadtest', `http://127.0.0.1:${port}/`, '-c', '2', '-d', '30s'],
+      ready: /./,
+      exit: {SIGINT: [130], SIGTERM: [130, 143]},
+    },
     // In --follow, Ctrl-C is how the command ends: grep's 0 (found) or 1 (not found).
-    {name: 'trace --follow', argv: () => ['trace', '4bf92f3577b34da6a3ce929d0e0e4736', followLog, '--follow'], ready: /./, exit: {SIGINT: [0, 1], SIGTERM: [0, 1, 143]}},
+    {
+      name: 'trace --follow',
+      argv: () => ['trace', '4bf92f3577b34da6a3ce929d0e0e4736', followLog, '--follow'],
+      ready: /./,
+      exit: {SIGINT: [0, 1], SIGTERM: [0, 1, 143]},
+    },
   ]
   for (const cmd of LONG) {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -214,7 +355,9 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
         // A temp dir of its own: whatever the command leaves behind there is its own.
         const tmp = mkdtempSync(join(tmpdir(), 'mcpt-sig-'))
         const {child, out, err, exited} = startCli(cmd.argv(), testEnv({TMPDIR: tmp}))
-        await Promise.race([out, err].map((c) => c.waitFor((l) => cmd.ready.test(l), 20_000, `${cmd.name} running`))).catch(() => undefined)
+        await Promise.race(
+          [out, err].map((c) => c.waitFor((l) => cmd.ready.test(l), 20_000, `${cmd.name} running`)),
+        ).catch(() => undefined)
         await sleep(1500)
         const t0 = Date.now()
         child.kill(sig)
@@ -223,9 +366,28 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
         if (code === 'hung') child.kill('SIGKILL')
         const leftovers = readdirSync(tmp)
         rmSync(tmp, {recursive: true, force: true})
-        const pass = code !== 'hung' && cmd.exit[sig]!.includes(code as number) && leftovers.length === 0 && !hasStackTrace([...out.lines, ...err.lines].join('\n'))
-        record({area: 'fault', command: `mcp ${cmd.name}`, case: `${sig} while running`, expected: `clean exit ${cmd.exit[sig]!.join('/')} within 10 s, no temp files`, result: code === 'hung' ? 'did not exit' : `exited ${code} in ${ms} ms${leftovers.length ? `, left ${leftovers.join(' ')}` : ''}`, exitCode: code === 'hung' ? null : code, ms, pass})
-        assert.ok(pass, `${cmd.name} ${sig}: ${code} ${leftovers}\n${[...out.lines, ...err.lines].slice(-10).join('\n')}`)
+        const pass =
+          code !== 'hung' &&
+          cmd.exit[sig]!.includes(code as number) &&
+          leftovers.length === 0 &&
+          !hasStackTrace([...out.lines, ...err.lines].join('\n'))
+        record({
+          area: 'fault',
+          command: `mcp ${cmd.name}`,
+          case: `${sig} while running`,
+          expected: `clean exit ${cmd.exit[sig]!.join('/')} within 10 s, no temp files`,
+          result:
+            code === 'hung'
+              ? 'did not exit'
+              : `exited ${code} in ${ms} ms${leftovers.length ? `, left ${leftovers.join(' ')}` : ''}`,
+          exitCode: code === 'hung' ? null : code,
+          ms,
+          pass,
+        })
+        assert.ok(
+          pass,
+          `${cmd.name} ${sig}: ${code} ${leftovers}\n${[...out.lines, ...err.lines].slice(-10).join('\n')}`,
+        )
       })
     }
   }
@@ -249,9 +411,38 @@ describe('doctor --watch across a dockerd crash and restart', () => {
     const port = await freePort()
     // --stop-timeout 1: the restarted daemon stops the container it finds running, and `sleep` as
     // PID 1 ignores SIGTERM; without it the daemon answers nothing for the default 10 s.
-    const id = await dockerd.docker(['run', '-d', '--name', 'api-1', '--network', 'host', '--stop-timeout', '1', '-l', 'mcp.service.name=api', '-l', `mcp.service.port=${port}`, TEST_IMAGE, 'sleep', '600'])
+    const id = await dockerd.docker([
+      'run',
+      '-d',
+      '--name',
+      'api-1',
+      '--network',
+      'host',
+      '--stop-timeout',
+      '1',
+      '-l',
+      'mcp.service.name=api',
+      '-l',
+      `mcp.service.port=${port}`,
+      TEST_IMAGE,
+      'sleep',
+      '600',
+    ])
     await etcd.etcdctl(['put', '/services/api/api-1', JSON.stringify({address: `127.0.0.1:${port}`, containerId: id})])
-    const {child, out, err, exited} = startCli(['doctor', '--watch', '--json', '--no-probe', '--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s', '--grace', '0s'])
+    const {child, out, err, exited} = startCli([
+      'doctor',
+      '--watch',
+      '--json',
+      '--no-probe',
+      '--docker-host',
+      dockerd.host,
+      '--etcd-endpoints',
+      etcd.endpoint,
+      '--timeout',
+      '2s',
+      '--grace',
+      '0s',
+    ])
     const t0 = Date.now()
     // Each step's time goes into the failure message and the diagnostics, so a slow step is named.
     const steps: string[] = []
@@ -266,16 +457,31 @@ describe('doctor --watch across a dockerd crash and restart', () => {
     let pass = false
     let result = ''
     try {
-      await step('snapshot', out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot'))
+      await step(
+        'snapshot',
+        out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot'),
+      )
       await step('kill dockerd', dockerd.stop('SIGKILL'))
-      await step('loss said', err.waitFor((l) => /docker: connection lost/.test(l), 20_000, 'the loss, on stderr'))
+      await step(
+        'loss said',
+        err.waitFor((l) => /docker: connection lost/.test(l), 20_000, 'the loss, on stderr'),
+      )
       await step('restart dockerd', dockerd.start())
       // api-1 had no restart policy: the restarted daemon leaves it exited. Nothing saw it die.
-      const stale = await step('stale found', out.waitFor((l) => l.includes('"finding"') && l.includes('STALE_REGISTRATION') && l.includes('api-1'), 40_000, 'the registration left behind by the crash'))
+      const stale = await step(
+        'stale found',
+        out.waitFor(
+          (l) => l.includes('"finding"') && l.includes('STALE_REGISTRATION') && l.includes('api-1'),
+          40_000,
+          'the registration left behind by the crash',
+        ),
+      )
       pass = Boolean(stale)
       result = 'connection lost said; after restart STALE_REGISTRATION for the container that died meanwhile'
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nsteps: ${steps.join(', ')}\nmcp stderr:\n${err.lines.join('\n')}\ndockerd.log: ${dockerd.logTail()}`)
+      throw new Error(
+        `${(error as Error).message}\nsteps: ${steps.join(', ')}\nmcp stderr:\n${err.lines.join('\n')}\ndockerd.log: ${dockerd.logTail()}`,
+      )
     } finally {
       child.kill('SIGINT')
       const code = await step('exit on SIGINT', exitWithin(child, exited, 10_000))
@@ -284,7 +490,16 @@ describe('doctor --watch across a dockerd crash and restart', () => {
         result = `${result || 'not seen'}; did not exit within 10 s of SIGINT (killed)`
       }
       t.diagnostic(`steps: ${steps.join(', ')}`)
-      record({area: 'fault', command: 'mcp doctor --watch', case: 'dockerd SIGKILLed and restarted', expected: 'says so, reconnects, reports what changed (0 missed)', result: result || 'not seen', exitCode: null, ms: Date.now() - t0, pass})
+      record({
+        area: 'fault',
+        command: 'mcp doctor --watch',
+        case: 'dockerd SIGKILLed and restarted',
+        expected: 'says so, reconnects, reports what changed (0 missed)',
+        result: result || 'not seen',
+        exitCode: null,
+        ms: Date.now() - t0,
+        pass,
+      })
     }
     assert.ok(pass)
   })

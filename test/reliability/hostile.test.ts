@@ -14,7 +14,15 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {CLI, ROOT, testEnv} from '../helpers/cli.js'
-import {EtcdMode, Http1Mode, Listening, makeTestCert, startFakeEtcd, startFakeHttp1, TestCert} from '../helpers/hostile-servers.js'
+import {
+  EtcdMode,
+  Http1Mode,
+  Listening,
+  makeTestCert,
+  startFakeEtcd,
+  startFakeHttp1,
+  TestCert,
+} from '../helpers/hostile-servers.js'
 import {requireDocker, requireEtcd, TEST_ETCD, uniqueName} from '../helpers/services.js'
 import {firstLine, hasStackTrace, record} from './record.js'
 
@@ -82,7 +90,13 @@ async function check(what: string, args: string[], expect: Expect): Promise<Meas
   const budgetMs = (timeoutS + 2) * 1000
   const r = await runMeasured([...args, '--timeout', `${timeoutS}s`], budgetMs)
   // One message: its line, and the hint line some renderers put under it.
-  const lines = r.stderr.trim() === '' ? [] : r.stderr.trim().split('\n').filter((l) => !/^\s+hint: /.test(l))
+  const lines =
+    r.stderr.trim() === ''
+      ? []
+      : r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !/^\s+hint: /.test(l))
   const problems: string[] = []
   if (r.ms > budgetMs) problems.push(`took ${r.ms} ms (budget ${budgetMs})`)
   if (!(r.peakRssMb < PEAK_RSS_MB)) problems.push(`peak RSS ${r.peakRssMb} MB (cap ${PEAK_RSS_MB})`)
@@ -102,7 +116,10 @@ async function check(what: string, args: string[], expect: Expect): Promise<Meas
     ms: r.ms,
     pass,
   })
-  assert.ok(pass, `${what}: ${problems.join('; ')}\nstderr: ${r.stderr.slice(0, 600)}\nstdout: ${r.stdout.slice(0, 400)}`)
+  assert.ok(
+    pass,
+    `${what}: ${problems.join('; ')}\nstderr: ${r.stderr.slice(0, 600)}\nstdout: ${r.stdout.slice(0, 400)}`,
+  )
   return r
 }
 
@@ -154,7 +171,11 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
   for (const [mode, says] of h2cCases) {
     test(`etcd h2c: ${mode}`, async () => {
       const s = await etcd(mode)
-      await check(`etcd h2c ${mode}`, ['discover', '--source', 'docker,etcd', '--label-prefix', prefix, '--etcd-endpoints', `http://${s.address}`], {code: 4, says, shows: partial})
+      await check(
+        `etcd h2c ${mode}`,
+        ['discover', '--source', 'docker,etcd', '--label-prefix', prefix, '--etcd-endpoints', `http://${s.address}`],
+        {code: 4, says, shows: partial},
+      )
     })
   }
 
@@ -168,15 +189,39 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
   ] as [EtcdMode, RegExp][]) {
     test(`etcd TLS: ${mode}`, async () => {
       const s = await etcd(mode, true)
-      await check(`etcd TLS ${mode}`, ['discover', '--source', 'etcd', '--etcd-endpoints', `https://${s.address}`, '--etcd-cacert', cert.certFile], {code: 5, says})
+      await check(
+        `etcd TLS ${mode}`,
+        ['discover', '--source', 'etcd', '--etcd-endpoints', `https://${s.address}`, '--etcd-cacert', cert.certFile],
+        {code: 5, says},
+      )
     })
   }
 
   test('etcd member /health that trickles a byte a second: the read answers, the member is named, all within the timeout', async () => {
     const s = await http1('trickle')
-    const r = await check('etcd member health trickle', ['discover', '--source', 'etcd', '--json', '--registry-prefix', `/${prefix}/`, '--etcd-endpoints', `${TEST_ETCD},http://${s.address}`], {code: 0, quietOk: true})
-    const members = (JSON.parse(r.stdout) as {sources: {members?: {endpoint: string; ok: boolean; error?: string}[]}[]}).sources[0]!.members!
-    assert.deepEqual(members.map((m) => [m.ok, m.error]), [[true, undefined], [false, 'timed out']])
+    const r = await check(
+      'etcd member health trickle',
+      [
+        'discover',
+        '--source',
+        'etcd',
+        '--json',
+        '--registry-prefix',
+        `/${prefix}/`,
+        '--etcd-endpoints',
+        `${TEST_ETCD},http://${s.address}`,
+      ],
+      {code: 0, quietOk: true},
+    )
+    const members = (JSON.parse(r.stdout) as {sources: {members?: {endpoint: string; ok: boolean; error?: string}[]}[]})
+      .sources[0]!.members!
+    assert.deepEqual(
+      members.map((m) => [m.ok, m.error]),
+      [
+        [true, undefined],
+        [false, 'timed out'],
+      ],
+    )
   })
 
   // The Docker Engine API on a unix socket, alone: exit 5.
@@ -192,18 +237,35 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
   for (const [mode, says] of dockerCases) {
     test(`Docker on a unix socket: ${mode}`, async () => {
       const s = await http1(mode, true)
-      await check(`Docker unix ${mode}`, ['discover', '--source', 'docker', '--docker-host', `unix://${s.address}`], {code: 5, says})
+      await check(`Docker unix ${mode}`, ['discover', '--source', 'docker', '--docker-host', `unix://${s.address}`], {
+        code: 5,
+        says,
+      })
     })
   }
   // On tcp, beside the real etcd: exit 4.
-  for (const [mode, says] of dockerCases.filter(([m]) => ['endless-chunked', 'trickle', 'garbage', 'header-flood'].includes(m))) {
+  for (const [mode, says] of dockerCases.filter(([m]) =>
+    ['endless-chunked', 'trickle', 'garbage', 'header-flood'].includes(m),
+  )) {
     test(`Docker on tcp: ${mode}`, async () => {
       const s = await http1(mode)
-      await check(`Docker tcp ${mode}`, ['discover', '--source', 'docker,etcd', '--registry-prefix', `/${prefix}/`, '--docker-host', `tcp://${s.address}`], {
-        code: 4,
-        says,
-        shows: /✗ docker unreachable .*✓ etcd 0/,
-      })
+      await check(
+        `Docker tcp ${mode}`,
+        [
+          'discover',
+          '--source',
+          'docker,etcd',
+          '--registry-prefix',
+          `/${prefix}/`,
+          '--docker-host',
+          `tcp://${s.address}`,
+        ],
+        {
+          code: 4,
+          says,
+          shows: /✗ docker unreachable .*✓ etcd 0/,
+        },
+      )
     })
   }
 
@@ -216,7 +278,19 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
       const s = await http1(mode, true)
       const file = join(dir, `${mode}.log`)
       writeFileSync(file, '2026-12-04T00:00:00Z nothing here\n')
-      await check(`Docker logs ${mode}`, ['trace', '4bf92f3577b34da6a3ce929d0e0e4736', file, '--container', 'hostile', '--docker-host', `unix://${s.address}`], {code: 4, says})
+      await check(
+        `Docker logs ${mode}`,
+        [
+          'trace',
+          '4bf92f3577b34da6a3ce929d0e0e4736',
+          file,
+          '--container',
+          'hostile',
+          '--docker-host',
+          `unix://${s.address}`,
+        ],
+        {code: 4, says},
+      )
     })
   }
 
@@ -229,7 +303,10 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
   ] as [Http1Mode, RegExp][]) {
     test(`Consul: ${mode}`, async () => {
       const s = await http1(mode)
-      await check(`Consul ${mode}`, ['discover', '--source', 'consul', '--consul-addr', `http://${s.address}`], {code: 5, says})
+      await check(`Consul ${mode}`, ['discover', '--source', 'consul', '--consul-addr', `http://${s.address}`], {
+        code: 5,
+        says,
+      })
     })
   }
 
@@ -238,7 +315,8 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
     let most = 0
     const names = Array.from({length: 1000}, (_, i) => `svc${i}`)
     const server: Server = createServer((req, res) => {
-      if (req.url!.startsWith('/v1/catalog/services')) return res.end(JSON.stringify(Object.fromEntries(names.map((n) => [n, []]))))
+      if (req.url!.startsWith('/v1/catalog/services'))
+        return res.end(JSON.stringify(Object.fromEntries(names.map((n) => [n, []]))))
       most = Math.max(most, ++open)
       setTimeout(() => {
         open--
@@ -248,7 +326,11 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     try {
       const port = (server.address() as AddressInfo).port
-      await check('Consul fan-out', ['discover', '--source', 'consul', '--consul-addr', `http://127.0.0.1:${port}`], {code: 0, quietOk: true, timeoutS: 30})
+      await check('Consul fan-out', ['discover', '--source', 'consul', '--consul-addr', `http://127.0.0.1:${port}`], {
+        code: 0,
+        quietOk: true,
+        timeoutS: 30,
+      })
       assert.ok(most <= 8 && most >= 2, `${most} requests at once`)
     } finally {
       server.closeAllConnections()

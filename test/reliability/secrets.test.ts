@@ -39,7 +39,10 @@ describe('secrets never reach any output', () => {
       labels: {[`${prefix}.service.name`]: 'api', [`${prefix}.service.port`]: '8080'},
       extra: ['-e', `DB_PASSWORD=${SECRETS.env}`, '-e', `API_TOKEN=${SECRETS.env}`],
     })
-    consul = new ConsulFixtureServer({token: SECRETS.consul, entries: [consulHealthEntry({service: 'api', address: '127.0.0.1', port: 1, checks: [{status: 'critical'}]})]})
+    consul = new ConsulFixtureServer({
+      token: SECRETS.consul,
+      entries: [consulHealthEntry({service: 'api', address: '127.0.0.1', port: 1, checks: [{status: 'critical'}]})],
+    })
     consulAddr = await consul.start()
   })
   after(async () => {
@@ -49,12 +52,24 @@ describe('secrets never reach any output', () => {
   })
 
   const check = (command: string, where: string, output: string, code: number | null) => {
-    const leaked = Object.entries(SECRETS).filter(([, v]) => output.includes(v)).map(([k]) => k)
-    record({area: 'secret', command, case: where, expected: 'no planted secret in stdout or stderr', result: leaked.length ? `LEAKED: ${leaked.join(', ')}` : 'none found', exitCode: code, ms: 0, pass: leaked.length === 0})
+    const leaked = Object.entries(SECRETS)
+      .filter(([, v]) => output.includes(v))
+      .map(([k]) => k)
+    record({
+      area: 'secret',
+      command,
+      case: where,
+      expected: 'no planted secret in stdout or stderr',
+      result: leaked.length ? `LEAKED: ${leaked.join(', ')}` : 'none found',
+      exitCode: code,
+      ms: 0,
+      pass: leaked.length === 0,
+    })
     assert.deepEqual(leaked, [], `${command} ${where} leaked ${leaked.join(', ')}`)
   }
 
-  const env = () => testEnv({CONSUL_HTTP_ADDR: consulAddr, CONSUL_HTTP_TOKEN: SECRETS.consul, ETCDCTL_ENDPOINTS: TEST_ETCD})
+  const env = () =>
+    testEnv({CONSUL_HTTP_ADDR: consulAddr, CONSUL_HTTP_TOKEN: SECRETS.consul, ETCDCTL_ENDPOINTS: TEST_ETCD})
 
   test('discover and doctor, every format, with --debug (container env, Consul token)', async () => {
     const base = ['--label-prefix', prefix]
@@ -62,27 +77,104 @@ describe('secrets never reach any output', () => {
       ['mcp discover', ['discover', ...base]],
       ['mcp discover', ['discover', ...base, '--json']],
       ['mcp discover', ['discover', ...base, '--debug', '--probe']],
-      ...(['stylish', 'json', 'sarif', 'github', 'junit'] as const).map((f): [string, string[]] => ['mcp doctor', ['doctor', ...base, '--no-probe', '--format', f, '--debug']]),
-      ...(['stylish', 'json', 'sarif', 'github', 'junit'] as const).map((f): [string, string[]] => ['mcp lint-labels', ['lint-labels', '--docker', ...base, '--format', f, '--debug']]),
+      ...(['stylish', 'json', 'sarif', 'github', 'junit'] as const).map((f): [string, string[]] => [
+        'mcp doctor',
+        ['doctor', ...base, '--no-probe', '--format', f, '--debug'],
+      ]),
+      ...(['stylish', 'json', 'sarif', 'github', 'junit'] as const).map((f): [string, string[]] => [
+        'mcp lint-labels',
+        ['lint-labels', '--docker', ...base, '--format', f, '--debug'],
+      ]),
     ]
     for (const [command, argv] of runs) {
       const r = await runCli(argv, {env: env()})
-      check(command, argv.slice(1).filter((a) => a !== prefix && a !== '--label-prefix').join(' '), r.stdout + r.stderr, r.code)
+      check(
+        command,
+        argv
+          .slice(1)
+          .filter((a) => a !== prefix && a !== '--label-prefix')
+          .join(' '),
+        r.stdout + r.stderr,
+        r.code,
+      )
     }
   })
 
   test('a wrong Consul token, an etcd password refused, a TLS key that fails: errors keep them out', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`
     const runs: [string, string[], NodeJS.ProcessEnv][] = [
-      ['mcp discover', ['discover', '--source', 'consul', '--consul-addr', consulAddr, '--debug', '--json'], testEnv({CONSUL_HTTP_TOKEN: SECRETS.consul + 'x'})],
-      ['mcp discover', ['discover', '--source', 'etcd', '--etcd-endpoints', TEST_ETCD, '--etcd-user', `root:${SECRETS.etcd}`, '--debug'], testEnv()],
-      ['mcp discover', ['discover', '--source', 'etcd', '--etcd-endpoints', TEST_ETCD, '--debug', '--json'], testEnv({ETCDCTL_USER: 'root', ETCDCTL_PASSWORD: SECRETS.etcd})],
-      ['mcp discover', ['discover', '--source', 'etcd', '--etcd-endpoints', dead.replace('http', 'https'), '--etcd-key', keyFile, '--etcd-cert', keyFile, '--etcd-cacert', keyFile, '--timeout', '1s', '--debug'], testEnv()],
-      ['mcp doctor', ['doctor', '--source', 'etcd', '--etcd-endpoints', TEST_ETCD, '--etcd-user', `root:${SECRETS.etcd}`, '--format', 'sarif', '--debug'], testEnv()],
+      [
+        'mcp discover',
+        ['discover', '--source', 'consul', '--consul-addr', consulAddr, '--debug', '--json'],
+        testEnv({CONSUL_HTTP_TOKEN: SECRETS.consul + 'x'}),
+      ],
+      [
+        'mcp discover',
+        [
+          'discover',
+          '--source',
+          'etcd',
+          '--etcd-endpoints',
+          TEST_ETCD,
+          '--etcd-user',
+          `root:${SECRETS.etcd}`,
+          '--debug',
+        ],
+        testEnv(),
+      ],
+      [
+        'mcp discover',
+        ['discover', '--source', 'etcd', '--etcd-endpoints', TEST_ETCD, '--debug', '--json'],
+        testEnv({ETCDCTL_USER: 'root', ETCDCTL_PASSWORD: SECRETS.etcd}),
+      ],
+      [
+        'mcp discover',
+        [
+          'discover',
+          '--source',
+          'etcd',
+          '--etcd-endpoints',
+          dead.replace('http', 'https'),
+          '--etcd-key',
+          keyFile,
+          '--etcd-cert',
+          keyFile,
+          '--etcd-cacert',
+          keyFile,
+          '--timeout',
+          '1s',
+          '--debug',
+        ],
+        testEnv(),
+      ],
+      [
+        'mcp doctor',
+        [
+          'doctor',
+          '--source',
+          'etcd',
+          '--etcd-endpoints',
+          TEST_ETCD,
+          '--etcd-user',
+          `root:${SECRETS.etcd}`,
+          '--format',
+          'sarif',
+          '--debug',
+        ],
+        testEnv(),
+      ],
     ]
     for (const [command, argv, e] of runs) {
       const r = await runCli(argv, {env: e})
-      check(command, argv.slice(1).join(' ').replace(new RegExp(Object.values(SECRETS).join('|'), 'g'), '<secret>'), r.stdout + r.stderr, r.code)
+      check(
+        command,
+        argv
+          .slice(1)
+          .join(' ')
+          .replace(new RegExp(Object.values(SECRETS).join('|'), 'g'), '<secret>'),
+        r.stdout + r.stderr,
+        r.code,
+      )
     }
   })
 
@@ -93,12 +185,39 @@ describe('secrets never reach any output', () => {
     try {
       const out = join(dir, 'run.json')
       for (const argv of [
-        ['loadtest', `http://127.0.0.1:${port}/`, '-d', '1s', '-c', '2', '-H', `Authorization: Bearer ${SECRETS.header}`, '--debug'],
-        ['loadtest', `http://127.0.0.1:${port}/`, '-d', '1s', '-c', '2', '-H', `X-Api-Key: ${SECRETS.header}`, '--json', '--out', out],
+        [
+          'loadtest',
+          `http://127.0.0.1:${port}/`,
+          '-d',
+          '1s',
+          '-c',
+          '2',
+          '-H',
+          `Authorization: Bearer ${SECRETS.header}`,
+          '--debug',
+        ],
+        [
+          'loadtest',
+          `http://127.0.0.1:${port}/`,
+          '-d',
+          '1s',
+          '-c',
+          '2',
+          '-H',
+          `X-Api-Key: ${SECRETS.header}`,
+          '--json',
+          '--out',
+          out,
+        ],
       ]) {
         const r = await runCli(argv)
         const saved = argv.includes('--out') ? (await import('node:fs')).readFileSync(out, 'utf8') : ''
-        check('mcp loadtest', argv.slice(2).join(' ').replace(SECRETS.header, '<secret>'), r.stdout + r.stderr + saved, r.code)
+        check(
+          'mcp loadtest',
+          argv.slice(2).join(' ').replace(SECRETS.header, '<secret>'),
+          r.stdout + r.stderr + saved,
+          r.code,
+        )
       }
     } finally {
       server.close()

@@ -32,8 +32,17 @@ With NAME, shows that profile (as --profile NAME would). Connection flags given 
     const shown = showProfile(flags, process.env, await loadProjectConfig(), FORMAT_NAMES)
     if (!this.jsonEnabled()) {
       const p = shown.profile
-      this.print(p ? `profile ${p.name}  (${selectedByText(p)}; defined in ${p.file})\n\n` : 'no profile selected: flags, environment and defaults only\n\n')
-      const rows = shown.settings.map((s) => [s.key, s.value ?? '-', s.via ? `${s.from} (${s.via})` : s.from, s.note ?? ''])
+      this.print(
+        p
+          ? `profile ${p.name}  (${selectedByText(p)}; defined in ${p.file})\n\n`
+          : 'no profile selected: flags, environment and defaults only\n\n',
+      )
+      const rows = shown.settings.map((s) => [
+        s.key,
+        s.value ?? '-',
+        s.via ? `${s.from} (${s.via})` : s.from,
+        s.note ?? '',
+      ])
       this.print(columns([['SETTING', 'VALUE', 'FROM', 'NOTE'], ...rows]))
     }
     return shown

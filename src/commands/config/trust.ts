@@ -12,7 +12,9 @@ Exit codes: 0 trusted; 2 no .mcp.yaml found; 3 the file or the user config canno
   static override examples = ['<%= config.bin %> config trust', '<%= config.bin %> config trust ../infra/.mcp.yaml']
 
   static override args = {
-    path: Args.string({description: 'The project file (default: the nearest .mcp.yaml up to the repository root or $HOME)'}),
+    path: Args.string({
+      description: 'The project file (default: the nearest .mcp.yaml up to the repository root or $HOME)',
+    }),
   }
 
   async run(): Promise<TrustResult> {

@@ -23,4 +23,7 @@ export const CONFIG_RULES: ConfigRule[] = [
   splitVersionNoInstancesRule,
 ]
 
-export const CONFIG_RULE_METAS: RuleMeta[] = [...CONFIG_RULES.map((r) => r.meta), unusedSuppressionMeta('config-rules.md')]
+export const CONFIG_RULE_METAS: RuleMeta[] = [
+  ...CONFIG_RULES.map((r) => r.meta),
+  unusedSuppressionMeta('config-rules.md'),
+]

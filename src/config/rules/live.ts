@@ -6,11 +6,17 @@ import {ConfigContext, isObject} from '../types.js'
 
 /** The version an instance carries: its registration's, else its container's version label. */
 export function instanceVersion(instance: Instance, labelPrefix = 'mcp'): string | undefined {
-  return instance.etcd?.version ?? instance.consul?.meta?.version ?? instance.docker?.labels[labelKeys(labelPrefix).serviceVersion]
+  return (
+    instance.etcd?.version ??
+    instance.consul?.meta?.version ??
+    instance.docker?.labels[labelKeys(labelPrefix).serviceVersion]
+  )
 }
 
 function routes(ctx: ConfigContext): Record<string, unknown>[] {
-  return isObject(ctx.config) && Array.isArray(ctx.config.routes) ? (ctx.config.routes as Record<string, unknown>[]) : []
+  return isObject(ctx.config) && Array.isArray(ctx.config.routes)
+    ? (ctx.config.routes as Record<string, unknown>[])
+    : []
 }
 
 const byName = (view: ServiceView) => new Map(view.services.map((s) => [s.name, s]))
@@ -19,7 +25,8 @@ export const routeServiceNoInstancesRule = defineConfigRule({
   meta: {
     id: 'route-service-no-instances',
     severity: 'warning',
-    description: '(--discover) A route or split sends traffic to a service that has no instances in the live view: requests to it fail with 503.',
+    description:
+      '(--discover) A route or split sends traffic to a service that has no instances in the live view: requests to it fail with 503.',
   },
   check(_config, ctx) {
     if (!ctx.view) return []
@@ -27,22 +34,27 @@ export const routeServiceNoInstancesRule = defineConfigRule({
     const hits: Finding[] = []
     routes(ctx).forEach((route, index) => {
       if (!isObject(route)) return
-      const targets: {service: unknown; path: (string | number)[]}[] = [{service: route.service, path: ['routes', index, 'service']}]
+      const targets: {service: unknown; path: (string | number)[]}[] = [
+        {service: route.service, path: ['routes', index, 'service']},
+      ]
       if (Array.isArray(route.splits)) {
         route.splits.forEach((s, j) => {
-          if (isObject(s) && typeof s.service === 'string') targets.push({service: s.service, path: ['routes', index, 'splits', j, 'service']})
+          if (isObject(s) && typeof s.service === 'string')
+            targets.push({service: s.service, path: ['routes', index, 'splits', j, 'service']})
         })
       }
       for (const t of targets) {
         if (typeof t.service !== 'string') continue
         const found = services.get(t.service)
         if (found && found.instances.length > 0) continue
-        hits.push(ctx.report({
-          path: t.path,
-          message: `service "${t.service}" has no instances in the live view`,
-          hint: `start a container labelled mcp.service.name=${t.service}, or check the name with mcp discover`,
-          service: t.service,
-        }))
+        hits.push(
+          ctx.report({
+            path: t.path,
+            message: `service "${t.service}" has no instances in the live view`,
+            hint: `start a container labelled mcp.service.name=${t.service}, or check the name with mcp discover`,
+            service: t.service,
+          }),
+        )
       }
     })
     return hits
@@ -53,7 +65,7 @@ export const splitVersionNoInstancesRule = defineConfigRule({
   meta: {
     id: 'split-version-no-instances',
     severity: 'warning',
-    description: "(--discover) A split sends a share of traffic to a version no live instance of the service carries.",
+    description: '(--discover) A split sends a share of traffic to a version no live instance of the service carries.',
   },
   check(_config, ctx) {
     if (!ctx.view) return []
@@ -70,13 +82,15 @@ export const splitVersionNoInstancesRule = defineConfigRule({
         if (!service || service.instances.length === 0) return // route-service-no-instances says it
         const versions = [...new Set(service.instances.map((i) => instanceVersion(i, ctx.labelPrefix)).filter(Boolean))]
         if (versions.includes(s.version)) return
-        hits.push(ctx.report({
-          path: ['routes', index, 'splits', j, 'version'],
-          message: `no instance of "${name}" carries version "${s.version}"${versions.length ? ` (live: ${versions.join(', ')})` : ' (no instance has a version)'}`,
-          hint: `label the new containers ${ctx.labelPrefix ?? 'mcp'}.service.version=${s.version}, or fix the split`,
-          service: name,
-          evidence: {version: s.version, liveVersions: versions},
-        }))
+        hits.push(
+          ctx.report({
+            path: ['routes', index, 'splits', j, 'version'],
+            message: `no instance of "${name}" carries version "${s.version}"${versions.length ? ` (live: ${versions.join(', ')})` : ' (no instance has a version)'}`,
+            hint: `label the new containers ${ctx.labelPrefix ?? 'mcp'}.service.version=${s.version}, or fix the split`,
+            service: name,
+            evidence: {version: s.version, liveVersions: versions},
+          }),
+        )
       })
     })
     return hits

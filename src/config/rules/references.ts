@@ -10,7 +10,8 @@ export const unresolvedVariableRule = defineConfigRule({
   meta: {
     id: 'unresolved-variable',
     severity: 'warning',
-    description: 'A ${VAR} that is not set and has no ${VAR:-default}: the gateway would read an empty or literal value.',
+    description:
+      'A ${VAR} that is not set and has no ${VAR:-default}: the gateway would read an empty or literal value.',
   },
   check: (_config, ctx) =>
     [...ctx.unresolved].map(([ptr, names]) => {
@@ -31,7 +32,8 @@ export const tlsFileMissingRule = defineConfigRule({
   meta: {
     id: 'tls-file-missing',
     severity: 'error',
-    description: 'tls.certFile, keyFile or caFile names a file that does not exist (relative paths are relative to the config file).',
+    description:
+      'tls.certFile, keyFile or caFile names a file that does not exist (relative paths are relative to the config file).',
   },
   check(config, ctx) {
     const tls = section(config, 'tls')
@@ -50,12 +52,14 @@ export const tlsFileMissingRule = defineConfigRule({
       }
       if (!problem) continue
       // Only the path is shown, never the file's content (a key file is a secret).
-      hits.push(ctx.report({
-        path,
-        message: `tls.${key} ${JSON.stringify(file)} ${problem}${full !== file ? ` (${full})` : ''}`,
-        hint: 'relative paths are resolved from the config file\'s directory',
-        evidence: {file: full},
-      }))
+      hits.push(
+        ctx.report({
+          path,
+          message: `tls.${key} ${JSON.stringify(file)} ${problem}${full !== file ? ` (${full})` : ''}`,
+          hint: "relative paths are resolved from the config file's directory",
+          evidence: {file: full},
+        }),
+      )
     }
     return hits
   },

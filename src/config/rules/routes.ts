@@ -41,10 +41,16 @@ function normaliseRoutes(config: Record<string, unknown>): RouteMatch[] {
     if (!kind) return
     const path = (kind === 'exact' ? m.path : m.pathPrefix) as string
     const methods = Array.isArray(m.methods) ? new Set(m.methods.map((x) => String(x).toUpperCase())) : undefined
-    const headers = isObject(m.headers) ? new Map(Object.entries(m.headers).map(([k, v]) => [k.toLowerCase(), String(v)])) : NO_HEADERS
+    const headers = isObject(m.headers)
+      ? new Map(Object.entries(m.headers).map(([k, v]) => [k.toLowerCase(), String(v)]))
+      : NO_HEADERS
     // A string, not JSON: this runs for every route of 5,000-route files.
     let key = `${kind}\u0000${path}\u0000${methods ? [...methods].sort().join(',') : '*'}`
-    if (headers.size) key += `\u0000${[...headers].map(([k, v]) => `${k}=${v}`).sort().join('\u0000')}`
+    if (headers.size)
+      key += `\u0000${[...headers]
+        .map(([k, v]) => `${k}=${v}`)
+        .sort()
+        .join('\u0000')}`
     out.push({index, name: typeof route.name === 'string' ? route.name : undefined, kind, path, methods, headers, key})
   })
   return out
@@ -55,7 +61,12 @@ const matchPath = (r: RouteMatch): PathSegment[] => ['routes', r.index, 'match']
 
 /** Does every request `later` matches also match `earlier`? (then `later` never gets a request) */
 export function covers(earlier: RouteMatch, later: RouteMatch): boolean {
-  if (earlier.kind === 'exact' ? later.kind !== 'exact' || later.path !== earlier.path : !later.path.startsWith(earlier.path)) return false
+  if (
+    earlier.kind === 'exact'
+      ? later.kind !== 'exact' || later.path !== earlier.path
+      : !later.path.startsWith(earlier.path)
+  )
+    return false
   if (earlier.methods && (!later.methods || [...later.methods].some((m) => !earlier.methods!.has(m)))) return false
   for (const [name, value] of earlier.headers) if (later.headers.get(name) !== value) return false
   return true
@@ -76,13 +87,15 @@ export const duplicateRouteRule = defineConfigRule({
         first.set(r.key, r)
         continue
       }
-      hits.push(ctx.report({
-        path: matchPath(r),
-        target: 'key',
-        message: `${describe(r)} has the same match as ${describe(earlier)}`,
-        hint: 'remove one of them, or merge their settings',
-        evidence: {route: r.index, duplicateOf: earlier.index},
-      }))
+      hits.push(
+        ctx.report({
+          path: matchPath(r),
+          target: 'key',
+          message: `${describe(r)} has the same match as ${describe(earlier)}`,
+          hint: 'remove one of them, or merge their settings',
+          evidence: {route: r.index, duplicateOf: earlier.index},
+        }),
+      )
     }
     return hits
   },
@@ -92,7 +105,8 @@ export const routeShadowedRule = defineConfigRule({
   meta: {
     id: 'route-shadowed',
     severity: 'warning',
-    description: 'A route placed after a broader one (a shorter path prefix, any method, fewer headers): routes match first-wins, so it never receives a request.',
+    description:
+      'A route placed after a broader one (a shorter path prefix, any method, fewer headers): routes match first-wins, so it never receives a request.',
   },
   check(config, ctx) {
     // Index earlier routes by their path so each route only compares with routes that could cover it:
@@ -113,19 +127,22 @@ export const routeShadowedRule = defineConfigRule({
           // Stryker disable next-line ConditionalExpression: equivalent, a shortcut: no longer prefix equals the path
           if (n > r.path.length) continue
           // Stryker disable next-line ArrayDeclaration: equivalent, a string in place of the empty list covers nothing
-          for (const e of prefixes.get(r.path.slice(0, n)) ?? []) if (covers(e, r) && (!cover || e.index < cover.index)) cover = e
+          for (const e of prefixes.get(r.path.slice(0, n)) ?? [])
+            if (covers(e, r) && (!cover || e.index < cover.index)) cover = e
         }
         const exactCover = candidates.find((e) => covers(e, r))
         if (exactCover && (!cover || exactCover.index < cover.index)) cover = exactCover
         // Same match is duplicate-route's finding, not this one.
         if (cover && cover.key !== r.key) {
-          hits.push(ctx.report({
-            path: matchPath(r),
-            target: 'key',
-            message: `${describe(r)} is shadowed by ${describe(cover)} (${cover.kind === 'prefix' ? `pathPrefix ${cover.path}` : `path ${cover.path}`}${cover.methods ? ` ${[...cover.methods].join(',')}` : ', any method'}), which matches first`,
-            hint: `move ${describe(r)} above ${describe(cover)}, or narrow ${describe(cover)}`,
-            evidence: {route: r.index, shadowedBy: cover.index},
-          }))
+          hits.push(
+            ctx.report({
+              path: matchPath(r),
+              target: 'key',
+              message: `${describe(r)} is shadowed by ${describe(cover)} (${cover.kind === 'prefix' ? `pathPrefix ${cover.path}` : `path ${cover.path}`}${cover.methods ? ` ${[...cover.methods].join(',')}` : ', any method'}), which matches first`,
+              hint: `move ${describe(r)} above ${describe(cover)}, or narrow ${describe(cover)}`,
+              evidence: {route: r.index, shadowedBy: cover.index},
+            }),
+          )
         }
       }
       const index = r.kind === 'exact' ? exact : prefixes
@@ -155,13 +172,15 @@ export const splitWeightsRule = defineConfigRule({
       if (!weights.every((w) => typeof w === 'number')) return
       const sum = (weights as number[]).reduce((a, b) => a + b, 0)
       if (sum === 100) return
-      hits.push(ctx.report({
-        path: ['routes', index, 'splits'],
-        target: 'key',
-        message: `route ${index}${typeof route.name === 'string' ? ` (${route.name})` : ''} splits weights add up to ${sum}, not 100 (${weights.join(' + ')})`,
-        hint: 'make the weights add up to 100',
-        evidence: {sum, weights},
-      }))
+      hits.push(
+        ctx.report({
+          path: ['routes', index, 'splits'],
+          target: 'key',
+          message: `route ${index}${typeof route.name === 'string' ? ` (${route.name})` : ''} splits weights add up to ${sum}, not 100 (${weights.join(' + ')})`,
+          hint: 'make the weights add up to 100',
+          evidence: {sum, weights},
+        }),
+      )
     })
     return hits
   },

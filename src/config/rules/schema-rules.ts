@@ -15,7 +15,8 @@ function relevantErrors(ctx: ConfigContext): SchemaError[] {
   const unresolved = [...ctx.unresolved.keys()]
   return ctx.schemaErrors.filter((e) => {
     // Stryker disable next-line LogicalOperator,StringLiteral: equivalent, a branch error shares its anyOf's instance path
-    if (anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/'))) return false
+    if (anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(a.schemaPath + '/')))
+      return false
     return !unresolved.some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/'))
   })
 }
@@ -43,7 +44,11 @@ const SECRET_KEY = /token|password|secret/i
 
 /** Lowercase letters, digits and inner dashes: what a value written otherwise most likely meant. */
 function toDnsLabel(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63)
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
 }
 
 /** The schema's patterns in words (what is wrong, and the value that would do), keyed by the pattern. */
@@ -58,19 +63,37 @@ const PATTERN_WORDS: Record<string, (value: string) => {message: string; hint: s
   }),
   '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': (value) => {
     const fixed = toDnsLabel(value)
-    return {message: 'is not a DNS label', hint: `use lowercase letters, digits and dashes${fixed ? `, e.g. ${fixed}` : ''}`}
+    return {
+      message: 'is not a DNS label',
+      hint: `use lowercase letters, digits and dashes${fixed ? `, e.g. ${fixed}` : ''}`,
+    }
   },
   '^[a-z0-9]+([._-][a-z0-9]+)*$': (value) => {
-    const fixed = value.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/([._-])[._-]+/g, '$1').replace(/^[._-]/, '').replace(/[._-]$/, '')
-    return {message: 'is not a label prefix (lowercase letters and digits, joined by single . _ or -)', hint: fixed ? `e.g. ${fixed}` : 'e.g. mcp'}
+    const fixed = value
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/([._-])[._-]+/g, '$1')
+      .replace(/^[._-]/, '')
+      .replace(/[._-]$/, '')
+    return {
+      message: 'is not a label prefix (lowercase letters and digits, joined by single . _ or -)',
+      hint: fixed ? `e.g. ${fixed}` : 'e.g. mcp',
+    }
   },
 }
 
 function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: RuleHit['fix']} {
   const path = segments(e.instancePath)
   const label = humanPath(path)
-  if (path.some((seg) => typeof seg === 'string' && SECRET_KEY.test(seg)) && e.data !== null && typeof e.data !== 'object') {
-    return {message: `${label} has a value the schema does not allow (${e.message ?? 'invalid'}; value not shown)`, hint: 'write ${VARIABLE} and keep the secret in the environment'}
+  if (
+    path.some((seg) => typeof seg === 'string' && SECRET_KEY.test(seg)) &&
+    e.data !== null &&
+    typeof e.data !== 'object'
+  ) {
+    return {
+      message: `${label} has a value the schema does not allow (${e.message ?? 'invalid'}; value not shown)`,
+      hint: 'write ${VARIABLE} and keep the secret in the environment',
+    }
   }
   const p = e.params
   switch (e.keyword) {
@@ -84,42 +107,68 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
       const sure = guess !== undefined && looseKey(guess) === looseKey(e.data as string)
       return {
         message: `${label} is ${JSON.stringify(e.data)}; expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
-        hint: guess ? `did you mean ${JSON.stringify(guess)}?${sure ? ' (mcp lint-config --fix writes it)' : ''}` : undefined,
+        hint: guess
+          ? `did you mean ${JSON.stringify(guess)}?${sure ? ' (mcp lint-config --fix writes it)' : ''}`
+          : undefined,
         fix: sure ? {target: 'value', text: guess, description: `${JSON.stringify(e.data)} → ${guess}`} : undefined,
       }
     }
     case 'required':
       // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent today, the schema requires no key at the top level
-      return {message: `${label === '(top level)' ? 'the config' : label} is missing required key "${p.missingProperty}"`}
+      return {
+        message: `${label === '(top level)' ? 'the config' : label} is missing required key "${p.missingProperty}"`,
+      }
     case 'anyOf':
     case 'oneOf': {
       // Stryker disable next-line MethodExpression,OptionalChaining,StringLiteral: equivalent, each anyOf branch requires one key
-      const branches = ((e.parentSchema?.[e.keyword] as JsonSchema[] | undefined) ?? []).map((b) => b.required?.join(' and ')).filter(Boolean)
+      const branches = ((e.parentSchema?.[e.keyword] as JsonSchema[] | undefined) ?? [])
+        .map((b) => b.required?.join(' and '))
+        .filter(Boolean)
       return branches.length
         ? {message: `${label} needs ${branches.map((b) => `"${b}"`).join(' or ')}`}
         : {message: `${label} ${e.message ?? 'is invalid'}`}
     }
     case 'dependentRequired':
-      return {message: `${label} sets "${p.property}" but not "${p.missingProperty}"`, hint: `${p.property} and ${p.missingProperty} go together`}
+      return {
+        message: `${label} sets "${p.property}" but not "${p.missingProperty}"`,
+        hint: `${p.property} and ${p.missingProperty} go together`,
+      }
     case 'pattern': {
       // In words, with the fix, as the label rules say it; a pattern without words keeps the regex.
       const words = typeof e.data === 'string' ? PATTERN_WORDS[String(p.pattern)]?.(e.data) : undefined
       if (words) return {message: `${label} ${JSON.stringify(e.data)} ${words.message}`, hint: words.hint}
-      return {message: `${label} ${JSON.stringify(e.data)} does not match ${p.pattern}`, hint: e.parentSchema?.description}
+      return {
+        message: `${label} ${JSON.stringify(e.data)} does not match ${p.pattern}`,
+        hint: e.parentSchema?.description,
+      }
     }
     case 'uniqueItems':
       return {message: `${label} lists the same item twice (items ${p.j} and ${p.i})`}
     default:
-      return {message: `${label} ${e.message ?? 'is invalid'}${typeof e.data !== 'object' ? `, not ${JSON.stringify(e.data)}` : ''}`}
+      return {
+        message: `${label} ${e.message ?? 'is invalid'}${typeof e.data !== 'object' ? `, not ${JSON.stringify(e.data)}` : ''}`,
+      }
   }
 }
 
 export const schemaRule = defineConfigRule({
-  meta: {id: 'schema', severity: 'error', description: 'A value the gateway schema does not allow (type, allowed values, range, required keys).', fixable: true},
+  meta: {
+    id: 'schema',
+    severity: 'error',
+    description: 'A value the gateway schema does not allow (type, allowed values, range, required keys).',
+    fixable: true,
+  },
   check: (_config, ctx) =>
     relevantErrors(ctx)
       .filter((e) => e.keyword !== 'additionalProperties' && !isDurationError(e))
-      .map((e) => ctx.report({path: segments(e.instancePath), target: 'value', ...schemaMessage(e), evidence: {keyword: e.keyword, schemaPath: e.schemaPath}})),
+      .map((e) =>
+        ctx.report({
+          path: segments(e.instancePath),
+          target: 'value',
+          ...schemaMessage(e),
+          evidence: {keyword: e.keyword, schemaPath: e.schemaPath},
+        }),
+      ),
 })
 
 export const invalidDurationRule = defineConfigRule({
@@ -138,7 +187,13 @@ export const invalidDurationRule = defineConfigRule({
       const path = segments(e.instancePath)
       const label = humanPath(path)
       if (typeof e.data === 'number') {
-        hits.push(ctx.report({path, message: `${label} is the number ${e.data}; a duration needs a unit`, hint: `write "${e.data}s" or "${e.data}ms", whichever is meant`}))
+        hits.push(
+          ctx.report({
+            path,
+            message: `${label} is the number ${e.data}; a duration needs a unit`,
+            hint: `write "${e.data}s" or "${e.data}ms", whichever is meant`,
+          }),
+        )
         continue
       }
       if (typeof e.data !== 'string') {
@@ -146,13 +201,22 @@ export const invalidDurationRule = defineConfigRule({
         continue
       }
       const canonical = canonicalDuration(e.data)
-      hits.push(ctx.report({
-        path,
-        message: `${label} ${JSON.stringify(e.data)} is not a duration`,
-        hint: canonical ? `write "${canonical}" (mcp lint-config --fix does it)` : /^\d+(\.\d+)?$/.test(e.data.trim()) ? `add a unit: "${e.data.trim()}s" or "${e.data.trim()}ms"` : 'use a number with a unit: 500ms, 5s, 1m, 1h30m',
-        // Only a literal scalar is rewritten; a value built from ${VAR} is fixed where the variable is set.
-        fix: canonical && !ctx.unresolved.has(e.instancePath) ? {target: 'value', text: canonical, description: `${JSON.stringify(e.data)} → ${canonical}`} : undefined,
-      }))
+      hits.push(
+        ctx.report({
+          path,
+          message: `${label} ${JSON.stringify(e.data)} is not a duration`,
+          hint: canonical
+            ? `write "${canonical}" (mcp lint-config --fix does it)`
+            : /^\d+(\.\d+)?$/.test(e.data.trim())
+              ? `add a unit: "${e.data.trim()}s" or "${e.data.trim()}ms"`
+              : 'use a number with a unit: 500ms, 5s, 1m, 1h30m',
+          // Only a literal scalar is rewritten; a value built from ${VAR} is fixed where the variable is set.
+          fix:
+            canonical && !ctx.unresolved.has(e.instancePath)
+              ? {target: 'value', text: canonical, description: `${JSON.stringify(e.data)} → ${canonical}`}
+              : undefined,
+        }),
+      )
     }
     return hits
   },
@@ -192,7 +256,8 @@ export const unknownKeyRule = defineConfigRule({
   meta: {
     id: 'unknown-key',
     severity: 'error',
-    description: 'A key the gateway does not read (often a snake_case or misspelt spelling of one it does); the setting silently has no effect.',
+    description:
+      'A key the gateway does not read (often a snake_case or misspelt spelling of one it does); the setting silently has no effect.',
     fixable: true,
   },
   check(_config, ctx) {
@@ -210,7 +275,8 @@ export const unknownKeyRule = defineConfigRule({
       if (suggestion) {
         hint = `did you mean "${suggestion.key}"?`
         const taken = isObject(e.data) && suggestion.key in e.data
-        if (suggestion.mechanical && !taken) fix = {target: 'key', text: suggestion.key, description: `${key} → ${suggestion.key}`}
+        if (suggestion.mechanical && !taken)
+          fix = {target: 'key', text: suggestion.key, description: `${key} → ${suggestion.key}`}
         else if (taken) hint += ` ("${suggestion.key}" is also set; keep one)`
       } else {
         const legacy = LEGACY_HOMES[looseKey(key)]
@@ -219,7 +285,9 @@ export const unknownKeyRule = defineConfigRule({
         if (elsewhere.length) hint = `it belongs at ${elsewhere.slice(0, 3).join(' or ')}`
         else if (known.length) hint = `known keys here: ${known.join(', ')}`
       }
-      hits.push(ctx.report({path, target: 'key', message: `unknown key "${key}"${where}`, hint, evidence: {key, known}, fix}))
+      hits.push(
+        ctx.report({path, target: 'key', message: `unknown key "${key}"${where}`, hint, evidence: {key, known}, fix}),
+      )
     }
     return hits
   },

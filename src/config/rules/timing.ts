@@ -50,7 +50,8 @@ export const healthTimeoutRule = defineConfigRule({
   meta: {
     id: 'health-timeout-not-below-interval',
     severity: 'error',
-    description: 'healthCheck.timeout is not shorter than the interval: checks overlap and a slow instance is probed again before the last probe ended.',
+    description:
+      'healthCheck.timeout is not shorter than the interval: checks overlap and a slow instance is probed again before the last probe ended.',
   },
   check(_config, ctx) {
     if (healthChecksOff(ctx)) return []
@@ -73,7 +74,8 @@ export const leaseTtlRule = defineConfigRule({
   meta: {
     id: 'lease-ttl-too-short',
     severity: 'warning',
-    description: 'registry.ttl is shorter than twice the health-check interval or the resync period: one late renewal expires a healthy instance and it flaps out of the registry.',
+    description:
+      'registry.ttl is shorter than twice the health-check interval or the resync period: one late renewal expires a healthy instance and it flaps out of the registry.',
   },
   check(_config, ctx) {
     const ttl = duration(ctx, 'registry', 'ttl')
@@ -82,12 +84,14 @@ export const leaseTtlRule = defineConfigRule({
     const hits: Finding[] = []
     for (const cycle of cycles) {
       if (!cycle || (!ttl.explicit && !cycle.explicit) || ttl.ms >= 2 * cycle.ms) continue
-      hits.push(ctx.report({
-        path: ttl.explicit ? ttl.path : cycle.path,
-        message: `${show(ttl)} is shorter than twice ${show(cycle)}`,
-        hint: `set registry.ttl to at least ${formatDuration(2 * cycle.ms)}, or renew more often`,
-        evidence: {ttlMs: ttl.ms, cycle: humanPath(cycle.path), cycleMs: cycle.ms},
-      }))
+      hits.push(
+        ctx.report({
+          path: ttl.explicit ? ttl.path : cycle.path,
+          message: `${show(ttl)} is shorter than twice ${show(cycle)}`,
+          hint: `set registry.ttl to at least ${formatDuration(2 * cycle.ms)}, or renew more often`,
+          evidence: {ttlMs: ttl.ms, cycle: humanPath(cycle.path), cycleMs: cycle.ms},
+        }),
+      )
     }
     return hits
   },
@@ -97,7 +101,8 @@ export const wrtWithoutHealthChecksRule = defineConfigRule({
   meta: {
     id: 'wrt-without-health-checks',
     severity: 'warning',
-    description: 'loadBalancer.strategy weighted_response_time with health checks off: the weights come from health-check timings, so every instance keeps the same weight.',
+    description:
+      'loadBalancer.strategy weighted_response_time with health checks off: the weights come from health-check timings, so every instance keeps the same weight.',
   },
   check(config, ctx) {
     const lb = section(config, 'loadBalancer')

@@ -2,7 +2,14 @@ import {addressText} from '../../model/address.js'
 import {DEFAULT_HEALTH_PATH, parsePortLabel} from '../../model/labels.js'
 import type {DockerContainer, Instance} from '../../model/types.js'
 import type {Finding} from '../../report/findings/finding.js'
-import {CheckContext, containerLocation, defineCheck, registryEntries, registryLocation, runningInstances} from '../check.js'
+import {
+  CheckContext,
+  containerLocation,
+  defineCheck,
+  registryEntries,
+  registryLocation,
+  runningInstances,
+} from '../check.js'
 
 /** Registry metadata the gateway reads besides the address, from an etcd JSON value or Consul Meta. */
 interface RegistryMetadata {
@@ -28,7 +35,11 @@ type Field = 'port' | 'version' | 'weight' | 'healthPath'
  * Each field the registry records that differs from the label now on the container. A label that is
  * not set differs from a recorded value, except the health path, whose unset label means /health.
  */
-export function driftOf(meta: RegistryMetadata, d: DockerContainer, ctx: Pick<CheckContext, 'keys'>): Record<string, {registry: unknown; label: string | null}> {
+export function driftOf(
+  meta: RegistryMetadata,
+  d: DockerContainer,
+  ctx: Pick<CheckContext, 'keys'>,
+): Record<string, {registry: unknown; label: string | null}> {
   const labels = d.labels
   const out: Record<string, {registry: unknown; label: string | null}> = {}
   const compare = (field: Field, labelKey: string, same: (label: string | undefined) => boolean) => {
@@ -58,7 +69,12 @@ export const labelDrift = defineCheck({
       for (const entry of registryEntries(i)) {
         const meta: RegistryMetadata =
           entry.registry === 'etcd'
-            ? {port: i.etcd!.servicePort, version: i.etcd!.version, weight: i.etcd!.weight, healthPath: i.etcd!.healthPath}
+            ? {
+                port: i.etcd!.servicePort,
+                version: i.etcd!.version,
+                weight: i.etcd!.weight,
+                healthPath: i.etcd!.healthPath,
+              }
             : consulMeta(i.consul!.meta)
         const drift = driftOf(meta, i.docker!, ctx)
         const fields = Object.keys(drift)
@@ -82,12 +98,15 @@ export const portNotExposed = defineCheck({
   meta: {
     id: 'PORT_NOT_EXPOSED',
     severity: 'warning',
-    description: "The service port label names a port the container does not expose",
+    description: 'The service port label names a port the container does not expose',
     needs: ['docker'],
   },
   check(view, ctx) {
     return runningInstances(view)
-      .filter((i) => i.port !== undefined && i.docker!.networkMode !== 'host' && !i.docker!.networkMode.startsWith('container:'))
+      .filter(
+        (i) =>
+          i.port !== undefined && i.docker!.networkMode !== 'host' && !i.docker!.networkMode.startsWith('container:'),
+      )
       .filter((i) => !i.docker!.ports.some((p) => p.privatePort === i.port && p.type === 'tcp'))
       .map((i) => {
         const d = i.docker!
@@ -114,7 +133,9 @@ export const ambiguousNetwork = defineCheck({
     return runningInstances(view)
       .filter((i) => {
         const d = i.docker!
-        return d.networkMode !== 'host' && !d.labels[ctx.keys.serviceNetwork] && d.networks.filter((n) => n.ip).length > 1
+        return (
+          d.networkMode !== 'host' && !d.labels[ctx.keys.serviceNetwork] && d.networks.filter((n) => n.ip).length > 1
+        )
       })
       .map((i) => {
         const networks = i.docker!.networks.filter((n) => n.ip).map((n) => ({name: n.name, ip: n.ip}))
@@ -122,7 +143,12 @@ export const ambiguousNetwork = defineCheck({
           instance: i,
           message: `on ${networks.length} networks (${networks.map((n) => n.name).join(', ')}) and no ${ctx.keys.serviceNetwork} label: which IP a gateway uses depends on its order`,
           hint: `set ${ctx.keys.serviceNetwork}=<the network the gateway is on>`,
-          evidence: {networks, chosen: addressText(i.address), addressReason: i.addressReason, registered: registryEntries(i).map((e) => e.address ?? null)},
+          evidence: {
+            networks,
+            chosen: addressText(i.address),
+            addressReason: i.addressReason,
+            registered: registryEntries(i).map((e) => e.address ?? null),
+          },
           at: containerLocation(i.docker!),
         })
       })
@@ -155,7 +181,9 @@ export const nameConflict = defineCheck({
       const ports = groupBy(running, (i) => String(i.port))
       const paths = groupBy(running, (i) => i.healthPath)
       if (ports.size < 2 && paths.size < 2) continue
-      const conflicting = [ports.size > 1 ? ports : undefined, paths.size > 1 ? paths : undefined].filter((g): g is Map<string, string[]> => Boolean(g))
+      const conflicting = [ports.size > 1 ? ports : undefined, paths.size > 1 ? paths : undefined].filter(
+        (g): g is Map<string, string[]> => Boolean(g),
+      )
       // Point at an instance of the smallest group: most likely the one deployed by mistake.
       const smallest = [...conflicting[0]!.values()].sort((a, b) => a.length - b.length)[0]!
       const odd = running.find((i) => i.id === smallest[0])!
@@ -188,7 +216,10 @@ export const labelInvalid = defineCheck({
     needs: ['docker'],
   },
   check(view, ctx) {
-    const containers = [...runningInstances(view), ...(ctx.services?.length ? [] : view.unnamed.filter((i) => i.docker?.state === 'running'))]
+    const containers = [
+      ...runningInstances(view),
+      ...(ctx.services?.length ? [] : view.unnamed.filter((i) => i.docker?.state === 'running')),
+    ]
     return containers.flatMap((i) => {
       const errors = ctx.lintContainer(i.docker!).filter((f) => f.severity === 'error')
       if (errors.length === 0) return []

@@ -39,7 +39,13 @@ export const longTtl = defineCheck({
           instance: i,
           message: `lease TTL ${formatDuration(lease.grantedTtl * 1000)} is above ${formatDuration(ctx.maxTtlSeconds * 1000)}: after a crash the gateway routes to it that long`,
           hint: `grant a shorter lease (etcdctl lease grant ${Math.min(ctx.maxTtlSeconds, 30)}) and keep it alive more often`,
-          evidence: {key: i.etcd!.key, lease: lease.id, grantedTtl: lease.grantedTtl, remainingTtl: lease.ttl, maxTtl: ctx.maxTtlSeconds},
+          evidence: {
+            key: i.etcd!.key,
+            lease: lease.id,
+            grantedTtl: lease.grantedTtl,
+            remainingTtl: lease.ttl,
+            maxTtl: ctx.maxTtlSeconds,
+          },
           at: registryLocation(registryEntries(i)[0]!),
         })
       })

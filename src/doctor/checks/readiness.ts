@@ -1,21 +1,41 @@
 import type {Instance} from '../../model/types.js'
-import {allInstances, containerLocation, defineCheck, registryEntries, registryLocation, runningInstances} from '../check.js'
+import {
+  allInstances,
+  containerLocation,
+  defineCheck,
+  registryEntries,
+  registryLocation,
+  runningInstances,
+} from '../check.js'
 
 /** Why a registered, running instance is not ready, or undefined when nothing says so. */
-export function notReadyReason(i: Instance): {severity: 'error' | 'warning'; message: string; evidence: Record<string, unknown>} | undefined {
+export function notReadyReason(
+  i: Instance,
+): {severity: 'error' | 'warning'; message: string; evidence: Record<string, unknown>} | undefined {
   const d = i.docker!
   if (d.health === 'unhealthy') {
-    return {severity: 'error', message: `registered but Docker reports it unhealthy (${d.status})`, evidence: {health: d.health, status: d.status}}
+    return {
+      severity: 'error',
+      message: `registered but Docker reports it unhealthy (${d.status})`,
+      evidence: {health: d.health, status: d.status},
+    }
   }
   if (d.health === 'starting') {
-    return {severity: 'warning', message: `registered while its health check is still starting (${d.status})`, evidence: {health: d.health, status: d.status}}
+    return {
+      severity: 'warning',
+      message: `registered while its health check is still starting (${d.status})`,
+      evidence: {health: d.health, status: d.status},
+    }
   }
   const p = i.probe
   if (p?.probed && !p.ok) {
     return {
       severity: 'error',
       message: `registered but its health path fails: GET ${p.url} → ${p.status ?? p.error}`,
-      evidence: {health: d.health, probe: {url: p.url, status: p.status ?? null, error: p.error ?? null, ms: p.ms ?? null}},
+      evidence: {
+        health: d.health,
+        probe: {url: p.url, status: p.status ?? null, error: p.error ?? null, ms: p.ms ?? null},
+      },
     }
   }
   return undefined
@@ -25,7 +45,8 @@ export const notReady = defineCheck({
   meta: {
     id: 'NOT_READY',
     severity: 'error',
-    description: 'A registered instance that is not ready: Docker health starting/unhealthy, or its health path failing',
+    description:
+      'A registered instance that is not ready: Docker health starting/unhealthy, or its health path failing',
     needs: ['docker', 'any-registry'],
   },
   check(view, ctx) {

@@ -2,7 +2,15 @@ import {formatDuration} from '../../core/duration.js'
 import {addressText} from '../../model/address.js'
 import type {DockerContainer, Instance, ServiceView} from '../../model/types.js'
 import {judgeAddress} from '../address-judge.js'
-import {allInstances, containerLocation, defineCheck, registryEntries, RegistryEntry, registryLocation, runningInstances} from '../check.js'
+import {
+  allInstances,
+  containerLocation,
+  defineCheck,
+  registryEntries,
+  RegistryEntry,
+  registryLocation,
+  runningInstances,
+} from '../check.js'
 
 export const unregistered = defineCheck({
   meta: {
@@ -23,8 +31,15 @@ export const unregistered = defineCheck({
           ctx.report({
             instance: i,
             message: `running for ${formatDuration(up)} but not registered: the gateway sends it no traffic`,
-            hint: 'check the registration agent (registrator, the gateway\'s sidecar) and its logs; it may have missed the start event',
-            evidence: {container: d.name, containerId: d.id.slice(0, 12), up: formatDuration(up), grace: formatDuration(ctx.graceMs), address: addressText(i.address), addressReason: i.addressReason},
+            hint: "check the registration agent (registrator, the gateway's sidecar) and its logs; it may have missed the start event",
+            evidence: {
+              container: d.name,
+              containerId: d.id.slice(0, 12),
+              up: formatDuration(up),
+              grace: formatDuration(ctx.graceMs),
+              address: addressText(i.address),
+              addressReason: i.addressReason,
+            },
             at: containerLocation(d),
           }),
         ]
@@ -38,13 +53,22 @@ function claimedBy(entry: RegistryEntry, view: ServiceView, service: string): In
   return list.find((i) => {
     const d = i.docker
     if (!d || d.state !== 'running') return false
-    if (entry.containerId && entry.containerId.length >= 12 && d.id.startsWith(entry.containerId.toLowerCase())) return true
+    if (entry.containerId && entry.containerId.length >= 12 && d.id.startsWith(entry.containerId.toLowerCase()))
+      return true
     return i.addresses.some((a) => a.ip === entry.host && a.port === entry.port && a.port !== 0)
   })
 }
 
-function stoppedMatch(entry: RegistryEntry, instanceId: string, stopped: DockerContainer[]): DockerContainer | undefined {
-  return stopped.find((d) => (entry.containerId && entry.containerId.length >= 12 && d.id.startsWith(entry.containerId.toLowerCase())) || d.name === instanceId)
+function stoppedMatch(
+  entry: RegistryEntry,
+  instanceId: string,
+  stopped: DockerContainer[],
+): DockerContainer | undefined {
+  return stopped.find(
+    (d) =>
+      (entry.containerId && entry.containerId.length >= 12 && d.id.startsWith(entry.containerId.toLowerCase())) ||
+      d.name === instanceId,
+  )
 }
 
 export const staleRegistration = defineCheck({
@@ -59,7 +83,11 @@ export const staleRegistration = defineCheck({
     for (const i of allInstances(view)) {
       if (i.docker?.state === 'running') continue
       for (const entry of registryEntries(i)) {
-        const evidence: Record<string, unknown> = {registry: entry.registry, key: entry.key, registered: entry.address ?? null}
+        const evidence: Record<string, unknown> = {
+          registry: entry.registry,
+          key: entry.key,
+          registered: entry.address ?? null,
+        }
         if (entry.containerId) evidence.containerId = entry.containerId.slice(0, 12)
         let why: string
         const stopped = i.docker ?? stoppedMatch(entry, i.id, ctx.stopped)
@@ -131,7 +159,7 @@ export const wrongAddress = defineCheck({
           ctx.report({
             instance: i,
             message: `registered at ${entry.address ?? '(no address)'}, ${KIND_TEXT[verdict.kind]}: ${verdict.detail}`,
-            hint: `register ${i.address ? addressText(i.address) : 'the address discover shows'} instead${verdict.kind === 'host-address' ? ' (registrator: -internal, or -ip with the host\'s routable address and a published port)' : verdict.kind === 'other-network' || verdict.kind === 'another-container' ? ` (set ${ctx.keys.serviceNetwork} to the network the gateway shares)` : ''}`,
+            hint: `register ${i.address ? addressText(i.address) : 'the address discover shows'} instead${verdict.kind === 'host-address' ? " (registrator: -internal, or -ip with the host's routable address and a published port)" : verdict.kind === 'other-network' || verdict.kind === 'another-container' ? ` (set ${ctx.keys.serviceNetwork} to the network the gateway shares)` : ''}`,
             evidence: {
               kind: verdict.kind,
               detail: verdict.detail,
@@ -140,7 +168,9 @@ export const wrongAddress = defineCheck({
               registered: entry.address ?? null,
               expected: i.address ? addressText(i.address) : null,
               addressReason: i.addressReason,
-              containerAddresses: i.addresses.map((a) => `${a.kind}:${addressText(a)}${a.network ? `@${a.network}` : ''}`),
+              containerAddresses: i.addresses.map(
+                (a) => `${a.kind}:${addressText(a)}${a.network ? `@${a.network}` : ''}`,
+              ),
               matchedBy: i.match,
             },
             at: registryLocation(entry),

@@ -14,12 +14,16 @@ export const replicasShort = defineCheck({
     for (const s of view.services) {
       const svc = s.swarm
       if (!svc || svc.mode !== 'replicated' || svc.replicas === undefined || svc.running >= svc.replicas) continue
-      const notRunning = s.instances.filter((i) => i.swarm && i.swarm.state !== 'running').map((i) => ({task: i.id, state: i.swarm!.state, error: i.swarm!.error ?? null, node: i.swarm!.node ?? null}))
+      const notRunning = s.instances
+        .filter((i) => i.swarm && i.swarm.state !== 'running')
+        .map((i) => ({task: i.id, state: i.swarm!.state, error: i.swarm!.error ?? null, node: i.swarm!.node ?? null}))
       out.push(
         ctx.report({
           instance: {service: s.name, id: svc.name},
           message: `Swarm service ${svc.name} runs ${svc.running} of ${svc.replicas} desired tasks`,
-          hint: notRunning.some((t) => t.error) ? `see the task errors (docker service ps ${svc.name} --no-trunc)` : `check placement constraints and node resources (docker service ps ${svc.name})`,
+          hint: notRunning.some((t) => t.error)
+            ? `see the task errors (docker service ps ${svc.name} --no-trunc)`
+            : `check placement constraints and node resources (docker service ps ${svc.name})`,
           evidence: {desired: svc.replicas, running: svc.running, tasks: notRunning},
           at: {kind: 'container', container: svc.name},
         }),
@@ -47,7 +51,8 @@ export const swarmLabelMismatch = defineCheck({
     for (const s of view.services) {
       const svc = s.swarm
       if (!svc) continue
-      const pick = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith(prefix)))
+      const pick = (labels: Record<string, string>) =>
+        Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith(prefix)))
       const onService = pick(svc.labels)
       const onContainers = pick(svc.containerLabels)
       const keys = [...new Set([...Object.keys(onService), ...Object.keys(onContainers)])].sort()
@@ -55,13 +60,24 @@ export const swarmLabelMismatch = defineCheck({
       if (differing.length === 0) continue
       const onlyService = differing.filter((k) => !(k in onContainers))
       const onlyContainers = differing.filter((k) => !(k in onService))
-      const where = onlyService.length === differing.length ? 'only on the service (deploy.labels), not on its task containers' : onlyContainers.length === differing.length ? 'only on the task containers (labels), not on the service' : 'with different values on the service and its task containers'
+      const where =
+        onlyService.length === differing.length
+          ? 'only on the service (deploy.labels), not on its task containers'
+          : onlyContainers.length === differing.length
+            ? 'only on the task containers (labels), not on the service'
+            : 'with different values on the service and its task containers'
       out.push(
         ctx.report({
           instance: {service: s.name, id: svc.name},
           message: `${differing.join(', ')} ${differing.length === 1 ? 'is' : 'are'} ${where}`,
           hint: 'a Swarm-aware gateway reads service labels (deploy.labels); container discovery reads container labels: put the gateway labels where your gateway looks, or in both',
-          evidence: {fields: differing.map((k) => ({label: k, service: onService[k] ?? null, containers: onContainers[k] ?? null}))},
+          evidence: {
+            fields: differing.map((k) => ({
+              label: k,
+              service: onService[k] ?? null,
+              containers: onContainers[k] ?? null,
+            })),
+          },
           at: {kind: 'container', container: svc.name},
         }),
       )

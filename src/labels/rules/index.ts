@@ -1,6 +1,12 @@
 import type {RuleMeta} from '../../report/findings/finding.js'
 import {keySyntax, keyValueGlued, unknownKey} from './keys.js'
-import {deployLabelsOnly, serviceConflict, servicePortNotExposed, swarmDeployLabelsMissing, unresolvedVariable} from './placement.js'
+import {
+  deployLabelsOnly,
+  serviceConflict,
+  servicePortNotExposed,
+  swarmDeployLabelsMissing,
+  unresolvedVariable,
+} from './placement.js'
 import {healthPathMissing, serviceNameMissing, servicePortMissing} from './required.js'
 import type {LabelRule} from './rule.js'
 import {

@@ -68,7 +68,9 @@ export const unknownKey = defineRule({
           set,
           at: l.keyLocation,
           message: `unknown label ${l.key}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
-          hint: suggestion ? `rename it to ${suggestion}` : `the gateway reads ${ctx.prefix}.service.{name,port,version,weight,network} and ${ctx.prefix}.health.{path,interval,timeout}`,
+          hint: suggestion
+            ? `rename it to ${suggestion}`
+            : `the gateway reads ${ctx.prefix}.service.{name,port,version,weight,network} and ${ctx.prefix}.health.{path,interval,timeout}`,
           evidence: {key: l.key, ...(suggestion ? {suggestion} : {})},
         }),
       )

@@ -6,7 +6,9 @@ import {defineRule, defineSetsRule, type RuleContext} from './rule.js'
 
 /** Is the port among the declared ones (single ports and ranges)? */
 function declares(set: LabelSet, port: number): boolean {
-  return (set.ports ?? []).some((p) => port === p.port || (p.endPort !== undefined && port >= p.port && port <= p.endPort))
+  return (set.ports ?? []).some(
+    (p) => port === p.port || (p.endPort !== undefined && port >= p.port && port <= p.endPort),
+  )
 }
 
 export const servicePortNotExposed = defineRule({
@@ -25,10 +27,16 @@ export const servicePortNotExposed = defineRule({
     const declared = set.ports.map((p) => (p.endPort ? `${p.port}-${p.endPort}` : String(p.port)))
     const list = declared.length ? ` (it has ${declared.join(', ')})` : ''
     const text = {
-      compose: [`port ${port} is not in ${set.displayName}'s expose or ports${list}`, `add expose: ["${port}"] to the service, or EXPOSE ${port} in its image`],
+      compose: [
+        `port ${port} is not in ${set.displayName}'s expose or ports${list}`,
+        `add expose: ["${port}"] to the service, or EXPOSE ${port} in its image`,
+      ],
       dockerfile: [`port ${port} is not EXPOSEd by the image${list}`, `add EXPOSE ${port}`],
       // The container names the finding's group already (stylish, doctor): not again in the message.
-      container: [`port ${port} is not exposed or published${list}`, `EXPOSE ${port} in the image, or run it with --expose ${port}`],
+      container: [
+        `port ${port} is not exposed or published${list}`,
+        `EXPOSE ${port} in the image, or run it with --expose ${port}`,
+      ],
     }[set.kind]
     return [ctx.report({set, at: entry.valueLocation, message: text[0]!, hint: text[1], evidence: {port, declared}})]
   },
@@ -38,7 +46,11 @@ export const servicePortNotExposed = defineRule({
  * Gateway labels present on one side of a compose service (deploy.labels = the Swarm service, or
  * labels = its containers) and missing on the other; each side's rule says which side matters.
  */
-function oneSidedLabels(set: LabelSet, ctx: RuleContext, side: 'deploy' | 'container'): {keys: string[]; at: Location | undefined} | undefined {
+function oneSidedLabels(
+  set: LabelSet,
+  ctx: RuleContext,
+  side: 'deploy' | 'container',
+): {keys: string[]; at: Location | undefined} | undefined {
   const onDeploy = (l: LabelSet['labels'][number]) => l.scope === 'deploy.labels'
   const mine = (l: LabelSet['labels'][number]) => (side === 'deploy' ? onDeploy(l) : !onDeploy(l))
   const other = new Set(set.labels.filter((l) => !mine(l)).map((l) => l.key))
@@ -54,7 +66,8 @@ export const deployLabelsOnly = defineRule({
   meta: {
     id: 'deploy-labels-only',
     severity: 'warning',
-    description: 'Gateway labels only under deploy.labels: Swarm services carry them, containers do not (not in --swarm mode)',
+    description:
+      'Gateway labels only under deploy.labels: Swarm services carry them, containers do not (not in --swarm mode)',
   },
   check(set, ctx) {
     // In Swarm mode deploy.labels is exactly where a Swarm-aware gateway looks.
@@ -79,7 +92,8 @@ export const swarmDeployLabelsMissing = defineRule({
   meta: {
     id: 'swarm-deploy-labels-missing',
     severity: 'warning',
-    description: 'With --swarm: gateway labels on the containers but not under deploy.labels, where Swarm services carry them',
+    description:
+      'With --swarm: gateway labels on the containers but not under deploy.labels, where Swarm services carry them',
   },
   check(set, ctx) {
     if (set.kind !== 'compose' || !ctx.swarm) return []
@@ -118,7 +132,9 @@ export const unresolvedVariable = defineRule({
           message: dockerfile
             ? `${l.key} uses ${vars}, which no ARG or ENV declares: it builds as an empty string`
             : `${l.key} uses ${vars}, which is not set: compose substitutes an empty string`,
-          hint: dockerfile ? `declare ARG ${names[0]}=<default> before the LABEL` : `set ${names[0]} in the environment or an --env-file, or write \${${names[0]}:-default}`,
+          hint: dockerfile
+            ? `declare ARG ${names[0]}=<default> before the LABEL`
+            : `set ${names[0]} in the environment or an --env-file, or write \${${names[0]}:-default}`,
           evidence: {key: l.key, variables: names},
         }),
       )

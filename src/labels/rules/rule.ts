@@ -41,7 +41,11 @@ export function ruleContext(prefix: string, options: {swarm?: boolean} = {}): Ru
 /** The meta a label rule is written with: its docs link (docs/rules.md, one heading per rule) comes from the id. */
 type WrittenMeta = Omit<RuleMeta, 'docs' | 'fixable'>
 
-const metaOf = <S extends LabelRuleMeta['scope']>(meta: WrittenMeta, scope: S) => ({...meta, docs: docsUrl('rules.md', meta.id), scope})
+const metaOf = <S extends LabelRuleMeta['scope']>(meta: WrittenMeta, scope: S) => ({
+  ...meta,
+  docs: docsUrl('rules.md', meta.id),
+  scope,
+})
 
 /** A label rule over one set. */
 export function defineRule(definition: RuleDefinition<LabelSet, RuleContext, LabelReport, WrittenMeta>): LabelSetRule {
@@ -49,7 +53,9 @@ export function defineRule(definition: RuleDefinition<LabelSet, RuleContext, Lab
 }
 
 /** A label rule over every set at once. */
-export function defineSetsRule(definition: RuleDefinition<LabelSet[], RuleContext, LabelReport, WrittenMeta>): LabelSetsRule {
+export function defineSetsRule(
+  definition: RuleDefinition<LabelSet[], RuleContext, LabelReport, WrittenMeta>,
+): LabelSetsRule {
   return withReport({meta: metaOf(definition.meta, 'all-sets'), check: definition.check}, labelFinding)
 }
 

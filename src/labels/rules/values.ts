@@ -30,7 +30,15 @@ function valueRule(spec: {
         const problem = spec.validate(entry.value, set, entry)
         if (!problem) continue
         const message = `${quoteValue(entry)} ${problem.message}`
-        out.push(ctx.report({set, at: entry.valueLocation, message, hint: problem.hint, evidence: {key: entry.key, value: entry.value}}))
+        out.push(
+          ctx.report({
+            set,
+            at: entry.valueLocation,
+            message,
+            hint: problem.hint,
+            evidence: {key: entry.key, value: entry.value},
+          }),
+        )
       }
       return out
     },
@@ -60,7 +68,9 @@ export const serviceNameFormat = valueRule({
     const fixed = toDnsLabel(value)
     return {
       message: `is not a DNS label${value.length > 63 ? ' (longer than 63 characters)' : ''}`,
-      hint: fixed ? `use lowercase letters, digits and dashes, e.g. ${fixed}` : 'use lowercase letters, digits and dashes, e.g. user-api',
+      hint: fixed
+        ? `use lowercase letters, digits and dashes, e.g. ${fixed}`
+        : 'use lowercase letters, digits and dashes, e.g. user-api',
     }
   },
 })
@@ -81,13 +91,16 @@ export const servicePortInvalid = valueRule({
     const m = /^(\d+)\/(tcp|udp)$/i.exec(value) ?? /^[^:]*:(\d+)$/.exec(value)
     return {
       message: port.problem === 'not-an-integer' ? 'is not an integer 1-65535' : 'is out of range 1-65535',
-      hint: m ? `write the container port alone: ${m[1]}` : 'write the port the service listens on inside the container, e.g. 8080',
+      hint: m
+        ? `write the container port alone: ${m[1]}`
+        : 'write the port the service listens on inside the container, e.g. 8080',
     }
   },
 })
 
 // RFC 3986 path (and optional query) characters, with valid percent-escapes.
-const PATH_RE = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/
+const PATH_RE =
+  /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/
 
 export const healthPathInvalid = valueRule({
   id: 'health-path-invalid',
@@ -98,14 +111,18 @@ export const healthPathInvalid = valueRule({
     if (PATH_RE.test(value)) return undefined
     if (!value.startsWith('/')) {
       const url = /^[a-z]+:\/\/[^/]+(\/.*)?$/i.exec(value)
-      return {message: "does not start with '/'", hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value.replace(/^\/*/, '')}`}
+      return {
+        message: "does not start with '/'",
+        hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value.replace(/^\/*/, '')}`,
+      }
     }
     return {message: 'is not a valid URL path', hint: 'percent-encode spaces and special characters; no #fragment'}
   },
 })
 
 // semver.org's regular expression.
-const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
+const SEMVER_RE =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
 
 export const serviceVersionFormat = valueRule({
   id: 'service-version-format',
@@ -130,7 +147,10 @@ export const serviceWeightRange = valueRule({
   validate(value) {
     const n = plainInteger(value)
     if (n !== undefined && n <= 100) return undefined
-    return {message: n === undefined ? 'is not an integer 0-100' : 'is out of range 0-100', hint: 'use 0 (no traffic) to 100'}
+    return {
+      message: n === undefined ? 'is not an integer 0-100' : 'is out of range 0-100',
+      hint: 'use 0 (no traffic) to 100',
+    }
   },
 })
 
@@ -138,7 +158,7 @@ export const serviceNetworkUnknown = valueRule({
   id: 'service-network-unknown',
   key: 'serviceNetwork',
   severity: 'error',
-  description: "The service network must be one of the networks the service is attached to",
+  description: 'The service network must be one of the networks the service is attached to',
   validate(value, set) {
     if (!set.networks || set.networks.includes(value)) return undefined
     return {
@@ -159,7 +179,9 @@ function durationRule(id: string, key: 'healthInterval' | 'healthTimeout') {
       if (ms !== undefined && ms > 0) return undefined
       return {
         message: ms === 0 ? 'is zero' : 'is not a duration',
-        hint: /^\d+(\.\d+)?$/.test(value) ? `add a unit: ${value}s or ${value}ms` : 'use a number with a unit: 500ms, 5s, 1m',
+        hint: /^\d+(\.\d+)?$/.test(value)
+          ? `add a unit: ${value}s or ${value}ms`
+          : 'use a number with a unit: 500ms, 5s, 1m',
       }
     },
   })

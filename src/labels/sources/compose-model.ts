@@ -103,7 +103,12 @@ export function text(node: TNode | undefined): string | undefined {
  * Read one compose file: each YAML document converted, interpolated, its services' `extends` applied,
  * its `include`s loaded, and the documents merged in order (compose-go's loadYamlFile).
  */
-export function loadComposeFile(ctx: ModelContext, scope: FileScope, options: {include: boolean; stack: string[]}, below?: TMap): TMap {
+export function loadComposeFile(
+  ctx: ModelContext,
+  scope: FileScope,
+  options: {include: boolean; stack: string[]},
+  below?: TMap,
+): TMap {
   const body = ctx.read(scope.file)
   ctx.files.push(scope.file.display)
   const docs = parseYamlDocuments(scope.file.display, body)
@@ -136,7 +141,9 @@ export function checkComposeDocument(parsed: ParsedYaml): boolean {
     const root = parsed.doc.contents
     const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'services') : undefined
     const p = parsed.positionOf((pair?.value as Node | undefined) ?? null)
-    throw new InputError('`services` is not a mapping of service names', {where: `${parsed.path}:${p.line}:${p.column}`})
+    throw new InputError('`services` is not a mapping of service names', {
+      where: `${parsed.path}:${p.line}:${p.column}`,
+    })
   }
   return true
 }
@@ -144,7 +151,8 @@ export function checkComposeDocument(parsed: ParsedYaml): boolean {
 /** Several files of one project (`-f a -f b`, an include's `path:` list), merged in order. */
 export function loadComposeFiles(ctx: ModelContext, files: FileRef[], dir: string, vars: Vars, stack: string[]): TMap {
   let model: TMap | undefined
-  for (const file of files) model = loadComposeFile(ctx, {file, dir, vars}, {include: true, stack: [...stack, file.abs]}, model)
+  for (const file of files)
+    model = loadComposeFile(ctx, {file, dir, vars}, {include: true, stack: [...stack, file.abs]}, model)
   return model!
 }
 
@@ -188,18 +196,22 @@ class Converter {
         merges.push(pair.value as Node)
         continue
       }
-      const name = isScalar(key) ? composeScalar(key).text ?? '' : undefined
+      const name = isScalar(key) ? (composeScalar(key).text ?? '') : undefined
       if (name === undefined) continue
       const value = this.convert(pair.value as Node) ?? this.nullAt(pair.value as Node | null, key)
       out.set(name, {key: name, keyLoc: this.location(key), value})
     }
     for (const merge of merges) {
       const target = isAlias(merge) ? (merge.resolve(this.parsed.doc) as Node) : merge
-      const sources = isSeq(target) ? target.items.map((i) => (isAlias(i) ? (i.resolve(this.parsed.doc) as Node) : (i as Node))) : [target]
+      const sources = isSeq(target)
+        ? target.items.map((i) => (isAlias(i) ? (i.resolve(this.parsed.doc) as Node) : (i as Node)))
+        : [target]
       for (const source of sources) {
         if (!isMap(source)) {
           const l = this.location(source)
-          throw new InputError('a merge key (<<) needs a mapping or a list of mappings', {where: `${l.file}:${l.line}:${l.column}`})
+          throw new InputError('a merge key (<<) needs a mapping or a list of mappings', {
+            where: `${l.file}:${l.line}:${l.column}`,
+          })
         }
         for (const [k, e] of this.entries(source)) if (!out.has(k)) out.set(k, e)
       }
@@ -220,7 +232,10 @@ class Converter {
     const raw = read.text
     const r = interpolate(raw, this.scope.vars)
     if (r.errors.length) {
-      throw new InputError(r.errors[0]!, {where: `${loc.file}:${loc.line}:${loc.column}`, hint: 'set the variable (environment or --env-file), or write $$ for a literal $'})
+      throw new InputError(r.errors[0]!, {
+        where: `${loc.file}:${loc.line}:${loc.column}`,
+        hint: 'set the variable (environment or --env-file), or write $$ for a literal $',
+      })
     }
     const at = (index: number, expected: string): FileLocation => {
       const range = node.range
@@ -237,7 +252,13 @@ class Converter {
     return {...this.scalarNode(r.value, true, r.unresolved, loc, at), ...(tag ? {tag} : {})}
   }
 
-  private scalarNode(value: string | null, isString: boolean, unresolved: string[], loc: FileLocation, at: TScalar['at']): TScalar {
+  private scalarNode(
+    value: string | null,
+    isString: boolean,
+    unresolved: string[],
+    loc: FileLocation,
+    at: TScalar['at'],
+  ): TScalar {
     return {kind: 'scalar', text: value, isString, unresolved, dir: this.scope.dir, loc, at}
   }
 }
@@ -258,7 +279,11 @@ function applyExtends(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
     const ext = svc.entries.get('extends')
     const id = `${tableScope.file.abs}#${name}`
     if (!ext || (table === services && done.has(name))) return svc
-    if (chain.includes(id)) throw new InputError(`extends: service ${name} extends itself (through ${chain.map((c) => c.split('#')[1]).join(' → ')})`, {where: where(ext.keyLoc)})
+    if (chain.includes(id))
+      throw new InputError(
+        `extends: service ${name} extends itself (through ${chain.map((c) => c.split('#')[1]).join(' → ')})`,
+        {where: where(ext.keyLoc)},
+      )
     let ref: string | undefined
     let fileNode: TScalar | undefined
     if (ext.value.kind === 'scalar') ref = text(ext.value)
@@ -272,29 +297,38 @@ function applyExtends(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
     let baseScope = tableScope
     if (fileNode && fileNode.text) {
       if (isRemote(fileNode.text)) {
-        ctx.warn(`${where(fileNode.loc)}: extends from a remote file (${fileNode.text}) is not read; service ${name} is checked without what it inherits`)
+        ctx.warn(
+          `${where(fileNode.loc)}: extends from a remote file (${fileNode.text}) is not read; service ${name} is checked without what it inherits`,
+        )
         return withoutKey(svc, 'extends')
       }
       const abs = resolve(fileNode.dir, fileNode.text)
       if (abs !== tableScope.file.abs) {
-        if (stack.includes(abs)) throw new InputError(`extends cycle: ${fileNode.text} is already being loaded`, {where: where(fileNode.loc)})
+        if (stack.includes(abs))
+          throw new InputError(`extends cycle: ${fileNode.text} is already being loaded`, {where: where(fileNode.loc)})
         const file = displayOf(tableScope.file, abs)
         baseScope = {file, dir: dirname(abs), vars: tableScope.vars}
         const loaded = loadComposeFile(ctx, baseScope, {include: false, stack: [...stack, abs]})
         const baseServices = entry(loaded, 'services')
         if (baseServices?.kind !== 'map') {
-          throw new InputError(`cannot extend service ${name}: ${file.display} has no services section`, {where: where(fileNode.loc)})
+          throw new InputError(`cannot extend service ${name}: ${file.display} has no services section`, {
+            where: where(fileNode.loc),
+          })
         }
         baseTable = baseServices
       }
       if (!baseTable.entries.has(ref)) {
-        throw new InputError(`cannot extend service ${name}: service ${ref} not found in ${fileNode.text}`, {where: where(fileNode.loc)})
+        throw new InputError(`cannot extend service ${name}: service ${ref} not found in ${fileNode.text}`, {
+          where: where(fileNode.loc),
+        })
       }
     } else if (!table.entries.has(ref)) {
       throw new InputError(`cannot extend service ${name}: service ${ref} not found`, {where: where(ext.keyLoc)})
     }
     const base = resolveService(ref, baseTable, baseScope, [...chain, id])
-    const merged = base ? (mergeNodes(base, withoutKey(svc, 'extends'), ['services', name]) as TMap) : withoutKey(svc, 'extends')
+    const merged = base
+      ? (mergeNodes(base, withoutKey(svc, 'extends'), ['services', name]) as TMap)
+      : withoutKey(svc, 'extends')
     // The service keeps its own place in the file: findings about it point at its key.
     merged.loc = svc.loc
     if (table === services) {
@@ -328,26 +362,38 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
     if (item.kind === 'scalar') paths = [item]
     else if (item.kind === 'map') {
       const p = entry(item, 'path')
-      paths = p?.kind === 'scalar' ? [p] : p?.kind === 'seq' ? p.items.filter((i): i is TScalar => i.kind === 'scalar') : []
+      paths =
+        p?.kind === 'scalar' ? [p] : p?.kind === 'seq' ? p.items.filter((i): i is TScalar => i.kind === 'scalar') : []
       const d = entry(item, 'project_directory')
       if (d?.kind === 'scalar') projectDir = d
       const env = entry(item, 'env_file')
-      if (env) envFiles = env.kind === 'scalar' ? [env] : env.kind === 'seq' ? env.items.filter((i): i is TScalar => i.kind === 'scalar') : []
+      if (env)
+        envFiles =
+          env.kind === 'scalar'
+            ? [env]
+            : env.kind === 'seq'
+              ? env.items.filter((i): i is TScalar => i.kind === 'scalar')
+              : []
     }
     paths = paths.filter((p) => p.text)
     if (paths.length === 0) throw new InputError('include: an entry needs a path', {where: where(item.loc)})
     const remote = paths.find((p) => isRemote(p.text!))
     if (remote) {
-      ctx.warn(`${where(remote.loc)}: include of a remote file (${remote.text}) is not read; its services are not checked`)
+      ctx.warn(
+        `${where(remote.loc)}: include of a remote file (${remote.text}) is not read; its services are not checked`,
+      )
       continue
     }
     const files = paths.map((p) => {
       const abs = resolve(p.dir, p.text!)
-      if (stack.includes(abs)) throw new InputError(`include cycle: ${p.text} is already being loaded`, {where: where(p.loc)})
+      if (stack.includes(abs))
+        throw new InputError(`include cycle: ${p.text} is already being loaded`, {where: where(p.loc)})
       return displayOf(scope.file, abs)
     })
     const dir = projectDir?.text ? resolve(projectDir.dir, projectDir.text) : dirname(files[0]!.abs)
-    const envPaths = envFiles ? envFiles.filter((e) => e.text).map((e) => resolve(e.dir, e.text!)) : [join(dir, '.env')].filter((f) => existsSync(f))
+    const envPaths = envFiles
+      ? envFiles.filter((e) => e.text).map((e) => resolve(e.dir, e.text!))
+      : [join(dir, '.env')].filter((f) => existsSync(f))
     const fromFiles: Vars = {}
     for (const abs of envPaths) {
       const file = displayOf(scope.file, abs)
@@ -360,23 +406,31 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
     const networks = entry(model, 'networks')
     if (networks?.kind === 'map') {
       const own = root.entries.get('networks')
-      if (!own || own.value.kind !== 'map') root.entries.set('networks', {key: 'networks', keyLoc: include.keyLoc, value: networks})
+      if (!own || own.value.kind !== 'map')
+        root.entries.set('networks', {key: 'networks', keyLoc: include.keyLoc, value: networks})
       else for (const [k, e] of networks.entries) if (!own.value.entries.has(k)) own.value.entries.set(k, e)
     }
     const imported = entry(model, 'services')
     if (imported?.kind !== 'map') continue
     let services = root.entries.get('services')
     if (!services || services.value.kind !== 'map') {
-      services = {key: 'services', keyLoc: include.keyLoc, value: {kind: 'map', entries: new Map(), loc: include.keyLoc}}
+      services = {
+        key: 'services',
+        keyLoc: include.keyLoc,
+        value: {kind: 'map', entries: new Map(), loc: include.keyLoc},
+      }
       root.entries.set('services', services)
     }
     const own = services.value as TMap
     for (const [name, e] of imported.entries) {
       if (own.entries.has(name)) {
-        throw new InputError(`service ${name} is defined both here and in the included ${files.map((f) => f.display).join(', ')}`, {
-          where: where(own.entries.get(name)!.keyLoc),
-          hint: 'rename one of them: compose refuses a service an include also defines',
-        })
+        throw new InputError(
+          `service ${name} is defined both here and in the included ${files.map((f) => f.display).join(', ')}`,
+          {
+            where: where(own.entries.get(name)!.keyLoc),
+            hint: 'rename one of them: compose refuses a service an include also defines',
+          },
+        )
       }
       own.entries.set(name, e)
     }
@@ -441,7 +495,9 @@ export function mergeNodes(base: TNode | undefined, over: TNode, path: string[])
     return {kind: 'map', entries, loc: base?.kind === 'map' ? base.loc : over.loc}
   }
   if (over.kind === 'seq') {
-    const items = over.items.map((i) => mergeNodes(undefined, i, [...path, '*'])).filter((i): i is TNode => i !== undefined)
+    const items = over.items
+      .map((i) => mergeNodes(undefined, i, [...path, '*']))
+      .filter((i): i is TNode => i !== undefined)
     if (base?.kind === 'seq') return {kind: 'seq', items: [...base.items, ...items], loc: base.loc}
     return {...over, items}
   }
@@ -458,7 +514,8 @@ function listAsMap(node: TNode): TNode {
   const entries = new Map<string, TEntry>()
   for (const item of node.items) {
     const name = text(item)
-    if (name !== undefined) entries.set(name, {key: name, keyLoc: item.loc, value: {...(item as TScalar), text: null, isString: false}})
+    if (name !== undefined)
+      entries.set(name, {key: name, keyLoc: item.loc, value: {...(item as TScalar), text: null, isString: false}})
   }
   return {kind: 'map', loc: node.loc, entries}
 }
@@ -475,7 +532,9 @@ export function toLabels(node: TNode, scope: LabelScope): TLabels {
     for (const [key, e] of node.entries) {
       const v = e.value
       if (v.kind !== 'scalar') {
-        throw new InputError(`${scope}.${key}: a label value must be a string, number, boolean or null`, {where: where(v.loc)})
+        throw new InputError(`${scope}.${key}: a label value must be a string, number, boolean or null`, {
+          where: where(v.loc),
+        })
       }
       add({
         key,
@@ -490,7 +549,8 @@ export function toLabels(node: TNode, scope: LabelScope): TLabels {
     }
   } else if (node.kind === 'seq') {
     for (const item of node.items) {
-      if (item.kind !== 'scalar') throw new InputError(`${scope}: a list label must be a string`, {where: where(item.loc)})
+      if (item.kind !== 'scalar')
+        throw new InputError(`${scope}: a list label must be a string`, {where: where(item.loc)})
       // Interpolated first, then cut at the first '=': the key is kept as written (no trimming).
       const full = item.text ?? ''
       const eq = full.indexOf('=')

@@ -31,7 +31,9 @@ export function composeScalar(node: Scalar): ComposeScalar {
   const source = typeof node.source === 'string' ? node.source : String(value ?? '')
   if (node.tag && node.tag !== '!reset' && node.tag !== '!override') {
     // An explicit standard tag (!!int, !!float, …): the yaml package already decoded it.
-    return value === null || value === undefined ? {text: null, isString: false} : {text: String(value), isString: typeof value === 'string'}
+    return value === null || value === undefined
+      ? {text: null, isString: false}
+      : {text: String(value), isString: typeof value === 'string'}
   }
   return resolvePlain(source)
 }
@@ -50,7 +52,8 @@ export function resolvePlain(src: string): ComposeScalar {
   const plain = src.replaceAll('_', '')
   const int = goParseInt(plain)
   if (int !== undefined && int >= INT64_MIN && int <= INT64_MAX) return {text: int.toString(), isString: false}
-  if (int !== undefined && int >= 0n && int <= UINT64_MAX && !plain.startsWith('+')) return {text: int.toString(), isString: false}
+  if (int !== undefined && int >= 0n && int <= UINT64_MAX && !plain.startsWith('+'))
+    return {text: int.toString(), isString: false}
   if (YAML_FLOAT.test(plain)) {
     const f = Number(plain)
     if (Number.isFinite(f)) return {text: goFloat(f), isString: false}
@@ -90,7 +93,8 @@ export function goFloat(f: number): string {
 
 // yaml.v3's timestamp forms (time.Parse layouts "2006-1-2T15:4:5.999999999Z07:00", the same with "t",
 // "2006-1-2 15:4:5.999999999" and "2006-1-2").
-const TIMESTAMP = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])|( ))(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?$/
+const TIMESTAMP =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])|( ))(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?$/
 
 /** A plain scalar yaml.v3 decodes as a time.Time, printed as Go's Time.String() does; undefined otherwise. */
 export function goTimestamp(src: string): string | undefined {
@@ -99,7 +103,14 @@ export function goTimestamp(src: string): string | undefined {
   const [, y, mo, d, t, space, h = '0', mi = '0', sec = '0', frac, zone] = m
   // The T form needs a zone, the space form has none.
   if ((t && !zone) || (space && zone)) return undefined
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, sec].map(Number) as [number, number, number, number, number, number]
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, sec].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
   if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return undefined
   const two = (n: number) => String(n).padStart(2, '0')

@@ -7,11 +7,30 @@ import {readTextDocument} from '../../core/input.js'
 import {parseYamlDocuments} from '../../core/yaml-source.js'
 import type {FileLocation} from '../../report/findings/finding.js'
 import type {LabelEntry, LabelScope, LabelSet, PortDeclaration} from '../types.js'
-import {checkComposeDocument, displayOf, entry, FileRef, isRemote, loadComposeFiles, ModelContext, text, TMap, TNode, toLabels, TScalar, Vars} from './compose-model.js'
+import {
+  checkComposeDocument,
+  displayOf,
+  entry,
+  FileRef,
+  isRemote,
+  loadComposeFiles,
+  ModelContext,
+  text,
+  TMap,
+  TNode,
+  toLabels,
+  TScalar,
+  Vars,
+} from './compose-model.js'
 
 /** The file names `docker compose` looks for, in its order, and the override it adds. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml']
-export const COMPOSE_OVERRIDE_NAMES = ['compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yml', 'docker-compose.override.yaml']
+export const COMPOSE_OVERRIDE_NAMES = [
+  'compose.override.yaml',
+  'compose.override.yml',
+  'docker-compose.override.yml',
+  'docker-compose.override.yaml',
+]
 
 export interface ComposeOptions {
   /** Variables for `${VAR}` interpolation: --env-file values under the environment. */
@@ -94,7 +113,11 @@ export function loadComposeProject(options: ComposeProjectOptions): ComposeProje
     model = loadComposeFiles(ctx, refs, projectDir, vars, [])
   } catch (error) {
     // The model is built recursively: a hostile depth (nesting, aliases) surfaces as a stack overflow.
-    if (error instanceof RangeError) throw new InputError('is nested too deeply to read', {where: refs[0]!.display, hint: 'no real compose file nests like this: is it generated or hostile?'})
+    if (error instanceof RangeError)
+      throw new InputError('is nested too deeply to read', {
+        where: refs[0]!.display,
+        hint: 'no real compose file nests like this: is it generated or hostile?',
+      })
     throw error
   }
   const profiles = options.profiles?.length ? options.profiles : splitList(vars.COMPOSE_PROFILES, ',')
@@ -142,7 +165,10 @@ function readFile(file: FileRef): string {
 }
 
 function splitList(value: string | undefined, separator: string): string[] {
-  return (value ?? '').split(separator).map((s) => s.trim()).filter(Boolean)
+  return (value ?? '')
+    .split(separator)
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** The project's variables: its env files (each seeing the environment and the files before it), the environment on top. */
@@ -153,14 +179,17 @@ function projectVariables(options: ComposeProjectOptions, projectDir: string, fi
     ? options.envFiles.map((f) => ({display: f, abs: resolve(options.cwd, f)}))
     : options.envFiles
       ? []
-      : [join(projectDir, '.env')].filter((f) => existsSync(f)).map((abs) => displayOf(first.abs === '-' ? {display: '.env', abs} : first, abs))
+      : [join(projectDir, '.env')]
+          .filter((f) => existsSync(f))
+          .map((abs) => displayOf(first.abs === '-' ? {display: '.env', abs} : first, abs))
   const fromFiles: Record<string, string> = {}
   for (const file of files) {
     let body: string
     try {
       body = readTextDocument(file.abs, {allowEmpty: true}).text
     } catch (error) {
-      if (error instanceof InputError) throw new InputError(`cannot read env file: ${error.message}`, {where: file.display, hint: error.hint})
+      if (error instanceof InputError)
+        throw new InputError(`cannot read env file: ${error.message}`, {where: file.display, hint: error.hint})
       throw error
     }
     for (const [k, e] of parseDotenv(body, file.display, {...fromFiles, ...env})) fromFiles[k] = e.value
@@ -180,7 +209,13 @@ function where(loc: FileLocation): string {
 /** The model context, and how a file found on the way is named in findings. */
 type BuildContext = ModelContext & {show(abs: string): string}
 
-function servicesOf(ctx: BuildContext, model: TMap, project: string, vars: Vars, profiles: string[]): {services: ComposeService[]; inactive: string[]} {
+function servicesOf(
+  ctx: BuildContext,
+  model: TMap,
+  project: string,
+  vars: Vars,
+  profiles: string[],
+): {services: ComposeService[]; inactive: string[]} {
   const services = entry(model, 'services')
   const out: ComposeService[] = []
   const inactive: string[] = []
@@ -203,7 +238,15 @@ function labelsOf(node: TNode | undefined, scope: LabelScope): LabelEntry[] {
   return node ? [...toLabels(node, scope).entries.values()] : []
 }
 
-function serviceOf(ctx: BuildContext, key: string, keyLoc: FileLocation, node: TMap | undefined, project: string, topNetworks: TNode | undefined, vars: Vars): ComposeService {
+function serviceOf(
+  ctx: BuildContext,
+  key: string,
+  keyLoc: FileLocation,
+  node: TMap | undefined,
+  project: string,
+  topNetworks: TNode | undefined,
+  vars: Vars,
+): ComposeService {
   const build = entry(node, 'build')
   const labels = new Map<string, LabelEntry>()
   // label_file first: what `labels:` says wins, as in compose.
@@ -217,7 +260,11 @@ function serviceOf(ctx: BuildContext, key: string, keyLoc: FileLocation, node: T
     name: key,
     displayName: `service ${key}`,
     location: keyLoc,
-    labels: [...labelsOf(entry(build, 'labels'), 'build.labels'), ...labels.values(), ...labelsOf(entry(entry(node, 'deploy'), 'labels'), 'deploy.labels')],
+    labels: [
+      ...labelsOf(entry(build, 'labels'), 'build.labels'),
+      ...labels.values(),
+      ...labelsOf(entry(entry(node, 'deploy'), 'labels'), 'deploy.labels'),
+    ],
   }
   const networkMode = text(entry(node, 'network_mode'))
   if (networkMode === 'host') {
@@ -249,7 +296,16 @@ function labelFile(ctx: BuildContext, node: TNode | undefined, vars: Vars): Labe
     for (const k in vars) if (vars[k] !== undefined) defined[k] = vars[k]!
     for (const [k, e] of parseDotenv(ctx.read(file), file.display, defined)) {
       const loc: FileLocation = {kind: 'file', file: file.display, line: e.line, column: 1}
-      out.push({key: k, value: e.value, scope: 'labels', form: 'list', keyLocation: loc, valueLocation: loc, unresolved: [], unknownValue: false})
+      out.push({
+        key: k,
+        value: e.value,
+        scope: 'labels',
+        form: 'list',
+        keyLocation: loc,
+        valueLocation: loc,
+        unresolved: [],
+        unknownValue: false,
+      })
     }
   }
   return out
@@ -267,7 +323,11 @@ function portsOf(node: TNode | undefined): {ports: PortDeclaration[]; dynamic: b
       return
     }
     // [[ip:]published:]target[/proto]: the container side is after the last colon.
-    const target = item.text.replace(/\/(tcp|udp|sctp)$/i, '').split(':').at(-1)!.trim()
+    const target = item.text
+      .replace(/\/(tcp|udp|sctp)$/i, '')
+      .split(':')
+      .at(-1)!
+      .trim()
     const m = /^(\d+)(?:-(\d+))?$/.exec(target)
     if (m) ports.push(m[2] ? {port: Number(m[1]), endPort: Number(m[2]), via} : {port: Number(m[1]), via})
   }
@@ -316,7 +376,9 @@ function dockerfileOf(ctx: BuildContext, service: string, build: TNode | undefin
   else if (build?.kind === 'map') {
     const inline = entry(build, 'dockerfile_inline')
     if (inline) {
-      ctx.warn(`${where(inline.loc)}: build.dockerfile_inline is not read; the LABELs and EXPOSEs of service ${service}'s image are not checked`)
+      ctx.warn(
+        `${where(inline.loc)}: build.dockerfile_inline is not read; the LABELs and EXPOSEs of service ${service}'s image are not checked`,
+      )
       return undefined
     }
     const c = entry(build, 'context')
@@ -327,7 +389,9 @@ function dockerfileOf(ctx: BuildContext, service: string, build: TNode | undefin
   const path = text(context)
   if (!path) return undefined
   if (isRemote(path) || /\.git(#|$)/i.test(path)) {
-    ctx.warn(`${where(context.loc)}: build context ${path} is remote; the LABELs and EXPOSEs of service ${service}'s image are not checked`)
+    ctx.warn(
+      `${where(context.loc)}: build context ${path} is remote; the LABELs and EXPOSEs of service ${service}'s image are not checked`,
+    )
     return undefined
   }
   const dir = resolve(context.dir, path)
@@ -339,4 +403,3 @@ function dirOf(node: TNode): string {
   if (node.kind === 'map') for (const e of node.entries.values()) return dirOf(e.value)
   return '.'
 }
-

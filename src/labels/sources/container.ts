@@ -4,7 +4,12 @@ import type {LabelSet} from '../types.js'
 
 /** A live container's labels (its own and its image's, as Docker merges them), ports and networks. */
 export function containerLabelSet(container: DockerContainer): LabelSet {
-  const location: ContainerLocation = {kind: 'container', container: container.name, id: container.id, ...(container.host ? {host: container.host} : {})}
+  const location: ContainerLocation = {
+    kind: 'container',
+    container: container.name,
+    id: container.id,
+    ...(container.host ? {host: container.host} : {}),
+  }
   const set: LabelSet = {
     kind: 'container',
     name: container.name,

@@ -106,7 +106,8 @@ export function splitInstructions(text: string): DockerInstruction[] {
     while (argStart < text.length && /\s/.test(text[argStart]!)) argStart++
     out.push({keyword: kw.toUpperCase(), args: text.slice(argStart), pos: pos.slice(argStart), line: startLine})
     // Heredoc bodies (RUN <<EOF ... EOF) are data, not instructions.
-    const heredocs = ['RUN', 'COPY', 'ADD'].includes(kw.toUpperCase()) && text.includes('<<') ? heredocsOf(text, escape) : []
+    const heredocs =
+      ['RUN', 'COPY', 'ADD'].includes(kw.toUpperCase()) && text.includes('<<') ? heredocsOf(text, escape) : []
     for (const h of heredocs) {
       const terminator = h.name
       const strip = h.chomp
@@ -204,7 +205,8 @@ export function unquote(word: string, escape = '\\'): ShellWord {
 
 export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth = 0): ExpandedWord {
   // Each nesting level rescans its text: the bound keeps a hostile line linear.
-  if (depth > 32) return {value: word, vars: [], unresolved: [], unknown: true, error: 'variables nested more than 32 levels deep'}
+  if (depth > 32)
+    return {value: word, vars: [], unresolved: [], unknown: true, error: 'variables nested more than 32 levels deep'}
   let value = ''
   const vars: string[] = []
   const unresolved: string[] = []
@@ -356,11 +358,19 @@ export function parseLabelArgs(args: string, escape = '\\'): LabelPair[] {
   const {words, openQuote} = scanWords(args, escape)
   if (words.length === 0) throw new Error('LABEL needs at least one key=value pair')
   // docker build refuses it: "unexpected end of statement while looking for matching double-quote".
-  if (openQuote) throw new Error(`ends inside a ${openQuote === '"' ? 'double' : 'single'}-quoted value: the closing ${openQuote} is missing`)
+  if (openQuote)
+    throw new Error(
+      `ends inside a ${openQuote === '"' ? 'double' : 'single'}-quoted value: the closing ${openQuote} is missing`,
+    )
   const checked = (text: string, offset: number, what: string): ShellWord => {
     const r = expandWord(text, escape)
     if (r.error?.startsWith('unexpected end')) {
-      throw Object.assign(new Error(`${r.error} in the ${what} ${clip(text)} (BuildKit cuts each word at its first =, inside quotes too)`), {offset})
+      throw Object.assign(
+        new Error(
+          `${r.error} in the ${what} ${clip(text)} (BuildKit cuts each word at its first =, inside quotes too)`,
+        ),
+        {offset},
+      )
     }
     return {value: r.value, vars: r.vars}
   }
@@ -368,7 +378,10 @@ export function parseLabelArgs(args: string, escape = '\\'): LabelPair[] {
     // Legacy form: the first word is the key, everything after it the value.
     const keyWord = words[0]!
     const rest = words[1]
-    if (!rest) throw Object.assign(new Error('LABEL must have two arguments (BuildKit refuses a key without a value)'), {offset: keyWord.start})
+    if (!rest)
+      throw Object.assign(new Error('LABEL must have two arguments (BuildKit refuses a key without a value)'), {
+        offset: keyWord.start,
+      })
     const valueText = args.slice(rest.start).trimEnd()
     return [
       {
@@ -384,7 +397,10 @@ export function parseLabelArgs(args: string, escape = '\\'): LabelPair[] {
   }
   return words.map((w) => {
     const eq = w.text.indexOf('=')
-    if (eq < 0) throw Object.assign(new Error(`"${w.text}" is not key=value (a LABEL with several pairs needs = in each)`), {offset: w.start})
+    if (eq < 0)
+      throw Object.assign(new Error(`"${w.text}" is not key=value (a LABEL with several pairs needs = in each)`), {
+        offset: w.start,
+      })
     if (eq === 0) throw Object.assign(new Error(`"${w.text}" has an empty key`), {offset: w.start})
     const keyText = w.text.slice(0, eq)
     const valueText = w.text.slice(eq + 1)
@@ -456,7 +472,9 @@ export function parseDockerfile(path: string, text: string): LabelSet {
   for (const ins of splitInstructions(text)) {
     switch (ins.keyword) {
       case 'FROM': {
-        const words = splitWords(ins.args, escape).map((w) => w.text).filter((w) => !w.startsWith('--'))
+        const words = splitWords(ins.args, escape)
+          .map((w) => w.text)
+          .filter((w) => !w.startsWith('--'))
         const base = words[0] ?? ''
         const name = words[1]?.toLowerCase() === 'as' ? words[2]?.toLowerCase() : undefined
         const parent = stages.find((s) => s.name !== undefined && s.name === base.toLowerCase())
@@ -483,7 +501,9 @@ export function parseDockerfile(path: string, text: string): LabelSet {
       case 'ENV': {
         const words = splitWords(ins.args, escape)
         const legacy = words.length > 0 && !words[0]!.text.includes('=')
-        const pairs = legacy ? [[words[0]!.text, ins.args.slice(words[1]?.start ?? ins.args.length).trimEnd()]] : words.map((w) => [w.text.slice(0, w.text.indexOf('=')), w.text.slice(w.text.indexOf('=') + 1)])
+        const pairs = legacy
+          ? [[words[0]!.text, ins.args.slice(words[1]?.start ?? ins.args.length).trimEnd()]]
+          : words.map((w) => [w.text.slice(0, w.text.indexOf('=')), w.text.slice(w.text.indexOf('=') + 1)])
         // Every value of one ENV line sees the variables as they were before it.
         const before = new Map(scope)
         for (const [rawName, rawValue] of pairs) {
@@ -501,14 +521,25 @@ export function parseDockerfile(path: string, text: string): LabelSet {
         try {
           pairs = parseLabelArgs(ins.args, escape)
         } catch (error) {
-          throw refuse(ins, (error as {offset?: number}).offset ?? 0, `LABEL: ${(error as Error).message}`, 'write LABEL key=value [key=value ...]')
+          throw refuse(
+            ins,
+            (error as {offset?: number}).offset ?? 0,
+            `LABEL: ${(error as Error).message}`,
+            'write LABEL key=value [key=value ...]',
+          )
         }
         const stage = stageFor()
         for (const p of pairs) {
           const key = expandWord(p.keyText, escape, scope)
           const value = expandWord(p.valueText, escape, scope)
           const failed = key.error ?? value.error
-          if (failed) throw refuse(ins, key.error ? p.keyStart : p.valueStart, `LABEL: ${failed}`, 'set the variable with ARG/ENV, or give it a default: ${VAR:-default}')
+          if (failed)
+            throw refuse(
+              ins,
+              key.error ? p.keyStart : p.valueStart,
+              `LABEL: ${failed}`,
+              'set the variable with ARG/ENV, or give it a default: ${VAR:-default}',
+            )
           // A later LABEL of the same key replaces this one in the image: only the last is judged.
           stage.labels.delete(key.value)
           stage.labels.set(key.value, {

@@ -17,7 +17,9 @@ export type {FormatContext, Formatter} from './formatters/types.js'
 
 /** Every output format a checking command offers; one set for lint-labels, lint-config, validate, doctor. */
 export const FORMATTERS: Record<string, Formatter> = {stylish, json, sarif, github, junit, checkstyle, gitlab}
-export const FORMAT_NAMES = Object.keys(FORMATTERS) as ('stylish' | 'json' | 'sarif' | 'github' | 'junit' | 'checkstyle' | 'gitlab')[]
+export const FORMAT_NAMES = Object.keys(FORMATTERS) as (
+  'stylish' | 'json' | 'sarif' | 'github' | 'junit' | 'checkstyle' | 'gitlab'
+)[]
 export type FormatName = (typeof FORMAT_NAMES)[number]
 
 export function formatFindings(findings: Finding[], format: string, context: FormatContext): string {

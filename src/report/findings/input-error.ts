@@ -7,6 +7,14 @@ import {FileLocation, Finding, INPUT_ERROR_RULE} from './finding.js'
  */
 export function inputErrorFinding(error: McpError, file: string): Finding {
   const m = error.where ? /^(.*):(\d+):(\d+)$/.exec(error.where) : null
-  const location: FileLocation = m ? {kind: 'file', file: m[1]!, line: Number(m[2]), column: Number(m[3])} : {kind: 'file', file: error.where ?? file, line: 1, column: 1}
-  return {ruleId: INPUT_ERROR_RULE, severity: 'error', message: error.message, location, ...(error.hint ? {hint: error.hint} : {})}
+  const location: FileLocation = m
+    ? {kind: 'file', file: m[1]!, line: Number(m[2]), column: Number(m[3])}
+    : {kind: 'file', file: error.where ?? file, line: 1, column: 1}
+  return {
+    ruleId: INPUT_ERROR_RULE,
+    severity: 'error',
+    message: error.message,
+    location,
+    ...(error.hint ? {hint: error.hint} : {}),
+  }
 }

@@ -21,7 +21,9 @@ export function parseRuleFlags(values: string[] | undefined, knownRuleIds?: Iter
     }
     if (known && !known.has(m[1]!)) {
       const guess = didYouMean(m[1]!, known)
-      throw new UsageError(`--rule names an unknown rule "${m[1]}"`, {hint: guess ? `did you mean ${guess}? (mcp rules lists the rule ids)` : 'mcp rules lists the rule ids'})
+      throw new UsageError(`--rule names an unknown rule "${m[1]}"`, {
+        hint: guess ? `did you mean ${guess}? (mcp rules lists the rule ids)` : 'mcp rules lists the rule ids',
+      })
     }
     out[m[1]!] = m[2] as RuleSetting
   }

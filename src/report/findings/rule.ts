@@ -47,7 +47,11 @@ export function withReport<Subject, Context extends object, Descriptor, Meta ext
     meta,
     check(subject, context) {
       let bound = reporting.get(context)
-      if (!bound) reporting.set(context, (bound = {...context, report: (descriptor: Descriptor) => toFinding(meta, descriptor, context)}))
+      if (!bound)
+        reporting.set(
+          context,
+          (bound = {...context, report: (descriptor: Descriptor) => toFinding(meta, descriptor, context)}),
+        )
       return definition.check(subject, bound)
     },
   }

@@ -67,7 +67,13 @@ export function parseSuppressions(text: string, style: CommentStyle): Directive[
  * Drop the findings in `file` that a directive covers, and report each directive rule id that
  * suppressed nothing (or is not a rule). Input errors are never suppressed.
  */
-export function applySuppressions(findings: Finding[], file: string, text: string, style: CommentStyle, knownRuleIds: Iterable<string>): Finding[] {
+export function applySuppressions(
+  findings: Finding[],
+  file: string,
+  text: string,
+  style: CommentStyle,
+  knownRuleIds: Iterable<string>,
+): Finding[] {
   const directives = parseSuppressions(text, style)
   if (directives.length === 0) return findings
   const used = new Set<string>()
@@ -87,7 +93,9 @@ export function applySuppressions(findings: Finding[], file: string, text: strin
       kept.push({
         ruleId: UNUSED_SUPPRESSION_RULE,
         severity: 'warning',
-        message: known.has(id) ? `mcp-ignore: ${id} suppresses nothing here` : `mcp-ignore names an unknown rule "${id}"`,
+        message: known.has(id)
+          ? `mcp-ignore: ${id} suppresses nothing here`
+          : `mcp-ignore names an unknown rule "${id}"`,
         location: {kind: 'file', file, line: d.line, column: d.column},
         hint: known.has(id)
           ? 'remove it, or put it at the end of the line the finding is reported at, or on a line of its own just above'

@@ -83,7 +83,9 @@ export interface PageOptions {
 }
 
 export function htmlPage(options: PageOptions): string {
-  const used = [...styleClasses].filter(([name]) => options.body.includes(name)).map(([name, css]) => `.${name}{${css}}`)
+  const used = [...styleClasses]
+    .filter(([name]) => options.body.includes(name))
+    .map(([name, css]) => `.${name}{${css}}`)
   const style = `${CSS}${options.css ?? ''}${used.join('')}`
   const csp = `default-src 'none'; style-src ${sha256(style)}; script-src ${sha256(SCRIPT)}; img-src data:`
   return `<!DOCTYPE html>

@@ -101,8 +101,14 @@ export function lineChart(o: LineChartOptions): string {
   const plotW = width - PAD.left - PAD.right
   const plotH = height - PAD.top - PAD.bottom
   const all = o.series.flatMap((s) => s.points)
-  const [x0, x1] = extent(all.map((p) => p.x), o.x)
-  const [y0, y1] = extent(all.filter((p) => p.y !== null).map((p) => p.y!), o.y)
+  const [x0, x1] = extent(
+    all.map((p) => p.x),
+    o.x,
+  )
+  const [y0, y1] = extent(
+    all.filter((p) => p.y !== null).map((p) => p.y!),
+    o.y,
+  )
   const scale = (v: number, lo: number, hi: number, log?: boolean): number =>
     log ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) : (v - lo) / (hi - lo)
   const sx = (v: number): number => PAD.left + scale(v, x0, x1, o.x.log) * plotW
@@ -118,7 +124,9 @@ export function lineChart(o: LineChartOptions): string {
     if (t.value < y0 || t.value > y1) continue
     const y = r(sy(t.value))
     parts.push(`<line class="grid" x1="${PAD.left}" x2="${width - PAD.right}" y1="${y}" y2="${y}"/>`)
-    parts.push(`<text x="${PAD.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(t.label)}</text>`)
+    parts.push(
+      `<text x="${PAD.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(t.label)}</text>`,
+    )
   }
   for (const t of xTicks) {
     if (t.value < x0 || t.value > x1) continue
@@ -127,9 +135,13 @@ export function lineChart(o: LineChartOptions): string {
     parts.push(`<text x="${x}" y="${PAD.top + plotH + 16}" text-anchor="middle">${escapeHtml(t.label)}</text>`)
   }
   parts.push(`<line class="axis" x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${PAD.top + plotH}"/>`)
-  parts.push(`<line class="axis" x1="${PAD.left}" x2="${width - PAD.right}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}"/>`)
+  parts.push(
+    `<line class="axis" x1="${PAD.left}" x2="${width - PAD.right}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}"/>`,
+  )
   parts.push(`<text x="${PAD.left + plotW / 2}" y="${height - 6}" text-anchor="middle">${escapeHtml(o.x.label)}</text>`)
-  parts.push(`<text transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.y.label)}</text>`)
+  parts.push(
+    `<text transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.y.label)}</text>`,
+  )
 
   for (const s of o.series) {
     const visible = s.points.filter((p) => p.y !== null && !(o.y.log && p.y <= 0))
@@ -144,16 +156,23 @@ export function lineChart(o: LineChartOptions): string {
       pen = true
     }
     parts.push(`<g${attrs({'data-series': s.name})}>`)
-    if (d) parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} stroke-linejoin="round"/>`)
+    if (d)
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} stroke-linejoin="round"/>`,
+      )
     if (s.markers ?? visible.length <= 400) {
       for (const p of visible) {
-        parts.push(`<circle cx="${r(sx(p.x))}" cy="${r(sy(p.y!))}" r="3" fill="${s.color}"${attrs({'data-x': p.x, 'data-y': p.y!, 'data-tip': p.tip})}/>`)
+        parts.push(
+          `<circle cx="${r(sx(p.x))}" cy="${r(sy(p.y!))}" r="3" fill="${s.color}"${attrs({'data-x': p.x, 'data-y': p.y!, 'data-tip': p.tip})}/>`,
+        )
       }
     }
     parts.push('</g>')
   }
 
-  const legend = o.series.map((s) => `<span><i class="${styleClass(`background:${s.color}`)}"></i>${escapeHtml(s.name)}</span>`).join('')
+  const legend = o.series
+    .map((s) => `<span><i class="${styleClass(`background:${s.color}`)}"></i>${escapeHtml(s.name)}</span>`)
+    .join('')
   return `<figure class="chart"${attrs({id: o.id})}>
 <h3>${escapeHtml(o.title)}</h3>${o.note ? `<p class="note">${escapeHtml(o.note)}</p>` : ''}
 <div class="legend">${legend}</div>
@@ -162,4 +181,15 @@ export function lineChart(o: LineChartOptions): string {
 }
 
 /** Colours that stay distinct for several instances or sources. */
-export const PALETTE = ['#2f6fde', '#e0712c', '#2e9e5b', '#c2417a', '#7b57c9', '#a0842c', '#1f9bb0', '#d14a4a', '#5d6675', '#8fb339']
+export const PALETTE = [
+  '#2f6fde',
+  '#e0712c',
+  '#2e9e5b',
+  '#c2417a',
+  '#7b57c9',
+  '#a0842c',
+  '#1f9bb0',
+  '#d14a4a',
+  '#5d6675',
+  '#8fb339',
+]

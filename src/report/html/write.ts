@@ -6,6 +6,9 @@ export function writeHtmlReport(path: string, html: string): void {
   try {
     writeFileAtomic(path, html)
   } catch (error) {
-    throw new InputError(`cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {where: path, hint: 'check that the directory exists and is writable'})
+    throw new InputError(
+      `cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      {where: path, hint: 'check that the directory exists and is writable'},
+    )
   }
 }

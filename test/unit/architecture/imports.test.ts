@@ -53,7 +53,10 @@ const text = (edges: Edge[]) => edges.map((e) => `${e.from} → ${e.to}`)
 
 describe('the import graph of src/', () => {
   test('is read whole: static, dynamic and type-only imports', () => {
-    assert.deepEqual([...new Set(own.filter((e) => e.from.startsWith('report/')).map((e) => layer(e.from)))].sort(), ['report/findings', 'report/html'])
+    assert.deepEqual([...new Set(own.filter((e) => e.from.startsWith('report/')).map((e) => layer(e.from)))].sort(), [
+      'report/findings',
+      'report/html',
+    ])
     const has = (from: string, to: string) => own.some((e) => e.from === from && e.to === to)
     assert.ok(has('model/merge.ts', 'model/address.ts'))
     assert.ok(has('core/project-config.ts', 'core/yaml-source.ts'), 'a dynamic import()')
@@ -67,12 +70,16 @@ describe('the import graph of src/', () => {
   })
 
   test('report/findings (Finding, policy, formatters) imports no html and no domain', () => {
-    const up = own.filter((e) => layer(e.from) === 'report/findings' && !GROUND.has(layer(e.to)) && layer(e.to) !== 'report/findings')
+    const up = own.filter(
+      (e) => layer(e.from) === 'report/findings' && !GROUND.has(layer(e.to)) && layer(e.to) !== 'report/findings',
+    )
     assert.deepEqual(text(up), [])
   })
 
   test('report/html (page, svg) imports no domain: each command’s report page lives with its domain', () => {
-    const up = own.filter((e) => layer(e.from) === 'report/html' && !GROUND.has(layer(e.to)) && layer(e.to) !== 'report/html')
+    const up = own.filter(
+      (e) => layer(e.from) === 'report/html' && !GROUND.has(layer(e.to)) && layer(e.to) !== 'report/html',
+    )
     assert.deepEqual(text(up), [])
   })
 
@@ -81,21 +88,29 @@ describe('the import graph of src/', () => {
   })
 
   test('only commands, cli and hooks import oclif', () => {
-    const oclif = graph.filter((e) => !e.own && e.to.startsWith('@oclif/') && !['commands', 'cli', 'hooks'].includes(layer(e.from)))
+    const oclif = graph.filter(
+      (e) => !e.own && e.to.startsWith('@oclif/') && !['commands', 'cli', 'hooks'].includes(layer(e.from)),
+    )
     assert.deepEqual(text(oclif), [])
   })
 })
 
 describe('the label vocabulary', () => {
   // A label key as a whole string or template part: 'service.port', `${prefix}.service.port`, 'mcp.health.path'.
-  const KEY = /^(?:[\w-]+(?:\.[\w-]+)*)?\.?(?:service\.(?:name|port|version|weight|network)|health\.(?:path|interval|timeout))$/
+  const KEY =
+    /^(?:[\w-]+(?:\.[\w-]+)*)?\.?(?:service\.(?:name|port|version|weight|network)|health\.(?:path|interval|timeout))$/
 
   /** The string literals and template parts of a file (comments and prose in longer strings left out). */
   function strings(file: string): {text: string; line: number}[] {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
     const out: {text: string; line: number}[] = []
     const visit = (node: ts.Node): void => {
-      if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+      if (
+        ts.isStringLiteralLike(node) ||
+        ts.isTemplateHead(node) ||
+        ts.isTemplateMiddle(node) ||
+        ts.isTemplateTail(node)
+      ) {
         out.push({text: node.text, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1})
       }
       ts.forEachChild(node, visit)
@@ -110,7 +125,9 @@ describe('the label vocabulary', () => {
       .filter((path) => path !== 'model/labels.ts')
       .flatMap((path) => {
         const keys = strings(join(SRC, path)).filter((s) => KEY.test(s.text))
-        const defaults = readFileSync(join(SRC, path), 'utf8').match(/\bDEFAULT_HEALTH_PATH\s*=/) ? [{text: 'DEFAULT_HEALTH_PATH =', line: 0}] : []
+        const defaults = readFileSync(join(SRC, path), 'utf8').match(/\bDEFAULT_HEALTH_PATH\s*=/)
+          ? [{text: 'DEFAULT_HEALTH_PATH =', line: 0}]
+          : []
         return [...keys, ...defaults].map((s) => `${path}:${s.line}: ${s.text}`)
       })
     assert.deepEqual(elsewhere, [])
@@ -126,13 +143,23 @@ describe('the packages src/ loads at run time', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {dependencies?: Record<string, string>}
   const runtime = new Set(Object.keys(pkg.dependencies ?? {}))
   /** `a/b` → `a`, `@s/a/b` → `@s/a`. */
-  const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
+  const packageOf = (specifier: string) =>
+    specifier
+      .split('/')
+      .slice(0, specifier.startsWith('@') ? 2 : 1)
+      .join('/')
   /** createRequire(…)('pkg') and require('pkg'): the pre-processor reads only import and import(). */
-  const required = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:\brequire|\bcreateRequire\([^()]*\))\(\s*'([^'./][^']*)'\s*\)/g)].map((m) => m[1]!)
+  const required = (file: string) =>
+    [...readFileSync(file, 'utf8').matchAll(/(?:\brequire|\bcreateRequire\([^()]*\))\(\s*'([^'./][^']*)'\s*\)/g)].map(
+      (m) => m[1]!,
+    )
 
   function outsideDependencies(files: string[]): string[] {
     return files.flatMap((file) => {
-      const specifiers = [...ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName), ...required(file)]
+      const specifiers = [
+        ...ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName),
+        ...required(file),
+      ]
       return specifiers
         .filter((s) => !s.startsWith('.') && !s.startsWith('node:'))
         .filter((s) => !runtime.has(packageOf(s)))
@@ -151,7 +178,7 @@ describe('the packages src/ loads at run time', () => {
     assert.deepEqual(offenders, [])
   })
 
-  test('the check sees createRequire(…)(\'pkg/deep/path\')', () => {
+  test("the check sees createRequire(…)('pkg/deep/path')", () => {
     assert.deepEqual(required(join(ROOT, 'test/unit/architecture/fixtures-require.txt')).map(packageOf), ['autocannon'])
   })
 })

@@ -34,7 +34,10 @@ describe('durationFlag', () => {
 
   test('zero only where allowed', async () => {
     assert.equal((await parseArgv(['--grace', '0s'])).grace, 0)
-    await assert.rejects(parseArgv(['--ttl', '0s']), (e: unknown) => e instanceof UsageError && /--ttl "0s" is not a duration/.test(e.line))
+    await assert.rejects(
+      parseArgv(['--ttl', '0s']),
+      (e: unknown) => e instanceof UsageError && /--ttl "0s" is not a duration/.test(e.line),
+    )
   })
 
   test('a bad value is one line naming the flag, with a hint', async () => {
@@ -52,6 +55,9 @@ describe('severityFlag (--fail-on)', () => {
   test('one of the levels, error by default', async () => {
     assert.equal((await parseArgv([]))['fail-on'], 'error')
     assert.equal((await parseArgv(['--fail-on', 'none']))['fail-on'], 'none')
-    await assert.rejects(parseArgv(['--fail-on', 'fatal']), /Expected --fail-on=fatal to be one of: error, warning, info, none/)
+    await assert.rejects(
+      parseArgv(['--fail-on', 'fatal']),
+      /Expected --fail-on=fatal to be one of: error, warning, info, none/,
+    )
   })
 })

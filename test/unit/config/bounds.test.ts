@@ -5,7 +5,8 @@ import {lintConfigDocument} from '../../../src/config/index.js'
 
 const lint = (text: string) => lintConfigDocument({path: 'gateway.yaml', text, hadBom: false}, {vars: {}}).findings
 const of = (rule: string, text: string) => lint(text).filter((f) => f.ruleId === rule)
-const line = (f: {location?: {kind: string; line?: number}}) => (f.location?.kind === 'file' ? f.location.line : undefined)
+const line = (f: {location?: {kind: string; line?: number}}) =>
+  f.location?.kind === 'file' ? f.location.line : undefined
 
 describe('config rules at their bounds', () => {
   const splits = (...weights: unknown[]) =>
@@ -31,7 +32,10 @@ describe('config rules at their bounds', () => {
       '  - match: {pathPrefix: /b}\n    service: b\n    splits:\n      - {version: v1, weight: 10}\n'
     assert.equal(of('split-weights-sum', unnamed)[0]?.message, 'route 1 splits weights add up to 10, not 100 (10)')
     assert.deepEqual(of('split-weights-sum', splits(50, '"50"')), [])
-    assert.deepEqual(of('split-weights-sum', 'routes:\n  - match: {pathPrefix: /a}\n    service: a\n    splits: []\n'), [])
+    assert.deepEqual(
+      of('split-weights-sum', 'routes:\n  - match: {pathPrefix: /a}\n    service: a\n    splits: []\n'),
+      [],
+    )
   })
 
   test('healthCheck.interval wins over loadBalancer.healthCheckInterval when both are set', () => {
@@ -45,7 +49,8 @@ describe('config rules at their bounds', () => {
     assert.equal(line(f!), 5, 'at the explicit timeout')
     // The lease check reads the same interval.
     const lease =
-      'registry:\n  ttl: 15s\nloadBalancer:\n  healthCheckInterval: 10s\n' + 'healthCheck:\n  interval: 5s\ndiscovery:\n  resync: 5s\n'
+      'registry:\n  ttl: 15s\nloadBalancer:\n  healthCheckInterval: 10s\n' +
+      'healthCheck:\n  interval: 5s\ndiscovery:\n  resync: 5s\n'
     assert.deepEqual(of('lease-ttl-too-short', lease), [])
   })
 
@@ -64,13 +69,25 @@ describe('config rules at their bounds', () => {
     assert.deepEqual(of('health-timeout-not-below-interval', 'healthCheck:\n  timeout: 10s\n  enabled: false\n'), [])
     const hint = (text: string) => of('health-timeout-not-below-interval', text)[0]?.hint
     assert.equal(hint('healthCheck:\n  timeout: 10s\n'), 'make the timeout shorter than the interval, e.g. 5s')
-    assert.equal(hint('healthCheck:\n  interval: 1ms\n  timeout: 1ms\n'), 'make the timeout shorter than the interval, e.g. 1.00ms')
+    assert.equal(
+      hint('healthCheck:\n  interval: 1ms\n  timeout: 1ms\n'),
+      'make the timeout shorter than the interval, e.g. 1.00ms',
+    )
   })
 
   test('lease TTL exactly twice the interval and the resync passes; shorter is reported once per cycle', () => {
-    assert.deepEqual(of('lease-ttl-too-short', 'registry:\n  ttl: 20s\nhealthCheck:\n  interval: 10s\ndiscovery:\n  resync: 10s\n'), [])
-    const hits = of('lease-ttl-too-short', 'registry:\n  ttl: 19s\nhealthCheck:\n  interval: 10s\ndiscovery:\n  resync: 5s\n')
-    assert.deepEqual(hits.map((h) => h.message), ['registry.ttl 19s is shorter than twice healthCheck.interval 10s'])
+    assert.deepEqual(
+      of('lease-ttl-too-short', 'registry:\n  ttl: 20s\nhealthCheck:\n  interval: 10s\ndiscovery:\n  resync: 10s\n'),
+      [],
+    )
+    const hits = of(
+      'lease-ttl-too-short',
+      'registry:\n  ttl: 19s\nhealthCheck:\n  interval: 10s\ndiscovery:\n  resync: 5s\n',
+    )
+    assert.deepEqual(
+      hits.map((h) => h.message),
+      ['registry.ttl 19s is shorter than twice healthCheck.interval 10s'],
+    )
     assert.equal(hits[0]?.hint, 'set registry.ttl to at least 20s, or renew more often')
     assert.deepEqual(hits[0]?.evidence, {ttlMs: 19_000, cycle: 'healthCheck.interval', cycleMs: 10_000})
     // Health checks off: only the resync period counts; the default TTL against an explicit resync.
@@ -84,6 +101,9 @@ describe('config rules at their bounds', () => {
     const off = 'loadBalancer:\n  strategy: weighted_response_time\nhealthCheck:\n  enabled: false\n'
     assert.equal(of('wrt-without-health-checks', off).length, 1)
     assert.deepEqual(of('wrt-without-health-checks', 'loadBalancer:\n  strategy: weighted_response_time\n'), [])
-    assert.deepEqual(of('wrt-without-health-checks', 'loadBalancer:\n  strategy: round_robin\nhealthCheck:\n  enabled: false\n'), [])
+    assert.deepEqual(
+      of('wrt-without-health-checks', 'loadBalancer:\n  strategy: round_robin\nhealthCheck:\n  enabled: false\n'),
+      [],
+    )
   })
 })

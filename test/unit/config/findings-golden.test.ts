@@ -18,7 +18,10 @@ const VIEW = {
   sources: [],
   unnamed: [],
   services: [
-    {name: 'checkout', instances: [{id: 'c1', service: 'checkout', addresses: [], healthPath: '/health', etcd: {version: 'v1'}}]},
+    {
+      name: 'checkout',
+      instances: [{id: 'c1', service: 'checkout', addresses: [], healthPath: '/health', etcd: {version: 'v1'}}],
+    },
     {name: 'idle', instances: []},
   ],
 } as unknown as ServiceView
@@ -37,7 +40,9 @@ const LIVE = `routes:
 
 function all(): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const f of readdirSync(FIXTURES).filter((x) => x.endsWith('.yaml')).sort()) {
+  for (const f of readdirSync(FIXTURES)
+    .filter((x) => x.endsWith('.yaml'))
+    .sort()) {
     const r = lintConfigFile(join(FIXTURES, f), {vars: {}})
     out[f] = {findings: r.findings, fixes: r.fixes}
   }

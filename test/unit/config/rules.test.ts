@@ -7,7 +7,8 @@ import {CONFIG_RULES, lintConfigDocument, lintConfigFile} from '../../../src/con
 import type {ServiceView} from '../../../src/model/types.js'
 
 const FIXTURES = new URL('../../fixtures/config/', import.meta.url).pathname
-const lint = (text: string, options = {}) => lintConfigDocument({path: 'gateway.yaml', text, hadBom: false}, {vars: {}, ...options}).findings
+const lint = (text: string, options = {}) =>
+  lintConfigDocument({path: 'gateway.yaml', text, hadBom: false}, {vars: {}, ...options}).findings
 
 describe('config rule fixtures (one per rule id; "# expect: rule@line:col" on the first line)', () => {
   const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml') && f !== 'valid.yaml')
@@ -20,7 +21,9 @@ describe('config rule fixtures (one per rule id; "# expect: rule@line:col" on th
       const path = join(FIXTURES, file)
       const expected = /^# expect: (.*)$/m.exec(readFileSync(path, 'utf8'))![1]!.trim().split(/\s+/).sort()
       const findings = lintConfigFile(path, {vars: {}}).findings
-      const got = findings.map((f) => `${f.ruleId}@${f.location?.kind === 'file' ? `${f.location.line}:${f.location.column}` : '?'}`).sort()
+      const got = findings
+        .map((f) => `${f.ruleId}@${f.location?.kind === 'file' ? `${f.location.line}:${f.location.column}` : '?'}`)
+        .sort()
       assert.deepEqual(got, expected, JSON.stringify(findings, null, 1))
     })
   }
@@ -31,7 +34,10 @@ describe('config rule fixtures (one per rule id; "# expect: rule@line:col" on th
 
 describe('messages and suggestions', () => {
   test('snake_case keys suggest the camelCase key and are fixable', () => {
-    const r = lintConfigDocument({path: 'g.yaml', text: 'discovery:\n  fallback_timeout: 5s\n', hadBom: false}, {vars: {}})
+    const r = lintConfigDocument(
+      {path: 'g.yaml', text: 'discovery:\n  fallback_timeout: 5s\n', hadBom: false},
+      {vars: {}},
+    )
     assert.equal(r.findings[0]!.hint, 'did you mean "fallbackTimeout"?')
     assert.equal(r.fixes[0]!.text, 'fallbackTimeout')
   })
@@ -40,8 +46,14 @@ describe('messages and suggestions', () => {
     assert.match(f!.hint!, /discovery\.fallbackTimeout/)
   })
   test("the seeds' three spellings each point at the key the gateway reads", () => {
-    const hints = lint('healthCheckInterval: 5s\nhealth_check:\n  interval: 5s\nfallback_timeout: 5s\n').map((f) => f.hint)
-    assert.deepEqual(hints, ['it belongs at healthCheck.interval or loadBalancer.healthCheckInterval', 'did you mean "healthCheck"?', 'it belongs at discovery.fallbackTimeout'])
+    const hints = lint('healthCheckInterval: 5s\nhealth_check:\n  interval: 5s\nfallback_timeout: 5s\n').map(
+      (f) => f.hint,
+    )
+    assert.deepEqual(hints, [
+      'it belongs at healthCheck.interval or loadBalancer.healthCheckInterval',
+      'did you mean "healthCheck"?',
+      'it belongs at discovery.fallbackTimeout',
+    ])
   })
   test('a typo gets a did-you-mean but no automatic fix', () => {
     const r = lintConfigDocument({path: 'g.yaml', text: 'healthCheck:\n  intreval: 5s\n', hadBom: false}, {vars: {}})
@@ -65,15 +77,29 @@ describe('messages and suggestions', () => {
     assert.deepEqual(ids, ['health-timeout-not-below-interval'])
   })
   test('JSON configs get positions too', () => {
-    const r = lintConfigDocument({path: 'g.json', text: '{\n  "healthCheck": {"interval": 30}\n}\n', hadBom: false}, {vars: {}})
+    const r = lintConfigDocument(
+      {path: 'g.json', text: '{\n  "healthCheck": {"interval": 30}\n}\n', hadBom: false},
+      {vars: {}},
+    )
     assert.equal(r.findings[0]!.ruleId, 'invalid-duration')
-    assert.deepEqual([r.findings[0]!.location?.kind === 'file' && r.findings[0]!.location.line, r.findings[0]!.location?.kind === 'file' && r.findings[0]!.location.column], [2, 31])
+    assert.deepEqual(
+      [
+        r.findings[0]!.location?.kind === 'file' && r.findings[0]!.location.line,
+        r.findings[0]!.location?.kind === 'file' && r.findings[0]!.location.column,
+      ],
+      [2, 31],
+    )
   })
   test('the route-shadowed index finds covers among 5,000 routes quickly', () => {
-    const routes = Array.from({length: 5000}, (_, i) => `  - match: {pathPrefix: /s${i}/x}\n    service: s${i}`).join('\n')
+    const routes = Array.from({length: 5000}, (_, i) => `  - match: {pathPrefix: /s${i}/x}\n    service: s${i}`).join(
+      '\n',
+    )
     const started = performance.now()
     const findings = lint(`routes:\n${routes}\n  - match: {pathPrefix: /s42/x/deeper}\n    service: late\n`)
-    assert.deepEqual(findings.map((f) => f.ruleId), ['route-shadowed'])
+    assert.deepEqual(
+      findings.map((f) => f.ruleId),
+      ['route-shadowed'],
+    )
     assert.ok(performance.now() - started < 5000)
   })
 })
@@ -84,14 +110,22 @@ describe('--discover rules against a service view', () => {
     sources: [],
     unnamed: [],
     services: [
-      {name: 'checkout', instances: [{id: 'c1', service: 'checkout', addresses: [], healthPath: '/health', etcd: {version: 'v1'}}]},
+      {
+        name: 'checkout',
+        instances: [{id: 'c1', service: 'checkout', addresses: [], healthPath: '/health', etcd: {version: 'v1'}}],
+      },
       {name: 'idle', instances: []},
     ],
   } as unknown as ServiceView
   test('route to a service without instances, split to a version no instance carries', () => {
-    const text = 'routes:\n  - match: {pathPrefix: /a}\n    service: ghost\n  - match: {pathPrefix: /c}\n    service: checkout\n    splits:\n      - {version: v1, weight: 50}\n      - {version: v2, weight: 50}\n  - match: {pathPrefix: /i}\n    service: idle\n'
+    const text =
+      'routes:\n  - match: {pathPrefix: /a}\n    service: ghost\n  - match: {pathPrefix: /c}\n    service: checkout\n    splits:\n      - {version: v1, weight: 50}\n      - {version: v2, weight: 50}\n  - match: {pathPrefix: /i}\n    service: idle\n'
     const got = lint(text, {view}).map((f) => `${f.ruleId}@${f.location?.kind === 'file' ? f.location.line : 0}`)
-    assert.deepEqual(got.sort(), ['route-service-no-instances@10', 'route-service-no-instances@3', 'split-version-no-instances@8'])
+    assert.deepEqual(got.sort(), [
+      'route-service-no-instances@10',
+      'route-service-no-instances@3',
+      'split-version-no-instances@8',
+    ])
   })
   test('without a view the live rules say nothing', () => {
     assert.deepEqual(lint('routes:\n  - match: {pathPrefix: /a}\n    service: ghost\n'), [])

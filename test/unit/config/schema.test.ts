@@ -34,7 +34,9 @@ describe('gateway schema', () => {
 
   test('docs/config.md documents every schema key', () => {
     const docs = read('docs/config.md')
-    const missing = schemaKeys().filter((k) => !docs.includes(`| \`${k.path}\` |`)).map((k) => k.path)
+    const missing = schemaKeys()
+      .filter((k) => !docs.includes(`| \`${k.path}\` |`))
+      .map((k) => k.path)
     assert.deepEqual(missing, [], `add these keys to docs/config.md: ${missing.join(', ')}`)
   })
 
@@ -54,8 +56,10 @@ describe('gateway schema', () => {
   })
 
   test('durations: the pattern takes unit strings and refuses bare numbers', () => {
-    for (const ok of ['500ms', '5s', '1m', '1h30m', '1.5s', '250us']) assert.deepEqual(validateAgainstSchema({healthCheck: {interval: ok}}), [], ok)
-    for (const bad of ['5', '5 s', '5sec', '-1s', '']) assert.notDeepEqual(validateAgainstSchema({healthCheck: {interval: bad}}), [], bad)
+    for (const ok of ['500ms', '5s', '1m', '1h30m', '1.5s', '250us'])
+      assert.deepEqual(validateAgainstSchema({healthCheck: {interval: ok}}), [], ok)
+    for (const bad of ['5', '5 s', '5sec', '-1s', ''])
+      assert.notDeepEqual(validateAgainstSchema({healthCheck: {interval: bad}}), [], bad)
     assert.notDeepEqual(validateAgainstSchema({healthCheck: {interval: 5}}), [])
   })
 })

@@ -21,9 +21,18 @@ describe('JSON source', () => {
     )
   })
   test('duplicate keys and syntax errors are InputErrors with line:col', () => {
-    assert.throws(() => json('{\n  "a": 1,\n  "a": 2\n}'), (e: unknown) => e instanceof InputError && e.where === 'c.json:3:3' && /duplicate key/.test(e.message))
-    assert.throws(() => json('{\n  "a": 1,\n}'), (e: unknown) => e instanceof InputError && e.where === 'c.json:3:1')
-    assert.throws(() => json('{"a": tru}'), (e: unknown) => e instanceof InputError && e.where === 'c.json:1:7')
+    assert.throws(
+      () => json('{\n  "a": 1,\n  "a": 2\n}'),
+      (e: unknown) => e instanceof InputError && e.where === 'c.json:3:3' && /duplicate key/.test(e.message),
+    )
+    assert.throws(
+      () => json('{\n  "a": 1,\n}'),
+      (e: unknown) => e instanceof InputError && e.where === 'c.json:3:1',
+    )
+    assert.throws(
+      () => json('{"a": tru}'),
+      (e: unknown) => e instanceof InputError && e.where === 'c.json:1:7',
+    )
   })
   test('ranges point at keys and values', () => {
     const s = json('{"routes": [{"match": {"path": "/x"}}]}')
@@ -36,7 +45,8 @@ describe('JSON source', () => {
 
 describe('--fix edits', () => {
   test('keep comments, layout and quoting', () => {
-    const text = '# gateway\ndiscovery:   # from the blog\n  fallback_timeout: "5 seconds"  # keep me\n  resync: 30 sec\n'
+    const text =
+      '# gateway\ndiscovery:   # from the blog\n  fallback_timeout: "5 seconds"  # keep me\n  resync: 30 sec\n'
     let r = lintConfigDocument({path: 'g.yaml', text, hadBom: false}, {vars: {}})
     let out = applyFixes(text, r.fixes).text
     r = lintConfigDocument({path: 'g.yaml', text: out, hadBom: false}, {vars: {}})
@@ -44,7 +54,10 @@ describe('--fix edits', () => {
     assert.equal(out, '# gateway\ndiscovery:   # from the blog\n  fallbackTimeout: "5s"  # keep me\n  resync: 30s\n')
   })
   test('a rename is not applied when the camelCase key is already set', () => {
-    const r = lintConfigDocument({path: 'g.yaml', text: 'healthCheck: {}\nhealth_check: {}\n', hadBom: false}, {vars: {}})
+    const r = lintConfigDocument(
+      {path: 'g.yaml', text: 'healthCheck: {}\nhealth_check: {}\n', hadBom: false},
+      {vars: {}},
+    )
     assert.equal(r.fixes.length, 0)
     assert.match(r.findings[0]!.hint!, /also set/)
   })

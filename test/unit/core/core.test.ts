@@ -37,7 +37,16 @@ describe('durations', () => {
 })
 
 describe('connections: flag > environment > profile > default', () => {
-  const config = {files: [], profiles: {prod: {etcd: {endpoints: ['10.0.0.1:2379'], user: 'ops', passwordEnv: 'PROD_ETCD_PASS'}, labelPrefix: 'gw', consul: {addr: 'consul:8500'}}}}
+  const config = {
+    files: [],
+    profiles: {
+      prod: {
+        etcd: {endpoints: ['10.0.0.1:2379'], user: 'ops', passwordEnv: 'PROD_ETCD_PASS'},
+        labelPrefix: 'gw',
+        consul: {addr: 'consul:8500'},
+      },
+    },
+  }
 
   test('defaults', () => {
     const c = resolveConnections({}, {})
@@ -49,7 +58,13 @@ describe('connections: flag > environment > profile > default', () => {
   })
 
   test('environment, then flags on top', () => {
-    const env = {ETCDCTL_ENDPOINTS: 'a:1,b:2', ETCDCTL_USER: 'root:s3cret', CONSUL_HTTP_ADDR: 'c:8500', CONSUL_HTTP_TOKEN: 'tok-123456', DOCKER_HOST: 'tcp://h:2375'}
+    const env = {
+      ETCDCTL_ENDPOINTS: 'a:1,b:2',
+      ETCDCTL_USER: 'root:s3cret',
+      CONSUL_HTTP_ADDR: 'c:8500',
+      CONSUL_HTTP_TOKEN: 'tok-123456',
+      DOCKER_HOST: 'tcp://h:2375',
+    }
     const c = resolveConnections({}, env)
     assert.deepEqual(c.etcd.endpoints, ['http://a:1', 'http://b:2'])
     assert.equal(c.etcd.user, 'root')
@@ -103,9 +118,17 @@ describe('small contracts', () => {
   })
 
   test('source errors read as one line: what happened and where', () => {
-    const grpc = Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:2379. Resolution note: '), {code: 14})
+    const grpc = Object.assign(
+      new Error(
+        '14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:2379. Resolution note: ',
+      ),
+      {code: 14},
+    )
     assert.equal(describeError(grpc), 'connection refused (127.0.0.1:2379)')
-    const sock = Object.assign(new Error('connect ENOENT /var/run/docker.sock'), {code: 'ENOENT', address: '/var/run/docker.sock'})
+    const sock = Object.assign(new Error('connect ENOENT /var/run/docker.sock'), {
+      code: 'ENOENT',
+      address: '/var/run/docker.sock',
+    })
     assert.equal(describeError(sock), 'socket not found (/var/run/docker.sock)')
   })
 })

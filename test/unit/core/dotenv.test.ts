@@ -4,10 +4,11 @@ import {describe, test} from 'node:test'
 
 import {parseDotenv} from '../../../src/core/dotenv.js'
 
-const parse = (text: string, lookup: Record<string, string> = {}) => Object.fromEntries([...parseDotenv(text, '.env', lookup)].map(([k, e]) => [k, e.value]))
+const parse = (text: string, lookup: Record<string, string> = {}) =>
+  Object.fromEntries([...parseDotenv(text, '.env', lookup)].map(([k, e]) => [k, e.value]))
 
-describe('dotenv by compose-go\'s rules', () => {
-  test('compose-go\'s quoted.env fixture', () => {
+describe("dotenv by compose-go's rules", () => {
+  test("compose-go's quoted.env fixture", () => {
     assert.deepEqual(parse(readFileSync('test/fixtures/dotenv/quoted.env', 'utf8')), {
       OPTION_A: '1',
       OPTION_B: '2',
@@ -24,19 +25,29 @@ describe('dotenv by compose-go\'s rules', () => {
   })
 
   test('comments, export, yaml-style colon, expansion (environment first, then keys above), bare names', () => {
-    assert.deepEqual(parse('# c\nexport A=1 # note\nB: x#y\nC=${A}2\nD="${NOPE:-d} \\$A"\nE=\'${A}\'\nPATH\nMISSING\nF=$HOME/x\n', {PATH: '/bin', HOME: '/h', A: 'env'}), {
-      A: '1',
-      B: 'x#y',
-      C: 'env2',
-      D: 'd $A',
-      E: '${A}',
-      PATH: '/bin',
-      F: '/h/x',
-    })
+    assert.deepEqual(
+      parse('# c\nexport A=1 # note\nB: x#y\nC=${A}2\nD="${NOPE:-d} \\$A"\nE=\'${A}\'\nPATH\nMISSING\nF=$HOME/x\n', {
+        PATH: '/bin',
+        HOME: '/h',
+        A: 'env',
+      }),
+      {
+        A: '1',
+        B: 'x#y',
+        C: 'env2',
+        D: 'd $A',
+        E: '${A}',
+        PATH: '/bin',
+        F: '/h/x',
+      },
+    )
   })
 
-  test('line numbers, and errors with compose-go\'s reasons', () => {
-    assert.deepEqual([...parseDotenv('\n\nA=1\nB="x\ny"\nC=2\n', 'f')].map(([k, e]) => `${k}@${e.line}`), ['A@3', 'B@4', 'C@6'])
+  test("line numbers, and errors with compose-go's reasons", () => {
+    assert.deepEqual(
+      [...parseDotenv('\n\nA=1\nB="x\ny"\nC=2\n', 'f')].map(([k, e]) => `${k}@${e.line}`),
+      ['A@3', 'B@4', 'C@6'],
+    )
     const refused = (text: string) => {
       try {
         parseDotenv(text, 'f')

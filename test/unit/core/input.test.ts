@@ -10,6 +10,10 @@ test('a UTF-8 BOM is seen (hadBom, so --fix writes it back) and kept out of the 
   const dir = mkdtempSync(join(tmpdir(), 'mcp-bom-'))
   writeFileSync(join(dir, 'bom.yaml'), '\ufeffversion: 1\n')
   writeFileSync(join(dir, 'plain.yaml'), 'version: 1\n')
-  assert.deepEqual(readTextDocument(join(dir, 'bom.yaml')), {path: join(dir, 'bom.yaml'), text: 'version: 1\n', hadBom: true})
+  assert.deepEqual(readTextDocument(join(dir, 'bom.yaml')), {
+    path: join(dir, 'bom.yaml'),
+    text: 'version: 1\n',
+    hadBom: true,
+  })
   assert.equal(readTextDocument(join(dir, 'plain.yaml')).hadBom, false)
 })

@@ -15,7 +15,17 @@ describe('jsonPieces', () => {
   test('the pieces join to JSON.stringify, at every depth', () => {
     // JSON values, and members JSON.stringify leaves out (undefined, functions, symbols) or writes
     // as null in arrays; a Date (toJSON) and a boxed string stay JSON.stringify's to render.
-    const odd = fc.constantFrom(undefined, () => 1, Symbol('s'), new Date(0), Object('boxed'), Object.create(null), -0, Number.NaN, Infinity)
+    const odd = fc.constantFrom(
+      undefined,
+      () => 1,
+      Symbol('s'),
+      new Date(0),
+      Object('boxed'),
+      Object.create(null),
+      -0,
+      Number.NaN,
+      Infinity,
+    )
     const value = fc.letrec((tie) => ({
       any: fc.oneof({depthSize: 'small'}, fc.jsonValue(), odd, tie('array'), tie('object')),
       array: fc.array(tie('any'), {maxLength: 5}),
@@ -30,7 +40,14 @@ describe('jsonPieces', () => {
   })
 
   test('a discover-shaped document comes out in one piece per service', () => {
-    const view = {services: [{name: 'a', instances: [{id: 'a-1'}]}, {name: 'b', instances: []}], sources: [{name: 'etcd', ok: true}], takenAt: '2026-12-04T00:00:00.000Z'}
+    const view = {
+      services: [
+        {name: 'a', instances: [{id: 'a-1'}]},
+        {name: 'b', instances: []},
+      ],
+      sources: [{name: 'etcd', ok: true}],
+      takenAt: '2026-12-04T00:00:00.000Z',
+    }
     const pieces: string[] = []
     jsonPieces(view, 2, (piece) => pieces.push(piece))
     assert.ok(pieces.includes(JSON.stringify(view.services[0])))

@@ -31,7 +31,7 @@ describe('redact and the Dockerfile directive pattern are linear on adversarial 
     'many schemes': fill('ab://c:d '),
     'secret names in one word': fill('PASSWORD'),
     'secret names with separators, unclosed quotes': fill('TOKEN="x '),
-    "secret names, unclosed single quotes": fill("API_KEY: 'x "),
+    'secret names, unclosed single quotes': fill("API_KEY: 'x "),
     'a key then a long blank run': 'SECRET=' + fill(' ') + 'x',
     'Bearer then blanks': fill('Bearer     '),
     'PEM begins without an end': fill('-----BEGIN PRIVATE KEY-----\n'),
@@ -49,7 +49,11 @@ describe('redact and the Dockerfile directive pattern are linear on adversarial 
     assert.equal(redact('x PASSWORD="a b" y'), 'x PASSWORD=[redacted] y')
     assert.equal(redact(`${'a'.repeat(40)}http://user:pw@host/`), `${'a'.repeat(40)}http://user:[redacted]@host/`)
     assert.equal(redact('-----BEGIN PRIVATE KEY-----\nabc'), '[redacted]', 'a key with no END is redacted to the end')
-    assert.equal(redact('user root:s3 and s3cret s3'), 'user root:[redacted] and s3cret [redacted]', 'a short secret, where it stands alone')
+    assert.equal(
+      redact('user root:s3 and s3cret s3'),
+      'user root:[redacted] and s3cret [redacted]',
+      'a short secret, where it stands alone',
+    )
   })
 
   test('Dockerfile directive: `# syntax=x` + 1 MB of spaces + `y`', () => {
@@ -86,20 +90,56 @@ describe('every pattern in src/ on adversarial inputs', () => {
         const text = node.getText(source)
         const at = text.lastIndexOf('/')
         const {line} = source.getLineAndCharacterOfPosition(node.getStart(source))
-        patterns.push({where: `${file.slice(ROOT.length)}:${line + 1} ${text.slice(0, 60)}`, re: new RegExp(text.slice(1, at), text.slice(at + 1).replace('g', ''))})
+        patterns.push({
+          where: `${file.slice(ROOT.length)}:${line + 1} ${text.slice(0, 60)}`,
+          re: new RegExp(text.slice(1, at), text.slice(at + 1).replace('g', '')),
+        })
       }
       ts.forEachChild(node, visit)
     }
     visit(source)
   }
-  const UNITS = ['a', 'A', '0', ' ', '\t', '.', '-', '_', '/', ':', '=', '"', "'", '\\', '#', '$', '{', '@', ',', '%', 'a.', 'a ', 'a:', 'a=', ' =', '0.', '${', 'a/']
+  const UNITS = [
+    'a',
+    'A',
+    '0',
+    ' ',
+    '\t',
+    '.',
+    '-',
+    '_',
+    '/',
+    ':',
+    '=',
+    '"',
+    "'",
+    '\\',
+    '#',
+    '$',
+    '{',
+    '@',
+    ',',
+    '%',
+    'a.',
+    'a ',
+    'a:',
+    'a=',
+    ' =',
+    '0.',
+    '${',
+    'a/',
+  ]
   const SIZE = 64 * 1024
 
   test(`${patterns.length} patterns, each under ${BOUND_MS} ms on every input`, () => {
     const slow: string[] = []
     for (const {where, re} of patterns) {
       // Literal prefixes the pattern may require before its repeated part (e.g. "# syntax=").
-      const literal = re.source.replace(/^\^/, '').match(/^(?:[^\\[(.*+?{|^$]|\\[^a-zA-Z0-9])*/)?.[0]?.replace(/\\(.)/g, '$1') ?? ''
+      const literal =
+        re.source
+          .replace(/^\^/, '')
+          .match(/^(?:[^\\[(.*+?{|^$]|\\[^a-zA-Z0-9])*/)?.[0]
+          ?.replace(/\\(.)/g, '$1') ?? ''
       const prefixes = [...new Set(['', literal, literal ? literal + 'x' : 'x'])]
       let total = 0
       for (const prefix of prefixes) {

@@ -51,13 +51,23 @@ describe('profiles: files, precedence, secrets', () => {
     assert.equal(config.profileFiles?.staging, s.projectFile)
     assert.deepEqual(config.profiles?.staging, {labelPrefix: 'gw'})
     const list = listProfiles(config, undefined, s.env)
-    assert.deepEqual(list.profiles.map((p) => [p.name, p.scope, p.current]), [['prod', 'user', true], ['staging', 'project', false]])
+    assert.deepEqual(
+      list.profiles.map((p) => [p.name, p.scope, p.current]),
+      [
+        ['prod', 'user', true],
+        ['staging', 'project', false],
+      ],
+    )
     assert.deepEqual(list.current, {name: 'prod', selectedBy: 'current-profile', file: s.userFile, defined: true})
     assert.equal(listProfiles(config, undefined, {...s.env, MCP_PROFILE: 'staging'}).current?.selectedBy, 'env')
-    assert.equal(listProfiles(config, 'staging', {...s.env, MCP_PROFILE: 'prod'}).current?.name, 'staging', '--profile beats MCP_PROFILE')
+    assert.equal(
+      listProfiles(config, 'staging', {...s.env, MCP_PROFILE: 'prod'}).current?.name,
+      'staging',
+      '--profile beats MCP_PROFILE',
+    )
   })
 
-  test('relative file paths in a profile are taken from the config file\'s directory', async () => {
+  test("relative file paths in a profile are taken from the config file's directory", async () => {
     const s = setup('paths', USER, undefined)
     const p = (await loadProjectConfig(s.cwd, s.env)).profiles!.prod!
     assert.equal(p.etcd?.cacert, join(s.dir, 'xdg', 'mcp', 'tls', 'ca.pem'))
@@ -85,7 +95,11 @@ describe('profiles: files, precedence, secrets', () => {
     assert.equal(e.docker.host, 'unix:///tmp/d.sock')
     assert.deepEqual(e.origins?.docker, {from: 'env', via: 'DOCKER_HOST'})
     // And a flag beats both.
-    const f = resolveConnections({'etcd-endpoints': 'f:2', context: 'remote'}, {...env, ETCDCTL_ENDPOINTS: 'e:1'}, config)
+    const f = resolveConnections(
+      {'etcd-endpoints': 'f:2', context: 'remote'},
+      {...env, ETCDCTL_ENDPOINTS: 'e:1'},
+      config,
+    )
     assert.deepEqual(f.etcd.endpoints, ['https://f:2'])
     assert.deepEqual(f.docker, {context: 'remote', tlsVerify: true, certPath: join(s.dir, 'xdg', 'mcp', 'certs')})
   })
@@ -119,19 +133,33 @@ describe('profiles: files, precedence, secrets', () => {
     const cacert = prod.settings.find((x) => x.key === 'etcd.cacert')!
     assert.equal(cacert.note, 'file not found')
     // A command (not config show) fails on the unreadable token with one line.
-    assert.throws(() => resolveConnections({profile: 'staging'}, s.env, config), /cannot read the Consul token from \/nonexistent\/token: ENOENT/)
+    assert.throws(
+      () => resolveConnections({profile: 'staging'}, s.env, config),
+      /cannot read the Consul token from \/nonexistent\/token: ENOENT/,
+    )
   })
 
   test('bad profiles: unknown keys with a suggestion, literal secrets refused', async () => {
     const typo = setup('typo', undefined, 'profiles:\n  a:\n    etcd: {endpionts: x:1}\n')
-    await assert.rejects(() => loadProjectConfig(typo.cwd, typo.env), (e: Error & {hint?: string}) => /unknown setting "etcd.endpionts"/.test(e.message) && /etcd.endpoints/.test(e.hint ?? ''))
+    await assert.rejects(
+      () => loadProjectConfig(typo.cwd, typo.env),
+      (e: Error & {hint?: string}) =>
+        /unknown setting "etcd.endpionts"/.test(e.message) && /etcd.endpoints/.test(e.hint ?? ''),
+    )
     const literal = setup('literal', undefined, 'profiles:\n  a:\n    etcd: {password: hunter22}\n')
-    await assert.rejects(() => loadProjectConfig(literal.cwd, literal.env), /etcd.password: secrets are not written in config files/)
+    await assert.rejects(
+      () => loadProjectConfig(literal.cwd, literal.env),
+      /etcd.password: secrets are not written in config files/,
+    )
     const userpw = setup('userpw', undefined, 'profiles:\n  a:\n    etcd: {user: "root:hunter22"}\n')
     await assert.rejects(() => loadProjectConfig(userpw.cwd, userpw.env), /writes a secret into the file/)
     const unknownProfile = setup('unknown', undefined, 'current-profile: prdo\nprofiles:\n  prod: {}\n')
     await trustProjectFile(unknownProfile.projectFile, unknownProfile.env, unknownProfile.cwd)
-    await assert.rejects(async () => resolveConnections({}, unknownProfile.env, await loadProjectConfig(unknownProfile.cwd, unknownProfile.env)), /profile "prdo" \(current-profile in .*\) is not defined/)
+    await assert.rejects(
+      async () =>
+        resolveConnections({}, unknownProfile.env, await loadProjectConfig(unknownProfile.cwd, unknownProfile.env)),
+      /profile "prdo" \(current-profile in .*\) is not defined/,
+    )
   })
 
   test('use: writes current-profile atomically, keeping comments, order and mode', async () => {
@@ -159,7 +187,10 @@ describe('profiles: files, precedence, secrets', () => {
     const s = setup('use-broken', undefined, 'profiles:\n  a: {}\n')
     writeFileSync(s.userFile, 'profiles: [\n')
     const config = await loadProjectConfig(s.cwd, {XDG_CONFIG_HOME: join(s.dir, 'elsewhere')})
-    assert.throws(() => useProfile('a', config, s.env), (e: Error & {where?: string}) => /config\.yaml:\d+:\d+$/.test(e.where ?? ''))
+    assert.throws(
+      () => useProfile('a', config, s.env),
+      (e: Error & {where?: string}) => /config\.yaml:\d+:\d+$/.test(e.where ?? ''),
+    )
     assert.equal(readFileSync(s.userFile, 'utf8'), 'profiles: [\n')
   })
 
@@ -183,7 +214,10 @@ describe('profiles: files, precedence, secrets', () => {
     try {
       const config = await loadProjectConfig(s.cwd, s.env)
       assert.equal(warnings.length, 1)
-      assert.match(warnings[0]!, /is not trusted: ignored current-profile evil, profiles\.evil\.etcd\/consul, profile prod \(replaces yours\) \(a project file/)
+      assert.match(
+        warnings[0]!,
+        /is not trusted: ignored current-profile evil, profiles\.evil\.etcd\/consul, profile prod \(replaces yours\) \(a project file/,
+      )
       assert.ok(warnings[0]!.endsWith(`mcp config trust ${s.projectFile}`), warnings[0])
       assert.deepEqual(config.rules, {'service-port-invalid': 'info'}, 'rules still count')
       const env = {...s.env, AWS_SECRET_ACCESS_KEY: 'aws-secret-value'}
@@ -199,7 +233,10 @@ describe('profiles: files, precedence, secrets', () => {
       // Trusted: the file counts as written, until it changes.
       const trusted = await trustProjectFile(undefined, s.env, s.cwd)
       assert.equal(trusted.file, s.projectFile)
-      assert.match(readFileSync(s.userFile, 'utf8'), new RegExp(`trusted-projects:\\n  - path: ${s.projectFile}\\n    sha256: ${trusted.sha256}\\n`))
+      assert.match(
+        readFileSync(s.userFile, 'utf8'),
+        new RegExp(`trusted-projects:\\n  - path: ${s.projectFile}\\n    sha256: ${trusted.sha256}\\n`),
+      )
       const sub = join(s.cwd, 'a')
       mkdirSync(sub)
       const now = await loadProjectConfig(sub, s.env)
@@ -229,7 +266,11 @@ describe('profiles: files, precedence, secrets', () => {
     assert.equal(findProjectConfig(join(dir, 'repo'), '/nonexistent'), undefined, 'not above the repository root')
     assert.equal(findProjectConfig(join(dir, 'home', 'work'), join(dir, 'home')), undefined, 'not above $HOME')
     mkdirSync(join(dir, 'other'))
-    assert.equal(findProjectConfig(join(dir, 'other'), '/nonexistent'), join(dir, '.mcp.yaml'), 'elsewhere the search goes on up')
+    assert.equal(
+      findProjectConfig(join(dir, 'other'), '/nonexistent'),
+      join(dir, '.mcp.yaml'),
+      'elsewhere the search goes on up',
+    )
     writeFileSync(join(dir, 'repo', '.mcp.yaml'), 'rules: {}\n')
     assert.equal(findProjectConfig(join(dir, 'repo'), '/nonexistent'), join(dir, 'repo', '.mcp.yaml'))
   })
@@ -237,8 +278,14 @@ describe('profiles: files, precedence, secrets', () => {
   test('profile names are own properties: current-profile toString names no profile', async () => {
     const s = setup('proto', 'current-profile: toString\nprofiles:\n  a: {}\n', undefined)
     const config = await loadProjectConfig(s.cwd, s.env)
-    assert.throws(() => resolveConnections({}, s.env, config), /profile "toString" \(current-profile in .*\) is not defined/)
-    assert.throws(() => resolveConnections({profile: 'constructor'}, s.env, config), /profile "constructor" is not defined/)
+    assert.throws(
+      () => resolveConnections({}, s.env, config),
+      /profile "toString" \(current-profile in .*\) is not defined/,
+    )
+    assert.throws(
+      () => resolveConnections({profile: 'constructor'}, s.env, config),
+      /profile "constructor" is not defined/,
+    )
     assert.equal(listProfiles(config, '__proto__', s.env).current?.defined, false)
   })
 })

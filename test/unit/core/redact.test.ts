@@ -10,13 +10,22 @@ import {REDACTED, redact, registerSecret} from '../../../src/core/redact.js'
 describe('redact', () => {
   test('URL userinfo: every password of a text, the user and the rest of the URL kept', () => {
     const text = 'etcd http://root:first-pw@127.0.0.1:2379 then consul https://u:second-pw@127.0.0.1:8500/v1 done'
-    assert.equal(redact(text), `etcd http://root:${REDACTED}@127.0.0.1:2379 then consul https://u:${REDACTED}@127.0.0.1:8500/v1 done`)
+    assert.equal(
+      redact(text),
+      `etcd http://root:${REDACTED}@127.0.0.1:2379 then consul https://u:${REDACTED}@127.0.0.1:8500/v1 done`,
+    )
     assert.equal(redact('tcp://admin:pw@127.0.0.1:2376'), `tcp://admin:${REDACTED}@127.0.0.1:2376`)
     // Scheme letters, digits and + . - all count as a scheme; the case of the scheme does not matter.
     assert.equal(redact('GIT+SSH://u:pw@h/x'), `GIT+SSH://u:${REDACTED}@h/x`)
     assert.equal(redact('a.b-c1://u:pw@h'), `a.b-c1://u:${REDACTED}@h`)
     // No password, no userinfo, or a path that happens to hold an @: left alone.
-    const alone = ['http://user@127.0.0.1/', 'http://127.0.0.1:2379/v3', 'http://h/a:b@c', 'mailto:me@example.org', 'see http:// u:p@h']
+    const alone = [
+      'http://user@127.0.0.1/',
+      'http://127.0.0.1:2379/v3',
+      'http://h/a:b@c',
+      'mailto:me@example.org',
+      'see http:// u:p@h',
+    ]
     for (const same of alone) {
       assert.equal(redact(same), same)
     }

@@ -11,10 +11,17 @@ import {LINT_LABELS_RULES} from '../../../src/labels/index.js'
 
 // What a hostile label, container name or log line tries: set the window title (OSC 0), plant a
 // hyperlink (OSC 8), move the cursor, and start a line of its own that GitHub reads as a command.
-const HOSTILE = 'x\x1b]0;pwned\x07\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\\x9b2J\r\n::error file=a.yaml::forged\u202e'
+const HOSTILE =
+  'x\x1b]0;pwned\x07\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\\x9b2J\r\n::error file=a.yaml::forged\u202e'
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/
 
-const context: FormatContext = {toolName: 'mcp', toolVersion: '0.1.0', command: 'lint-labels', rules: LINT_LABELS_RULES, color: false}
+const context: FormatContext = {
+  toolName: 'mcp',
+  toolVersion: '0.1.0',
+  command: 'lint-labels',
+  rules: LINT_LABELS_RULES,
+  color: false,
+}
 const finding: Finding = {
   ruleId: 'health-path-invalid',
   severity: 'error',
@@ -25,7 +32,10 @@ const finding: Finding = {
 
 describe('terminalText: controls shown, never obeyed', () => {
   test('C0, C1, DEL, line separators and bidi overrides are shown as escapes', () => {
-    assert.equal(terminalText('a\x1b[31mb\x07c\x7fd\x9be\nf\rg\th\u2028i\u202ej'), 'a\\x1b[31mb\\x07c\\x7fd\\x9be\\nf\\rg\\th\\u2028i\\u202ej')
+    assert.equal(
+      terminalText('a\x1b[31mb\x07c\x7fd\x9be\nf\rg\th\u2028i\u202ej'),
+      'a\\x1b[31mb\\x07c\\x7fd\\x9be\\nf\\rg\\th\\u2028i\\u202ej',
+    )
     assert.equal(terminalText('plain text, ünïcödé, 日本'), 'plain text, ünïcödé, 日本')
   })
 
@@ -42,7 +52,10 @@ describe('human renderers show values, never obey them', () => {
   test('stylish: no raw control, and a value never starts a line (no forged ::error)', () => {
     const out = formatFindings([finding], 'stylish', context)
     assert.doesNotMatch(out, RAW)
-    assert.ok(out.split('\n').every((line) => !line.startsWith('::')), out)
+    assert.ok(
+      out.split('\n').every((line) => !line.startsWith('::')),
+      out,
+    )
     assert.match(out, /↳ write \/x\\x1b\]0;pwned\\x07/)
   })
 
@@ -73,11 +86,19 @@ describe('human renderers show values, never obey them', () => {
     } as unknown as ServiceView
     const out = renderView(view, {color: false, sources: ['docker'], probed: false})
     assert.doesNotMatch(out, RAW)
-    assert.ok(out.split('\n').every((line) => !line.startsWith('::')), out)
+    assert.ok(
+      out.split('\n').every((line) => !line.startsWith('::')),
+      out,
+    )
   })
 
   test('trace: a log line is shown escaped', () => {
-    const line = {source: `app${HOSTILE}`, message: `GET /x ${HOSTILE}`, line: HOSTILE, match: true} as unknown as TimelineLine
+    const line = {
+      source: `app${HOSTILE}`,
+      message: `GET /x ${HOSTILE}`,
+      line: HOSTILE,
+      match: true,
+    } as unknown as TimelineLine
     const out = renderLine(line, 20)
     assert.doesNotMatch(out, RAW)
     assert.ok(!out.includes('\n'))

@@ -36,7 +36,12 @@ function known(containers: DockerContainer[], dockerHostAddress?: string): Known
   return {keys: labelKeys('mcp'), host}
 }
 
-const entry = (host: string | undefined, port: number | undefined) => ({registry: 'etcd' as const, key: 'k', host, port})
+const entry = (host: string | undefined, port: number | undefined) => ({
+  registry: 'etcd' as const,
+  key: 'k',
+  host,
+  port,
+})
 
 describe('judgeAddress: every verdict and the boundary of each', () => {
   test("the Docker host's own (non-loopback) address with a port the host does not publish", () => {
@@ -74,7 +79,10 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     const mixed = container(1, {ports: [loop4, all]})
     assert.equal(judgeAddress(entry('192.0.2.10', 32000), mixed, 8080, known([mixed], '192.0.2.10')), undefined)
     const mixedOtherOrder = container(1, {ports: [all, loop4]})
-    assert.equal(judgeAddress(entry('192.0.2.10', 32000), mixedOtherOrder, 8080, known([mixedOtherOrder], '192.0.2.10')), undefined)
+    assert.equal(
+      judgeAddress(entry('192.0.2.10', 32000), mixedOtherOrder, 8080, known([mixedOtherOrder], '192.0.2.10')),
+      undefined,
+    )
     // A binding with no IP listens everywhere.
     const noIp = container(1, {ports: [loop4, {privatePort: 8080, publicPort: 32000, type: 'tcp'}]})
     assert.equal(judgeAddress(entry('192.0.2.10', 32000), noIp, 8080, known([noIp], '192.0.2.10')), undefined)
@@ -95,8 +103,12 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
       "nothing publishes port 8080 on this host's loopback (the service port 8080 is published on another port)",
     )
     const none = container(1)
-    const detail = (servicePort: number | undefined) => judgeAddress(entry('127.0.0.1', 8080), none, servicePort, known([none]))?.detail
-    assert.equal(detail(8080), "nothing publishes port 8080 on this host's loopback (the service port 8080 is not published)")
+    const detail = (servicePort: number | undefined) =>
+      judgeAddress(entry('127.0.0.1', 8080), none, servicePort, known([none]))?.detail
+    assert.equal(
+      detail(8080),
+      "nothing publishes port 8080 on this host's loopback (the service port 8080 is not published)",
+    )
     assert.equal(detail(undefined), "nothing publishes port 8080 on this host's loopback")
   })
 
@@ -105,20 +117,30 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     const v = judgeAddress(entry('127.0.0.1', 32001), d, 8080, known([d]))
     assert.equal(v?.kind, 'published-port-not-service-port')
     assert.equal(v?.detail, 'host port 32001 forwards to container port 9000, not the service port 8080')
-    assert.equal(judgeAddress(entry('127.0.0.1', 32001), d, undefined, known([d])), undefined, 'no service port: nothing to compare')
+    assert.equal(
+      judgeAddress(entry('127.0.0.1', 32001), d, undefined, known([d])),
+      undefined,
+      'no service port: nothing to compare',
+    )
     const other = container(2)
     const pub = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
     assert.equal(judgeAddress(entry('172.17.0.3', 32000), pub, 8080, known([pub, other]))?.kind, 'another-container')
   })
 
   test('its own IP: the service port, the network label, IPv6', () => {
-    const networks = [{name: 'bridge', ip: '172.17.0.2'}, {name: 'back', ip: '172.20.0.2', ipv6: 'fd00::2'}]
+    const networks = [
+      {name: 'bridge', ip: '172.17.0.2'},
+      {name: 'back', ip: '172.20.0.2', ipv6: 'fd00::2'},
+    ]
     const d = container(1, {labels: {'mcp.service.network': 'back'}, networks})
     const ctx = known([d])
     assert.equal(judgeAddress(entry('172.20.0.2', 8080), d, 8080, ctx), undefined)
     assert.equal(judgeAddress(entry('[fd00::2]', 8080), d, 8080, ctx), undefined)
     const wrongPort = judgeAddress(entry('172.20.0.2', 8081), d, 8080, ctx)
-    assert.deepEqual(wrongPort, {kind: 'wrong-port', detail: '172.20.0.2 is its IP on back, but the service port is 8080, not 8081'})
+    assert.deepEqual(wrongPort, {
+      kind: 'wrong-port',
+      detail: '172.20.0.2 is its IP on back, but the service port is 8080, not 8081',
+    })
     assert.equal(judgeAddress(entry('172.20.0.2', 8081), d, undefined, ctx), undefined)
     const other = judgeAddress(entry('172.17.0.2', 8080), d, 8080, ctx)
     assert.equal(other?.kind, 'other-network')
@@ -134,7 +156,10 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     const ctx = known([h, other], '192.0.2.10')
     assert.equal(judgeAddress(entry('192.0.2.10', 8080), h, 8080, ctx), undefined)
     const hostPort = judgeAddress(entry('192.0.2.10', 8081), h, 8080, ctx)
-    assert.deepEqual(hostPort, {kind: 'wrong-port', detail: 'the container uses host networking and listens on 8080, not 8081'})
+    assert.deepEqual(hostPort, {
+      kind: 'wrong-port',
+      detail: 'the container uses host networking and listens on 8080, not 8081',
+    })
     assert.equal(judgeAddress(entry('192.0.2.10', 8081), h, undefined, ctx), undefined)
     assert.equal(judgeAddress(entry('172.17.0.3', 8080), h, 8080, ctx)?.kind, 'another-container')
   })
@@ -157,15 +182,24 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     assert.equal(behindPort, "172.17.0.3 is another container's IP, not the Docker host's")
     // Another port published, the service port not: "not published".
     const side = container(1, {
-      ports: [{privatePort: 8080, type: 'tcp'}, {privatePort: 9000, publicPort: 32009, ip: '0.0.0.0', type: 'tcp'}],
+      ports: [
+        {privatePort: 8080, type: 'tcp'},
+        {privatePort: 9000, publicPort: 32009, ip: '0.0.0.0', type: 'tcp'},
+      ],
     })
     const sideDetail = judgeAddress(entry('127.0.0.1', 8080), side, 8080, known([side]))?.detail ?? ''
     assert.match(sideDetail, /the service port 8080 is not published\)$/)
     // The service port published beside an unpublished one: "published on another port".
     const both = container(1, {
-      ports: [{privatePort: 9000, type: 'tcp'}, {privatePort: 8080, publicPort: 32008, ip: '0.0.0.0', type: 'tcp'}],
+      ports: [
+        {privatePort: 9000, type: 'tcp'},
+        {privatePort: 8080, publicPort: 32008, ip: '0.0.0.0', type: 'tcp'},
+      ],
     })
-    assert.match(judgeAddress(entry('127.0.0.1', 8080), both, 8080, known([both]))?.detail ?? '', /is published on another port\)$/)
+    assert.match(
+      judgeAddress(entry('127.0.0.1', 8080), both, 8080, known([both]))?.detail ?? '',
+      /is published on another port\)$/,
+    )
     // A network with an IPv6 address is not every address's network.
     const v6 = container(1, {networks: [{name: 'bridge', ip: '172.17.0.2', ipv6: 'fd00::2'}]})
     assert.equal(judgeAddress(entry('172.17.0.9', 8080), v6, 8080, known([v6]))?.kind, 'not-its-address')

@@ -17,7 +17,11 @@ import {parseRegistrationValue} from '../../../src/registry/registration.js'
 const NOW = Date.parse('2026-01-01T12:00:00Z')
 const ID = (n: number) => String(n).repeat(64).slice(0, 64)
 
-function container(name: string, n: number, options: Partial<DockerContainer> & {labels?: Record<string, string>} = {}): DockerContainer {
+function container(
+  name: string,
+  n: number,
+  options: Partial<DockerContainer> & {labels?: Record<string, string>} = {},
+): DockerContainer {
   return {
     id: ID(n),
     name,
@@ -34,18 +38,41 @@ function container(name: string, n: number, options: Partial<DockerContainer> & 
   }
 }
 
-function etcd(instance: string, value: string | Record<string, unknown>, lease: EtcdRegistration['lease'] = {id: '7', ttl: 20, grantedTtl: 30}, service = 'api'): EtcdRegistration {
-  const r = registrationFromKv(`/services/${service}/${instance}`, typeof value === 'string' ? value : JSON.stringify(value), lease ? lease.id : '0', '/services/')
+function etcd(
+  instance: string,
+  value: string | Record<string, unknown>,
+  lease: EtcdRegistration['lease'] = {id: '7', ttl: 20, grantedTtl: 30},
+  service = 'api',
+): EtcdRegistration {
+  const r = registrationFromKv(
+    `/services/${service}/${instance}`,
+    typeof value === 'string' ? value : JSON.stringify(value),
+    lease ? lease.id : '0',
+    '/services/',
+  )
   r.lease = lease
   return r
 }
 
-function viewOf(containers: DockerContainer[], registrations: EtcdRegistration[] = [], consul: ConsulRegistration[] = []): ServiceView {
-  return mergeView({containers, etcd: registrations, consul, sources: [], labelPrefix: 'mcp', dockerHostAddress: '127.0.0.1'})
+function viewOf(
+  containers: DockerContainer[],
+  registrations: EtcdRegistration[] = [],
+  consul: ConsulRegistration[] = [],
+): ServiceView {
+  return mergeView({
+    containers,
+    etcd: registrations,
+    consul,
+    sources: [],
+    labelPrefix: 'mcp',
+    dockerHostAddress: '127.0.0.1',
+  })
 }
 
 function contextFor(view: ServiceView, overrides: Partial<CheckContext> = {}): CheckContext {
-  const containers = [...view.services.flatMap((s) => s.instances), ...view.unnamed].flatMap((i) => (i.docker ? [i.docker] : []))
+  const containers = [...view.services.flatMap((s) => s.instances), ...view.unnamed].flatMap((i) =>
+    i.docker ? [i.docker] : [],
+  )
   const gatewayNetworks = new Map<string, string>()
   for (const c of containers) for (const n of c.networks) if (n.gateway) gatewayNetworks.set(n.gateway, n.name)
   return {
@@ -124,7 +151,12 @@ describe('STALE_REGISTRATION', () => {
 describe('WRONG_ADDRESS kinds', () => {
   const keysHost = (c: DockerContainer[]) => contextFor(viewOf(c))
   const judge = (d: DockerContainer, host: string, port: number, others: DockerContainer[] = []) =>
-    judgeAddress({registry: 'etcd', key: 'k', host, port, address: `${host}:${port}`}, d, 8080, keysHost([d, ...others]))?.kind
+    judgeAddress(
+      {registry: 'etcd', key: 'k', host, port, address: `${host}:${port}`},
+      d,
+      8080,
+      keysHost([d, ...others]),
+    )?.kind
 
   test('reachable addresses pass', () => {
     const d = container('a', 1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
@@ -145,11 +177,22 @@ describe('WRONG_ADDRESS kinds', () => {
     assert.equal(judge(d, '10.0.0.5', 32000), 'loopback-only-binding')
   })
   test('a published port that forwards to another container port', () => {
-    const d = container('a', 1, {ports: [{privatePort: 8080, type: 'tcp'}, {privatePort: 9000, publicPort: 32001, ip: '127.0.0.1', type: 'tcp'}]})
+    const d = container('a', 1, {
+      ports: [
+        {privatePort: 8080, type: 'tcp'},
+        {privatePort: 9000, publicPort: 32001, ip: '127.0.0.1', type: 'tcp'},
+      ],
+    })
     assert.equal(judge(d, '127.0.0.1', 32001), 'published-port-not-service-port')
   })
   test('another network than the network label', () => {
-    const d = container('a', 1, {labels: {'mcp.service.network': 'back'}, networks: [{name: 'bridge', ip: '172.17.0.2', gateway: '172.17.0.1'}, {name: 'back', ip: '172.20.0.2', gateway: '172.20.0.1'}]})
+    const d = container('a', 1, {
+      labels: {'mcp.service.network': 'back'},
+      networks: [
+        {name: 'bridge', ip: '172.17.0.2', gateway: '172.17.0.1'},
+        {name: 'back', ip: '172.20.0.2', gateway: '172.20.0.1'},
+      ],
+    })
     assert.equal(judge(d, '172.17.0.2', 8080), 'other-network')
     assert.equal(judge(d, '172.20.0.2', 8080), undefined)
   })
@@ -159,7 +202,10 @@ describe('WRONG_ADDRESS kinds', () => {
     assert.equal(judge(d, '172.17.0.3', 8080, [container('b', 2)]), 'another-container')
     assert.equal(judge(d, '192.0.2.7', 8080), 'not-its-address')
     const ctx = keysHost([d])
-    assert.equal(judgeAddress({registry: 'etcd', key: 'k', valueError: 'no address or addr field'}, d, 8080, ctx)?.kind, 'no-address')
+    assert.equal(
+      judgeAddress({registry: 'etcd', key: 'k', valueError: 'no address or addr field'}, d, 8080, ctx)?.kind,
+      'no-address',
+    )
   })
   test('the check ties it to the container by containerId and reports the expected address', () => {
     const a = container('api-1', 1)
@@ -175,8 +221,16 @@ describe('NOT_READY', () => {
     const sick = container('api-1', 1, {health: 'unhealthy', status: 'Up 1 minute (unhealthy)'})
     const young = container('api-2', 2, {health: 'starting', status: 'Up 2 seconds (health: starting)'})
     const failing = container('api-3', 3)
-    const view = viewOf([sick, young, failing], [etcd('api-1', '172.17.0.2:8080'), etcd('api-2', '172.17.0.3:8080'), etcd('api-3', '172.17.0.4:8080')])
-    view.services[0]!.instances.find((i) => i.id === 'api-3')!.probe = {probed: true, ok: false, url: 'http://127.0.0.1:1/health', status: 503}
+    const view = viewOf(
+      [sick, young, failing],
+      [etcd('api-1', '172.17.0.2:8080'), etcd('api-2', '172.17.0.3:8080'), etcd('api-3', '172.17.0.4:8080')],
+    )
+    view.services[0]!.instances.find((i) => i.id === 'api-3')!.probe = {
+      probed: true,
+      ok: false,
+      url: 'http://127.0.0.1:1/health',
+      status: 503,
+    }
     const sev = Object.fromEntries(run('NOT_READY', view).map((f) => [f.instance, f.severity]))
     assert.deepEqual(sev, {'api-1': 'error', 'api-2': 'warning', 'api-3': 'error'})
   })
@@ -202,9 +256,22 @@ describe('LABEL_DRIFT', () => {
   test('from an etcd JSON value and from Consul Meta', () => {
     const a = container('api-1', 1, {labels: {'mcp.service.version': '2.0'}})
     const b = container('api-2', 2, {labels: {'mcp.service.version': '2.0'}})
-    const consul: ConsulRegistration = {service: 'api', id: 'api-2', node: 'n', address: '172.17.0.3', port: 8080, tags: [], meta: {version: '1.9'}, status: 'passing', checks: []}
+    const consul: ConsulRegistration = {
+      service: 'api',
+      id: 'api-2',
+      node: 'n',
+      address: '172.17.0.3',
+      port: 8080,
+      tags: [],
+      meta: {version: '1.9'},
+      status: 'passing',
+      checks: [],
+    }
     const view = viewOf([a, b], [etcd('api-1', {address: '172.17.0.2:8080', metadata: {version: '1.0'}})], [consul])
-    const found = run('LABEL_DRIFT', view).map((f) => [f.instance, (f.evidence!.fields as Record<string, unknown>).version])
+    const found = run('LABEL_DRIFT', view).map((f) => [
+      f.instance,
+      (f.evidence!.fields as Record<string, unknown>).version,
+    ])
     assert.deepEqual(found, [
       ['api-1', {registry: '1.0', label: '2.0'}],
       ['api-2', {registry: '1.9', label: '2.0'}],
@@ -214,16 +281,43 @@ describe('LABEL_DRIFT', () => {
 
 describe('label and network checks', () => {
   test('PORT_NOT_EXPOSED, not for host networking', () => {
-    const view = viewOf([container('api-1', 1, {labels: {'mcp.service.port': '9090'}}), container('h', 2, {labels: {'mcp.service.name': 'h', 'mcp.service.port': '9090'}, networkMode: 'host', networks: [], ports: []})])
-    assert.deepEqual(run('PORT_NOT_EXPOSED', view).map((f) => f.instance), ['api-1'])
+    const view = viewOf([
+      container('api-1', 1, {labels: {'mcp.service.port': '9090'}}),
+      container('h', 2, {
+        labels: {'mcp.service.name': 'h', 'mcp.service.port': '9090'},
+        networkMode: 'host',
+        networks: [],
+        ports: [],
+      }),
+    ])
+    assert.deepEqual(
+      run('PORT_NOT_EXPOSED', view).map((f) => f.instance),
+      ['api-1'],
+    )
   })
   test('AMBIGUOUS_NETWORK: several networks, no label', () => {
-    const nets = [{name: 'bridge', ip: '172.17.0.2'}, {name: 'back', ip: '172.20.0.2'}]
-    const view = viewOf([container('api-1', 1, {networks: nets}), container('api-2', 2, {networks: nets.map((n) => ({...n, ip: n.ip.replace(/2$/, '3')})), labels: {'mcp.service.network': 'back'}})])
-    assert.deepEqual(run('AMBIGUOUS_NETWORK', view).map((f) => f.instance), ['api-1'])
+    const nets = [
+      {name: 'bridge', ip: '172.17.0.2'},
+      {name: 'back', ip: '172.20.0.2'},
+    ]
+    const view = viewOf([
+      container('api-1', 1, {networks: nets}),
+      container('api-2', 2, {
+        networks: nets.map((n) => ({...n, ip: n.ip.replace(/2$/, '3')})),
+        labels: {'mcp.service.network': 'back'},
+      }),
+    ])
+    assert.deepEqual(
+      run('AMBIGUOUS_NETWORK', view).map((f) => f.instance),
+      ['api-1'],
+    )
   })
   test('NAME_CONFLICT: ports or health paths differ; the odd one out is named', () => {
-    const view = viewOf([container('api-1', 1), container('api-2', 2), container('api-3', 3, {labels: {'mcp.health.path': '/ready'}})])
+    const view = viewOf([
+      container('api-1', 1),
+      container('api-2', 2),
+      container('api-3', 3, {labels: {'mcp.health.path': '/ready'}}),
+    ])
     const [f] = run('NAME_CONFLICT', view)
     assert.equal(f!.instance, 'api-3')
     assert.deepEqual(f!.evidence!.healthPaths, {'/health': ['api-1', 'api-2'], '/ready': ['api-3']})
@@ -234,21 +328,50 @@ describe('label and network checks', () => {
     delete unnamed.labels['mcp.service.name']
     const view = viewOf([container('api-1', 1, {labels: {'mcp.service.port': '99999'}}), unnamed])
     const found = run('LABEL_INVALID', view)
-    assert.deepEqual(found.map((f) => f.instance), ['api-1', 'x'])
+    assert.deepEqual(
+      found.map((f) => f.instance),
+      ['api-1', 'x'],
+    )
     assert.ok((found[0]!.evidence!.rules as {ruleId: string}[]).some((r) => r.ruleId === 'service-port-invalid'))
-    assert.deepEqual(run('LABEL_INVALID', view, {services: ['api']}).map((f) => f.instance), ['api-1'])
+    assert.deepEqual(
+      run('LABEL_INVALID', view, {services: ['api']}).map((f) => f.instance),
+      ['api-1'],
+    )
   })
 })
 
 describe('leases and Consul', () => {
   test('NO_LEASE and LONG_TTL', () => {
-    const view = viewOf([], [etcd('a', '10.0.0.1:80', null), etcd('b', '10.0.0.2:80', {id: '9', ttl: 100, grantedTtl: 300}), etcd('c', '10.0.0.3:80')])
-    assert.deepEqual(run('NO_LEASE', view).map((f) => f.instance), ['a'])
-    assert.deepEqual(run('LONG_TTL', view).map((f) => f.instance), ['b'])
+    const view = viewOf(
+      [],
+      [
+        etcd('a', '10.0.0.1:80', null),
+        etcd('b', '10.0.0.2:80', {id: '9', ttl: 100, grantedTtl: 300}),
+        etcd('c', '10.0.0.3:80'),
+      ],
+    )
+    assert.deepEqual(
+      run('NO_LEASE', view).map((f) => f.instance),
+      ['a'],
+    )
+    assert.deepEqual(
+      run('LONG_TTL', view).map((f) => f.instance),
+      ['b'],
+    )
     assert.deepEqual(run('LONG_TTL', view, {maxTtlSeconds: 300}), [])
   })
   test('CONSUL_CRITICAL', () => {
-    const entry = (id: string, status: ConsulRegistration['status']): ConsulRegistration => ({service: 'api', id, node: 'n', address: '10.0.0.1', port: 80, tags: [], meta: {}, status, checks: [{name: 'http', status}]})
+    const entry = (id: string, status: ConsulRegistration['status']): ConsulRegistration => ({
+      service: 'api',
+      id,
+      node: 'n',
+      address: '10.0.0.1',
+      port: 80,
+      tags: [],
+      meta: {},
+      status,
+      checks: [{name: 'http', status}],
+    })
     const view = viewOf([], [], [entry('a', 'critical'), entry('b', 'passing')])
     const [f, ...rest] = run('CONSUL_CRITICAL', view)
     assert.equal(rest.length, 0)
@@ -259,31 +382,91 @@ describe('leases and Consul', () => {
 
 describe('selection, needs, output', () => {
   test('--only/--ignore parse codes in any case, with did-you-mean; SOURCE_UNREACHABLE cannot be selected', () => {
-    assert.deepEqual(parseCodeList('only', ['no_lease,long-ttl', 'WRONG_ADDRESS']), ['NO_LEASE', 'LONG_TTL', 'WRONG_ADDRESS'])
+    assert.deepEqual(parseCodeList('only', ['no_lease,long-ttl', 'WRONG_ADDRESS']), [
+      'NO_LEASE',
+      'LONG_TTL',
+      'WRONG_ADDRESS',
+    ])
     assert.throws(() => parseCodeList('only', ['STALE']), /unknown code/)
     assert.throws(() => parseCodeList('ignore', ['SOURCE_UNREACHABLE']), /always reported/)
     assert.equal(parseCodeList('only', undefined), undefined)
-    assert.deepEqual(selectChecks({only: ['NO_LEASE', 'EARLY_REGISTRATION']}).map((c) => c.meta.id), ['NO_LEASE'])
-    assert.deepEqual(selectChecks({only: ['EARLY_REGISTRATION'], watching: true}).map((c) => c.meta.id), ['EARLY_REGISTRATION'])
+    assert.deepEqual(
+      selectChecks({only: ['NO_LEASE', 'EARLY_REGISTRATION']}).map((c) => c.meta.id),
+      ['NO_LEASE'],
+    )
+    assert.deepEqual(
+      selectChecks({only: ['EARLY_REGISTRATION'], watching: true}).map((c) => c.meta.id),
+      ['EARLY_REGISTRATION'],
+    )
     assert.ok(!selectChecks({ignore: ['NO_LEASE']}).some((c) => c.meta.id === 'NO_LEASE'))
   })
   test('a check whose source is down or not asked says why it is skipped', () => {
     const up = (name: string, ok = true) => ({name, ok, count: 0, ms: 1})
-    assert.equal(unmetNeed(['docker', 'registry'], ['docker', 'etcd'], [up('docker'), up('etcd', false)], false), 'etcd unreachable')
-    assert.equal(unmetNeed(['docker', 'any-registry'], ['docker', 'etcd', 'consul'], [up('docker'), up('etcd', false), up('consul')], true), undefined)
-    assert.equal(unmetNeed(['docker', 'registry'], ['docker', 'etcd', 'consul'], [up('docker'), up('etcd', false), up('consul')], true), 'etcd unreachable')
-    assert.equal(unmetNeed(['consul'], ['docker', 'etcd'], [up('docker'), up('etcd')], false), 'consul not configured (--consul-addr)')
+    assert.equal(
+      unmetNeed(['docker', 'registry'], ['docker', 'etcd'], [up('docker'), up('etcd', false)], false),
+      'etcd unreachable',
+    )
+    assert.equal(
+      unmetNeed(
+        ['docker', 'any-registry'],
+        ['docker', 'etcd', 'consul'],
+        [up('docker'), up('etcd', false), up('consul')],
+        true,
+      ),
+      undefined,
+    )
+    assert.equal(
+      unmetNeed(
+        ['docker', 'registry'],
+        ['docker', 'etcd', 'consul'],
+        [up('docker'), up('etcd', false), up('consul')],
+        true,
+      ),
+      'etcd unreachable',
+    )
+    assert.equal(
+      unmetNeed(['consul'], ['docker', 'etcd'], [up('docker'), up('etcd')], false),
+      'consul not configured (--consul-addr)',
+    )
     assert.equal(unmetNeed(['etcd'], ['docker'], [up('docker')], false), 'etcd not asked (--source)')
     assert.equal(unmetNeed(['docker', 'registry'], ['docker'], [up('docker')], false), 'no registry asked (--source)')
   })
   test('SOURCE_UNREACHABLE names the skipped checks; --json maps ruleId to code', () => {
-    const status = {name: 'etcd', ok: false, endpoint: 'http://127.0.0.1:1', error: 'connection refused', hint: 'is etcd running?', count: 0, ms: 3}
-    const f = sourceFinding(status, [{code: 'NO_LEASE', reason: 'etcd unreachable'}, {code: 'CONSUL_CRITICAL', reason: 'consul not configured (--consul-addr)'}])
+    const status = {
+      name: 'etcd',
+      ok: false,
+      endpoint: 'http://127.0.0.1:1',
+      error: 'connection refused',
+      hint: 'is etcd running?',
+      count: 0,
+      ms: 3,
+    }
+    const f = sourceFinding(status, [
+      {code: 'NO_LEASE', reason: 'etcd unreachable'},
+      {code: 'CONSUL_CRITICAL', reason: 'consul not configured (--consul-addr)'},
+    ])
     assert.match(f.message, /etcd did not answer at http:\/\/127\.0\.0\.1:1: connection refused; skipped NO_LEASE$/)
     const view = {services: [], sources: [status], unnamed: [], takenAt: ''}
-    const result = {findings: [f], view, sourceExitCode: 5, ran: [], skipped: [{code: 'NO_LEASE' as const, reason: 'etcd unreachable'}], notProbed: []}
+    const result = {
+      findings: [f],
+      view,
+      sourceExitCode: 5,
+      ran: [],
+      skipped: [{code: 'NO_LEASE' as const, reason: 'etcd unreachable'}],
+      notProbed: [],
+    }
     const json = doctorJson(result, [f], 5)
-    assert.deepEqual(Object.keys(json.findings[0]!).sort(), ['code', 'evidence', 'hint', 'instance', 'location', 'message', 'ruleId', 'service', 'severity'])
+    assert.deepEqual(Object.keys(json.findings[0]!).sort(), [
+      'code',
+      'evidence',
+      'hint',
+      'instance',
+      'location',
+      'message',
+      'ruleId',
+      'service',
+      'severity',
+    ])
     assert.equal(json.findings[0]!.code, 'SOURCE_UNREACHABLE')
     assert.equal(json.summary.exitCode, 5)
     assert.deepEqual(doctorNotes(result), ['doctor: skipped NO_LEASE: etcd unreachable'])

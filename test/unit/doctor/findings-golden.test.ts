@@ -7,7 +7,14 @@ import {DOCTOR_CHECKS} from '../../../src/doctor/checks/index.js'
 import {lintContainerLabels} from '../../../src/doctor/label-lint.js'
 import {labelKeys} from '../../../src/model/labels.js'
 import {hostAddressesOf, mergeView} from '../../../src/model/merge.js'
-import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView, SwarmService, SwarmTask} from '../../../src/model/types.js'
+import type {
+  ConsulRegistration,
+  DockerContainer,
+  EtcdRegistration,
+  ServiceView,
+  SwarmService,
+  SwarmTask,
+} from '../../../src/model/types.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
 
 /**
@@ -19,7 +26,11 @@ const GOLDEN = 'test/fixtures/doctor/findings.golden.json'
 const NOW = Date.parse('2026-01-01T12:00:00Z')
 const ID = (n: number) => String(n % 10).repeat(64)
 
-function container(name: string, n: number, over: Partial<DockerContainer> & {labels?: Record<string, string>} = {}): DockerContainer {
+function container(
+  name: string,
+  n: number,
+  over: Partial<DockerContainer> & {labels?: Record<string, string>} = {},
+): DockerContainer {
   return {
     id: ID(n),
     name,
@@ -47,7 +58,13 @@ function etcd(instance: string, value: string | Record<string, unknown>, lease: 
 
 type Status = ConsulRegistration['status']
 
-function consul(id: string, address: string, port: number, status: Status = 'passing', meta: Record<string, string> = {}) {
+function consul(
+  id: string,
+  address: string,
+  port: number,
+  status: Status = 'passing',
+  meta: Record<string, string> = {},
+) {
   const r: ConsulRegistration = {service: 'api', id, node: 'node-1', address, port, tags: [], meta, status, checks: []}
   const checks = [{name: 'http', status, output: status === 'passing' ? undefined : 'HTTP GET: 503'}]
   return {...r, checks}
@@ -65,8 +82,14 @@ interface Scenario {
 
 function findings(s: Scenario) {
   const registries = {etcd: s.etcd ?? [], consul: s.consul ?? []}
-  const view = mergeView({containers: s.containers, ...registries, sources: [], labelPrefix: 'mcp', dockerHostAddress: '127.0.0.1',
-    swarm: s.swarm})
+  const view = mergeView({
+    containers: s.containers,
+    ...registries,
+    sources: [],
+    labelPrefix: 'mcp',
+    dockerHostAddress: '127.0.0.1',
+    swarm: s.swarm,
+  })
   s.tweak?.(view)
   const gatewayNetworks = new Map<string, string>()
   for (const c of s.containers) for (const n of c.networks) if (n.gateway) gatewayNetworks.set(n.gateway, n.name)
@@ -86,7 +109,12 @@ function findings(s: Scenario) {
   return DOCTOR_CHECKS.flatMap((c) => c.check(view, ctx))
 }
 
-const published = (publicPort: number, ip = '0.0.0.0', privatePort = 8080) => ({privatePort, publicPort, ip, type: 'tcp' as const})
+const published = (publicPort: number, ip = '0.0.0.0', privatePort = 8080) => ({
+  privatePort,
+  publicPort,
+  ip,
+  type: 'tcp' as const,
+})
 
 const SCENARIOS: Record<string, () => Scenario> = {
   healthy: () => {
@@ -122,8 +150,13 @@ const SCENARIOS: Record<string, () => Scenario> = {
       container('dockerhost', 2),
       container('loop', 3),
       container('looponly', 4, {ports: [published(32004, '127.0.0.1'), published(32004, '::1')]}),
-      container('othernet', 5, {labels: labelled,
-        networks: [{name: 'bridge', ip: '172.17.0.6', gateway: '172.17.0.1'}, {name: 'back', ip: '172.20.0.6'}]}),
+      container('othernet', 5, {
+        labels: labelled,
+        networks: [
+          {name: 'bridge', ip: '172.17.0.6', gateway: '172.17.0.1'},
+          {name: 'back', ip: '172.20.0.6'},
+        ],
+      }),
       container('fwd', 6, {ports: [{privatePort: 8080, type: 'tcp'}, published(32006, '0.0.0.0', 9000)]}),
       container('port', 7),
       container('other', 8),
@@ -163,7 +196,11 @@ const SCENARIOS: Record<string, () => Scenario> = {
     return {
       containers: [sick, young, failing, fine, refused],
       etcd: ['api-1', 'api-2', 'api-3', 'api-4', 'api-5'].map((id, n) => etcd(id, `172.17.0.${n + 2}:8080`)),
-      consul: [consul('c-crit', '10.0.0.1', 80, 'critical'), consul('c-warn', '10.0.0.2', 80, 'warning'), consul('c-ok', '10.0.0.3', 80)],
+      consul: [
+        consul('c-crit', '10.0.0.1', 80, 'critical'),
+        consul('c-warn', '10.0.0.2', 80, 'warning'),
+        consul('c-ok', '10.0.0.3', 80),
+      ],
       tweak: (view) => {
         const by = (id: string) => view.services[0]!.instances.find((i) => i.id === id)!
         by('api-3').probe = {probed: true, ok: false, url: 'http://127.0.0.1:1/health', status: 503}
@@ -173,57 +210,90 @@ const SCENARIOS: Record<string, () => Scenario> = {
     }
   },
   labels: () => {
-    const nets = [{name: 'bridge', ip: '172.17.0.9'}, {name: 'back', ip: '172.20.0.9'}]
+    const nets = [
+      {name: 'bridge', ip: '172.17.0.9'},
+      {name: 'back', ip: '172.20.0.9'},
+    ]
     const drift = container('api-1', 1, {labels: {'mcp.service.version': '2.0.0', 'mcp.service.weight': '5'}})
     const unexposed = container('api-2', 2, {labels: {'mcp.service.port': '9090'}})
     const ambiguous = container('api-3', 3, {networks: nets})
     const odd = container('api-4', 4, {labels: {'mcp.health.path': '/ready'}})
-    const invalid = container('web-1', 5, {labels: {'mcp.service.name': 'web', 'mcp.service.port': '99999', 'mcp.Service.Name': 'x'}})
+    const invalid = container('web-1', 5, {
+      labels: {'mcp.service.name': 'web', 'mcp.service.port': '99999', 'mcp.Service.Name': 'x'},
+    })
     const unnamed = container('x', 6, {labels: {'mcp.service.name': '', 'mcp.service.weight': '101'}})
     return {
       containers: [drift, unexposed, ambiguous, odd, invalid, unnamed],
-      etcd: [etcd('api-1', {address: '172.17.0.2:8080', containerId: drift.id, port: 9090, metadata: {version: '1.0.0', weight: 1},
-        healthPath: '/healthz'})],
+      etcd: [
+        etcd('api-1', {
+          address: '172.17.0.2:8080',
+          containerId: drift.id,
+          port: 9090,
+          metadata: {version: '1.0.0', weight: 1},
+          healthPath: '/healthz',
+        }),
+      ],
       consul: [consul('api-4', '172.17.0.5', 8080, 'passing', {version: '1.9.0'})],
     }
   },
   leases: () => ({
     containers: [],
-    etcd: [etcd('a', '10.0.0.1:80', null), etcd('b', '10.0.0.2:80', {id: '9', ttl: 100, grantedTtl: 300}),
-      etcd('c', '10.0.0.3:80', {id: '10', ttl: 61, grantedTtl: 61})],
+    etcd: [
+      etcd('a', '10.0.0.1:80', null),
+      etcd('b', '10.0.0.2:80', {id: '9', ttl: 100, grantedTtl: 300}),
+      etcd('c', '10.0.0.3:80', {id: '10', ttl: 61, grantedTtl: 61}),
+    ],
   }),
   swarm: () => {
     const svc = (name: string, over: Partial<SwarmService>): SwarmService => ({
-      id: name, name: `stack_${name}`,
+      id: name,
+      name: `stack_${name}`,
       labels: {'mcp.service.name': name, 'mcp.service.port': '8080'},
       containerLabels: {'mcp.service.name': name, 'mcp.service.port': '8080'},
-      mode: 'replicated', replicas: 3, running: 3, endpointMode: 'vip', vips: [{network: 'app', ip: '10.1.0.5'}], ports: [], ...over,
+      mode: 'replicated',
+      replicas: 3,
+      running: 3,
+      endpointMode: 'vip',
+      vips: [{network: 'app', ip: '10.1.0.5'}],
+      ports: [],
+      ...over,
     })
-    const task = (id: string, serviceId: string, state: string, error?: string): SwarmTask =>
-      ({id, serviceId, serviceName: serviceId, slot: Number(id.slice(-1)), nodeId: 'n1', node: 'worker-1', desiredState: 'running', state,
-        ...(error ? {error} : {}), networks: []})
+    const task = (id: string, serviceId: string, state: string, error?: string): SwarmTask => ({
+      id,
+      serviceId,
+      serviceName: serviceId,
+      slot: Number(id.slice(-1)),
+      nodeId: 'n1',
+      node: 'worker-1',
+      desiredState: 'running',
+      state,
+      ...(error ? {error} : {}),
+      networks: [],
+    })
     return {
       containers: [],
-      swarm: [{
-        services: [
-          svc('short', {running: 1}),
-          svc('stuck', {running: 2}),
-          svc('global', {mode: 'global', replicas: undefined, running: 1}),
-          svc('svconly', {containerLabels: {}}),
-          svc('ctronly', {
-            labels: {'mcp.service.name': 'ctronly'},
-            containerLabels: {'mcp.service.name': 'ctronly', 'mcp.service.port': '8080', 'other.label': 'x'},
-          }),
-          svc('differ', {containerLabels: {'mcp.service.name': 'differ', 'mcp.service.port': '9090'}}),
-        ],
-        tasks: [
-          task('short.1', 'short', 'running'),
-          task('short.2', 'short', 'rejected', 'no suitable node (insufficient resources on 1 node)'),
-          task('short.3', 'short', 'pending'),
-          task('stuck.1', 'stuck', 'running'),
-          task('stuck.2', 'stuck', 'pending'),
-        ],
-      }],
+      swarm: [
+        {
+          services: [
+            svc('short', {running: 1}),
+            svc('stuck', {running: 2}),
+            svc('global', {mode: 'global', replicas: undefined, running: 1}),
+            svc('svconly', {containerLabels: {}}),
+            svc('ctronly', {
+              labels: {'mcp.service.name': 'ctronly'},
+              containerLabels: {'mcp.service.name': 'ctronly', 'mcp.service.port': '8080', 'other.label': 'x'},
+            }),
+            svc('differ', {containerLabels: {'mcp.service.name': 'differ', 'mcp.service.port': '9090'}}),
+          ],
+          tasks: [
+            task('short.1', 'short', 'running'),
+            task('short.2', 'short', 'rejected', 'no suitable node (insufficient resources on 1 node)'),
+            task('short.3', 'short', 'pending'),
+            task('stuck.1', 'stuck', 'running'),
+            task('stuck.2', 'stuck', 'pending'),
+          ],
+        },
+      ],
     }
   },
 }
@@ -236,7 +306,11 @@ describe('doctor findings, pinned (every check, every branch the scenarios reach
     test(name, () => assert.deepEqual(JSON.parse(JSON.stringify(actual[name])), expected[name]))
   }
   test('the scenarios reach every check but EARLY_REGISTRATION (watch only)', () => {
-    const seen = new Set(Object.values(actual).flat().map((f) => f.ruleId))
+    const seen = new Set(
+      Object.values(actual)
+        .flat()
+        .map((f) => f.ruleId),
+    )
     const missing = DOCTOR_CHECKS.map((c) => c.meta.id).filter((c) => !seen.has(c) && c !== 'EARLY_REGISTRATION')
     assert.deepEqual(missing, [])
     assert.deepEqual(actual.healthy, [])

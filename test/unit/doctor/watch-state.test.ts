@@ -17,7 +17,16 @@ import type {Finding} from '../../../src/report/findings/finding.js'
 const config: DoctorWatchConfig = {overrides: [], judgeEarly: true}
 
 function reg(key: string, address: string, service = 'orders'): EtcdRegistration {
-  return {key, service, instance: key.split('/').pop()!, address, valueFormat: 'plain', lease: null, createRevision: '1', modRevision: '1'}
+  return {
+    key,
+    service,
+    instance: key.split('/').pop()!,
+    address,
+    valueFormat: 'plain',
+    lease: null,
+    createRevision: '1',
+    modRevision: '1',
+  }
 }
 
 function stale(instance: string): Finding {
@@ -25,7 +34,14 @@ function stale(instance: string): Finding {
 }
 
 function early(container: string): Finding {
-  return {ruleId: 'EARLY_REGISTRATION', severity: 'error', message: 'registered before it was ready', service: 'orders', instance: container, evidence: {container}}
+  return {
+    ruleId: 'EARLY_REGISTRATION',
+    severity: 'error',
+    message: 'registered before it was ready',
+    service: 'orders',
+    instance: container,
+    evidence: {container},
+  }
 }
 
 /** Feed events one after another, as watchDoctor does; every step's effects in order. */
@@ -42,25 +58,42 @@ function run(state: DoctorWatchState, events: DoctorWatchEvent[], cfg = config) 
 describe('doctor --watch state machine', () => {
   test('a re-check prints what resolved, then what appeared, and keeps what stayed quiet', () => {
     const start = initialWatchState([stale('a'), stale('b')], [], 0)
-    const {state, effects} = run(start, [{type: 'checked', findings: [stale('b'), {...stale('c'), message: 'c is gone'}], sourceExitCode: 4}])
-    assert.deepEqual(effects.map((e) => e.type === 'print' && `${e.event} ${e.finding.instance}`), ['resolved a', 'finding c'])
-    assert.deepEqual([...state.open.values()].map((f) => f.instance), ['b', 'c'])
+    const {state, effects} = run(start, [
+      {type: 'checked', findings: [stale('b'), {...stale('c'), message: 'c is gone'}], sourceExitCode: 4},
+    ])
+    assert.deepEqual(
+      effects.map((e) => e.type === 'print' && `${e.event} ${e.finding.instance}`),
+      ['resolved a', 'finding c'],
+    )
+    assert.deepEqual(
+      [...state.open.values()].map((f) => f.instance),
+      ['b', 'c'],
+    )
     assert.equal(state.sourceExitCode, 4)
     // The state given is not changed.
-    assert.deepEqual([...start.open.values()].map((f) => f.instance), ['a', 'b'])
+    assert.deepEqual(
+      [...start.open.values()].map((f) => f.instance),
+      ['a', 'b'],
+    )
   })
 
   test('a finding whose message changed (a growing duration) is the same finding', () => {
-    const {effects} = run(initialWatchState([stale('a')], [], 0), [{type: 'checked', findings: [{...stale('a'), message: 'later'}], sourceExitCode: 0}])
+    const {effects} = run(initialWatchState([stale('a')], [], 0), [
+      {type: 'checked', findings: [{...stale('a'), message: 'later'}], sourceExitCode: 0},
+    ])
     assert.deepEqual(effects, [])
   })
 
   test('severity overrides apply to re-checks and judgements: an "off" rule is never printed', () => {
     const cfg = {...config, overrides: [{STALE_REGISTRATION: 'off' as const, EARLY_REGISTRATION: 'off' as const}]}
-    const {state, effects} = run(initialWatchState([], [], 0), [
-      {type: 'checked', findings: [stale('a')], sourceExitCode: 0},
-      {type: 'judged', reg: reg('/services/orders/x', '127.0.0.1:1'), matched: true, finding: early('x'), now: 0},
-    ], cfg)
+    const {state, effects} = run(
+      initialWatchState([], [], 0),
+      [
+        {type: 'checked', findings: [stale('a')], sourceExitCode: 0},
+        {type: 'judged', reg: reg('/services/orders/x', '127.0.0.1:1'), matched: true, finding: early('x'), now: 0},
+      ],
+      cfg,
+    )
     assert.deepEqual(effects, [])
     assert.equal(state.early.length, 0)
   })
@@ -72,11 +105,21 @@ describe('doctor --watch state machine', () => {
       {type: 'etcd', change: {type: 'put', registration: {...r, modRevision: '3'}, revision: '3'}, now: 6},
       {type: 'etcd', change: {type: 'put', registration: {...r, address: '127.0.0.1:9090'}, revision: '4'}, now: 7},
     ])
-    assert.deepEqual(effects.map((e) => e.type === 'judge' && [e.reg.address, e.seenAt]), [['127.0.0.1:8080', 5], ['127.0.0.1:9090', 7]])
+    assert.deepEqual(
+      effects.map((e) => e.type === 'judge' && [e.reg.address, e.seenAt]),
+      [
+        ['127.0.0.1:8080', 5],
+        ['127.0.0.1:9090', 7],
+      ],
+    )
   })
 
   test('without EARLY_REGISTRATION among the checks, registrations are remembered but not judged', () => {
-    const {state, effects} = run(initialWatchState([], [], 0), [{type: 'etcd', change: {type: 'put', registration: reg('/k', '1:1'), revision: '2'}, now: 1}], {...config, judgeEarly: false})
+    const {state, effects} = run(
+      initialWatchState([], [], 0),
+      [{type: 'etcd', change: {type: 'put', registration: reg('/k', '1:1'), revision: '2'}, now: 1}],
+      {...config, judgeEarly: false},
+    )
     assert.deepEqual(effects, [])
     assert.ok(state.seen.has('/k'))
   })
@@ -89,7 +132,9 @@ describe('doctor --watch state machine', () => {
       {type: 'docker', event: 'health', subject: 'orders-1', details: {health: 'healthy'}, now: 3500},
       {type: 'docker', event: 'health', subject: 'orders-1', details: {health: 'healthy'}, now: 9000},
     ])
-    const prints = effects.filter((e) => e.type === 'print').map((e) => (e.event === 'ready' ? `ready after ${e.after}` : e.event))
+    const prints = effects
+      .filter((e) => e.type === 'print')
+      .map((e) => (e.event === 'ready' ? `ready after ${e.after}` : e.event))
     assert.deepEqual(prints, ['finding', 'ready after 2.5s'])
     // Every Docker event also asks for a re-check.
     assert.equal(effects.filter((e) => e.type === 'schedule').length, 3)
@@ -117,7 +162,10 @@ describe('doctor --watch state machine', () => {
       {type: 'docker', event: 'start', subject: 'payments-1', details: {service: 'payments'}, now: 200},
       {type: 'docker', event: 'start', subject: 'orders-1', details: {service: 'orders'}, now: 300},
     ])
-    assert.deepEqual(effects.filter((e) => e.type === 'judge'), [{type: 'judge', reg: r, before: 100}])
+    assert.deepEqual(
+      effects.filter((e) => e.type === 'judge'),
+      [{type: 'judge', reg: r, before: 100}],
+    )
     assert.equal(state.orphans.size, 0)
   })
 
@@ -127,10 +175,17 @@ describe('doctor --watch state machine', () => {
     const {state, effects} = run(initialWatchState([], [old, gone], 0), [
       {type: 'judged', reg: old, matched: false, now: 0},
       {type: 'judged', reg: gone, matched: false, now: 0},
-      {type: 'etcd', change: {type: 'delete', key: '/gone', service: 'orders', instance: 'gone', revision: '9'}, now: 1},
+      {
+        type: 'etcd',
+        change: {type: 'delete', key: '/gone', service: 'orders', instance: 'gone', revision: '9'},
+        now: 1,
+      },
       {type: 'docker', event: 'create', subject: 'orders-2', details: {service: 'orders'}, now: ORPHAN_MS + 1},
     ])
-    assert.deepEqual(effects.filter((e) => e.type === 'judge'), [])
+    assert.deepEqual(
+      effects.filter((e) => e.type === 'judge'),
+      [],
+    )
     assert.equal(state.orphans.size, 0)
     assert.ok(!state.seen.has('/gone'))
   })
@@ -159,20 +214,33 @@ describe('doctor --watch printer', () => {
     assert.deepEqual(watchLines({type: 'print', event: 'resolved', finding: f}, {color: false, json: false, time}), [
       '03:04:05.678  - resolved STALE_REGISTRATION  orders/a  a is gone',
     ])
-    assert.deepEqual(watchLines({type: 'print', event: 'ready', finding: early('c1'), after: '2.5s'}, {color: false, json: false, time}), [
-      '03:04:05.678  ✓ ready    EARLY_REGISTRATION  orders/c1  became ready 2.5s after it was registered',
-    ])
+    assert.deepEqual(
+      watchLines(
+        {type: 'print', event: 'ready', finding: early('c1'), after: '2.5s'},
+        {color: false, json: false, time},
+      ),
+      ['03:04:05.678  ✓ ready    EARLY_REGISTRATION  orders/c1  became ready 2.5s after it was registered'],
+    )
   })
 
   test('values from outside are shown, never obeyed', () => {
-    const [line] = watchLines({type: 'print', event: 'resolved', finding: {...stale('a'), message: 'x\x1b[2Jy'}}, {color: false, json: false, time})
+    const [line] = watchLines(
+      {type: 'print', event: 'resolved', finding: {...stale('a'), message: 'x\x1b[2Jy'}},
+      {color: false, json: false, time},
+    )
     assert.ok(!line!.includes('\x1b'))
   })
 
   test('--json: one object a line, "after" only for ready', () => {
-    const [finding] = watchLines({type: 'print', event: 'finding', finding: stale('a')}, {color: false, json: true, time})
+    const [finding] = watchLines(
+      {type: 'print', event: 'finding', finding: stale('a')},
+      {color: false, json: true, time},
+    )
     assert.deepEqual(Object.keys(JSON.parse(finding!)), ['time', 'event', 'finding'])
-    const [ready] = watchLines({type: 'print', event: 'ready', finding: early('c1'), after: '1s'}, {color: false, json: true, time})
+    const [ready] = watchLines(
+      {type: 'print', event: 'ready', finding: early('c1'), after: '1s'},
+      {color: false, json: true, time},
+    )
     assert.deepEqual(Object.keys(JSON.parse(ready!)), ['time', 'event', 'finding', 'after'])
   })
 })

@@ -76,16 +76,28 @@ describe('label values at their bounds', () => {
     assert.equal(f?.evidence?.suggestion, 'mcp.service.name')
     const [far] = only('unknown-key', lintLabels({'mcp.owner': 'team'}))
     assert.equal(far?.message, 'unknown label mcp.owner')
-    assert.equal(far?.hint, 'the gateway reads mcp.service.{name,port,version,weight,network} and mcp.health.{path,interval,timeout}')
+    assert.equal(
+      far?.hint,
+      'the gateway reads mcp.service.{name,port,version,weight,network} and mcp.health.{path,interval,timeout}',
+    )
     assert.equal(far?.evidence?.suggestion, undefined)
   })
 
   test('health timeout equal to the interval is too long; shorter is fine', () => {
-    const [f] = only('health-timeout-too-long', lintLabels({'mcp.health.interval': '5s', 'mcp.health.timeout': '5000ms'}))
+    const [f] = only(
+      'health-timeout-too-long',
+      lintLabels({'mcp.health.interval': '5s', 'mcp.health.timeout': '5000ms'}),
+    )
     assert.equal(f?.message, 'mcp.health.timeout "5000ms" is not shorter than mcp.health.interval "5s"')
-    assert.deepEqual(only('health-timeout-too-long', lintLabels({'mcp.health.interval': '5s', 'mcp.health.timeout': '4999ms'})), [])
+    assert.deepEqual(
+      only('health-timeout-too-long', lintLabels({'mcp.health.interval': '5s', 'mcp.health.timeout': '4999ms'})),
+      [],
+    )
     assert.deepEqual(only('health-timeout-too-long', lintLabels({'mcp.health.timeout': '5s'})), [])
-    assert.deepEqual(only('health-timeout-too-long', lintLabels({'mcp.health.interval': 'soon', 'mcp.health.timeout': '5s'})), [])
+    assert.deepEqual(
+      only('health-timeout-too-long', lintLabels({'mcp.health.interval': 'soon', 'mcp.health.timeout': '5s'})),
+      [],
+    )
   })
 
   test('health durations: zero, no unit, not a duration', () => {

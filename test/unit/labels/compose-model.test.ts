@@ -26,7 +26,12 @@ function load(files: string[], options: Partial<ComposeProjectOptions> = {}) {
 
 /** service → label key → value. */
 function labels(project: ReturnType<typeof load>, scope = 'labels'): Record<string, Record<string, string>> {
-  return Object.fromEntries(project.services.map((s) => [s.key, Object.fromEntries(s.set.labels.filter((l) => l.scope === scope).map((l) => [l.key, l.value]))]))
+  return Object.fromEntries(
+    project.services.map((s) => [
+      s.key,
+      Object.fromEntries(s.set.labels.filter((l) => l.scope === scope).map((l) => [l.key, l.value])),
+    ]),
+  )
 }
 
 function where(project: ReturnType<typeof load>, service: string, key: string): string {
@@ -36,7 +41,7 @@ function where(project: ReturnType<typeof load>, service: string, key: string): 
 }
 
 describe('compose model: what compose would create', () => {
-  test('extends: same file and file:, the base\'s values traced to the base file, paths relative to it', () => {
+  test("extends: same file and file:, the base's values traced to the base file, paths relative to it", () => {
     const p = load(['extends/compose.yaml'])
     assert.deepEqual(labels(p), {
       base: {'mcp.service.name': 'base', 'mcp.service.port': '8080'},
@@ -52,7 +57,10 @@ describe('compose model: what compose would create', () => {
     const findings = await lint({composeFiles: [`${DIR}/extends/compose.yaml`]})
     assert.ok(!ids(findings).includes('service-port-missing'))
     const bad = findings.filter((f) => f.ruleId === 'service-port-invalid')
-    assert.deepEqual(bad.map((f) => (f.location?.kind === 'file' ? `${f.location.file}:${f.location.line}` : '')), [`${DIR}/extends/common/base.yaml:5`])
+    assert.deepEqual(
+      bad.map((f) => (f.location?.kind === 'file' ? `${f.location.file}:${f.location.line}` : '')),
+      [`${DIR}/extends/common/base.yaml:5`],
+    )
   })
 
   test('include: its own project directory and env files; the default .env of the included directory', () => {
@@ -66,14 +74,29 @@ describe('compose model: what compose would create', () => {
   })
 
   test('profiles: inactive services are not created; --profile, else COMPOSE_PROFILES; * enables all', async () => {
-    assert.deepEqual(load(['profiles/compose.yaml']).services.map((s) => s.key), ['api'])
+    assert.deepEqual(
+      load(['profiles/compose.yaml']).services.map((s) => s.key),
+      ['api'],
+    )
     assert.deepEqual(load(['profiles/compose.yaml']).inactive, ['api-debug', 'tools'])
-    assert.deepEqual(load(['profiles/compose.yaml'], {env: {COMPOSE_PROFILES: 'debug'}}).services.map((s) => s.key), ['api', 'api-debug'])
-    assert.deepEqual(load(['profiles/compose.yaml'], {env: {COMPOSE_PROFILES: 'debug'}, profiles: ['tools']}).services.map((s) => s.key), ['api', 'tools'])
+    assert.deepEqual(
+      load(['profiles/compose.yaml'], {env: {COMPOSE_PROFILES: 'debug'}}).services.map((s) => s.key),
+      ['api', 'api-debug'],
+    )
+    assert.deepEqual(
+      load(['profiles/compose.yaml'], {env: {COMPOSE_PROFILES: 'debug'}, profiles: ['tools']}).services.map(
+        (s) => s.key,
+      ),
+      ['api', 'tools'],
+    )
     assert.deepEqual(load(['profiles/compose.yaml'], {profiles: ['*']}).services.length, 3)
     // The inactive api-debug would conflict with api (same service name): not judged unless enabled.
     assert.ok(!ids(await lint({composeFiles: [`${DIR}/profiles/compose.yaml`]})).includes('service-conflict'))
-    assert.ok(ids(await lint({composeFiles: [`${DIR}/profiles/compose.yaml`], profiles: ['debug']})).includes('service-conflict'))
+    assert.ok(
+      ids(await lint({composeFiles: [`${DIR}/profiles/compose.yaml`], profiles: ['debug']})).includes(
+        'service-conflict',
+      ),
+    )
   })
 
   test('!reset and !override in an override file', () => {
@@ -83,14 +106,16 @@ describe('compose model: what compose would create', () => {
     assert.equal(where(p, 'api', 'mcp.service.port'), `${DIR}/reset/compose.override.yaml:5:25`)
   })
 
-  test('label_file: read as an env file, under the service\'s own labels', () => {
+  test("label_file: read as an env file, under the service's own labels", () => {
     const p = load(['label-file/compose.yaml'])
     assert.deepEqual(labels(p), {api: {'mcp.service.port': '8080', 'mcp.service.name': 'api'}})
     assert.equal(where(p, 'api', 'mcp.service.port'), `${DIR}/label-file/app.labels:3:1`)
   })
 
   test('a file of several YAML documents: merged in order', () => {
-    assert.deepEqual(labels(load(['multi-doc/compose.yaml'])), {api: {'mcp.service.name': 'api', 'mcp.service.port': '8080'}})
+    assert.deepEqual(labels(load(['multi-doc/compose.yaml'])), {
+      api: {'mcp.service.name': 'api', 'mcp.service.port': '8080'},
+    })
   })
 
   test('merge keys: an explicit key wins even before <<; in <<: [*a, *b] the first listed wins', () => {
@@ -100,9 +125,11 @@ describe('compose model: what compose would create', () => {
     })
   })
 
-  test('-f files in different directories merge; relative paths follow the first file\'s directory', () => {
+  test("-f files in different directories merge; relative paths follow the first file's directory", () => {
     const p = load(['multi-dir/base/compose.yaml', 'multi-dir/prod/override.yaml'])
-    assert.deepEqual(labels(p), {api: {'mcp.health.path': '/healthz', 'mcp.service.name': 'api', 'mcp.service.port': '8080'}})
+    assert.deepEqual(labels(p), {
+      api: {'mcp.health.path': '/healthz', 'mcp.service.name': 'api', 'mcp.service.port': '8080'},
+    })
     assert.equal(p.services[0]!.dockerfile, `${DIR}/multi-dir/base/app/Dockerfile`)
   })
 
@@ -112,7 +139,7 @@ describe('compose model: what compose would create', () => {
     assert.deepEqual(p.services[0]!.set.networks, ['default', 'shop_default'])
   })
 
-  test('dotenv by compose-go\'s rules: quotes, comments, ${VAR}, bare names, multi-line values', () => {
+  test("dotenv by compose-go's rules: quotes, comments, ${VAR}, bare names, multi-line values", () => {
     const p = load(['dotenv/compose.yaml'], {env: {BARE: 'from-env'}})
     assert.deepEqual(labels(p).api, {
       quoted: '9090',
@@ -135,7 +162,13 @@ describe('compose model: what compose would create', () => {
   })
 
   test('interpolation: ${VAR:?msg} / ${VAR?} with the variable missing: compose refuses the file (input error)', async () => {
-    assert.throws(() => load(['interpolation/required.yaml']), (e: unknown) => e instanceof InputError && e.line === `${DIR}/interpolation/required.yaml:5:25: required variable PORT is missing a value: set PORT to the service port`)
+    assert.throws(
+      () => load(['interpolation/required.yaml']),
+      (e: unknown) =>
+        e instanceof InputError &&
+        e.line ===
+          `${DIR}/interpolation/required.yaml:5:25: required variable PORT is missing a value: set PORT to the service port`,
+    )
     assert.throws(() => load(['interpolation/required-set.yaml']), /required variable PORT is missing a value/)
     assert.deepEqual(labels(load(['interpolation/required-set.yaml'], {env: {PORT: ''}})).api, {'mcp.service.port': ''})
     const findings = await lint({composeFiles: [`${DIR}/interpolation/required.yaml`]})
@@ -159,7 +192,8 @@ describe('compose model: what compose would create', () => {
 
   test('COMPOSE_FILE names the files when no -f is given (environment, else the .env of the working directory)', async () => {
     const dir = project({
-      'base.yaml': 'services:\n  api:\n    image: x\n    labels: {mcp.service.name: api, mcp.health.path: /h, mcp.service.port: bad}\n',
+      'base.yaml':
+        'services:\n  api:\n    image: x\n    labels: {mcp.service.name: api, mcp.health.path: /h, mcp.service.port: bad}\n',
       'prod.yaml': 'services:\n  api:\n    labels: {mcp.service.port: "80"}\n    expose: ["80"]\n',
       '.env': 'COMPOSE_FILE=base.yaml:prod.yaml\n',
     })
@@ -184,7 +218,10 @@ describe('compose model: what compose would create', () => {
       }
       return 'accepted'
     }
-    assert.equal(refused('compose.yaml'), 'compose.yaml:3:3: service api is defined both here and in the included sub.yaml')
+    assert.equal(
+      refused('compose.yaml'),
+      'compose.yaml:3:3: service api is defined both here and in the included sub.yaml',
+    )
     assert.match(refused('cycle.yaml'), /^cycle\.yaml:\d+:\d+: extends: service \w extends itself/)
     assert.equal(refused('unknown.yaml'), 'unknown.yaml:2:7: cannot extend service a: service nope not found')
   })
@@ -192,7 +229,12 @@ describe('compose model: what compose would create', () => {
   test('a remote include is not read: one warning line, nothing judged from it', () => {
     const dir = project({'compose.yaml': 'include:\n  - oci://example/app:1\nservices:\n  api: {image: x}\n'})
     const p = loadComposeProject({files: ['compose.yaml'], cwd: dir, env: {}})
-    assert.deepEqual(p.warnings, ['compose.yaml:2:5: include of a remote file (oci://example/app:1) is not read; its services are not checked'])
-    assert.deepEqual(p.services.map((s) => s.key), ['api'])
+    assert.deepEqual(p.warnings, [
+      'compose.yaml:2:5: include of a remote file (oci://example/app:1) is not read; its services are not checked',
+    ])
+    assert.deepEqual(
+      p.services.map((s) => s.key),
+      ['api'],
+    )
   })
 })

@@ -45,15 +45,23 @@ services:
   })
 
   test('list-form value positions: plain and quoted items, CRLF', () => {
-    const [s] = services('services:\r\n  a:\r\n    labels:\r\n      - mcp.service.port=80\r\n      - "mcp.service.name=x"\r\n      - \'mcp.health.path=/h\'\r\n')
+    const [s] = services(
+      'services:\r\n  a:\r\n    labels:\r\n      - mcp.service.port=80\r\n      - "mcp.service.name=x"\r\n      - \'mcp.health.path=/h\'\r\n',
+    )
     assert.deepEqual(
-      s!.set.labels.map((l) => `${l.keyLocation?.kind === 'file' ? l.keyLocation.line + ':' + l.keyLocation.column : ''}>${l.valueLocation?.kind === 'file' ? l.valueLocation.line + ':' + l.valueLocation.column : ''}`),
+      s!.set.labels.map(
+        (l) =>
+          `${l.keyLocation?.kind === 'file' ? l.keyLocation.line + ':' + l.keyLocation.column : ''}>${l.valueLocation?.kind === 'file' ? l.valueLocation.line + ':' + l.valueLocation.column : ''}`,
+      ),
       ['4:9>4:26', '5:9>5:27', '6:9>6:26'],
     )
   })
 
   test('interpolation: ${VAR}, defaults, $$; unresolved variables are listed', () => {
-    const [s] = services('services:\n  a:\n    labels:\n      p: ${PORT}\n      q: ${MISSING:-9}\n      r: $${LITERAL}\n      s: ${NOPE}\n', {PORT: '8080'})
+    const [s] = services(
+      'services:\n  a:\n    labels:\n      p: ${PORT}\n      q: ${MISSING:-9}\n      r: $${LITERAL}\n      s: ${NOPE}\n',
+      {PORT: '8080'},
+    )
     assert.deepEqual(
       s!.set.labels.map((l) => [l.value, l.unresolved]),
       [
@@ -67,7 +75,8 @@ services:
 
   test('--env-file under the environment; the project .env when no --env-file', async () => {
     const dir = project({
-      'compose.yaml': 'services:\n  a:\n    labels:\n      mcp.service.name: ${NAME}\n      mcp.service.port: ${PORT}\n      mcp.health.path: /h\n    expose: ["80"]\n',
+      'compose.yaml':
+        'services:\n  a:\n    labels:\n      mcp.service.name: ${NAME}\n      mcp.service.port: ${PORT}\n      mcp.health.path: /h\n    expose: ["80"]\n',
       '.env': 'NAME=from-dot-env\nPORT=80\n',
       'other.env': 'NAME=Bad_Name\nPORT=80\n',
     })
@@ -91,8 +100,11 @@ services:
   })
 
   test('no compose file and nothing else asked: a usage error naming what was looked for', async () => {
-    const dir = project({'README': 'x'})
-    await assert.rejects(lintLabels({env: {}, cwd: dir}), /no compose file in .* \(looked for compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\)/)
+    const dir = project({README: 'x'})
+    await assert.rejects(
+      lintLabels({env: {}, cwd: dir}),
+      /no compose file in .* \(looked for compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\)/,
+    )
   })
 
   test('-f files in different directories are one project, as with docker compose -f (validate keeps directories apart)', async () => {
@@ -100,12 +112,15 @@ services:
       'a/compose.yaml': 'services:\n  api:\n    labels: {mcp.service.name: a, mcp.health.path: /h}\n',
       'b/compose.yaml': 'services:\n  api:\n    labels: {mcp.service.port: "80"}\n    expose: ["80"]\n',
     })
-    assert.deepEqual((await lintLabels({composeFiles: ['a/compose.yaml', 'b/compose.yaml'], env: {}, cwd: dir})).findings, [])
+    assert.deepEqual(
+      (await lintLabels({composeFiles: ['a/compose.yaml', 'b/compose.yaml'], env: {}, cwd: dir})).findings,
+      [],
+    )
     const {findings} = await lintLabels({composeProjects: [['a/compose.yaml'], ['b/compose.yaml']], env: {}, cwd: dir})
     assert.deepEqual(ids(findings).sort(), ['health-path-missing', 'service-name-missing', 'service-port-missing'])
   })
 
-  test('a service that builds: the Dockerfile\'s LABELs and EXPOSEs count', async () => {
+  test("a service that builds: the Dockerfile's LABELs and EXPOSEs count", async () => {
     const dir = project({
       'compose.yaml': 'services:\n  api:\n    build: ./api\n    labels: {mcp.service.name: api}\n',
       'api/Dockerfile': 'FROM scratch\nEXPOSE 8080\nLABEL mcp.service.port=8080 mcp.health.path=/h\n',
@@ -118,14 +133,28 @@ describe('bad input: one clear finding per file, the others still checked', () =
   test('every kind of unreadable file', async () => {
     const bad = `${FIXTURES}/bad`
     const findings = await lint({
-      composeFiles: [`${bad}/invalid.yaml`, `${bad}/duplicate-keys.yaml`, `${bad}/alias-bomb.yaml`, `${bad}/binary.yaml`, `${bad}/empty.yaml`, `${bad}/missing.yaml`, bad, `${FIXTURES}/compose/service-port-invalid.yaml`],
+      composeFiles: [
+        `${bad}/invalid.yaml`,
+        `${bad}/duplicate-keys.yaml`,
+        `${bad}/alias-bomb.yaml`,
+        `${bad}/binary.yaml`,
+        `${bad}/empty.yaml`,
+        `${bad}/missing.yaml`,
+        bad,
+        `${FIXTURES}/compose/service-port-invalid.yaml`,
+      ],
       dockerfiles: [`${bad}/nope.Dockerfile`],
     })
-    const byFile = new Map(findings.filter((f) => f.ruleId === 'input-error').map((f) => [f.location?.kind === 'file' ? f.location.file : '', `${at(f)} ${f.message}`]))
+    const byFile = new Map(
+      findings
+        .filter((f) => f.ruleId === 'input-error')
+        .map((f) => [f.location?.kind === 'file' ? f.location.file : '', `${at(f)} ${f.message}`]),
+    )
     assert.deepEqual(Object.fromEntries(byFile), {
       [`${bad}/invalid.yaml`]: '4:1 Flow sequence in block collection must be sufficiently indented and end with a ]',
       [`${bad}/duplicate-keys.yaml`]: '4:5 duplicate key: Map keys must be unique',
-      [`${bad}/alias-bomb.yaml`]: '1:1 Excessive alias count indicates a resource exhaustion attack (alias expansion limit 100)',
+      [`${bad}/alias-bomb.yaml`]:
+        '1:1 Excessive alias count indicates a resource exhaustion attack (alias expansion limit 100)',
       [`${bad}/binary.yaml`]: '1:1 is a binary file, not text',
       [`${bad}/empty.yaml`]: '1:1 is empty',
       [`${bad}/missing.yaml`]: '1:1 no such file',
@@ -141,17 +170,25 @@ describe('bad input: one clear finding per file, the others still checked', () =
   test('not a compose document', async () => {
     const dir = project({'list.yaml': '- a\n- b\n', 'svc.yaml': 'services: [a]\n'})
     const {findings} = await lintLabels({composeFiles: ['list.yaml', 'svc.yaml'], env: {}, cwd: dir})
-    assert.deepEqual(findings.map((f) => `${at(f)} ${f.message}`), [
-      '1:1 expected a mapping at the top level (is this a compose file?)',
-      '1:11 `services` is not a mapping of service names',
-    ])
+    assert.deepEqual(
+      findings.map((f) => `${at(f)} ${f.message}`),
+      [
+        '1:1 expected a mapping at the top level (is this a compose file?)',
+        '1:11 `services` is not a mapping of service names',
+      ],
+    )
   })
 })
 
 describe('properties', () => {
   // Label keys without '=' (compose splits list items at the first '='), values anything printable.
-  const key = fc.string({unit: fc.constantFrom('a', 'z', '0', '.', '-', '_', 'M'), minLength: 1, maxLength: 12}).filter((k) => k.trim() === k)
-  const value = fc.string({unit: fc.constantFrom('a', ' ', '=', ':', '#', '"', "'", '\\', '/', 'é', '{', '}', '-', '0'), maxLength: 16})
+  const key = fc
+    .string({unit: fc.constantFrom('a', 'z', '0', '.', '-', '_', 'M'), minLength: 1, maxLength: 12})
+    .filter((k) => k.trim() === k)
+  const value = fc.string({
+    unit: fc.constantFrom('a', ' ', '=', ':', '#', '"', "'", '\\', '/', 'é', '{', '}', '-', '0'),
+    maxLength: 16,
+  })
 
   test('list form "- key=value" and map form "key: value" read back the same pairs', () => {
     fc.assert(
@@ -160,7 +197,10 @@ describe('properties', () => {
         const map = pairs.map(([k, v]) => `      ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join('\n')
         for (const body of [list, map]) {
           const [s] = services(`services:\n  a:\n    labels:\n${body}\n`)
-          assert.deepEqual(s!.set.labels.map((l) => [l.key, l.value]), pairs)
+          assert.deepEqual(
+            s!.set.labels.map((l) => [l.key, l.value]),
+            pairs,
+          )
         }
       }),
       {numRuns: 300},

@@ -5,7 +5,11 @@ import {checkContainerLabels, checkLabelSets, containerLabelSet} from '../../../
 import type {DockerContainer} from '../../../src/model/types.js'
 import {ids} from './helpers.js'
 
-function container(name: string, labels: Record<string, string>, extra: Partial<DockerContainer> = {}): DockerContainer {
+function container(
+  name: string,
+  labels: Record<string, string>,
+  extra: Partial<DockerContainer> = {},
+): DockerContainer {
   return {
     id: `${name}-id`,
     name,
@@ -23,14 +27,31 @@ function container(name: string, labels: Record<string, string>, extra: Partial<
 }
 
 test('checkContainerLabels: a good container has nothing to say', () => {
-  const c = container('api-1', {'mcp.service.name': 'api', 'mcp.service.port': '8080', 'mcp.health.path': '/h', 'mcp.service.network': 'shop_back', 'com.docker.compose.project': 'shop', Vendor: 'ACME'})
+  const c = container('api-1', {
+    'mcp.service.name': 'api',
+    'mcp.service.port': '8080',
+    'mcp.health.path': '/h',
+    'mcp.service.network': 'shop_back',
+    'com.docker.compose.project': 'shop',
+    Vendor: 'ACME',
+  })
   assert.deepEqual(checkContainerLabels(c), [])
 })
 
 test('checkContainerLabels: findings name the container and service; overrides apply', () => {
-  const c = container('api-1', {'mcp.service.name': 'api', 'mcp.service.port': '9090', 'mcp.service.network': 'front', 'mcp.servcie.weight': '5'})
+  const c = container('api-1', {
+    'mcp.service.name': 'api',
+    'mcp.service.port': '9090',
+    'mcp.service.network': 'front',
+    'mcp.servcie.weight': '5',
+  })
   const findings = checkContainerLabels(c)
-  assert.deepEqual(ids(findings).sort(), ['health-path-missing', 'service-network-unknown', 'service-port-not-exposed', 'unknown-key'])
+  assert.deepEqual(ids(findings).sort(), [
+    'health-path-missing',
+    'service-network-unknown',
+    'service-port-not-exposed',
+    'unknown-key',
+  ])
   for (const f of findings) {
     assert.deepEqual(f.location, {kind: 'container', container: 'api-1', id: 'api-1-id'})
     assert.equal(f.service, 'api')
@@ -43,7 +64,11 @@ test('checkContainerLabels: findings name the container and service; overrides a
 
 test('checkContainerLabels: no gateway labels, no findings; host networking skips the port check', () => {
   assert.deepEqual(checkContainerLabels(container('db', {Maintainer: 'x'})), [])
-  const host = container('api-2', {'mcp.service.name': 'api', 'mcp.service.port': '9090', 'mcp.health.path': '/h'}, {networkMode: 'host', ports: []})
+  const host = container(
+    'api-2',
+    {'mcp.service.name': 'api', 'mcp.service.port': '9090', 'mcp.health.path': '/h'},
+    {networkMode: 'host', ports: []},
+  )
   assert.deepEqual(checkContainerLabels(host), [])
 })
 
@@ -54,7 +79,11 @@ test('a custom prefix', () => {
 
 test('two containers of one service that disagree on the port', () => {
   const a = container('api-1', {'mcp.service.name': 'api', 'mcp.service.port': '8080', 'mcp.health.path': '/h'})
-  const b = container('api-2', {'mcp.service.name': 'api', 'mcp.service.port': '9090', 'mcp.health.path': '/h'}, {ports: [{privatePort: 9090, type: 'tcp'}]})
+  const b = container(
+    'api-2',
+    {'mcp.service.name': 'api', 'mcp.service.port': '9090', 'mcp.health.path': '/h'},
+    {ports: [{privatePort: 9090, type: 'tcp'}]},
+  )
   const findings = checkLabelSets([containerLabelSet(a), containerLabelSet(b)])
   assert.deepEqual(ids(findings), ['service-conflict'])
   assert.match(findings[0]!.message, /service api has port 9090 here but 8080 in container api-1/)

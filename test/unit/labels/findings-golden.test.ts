@@ -12,12 +12,16 @@ const GOLDEN = 'test/fixtures/labels/findings.golden.json'
 
 async function all(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {}
-  for (const f of readdirSync(`${FIXTURES}/compose`).filter((x) => x.endsWith('.yaml')).sort()) {
+  for (const f of readdirSync(`${FIXTURES}/compose`)
+    .filter((x) => x.endsWith('.yaml'))
+    .sort()) {
     const file = `${FIXTURES}/compose/${f}`
     out[`compose/${f}`] = await lint({composeFiles: [file], swarm: f.startsWith('swarm-')})
     if (f === 'deploy-labels-only.yaml') out[`compose/${f} --swarm`] = await lint({composeFiles: [file], swarm: true})
   }
-  for (const f of readdirSync(`${FIXTURES}/dockerfile`).filter((x) => x.endsWith('.Dockerfile')).sort()) {
+  for (const f of readdirSync(`${FIXTURES}/dockerfile`)
+    .filter((x) => x.endsWith('.Dockerfile'))
+    .sort()) {
     out[`dockerfile/${f}`] = await lint({dockerfiles: [`${FIXTURES}/dockerfile/${f}`]})
   }
   // Paths under the checkout are pinned relative to it.

@@ -15,9 +15,14 @@ describe('every rule has a compose fixture that triggers it in both label forms'
       const file = `${FIXTURES}/compose/${rule.meta.id}.yaml`
       assert.ok(existsSync(file), `missing fixture ${file}`)
       // Swarm-mode rules speak only with --swarm.
-      const findings = (await lint({composeFiles: [file], swarm: rule.meta.id.startsWith('swarm-')})).filter((f) => f.ruleId === rule.meta.id)
+      const findings = (await lint({composeFiles: [file], swarm: rule.meta.id.startsWith('swarm-')})).filter(
+        (f) => f.ruleId === rule.meta.id,
+      )
       const sources = new Set(findings.map((f) => f.evidence?.source))
-      assert.ok(sources.has('service map-form'), `${rule.meta.id}: no finding for the map form in ${file}: ${JSON.stringify(findings)}`)
+      assert.ok(
+        sources.has('service map-form'),
+        `${rule.meta.id}: no finding for the map form in ${file}: ${JSON.stringify(findings)}`,
+      )
       assert.ok(sources.has('service list-form'), `${rule.meta.id}: no finding for the list form in ${file}`)
       for (const f of findings) {
         assert.equal(f.severity, rule.meta.severity)
@@ -36,7 +41,10 @@ describe('every rule that can apply to an image has a Dockerfile fixture', () =>
       // service-conflict needs a second place: the compose fixture names the same service with another port.
       const composeFiles = rule.meta.id === 'service-conflict' ? [`${FIXTURES}/compose/health-path-missing.yaml`] : []
       const findings = (await lint({dockerfiles: [file], composeFiles})).filter((f) => f.ruleId === rule.meta.id)
-      assert.ok(findings.some((f) => f.location?.kind === 'file' && f.location.file === file), `${rule.meta.id}: nothing reported in ${file}`)
+      assert.ok(
+        findings.some((f) => f.location?.kind === 'file' && f.location.file === file),
+        `${rule.meta.id}: nothing reported in ${file}`,
+      )
     })
   }
 })
@@ -61,7 +69,9 @@ test('rule metadata: unique ids, docs anchors, every rule documented in docs/rul
 
 describe('findings point at the label and say the right thing', () => {
   test('service-port-invalid: value position in both forms, and the fix', async () => {
-    const f = (await lint({composeFiles: [`${FIXTURES}/compose/service-port-invalid.yaml`]})).filter((x) => x.ruleId === 'service-port-invalid')
+    const f = (await lint({composeFiles: [`${FIXTURES}/compose/service-port-invalid.yaml`]})).filter(
+      (x) => x.ruleId === 'service-port-invalid',
+    )
     assert.deepEqual(f.map(at), ['6:25', '12:26'])
     assert.equal(f[0]!.hint, 'write the container port alone: 8080')
   })
@@ -72,20 +82,32 @@ describe('findings point at the label and say the right thing', () => {
   })
 
   test('key-value-glued suggests the split, in the form it was written', async () => {
-    const f = (await lint({composeFiles: [`${FIXTURES}/compose/key-value-glued.yaml`]})).filter((x) => x.ruleId === 'key-value-glued')
-    assert.deepEqual(f.map((x) => x.hint), ['write mcp.service.name: user-api', 'write mcp.service.port=8080'])
+    const f = (await lint({composeFiles: [`${FIXTURES}/compose/key-value-glued.yaml`]})).filter(
+      (x) => x.ruleId === 'key-value-glued',
+    )
+    assert.deepEqual(
+      f.map((x) => x.hint),
+      ['write mcp.service.name: user-api', 'write mcp.service.port=8080'],
+    )
     // The glued key is not also reported as missing or unknown.
     const all = await lint({composeFiles: [`${FIXTURES}/compose/key-value-glued.yaml`]})
     assert.deepEqual([...new Set(ids(all))], ['key-value-glued'])
   })
 
   test('ports: published, ranges and host networking satisfy the port check', async () => {
-    const f = (await lint({composeFiles: [`${FIXTURES}/compose/service-port-not-exposed.yaml`]})).filter((x) => x.ruleId === 'service-port-not-exposed')
-    assert.deepEqual(f.map((x) => x.evidence?.source), ['service map-form', 'service list-form'])
+    const f = (await lint({composeFiles: [`${FIXTURES}/compose/service-port-not-exposed.yaml`]})).filter(
+      (x) => x.ruleId === 'service-port-not-exposed',
+    )
+    assert.deepEqual(
+      f.map((x) => x.evidence?.source),
+      ['service map-form', 'service list-form'],
+    )
   })
 
   test('networks: compose key, project name and explicit name all count', async () => {
-    const f = (await lint({composeFiles: [`${FIXTURES}/compose/service-network-unknown.yaml`]})).filter((x) => x.ruleId === 'service-network-unknown')
+    const f = (await lint({composeFiles: [`${FIXTURES}/compose/service-network-unknown.yaml`]})).filter(
+      (x) => x.ruleId === 'service-network-unknown',
+    )
     assert.equal(f.length, 2)
   })
 
@@ -102,13 +124,16 @@ describe('findings point at the label and say the right thing', () => {
 })
 
 describe('--label-prefix', () => {
-  test('another prefix: mcp.* labels are nobody\'s, gw.* are checked', async () => {
+  test("another prefix: mcp.* labels are nobody's, gw.* are checked", async () => {
     const {mkdtempSync, writeFileSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
     const {join} = await import('node:path')
     const dir = mkdtempSync(join(tmpdir(), 'mcp-labels-'))
     const file = join(dir, 'compose.yaml')
-    writeFileSync(file, 'services:\n  a:\n    labels:\n      gw.service.name: Bad_Name\n      gw.service.port: "80"\n      gw.health.path: /h\n      mcp.whatever: x\n    expose: ["80"]\n')
+    writeFileSync(
+      file,
+      'services:\n  a:\n    labels:\n      gw.service.name: Bad_Name\n      gw.service.port: "80"\n      gw.health.path: /h\n      mcp.whatever: x\n    expose: ["80"]\n',
+    )
     const f = await lint({composeFiles: [file], labelPrefix: 'gw'})
     assert.deepEqual(ids(f), ['service-name-format'])
     assert.match(f[0]!.message, /^gw\.service\.name/)

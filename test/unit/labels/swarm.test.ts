@@ -19,7 +19,11 @@ describe('lint-labels --swarm: deploy.labels is the right place in Swarm mode, t
     assert.ok(!findings.some((f) => f.ruleId === 'deploy-labels-only' || f.ruleId === 'swarm-deploy-labels-missing'))
     const swarm = await lintLabels({composeFiles: [fixture('swarm-deploy-labels-missing')], swarm: true})
     const hits = swarm.findings.filter((f) => f.ruleId === 'swarm-deploy-labels-missing')
-    assert.deepEqual(hits.map((f) => f.location?.kind === 'file' && f.location.line), [6, 13], 'map and list forms, not the service with both')
+    assert.deepEqual(
+      hits.map((f) => f.location?.kind === 'file' && f.location.line),
+      [6, 13],
+      'map and list forms, not the service with both',
+    )
     assert.match(hits[0]!.message, /not under deploy\.labels: in Swarm mode service map-form will not carry them/)
   })
 })

@@ -16,7 +16,10 @@ interface Shape {
 }
 
 function recorder(id: string, open: boolean, o: Shape): TargetRecorder {
-  const r = new TargetRecorder({id, host: '127.0.0.1', port: 1, tls: false, request: Buffer.from('GET / HTTP/1.1\r\n\r\n')}, open)
+  const r = new TargetRecorder(
+    {id, host: '127.0.0.1', port: 1, tls: false, request: Buffer.from('GET / HTTP/1.1\r\n\r\n')},
+    open,
+  )
   r.connections = o.connections
   r.responses = o.ok + (o.failed ?? 0)
   r.bytes = o.bytes
@@ -28,7 +31,16 @@ function recorder(id: string, open: boolean, o: Shape): TargetRecorder {
 }
 
 function settings(over: Partial<LoadSettings> = {}): LoadSettings {
-  const base = {connections: 4, durationMs: 2000, warmupMs: 500, threads: 2, pipelining: 1, timeoutMs: 3000, method: 'POST', tls: {insecure: false}}
+  const base = {
+    connections: 4,
+    durationMs: 2000,
+    warmupMs: 500,
+    threads: 2,
+    pipelining: 1,
+    timeoutMs: 3000,
+    method: 'POST',
+    tls: {insecure: false},
+  }
   return {...base, headers: [['authorization', 'Bearer x']], body: Buffer.from('{}'), thresholds: {}, ...over}
 }
 
@@ -48,7 +60,13 @@ function twoTargets(open: boolean): LoadOutcome {
   b.error('timeout', 1, 'no answer within 3s')
   b.error('reset', 2, 'ECONNRESET')
   b.error('protocol', 3, 'bad status line')
-  return {recorders: [a, b], measuredMs: 2000, warmupMs: 500, stoppedBy: 'duration', startedAt: new Date(Date.UTC(2026, 0, 1))}
+  return {
+    recorders: [a, b],
+    measuredMs: 2000,
+    warmupMs: 500,
+    stoppedBy: 'duration',
+    startedAt: new Date(Date.UTC(2026, 0, 1)),
+  }
 }
 
 describe('buildResult: the figures of a run against two instances', () => {
@@ -61,9 +79,21 @@ describe('buildResult: the figures of a run against two instances', () => {
     assert.deepEqual(r.requests, {total: 600, perSecond: 300, expected: null})
     assert.deepEqual(r.bytes, {total: 6000, perSecond: 3000})
     assert.deepEqual(r.status, {'200': 500, '503': 100})
-    assert.deepEqual(r.errors, {connect: 6, timeout: 1, reset: 2, protocol: 3, non2xx: 100, total: 112, rate: round6(112 / 612)})
-    const samples = {connect: 'connect ECONNREFUSED 127.0.0.1:1', timeout: 'no answer within 3s', reset: 'ECONNRESET',
-      protocol: 'bad status line'}
+    assert.deepEqual(r.errors, {
+      connect: 6,
+      timeout: 1,
+      reset: 2,
+      protocol: 3,
+      non2xx: 100,
+      total: 112,
+      rate: round6(112 / 612),
+    })
+    const samples = {
+      connect: 'connect ECONNREFUSED 127.0.0.1:1',
+      timeout: 'no answer within 3s',
+      reset: 'ECONNRESET',
+      protocol: 'bad status line',
+    }
     assert.deepEqual(r.errorSamples, samples)
     assert.equal(r.startedAt, '2026-01-01T00:00:00.000Z')
     assert.equal(r.durationMs, 2000)
@@ -71,8 +101,18 @@ describe('buildResult: the figures of a run against two instances', () => {
     assert.equal(r.interrupted, false)
     assert.equal(r.latencyUnit, 'us')
     assert.deepEqual(r.settings, {
-      connections: 4, threads: 2, threadsUsed: 2, durationMs: 2000, warmupMs: 500, rate: null, requests: null, pipelining: 1,
-      timeoutMs: 3000, method: 'POST', headers: ['authorization'], bodyBytes: 2,
+      connections: 4,
+      threads: 2,
+      threadsUsed: 2,
+      durationMs: 2000,
+      warmupMs: 500,
+      rate: null,
+      requests: null,
+      pipelining: 1,
+      timeoutMs: 3000,
+      method: 'POST',
+      headers: ['authorization'],
+      bodyBytes: 2,
     })
     assert.deepEqual(r.generator, {cpuMs: 500, wallMs: 2000, cpuPerRequestUs: round2((500 * 1000) / 600), busy: 0.125})
     assert.deepEqual(r.thresholds, [])
@@ -126,8 +166,17 @@ describe('buildResult: the figures of a run against two instances', () => {
     assert.equal(r.settings.requests, 10)
     assert.equal(r.instances.length, 1)
     assert.equal(r.latency.count, 400)
-    const nothing = new TargetRecorder({id: 'x', host: '127.0.0.1', port: 1, tls: false, request: Buffer.alloc(0)}, false)
-    const empty: LoadOutcome = {recorders: [nothing], measuredMs: 0, warmupMs: 0, stoppedBy: 'interrupt', startedAt: new Date(0)}
+    const nothing = new TargetRecorder(
+      {id: 'x', host: '127.0.0.1', port: 1, tls: false, request: Buffer.alloc(0)},
+      false,
+    )
+    const empty: LoadOutcome = {
+      recorders: [nothing],
+      measuredMs: 0,
+      warmupMs: 0,
+      stoppedBy: 'interrupt',
+      startedAt: new Date(0),
+    }
     const e = buildResult(empty, {...context(settings({body: undefined})), generator: {cpuMs: 0, wallMs: 0}})
     assert.deepEqual(e.requests, {total: 0, perSecond: 0, expected: null})
     assert.deepEqual(e.bytes, {total: 0, perSecond: 0})
@@ -140,7 +189,13 @@ describe('buildResult: the figures of a run against two instances', () => {
 
   test('thresholds decide ok', () => {
     const r = buildResult(twoTargets(false), context(settings({thresholds: {maxErrorRate: 0.5, maxP99: 10_000}})))
-    assert.deepEqual(r.thresholds.map((t) => [t.name, t.ok]), [['max-p99', true], ['max-error-rate', true]])
+    assert.deepEqual(
+      r.thresholds.map((t) => [t.name, t.ok]),
+      [
+        ['max-p99', true],
+        ['max-error-rate', true],
+      ],
+    )
     assert.equal(r.ok, true)
     const bad = buildResult(twoTargets(false), context(settings({thresholds: {maxErrorRate: 0.1}})))
     assert.equal(bad.ok, false)
@@ -149,25 +204,63 @@ describe('buildResult: the figures of a run against two instances', () => {
 
 describe('checkThresholds at the limit', () => {
   const run = (p99: number, perSecond: number, rate: number, count = 10) => ({
-    latency: {count, min: 0, avg: 0, stdev: 0, max: p99, p50: 0, p75: 0, p90: 0, p95: p99, p99, 'p99.9': 0, 'p99.99': 0, withinStdev: 0},
+    latency: {
+      count,
+      min: 0,
+      avg: 0,
+      stdev: 0,
+      max: p99,
+      p50: 0,
+      p75: 0,
+      p90: 0,
+      p95: p99,
+      p99,
+      'p99.9': 0,
+      'p99.99': 0,
+      withinStdev: 0,
+    },
     requests: {total: 10, perSecond, expected: null},
     errors: {connect: 0, timeout: 0, reset: 0, protocol: 0, non2xx: 0, total: 0, rate},
   })
   test('a figure equal to its limit holds', () => {
-    const t = checkThresholds(run(1000, 50, 0.01), {maxP99: 1000, maxP95: 1000, maxLatency: 1000, minRps: 50, maxErrorRate: 0.01})
-    assert.deepEqual(t.map((x) => [x.name, x.metric, x.limit, x.actual, x.ok]), [
-      ['max-p99', 'p99', 1000, 1000, true],
-      ['max-p95', 'p95', 1000, 1000, true],
-      ['max-latency', 'max', 1000, 1000, true],
-      ['min-rps', 'requestsPerSecond', 50, 50, true],
-      ['max-error-rate', 'errorRate', 0.01, 0.01, true],
-    ])
+    const t = checkThresholds(run(1000, 50, 0.01), {
+      maxP99: 1000,
+      maxP95: 1000,
+      maxLatency: 1000,
+      minRps: 50,
+      maxErrorRate: 0.01,
+    })
+    assert.deepEqual(
+      t.map((x) => [x.name, x.metric, x.limit, x.actual, x.ok]),
+      [
+        ['max-p99', 'p99', 1000, 1000, true],
+        ['max-p95', 'p95', 1000, 1000, true],
+        ['max-latency', 'max', 1000, 1000, true],
+        ['min-rps', 'requestsPerSecond', 50, 50, true],
+        ['max-error-rate', 'errorRate', 0.01, 0.01, true],
+      ],
+    )
   })
   test('one past it does not; with no response the error rate does not hold either', () => {
-    const t = checkThresholds(run(1001, 49, 0.02), {maxP99: 1000, maxP95: 1000, maxLatency: 1000, minRps: 50, maxErrorRate: 0.01})
-    assert.deepEqual(t.map((x) => x.ok), [false, false, false, false, false])
-    assert.deepEqual(checkThresholds(run(0, 0, 0, 0), {maxErrorRate: 0.5}).map((x) => x.ok), [false])
-    assert.deepEqual(checkThresholds(run(0, 0, 0, 0), {minRps: 0}).map((x) => x.ok), [true])
+    const t = checkThresholds(run(1001, 49, 0.02), {
+      maxP99: 1000,
+      maxP95: 1000,
+      maxLatency: 1000,
+      minRps: 50,
+      maxErrorRate: 0.01,
+    })
+    assert.deepEqual(
+      t.map((x) => x.ok),
+      [false, false, false, false, false],
+    )
+    assert.deepEqual(
+      checkThresholds(run(0, 0, 0, 0), {maxErrorRate: 0.5}).map((x) => x.ok),
+      [false],
+    )
+    assert.deepEqual(
+      checkThresholds(run(0, 0, 0, 0), {minRps: 0}).map((x) => x.ok),
+      [true],
+    )
   })
 })
 

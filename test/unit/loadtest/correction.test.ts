@@ -17,12 +17,26 @@ const FAST_PER_SECOND = 700
 const STALL_US = 300_000
 
 function settings(over: Partial<LoadSettings> = {}): LoadSettings {
-  const base = {connections: CONNECTIONS, durationMs: SECONDS * 1000, warmupMs: 0, threads: 1, pipelining: 1, timeoutMs: 10_000, tls: {insecure: false}}
+  const base = {
+    connections: CONNECTIONS,
+    durationMs: SECONDS * 1000,
+    warmupMs: 0,
+    threads: 1,
+    pipelining: 1,
+    timeoutMs: 10_000,
+    tls: {insecure: false},
+  }
   return {...base, method: 'GET', headers: [], thresholds: {}, ...over}
 }
 
 function stallRun(pipelining = 1, connections = CONNECTIONS): LoadOutcome {
-  const target = {id: 'http://127.0.0.1:1/', host: '127.0.0.1', port: 1, tls: false, request: Buffer.from('GET / HTTP/1.1\r\n\r\n')}
+  const target = {
+    id: 'http://127.0.0.1:1/',
+    host: '127.0.0.1',
+    port: 1,
+    tls: false,
+    request: Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+  }
   const r = new TargetRecorder(target, false)
   r.connections = connections
   const streams = connections * pipelining
@@ -56,7 +70,7 @@ function analytic(streams: number) {
   return {interval, count, raw, p90}
 }
 
-describe('closed-loop correction for coordinated omission (wrk\'s expected interval, per connection)', () => {
+describe("closed-loop correction for coordinated omission (wrk's expected interval, per connection)", () => {
   test('the corrected count and p90 on the stall run match the analytic figures', () => {
     const want = analytic(CONNECTIONS)
     assert.equal(want.interval, 1427)
@@ -66,7 +80,10 @@ describe('closed-loop correction for coordinated omission (wrk\'s expected inter
     assert.equal(r.latencyCorrection, 'expected-interval')
     assert.equal(r.latencyUncorrected.count, want.raw)
     assert.equal(r.latency.count, want.count)
-    assert.ok(Math.abs(r.latency.p90 - want.p90) <= want.p90 * 0.002, `p90 ${r.latency.p90} µs, analytic ${want.p90} µs`)
+    assert.ok(
+      Math.abs(r.latency.p90 - want.p90) <= want.p90 * 0.002,
+      `p90 ${r.latency.p90} µs, analytic ${want.p90} µs`,
+    )
     assert.ok(r.latency.p90 > 165_000 && r.latency.p90 < 175_000, `p90 ${r.latency.p90}`)
     // The uncorrected p90 is a fast response; p99 and max are the stall either way.
     assert.ok(r.latencyUncorrected.p90 < 1100)
@@ -85,6 +102,9 @@ describe('closed-loop correction for coordinated omission (wrk\'s expected inter
     none.recorders[0]!.responses = 0
     assert.equal(buildResult(none, context(settings())).latency.count, none.recorders[0]!.fromSend.totalCount)
     const noConnections = stallRun(1, 0)
-    assert.equal(buildResult(noConnections, context(settings())).latency.count, noConnections.recorders[0]!.fromSend.totalCount)
+    assert.equal(
+      buildResult(noConnections, context(settings())).latency.count,
+      noConnections.recorders[0]!.fromSend.totalCount,
+    )
   })
 })

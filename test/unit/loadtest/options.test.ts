@@ -46,8 +46,19 @@ describe('loadtest options', () => {
       [{'min-rps': 'lots'}, /--min-rps/],
       [{body: 'a', bodyBytes: Buffer.from('b')}, /--body/],
     ]
-    for (const [flags, re] of bad) assert.throws(() => parseLoadSettings(flags), (e: Error) => e instanceof UsageError && re.test(e.message), JSON.stringify(flags))
-    const t = parseLoadSettings({'max-p99': '250ms', 'max-p95': '1s', 'max-latency': '500us', 'min-rps': '1k', 'max-error-rate': '1%'}).thresholds
+    for (const [flags, re] of bad)
+      assert.throws(
+        () => parseLoadSettings(flags),
+        (e: Error) => e instanceof UsageError && re.test(e.message),
+        JSON.stringify(flags),
+      )
+    const t = parseLoadSettings({
+      'max-p99': '250ms',
+      'max-p95': '1s',
+      'max-latency': '500us',
+      'min-rps': '1k',
+      'max-error-rate': '1%',
+    }).thresholds
     assert.deepEqual(t, {maxP99: 250_000, maxP95: 1_000_000, maxLatency: 500, minRps: 1000, maxErrorRate: 0.01})
   })
 
@@ -76,7 +87,10 @@ describe('loadtest target argument', () => {
     for (const bad of ['localhost:8080', '127.0.0.1:80/x', 'ftp://host/', 'http://', 'not a url', '10.0.0.1']) {
       assert.throws(() => parseTargetArg(bad), UsageError, bad)
     }
-    assert.throws(() => parseTargetArg('localhost:8080'), (e: UsageError) => /http:\/\/localhost:8080/.test(e.hint ?? ''))
+    assert.throws(
+      () => parseTargetArg('localhost:8080'),
+      (e: UsageError) => /http:\/\/localhost:8080/.test(e.hint ?? ''),
+    )
   })
 })
 

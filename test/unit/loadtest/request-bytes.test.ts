@@ -28,25 +28,43 @@ function autocannonBytes(settings: {method: string; headers: [string, string][];
 
 const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH')
 const headerName = fc.oneof(
-  fc.constantFrom('Host', 'host', 'HOST', 'Authorization', 'authorization', 'Content-Length', 'content-length', 'Connection', 'X-A'),
+  fc.constantFrom(
+    'Host',
+    'host',
+    'HOST',
+    'Authorization',
+    'authorization',
+    'Content-Length',
+    'content-length',
+    'Connection',
+    'X-A',
+  ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}$/),
 )
 const headerValue = fc.oneof(fc.constant(''), fc.stringMatching(/^[ -~]{0,20}$/), fc.constantFrom('ü', '日本', 'a b'))
-const url = fc.record({
-  scheme: fc.constantFrom('http', 'https'),
-  userinfo: fc.option(fc.constantFrom('u:p', 'u:p%40ss', 'user:', 'ü:%C3%BC', 'a%3Ab:c'), {nil: undefined}),
-  port: fc.option(fc.constantFrom('80', '443', '8080', '1'), {nil: undefined}),
-  path: fc.constantFrom('', '/', '/api', '/a%20b', '/x/y/', '/日本'),
-  query: fc.constantFrom('', '?q=1', '?a=b&c', '?'),
-}).map(({scheme, userinfo, port, path, query}) => new URL(`${scheme}://${userinfo ? userinfo + '@' : ''}127.0.0.1${port ? ':' + port : ''}${path}${query}`))
+const url = fc
+  .record({
+    scheme: fc.constantFrom('http', 'https'),
+    userinfo: fc.option(fc.constantFrom('u:p', 'u:p%40ss', 'user:', 'ü:%C3%BC', 'a%3Ab:c'), {nil: undefined}),
+    port: fc.option(fc.constantFrom('80', '443', '8080', '1'), {nil: undefined}),
+    path: fc.constantFrom('', '/', '/api', '/a%20b', '/x/y/', '/日本'),
+    query: fc.constantFrom('', '?q=1', '?a=b&c', '?'),
+  })
+  .map(
+    ({scheme, userinfo, port, path, query}) =>
+      new URL(`${scheme}://${userinfo ? userinfo + '@' : ''}127.0.0.1${port ? ':' + port : ''}${path}${query}`),
+  )
 const settings = fc.record({
   method,
   headers: fc.array(fc.tuple(headerName, headerValue), {maxLength: 5}),
-  body: fc.option(fc.uint8Array({maxLength: 64}).map((b) => Buffer.from(b)), {nil: undefined}),
+  body: fc.option(
+    fc.uint8Array({maxLength: 64}).map((b) => Buffer.from(b)),
+    {nil: undefined},
+  ),
 })
 
 describe('loadtest request bytes', () => {
-  test('byte for byte what autocannon\'s request builder writes', () => {
+  test("byte for byte what autocannon's request builder writes", () => {
     fc.assert(
       fc.property(settings, url, (s, u) => {
         assert.deepEqual(buildRequest(s, u), autocannonBytes(s, u))
@@ -55,9 +73,15 @@ describe('loadtest request bytes', () => {
     )
   })
 
-  test('a Host header replaces the URL\'s; an empty one does not', () => {
+  test("a Host header replaces the URL's; an empty one does not", () => {
     const u = new URL('http://127.0.0.1:8080/')
-    assert.equal(buildRequest({method: 'GET', headers: [['host', 'example.test']]}, u).toString(), 'GET / HTTP/1.1\r\nConnection: keep-alive\r\nhost: example.test\r\n\r\n')
-    assert.match(buildRequest({method: 'GET', headers: [['Host', '']]}, u).toString(), /^GET \/ HTTP\/1\.1\r\nHost: 127\.0\.0\.1:8080\r\n/)
+    assert.equal(
+      buildRequest({method: 'GET', headers: [['host', 'example.test']]}, u).toString(),
+      'GET / HTTP/1.1\r\nConnection: keep-alive\r\nhost: example.test\r\n\r\n',
+    )
+    assert.match(
+      buildRequest({method: 'GET', headers: [['Host', '']]}, u).toString(),
+      /^GET \/ HTTP\/1\.1\r\nHost: 127\.0\.0\.1:8080\r\n/,
+    )
   })
 })

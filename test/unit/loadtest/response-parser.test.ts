@@ -26,17 +26,23 @@ function everySplit(bytes: string, expected: {status: number; close: boolean}[],
 
 describe('ResponseParser', () => {
   test('Content-Length bodies, two pipelined responses, any split', () => {
-    everySplit('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nnop', [
-      {status: 200, close: false},
-      {status: 404, close: false},
-    ])
+    everySplit(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nnop',
+      [
+        {status: 200, close: false},
+        {status: 404, close: false},
+      ],
+    )
   })
 
   test('chunked body with extension and trailer', () => {
-    everySplit('HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-Trailer: 1\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', [
-      {status: 201, close: false},
-      {status: 200, close: false},
-    ])
+    everySplit(
+      'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-Trailer: 1\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+      [
+        {status: 201, close: false},
+        {status: 200, close: false},
+      ],
+    )
   })
 
   test('204, 304 and responses to HEAD have no body', () => {
@@ -44,16 +50,22 @@ describe('ResponseParser', () => {
       {status: 204, close: false},
       {status: 304, close: false},
     ])
-    everySplit('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', [
-      {status: 200, close: false},
-      {status: 200, close: false},
-    ], true)
+    everySplit(
+      'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n',
+      [
+        {status: 200, close: false},
+        {status: 200, close: false},
+      ],
+      true,
+    )
   })
 
   test('Connection: close and HTTP/1.0 mark the response as closing', () => {
     everySplit('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok', [{status: 200, close: true}])
     everySplit('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok', [{status: 200, close: true}])
-    everySplit('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok', [{status: 200, close: false}])
+    everySplit('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok', [
+      {status: 200, close: false},
+    ])
   })
 
   test('a body without length ends when the connection closes', () => {
@@ -66,7 +78,9 @@ describe('ResponseParser', () => {
   })
 
   test('100 Continue is skipped, the final response counts', () => {
-    everySplit('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', [{status: 200, close: false}])
+    everySplit('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', [
+      {status: 200, close: false},
+    ])
   })
 
   test('garbage is a ParseError', () => {

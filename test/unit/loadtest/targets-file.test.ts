@@ -38,13 +38,19 @@ describe("parseTargetsFile (vegeta's text format)", () => {
         ].join('\r\n'),
       ),
     )
-    assert.deepEqual(t.map((x) => [x.line, x.method, x.url.href]), [
-      [2, 'GET', 'http://127.0.0.1:1/a'],
-      [5, 'POST', 'https://127.0.0.1:2/b?q=1'],
-      [8, 'PUT', 'http://127.0.0.1:1/c'],
-      [13, 'DELETE', 'http://127.0.0.1:1/d'],
+    assert.deepEqual(
+      t.map((x) => [x.line, x.method, x.url.href]),
+      [
+        [2, 'GET', 'http://127.0.0.1:1/a'],
+        [5, 'POST', 'https://127.0.0.1:2/b?q=1'],
+        [8, 'PUT', 'http://127.0.0.1:1/c'],
+        [13, 'DELETE', 'http://127.0.0.1:1/d'],
+      ],
+    )
+    assert.deepEqual(t[0]!.headers, [
+      ['X-A', '1'],
+      ['X-B', 'two words'],
     ])
-    assert.deepEqual(t[0]!.headers, [['X-A', '1'], ['X-B', 'two words']])
     assert.deepEqual([...t[1]!.body!], [1, 2, 3])
     assert.equal(t[2]!.body!.toString(), '{"x": 1}\n  kept as is\n')
     assert.equal(t[3]!.body, undefined)
@@ -53,13 +59,16 @@ describe("parseTargetsFile (vegeta's text format)", () => {
   test('errors name file:line and never show a header value', () => {
     const bad = (text: string, where: RegExp, message: RegExp): void => {
       const path = file(text)
-      assert.throws(() => parseTargetsFile(path), (e: unknown) => {
-        assert.ok(e instanceof InputError)
-        assert.match(e.where ?? '', where)
-        assert.match(e.message, message)
-        assert.doesNotMatch(e.line, /hunter2/)
-        return true
-      })
+      assert.throws(
+        () => parseTargetsFile(path),
+        (e: unknown) => {
+          assert.ok(e instanceof InputError)
+          assert.match(e.where ?? '', where)
+          assert.match(e.message, message)
+          assert.doesNotMatch(e.line, /hunter2/)
+          return true
+        },
+      )
     }
     bad('GET http://127.0.0.1:1/\nToken hunter2\n', /:2$/, /expected a header/)
     bad('GET http://127.0.0.1:1/\nX-Empty:\n', /:2$/, /expected a header/)
@@ -70,16 +79,24 @@ describe("parseTargetsFile (vegeta's text format)", () => {
     bad('POST http://127.0.0.1:1/\n@\n', /:2$/, /needs a file name/)
     bad('POST http://127.0.0.1:1/\n@<<E\nx\nE\nX-A: hunter2\n', /:5$/, /after the body/)
     bad('\n# only comments\n', /t\d+\.txt$/, /has no targets/)
-    bad(Array.from({length: MAX_FILE_TARGETS + 1}, (_, i) => `GET http://127.0.0.1:1/${i}`).join('\n'), new RegExp(`:${MAX_FILE_TARGETS + 1}$`), /more than/)
+    bad(
+      Array.from({length: MAX_FILE_TARGETS + 1}, (_, i) => `GET http://127.0.0.1:1/${i}`).join('\n'),
+      new RegExp(`:${MAX_FILE_TARGETS + 1}$`),
+      /more than/,
+    )
   })
 
   test('@body files are bounded by what is left of the budget', () => {
     writeFileSync(join(dir, 'big.bin'), Buffer.alloc(100))
     const path = file(`POST http://127.0.0.1:1/\n@${join(dir, 'big.bin')}\n`)
-    assert.throws(() => parseTargetsFile(path, (p, where, budget) => {
-      assert.ok(budget > 0)
-      throw new InputError('too big', {where})
-    }), /too big/)
+    assert.throws(
+      () =>
+        parseTargetsFile(path, (p, where, budget) => {
+          assert.ok(budget > 0)
+          throw new InputError('too big', {where})
+        }),
+      /too big/,
+    )
     assert.equal(parseTargetsFile(path)[0]!.body!.length, 100)
   })
 })

@@ -31,8 +31,20 @@ describe('FrameDemuxer (Docker multiplexed log stream)', () => {
             d.push(bytes.subarray(at, at + n))
             at += n
           }
-          assert.equal(got[1], frames.filter(([s]) => s === 1).map(([, t]) => t).join(''))
-          assert.equal(got[2], frames.filter(([s]) => s === 2).map(([, t]) => t).join(''))
+          assert.equal(
+            got[1],
+            frames
+              .filter(([s]) => s === 1)
+              .map(([, t]) => t)
+              .join(''),
+          )
+          assert.equal(
+            got[2],
+            frames
+              .filter(([s]) => s === 2)
+              .map(([, t]) => t)
+              .join(''),
+          )
         },
       ),
       {numRuns: 300},
@@ -42,12 +54,18 @@ describe('FrameDemuxer (Docker multiplexed log stream)', () => {
   test('a header announcing 4 GiB ends the stream at once, naming the limit', () => {
     const d = new FrameDemuxer(() => assert.fail('no payload expected'), 'Docker at unix:///x.sock')
     const header = Buffer.from([1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])
-    assert.throws(() => d.push(header), (e: Error) => e instanceof LogStreamError && /log frame of 4\.0 GiB, over the 1 MiB limit/.test(e.message))
+    assert.throws(
+      () => d.push(header),
+      (e: Error) => e instanceof LogStreamError && /log frame of 4\.0 GiB, over the 1 MiB limit/.test(e.message),
+    )
   })
 
   test('what is not the frame format (a stream past 2, padding not zero) is refused', () => {
     assert.throws(() => new FrameDemuxer(() => undefined).push(Buffer.from('HTTP/1.1 200 OK\r\n')), LogStreamError)
-    assert.throws(() => new FrameDemuxer(() => undefined).push(Buffer.from([1, 0, 1, 0, 0, 0, 0, 1, 0x41])), LogStreamError)
+    assert.throws(
+      () => new FrameDemuxer(() => undefined).push(Buffer.from([1, 0, 1, 0, 0, 0, 0, 1, 0x41])),
+      LogStreamError,
+    )
   })
 
   test('a large frame fed a byte at a time is passed on as it comes, nothing held back (no quadratic copying)', () => {
@@ -72,14 +90,16 @@ describe('FrameDemuxer (Docker multiplexed log stream)', () => {
       fc.property(
         fc.oneof(
           fc.uint8Array({maxLength: 500}),
-          fc.array(fc.tuple(fc.constantFrom<1 | 2>(1, 2), fc.string({maxLength: 40})), {maxLength: 10}).chain((frames) => {
-            const bytes = Buffer.concat(frames.map(([s, t]) => frame(s, t)))
-            return fc.tuple(fc.nat(), fc.integer({min: 0, max: 255})).map(([at, byte]) => {
-              const copy = Buffer.from(bytes)
-              if (copy.length) copy[at % copy.length] = byte
-              return new Uint8Array(copy)
-            })
-          }),
+          fc
+            .array(fc.tuple(fc.constantFrom<1 | 2>(1, 2), fc.string({maxLength: 40})), {maxLength: 10})
+            .chain((frames) => {
+              const bytes = Buffer.concat(frames.map(([s, t]) => frame(s, t)))
+              return fc.tuple(fc.nat(), fc.integer({min: 0, max: 255})).map(([at, byte]) => {
+                const copy = Buffer.from(bytes)
+                if (copy.length) copy[at % copy.length] = byte
+                return new Uint8Array(copy)
+              })
+            }),
         ),
         fc.integer({min: 1, max: 50}),
         (bytes, cut) => {

@@ -36,18 +36,23 @@ describe('timestamps', () => {
   test('property: any instant round-trips through ISO with an offset and through CLF', () => {
     const months = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')
     fc.assert(
-      fc.property(fc.integer({min: 0, max: 4102444800}), fc.integer({min: -12 * 60, max: 14 * 60}), fc.integer({min: 0, max: 999}), (secs, offMin, ms) => {
-        const t = secs * 1000 + ms
-        const local = new Date(t + offMin * 60_000)
-        const sign = offMin < 0 ? '-' : '+'
-        const a = Math.abs(offMin)
-        const zone = `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`
-        const iso = local.toISOString().slice(0, 23) + zone
-        assert.equal(parseIsoTime(iso)?.time, t)
-        const p2 = (n: number) => String(n).padStart(2, '0')
-        const clf = `[${p2(local.getUTCDate())}/${months[local.getUTCMonth()]}/${local.getUTCFullYear()}:${p2(local.getUTCHours())}:${p2(local.getUTCMinutes())}:${p2(local.getUTCSeconds())} ${zone.replace(':', '')}]`
-        assert.equal(parseClfTime(clf)?.time, t - ms)
-      }),
+      fc.property(
+        fc.integer({min: 0, max: 4102444800}),
+        fc.integer({min: -12 * 60, max: 14 * 60}),
+        fc.integer({min: 0, max: 999}),
+        (secs, offMin, ms) => {
+          const t = secs * 1000 + ms
+          const local = new Date(t + offMin * 60_000)
+          const sign = offMin < 0 ? '-' : '+'
+          const a = Math.abs(offMin)
+          const zone = `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`
+          const iso = local.toISOString().slice(0, 23) + zone
+          assert.equal(parseIsoTime(iso)?.time, t)
+          const p2 = (n: number) => String(n).padStart(2, '0')
+          const clf = `[${p2(local.getUTCDate())}/${months[local.getUTCMonth()]}/${local.getUTCFullYear()}:${p2(local.getUTCHours())}:${p2(local.getUTCMinutes())}:${p2(local.getUTCSeconds())} ${zone.replace(':', '')}]`
+          assert.equal(parseClfTime(clf)?.time, t - ms)
+        },
+      ),
       {numRuns: 500},
     )
   })
@@ -55,7 +60,9 @@ describe('timestamps', () => {
 
 describe('fields', () => {
   test('JSON lines by fields', () => {
-    const p = parseLine('{"@timestamp":"2000-10-10T20:55:36Z","log.level":"WARN","message":"slow","http.status_code":503,"duration_ms":120}')
+    const p = parseLine(
+      '{"@timestamp":"2000-10-10T20:55:36Z","log.level":"WARN","message":"slow","http.status_code":503,"duration_ms":120}',
+    )
     assert.equal(p.level, 'warn')
     assert.equal(p.status, 503)
     assert.equal(p.durationMs, 120)
@@ -90,10 +97,18 @@ describe('timeline', () => {
       {offset: 0, text: 'ctx before', match: false},
       {offset: 11, text: '2000-10-10T20:55:38Z INFO a second', match: true},
     ])
-    const b = timelineLines({name: 'b.log', type: 'file'}, [{offset: 0, text: '2000-10-10T20:55:36Z ERROR b first', match: true}])
+    const b = timelineLines({name: 'b.log', type: 'file'}, [
+      {offset: 0, text: '2000-10-10T20:55:36Z ERROR b first', match: true},
+    ])
     const lines = mergeTimeline([a, b])
-    assert.deepEqual(lines.map((l) => l.source), ['b.log', 'a.log', 'a.log'])
-    assert.deepEqual(lines.map((l) => l.offsetMs), [0, 2000, 2000])
+    assert.deepEqual(
+      lines.map((l) => l.source),
+      ['b.log', 'a.log', 'a.log'],
+    )
+    assert.deepEqual(
+      lines.map((l) => l.offsetMs),
+      [0, 2000, 2000],
+    )
     assert.equal(lines[1]!.timeInferred, true)
   })
 
@@ -105,6 +120,9 @@ describe('timeline', () => {
       {offset: 14, text: 'ERROR m2', match: true},
       {offset: 23, text: 'c3', match: false},
     ])
-    assert.deepEqual(filterSourceLines(lines, {level: 'warn'}).map((l) => l.line), ['ERROR m2', 'c3'])
+    assert.deepEqual(
+      filterSourceLines(lines, {level: 'warn'}).map((l) => l.line),
+      ['ERROR m2', 'c3'],
+    )
   })
 })

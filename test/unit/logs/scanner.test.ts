@@ -31,7 +31,8 @@ function reference(text: string, context: number): {offset: number; match: boole
   const keep = new Map<number, boolean>()
   isMatch.forEach((m, i) => {
     if (!m) return
-    for (let j = Math.max(0, i - context); j <= Math.min(lines.length - 1, i + context); j++) if (!keep.has(j) || isMatch[j]) keep.set(j, isMatch[j]!)
+    for (let j = Math.max(0, i - context); j <= Math.min(lines.length - 1, i + context); j++)
+      if (!keep.has(j) || isMatch[j]) keep.set(j, isMatch[j]!)
   })
   return [...keep.entries()].sort((a, b) => a[0] - b[0]).map(([i, m]) => ({offset: lines[i]!.offset, match: m}))
 }
@@ -60,11 +61,17 @@ describe('LineScanner', () => {
       fc.string({maxLength: 30}).map((s) => s.replace(/\n/g, ' ')),
     )
     fc.assert(
-      fc.property(fc.array(lineArb, {maxLength: 40}), fc.array(fc.integer({min: 1, max: 50}), {minLength: 1, maxLength: 5}), fc.nat(2), fc.boolean(), (lines, chunks, context, trailingNl) => {
-        const text = lines.join('\n') + (trailingNl ? '\n' : '')
-        const got = viaStream(text, chunks, context).map((l) => ({offset: l.offset, match: l.match}))
-        assert.deepEqual(got, reference(text, context))
-      }),
+      fc.property(
+        fc.array(lineArb, {maxLength: 40}),
+        fc.array(fc.integer({min: 1, max: 50}), {minLength: 1, maxLength: 5}),
+        fc.nat(2),
+        fc.boolean(),
+        (lines, chunks, context, trailingNl) => {
+          const text = lines.join('\n') + (trailingNl ? '\n' : '')
+          const got = viaStream(text, chunks, context).map((l) => ({offset: l.offset, match: l.match}))
+          assert.deepEqual(got, reference(text, context))
+        },
+      ),
       {numRuns: 400},
     )
   })
@@ -78,20 +85,37 @@ describe('LineScanner', () => {
       fc.string({maxLength: 30}).map((s) => s.replace(/[\n\0]/g, ' ')),
     )
     fc.assert(
-      fc.property(fc.array(lineArb, {maxLength: 40}), fc.integer({min: 64, max: 300}), fc.nat(2), fc.nat(3), (lines, bufferBytes, context, parts) => {
-        const text = lines.join('\n') + '\n'
-        writeFileSync(path, text)
-        const size = Buffer.byteLength(text)
-        const expected = reference(text, context)
-        const whole = scanPlainFile(path, Q, {context, bufferBytes})
-        assert.deepEqual(whole.lines.map((l) => ({offset: l.offset, match: l.match})), expected)
-        if (context === 0 && parts > 0) {
-          const step = Math.ceil(size / (parts + 1))
-          const got: number[] = []
-          for (let s = 0; s < size; s += step) got.push(...scanPlainFile(path, Q, {bufferBytes, range: {start: s, end: Math.min(size, s + step)}}).lines.map((l) => l.offset))
-          assert.deepEqual(got, expected.map((e) => e.offset))
-        }
-      }),
+      fc.property(
+        fc.array(lineArb, {maxLength: 40}),
+        fc.integer({min: 64, max: 300}),
+        fc.nat(2),
+        fc.nat(3),
+        (lines, bufferBytes, context, parts) => {
+          const text = lines.join('\n') + '\n'
+          writeFileSync(path, text)
+          const size = Buffer.byteLength(text)
+          const expected = reference(text, context)
+          const whole = scanPlainFile(path, Q, {context, bufferBytes})
+          assert.deepEqual(
+            whole.lines.map((l) => ({offset: l.offset, match: l.match})),
+            expected,
+          )
+          if (context === 0 && parts > 0) {
+            const step = Math.ceil(size / (parts + 1))
+            const got: number[] = []
+            for (let s = 0; s < size; s += step)
+              got.push(
+                ...scanPlainFile(path, Q, {bufferBytes, range: {start: s, end: Math.min(size, s + step)}}).lines.map(
+                  (l) => l.offset,
+                ),
+              )
+            assert.deepEqual(
+              got,
+              expected.map((e) => e.offset),
+            )
+          }
+        },
+      ),
       {numRuns: 300},
     )
   })
@@ -124,14 +148,19 @@ describe('LineScanner', () => {
 
   test('ranges of one file together find what the whole file finds', () => {
     const path = join(dir, 'ranges.log')
-    const lines = Array.from({length: 5000}, (_, i) => (i % 97 === 0 ? `line ${i} trace ${ID}` : `line ${i} ${'x'.repeat(i % 50)}`))
+    const lines = Array.from({length: 5000}, (_, i) =>
+      i % 97 === 0 ? `line ${i} trace ${ID}` : `line ${i} ${'x'.repeat(i % 50)}`,
+    )
     writeFileSync(path, lines.join('\n') + '\n')
     const whole = scanPlainFile(path, Q).lines.map((l) => l.offset)
     const size = Buffer.byteLength(lines.join('\n') + '\n')
     for (const parts of [2, 3, 7]) {
       const step = Math.ceil(size / parts)
       const got: number[] = []
-      for (let s = 0; s < size; s += step) got.push(...scanPlainFile(path, Q, {range: {start: s, end: Math.min(size, s + step)}}).lines.map((l) => l.offset))
+      for (let s = 0; s < size; s += step)
+        got.push(
+          ...scanPlainFile(path, Q, {range: {start: s, end: Math.min(size, s + step)}}).lines.map((l) => l.offset),
+        )
       assert.deepEqual(got, whole, `${parts} parts`)
     }
   })
@@ -144,7 +173,9 @@ describe('LineScanner', () => {
     assert.equal(r.matches, 2)
     assert.equal(r.error, undefined)
 
-    const many = Array.from({length: 20000}, (_, i) => (i === 10 ? `hit ${ID}` : `line ${i} ${Math.random()}`)).join('\n')
+    const many = Array.from({length: 20000}, (_, i) => (i === 10 ? `hit ${ID}` : `line ${i} ${Math.random()}`)).join(
+      '\n',
+    )
     const gz = gzipSync(many)
     const cut = join(dir, 'cut.log.gz')
     writeFileSync(cut, gz.subarray(0, Math.floor(gz.length / 2)))
@@ -155,7 +186,10 @@ describe('LineScanner', () => {
   })
 
   test('stdin-like streams', async () => {
-    const r = await scanStream(Readable.from([Buffer.from(`x\n${ID.slice(0, 10)}`), Buffer.from(`${ID.slice(10)} y\n`)]), Q)
+    const r = await scanStream(
+      Readable.from([Buffer.from(`x\n${ID.slice(0, 10)}`), Buffer.from(`${ID.slice(10)} y\n`)]),
+      Q,
+    )
     assert.equal(r.matches, 1)
   })
 })
@@ -167,19 +201,34 @@ describe('wasm finder', () => {
     const needle = Buffer.from('29d0e0e4736')
     w.setNeedle(needle)
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constant('29d0e0e4736'), fc.constant('29D0E0E4736'), fc.constant('29d0e0e473'), fc.string({maxLength: 40})), {maxLength: 60}), (parts) => {
-        const text = parts.join('')
-        const buf = w.buffer(text.length + 64)
-        const n = buf.write(text, 0, 'latin1')
-        const expected: number[] = []
-        const lower = text.toLowerCase()
-        for (let p = lower.indexOf('29d0e0e4736'); p !== -1; p = lower.indexOf('29d0e0e4736', p + 1)) expected.push(p)
-        const got: number[] = []
-        for (let p = w.find(buf, 0, n); p !== -1; p = w.find(buf, p + 1, n)) got.push(p)
-        // |0x20 folding may add candidates of non-letters; every expected hit must be there.
-        for (const e of expected) assert.ok(got.includes(e), `missing ${e} in ${JSON.stringify(text)}`)
-        for (const g of got) assert.equal(Buffer.from(Buffer.from(text.slice(g, g + 11), 'latin1').map((c) => c | 0x20)).toString('latin1'), '29d0e0e4736')
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.constant('29d0e0e4736'),
+            fc.constant('29D0E0E4736'),
+            fc.constant('29d0e0e473'),
+            fc.string({maxLength: 40}),
+          ),
+          {maxLength: 60},
+        ),
+        (parts) => {
+          const text = parts.join('')
+          const buf = w.buffer(text.length + 64)
+          const n = buf.write(text, 0, 'latin1')
+          const expected: number[] = []
+          const lower = text.toLowerCase()
+          for (let p = lower.indexOf('29d0e0e4736'); p !== -1; p = lower.indexOf('29d0e0e4736', p + 1)) expected.push(p)
+          const got: number[] = []
+          for (let p = w.find(buf, 0, n); p !== -1; p = w.find(buf, p + 1, n)) got.push(p)
+          // |0x20 folding may add candidates of non-letters; every expected hit must be there.
+          for (const e of expected) assert.ok(got.includes(e), `missing ${e} in ${JSON.stringify(text)}`)
+          for (const g of got)
+            assert.equal(
+              Buffer.from(Buffer.from(text.slice(g, g + 11), 'latin1').map((c) => c | 0x20)).toString('latin1'),
+              '29d0e0e4736',
+            )
+        },
+      ),
       {numRuns: 300},
     )
   })

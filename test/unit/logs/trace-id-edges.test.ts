@@ -34,7 +34,9 @@ describe('trace ids at the edges of a line and of an id', () => {
   test('a line that is only the id, and an id at the very end of a line', () => {
     assert.deepEqual(scan(`${uuid(ID)}\n`, ID), [uuid(ID)])
     assert.deepEqual(scan(`req=${uuid(ID)}\n`, ID), [`req=${uuid(ID)}`])
-    assert.deepEqual(scan(`x Root=1-${ID.slice(0, 8)}-${ID.slice(8)}`, ID), [`x Root=1-${ID.slice(0, 8)}-${ID.slice(8)}`])
+    assert.deepEqual(scan(`x Root=1-${ID.slice(0, 8)}-${ID.slice(8)}`, ID), [
+      `x Root=1-${ID.slice(0, 8)}-${ID.slice(8)}`,
+    ])
   })
 
   test('verifyAt: a UUID or X-Ray form needs its whole shape within the line', () => {
@@ -44,7 +46,9 @@ describe('trace ids at the edges of a line and of an id', () => {
     assert.ok(!verify(`id ${ID.slice(-12)}`, ID))
     // A dash missing or a group too short: not a UUID of the id.
     assert.ok(!verify(uuid(ID).replace(/-/, '_'), ID))
-    assert.ok(!verify(`${ID.slice(1, 8)}-${ID.slice(8, 12)}-${ID.slice(12, 16)}-${ID.slice(16, 20)}-${ID.slice(20)}`, ID))
+    assert.ok(
+      !verify(`${ID.slice(1, 8)}-${ID.slice(8, 12)}-${ID.slice(12, 16)}-${ID.slice(16, 20)}-${ID.slice(20)}`, ID),
+    )
     for (let dash = 0; dash < 4; dash++) {
       const parts = uuid(ID).split('-')
       const broken = parts.slice(0, dash + 1).join('-') + 'x' + parts.slice(dash + 1).join('-')
@@ -114,7 +118,11 @@ describe('trace ids at the edges of a line and of an id', () => {
 
   test('a UUID or X-Ray id that shares only the low 64 bits is another id', () => {
     const twin = 'ffffffffffffffff' + LOW
-    for (const spelled of [uuid(twin), `1-${twin.slice(0, 8)}-${twin.slice(8)}`, `Root=1-${twin.slice(0, 8)}-${twin.slice(8)}`]) {
+    for (const spelled of [
+      uuid(twin),
+      `1-${twin.slice(0, 8)}-${twin.slice(8)}`,
+      `Root=1-${twin.slice(0, 8)}-${twin.slice(8)}`,
+    ]) {
       assert.deepEqual(scan(`x ${spelled} y\n`, ID), [], spelled)
       assert.deepEqual(scan(`${spelled}\n`, ID), [], spelled)
     }

@@ -76,7 +76,8 @@ describe('parseTraceId', () => {
   })
 
   test('rejects what is not an id', () => {
-    for (const bad of ['', 'hello', 'x'.repeat(32), '0'.repeat(33), '12345678-1234']) assert.equal(parseTraceId(bad), undefined, bad)
+    for (const bad of ['', 'hello', 'x'.repeat(32), '0'.repeat(33), '12345678-1234'])
+      assert.equal(parseTraceId(bad), undefined, bad)
   })
 
   test('64-bit ids match the low half of 128-bit ones', () => {

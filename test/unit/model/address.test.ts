@@ -3,7 +3,14 @@ import {describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
-import {addressText, chooseAddress, chooseSwarmAddress, joinHostPort, loopbackProbeTarget, splitHostPort} from '../../../src/model/address.js'
+import {
+  addressText,
+  chooseAddress,
+  chooseSwarmAddress,
+  joinHostPort,
+  loopbackProbeTarget,
+  splitHostPort,
+} from '../../../src/model/address.js'
 import type {DockerContainer, SwarmService, SwarmTask} from '../../../src/model/types.js'
 
 function container(over: Partial<DockerContainer> = {}): DockerContainer {
@@ -24,7 +31,10 @@ function container(over: Partial<DockerContainer> = {}): DockerContainer {
 }
 
 describe('chooseAddress: the order of preference, each step pinned', () => {
-  const twoNets = [{name: 'front', ip: '10.1.0.2'}, {name: 'back', ip: '10.2.0.2'}]
+  const twoNets = [
+    {name: 'front', ip: '10.1.0.2'},
+    {name: 'back', ip: '10.2.0.2'},
+  ]
   const published = [{privatePort: 8080, publicPort: 32768, ip: '0.0.0.0', type: 'tcp' as const}]
 
   test('the network label wins over a published binding of the service port', () => {
@@ -33,7 +43,10 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
     assert.equal(choice.reason, 'network-label')
     assert.deepEqual(choice.address, {kind: 'network', ip: '10.2.0.2', port: 8080, network: 'back'})
     // The addresses list every way in, the published one included.
-    assert.deepEqual(choice.addresses.map((a) => a.kind), ['network', 'network', 'published'])
+    assert.deepEqual(
+      choice.addresses.map((a) => a.kind),
+      ['network', 'network', 'published'],
+    )
   })
 
   test('a label naming a network the container is not on: no address, even with a published port', () => {
@@ -53,17 +66,30 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
     })
     const choice = chooseAddress(c, 8080, undefined)
     assert.equal(choice.reason, 'published')
-    assert.deepEqual(choice.address, {kind: 'published', ip: '0.0.0.0', port: 32003, containerPort: 8080}, 'no ip: all interfaces')
+    assert.deepEqual(
+      choice.address,
+      {kind: 'published', ip: '0.0.0.0', port: 32003, containerPort: 8080},
+      'no ip: all interfaces',
+    )
     assert.equal(choice.addresses.length, 2)
   })
 
   test('an IPv6-only binding is used when there is no IPv4 one', () => {
     const c = container({ports: [{privatePort: 8080, publicPort: 32768, ip: '::', type: 'tcp'}]})
-    assert.deepEqual(chooseAddress(c, 8080, undefined).address, {kind: 'published', ip: '::', port: 32768, containerPort: 8080})
+    assert.deepEqual(chooseAddress(c, 8080, undefined).address, {
+      kind: 'published',
+      ip: '::',
+      port: 32768,
+      containerPort: 8080,
+    })
   })
 
   test('several networks and no label: ambiguous, shown with the first network by name', () => {
-    const networks = [{name: 'zeta', ip: '10.9.0.2'}, {name: 'alpha', ip: '10.8.0.2'}, {name: 'mid', ip: '10.7.0.2'}]
+    const networks = [
+      {name: 'zeta', ip: '10.9.0.2'},
+      {name: 'alpha', ip: '10.8.0.2'},
+      {name: 'mid', ip: '10.7.0.2'},
+    ]
     const choice = chooseAddress(container({networks}), 8080, undefined)
     assert.equal(choice.reason, 'ambiguous')
     assert.equal(choice.address?.network, 'alpha')
@@ -72,14 +98,23 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   test('a network without an IP is no address; none left is no-address', () => {
     const choice = chooseAddress(container({networks: [{name: 'none', ip: ''}]}), 8080, undefined)
     assert.deepEqual(choice, {addresses: [], reason: 'no-address'})
-    const oneWithIp = container({networks: [{name: 'a', ip: ''}, {name: 'b', ip: '10.0.0.2'}]})
+    const oneWithIp = container({
+      networks: [
+        {name: 'a', ip: ''},
+        {name: 'b', ip: '10.0.0.2'},
+      ],
+    })
     assert.equal(chooseAddress(oneWithIp, 8080, undefined).reason, 'only-network')
   })
 
   test('host networking: the Docker host address with the service port, before any network', () => {
     const c = container({networkMode: 'host', networks: []})
     const host = {kind: 'host', ip: '192.0.2.10', port: 9000} as const
-    assert.deepEqual(chooseAddress(c, 9000, undefined, '192.0.2.10'), {addresses: [host], address: host, reason: 'host-network'})
+    assert.deepEqual(chooseAddress(c, 9000, undefined, '192.0.2.10'), {
+      addresses: [host],
+      address: host,
+      reason: 'host-network',
+    })
     assert.equal(chooseAddress(c, 9000, undefined).address?.ip, '127.0.0.1', 'the local daemon by default')
   })
 
@@ -95,40 +130,56 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
 })
 
 describe('chooseSwarmAddress', () => {
-  const svc = (over: Partial<SwarmService> = {}): SwarmService =>
-    ({
-      ...{id: 's1', name: 'api', labels: {}, containerLabels: {}, mode: 'replicated', replicas: 2, running: 2},
-      endpointMode: 'vip',
-      ports: [],
-      vips: [{network: 'ingress', ip: '10.0.0.5'}, {network: 'app', ip: '10.1.0.5'}],
-      ...over,
-    })
+  const svc = (over: Partial<SwarmService> = {}): SwarmService => ({
+    ...{id: 's1', name: 'api', labels: {}, containerLabels: {}, mode: 'replicated', replicas: 2, running: 2},
+    endpointMode: 'vip',
+    ports: [],
+    vips: [
+      {network: 'ingress', ip: '10.0.0.5'},
+      {network: 'app', ip: '10.1.0.5'},
+    ],
+    ...over,
+  })
   const task = (over: Partial<SwarmTask> = {}): SwarmTask =>
     ({
       id: 't1',
       serviceId: 's1',
       state: 'running',
       desiredState: 'running',
-      networks: [{name: 'ingress', ip: '10.0.0.9'}, {name: 'app', ip: '10.1.0.9'}],
+      networks: [
+        {name: 'ingress', ip: '10.0.0.9'},
+        {name: 'app', ip: '10.1.0.9'},
+      ],
       ...over,
     }) as SwarmTask
 
   test('a published port wins without a label; a label picks the VIP on that network', () => {
-    const port = (targetPort: number, publishedPort: number, protocol: string) =>
-      ({targetPort, publishedPort, protocol, publishMode: 'ingress'})
+    const port = (targetPort: number, publishedPort: number, protocol: string) => ({
+      targetPort,
+      publishedPort,
+      protocol,
+      publishMode: 'ingress',
+    })
     const s = svc({ports: [port(8080, 30080, 'tcp'), port(8080, 30081, 'udp'), port(9000, 30090, 'tcp')]})
     const plain = chooseSwarmAddress(s, task(), 8080, undefined)
     assert.equal(plain.reason, 'published')
     assert.deepEqual(plain.address, {kind: 'published', ip: '0.0.0.0', port: 30080, containerPort: 8080})
     const listed = plain.addresses.map((a) => `${a.kind}:${a.ip}:${a.port}`)
-    assert.deepEqual(listed, ['published:0.0.0.0:30080', 'vip:10.1.0.5:8080', 'network:10.1.0.9:8080'], 'nothing on ingress')
+    assert.deepEqual(
+      listed,
+      ['published:0.0.0.0:30080', 'vip:10.1.0.5:8080', 'network:10.1.0.9:8080'],
+      'nothing on ingress',
+    )
     const labelled = chooseSwarmAddress(s, task(), 8080, 'app')
     assert.equal(labelled.reason, 'swarm-vip')
     assert.equal(labelled.address?.ip, '10.1.0.5')
   })
 
   test('dnsrr: the task IP; a label naming no network: no address; not running: not-running', () => {
-    assert.equal(chooseSwarmAddress(svc({endpointMode: 'dnsrr', vips: []}), task(), 8080, undefined).address?.ip, '10.1.0.9')
+    assert.equal(
+      chooseSwarmAddress(svc({endpointMode: 'dnsrr', vips: []}), task(), 8080, undefined).address?.ip,
+      '10.1.0.9',
+    )
     assert.equal(chooseSwarmAddress(svc({endpointMode: 'dnsrr', vips: []}), task(), 8080, undefined).reason, 'task-ip')
     assert.deepEqual(chooseSwarmAddress(svc(), task(), 8080, 'other').reason, 'network-label-unknown')
     assert.equal(chooseSwarmAddress(svc(), task({state: 'failed'}), 8080, undefined).reason, 'not-running')
@@ -136,22 +187,38 @@ describe('chooseSwarmAddress', () => {
   })
 
   test('two VIPs, no label: ambiguous with the first; none: the published port, else no address', () => {
-    const two = svc({vips: [{network: 'a', ip: '10.2.0.5'}, {network: 'b', ip: '10.3.0.5'}]})
+    const two = svc({
+      vips: [
+        {network: 'a', ip: '10.2.0.5'},
+        {network: 'b', ip: '10.3.0.5'},
+      ],
+    })
     const amb = chooseSwarmAddress(two, task({networks: []}), 8080, undefined)
     assert.equal(amb.reason, 'ambiguous')
     assert.equal(amb.address?.ip, '10.2.0.5')
     assert.equal(chooseSwarmAddress(svc({vips: []}), task({networks: []}), 8080, undefined).reason, 'no-address')
-    const pub = svc({vips: [], ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp', publishMode: 'ingress'}]})
+    const pub = svc({
+      vips: [],
+      ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp', publishMode: 'ingress'}],
+    })
     assert.equal(chooseSwarmAddress(pub, task({networks: []}), 8080, 'gone').reason, 'network-label-unknown')
   })
 
   test('VIP mode without a VIP and two task networks: no address, not ambiguous', () => {
-    const two = task({networks: [{name: 'a', ip: '10.2.0.9'}, {name: 'b', ip: '10.3.0.9'}]})
+    const two = task({
+      networks: [
+        {name: 'a', ip: '10.2.0.9'},
+        {name: 'b', ip: '10.3.0.9'},
+      ],
+    })
     assert.equal(chooseSwarmAddress(svc({vips: []}), two, 8080, undefined).reason, 'no-address')
   })
 
   test('no port: the task IPs with port 0', () => {
-    const networks = [{name: 'app', ip: '10.1.0.9'}, {name: 'x', ip: ''}]
+    const networks = [
+      {name: 'app', ip: '10.1.0.9'},
+      {name: 'x', ip: ''},
+    ]
     assert.deepEqual(chooseSwarmAddress(svc(), task({networks}), undefined, undefined), {
       addresses: [{kind: 'network', ip: '10.1.0.9', port: 0, network: 'app'}],
       reason: 'no-port',
@@ -171,7 +238,10 @@ describe('addressText and loopbackProbeTarget', () => {
     assert.deepEqual(loopbackProbeTarget([{kind: 'host', ip: '127.0.0.1', port: 5}]), {host: '127.0.0.1', port: 5})
     assert.equal(loopbackProbeTarget([{kind: 'host', ip: '192.0.2.10', port: 5}]), undefined)
     assert.equal(loopbackProbeTarget([{kind: 'registered', ip: '127.0.0.1', port: 5}]), undefined)
-    const both = loopbackProbeTarget([{kind: 'network', ip: '172.17.0.2', port: 8080}, {kind: 'published', ip: '0.0.0.0', port: 6}])
+    const both = loopbackProbeTarget([
+      {kind: 'network', ip: '172.17.0.2', port: 8080},
+      {kind: 'published', ip: '0.0.0.0', port: 6},
+    ])
     assert.deepEqual(both, {host: '127.0.0.1', port: 6}, 'the first usable one')
   })
 })
@@ -194,13 +264,18 @@ describe('host:port text', () => {
   test('splitHostPort: the fast path for host:port agrees with the general one', () => {
     const hostChar = fc.constantFrom(...'abcz019.-_'.split(''))
     fc.assert(
-      fc.property(fc.array(hostChar, {minLength: 1, maxLength: 20}), fc.integer({min: 0, max: 65535}), fc.constantFrom('', '0', '00'), (host, port, zeros) => {
-        const h = host.join('')
-        assert.deepEqual(splitHostPort(`${h}:${zeros}${port}`), {host: h, port})
-        // With a scheme or surrounding spaces the general path answers the same.
-        assert.deepEqual(splitHostPort(`http://${h}:${zeros}${port}/x`), {host: h, port})
-        assert.deepEqual(splitHostPort(`  ${h}:${zeros}${port}\t`), {host: h, port})
-      }),
+      fc.property(
+        fc.array(hostChar, {minLength: 1, maxLength: 20}),
+        fc.integer({min: 0, max: 65535}),
+        fc.constantFrom('', '0', '00'),
+        (host, port, zeros) => {
+          const h = host.join('')
+          assert.deepEqual(splitHostPort(`${h}:${zeros}${port}`), {host: h, port})
+          // With a scheme or surrounding spaces the general path answers the same.
+          assert.deepEqual(splitHostPort(`http://${h}:${zeros}${port}/x`), {host: h, port})
+          assert.deepEqual(splitHostPort(`  ${h}:${zeros}${port}\t`), {host: h, port})
+        },
+      ),
     )
   })
 })

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {checkPort, DEFAULT_HEALTH_PATH, hasPrefix, LABEL_KEYS, labelKeys, parsePortLabel} from '../../../src/model/labels.js'
+import {
+  checkPort,
+  DEFAULT_HEALTH_PATH,
+  hasPrefix,
+  LABEL_KEYS,
+  labelKeys,
+  parsePortLabel,
+} from '../../../src/model/labels.js'
 
 describe('the label vocabulary', () => {
   test('every key under the prefix, each once', () => {
@@ -21,10 +28,35 @@ describe('the label vocabulary', () => {
   })
 
   test('checkPort: a port, or why not', () => {
-    for (const [value, port] of [['1', 1], ['65535', 65535], ['8080', 8080], ['08080', 8080]] as const) assert.deepEqual(checkPort(value), {ok: true, port})
-    for (const value of ['', 'http', '8080/tcp', '0.0.0.0:80', '+80', '-1', '80a', 'a80', '8 0', ' 80', '80 ', '1e3', '٨٠'])
+    for (const [value, port] of [
+      ['1', 1],
+      ['65535', 65535],
+      ['8080', 8080],
+      ['08080', 8080],
+    ] as const)
+      assert.deepEqual(checkPort(value), {ok: true, port})
+    for (const value of [
+      '',
+      'http',
+      '8080/tcp',
+      '0.0.0.0:80',
+      '+80',
+      '-1',
+      '80a',
+      'a80',
+      '8 0',
+      ' 80',
+      '80 ',
+      '1e3',
+      '٨٠',
+    ])
       assert.deepEqual(checkPort(value), {ok: false, problem: 'not-an-integer'}, value)
-    for (const [value, number] of [['0', 0], ['00', 0], ['65536', 65536], ['99999999999999999999', 1e20]] as const)
+    for (const [value, number] of [
+      ['0', 0],
+      ['00', 0],
+      ['65536', 65536],
+      ['99999999999999999999', 1e20],
+    ] as const)
       assert.deepEqual(checkPort(value), {ok: false, problem: 'out-of-range', number}, value)
   })
 

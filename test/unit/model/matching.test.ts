@@ -65,7 +65,10 @@ describe('matchContainer: an entry goes to the right container or to none', () =
     const a = container(1)
     const stale = entry('old', '172.17.0.2', 9000)
     assert.equal(matchContainer(stale, [instanceOf(a)], hostAddressesOf([a])), undefined)
-    assert.equal(matchContainer(entry('old', '172.17.0.2', 8080), [instanceOf(a)], hostAddressesOf([a]))?.match, 'address')
+    assert.equal(
+      matchContainer(entry('old', '172.17.0.2', 8080), [instanceOf(a)], hostAddressesOf([a]))?.match,
+      'address',
+    )
   })
 
   test('an entry at an IP inside a container network (a removed container) is not claimed by the service port', () => {
@@ -74,7 +77,10 @@ describe('matchContainer: an entry goes to the right container or to none', () =
     assert.equal(matchContainer(entry('gone', '172.17.0.99', 8080), [instanceOf(a)], known), undefined)
     // Nor at another running container's IP (of another service): that entry is that container's, or stale.
     const other = container(2, {labels: {'mcp.service.name': 'web', 'mcp.service.port': '8080'}})
-    assert.equal(matchContainer(entry('web-1', '172.17.0.3', 8080), [instanceOf(a)], hostAddressesOf([a, other])), undefined)
+    assert.equal(
+      matchContainer(entry('web-1', '172.17.0.3', 8080), [instanceOf(a)], hostAddressesOf([a, other])),
+      undefined,
+    )
     // The Docker host's side (loopback, a gateway, an address outside every container network) may be.
     for (const host of ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '172.17.0.1', '192.0.2.10']) {
       assert.equal(matchContainer(entry('h', host, 8080), [instanceOf(a)], known)?.match, 'service-port', host)
@@ -86,8 +92,14 @@ describe('matchContainer: an entry goes to the right container or to none', () =
 
   test('an entry whose containerId matches nothing is stale, whatever its address', () => {
     const a = container(1)
-    assert.equal(matchContainer(entry('x', '127.0.0.1', 8080, 'f'.repeat(64)), [instanceOf(a)], hostAddressesOf([a])), undefined)
-    assert.equal(matchContainer(entry('x', '127.0.0.1', 8080, a.id.slice(0, 12).toUpperCase()), [instanceOf(a)])?.match, 'containerId')
+    assert.equal(
+      matchContainer(entry('x', '127.0.0.1', 8080, 'f'.repeat(64)), [instanceOf(a)], hostAddressesOf([a])),
+      undefined,
+    )
+    assert.equal(
+      matchContainer(entry('x', '127.0.0.1', 8080, a.id.slice(0, 12).toUpperCase()), [instanceOf(a)])?.match,
+      'containerId',
+    )
     // Fewer than 12 characters of an id are not an id.
     assert.equal(matchContainer(entry('x', '127.0.0.1', 1, a.id.slice(0, 11)), [instanceOf(a)]), undefined)
   })
@@ -95,7 +107,10 @@ describe('matchContainer: an entry goes to the right container or to none', () =
   test('the service port ties only when one container has it', () => {
     const a = container(1)
     const b = container(2)
-    assert.equal(matchContainer(entry('h', '127.0.0.1', 8080), [instanceOf(a), instanceOf(b)], hostAddressesOf([a, b])), undefined)
+    assert.equal(
+      matchContainer(entry('h', '127.0.0.1', 8080), [instanceOf(a), instanceOf(b)], hostAddressesOf([a, b])),
+      undefined,
+    )
     assert.equal(matchContainer(entry('h', '127.0.0.1', 8081), [instanceOf(a)], hostAddressesOf([a])), undefined)
   })
 
@@ -105,7 +120,11 @@ describe('matchContainer: an entry goes to the right container or to none', () =
     assert.equal(matchContainer(entry('api-2', '10.9.9.9', 1), [instanceOf(a), instanceOf(b)])?.instance.docker, b)
     assert.equal(matchContainer(entry(b.id.slice(0, 12), '10.9.9.9', 1), [instanceOf(a), instanceOf(b)])?.match, 'name')
     const registryOnly: Instance = {id: 'api-1', service: 'api', addresses: [], healthPath: '/health'}
-    assert.equal(matchContainer(entry('api-1', '127.0.0.1', 8080), [registryOnly]), undefined, 'only running instances are candidates')
+    assert.equal(
+      matchContainer(entry('api-1', '127.0.0.1', 8080), [registryOnly]),
+      undefined,
+      'only running instances are candidates',
+    )
   })
 })
 
@@ -132,7 +151,10 @@ describe('mergeView: registrations claim containers', () => {
       sources: [],
       labelPrefix: 'mcp',
     })
-    assert.deepEqual(view.services[0]!.instances.map((i) => i.healthPath), ['/ready', '/health'])
+    assert.deepEqual(
+      view.services[0]!.instances.map((i) => i.healthPath),
+      ['/ready', '/health'],
+    )
   })
 
   test('two registrations for one container: the first claims it, the second stays its own instance', () => {
@@ -153,10 +175,29 @@ describe('mergeView: registrations claim containers', () => {
 
   test('etcd and Consul both registering one unmatched instance become one instance; --service filters', () => {
     const at = {address: '10.9.9.9', port: 80}
-    const consul: ConsulRegistration = {service: 'web', id: 'w1', node: 'n', ...at, tags: [], meta: {}, status: 'passing', checks: []}
+    const consul: ConsulRegistration = {
+      service: 'web',
+      id: 'w1',
+      node: 'n',
+      ...at,
+      tags: [],
+      meta: {},
+      status: 'passing',
+      checks: [],
+    }
     const etcd = [reg('/services/web/w1', '10.9.9.9:80')]
-    const view = mergeView({containers: [container(1)], etcd, consul: [consul], sources: [], labelPrefix: 'mcp', services: ['web']})
-    assert.deepEqual(view.services.map((s) => s.name), ['web'])
+    const view = mergeView({
+      containers: [container(1)],
+      etcd,
+      consul: [consul],
+      sources: [],
+      labelPrefix: 'mcp',
+      services: ['web'],
+    })
+    assert.deepEqual(
+      view.services.map((s) => s.name),
+      ['web'],
+    )
     const [only, ...rest] = view.services[0]!.instances
     assert.equal(rest.length, 0)
     assert.equal(only!.consul, consul)
@@ -177,6 +218,9 @@ describe('mergeView: registrations claim containers', () => {
       sources: [],
       labelPrefix: 'mcp',
     })
-    assert.deepEqual(view.services[0]!.instances.map((i) => i.port), [1, 65535, undefined, undefined, 80])
+    assert.deepEqual(
+      view.services[0]!.instances.map((i) => i.port),
+      [1, 65535, undefined, undefined, 80],
+    )
   })
 })

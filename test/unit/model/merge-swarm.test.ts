@@ -22,8 +22,17 @@ function service(over: Partial<SwarmService> = {}): SwarmService {
 }
 function task(id: string, over: Partial<SwarmTask> = {}): SwarmTask {
   const networks = [{name: 'app', ip: '10.1.0.9'}]
-  return {id, serviceId: 's1', serviceName: 'stack_api', slot: 1, nodeId: 'n1', desiredState: 'running',
-    state: 'running', networks, ...over}
+  return {
+    id,
+    serviceId: 's1',
+    serviceName: 'stack_api',
+    slot: 1,
+    nodeId: 'n1',
+    desiredState: 'running',
+    state: 'running',
+    networks,
+    ...over,
+  }
 }
 function container(over: Partial<DockerContainer> = {}): DockerContainer {
   return {
@@ -47,10 +56,16 @@ describe('mergeView with Swarm services', () => {
   test('each task is an instance of the service its labels name, addressed by the VIP', () => {
     const tasks = [task('t1'), task('t2', {slot: 2}), task('x', {serviceId: 'other'})]
     const view = mergeView({...base, containers: [], swarm: [{services: [service()], tasks}]})
-    assert.deepEqual(view.services.map((s) => s.name), ['api'])
+    assert.deepEqual(
+      view.services.map((s) => s.name),
+      ['api'],
+    )
     const api = view.services[0]!
     assert.equal(api.swarm?.id, 's1')
-    assert.deepEqual(api.instances.map((i) => i.id), ['stack_api.1', 'stack_api.2'])
+    assert.deepEqual(
+      api.instances.map((i) => i.id),
+      ['stack_api.1', 'stack_api.2'],
+    )
     const i = api.instances[0]!
     assert.equal(i.port, 8080)
     assert.equal(i.healthPath, '/health')
@@ -62,7 +77,10 @@ describe('mergeView with Swarm services', () => {
   test('a task without a slot is named by its node (global mode), else the node id', () => {
     const tasks = [task('t1', {slot: undefined, node: 'worker-1'}), task('t2', {slot: undefined, nodeId: 'n2'})]
     const view = mergeView({...base, containers: [], swarm: [{services: [service({mode: 'global'})], tasks}]})
-    assert.deepEqual(view.services[0]!.instances.map((i) => i.id), ['stack_api.n2', 'stack_api.worker-1'])
+    assert.deepEqual(
+      view.services[0]!.instances.map((i) => i.id),
+      ['stack_api.n2', 'stack_api.worker-1'],
+    )
   })
 
   test('a task whose container is listed too becomes that container instance, with the task attached', () => {
@@ -77,16 +95,32 @@ describe('mergeView with Swarm services', () => {
     assert.deepEqual(only!.swarm?.networks, [{name: 'app', ip: '10.1.0.9'}])
     assert.equal(only!.addressReason, 'swarm-vip')
     // Its own address and the VIP, once each.
-    assert.deepEqual(only!.addresses.map((a) => `${a.kind}:${a.ip}:${a.port}`), ['network:10.1.0.9:8080', 'vip:10.1.0.5:8080'])
+    assert.deepEqual(
+      only!.addresses.map((a) => `${a.kind}:${a.ip}:${a.port}`),
+      ['network:10.1.0.9:8080', 'vip:10.1.0.5:8080'],
+    )
   })
 
-  test('the port label of the container wins over the service\'s; --service filters Swarm services too', () => {
+  test("the port label of the container wins over the service's; --service filters Swarm services too", () => {
     const c = container({labels: {'mcp.service.name': 'api', 'mcp.service.port': '9090'}})
-    const view = mergeView({...base, containers: [c], swarm: [{services: [service()], tasks: [task('t1', {containerId: c.id})]}]})
+    const view = mergeView({
+      ...base,
+      containers: [c],
+      swarm: [{services: [service()], tasks: [task('t1', {containerId: c.id})]}],
+    })
     assert.equal(view.services[0]!.instances[0]!.port, 9090)
-    const other = mergeView({...base, containers: [], services: ['web'], swarm: [{services: [service()], tasks: [task('t1')]}]})
+    const other = mergeView({
+      ...base,
+      containers: [],
+      services: ['web'],
+      swarm: [{services: [service()], tasks: [task('t1')]}],
+    })
     assert.deepEqual(other.services, [])
-    const unnamed = mergeView({...base, containers: [], swarm: [{services: [service({labels: {}})], tasks: [task('t1')]}]})
+    const unnamed = mergeView({
+      ...base,
+      containers: [],
+      swarm: [{services: [service({labels: {}})], tasks: [task('t1')]}],
+    })
     assert.deepEqual(unnamed.services, [])
   })
 
@@ -97,18 +131,37 @@ describe('mergeView with Swarm services', () => {
       containers: [],
       swarm: [{services: [service()], tasks: [task('t'.repeat(25))]}],
     })
-    assert.deepEqual(byId.services[0]!.instances.map((i) => i.match), ['name'])
+    assert.deepEqual(
+      byId.services[0]!.instances.map((i) => i.match),
+      ['name'],
+    )
   })
 })
 
 describe('mergeView: registry-only instances and order', () => {
   test('a bracketed or scheme-prefixed host is unwrapped; a plain one used as is', () => {
-    const consul = (id: string, address: string): ConsulRegistration =>
-      ({service: 'api', id, node: 'n', address, port: 80, tags: [], meta: {}, status: 'passing', checks: []})
+    const consul = (id: string, address: string): ConsulRegistration => ({
+      service: 'api',
+      id,
+      node: 'n',
+      address,
+      port: 80,
+      tags: [],
+      meta: {},
+      status: 'passing',
+      checks: [],
+    })
     const entries = [consul('a', '[fd00::1]'), consul('b', 'http://10.0.0.1'), consul('c', 'api.internal')]
     const view = mergeView({...base, containers: [], consul: entries})
-    assert.deepEqual(view.services[0]!.instances.map((i) => i.address?.ip), ['fd00::1', '10.0.0.1', 'api.internal'])
-    const noPort = mergeView({...base, containers: [], etcd: [registrationFromKv('/services/api/x', 'not an address', '0', '/services/')]})
+    assert.deepEqual(
+      view.services[0]!.instances.map((i) => i.address?.ip),
+      ['fd00::1', '10.0.0.1', 'api.internal'],
+    )
+    const noPort = mergeView({
+      ...base,
+      containers: [],
+      etcd: [registrationFromKv('/services/api/x', 'not an address', '0', '/services/')],
+    })
     assert.equal(noPort.services[0]!.instances[0]!.address, undefined)
     assert.deepEqual(noPort.services[0]!.instances[0]!.addresses, [])
   })
@@ -120,32 +173,71 @@ describe('mergeView: registry-only instances and order', () => {
     }
     const containers = [c('b-2', 'b'), c('Z', 'b'), c('a-1', 'a', 'h1'), c('x', undefined)]
     const view = mergeView({...base, containers, hostAddresses: {h1: '192.0.2.1'}})
-    assert.deepEqual(view.services.map((s) => [s.name, s.instances.map((i) => i.id)]), [['a', ['a-1@h1']], ['b', ['Z', 'b-2']]])
-    assert.deepEqual(view.unnamed.map((i) => i.id), ['x'])
+    assert.deepEqual(
+      view.services.map((s) => [s.name, s.instances.map((i) => i.id)]),
+      [
+        ['a', ['a-1@h1']],
+        ['b', ['Z', 'b-2']],
+      ],
+    )
+    assert.deepEqual(
+      view.unnamed.map((i) => i.id),
+      ['x'],
+    )
     assert.equal(view.unnamed[0]!.service, '')
   })
 
   test('host networking takes the address of its own daemon', () => {
     const labels = (port: string) => ({'mcp.service.name': 'api', 'mcp.service.port': port})
     const h = container({networkMode: 'host', networks: [], host: 'h1', labels: labels('80')})
-    const local = container({id: 'd'.repeat(64), name: 'local', networkMode: 'host', networks: [], labels: labels('81')})
-    const view = mergeView({...base, containers: [h, local], hostAddresses: {h1: '192.0.2.1'}, dockerHostAddress: '127.0.0.1'})
+    const local = container({
+      id: 'd'.repeat(64),
+      name: 'local',
+      networkMode: 'host',
+      networks: [],
+      labels: labels('81'),
+    })
+    const view = mergeView({
+      ...base,
+      containers: [h, local],
+      hostAddresses: {h1: '192.0.2.1'},
+      dockerHostAddress: '127.0.0.1',
+    })
     const shown = view.services[0]!.instances.map((i) => `${i.id} ${i.address?.ip}`)
     assert.deepEqual(shown, ['local 127.0.0.1', 'stack_api.1.abc@h1 192.0.2.1'])
   })
 
   test('a Consul entry for a container already claimed by etcd keeps the etcd match', () => {
     const c = container({labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080'}})
-    const etcd = [registrationFromKv('/services/api/x', JSON.stringify({address: '10.1.0.9:8080', containerId: c.id}), '0', '/services/')]
+    const etcd = [
+      registrationFromKv(
+        '/services/api/x',
+        JSON.stringify({address: '10.1.0.9:8080', containerId: c.id}),
+        '0',
+        '/services/',
+      ),
+    ]
     const at = {address: '10.1.0.9', port: 8080}
-    const consul: ConsulRegistration = {service: 'api', id: 'y', node: 'n', ...at, tags: [], meta: {}, status: 'passing', checks: []}
+    const consul: ConsulRegistration = {
+      service: 'api',
+      id: 'y',
+      node: 'n',
+      ...at,
+      tags: [],
+      meta: {},
+      status: 'passing',
+      checks: [],
+    }
     const [i] = mergeView({...base, containers: [c], etcd, consul: [consul]}).services[0]!.instances
     assert.equal(i!.match, 'containerId')
     assert.equal(i!.consul, consul)
   })
 
   test('hostAddressesOf: IPs, gateways and /16 prefixes', () => {
-    const networks = [{name: 'a', ip: '172.18.0.2', gateway: '172.18.0.1'}, {name: 'b', ip: '', gateway: ''}]
+    const networks = [
+      {name: 'a', ip: '172.18.0.2', gateway: '172.18.0.1'},
+      {name: 'b', ip: '', gateway: ''},
+    ]
     const known = hostAddressesOf([container({networks})])
     assert.deepEqual([...known.containerIps], ['172.18.0.2'])
     assert.deepEqual([...known.gateways], ['172.18.0.1'])

@@ -29,15 +29,29 @@ const reg = (key: string, value: unknown): EtcdRegistration =>
 
 describe('choosing the address a gateway would use', () => {
   test('network label > published port > only network > ambiguous', () => {
-    const two = container({networks: [{name: 'front', ip: '10.1.0.2'}, {name: 'back', ip: '10.2.0.2'}]})
+    const two = container({
+      networks: [
+        {name: 'front', ip: '10.1.0.2'},
+        {name: 'back', ip: '10.2.0.2'},
+      ],
+    })
     assert.equal(chooseAddress(two, 8080, 'back').address?.ip, '10.2.0.2')
     assert.equal(chooseAddress(two, 8080, 'back').reason, 'network-label')
     assert.equal(chooseAddress(two, 8080, 'nope').reason, 'network-label-unknown')
     assert.equal(chooseAddress(two, 8080, undefined).reason, 'ambiguous')
-    const pub = container({ports: [{privatePort: 8080, publicPort: 32768, ip: '::', type: 'tcp'}, {privatePort: 8080, publicPort: 32768, ip: '0.0.0.0', type: 'tcp'}]})
+    const pub = container({
+      ports: [
+        {privatePort: 8080, publicPort: 32768, ip: '::', type: 'tcp'},
+        {privatePort: 8080, publicPort: 32768, ip: '0.0.0.0', type: 'tcp'},
+      ],
+    })
     const choice = chooseAddress(pub, 8080, undefined)
     assert.equal(choice.reason, 'published')
-    assert.deepEqual(choice.address, {kind: 'published', ip: '0.0.0.0', port: 32768, containerPort: 8080}, 'IPv4 binding preferred, 0.0.0.0 shown as such')
+    assert.deepEqual(
+      choice.address,
+      {kind: 'published', ip: '0.0.0.0', port: 32768, containerPort: 8080},
+      'IPv4 binding preferred, 0.0.0.0 shown as such',
+    )
     assert.equal(chooseAddress(container(), 8080, undefined).reason, 'only-network')
     assert.equal(chooseAddress(container({networkMode: 'host', networks: []}), 9000, undefined).address?.kind, 'host')
     assert.equal(chooseAddress(container(), undefined, undefined).reason, 'no-port')
@@ -78,25 +92,44 @@ describe('merging Docker and registry entries into instances', () => {
     assert.equal(api.instances.length, 4)
   })
 
-  test('an address that looks like another container\'s never matches by port alone', () => {
+  test("an address that looks like another container's never matches by port alone", () => {
     const a = container()
-    const view = mergeView({containers: [a], etcd: [reg('/services/api/old', '172.17.0.250:8080')], consul: [], sources: [], labelPrefix: 'mcp'})
+    const view = mergeView({
+      containers: [a],
+      etcd: [reg('/services/api/old', '172.17.0.250:8080')],
+      consul: [],
+      sources: [],
+      labelPrefix: 'mcp',
+    })
     assert.equal(view.services[0]!.instances.length, 2, 'stale entry is not glued onto the running container')
-    const hostAddr = mergeView({containers: [container()], etcd: [reg('/services/api/h', '172.17.0.1:8080')], consul: [], sources: [], labelPrefix: 'mcp'})
+    const hostAddr = mergeView({
+      containers: [container()],
+      etcd: [reg('/services/api/h', '172.17.0.1:8080')],
+      consul: [],
+      sources: [],
+      labelPrefix: 'mcp',
+    })
     assert.equal(hostAddr.services[0]!.instances.length, 1, 'the bridge gateway (host) address matches by service port')
     assert.equal(hostAddr.services[0]!.instances[0]!.match, 'service-port')
   })
 
   test('--service filter and unnamed containers', () => {
     const view = mergeView({
-      containers: [container(), container({labels: {'mcp.service.name': 'other', 'mcp.service.port': '1'}}), container({labels: {'mcp.service.port': '1'}})],
+      containers: [
+        container(),
+        container({labels: {'mcp.service.name': 'other', 'mcp.service.port': '1'}}),
+        container({labels: {'mcp.service.port': '1'}}),
+      ],
       etcd: [reg('/services/other/z', 'h:1')],
       consul: [],
       sources: [],
       labelPrefix: 'mcp',
       services: ['api'],
     })
-    assert.deepEqual(view.services.map((s) => s.name), ['api'])
+    assert.deepEqual(
+      view.services.map((s) => s.name),
+      ['api'],
+    )
     assert.equal(view.unnamed.length, 1)
   })
 
@@ -106,8 +139,28 @@ describe('merging Docker and registry entries into instances', () => {
       containers: [a],
       etcd: [],
       consul: [
-        {service: 'api', id: 'api-1', node: 'n', address: '10.0.0.5', port: 30001, tags: [], meta: {}, status: 'critical', checks: []},
-        {service: 'api', id: 'api-2', node: 'n', address: '172.17.0.77', port: 8080, tags: [], meta: {}, status: 'passing', checks: []},
+        {
+          service: 'api',
+          id: 'api-1',
+          node: 'n',
+          address: '10.0.0.5',
+          port: 30001,
+          tags: [],
+          meta: {},
+          status: 'critical',
+          checks: [],
+        },
+        {
+          service: 'api',
+          id: 'api-2',
+          node: 'n',
+          address: '172.17.0.77',
+          port: 8080,
+          tags: [],
+          meta: {},
+          status: 'passing',
+          checks: [],
+        },
       ],
       sources: [],
       labelPrefix: 'mcp',

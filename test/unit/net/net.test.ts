@@ -15,7 +15,8 @@ import {LIMITS} from '../../../src/net/limits.js'
 import {mapLimit} from '../../../src/net/pool.js'
 import {startRawServer} from '../../helpers/http-servers.js'
 
-const isNet = (code: string, text: RegExp) => (e: Error) => e instanceof NetError && e.code === code && text.test(e.message)
+const isNet = (code: string, text: RegExp) => (e: Error) =>
+  e instanceof NetError && e.code === code && text.test(e.message)
 
 describe('src/net/http.ts: HTTP/1.1 on node:http, capped and under a deadline', () => {
   const servers: Server[] = []
@@ -34,7 +35,12 @@ describe('src/net/http.ts: HTTP/1.1 on node:http, capped and under a deadline', 
     await once(server, 'listening')
     try {
       const target = {protocol: 'http:' as const, socketPath: path}
-      const a = await httpRequest(target, {source: 'Docker', path: '/containers/json', headers: {host: 'docker'}, deadline: Date.now() + 5000})
+      const a = await httpRequest(target, {
+        source: 'Docker',
+        path: '/containers/json',
+        headers: {host: 'docker'},
+        deadline: Date.now() + 5000,
+      })
       assert.deepEqual(JSON.parse(a.body.toString()), {path: '/containers/json', host: 'docker'})
       const b = await httpRequest(target, {source: 'Docker', path: '/chunked', deadline: Date.now() + 5000})
       assert.equal(b.body.toString(), '[1,2]')
@@ -52,19 +58,34 @@ describe('src/net/http.ts: HTTP/1.1 on node:http, capped and under a deadline', 
       s.on('close', () => clearInterval(timer))
     }, servers)
     await assert.rejects(
-      httpRequest({protocol: 'http:', host: '127.0.0.1', port: endless}, {source: 'Consul', path: '/', deadline: Date.now() + 10_000, maxBodyBytes: 1024 * 1024}),
+      httpRequest(
+        {protocol: 'http:', host: '127.0.0.1', port: endless},
+        {source: 'Consul', path: '/', deadline: Date.now() + 10_000, maxBodyBytes: 1024 * 1024},
+      ),
       isNet('ELIMIT', /^Consul sent a reply over the 1 MiB limit$/),
     )
     const headers = await startRawServer((s: Socket) => {
       s.on('error', () => undefined)
       s.write(`HTTP/1.1 200 OK\r\n${'X-A: b\r\n'.repeat(LIMITS.headerBytes / 4)}\r\n`)
     }, servers)
-    await assert.rejects(httpRequest({protocol: 'http:', host: '127.0.0.1', port: headers}, {source: 'Docker', path: '/', deadline: Date.now() + 10_000}), isNet('ELIMIT', /header block over the 64 KiB limit/))
+    await assert.rejects(
+      httpRequest(
+        {protocol: 'http:', host: '127.0.0.1', port: headers},
+        {source: 'Docker', path: '/', deadline: Date.now() + 10_000},
+      ),
+      isNet('ELIMIT', /header block over the 64 KiB limit/),
+    )
     const garbage = await startRawServer((s: Socket) => {
       s.on('error', () => undefined)
       s.write('SSH-2.0-OpenSSH_9.6\r\n')
     }, servers)
-    await assert.rejects(httpRequest({protocol: 'http:', host: '127.0.0.1', port: garbage}, {source: 'Docker', path: '/', deadline: Date.now() + 10_000}), isNet('EPROTO', /not HTTP\/1\.1/))
+    await assert.rejects(
+      httpRequest(
+        {protocol: 'http:', host: '127.0.0.1', port: garbage},
+        {source: 'Docker', path: '/', deadline: Date.now() + 10_000},
+      ),
+      isNet('EPROTO', /not HTTP\/1\.1/),
+    )
     const trickle = await startRawServer((s: Socket) => {
       s.on('error', () => undefined)
       const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]'
@@ -73,7 +94,13 @@ describe('src/net/http.ts: HTTP/1.1 on node:http, capped and under a deadline', 
       s.on('close', () => clearInterval(timer))
     }, servers)
     const started = Date.now()
-    await assert.rejects(httpRequest({protocol: 'http:', host: '127.0.0.1', port: trickle}, {source: 'Docker', path: '/', deadline: Date.now() + 300}), isNet('ETIMEDOUT', /^Docker did not answer within \d+ ms$/))
+    await assert.rejects(
+      httpRequest(
+        {protocol: 'http:', host: '127.0.0.1', port: trickle},
+        {source: 'Docker', path: '/', deadline: Date.now() + 300},
+      ),
+      isNet('ETIMEDOUT', /^Docker did not answer within \d+ ms$/),
+    )
     assert.ok(Date.now() - started < 1500)
   })
 })
@@ -82,7 +109,9 @@ describe('src/net/grpc.ts: unary gRPC on node:http2', () => {
   const servers: Http2Server[] = []
   after(() => servers.forEach((s) => s.close()))
 
-  async function listen(onStream: (stream: ServerHttp2Stream, headers: Record<string, unknown>) => void): Promise<number> {
+  async function listen(
+    onStream: (stream: ServerHttp2Stream, headers: Record<string, unknown>) => void,
+  ): Promise<number> {
     const server = createH2Server()
     server.on('stream', (stream, headers) => onStream(stream, headers as Record<string, unknown>))
     server.listen(0, '127.0.0.1')
@@ -120,7 +149,16 @@ describe('src/net/grpc.ts: unary gRPC on node:http2', () => {
 
   test('a gRPC status, a length prefix that lies, and an answer past the deadline', async () => {
     const port = await listen((stream, headers) => {
-      if (headers[':path'] === '/status') return stream.respond({':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'invalid%20auth%20token'}, {endStream: true})
+      if (headers[':path'] === '/status')
+        return stream.respond(
+          {
+            ':status': 200,
+            'content-type': 'application/grpc',
+            'grpc-status': '16',
+            'grpc-message': 'invalid%20auth%20token',
+          },
+          {endStream: true},
+        )
       if (headers[':path'] === '/slow') return // never answers
       stream.respond({':status': 200, 'content-type': 'application/grpc'}, {waitForTrailers: true})
       stream.on('wantTrailers', () => stream.sendTrailers({'grpc-status': '0'}))
@@ -128,9 +166,18 @@ describe('src/net/grpc.ts: unary gRPC on node:http2', () => {
     })
     const channel = new GrpcChannel(`http://127.0.0.1:${port}`, {}, 'etcd', Date.now() + 500)
     try {
-      await assert.rejects(channel.unary('/status', Buffer.alloc(0)), (e: Error) => e instanceof GrpcStatusError && e.grpcStatus === 16 && e.message === 'invalid auth token')
-      await assert.rejects(channel.unary('/lie', Buffer.alloc(0)), isNet('EPROTO', /length \(9\) is not its size \(2\)/))
-      await assert.rejects(channel.unary('/slow', Buffer.alloc(0)), isNet('ETIMEDOUT', /^etcd did not answer within \d+ ms$/))
+      await assert.rejects(
+        channel.unary('/status', Buffer.alloc(0)),
+        (e: Error) => e instanceof GrpcStatusError && e.grpcStatus === 16 && e.message === 'invalid auth token',
+      )
+      await assert.rejects(
+        channel.unary('/lie', Buffer.alloc(0)),
+        isNet('EPROTO', /length \(9\) is not its size \(2\)/),
+      )
+      await assert.rejects(
+        channel.unary('/slow', Buffer.alloc(0)),
+        isNet('ETIMEDOUT', /^etcd did not answer within \d+ ms$/),
+      )
     } finally {
       channel.close()
     }
@@ -141,13 +188,20 @@ describe('src/net/pool.ts', () => {
   test('mapLimit keeps order and never runs more than the limit at once', async () => {
     let running = 0
     let most = 0
-    const out = await mapLimit(Array.from({length: 50}, (_, i) => i), 8, async (n) => {
-      most = Math.max(most, ++running)
-      await new Promise((r) => setTimeout(r, 1 + (n % 3)))
-      running--
-      return n * 2
-    })
-    assert.deepEqual(out, Array.from({length: 50}, (_, i) => i * 2))
+    const out = await mapLimit(
+      Array.from({length: 50}, (_, i) => i),
+      8,
+      async (n) => {
+        most = Math.max(most, ++running)
+        await new Promise((r) => setTimeout(r, 1 + (n % 3)))
+        running--
+        return n * 2
+      },
+    )
+    assert.deepEqual(
+      out,
+      Array.from({length: 50}, (_, i) => i * 2),
+    )
     assert.equal(most, 8)
   })
 })

@@ -2,14 +2,29 @@ import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 
 import {readConsulServices} from '../../../src/registry/consul.js'
-import {ConsulFixtureServer, consulHealthEntry, ConsulHealthEntry, loadConsulFixture} from '../../helpers/consul-fixture-server.js'
+import {
+  ConsulFixtureServer,
+  consulHealthEntry,
+  ConsulHealthEntry,
+  loadConsulFixture,
+} from '../../helpers/consul-fixture-server.js'
 
 // The recorded fixture server (test/helpers/consul-fixture-server.ts) read by mcp's Consul source.
 describe('Consul source against the recorded fixture server', () => {
   const recorded = loadConsulFixture<ConsulHealthEntry[]>('health-service-redis.json')
   const server = new ConsulFixtureServer({
     token: 'secret-token',
-    entries: [...recorded, consulHealthEntry({service: 'api', id: 'api-1', address: '10.0.0.7', port: 8080, meta: {version: '1.2'}, checks: [{status: 'critical', output: '503'}]})],
+    entries: [
+      ...recorded,
+      consulHealthEntry({
+        service: 'api',
+        id: 'api-1',
+        address: '10.0.0.7',
+        port: 8080,
+        meta: {version: '1.2'},
+        checks: [{status: 'critical', output: '503'}],
+      }),
+    ],
   })
   let addr = ''
   before(async () => {
@@ -38,7 +53,10 @@ describe('Consul source against the recorded fixture server', () => {
   test('only the services asked for are read', async () => {
     server.requests.length = 0
     const regs = await readConsulServices({addr, token: 'secret-token'}, 2000, ['api'])
-    assert.deepEqual(regs.map((r) => r.id), ['api-1'])
+    assert.deepEqual(
+      regs.map((r) => r.id),
+      ['api-1'],
+    )
     assert.ok(!server.requests.some((p) => p.endsWith('/redis')))
   })
 })

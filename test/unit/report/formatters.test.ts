@@ -12,13 +12,19 @@ import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src
 import {ROOT} from '../labels/helpers.js'
 import {GOLDEN_FIXTURE, goldenPath, normalizeOutput} from './golden.js'
 
-const context = (color = false): FormatContext => ({toolName: 'mcp', toolVersion: '0.1.0', command: 'lint-labels', rules: LINT_LABELS_RULES, color})
+const context = (color = false): FormatContext => ({
+  toolName: 'mcp',
+  toolVersion: '0.1.0',
+  command: 'lint-labels',
+  rules: LINT_LABELS_RULES,
+  color,
+})
 
 async function fixtureFindings(): Promise<Finding[]> {
   return (await lintLabels({composeFiles: [GOLDEN_FIXTURE], env: {}, cwd: ROOT})).findings
 }
 
-describe('each format\'s exact output for one fixture', () => {
+describe("each format's exact output for one fixture", () => {
   for (const format of FORMAT_NAMES) {
     test(format, async () => {
       const out = normalizeOutput(formatFindings(await fixtureFindings(), format, context()))
@@ -45,15 +51,33 @@ describe('sarif', () => {
     assert.ok(ok, JSON.stringify(validate.errors, null, 2))
   }
 
-  test('the fixture\'s log validates against the official SARIF 2.1.0 schema', async () => {
+  test("the fixture's log validates against the official SARIF 2.1.0 schema", async () => {
     valid(formatFindings(await fixtureFindings(), 'sarif', context()))
   })
 
   test('container, registry and input-error findings, and no findings at all, validate too', () => {
     const findings: Finding[] = [
-      {ruleId: 'service-port-not-exposed', severity: 'warning', message: 'm', location: {kind: 'container', container: 'api-1', id: 'abc'}, service: 'api', instance: 'api-1', evidence: {port: 1}},
-      {ruleId: 'STALE_REGISTRATION', severity: 'error', message: 'm', location: {kind: 'registry', registry: 'etcd', key: '/services/a/b'}},
-      {ruleId: 'input-error', severity: 'error', message: 'is empty', location: {kind: 'file', file: '/abs/path with space/compose.yaml', line: 1, column: 1}},
+      {
+        ruleId: 'service-port-not-exposed',
+        severity: 'warning',
+        message: 'm',
+        location: {kind: 'container', container: 'api-1', id: 'abc'},
+        service: 'api',
+        instance: 'api-1',
+        evidence: {port: 1},
+      },
+      {
+        ruleId: 'STALE_REGISTRATION',
+        severity: 'error',
+        message: 'm',
+        location: {kind: 'registry', registry: 'etcd', key: '/services/a/b'},
+      },
+      {
+        ruleId: 'input-error',
+        severity: 'error',
+        message: 'is empty',
+        location: {kind: 'file', file: '/abs/path with space/compose.yaml', line: 1, column: 1},
+      },
       {ruleId: 'empty-value', severity: 'info', message: 'no location'},
     ]
     const text = formatFindings(findings, 'sarif', context())
@@ -66,11 +90,18 @@ describe('sarif', () => {
 
   test('every rule table (labels, config, doctor) validates with formats on: helpUri is an absolute URI', () => {
     const doctorRules = DOCTOR_CODES.map((code) => codeMeta(code, 'error', code))
-    for (const [command, rules] of [['lint-config', CONFIG_RULE_METAS], ['doctor', doctorRules], ['lint-labels', LINT_LABELS_RULES]] as const) {
+    for (const [command, rules] of [
+      ['lint-config', CONFIG_RULE_METAS],
+      ['doctor', doctorRules],
+      ['lint-labels', LINT_LABELS_RULES],
+    ] as const) {
       const text = formatFindings([], 'sarif', {...context(), command, rules})
       valid(text)
-      const documented = (JSON.parse(text).runs[0].tool.driver.rules as {id: string; helpUri?: string}[]).filter((r) => r.id !== 'input-error')
-      for (const rule of documented) assert.match(rule.helpUri ?? '', /^file:\/\/\/.+\/docs\/[a-z-]+\.md#[\w-]+$/, rule.id)
+      const documented = (JSON.parse(text).runs[0].tool.driver.rules as {id: string; helpUri?: string}[]).filter(
+        (r) => r.id !== 'input-error',
+      )
+      for (const rule of documented)
+        assert.match(rule.helpUri ?? '', /^file:\/\/\/.+\/docs\/[a-z-]+\.md#[\w-]+$/, rule.id)
     }
   })
 })
@@ -78,7 +109,14 @@ describe('sarif', () => {
 describe('github', () => {
   test('escapes data and properties the way workflow commands need', () => {
     const out = formatFindings(
-      [{ruleId: 'r', severity: 'info', message: '100% bad\nsecond line', location: {kind: 'file', file: 'a,b:c.yaml', line: 2, column: 3}}],
+      [
+        {
+          ruleId: 'r',
+          severity: 'info',
+          message: '100% bad\nsecond line',
+          location: {kind: 'file', file: 'a,b:c.yaml', line: 2, column: 3},
+        },
+      ],
       'github',
       context(),
     )
@@ -97,7 +135,18 @@ describe('stylish', () => {
 
 describe('junit', () => {
   test('XML special characters are escaped and infos do not fail', () => {
-    const out = formatFindings([{ruleId: 'r', severity: 'info', message: '<a & "b">', location: {kind: 'file', file: 'f.yaml', line: 1, column: 1}}], 'junit', context())
+    const out = formatFindings(
+      [
+        {
+          ruleId: 'r',
+          severity: 'info',
+          message: '<a & "b">',
+          location: {kind: 'file', file: 'f.yaml', line: 1, column: 1},
+        },
+      ],
+      'junit',
+      context(),
+    )
     assert.match(out, /failures="0"/)
     assert.match(out, /<system-out>info: &lt;a &amp; &quot;b&quot;&gt;/)
   })
@@ -105,11 +154,26 @@ describe('junit', () => {
 
 describe('checkstyle and gitlab', () => {
   test('checkstyle escapes XML and drops characters XML cannot hold; gitlab fingerprints stay unique', () => {
-    const f = (message: string, line: number): Finding => ({ruleId: 'r', severity: 'error', message, location: {kind: 'file', file: 'a "b".yaml', line, column: 1}})
+    const f = (message: string, line: number): Finding => ({
+      ruleId: 'r',
+      severity: 'error',
+      message,
+      location: {kind: 'file', file: 'a "b".yaml', line, column: 1},
+    })
     const xml = formatFindings([f('<x> & \u0007y', 1)], 'checkstyle', context())
     assert.match(xml, /<file name="a &quot;b&quot;\.yaml">/)
     assert.match(xml, /message="&lt;x&gt; &amp; y"/)
-    const issues = JSON.parse(formatFindings([f('same', 1), f('same', 1), {ruleId: 'X', severity: 'warning', message: 'm', location: {kind: 'container', container: 'api-1'}}], 'gitlab', context())) as {
+    const issues = JSON.parse(
+      formatFindings(
+        [
+          f('same', 1),
+          f('same', 1),
+          {ruleId: 'X', severity: 'warning', message: 'm', location: {kind: 'container', container: 'api-1'}},
+        ],
+        'gitlab',
+        context(),
+      ),
+    ) as {
       fingerprint: string
       severity: string
       location: {path: string; lines: {begin: number}}
@@ -119,4 +183,3 @@ describe('checkstyle and gitlab', () => {
     assert.deepEqual(issues.find((i) => i.severity === 'minor')!.location, {path: 'container api-1', lines: {begin: 1}})
   })
 })
-

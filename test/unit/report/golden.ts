@@ -3,7 +3,15 @@ import {pathToFileURL} from 'node:url'
 /** The fixture whose output in every format is pinned, and where each pinned output lives. */
 export const GOLDEN_DIR = 'test/fixtures/labels/golden'
 export const GOLDEN_FIXTURE = `${GOLDEN_DIR}/compose.yaml`
-const GOLDEN_NAME: Record<string, string> = {stylish: 'stylish.txt', json: 'json', sarif: 'sarif', github: 'github.txt', junit: 'junit.xml', checkstyle: 'checkstyle.xml', gitlab: 'gitlab.json'}
+const GOLDEN_NAME: Record<string, string> = {
+  stylish: 'stylish.txt',
+  json: 'json',
+  sarif: 'sarif',
+  github: 'github.txt',
+  junit: 'junit.xml',
+  checkstyle: 'checkstyle.xml',
+  gitlab: 'gitlab.json',
+}
 export const goldenPath = (format: string) => `${GOLDEN_DIR}/expected.${GOLDEN_NAME[format]}`
 
 /** SARIF names the working directory (%SRCROOT%): pinned output uses a placeholder. */

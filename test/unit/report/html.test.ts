@@ -10,7 +10,8 @@ import {logTicks, niceTicks} from '../../../src/report/html/svg.js'
 import {renderTraceReport} from '../../../src/logs/html-report.js'
 import type {TraceResult} from '../../../src/logs/trace.js'
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/reports/${name}`, import.meta.url), 'utf8'))
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/reports/${name}`, import.meta.url), 'utf8'))
 const meta = {command: 'mcp x', version: '0.1.0', generatedAt: '2026-11-22T00:00:00.000Z'}
 
 describe('HTML report renderers (pure)', () => {
@@ -27,7 +28,10 @@ describe('HTML report renderers (pure)', () => {
       assert.match(html, new RegExp(`<tr data-instance="${inst.id}" data-requests="${inst.requests}"`))
       assert.match(html, new RegExp(`<g data-series="${inst.id}">`))
     }
-    assert.equal((html.match(/<g data-series="requests\/s">[\s\S]*?<\/g>/)![0].match(/<circle/g) ?? []).length, result.timeline.points.length)
+    assert.equal(
+      (html.match(/<g data-series="requests\/s">[\s\S]*?<\/g>/)![0].match(/<circle/g) ?? []).length,
+      result.timeline.points.length,
+    )
     assert.match(html, /id="verdict" class="badge none"/)
   })
 
@@ -59,12 +63,16 @@ describe('HTML report renderers (pure)', () => {
     result.lines[1]!.message = '<img src=x onerror=alert(1)>'
     const html = renderTraceReport(result, {...meta, gapMs: 1000})
     assert.equal((html.match(/<rect class="mark"/g) ?? []).length, result.lines.length)
-    for (const [i, l] of result.lines.entries()) assert.match(html, new RegExp(`data-line="${i}" data-offset="${l.offsetMs}"`))
+    for (const [i, l] of result.lines.entries())
+      assert.match(html, new RegExp(`data-line="${i}" data-offset="${l.offsetMs}"`))
     assert.ok(!html.includes('<script>alert(1)'))
     assert.ok(!html.includes('<img src=x'))
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; &quot;quotes&quot;/)
     assert.equal((html.match(/<tr class="gap">/g) ?? []).length, 2)
-    const notFound = renderTraceReport({...result, found: false, lines: [], sources: result.sources.map((s) => ({...s, matches: 0}))}, meta)
+    const notFound = renderTraceReport(
+      {...result, found: false, lines: [], sources: result.sources.map((s) => ({...s, matches: 0}))},
+      meta,
+    )
     assert.match(notFound, /data-found="false">not found/)
   })
 
@@ -73,7 +81,16 @@ describe('HTML report renderers (pure)', () => {
     assert.equal(shellQuote("it's"), `'it'\\''s'`)
     assert.equal(shellQuote('http://h:1/x?a=1'), "'http://h:1/x?a=1'")
     assert.equal(
-      commandLine('mcp', ['loadtest', 'http://u:pa55word@h/', '-H', 'Authorization: Bearer abc.def.ghi', '--header=Cookie: s=1', '-HX-Api-Key: k', '-c', '10']),
+      commandLine('mcp', [
+        'loadtest',
+        'http://u:pa55word@h/',
+        '-H',
+        'Authorization: Bearer abc.def.ghi',
+        '--header=Cookie: s=1',
+        '-HX-Api-Key: k',
+        '-c',
+        '10',
+      ]),
       "mcp loadtest 'http://u:[redacted]@h/' -H 'Authorization: [redacted]' '--header=Cookie: [redacted]' '-HX-Api-Key: [redacted]' -c 10",
     )
   })
@@ -81,9 +98,18 @@ describe('HTML report renderers (pure)', () => {
   test('formatting and ticks', () => {
     assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;')
     assert.deepEqual([formatMicros(850), formatMicros(12_400), formatMicros(1_500_000)], ['850µs', '12.40ms', '1.50s'])
-    assert.deepEqual([formatMillis(0), formatMillis(0.25), formatMillis(140), formatMillis(2690), formatMillis(90_000)], ['0ms', '250µs', '140ms', '2.69s', '1m30s'])
-    assert.deepEqual(niceTicks(0, 3000, 6).map((t) => t.value), [0, 500, 1000, 1500, 2000, 2500, 3000])
-    assert.deepEqual(logTicks(1, 1000).map((t) => t.value), [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+    assert.deepEqual(
+      [formatMillis(0), formatMillis(0.25), formatMillis(140), formatMillis(2690), formatMillis(90_000)],
+      ['0ms', '250µs', '140ms', '2.69s', '1m30s'],
+    )
+    assert.deepEqual(
+      niceTicks(0, 3000, 6).map((t) => t.value),
+      [0, 500, 1000, 1500, 2000, 2500, 3000],
+    )
+    assert.deepEqual(
+      logTicks(1, 1000).map((t) => t.value),
+      [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    )
   })
 })
 

@@ -18,19 +18,36 @@ describe('mcp rules: the catalog', () => {
     const catalog = ruleCatalog()
     assert.ok(catalog.length >= 45, String(catalog.length))
     for (const r of catalog) {
-      assert.match(r.helpUri ?? '', /^file:\/\/\/.+\/docs\/[a-z-]+\.md#[\w-]+$/, `${r.command} ${r.id}: SARIF's helpUri must be absolute (the shipped docs)`)
+      assert.match(
+        r.helpUri ?? '',
+        /^file:\/\/\/.+\/docs\/[a-z-]+\.md#[\w-]+$/,
+        `${r.command} ${r.id}: SARIF's helpUri must be absolute (the shipped docs)`,
+      )
       // lint-config's input-error is documented once, with lint-labels'.
-      if (!(r.command === 'lint-config' && r.id === 'input-error')) assert.ok(r.explanation, `${r.command} ${r.id} has a section in the docs`)
+      if (!(r.command === 'lint-config' && r.id === 'input-error'))
+        assert.ok(r.explanation, `${r.command} ${r.id} has a section in the docs`)
     }
   })
 
   test('an id of two commands finds both; an unknown one is a usage error with did-you-mean', () => {
-    assert.deepEqual(findRules('unknown-key').map((r) => r.command), ['lint-labels', 'lint-config'])
-    assert.deepEqual(findRules('unregistered').map((r) => r.id), ['UNREGISTERED'])
-    assert.throws(() => findRules('healt-path-missing'), {message: 'no rule "healt-path-missing"', hint: 'did you mean health-path-missing? (mcp rules lists them all)'} as never)
+    assert.deepEqual(
+      findRules('unknown-key').map((r) => r.command),
+      ['lint-labels', 'lint-config'],
+    )
+    assert.deepEqual(
+      findRules('unregistered').map((r) => r.id),
+      ['UNREGISTERED'],
+    )
+    assert.throws(() => findRules('healt-path-missing'), {
+      message: 'no rule "healt-path-missing"',
+      hint: 'did you mean health-path-missing? (mcp rules lists them all)',
+    } as never)
   })
 
   test('Markdown as terminal text: links to words, code blocks indented, emphasis and backticks gone', () => {
-    assert.equal(markdownToText('**Fix:** see [other](#other), `a.b`.\n\n```yaml\nx: 1\n```\n'), 'Fix: see other, a.b.\n\n    x: 1')
+    assert.equal(
+      markdownToText('**Fix:** see [other](#other), `a.b`.\n\n```yaml\nx: 1\n```\n'),
+      'Fix: see other, a.b.\n\n    x: 1',
+    )
   })
 })

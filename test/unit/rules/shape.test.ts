@@ -10,7 +10,12 @@ import type {RuleMeta} from '../../../src/report/findings/index.js'
 import {RULE_FAMILIES, type RuleCommand} from '../../../src/rules/families.js'
 
 /** Every family's rules, the page its docs are on and the anchor a rule's section has there. */
-const FAMILIES: {command: RuleCommand; page: string; anchor: (id: string) => string; rules: readonly {meta: RuleMeta; check: unknown}[]}[] = [
+const FAMILIES: {
+  command: RuleCommand
+  page: string
+  anchor: (id: string) => string
+  rules: readonly {meta: RuleMeta; check: unknown}[]
+}[] = [
   {command: 'lint-labels', page: 'rules.md', anchor: (id) => id, rules: LABEL_RULES},
   {command: 'lint-config', page: 'config-rules.md', anchor: (id) => id, rules: CONFIG_RULES},
   {command: 'doctor', page: 'doctor.md', anchor: (id) => id.toLowerCase(), rules: DOCTOR_CHECKS},
@@ -42,7 +47,11 @@ describe('one rule shape: {meta, check(subject, context)} in every family', () =
     test(`${command}: every rule is {meta, check} and its meta has the one set of fields`, () => {
       assert.ok(rules.length > 0)
       for (const rule of rules) {
-        assert.deepEqual(Object.keys(rule).sort(), ['check', 'meta'], `${command}: ${JSON.stringify(Object.keys(rule))}`)
+        assert.deepEqual(
+          Object.keys(rule).sort(),
+          ['check', 'meta'],
+          `${command}: ${JSON.stringify(Object.keys(rule))}`,
+        )
         assert.equal(typeof rule.check, 'function', `${rule.meta.id}: check`)
         assertMeta(rule.meta, page, anchor)
       }
@@ -50,12 +59,19 @@ describe('one rule shape: {meta, check(subject, context)} in every family', () =
   }
 
   test('mcp rules, SARIF and the docs generator read each rule’s own meta; the few ids a command reports itself have the same fields', () => {
-    assert.deepEqual(RULE_FAMILIES.map((f) => f.command), FAMILIES.map((f) => f.command))
+    assert.deepEqual(
+      RULE_FAMILIES.map((f) => f.command),
+      FAMILIES.map((f) => f.command),
+    )
     for (const {command, page, anchor, rules} of FAMILIES) {
       const metas = RULE_FAMILIES.find((f) => f.command === command)!.metas
-      for (const rule of rules) assert.ok(metas.includes(rule.meta), `${command} ${rule.meta.id}: the table holds the rule's own meta`)
+      for (const rule of rules)
+        assert.ok(metas.includes(rule.meta), `${command} ${rule.meta.id}: the table holds the rule's own meta`)
       const extra = metas.filter((m) => !rules.some((r) => r.meta === m))
-      assert.deepEqual(extra.map((m) => m.id), REPORTED_BY_THE_COMMAND[command])
+      assert.deepEqual(
+        extra.map((m) => m.id),
+        REPORTED_BY_THE_COMMAND[command],
+      )
       for (const m of extra) assertMeta(m, page, anchor)
     }
   })
@@ -78,13 +94,34 @@ describe('one rule shape: {meta, check(subject, context)} in every family', () =
 
   test('only rules whose meta is fixable may report a fix (ESLint refuses the others), and --fix plans theirs', () => {
     const hit = {path: ['a'], message: 'm', fix: {target: 'value' as const, text: '2', description: '1 → 2'}}
-    const unfixable = defineConfigRule({meta: {id: 'x-unfixable', severity: 'error', description: 'reports a fix without saying so'}, check: (_config, ctx) => [ctx.report(hit)]})
-    const fixable = defineConfigRule({meta: {id: 'x-fixable', severity: 'warning', description: 'reports a fix and says so', fixable: true}, check: (_config, ctx) => [ctx.report(hit)]})
+    const unfixable = defineConfigRule({
+      meta: {id: 'x-unfixable', severity: 'error', description: 'reports a fix without saying so'},
+      check: (_config, ctx) => [ctx.report(hit)],
+    })
+    const fixable = defineConfigRule({
+      meta: {id: 'x-fixable', severity: 'warning', description: 'reports a fix and says so', fixable: true},
+      check: (_config, ctx) => [ctx.report(hit)],
+    })
     const doc = {path: 'x.yaml', text: 'a: 1\n', hadBom: false}
-    assert.throws(() => lintConfigDocument(doc, {vars: {}, rules: [unfixable]}), /x-unfixable reported a fix, but its meta is not fixable/)
+    assert.throws(
+      () => lintConfigDocument(doc, {vars: {}, rules: [unfixable]}),
+      /x-unfixable reported a fix, but its meta is not fixable/,
+    )
     const result = lintConfigDocument(doc, {vars: {}, rules: [fixable]})
-    assert.deepEqual(result.findings, [{ruleId: 'x-fixable', severity: 'warning', message: 'm', location: {kind: 'file', file: 'x.yaml', line: 1, column: 4, endLine: 1, endColumn: 5}}])
-    assert.deepEqual(result.fixes, [{ruleId: 'x-fixable', start: 3, end: 4, text: '2', description: '1 → 2', line: 1, column: 4}])
-    assert.deepEqual(CONFIG_RULES.filter((r) => r.meta.fixable).map((r) => r.meta.id), ['schema', 'unknown-key', 'invalid-duration'])
+    assert.deepEqual(result.findings, [
+      {
+        ruleId: 'x-fixable',
+        severity: 'warning',
+        message: 'm',
+        location: {kind: 'file', file: 'x.yaml', line: 1, column: 4, endLine: 1, endColumn: 5},
+      },
+    ])
+    assert.deepEqual(result.fixes, [
+      {ruleId: 'x-fixable', start: 3, end: 4, text: '2', description: '1 → 2', line: 1, column: 4},
+    ])
+    assert.deepEqual(
+      CONFIG_RULES.filter((r) => r.meta.fixable).map((r) => r.meta.id),
+      ['schema', 'unknown-key', 'invalid-duration'],
+    )
   })
 })

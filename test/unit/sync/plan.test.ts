@@ -56,7 +56,12 @@ describe('sync: desired registrations', () => {
   })
 
   test('ambiguous networks and invalid labels are not registered, and say why', () => {
-    const two = container({networks: [{name: 'front', ip: '10.1.0.2'}, {name: 'back', ip: '10.2.0.2'}]})
+    const two = container({
+      networks: [
+        {name: 'front', ip: '10.1.0.2'},
+        {name: 'back', ip: '10.2.0.2'},
+      ],
+    })
     const [a] = candidates([two], OPTIONS)
     assert.equal(a!.registration, undefined)
     assert.equal(a!.skip?.reason, 'ambiguous-address')
@@ -74,7 +79,14 @@ describe('sync: desired registrations', () => {
     const value = JSON.parse(registrationValue(plain, 'json'))
     assert.equal('version' in value, false)
     assert.equal('weight' in value, false)
-    const labelled = container({labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080', 'mcp.service.version': '1.2', 'mcp.service.weight': '5'}})
+    const labelled = container({
+      labels: {
+        'mcp.service.name': 'api',
+        'mcp.service.port': '8080',
+        'mcp.service.version': '1.2',
+        'mcp.service.weight': '5',
+      },
+    })
     const parsed = parseRegistrationValue(registrationValue(candidates([labelled], OPTIONS)[0]!.registration!, 'json'))
     assert.equal(parsed.version, '1.2')
     assert.equal(parsed.weight, 5)
@@ -89,43 +101,107 @@ describe('sync: the plan', () => {
   test('add what runs, remove what this agent owns and no longer runs, leave what matches', () => {
     const up = container()
     const same = container()
-    const plan = planSync(candidates([up, same], OPTIONS), [written(same), {...written(container()), key: '/services/api/gone', instance: 'gone'}], {owner: 'host-a', valueFormat: 'json'})
-    assert.deepEqual(plan.actions.map((a) => [a.kind, a.key]), [['remove', '/services/api/gone'], ['add', `/services/api/${up.name}`]])
+    const plan = planSync(
+      candidates([up, same], OPTIONS),
+      [written(same), {...written(container()), key: '/services/api/gone', instance: 'gone'}],
+      {owner: 'host-a', valueFormat: 'json'},
+    )
+    assert.deepEqual(
+      plan.actions.map((a) => [a.kind, a.key]),
+      [
+        ['remove', '/services/api/gone'],
+        ['add', `/services/api/${up.name}`],
+      ],
+    )
     assert.equal(plan.unchanged, 1)
   })
 
   test('an update lists each field that differs', () => {
     const d = container({labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080', 'mcp.service.version': '2'}})
-    const plan = planSync(candidates([d], OPTIONS), [written(d, {address: '10.0.0.9:8080', version: '1'})], {owner: 'host-a', valueFormat: 'json'})
+    const plan = planSync(candidates([d], OPTIONS), [written(d, {address: '10.0.0.9:8080', version: '1'})], {
+      owner: 'host-a',
+      valueFormat: 'json',
+    })
     assert.equal(plan.actions.length, 1)
     assert.equal(plan.actions[0]!.kind, 'update')
-    assert.deepEqual(plan.actions[0]!.changes, [`address "10.0.0.9:8080" → "${d.networks[0]!.ip}:8080"`, 'version "1" → "2"'])
+    assert.deepEqual(plan.actions[0]!.changes, [
+      `address "10.0.0.9:8080" → "${d.networks[0]!.ip}:8080"`,
+      'version "1" → "2"',
+    ])
   })
 
   test('entries of another owner are reported, never changed; --prune-foreign removes only stale ones', () => {
     const d = container()
-    const stale: CurrentEntry = {key: '/services/api/old', service: 'api', instance: 'old', address: '10.0.0.1:80', registeredBy: 'host-b', valueFormat: 'json', leaseId: null}
+    const stale: CurrentEntry = {
+      key: '/services/api/old',
+      service: 'api',
+      instance: 'old',
+      address: '10.0.0.1:80',
+      registeredBy: 'host-b',
+      valueFormat: 'json',
+      leaseId: null,
+    }
     const taken = written(d, {registeredBy: 'host-b', address: '10.0.0.2:80'})
     const plan = planSync(candidates([d], OPTIONS), [stale, taken], {owner: 'host-a', valueFormat: 'json'})
     assert.deepEqual(plan.actions, [])
-    assert.deepEqual(plan.foreign.map((f) => [f.key, f.kind]), [['/services/api/old', 'stale'], [taken.key, 'conflict']])
-    const pruned = planSync(candidates([d], OPTIONS), [stale, taken], {owner: 'host-a', valueFormat: 'json', pruneForeign: true})
-    assert.deepEqual(pruned.actions.map((a) => [a.kind, a.key]), [['remove', '/services/api/old']])
-    assert.deepEqual(pruned.foreign.map((f) => f.key), [taken.key])
+    assert.deepEqual(
+      plan.foreign.map((f) => [f.key, f.kind]),
+      [
+        ['/services/api/old', 'stale'],
+        [taken.key, 'conflict'],
+      ],
+    )
+    const pruned = planSync(candidates([d], OPTIONS), [stale, taken], {
+      owner: 'host-a',
+      valueFormat: 'json',
+      pruneForeign: true,
+    })
+    assert.deepEqual(
+      pruned.actions.map((a) => [a.kind, a.key]),
+      [['remove', '/services/api/old']],
+    )
+    assert.deepEqual(
+      pruned.foreign.map((f) => f.key),
+      [taken.key],
+    )
   })
 
-  test('entries on this agent\'s lease are its own; an own entry elsewhere moves onto the lease', () => {
+  test("entries on this agent's lease are its own; an own entry elsewhere moves onto the lease", () => {
     const d = container()
-    const plainOnLease: CurrentEntry = {key: '/services/api/x', service: 'api', instance: 'x', address: '10.0.0.1:80', valueFormat: 'plain', leaseId: '7'}
-    const plan = planSync(candidates([d], OPTIONS), [plainOnLease, written(d, {leaseId: '5'})], {owner: 'host-a', valueFormat: 'json', leaseId: '7'})
-    assert.deepEqual(plan.actions.map((a) => [a.kind, a.key]), [['remove', '/services/api/x'], ['update', `/services/api/${d.name}`]])
+    const plainOnLease: CurrentEntry = {
+      key: '/services/api/x',
+      service: 'api',
+      instance: 'x',
+      address: '10.0.0.1:80',
+      valueFormat: 'plain',
+      leaseId: '7',
+    }
+    const plan = planSync(candidates([d], OPTIONS), [plainOnLease, written(d, {leaseId: '5'})], {
+      owner: 'host-a',
+      valueFormat: 'json',
+      leaseId: '7',
+    })
+    assert.deepEqual(
+      plan.actions.map((a) => [a.kind, a.key]),
+      [
+        ['remove', '/services/api/x'],
+        ['update', `/services/api/${d.name}`],
+      ],
+    )
     assert.deepEqual(plan.actions[1]!.changes, ['lease 5 → 7'])
   })
 
   test('a not-ready container below the threshold keeps its entry; at it, the entry goes with the reason', () => {
     const d = container()
     const list = candidates([d], OPTIONS)
-    const skip = {container: d.name, containerId: d.id, service: 'api', key: list[0]!.key, reason: 'not-ready' as const, detail: 'GET … → 503'}
+    const skip = {
+      container: d.name,
+      containerId: d.id,
+      service: 'api',
+      key: list[0]!.key,
+      reason: 'not-ready' as const,
+      detail: 'GET … → 503',
+    }
     list[0]!.registration = undefined
     list[0]!.skip = {...skip, keepRegistered: true}
     assert.deepEqual(planSync(list, [written(d)], {owner: 'host-a', valueFormat: 'json'}).actions, [])
@@ -135,11 +211,18 @@ describe('sync: the plan', () => {
     assert.match(plan.actions[0]!.reason, /not ready: GET … → 503/)
   })
 
-  test('one container\'s reconcile touches only its keys', () => {
+  test("one container's reconcile touches only its keys", () => {
     const a = container()
     const b = container()
-    const plan = planSync(candidates([a, b], OPTIONS), [], {owner: 'host-a', valueFormat: 'json', scope: {keys: new Set([`/services/api/${a.name}`]), containerIds: new Set([a.id])}})
-    assert.deepEqual(plan.actions.map((x) => x.key), [`/services/api/${a.name}`])
+    const plan = planSync(candidates([a, b], OPTIONS), [], {
+      owner: 'host-a',
+      valueFormat: 'json',
+      scope: {keys: new Set([`/services/api/${a.name}`]), containerIds: new Set([a.id])},
+    })
+    assert.deepEqual(
+      plan.actions.map((x) => x.key),
+      [`/services/api/${a.name}`],
+    )
   })
 })
 

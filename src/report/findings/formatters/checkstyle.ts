@@ -14,7 +14,9 @@ export const checkstyle: Formatter = (findings, context) => {
     for (const f of list) {
       const at = f.location?.kind === 'file' ? ` line="${f.location.line}" column="${f.location.column}"` : ''
       const message = f.hint ? `${f.message} (${f.hint})` : f.message
-      out.push(`    <error${at} severity="${f.severity}" message="${xml(message)}" source="${xml(`${context.toolName}.${context.command}.${f.ruleId}`)}"/>`)
+      out.push(
+        `    <error${at} severity="${f.severity}" message="${xml(message)}" source="${xml(`${context.toolName}.${context.command}.${f.ruleId}`)}"/>`,
+      )
     }
     out.push('  </file>')
   }

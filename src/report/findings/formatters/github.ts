@@ -4,7 +4,8 @@ import type {Formatter} from './types.js'
 
 // GitHub Actions workflow commands: data and property values need their own escaping (as @actions/core
 // does), so a value holding "\n::error" stays inside its annotation; other controls are shown, not obeyed.
-const escapeData = (s: string) => terminalTextKeepingLineBreaks(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+const escapeData = (s: string) =>
+  terminalTextKeepingLineBreaks(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
 const escapeProp = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
 const COMMAND = {error: 'error', warning: 'warning', info: 'notice'} as const
@@ -20,7 +21,10 @@ export const github: Formatter = (findings) =>
         if (f.location.endColumn) props.push(`endColumn=${f.location.endColumn}`)
       }
       props.push(`title=${escapeProp(f.ruleId)}`)
-      const where = f.location && f.location.kind !== 'file' ? ` (${f.location.kind === 'container' ? `container ${f.location.container}` : f.location.key})` : ''
+      const where =
+        f.location && f.location.kind !== 'file'
+          ? ` (${f.location.kind === 'container' ? `container ${f.location.container}` : f.location.key})`
+          : ''
       const hint = f.hint ? ` Hint: ${f.hint}` : ''
       return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(f.message + where + hint)}`
     })

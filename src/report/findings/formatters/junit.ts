@@ -20,7 +20,9 @@ export const junit: Formatter = (findings, context) => {
   const groups = groupFindings(findings)
   const out = ['<?xml version="1.0" encoding="UTF-8"?>']
   const failures = findings.filter((f) => f.severity !== 'info').length
-  out.push(`<testsuites name="mcp ${xml(context.command)}" tests="${findings.length}" failures="${failures}" errors="0">`)
+  out.push(
+    `<testsuites name="mcp ${xml(context.command)}" tests="${findings.length}" failures="${failures}" errors="0">`,
+  )
   if (findings.length === 0) {
     out.push(`  <testsuite name="${xml(context.command)}" tests="1" failures="0" errors="0">`)
     out.push(`    <testcase name="no problems" classname="${xml(context.command)}"/>`)

@@ -10,7 +10,8 @@ function position(f: Finding): string {
   const location = f.location
   if (location?.kind === 'file') return `${location.line}:${location.column}`
   const who = f.instance ?? f.service ?? '-'
-  if (location?.kind === 'container' && (who === location.container || who.startsWith(`${location.container}@`))) return ''
+  if (location?.kind === 'container' && (who === location.container || who.startsWith(`${location.container}@`)))
+    return ''
   return who
 }
 
