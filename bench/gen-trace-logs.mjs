@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import {randomBytes} from 'node:crypto'
 // Writes a mixed JSON / nginx-style log of about SIZE bytes to OUT, with the trace id ID in about one
 // line per 100,000, cycling through every spelling mcp trace understands. Prints the number of lines
 // that carry the id as plain 32-hex (what `rg ID` must find) and the total number of id lines.
 // usage: node gen-trace-logs.mjs OUT SIZE_BYTES ID
-import {openSync, writeSync, closeSync} from 'node:fs'
-import {randomBytes} from 'node:crypto'
+import {closeSync, openSync, writeSync} from 'node:fs'
 
 const [out, sizeArg, id] = process.argv.slice(2)
 const size = Number(sizeArg)
@@ -12,7 +12,8 @@ if (!out || !size || !/^[0-9a-f]{32}$/.test(id ?? '')) {
   console.error('usage: gen-trace-logs.mjs OUT SIZE_BYTES ID(32 lowercase hex)')
   process.exit(2)
 }
-let seed = 0x9e3779b9
+
+let seed = 0x9e_37_79_b9
 function rnd() {
   seed ^= seed << 13
   seed >>>= 0
@@ -21,6 +22,7 @@ function rnd() {
   seed >>>= 0
   return seed
 }
+
 // Random hex from a pool refilled natively (string building per digit made generation the bottleneck).
 let pool = ''
 let at = 0
@@ -29,9 +31,11 @@ function hex(n) {
     pool = randomBytes(1 << 20).toString('hex')
     at = 0
   }
+
   at += n
   return pool.slice(at - n, at)
 }
+
 const uuid = (h) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 const spellings = [
   (h) => h, // OTel / nginx $request_id / B3 128
@@ -52,10 +56,12 @@ function line(idText) {
   if (rnd() & 1) {
     return `{"time":"${iso}","level":"info","service":"orders","trace_id":"${tid}","span_id":"${hex(16)}","msg":"handled request","method":"${methods[rnd() & 3]}","path":"${paths[rnd() % 5]}","status":200,"duration_ms":${rnd() % 500}}\n`
   }
+
   const d = new Date(t)
   const clf = `${String(d.getUTCDate()).padStart(2, '0')}/${'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')[d.getUTCMonth()]}/${d.getUTCFullYear()}:${iso.slice(11, 19)} +0000`
   return `127.0.0.1 - - [${clf}] "${methods[rnd() & 3]} ${paths[rnd() % 5]} HTTP/1.1" 200 ${rnd() % 9000} "-" "curl/8.5" rt=0.${String(rnd() % 1000).padStart(3, '0')} request_id=${tid}\n`
 }
+
 const fd = openSync(out, 'w')
 let written = 0
 let lines = 0
@@ -77,6 +83,7 @@ while (written < size) {
     chunk = ''
   }
 }
+
 if (chunk) written += writeSync(fd, chunk)
 closeSync(fd)
 console.log(JSON.stringify({bytes: written, lines, plainMatches: plain, idLines: total}))

@@ -23,10 +23,12 @@ worker.on('message', (m) => {
     Atomics.notify(returned, 0)
     return
   }
+
   if (m.type !== 'end') {
     console.error(`gunzip-ceiling: ${m.message ?? m.type}`)
     process.exit(1)
   }
+
   console.log(`${bytes} ${process.hrtime.bigint() - t0}`)
   returns.close()
   void worker.terminate()

@@ -32,6 +32,7 @@ for (let round = 0; round < warmup + runs; round++) {
       )
       process.exit(1)
     }
+
     if (round >= warmup) times[i].push(seconds)
   }
 }

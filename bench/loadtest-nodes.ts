@@ -19,11 +19,11 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const DURATION = Number(process.env.DURATION ?? 5)
 const CONNS = Number(process.env.CONNS ?? 20)
 // RATE=4000: open loop at a fixed total rate (split between the replicas) instead of closed loop.
-const RATE = process.env.RATE
+const {RATE} = process.env
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const daemon = new PrivateDockerd()
-const port = 18000 + Math.floor(Math.random() * 2000)
+const port = 18_000 + Math.floor(Math.random() * 2000)
 const url = `http://127.0.0.1:${port}/`
 const image = 'mcp-bench-nodes:latest'
 const server = `require('http').createServer((q,r)=>r.end('hello world')).listen(${port},'127.0.0.1')`
@@ -76,6 +76,7 @@ try {
   } finally {
     srv.kill()
   }
+
   const row = (name: string, xs: typeof one) => {
     const rps = median(xs.map((x) => x.rps))
       .toFixed(0)
@@ -83,6 +84,7 @@ try {
     const p99 = (median(xs.map((x) => x.p99)) / 1000).toFixed(2).padStart(6)
     return `${name.padEnd(12)} ${rps} req/s   p99 ${p99} ms   wall ${(median(xs.map((x) => x.wallMs)) / 1000).toFixed(2)} s`
   }
+
   const rate = RATE ? ` -R ${RATE}` : ''
   console.log(
     `loadtest -c ${CONNS}${rate} -d ${DURATION}s, ${ROUNDS} rounds (medians), Node http server on 127.0.0.1 (private netns)`,

@@ -2,13 +2,14 @@
 // usage: node bench/seed-etcd.mjs ENDPOINT PREFIX N [LEASES] [TTL_SECONDS=600]   (or --delete ENDPOINT PREFIX)
 import {Etcd3} from 'etcd3'
 
-const [, , a, b, c, d, e] = process.argv
+const [a, b, c, d, e] = process.argv.slice(2)
 if (a === '--delete') {
   const client = new Etcd3({hosts: b})
   await client.delete().prefix(c).exec()
   client.close()
   process.exit(0)
 }
+
 const [endpoint, prefix, n, leaseCount] = [a, b, Number(c), Number(d ?? 10)]
 const client = new Etcd3({hosts: endpoint})
 const leases = []
@@ -17,6 +18,7 @@ for (let i = 0; i < leaseCount; i++) {
   await lease.grant()
   leases.push(lease)
 }
+
 for (let start = 0; start < n; start += 100) {
   const ops = []
   for (let i = start; i < Math.min(n, start + 100); i++) {
@@ -32,9 +34,11 @@ for (let start = 0; start < n; start += 100) {
         .lease(await leases[i % leaseCount].grant()),
     )
   }
+
   await client
     .if(`${prefix}__never__`, 'Version', '==', 0)
     .then(...ops)
     .commit()
 }
+
 client.close()

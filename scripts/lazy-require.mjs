@@ -18,7 +18,7 @@ const IMPORT_LINE = /^(?:const|var) (\w+_\d+) = ((?:__importDefault|__importStar
 /** The rewritten source, and how many requires became lazy. */
 export function lazyRequires(source) {
   const names = []
-  let text = source.replace(IMPORT_LINE, (line, name, wrapOpen, specifier, wrapClose) => {
+  let text = source.replaceAll(IMPORT_LINE, (line, name, wrapOpen, specifier, wrapClose) => {
     if (Boolean(wrapOpen) !== Boolean(wrapClose)) return line
     names.push(name)
     const value = wrapOpen ? `${wrapOpen}require(${specifier}))` : `require(${specifier})`
@@ -28,8 +28,9 @@ export function lazyRequires(source) {
     // Declared or assigned again elsewhere: not a plain import binding, leave the file alone.
     if (new RegExp(`(?:\\b(?:const|let|var) ${name}\\b|\\b${name}\\s*=[^=])`).test(text))
       return {text: source, count: 0}
-    text = text.replace(new RegExp(`(?<![.\\w$])${name}\\b`, 'g'), `(__get_${name}())`)
+    text = text.replaceAll(new RegExp(`(?<![.\\w$])${name}\\b`, 'g'), `(__get_${name}())`)
   }
+
   return {text, count: names.length}
 }
 
@@ -54,11 +55,13 @@ export function lazyRequirePlugin(filter, {replace = {}, stats = {files: 0, requ
             source = source.replace(from, to)
           }
         }
+
         const {text, count} = lazyRequires(source)
         if (count) {
           stats.files++
           stats.requires += count
         }
+
         return {contents: text, loader: 'js'}
       })
     },
@@ -87,7 +90,7 @@ export function separatePackagesPlugin(names, importer, dir) {
 
 /** Bundle each package (resolved from `from`, a file inside the package that requires them) to outdir/<name>.cjs. */
 export async function buildSeparately(esbuild, names, from, outdir, options = {}) {
-  const resolve = createRequire(from).resolve
+  const {resolve} = createRequire(from)
   await esbuild.build({
     entryPoints: Object.fromEntries(names.map((name) => [name.replaceAll('/', '__'), resolve(name)])),
     outdir,

@@ -10,8 +10,8 @@ const rows = readFileSync(log, 'utf8')
   .map((l) => JSON.parse(l))
 const esc = (s) =>
   String(s ?? '')
-    .replace(/\|/g, '\\|')
-    .replace(/\n/g, ' ')
+    .replaceAll('|', String.raw`\|`)
+    .replaceAll('\n', ' ')
 const sections = [
   [
     'fault',
@@ -28,11 +28,12 @@ for (const [area, title, note] of sections) {
   const list = rows
     .filter((r) => r.area === area)
     .sort((a, b) => a.command.localeCompare(b.command) || a.case.localeCompare(b.case))
-  if (!list.length) continue
+  if (list.length === 0) continue
   out += `\n## ${title}\n\n${note ? note + '\n\n' : ''}| command | case | expected | result | exit | time | held |\n|---|---|---|---|---|---|---|\n`
   for (const r of list)
     out += `| ${esc(r.command)} | ${esc(r.case)} | ${esc(r.expected)} | ${esc(r.result)} | ${r.exitCode ?? '-'} | ${r.ms} ms | ${r.pass ? 'yes' : '**NO**'} |\n`
 }
+
 // The trust-boundary cases are tests of their own (listed by hand in docs/reliability-trust.md): kept on every run.
 if (existsSync('docs/reliability-trust.md')) out += readFileSync('docs/reliability-trust.md', 'utf8')
 writeFileSync('docs/reliability.md.tmp', out)

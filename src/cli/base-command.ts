@@ -1,12 +1,12 @@
-import {fstatSync, writeSync} from 'node:fs'
-
 import type {Interfaces} from '@oclif/core'
+
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import chalk from 'chalk'
+import {fstatSync, writeSync} from 'node:fs'
 
-import {ExitCode} from '../core/exit-codes.js'
 import {McpError, UsageError} from '../core/errors.js'
+import {ExitCode} from '../core/exit-codes.js'
 import {jsonPieces} from '../core/json-pieces.js'
 import {setConfigWarningSink} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
@@ -44,7 +44,6 @@ export const INTERNAL_ERROR_EXIT = 70
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
-
   static override baseFlags = {
     debug: Flags.boolean({
       description: 'Show stack traces and source timings on errors (also DEBUG=1)',
@@ -61,7 +60,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
   }
-
   protected flags!: InferredFlags<T>
   protected args!: InferredArgs<T>
   /**
@@ -117,12 +115,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as InferredArgs<T>
     this.positionals = argv as string[]
     // `--json -o sarif` would print JSON and drop the SARIF without a word: two outputs, refuse the pair.
-    const format = (flags as {format?: string}).format
+    const {format} = flags as {format?: string}
     if (format !== undefined && format !== 'json' && this.jsonEnabled() && formatGiven(this.argv)) {
       throw new UsageError(`--json and --format ${format} ask for two different outputs`, {
         hint: `use one: --format ${format}, or --json`,
       })
     }
+
     const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
     if (this.flags.color === false || noColor || this.jsonEnabled()) chalk.level = 0
     else if (this.flags.color === true && chalk.level === 0) chalk.level = 1
@@ -139,6 +138,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.stdout.write(JSON.stringify(json, null, 2) + '\n')
       return
     }
+
     // In pieces (src/core/json-pieces.ts): the members of the document and of its top-level arrays
     // (discover: each service), gathered to ~64 KB or more a write. Into a file (or /dev/null) the
     // stream writes synchronously anyway, after copying the text into a Buffer first: written
@@ -179,6 +179,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } catch {
       json = process.argv.includes('--json')
     }
+
     if (err.oclif?.exit !== undefined && !(err instanceof McpError)) {
       if ((err as {code?: string}).code === 'EEXIT') throw err
       // A parse error: one line and a hint (did you mean …?), in mcp's own style, not oclif's box.
@@ -198,8 +199,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         )
         if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
       }
+
       this.exit(ExitCode.USAGE)
     }
+
     if (err instanceof McpError) {
       const line = unwrapFlagParseMessage(err.line)
       if (json) {
@@ -209,8 +212,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         if (err.hint) process.stderr.write(`  ${chalk.dim('hint:')} ${terminalText(redact(err.hint))}\n`)
         if (debug && err.stack) process.stderr.write(redact(err.stack) + '\n')
       }
+
       this.exit(err.exitCode)
     }
+
     // Anything else is a bug in mcp: one line, the stack only on request.
     const message = redact(err?.message ?? String(err))
     if (json) {
@@ -220,6 +225,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (debug && err?.stack) process.stderr.write(redact(err.stack) + '\n')
       else process.stderr.write(`  ${chalk.dim('hint:')} run again with --debug for the stack trace, and report it\n`)
     }
+
     this.exit(INTERNAL_ERROR_EXIT)
   }
 }

@@ -1,3 +1,5 @@
+import type {FailOnLevel} from './flags.js'
+
 import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
 import {
@@ -9,11 +11,10 @@ import {
   RuleMeta,
   RuleOverrides,
   sortFindings,
-  Summary,
   summarize,
+  Summary,
   tooManyWarnings,
 } from '../report/findings/index.js'
-import type {FailOnLevel} from './flags.js'
 
 /** The flags every checking command shares (checkFlags in src/cli/flags.ts). */
 export interface CheckFlagValues {
@@ -65,7 +66,7 @@ export async function buildCheckReport(
 }
 
 /** The --json value of a checking command: the json formatter's shape plus command-specific fields. */
-export type CheckJson<Extra extends object = object> = {findings: Finding[]; summary: Summary} & Extra
+export type CheckJson<Extra extends object = object> = Extra & {findings: Finding[]; summary: Summary}
 
 export function checkJson<Extra extends object>(findings: Finding[], extra: Extra): CheckJson<Extra> {
   return {findings, summary: summarize(findings), ...extra}

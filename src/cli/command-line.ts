@@ -11,7 +11,7 @@ const HEADER_FLAGS = new Set(['-H', '--header'])
 /** "Name: value" → "Name: [redacted]": header values are often credentials. */
 function maskHeader(value: string): string {
   const i = value.indexOf(':')
-  return i < 0 ? value : `${value.slice(0, i)}: ${REDACTED}`
+  return i === -1 ? value : `${value.slice(0, i)}: ${REDACTED}`
 }
 
 /** Keys whose values are credentials, in a JSON body or a form. */
@@ -32,16 +32,19 @@ export function maskBody(body: string): string {
           ]),
         )
       }
+
       return JSON.stringify(mask(JSON.parse(trimmed)))
     } catch {
       // Not JSON after all: the shared redaction below.
     }
   }
+
   if (/^[^=&\s]+=[^&]*(&[^=&\s]+=[^&]*)*$/.test(trimmed)) {
     const form = new URLSearchParams(trimmed)
     for (const [k] of form) if (SECRET_KEY.test(k)) form.set(k, REDACTED)
     return form.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED)
   }
+
   return redact(body)
 }
 
@@ -77,5 +80,6 @@ export function commandLine(bin: string, argv: string[]): string {
       out.push(redact(arg))
     }
   }
+
   return out.map(shellQuote).join(' ')
 }

@@ -57,14 +57,14 @@ export function completionSources(env: NodeJS.ProcessEnv, lookupMs = COMPLETION_
         const {view} = await buildServiceView(connections, {probe: false})
         return view.services.map((s) => s.name).sort()
       }),
-    rules: async (commandId) => {
+    async rules(commandId) {
       const {ruleCatalog} = await import('../rules/catalog.js')
       // validate runs both linters; the other checking commands take their own rules only.
       const accepts = commandId === 'validate' ? ['lint-labels', 'lint-config'] : commandId ? [commandId] : undefined
       const rules = ruleCatalog().filter((r) => !accepts || accepts.includes(r.command))
       return rules.map((r) => ({id: r.id, description: r.description}))
     },
-    doctorCodes: async () => (await import('../doctor/codes.js')).DOCTOR_CODES.slice(),
+    doctorCodes: async () => [...(await import('../doctor/codes.js')).DOCTOR_CODES],
     dockerContexts: () =>
       bounded(lookupMs, [], async () => (await import('../docker/client.js')).listContextNames(env)),
   }

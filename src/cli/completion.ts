@@ -60,7 +60,7 @@ export interface CompletionAnswer {
 }
 
 /** Flags whose values name a connection: read from the line so that service names come from where the command would look. */
-const CONNECTION_FLAGS = [
+const CONNECTION_FLAGS = new Set([
   'profile',
   'docker-host',
   'context',
@@ -69,7 +69,7 @@ const CONNECTION_FLAGS = [
   'label-prefix',
   'registry-prefix',
   'consul-addr',
-]
+])
 
 const SEVERITIES = ['off', 'info', 'warning', 'error']
 
@@ -87,16 +87,20 @@ async function flagValues(
       current,
     )
   switch (flag.name) {
-    case 'profile':
+    case 'profile': {
       return values(
         (await sources.profiles()).map((value) => ({value})),
         current,
       )
-    case 'service':
+    }
+
+    case 'service': {
       return values(
         (await sources.services(typed)).map((value) => ({value})),
         current,
       )
+    }
+
     case 'rule': {
       // id=severity: first the id (no space after "="), then the severity.
       const eq = current.indexOf('=')
@@ -108,29 +112,37 @@ async function flagValues(
         )
         return {...answer, directive: answer.directive | Directive.NoSpace}
       }
+
       const id = current.slice(0, eq)
       return values(
         SEVERITIES.map((s) => ({value: `${id}=${s}`})),
         current,
       )
     }
-    case 'context':
+
+    case 'context': {
       // trace's -C/--context is a number of lines; everywhere else it names a Docker context.
       if (command.id === 'trace') break
       return values(
         (await sources.dockerContexts()).map((value) => ({value})),
         current,
       )
-    case 'docker-context':
+    }
+
+    case 'docker-context': {
       return values(
         (await sources.dockerContexts()).map((value) => ({value})),
         current,
       )
+    }
+
     case 'only':
-    case 'ignore':
+    case 'ignore': {
       if (command.id === 'doctor') return commaList(await sources.doctorCodes(), current)
       break
+    }
   }
+
   return {candidates: [], directive: Directive.Default}
 }
 
@@ -149,12 +161,14 @@ async function argValues(
       current,
     )
   }
+
   if ((command.id === 'config:use' || command.id === 'config:show') && arg === 'name') {
     return values(
       (await sources.profiles()).map((value) => ({value})),
       current,
     )
   }
+
   if (command.id === 'loadtest' && arg === 'target') {
     // A URL is typed by hand; a service name is offered. No file names either way.
     const answer = values(
@@ -163,6 +177,7 @@ async function argValues(
     )
     return {...answer, directive: Directive.NoFileComp}
   }
+
   return {candidates: [], directive: arg === undefined ? Directive.NoFileComp : Directive.Default}
 }
 
@@ -206,6 +221,7 @@ export async function complete(
       used = n
     } else if (!visible.some((c) => c.id.startsWith(id + ':'))) break
   }
+
   if (
     !command ||
     (used === words.length && !current.startsWith('-') && visible.some((c) => c.id.startsWith(command!.id + ':')))
@@ -222,6 +238,7 @@ export async function complete(
       const isLeaf = c.id === prefix + name
       if (!next.has(name) || isLeaf) next.set(name, isLeaf ? c.summary : topics[prefix + name])
     }
+
     return values(
       [...next].map(([value, description]) => ({value, ...(description ? {description} : {})})),
       current,
@@ -248,17 +265,19 @@ export async function complete(
       positional++
       continue
     }
+
     if (word === '--') {
       afterDoubleDash = true
       continue
     }
+
     const flag = flagOf(word)
     if (!flag) continue
     given.add(flag.name)
     if (flag.takesValue && !word.includes('=')) {
       const value = rest[++i]
-      if (value !== undefined && CONNECTION_FLAGS.includes(flag.name)) typed[flag.name] = value
-    } else if (flag.takesValue && CONNECTION_FLAGS.includes(flag.name)) {
+      if (value !== undefined && CONNECTION_FLAGS.has(flag.name)) typed[flag.name] = value
+    } else if (flag.takesValue && CONNECTION_FLAGS.has(flag.name)) {
       typed[flag.name] = word.slice(word.indexOf('=') + 1)
     }
   }
@@ -276,6 +295,7 @@ export async function complete(
     const answer = await flagValues(flag, current.slice(prefix.length), command, typed, sources)
     return {...answer, candidates: answer.candidates.map((c) => ({...c, value: prefix + c.value}))}
   }
+
   if (!afterDoubleDash && current.startsWith('-')) {
     const offered: Candidate[] = []
     for (const f of command.flags) {
@@ -283,14 +303,16 @@ export async function complete(
       offered.push({value: `--${f.name}`, ...(f.description ? {description: f.description} : {})})
       if (f.allowNo) offered.push({value: `--no-${f.name}`})
     }
+
     return values(offered, current)
   }
+
   return argValues(command, positional, current, typed, sources)
 }
 
 /** The answer as `mcp __complete` prints it: "value<TAB>description" lines (tabs and line breaks in text made spaces), then ":N". */
 export function formatAnswer(answer: CompletionAnswer): string {
-  const clean = (s: string): string => s.replace(/[\t\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+  const clean = (s: string): string => s.replaceAll(/[\t\r\n]+/g, ' ').replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, '')
   // A menu line, not the help: long descriptions end at ~80 characters.
   const short = (s: string): string => ([...s].length > 80 ? [...s].slice(0, 79).join('').trimEnd() + '…' : s)
   const lines = answer.candidates.map((c) =>
@@ -304,20 +326,25 @@ export type Shell = (typeof SHELLS)[number]
 
 /** The script to source for a shell; `bin` is the command's name (mcp). */
 export function completionScript(shell: Shell, bin: string): string {
-  const fn = `_${bin.replace(/[^A-Za-z0-9_]/g, '_')}_complete`
+  const fn = `_${bin.replaceAll(/[^A-Za-z0-9_]/g, '_')}_complete`
   switch (shell) {
-    case 'bash':
+    case 'bash': {
       return shellText(BASH).replaceAll('__FN__', fn).replaceAll('__BIN__', bin)
-    case 'zsh':
+    }
+
+    case 'zsh': {
       return shellText(ZSH).replaceAll('__FN__', fn).replaceAll('__BIN__', bin)
-    case 'fish':
+    }
+
+    case 'fish': {
       return FISH.replaceAll('__FN__', fn.replace(/^_+/, '__')).replaceAll('__BIN__', bin)
+    }
   }
 }
 
 /** The scripts below write the shell's "${" as "%{": a template literal would take "${" for itself. */
 function shellText(text: string): string {
-  return text.replaceAll('%{', '$' + '{')
+  return text.replaceAll('%{', '${')
 }
 
 const BASH = String.raw`# __BIN__ completion for bash: source <(__BIN__ completion bash), or save it in

@@ -1,4 +1,5 @@
 import type {OptionFlag} from '@oclif/core/interfaces'
+
 import * as Flags from '@oclif/core/flags'
 
 import {profileFormat} from '../core/connections.js'

@@ -15,7 +15,7 @@ export interface ErrorLine {
 }
 
 // oclif colours parts of some messages (`dim`) even when it prints nothing else in colour.
-const ANSI = /\x1b\[[0-9;]*m/g
+const ANSI = /\u001B\[[0-9;]*m/g
 
 /**
  * oclif's parse errors as mcp's one line and hint (`mcp: unknown flag --fiks` / `hint: did you mean
@@ -27,7 +27,7 @@ export function describeParseError(
   shape: CommandShape,
 ): ErrorLine {
   const help = `${shape.name} --help`
-  const text = error.message.replace(ANSI, '').replace(/\n?See more help with --help\s*$/, '')
+  const text = error.message.replaceAll(ANSI, '').replace(/\n?See more help with --help\s*$/, '')
   const name = error.constructor?.name
   if (name === 'NonExistentFlagsError' || /^Nonexistent flags?: /.test(text)) {
     const typed = (error.flags?.[0] ?? text.replace(/^Nonexistent flags?: /, '').split(', ')[0]!).split('=')[0]!
@@ -42,6 +42,7 @@ export function describeParseError(
     const hint = guess ? `did you mean ${guess}? (${help} lists the flags)` : `${help} lists the flags`
     return {message: `unknown flag ${typed}${more}`, hint}
   }
+
   if (name === 'RequiredArgsError' || /^Missing \d+ required args?/.test(text)) {
     const args = (error.args ?? []) as {name?: string; description?: string}[]
     const what = args
@@ -52,11 +53,13 @@ export function describeParseError(
     const typed = (flag: string) =>
       shape.argv?.some((word) => word === flag || word.startsWith(`${flag}=`) || word === charOf(shape, flag))
     const used = many.filter(typed)
-    const note = used.length
-      ? `${used.join(', ')} took the words after ${used.length === 1 ? 'it' : 'them'}: put the argument first, or -- before it`
-      : `${help} shows what it takes`
-    return {message: `missing argument${what.length ? ` ${what.join(', ')}` : ''}`, hint: note}
+    const note =
+      used.length > 0
+        ? `${used.join(', ')} took the words after ${used.length === 1 ? 'it' : 'them'}: put the argument first, or -- before it`
+        : `${help} shows what it takes`
+    return {message: `missing argument${what.length > 0 ? ` ${what.join(', ')}` : ''}`, hint: note}
   }
+
   if (name === 'UnexpectedArgsError' || /^Unexpected arguments?: /.test(text)) {
     const plural = (error.args?.length ?? 1) === 1 ? '' : 's'
     return {
@@ -64,6 +67,7 @@ export function describeParseError(
       hint: `${help} shows what it takes`,
     }
   }
+
   const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/s.exec(text)
   if (option) {
     const [, flag, value, list] = option
@@ -74,6 +78,7 @@ export function describeParseError(
       hint: guess ? `did you mean --${flag} ${guess}?` : help,
     }
   }
+
   const missingValue = /^Flag (--[\w-]+) expects a value$/.exec(text)
   if (missingValue) return {message: `${missingValue[1]} needs a value`, hint: `${help} shows what it takes`}
   const parsing = /^Parsing (--[\w-]+) \n\t(.*)$/s.exec(text)
@@ -91,6 +96,7 @@ export function describeParseError(
       })
     return {message: [...new Set(reasons)].join('; '), hint: `${help} shows which flags go together`}
   }
+
   return {message: text.split('\n')[0]!.trim(), hint: `${help} shows what it takes`}
 }
 

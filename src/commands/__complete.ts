@@ -1,7 +1,7 @@
 import {Command} from '@oclif/core/command'
 
-import {complete, formatAnswer, type CommandInfo} from '../cli/completion.js'
 import {completionSources} from '../cli/completion-sources.js'
+import {type CommandInfo, complete, formatAnswer} from '../cli/completion.js'
 
 /**
  * What the scripts of `mcp completion` call on <TAB> (cobra's __complete): `mcp __complete -- WORD…

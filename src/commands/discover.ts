@@ -1,28 +1,27 @@
 import * as Flags from '@oclif/core/flags'
 
+import type {ServiceView} from '../model/types.js'
+
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, serviceFlag, sourceFlag, watchFlag} from '../cli/flags.js'
 import {resolveConnections} from '../core/connections.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import {renderView, sourceWarnings} from '../discover/render.js'
 import {buildServiceView} from '../discover/view.js'
-import type {ServiceView} from '../model/types.js'
 
 export default class Discover extends BaseCommand<typeof Discover> {
   static override summary = 'Show every instance Docker runs and every registration etcd and Consul hold, side by side'
   static override description = `Groups by service: the address a gateway would use (and why), Docker state and health, the etcd key with its lease TTL, the Consul check status. "Running but not registered" and "registered but not running" show at a glance.
 
 Exit codes: 0 every source answered, 4 some source did not (the view is partial), 5 none did, 2 bad flags.`
-
   static override examples = [
     '<%= config.bin %> discover',
     '<%= config.bin %> discover --service user-api --probe',
     '<%= config.bin %> discover --source docker,etcd --etcd-endpoints 10.0.0.5:2379 --json',
     '<%= config.bin %> discover --watch',
     '<%= config.bin %> discover -o wide',
-    "<%= config.bin %> discover --format 'table {{.Service}}\\t{{.Address}}\\t{{.Etcd}}'",
+    String.raw`<%= config.bin %> discover --format 'table {{.Service}}\t{{.Address}}\t{{.Etcd}}'`,
   ]
-
   static override flags = {
     ...connectionFlags,
     ...sourceFlag,
@@ -34,8 +33,7 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
     }),
     format: Flags.string({
       char: 'o',
-      description:
-        "table (default), wide (also image, networks, etcd key), or a docker-style template: '{{.Service}} {{.Address}}', 'table {{.Instance}}\\t{{.Etcd}}' (fields: .Service .Instance .Address .Reason .Docker .Etcd .Consul .Probe .Container .ID .Image .State .Health .Networks .Ports .Key .TTL .Match .Unknown; {{json .}})",
+      description: String.raw`table (default), wide (also image, networks, etcd key), or a docker-style template: '{{.Service}} {{.Address}}', 'table {{.Instance}}\t{{.Etcd}}' (fields: .Service .Instance .Address .Reason .Docker .Etcd .Consul .Probe .Container .ID .Image .State .Health .Networks .Ports .Key .TTL .Match .Unknown; {{json .}})`,
       exclusive: ['watch'],
     }),
     'probe-any': Flags.boolean({
@@ -63,6 +61,7 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
       })
       return
     }
+
     const format = flags.format ?? 'table'
     // A bad template is known before any source is asked.
     const {renderTemplate} =
@@ -82,6 +81,7 @@ Exit codes: 0 every source answered, 4 some source did not (the view is partial)
             }),
       )
     }
+
     process.exitCode = exitCode
     return view
   }

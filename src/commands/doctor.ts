@@ -25,7 +25,6 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description = `Builds discover's merged view (Docker, etcd, Consul) and checks it: unregistered containers, stale registrations, wrong addresses, registered-but-not-ready instances, label drift, missing leases, ambiguous networks, name conflicts, invalid labels, critical Consul checks, and (with --watch) registrations that appear before their container is ready. Healthy instances produce no findings; a source that does not answer is itself a finding and the checks that need it are skipped. Codes and what to do about each: mcp rules, mcp rules CODE.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more than --max-warnings warnings), 4 some source did not answer, 5 none did, 2 bad flags.`
-
   static override examples = [
     '<%= config.bin %> doctor',
     '<%= config.bin %> doctor --service user-api --only WRONG_ADDRESS,STALE_REGISTRATION',
@@ -33,7 +32,6 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
     '<%= config.bin %> doctor --grace 0s --fail-on warning --json',
     '<%= config.bin %> doctor --watch',
   ]
-
   static override flags = {
     ...connectionFlags,
     ...sourceFlag,
@@ -101,6 +99,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more 
           {hint: 'use --watch alone (text) or --watch --json (JSON lines)'},
         )
       }
+
       const {watchDoctor} = await import('../doctor/watch.js')
       process.exitCode = await watchDoctor(
         connections,
@@ -139,7 +138,7 @@ function projectOverrides(
 ): RuleOverrides | undefined {
   if (!rules) return undefined
   const entries = Object.entries(rules).filter(
-    ([id, v]) => wanted(id) && ['off', 'info', 'warning', 'error'].includes(v),
+    ([id, v]) => wanted(id) && ['error', 'info', 'off', 'warning'].includes(v),
   )
   return Object.fromEntries(entries) as RuleOverrides
 }

@@ -1,6 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
+import type {ServiceView} from '../model/types.js'
+
 import {BaseCommand} from '../cli/base-command.js'
 import {buildCheckReport, CheckJson, checkJson} from '../cli/check-report.js'
 import {checkFlags, connectionFlags, sourceFlag} from '../cli/flags.js'
@@ -17,7 +19,6 @@ import {resolveConnections} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import type {ServiceView} from '../model/types.js'
 
 export default class LintConfig extends BaseCommand<typeof LintConfig> {
   static override summary = 'Check gateway config files against the schema and the rules beyond it'
@@ -55,12 +56,13 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
 
   async run(): Promise<CheckJson<{files: string[]; fixed: FixedFile[]}>> {
     const given = this.positionals
-    const files = given.length ? given : findDefaultConfigs()
+    const files = given.length > 0 ? given : findDefaultConfigs()
     if (files.length === 0) {
       throw new UsageError(`no config file given, and no ${DEFAULT_CONFIG_NAMES.join(', ')} here`, {
         hint: 'name the file: mcp lint-config path/to/gateway.yaml',
       })
     }
+
     if (this.flags.fix && files.includes('-'))
       throw new UsageError('--fix cannot rewrite standard input', {hint: 'name the file instead of -'})
     const vars = loadVariables(this.flags['env-file'])
@@ -80,6 +82,7 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
       if (built.view.sources.some((s) => s.ok)) view = built.view
       sourcesExit = built.exitCode === ExitCode.OK ? ExitCode.OK : ExitCode.PARTIAL
     }
+
     const run = lintConfigFiles(files, {vars, fix: this.flags.fix, view})
     const report = await buildCheckReport(
       run.results.flatMap((r) => r.findings),
@@ -93,13 +96,15 @@ Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage, 3 a file c
       const fixedLines = run.fixed.flatMap((f) =>
         f.fixes.map((x) => `fixed ${f.file}:${x.line}:${x.column}  ${x.description}  ${x.ruleId}`),
       )
-      if (fixedLines.length) {
+      if (fixedLines.length > 0) {
         const text = fixedLines.join('\n') + '\n'
         if (this.flags.format === 'stylish') this.print(text + '\n')
         else process.stderr.write(text)
       }
+
       this.print(report.output)
     }
+
     return checkJson(report.findings, {files, fixed: run.fixed})
   }
 }

@@ -7,7 +7,7 @@ import {InputError} from '../core/errors.js'
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import {redact} from '../core/redact.js'
-import {lintLabels, LINT_LABELS_RULES} from '../labels/index.js'
+import {LINT_LABELS_RULES, lintLabels} from '../labels/index.js'
 import {liveContainers} from '../labels/sources/live.js'
 import {
   exitCodeForFindings,
@@ -17,8 +17,8 @@ import {
   parseRuleFlags,
   RuleOverrides,
   sortFindings,
-  Summary,
   summarize,
+  Summary,
   tooManyWarnings,
 } from '../report/findings/index.js'
 
@@ -27,14 +27,12 @@ export default class LintLabels extends BaseCommand<typeof LintLabels> {
   static override description = `Checks the mcp.service.name / mcp.service.port / mcp.health.path conventions (and the optional typed keys; the prefix follows --label-prefix) wherever labels are written. With no file and no --docker, reads the compose file in the current directory (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml). Rules and their ids: mcp rules, mcp rules ID.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, or more warnings than --max-warnings; 2 bad flags; 3 a file could not be read or parsed (the others are still checked); 4 --docker did not answer but files were checked; 5 --docker did not answer and nothing else was checked.`
-
   static override examples = [
     '<%= config.bin %> lint-labels',
     '<%= config.bin %> lint-labels -f compose.yaml -f compose.prod.yaml --env-file .env.prod',
     '<%= config.bin %> lint-labels --dockerfile Dockerfile --format github',
     '<%= config.bin %> lint-labels --docker --rule health-path-missing=off --format sarif > labels.sarif',
   ]
-
   static override flags = {
     ...dockerConnectionFlags,
     ...checkFlags,
@@ -96,6 +94,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       const checkedSomething = result.checked.files.length > 0
       exitCode = worstExitCode(exitCode, checkedSomething ? ExitCode.PARTIAL : ExitCode.UNREACHABLE)
     }
+
     // "no problems" would be a lie when the only source asked did not answer.
     const nothingChecked =
       result.unreachable !== undefined && result.checked.files.length === 0 && flags.format === 'stylish'
@@ -109,6 +108,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
       })
       this.print(redact(text))
     }
+
     const overLimit = tooManyWarnings(findings, policy.maxWarnings)
     if (overLimit) this.warnLine(`mcp: ${overLimit}`)
     process.exitCode = exitCode
@@ -118,7 +118,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, o
 
 /** Control characters from a file shown as \\xNN, never raw on the terminal. */
 export function visible(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return text.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
 const LEVELS = new Set(['off', 'info', 'warning', 'error'])
@@ -133,6 +133,7 @@ function configRules(rules: Record<string, unknown> | undefined, file: string | 
   if (typeof rules !== 'object' || Array.isArray(rules)) {
     throw new InputError('rules: expected a mapping of rule id to off|info|warning|error', {where: file})
   }
+
   for (const [id, level] of Object.entries(rules)) {
     const setting = level === false ? 'off' : String(level)
     if (!LEVELS.has(setting)) {
@@ -141,7 +142,9 @@ function configRules(rules: Record<string, unknown> | undefined, file: string | 
         hint: 'e.g. rules: {health-path-missing: off}',
       })
     }
+
     out[id] = setting as RuleOverrides[string]
   }
+
   return out
 }

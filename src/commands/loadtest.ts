@@ -1,21 +1,21 @@
-import {readFileSync, statSync} from 'node:fs'
-
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import {readFileSync, statSync} from 'node:fs'
+
+import type {DistributedResult} from '../loadtest/distributed.js'
+import type {LoadResult} from '../loadtest/result.js'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, reportFlag, sourceFlag} from '../cli/flags.js'
+import {writeFileAtomic} from '../core/atomic-write.js'
+import {resolveConnections} from '../core/connections.js'
 import {InputError, UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
-import {writeFileAtomic} from '../core/atomic-write.js'
-import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
-import {compareResults, readSavedResult} from '../loadtest/compare.js'
-import {resultText, type OutFormat} from '../loadtest/export.js'
-import {breachLine, renderComparison, renderNodeRows, renderProgress, renderResult} from '../loadtest/render.js'
-import type {DistributedResult} from '../loadtest/distributed.js'
-import {resolveConnections} from '../core/connections.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import type {LoadResult} from '../loadtest/result.js'
+import {compareResults, readSavedResult} from '../loadtest/compare.js'
+import {type OutFormat, resultText} from '../loadtest/export.js'
+import {breachLine, renderComparison, renderNodeRows, renderProgress, renderResult} from '../loadtest/render.js'
+import {loadTest, type LoadTestRequest} from '../loadtest/run.js'
 
 export default class Loadtest extends BaseCommand<typeof Loadtest> {
   static override summary =
@@ -25,7 +25,6 @@ export default class Loadtest extends BaseCommand<typeof Loadtest> {
 A service name is resolved through discovery (Docker, etcd, Consul) to its healthy instances; connections are spread round robin over them and the report breaks requests and latency down per instance.
 
 Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breached (named on stderr); 2 bad flags or URL, unknown service, no healthy instance; 3 --body-file/--compare file unreadable; 4 --nodes: a replica's part is missing (named); 5 target (or discovery, or every replica) unreachable; 130 interrupted (the partial result is printed; with --nodes the service is removed).`
-
   static override examples = [
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -c 50 -d 30s',
     '<%= config.bin %> loadtest http://127.0.0.1:8080/api -R 2000 -d 1m --latency --uncorrected',
@@ -35,12 +34,10 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     '<%= config.bin %> loadtest user-api -c 30 -d 1m --max-p99 250ms --report loadtest.html',
     '<%= config.bin %> loadtest http://127.0.0.1:8080/ -c 60 -R 6000 -d 30s --nodes 3 --network host',
   ]
-
   static override args = {
     // Not required by the parser: --targets FILE stands in for it (run() asks for one of the two).
     target: Args.string({description: 'http(s) URL, or a service name to resolve through discovery'}),
   }
-
   static override flags = {
     ...connectionFlags,
     ...sourceFlag,
@@ -174,11 +171,13 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
         hint: 'mcp loadtest --help shows what it takes',
       })
     }
+
     if (args.target !== undefined && flags.targets !== undefined) {
       throw new UsageError(`both a target (${JSON.stringify(args.target)}) and --targets given`, {
         hint: 'the targets file names every URL; leave out the positional target',
       })
     }
+
     // Read the files first: a bad --compare file must not cost a whole run.
     const before = flags.compare === undefined ? undefined : readSavedResult(flags.compare)
     const bodyBytes = flags['body-file'] === undefined ? undefined : readFlagFile(flags['body-file'], '--body-file')
@@ -210,7 +209,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
           : await this.runDistributed(flags.nodes, abort.signal)
     } finally {
       process.removeListener('SIGINT', onSigint)
-      if (tty) process.stderr.write('\r\x1b[K')
+      if (tty) process.stderr.write('\r\u001B[K')
     }
 
     const comparison = before ? compareResults(flags.compare!, before, result) : undefined
@@ -218,6 +217,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
     if (comparison?.differences.length) {
       this.warnLine(`mcp: note: the --compare baseline differs from this run: ${comparison.differences.join(', ')}`)
     }
+
     const output = comparison
       ? {
           ...result,
@@ -239,6 +239,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
         )
       }
     }
+
     if (flags.report) {
       const [{renderLoadtestReport}, {writeHtmlReport}] = await Promise.all([
         import('../loadtest/html-report.js'),
@@ -249,11 +250,13 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
         renderLoadtestReport(output, {command: this.commandLine, version: this.config.version}),
       )
     }
+
     if (!this.jsonEnabled()) {
       this.log(renderResult(result, {latency: flags.latency, uncorrected: flags.uncorrected}))
       if (isDistributed(result)) this.log(renderNodeRows(result.distributed.nodes))
       if (comparison) this.log(renderComparison(comparison))
     }
+
     for (const t of result.thresholds) if (!t.ok) this.warnLine(`mcp: ${breachLine(t)}`)
     const missing = isDistributed(result) ? result.distributed.nodes.filter((n) => !n.ok) : []
     for (const n of missing) this.warnLine(`mcp: ${n.task} on ${n.node}: its part is missing (${n.missing})`)
@@ -286,6 +289,7 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
         this.warnLine('mcp: interrupted; the load service was removed')
         this.exit(ExitCode.INTERRUPTED)
       }
+
       throw error
     }
   }
@@ -314,7 +318,7 @@ function readFlagFile(path: string, flag: string): Buffer {
     return readFileSync(path)
   } catch (error) {
     if (error instanceof InputError) throw error
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, {
       where: path,
       hint: `check ${flag}`,

@@ -1,8 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
+import type {JsonSchema} from '../config/schema.js'
+
 import {BaseCommand} from '../cli/base-command.js'
 import {loadGatewaySchema, SCHEMA_PATH} from '../config/index.js'
-import type {JsonSchema} from '../config/schema.js'
 import {writeFileAtomic} from '../core/atomic-write.js'
 import {InputError} from '../core/errors.js'
 
@@ -35,10 +36,12 @@ The installed package holds the same file at schema/gateway.schema.json.`
           hint: 'check that its directory exists and is writable',
         })
       }
+
       this.warnLine(`wrote ${this.flags.out} (a copy of ${SCHEMA_PATH})`)
     } else {
       this.print(text)
     }
+
     return schema
   }
 }

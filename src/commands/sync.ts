@@ -1,16 +1,17 @@
 import * as Flags from '@oclif/core/flags'
 
+import type {RuleOverrides} from '../report/findings/policy.js'
+
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, durationFlag, serviceFlag, watchFlag} from '../cli/flags.js'
 import {resolveConnections} from '../core/connections.js'
 import {formatDuration} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import type {RuleOverrides} from '../report/findings/policy.js'
 import {defaultOwner, SyncOptions} from '../sync/engine.js'
 import {READY_MODES} from '../sync/readiness.js'
 import {renderSyncReport} from '../sync/render.js'
-import {SyncReport, syncOnce} from '../sync/run.js'
+import {syncOnce, SyncReport} from '../sync/run.js'
 import {openStore} from '../sync/stores.js'
 
 export default class Sync extends BaseCommand<typeof Sync> {
@@ -23,14 +24,12 @@ stale entries are reported, removed only with --prune-foreign. --dry-run prints 
 reconcile one container at a time, a full resync every --resync, entries on one lease kept alive (SIGTERM revokes it). docs/sync.md.
 
 Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the registry did not answer (nothing written), 2 bad flags.`
-
   static override examples = [
     '<%= config.bin %> sync --dry-run',
     '<%= config.bin %> sync --json',
     '<%= config.bin %> sync --watch --listen 127.0.0.1:9109',
     '<%= config.bin %> sync --registry consul --consul-addr http://127.0.0.1:8500',
   ]
-
   static override flags = {
     ...connectionFlags,
     ...serviceFlag,
@@ -90,9 +89,11 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
         hint: 'etcd leases count in whole seconds; use 2s or more (default 15s)',
       })
     }
+
     if (flags.registry === 'consul' && !connections.consul) {
       throw new UsageError('--registry consul needs a Consul address', {hint: 'set --consul-addr or CONSUL_HTTP_ADDR'})
     }
+
     const options: SyncOptions = {
       ready: flags.ready,
       readyTimeoutMs: flags['ready-timeout'],
@@ -127,6 +128,7 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
       )
       return
     }
+
     const store = openStore(registry, connections, Math.round(ttlMs / 1000), options.owner)
     const {report, exitCode} = await syncOnce(connections, {...options, dryRun: flags['dry-run']}, store)
     if (!this.jsonEnabled()) this.print(renderSyncReport(report, this.color))
@@ -139,6 +141,6 @@ Exit codes: 0 done (or nothing to do), 4 some writes failed, 5 Docker or the reg
 function lintOverrides(rules: Record<string, string> | undefined): RuleOverrides | undefined {
   if (!rules) return undefined
   return Object.fromEntries(
-    Object.entries(rules).filter(([, v]) => ['off', 'info', 'warning', 'error'].includes(v)),
+    Object.entries(rules).filter(([, v]) => ['error', 'info', 'off', 'warning'].includes(v)),
   ) as RuleOverrides
 }

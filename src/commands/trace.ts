@@ -1,6 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
+import type {DockerHost} from '../logs/docker-hosts.js'
+
 import {BaseCommand} from '../cli/base-command.js'
 import {connectionFlags, durationFlag, reportFlag} from '../cli/flags.js'
 import {Connections, resolveConnections} from '../core/connections.js'
@@ -8,11 +10,10 @@ import {parseDuration} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import type {DockerHost} from '../logs/docker-hosts.js'
 import {LEVELS, parseIsoTime} from '../logs/parse-line.js'
 import {renderLine, renderProblem, renderTimeline, sourceColumnWidth, timelineHeader} from '../logs/render.js'
-import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
 import {traceQuery} from '../logs/trace-id.js'
+import {followTrace, runTrace, TraceOptions, TraceResult} from '../logs/trace.js'
 
 /** --since/--until: a duration back from now (10m, 2h) or a timestamp (RFC 3339), as `docker logs` takes. */
 function parseTimeFlag(flag: string, text: string, now: number): number {
@@ -46,7 +47,6 @@ export default class Trace extends BaseCommand<typeof Trace> {
   static override description = `Finds a trace id in any spelling (W3C traceparent, B3, Jaeger, AWS X-Ray, OpenTelemetry, Envoy x-request-id UUID, nginx $request_id) across log files, directories, globs, rotated and gzipped files, stdin and Docker container logs (on several hosts with repeated --docker-host / --docker-context or --all-contexts; a Swarm service's every task through the manager), and prints the matching lines in time order with a waterfall per source.
 
 Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest were searched), 4 a Docker host unreachable while other sources answered, 5 nothing answered. See docs/trace.md in the package.`
-
   static override examples = [
     '<%= config.bin %> trace 4bf92f3577b34da6a3ce929d0e0e4736 /var/log/nginx/',
     "<%= config.bin %> trace '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' 'logs/**/*.log*' --service orders",
@@ -54,14 +54,11 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     'kubectl logs deploy/api | <%= config.bin %> trace Root=1-4bf92f35-77b34da6a3ce929d0e0e4736 -',
     '<%= config.bin %> trace 4bf92f3577b34da6a3ce929d0e0e4736 logs/ --service orders --report trace.html',
   ]
-
   static override strict = false
-
   static override args = {
     id: Args.string({description: 'The trace or request id, in any spelling', required: true}),
     paths: Args.string({description: 'Files, directories (recursive), globs; - for stdin (repeatable)'}),
   }
-
   static override flags = {
     // Non-greedy: `--container a app.log` takes one value, the path stays a path.
     container: Flags.string({
@@ -92,7 +89,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       aliases: ['context-lines'],
       description: 'Show N lines before and after each match, per source (as grep -C)',
       default: 0,
-      parse: async (text) => {
+      async parse(text) {
         if (/^\d+$/.test(text.trim())) return Number(text)
         throw new UsageError(`--context ${JSON.stringify(text)} is not a number of lines`, {
           hint: 'give the lines to show around each match (-C 2); a Docker context is --docker-context',
@@ -141,6 +138,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         hint: 'give 16 or 32 hex digits, a traceparent (00-…-…-01), a UUID, an X-Ray Root=1-…-…, a b3 or uber-trace-id value',
       })
     }
+
     const f = this.flags
     const gapMs = f.gap
     const names = f.container ?? []
@@ -154,8 +152,10 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
           hint: 'name files, directories or globs, - for stdin, or --container/--service/--all-containers',
         })
       }
+
       paths = ['-']
     }
+
     const dockerFlags = {...f, context: f['docker-context']}
     const connections = wantsDocker
       ? resolveConnections(dockerFlags, process.env, await loadProjectConfig())
@@ -184,6 +184,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         renderTraceReport(result, {command: this.commandLine, version: this.config.version, gapMs}),
       )
     }
+
     if (!f.follow) {
       // No SIGINT handler here: Ctrl-C during a search ends the process the default way (130).
       process.exitCode = result.exitCode
@@ -191,6 +192,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
       this.printResult(result, gapMs)
       return undefined
     }
+
     const abort = new AbortController()
     const onSigint = () => abort.abort()
     process.on('SIGINT', onSigint)
@@ -214,7 +216,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
         time ? `${time} line${time === 1 ? '' : 's'} outside --since/--until` : '',
         level ? `${level} line${level === 1 ? '' : 's'} below --level ${this.flags.level}` : '',
       ].filter(Boolean)
-      const carry = left.length ? `; ${left.join(', ')} carry it` : ''
+      const carry = left.length > 0 ? `; ${left.join(', ')} carry it` : ''
       this.warnLine(
         `mcp: ${result.id.hex} (${result.id.spelling}) not found in ${n} source${n === 1 ? '' : 's'} (${result.stats.bytes} bytes searched)${carry}`,
       )
@@ -232,7 +234,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     signal: AbortSignal,
     gapMs: number,
   ): Promise<undefined> {
-    let found = result.found
+    let {found} = result
     const json = this.jsonEnabled()
     // Streamed, not this.log: under --json the output is these NDJSON lines, which this.log would drop.
     if (json) for (const l of result.lines) process.stdout.write(JSON.stringify(l) + '\n')
@@ -240,7 +242,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
     if (process.stderr.isTTY && !json) this.warnLine('following… (Ctrl-C to stop)')
     // The columns of the timeline above (OFFSET included), or of a heading printed with the first new line.
     const width = sourceColumnWidth(
-      result.lines.length ? result.lines.map((l) => l.source) : result.sources.map((s) => s.name),
+      result.lines.length > 0 ? result.lines.map((l) => l.source) : result.sources.map((s) => s.name),
     )
     let headed = result.lines.length > 0
     await followTrace(
@@ -252,6 +254,7 @@ Exit codes: 0 found, 1 not found, 2 usage, 3 a file could not be read (the rest 
           process.stdout.write(timelineHeader(width) + '\n')
           headed = true
         }
+
         process.stdout.write(json ? JSON.stringify(line) + '\n' : renderLine(line, width) + '\n')
       },
       signal,

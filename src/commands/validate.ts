@@ -4,8 +4,8 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {buildCheckReport, CheckJson, checkJson} from '../cli/check-report.js'
 import {checkFlags, connectionFlags} from '../cli/flags.js'
+import {findTargets, VALIDATE_RULES, validateProject, ValidateTargets} from '../validate/index.js'
 import {visible} from './lint-labels.js'
-import {findTargets, validateProject, VALIDATE_RULES, ValidateTargets} from '../validate/index.js'
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary =
@@ -47,7 +47,7 @@ export default class Validate extends BaseCommand<typeof Validate> {
   async run(): Promise<CheckJson<{checked: ValidateTargets}>> {
     const {flags, positionals: paths} = this
     const named = Boolean(flags.config?.length || flags.compose?.length || flags.dockerfile?.length)
-    const found = findTargets(paths.length || named ? paths : ['.'])
+    const found = findTargets(paths.length > 0 || named ? paths : ['.'])
     const targets = {
       compose: [...(flags.compose ?? []), ...found.compose],
       dockerfiles: [...(flags.dockerfile ?? []), ...found.dockerfiles],

@@ -53,6 +53,7 @@ export function canonicalDuration(text: string): string | undefined {
     out += `${m[1]}${unit}`
     consumed = PART_RE.lastIndex
   }
+
   if (consumed !== s.length || !out) return undefined
   return parseDuration(out) === undefined ? undefined : out
 }

@@ -28,7 +28,7 @@ const MAX_KEY = 1024
 // Characters the fast path leaves to yaml: C0 controls but tab and LF, CR (a line break of its own unless
 // before LF, checked per line), DEL, C1 (NEL included), the Unicode line separators, BOM, lone surrogates.
 const NOT_OURS =
-  /[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+  /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029\uFEFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** Remove leading and trailing spaces and tabs (YAML's white space), and nothing else, in linear time. */
 function trimBlanks(s: string): string {
@@ -38,6 +38,7 @@ function trimBlanks(s: string): string {
   while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--
   return start === 0 && end === s.length ? s : s.slice(start, end)
 }
+
 const INT = /^[-+]?[0-9]+$/
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/
 const NULLS = new Set(['~', 'null', 'Null', 'NULL'])
@@ -75,8 +76,8 @@ function doubleQuoted(s: string): string {
 
 function singleQuoted(s: string): string {
   const inner = s.slice(1, -1)
-  if (inner.replace(/''/g, '').includes("'")) unsupported()
-  return inner.replace(/''/g, "'")
+  if (inner.replaceAll("''", '').includes("'")) unsupported()
+  return inner.replaceAll("''", "'")
 }
 
 /** A whole one-line value: quoted, flow collection, or plain scalar. */
@@ -86,16 +87,19 @@ function inlineValue(s: string): unknown {
     if (s.length < 2 || !s.endsWith('"')) unsupported()
     return doubleQuoted(s)
   }
+
   if (c === "'") {
     if (s.length < 2 || !s.endsWith("'")) unsupported()
     return singleQuoted(s)
   }
+
   if (c === '[' || c === '{') {
     const flow = new FlowReader(s)
     const value = flow.value()
     flow.end()
     return value
   }
+
   if (NOT_PLAIN.test(s)) unsupported()
   return plainValue(s)
 }
@@ -105,6 +109,7 @@ class FlowReader {
   private i = 0
   /** Flow collections open right now: deep nesting is left to the yaml package, which refuses it. */
   private depth = 0
+
   constructor(private readonly s: string) {}
 
   private ws() {
@@ -125,6 +130,7 @@ class FlowReader {
       this.depth--
       return out
     }
+
     if (c === '"' || c === "'") return this.quoted()
     return plainValue(this.plain())
   }
@@ -138,15 +144,19 @@ class FlowReader {
         j += 2
         continue
       }
+
       if (this.s[j] === q) {
         if (q === "'" && this.s[j + 1] === "'") {
           j += 2
           continue
         }
+
         break
       }
+
       j++
     }
+
     const raw = this.s.slice(this.i, j + 1)
     this.i = j + 1
     return q === '"' ? doubleQuoted(raw) : singleQuoted(raw)
@@ -159,6 +169,7 @@ class FlowReader {
       if (c === ',' || c === ']' || c === '}' || c === '[' || c === '{') break
       if (c === ':' && /[ \t,\]}]/.test(this.s[this.i + 1] ?? ' ')) break
     }
+
     const text = trimBlanks(this.s.slice(start, this.i))
     if (
       !text ||
@@ -181,6 +192,7 @@ class FlowReader {
       this.i++
       return out
     }
+
     for (;;) {
       out.push(this.value())
       this.ws()
@@ -200,6 +212,7 @@ class FlowReader {
       this.i++
       return out
     }
+
     for (;;) {
       this.ws()
       const c = this.s[this.i]
@@ -227,7 +240,7 @@ const plainKeys = new Map<string, boolean>()
 
 /** Keys must be strings YAML would also read as strings, and unique (the real parser reports duplicates). */
 function checkKey(map: Record<string, unknown>, key: string, quoted: boolean) {
-  if (key === '__proto__' || Object.prototype.hasOwnProperty.call(map, key)) unsupported()
+  if (key === '__proto__' || Object.hasOwn(map, key)) unsupported()
   if (quoted) return
   let ok = stringKeys.get(key)
   if (ok === undefined) stringKeys.set(key, (ok = typeof plainValue(key) === 'string'))
@@ -252,6 +265,7 @@ function splitLines(text: string): Line[] {
       first = false
       continue
     }
+
     first = false
     const hash = content.includes('#') ? content.search(/(^|[ \t])#/) : -1
     if (hash >= 0) {
@@ -259,11 +273,13 @@ function splitLines(text: string): Line[] {
       if (/["']/.test(content)) unsupported()
       content = content.slice(0, hash)
     }
+
     // A loop, not /[ \t]+$/: that regex is quadratic on a long run of blanks inside a line.
     content = trimBlanks(content)
     if (content === '') continue
     lines.push({indent, text: content})
   }
+
   return lines
 }
 
@@ -274,7 +290,7 @@ function mapEntry(text: string): [string, string] | undefined {
   const c = text[0]
   if (c === '"' || c === "'") {
     const close = text.indexOf(c, 1)
-    if (close < 0 || text[close + 1] !== ':' || !(text.length === close + 2 || text[close + 2] === ' '))
+    if (close === -1 || text[close + 1] !== ':' || !(text.length === close + 2 || text[close + 2] === ' '))
       return undefined
     const rawKey = text.slice(0, close + 1)
     if (c === '"' && rawKey.includes('\\')) unsupported()
@@ -282,6 +298,7 @@ function mapEntry(text: string): [string, string] | undefined {
     if (rawKey.length > MAX_KEY) unsupported()
     return [c === '"' ? doubleQuoted(rawKey) : singleQuoted(rawKey), trimBlanks(text.slice(close + 2))]
   }
+
   // The key ends at the first ':' followed by a space or the end of the line.
   let colon = text.indexOf(':')
   while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 0x20)
@@ -299,6 +316,7 @@ class BlockReader {
   i = 0
   /** Blocks open right now: deep nesting is left to the yaml package, which refuses it. */
   private depth = 0
+
   constructor(private readonly lines: Line[]) {}
 
   block(indent: number): unknown {
@@ -341,6 +359,7 @@ class BlockReader {
         this.noContinuation(indent)
       }
     }
+
     return out
   }
 
@@ -356,6 +375,7 @@ class BlockReader {
         out.push(this.nested(indent, false))
         continue
       }
+
       // `- key: v` or `- - x`: the item is a block starting at the column after "- ".
       let offset = 1
       while (line.text[offset] === ' ') offset++
@@ -369,6 +389,7 @@ class BlockReader {
         this.noContinuation(indent)
       }
     }
+
     return out
   }
 }

@@ -1,6 +1,7 @@
+import type {PlannedFix} from './lint.js'
+
 import {writeFileAtomic} from '../core/atomic-write.js'
 import {InputError} from '../core/errors.js'
-import type {PlannedFix} from './lint.js'
 
 /**
  * Apply text edits (each replaces one key or scalar), leaving every other byte alone: comments,
@@ -15,6 +16,7 @@ export function applyFixes(text: string, fixes: PlannedFix[]): {text: string; ap
     applied.push(f)
     end = f.end
   }
+
   let out = text
   for (const f of [...applied].reverse()) out = out.slice(0, f.start) + f.text + out.slice(f.end)
   return {text: out, applied}

@@ -1,15 +1,15 @@
 import {existsSync} from 'node:fs'
 
 import {InputError} from '../core/errors.js'
-import {applyFixes, writeFixedFile} from './fix.js'
 import {inputErrorFinding} from '../report/findings/index.js'
+import {applyFixes, writeFixedFile} from './fix.js'
 import {ConfigLintResult, lintConfigDocument, LintConfigOptions, PlannedFix, readConfigDocument} from './lint.js'
 import {parseConfigSource} from './source.js'
 import {isObject, section} from './types.js'
 
-export {CONFIG_RULES, CONFIG_RULE_METAS} from './rules/index.js'
-export {loadVariables, lintConfigDocument, lintConfigFile} from './lint.js'
+export {lintConfigDocument, lintConfigFile, loadVariables} from './lint.js'
 export type {ConfigLintResult, LintConfigOptions, PlannedFix} from './lint.js'
+export {CONFIG_RULE_METAS, CONFIG_RULES} from './rules/index.js'
 export {loadGatewaySchema, SCHEMA_PATH} from './schema.js'
 
 /** Names lint-config and validate look for when no config file is given. */
@@ -43,11 +43,12 @@ export function lintConfigFiles(paths: string[], options: LintConfigOptions & {f
       results.push(doc)
       continue
     }
+
     let result = lintConfigDocument(doc, options)
     if (options.fix && path !== '-' && result.fixes.length > 0) {
       // A renamed key exposes its children to the schema, which may need fixes of their own:
       // repeat (a few passes, as ESLint does) until nothing more is mechanical.
-      let text = doc.text
+      let {text} = doc
       const applied: PlannedFix[] = []
       for (let pass = 0; pass < 5 && result.fixes.length > 0; pass++) {
         const step = applyFixes(text, result.fixes)
@@ -55,8 +56,9 @@ export function lintConfigFiles(paths: string[], options: LintConfigOptions & {f
         applied.push(...step.applied)
         result = lintConfigDocument({...doc, text}, options)
       }
+
       try {
-        writeFixedFile(path, (doc.hadBom ? '\ufeff' : '') + text)
+        writeFixedFile(path, (doc.hadBom ? '\uFEFF' : '') + text)
         fixed.push({file: doc.path, fixes: applied.map(describeFix)})
       } catch (error) {
         if (!(error instanceof InputError)) throw error
@@ -64,8 +66,10 @@ export function lintConfigFiles(paths: string[], options: LintConfigOptions & {f
         result.findings.push(inputErrorFinding(error, path))
       }
     }
+
     results.push(result)
   }
+
   return {results, fixed}
 }
 
@@ -80,6 +84,7 @@ export function configuredLabelPrefix(paths: string[]): string | undefined {
     const prefix = result && isObject(result) ? section(result, 'discovery').labelPrefix : undefined
     if (typeof prefix === 'string') return prefix
   }
+
   return undefined
 }
 

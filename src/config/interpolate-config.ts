@@ -1,5 +1,6 @@
-import {hasVariables, interpolate} from '../core/interpolate.js'
 import type {PathSegment} from './source.js'
+
+import {hasVariables, interpolate} from '../core/interpolate.js'
 import {pointer} from './types.js'
 
 export interface InterpolatedConfig {
@@ -32,9 +33,10 @@ export function interpolateConfig(value: unknown, vars: Record<string, string | 
       if (!v.includes('$') || !hasVariables(v)) return v
       const r = interpolate(v, vars)
       interpolated.add(pointer(path))
-      if (r.unresolved.length) unresolved.set(pointer(path), r.unresolved)
+      if (r.unresolved.length > 0) unresolved.set(pointer(path), r.unresolved)
       return WHOLE_VAR.test(v.trim()) ? typed(r.value) : r.value
     }
+
     if (Array.isArray(v)) {
       let out: unknown[] | undefined
       for (let i = 0; i < v.length; i++) {
@@ -43,20 +45,25 @@ export function interpolateConfig(value: unknown, vars: Record<string, string | 
         path.pop()
         if (next !== v[i]) (out ??= [...v])[i] = next
       }
+
       return out ?? v
     }
+
     if (v && typeof v === 'object') {
       let out: Record<string, unknown> | undefined
-      for (const k in v) {
+      for (const k of Object.keys(v)) {
         const item = (v as Record<string, unknown>)[k]
         path.push(k)
         const next = walk(item)
         path.pop()
         if (next !== item) (out ??= {...(v as Record<string, unknown>)})[k] = next
       }
+
       return out ?? v
     }
+
     return v
   }
+
   return {value: walk(value), unresolved, interpolated}
 }

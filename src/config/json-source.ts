@@ -33,9 +33,11 @@ export function parseJsonSource(
     const p = positionAt(Math.min(at, text.length))
     throw new InputError(message, {where: `${path}:${p.line}:${p.column}`, hint: 'fix the JSON syntax'})
   }
+
   const skipWs = () => {
     for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++i));
   }
+
   const describe = (at: number) => (at >= text.length ? 'end of file' : `${JSON.stringify(text[at])}`)
 
   const parseString = (): string => {
@@ -52,9 +54,11 @@ export function parseJsonSource(
         j += 2
         continue
       }
+
       if (c < 0x20) fail('control character in string (escape it)', j)
       j++
     }
+
     i = j + 1
     if (!escaped) return text.slice(start + 1, j)
     try {
@@ -82,13 +86,14 @@ export function parseJsonSource(
         i++
         return {value, node: node(start, {members})}
       }
+
       for (;;) {
         skipWs()
         if (text.charCodeAt(i) !== 0x22) fail(`expected a key in double quotes, found ${describe(i)}`)
         const keyStart = i
         const key = parseString()
         const keyEnd = i
-        if (Object.prototype.hasOwnProperty.call(value, key)) fail(`duplicate key: ${JSON.stringify(key)}`, keyStart)
+        if (Object.hasOwn(value, key)) fail(`duplicate key: ${JSON.stringify(key)}`, keyStart)
         skipWs()
         if (text.charCodeAt(i) !== 0x3a) fail(`expected ":" after key, found ${describe(i)}`)
         i++
@@ -104,13 +109,16 @@ export function parseJsonSource(
           i++
           continue
         }
+
         if (d === 0x7d) {
           i++
           return {value, node: node(start, {members})}
         }
+
         fail(`expected "," or "}", found ${describe(i)}`)
       }
     }
+
     if (c === 0x5b) {
       i++
       const value: unknown[] = []
@@ -120,6 +128,7 @@ export function parseJsonSource(
         i++
         return {value, node: node(start, {items})}
       }
+
       for (;;) {
         const item = parseValue(depth + 1)
         value.push(item.value)
@@ -130,28 +139,34 @@ export function parseJsonSource(
           i++
           continue
         }
+
         if (d === 0x5d) {
           i++
           return {value, node: node(start, {items})}
         }
+
         fail(`expected "," or "]", found ${describe(i)}`)
       }
     }
+
     if (c === 0x22) {
       const value = parseString()
       return {value, node: node(start)}
     }
+
     const literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined
     if (literal && text.startsWith(literal, i)) {
       i += literal.length
       return {value: literal === 'null' ? null : literal === 'true', node: node(start)}
     }
+
     NUMBER_RE.lastIndex = i
     const m = NUMBER_RE.exec(text)
     if (m) {
       i += m[0].length
       return {value: Number(m[0]), node: node(start)}
     }
+
     return fail(`unexpected ${describe(i)}`)
   }
 

@@ -1,10 +1,11 @@
 import {dirname, resolve} from 'node:path'
 
+import type {ServiceView} from '../model/types.js'
+
 import {InputError} from '../core/errors.js'
 import {readTextDocument, TextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
 import {registerSecret} from '../core/redact.js'
-import type {ServiceView} from '../model/types.js'
 import {applySuppressions, Finding, inputErrorFinding} from '../report/findings/index.js'
 import {interpolateConfig} from './interpolate-config.js'
 import {CONFIG_RULE_METAS, CONFIG_RULES} from './rules/index.js'
@@ -52,7 +53,7 @@ export function loadVariables(
 /** Quote a replacement the way the replaced text was quoted. */
 function quoted(text: string, range: SourceRange): string {
   if (range.quote === '"') return JSON.stringify(text)
-  if (range.quote === "'") return `'${text.replace(/'/g, "''")}'`
+  if (range.quote === "'") return `'${text.replaceAll("'", "''")}'`
   return text
 }
 
@@ -60,9 +61,9 @@ function quoted(text: string, range: SourceRange): string {
 export function lintConfigSource(source: ConfigSource, options: LintConfigOptions = {}): ConfigLintResult {
   const {value, unresolved, interpolated} = interpolateConfig(source.value, options.vars ?? process.env)
   // A token the config holds (often from ${CONSUL_HTTP_TOKEN}) is removed from any output that echoes it.
-  const token = section(section(value, 'registry'), 'consul').token
+  const {token} = section(section(value, 'registry'), 'consul')
   if (typeof token === 'string') registerSecret(token)
-  const labelPrefix = section(value, 'discovery').labelPrefix
+  const {labelPrefix} = section(value, 'discovery')
   const planned: ConfigContext['fixes'] = new Map()
   const ctx: ConfigContext = {
     source,
@@ -97,6 +98,7 @@ export function lintConfigSource(source: ConfigSource, options: LintConfigOption
       })
     }
   }
+
   return {file: source.path, findings, fixes, source}
 }
 
@@ -109,6 +111,7 @@ export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions
     } catch (error) {
       throw error instanceof InputError ? notAConfigFile(doc.path, error) : error
     }
+
     assertHasContent(source)
     assertConfigMapping(source)
     const result = lintConfigSource(source, options)
@@ -128,8 +131,9 @@ export function lintConfigDocument(doc: TextDocument, options: LintConfigOptions
           .map((f) => `${f.ruleId} ${f.location?.kind === 'file' ? f.location.line : ''}`),
       )
       result.findings = kept
-      if (suppressed.size) result.fixes = result.fixes.filter((fix) => !suppressed.has(`${fix.ruleId} ${fix.line}`))
+      if (suppressed.size > 0) result.fixes = result.fixes.filter((fix) => !suppressed.has(`${fix.ruleId} ${fix.line}`))
     }
+
     return result
   } catch (error) {
     if (error instanceof InputError) return {file: doc.path, findings: [inputErrorFinding(error, doc.path)], fixes: []}
@@ -148,7 +152,7 @@ function notAConfigFile(path: string, error: InputError): InputError {
 
 /** A gateway config is a mapping of settings; a document that is a string or a list is some other file. */
 function assertConfigMapping(source: ConfigSource): void {
-  const value = source.value
+  const {value} = source
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return
   const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`
   throw new InputError(`not a gateway config (the document is ${what}, not a mapping of settings)`, {

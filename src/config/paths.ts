@@ -7,13 +7,14 @@ export function humanPath(path: PathSegment[]): string {
     if (typeof seg === 'number') out += `[${seg}]`
     else out += out ? `.${seg}` : seg
   }
+
   return out || '(top level)'
 }
 
 /** snake_case and kebab-case to camelCase: health_check → healthCheck. */
 export function toCamelCase(key: string): string {
-  return key.replace(/(?<![_-])[_-]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
+  return key.replaceAll(/(?<![_-])[_-]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
 }
 
 /** Spelling-insensitive form of a key: case, underscores and dashes do not matter. */
-export const looseKey = (key: string) => key.replace(/[_-]/g, '').toLowerCase()
+export const looseKey = (key: string) => key.replaceAll(/[_-]/g, '').toLowerCase()

@@ -1,7 +1,8 @@
-import {docsUrl} from '../core/docs-url.js'
 import type {FileLocation, Finding, RuleMeta} from '../report/findings/finding.js'
-import {type RuleDefinition, withReport} from '../report/findings/rule.js'
 import type {ConfigContext, ConfigRule, RuleHit} from './types.js'
+
+import {docsUrl} from '../core/docs-url.js'
+import {type RuleDefinition, withReport} from '../report/findings/rule.js'
 
 /** A config rule; its docs link (docs/config-rules.md, one heading per rule) comes from the id. */
 export function defineConfigRule(
@@ -25,6 +26,7 @@ function configFinding(meta: RuleMeta, hit: RuleHit, ctx: ConfigContext): Findin
     location.endLine = end.line
     location.endColumn = end.column
   }
+
   const finding: Finding = {ruleId: meta.id, severity: meta.severity, message: hit.message, location}
   if (hit.hint) finding.hint = hit.hint
   if (hit.evidence) finding.evidence = hit.evidence
@@ -34,5 +36,6 @@ function configFinding(meta: RuleMeta, hit: RuleHit, ctx: ConfigContext): Findin
     if (!meta.fixable) throw new Error(`config rule ${meta.id} reported a fix, but its meta is not fixable`)
     ctx.fixes?.set(finding, {path: hit.path, ...hit.fix})
   }
+
   return finding
 }

@@ -75,6 +75,7 @@ export function schemaKeys(root = loadGatewaySchema()): SchemaKey[] {
       if (resolved.items) walk(resolveRef(root, resolved.items), `${path}[]`)
     }
   }
+
   walk(root, '')
   return out
 }

@@ -1,9 +1,10 @@
 import {extname} from 'node:path'
 import {isPair, Node} from 'yaml'
 
-import {InputError} from '../core/errors.js'
 import type {TextDocument} from '../core/input.js'
-import {nodeAtPath, parseYamlSource, ParsedYaml, SourcePosition, toPlain} from '../core/yaml-source.js'
+
+import {InputError} from '../core/errors.js'
+import {nodeAtPath, ParsedYaml, parseYamlSource, SourcePosition, toPlain} from '../core/yaml-source.js'
 import {readPlainYaml} from './fast-yaml.js'
 import {JsonNode, parseJsonSource} from './json-source.js'
 
@@ -46,6 +47,7 @@ export function parseConfigSource(doc: TextDocument): ConfigSource {
       if (!(error instanceof InputError)) throw error
     }
   }
+
   return yamlSource(doc)
 }
 
@@ -66,6 +68,7 @@ function positionFinder(text: string): (offset: number) => SourcePosition {
       if (starts[mid]! <= offset) lo = mid
       else hi = mid - 1
     }
+
     return {line: lo + 1, column: offset - starts[lo]! + 1}
   }
 }
@@ -97,9 +100,11 @@ function jsonSource(doc: TextDocument): ConfigSource {
         return keyRange ?? {start: node.start, end: node.start + 1}
       }
     }
+
     if (target === 'key' && keyRange) return keyRange
     return {start: node.start, end: node.end, quote: quoteAt(doc.text, node.start)}
   }
+
   return {path: doc.path, text: doc.text, format: 'json', value, range, positionAt}
 }
 
@@ -116,6 +121,7 @@ function yamlSource(doc: TextDocument): ConfigSource {
     if (!r) return undefined
     return {start: r[0], end: r[1], quote: quoteAt(doc.text, r[0])}
   }
+
   const range = (path: PathSegment[], target: Target): SourceRange | undefined => {
     const {node, complete} = nodeAtPath(full().doc, path)
     if (isPair(node)) {
@@ -123,8 +129,10 @@ function yamlSource(doc: TextDocument): ConfigSource {
       if (target === 'key' || !complete) return key
       return nodeRange(node.value as Node) ?? key
     }
+
     return nodeRange(node as Node | null)
   }
+
   return {path: doc.path, text: doc.text, format: 'yaml', value, range, positionAt}
 }
 

@@ -49,7 +49,7 @@ export type ConfigRule = Rule<unknown, ConfigContext>
 
 /** JSON pointer of a path, as ajv writes instancePath. */
 export function pointer(path: PathSegment[]): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
+  return path.map((s) => '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('')
 }
 
 /** Path segments of an ajv instancePath. */
@@ -58,7 +58,7 @@ export function segments(instancePath: string): PathSegment[] {
   return instancePath
     .slice(1)
     .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
 }
 

@@ -24,6 +24,7 @@ function writeTarget(path: string): string {
     } catch {
       // No such file: a new one.
     }
+
     return path
   }
 }
@@ -38,7 +39,7 @@ function writeTarget(path: string): string {
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: {mode?: number} = {}): void {
   const target = writeTarget(path)
-  let mode = options.mode
+  let {mode} = options
   let owner: {uid: number; gid: number} | undefined
   try {
     const stat = statSync(target)
@@ -47,6 +48,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   } catch {
     // A new file.
   }
+
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(8).toString('hex')}.tmp`)
   let fd: number | undefined
   try {
@@ -60,6 +62,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
         // Only root may give a file away: an ordinary user's copy stays theirs.
       }
     }
+
     // After chown (which clears set-id bits), and past the umask.
     if (mode !== undefined) fchmodSync(fd, mode)
     closeSync(fd)

@@ -1,11 +1,11 @@
 import {readFileSync} from 'node:fs'
 
+import {docsUrl} from './docs-url.js'
 import {parseDurationFlag} from './duration.js'
 import {InputError, UsageError} from './errors.js'
 import {Profile, ProjectConfig} from './project-config.js'
 import {registerSecret} from './redact.js'
 import {didYouMean} from './suggest.js'
-import {docsUrl} from './docs-url.js'
 
 export type SourceName = 'docker' | 'etcd' | 'consul'
 export const SOURCE_NAMES: SourceName[] = ['docker', 'etcd', 'consul']
@@ -88,7 +88,7 @@ const asList = (v: string | string[] | undefined): string[] => (v === undefined 
 const splitList = (v: string | string[] | undefined): string[] | undefined => {
   if (v === undefined) return undefined
   const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)
-  return list.length ? list : undefined
+  return list.length > 0 ? list : undefined
 }
 
 /** Where a resolved setting came from: flag > environment > profile > default. */
@@ -119,6 +119,7 @@ function readSecretFile(path: string, what: string, onError?: (message: string) 
       onError(message)
       return undefined
     }
+
     throw new InputError(message, {hint: 'check the file named in the profile or the environment'})
   }
 }
@@ -158,11 +159,12 @@ export function selectProfile(
     throw new UsageError(`profile "${name}"${by} is not defined`, {
       hint: guess
         ? `did you mean "${guess}"? (mcp config list shows them all)`
-        : known.length
+        : known.length > 0
           ? `known profiles: ${known.join(', ')}`
           : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
     })
   }
+
   return {name, profile, selectedBy}
 }
 
@@ -175,6 +177,7 @@ function pick<T>(origins: Record<string, SettingOrigin>, key: string, candidates
       return value
     }
   }
+
   return undefined
 }
 
@@ -251,7 +254,7 @@ function resolveDockers({flags, env, profile, origins}: ResolveContext): DockerC
   ]
   const targets = pick<DockerConnection[]>(origins, 'docker', [
     ['flag', '--all-contexts', flags['all-contexts'] ? [{allContexts: true}] : undefined],
-    ['flag', flagHosts.length ? '--docker-host' : '--context', flagDockers.length ? flagDockers : undefined],
+    ['flag', flagHosts.length > 0 ? '--docker-host' : '--context', flagDockers.length > 0 ? flagDockers : undefined],
     ['env', 'DOCKER_HOST', env.DOCKER_HOST ? [{host: env.DOCKER_HOST}] : undefined],
     ['env', 'DOCKER_CONTEXT', env.DOCKER_CONTEXT ? [{context: env.DOCKER_CONTEXT}] : undefined],
     ['profile', 'docker.host', profile.docker?.host ? [{host: profile.docker.host}] : undefined],
@@ -294,10 +297,12 @@ function resolveEtcdCredentials(ctx: ResolveContext): {user?: string; password?:
     user = user.slice(0, i)
     origins['etcd.password'] = {...origins['etcd.user']!, secret: '[set]'}
   }
+
   if (!password && env.ETCDCTL_PASSWORD) {
     password = env.ETCDCTL_PASSWORD
     origins['etcd.password'] = {from: 'env', via: 'ETCDCTL_PASSWORD', secret: '[from env ETCDCTL_PASSWORD]'}
   }
+
   const passwordEnv = profile.etcd?.passwordEnv
   if (!password && passwordEnv) {
     password = env[passwordEnv] || undefined
@@ -307,6 +312,7 @@ function resolveEtcdCredentials(ctx: ResolveContext): {user?: string; password?:
       secret: `[from env ${passwordEnv}]${password ? '' : ' (not set)'}`,
     }
   }
+
   if (!password && profile.etcd?.passwordFile) {
     origins['etcd.password'] = {
       from: 'profile',
@@ -319,6 +325,7 @@ function resolveEtcdCredentials(ctx: ResolveContext): {user?: string; password?:
       ctx.lenient ? noteError(origins, 'etcd.password') : undefined,
     )
   }
+
   registerSecret(password)
   return {user, password}
 }
@@ -338,14 +345,17 @@ function resolveConsul(ctx: ResolveContext): ConsulConnection | undefined {
     tokenOrigin('env', 'CONSUL_HTTP_TOKEN_FILE', `[from file ${env.CONSUL_HTTP_TOKEN_FILE}]`)
     token = readSecretFile(env.CONSUL_HTTP_TOKEN_FILE, 'the Consul token', unreadable())
   }
+
   if (!token && profile.consul?.tokenEnv) {
     token = env[profile.consul.tokenEnv] || undefined
     tokenOrigin('profile', 'consul.tokenEnv', `[from env ${profile.consul.tokenEnv}]${token ? '' : ' (not set)'}`)
   }
+
   if (!token && profile.consul?.tokenFile) {
     tokenOrigin('profile', 'consul.tokenFile', `[from file ${profile.consul.tokenFile}]`)
     token = readSecretFile(profile.consul.tokenFile, 'the Consul token', unreadable())
   }
+
   registerSecret(token)
   const datacenter = pick(origins, 'consul.datacenter', [['profile', 'consul.datacenter', profile.consul?.datacenter]])
   return {addr: normalizeConsulAddr(addr), token, datacenter}
@@ -371,6 +381,7 @@ function resolveShared(ctx: ResolveContext): Pick<Connections, 'timeoutMs' | 'la
       hint: 'use lowercase letters, digits, dots and dashes, e.g. mcp',
     })
   }
+
   let registryPrefix = layered(
     ctx,
     'registryPrefix',
@@ -408,11 +419,14 @@ function resolveSources(
         })
       }
     }
+
     if (list.includes('consul') && !consul) {
       throw new UsageError('--source consul needs a Consul address', {hint: 'set --consul-addr or CONSUL_HTTP_ADDR'})
     }
+
     return SOURCE_NAMES.filter((s) => list.includes(s))
   }
+
   const out: SourceName[] = ['docker']
   if (etcd.configured || !consul) out.push('etcd')
   if (consul) out.push('consul')
@@ -451,5 +465,6 @@ export function profileFormat(
       hint: guess ? `did you mean "${guess}"?` : `use one of ${known.join(', ')}`,
     })
   }
+
   return {format: profile.format, origin: {from: 'profile', via: 'format'}}
 }

@@ -8,14 +8,14 @@ export interface DotenvEntry {
 }
 
 // Go's unicode.IsSpace, and compose-go's isSpace (white space that is not a line break).
-const GO_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/
-const INLINE_SPACE = new Set(['\t', '\v', '\f', '\r', ' ', '\u0085', '\u00a0'])
+const GO_SPACE = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/
+const INLINE_SPACE = new Set(['\t', '\v', '\f', '\r', ' ', '\u0085', '\u00A0'])
 const KEY_CHAR = /[\p{L}\p{N}_.\-[\]]/u
 const ESCAPE_SEQ = /\\(?:[abcfnrtv$"\\]|0\d{0,3})/g
 const ESCAPES: Record<string, string> = {
-  a: '\x07',
+  a: '\u0007',
   b: '\b',
-  c: '\\c',
+  c: String.raw`\c`,
   f: '\f',
   n: '\n',
   r: '\r',
@@ -51,26 +51,30 @@ export function parseDotenv(
     Object.assign(vars, definedOnly(lookup))
     // compose-go substitutes an empty string for a variable that is not set.
     const r = interpolate(value, vars, {unsetAsEmpty: true})
-    if (r.errors.length) throw fail(r.errors[0]!, at)
+    if (r.errors.length > 0) throw fail(r.errors[0]!, at)
     return r.value
   }
+
   while (i < text.length) {
     // Statement start: skip white space (counting lines) and comment lines.
     while (i < text.length && GO_SPACE.test(text[i]!)) {
       if (text[i] === '\n') line++
       i++
     }
+
     if (i >= text.length) break
     if (text[i] === '#') {
       const nl = text.indexOf('\n', i)
-      i = nl < 0 ? text.length : nl
+      i = nl === -1 ? text.length : nl
       continue
     }
+
     const keyLine = line
     if (/^export[\s]/.test(text.slice(i, i + 7))) {
       i += 6
       while (i < text.length && INLINE_SPACE.has(text[i]!)) i++
     }
+
     // The key ends at '=', ':' or a line break (a bare name); spaces inside it are refused below.
     let end = i
     let terminator = ''
@@ -81,11 +85,13 @@ export function parseDotenv(
         terminator = c
         break
       }
+
       if (!KEY_CHAR.test(c)) {
-        const shown = text.slice(i, text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i))
+        const shown = text.slice(i, text.includes('\n', i) ? text.indexOf('\n', i) : text.length)
         throw fail(`unexpected character ${JSON.stringify(c)} in variable name ${JSON.stringify(shown)}`)
       }
     }
+
     const key = trimSpaceEnd(text.slice(i, end))
     if (key.includes(' ')) throw fail('key cannot contain a space')
     if (terminator === '' || terminator === '\n') {
@@ -95,19 +101,21 @@ export function parseDotenv(
       i = end + 1
       continue
     }
+
     i = end + 1
     while (i < text.length && INLINE_SPACE.has(text[i]!)) i++
     const quote = text[i]
     if (quote !== '"' && quote !== "'") {
       const nl = text.indexOf('\n', i)
-      let value = text.slice(i, nl < 0 ? text.length : nl)
+      let value = text.slice(i, nl === -1 ? text.length : nl)
       const comment = value.indexOf(' #')
-      if (comment >= 0) value = value.slice(0, comment)
+      if (comment !== -1) value = value.slice(0, comment)
       value = trimSpaceEnd(value)
       out.set(key, {value: resolve(value, keyLine), line: keyLine})
-      i = nl < 0 ? text.length : nl
+      i = nl === -1 ? text.length : nl
       continue
     }
+
     let chars = ''
     let escaped = false
     let closed = -1
@@ -125,28 +133,32 @@ export function parseDotenv(
         break
       } else chars += c
     }
+
     if (closed < 0) {
       const nl = text.indexOf('\n', i)
-      throw fail(`unterminated quoted value ${text.slice(i, nl < 0 ? text.length : nl)}`, keyLine)
+      throw fail(`unterminated quoted value ${text.slice(i, nl === -1 ? text.length : nl)}`, keyLine)
     }
+
     const value = quote === '"' ? resolve(expandEscapes(chars), keyLine) : chars
     out.set(key, {value, line: keyLine})
     i = closed + 1
   }
+
   return out
 }
 
 function expandEscapes(text: string): string {
-  return text.replace(ESCAPE_SEQ, (match) => {
+  return text.replaceAll(ESCAPE_SEQ, (match) => {
     // `\$` is a literal $: the template's own escape is `$$`.
-    if (match === '\\$') return '$$'
-    if (match.startsWith('\\0')) {
+    if (match === String.raw`\$`) return '$$'
+    if (match.startsWith(String.raw`\0`)) {
       const digits = match.slice(2)
       // Go's octal escape needs exactly three digits; anything else is kept as written.
       return digits.length === 3 && /^[0-7]{3}$/.test(digits) && Number.parseInt(digits, 8) < 256
         ? String.fromCharCode(Number.parseInt(digits, 8))
         : match
     }
+
     return ESCAPES[match[1]!] ?? match
   })
 }

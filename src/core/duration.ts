@@ -38,6 +38,7 @@ export function parseDurationFlag(flag: string, text: string, options: {allowZer
       hint: `use a positive number with a unit, e.g. 500ms, 5s, 1m${options.allowZero ? ' (0 allowed)' : ''}`,
     })
   }
+
   return ms
 }
 

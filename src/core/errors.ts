@@ -34,6 +34,7 @@ export class McpError extends Error {
 /** A bad flag value, argument or combination (exit 2). */
 export class UsageError extends McpError {
   override readonly kind = 'usage'
+
   constructor(message: string, options: McpErrorOptions = {}) {
     super(message, ExitCode.USAGE, options)
   }
@@ -42,6 +43,7 @@ export class UsageError extends McpError {
 /** A file or document that cannot be read or parsed (exit 3). */
 export class InputError extends McpError {
   override readonly kind = 'input'
+
   constructor(message: string, options: McpErrorOptions = {}) {
     super(message, ExitCode.INPUT, options)
   }
@@ -50,6 +52,7 @@ export class InputError extends McpError {
 /** A source (Docker, etcd, Consul) that could not be reached at all (exit 5). */
 export class SourceUnreachableError extends McpError {
   override readonly kind = 'unreachable'
+
   constructor(message: string, options: McpErrorOptions = {}) {
     super(message, ExitCode.UNREACHABLE, options)
   }
@@ -58,6 +61,7 @@ export class SourceUnreachableError extends McpError {
 /** A negative answer that still ends the command (exit 1), e.g. unknown service for loadtest. */
 export class NegativeAnswerError extends McpError {
   override readonly kind = 'negative'
+
   constructor(message: string, options: McpErrorOptions = {}) {
     super(message, ExitCode.NEGATIVE, options)
   }

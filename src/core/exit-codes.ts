@@ -23,5 +23,5 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 /** Combine two exit codes under the contract: INTERRUPTED wins, else the higher. */
 export function worstExitCode(...codes: number[]): number {
   if (codes.includes(ExitCode.INTERRUPTED)) return ExitCode.INTERRUPTED
-  return codes.reduce((a, b) => Math.max(a, b), 0)
+  return Math.max(0, ...codes)
 }

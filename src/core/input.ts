@@ -35,15 +35,16 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
         throw new InputError('is a directory, not a file', {where: path, hint: 'name a file inside it'})
       if (st.size > MAX_DOCUMENT_BYTES) {
         throw new InputError(
-          `is ${Math.round(st.size / 1048576)} MiB, larger than the ${MAX_DOCUMENT_BYTES / 1048576} MiB limit for a document`,
+          `is ${Math.round(st.size / 1_048_576)} MiB, larger than the ${MAX_DOCUMENT_BYTES / 1_048_576} MiB limit for a document`,
           {where: path},
         )
       }
+
       bytes = readFileSync(path)
     }
   } catch (error) {
     if (error instanceof InputError) throw error
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     const what =
       code === 'ENOENT'
         ? 'no such file'
@@ -54,10 +55,11 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
             : `cannot read (${code ?? (error as Error).message})`
     throw new InputError(what, {where: path, hint: code === 'ENOENT' ? 'check the path' : undefined})
   }
+
   const where = path === '-' ? '<stdin>' : path
   if (looksBinary(bytes)) throw new InputError('is a binary file, not text', {where})
   // ignoreBOM keeps a BOM in the text, so hadBom can see it (--fix writes it back).
-  const decoder = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
+  const decoder = new TextDecoder('utf8', {fatal: true, ignoreBOM: true})
   let text: string
   try {
     text = decoder.decode(bytes)
@@ -68,7 +70,8 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
       hint: 'save the file as UTF-8',
     })
   }
-  const hadBom = text.charCodeAt(0) === 0xfeff
+
+  const hadBom = text.charCodeAt(0) === 0xfe_ff
   if (hadBom) text = text.slice(1)
   if (!options.allowEmpty && text.trim() === '') throw new InputError('is empty', {where})
   return {path: where, text, hadBom}
@@ -76,7 +79,7 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
 
 function firstInvalidUtf8(bytes: Uint8Array): number {
   // ignoreBOM keeps a BOM in the text, so hadBom can see it (--fix writes it back).
-  const decoder = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
+  const decoder = new TextDecoder('utf8', {fatal: true, ignoreBOM: true})
   // Binary search on prefix validity would mis-handle split sequences; a linear scan is fine for the error path.
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!
@@ -90,5 +93,6 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
       return i
     }
   }
+
   return bytes.length
 }

@@ -1,4 +1,3 @@
-import {InputError} from './errors.js'
 import {parseDotenv} from './dotenv.js'
 import {readTextDocument} from './input.js'
 
@@ -30,6 +29,7 @@ function closingBrace(text: string, start: number): number {
       i++
     }
   }
+
   return -1
 }
 
@@ -62,14 +62,16 @@ function substitute(
     errors.push(`interpolation nested more than ${MAX_NESTING} levels deep`)
     return text
   }
+
   let out = ''
   let i = 0
   while (i < text.length) {
     const dollar = text.indexOf('$', i)
-    if (dollar < 0) {
+    if (dollar === -1) {
       out += text.slice(i)
       break
     }
+
     out += text.slice(i, dollar)
     const next = text[dollar + 1]
     if (next === '$') {
@@ -77,6 +79,7 @@ function substitute(
       i = dollar + 2
       continue
     }
+
     if (next !== '{') {
       const name = NAME_RE.exec(text.slice(dollar + 1, dollar + 1 + 256))?.[0]
       if (!name) {
@@ -87,6 +90,7 @@ function substitute(
         i = dollar + 1
         continue
       }
+
       const v = vars[name]
       if (v === undefined) {
         unresolved.push(name)
@@ -95,6 +99,7 @@ function substitute(
       i = dollar + 1 + name.length
       continue
     }
+
     const close = closingBrace(text, dollar)
     const m = close < 0 ? null : BRACED_RE.exec(text.slice(dollar + 2, close))
     if (!m) {
@@ -105,6 +110,7 @@ function substitute(
       i = close < 0 ? text.length : close + 1
       continue
     }
+
     i = close + 1
     const [match, name, op, arg = ''] = [text.slice(dollar, close + 1), m[1]!, m[2], m[3]]
     const v = vars[name]
@@ -112,38 +118,50 @@ function substitute(
     const nonEmpty = set && v !== ''
     const nested = () => substitute(arg, vars, unresolved, errors, empty, depth + 1)
     switch (op) {
-      case ':-':
+      case ':-': {
         out += nonEmpty ? v : nested()
         break
-      case '-':
+      }
+
+      case '-': {
         out += set ? v : nested()
         break
-      case ':+':
+      }
+
+      case ':+': {
         out += nonEmpty ? nested() : ''
         break
-      case '+':
+      }
+
+      case '+': {
         out += set ? nested() : ''
         break
+      }
+
       case ':?':
       case '?': {
         if ((op === ':?' && nonEmpty) || (op === '?' && set)) {
           out += v
           break
         }
+
         const message = substitute(arg, vars, [], [], true, depth + 1)
         errors.push(`required variable ${name} is missing a value${message ? `: ${message}` : ''}`)
         unresolved.push(name)
         out += match
         break
       }
-      default:
+
+      default: {
         if (set) out += v
         else {
           unresolved.push(name)
           out += empty ? '' : match
         }
+      }
     }
   }
+
   return out
 }
 

@@ -14,6 +14,7 @@ export function jsonPieces(value: unknown, levels: number, emit: (text: string) 
     emit(JSON.stringify(value) ?? 'null')
     return
   }
+
   if (Array.isArray(value)) {
     emit('[')
     for (let i = 0; i < value.length; i++) {
@@ -22,9 +23,11 @@ export function jsonPieces(value: unknown, levels: number, emit: (text: string) 
       if (leftOut(element)) emit('null')
       else jsonPieces(element, levels - 1, emit)
     }
+
     emit(']')
     return
   }
+
   emit('{')
   let first = true
   for (const key of Object.keys(value)) {
@@ -34,6 +37,7 @@ export function jsonPieces(value: unknown, levels: number, emit: (text: string) 
     first = false
     jsonPieces(member, levels - 1, emit)
   }
+
   emit('}')
 }
 

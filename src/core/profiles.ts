@@ -1,10 +1,9 @@
 import {existsSync, mkdirSync, readFileSync, realpathSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, resolve as resolvePath} from 'node:path'
-
-import {writeFileAtomic} from './atomic-write.js'
 import {isMap, isScalar, isSeq, parseDocument} from 'yaml'
 
+import {writeFileAtomic} from './atomic-write.js'
 import {
   ConnectionFlagValues,
   DockerConnection,
@@ -14,12 +13,12 @@ import {
   selectProfile,
   SettingOrigin,
 } from './connections.js'
+import {docsUrl} from './docs-url.js'
 import {formatDuration} from './duration.js'
 import {InputError, McpError, UsageError} from './errors.js'
 import {fileDigest, findProjectConfig, loadProjectConfig, ProjectConfig, userConfigPath} from './project-config.js'
 import {redact} from './redact.js'
 import {didYouMean} from './suggest.js'
-import {docsUrl} from './docs-url.js'
 
 /** `mcp config list`: every profile, the file it came from, and which one is current. */
 export interface ProfileList {
@@ -108,6 +107,7 @@ export function showProfile(
     if (FILE_SETTINGS.has(key) && value && !existsSync(value)) s.note = 'file not found'
     settings.push(s)
   }
+
   const secret = (key: string): void => {
     const o = origins[key]
     settings.push(
@@ -116,6 +116,7 @@ export function showProfile(
         : {key, value: null, from: 'default', secret: true},
     )
   }
+
   add(
     'docker',
     c.dockers.map(dockerTarget).filter(Boolean).join(', ') || undefined,
@@ -134,6 +135,7 @@ export function showProfile(
     secret('consul.token')
     add('consul.datacenter', c.consul.datacenter)
   }
+
   add('timeout', formatDuration(c.timeoutMs))
   add('labelPrefix', c.labelPrefix)
   add('registryPrefix', c.registryPrefix)
@@ -178,11 +180,12 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
     throw new UsageError(`profile "${name}" is not defined`, {
       hint: guess
         ? `did you mean "${guess}"?`
-        : known.length
+        : known.length > 0
           ? `known profiles: ${known.join(', ')}`
           : `define profiles in .mcp.yaml or ~/.config/mcp/config.yaml (${docsUrl('profiles.md')})`,
     })
   }
+
   const file = userConfigPath(env)
   const {text, doc} = readUserConfigDocument(file)
   // Keep the spelling the file already uses.
@@ -197,6 +200,7 @@ export function useProfile(name: string, config: ProjectConfig, env: NodeJS.Proc
     doc.set(key, name)
     updated = doc.toString({flowCollectionPadding: false})
   }
+
   writeUserConfig(file, updated)
   const result: UseResult = {currentProfile: name, previous: typeof previous === 'string' ? previous : null, file}
   const project =
@@ -216,6 +220,7 @@ function readUserConfigDocument(file: string): {text: string; doc: ReturnType<ty
       throw new InputError(`cannot read config file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: file})
     }
   }
+
   const doc = parseDocument(text, {uniqueKeys: true})
   if (doc.errors.length > 0) {
     const pos = doc.errors[0]!.linePos?.[0]
@@ -224,6 +229,7 @@ function readUserConfigDocument(file: string): {text: string; doc: ReturnType<ty
       hint: 'fix the YAML syntax; nothing was written',
     })
   }
+
   if (doc.contents !== null && !isMap(doc.contents))
     throw new InputError('expected a mapping at the top level; nothing was written', {where: file})
   return {text, doc}
@@ -270,6 +276,7 @@ export async function trustProjectFile(
   } catch (error) {
     throw new InputError(`cannot read project file: ${(error as NodeJS.ErrnoException).code ?? error}`, {where: found})
   }
+
   // Parsed with the project config reader: a file that would fail every command is not recorded.
   await loadProjectConfig(cwd, {...env, MCP_CONFIG: real})
   const sha256 = fileDigest(real)
@@ -279,11 +286,15 @@ export async function trustProjectFile(
   const entry = doc.createNode({path: real, sha256})
   if (isSeq(list)) {
     const at = list.items.findIndex((item) => isMap(item) && item.get('path') === real)
-    if (at >= 0) list.items[at] = entry
-    else list.items.push(entry)
+    if (at === -1) {
+      list.items.push(entry)
+    } else {
+      list.items[at] = entry
+    }
   } else {
     doc.set('trusted-projects', doc.createNode([{path: real, sha256}]))
   }
+
   writeUserConfig(userFile, doc.toString({flowCollectionPadding: false}))
   return {file: real, sha256, userFile}
 }

@@ -91,14 +91,17 @@ function checkProfile(name: string, raw: unknown, file: string): Profile {
         hint: guess ? `did you mean "${guess}"?` : `settings: ${Object.keys(PROFILE_KEYS).join(', ')}`,
       })
     }
+
     const keys = PROFILE_KEYS[section]
     if (keys === null) {
       if (value !== undefined && value !== null && typeof value !== 'string' && typeof value !== 'number') {
         throw new InputError(`${section}: expected a string`, {where})
       }
+
       if (value !== undefined && value !== null) out[section] = String(value)
       continue
     }
+
     if (value === null || value === undefined) continue
     if (typeof value !== 'object' || Array.isArray(value))
       throw new InputError(`${section}: expected a mapping`, {where})
@@ -110,12 +113,14 @@ function checkProfile(name: string, raw: unknown, file: string): Profile {
           hint: `reference it with ${section}.${LITERAL_SECRETS[key]}`,
         })
       }
+
       if (section === 'etcd' && key === 'user' && typeof v === 'string' && v.includes(':')) {
         throw new InputError('etcd.user: "name:password" writes a secret into the file', {
           where,
           hint: 'set etcd.user to the name and reference the password with etcd.passwordEnv or etcd.passwordFile',
         })
       }
+
       if (!keys.includes(key)) {
         const guess = didYouMean(key, keys)
         throw new InputError(`unknown setting "${section}.${key}"`, {
@@ -123,10 +128,13 @@ function checkProfile(name: string, raw: unknown, file: string): Profile {
           hint: guess ? `did you mean "${section}.${guess}"?` : `${section} settings: ${keys.join(', ')}`,
         })
       }
+
       part[key] = typeof v === 'string' && PATH_KEYS[section]?.includes(key) ? expandPath(v, dirname(file)) : v
     }
+
     out[section] = part
   }
+
   return out as Profile
 }
 
@@ -144,6 +152,7 @@ export function findProjectConfig(cwd = process.cwd(), home = process.env.HOME |
       const p = join(dir, name)
       if (existsSync(p)) return p
     }
+
     if (dir === stop || existsSync(join(dir, '.git'))) return undefined
     const parent = dirname(dir)
     if (parent === dir) return undefined
@@ -188,6 +197,7 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new InputError('expected a mapping at the top level', {where: path})
   }
+
   const v = value as Record<string, unknown>
   let profiles: Record<string, Profile> | undefined
   if (v.profiles !== undefined && v.profiles !== null) {
@@ -197,10 +207,12 @@ async function readConfigFile(path: string): Promise<ConfigLayer> {
     for (const [name, raw] of Object.entries(v.profiles as Record<string, unknown>))
       profiles[name] = checkProfile(name, raw, path)
   }
+
   const current = v['current-profile'] ?? v.currentProfile
   if (current !== undefined && current !== null && typeof current !== 'string') {
     throw new InputError('current-profile: expected a profile name', {where: path})
   }
+
   return {
     rules: (v.rules as Record<string, string>) ?? undefined,
     profiles,
@@ -220,16 +232,19 @@ function withoutRouting(layer: ConfigLayer, user: ConfigLayer | undefined): stri
     dropped.push(`current-profile ${layer.currentProfile}`)
     layer.currentProfile = undefined
   }
+
   for (const [name, profile] of Object.entries(layer.profiles ?? {})) {
     if (user?.profiles && Object.hasOwn(user.profiles, name)) {
       dropped.push(`profile ${name} (replaces yours)`)
       delete layer.profiles![name]
       continue
     }
+
     const sections = ROUTING_SECTIONS.filter((section) => profile[section] !== undefined)
     for (const section of sections) delete profile[section]
-    if (sections.length) dropped.push(`profiles.${name}.${sections.join('/')}`)
+    if (sections.length > 0) dropped.push(`profiles.${name}.${sections.join('/')}`)
   }
+
   return dropped
 }
 
@@ -253,6 +268,7 @@ export async function loadProjectConfig(cwd = process.cwd(), env = process.env):
     files.push(user)
     layers.push((userLayer = await readConfigFile(user)))
   }
+
   const config: ProjectConfig = {files}
   // MCP_CONFIG is the user's own choice of file; one found by searching is the repository's.
   const project = env.MCP_CONFIG || findProjectConfig(cwd, env.HOME || homedir())
@@ -263,14 +279,16 @@ export async function loadProjectConfig(cwd = process.cwd(), env = process.env):
       const trust = projectTrust(project, userLayer?.trustedProjects ?? [])
       if (trust !== 'trusted') {
         const settings = withoutRouting(layer, userLayer)
-        if (settings.length) {
+        if (settings.length > 0) {
           config.ignored = {file: project, settings, changed: trust === 'changed'}
           warn(untrustedWarning(config.ignored))
         }
       }
     }
+
     layers.push(layer)
   }
+
   layers.forEach((layer, i) => {
     if (layer.rules) config.rules = {...config.rules, ...layer.rules}
     if (layer.profiles) {
@@ -278,6 +296,7 @@ export async function loadProjectConfig(cwd = process.cwd(), env = process.env):
       config.profileFiles ??= Object.create(null) as Record<string, string>
       for (const name of Object.keys(layer.profiles)) config.profileFiles[name] = files[i]!
     }
+
     if (layer.currentProfile) {
       config.currentProfile = layer.currentProfile
       config.currentProfileFile = files[i]
@@ -295,6 +314,7 @@ function projectTrust(file: string, trusted: TrustedProject[]): 'trusted' | 'cha
   } catch {
     return 'unknown'
   }
+
   const entries = trusted.filter((t) => t.path === real)
   if (entries.length === 0) return 'unknown'
   return entries.some((t) => t.sha256 === fileDigest(real)) ? 'trusted' : 'changed'

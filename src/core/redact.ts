@@ -43,6 +43,7 @@ function replaceRegistered(text: string, secret: string): string {
     out += text.slice(from, at) + REDACTED
     from = at + secret.length
   }
+
   return from === 0 ? text : out + text.slice(from)
 }
 
@@ -60,6 +61,7 @@ function redactPem(text: string): string {
     if (!end) break
     PEM_BEGIN.lastIndex = from
   }
+
   return out + text.slice(from)
 }
 
@@ -79,18 +81,21 @@ function redactKeyValues(text: string): string {
     let valueEnd = -1
     if ((quote === '"' || quote === "'") && valueStart < noQuoteAfter[quote]!) {
       const close = text.indexOf(quote, valueStart + 1)
-      if (close < 0) noQuoteAfter[quote] = valueStart
+      if (close === -1) noQuoteAfter[quote] = valueStart
       else valueEnd = close + 1
     }
+
     if (valueEnd < 0) {
       UNQUOTED.lastIndex = valueStart
       if (!UNQUOTED.test(text)) continue
       valueEnd = UNQUOTED.lastIndex
     }
+
     out += text.slice(from, valueStart) + REDACTED
     from = valueEnd
     WORD.lastIndex = valueEnd
   }
+
   return from === 0 ? text : out + text.slice(from)
 }
 
@@ -98,7 +103,7 @@ export function redact(text: string): string {
   let out = text
   for (const secret of ordered) out = replaceRegistered(out, secret)
   out = redactPem(out)
-  return redactKeyValues(out.replace(URL_USERINFO, `://$1:${REDACTED}@`).replace(BEARER, `$1 ${REDACTED}`))
+  return redactKeyValues(out.replaceAll(URL_USERINFO, `://$1:${REDACTED}@`).replaceAll(BEARER, `$1 ${REDACTED}`))
 }
 
 /**

@@ -19,6 +19,7 @@ export function didYouMean(
       bestDistance = d
     }
   }
+
   const allowed = Math.max(1, Math.floor(needle.length / 3))
   return bestDistance > 0 && bestDistance <= allowed ? best : undefined
 }

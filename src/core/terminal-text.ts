@@ -6,9 +6,9 @@
  * paragraph separators and the bidirectional overrides are shown as `\x1b`, `\n`, `\u202e`.
  * Human renderers call it on every value they did not write; JSON, SARIF and JUnit stay exact.
  */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
-const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
-const NAMED: Record<string, string> = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g
+const HAS_CONTROL = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/
+const NAMED: Record<string, string> = {'\n': String.raw`\n`, '\r': String.raw`\r`, '\t': String.raw`\t`}
 
 function visible(c: string): string {
   const named = NAMED[c]
@@ -19,12 +19,12 @@ function visible(c: string): string {
 
 /** One value made safe for a terminal line: every control character shown, never obeyed. */
 export function terminalText(value: string): string {
-  return HAS_CONTROL.test(value) ? value.replace(CONTROL, visible) : value
+  return HAS_CONTROL.test(value) ? value.replaceAll(CONTROL, visible) : value
 }
 
 /** terminalText that keeps line breaks as they are, for formats that escape them in their own way (GitHub annotations). */
 export function terminalTextKeepingLineBreaks(value: string): string {
-  return HAS_CONTROL.test(value) ? value.replace(CONTROL, (c) => (c === '\n' || c === '\r' ? c : visible(c))) : value
+  return HAS_CONTROL.test(value) ? value.replaceAll(CONTROL, (c) => (c === '\n' || c === '\r' ? c : visible(c))) : value
 }
 
 /**
@@ -42,8 +42,10 @@ export function terminalSafe<T>(value: T): T {
       const next = terminalSafe(value[i])
       if (next !== value[i]) (out ??= [...value])[i] = next
     }
+
     return (out ?? value) as T
   }
+
   const proto = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) return value
   let out: Record<string, unknown> | undefined
@@ -56,5 +58,6 @@ export function terminalSafe<T>(value: T): T {
     if (key !== k) delete out[k]
     Object.defineProperty(out, key, {value: next, enumerable: true, writable: true, configurable: true})
   }
+
   return (out ?? value) as T
 }

@@ -1,14 +1,14 @@
 import {
+  Document,
   isMap,
   isPair,
   isScalar,
   isSeq,
   LineCounter,
   Node,
+  Pair,
   parseAllDocuments,
   parseDocument,
-  Document,
-  Pair,
   Scalar,
 } from 'yaml'
 
@@ -48,6 +48,7 @@ export function parseYamlSource(path: string, text: string): ParsedYaml {
     if (error instanceof RangeError) throw tooDeep(path)
     throw error
   }
+
   return checked(path, doc, lineCounter)
 }
 
@@ -62,6 +63,7 @@ export function parseYamlDocuments(path: string, text: string): ParsedYaml[] {
     if (error instanceof RangeError) throw tooDeep(path)
     throw error
   }
+
   return docs.map((doc) => checked(path, doc, lineCounter))
 }
 
@@ -77,10 +79,12 @@ function checked(path: string, doc: Document.Parsed, lineCounter: LineCounter): 
       hint: e.code === 'DUPLICATE_KEY' ? 'remove or rename one of the keys' : 'fix the syntax',
     })
   }
+
   const positionAt = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset)
     return {line: p.line, column: p.col}
   }
+
   const positionOf = (node: Node | Pair | null | undefined): SourcePosition => {
     const target = isPair(node) ? ((node.key as Node | null) ?? (node.value as Node | null)) : node
     const range = (target as Node | null | undefined)?.range
@@ -89,6 +93,7 @@ function checked(path: string, doc: Document.Parsed, lineCounter: LineCounter): 
     const end = lineCounter.linePos(range[1])
     return {line: start.line, column: start.col, endLine: end.line, endColumn: end.col}
   }
+
   return {path, doc, lineCounter, positionOf, positionAt}
 }
 
@@ -111,6 +116,7 @@ export function toPlain(parsed: ParsedYaml): unknown {
       hint: 'the document expands aliases too many times; is it an alias bomb?',
     })
   }
+
   // `api: &a {<<: *a}` makes a value that contains itself: every reader after this would recurse forever.
   if (containsCycle(value)) {
     throw new InputError('an alias refers to a node that contains it (a cycle)', {
@@ -118,6 +124,7 @@ export function toPlain(parsed: ParsedYaml): unknown {
       hint: 'an anchor cannot be merged or used inside itself',
     })
   }
+
   return value
 }
 
@@ -134,9 +141,10 @@ function containsCycle(root: unknown): boolean {
     stack.push({node: v, children: v instanceof Map ? [...v.values()] : Object.values(v), next: 0})
     return false
   }
+
   if (enter(root)) return true
-  while (stack.length) {
-    const top = stack[stack.length - 1]!
+  while (stack.length > 0) {
+    const top = stack.at(-1)!
     if (top.next < top.children.length) {
       if (enter(top.children[top.next++])) return true
     } else {
@@ -145,6 +153,7 @@ function containsCycle(root: unknown): boolean {
       done.add(top.node)
     }
   }
+
   return false
 }
 
@@ -173,5 +182,6 @@ export function nodeAtPath(
       return {node: current, complete: false}
     }
   }
+
   return {node: current, complete: true}
 }

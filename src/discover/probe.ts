@@ -1,5 +1,6 @@
-import {addressText, loopbackProbeTarget} from '../model/address.js'
 import type {Instance, ProbeResult} from '../model/types.js'
+
+import {addressText, loopbackProbeTarget} from '../model/address.js'
 import {httpStream, httpTargetOf} from '../net/http.js'
 import {LIMITS} from '../net/limits.js'
 
@@ -43,13 +44,14 @@ export async function probeInstance(instance: Instance, options: ProbeOptions): 
       reason: 'no loopback-published port (use --probe-any to probe the address a gateway would use)',
     }
   }
+
   const path = instance.healthPath.startsWith('/') ? instance.healthPath : `/${instance.healthPath}`
   const url = `http://${hostPort}${path}`
   try {
     const {status, ms} = await httpGet(url, options.timeoutMs)
     return {probed: true, url, ok: status >= 200 && status < 400, status, ms: Math.round(ms * 10) / 10}
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     return {
       probed: true,
       url,
@@ -77,5 +79,6 @@ export async function probeAll(
       instance.probe = await probeInstance(instance, options)
     }
   }
+
   await Promise.all(Array.from({length: Math.min(concurrency, instances.length)}, worker))
 }

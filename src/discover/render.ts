@@ -1,10 +1,11 @@
 import {Chalk, ChalkInstance} from 'chalk'
 
+import type {Instance, ServiceView, SourceStatus} from '../model/types.js'
+
 import {formatDuration} from '../core/duration.js'
 import {terminalSafe} from '../core/terminal-text.js'
 import {alignColumns} from '../core/text-table.js'
 import {addressText} from '../model/address.js'
-import type {Instance, ServiceView, SourceStatus} from '../model/types.js'
 
 const REASON_TEXT: Record<string, string> = {
   'network-label': 'network label',
@@ -28,6 +29,7 @@ export function dockerCell(i: Instance, c: ChalkInstance): string {
       t.state === 'running' ? c.green(`task ${t.state}`) : c.red(`task ${t.state}${t.error ? `: ${t.error}` : ''}`)
     return `${state}${t.node ? c.dim(` on ${t.node}`) : ''}`
   }
+
   if (!d) return i.unknown?.includes('docker') ? c.yellow('? unknown (Docker unreachable)') : c.red('✗ no container')
   const health = d.health === 'none' ? '' : d.health === 'healthy' ? c.green(` ${d.health}`) : c.yellow(` ${d.health}`)
   const state = d.state === 'running' ? c.green('running') : c.red(d.state)
@@ -116,13 +118,12 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
   if (options.probed) head.push('PROBE')
   if (options.wide) head.push('IMAGE', 'NETWORKS', 'ETCD KEY')
   const table: string[][] = [head.map((h) => c.bold(h))]
-  const rows = [
-    ...view.services.map((s) => ({
-      name: s.swarm ? `${s.name} ${c.dim(swarmSummary(s.swarm))}` : s.name,
-      instances: s.instances,
-    })),
-  ]
-  if (view.unnamed.length) rows.push({name: c.yellow('(no service name label)'), instances: view.unnamed})
+  const rows = view.services.map((s) => ({
+    name: s.swarm ? `${s.name} ${c.dim(swarmSummary(s.swarm))}` : s.name,
+    instances: s.instances,
+  }))
+
+  if (view.unnamed.length > 0) rows.push({name: c.yellow('(no service name label)'), instances: view.unnamed})
   for (const service of rows) {
     service.instances.forEach((i, n) => {
       const row = [n === 0 ? c.bold(service.name) : '', i.id, addressCell(i, c)]
@@ -139,6 +140,7 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
       table.push(row)
     })
   }
+
   const lines: string[] = []
   if (rows.length === 0) lines.push(c.dim('no services found'))
   else lines.push(alignColumns(table).slice(0, -1))
@@ -154,10 +156,13 @@ export function renderView(raw: ServiceView, options: RenderOptions): string {
 export function sourceWarnings(view: ServiceView): string[] {
   const lines: string[] = []
   for (const s of view.sources) {
-    if (!s.ok) lines.push(`warning: ${s.name} (${s.endpoint}): ${s.error}${s.hint ? ` — ${s.hint}` : ''}`)
-    else
+    if (s.ok) {
       for (const m of s.members ?? [])
         if (!m.ok) lines.push(`warning: ${s.name} member ${m.endpoint} is down (${m.error}); read through the others`)
+    } else {
+      lines.push(`warning: ${s.name} (${s.endpoint}): ${s.error}${s.hint ? ` — ${s.hint}` : ''}`)
+    }
   }
+
   return lines
 }

@@ -1,9 +1,10 @@
 import {Chalk} from 'chalk'
 
+import type {Instance, ServiceView} from '../model/types.js'
+
 import {UsageError} from '../core/errors.js'
 import {didYouMean} from '../core/suggest.js'
 import {addressText} from '../model/address.js'
-import type {Instance, ServiceView} from '../model/types.js'
 import {consulCell, dockerCell, etcdCell, probeCell} from './render.js'
 
 const plain = new Chalk({level: 0})
@@ -44,7 +45,9 @@ const PLACEHOLDER = /\{\{\s*(json\s+)?\.([A-Za-z]*)\s*\}\}/g
  */
 export function renderTemplate(view: ServiceView, template: string): string {
   const table = /^table\s/.test(template)
-  const body = (table ? template.replace(/^table\s+/, '') : template).replace(/\\t/g, '\t').replace(/\\n/g, '\n')
+  const body = (table ? template.replace(/^table\s+/, '') : template)
+    .replaceAll(String.raw`\t`, '\t')
+    .replaceAll(String.raw`\n`, '\n')
   for (const inside of placeholders(body)) {
     const field = /^\s*(?:json\s+)?\.([A-Za-z]*)\s*$/.exec(inside)?.[1]
     if (field === undefined || (field !== '' && !FIELDS[field])) {
@@ -56,15 +59,16 @@ export function renderTemplate(view: ServiceView, template: string): string {
       })
     }
   }
+
   const instances = view.services.flatMap((s) => s.instances)
   const rows = instances.map((i) =>
-    body.replace(PLACEHOLDER, (_, json: string | undefined, field: string) => {
+    body.replaceAll(PLACEHOLDER, (_, json: string | undefined, field: string) => {
       if (json) return JSON.stringify(field ? FIELDS[field]!(i) : i)
       return visible(field ? FIELDS[field]!(i) : JSON.stringify(i))
     }),
   )
   if (!table) return rows.map((r) => r + '\n').join('')
-  const heading = body.replace(PLACEHOLDER, (_, json: string | undefined, field: string) =>
+  const heading = body.replaceAll(PLACEHOLDER, (_, json: string | undefined, field: string) =>
     field ? field.toUpperCase() : 'INSTANCE',
   )
   return align([heading, ...rows])
@@ -75,10 +79,11 @@ function placeholders(body: string): string[] {
   const out: string[] = []
   for (let at = body.indexOf('{{'); at >= 0;) {
     const end = body.indexOf('}}', at + 2)
-    if (end < 0) break
+    if (end === -1) break
     out.push(body.slice(at + 2, end))
     at = body.indexOf('{{', end + 2)
   }
+
   return out
 }
 
@@ -100,5 +105,5 @@ function align(lines: string[]): string {
 
 /** Label values and container names come from outside: control characters are shown, not sent to the terminal. */
 function visible(text: string): string {
-  return text.replace(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return text.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

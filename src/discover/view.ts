@@ -1,12 +1,3 @@
-import {Connections} from '../core/connections.js'
-import {DeadlineError, elapsedMs, withDeadline} from '../core/deadline.js'
-import {ExitCode} from '../core/exit-codes.js'
-import {redact} from '../core/redact.js'
-import {connectDocker, dockerUnreachableHint, DockerClient, expandDockerConnections} from '../docker/client.js'
-import {listContainers} from '../docker/containers.js'
-import {listSwarm} from '../docker/swarm.js'
-import {NetError} from '../net/errors.js'
-import {mergeView, type MergeInput} from '../model/merge.js'
 import type {
   ConsulRegistration,
   DockerContainer,
@@ -15,6 +6,16 @@ import type {
   SourceStatus,
   SwarmState,
 } from '../model/types.js'
+
+import {Connections} from '../core/connections.js'
+import {DeadlineError, elapsedMs, withDeadline} from '../core/deadline.js'
+import {ExitCode} from '../core/exit-codes.js'
+import {redact} from '../core/redact.js'
+import {connectDocker, DockerClient, dockerUnreachableHint, expandDockerConnections} from '../docker/client.js'
+import {listContainers} from '../docker/containers.js'
+import {listSwarm} from '../docker/swarm.js'
+import {type MergeInput, mergeView} from '../model/merge.js'
+import {NetError} from '../net/errors.js'
 import {readConsulServices} from '../registry/consul.js'
 import {etcdEndpointText, etcdMemberHealth, EtcdReadResult, etcdTlsFiles, readRegistrations} from '../registry/etcd.js'
 import {probeAll} from './probe.js'
@@ -102,6 +103,7 @@ export function describeError(error: unknown): string {
     const where = errno[2] ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : undefined)
     return redact(`${ERRNO_TEXT[errno[1]!]}${where ? ` (${where})` : ''}`)
   }
+
   const first = (e?.details || e?.message || String(error)).split('\n')[0]!
   return redact(e?.code && typeof e.code === 'string' && !first.includes(e.code) ? `${e.code}: ${first}` : first)
 }
@@ -177,8 +179,9 @@ export async function buildServiceView(connections: Connections, options: BuildV
         }
         return
       }
+
       dockerHostAddress ??= client.target.hostAddress
-      const label = client.target.label
+      const {label} = client.target
       hostAddresses[label] = client.target.hostAddress
       jobs.push(
         readDocker(client, connections, options, several ? `docker@${label}` : 'docker').then((r) => {
@@ -201,6 +204,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
       )
     })
   }
+
   if (want.has('etcd')) {
     // Bad TLS flags are a usage error before anything is asked, not an unreachable etcd.
     etcdTlsFiles(connections.etcd)
@@ -227,6 +231,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
       })(),
     )
   }
+
   if (want.has('consul') && connections.consul) {
     const conn = connections.consul
     jobs.push(
@@ -240,6 +245,7 @@ export async function buildServiceView(connections: Connections, options: BuildV
       ).then((r) => (consul = r)),
     )
   }
+
   await Promise.all(jobs)
   const sources = [...dockers.map((d) => d.status), etcd?.status, consul?.status].filter((s): s is SourceStatus =>
     Boolean(s),
@@ -270,12 +276,15 @@ export async function buildServiceView(connections: Connections, options: BuildV
       })
       view = mergeView({...input, etcd: []})
     }
+
     etcd.status.ms = elapsedMs(etcdStart)
   }
+
   if (options.probe) {
     const instances = view.services.flatMap((s) => s.instances)
     await probeAll(instances, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: options.probe === 'any'})
   }
+
   return {view, exitCode: sourceExitCode(sources), etcdRevision: etcd?.data.revision || undefined}
 }
 
@@ -302,7 +311,7 @@ function etcdHint(error: unknown, endpoint: string): string {
 function consulHint(error: unknown, addr: string): string {
   const reply = replyHint(error, addr, "Consul's HTTP API")
   if (reply) return reply
-  const status = (error as {status?: number}).status
+  const {status} = error as {status?: number}
   if (status === 403 || status === 401) return 'the Consul token was refused: check CONSUL_HTTP_TOKEN'
   return `is Consul's HTTP API reachable at ${addr}? set --consul-addr or CONSUL_HTTP_ADDR`
 }

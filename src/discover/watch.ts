@@ -1,15 +1,17 @@
-import type {Readable} from 'node:stream'
-import {Chalk} from 'chalk'
 import type {Etcd3, Watcher} from 'etcd3'
+import type {Readable} from 'node:stream'
+
+import {Chalk} from 'chalk'
+
+import type {DockerContainer, EtcdRegistration} from '../model/types.js'
 
 import {Connections} from '../core/connections.js'
-import {terminalText} from '../core/terminal-text.js'
 import {formatDuration} from '../core/duration.js'
 import {ExitCode} from '../core/exit-codes.js'
+import {terminalText} from '../core/terminal-text.js'
 import {connectDocker, DockerClient, expandDockerConnections, resolveDockerTarget} from '../docker/client.js'
 import {listContainers} from '../docker/containers.js'
 import {labelKeys} from '../model/labels.js'
-import type {DockerContainer, EtcdRegistration} from '../model/types.js'
 import {createEtcdClient, EtcdChange, readRegistrations, watchRegistrations} from '../registry/etcd.js'
 import {renderView, sourceWarnings} from './render.js'
 import {buildServiceView, BuildViewOptions, describeError} from './view.js'
@@ -69,6 +71,7 @@ export async function watchView(connections: Connections, options: BuildViewOpti
       io.out(JSON.stringify({time: time.toISOString(), source, event, subject, ...details}))
       return
     }
+
     const detailText = Object.entries(details)
       .filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${k}=${v}`)
@@ -129,10 +132,12 @@ export async function watchView(connections: Connections, options: BuildViewOpti
       )
     }
   }
+
   if (connections.sources.includes('etcd')) {
     const etcdOk = first.view.sources.find((s) => s.name === 'etcd')?.ok ?? false
     tasks.push(watchEtcd(connections, etcdOk ? first.etcdRevision : undefined, wanted, emit, io, signal))
   }
+
   if (!io.json) io.out(c.dim('watching for changes (Ctrl-C to stop)'))
   await Promise.all(tasks)
   release()
@@ -148,7 +153,7 @@ export function watchStopSignal(external?: AbortSignal): {signal: AbortSignal; r
   process.once('SIGTERM', stop)
   return {
     signal: controller.signal,
-    release: () => {
+    release() {
       process.removeListener('SIGINT', stop)
       process.removeListener('SIGTERM', stop)
     },
@@ -216,6 +221,7 @@ export async function watchDocker(
           emit('docker', 'reconnected', lister.target.endpoint, {containers: containers.length})
         needResync = false
       }
+
       attempt = 0
       // The Engine API reads "seconds.nanoseconds" (nine digits), as the docker CLI writes it.
       const sinceText = `${Math.floor(since)}.${String(Math.floor((since % 1) * 1e9)).padStart(9, '0')}`
@@ -250,6 +256,7 @@ export async function watchDocker(
       if (!needResync || attempt === 0) {
         io.warn(`docker: connection lost (${describeError(error)}); reconnecting with backoff`)
       }
+
       needResync = true
       await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!, signal)
       attempt++
@@ -283,8 +290,10 @@ function resyncDocker(
     } else if (before.health !== now.health) {
       emit('docker', 'health (resync)', now.name, {service: now.service, health: now.health})
     }
+
     known.set(d.id, now)
   }
+
   for (const [id, before] of known) {
     if (!seen.has(id)) {
       emit('docker', 'destroy (resync)', before.name, {service: before.service})
@@ -318,6 +327,7 @@ function consumeEvents(
       stream.destroy()
       resolve()
     }
+
     signal.addEventListener('abort', onAbort, {once: true})
     stream.setEncoding('utf8')
     stream.on('data', (chunk: string) => {
@@ -374,6 +384,7 @@ function handleEvent(
     if (attrs.container) follow.onEvent?.({containerId: attrs.container, type: 'network', action: e.Action ?? '', atMs})
     return
   }
+
   if (e.Type !== 'service' && e.Type !== 'node')
     follow.onEvent?.({containerId: id, type: 'container', action: (e.Action ?? e.status ?? '').trim(), atMs})
   if (e.Type === 'service' || e.Type === 'node') {
@@ -384,6 +395,7 @@ function handleEvent(
     emit('swarm', `${e.Type} ${e.Action ?? ''}`.trim(), attrs.name ?? id.slice(0, 12), details)
     return
   }
+
   const service = attrs[nameLabel] ?? known.get(id)?.service ?? ''
   if (wanted && !wanted.has(service)) return
   const action = (e.Action ?? e.status ?? '').trim()
@@ -395,16 +407,19 @@ function handleEvent(
     emit('docker', 'health', name, {service, health})
     return
   }
+
   if (action === 'rename') {
     known.set(id, {...prev, name})
     emit('docker', 'rename', name, {service, was: attrs.oldName?.replace(/^\//, '')})
     return
   }
+
   if (action === 'update') {
     // docker update (resources, restart policy): the state is unchanged.
     emit('docker', action, name, {service})
     return
   }
+
   if (action === 'destroy') known.delete(id)
   else
     known.set(id, {
@@ -450,6 +465,7 @@ export async function watchEtcd(
         known.set(r.key, r.address ?? '')
         if (attempt > 0 && (!wanted || wanted.has(r.service))) emit('etcd', 'put (resync)', r.key, regDetails(r))
       }
+
       if (attempt > 0) emit('etcd', 'reconnected', connections.etcd.endpoints.join(','), {revision})
     } catch (error) {
       if (attempt === 0) io.warn(`etcd: ${describeError(error)}; retrying with backoff`)
@@ -457,10 +473,12 @@ export async function watchEtcd(
       attempt++
     }
   }
+
   if (signal.aborted) {
     client.close()
     return
   }
+
   let watcher: Watcher | undefined
   let lost = false
   try {

@@ -1,7 +1,8 @@
 import type {Readable} from 'node:stream'
 
-import {HttpTarget, httpRequest, httpStream} from '../net/http.js'
 import type {DockerClient} from './client.js'
+
+import {httpRequest, httpStream, HttpTarget} from '../net/http.js'
 
 /** An Engine API error, shaped like dockerode's (statusCode, message) so callers treat both alike. */
 export class DockerApiError extends Error {
@@ -56,6 +57,7 @@ function apiError(status: number, text: string, path: string): DockerApiError {
   } catch {
     // not JSON: the text is the message
   }
+
   return new DockerApiError(status, message.slice(0, 500), path)
 }
 
@@ -104,9 +106,11 @@ export async function dockerGetStream(
       if ((size += (chunk as Buffer).length) > 64 * 1024) break
       chunks.push(chunk as Buffer)
     }
+
     body.destroy()
     throw apiError(status, Buffer.concat(chunks).toString('utf8'), path)
   }
+
   return body
 }
 
@@ -115,5 +119,5 @@ export function query(params: Record<string, unknown>): string {
   const parts = Object.entries(params)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`)
-  return parts.length ? `?${parts.join('&')}` : ''
+  return parts.length > 0 ? `?${parts.join('&')}` : ''
 }

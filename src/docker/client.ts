@@ -1,9 +1,10 @@
-import type * as Crypto from 'node:crypto'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {createRequire} from 'node:module'
-import {join} from 'node:path'
 import type Docker from 'dockerode'
+import type * as Crypto from 'node:crypto'
+
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
 
 import {DockerConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
@@ -71,12 +72,14 @@ export function readContext(
       hint: 'list contexts with `docker context ls`',
     })
   }
+
   let meta: ContextMeta
   try {
     meta = JSON.parse(readFileSync(metaFile, 'utf8')) as ContextMeta
   } catch (error) {
     throw new UsageError(`Docker context "${name}" cannot be read: ${(error as Error).message}`, {where: metaFile})
   }
+
   const host = meta.Endpoints?.docker?.Host
   if (!host) throw new UsageError(`Docker context "${name}" has no docker endpoint`, {where: metaFile})
   const tlsDir = join(base, 'tls', id, 'docker')
@@ -93,10 +96,10 @@ function readTlsFiles(dir: string): {ca?: Buffer; cert?: Buffer; key?: Buffer} {
  * `docker context use`, else the default socket — the docker CLI's own order.
  */
 export function resolveDockerTarget(conn: DockerConnection, env: NodeJS.ProcessEnv = process.env): DockerTarget {
-  let host = conn.host
-  let context = conn.context
+  let {host} = conn
+  let {context} = conn
   let tlsDir = conn.certPath
-  let tlsVerify = conn.tlsVerify
+  let {tlsVerify} = conn
   if (!host) {
     context ??= currentContextName(env)
     if (context) {
@@ -108,6 +111,7 @@ export function resolveDockerTarget(conn: DockerConnection, env: NodeJS.ProcessE
       }
     }
   }
+
   host ||= DEFAULT_SOCKET
   const target = dockerOptionsFor(host, tlsDir, tlsVerify)
   return {...target, context, label: context ?? target.endpoint}
@@ -127,6 +131,7 @@ export function listContextNames(env: NodeJS.ProcessEnv = process.env): string[]
       }
     }
   }
+
   return ['default', ...names.filter((n) => n !== 'default').sort()]
 }
 
@@ -151,6 +156,7 @@ function dockerOptionsFor(
     const socketPath = host.replace(/^unix:\/\//, '')
     return {endpoint: `unix://${socketPath}`, hostAddress: '127.0.0.1', options: {socketPath}}
   }
+
   let url: URL
   try {
     url = new URL(host)
@@ -159,6 +165,7 @@ function dockerOptionsFor(
       hint: 'use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST',
     })
   }
+
   const endpoint = `${url.protocol}//${url.username ? url.username + '@' : ''}${url.host}`
   if (url.protocol === 'ssh:') {
     const port = url.port ? Number(url.port) : 22
@@ -175,9 +182,11 @@ function dockerOptionsFor(
       } as Docker.DockerOptions,
     }
   }
+
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`Docker host "${endpoint}" has an unsupported scheme`, {hint: 'use unix://, tcp:// or ssh://'})
   }
+
   const tls = tlsDir ? readTlsFiles(tlsDir) : {}
   const https = url.protocol === 'https:' || Boolean(tlsVerify) || Boolean(tls.cert) || url.port === '2376'
   return {
@@ -215,6 +224,7 @@ export function connectDocker(
         if (timeoutMs > 0) options.timeout = timeoutMs
         docker = new Dockerode(options)
       }
+
       return docker
     },
   }
@@ -225,8 +235,10 @@ export function dockerUnreachableHint(target: DockerTarget): string {
   if (target.endpoint.startsWith('unix://')) {
     return `is dockerd running? (${target.endpoint}) — start it, or set DOCKER_HOST / --docker-host / --context`
   }
+
   if (target.endpoint.startsWith('ssh://')) {
     return `is the daemon at ${target.endpoint} up, and its host key in ${knownHostsFile()}? (\`ssh ${target.endpoint.slice(6)}\` once checks and records it)`
   }
+
   return `is the daemon at ${target.endpoint} up and reachable? check DOCKER_HOST / --docker-host / --context and TLS settings`
 }

@@ -1,8 +1,9 @@
 import type Docker from 'dockerode'
 
+import type {DockerClient} from './client.js'
+
 import {labelKeys} from '../model/labels.js'
 import {ContainerNetwork, ContainerPort, DockerContainer, DockerHealth} from '../model/types.js'
-import type {DockerClient} from './client.js'
 import {canGetDirectly, dockerGetJson, query} from './api.js'
 
 export interface ListContainersOptions {
@@ -46,6 +47,7 @@ export async function listContainers(client: DockerClient, options: ListContaine
     if (options.match === 'anyPrefix' && !Object.keys(labels).some((k) => k.startsWith(prefix))) continue
     out.push(containerFromListItem(c))
   }
+
   return out
 }
 

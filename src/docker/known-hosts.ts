@@ -41,16 +41,18 @@ function globMatch(pattern: string, name: string): boolean {
       return false
     }
   }
+
   while (pattern[p] === '*') p++
   return p === pattern.length
 }
 
 function hostsMatch(field: string, name: string): boolean {
   if (field.startsWith('|1|')) {
-    const [, , salt, hash] = field.split('|')
+    const [salt, hash] = field.split('|').slice(2)
     if (!salt || !hash) return false
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash
   }
+
   let matched = false
   for (const pattern of field.split(',')) {
     const negated = pattern.startsWith('!')
@@ -59,6 +61,7 @@ function hostsMatch(field: string, name: string): boolean {
       matched = true
     }
   }
+
   return matched
 }
 
@@ -81,9 +84,11 @@ export function checkHostKey(text: string, host: string, port: number, key: Buff
       if (same) return 'revoked'
       continue
     }
+
     sawHost = true
     if (same) known = true
   }
+
   return known ? 'known' : sawHost ? 'changed' : 'unknown'
 }
 
@@ -105,6 +110,7 @@ export function knownHostVerifier(
     } catch {
       // No file: every host is unknown.
     }
+
     const verdict = checkHostKey(text, host, port, key)
     if (verdict !== 'known') onRefused?.(verdict, file)
     return verdict === 'known'

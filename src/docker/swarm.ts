@@ -1,8 +1,9 @@
 import type Docker from 'dockerode'
 
-import {labelKeys} from '../model/labels.js'
 import type {SwarmService, SwarmState, SwarmTask} from '../model/types.js'
 import type {DockerClient} from './client.js'
+
+import {labelKeys} from '../model/labels.js'
 import {canGetDirectly, dockerGetJson, query} from './api.js'
 
 /** Docker answers 503 "This node is not a swarm manager" (or "not part of a swarm") outside Swarm mode. */
@@ -44,6 +45,7 @@ export async function listSwarm(
     if (notAManager(error)) return undefined
     throw error
   }
+
   if (raw.length === 0) return {services: [], tasks: []}
   const filters: Record<string, string[]> = {service: raw.map((s) => s.ID)}
   if (!options.all) filters['desired-state'] = ['running']

@@ -1,5 +1,6 @@
 import type {DockerContainer} from '../model/types.js'
-import {isLoopback, type CheckContext, type RegistryEntry} from './check.js'
+
+import {type CheckContext, isLoopback, type RegistryEntry} from './check.js'
 
 /**
  * Why a registered address does not reach its (running) container:
@@ -31,7 +32,7 @@ export interface AddressVerdict {
 }
 
 // Stryker disable next-line Regex: equivalent, a host holds brackets only around an IPv6 address
-const unbracket = (h: string) => h.replace(/^\[|\]$/g, '')
+const unbracket = (h: string) => h.replaceAll(/^\[|\]$/g, '')
 
 /**
  * Judge a registry entry's address against the running container it belongs to. Undefined when a
@@ -48,9 +49,10 @@ export function judgeAddress(
   if (!entry.host || entry.port === undefined) {
     return {kind: 'no-address', detail: entry.valueError ?? 'the entry holds no host:port'}
   }
+
   // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, localhost is loopback either way and is no container's IP
   const host = unbracket(entry.host) === 'localhost' ? '127.0.0.1' : unbracket(entry.host)
-  const port = entry.port
+  const {port} = entry
   const networkLabel = d.labels[context.keys.serviceNetwork]
   const known = context.host
 
@@ -61,6 +63,7 @@ export function judgeAddress(
         detail: `the container uses host networking and listens on ${servicePort}, not ${port}`,
       }
     }
+
     if (known.containerIps.has(host))
       return {
         kind: 'another-container',
@@ -77,6 +80,7 @@ export function judgeAddress(
         detail: `${host} is its IP on ${network.name}, but the service port is ${servicePort}, not ${port}`,
       }
     }
+
     if (networkLabel && network.name !== networkLabel) {
       const labelled = d.networks.find((n) => n.name === networkLabel)
       return {
@@ -84,6 +88,7 @@ export function judgeAddress(
         detail: `${host} is its IP on ${network.name}; ${context.keys.serviceNetwork}=${networkLabel} ${labelled ? `where its IP is ${labelled.ip}` : 'names a network it is not on'}`,
       }
     }
+
     return undefined
   }
 
@@ -96,6 +101,7 @@ export function judgeAddress(
         detail: `host port ${port} forwards to container port ${forwarded}, not the service port ${servicePort}`,
       }
     }
+
     if (known.containerIps.has(host))
       return {kind: 'another-container', detail: `${host} is another container's IP, not the Docker host's`}
     if (isLoopback(host)) return undefined
@@ -107,15 +113,17 @@ export function judgeAddress(
         detail: `port ${port} is published on ${bindings[0]!.ip} only: not reachable at ${host}`,
       }
     }
+
     return undefined
   }
 
   if (isLoopback(host)) {
     return {
       kind: 'loopback-unpublished',
-      detail: `nothing publishes port ${port} on this host's loopback${servicePort !== undefined ? ` (the service port ${servicePort} is ${d.ports.some((p) => p.privatePort === servicePort && p.publicPort) ? 'published on another port' : 'not published'})` : ''}`,
+      detail: `nothing publishes port ${port} on this host's loopback${servicePort === undefined ? '' : ` (the service port ${servicePort} is ${d.ports.some((p) => p.privatePort === servicePort && p.publicPort) ? 'published on another port' : 'not published'})`}`,
     }
   }
+
   const gatewayOf = known.gatewayNetworks.get(host)
   if (gatewayOf) {
     return {
@@ -123,12 +131,14 @@ export function judgeAddress(
       detail: `${host} is the gateway of Docker network ${gatewayOf} (the Docker host's side of the bridge), and the host publishes no port ${port}`,
     }
   }
+
   if (known.dockerHostAddress && host === known.dockerHostAddress) {
     return {
       kind: 'host-address',
       detail: `${host} is the Docker host's address, and the host publishes no port ${port}`,
     }
   }
+
   if (known.containerIps.has(host)) return {kind: 'another-container', detail: `${host} is another container's IP`}
   return {
     kind: 'not-its-address',

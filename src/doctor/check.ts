@@ -1,8 +1,9 @@
 import type {SourceName} from '../core/connections.js'
-import {labelKeys} from '../model/labels.js'
-import type {DockerContainer, Instance, ServiceView} from '../model/types.js'
 import type {HostAddresses} from '../model/merge.js'
+import type {DockerContainer, Instance, ServiceView} from '../model/types.js'
 import type {Finding, Location, RuleMeta, Severity} from '../report/findings/finding.js'
+
+import {labelKeys} from '../model/labels.js'
 import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../report/findings/rule.js'
 import {codeDocs, type DoctorCode} from './codes.js'
 
@@ -106,6 +107,7 @@ export function registryEntries(i: Instance): RegistryEntry[] {
       valueError: r.valueError,
     })
   }
+
   if (i.consul) {
     const r = i.consul
     out.push({
@@ -116,6 +118,7 @@ export function registryEntries(i: Instance): RegistryEntry[] {
       address: `${r.address.includes(':') ? `[${r.address}]` : r.address}:${r.port}`,
     })
   }
+
   return out
 }
 

@@ -1,5 +1,6 @@
-import {docsUrl} from '../core/docs-url.js'
 import type {RuleMeta, Severity} from '../report/findings/finding.js'
+
+import {docsUrl} from '../core/docs-url.js'
 
 /** Every code doctor can report. Stable: scripts and CI gates match on them (docs/doctor.md). */
 export const DOCTOR_CODES = [

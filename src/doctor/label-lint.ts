@@ -1,7 +1,8 @@
-import {checkContainerLabels} from '../labels/index.js'
 import type {DockerContainer} from '../model/types.js'
 import type {Finding} from '../report/findings/finding.js'
 import type {RuleOverrides} from '../report/findings/policy.js'
+
+import {checkContainerLabels} from '../labels/index.js'
 
 /**
  * lint-labels' findings for one live container, with the project's rule settings (`.mcp.yaml`

@@ -1,7 +1,8 @@
 import type {SourceStatus} from '../model/types.js'
+import type {DoctorResult, SkippedCheck} from './run.js'
+
 import {Finding, Location, Severity, sortFindings} from '../report/findings/finding.js'
 import {summarize} from '../report/findings/policy.js'
-import type {DoctorResult, SkippedCheck} from './run.js'
 
 /**
  * One finding in doctor's --json output (docs/doctor.md "JSON output"): the shared findings
@@ -79,20 +80,22 @@ export function doctorJson(result: DoctorResult, findings: Finding[], exitCode: 
  */
 export function doctorNotes(result: DoctorResult, services: string[] = []): string[] {
   const notes: string[] = []
-  const known = result.view.services.map((s) => s.name)
+  const known = new Set(result.view.services.map((s) => s.name))
   for (const name of services) {
-    if (!known.includes(name))
+    if (!known.has(name))
       notes.push(`doctor: no container or registration of service "${name}" (check the name: mcp discover lists them)`)
   }
+
   const byReason = new Map<string, string[]>()
   for (const k of result.skipped) {
     if (k.reason.startsWith('consul not configured')) continue
     byReason.set(k.reason, [...(byReason.get(k.reason) ?? []), k.code])
   }
+
   for (const [reason, codes] of byReason) notes.push(`doctor: skipped ${codes.join(', ')}: ${reason}`)
   // With --no-probe the user asked for it: the JSON summary still lists them.
   const notProbed = result.notProbed.filter((n) => !n.reason.includes('--no-probe'))
-  if (notProbed.length) {
+  if (notProbed.length > 0) {
     const reasons = [...new Set(notProbed.map((n) => n.reason))]
     notes.push(
       `doctor: ${notProbed.length} registered instance${notProbed.length === 1 ? '' : 's'} not probed (${notProbed
@@ -101,5 +104,6 @@ export function doctorNotes(result: DoctorResult, services: string[] = []): stri
         .join(', ')}${notProbed.length > 5 ? ', …' : ''}): ${reasons.join('; ')}`,
     )
   }
+
   return notes
 }

@@ -1,16 +1,17 @@
 import type {Connections, SourceName} from '../core/connections.js'
-import {withDeadline} from '../core/deadline.js'
-import {UsageError} from '../core/errors.js'
-import {didYouMean} from '../core/suggest.js'
-import {connectDocker, DockerClient, expandDockerConnections} from '../docker/client.js'
-import {listContainers} from '../docker/containers.js'
-import {probeAll} from '../discover/probe.js'
-import {buildServiceView} from '../discover/view.js'
-import {labelKeys} from '../model/labels.js'
-import {hostAddressesOf} from '../model/merge.js'
 import type {DockerContainer, Instance, ServiceView, SourceStatus} from '../model/types.js'
 import type {Finding, RuleMeta} from '../report/findings/finding.js'
 import type {RuleOverrides} from '../report/findings/policy.js'
+
+import {withDeadline} from '../core/deadline.js'
+import {UsageError} from '../core/errors.js'
+import {didYouMean} from '../core/suggest.js'
+import {probeAll} from '../discover/probe.js'
+import {buildServiceView} from '../discover/view.js'
+import {connectDocker, DockerClient, expandDockerConnections} from '../docker/client.js'
+import {listContainers} from '../docker/containers.js'
+import {labelKeys} from '../model/labels.js'
+import {hostAddressesOf} from '../model/merge.js'
 import {allInstances, CheckContext, CheckNeed, DoctorCheck} from './check.js'
 import {DOCTOR_CHECKS} from './checks/index.js'
 import {DOCTOR_CODES, DoctorCode, SOURCE_UNREACHABLE} from './codes.js'
@@ -58,7 +59,7 @@ export function parseCodeList(flag: string, values: string[] | undefined): Docto
   if (!values?.length) return undefined
   const out: DoctorCode[] = []
   for (const raw of values.flatMap((v) => v.split(','))) {
-    const code = raw.trim().toUpperCase().replace(/-/g, '_')
+    const code = raw.trim().toUpperCase().replaceAll('-', '_')
     if (!code) continue
     if (!(DOCTOR_CODES as readonly string[]).includes(code)) {
       const guess = didYouMean(code, DOCTOR_CODES)
@@ -68,13 +69,16 @@ export function parseCodeList(flag: string, values: string[] | undefined): Docto
           : `codes: ${DOCTOR_CODES.filter((c) => c !== 'SOURCE_UNREACHABLE').join(', ')}`,
       })
     }
+
     if (code === 'SOURCE_UNREACHABLE') {
       throw new UsageError(`--${flag} cannot select SOURCE_UNREACHABLE: an unreachable source is always reported`, {
         hint: 'use --source to leave a source out',
       })
     }
+
     out.push(code as DoctorCode)
   }
+
   return out
 }
 
@@ -101,8 +105,9 @@ export function unmetNeed(
   const status = (s: SourceName): Pick<SourceStatus, 'ok'> | undefined => {
     if (s !== 'docker') return sources.find((x) => x.name === s)
     const hosts = sources.filter((x) => x.name === 'docker' || x.name.startsWith('docker@'))
-    return hosts.length ? {ok: hosts.every((h) => h.ok)} : undefined
+    return hosts.length > 0 ? {ok: hosts.every((h) => h.ok)} : undefined
   }
+
   const notAsked = (s: SourceName) =>
     s === 'consul' && !consulConfigured ? 'consul not configured (--consul-addr)' : `${s} not asked (--source)`
   for (const need of needs) {
@@ -114,6 +119,7 @@ export function unmetNeed(
       if (need === 'any-registry' && failed.length === askedRegistries.length) return `${failed.join(', ')} unreachable`
       continue
     }
+
     if (!asked.includes(need)) return notAsked(need)
     if (!status(need)?.ok)
       return `${
@@ -125,6 +131,7 @@ export function unmetNeed(
           : need
       } unreachable`
   }
+
   return undefined
 }
 
@@ -151,6 +158,7 @@ async function startTimes(
       }
     }
   }
+
   await Promise.all(Array.from({length: Math.min(8, queue.length)}, worker))
   return out
 }
@@ -166,7 +174,7 @@ export function sourceFinding(s: SourceStatus, skipped: SkippedCheck[]): Finding
   return {
     ruleId: SOURCE_UNREACHABLE.id,
     severity: 'error',
-    message: `${s.name} did not answer at ${s.endpoint ?? '?'}: ${s.error ?? 'unreachable'}${codes.length ? `; skipped ${codes.join(', ')}` : ''}`,
+    message: `${s.name} did not answer at ${s.endpoint ?? '?'}: ${s.error ?? 'unreachable'}${codes.length > 0 ? `; skipped ${codes.join(', ')}` : ''}`,
     hint: s.hint ?? `check that ${s.name} is running and reachable`,
     evidence: {source: s.name, endpoint: s.endpoint ?? null, error: s.error ?? null, skipped: codes},
   }
@@ -202,6 +210,7 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
       ran.push(c.meta.id)
     }
   }
+
   const will = (code: DoctorCode) => runnable.some((c) => c.meta.id === code)
   const dockerOk = !unmetNeed(['docker'], connections.sources, view.sources, consulConfigured)
   // One client per Docker host asked; a container is inspected on the host it runs on.
@@ -218,7 +227,7 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
 
   const jobs: Promise<unknown>[] = []
   let startedAt = new Map<string, number>()
-  let stopped: DockerContainer[] = []
+  const stopped: DockerContainer[] = []
   if (client && will('UNREGISTERED')) {
     // Only containers created before the grace began can have been up longer: inspect just those.
     const candidates = allInstances(view)
@@ -229,10 +238,11 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
       .map((i) => i.docker!)
     for (const c of clients) {
       const mine = candidates.filter((d) => clientFor(d) === c)
-      if (mine.length)
+      if (mine.length > 0)
         jobs.push(startTimes(c, mine, connections.timeoutMs).then((m) => (startedAt = new Map([...startedAt, ...m]))))
     }
   }
+
   if (client && will('STALE_REGISTRATION') && allInstances(view).some((i) => !i.docker && (i.etcd || i.consul))) {
     for (const c of clients) {
       jobs.push(
@@ -250,6 +260,7 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
       )
     }
   }
+
   const notProbed: DoctorResult['notProbed'] = []
   if (will('NOT_READY') && options.probe) {
     const targets = registeredRunning(view)
@@ -264,6 +275,7 @@ export async function runDoctor(connections: Connections, options: DoctorOptions
     for (const i of registeredRunning(view))
       notProbed.push({service: i.service, instance: i.id, reason: 'probing is off (--no-probe)'})
   }
+
   await Promise.all(jobs)
 
   const context: CheckContext = {

@@ -1,7 +1,8 @@
-import {formatDuration} from '../core/duration.js'
-import {worstExitCode} from '../core/exit-codes.js'
 import type {EtcdRegistration} from '../model/types.js'
 import type {EtcdChange} from '../registry/etcd.js'
+
+import {formatDuration} from '../core/duration.js'
+import {worstExitCode} from '../core/exit-codes.js'
 import {Finding, locationText} from '../report/findings/finding.js'
 import {applyOverrides, exitCodeForFindings, FailPolicy, RuleOverrides} from '../report/findings/policy.js'
 
@@ -89,16 +90,25 @@ export function watchStep(
   config: DoctorWatchConfig,
 ): DoctorWatchStep {
   switch (event.type) {
-    case 'checked':
+    case 'checked': {
       return checked(state, applyOverrides(event.findings, ...config.overrides), event.sourceExitCode)
-    case 'judged':
+    }
+
+    case 'judged': {
       return judged(state, event, config)
-    case 'docker':
+    }
+
+    case 'docker': {
       return dockerEvent(state, event)
-    case 'etcd':
+    }
+
+    case 'etcd': {
       return etcdChange(state, event.change, event.now, config)
-    case 'changed':
+    }
+
+    case 'changed': {
       return {state, effects: [{type: 'schedule'}]}
+    }
   }
 }
 
@@ -125,6 +135,7 @@ function judged(
   if (!event.matched && state.seen.has(event.reg.key)) {
     next = {...next, orphans: withEntry(state.orphans, event.reg.key, {reg: event.reg, at: event.before ?? event.now})}
   }
+
   const [kept] = event.finding ? applyOverrides([event.finding], ...config.overrides) : []
   if (!kept) return {state: next, effects: []}
   next = {...next, early: [...next.early, kept]}
@@ -136,7 +147,7 @@ function judged(
 function dockerEvent(state: DoctorWatchState, event: Extract<DoctorWatchEvent, {type: 'docker'}>): DoctorWatchStep {
   const effects: DoctorWatchEffect[] = []
   let {orphans, pendingReady} = state
-  if ((event.event === 'create' || event.event === 'start') && orphans.size) {
+  if ((event.event === 'create' || event.event === 'start') && orphans.size > 0) {
     const left = new Map(orphans)
     for (const [key, o] of orphans) {
       // After a minute an unmatched entry is just stale (the re-check says so), not early.
@@ -146,8 +157,10 @@ function dockerEvent(state: DoctorWatchState, event: Extract<DoctorWatchEvent, {
         effects.push({type: 'judge', reg: o.reg, before: o.at})
       }
     }
+
     orphans = left
   }
+
   const pending = pendingReady.get(event.subject)
   if (pending && event.event === 'health' && event.details.health === 'healthy') {
     effects.push({
@@ -160,6 +173,7 @@ function dockerEvent(state: DoctorWatchState, event: Extract<DoctorWatchEvent, {
   } else if (pending && (event.event === 'die' || event.event === 'destroy' || event.event === 'stop')) {
     pendingReady = without(pendingReady, event.subject)
   }
+
   effects.push({type: 'schedule'})
   return {state: {...state, orphans, pendingReady}, effects}
 }
@@ -176,6 +190,7 @@ function etcdChange(
       effects: [],
     }
   }
+
   const reg = change.registration
   const before = state.seen.get(reg.key)
   const next = {...state, seen: withEntry(state.seen, reg.key, reg)}

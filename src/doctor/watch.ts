@@ -1,19 +1,20 @@
 import {Chalk} from 'chalk'
 
 import type {Connections} from '../core/connections.js'
-import {terminalText} from '../core/terminal-text.js'
+import type {EtcdRegistration} from '../model/types.js'
+import type {EtcdChange} from '../registry/etcd.js'
+
 import {withDeadline} from '../core/deadline.js'
 import {formatDuration} from '../core/duration.js'
 import {worstExitCode} from '../core/exit-codes.js'
-import {connectDocker} from '../docker/client.js'
-import {listContainers} from '../docker/containers.js'
+import {terminalText} from '../core/terminal-text.js'
 import {probeInstance} from '../discover/probe.js'
 import {describeError} from '../discover/view.js'
 import {ContainerState, stateOf, watchDocker, watchEtcd, watchStopSignal} from '../discover/watch.js'
+import {connectDocker} from '../docker/client.js'
+import {listContainers} from '../docker/containers.js'
 import {labelKeys} from '../model/labels.js'
 import {mergeView} from '../model/merge.js'
-import type {EtcdRegistration} from '../model/types.js'
-import type {EtcdChange} from '../registry/etcd.js'
 import {Finding, locationText} from '../report/findings/finding.js'
 import {applyOverrides, exitCodeForFindings, FailPolicy, RuleOverrides} from '../report/findings/policy.js'
 import {allInstances, finding, registryLocation} from './check.js'
@@ -97,6 +98,7 @@ export async function judgeRegistration(
     evidence.registeredBeforeContainer = formatDuration(Date.now() - before)
     why.push(`it was registered ${formatDuration(Date.now() - before)} before its container existed`)
   }
+
   if (d.state !== 'running') {
     // Stopped since the put arrived (the judge lists after it, racing a fast stop): it ran when written.
     const finished =
@@ -110,6 +112,7 @@ export async function judgeRegistration(
     evidence.probe = p
     if (p.probed && !p.ok) why.push(`its health path fails: GET ${p.url} → ${p.status ?? p.error}`)
   }
+
   if (why.length === 0) return {matched: true}
   return {
     matched: true,
@@ -153,6 +156,7 @@ export function watchLines(
       }),
     ]
   }
+
   const c = new Chalk({level: options.color ? 1 : 0})
   const sev =
     event === 'resolved'
@@ -186,6 +190,7 @@ function serialRunner(task: () => Promise<void>): () => Promise<void> {
       again = true
       return
     }
+
     running = true
     try {
       do {
@@ -248,6 +253,7 @@ export async function watchDoctor(
       }
     }
   }
+
   // Re-check after a burst of events settles, and on a timer.
   const recheck = serialRunner(async () => {
     if (signal.aborted) return
@@ -278,10 +284,12 @@ export async function watchDoctor(
     const dockerOk = first.view.sources.find((s) => s.name === 'docker')?.ok ?? false
     tasks.push(watchDocker(connections, known, dockerOk, nameLabel, wanted, onDocker, io, signal, snapshotAt))
   }
+
   if (connections.sources.includes('etcd')) {
     const etcdOk = first.view.sources.find((s) => s.name === 'etcd')?.ok ?? false
     tasks.push(watchEtcd(connections, etcdOk ? first.etcdRevision : undefined, wanted, schedule, io, signal, onEtcd))
   }
+
   if (!io.json) io.out(c.dim('watching for changes (Ctrl-C to stop)'))
   if (tasks.length === 0)
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), {once: true}))

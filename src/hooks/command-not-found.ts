@@ -20,6 +20,7 @@ const hook: Hook<'command_not_found'> = async function (options) {
       throw error
     }
   }
+
   const {config} = options
   const separator = config.topicSeparator ?? ':'
   const shown = (id: string): string => id.replaceAll(':', separator)

@@ -1,5 +1,6 @@
-import {hasPrefix} from '../model/labels.js'
 import type {LabelEntry, LabelSet} from './types.js'
+
+import {hasPrefix} from '../model/labels.js'
 
 /** The label sets that concern the gateway: any key under the prefix. */
 export function carriesPrefix(set: LabelSet, prefix: string): boolean {
@@ -16,6 +17,7 @@ export function effectiveLabel(set: LabelSet, key: string): LabelEntry | undefin
     if (entry.key !== key) continue
     if (!best || SCOPE_ORDER[entry.scope] <= SCOPE_ORDER[best.scope]) best = entry
   }
+
   return best
 }
 

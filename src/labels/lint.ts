@@ -1,16 +1,18 @@
 import {existsSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
+import type {DockerContainer} from '../model/types.js'
+import type {LabelSet} from './types.js'
+
+import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
+import {docsUrl} from '../core/docs-url.js'
 import {InputError, SourceUnreachableError, UsageError} from '../core/errors.js'
 import {readTextDocument} from '../core/input.js'
 import {parseEnvFile} from '../core/interpolate.js'
-import type {DockerContainer} from '../model/types.js'
-import {applyOverrides, RuleOverrides} from '../report/findings/policy.js'
-import {applySuppressions, unusedSuppressionMeta} from '../report/findings/suppress.js'
 import {Finding, INPUT_ERROR_RULE, locationText, RuleMeta} from '../report/findings/finding.js'
 import {inputErrorFinding} from '../report/findings/input-error.js'
-import {DEFAULT_LABEL_PREFIX} from '../core/connections.js'
-import {docsUrl} from '../core/docs-url.js'
+import {applyOverrides, RuleOverrides} from '../report/findings/policy.js'
+import {applySuppressions, unusedSuppressionMeta} from '../report/findings/suppress.js'
 import {assertComposeDocument, assertDockerfile} from './document-kind.js'
 import {carriesPrefix} from './label-set.js'
 import {isSetRule, LABEL_RULE_META, LABEL_RULES, ruleContext} from './rules/index.js'
@@ -24,7 +26,6 @@ import {
 } from './sources/compose.js'
 import {containerLabelSet} from './sources/container.js'
 import {parseDockerfile} from './sources/dockerfile.js'
-import type {LabelSet} from './types.js'
 
 export interface LintLabelsOptions {
   /**
@@ -135,7 +136,8 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
       throw error instanceof InputError ? renameWhere(error, resolveIn(cwd, f), f) : error
     }
   }
-  const projects = [...(composeFiles.length ? [composeFiles] : []), ...(options.composeProjects ?? [])]
+
+  const projects = [...(composeFiles.length > 0 ? [composeFiles] : []), ...(options.composeProjects ?? [])]
   for (const project of projects) {
     let loaded: ComposeProject
     try {
@@ -151,6 +153,7 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
         findings.push(inputErrorFinding(e, fileOf(e, project)))
       continue
     }
+
     files.push(...loaded.files.filter((f) => !files.includes(f)))
     warnings.push(...loaded.warnings)
     for (const service of loaded.services) sets.push(withBuiltImage(service, cwd))
@@ -174,6 +177,7 @@ export async function lintLabels(options: LintLabelsOptions): Promise<LintLabels
       if (!(error instanceof SourceUnreachableError)) throw error
       unreachable = error
     }
+
     // By name, so output and the "first place" of service-conflict do not depend on Docker's list order.
     for (const c of [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const set = containerLabelSet(c)
@@ -213,12 +217,14 @@ function suppressInFiles(findings: Finding[], files: string[], dockerfiles: stri
     } catch {
       continue // reported already as an input-error
     }
+
     const style =
       dockerfiles.includes(file) || /(^|[/\\])(Dockerfile[^/\\]*|[^/\\]+\.Dockerfile)$/i.test(file)
         ? 'dockerfile'
         : 'yaml'
     out = applySuppressions(out, file, text, style, known)
   }
+
   return out
 }
 
@@ -264,8 +270,9 @@ function composeFileVariable(cwd: string, env: NodeJS.ProcessEnv): string[] | un
     value ??= fromFile.COMPOSE_FILE
     separator ??= fromFile.COMPOSE_PATH_SEPARATOR
   }
+
   const files = (value ?? '').split(separator || ':').filter(Boolean)
-  return files.length ? files : undefined
+  return files.length > 0 ? files : undefined
 }
 
 /** The file an error is about: the one its `where` names, else the project's first. */
@@ -282,7 +289,7 @@ function fileOf(error: InputError, project: string[]): string {
  * EXPOSEs. A Dockerfile that cannot be read is left to `docker compose build` to report.
  */
 function withBuiltImage(service: ComposeService, cwd: string): LabelSet {
-  const set = service.set
+  const {set} = service
   if (!service.dockerfile) return set
   let image: LabelSet
   try {
@@ -290,6 +297,7 @@ function withBuiltImage(service: ComposeService, cwd: string): LabelSet {
   } catch {
     return set
   }
+
   return {
     ...set,
     labels: [...image.labels, ...set.labels],

@@ -1,6 +1,6 @@
 import {InputError} from '../core/errors.js'
 import {readTextDocument} from '../core/input.js'
-import {RESULT_SCHEMA, type LoadResult} from './result.js'
+import {type LoadResult, RESULT_SCHEMA} from './result.js'
 
 export interface Delta {
   metric: string
@@ -37,6 +37,7 @@ export function readSavedResult(path: string): LoadResult {
       hint: 'give a file written by mcp loadtest --out or --json',
     })
   }
+
   const r = data as Partial<LoadResult>
   if (!r || typeof r !== 'object' || r.schema !== RESULT_SCHEMA || !r.latency || !r.requests || !r.errors) {
     throw new InputError(`is not an mcp loadtest result (${RESULT_SCHEMA})`, {
@@ -44,6 +45,7 @@ export function readSavedResult(path: string): LoadResult {
       hint: 'give a file written by mcp loadtest --out or --json',
     })
   }
+
   // Everything compared (and shown in the report) is checked: a number where a number belongs, text where text does.
   const bad = COMPARED.find(([section, key]) => {
     const v = (r[section] as unknown as Record<string, unknown>)[key]
@@ -60,6 +62,7 @@ export function readSavedResult(path: string): LoadResult {
       hint: 'give a file written by mcp loadtest --out or --json',
     })
   }
+
   return r as LoadResult
 }
 
@@ -82,6 +85,7 @@ export function compareResults(file: string, before: LoadResult, now: LoadResult
       better: higherIsBetter ? n >= b : n <= b,
     })
   }
+
   add('requests/sec', 'rps', before.requests.perSecond, now.requests.perSecond, true)
   for (const k of ['p50', 'p90', 'p99', 'p99.9'] as const)
     add(`latency ${k}`, 'us', before.latency[k], now.latency[k], false)

@@ -1,13 +1,14 @@
 import {randomBytes} from 'node:crypto'
 
 import type {Connections} from '../core/connections.js'
-import {SourceUnreachableError, UsageError} from '../core/errors.js'
 import type {DockerClient} from '../docker/client.js'
 import type {RawLoadFlags} from './options.js'
-import {parseLoadSettings} from './options.js'
-import {checkThresholds, RESULT_SCHEMA, type ErrorCounts, type InstanceResult, type LoadResult} from './result.js'
 import type {SeriesPoint} from './series.js'
-import {decodeHistogram, encodeHistogram, newLatencyHistogram, summarize, type LatencySummary} from './stats.js'
+
+import {SourceUnreachableError, UsageError} from '../core/errors.js'
+import {parseLoadSettings} from './options.js'
+import {checkThresholds, type ErrorCounts, type InstanceResult, type LoadResult, RESULT_SCHEMA} from './result.js'
+import {decodeHistogram, encodeHistogram, type LatencySummary, newLatencyHistogram, summarize} from './stats.js'
 import {parseTargetArg} from './targets.js'
 
 /** The default image: the tag scripts/image.sh builds (mcp:<package version>). */
@@ -46,6 +47,7 @@ export function decodeReplicaResult(lines: string[]): LoadResult | undefined {
     total = Number(m[2])
     parts.set(Number(m[1]), m[3]!)
   }
+
   if (total === 0 || parts.size !== total) return undefined
   try {
     const r = JSON.parse(Array.from({length: total}, (_, i) => parts.get(i + 1) ?? '').join('')) as LoadResult
@@ -100,12 +102,14 @@ export function mergeResults(
     latency.add(decodeHistogram(p.histogram))
     raw.add(decodeHistogram(p.histogramUncorrected))
   }
+
   const status: Record<string, number> = {}
   const errors = {connect: 0, timeout: 0, reset: 0, protocol: 0, non2xx: 0, total: 0}
   for (const p of parts) {
     addCounts(status, p.status)
     for (const k of Object.keys(errors) as (keyof typeof errors)[]) errors[k] += p.errors[k]
   }
+
   const responses = parts.reduce((a, p) => a + p.requests.total, 0)
   const transport = errors.connect + errors.timeout + errors.reset + errors.protocol
   const errorCounts: ErrorCounts = {
@@ -122,6 +126,7 @@ export function mergeResults(
         instances.set(i.id, {...i, status: {...i.status}, errors: {...i.errors}, h})
         continue
       }
+
       cur.connections += i.connections
       cur.requests += i.requests
       cur.requestsPerSecond = round(cur.requestsPerSecond + i.requestsPerSecond, 2)
@@ -132,6 +137,7 @@ export function mergeResults(
       cur.h.add(decodeHistogram(i.histogram))
     }
   }
+
   const mergedInstances: InstanceResult[] = [...instances.values()].map(({h, ...i}) => ({
     ...i,
     share: responses === 0 ? 0 : round(i.requests / responses, 4),
@@ -143,15 +149,17 @@ export function mergeResults(
   for (const p of parts) {
     for (const pt of p.timeline.points) {
       const cur = points.get(pt.t)
-      if (!cur) points.set(pt.t, {...pt})
-      else {
+      if (cur) {
         cur.requests += pt.requests
         cur.errors += pt.errors
         for (const k of ['p50', 'p90', 'p99', 'max'] as const)
           cur[k] = pt[k] === null ? cur[k] : Math.max(cur[k] ?? 0, pt[k]!)
+      } else {
+        points.set(pt.t, {...pt})
       }
     }
   }
+
   const first = parts[0]!
   const durationMs = Math.max(...parts.map((p) => p.durationMs))
   const perSecond = round(
@@ -242,6 +250,7 @@ function replicaArgs(req: DistributedRequest, startAt: string): string[] {
   const pass = (name: string, v: unknown) => {
     if (v !== undefined) args.push(`--${name}`, String(v))
   }
+
   pass('connections', f.connections)
   pass('duration', f.duration)
   pass('threads', f.threads)
@@ -269,7 +278,14 @@ const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphane
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), {once: true})
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      {once: true},
+    )
   })
 
 /**
@@ -288,19 +304,22 @@ export async function distributedLoadTest(
       hint: 'resolve the service first (mcp discover) and give its URL; replicas have no discovery sources',
     })
   }
+
   if (req.flags['body-file'] !== undefined)
     throw new UsageError('--nodes does not take --body-file', {hint: 'give the body with --body'})
   if (!Number.isInteger(req.nodes) || req.nodes < 1 || req.nodes > 100) {
     throw new UsageError(`--nodes ${req.nodes} is not between 1 and 100`)
   }
+
   if (settings.connections < req.nodes) {
     throw new UsageError(`--connections ${settings.connections} is fewer than --nodes ${req.nodes}`, {
       hint: `use -c ${req.nodes} or more: each replica needs one`,
     })
   }
+
   const {connectDocker} = await import('../docker/client.js')
   const client: DockerClient = connectDocker(req.connections.docker, req.connections.timeoutMs)
-  const docker = client.docker
+  const {docker} = client
   let nodes: {ID: string; Description?: {Hostname?: string}}[]
   try {
     nodes = (await docker.listNodes()) as typeof nodes
@@ -311,10 +330,12 @@ export async function distributedLoadTest(
         hint: 'point --docker-host at a manager, or run `docker swarm init`',
       })
     }
+
     const {dockerUnreachableHint} = await import('../docker/client.js')
     const hint = dockerUnreachableHint(client.target)
     throw new SourceUnreachableError(`Docker at ${client.target.endpoint} did not answer (${e.message})`, {hint})
   }
+
   const nodeName = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]))
   const name = `mcp-loadtest-${randomBytes(4).toString('hex')}`
   const startAt = new Date(Date.now() + (req.leadMs ?? DEFAULT_LEAD_MS)).toISOString()
@@ -345,6 +366,7 @@ export async function distributedLoadTest(
       if (tasks.length >= req.nodes && tasks.every((t) => TERMINAL.has(t.Status?.State ?? ''))) break
       await sleep(500, hooks.signal)
     }
+
     if (hooks.signal?.aborted) throw Object.assign(new Error('interrupted'), {interrupted: true})
     const logs = await readServiceLogLines(client, serviceId!)
     const rows: NodeRow[] = []
@@ -358,11 +380,12 @@ export async function distributedLoadTest(
       if (!r) {
         const state = t.Status?.State ?? '?'
         const why = t.Status?.Err || (state === 'complete' ? 'no result in its log' : `task ${state}`)
-        const last = lines.filter((l) => !l.startsWith(RESULT_MARK)).slice(-1)[0]
+        const last = lines.findLast((l) => !l.startsWith(RESULT_MARK))
         const missing = last ? `${why}: ${last.slice(0, 300)}` : why
         rows.push({task, node, ok: false, missing, connections: conns, requests: 0, requestsPerSecond: 0, errors: 0})
         continue
       }
+
       parts.push(r)
       rows.push({
         task,
@@ -377,6 +400,7 @@ export async function distributedLoadTest(
         startedAt: r.startedAt,
       })
     }
+
     // A task that never appeared (not scheduled before the deadline) is missing too.
     for (let slot = 1; slot <= req.nodes; slot++) {
       if (!tasks.some((t) => t.Slot === slot)) {
@@ -394,6 +418,7 @@ export async function distributedLoadTest(
         })
       }
     }
+
     if (parts.length === 0) {
       const first = rows.find((r) => !r.ok)
       const why = first ? ` (${first.task} on ${first.node}: ${first.missing})` : ''
@@ -401,6 +426,7 @@ export async function distributedLoadTest(
         hint: `is the image ${req.image} on every node? (scripts/image.sh builds it; docker save | docker load copies it)`,
       })
     }
+
     const url = parts[0]!.target.kind === 'url' ? parts[0]!.target.url : req.target
     const merged = mergeResults(parts, {target: {kind: 'url', url}, thresholds: settings.thresholds})
     const missing = rows.filter((r) => !r.ok).length
@@ -434,12 +460,13 @@ async function readServiceLogLines(client: DockerClient, serviceId: string): Pro
   let total = 0
   const onLine = (line: string) => {
     const sp = line.indexOf(' ')
-    const details = sp < 0 ? '' : line.slice(0, sp)
+    const details = sp === -1 ? '' : line.slice(0, sp)
     const task = /(?:^|,)com\.docker\.swarm\.task\.id=([^,]*)/.exec(details)?.[1] ?? ''
     const list = byTask.get(task) ?? []
-    list.push(sp < 0 ? line : line.slice(sp + 1))
+    list.push(sp === -1 ? line : line.slice(sp + 1))
     byTask.set(task, list)
   }
+
   const demux = new FrameDemuxer((s, payload) => {
     total += payload.length
     // Bounded: a replica prints a result of tens of KiB; 64 MiB of log is not one.
@@ -483,16 +510,19 @@ export function replicaFlags<F extends RawLoadFlags>(
       hint: 'set MCP_TASK_SLOT (1..N); mcp loadtest --nodes sets it',
     })
   }
+
   const at = Date.parse(plan.startAt)
   if (!Number.isFinite(at)) {
     throw new UsageError(`--start-at ${JSON.stringify(plan.startAt)} is not a time`, {hint: 'give an ISO 8601 time'})
   }
+
   const waitMs = Math.max(0, at - now)
   if (waitMs > 600_000) {
     throw new UsageError(`--start-at ${plan.startAt} is more than 10 minutes away`, {
       hint: 'check the clocks of the nodes',
     })
   }
+
   const settings = parseLoadSettings(flags)
   const out: F = {...flags, connections: share(settings.connections, plan.of, plan.slot)}
   if (settings.rate !== undefined) out.rate = String(settings.rate / plan.of)

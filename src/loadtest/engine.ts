@@ -1,10 +1,10 @@
 import net from 'node:net'
-import tls from 'node:tls'
 import {performance} from 'node:perf_hooks'
+import tls from 'node:tls'
 
 import {ParseError, ResponseParser, type ResponseSink} from './response-parser.js'
 import {Series} from './series.js'
-import {newLatencyHistogram, MAX_LATENCY_US, type Histogram} from './stats.js'
+import {type Histogram, MAX_LATENCY_US, newLatencyHistogram} from './stats.js'
 
 /** One place load is sent to: a URL, or one instance of a service. */
 export interface LoadTarget {
@@ -154,9 +154,11 @@ export function connectionSpecs(plan: Pick<LoadPlan, 'connections' | 'rate' | 't
       interval = (1000 * perTarget[slot]!) / targetRate
       offset = (1000 * seen[slot]!) / targetRate
     }
+
     seen[slot]!++
     specs.push({target: t, interval, offset})
   }
+
   return specs
 }
 
@@ -177,6 +179,7 @@ export function endpointGroups(targets: readonly LoadTarget[]): number[][] {
 /** The recorders one connection sends to in turn, and whose turn is next (shared by its connections). */
 class RequestCycle {
   next = 0
+
   constructor(readonly recs: TargetRecorder[]) {}
 
   take(): TargetRecorder {
@@ -289,7 +292,7 @@ class Connection implements ResponseSink {
   }
 
   get oldestSent(): number {
-    return this.sent.length ? this.sent[0]! : Infinity
+    return this.sent.length > 0 ? this.sent[0]! : Infinity
   }
 
   get isOpen(): boolean {
@@ -336,6 +339,7 @@ class Connection implements ResponseSink {
       })
       socket.once('connect', () => this.onConnect(socket))
     }
+
     this.socket = socket
     socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(socket, err))
     socket.on('close', () => this.onSocketClose(socket))
@@ -350,6 +354,7 @@ class Connection implements ResponseSink {
       this.settleFirst = undefined
       return // the engine starts sending when every connection is up
     }
+
     this.pump()
   }
 
@@ -366,8 +371,10 @@ class Connection implements ResponseSink {
         this.sent.push(now)
         this.send()
       }
+
       return
     }
+
     while (this.sent.length < depth && this.nextDue <= now) {
       // Late because the connection was busy (the server's doing): latency runs from the intended
       // time. Late only by our own timer (Node timers have 1 ms granularity): from the send.
@@ -377,6 +384,7 @@ class Connection implements ResponseSink {
       this.send()
       now = performance.now()
     }
+
     if (this.sent.length < depth && this.timer === undefined) {
       this.timer = setTimeout(this.onTimer, Math.max(0, this.nextDue - now))
     }
@@ -408,6 +416,7 @@ class Connection implements ResponseSink {
         this.restart()
         return
       }
+
       throw error
     }
   }
@@ -430,10 +439,12 @@ class Connection implements ResponseSink {
       rec.status[status]!++
       e.countMeasured()
     }
+
     if (close) {
       this.restart()
       return
     }
+
     this.pump(now)
   }
 
@@ -462,15 +473,18 @@ class Connection implements ResponseSink {
         this.phase = Phase.Closed
         return
       }
+
       const e = this.engine
       if (e.running && performance.now() >= e.recordFrom) {
         this.rec.error('connect', 1, `${err.code ?? ''} ${err.message}`.trim())
         e.measuredErrors++
       }
+
       this.phase = Phase.Closed
       this.scheduleReconnect(RECONNECT_DELAY_MS)
       return
     }
+
     this.failInflight('reset', `${err.code ?? ''} ${err.message}`.trim())
     this.phase = Phase.Closed
     this.scheduleReconnect(0)
@@ -495,6 +509,7 @@ class Connection implements ResponseSink {
     } else {
       this.failInflight('timeout', 'no response within --timeout')
     }
+
     this.restart()
   }
 
@@ -537,7 +552,7 @@ class Connection implements ResponseSink {
 
 function toMicros(ms: number): number {
   const us = Math.round(ms * 1000)
-  return us < 1 ? 1 : us > MAX_LATENCY_US ? MAX_LATENCY_US : us
+  return us < 1 ? 1 : Math.min(us, MAX_LATENCY_US)
 }
 
 /** Wall-clock milliseconds with sub-ms precision, comparable across threads. */
@@ -588,6 +603,7 @@ export async function prepareLoad(
       throw new TargetUnreachable(rec.target, err.code, err.message)
     }
   }
+
   return {
     counts: () => ({responses: engine.measured, errors: engine.measuredErrors}),
     stop: (reason) => engine.stop(reason),
@@ -603,7 +619,7 @@ async function runPrepared(
   t0: number,
   hooks: LoadHooks,
 ): Promise<LoadOutcome> {
-  const plan = engine.plan
+  const {plan} = engine
   const wait = t0 - performance.now()
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   engine.recordFrom = t0 + plan.warmupMs
@@ -617,6 +633,7 @@ async function runPrepared(
       engine.stop('duration')
       return
     }
+
     for (const c of engine.conns) {
       if (now - c.oldestSent > plan.timeoutMs || now - c.connectingSince > plan.timeoutMs) c.timeout()
     }
@@ -638,12 +655,15 @@ async function runPrepared(
         errors: engine.measuredErrors,
       })
     }
+
     progressTimer = setInterval(report, hooks.progressEveryMs ?? 250)
   }
+
   for (const c of engine.conns) {
     c.startSchedule(t0)
     c.pump()
   }
+
   // Connections that failed while others to the same target opened try again once load starts.
   engine.conns.forEach((c, k) => {
     if (firstErrors[k] !== undefined && !c.isOpen) c.connect()

@@ -1,7 +1,8 @@
-import {decodeHistogram} from './stats.js'
 import type {LoadResult, ThresholdResult} from './result.js'
+
 import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage, styleClass} from '../report/html/page.js'
 import {ChartSeries, lineChart, niceTicks, PALETTE, Tick} from '../report/html/svg.js'
+import {decodeHistogram} from './stats.js'
 
 export interface ReportMeta {
   /** The command line that produced the run (already masked: see commandLine). */
@@ -47,6 +48,7 @@ function distribution(encoded: string, step = 0.05): {points: {x: number; y: num
     const us = h.getValueAtPercentile(p)
     points.push({x: Number(k.toFixed(2)), y: ms(us), tip: `p${trimPercent(p)} = ${formatMicros(us)}`})
   }
+
   return {points, maxK}
 }
 
@@ -100,7 +102,7 @@ ${tile('max', 'Max', formatMicros(L.max), L.max)}
 ${tile('error-rate', 'Errors', `${(r.errors.rate * 100).toFixed(2)}% (${formatNumber(r.errors.total)})`, r.errors.rate)}
 ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r.bytes.perSecond)}
 </div>
-<p class="sub">Latency ${r.latencyCorrection === 'intended-send-time' ? "measured from each request's intended send time (open loop, corrected for coordinated omission)" : "corrected for coordinated omission after the run (closed loop, wrk's method)"}; uncorrected p99 ${formatMicros(r.latencyUncorrected.p99)}.${r.requests.expected !== null ? ` Expected ${formatNumber(r.requests.expected)} requests at the rate; answered ${formatNumber(r.requests.total)}.` : ''}</p>`)
+<p class="sub">Latency ${r.latencyCorrection === 'intended-send-time' ? "measured from each request's intended send time (open loop, corrected for coordinated omission)" : "corrected for coordinated omission after the run (closed loop, wrk's method)"}; uncorrected p99 ${formatMicros(r.latencyUncorrected.p99)}.${r.requests.expected === null ? '' : ` Expected ${formatNumber(r.requests.expected)} requests at the rate; answered ${formatNumber(r.requests.total)}.`}</p>`)
 
   // Thresholds
   if (r.thresholds.length > 0) {
@@ -195,6 +197,7 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
         )
       }
     }
+
     body.push(
       lineChart({
         id: 'chart-latency-time',
@@ -231,6 +234,7 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
       }),
     )
   }
+
   const maxK = Math.max(corrected.maxK, uncorrected.maxK)
   body.push(
     lineChart({
@@ -280,7 +284,7 @@ ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r
   body.push(
     `<h2>Responses</h2><table id="status"><thead><tr><th>status</th><th class="num">responses</th></tr></thead><tbody>${statusRows.join('') || '<tr><td colspan="2">no response</td></tr>'}</tbody></table>`,
   )
-  if (errorRows.length)
+  if (errorRows.length > 0)
     body.push(
       `<h2>Errors</h2><table id="errors"><thead><tr><th>kind</th><th class="num">count</th><th>first message</th></tr></thead><tbody>${errorRows.join('')}</tbody></table>`,
     )

@@ -1,5 +1,5 @@
-import {UsageError} from '../core/errors.js'
 import {parseDurationFlag} from '../core/duration.js'
+import {UsageError} from '../core/errors.js'
 
 /** Settings for a run, validated; everything the engine and the report need besides the targets. */
 export interface LoadSettings {
@@ -73,12 +73,13 @@ function positiveInteger(flag: string, value: number | undefined, fallback: numb
 /** "1000", "1k", "2.5k": requests per second. */
 export function parseRate(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(k)?(?:\/s)?$/i.exec(text.trim())
-  const n = m ? Number(m[1]) * (m[2] ? 1000 : 1) : NaN
+  const n = m ? Number(m[1]) * (m[2] ? 1000 : 1) : Number.NaN
   if (!Number.isFinite(n) || n <= 0) {
     throw new UsageError(`--rate ${JSON.stringify(text)} is not a positive request rate`, {
       hint: 'give requests per second, e.g. -R 2000 or -R 2k',
     })
   }
+
   return n
 }
 
@@ -86,18 +87,19 @@ export function parseRate(text: string): number {
 export function parseErrorRate(text: string): number {
   const s = text.trim()
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(s)
-  const n = pct ? Number(pct[1]) / 100 : /^\d+(?:\.\d+)?$/.test(s) ? Number(s) : NaN
+  const n = pct ? Number(pct[1]) / 100 : /^\d+(?:\.\d+)?$/.test(s) ? Number(s) : Number.NaN
   if (!Number.isFinite(n) || n < 0 || n > 1) {
     throw new UsageError(`--max-error-rate ${JSON.stringify(text)} is not a share of requests`, {
       hint: 'give a percentage, e.g. 1% or 0.5%',
     })
   }
+
   return n
 }
 
 function parseMinRps(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(k)?$/i.exec(text.trim())
-  const n = m ? Number(m[1]) * (m[2] ? 1000 : 1) : NaN
+  const n = m ? Number(m[1]) * (m[2] ? 1000 : 1) : Number.NaN
   if (!Number.isFinite(n) || n < 0)
     throw new UsageError(`--min-rps ${JSON.stringify(text)} is not a number of requests per second`, {
       hint: 'e.g. --min-rps 500',
@@ -114,6 +116,7 @@ export function parseHeader(text: string): [string, string] {
       hint: 'e.g. -H "Authorization: Bearer $TOKEN"',
     })
   }
+
   const value = text.slice(i + 1).trim()
   if (/[\r\n\0]/.test(value)) throw new UsageError(`--header ${name}: the value contains a line break`)
   return [name, value]
@@ -136,6 +139,7 @@ export function parseLoadSettings(flags: RawLoadFlags): LoadSettings {
       hint: 'each thread needs at least one connection (as in wrk)',
     })
   }
+
   const durationText = flags.duration ?? (requests === undefined ? DEFAULTS.duration : REQUESTS_RUN_CAP)
   const durationMs = parseDurationFlag('duration', durationText)
   const warmupMs = flags.warmup === undefined ? 0 : parseDurationFlag('warmup', flags.warmup, {allowZero: true})
@@ -147,6 +151,7 @@ export function parseLoadSettings(flags: RawLoadFlags): LoadSettings {
       hint: 'e.g. GET, POST, PUT, DELETE, HEAD',
     })
   }
+
   if (flags.body !== undefined && flags.bodyBytes !== undefined)
     throw new UsageError('--body and --body-file both given', {hint: 'use one of them'})
   const body = flags.bodyBytes ?? (flags.body === undefined ? undefined : Buffer.from(flags.body, 'utf8'))
@@ -194,6 +199,7 @@ export function buildRequest(settings: Pick<LoadSettings, 'method' | 'headers' |
     const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
     headers.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`
   }
+
   const body = settings.body ?? Buffer.alloc(0)
   if (body.length > 0) headers['Content-Length'] = String(body.length)
   for (const [key, value] of Object.entries(headers)) lines.push(`${key}: ${value}`)

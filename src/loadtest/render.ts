@@ -1,12 +1,12 @@
 import chalk from 'chalk'
 
-import {terminalText} from '../core/terminal-text.js'
-
-import type {LoadResult, ThresholdResult} from './result.js'
-import {decodeHistogram, logBuckets, type LatencySummary} from './stats.js'
-import type {Progress} from './engine.js'
 import type {Comparison} from './compare.js'
 import type {NodeRow} from './distributed.js'
+import type {Progress} from './engine.js'
+import type {LoadResult, ThresholdResult} from './result.js'
+
+import {terminalText} from '../core/terminal-text.js'
+import {decodeHistogram, type LatencySummary, logBuckets} from './stats.js'
 
 /** Microseconds the way wrk prints them: 412µs, 3.85ms, 1.20s. */
 export function formatMicros(us: number): string {
@@ -25,6 +25,7 @@ export function formatBytes(n: number): string {
     v /= 1024
     i++
   }
+
   return i === 0 ? `${Math.round(v)}B` : `${v.toFixed(2)}${units[i]}`
 }
 
@@ -67,6 +68,7 @@ function renderTargetRows(r: LoadResult): string[] {
       `    ${pad(String(i.line ?? ''), 6)}${pad(terminalText(i.id), width - 2)}  ${cells.map((c) => padStart(c, 10)).join('')}`,
     )
   }
+
   return lines
 }
 
@@ -127,6 +129,7 @@ export function renderHistogram(encoded: string, width = 40, responses?: number)
       `  ${padStart('≤ ' + formatMicros(b.le), 12)}  ${pad(bar, width)} ${padStart(formatCount(b.count), 10)}  ${padStart(formatPercent(b.count / total, 1), 6)}`,
     )
   }
+
   return lines
 }
 
@@ -180,6 +183,7 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
       lines.push(...renderHistogram(r.histogramUncorrected).map((l, i) => (i === 0 ? l + ' (uncorrected)' : l)))
     }
   }
+
   if (r.target.kind === 'targets') {
     lines.push(...renderTargetRows(r))
   } else if (r.instances.length > 1) {
@@ -203,10 +207,12 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
           .join('')}`,
       )
     }
+
     lines.push(
       `  Imbalance (most/fewest requests): ${r.imbalance === null ? 'n/a (an instance got none)' : r.imbalance.toFixed(2)}`,
     )
   }
+
   const secs = (r.durationMs / 1000).toFixed(2)
   lines.push(`  ${formatCount(r.requests.total)} requests in ${secs}s, ${formatBytes(r.bytes.total)} read`)
   if (r.requests.expected !== null && r.requests.total < r.requests.expected * 0.98) {
@@ -216,6 +222,7 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
       ),
     )
   }
+
   const codes = Object.entries(r.status)
   if (codes.length > 0) lines.push(`  Status codes: ${codes.map(([c, n]) => `${c}: ${formatCount(n)}`).join(', ')}`)
   const e = r.errors
@@ -226,12 +233,14 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
     for (const [kind, msg] of Object.entries(r.errorSamples))
       lines.push(chalk.dim(`    ${terminalText(kind)}: ${terminalText(msg)}`))
   }
+
   lines.push(`Requests/sec: ${padStart(r.requests.perSecond.toFixed(2), 12)}`)
   lines.push(`Transfer/sec: ${padStart(formatBytes(r.bytes.perSecond), 12)}`)
   if (r.thresholds.length > 0) {
     lines.push('Thresholds')
     for (const t of r.thresholds) lines.push(thresholdLine(t))
   }
+
   return lines.join('\n')
 }
 
@@ -250,6 +259,7 @@ export function renderComparison(c: Comparison): string {
       `  ${pad(d.metric, 16)}${padStart(fmt(d.before), 14)}${padStart(fmt(d.now), 14)}${padStart(colored, 14 + (colored.length - change.length))}`,
     )
   }
+
   return lines.join('\n')
 }
 
@@ -259,7 +269,7 @@ export function renderProgress(p: Progress, width = 24): string {
   const filled = Math.round(done * width)
   const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
   const phase = p.warmingUp ? ' warming up' : ''
-  return `\r${bar} ${(p.elapsedMs / 1000).toFixed(1)}s/${(p.totalMs / 1000).toFixed(0)}s ${formatCount(p.responses)} responses, ${formatCount(p.errors)} errors${phase}\x1b[K`
+  return `\r${bar} ${(p.elapsedMs / 1000).toFixed(1)}s/${(p.totalMs / 1000).toFixed(0)}s ${formatCount(p.responses)} responses, ${formatCount(p.errors)} errors${phase}\u001B[K`
 }
 
 /** `--nodes`: one row per replica (task, node, req/s, p50/p99, errors); a missing part says why. */
@@ -273,7 +283,7 @@ export type NodeRowView = Pick<
 export function renderNodeRows(rows: NodeRowView[]): string {
   // Task logs and node names come from outside: control characters are shown, not sent to the terminal.
   const visible = (s: string) =>
-    s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    s.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
   const header = ['CONNS', 'REQUESTS', 'REQ/S', 'P50', 'P99', 'ERRORS'].map((h) => padStart(h, 10)).join('')
   const lines = ['  Per node', `    ${pad('TASK', 26)}${pad('NODE', 18)}${header}`]
   for (const r of rows) {
@@ -282,6 +292,7 @@ export function renderNodeRows(rows: NodeRowView[]): string {
       lines.push(head + chalk.red(`missing: ${visible(r.missing ?? 'no result')}`))
       continue
     }
+
     const l = r.latency!
     const cells = [
       String(r.connections),
@@ -293,5 +304,6 @@ export function renderNodeRows(rows: NodeRowView[]): string {
     ]
     lines.push(head + cells.map((c) => padStart(c, 10)).join(''))
   }
+
   return lines.join('\n')
 }

@@ -55,6 +55,7 @@ export class ResponseParser {
       this.sink.onResponse(this.status, true)
       return true
     }
+
     return false
   }
 
@@ -73,12 +74,14 @@ export class ResponseParser {
             from = 0
             to = data.length
           }
+
           const headEnd = findHeadEnd(data, from, to)
           if (headEnd < 0) {
             if (to - from > MAX_HEAD) throw new ParseError('response header larger than 64 KiB')
             this.head = Buffer.from(data.subarray(from, to))
             return
           }
+
           this.head = undefined
           this.parseHead(data, from, headEnd)
           i = carried === 0 ? headEnd : i + headEnd - carried
@@ -87,6 +90,7 @@ export class ResponseParser {
           if (this.state === State.Head) this.complete()
           break
         }
+
         case State.Body: {
           const n = Math.min(this.remaining, end - i)
           this.remaining -= n
@@ -95,8 +99,10 @@ export class ResponseParser {
             this.state = State.Head
             this.complete()
           }
+
           break
         }
+
         case State.ChunkSize: {
           // hex digits, optional ;extension, CRLF
           while (i < end) {
@@ -109,16 +115,20 @@ export class ResponseParser {
               } else {
                 this.state = State.ChunkData
               }
+
               break
             }
+
             if (this.inExtension) continue
             const v = hexValue(c)
             if (v >= 0) this.remaining = this.remaining * 16 + v
             else if (c === 59 /* ; */) this.inExtension = true
             else if (c !== CR && c !== 32 && c !== 9) throw new ParseError('bad chunk size')
           }
+
           break
         }
+
         case State.ChunkData: {
           const n = Math.min(this.remaining, end - i)
           this.remaining -= n
@@ -127,16 +137,20 @@ export class ResponseParser {
             this.state = State.ChunkDataEnd
             this.trailerLineLength = 0
           }
+
           break
         }
+
         case State.ChunkDataEnd: {
           const c = buf[i++]!
           if (c === LF) {
             this.state = State.ChunkSize
             this.remaining = 0
           }
+
           break
         }
+
         case State.Trailers: {
           // Lines until an empty one.
           const c = buf[i++]!
@@ -145,14 +159,18 @@ export class ResponseParser {
               this.state = State.Head
               this.complete()
             }
+
             this.trailerLineLength = 0
           } else if (c !== CR) {
             this.trailerLineLength++
           }
+
           break
         }
-        case State.UntilClose:
+
+        case State.UntilClose: {
           return
+        }
       }
     }
   }
@@ -167,6 +185,7 @@ export class ResponseParser {
     if (end - start < 12 || b[start] !== 72 || b[start + 1] !== 84 || b[start + 4] !== 47) {
       throw new ParseError('not an HTTP/1.x response')
     }
+
     const s = (b[start + 9]! - 48) * 100 + (b[start + 10]! - 48) * 10 + (b[start + 11]! - 48)
     if (!(s >= 100 && s <= 999)) throw new ParseError('bad status code')
     this.status = s
@@ -178,7 +197,7 @@ export class ResponseParser {
     let line = b.indexOf(LF, start) + 1
     while (line > 0 && line < end) {
       const lineEnd = b.indexOf(LF, line)
-      if (lineEnd < 0 || lineEnd >= end) break
+      if (lineEnd === -1 || lineEnd >= end) break
       const c0 = b[line]! | 0x20
       if (c0 === 0x63 /* c */) {
         if (nameIs(b, line, lineEnd, 'content-length')) contentLength = parseDecimal(b, line + 15, lineEnd)
@@ -186,11 +205,15 @@ export class ResponseParser {
           if (valueHas(b, line + 11, lineEnd, 'close')) close = true
           else if (valueHas(b, line + 11, lineEnd, 'keep-alive')) close = false
         }
-      } else if (c0 === 0x74 /* t */ && nameIs(b, line, lineEnd, 'transfer-encoding')) {
-        if (valueHas(b, line + 18, lineEnd, 'chunked')) chunked = true
-      }
+      } else if (
+        c0 === 0x74 /* t */ &&
+        nameIs(b, line, lineEnd, 'transfer-encoding') &&
+        valueHas(b, line + 18, lineEnd, 'chunked')
+      )
+        chunked = true
       line = lineEnd + 1
     }
+
     this.close = close
     const noBody = this.headRequest || s === 204 || s === 304 || (s >= 100 && s < 200)
     if (noBody) {
@@ -217,6 +240,7 @@ function findHeadEnd(b: Buffer, start: number, end: number): number {
     if (i + 2 < end && b[i + 1] === CR && b[i + 2] === LF) return i + 3
     i = b.indexOf(LF, i + 1)
   }
+
   return -1
 }
 
@@ -237,6 +261,7 @@ function parseDecimal(b: Buffer, start: number, end: number): number {
       seen = true
     } else if (c !== 32 && c !== 9 && c !== CR) throw new ParseError('bad Content-Length')
   }
+
   if (!seen) throw new ParseError('bad Content-Length')
   return v
 }
@@ -244,10 +269,12 @@ function parseDecimal(b: Buffer, start: number, end: number): number {
 /** Whether bytes [start, end) contain `word` (lower case), ignoring case, without allocating. */
 function valueHas(b: Buffer, start: number, end: number, word: string): boolean {
   const n = word.length
+  // eslint-disable-next-line no-labels -- the inner loop's mismatch moves the outer window on
   outer: for (let i = start; i + n <= end; i++) {
-    for (let k = 0; k < n; k++) if ((b[i + k]! | 0x20) !== word.charCodeAt(k)) continue outer
+    for (let k = 0; k < n; k++) if ((b[i + k]! | 0x20) !== word.charCodeAt(k)) continue outer // eslint-disable-line no-labels
     return true
   }
+
   return false
 }
 

@@ -1,13 +1,14 @@
 import type {LoadOutcome, TargetRecorder} from './engine.js'
 import type {LoadSettings, Thresholds} from './options.js'
+
 import {Series, type SeriesPoint} from './series.js'
 import {
   correctForCoordinatedOmission,
   encodeHistogram,
-  newLatencyHistogram,
-  summarize,
   type Histogram,
   type LatencySummary,
+  newLatencyHistogram,
+  summarize,
 } from './stats.js'
 
 /** Version of the JSON shape below (docs/loadtest.md); --compare refuses other versions. */
@@ -214,6 +215,7 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
     const together = shared[i]!.reduce((a, k) => a + recs[k]!.responses, 0)
     return together === 0 ? 0 : (connectionsOf(i) * recs[i]!.responses) / together
   }
+
   // Corrected and raw histograms per target; the totals are their sums.
   const corrected = recs.map((r, i) =>
     open ? r.fromIntended! : correctClosedLoop(r, streamsOf(i), outcome.measuredMs, perConnection),
@@ -229,7 +231,7 @@ export function buildResult(outcome: LoadOutcome, ctx: ResultContext): LoadResul
       id: r.target.id,
       url: ctx.instanceUrls[i] ?? r.target.id,
       ...(r.target.line === undefined ? {} : {line: r.target.line}),
-      ...(ctx.requestOf?.[i] ?? {}),
+      ...ctx.requestOf?.[i],
       connections: connectionsOf(i),
       requests: r.responses,
       requestsPerSecond: perSecond(r.responses),
@@ -316,6 +318,7 @@ export function checkThresholds(
     if (limit !== undefined)
       out.push({name, metric, limit, actual: r.latency[metric], ok: measured && r.latency[metric] <= limit})
   }
+
   latency('max-p99', 'p99', t.maxP99)
   latency('max-p95', 'p95', t.maxP95)
   latency('max-latency', 'max', t.maxLatency)
@@ -336,6 +339,7 @@ export function checkThresholds(
       ok: measured && r.errors.rate <= t.maxErrorRate,
     })
   }
+
   return out
 }
 

@@ -1,23 +1,23 @@
 import {performance} from 'node:perf_hooks'
 
-import {resolveConnections, type ConnectionFlagValues} from '../core/connections.js'
+import {type ConnectionFlagValues, resolveConnections} from '../core/connections.js'
 import {SourceUnreachableError, UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {loadProjectConfig} from '../core/project-config.js'
-import {endpointGroups, runLoad, TargetUnreachable, type LoadHooks, type LoadPlan, type LoadTarget} from './engine.js'
-import {effectiveThreads, runThreaded} from './threads.js'
-import {parseLoadSettings, type LoadSettings, type RawLoadFlags} from './options.js'
+import {endpointGroups, type LoadHooks, type LoadPlan, type LoadTarget, runLoad, TargetUnreachable} from './engine.js'
+import {type LoadSettings, parseLoadSettings, type RawLoadFlags} from './options.js'
 import {buildResult, type LoadResult} from './result.js'
 import {pickServiceTargets} from './service-targets.js'
 import {parseTargetsFile} from './targets-file.js'
 import {displayUrl, parseTargetArg, urlTarget} from './targets.js'
+import {effectiveThreads, runThreaded} from './threads.js'
 
 export interface LoadTestRequest {
   /** A URL or service name; empty with targetsFile. */
   target: string
   /** --targets: a file of requests in vegeta's text format, cycled round robin. */
   targetsFile?: string
-  flags: RawLoadFlags & ConnectionFlagValues & {source?: string}
+  flags: ConnectionFlagValues & RawLoadFlags & {source?: string}
   path?: string
   https?: boolean
   anyAddress?: boolean
@@ -59,6 +59,7 @@ function fileTargets(file: string, settings: LoadSettings): Resolved {
       {hint: `use -c ${groups.size} or more`},
     )
   }
+
   return {
     targets,
     urls: entries.map((e) => displayUrl(e.url)),
@@ -77,12 +78,14 @@ async function resolveTargets(
     if (req.path !== undefined) throw new UsageError('--path is for a service target; put the path in the targets file')
     return fileTargets(req.targetsFile, settings)
   }
+
   const ref = parseTargetArg(req.target)
   if (ref.kind === 'url') {
     if (req.path !== undefined) throw new UsageError('--path is for a service target; put the path in the URL')
     const shown = displayUrl(ref.url)
     return {targets: [urlTarget(ref.url, settings, shown)], urls: [shown], target: {kind: 'url', url: shown}}
   }
+
   // Discovery gets its own timeout (MCP_TIMEOUT, profile, 3s): --timeout here is wrk's request timeout.
   const connections = resolveConnections({...req.flags, timeout: undefined}, req.env, await loadProjectConfig())
   const {buildServiceView} = await import('../discover/view.js')
@@ -99,6 +102,7 @@ async function resolveTargets(
       {hint: s?.hint},
     )
   }
+
   for (const s of failed) warn(`mcp: warning: ${s.name} did not answer (${s.error}); instances it knows are missing`)
   const path = req.path ?? '/'
   const picked = pickServiceTargets(view, ref.name, {
@@ -113,11 +117,13 @@ async function resolveTargets(
       {hint: `use -c ${picked.targets.length} or more`},
     )
   }
+
   if (settings.connections % picked.targets.length !== 0) {
     warn(
       `mcp: note: ${settings.connections} connections do not divide evenly over ${picked.targets.length} instances; some instances get one more`,
     )
   }
+
   return {
     targets: picked.targets.map((t) => urlTarget(t.url, settings, t.id)),
     urls: picked.targets.map((t) => t.url.href),
@@ -135,6 +141,7 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
       `mcp: note: --rate ${settings.rate} is below --connections ${settings.connections}: each connection sends less than once a second`,
     )
   }
+
   const plan: LoadPlan = {
     targets: resolved.targets,
     connections: settings.connections,
@@ -170,6 +177,7 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
         `mcp: note: the load generator used ${Math.round(result.generator.busy * 100)}% of its ${threads} thread${threads === 1 ? '' : 's'}: the figures may be limited by mcp, not the server (try -t, or a machine of its own)`,
       )
     }
+
     return result
   } catch (error) {
     if (error instanceof TargetUnreachable) {
@@ -185,26 +193,29 @@ export async function loadTest(req: LoadTestRequest, hooks: LoadTestHooks = {}):
           hint: 'give the CA that signed it with --cacert FILE, or skip verification with -k/--insecure (nothing sent is then private)',
         })
       }
+
       if (notTls(error.code, error.message)) {
         // OpenSSL's own text (`ERR_SSL_WRONG_VERSION_NUMBER: 802CCC92…`) says nothing a user can act on.
         throw new SourceUnreachableError(
           `${where} does not speak TLS: the answer to the TLS handshake was not TLS (a plain-HTTP port?)`,
           {
             hint:
-              resolved.target.kind !== 'service'
-                ? `use http:// for this port, or the port that serves https`
-                : 'leave out --https for this service',
+              resolved.target.kind === 'service'
+                ? 'leave out --https for this service'
+                : `use http:// for this port, or the port that serves https`,
           },
         )
       }
+
       const what = describeError(Object.assign(new Error(error.message), {code: error.code})).replace(/ \([^)]*\)$/, '')
       throw new SourceUnreachableError(`cannot connect to ${where}: ${what}`, {
         hint:
-          resolved.target.kind !== 'service'
-            ? 'is the server running and listening on that address?'
-            : `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`,
+          resolved.target.kind === 'service'
+            ? `\`mcp discover --service ${resolved.target.service} --probe\` shows its state`
+            : 'is the server running and listening on that address?',
       })
     }
+
     throw error
   }
 }

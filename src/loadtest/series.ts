@@ -47,10 +47,13 @@ export class Series {
       const s = this.second(now)
       this.current = s
       this.currentEnd = this.t0 + (s + 1) * 1000
-      this.currentBuckets = this.latency[s] ??= new Uint32Array(BUCKETS)
+      const buckets = this.latency[s] ?? new Uint32Array(BUCKETS)
+      this.latency[s] = buckets
+      this.currentBuckets = buckets
       for (let i = this.requests.length; i < s; i++) this.requests[i] = 0
       this.requests[s] ??= 0
     }
+
     this.requests[this.current]!++
     const bucket = latencyUs <= 1 ? 0 : Math.min(BUCKETS - 1, (Math.log2(latencyUs) * PER_OCTAVE) | 0)
     this.currentBuckets[bucket]!++
@@ -69,6 +72,7 @@ export class Series {
       this.latency[s]?.forEach((c, i) => c && (sparse[i] = c))
       latency.push(sparse)
     }
+
     return {requests: fill(this.requests, n), errors: fill(this.errors, n), latency}
   }
 
@@ -77,7 +81,8 @@ export class Series {
     d.requests.forEach((c, s) => (this.requests[s] = (this.requests[s] ?? 0) + c))
     d.errors.forEach((c, s) => (this.errors[s] = (this.errors[s] ?? 0) + c))
     d.latency.forEach((sparse, s) => {
-      const into = (this.latency[s] ??= new Uint32Array(BUCKETS))
+      const into = this.latency[s] ?? new Uint32Array(BUCKETS)
+      this.latency[s] = into
       for (const [i, c] of Object.entries(sparse)) into[Number(i)]! += c
     })
   }
@@ -98,6 +103,7 @@ export class Series {
         max: quantile(h, 1),
       })
     }
+
     return out
   }
 }
@@ -115,5 +121,6 @@ function quantile(h: Uint32Array | undefined, q: number): number | null {
     seen += h[i]!
     if (seen >= rank) return Math.round(2 ** ((i + 1) / PER_OCTAVE))
   }
+
   return null
 }

@@ -1,7 +1,8 @@
+import type {Instance, ServiceView} from '../model/types.js'
+
 import {UsageError} from '../core/errors.js'
 import {didYouMean} from '../core/suggest.js'
 import {addressText, loopbackProbeTarget} from '../model/address.js'
-import type {Instance, ServiceView} from '../model/types.js'
 
 export interface InstanceTarget {
   id: string
@@ -33,6 +34,7 @@ export function unhealthyReason(i: Instance): string | undefined {
     if (i.docker.health === 'unhealthy') return 'Docker health check: unhealthy'
     if (i.docker.health === 'starting') return 'Docker health check: still starting'
   }
+
   if (i.consul && i.consul.status === 'critical') return 'Consul check critical'
   if (i.probe?.probed && i.probe.ok === false)
     return `health probe failed (${i.probe.error ?? `HTTP ${i.probe.status}`} at ${i.probe.url})`
@@ -47,10 +49,12 @@ function loadAddress(i: Instance, anyAddress: boolean): {host: string; port: num
   if (a && a.kind === 'registered' && (a.ip === '127.0.0.1' || a.ip === '::1' || a.ip === 'localhost')) {
     return {host: a.ip === '::1' ? '[::1]' : a.ip, port: a.port}
   }
+
   if (anyAddress && a && a.port > 0) {
     const host = a.ip === '0.0.0.0' ? '127.0.0.1' : a.ip === '::' ? '[::1]' : a.ip.includes(':') ? `[${a.ip}]` : a.ip
     return {host, port: a.port}
   }
+
   return undefined
 }
 
@@ -66,11 +70,12 @@ export function pickServiceTargets(view: ServiceView, service: string, options: 
     throw new UsageError(`unknown service ${JSON.stringify(service)}: discovery found no instance of it`, {
       hint: guess
         ? `did you mean ${JSON.stringify(guess)}?`
-        : names.length
+        : names.length > 0
           ? `known services: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`
           : 'run `mcp discover` to see what is running',
     })
   }
+
   const targets: InstanceTarget[] = []
   const excluded: ExcludedInstance[] = []
   const scheme = options.https ? 'https' : 'http'
@@ -81,6 +86,7 @@ export function pickServiceTargets(view: ServiceView, service: string, options: 
       excluded.push({id: i.id, reason: bad})
       continue
     }
+
     const addr = loadAddress(i, options.anyAddress)
     if (!addr) {
       excluded.push({
@@ -91,8 +97,10 @@ export function pickServiceTargets(view: ServiceView, service: string, options: 
       })
       continue
     }
+
     targets.push({id: i.id, url: new URL(`${scheme}://${addr.host}:${addr.port}${path}`)})
   }
+
   if (targets.length === 0) {
     const why = excluded.map((e) => `${e.id}: ${e.reason}`).join('; ')
     throw new UsageError(
@@ -102,5 +110,6 @@ export function pickServiceTargets(view: ServiceView, service: string, options: 
       },
     )
   }
+
   return {targets, excluded}
 }

@@ -64,6 +64,7 @@ export function summarize(h: Histogram): LatencySummary {
       withinStdev: 0,
     }
   }
+
   const avg = h.mean
   const stdev = h.stdDeviation
   return {
@@ -99,6 +100,7 @@ function recorded(h: Histogram): {value: number; count: number}[] {
     const v = it.next()
     out.push({value: v.valueIteratedTo, count: v.countAtValueIteratedTo})
   }
+
   return out
 }
 
@@ -120,6 +122,7 @@ export function correctForCoordinatedOmission(h: Histogram, intervalUs: number, 
   for (const v of values) {
     for (let m = v.value - step; m >= intervalUs; m -= step) out.recordValueWithCount(Math.round(m), v.count * factor)
   }
+
   return out
 }
 
@@ -141,6 +144,7 @@ function shareWithin(h: Histogram, lo: number, hi: number): number {
     const v = it.next()
     if (v.valueIteratedTo >= lo && v.valueIteratedTo <= hi) inside += v.countAtValueIteratedTo
   }
+
   return inside / h.totalCount
 }
 
@@ -160,10 +164,10 @@ export function logBuckets(h: Histogram, buckets = 12): HistogramBucket[] {
   const max = Math.max(min, h.maxValue)
   // Stryker disable next-line ConditionalExpression: equivalent, with max = min every bound is max and they merge into this one bucket
   if (max === min) return [{le: max, count: h.totalCount}]
-  const ratio = Math.pow(max / min, 1 / buckets)
+  const ratio = (max / min) ** (1 / buckets)
   const bounds: number[] = []
   // Stryker disable next-line ConditionalExpression: equivalent, min × ratio^buckets is max up to rounding, and max is an integer
-  for (let i = 1; i <= buckets; i++) bounds.push(i === buckets ? max : Math.round(min * Math.pow(ratio, i)))
+  for (let i = 1; i <= buckets; i++) bounds.push(i === buckets ? max : Math.round(min * ratio ** i))
   const counts = new Array<number>(bounds.length).fill(0)
   const anyH = h as unknown as {
     recordedValuesIterator: {
@@ -180,16 +184,19 @@ export function logBuckets(h: Histogram, buckets = 12): HistogramBucket[] {
     while (k < bounds.length - 1 && v.valueIteratedTo > bounds[k]!) k++
     counts[k] += v.countAtValueIteratedTo
   }
+
   const out: HistogramBucket[] = []
   for (let i = 0; i < bounds.length; i++) {
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, bounds[-1] is undefined
     if (i > 0 && bounds[i] === bounds[i - 1]) {
       // Stryker disable next-line AssignmentOperator: equivalent, a count lands in the first of equal bounds, so this adds 0
-      out[out.length - 1]!.count += counts[i]!
+      out.at(-1)!.count += counts[i]!
       continue
     }
+
     out.push({le: bounds[i]!, count: counts[i]!})
   }
+
   return out
 }
 

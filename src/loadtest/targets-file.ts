@@ -26,12 +26,14 @@ const REQUEST_LINE_RE = /^([A-Za-z]+)\s+(\S.*)$/
 /**
  * Parse a targets file in vegeta's text format:
  *
- *   GET http://127.0.0.1:8080/a
- *   X-Account-ID: 8675309
+ * ```
+ * GET http://127.0.0.1:8080/a
+ * X-Account-ID: 8675309
  *
- *   POST http://127.0.0.1:8080/b
- *   Content-Type: application/json
- *   @body.json
+ * POST http://127.0.0.1:8080/b
+ * Content-Type: application/json
+ * @body.json
+ * ```
  *
  * A "METHOD URL" line, then "Name: value" header lines, then optionally "@path" (the body, read from a
  * file relative to the current directory, as vegeta does) or "@<<TAG" … "TAG" (an inline body); a blank
@@ -55,6 +57,7 @@ export function parseTargetsFile(
       current = undefined
       continue
     }
+
     if (line.startsWith('#')) continue
     // As in vegeta, a request line also ends the target before it (no blank line needed).
     if (current === undefined || (REQUEST_LINE_RE.test(line) && isMethod(line.split(/\s/)[0]!))) {
@@ -65,9 +68,11 @@ export function parseTargetsFile(
           hint: 'a request mix needs a few; split the file into several runs',
         })
       }
+
       targets.push(current)
       continue
     }
+
     if (current.body !== undefined)
       throw new InputError('a line after the body of a target', {where, hint: 'leave a blank line between targets'})
     if (line.startsWith('@<<')) {
@@ -87,6 +92,7 @@ export function parseTargetsFile(
       i = end
       continue
     }
+
     if (line.startsWith('@')) {
       const bodyPath = line.slice(1).trim()
       if (bodyPath === '') throw new InputError('"@" needs a file name: @path/to/body', {where})
@@ -94,8 +100,10 @@ export function parseTargetsFile(
       bodyBudget -= current.body.length
       continue
     }
+
     current.headers.push(headerLine(line, where))
   }
+
   if (targets.length === 0)
     throw new InputError('has no targets', {
       where: doc.path,
@@ -118,6 +126,7 @@ function requestLine(line: string, where: string, n: number): FileTarget {
       hint: 'e.g. GET, POST, PUT, DELETE, HEAD (upper case, as vegeta)',
     })
   }
+
   let url: URL
   try {
     const ref = parseTargetArg(m[2]!)
@@ -127,6 +136,7 @@ function requestLine(line: string, where: string, n: number): FileTarget {
     if (error instanceof InputError) throw error
     throw new InputError((error as Error).message, {where, hint: (error as {hint?: string}).hint})
   }
+
   return {line: n, method, url, headers: []}
 }
 
@@ -140,6 +150,7 @@ function headerLine(line: string, where: string): [string, string] {
       where,
     })
   }
+
   return [name, value]
 }
 
@@ -154,10 +165,11 @@ function readBodyFile(path: string, where: string, budget: number): Buffer {
         {where},
       )
     }
+
     return readFileSync(path)
   } catch (error) {
     if (error instanceof InputError) throw error
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     const what =
       code === 'ENOENT'
         ? 'no such file'

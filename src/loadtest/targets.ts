@@ -1,5 +1,6 @@
-import {UsageError} from '../core/errors.js'
 import type {LoadTarget} from './engine.js'
+
+import {UsageError} from '../core/errors.js'
 import {buildRequest, type LoadSettings} from './options.js'
 
 export type TargetRef = {kind: 'url'; url: URL} | {kind: 'service'; name: string}
@@ -20,9 +21,11 @@ export function parseTargetArg(text: string): TargetRef {
     } catch {
       throw new UsageError(`${JSON.stringify(text)} is not a valid URL`, {hint: 'e.g. http://127.0.0.1:8080/health'})
     }
+
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new UsageError(`${JSON.stringify(text)}: only http:// and https:// URLs can be load tested`)
     }
+
     if (!url.hostname)
       throw new UsageError(`${JSON.stringify(text)} has no host`, {hint: 'e.g. http://127.0.0.1:8080/'})
     // URL keeps ":0" as port "0"; nothing listens there, and Number("0") || 80 would quietly mean 80.
@@ -32,6 +35,7 @@ export function parseTargetArg(text: string): TargetRef {
       })
     return {kind: 'url', url}
   }
+
   if (SERVICE_NAME_RE.test(s) && !/^\d+(\.\d+){3}$/.test(s) && s !== 'localhost') return {kind: 'service', name: s}
   throw new UsageError(`${JSON.stringify(text)} is neither a URL nor a service name`, {
     hint:

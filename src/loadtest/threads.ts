@@ -5,15 +5,15 @@ import type {SeriesData} from './series.js'
 
 import {
   absoluteNow,
-  connectionSpecs,
-  prepareLoad,
-  TargetRecorder,
-  TargetUnreachable,
   type ConnectionSpec,
+  connectionSpecs,
   type ErrorKind,
   type LoadHooks,
   type LoadOutcome,
   type LoadPlan,
+  prepareLoad,
+  TargetRecorder,
+  TargetUnreachable,
 } from './engine.js'
 import {decodeHistogram, encodeHistogram} from './stats.js'
 
@@ -59,7 +59,7 @@ export function recorderData(r: TargetRecorder): RecorderData {
   return {
     responses: r.responses,
     bytes: r.bytes,
-    status: Array.from(r.status),
+    status: [...r.status],
     errors: {...r.errors},
     errorSamples: [...r.errorSamples],
     fromSend: encodeHistogram(r.fromSend),
@@ -123,22 +123,48 @@ export async function runThreaded(plan: LoadPlan, threads: number, hooks: LoadHo
     workers.push(w)
     let ready!: () => void
     let fail!: (e: Error) => void
-    readies.push(new Promise<void>((resolve, reject) => ((ready = resolve), (fail = reject))))
+    readies.push(
+      new Promise<void>((resolve, reject) => {
+        ready = resolve
+        fail = reject
+      }),
+    )
     results.set(
       w,
       new Promise((resolve, reject) => {
         w.on('message', (m: FromWorker) => {
-          if (m.type === 'ready') ready()
-          else if (m.type === 'unreachable') {
-            const e = new TargetUnreachable(plan.targets[m.target]!, m.code, m.message)
-            fail(e)
-            reject(e)
-          } else if (m.type === 'progress') latest.set(w, {responses: m.responses, errors: m.errors})
-          else if (m.type === 'done') resolve(m)
-          else if (m.type === 'failed') {
-            const e = new Error(`load worker failed: ${m.message}`)
-            fail(e)
-            reject(e)
+          switch (m.type) {
+            case 'ready': {
+              ready()
+              break
+            }
+
+            case 'unreachable': {
+              const e = new TargetUnreachable(plan.targets[m.target]!, m.code, m.message)
+              fail(e)
+              reject(e)
+
+              break
+            }
+
+            case 'progress': {
+              latest.set(w, {responses: m.responses, errors: m.errors})
+              break
+            }
+
+            case 'done': {
+              resolve(m)
+              break
+            }
+
+            case 'failed': {
+              const e = new Error(`load worker failed: ${m.message}`)
+              fail(e)
+              reject(e)
+
+              break
+            }
+            // No default
           }
         })
         w.on('error', (e) => {
@@ -148,10 +174,12 @@ export async function runThreaded(plan: LoadPlan, threads: number, hooks: LoadHo
       }),
     )
   }
+
   for (const p of results.values()) p.catch(() => undefined)
   const terminate = (): void => {
     for (const w of workers) void w.terminate()
   }
+
   let main
   try {
     ;[main] = await Promise.all([prepareLoad(planFor(0), groups[0]!), ...readies])
@@ -159,11 +187,13 @@ export async function runThreaded(plan: LoadPlan, threads: number, hooks: LoadHo
     terminate()
     throw error
   }
+
   const t0 = absoluteNow() + 20
   for (const w of workers) w.postMessage({type: 'start', t0} satisfies ToWorker)
   const onAbort = (): void => {
     for (const w of workers) w.postMessage({type: 'stop'} satisfies ToWorker)
   }
+
   hooks.signal?.addEventListener('abort', onAbort)
   const progress = hooks.onProgress
   const mainHooks: LoadHooks = {
@@ -175,6 +205,7 @@ export async function runThreaded(plan: LoadPlan, threads: number, hooks: LoadHo
             responses += c.responses
             errors += c.errors
           }
+
           progress({...p, responses, errors})
         }
       : undefined,
@@ -187,6 +218,7 @@ export async function runThreaded(plan: LoadPlan, threads: number, hooks: LoadHo
       outcome.measuredMs = Math.max(outcome.measuredMs, d.measuredMs)
       if (d.stoppedBy === 'interrupt') outcome.stoppedBy = 'interrupt'
     }
+
     // Connection counts per target over all threads.
     outcome.recorders.forEach((r, i) => (r.connections = specs.filter((s) => s.target === i).length))
     return outcome

@@ -5,7 +5,7 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import {prepareLoad, TargetUnreachable} from './engine.js'
-import {recorderData, type FromWorker, type ToWorker, type WorkerInput} from './threads.js'
+import {type FromWorker, recorderData, type ToWorker, type WorkerInput} from './threads.js'
 
 const port = parentPort!
 const input = workerData as WorkerInput

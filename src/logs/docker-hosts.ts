@@ -1,7 +1,11 @@
 import type {Readable} from 'node:stream'
 
-import {canGetDirectly, dockerGetJson, dockerGetStream, query as apiQuery} from '../docker/api.js'
 import type {DockerClient} from '../docker/client.js'
+import type {ScanResult} from './file-scan.js'
+import type {SourceInfo} from './timeline.js'
+import type {TraceQuery} from './trace-id.js'
+
+import {query as apiQuery, canGetDirectly, dockerGetJson, dockerGetStream} from '../docker/api.js'
 import {labelKeys} from '../model/labels.js'
 import {deadlineError, remainingMs} from '../net/errors.js'
 import {LIMITS} from '../net/limits.js'
@@ -16,10 +20,7 @@ import {
   resolveContainers,
   scanContainerLogs,
 } from './docker-logs.js'
-import type {ScanResult} from './file-scan.js'
 import {LineScanner, MAX_TEXT_BYTES, StreamScanner} from './scanner.js'
-import type {SourceInfo} from './timeline.js'
-import type {TraceQuery} from './trace-id.js'
 
 /** One Docker daemon to search: how it was named (endpoint or context) and how to connect. */
 export interface DockerHost {
@@ -96,6 +97,7 @@ export async function searchDockerHosts(
       out.problems.push(o.problem)
       continue
     }
+
     out.answered++
     out.sources.push(...o.sources)
     out.containers += o.containers
@@ -105,9 +107,11 @@ export async function searchDockerHosts(
       else missing.set(p.source, {problem: p, hosts: 1})
     }
   }
+
   for (const {problem, hosts: n} of missing.values()) {
     if (n === out.answered) out.problems.push(tag ? {...problem, message: `${problem.message} on any host`} : problem)
   }
+
   return out
 }
 
@@ -120,12 +124,12 @@ async function searchHost(
 ): Promise<{sources: HostSource[]; notFound: HostProblem[]; containers: number}> {
   const sources: HostSource[] = []
   // Swarm services named by --service are read through the manager: their logs cover every node.
-  const swarm = sel.services.length ? await findSwarmServices(client, sel, options.deadline) : []
+  const swarm = sel.services.length > 0 ? await findSwarmServices(client, sel, options.deadline) : []
   const covered = new Set(swarm.map((s) => s.asked))
   const rest: ContainerSelection = {...sel, services: sel.services.filter((s) => !covered.has(s))}
   let containers = 0
   const notFound: HostProblem[] = []
-  if (rest.names.length || rest.services.length || rest.all) {
+  if (rest.names.length > 0 || rest.services.length > 0 || rest.all) {
     const found = await resolveContainers(client, rest, options.deadline)
     for (const p of found.problems) notFound.push({source: p.name, kind: 'not-found', message: p.message})
     containers += found.containers.length
@@ -143,6 +147,7 @@ async function searchHost(
     )
     found.containers.forEach((c, i) => sources.push({info: containerSourceInfo(c, host), result: results[i]!}))
   }
+
   for (const svc of swarm) {
     const tasks = await scanServiceLogs(client, svc, query, options)
     containers += tasks.length
@@ -160,6 +165,7 @@ async function searchHost(
       sources.push({info, result: t.result})
     }
   }
+
   return {sources, notFound, containers}
 }
 
@@ -196,6 +202,7 @@ export async function findSwarmServices(
     if (e.statusCode === 503 || /not a swarm manager|not part of a swarm/i.test(e.message ?? '')) return []
     throw error
   }
+
   const label = labelKeys(sel.labelPrefix).serviceName
   const out: SwarmServiceRef[] = []
   for (const asked of sel.services) {
@@ -210,6 +217,7 @@ export async function findSwarmServices(
       }
     }
   }
+
   return out
 }
 
@@ -255,24 +263,27 @@ export function openLogStream(
 /** Splits a byte stream into lines; a line longer than MAX_TEXT_BYTES is cut there (bounded memory). */
 class LineSplitter {
   private pending: Buffer = Buffer.alloc(0)
+
   constructor(private readonly onLine: (line: Buffer) => void) {}
 
   push(chunk: Buffer): void {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk
+    let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk
     let nl: number
     while ((nl = buf.indexOf(10)) >= 0) {
       this.onLine(buf.subarray(0, nl))
       buf = buf.subarray(nl + 1)
     }
+
     if (buf.length > MAX_TEXT_BYTES) {
       this.onLine(buf)
       buf = Buffer.alloc(0)
     }
+
     this.pending = Buffer.from(buf)
   }
 
   end(): void {
-    if (this.pending.length) this.onLine(this.pending)
+    if (this.pending.length > 0) this.onLine(this.pending)
     this.pending = Buffer.alloc(0)
   }
 }
@@ -326,21 +337,25 @@ export async function scanServiceLogs(
       const scanner = new LineScanner(query, {context: options.context, onLine: (l) => lines.push({...l, stream})})
       return {scanner, feed: new StreamScanner(scanner, {initialSize: 64 * 1024})}
     }
+
     t = {...info, lines, out: make('stdout'), err: make('stderr')}
     perTask.set(taskId, t)
     return t
   }
+
   const NL = Buffer.from('\n')
   const route = (stream: 'stdout' | 'stderr') => (line: Buffer) => {
     const sp1 = line.indexOf(32)
-    const sp2 = sp1 < 0 ? -1 : line.indexOf(32, sp1 + 1)
+    const sp2 = sp1 === -1 ? -1 : line.indexOf(32, sp1 + 1)
     const details = sp2 < 0 ? '' : line.subarray(sp1 + 1, sp2).toString('latin1')
-    const attr = (key: string) => new RegExp(`(?:^|,)${key.replace(/\./g, '\\.')}=([^,]*)`).exec(details)?.[1] ?? ''
+    const attr = (key: string) =>
+      new RegExp(`(?:^|,)${key.replaceAll('.', String.raw`\.`)}=([^,]*)`).exec(details)?.[1] ?? ''
     const t = taskFor(attr('com.docker.swarm.task.id'), attr('com.docker.swarm.node.id'))
     const feed = stream === 'stderr' ? t.err.feed : t.out.feed
     if (sp2 < 0) feed.push(Buffer.concat([line, NL]))
     else feed.push(Buffer.concat([line.subarray(0, sp1 + 1), line.subarray(sp2 + 1), NL]))
   }
+
   const out = new LineSplitter(route('stdout'))
   const err = new LineSplitter(route('stderr'))
   const params: Record<string, unknown> = {stdout: true, stderr: true, timestamps: true, details: true}
@@ -360,6 +375,7 @@ export async function scanServiceLogs(
   } finally {
     clearTimeout(timer)
   }
+
   out.end()
   err.end()
   // Every running task of the service is a source, also one that logged nothing.
@@ -383,7 +399,7 @@ async function unreachableProblem(
   const where = client ? `Docker at ${client.target.endpoint}` : `Docker ${host.label}`
   const source = tagged ? `docker@${host.label}` : 'docker'
   // A reply over a limit or not in the protocol says so itself; asking whether dockerd runs is no help.
-  const code = (error as {code?: string}).code
+  const {code} = error as {code?: string}
   if (error instanceof LogStreamError || code === 'ELIMIT' || code === 'EPROTO') {
     return {
       source,
@@ -391,6 +407,7 @@ async function unreachableProblem(
       message: `cannot search container logs from ${where}: ${(error as Error).message}`,
     }
   }
+
   return {
     source,
     kind: 'unreachable',

@@ -1,12 +1,13 @@
 import type {Readable} from 'node:stream'
 
-import {canGetDirectly, dockerGetJson, dockerGetStream, query as apiQuery} from '../docker/api.js'
 import type {DockerClient} from '../docker/client.js'
+
+import {query as apiQuery, canGetDirectly, dockerGetJson, dockerGetStream} from '../docker/api.js'
 import {labelKeys} from '../model/labels.js'
 import {deadlineError, remainingMs} from '../net/errors.js'
 import {bytesText, LIMITS} from '../net/limits.js'
-import {LineScanner, ScannedLine, StreamScanner} from './scanner.js'
 import {ScanResult} from './file-scan.js'
+import {LineScanner, ScannedLine, StreamScanner} from './scanner.js'
 import {TraceQuery} from './trace-id.js'
 
 /** A container whose logs are searched. */
@@ -75,6 +76,7 @@ export async function resolveContainers(
       else throw error
     }
   }
+
   const labelFilters: string[] = []
   if (sel.all) labelFilters.push(nameLabel)
   else for (const s of sel.services) labelFilters.push(`${nameLabel}=${s}`)
@@ -99,6 +101,7 @@ export async function resolveContainers(
       }
     }
   }
+
   return {containers: [...byId.values()], problems}
 }
 
@@ -134,6 +137,7 @@ export class FrameDemuxer {
         at += n
         continue
       }
+
       const n = Math.min(8 - this.headerBytes, chunk.length - at)
       chunk.copy(this.header, this.headerBytes, at, at + n)
       this.headerBytes += n
@@ -146,6 +150,7 @@ export class FrameDemuxer {
           `${this.source} sent a log stream that is not in Docker's frame format (header ${h.toString('hex')})`,
         )
       }
+
       this.stream = h[0] === 2 ? 2 : 1
       this.left = h.readUInt32BE(4)
       if (this.left > LIMITS.logFrameBytes) {
@@ -215,7 +220,7 @@ export async function scanContainerLogs(
   const make = (stream: 'stdout' | 'stderr') => {
     const scanner = new LineScanner(query, {
       context: options.context,
-      onLine: (l) => {
+      onLine(l) {
         const line = {...l, stream}
         if (options.onLine) options.onLine(line)
         else lines.push(line)
@@ -230,6 +235,7 @@ export async function scanContainerLogs(
       }),
     }
   }
+
   const out = make('stdout')
   const err = make('stderr')
   const params: Record<string, unknown> = {
@@ -263,6 +269,7 @@ export async function scanContainerLogs(
     clearTimeout(timer)
     options.signal?.removeEventListener('abort', onAbort)
   }
+
   out.feed.end()
   err.feed.end()
   lines.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)) // both streams start with Docker's RFC 3339 time

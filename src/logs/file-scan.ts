@@ -1,11 +1,11 @@
 import {closeSync, createReadStream, existsSync, openSync, readSync} from 'node:fs'
-import {createGunzip} from 'node:zlib'
 import {Readable} from 'node:stream'
 import {MessageChannel, Worker} from 'node:worker_threads'
+import {createGunzip} from 'node:zlib'
 
 import type {GunzipMessage, GunzipWorkerData} from './gunzip-worker.js'
 
-import {LineScanner, ScannedLine, StreamScanner, MAX_LINE_BYTES} from './scanner.js'
+import {LineScanner, MAX_LINE_BYTES, ScannedLine, StreamScanner} from './scanner.js'
 import {TraceQuery} from './trace-id.js'
 import {wasmFinder} from './wasm-find.js'
 
@@ -60,6 +60,7 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
       },
     }
   }
+
   // With wasm the buffer is a view of wasm memory: readSync fills it and the finder reads it in place.
   const size = options.bufferBytes ?? READ_BUFFER_BYTES
   let buf = wasm
@@ -93,10 +94,12 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
           buf = bigger
         }
       }
+
       const n = readSync(fd, buf, len, buf.length - len, pos)
       if (pos === 0 && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b && len === 0) {
         return {lines, matches: 0, bytes: 0, gzip: true}
       }
+
       pos += n
       bytes += n
       len += n
@@ -111,15 +114,18 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
             if (final) break
             continue
           }
+
           buf.copy(buf, 0, nl + 1, len)
           base += nl + 1
           len -= nl + 1
           end = len
         }
+
         scanner.reset(base)
         skipFirstPartial = false
         if (base >= rangeEnd) break // no line starts inside this range
       }
+
       if (base + len >= rangeEnd && rangeEnd !== Infinity) {
         // Finish the line that straddles rangeEnd, then stop.
         const from = Math.max(0, rangeEnd - 1 - base)
@@ -137,6 +143,7 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
           continue
         }
       }
+
       const keep = scanner.scan(buf, end, base, final)
       if (scanner.binaryAt !== undefined || final) break
       if (keep > 0) {
@@ -156,6 +163,7 @@ export function scanPlainFile(path: string, query: TraceQuery, options: ScanOpti
   } finally {
     closeSync(fd)
   }
+
   // Reads run past a range's end to finish its last line: count only the range's own bytes.
   if (options.range) bytes = Math.min(pos, rangeEnd) - rangeStart
   return {lines, matches: scanner.matches, bytes, binaryAt: scanner.binaryAt}
@@ -198,6 +206,7 @@ export async function scanStream(
         break
       }
     }
+
     feed.end()
   } catch (error) {
     feed.end()
@@ -209,6 +218,7 @@ export async function scanStream(
       error: {message: (error as Error).message, code: (error as NodeJS.ErrnoException).code, offset: feed.offset},
     }
   }
+
   return {lines, matches: scanner.matches, bytes: feed.offset, binaryAt: scanner.binaryAt}
 }
 
@@ -244,6 +254,7 @@ export async function scanGzipFile(
           : result.error.message
     result.error = {...result.error, message: msg}
   }
+
   return result
 }
 
@@ -290,6 +301,7 @@ function scanGzipInWorker(script: URL, path: string, query: TraceQuery, options:
   } catch {
     return scanGzipInThread(path, query, options) // no thread to be had: decompress here
   }
+
   return new Promise<ScanResult | undefined>((resolve) => {
     let done = false
     const finish = (error?: ScanResult['error'], inThread = false) => {
@@ -303,21 +315,36 @@ function scanGzipInWorker(script: URL, path: string, query: TraceQuery, options:
       if (error) result.error = {...error, offset: feed.offset}
       resolve(result)
     }
+
     worker.on('message', (m: GunzipMessage) => {
       if (done) return
-      if (m.type === 'data') {
-        feed.push(new Uint8Array(m.buffer, 0, m.length))
-        if (scanner.binaryAt !== undefined) return finish()
-        // Give the buffer back and wake the worker if it is waiting for one.
-        returns.postMessage(m.buffer, [m.buffer])
-        Atomics.add(returned, 0, 1)
-        Atomics.notify(returned, 0)
-      } else if (m.type === 'end') {
-        finish()
-      } else if (m.type === 'error') {
-        finish({message: m.message, code: m.code, compressedOffset: m.compressed})
-      } else {
-        finish(undefined, true)
+      switch (m.type) {
+        case 'data': {
+          feed.push(new Uint8Array(m.buffer, 0, m.length))
+          if (scanner.binaryAt !== undefined) return finish()
+          // Give the buffer back and wake the worker if it is waiting for one.
+          returns.postMessage(m.buffer, [m.buffer])
+          Atomics.add(returned, 0, 1)
+          Atomics.notify(returned, 0)
+
+          break
+        }
+
+        case 'end': {
+          finish()
+
+          break
+        }
+
+        case 'error': {
+          finish({message: m.message, code: m.code, compressedOffset: m.compressed})
+
+          break
+        }
+
+        default: {
+          finish(undefined, true)
+        }
       }
     })
     // A worker that fails before its first message (could not start) leaves the file to this thread.

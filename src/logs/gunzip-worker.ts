@@ -15,8 +15,8 @@
  * sleeps on a shared counter the searcher bumps with each return.
  */
 import {closeSync, openSync, readSync} from 'node:fs'
-import {constants, createGunzip} from 'node:zlib'
 import {MessagePort, parentPort, receiveMessageOnPort, workerData} from 'node:worker_threads'
+import {constants, createGunzip} from 'node:zlib'
 
 export interface GunzipWorkerData {
   path: string
@@ -66,6 +66,7 @@ function takeBuffer(): ArrayBuffer {
       made++
       return new ArrayBuffer(chunkBytes)
     }
+
     Atomics.wait(returned, 0, seen, 1000)
   }
 }
@@ -75,6 +76,7 @@ function run(): void {
     send({type: 'unsupported'})
     return
   }
+
   let fd: number
   try {
     fd = openSync(path, 'r')
@@ -83,6 +85,7 @@ function run(): void {
     send({type: 'error', message: e.message, code: e.code, compressed: 0})
     return
   }
+
   const input = Buffer.allocUnsafe(1024 * 1024)
   let out = new Uint8Array(takeBuffer())
   let outLen = 0
@@ -104,6 +107,7 @@ function run(): void {
           send({type: 'error', message: e.message, code: e.code, compressed: consumed})
           return
         }
+
         const availOut = state[0]!
         const availIn = state[1]!
         outLen = out.length - availOut
@@ -115,8 +119,10 @@ function run(): void {
         out = new Uint8Array(takeBuffer())
         outLen = 0
       }
+
       if (n === 0) break
     }
+
     if (outLen > 0) send({type: 'data', buffer: out.buffer as ArrayBuffer, length: outLen}, [out.buffer as ArrayBuffer])
     send({type: 'end', compressed: consumed})
   } catch (error) {

@@ -57,9 +57,10 @@ export function parseIsoTime(text: string): {time: number; text: string} | undef
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined
   const zone = m[8]
-  let ms: number
-  if (zone === undefined) ms = new Date(y, mo - 1, d, h, mi, s).getTime()
-  else ms = Date.UTC(y, mo - 1, d, h, mi, s) - (zone === 'Z' || zone === 'z' ? 0 : zoneOffsetMinutes(zone)) * 60_000
+  const ms =
+    zone === undefined
+      ? new Date(y, mo - 1, d, h, mi, s).getTime()
+      : Date.UTC(y, mo - 1, d, h, mi, s) - (zone === 'Z' || zone === 'z' ? 0 : zoneOffsetMinutes(zone)) * 60_000
   return {time: ms + fractionMs(m[7]), text: m[0]}
 }
 
@@ -163,6 +164,7 @@ function field(obj: Record<string, unknown>, name: string): unknown {
     if (cur === null || typeof cur !== 'object') return undefined
     cur = (cur as Record<string, unknown>)[part]
   }
+
   return cur
 }
 
@@ -176,6 +178,7 @@ export function normalizeLevel(value: unknown): Level | undefined {
     if (value >= 20) return 'debug'
     return 'trace'
   }
+
   if (typeof value !== 'string') return undefined
   const v = value.trim().toLowerCase()
   if (/^(trace|trc|verbose)$/.test(v)) return 'trace'
@@ -209,6 +212,7 @@ function durationValue(value: unknown, unitMs: number): number | undefined {
     if (!unit) return n * unitMs
     return n * ({ns: 1e-6, us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000} as Record<string, number>)[unit]!
   }
+
   return undefined
 }
 
@@ -230,6 +234,7 @@ function parseJsonLine(text: string): ParsedLine | undefined {
   } catch {
     return undefined
   }
+
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return undefined
   const fields = obj as Record<string, unknown>
   const out: ParsedLine = {message: '', fields}
@@ -251,6 +256,7 @@ function parseJsonLine(text: string): ParsedLine | undefined {
       }
     }
   }
+
   for (const name of LEVEL_FIELDS) {
     const l = normalizeLevel(field(fields, name))
     if (l) {
@@ -258,6 +264,7 @@ function parseJsonLine(text: string): ParsedLine | undefined {
       break
     }
   }
+
   for (const name of STATUS_FIELDS) {
     const s = statusValue(field(fields, name))
     if (s !== undefined) {
@@ -265,6 +272,7 @@ function parseJsonLine(text: string): ParsedLine | undefined {
       break
     }
   }
+
   for (const [name, unit] of DURATION_FIELDS) {
     const d = durationValue(field(fields, name), unit)
     if (d !== undefined) {
@@ -272,6 +280,7 @@ function parseJsonLine(text: string): ParsedLine | undefined {
       break
     }
   }
+
   for (const name of MESSAGE_FIELDS) {
     const v = field(fields, name)
     if (typeof v === 'string' && v !== '') {
@@ -279,6 +288,7 @@ function parseJsonLine(text: string): ParsedLine | undefined {
       break
     }
   }
+
   if (!out.message) {
     const method = field(fields, 'method') ?? field(fields, 'http.method') ?? field(fields, 'request_method')
     const path =
@@ -289,6 +299,7 @@ function parseJsonLine(text: string): ParsedLine | undefined {
       field(fields, 'request_uri')
     out.message = method || path ? [method, path].filter(Boolean).join(' ') : text
   }
+
   out.level ??= levelFromStatus(out.status)
   return out
 }
@@ -306,6 +317,7 @@ function parseTextLine(text: string): ParsedLine {
     out.time = t.time
     out.timeText = t.text
   }
+
   const access = ACCESS_STATUS_RE.exec(text)
   const st = access
     ? Number(access[1])
@@ -321,12 +333,14 @@ function parseTextLine(text: string): ParsedLine {
     const unitless = /^(request_time|rt|upstream_response_time|urt)/.test(name) ? 1000 : 1
     out.durationMs = durationValue(d[2] ? `${d[1]}${d[2]}` : Number(d[1]), unitless)
   }
+
   out.level = textLevel(text) ?? levelFromStatus(out.status)
   // The timestamp is shown in its own column; drop it from the message when it leads the line.
   if (t) {
     const at = text.indexOf(t.text)
-    if (at >= 0 && at <= 2) out.message = text.slice(at + t.text.length).replace(/^\]?\s*/, '')
+    if (at !== -1 && at <= 2) out.message = text.slice(at + t.text.length).replace(/^\]?\s*/, '')
   }
+
   return out
 }
 
@@ -337,6 +351,7 @@ export function parseLine(text: string): ParsedLine {
     const j = parseJsonLine(trimmed)
     if (j) return j
   }
+
   return parseTextLine(text)
 }
 

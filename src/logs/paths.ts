@@ -1,6 +1,5 @@
 import {readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
-
 import {globSync} from 'tinyglobby'
 
 export interface LogFile {
@@ -30,30 +29,35 @@ export function expandPaths(args: string[]): {files: LogFile[]; problems: PathPr
     seen.add(path)
     files.push({path, size})
   }
+
   for (const arg of args) {
     let st
     try {
       st = statSync(arg)
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
+      const {code} = error as NodeJS.ErrnoException
       if (code === 'ENOENT' && GLOB_CHARS.test(arg)) {
         const matched = globSync(arg, {onlyFiles: true, dot: true, followSymbolicLinks: false}).sort()
         if (matched.length === 0) problems.push({path: arg, message: 'no files match this pattern', code: 'ENOENT'})
         for (const m of matched) {
           try {
             add(m, statSync(m).size)
-          } catch (e) {
-            problems.push({path: m, message: describeFsError(e), code: (e as NodeJS.ErrnoException).code})
+          } catch (error_) {
+            problems.push({path: m, message: describeFsError(error_), code: (error_ as NodeJS.ErrnoException).code})
           }
         }
+
         continue
       }
+
       problems.push({path: arg, message: describeFsError(error), code})
       continue
     }
+
     if (st.isDirectory()) walk(arg, add, problems)
     else add(arg, st.size)
   }
+
   return {files, problems}
 }
 
@@ -65,6 +69,7 @@ function walk(dir: string, add: (path: string, size: number) => void, problems: 
     problems.push({path: dir, message: describeFsError(error), code: (error as NodeJS.ErrnoException).code})
     return
   }
+
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const e of entries) {
     const path = join(dir, e.name)
@@ -88,7 +93,7 @@ function walk(dir: string, add: (path: string, size: number) => void, problems: 
 }
 
 export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code
+  const {code} = error as NodeJS.ErrnoException
   if (code === 'ENOENT') return 'no such file or directory'
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
   if (code === 'EISDIR') return 'is a directory'

@@ -3,8 +3,8 @@ import chalk from 'chalk'
 import {formatDuration} from '../core/duration.js'
 import {terminalText} from '../core/terminal-text.js'
 import {Level} from './parse-line.js'
-import {TraceProblem, TraceResult} from './trace.js'
 import {SourceSummary, TimelineLine} from './timeline.js'
+import {TraceProblem, TraceResult} from './trace.js'
 
 const LEVEL_COLOR: Record<Level, (s: string) => string> = {
   trace: chalk.gray,
@@ -35,11 +35,11 @@ function formatOffset(ms: number | undefined): string {
 
 function message(l: TimelineLine): string {
   // A log line is anyone's text: its controls (ESC, OSC titles and links) are shown, never obeyed.
-  let m = terminalText(l.message.replace(/[ \t\n\r]+/g, ' ').trim())
+  let m = terminalText(l.message.replaceAll(/[ \t\n\r]+/g, ' ').trim())
   const extra: string[] = []
   if (l.status !== undefined && !m.includes(String(l.status))) extra.push(String(l.status))
   if (l.durationMs !== undefined && l.fields) extra.push(formatDuration(l.durationMs))
-  if (extra.length) m += `  [${extra.join(' ')}]`
+  if (extra.length > 0) m += `  [${extra.join(' ')}]`
   if (m.length > MAX_MESSAGE_CHARS) m = m.slice(0, MAX_MESSAGE_CHARS) + `… (${l.line.length} chars)`
   return m
 }
@@ -82,6 +82,7 @@ export function renderWaterfall(sources: SourceSummary[], width: number): string
       `${fit(s.name, nameWidth)}  │${chalk.cyan(bar)}│  ${formatOffset(s.firstMs! - start)} → ${formatOffset(s.lastMs! - start)}${dur}  ${s.matches} line${s.matches === 1 ? '' : 's'}`,
     )
   }
+
   return out
 }
 
@@ -113,11 +114,13 @@ export function renderTimeline(result: TraceResult, options: RenderOptions): str
     if (prev !== undefined && l.timeMs !== undefined && l.timeMs - prev >= options.gapMs) {
       out.push(chalk.yellow(`${' '.repeat(25)}  ··· ${formatDuration(l.timeMs - prev)} gap ···`))
     }
+
     if (l.timeMs !== undefined) prev = l.timeMs
     out.push(renderLine(l, sourceWidth))
   }
+
   const wf = renderWaterfall(result.sources, options.width)
-  if (wf.length) out.push('', ...wf)
+  if (wf.length > 0) out.push('', ...wf)
   const matches = result.lines.filter((l) => l.match).length
   const withHits = result.sources.filter((s) => s.matches > 0).length
   out.push(

@@ -85,6 +85,7 @@ export class LineScanner {
         return end
       }
     }
+
     let pos = Math.max(0, this.resume - base)
     pos = this.drainAfter(b, pos, end, base, final)
     if (this.pendingAfter > 0) return this.keepFrom(b, pos, base)
@@ -101,6 +102,7 @@ export class LineScanner {
           const q = next[i]!
           if (q !== -1 && (p === -1 || q < p)) p = q
         }
+
       if (p === -1) break
       const lineStart = p === 0 ? 0 : b.lastIndexOf(NL, p - 1) + 1
       let lineEnd = b.indexOf(NL, p)
@@ -109,16 +111,20 @@ export class LineScanner {
           this.resume = base + Math.max(lineStart, pos)
           return this.keepFrom(b, Math.max(lineStart, pos), base)
         }
+
         lineEnd = end
       }
+
       if (!verifyAt(b, p, lineStart, lineEnd, this.query)) {
         sp = p + 1
         continue
       }
-      if (b.subarray(lineStart, lineEnd).indexOf(0) !== -1) {
+
+      if (b.subarray(lineStart, lineEnd).includes(0)) {
         this.binaryAt = base + lineStart + b.subarray(lineStart, lineEnd).indexOf(0)
         return end
       }
+
       this.emitBefore(b, lineStart, base)
       this.emit(b, lineStart, lineEnd, base, true)
       this.matches++
@@ -132,6 +138,7 @@ export class LineScanner {
         return this.keepFrom(b, pos, base)
       }
     }
+
     // No more hits: keep the unfinished last line (a needle may straddle the refill).
     const lastLine = final ? end : b.lastIndexOf(NL, end - 1) + 1
     const from = Math.max(lastLine, pos)
@@ -147,15 +154,18 @@ export class LineScanner {
         if (!final) break
         nl = end
       }
+
       // A line that matches itself ends the context: the main loop reports it as a match.
       if (this.lineMatches(b, pos, nl)) {
         this.pendingAfter = 0
         break
       }
+
       this.emit(b, pos, nl, base, false)
       this.pendingAfter--
       pos = Math.min(nl + 1, end)
     }
+
     this.resume = base + pos
     return pos
   }
@@ -168,6 +178,7 @@ export class LineScanner {
         p = b.indexOf(needle, p + 1)
       }
     }
+
     return false
   }
 
@@ -182,6 +193,7 @@ export class LineScanner {
       starts.unshift(prev)
       s = prev
     }
+
     for (const st of starts) {
       const nl = b.indexOf(NL, st)
       this.emit(b, st, nl === -1 || nl > lineStart ? lineStart : nl, base, false)
@@ -193,12 +205,10 @@ export class LineScanner {
     this.emittedUpTo = base + end + 1
     let e = end
     if (e > start && b[e - 1] === 0x0d) e--
-    let text: string
-    if (e - start > MAX_TEXT_BYTES) {
-      text = b.toString('utf8', start, start + MAX_TEXT_BYTES) + ` … [${e - start - MAX_TEXT_BYTES} more bytes]`
-    } else {
-      text = b.toString('utf8', start, e)
-    }
+    const text =
+      e - start > MAX_TEXT_BYTES
+        ? b.toString('utf8', start, start + MAX_TEXT_BYTES) + ` … [${e - start - MAX_TEXT_BYTES} more bytes]`
+        : b.toString('utf8', start, e)
     this.onLine({offset: base + start, text, match})
   }
 
@@ -210,6 +220,7 @@ export class LineScanner {
       if (from - prev > MAX_CONTEXT_CARRY || base + prev < this.emittedUpTo) break
       keep = prev
     }
+
     return keep
   }
 }
@@ -223,7 +234,6 @@ export class StreamScanner {
   private len = 0
   private base: number
   private readonly scanAt: number
-
   private readonly resize: BufferResizer
   private readonly maxLine: number
 
@@ -264,6 +274,7 @@ export class StreamScanner {
       at += n
       if (this.len === this.buf.length) this.process(false)
     }
+
     if (this.scanner.binaryAt !== undefined) return
     // Scan when a fair amount is buffered: fewer, larger scans are faster.
     if (this.len >= this.scanAt) this.process(false)
@@ -278,6 +289,7 @@ export class StreamScanner {
       this.len = 0
       return
     }
+
     const keep = this.scanner.scan(this.buf, this.len, this.base, final)
     if (keep > 0) {
       this.buf.copy(this.buf, 0, keep, this.len)
@@ -298,6 +310,7 @@ export class StreamScanner {
       this.len = 0
       return
     }
+
     this.buf = this.resize(this.buf, Math.min(this.buf.length * 2, this.maxLine), this.len)
   }
 }

@@ -1,9 +1,9 @@
-import {availableParallelism} from 'node:os'
 import {existsSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
-import {ScanResult, scanGzipFile, scanPlainFile} from './file-scan.js'
+import {scanGzipFile, scanPlainFile, ScanResult} from './file-scan.js'
 import {LogFile} from './paths.js'
 import {TraceQuery} from './trace-id.js'
 
@@ -49,6 +49,7 @@ export async function scanFileUnit(
     const r = scanPlainFile(unit.path, query, {context, range: unit.range})
     if (!r.gzip) return r
   }
+
   return scanGzipFile(unit.path, query, {context, worker: options.gunzipWorker})
 }
 
@@ -65,10 +66,12 @@ function mergeRanges(results: ScanResult[]): ScanResult {
     if (r.binaryAt !== undefined && out.binaryAt === undefined) out.binaryAt = r.binaryAt
     if (r.error && !out.error) out.error = r.error
   }
+
   if (out.binaryAt !== undefined) {
     out.lines = []
     out.matches = 0
   }
+
   return out
 }
 
@@ -111,6 +114,7 @@ export async function searchFiles(
       units.push({file: i, unit: {path: f.path, gzip}})
     }
   }
+
   const results: ScanResult[][] = files.map(() => [])
   const unitResults: ScanResult[] = new Array(units.length)
   // A big .gz gets a worker thread that decompresses while the thread it is given to searches; in
@@ -134,6 +138,7 @@ export async function searchFiles(
               resolve()
               return
             }
+
             const seq = order[next++]!
             w.postMessage({
               id: query.input,
@@ -143,6 +148,7 @@ export async function searchFiles(
               gunzipWorker: gunzipWorker(units[seq]!),
             })
           }
+
           w.on('message', (m: {seq: number; result: ScanResult}) => {
             unitResults[m.seq] = m.result
             give()
@@ -161,8 +167,10 @@ export async function searchFiles(
         await new Promise((r) => setImmediate(r))
       }
     }
+
     await Promise.all([...remote, local()]).finally(() => Promise.all(pool.map((w) => w.terminate())))
   }
+
   for (const [k, u] of units.entries()) results[u.file]!.push(unitResults[k]!)
   return results.map(mergeRanges)
 }

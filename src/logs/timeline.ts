@@ -67,13 +67,14 @@ export function timelineLines(
   scanned: (ScannedLine & {stream?: 'stdout' | 'stderr'})[],
 ): TimelineLine[] {
   const out: TimelineLine[] = scanned.map((s) => {
-    let text = s.text
+    let {text} = s
     let dockerTime: {time?: number} = {}
     if (source.type === 'container') {
       const split = splitDockerTimestamp(text)
       dockerTime = split
       text = split.rest
     }
+
     const parsed: ParsedLine = parseLine(text)
     // Docker's receive time is on every container line and on one clock; it orders containers.
     const timeMs = dockerTime.time ?? parsed.time
@@ -106,6 +107,7 @@ export function timelineLines(
       l.timeInferred = true
     } else if (l.timeMs !== undefined) last = l.timeMs
   }
+
   let next: number | undefined
   for (let i = out.length - 1; i >= 0; i--) {
     const l = out[i]!
@@ -114,6 +116,7 @@ export function timelineLines(
       l.timeInferred = true
     } else if (l.timeMs !== undefined && !l.timeInferred) next = l.timeMs
   }
+
   return out
 }
 
@@ -138,8 +141,10 @@ export function filterSourceLines(lines: TimelineLine[], filter: TimelineFilter)
       if (filter.sinceMs !== undefined && l.timeMs < filter.sinceMs) return false
       if (filter.untilMs !== undefined && l.timeMs > filter.untilMs) return false
     }
+
     return true
   }
+
   // Each context line belongs to the nearest match before it, or else the next one.
   const keep = lines.map((l) => (l.match ? keepMatch(l) : undefined))
   let prev: boolean | undefined
@@ -147,11 +152,13 @@ export function filterSourceLines(lines: TimelineLine[], filter: TimelineFilter)
     if (lines[i]!.match) prev = keep[i]
     else if (prev !== undefined) keep[i] = prev
   }
+
   let nextKeep: boolean | undefined
   for (let i = lines.length - 1; i >= 0; i--) {
     if (lines[i]!.match) nextKeep = keep[i]
     else if (keep[i] === undefined) keep[i] = nextKeep ?? false
   }
+
   return lines.filter((_, i) => keep[i])
 }
 
@@ -173,6 +180,7 @@ export function countFilteredMatches(all: TimelineLine[], filter: TimelineFilter
     )
       out.time++
   }
+
   return out
 }
 
@@ -195,6 +203,7 @@ export function mergeTimeline(perSource: TimelineLine[][]): TimelineLine[] {
       if (first !== undefined) l.offsetMs = Math.round((l.timeMs - first) * 1000) / 1000
     }
   }
+
   return lines
 }
 
@@ -203,8 +212,8 @@ export function summarizeSources(sources: SourceInfo[], perSource: TimelineLine[
   return sources.map((s, i) => {
     const lines = perSource[i] ?? []
     const times = lines.map((l) => l.timeMs).filter((t): t is number => t !== undefined)
-    const firstMs = times.length ? Math.min(...times) : undefined
-    const lastMs = times.length ? Math.max(...times) : undefined
+    const firstMs = times.length > 0 ? Math.min(...times) : undefined
+    const lastMs = times.length > 0 ? Math.max(...times) : undefined
     return {
       name: s.name,
       type: s.type,

@@ -43,12 +43,13 @@ export function padHexId(hex: string): string | undefined {
  * Returns undefined when the text is not a trace id.
  */
 export function parseTraceId(text: string): {hex: string; spelling: string} | undefined {
-  let s = text.trim().replace(/^["']|["']$/g, '')
+  let s = text.trim().replaceAll(/^["']|["']$/g, '')
   // A pasted header or field: "traceparent: 00-…", "X-Amzn-Trace-Id: Root=…", "trace_id=…", '"traceId":"…"'.
   const header = /^["']?([A-Za-z][\w.-]*)["']?\s*[:=]\s*["']?/.exec(s)
   if (header && !/^root$/i.test(header[1]!) && !/^[0-9a-f]+$/i.test(header[1]!)) {
     s = s.slice(header[0].length).replace(/(?<!["',}])["',}]+$/, '')
   }
+
   s = s.trim()
   const lower = s.toLowerCase()
 
@@ -82,6 +83,7 @@ export function parseTraceId(text: string): {hex: string; spelling: string} | un
     const spelling = bare.length === 32 ? 'hex128' : bare.length === 16 ? 'hex64' : 'hex (leading zeros dropped)'
     return {hex, spelling}
   }
+
   return undefined
 }
 
@@ -127,6 +129,7 @@ function lowerHex(buf: Uint8Array, start: number, end: number): string {
     const c = buf[i]!
     s += String.fromCharCode(c >= 0x41 && c <= 0x46 ? c + 32 : c)
   }
+
   return s
 }
 
@@ -174,5 +177,6 @@ export function verifyAt(buf: Uint8Array, pos: number, lineStart: number, lineEn
   } else if (len <= 32) {
     id = padHexId(lowerHex(buf, s, e))
   }
+
   return id !== undefined && sameTraceId(id, query.hex)
 }

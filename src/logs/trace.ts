@@ -1,7 +1,9 @@
-import {closeSync, openSync, readSync, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
 
+import {closeSync, openSync, readSync, statSync} from 'node:fs'
+
 import type {DockerClient} from '../docker/client.js'
+
 import {ExitCode, worstExitCode} from '../core/exit-codes.js'
 import {containerSourceInfo, DockerHost, searchDockerHosts} from './docker-hosts.js'
 import {ContainerRef, ContainerSelection, LogStreamError, resolveContainers, scanContainerLogs} from './docker-logs.js'
@@ -88,6 +90,7 @@ function problemFromScan(name: string, r: ScanResult): TraceProblem | undefined 
       compressedOffset: r.error.compressedOffset,
     }
   }
+
   return {source: name, kind: 'unreadable', message: r.error.message, offset: r.error.offset}
 }
 
@@ -96,9 +99,12 @@ export function traceExitCode(found: boolean, problems: TraceProblem[], answered
   let code: number = found ? ExitCode.OK : ExitCode.NEGATIVE
   for (const p of problems) {
     if (p.kind === 'binary') continue
-    if (p.kind === 'unreachable') code = worstExitCode(code, answered > 0 ? ExitCode.PARTIAL : ExitCode.UNREACHABLE)
-    else code = worstExitCode(code, ExitCode.INPUT)
+    code =
+      p.kind === 'unreachable'
+        ? worstExitCode(code, answered > 0 ? ExitCode.PARTIAL : ExitCode.UNREACHABLE)
+        : worstExitCode(code, ExitCode.INPUT)
   }
+
   return code
 }
 
@@ -140,6 +146,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
     const r = await scanStream(options.stdin ?? process.stdin, query, {context: options.context})
     addSource({name: '<stdin>', type: 'stdin'}, r)
   }
+
   const fileResults = await searchFiles(files, query, {
     context: options.context,
     threads: options.threads,
@@ -149,7 +156,7 @@ export async function runTrace(options: TraceOptions): Promise<TraceResult> {
 
   const sel = options.containers
   let containerCount = 0
-  if (sel.names.length || sel.services.length || sel.all) {
+  if (sel.names.length > 0 || sel.services.length > 0 || sel.all) {
     const window = {since: toUnixSeconds(options.filter.sinceMs), until: toUnixSeconds(options.filter.untilMs)}
     const found = await searchDockerHosts(options.dockers ?? [], sel, query, {context: options.context, window})
     problems.push(...found.problems)
@@ -183,7 +190,7 @@ async function dockerProblem(client: DockerClient | undefined, error: unknown): 
   const {dockerUnreachableHint} = await import('../docker/client.js')
   const where = client ? `Docker at ${client.target.endpoint}` : 'Docker'
   // A reply over a limit or not in the protocol says so itself; asking whether dockerd runs is no help.
-  const code = (error as {code?: string}).code
+  const {code} = error as {code?: string}
   if (error instanceof LogStreamError || code === 'ELIMIT' || code === 'EPROTO') {
     return {
       source: 'docker',
@@ -191,6 +198,7 @@ async function dockerProblem(client: DockerClient | undefined, error: unknown): 
       message: `cannot search container logs from ${where}: ${(error as Error).message}`,
     }
   }
+
   return {
     source: 'docker',
     kind: 'unreachable',
@@ -238,9 +246,11 @@ export async function followTrace(
           first ??= t.timeMs
           t.offsetMs = Math.round((t.timeMs - first) * 1000) / 1000
         }
+
         onLine(t)
       }
     }
+
   const tasks: Promise<void>[] = files.map((f) =>
     followFile(
       {path: f.path, size: readTo.get(f.path) ?? f.size},
@@ -251,7 +261,7 @@ export async function followTrace(
     ),
   )
   const sel = options.containers
-  if (sel.names.length || sel.services.length || sel.all) {
+  if (sel.names.length > 0 || sel.services.length > 0 || sel.all) {
     const hosts = options.dockers ?? []
     for (const host of hosts) {
       let client: DockerClient | undefined
@@ -280,6 +290,7 @@ export async function followTrace(
       }
     }
   }
+
   await Promise.all(tasks)
 }
 
@@ -304,11 +315,13 @@ async function followFile(
     } catch {
       continue
     }
+
     if (size < offset) {
       offset = 0
       scanner = new LineScanner(query, {context, onLine})
       feed = new StreamScanner(scanner, {eager: true})
     }
+
     if (size === offset) continue
     let fd: number
     try {
@@ -316,6 +329,7 @@ async function followFile(
     } catch {
       continue
     }
+
     try {
       let n: number
       while ((n = readSync(fd, chunk, 0, chunk.length, offset)) > 0) {

@@ -26,6 +26,7 @@ function uleb(n: number): number[] {
     if (n) b |= 0x80
     out.push(b)
   } while (n)
+
   return out
 }
 
@@ -38,6 +39,7 @@ function sleb(n: number): number[] {
       out.push(b)
       return out
     }
+
     out.push(b | 0x80)
   }
 }
@@ -329,17 +331,17 @@ function moduleBytes(pages: number): Uint8Array {
 /** The slice of the WebAssembly API used here (lib "ES2023" has no WebAssembly types). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => {exports: Record<string, unknown>}
+  Instance: new (compiled: object, imports: object) => {exports: Record<string, unknown>}
 }
 interface WasmMemory {
   buffer: ArrayBuffer
   grow(pages: number): number
 }
-const WebAssembly = (globalThis as unknown as {WebAssembly: WasmApi}).WebAssembly
+const {WebAssembly} = globalThis as unknown as {WebAssembly: WasmApi}
 
 /** Where the read buffer starts in wasm memory (the needle lives below it). */
 export const BUFFER_OFFSET = 256
-const PAGE = 65536
+const PAGE = 65_536
 
 export interface WasmFinder {
   /** A Buffer view of wasm memory from BUFFER_OFFSET, at least `size` bytes (grows memory; keeps data). */
@@ -388,5 +390,6 @@ export function wasmFinder(initialBytes: number): WasmFinder | undefined {
   } catch {
     instance = null
   }
+
   return instance ?? undefined
 }

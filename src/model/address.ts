@@ -20,7 +20,9 @@ export function chooseAddress(
 ): AddressChoice {
   const addresses: Address[] = []
   const hostNetwork = c.networkMode === 'host'
-  if (port !== undefined) {
+  if (port === undefined) {
+    for (const n of c.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port: 0, network: n.name})
+  } else {
     if (hostNetwork) addresses.push({kind: 'host', ip: dockerHostAddress, port})
     for (const n of c.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port, network: n.name})
     for (const p of c.ports) {
@@ -28,9 +30,8 @@ export function chooseAddress(
         addresses.push({kind: 'published', ip: p.ip ?? '0.0.0.0', port: p.publicPort, containerPort: port})
       }
     }
-  } else {
-    for (const n of c.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port: 0, network: n.name})
   }
+
   if (c.state !== 'running') return {addresses, reason: 'not-running'}
   if (port === undefined) return {addresses, reason: 'no-port'}
   if (hostNetwork) return {addresses, address: addresses[0], reason: 'host-network'}
@@ -41,17 +42,20 @@ export function chooseAddress(
     const chosen = networkAddresses.find((a) => a.network === networkLabel)
     return chosen ? {addresses, address: chosen, reason: 'network-label'} : {addresses, reason: 'network-label-unknown'}
   }
+
   const published = addresses.filter((a) => a.kind === 'published')
   if (published.length > 0) {
     // Prefer an IPv4 binding; docker publishes both 0.0.0.0 and :: for one -p.
     return {addresses, address: published.find((a) => !a.ip.includes(':')) ?? published[0], reason: 'published'}
   }
+
   if (networkAddresses.length === 1) return {addresses, address: networkAddresses[0], reason: 'only-network'}
   // Stryker disable next-line EqualityOperator: equivalent, the length here is 0 or at least 2
   if (networkAddresses.length > 1) {
     const first = [...networkAddresses].sort((a, b) => (a.network ?? '').localeCompare(b.network ?? ''))[0]
     return {addresses, address: first, reason: 'ambiguous'}
   }
+
   return {addresses, reason: 'no-address'}
 }
 
@@ -71,10 +75,12 @@ export function chooseSwarmAddress(
     for (const n of task.networks) if (n.ip) addresses.push({kind: 'network', ip: n.ip, port: 0, network: n.name})
     return {addresses, reason: 'no-port'}
   }
+
   for (const p of svc.ports) {
     if (p.targetPort === port && p.publishedPort && p.protocol === 'tcp')
       addresses.push({kind: 'published', ip: '0.0.0.0', port: p.publishedPort, containerPort: port})
   }
+
   for (const v of svc.vips)
     if (v.network !== 'ingress') addresses.push({kind: 'vip', ip: v.ip, port, network: v.network})
   for (const n of task.networks)
@@ -86,6 +92,7 @@ export function chooseSwarmAddress(
     if (networkLabel) return of.find((a) => a.network === networkLabel)
     return of.length === 1 ? of[0] : undefined
   }
+
   if (!networkLabel && published) return {addresses, address: published, reason: 'published'}
   const wantKind = svc.endpointMode === 'vip' ? 'vip' : 'network'
   const chosen = pick(wantKind)
@@ -137,5 +144,6 @@ export function loopbackProbeTarget(addresses: Address[]): {host: string; port: 
     if (a.ip === '127.0.0.1' || a.ip === '0.0.0.0') return {host: '127.0.0.1', port: a.port}
     if (a.ip === '::1' || a.ip === '::') return {host: '[::1]', port: a.port}
   }
+
   return undefined
 }

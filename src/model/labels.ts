@@ -50,7 +50,7 @@ export type PortCheck =
 export function checkPort(value: string): PortCheck {
   if (!/^\d+$/.test(value)) return {ok: false, problem: 'not-an-integer'}
   const n = Number(value)
-  return n >= 1 && n <= 65535 ? {ok: true, port: n} : {ok: false, problem: 'out-of-range', number: n}
+  return n >= 1 && n <= 65_535 ? {ok: true, port: n} : {ok: false, problem: 'out-of-range', number: n}
 }
 
 /** A port label's value as the merged view reads it (white space around it ignored), or undefined when it is no port. */

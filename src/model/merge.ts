@@ -1,5 +1,3 @@
-import {chooseAddress, chooseSwarmAddress, splitHostPort} from './address.js'
-import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
 import type {
   Address,
   ConsulRegistration,
@@ -14,6 +12,9 @@ import type {
   SwarmState,
   UnknownSource,
 } from './types.js'
+
+import {chooseAddress, chooseSwarmAddress, splitHostPort} from './address.js'
+import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
 
 export interface MergeInput {
   containers: DockerContainer[]
@@ -70,9 +71,11 @@ export function hostAddressesOf(containers: DockerContainer[]): HostAddresses {
         out.containerIps.add(n.ip)
         out.networkPrefixes.add(n.ip.split('.').slice(0, 2).join('.') + '.')
       }
+
       if (n.gateway) out.gateways.add(n.gateway)
     }
   }
+
   return out
 }
 
@@ -105,6 +108,7 @@ export function matchContainer(
     const hit = withDocker.find((i) => idMatches(containerId(i), entry.containerId!))
     if (hit) return {instance: hit, match: 'containerId'}
   }
+
   const byName = withDocker.find(
     (i) =>
       (i.docker?.name ?? i.id) === entry.instance ||
@@ -141,6 +145,7 @@ export function mergeView(input: MergeInput): ServiceView {
       if (name && (!wanted || wanted.has(name))) swarmServices.set(name, svc)
     }
   }
+
   const unnamed: Instance[] = []
   const listFor = (name: string) => {
     let list = byService.get(name)
@@ -168,6 +173,7 @@ export function mergeView(input: MergeInput): ServiceView {
       unnamed.push(instance)
       continue
     }
+
     if (wanted && !wanted.has(name)) continue
     listFor(name).push(instance)
   }
@@ -195,7 +201,7 @@ export function mergeView(input: MergeInput): ServiceView {
     if (wanted && !wanted.has(reg.service)) continue
     const list = listFor(reg.service)
     const candidates = candidatesFor(reg.service, withoutEtcd)
-    const hit = candidates.length ? matchContainer(reg, candidates, known) : undefined
+    const hit = candidates.length > 0 ? matchContainer(reg, candidates, known) : undefined
     if (hit) {
       hit.instance.etcd = reg
       hit.instance.match = hit.match
@@ -205,7 +211,7 @@ export function mergeView(input: MergeInput): ServiceView {
       })
       list.push(instance)
       // Only Consul entries look these up: with no Consul source, no keys are built.
-      if (instance.address && input.consul.length) {
+      if (instance.address && input.consul.length > 0) {
         const at = `${reg.service}\n${instance.address.ip}\n${instance.address.port}`
         const same = registeredOnly.get(at)
         if (same) same.push(instance)
@@ -213,12 +219,13 @@ export function mergeView(input: MergeInput): ServiceView {
       }
     }
   }
+
   for (const reg of input.consul) {
     if (wanted && !wanted.has(reg.service)) continue
     const list = listFor(reg.service)
     const entry: RegistryEntry = {service: reg.service, instance: reg.id, host: reg.address, port: reg.port}
     const candidates = candidatesFor(reg.service, withoutConsul)
-    const hit = candidates.length ? matchContainer(entry, candidates, known) : undefined
+    const hit = candidates.length > 0 ? matchContainer(entry, candidates, known) : undefined
     if (hit) {
       hit.instance.consul = reg
       hit.instance.match ??= hit.match
@@ -275,6 +282,7 @@ function mergeSwarm(
           if (instance) break
         }
       }
+
       if (!instance) {
         instance = {
           id: `${svc.name}.${task.slot ?? task.node ?? task.nodeId}`,
@@ -284,6 +292,7 @@ function mergeSwarm(
         }
         list.push(instance)
       }
+
       // The task list may not carry network attachments yet; the running container does.
       if (task.networks.length === 0 && instance.docker)
         task.networks = instance.docker.networks.map((n) => ({name: n.name, ip: n.ip}))
@@ -337,7 +346,7 @@ function markUnknown(services: Service[], sources: SourceStatus[]): void {
       if (down.docker && !instance.docker && !instance.swarm) unknown.push('docker')
       if (down.etcd && !instance.etcd) unknown.push('etcd')
       if (down.consul && !instance.consul) unknown.push('consul')
-      if (unknown.length) instance.unknown = unknown
+      if (unknown.length > 0) instance.unknown = unknown
     }
   }
 }

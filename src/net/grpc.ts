@@ -6,6 +6,7 @@
  * that floods.
  */
 import type * as Http2 from 'node:http2'
+
 import {createRequire} from 'node:module'
 
 import {deadlineError, limitError, NetError, remainingMs} from './errors.js'
@@ -82,6 +83,7 @@ export class GrpcChannel {
       if (!this.goaway || debug?.length) {
         this.goaway = `${H2_ERRORS[code] ?? `error ${code}`}${debug?.length ? `: ${debug.toString('latin1', 0, Math.min(debug.length, 200))}` : ''}`
       }
+
       // Calls the server will not answer (above its last stream id) fail now: node:http2 would keep them
       // open until the deadline after a GOAWAY with NO_ERROR.
       for (const call of this.calls) {
@@ -115,6 +117,7 @@ export class GrpcChannel {
       } catch (error) {
         return reject(this.sessionError ?? this.explain(error as Error))
       }
+
       const fields = new Map<string, string>()
       const chunks: Buffer[] = []
       let size = 0
@@ -123,6 +126,7 @@ export class GrpcChannel {
         failure ??= error
         stream.close(CANCEL)
       }
+
       // A server that sent GOAWAY and then never answers: the deadline's line says what it sent.
       const timeout = () =>
         this.goaway
@@ -137,6 +141,7 @@ export class GrpcChannel {
       const take = (h: Record<string, unknown>) => {
         for (const [name, value] of Object.entries(h)) fields.set(name, String(value))
       }
+
       stream.on('response', take) // a trailers-only answer carries the status here
       stream.on('trailers', take)
       stream.on('data', (chunk: Buffer) => {
@@ -170,6 +175,7 @@ export class GrpcChannel {
       if (this.goaway) throw new NetError(`${this.source} closed the connection (GOAWAY ${this.goaway})`, 'EPROTO')
       throw new NetError(`${this.source} ended the call without a gRPC status`, 'EPROTO')
     }
+
     if (status !== '0')
       throw new GrpcStatusError(grpcMessage(fields.get('grpc-message')) || `gRPC status ${status}`, Number(status))
     if (body.length < 5 || body[0] !== 0)
@@ -199,6 +205,7 @@ export class GrpcChannel {
         'ELIMIT',
       )
     }
+
     if (
       error.code === 'ERR_HTTP2_ERROR' ||
       error.code === 'ERR_HTTP2_SESSION_ERROR' ||
@@ -207,6 +214,7 @@ export class GrpcChannel {
     ) {
       return new NetError(`${this.source} broke the HTTP/2 protocol (${error.message.slice(0, 80)})`, 'EPROTO')
     }
+
     return error
   }
 }

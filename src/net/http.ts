@@ -5,7 +5,7 @@
  * one that never answers is), with its header block and body capped (src/net/limits.ts).
  */
 import type * as Http from 'node:http'
-import type {IncomingHttpHeaders, IncomingMessage} from 'node:http'
+
 import {createRequire} from 'node:module'
 
 import {deadlineError, limitError, NetError, remainingMs} from './errors.js'
@@ -38,15 +38,15 @@ export interface HttpCall {
 
 export interface HttpReply {
   status: number
-  headers: IncomingHttpHeaders
+  headers: Http.IncomingHttpHeaders
   body: Buffer
 }
 
 export interface HttpStream {
   status: number
-  headers: IncomingHttpHeaders
+  headers: Http.IncomingHttpHeaders
   /** The body as it arrives; the deadline keeps running over it, failing it when it passes. */
-  body: IncomingMessage
+  body: Http.IncomingMessage
 }
 
 const require = createRequire(import.meta.url)
@@ -137,5 +137,6 @@ export function asNetError(error: Error & {code?: string; reason?: string}, sour
       'EPROTO',
     )
   }
+
   return error
 }

@@ -32,5 +32,6 @@ export function bytesText(n: number): string {
   ] as const) {
     if (n >= size) return `${n % size === 0 ? n / size : (n / size).toFixed(1)} ${unit}`
   }
+
   return `${n} bytes`
 }

@@ -18,6 +18,7 @@ export async function mapLimit<T, R>(
       }
     }
   }
+
   await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker))
   return results
 }

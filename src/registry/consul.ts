@@ -1,9 +1,10 @@
+import type {ConsulRegistration} from '../model/types.js'
+
 import {ConsulConnection} from '../core/connections.js'
 import {redact, redactExcerpt} from '../core/redact.js'
 import {httpRequest, httpTargetOf} from '../net/http.js'
 import {LIMITS} from '../net/limits.js'
 import {mapLimit} from '../net/pool.js'
-import type {ConsulRegistration} from '../model/types.js'
 
 /** Shapes from Consul's documented HTTP API (/v1/catalog/services, /v1/health/service/:name). */
 interface ConsulHealthEntry {
@@ -61,6 +62,7 @@ function aggregateStatus(checks: {Status: string}[]): ConsulRegistration['status
     if (!(s in STATUS_RANK)) continue
     if (worst === 'none' || STATUS_RANK[s] > STATUS_RANK[worst as keyof typeof STATUS_RANK]) worst = s
   }
+
   return worst
 }
 

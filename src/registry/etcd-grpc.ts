@@ -59,6 +59,7 @@ function varint(value: bigint | number): number[] {
     out.push(Number(n & 0x7fn) | 0x80)
     n >>= 7n
   }
+
   out.push(Number(n))
   return out
 }
@@ -88,6 +89,7 @@ function malformed(what: string): EtcdCallError {
  */
 export class ProtoReader {
   pos: number
+
   constructor(
     readonly buf: Buffer,
     start = 0,
@@ -111,13 +113,14 @@ export class ProtoReader {
       if (b < 0x80) return result
       scale *= 128
     }
+
     throw malformed(this.pos >= this.end ? 'truncated varint' : 'varint longer than 10 bytes')
   }
 
   /** A field's tag: field number ≥ 1. */
   tag(): number {
     const tag = this.uint()
-    if (tag < 8 || tag > 0xffffffff) throw malformed(`field tag ${tag}`)
+    if (tag < 8 || tag > 0xff_ff_ff_ff) throw malformed(`field tag ${tag}`)
     return tag
   }
 
@@ -143,6 +146,7 @@ export class ProtoReader {
       text = BigInt.asIntN(64, result).toString()
       byLow.set(low, text)
     }
+
     return text
   }
 
@@ -179,13 +183,30 @@ export class ProtoReader {
   }
 
   skip(wireType: number): void {
-    if (wireType === 0) this.uint()
-    else if (wireType === 2) this.pos = this.lengthEnd()
-    else if (wireType === 1 || wireType === 5) {
-      const size = wireType === 1 ? 8 : 4
-      if (size > this.end - this.pos) throw malformed('truncated fixed-size field')
-      this.pos += size
-    } else throw malformed(`wire type ${wireType}`)
+    switch (wireType) {
+      case 0: {
+        this.uint()
+        break
+      }
+
+      case 2: {
+        this.pos = this.lengthEnd()
+        break
+      }
+
+      case 1:
+      case 5: {
+        const size = wireType === 1 ? 8 : 4
+        if (size > this.end - this.pos) throw malformed('truncated fixed-size field')
+        this.pos += size
+
+        break
+      }
+
+      default: {
+        throw malformed(`wire type ${wireType}`)
+      }
+    }
   }
 
   /** Refuse a known field sent with another wire type than its own. */
@@ -202,6 +223,7 @@ function headerRevision(reader: ProtoReader): string {
     if (tag === ((3 << 3) | 0)) revision = reader.int64()
     else reader.skip(tag & 7)
   }
+
   return revision
 }
 
@@ -254,33 +276,46 @@ export function decodeRangeResponse<T>(
       while (!kv.done) {
         const t = kv.tag()
         switch (t >>> 3) {
-          case 1:
+          case 1: {
             kv.expect(t, 2)
             key = kv.text()
             break
-          case 2:
+          }
+
+          case 2: {
             kv.expect(t, 0)
             createRevision = kv.int64()
             break
-          case 3:
+          }
+
+          case 3: {
             kv.expect(t, 0)
             modRevision = kv.int64()
             break
-          case 5:
+          }
+
+          case 5: {
             kv.expect(t, 2)
             value = kv.text()
             break
-          case 6:
+          }
+
+          case 6: {
             kv.expect(t, 0)
             lease = kv.int64()
             break
-          default:
+          }
+
+          default: {
             kv.skip(t & 7)
+          }
         }
       }
+
       kvs.push(make(key, value, createRevision, modRevision, lease))
     } else reader.skip(tag & 7)
   }
+
   return {revision, kvs}
 }
 
@@ -296,6 +331,7 @@ export function decodeLeaseTimeToLive(buf: Buffer): {ttl: number; grantedTtl: nu
     else if (tag === ((4 << 3) | 0)) grantedTtl = reader.smallInt()
     else reader.skip(tag & 7)
   }
+
   return {ttl, grantedTtl}
 }
 
@@ -308,6 +344,7 @@ function decodeAuthenticate(buf: Buffer): string {
     if (tag === ((2 << 3) | 2)) token = reader.text()
     else reader.skip(tag & 7)
   }
+
   return token
 }
 

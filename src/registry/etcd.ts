@@ -1,11 +1,13 @@
+import type {Etcd3, IOptions, Watcher} from 'etcd3'
+import type * as Tls from 'node:tls'
+
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import type * as Tls from 'node:tls'
-import type {Etcd3, IOptions, Watcher} from 'etcd3'
+
+import type {EtcdRegistration} from '../model/types.js'
 
 import {EtcdConnection} from '../core/connections.js'
 import {UsageError} from '../core/errors.js'
-import type {EtcdRegistration} from '../model/types.js'
 import {httpRequest, httpTargetOf} from '../net/http.js'
 import {LIMITS} from '../net/limits.js'
 import {EtcdGrpcSession, isAuthFailure} from './etcd-grpc.js'
@@ -39,6 +41,7 @@ export function createEtcdClient(conn: EtcdConnection, timeoutMs: number): Etcd3
   if (tls.ca || tls.cert) {
     options.credentials = {rootCertificate: tls.ca ?? Buffer.alloc(0), certChain: tls.cert, privateKey: tls.key}
   }
+
   // etcd3 (gRPC, protobuf parsed at load) is slow to load (docs/performance.md): only watches need it.
   const {Etcd3: Client} = createRequire(import.meta.url)('etcd3') as typeof import('etcd3')
   return new Client(options)
@@ -66,6 +69,7 @@ export function registrationFromKv(
       leases?.set(leaseId, lease)
     }
   }
+
   // Every field present from the start, in output order (JSON leaves the undefined ones out): the
   // parse fills in values without changing the object's shape, 10,000 times for a large registry.
   const base: EtcdRegistration = parseRegistrationValue(value, {
@@ -92,6 +96,7 @@ export function registrationFromKv(
     base.valueFormat = 'invalid'
     base.valueError = `key is not ${prefix}<service>/<instance>`
   }
+
   return base
 }
 
@@ -131,7 +136,7 @@ export async function etcdMemberHealth(
         const healthy = status === 200 && /"health"\s*:\s*"?true/.test(body.toString('utf8'))
         return healthy ? {endpoint, ok: true} : {endpoint, ok: false, error: `unhealthy (HTTP ${status})`}
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
+        const {code} = error as NodeJS.ErrnoException
         return {
           endpoint,
           ok: false,
@@ -158,6 +163,7 @@ export function etcdTlsFiles(conn: EtcdConnection): {ca?: Buffer; cert?: Buffer;
       hint: 'a client certificate and its key go together (ETCDCTL_CERT and ETCDCTL_KEY)',
     })
   }
+
   const files = {
     ca: readPem(conn.cacert, 'CA bundle'),
     cert: readPem(conn.cert, 'client certificate'),
@@ -175,6 +181,7 @@ export function etcdTlsFiles(conn: EtcdConnection): {ca?: Buffer; cert?: Buffer;
       })
     }
   }
+
   return files
 }
 
@@ -187,6 +194,7 @@ function prefixEnd(prefix: string): Buffer {
       return end.subarray(0, i + 1)
     }
   }
+
   return Buffer.from([0])
 }
 
@@ -224,6 +232,7 @@ export async function readRegistrations(
         for (let lease = pending.pop(); lease; lease = pending.pop())
           Object.assign(lease, await session.leaseTimeToLive(lease.id))
       }
+
       // Concurrent streams on the one connection; bounded so 10,000 leases don't open 10,000 at once.
       // Not awaited here: the answers take a round trip (docs/performance.md),
       // and the caller has the merge to do meanwhile. The connection closes once they are in.
@@ -240,6 +249,7 @@ export async function readRegistrations(
       if (!leaseTtls) session.close()
     }
   }
+
   throw lastError ?? Object.assign(new Error(`etcd did not answer within ${timeoutMs} ms`), {code: 'ETIMEDOUT'})
 }
 

@@ -1,5 +1,6 @@
-import {joinHostPort, splitHostPort} from '../model/address.js'
 import type {EtcdRegistration} from '../model/types.js'
+
+import {joinHostPort, splitHostPort} from '../model/address.js'
 
 /** host:port for a registration: the text as written when it already is exactly that. */
 function hostPortText(text: string, host: string, port: number): string {
@@ -55,6 +56,7 @@ export function parseRegistrationValue<T extends RegistrationValue>(
     } catch (error) {
       return Object.assign(into, {valueFormat: 'invalid', valueError: `not valid JSON: ${(error as Error).message}`})
     }
+
     if (!obj || typeof obj !== 'object' || Array.isArray(obj))
       return Object.assign(into, {valueFormat: 'invalid', valueError: 'JSON value is not an object'})
     // Which name wins when several are there is settled below, in the documented order.
@@ -95,6 +97,7 @@ export function parseRegistrationValue<T extends RegistrationValue>(
     } else if (port !== undefined) {
       into.port = port
     }
+
     if (!into.address) into.valueError = rawAddress ? 'address has no port' : 'no address or addr field'
     const container = str(containerId) ?? str(containerIdSnake) ?? str(containerIdCaps)
     if (container) into.containerId = container
@@ -117,6 +120,7 @@ export function parseRegistrationValue<T extends RegistrationValue>(
     if (owner) into.registeredBy = owner
     return into
   }
+
   const split = splitHostPort(text)
   if (!split || split.port === undefined || !split.host) {
     return Object.assign(into, {
@@ -124,6 +128,7 @@ export function parseRegistrationValue<T extends RegistrationValue>(
       valueError: `"${text.slice(0, 60)}" is neither host:port nor JSON`,
     })
   }
+
   into.valueFormat = 'plain'
   into.host = split.host
   into.port = split.port

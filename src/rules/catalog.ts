@@ -1,6 +1,7 @@
+import type {Severity} from '../report/findings/index.js'
+
 import {UsageError} from '../core/errors.js'
 import {didYouMean} from '../core/suggest.js'
-import type {Severity} from '../report/findings/index.js'
 import {RULE_FAMILIES, type RuleCommand} from './families.js'
 import {RULE_DOCS} from './rule-docs.generated.js'
 
@@ -40,7 +41,7 @@ export function ruleCatalog(): RuleEntry[] {
 /** The rules with this id (an id such as unknown-key belongs to two commands); a usage error with did-you-mean when none. */
 export function findRules(id: string, catalog = ruleCatalog()): RuleEntry[] {
   const found = catalog.filter((r) => r.id === id || r.id.toLowerCase() === id.toLowerCase())
-  if (found.length) return found
+  if (found.length > 0) return found
   const guess = didYouMean(id, new Set(catalog.map((r) => r.id)))
   throw new UsageError(`no rule "${id}"`, {
     hint: guess ? `did you mean ${guess}? (mcp rules lists them all)` : 'mcp rules lists them all',

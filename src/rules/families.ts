@@ -1,7 +1,8 @@
+import type {RuleMeta} from '../report/findings/index.js'
+
 import {CONFIG_RULE_METAS} from '../config/index.js'
 import {DOCTOR_RULES} from '../doctor/run.js'
 import {LINT_LABELS_RULES} from '../labels/index.js'
-import type {RuleMeta} from '../report/findings/index.js'
 
 /** The command that reports a rule: lint-labels, lint-config (both also under validate) or doctor. */
 export type RuleCommand = 'lint-labels' | 'lint-config' | 'doctor'

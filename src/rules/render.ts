@@ -39,19 +39,22 @@ export function markdownToText(markdown: string): string {
       fenced = !fenced
       continue
     }
+
     if (fenced) {
       out.push(`    ${line}`)
       continue
     }
+
     out.push(
       line
-        .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-        .replace(/\*\*([^*]+)\*\*/g, '$1')
-        .replace(/`([^`]+)`/g, '$1'),
+        .replaceAll(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+        .replaceAll(/\*\*([^*]+)\*\*/g, '$1')
+        .replaceAll(/`([^`]+)`/g, '$1'),
     )
   }
+
   return out
     .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
+    .replaceAll(/\n{3,}/g, '\n\n')
     .trimEnd()
 }

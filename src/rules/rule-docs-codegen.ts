@@ -32,6 +32,7 @@ export function ruleSections(markdown: string, heading: string): Record<string, 
   const flush = () => {
     if (id) out[id] = body.join('\n').trim()
   }
+
   for (const line of lines) {
     if (line.startsWith('```')) fenced = !fenced
     const h = fenced ? undefined : /^(#+) (.*)$/.exec(line)
@@ -41,8 +42,10 @@ export function ruleSections(markdown: string, heading: string): Record<string, 
       body = []
       continue
     }
+
     if (id) body.push(line)
   }
+
   flush()
   return out
 }
@@ -56,6 +59,7 @@ export function generateRuleDocsSource(
     const sections = Object.entries(ruleSections(markdown, heading))
     docs[command] = Object.fromEntries(ids ? sections.filter(([id]) => ids.includes(id)) : sections)
   }
+
   return [
     '// Generated from docs/rules.md, docs/config-rules.md and docs/doctor.md: do not edit.',
     '// Regenerate after editing a rule section: node --import tsx scripts/generate-rule-docs.ts',

@@ -1,7 +1,8 @@
-import type {TextServer} from '../net/serve.js'
 import {Chalk} from 'chalk'
 
 import type {Connections} from '../core/connections.js'
+import type {TextServer} from '../net/serve.js'
+
 import {ExitCode} from '../core/exit-codes.js'
 import {describeError} from '../discover/view.js'
 import {ContainerState, RawDockerEvent, watchDocker, watchStopSignal} from '../discover/watch.js'
@@ -50,6 +51,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
       clearTimeout(t)
       resolve()
     }
+
     signal.addEventListener('abort', done, {once: true})
   })
 
@@ -72,13 +74,14 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     wake?.()
     wake = undefined
   }
+
   const requestFull = (why: string) => {
     fullPending ??= {why, atMs: Date.now()}
     kick()
   }
 
   const store = openStore(options.registry, connections, options.ttlSeconds, options.owner, {
-    onLeaseLost: (error) => {
+    onLeaseLost(error) {
       log('lease', {reason: `lease lost (${describeError(error)}): granting a new one and registering again`})
       requestFull('lease lost')
     },
@@ -96,6 +99,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
       io.out(JSON.stringify({time, event, ...fields}))
       return
     }
+
     const paint =
       event === 'add'
         ? c.green
@@ -137,6 +141,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
         log('error', {key: a.key, reason: `${a.kind} failed: ${a.error}`, trigger: trigger.why})
         continue
       }
+
       metrics.actions[a.kind]++
       // Registered again: the next reason it is skipped is news.
       if (a.kind !== 'remove' && a.containerId) lastSkip.delete(a.containerId)
@@ -144,9 +149,10 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
         const keys = keysByContainer.get(a.containerId) ?? new Set()
         if (a.kind === 'remove') keys.delete(a.key)
         else keys.add(a.key)
-        if (keys.size) keysByContainer.set(a.containerId, keys)
+        if (keys.size > 0) keysByContainer.set(a.containerId, keys)
         else keysByContainer.delete(a.containerId)
       }
+
       log(a.kind, {
         key: a.key,
         address: a.registration?.address ?? a.current?.address,
@@ -158,12 +164,14 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
           : {}),
       })
     }
+
     for (const s of plan.skipped) {
       const text = skipText(s)
       if (lastSkip.get(s.containerId) === text) continue
       lastSkip.set(s.containerId, text)
       log('skip', {key: s.key, reason: `${s.container}: ${text}`, trigger: triggerFor(s.containerId).why})
     }
+
     for (const f of plan.foreign) {
       const text = `${f.kind}: ${f.reason}`
       if (lastForeign.get(f.key) === text) continue
@@ -210,6 +218,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
       const reason = `full resync: ${metrics.registrations} registered, ${applied.length} changed, ${plan.unchanged} unchanged`
       log('resync', {reason, trigger: trigger.why, ms: Math.round(metrics.lastResyncMs)})
     }
+
     if (applied.some((a) => a.status === 'failed')) throw new Error('some writes failed')
   }
 
@@ -242,6 +251,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
         await new Promise<void>((resolve) => (wake = resolve))
         continue
       }
+
       try {
         if (fullPending) {
           const trigger = fullPending
@@ -260,10 +270,12 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
             triggers.delete(id)
             if (batch.size >= 64) break
           }
+
           for (const id of batch.keys()) queue.delete(id)
           // A failure is not lost: the full resync that follows any failure covers these containers.
           await reconcileContainers(batch)
         }
+
         if (attempt > 0) log('recovered', {reason: 'Docker and the registry answer again'})
         attempt = 0
         metrics.healthy = true
@@ -297,8 +309,10 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     if (!triggers.has(e.containerId)) {
       triggers.set(e.containerId, {why: `${e.type === 'network' ? 'network ' : ''}${e.action}`, atMs: e.atMs})
     }
+
     kick()
   }
+
   const known = new Map<string, ContainerState>()
   const nameLabel = labelKeys(connections.labelPrefix).serviceName
   const docker = watchDocker(
@@ -323,7 +337,8 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
       queue.add(id)
       if (!triggers.has(id)) triggers.set(id, {why: 'check timer', atMs: Date.now()})
     }
-    if (engine.httpChecked.size) kick()
+
+    if (engine.httpChecked.size > 0) kick()
   }, options.checkIntervalMs)
   const work = worker()
   await new Promise<void>((resolve) =>
@@ -345,6 +360,7 @@ export async function runAgent(connections: Connections, options: AgentOptions, 
     log('error', {reason: `on stop: ${describeError(error)} (entries expire with the lease)`})
     exitCode = ExitCode.PARTIAL
   }
+
   await server?.close()
   release()
   return exitCode

@@ -1,7 +1,8 @@
 import type {ConsulConnection} from '../core/connections.js'
-import {redact} from '../core/redact.js'
 import type {CurrentEntry, SyncAction} from './plan.js'
 import type {RegistryStore} from './store.js'
+
+import {redact} from '../core/redact.js'
 
 /** /v1/agent/services entries (Consul's documented agent API). */
 interface AgentService {
@@ -24,6 +25,7 @@ export class ConsulStore implements RegistryStore {
   readonly name = 'consul' as const
   readonly endpoint: string
   readonly leaseId = undefined
+
   constructor(
     private readonly conn: ConsulConnection,
     private readonly timeoutMs: number,
@@ -51,6 +53,7 @@ export class ConsulStore implements RegistryStore {
       await res.body?.cancel()
       throw tooLarge()
     }
+
     const text = await res.text()
     if (text.length > 8 << 20) throw tooLarge()
     if (!res.ok)
@@ -87,6 +90,7 @@ export class ConsulStore implements RegistryStore {
       await this.call('PUT', `v1/agent/service/deregister/${encodeURIComponent(action.key)}`)
       return
     }
+
     const r = action.registration!
     const path = r.healthPath.startsWith('/') ? r.healthPath : `/${r.healthPath}`
     const meta: Record<string, string> = {

@@ -1,8 +1,9 @@
+import type {AddressReason, DockerContainer, Instance} from '../model/types.js'
+import type {Finding} from '../report/findings/finding.js'
+
 import {joinHostPort} from '../model/address.js'
 import {labelKeys} from '../model/labels.js'
 import {mergeView} from '../model/merge.js'
-import type {AddressReason, DockerContainer, Instance} from '../model/types.js'
-import type {Finding} from '../report/findings/finding.js'
 
 /** What one registry entry should hold for one container (the value is built from it). */
 export interface DesiredRegistration {
@@ -101,6 +102,7 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
         })
         continue
       }
+
       const chosen = instance.address
       if (instance.addressReason === 'ambiguous' || !chosen || instance.port === undefined) {
         const detail =
@@ -114,6 +116,7 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
         out.push({instance, container: d, key, skip: {...base, reason, detail}})
         continue
       }
+
       // A binding on every interface is reached through the host's own address.
       const host =
         chosen.kind === 'published' && (chosen.ip === '0.0.0.0' || chosen.ip === '::')
@@ -146,6 +149,7 @@ export function candidates(containers: DockerContainer[], options: DesiredOption
       })
     }
   }
+
   return out
 }
 
@@ -156,8 +160,8 @@ export function registrationValue(r: DesiredRegistration, format: 'json' | 'plai
     address: r.address,
     containerId: r.containerId,
     servicePort: r.servicePort,
-    ...(r.version !== undefined ? {version: r.version} : {}),
-    ...(r.weight !== undefined ? {weight: r.weight} : {}),
+    ...(r.version === undefined ? {} : {version: r.version}),
+    ...(r.weight === undefined ? {} : {weight: r.weight}),
     healthPath: r.healthPath,
     metadata: r.metadata,
     registeredBy: r.registeredBy,

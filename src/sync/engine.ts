@@ -1,18 +1,19 @@
 import {hostname} from 'node:os'
 
 import type {Connections} from '../core/connections.js'
-import {withDeadline} from '../core/deadline.js'
-import {connectDocker, type DockerClient} from '../docker/client.js'
-import {listContainers} from '../docker/containers.js'
-import {describeError} from '../discover/view.js'
-import {checkContainerLabels} from '../labels/index.js'
-import {labelKeys} from '../model/labels.js'
 import type {DockerContainer} from '../model/types.js'
 import type {RuleOverrides} from '../report/findings/policy.js'
+import type {RegistryStore} from './store.js'
+
+import {withDeadline} from '../core/deadline.js'
+import {describeError} from '../discover/view.js'
+import {connectDocker, type DockerClient} from '../docker/client.js'
+import {listContainers} from '../docker/containers.js'
+import {checkContainerLabels} from '../labels/index.js'
+import {labelKeys} from '../model/labels.js'
 import {Candidate, candidates, registrationValue} from './desired.js'
 import {CurrentEntry, planSync, SyncAction, SyncPlan} from './plan.js'
 import {checkReady, ReadyMode} from './readiness.js'
-import type {RegistryStore} from './store.js'
 
 export interface SyncOptions {
   ready: ReadyMode
@@ -105,6 +106,7 @@ export class SyncEngine {
           this.failures.delete(c.container.id)
           return
         }
+
         const failed = (this.failures.get(c.container.id) ?? 0) + 1
         if (this.remember) this.failures.set(c.container.id, failed)
         // Docker counted its own retries before it said unhealthy; an HTTP check counts here.
@@ -147,6 +149,7 @@ export class SyncEngine {
         out.push({...action, status: 'failed', error: describeError(error)})
       }
     }
+
     return out
   }
 }

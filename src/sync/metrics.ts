@@ -1,6 +1,7 @@
+import type {ActionKind} from './plan.js'
+
 import {UsageError} from '../core/errors.js'
 import {serveText, type TextReply, type TextServer} from '../net/serve.js'
-import type {ActionKind} from './plan.js'
 
 /** What the agent counts, served as Prometheus text on /metrics. */
 export class AgentMetrics {
@@ -39,10 +40,11 @@ export class AgentMetrics {
 /** "127.0.0.1:9109", "[::1]:9109", ":9109" (loopback) → host and port. */
 export function parseListen(text: string): {host: string; port: number} {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim())
-  const port = m ? Number(m[3]) : NaN
-  if (!m || port < 0 || port > 65535) {
+  const port = m ? Number(m[3]) : Number.NaN
+  if (!m || port < 0 || port > 65_535) {
     throw new UsageError(`--listen ${JSON.stringify(text)} is not host:port`, {hint: 'e.g. --listen 127.0.0.1:9109'})
   }
+
   return {host: m[1] ?? (m[2] || '127.0.0.1'), port}
 }
 
@@ -62,6 +64,7 @@ export async function serveMetrics(listen: string, metrics: AgentMetrics): Promi
         const body = metrics.healthy ? 'ok\n' : `unhealthy: ${metrics.lastError ?? 'starting'}\n`
         return {status: metrics.healthy ? 200 : 503, headers: {'content-type': 'text/plain; charset=utf-8'}, body}
       }
+
       return {status: 404}
     })
   } catch (error) {

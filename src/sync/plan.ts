@@ -80,6 +80,7 @@ export function differences(
   const field = (name: string, a: unknown, b: unknown) => {
     if (a !== b) out.push(`${name} ${shown(b)} → ${shown(a)}`)
   }
+
   field('address', want.address, have.address)
   if (options.valueFormat === 'json') {
     if (have.valueFormat !== 'json') out.push(`value ${have.valueFormat} → json`)
@@ -92,6 +93,7 @@ export function differences(
   } else if (have.valueFormat !== 'plain') {
     out.push(`value ${have.valueFormat} → plain`)
   }
+
   if (options.leaseId && have.leaseId !== options.leaseId)
     out.push(`lease ${have.leaseId ?? 'none'} → ${options.leaseId}`)
   return out
@@ -106,7 +108,7 @@ const idMatches = (a: string | undefined, b: string) =>
  * lease; it never changes another owner's entry, and removes a stale one only with pruneForeign.
  */
 export function planSync(candidates: Candidate[], current: CurrentEntry[], options: PlanOptions): SyncPlan {
-  const scope = options.scope
+  const {scope} = options
   const ofScope = (containerId: string) =>
     [...scope!.containerIds].some((id) => id === containerId || idMatches(containerId, id))
   const inScope = (key: string, containerId?: string) =>
@@ -122,6 +124,7 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
       skippedByKey.set(c.key, c.skip)
     }
   }
+
   const running = candidates.map((c) => c.container)
   const actions: SyncAction[] = []
   const foreign: ForeignEntry[] = []
@@ -140,12 +143,14 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
         unchanged++
         continue
       }
+
       if (!owned) {
         // Same address and nothing else known (a plain value from anyone): already what we would write.
         if (have.registeredBy === undefined && have.address === want.address && options.valueFormat === 'plain') {
           unchanged++
           continue
         }
+
         const holder = have.registeredBy ? `${have.registeredBy} owns it` : 'it names no owner'
         const reason = `container ${want.container} wants this key, but ${holder}: left alone`
         foreign.push({
@@ -157,20 +162,24 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
         })
         continue
       }
+
       const reason = `${want.container} changed: ${changes.join(', ')}`
       actions.push({...base, kind: 'update', reason, changes, registration: want, containerId: want.containerId})
       continue
     }
+
     const skip = skippedByKey.get(have.key) ?? skipped.find((s) => idMatches(have.containerId, s.containerId))
     if (owned) {
       if (skip?.keepRegistered) {
         unchanged++
         continue
       }
+
       const reason = skip ? `${skip.container}: ${skipText(skip)}` : removeReason(have, running)
       actions.push({...base, kind: 'remove', reason, containerId: have.containerId})
       continue
     }
+
     // Another owner's entry: stale when nothing running here matches it.
     const matches = running.some((d) => idMatches(have.containerId, d.id) || d.name === have.instance)
     if (!matches) {
@@ -192,12 +201,14 @@ export function planSync(candidates: Candidate[], current: CurrentEntry[], optio
         })
     }
   }
+
   for (const [key, want] of desired) {
     if (seen.has(key)) continue
     const reason = `${want.container} is running and ready at ${want.address} (${want.addressReason})`
     const {service, instance, containerId} = want
     actions.push({kind: 'add', key, service, instance, reason, registration: want, containerId})
   }
+
   actions.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.key.localeCompare(b.key))
   return {actions, skipped, foreign, unchanged}
 }
@@ -207,14 +218,21 @@ const ORDER: Record<ActionKind, number> = {remove: 0, update: 1, add: 2}
 
 export function skipText(s: SkippedContainer): string {
   switch (s.reason) {
-    case 'invalid-labels':
+    case 'invalid-labels': {
       return `labels fail lint-labels: ${s.detail}`
-    case 'ambiguous-address':
+    }
+
+    case 'ambiguous-address': {
       return `address is ambiguous: ${s.detail}`
-    case 'no-address':
+    }
+
+    case 'no-address': {
       return s.detail
-    case 'not-ready':
+    }
+
+    case 'not-ready': {
       return `not ready: ${s.detail}`
+    }
   }
 }
 
@@ -224,5 +242,6 @@ function removeReason(have: CurrentEntry, running: {id: string; name: string}[])
       return 'its container is no longer registered under this key'
     return `container ${have.containerId.slice(0, 12)} is not running here`
   }
+
   return `no running container here is ${have.instance}`
 }

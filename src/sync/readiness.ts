@@ -1,5 +1,6 @@
-import {probeInstance} from '../discover/probe.js'
 import type {Instance} from '../model/types.js'
+
+import {probeInstance} from '../discover/probe.js'
 
 /** auto: Docker's health when the image has a HEALTHCHECK, else an HTTP GET of the health path. */
 export type ReadyMode = 'auto' | 'docker-health' | 'http' | 'none'
@@ -28,6 +29,7 @@ export async function checkReady(instance: Instance, mode: ReadyMode, timeoutMs:
       return {ready: false, via, detail: 'the container has no HEALTHCHECK (use --ready http or auto)'}
     return {ready: false, via, detail: `health: ${d.health}`}
   }
+
   const p = await probeInstance(instance, {timeoutMs, any: true})
   if (!p.probed) return {ready: false, via, detail: `not probed: ${p.reason}`}
   const ok = p.status !== undefined && p.status >= 200 && p.status < 300

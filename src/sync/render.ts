@@ -1,11 +1,15 @@
 import {Chalk} from 'chalk'
 
 import type {SyncReport} from './run.js'
+
 import {skipText} from './plan.js'
 
 /** Control characters (a label can hold any) shown as \xNN: nothing from outside reaches a terminal raw. */
 export function visible(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return text.replaceAll(
+    /[\u0000-\u001F\u007F-\u009F]/g,
+    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  )
 }
 
 const SIGN = {add: '+', update: '~', remove: '-'} as const
@@ -29,18 +33,21 @@ export function renderSyncReport(report: SyncReport, color: boolean): string {
     )
     lines.push(`           ${c.dim(visible(a.reason))}`)
   }
-  if (report.skipped.length) {
+
+  if (report.skipped.length > 0) {
     lines.push('', 'Not registered:')
     for (const s of report.skipped) {
       lines.push(`  ${c.yellow('!')} ${visible(s.container)} (${visible(s.service)}): ${visible(skipText(s))}`)
     }
   }
-  if (report.foreign.length) {
+
+  if (report.foreign.length > 0) {
     lines.push('', 'Entries of other owners (left alone; --prune-foreign removes stale ones):')
     for (const f of report.foreign) {
       lines.push(`  ${c.dim('?')} ${visible(f.key)}  ${visible(f.address ?? '')}  ${f.kind}: ${visible(f.reason)}`)
     }
   }
+
   const s = report.summary
   const verb = report.dryRun ? 'Plan' : 'Applied'
   const failed = s.failed ? `, ${c.red(`${s.failed} failed`)}` : ''

@@ -1,11 +1,12 @@
 import type {Connections} from '../core/connections.js'
+import type {ForeignEntry} from './plan.js'
+import type {RegistryStore} from './store.js'
+
 import {SourceUnreachableError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
 import {describeError} from '../discover/view.js'
 import {registrationValue, type SkippedContainer} from './desired.js'
 import {AppliedAction, SyncEngine, SyncOptions} from './engine.js'
-import type {ForeignEntry} from './plan.js'
-import type {RegistryStore} from './store.js'
 
 /** `mcp sync --json` (docs/json.md, "sync"). */
 export interface SyncReport {
@@ -40,6 +41,7 @@ export async function syncOnce(
         hint: 'nothing was written: Docker and the registry must both answer (check DOCKER_HOST, --etcd-endpoints / --consul-addr)',
       })
     }
+
     const applied: AppliedAction[] = options.dryRun
       ? plan.actions.map((a) => ({...a, status: 'planned'}))
       : await engine.apply(plan)

@@ -1,9 +1,10 @@
 import type {Etcd3, Lease} from 'etcd3'
 
 import type {Connections} from '../core/connections.js'
+import type {CurrentEntry, SyncAction} from './plan.js'
+
 import {withDeadline} from '../core/deadline.js'
 import {createEtcdClient, etcdEndpointText, readRegistrations} from '../registry/etcd.js'
-import type {CurrentEntry, SyncAction} from './plan.js'
 
 /** Where registrations are written: etcd (keys on a lease) or Consul (the agent API). */
 export interface RegistryStore {
@@ -127,19 +128,21 @@ export class EtcdStore implements RegistryStore {
       await withDeadline(etcd.delete().key(action.key).exec(), this.connections.timeoutMs, what)
       return
     }
+
     if (this.ttlSeconds > 0 && !this.lease) throw new Error('no lease: waiting for etcd to grant a new one')
     const put = this.lease ? this.lease.put(action.key).value(value) : etcd.put(action.key).value(value)
     await withDeadline(put.exec(), this.connections.timeoutMs, what)
   }
 
   async close(options: {revoke: boolean}): Promise<void> {
-    const lease = this.lease
+    const {lease} = this
     this.lease = undefined
     if (lease) {
       if (options.revoke)
         await withDeadline(lease.revoke(), this.connections.timeoutMs, 'etcd lease revoke').catch(() => lease.release())
       else lease.release()
     }
+
     this.client?.close()
     this.client = undefined
   }

@@ -1,4 +1,5 @@
 import type {Connections} from '../core/connections.js'
+
 import {ConsulStore} from './consul-store.js'
 import {EtcdStore, RegistryStore, StoreEvents} from './store.js'
 

@@ -5,7 +5,7 @@ import {globSync} from 'tinyglobby'
 import {CONFIG_RULE_METAS, lintConfigFiles, loadVariables} from '../config/index.js'
 import {isObject, section} from '../config/types.js'
 import {InputError, UsageError} from '../core/errors.js'
-import {lintLabels, LINT_LABELS_RULES} from '../labels/index.js'
+import {LINT_LABELS_RULES, lintLabels} from '../labels/index.js'
 import {Finding, INPUT_ERROR_RULE, RuleMeta} from '../report/findings/index.js'
 
 export type FileKind = 'compose' | 'dockerfile' | 'config'
@@ -42,6 +42,7 @@ export function findTargets(paths: string[], cwd = process.cwd()): ValidateTarge
     const list = kind === 'compose' ? out.compose : kind === 'dockerfile' ? out.dockerfiles : out.configs
     if (!list.includes(file)) list.push(file)
   }
+
   for (const path of paths) {
     let isDir = false
     try {
@@ -49,10 +50,12 @@ export function findTargets(paths: string[], cwd = process.cwd()): ValidateTarge
     } catch {
       // A missing file is reported as that file's input-error by the linter that reads it.
     }
+
     if (!isDir) {
       add(path, kindByName(path) ?? 'config')
       continue
     }
+
     const found = globSync(['**/*'], {cwd: resolve(cwd, path), ignore: IGNORE, onlyFiles: true, dot: false})
     for (const file of found.sort()) {
       const kind = kindByName(file)
@@ -63,6 +66,7 @@ export function findTargets(paths: string[], cwd = process.cwd()): ValidateTarge
       add(shown, kind)
     }
   }
+
   return out
 }
 
@@ -98,6 +102,7 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
       hint: 'name files or directories: mcp validate compose.yaml gateway.yaml, or --config/--compose/--dockerfile',
     })
   }
+
   const configRun = lintConfigFiles(configs, {vars: loadVariables(options.envFiles, options.env ?? process.env)})
   const findings = configRun.results.flatMap((r) => r.findings)
   // The gateway reads labels under its configured prefix: check the compose files with the same one.
@@ -106,7 +111,7 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
     .find((p) => typeof p === 'string')
   const labelPrefix = options.labelPrefix ?? (configured as string | undefined)
   const warnings: string[] = []
-  if (compose.length || dockerfiles.length) {
+  if (compose.length > 0 || dockerfiles.length > 0) {
     try {
       const labels = await lintLabels({
         composeProjects: byDirectory(compose, options.cwd ?? process.cwd()),
@@ -125,6 +130,7 @@ export async function validateProject(options: ValidateOptions): Promise<Validat
       findings.push({ruleId: INPUT_ERROR_RULE, severity: 'error', message: error.line, hint: error.hint})
     }
   }
+
   return {findings, rules: VALIDATE_RULES, checked: {compose, dockerfiles, configs}, warnings}
 }
 
@@ -135,5 +141,6 @@ function byDirectory(files: string[], cwd: string): string[][] {
     const dir = dirname(resolve(cwd, file))
     projects.set(dir, [...(projects.get(dir) ?? []), file])
   }
+
   return [...projects.values()]
 }

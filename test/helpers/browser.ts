@@ -1,8 +1,7 @@
 import {mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-
-import {chromium, type BrowserContext, type Page} from 'playwright-core'
+import {type BrowserContext, chromium, type Page} from 'playwright-core'
 
 import {ROOT} from './cli.js'
 
@@ -53,6 +52,7 @@ export async function launchBrowser(): Promise<HeadlessBrowser> {
       `cannot start ${CHROMIUM} (${(error as Error).message.split('\n')[0]}); install it: apt-get install -y chromium`,
     )
   }
+
   return {
     async open(file, viewport = {width: 1280, height: 900}) {
       const page = await browser.newPage()

@@ -52,8 +52,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       clearTimeout(timer)
       resolve({code, signal, stdout, stderr})
     })
-    if (options.input !== undefined) child.stdin.end(options.input)
-    else child.stdin.end()
+    if (options.input === undefined) {
+      child.stdin.end()
+    } else {
+      child.stdin.end(options.input)
+    }
   })
 }
 
@@ -78,6 +81,7 @@ export class LineCollector {
       for (; from < this.lines.length; from++) if (predicate(this.lines[from]!)) return this.lines[from]!
       await new Promise((r) => setTimeout(r, 100))
     }
+
     throw new Error(`timed out after ${ms} ms waiting for ${what}; got:\n${this.lines.join('\n')}`)
   }
 }

@@ -1,3 +1,5 @@
+import type {AddressInfo} from 'node:net'
+
 /**
  * A RECORDED FIXTURE server standing in for Consul's HTTP API in tests: it replays the documented
  * response shapes of GET /v1/catalog/services and GET /v1/health/service/<name> (recorded in
@@ -11,7 +13,6 @@
  */
 import {readFileSync} from 'node:fs'
 import {createServer, IncomingMessage, Server, ServerResponse} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {fileURLToPath} from 'node:url'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/consul/', import.meta.url))
@@ -156,9 +157,11 @@ export class ConsulFixtureServer {
       })
       res.end(text)
     }
+
     if (this.token && req.headers['x-consul-token'] !== this.token && url.searchParams.get('token') !== this.token) {
       return send(403, 'ACL not found', 'text/plain')
     }
+
     if (req.method === 'PUT' && url.pathname.startsWith('/v1/agent/service/'))
       return this.agentWrite(req, url.pathname, send)
     if (req.method !== 'GET') return send(405, 'method not allowed', 'text/plain')
@@ -172,6 +175,7 @@ export class ConsulFixtureServer {
       if (url.searchParams.has('passing')) list = list.filter((e) => e.Checks.every((c) => c.Status === 'passing'))
       return send(200, list)
     }
+
     send(404, `Invalid URL path: not a recognized HTTP API endpoint`, 'text/plain')
   }
 
@@ -190,6 +194,7 @@ export class ConsulFixtureServer {
         ? send(404, `Unknown service ID "${id}"`, 'text/plain')
         : send(200, '', 'text/plain')
     }
+
     if (path !== '/v1/agent/service/register')
       return send(404, 'Invalid URL path: not a recognized HTTP API endpoint', 'text/plain')
     let body = ''
@@ -213,6 +218,7 @@ export class ConsulFixtureServer {
       } catch {
         return send(400, 'Request decode failed', 'text/plain')
       }
+
       if (!reg.Name) return send(400, 'Missing service name', 'text/plain')
       this.registrations.push(reg as Record<string, unknown>)
       const id = reg.ID ?? reg.Name

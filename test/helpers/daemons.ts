@@ -20,6 +20,7 @@ function removeStalePidfile(pidfile: string): boolean {
   } catch {
     alive = false
   }
+
   if (!alive) rmSync(pidfile, {force: true})
   return !alive
 }
@@ -29,7 +30,7 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as {port: number}).port
+      const {port} = server.address() as {port: number}
       server.close(() => resolve(port))
     })
     server.on('error', reject)
@@ -42,6 +43,7 @@ async function waitFor(what: string, ms: number, probe: () => Promise<boolean>):
     if (await probe().catch(() => false)) return
     await sleep(150)
   }
+
   throw new Error(`${what} did not come up within ${ms} ms`)
 }
 
@@ -77,6 +79,7 @@ export class PrivateDockerd {
       await exec('ip', ['netns', 'add', this.netns])
       await exec('ip', ['netns', 'exec', this.netns, 'ip', 'link', 'set', 'lo', 'up'])
     }
+
     // A killed daemon leaves its pidfile behind; dockerd refuses to start over one whose process
     // still exists, and a killed process lingers as a zombie until reaped.
     removeStalePidfile(join(this.dir, 'docker.pid'))
@@ -85,6 +88,7 @@ export class PrivateDockerd {
       rmSync(join(this.dir, 'exec', 'containerd', 'containerd.sock'), {force: true})
       rmSync(join(this.dir, 'exec', 'containerd', 'containerd-debug.sock'), {force: true})
     }
+
     const log = openSync(join(this.dir, 'dockerd.log'), 'a')
     // nsenter, not `ip netns exec`: the latter remounts /sys and hides the cgroup mounts dockerd needs.
     this.child = spawn(
@@ -152,7 +156,7 @@ export class PrivateDockerd {
    * die events first); SIGKILL is a crash: nothing more is said, and what changed shows only later.
    */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child
+    const {child} = this
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child.once('exit', r))
     child.kill(signal)
@@ -254,6 +258,7 @@ export class PrivateEtcd {
       this.clientPort = await freePort()
       this.peerPort = await freePort()
     }
+
     if (this.options.tls) await this.makeCertificates()
     const log = openSync(join(this.dir, 'etcd.log'), 'a')
     const peer = `http://127.0.0.1:${this.peerPort}`
@@ -303,7 +308,7 @@ export class PrivateEtcd {
   }
 
   async kill(): Promise<void> {
-    const child = this.child
+    const {child} = this
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child.once('exit', r))
     child.kill('SIGKILL')

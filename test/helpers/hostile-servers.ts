@@ -8,7 +8,7 @@
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {createServer, type AddressInfo, type Server, type Socket} from 'node:net'
+import {type AddressInfo, createServer, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createServer as createTlsServer} from 'node:tls'
@@ -28,6 +28,7 @@ async function put(socket: Socket, bytes: Buffer, until: number): Promise<boolea
       sleep(Math.max(0, until - Date.now())),
     ])
   }
+
   return !socket.destroyed && Date.now() <= until
 }
 
@@ -53,13 +54,14 @@ function track(server: Server, listenOn: {path?: string}): Promise<Listening> {
       resolve({
         address: listenOn.path ?? `127.0.0.1:${port}`,
         port,
-        close: () => {
+        close() {
           for (const s of sockets) s.destroy()
           server.close()
           if (listenOn.path) rmSync(listenOn.path, {force: true})
         },
       })
     }
+
     if (listenOn.path) server.listen(listenOn.path, done)
     else server.listen(0, '127.0.0.1', done)
   })
@@ -138,12 +140,13 @@ function h2Reader(socket: Socket, onRequest: (stream: number) => void): void {
       prefaceSeen = true
       buf = buf.subarray(PREFACE.length)
     }
+
     while (buf.length >= 9) {
       const length = buf.readUIntBE(0, 3)
       if (buf.length < 9 + length) return
       const type = buf[3]!
       const flags = buf[4]!
-      const stream = buf.readUInt32BE(5) & 0x7fffffff
+      const stream = buf.readUInt32BE(5) & 0x7f_ff_ff_ff
       buf = buf.subarray(9 + length)
       if (type === SETTINGS && !(flags & 1)) socket.write(frame(SETTINGS, 1, 0))
       if (type === HEADERS && !asked) {
@@ -161,10 +164,12 @@ async function etcdConnection(socket: Socket, mode: EtcdMode): Promise<void> {
     while (await put(socket, randomBytes(16 * 1024), until)) await sleep(5)
     return
   }
+
   if (mode === 'http1') {
     socket.write('HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Request')
     return
   }
+
   if (mode === 'ping-flood') {
     // Never read what the client sends (its PING acks pile up on its side), flood it with PINGs.
     socket.pause()
@@ -173,32 +178,44 @@ async function etcdConnection(socket: Socket, mode: EtcdMode): Promise<void> {
     while (await put(socket, pings, until)) await sleep(0)
     return
   }
+
   socket.write(frame(SETTINGS, 0, 0))
   h2Reader(socket, (stream) => {
     void (async () => {
       switch (mode) {
-        case 'nan-varint':
+        case 'nan-varint': {
           return socket.write(grpcAnswer(stream, NAN_VARINT))
-        case 'length-past-end':
+        }
+
+        case 'length-past-end': {
           return socket.write(grpcAnswer(stream, Buffer.from([0x12, 0x7f, 0x0a, 0x01, 0x41])))
-        case 'wrong-wire-type':
+        }
+
+        case 'wrong-wire-type': {
           return socket.write(grpcAnswer(stream, Buffer.from([0x12, 0x02, 0x0d, 0x00])))
-        case 'early-close':
+        }
+
+        case 'early-close': {
           return socket.destroy()
+        }
+
         case 'goaway': {
-          const payload = Buffer.concat([Buffer.alloc(8), Buffer.from('maintenance: node draining\u001b[31m')])
+          const payload = Buffer.concat([Buffer.alloc(8), Buffer.from('maintenance: node draining\u001B[31m')])
           payload.writeUInt32BE(0, 0)
           payload.writeUInt32BE(11, 4) // ENHANCE_YOUR_CALM
           return socket.write(frame(GOAWAY, 0, 0, payload))
         }
+
         case 'trickle': {
           const answer = grpcAnswer(stream, Buffer.from([0x0a, 0x02, 0x18, 0x05]))
           for (let i = 0; i < answer.length; i++) {
             if (!(await put(socket, answer.subarray(i, i + 1), until))) return
             await sleep(1000)
           }
+
           return
         }
+
         case 'endless-data': {
           // A gRPC message announcing 2 GiB, then DATA frames of 16 KiB for as long as the client reads.
           socket.write(
@@ -212,6 +229,7 @@ async function etcdConnection(socket: Socket, mode: EtcdMode): Promise<void> {
           while (await put(socket, data, until));
           return
         }
+
         case 'continuation-flood': {
           // A header block that never ends: HEADERS without END_HEADERS, then CONTINUATION frames.
           await put(socket, frame(HEADERS, 0, stream, STATUS_200), until)
@@ -222,7 +240,6 @@ async function etcdConnection(socket: Socket, mode: EtcdMode): Promise<void> {
             ),
           )
           while (await put(socket, piece, until));
-          return
         }
       }
     })()
@@ -270,25 +287,32 @@ async function http1Connection(socket: Socket, mode: Http1Mode): Promise<void> {
   if (head === undefined) return
   const path = /^[A-Z]+ (\S+)/.exec(head)?.[1] ?? '/'
   switch (mode) {
-    case 'early-close':
+    case 'early-close': {
       return void socket.destroy()
-    case 'garbage':
+    }
+
+    case 'garbage': {
       while (await put(socket, randomBytes(16 * 1024), until)) await sleep(5)
       return
+    }
+
     case 'trickle': {
       const answer = Buffer.from(`${JSON_HEAD}Content-Length: 2\r\n\r\n[]`)
       for (let i = 0; i < answer.length; i++) {
         if (!(await put(socket, answer.subarray(i, i + 1), until))) return
         await sleep(1000)
       }
+
       return
     }
+
     case 'header-flood': {
       await put(socket, Buffer.from('HTTP/1.1 200 OK\r\n'), until)
       const lines = Buffer.from('X-Flood: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(256))
       while (await put(socket, lines, until));
       return
     }
+
     case 'endless-chunked': {
       await put(socket, Buffer.from(`${JSON_HEAD}Transfer-Encoding: chunked\r\n\r\n1\r\n[\r\n`), until)
       const body = Buffer.from('{"Id":"x","Names":["/x"],"Labels":{}},'.repeat(1700))
@@ -296,6 +320,7 @@ async function http1Connection(socket: Socket, mode: Http1Mode): Promise<void> {
       while (await put(socket, chunk, until));
       return
     }
+
     case 'endless-close':
     case 'huge-length': {
       const length = mode === 'huge-length' ? 'Content-Length: 100000000000\r\n' : 'Connection: close\r\n'
@@ -304,6 +329,7 @@ async function http1Connection(socket: Socket, mode: Http1Mode): Promise<void> {
       while (await put(socket, body, until));
       return
     }
+
     case 'log-frame-4g':
     case 'endless-logs': {
       if (!path.includes('/logs')) {
@@ -313,6 +339,7 @@ async function http1Connection(socket: Socket, mode: Http1Mode): Promise<void> {
           `${JSON_HEAD}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
         )
       }
+
       await put(
         socket,
         Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: close\r\n\r\n'),
@@ -324,12 +351,12 @@ async function http1Connection(socket: Socket, mode: Http1Mode): Promise<void> {
         while (await put(socket, bytes, until));
         return
       }
+
       // Valid frames of log lines without the id, as fast as the client reads.
       const line = Buffer.from('2026-12-04T00:00:00.000000000Z GET /health 200 nothing to see here\n')
       const one = Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, line.length]), line])
       const many = Buffer.concat(Array.from({length: 512}, () => one))
       while (await put(socket, many, until));
-      return
     }
   }
 }

@@ -1,5 +1,5 @@
 import http from 'node:http'
-import {createServer, type AddressInfo, type Server, type Socket} from 'node:net'
+import {type AddressInfo, createServer, type Server, type Socket} from 'node:net'
 
 /** A test HTTP server on 127.0.0.1 (an ephemeral port), closed with close(). */
 export interface TestServer {
@@ -19,7 +19,7 @@ function start(handler: (req: http.IncomingMessage, res: http.ServerResponse) =>
   server.keepAliveTimeout = 60_000
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port
+      const {port} = server.address() as AddressInfo
       resolve({
         url: `http://127.0.0.1:${port}/`,
         port,
@@ -64,6 +64,7 @@ export function startStallServer(stallMs = 300, periodMs = 1000): Promise<TestSe
       res.writeHead(200, {'content-type': 'text/plain'})
       res.end('ok')
     }
+
     if (phase < stallMs) setTimeout(answer, stallMs - phase)
     else answer()
   })

@@ -18,6 +18,7 @@ export async function requireDocker(): Promise<void> {
       `Docker is not answering (${(error as Error).message.split('\n')[0]}); run: bash scripts/services.sh`,
     )
   }
+
   try {
     await exec('docker', ['image', 'inspect', TEST_IMAGE], {timeout: 10_000})
   } catch {
@@ -67,6 +68,7 @@ export async function cleanupDocker(namePrefix: string): Promise<void> {
       docker(['rm', '-f', '-v', ...batch], 180_000).catch(() => undefined),
     )
   }
+
   const nets = await docker(['network', 'ls', '-q', '--filter', `name=${namePrefix}`]).catch(() => '')
   if (nets) await docker(['network', 'rm', ...nets.split('\n')]).catch(() => undefined)
 }

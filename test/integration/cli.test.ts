@@ -45,6 +45,7 @@ describe('CLI conventions', () => {
         .filter(Boolean)
         .sort()
     }
+
     assert.deepEqual(await complete('mcp', 'disc'), ['discover'])
     assert.deepEqual(await complete('mcp', 'config', ''), ['list', 'show', 'trust', 'use'])
     assert.ok((await complete('mcp', 'discover', '--etcd-')).includes('--etcd-endpoints'))
@@ -84,6 +85,7 @@ describe('CLI conventions', () => {
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
       assert.equal(r.stdout, help.stdout, args.join(' '))
     }
+
     const topic = await runCli(['help', 'config', 'list'])
     assert.equal(topic.code, 0, topic.stderr)
     assert.match(topic.stdout, /\$ mcp config list/)
@@ -159,6 +161,7 @@ describe('CLI conventions', () => {
       assert.equal(error.kind, 'usage')
       assert.match(error.message, /^--json and --format (sarif|junit|github) ask for two different outputs$/)
     }
+
     const same = await runCli(['lint-config', file, '--json', '-o', 'json'])
     assert.equal(same.code, 0, same.stdout)
   })
@@ -236,10 +239,10 @@ describe('CLI conventions', () => {
     const env = testEnv()
     delete env.NO_COLOR
     const forced = await runCli(['lint-labels', ...files, '--color'], {env})
-    assert.match(forced.stdout, /\x1b\[/)
+    assert.match(forced.stdout, /\u001B\[/)
     const off = await runCli(['lint-labels', ...files, '--color'], {env: testEnv({NO_COLOR: '1'})})
-    assert.doesNotMatch(off.stdout, /\x1b\[/)
+    assert.doesNotMatch(off.stdout, /\u001B\[/)
     const no = await runCli(['lint-labels', ...files, '--no-color'], {env})
-    assert.doesNotMatch(no.stdout, /\x1b\[/)
+    assert.doesNotMatch(no.stdout, /\u001B\[/)
   })
 })

@@ -41,6 +41,7 @@ describe('compile cache (bin/run.js)', () => {
       return []
     }
   }
+
   // A command that loads oclif, a command bundle and the shared code, and needs no service.
   const args = ['schema', '--json']
 
@@ -70,6 +71,7 @@ describe('compile cache (bin/run.js)', () => {
       const stampEnd = bytes.indexOf(10) + 1
       writeFileSync(file, Buffer.concat([bytes.subarray(0, stampEnd), Buffer.alloc(bytes.length - stampEnd, 0x5a)]))
     }
+
     const again = await runCli(args, {env})
     assert.equal(again.code, 0, again.stderr)
     assert.equal(again.stdout, first.stdout)
@@ -87,7 +89,7 @@ describe('compile cache (bin/run.js)', () => {
     if (process.getuid?.() !== 0) return t.skip('needs root to make a directory of another user')
     const theirs = join(base, 'theirs')
     mkdirSync(theirs)
-    chownSync(theirs, 65534, 65534)
+    chownSync(theirs, 65_534, 65_534)
     const r = await runCli(args, {env: testEnv({XDG_CACHE_HOME: theirs})})
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(readdirSync(theirs), [], 'nothing written')
@@ -123,6 +125,7 @@ describe('compile cache (bin/run.js)', () => {
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stderr, '')
     }
+
     assert.deepEqual(readdirSync(shared), [], 'nothing read or written in a world-writable directory')
     assert.deepEqual(readdirSync(real), [], 'nothing written through a symlinked directory')
     const group = join(base, 'group')
@@ -143,7 +146,7 @@ describe('compile cache (bin/run.js)', () => {
     assert.equal((await runCli(args, {env})).code, 0)
     const [first, second] = entries('planted')
     assert.ok(first && second, 'two entries to plant')
-    chownSync(join(dirOf('planted'), first), 65534, 65534)
+    chownSync(join(dirOf('planted'), first), 65_534, 65_534)
     const elsewhere = join(base, 'elsewhere.bin')
     copyFileSync(join(dirOf('planted'), second), elsewhere)
     rmSync(join(dirOf('planted'), second))

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import {execFile, execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
-import {createServer, type Server, type Socket} from 'node:net'
-import type {AddressInfo} from 'node:net'
+import {type AddressInfo, createServer, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -57,7 +56,7 @@ async function script(shell: string): Promise<string> {
 /** What bash offers on <TAB> after `line` (the completion function called as bash calls it). */
 async function bashComplete(line: string): Promise<string[]> {
   const file = await script('bash')
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
   const shell = `source ${q(file)}\nCOMP_LINE=${q(line)}; COMP_POINT=\${#COMP_LINE}; COMP_WORDS=(${line.split(/\s+/).map(q).join(' ')}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1))\n_mcp_complete; printf '%s\\n' "\${COMPREPLY[@]}"`
   const {stdout} = await exec('bash', ['-c', shell], {env, timeout: 20_000})
   return stdout.split('\n').filter(Boolean).sort()
@@ -65,7 +64,7 @@ async function bashComplete(line: string): Promise<string[]> {
 
 const dir = uniqueName('compl')
 const prefix = `/${dir}/`
-const labelPrefix = dir.replace(/-/g, '')
+const labelPrefix = dir.replaceAll('-', '')
 
 after(async () => {
   await cleanupDocker(dir)
@@ -108,7 +107,7 @@ describe('shell completion of values: the scripts ask `mcp __complete`', () => {
     const hung: Server = createServer((s) => sockets.push(s))
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
     try {
-      const port = (hung.address() as AddressInfo).port
+      const {port} = hung.address() as AddressInfo
       const started = Date.now()
       const r = await runCli(
         ['__complete', '--', 'discover', '--source', 'etcd', '--etcd-endpoints', `http://127.0.0.1:${port}`, '-s', ''],
@@ -142,6 +141,7 @@ describe('shell completion of values: the scripts ask `mcp __complete`', () => {
         const {stdout} = await exec('zsh', ['-f', '-c', shell], {env, timeout: 20_000})
         return stdout.split('\n').filter(Boolean)
       }
+
       assert.deepEqual((await run('mcp', 'config', 'use', '')).slice(1), ['prod-eu', 'staging'])
       const rules = await run('mcp', 'lint-labels', '--rule', 'health-path-mi')
       assert.deepEqual(rules.slice(1), ['health-path-missing=:No health path label: the gateway probes /health'])
@@ -162,6 +162,7 @@ describe('shell completion of values: the scripts ask `mcp __complete`', () => {
         })
         return stdout.split('\n').filter(Boolean)
       }
+
       assert.deepEqual(await run('mcp config use '), ['prod-eu', 'staging'])
       assert.deepEqual(await run('mcp rules health-path-mi'), [
         'health-path-missing\tNo health path label: the gateway probes /health',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createServer} from 'node:net'
 import {after, before, describe, test} from 'node:test'
 
 import {ROOT, runCli, testEnv} from '../helpers/cli.js'
@@ -192,7 +192,7 @@ describe('mcp config and profile precedence through the CLI', () => {
     })
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
     try {
-      const port = (listener.address() as {port: number}).port
+      const {port} = listener.address() as {port: number}
       const repo = join(dir, 'cloned')
       mkdirSync(join(repo, '.git'), {recursive: true})
       writeFileSync(join(dir, 'secret-file'), 'local-secret\n')

@@ -24,7 +24,7 @@ interface View {
  */
 describe('mcp discover with Consul (recorded fixture server)', () => {
   const run = uniqueName('consul')
-  const prefix = `c${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const prefix = `c${run.replaceAll(/[^a-z0-9]/g, '').slice(-10)}`
   const token = 'consul-token-for-discover-test'
   let consul: ConsulFixtureServer
   let addr = ''

@@ -43,11 +43,14 @@ describe('mcp discover against a three-member etcd cluster', () => {
       view.sources[0]!.members!.map((m) => m.ok),
       [false, true, true, true],
     )
-    assert.match(r.stderr, new RegExp(`etcd member ${dead.replace(/[.:/]/g, '\\$&')} is down \\(connection refused\\)`))
+    assert.match(
+      r.stderr,
+      new RegExp(`etcd member ${dead.replaceAll(/[.:/]/g, String.raw`\$&`)} is down \\(connection refused\\)`),
+    )
   })
 
   test('killing the leader during --watch loses no event', {timeout: 90_000}, async () => {
-    const {child, out, err, exited} = startCli(
+    const {child, out, exited} = startCli(
       [
         'discover',
         '--watch',
@@ -79,6 +82,7 @@ describe('mcp discover against a three-member etcd cluster', () => {
           }
         }
       }
+
       for (let i = 0; i < 10; i++) {
         await out.waitFor(
           (l) => l.includes(`"/services/api/after-${i}"`) && l.includes('"put"'),
@@ -86,12 +90,14 @@ describe('mcp discover against a three-member etcd cluster', () => {
           `put after-${i}`,
         )
       }
+
       const view = JSON.parse((await runCli(args(cluster.endpoints))).stdout) as View
       assert.equal(view.services[0]!.instances.length, 15)
       assert.equal(view.sources[0]!.members!.filter((m) => !m.ok).length, 1)
     } finally {
       child.kill('SIGINT')
     }
+
     assert.equal(await exited, 0)
   })
 })

@@ -16,7 +16,7 @@ interface View {
 /** Several Docker hosts: the shared daemon and a private second one, through flags and contexts. */
 describe('mcp discover across several Docker hosts', () => {
   const run = uniqueName('hosts')
-  const prefix = `h${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const prefix = `h${run.replaceAll(/[^a-z0-9]/g, '').slice(-10)}`
   const second = new PrivateDockerd()
   const dockerConfig = mkdtempSync(join(tmpdir(), 'mcpt-dockercfg-'))
   const env = testEnv({DOCKER_CONFIG: dockerConfig})
@@ -116,7 +116,7 @@ describe('mcp discover across several Docker hosts', () => {
   })
 
   test('--watch follows every host; each line names its host', {timeout: 60_000}, async () => {
-    const {child, out, err, exited} = startCli(
+    const {child, out, exited} = startCli(
       [...args('--docker-host', 'unix:///var/run/docker.sock', '--docker-host', second.host, '--watch')],
       env,
     )
@@ -145,6 +145,7 @@ describe('mcp discover across several Docker hosts', () => {
     } finally {
       child.kill('SIGINT')
     }
+
     assert.equal(await exited, 0)
   })
 

@@ -69,6 +69,7 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
       const e = JSON.parse(line) as {source: string; event: string; subject: string}
       return e.source === source && e.event === ev && e.subject.includes(subject)
     }
+
     try {
       const snapshot = JSON.parse(await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'the snapshot')) as {
         view: {services: {name: string}[]}
@@ -96,7 +97,7 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
       await out.waitFor(event('docker', 'reconnected', dockerd.host), 40_000, 'docker reconnect')
       await out.waitFor(
         event('docker', 'die (resync)', 'short-lived'),
-        5_000,
+        5000,
         'the container that died while the daemon was gone',
       )
       assert.ok(
@@ -115,6 +116,7 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
     } finally {
       child.kill('SIGINT')
     }
+
     const code = await exitWithin(child, exited, 10_000)
     record({
       area: 'fault',

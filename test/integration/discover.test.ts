@@ -32,7 +32,7 @@ interface JsonView {
 describe('mcp discover on the real engine and etcd', () => {
   const run = uniqueName('disc')
   // A label prefix and registry prefix of this test's own: other tests and the demo stay out of view.
-  const prefix = `t${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const prefix = `t${run.replaceAll(/[^a-z0-9]/g, '').slice(-10)}`
   const registry = `/${run}/`
   const L = (k: string) => `${prefix}.${k}`
   let hostPort = 0
@@ -157,6 +157,7 @@ describe('mcp discover on the real engine and etcd', () => {
     } finally {
       client.close()
     }
+
     const r = await runCli([
       'discover',
       '--json',
@@ -237,7 +238,9 @@ describe('mcp discover on the real engine and etcd', () => {
     assert.equal(r.code, 4)
     assert.match(
       r.stderr,
-      new RegExp(`warning: etcd \\(${dead.replace(/[.:/]/g, '\\$&')}\\): .*connection refused.* — is etcd running at`),
+      new RegExp(
+        `warning: etcd \\(${dead.replaceAll(/[.:/]/g, String.raw`\$&`)}\\): .*connection refused.* — is etcd running at`,
+      ),
     )
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.match(r.stdout, /✓ docker 5 .* ✗ etcd unreachable/)
@@ -308,7 +311,7 @@ describe('mcp discover on the real engine and etcd', () => {
       wide.stdout,
       new RegExp(`${run}-published .*mcp-test/busybox:latest\\s+\\S+\\s+${registry}web/${run}-published`),
     )
-    const table = await runCli([...base, '--format', 'table {{.Instance}}\\t{{.Address}}\\t{{.Key}}'])
+    const table = await runCli([...base, '--format', String.raw`table {{.Instance}}\t{{.Address}}\t{{.Key}}`])
     assert.equal(table.code, 0, table.stderr)
     const lines = table.stdout.trimEnd().split('\n')
     assert.match(lines[0]!, /^INSTANCE +ADDRESS +KEY$/)

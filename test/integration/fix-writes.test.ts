@@ -42,12 +42,12 @@ describe('lint-config --fix writes', () => {
     if (process.getuid?.() !== 0) return t.skip('needs root to give a file to another user')
     const file = join(dir, 'theirs.yaml')
     writeFileSync(file, LOOSE)
-    chownSync(file, 65534, 65534)
+    chownSync(file, 65_534, 65_534)
     chmodSync(file, 0o640)
     const r = await runCli(['lint-config', '--fix', file])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const stat = statSync(file)
-    assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o7777], [65534, 65534, 0o640])
+    assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o7777], [65_534, 65_534, 0o640])
     assert.equal(readFileSync(file, 'utf8'), FIXED)
   })
 
@@ -75,6 +75,7 @@ describe('lint-config --fix writes', () => {
     } finally {
       Date.now = clock
     }
+
     assert.equal(readFileSync(victim, 'utf8'), 'victim\n', 'nothing written through a planted link')
     assert.ok(lstatSync(file).isFile() && !lstatSync(file).isSymbolicLink())
     assert.equal(readFileSync(file, 'utf8'), 'new\n')

@@ -1,8 +1,8 @@
+import assert from 'node:assert/strict'
 import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import assert from 'node:assert/strict'
 
 import {ROOT, runCli, testEnv} from '../helpers/cli.js'
 import {cleanupDocker, requireDocker, requireEtcd, runContainer, TEST_ETCD, uniqueName} from '../helpers/services.js'
@@ -60,7 +60,7 @@ before(() => {
   w('empty.yaml', '')
   w('comments.yaml', '# nothing here\n')
   w('binary.yaml', Buffer.from([0x76, 0x65, 0x72, 0x00, 0x01, 0x02]))
-  w('latin1.yaml', Buffer.from('version: 1\nrouteName: caf\xe9\n', 'latin1'))
+  w('latin1.yaml', Buffer.from('version: 1\nrouteName: caf\u00E9\n', 'latin1'))
   w('huge.yaml', 'version: 1\nrateLimit:\n  burst: 10\n' + `# ${'x'.repeat(98)}\n`.repeat(100_000))
   w('big.yaml', toYaml(bigConfig(5000)))
   w('big.json', JSON.stringify(bigConfig(5000), null, 2))
@@ -158,6 +158,7 @@ describe('mcp lint-config: findings, formats, exit codes', () => {
     } finally {
       rmSync(project, {recursive: true, force: true})
     }
+
     const bad = await runCli(['lint-config', '--rule', 'no-such-rule=off', file])
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /unknown rule "no-such-rule"/)

@@ -53,6 +53,7 @@ describe('lint-labels exit codes', () => {
       assert.equal(r.code, 3, `${args.join(' ')}: ${r.stdout}`)
       assert.match(r.stdout, new RegExp(`${args[1]}\\n.*error +not a compose file \\(no services:\\)`))
     }
+
     const notDockerfile = await lint(['--dockerfile', 'docker-compose.yml'], {cwd: dir})
     assert.equal(notDockerfile.code, 3, notDockerfile.stdout)
     assert.match(notDockerfile.stdout, /not a Dockerfile \(no FROM\)/)

@@ -1,9 +1,8 @@
+import * as hdr from 'hdr-histogram-js'
 import assert from 'node:assert/strict'
 import {ChildProcess, execFile, spawn} from 'node:child_process'
 import {after, before, describe, test} from 'node:test'
 import {promisify} from 'node:util'
-
-import * as hdr from 'hdr-histogram-js'
 
 import {exitWithin, ROOT, runCli, startCli, testEnv} from '../helpers/cli.js'
 import {PrivateDockerd} from '../helpers/daemons.js'
@@ -63,7 +62,10 @@ class NetnsServer {
   private next(): Promise<string> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('the netns server did not answer')), 10_000)
-      this.waiters.push((l) => (clearTimeout(t), resolve(l)))
+      this.waiters.push((l) => {
+        clearTimeout(t)
+        resolve(l)
+      })
     })
   }
 
@@ -82,7 +84,7 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
   const daemon = new PrivateDockerd()
   const env = testEnv({DOCKER_HOST: daemon.host})
   const image = 'mcp-nodes-test:latest'
-  const port = 18000 + Math.floor(Math.random() * 2000)
+  const port = 18_000 + Math.floor(Math.random() * 2000)
   const server = new NetnsServer(daemon.netns, port)
   const url = `http://127.0.0.1:${port}/`
   const args = (...extra: string[]) => [
@@ -159,6 +161,7 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
     for (const n of out.distributed.nodes) {
       assert.ok(n.requestsPerSecond > 600 && n.requestsPerSecond < 1100, `${n.task}: ${n.requestsPerSecond} req/s`)
     }
+
     assert.equal(await services(), '')
   })
 
@@ -199,6 +202,7 @@ describe('mcp loadtest --nodes (Swarm service of replicas, results merged)', () 
         ids = (await daemon.docker(['ps', '-q', '--filter', 'label=com.docker.swarm.task'])).split('\n').filter(Boolean)
         await new Promise((r) => setTimeout(r, 200))
       }
+
       assert.equal(ids.length, 3, 'three replicas running')
       await daemon.docker(['kill', ids[0]!])
       assert.equal(await exited, 4, err.lines.join('\n'))

@@ -1,7 +1,8 @@
+import type {AddressInfo} from 'node:net'
+
 import assert from 'node:assert/strict'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -130,7 +131,7 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, /4 targets from .*mix\.txt, round robin/)
     assert.match(human.stdout, /^ {2}Per target$/m)
-    assert.match(human.stdout, new RegExp(`^ {4}5 +POST ${server.url.replace(/\./g, '\\.')}/b +5\\d `, 'm'))
+    assert.match(human.stdout, new RegExp(`^ {4}5 +POST ${server.url.replaceAll('.', String.raw`\.`)}/b +5\\d `, 'm'))
     assert.doesNotMatch(human.stdout + human.stderr, /s3cr3t/)
     const html = readFileSync(report, 'utf8')
     assert.match(html, /<h2>Per target<\/h2>/)
@@ -207,6 +208,7 @@ describe('mcp loadtest --targets (vegeta text format, 127.0.0.1 only)', () => {
       )
       assert.doesNotMatch(r.stderr, /s3cr3t/)
     }
+
     const missing = await runCli(['loadtest', '--targets', join(dir, 'absent.txt'), '-d', '1s'])
     assert.equal(missing.code, 3)
     assert.match(missing.stderr, /absent\.txt: no such file/)

@@ -1,14 +1,13 @@
-import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
 import {promisify} from 'node:util'
 
-import {CLI, runCli, testEnv} from '../helpers/cli.js'
-import {cleanupDocker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
 import {decodeHistogram} from '../../src/loadtest/stats.js'
+import {CLI, runCli, testEnv} from '../helpers/cli.js'
 import {
   startDelayServer,
   startFastServer,
@@ -16,6 +15,7 @@ import {
   startStatusServer,
   type TestServer,
 } from '../helpers/http-servers.js'
+import {cleanupDocker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
 
 const exec = promisify(execFile)
 
@@ -27,6 +27,7 @@ async function loadJson(args: string[]): Promise<{code: number | null; json: any
   } catch {
     assert.fail(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`)
   }
+
   return {code: r.code, json, stderr: r.stderr}
 }
 
@@ -56,7 +57,7 @@ describe('mcp loadtest accuracy (real servers on 127.0.0.1)', () => {
           r.stdout,
         )
       assert.ok(head, r.stdout)
-      const n = (i: number) => Number(head[i]!.replace(/,/g, ''))
+      const n = (i: number) => Number(head[i]!.replaceAll(',', ''))
       assert.equal(n(1), n(2) + n(3))
       assert.match(r.stdout, new RegExp(`^  ${head[2]} requests in `, 'm'))
     } finally {
@@ -326,6 +327,7 @@ describe('mcp loadtest output, thresholds, errors', () => {
       assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr)
       assert.equal(r.stdout, '')
     }
+
     const missing = await runCli(['loadtest', fast.url, '--body-file', join(dir, 'nope')])
     assert.equal(missing.code, 3)
     const port = fast.port === 1 ? 2 : 1
@@ -390,6 +392,7 @@ describe('mcp loadtest <service> (real engine)', () => {
       assert.ok(i.latency.p50 > 0)
       sum += i.requests
     }
+
     assert.equal(sum, json.requests.total)
     assert.ok(json.imbalance >= 1 && json.imbalance < 2, `imbalance ${json.imbalance}`)
     const human = await runCli(['loadtest', service, '--path', '/health', '-c', '3', '-d', '1s', '--source', 'docker'])

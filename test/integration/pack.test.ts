@@ -3,8 +3,8 @@ import {execFile} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {after, describe, test} from 'node:test'
+import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
 import {ROOT} from '../helpers/cli.js'
@@ -48,6 +48,7 @@ describe('npm pack → install into an empty directory → run', () => {
     ]) {
       assert.ok(paths.includes(needed), `${needed} is in the package`)
     }
+
     assert.ok(
       !paths.some((p) => p.startsWith('test/') || p.startsWith('src/') || p === 'bin/dev.js'),
       'no sources, tests or the tsx dev runner',
@@ -126,13 +127,13 @@ describe('npm pack → install into an empty directory → run', () => {
       cwd: app,
       env: userEnv(),
       timeout: 30_000,
-    }).catch((e) => e)
+    }).catch((error) => error)
     assert.equal(missing.code, 3, missing.stderr)
     assert.match(missing.stderr, /^mcp: nope\.env: no such file\n/)
     assert.doesNotMatch(missing.stderr, /node:/)
     // A file that exists is read by mcp (compose interpolation), not loaded into mcp's own environment.
     writeFileSync(join(app, 'prod.env'), 'PORT=8080\nDOCKER_HOST=tcp://127.0.0.1:1\n')
-    const unset = await exec(mcp, ['lint-labels'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((e) => e)
+    const unset = await exec(mcp, ['lint-labels'], {cwd: app, env: userEnv(), timeout: 30_000}).catch((error) => error)
     assert.match(unset.stdout, /unresolved-variable/, 'without the env file, PORT is unset')
     const found = await exec(mcp, ['lint-labels', '--env-file', 'prod.env'], {
       cwd: app,

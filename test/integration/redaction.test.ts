@@ -27,6 +27,7 @@ describe('secrets in arguments never come back in error lines', () => {
       assert.ok(!leaks(r), `${argv.join(' ')} printed the password:\n${r.stdout}${r.stderr}`)
       assert.match(r.stderr, /tcp:\/\/u:\[redacted\]@127\.0\.0\.1:bad/, argv.join(' '))
     }
+
     const json = await runCli(['discover', '--docker-host', host, '--json'])
     assert.equal(json.code, 2)
     assert.ok(!leaks(json), json.stdout)

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {renderLoadtestReport, type LoadReportInput} from '../../src/loadtest/html-report.js'
+import {type LoadReportInput, renderLoadtestReport} from '../../src/loadtest/html-report.js'
 import {HeadlessBrowser, launchBrowser} from '../helpers/browser.js'
 import {runCli} from '../helpers/cli.js'
 

@@ -1,7 +1,8 @@
-import assert from 'node:assert/strict'
-import {readFileSync, mkdtempSync, rmSync} from 'node:fs'
-import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+
+import assert from 'node:assert/strict'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {createServer, type Server} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'

@@ -126,7 +126,7 @@ describe('Swarm services and tasks', () => {
     assert.equal(svc('web').instances.length, 2)
     assert.ok(svc('web').instances.every((i) => i.addressReason === 'swarm-vip' && i.address?.kind === 'vip'))
     assert.equal(svc('edge').instances[0]!.addressReason, 'published')
-    assert.equal(svc('edge').instances[0]!.address?.port, 18080)
+    assert.equal(svc('edge').instances[0]!.address?.port, 18_080)
     assert.equal(svc('dns').instances[0]!.addressReason, 'task-ip')
     assert.equal(svc('stuck').swarm?.running, 0)
     const table = await runCli(['discover', '--source', 'docker'], {env})
@@ -148,7 +148,7 @@ describe('Swarm services and tasks', () => {
     assert.deepEqual([short.evidence!.desired, short.evidence!.running], [2, 0])
   })
   test('--watch reports service events as well as container events', {timeout: 60_000}, async () => {
-    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', '--source', 'docker'], env)
+    const {child, out, exited} = startCli(['discover', '--watch', '--json', '--source', 'docker'], env)
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
       await daemon.docker(['service', 'scale', '-d', 'web=3'])
@@ -165,6 +165,7 @@ describe('Swarm services and tasks', () => {
     } finally {
       child.kill('SIGINT')
     }
+
     assert.equal(await exited, 0)
   })
 })

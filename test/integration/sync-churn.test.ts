@@ -61,6 +61,7 @@ describe('mcp sync --watch under churn, judged by mcp doctor', () => {
           extra: ['--health-cmd', 'true', '--health-interval', '1s', '--health-retries', '1', '--stop-timeout', '1'],
         })
       }
+
       for (let slot = 0; slot < slots; slot += 5) await Promise.all([0, 1, 2, 3, 4].map((n) => start(slot + n)))
 
       const agent = startCli(
@@ -114,9 +115,10 @@ describe('mcp sync --watch under churn, judged by mcp doctor', () => {
       // Random operations for ~30 s, two at a time on distinct slots; every ~10 s a pause, ≤2 s to settle, and doctor.
       let seed = 42
       const random = (n: number) => {
-        seed = (seed * 1103515245 + 12345) & 0x7fffffff
+        seed = (seed * 1_103_515_245 + 12_345) & 0x7f_ff_ff_ff
         return seed % n
       }
+
       const busy = new Set<number>()
       const counts: Record<string, number> = {stop: 0, start: 0, restart: 0, recreate: 0}
       const churnFor = async (ms: number) => {
@@ -130,20 +132,36 @@ describe('mcp sync --watch under churn, judged by mcp doctor', () => {
             const op = ['stop', 'start', 'restart', 'recreate'][random(4)]!
             counts[op]!++
             try {
-              if (op === 'stop') await docker(['stop', '-t', '1', name])
-              else if (op === 'start') await docker(['start', name])
-              else if (op === 'restart') await docker(['restart', '-t', '1', name])
-              else {
-                await docker(['rm', '-f', name])
-                await start(slot)
+              switch (op) {
+                case 'stop': {
+                  await docker(['stop', '-t', '1', name])
+                  break
+                }
+
+                case 'start': {
+                  await docker(['start', name])
+                  break
+                }
+
+                case 'restart': {
+                  await docker(['restart', '-t', '1', name])
+                  break
+                }
+
+                default: {
+                  await docker(['rm', '-f', name])
+                  await start(slot)
+                }
               }
             } finally {
               busy.delete(slot)
             }
           }
         }
+
         await Promise.all([worker(), worker()])
       }
+
       const samples: string[] = []
       for (let round = 0; round < 3; round++) {
         await churnFor(10_000)
@@ -151,6 +169,7 @@ describe('mcp sync --watch under churn, judged by mcp doctor', () => {
         samples.push(new Date().toISOString())
         await doctor(`after round ${round + 1} (+2 s to settle)`)
       }
+
       const early = watcher.out.lines.filter((l) => l.includes('EARLY_REGISTRATION') && l.includes('"finding"'))
       const story = early.map((l) => {
         const instance = JSON.parse(l).finding.instance as string

@@ -122,6 +122,7 @@ describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
     } finally {
       agent.child.kill('SIGTERM')
     }
+
     assert.equal(await exitWithin(agent.child, agent.exited, 10_000), 0)
     assert.ok(fixture.deregistrations.includes(name), 'deregistered on stop')
     const left = await (await fetch(`${addr}/v1/agent/services`)).json()

@@ -43,8 +43,10 @@ describe('mcp sync --watch survives dockerd and etcd restarts', () => {
           if (JSON.stringify(have) === JSON.stringify([...want].sort())) return
           await sleep(200)
         }
+
         assert.deepEqual(have, [...want].sort(), `${what} (after ${ms} ms)`)
       }
+
       // Host networking (the private daemon has no bridge); readiness from Docker's health check.
       const run = (name: string, restart = 'no') =>
         dockerd.docker([
@@ -158,6 +160,7 @@ describe('mcp sync --watch survives dockerd and etcd restarts', () => {
           if (leases.length === 2 && new Set(leases).size === 1 && leases[0] !== kvs[0]!.lease) break
           await sleep(300)
         }
+
         assert.ok(
           leases.length === 2 && new Set(leases).size === 1 && leases[0] !== kvs[0]!.lease,
           `both on one new lease (${leases.join(', ')})`,
@@ -165,8 +168,9 @@ describe('mcp sync --watch survives dockerd and etcd restarts', () => {
       } finally {
         agent.child.kill('SIGTERM')
       }
+
       const code = await exitWithin(agent.child, agent.exited, 15_000)
-      await waitKeys([], 5_000, 'SIGTERM revoked the lease')
+      await waitKeys([], 5000, 'SIGTERM revoked the lease')
       record({
         area: 'fault',
         command: 'mcp sync --watch',

@@ -80,7 +80,9 @@ describe('the mcp image (scripts/image.sh)', () => {
         value = await etcdctl(['get', key, '--print-value-only'])
         if (!value) await sleep(300)
       }
-      const logs = async () => (await exec('docker', ['logs', `${base}-agent`]).catch((e) => e)).stdout as string
+
+      const logs = async () =>
+        (await exec('docker', ['logs', `${base}-agent`]).catch((error) => error)).stdout as string
       assert.ok(value, `registered by the agent in the image; its log:\n${await logs()}`)
       assert.equal(JSON.parse(value).registeredBy, 'mcpt-image')
       await docker(['stop', '-t', '10', `${base}-agent`])

@@ -140,10 +140,13 @@ describe('mcp sync as a Swarm global service (private dockerd)', () => {
         keys = (await etcdctl(['get', '--prefix', '/services/api/', '--keys-only']).catch(() => ''))
           .split('\n')
           .filter(Boolean)
-        if (keys.length) break
+        if (keys.length > 0) break
         await sleep(500)
       }
-      const logs = await dockerd.docker(['service', 'logs', '--raw', 'mcp-sync'], 15_000).catch((e: Error) => e.message)
+
+      const logs = await dockerd
+        .docker(['service', 'logs', '--raw', 'mcp-sync'], 15_000)
+        .catch((error: Error) => error.message)
       assert.equal(keys.length, 1, `one task registered; the agent's log:\n${logs}`)
       assert.match(keys[0]!, /^\/services\/api\/api\.\d+\.\w+$/)
       const value = JSON.parse(await etcdctl(['get', keys[0]!, '--print-value-only']))

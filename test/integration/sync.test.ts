@@ -26,6 +26,7 @@ async function waitUntil(what: string, ms: number, check: () => Promise<boolean>
     if (await check()) return Date.now() - start
     await sleep(100)
   }
+
   throw new Error(`timed out after ${ms} ms waiting for ${what}`)
 }
 
@@ -323,6 +324,7 @@ describe('mcp sync (real dockerd and etcd)', () => {
       agent.child.kill('SIGTERM')
       await exitWithin(agent.child, agent.exited, 10_000)
     }
+
     assert.deepEqual(await keys(prefix), [stale, taken].sort(), "SIGTERM revoked only the agent's own lease")
     const pruned = await runCli([
       'sync',

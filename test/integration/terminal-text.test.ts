@@ -9,7 +9,7 @@ import {after, describe, test} from 'node:test'
 import {runCli, testEnv} from '../helpers/cli.js'
 
 // Nothing from outside reaches the terminal raw: labels, server error messages, HTTP/2 GOAWAY text.
-const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
+const RAW = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/
 const noRaw = (text: string) => assert.doesNotMatch(text, RAW, JSON.stringify(text))
 const dir = mkdtempSync(join(tmpdir(), 'mcpt-escape-'))
 after(() => rmSync(dir, {recursive: true, force: true}))
@@ -53,7 +53,9 @@ describe('hostile text from outside is shown escaped', () => {
         {endStream: true},
       ),
     )
-    const goaway = await h2Server((stream) => stream.session!.goaway(0, 0, Buffer.from('bye\x1b]0;pwned\x07\x1b[2J')))
+    const goaway = await h2Server((stream) =>
+      stream.session!.goaway(0, 0, Buffer.from('bye\u001B]0;pwned\u0007\u001B[2J')),
+    )
     try {
       for (const port of [denied.port, goaway.port]) {
         const r = await runCli(
@@ -74,7 +76,7 @@ describe('hostile text from outside is shown escaped', () => {
     const socket = join(dir, 'docker.sock')
     const server = createHttpServer((req, res) => {
       res.writeHead(500, {'content-type': 'application/json'})
-      res.end(JSON.stringify({message: 'boom\x1b]0;pwned\x07\nline two\x1b[2J'}))
+      res.end(JSON.stringify({message: 'boom\u001B]0;pwned\u0007\nline two\u001B[2J'}))
     })
     await new Promise<void>((resolve) => server.listen(socket, resolve))
     try {
@@ -93,7 +95,7 @@ describe('hostile text from outside is shown escaped', () => {
   })
 
   test("oclif's usage errors quote the flag as typed: shown escaped, no line of its own", async () => {
-    const r = await runCli(['discover', '--x\x1b]0;pwned\x07\n::error::forged'])
+    const r = await runCli(['discover', '--x\u001B]0;pwned\u0007\n::error::forged'])
     assert.equal(r.code, 2)
     noRaw(r.stderr)
     assert.ok(

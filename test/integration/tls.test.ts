@@ -78,7 +78,7 @@ describe('TLS and host keys', () => {
       setTimeout(() => socket.destroy(), 200)
     })
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
-    const port = (listener.address() as {port: number}).port
+    const {port} = listener.address() as {port: number}
     try {
       const r = await runCli([
         'discover',
@@ -123,7 +123,7 @@ describe('TLS and host keys', () => {
       client.on('error', () => {})
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as {port: number}).port
+    const {port} = server.address() as {port: number}
     const home = join(dir, 'home')
     mkdirSync(join(home, '.ssh'), {recursive: true})
     const env = testEnv({HOME: home, DOCKER_HOST: `ssh://ops@127.0.0.1:${port}`})

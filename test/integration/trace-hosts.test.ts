@@ -20,7 +20,7 @@ const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 /** trace across the shared daemon and a private second one (in single-node Swarm mode). */
 describe('mcp trace across Docker hosts and Swarm service logs', () => {
   const run = uniqueName('thosts')
-  const prefix = `t${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const prefix = `t${run.replaceAll(/[^a-z0-9]/g, '').slice(-10)}`
   const second = new PrivateDockerd()
   const dockerConfig = mkdtempSync(join(tmpdir(), 'mcpt-dockercfg-'))
   const env = testEnv({DOCKER_CONFIG: dockerConfig})
@@ -71,6 +71,7 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
       if (/orders 3\/3/.test(await second.docker(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']))) break
       await new Promise((r) => setTimeout(r, 500))
     }
+
     await docker(['--config', dockerConfig, 'context', 'create', 'second', '--docker', `host=${second.host}`])
     await new Promise((r) => setTimeout(r, 1000))
   })

@@ -1,9 +1,9 @@
-import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
 import {gzipSync} from 'node:zlib'
 
 import {CLI, runCli, testEnv} from '../helpers/cli.js'
@@ -42,7 +42,7 @@ before(async () => {
   mkdirSync(f('rotated'))
   writeFileSync(f('rotated/app.log.1'), `2026-11-21T09:59:59.500Z INFO b3=${LOW}-e457b5a2e4d86bd1-1 warmup\n`)
   writeFileSync(f('rotated/app.log.2.gz'), gzipSync(`2026-11-21T09:59:59.000Z WARN x-request-id=${UUID} retried\n`))
-  const big = Array.from({length: 30000}, (_, i) =>
+  const big = Array.from({length: 30_000}, (_, i) =>
     i === 5 ? `2026-11-21T09:59:58.000Z INFO early ${ID}` : `2026-11-21T09:59:58.000Z INFO noise ${i} ${Math.random()}`,
   ).join('\n')
   const gz = gzipSync(big)
@@ -125,6 +125,7 @@ describe('mcp trace over files', () => {
         flag.join(' '),
       )
     }
+
     const word = await runCli(['trace', ID, f('app.log'), '--context', 'prod'])
     assert.equal(word.code, 2)
     assert.match(word.stderr, /--context "prod" is not a number of lines\n {2}hint: .*--docker-context/)
@@ -173,7 +174,7 @@ describe('mcp trace over files', () => {
   })
 
   test('exit codes: 1 not found, 2 usage', async () => {
-    assert.equal((await runCli(['trace', OTHER.replace(/f/g, 'e'), f('app.log')])).code, 1)
+    assert.equal((await runCli(['trace', OTHER.replaceAll('f', 'e'), f('app.log')])).code, 1)
     const bad = await runCli(['trace', 'not-an-id', f('app.log')])
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /is not a trace id/)
@@ -183,7 +184,7 @@ describe('mcp trace over files', () => {
 
   test('worker threads and byte ranges find what one thread finds', async () => {
     const path = f('big.log')
-    const lines = Array.from({length: 60000}, (_, i) =>
+    const lines = Array.from({length: 60_000}, (_, i) =>
       i % 1999 === 0
         ? `2026-11-21T10:00:00.${String(i % 1000).padStart(3, '0')}Z INFO hit ${i} ${ID}`
         : `2026-11-21T10:00:00Z INFO noise ${i} ${'x'.repeat(i % 40)}`,
@@ -229,6 +230,7 @@ describe('mcp trace over files', () => {
       const binary = j.problems.some((p: {kind: string}) => p.kind === 'binary')
       return {...j, stats: {}, startedAt: 0, sources: j.sources.map((s: object) => (binary ? {...s, bytes: 0} : s))}
     }
+
     const both = async (name: string) => {
       const one = await runCli(['trace', ID, f(name), '-j', '1', '--json'], {env})
       const worker = await runCli(['trace', ID, f(name), '-j', '2', '--json'], {env})
@@ -237,6 +239,7 @@ describe('mcp trace over files', () => {
       assert.equal(worker.stderr, one.stderr, name)
       return worker
     }
+
     const whole = await both('members.log.gz')
     assert.equal(whole.code, 0, whole.stderr)
     assert.equal(JSON.parse(whole.stdout).lines.length, 1 + 60)
@@ -326,6 +329,7 @@ describe('mcp trace over real containers', () => {
       if (Date.now() > deadline) break
       await new Promise((r) => setTimeout(r, 300))
     }
+
     await new Promise((r) => setTimeout(r, 1500))
   })
 

@@ -1,10 +1,10 @@
+import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {promisify} from 'node:util'
 import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
+import {promisify} from 'node:util'
 import {parse} from 'yaml'
 
 import {CLI, ROOT, runCli, testEnv} from '../helpers/cli.js'
@@ -24,8 +24,8 @@ describe('mcp validate', () => {
     assert.equal(r.code, 1)
     const out = JSON.parse(r.stdout)
     const ids = out.findings.map((f: {ruleId: string}) => f.ruleId)
-    assert.ok(ids.includes('service-port-invalid'), ids.join())
-    assert.ok(ids.includes('unknown-key'), ids.join())
+    assert.ok(ids.includes('service-port-invalid'), ids.join(','))
+    assert.ok(ids.includes('unknown-key'), ids.join(','))
     assert.equal(out.checked.compose.length, 1)
     assert.equal(out.checked.configs.length, 1)
   })
@@ -119,6 +119,7 @@ describe('action.yml (composite GitHub Action)', () => {
         ? (inputs[input] ?? action.inputs[input].default)
         : value.replace('${{ github.action_path }}/', ROOT)
     }
+
     assert.equal(env.MCP_BIN, CLI)
     try {
       const {stdout} = await exec('bash', ['-c', step.run], {cwd, env, timeout: 60_000})

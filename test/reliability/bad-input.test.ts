@@ -81,7 +81,7 @@ describe('bad-input corpus: one clear line, the documented exit code, no stack t
           (valid ? r.code === 0 || r.code === 1 : r.code === reader.inputExit) &&
           !hasStackTrace(output) &&
           (valid || output.includes(file === work ? 'directory' : name) || output.includes(file)) &&
-          readdirSync(work).sort().join() === before.join()
+          readdirSync(work).sort().join(',') === before.join(',')
         record({
           area: 'input',
           command: `mcp ${reader.command}`,
@@ -156,8 +156,8 @@ describe('trace streams whatever it is given', () => {
       const line = Buffer.from(
         '2026-11-21T23:59:59.000Z INFO GET /api/orders 200 12ms trace_id=00000000000000000000000000000000 user=someone\n',
       )
-      const block = Buffer.alloc(line.length * 65536)
-      for (let i = 0; i < 65536; i++) line.copy(block, i * line.length)
+      const block = Buffer.alloc(line.length * 65_536)
+      for (let i = 0; i < 65_536; i++) line.copy(block, i * line.length)
       const {openSync, writeSync, closeSync} = await import('node:fs')
       const fd = openSync(file, 'w')
       let written = 0

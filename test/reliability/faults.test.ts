@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
-import {connect, createServer, type AddressInfo, Server, Socket} from 'node:net'
 import {createServer as createHttpServer} from 'node:http'
+import {type AddressInfo, connect, createServer, Server, Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -30,7 +30,7 @@ function hungSocket(path: string): Promise<{server: Server; close: () => void}> 
     server.listen(path, () =>
       resolve({
         server,
-        close: () => {
+        close() {
           for (const s of sockets) s.destroy()
           server.close()
         },
@@ -41,7 +41,7 @@ function hungSocket(path: string): Promise<{server: Server; close: () => void}> 
 
 describe('faults: the command says what failed, within the timeout, and still shows what it has', () => {
   const run = uniqueName('faults')
-  const prefix = `f${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const prefix = `f${run.replaceAll(/[^a-z0-9]/g, '').slice(-10)}`
 
   before(async () => {
     await requireDocker()
@@ -225,10 +225,11 @@ async function freezeAfterFirstData(target: URL): Promise<{endpoint: string; clo
       pending = Buffer.concat([pending, chunk])
       while (!frozen && pending.length >= 9) {
         const length = pending.readUIntBE(0, 3)
-        if (pending[3] === 0 && (pending.readUInt32BE(5) & 0x7fffffff) === 1) frozen = true
+        if (pending[3] === 0 && (pending.readUInt32BE(5) & 0x7f_ff_ff_ff) === 1) frozen = true
         if (pending.length < 9 + length) break
         pending = pending.subarray(9 + length)
       }
+
       client.write(chunk)
     })
     client.on('data', (chunk: Buffer) => {
@@ -245,7 +246,7 @@ async function freezeAfterFirstData(target: URL): Promise<{endpoint: string; clo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
+    close() {
       for (const s of sockets) s.destroy()
       server.close()
     },
@@ -379,7 +380,7 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
           result:
             code === 'hung'
               ? 'did not exit'
-              : `exited ${code} in ${ms} ms${leftovers.length ? `, left ${leftovers.join(' ')}` : ''}`,
+              : `exited ${code} in ${ms} ms${leftovers.length > 0 ? `, left ${leftovers.join(' ')}` : ''}`,
           exitCode: code === 'hung' ? null : code,
           ms,
           pass,
@@ -454,6 +455,7 @@ describe('doctor --watch across a dockerd crash and restart', () => {
         steps.push(`${name} ${Date.now() - at} ms`)
       }
     }
+
     let pass = false
     let result = ''
     try {
@@ -489,6 +491,7 @@ describe('doctor --watch across a dockerd crash and restart', () => {
         pass = false
         result = `${result || 'not seen'}; did not exit within 10 s of SIGINT (killed)`
       }
+
       t.diagnostic(`steps: ${steps.join(', ')}`)
       record({
         area: 'fault',
@@ -501,6 +504,7 @@ describe('doctor --watch across a dockerd crash and restart', () => {
         pass,
       })
     }
+
     assert.ok(pass)
   })
 })

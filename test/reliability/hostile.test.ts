@@ -1,3 +1,5 @@
+import type {AddressInfo} from 'node:net'
+
 /**
  * Hostile servers (issue 18): a fake etcd (h2c and TLS), a fake Docker Engine API (unix socket and
  * tcp) and a fake Consul, each answering in one bad way. Every case asserts that the command ends
@@ -8,7 +10,6 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -67,6 +68,7 @@ function runMeasured(args: string[], budgetMs: number): Promise<Measured> {
       } catch {
         // killed: no figure, and the case fails on its time anyway
       }
+
       rmSync(dir, {recursive: true, force: true})
       resolve({code, stdout, stderr, ms, peakRssMb})
     })
@@ -126,7 +128,7 @@ async function check(what: string, args: string[], expect: Expect): Promise<Meas
 describe('hostile servers: every reply capped and timed, one line, the right exit code', () => {
   const run = uniqueName('hostile')
   // A label prefix no container carries: the real Docker answers, with nothing.
-  const prefix = `h${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const prefix = `h${run.replaceAll(/[^a-z0-9]/g, '').slice(-10)}`
   const servers: Listening[] = []
   let cert: TestCert
   const dir = mkdtempSync(join(tmpdir(), 'mcp-hostile-sock-'))
@@ -147,11 +149,13 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
     servers.push(s)
     return s
   }
+
   const http1 = async (mode: Http1Mode, unix = false) => {
     const s = await startFakeHttp1(mode, unix ? {path: join(dir, `${mode}-${servers.length}.sock`)} : {})
     servers.push(s)
     return s
   }
+
   const partial = /✓ docker 0 .*✗ etcd unreachable/
 
   // etcd over h2c, beside the real Docker: the Docker half shown, exit 4.
@@ -243,9 +247,10 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
       })
     })
   }
+
   // On tcp, beside the real etcd: exit 4.
   for (const [mode, says] of dockerCases.filter(([m]) =>
-    ['endless-chunked', 'trickle', 'garbage', 'header-flood'].includes(m),
+    ['endless-chunked', 'garbage', 'header-flood', 'trickle'].includes(m),
   )) {
     test(`Docker on tcp: ${mode}`, async () => {
       const s = await http1(mode)
@@ -325,7 +330,7 @@ describe('hostile servers: every reply capped and timed, one line, the right exi
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     try {
-      const port = (server.address() as AddressInfo).port
+      const {port} = server.address() as AddressInfo
       await check('Consul fan-out', ['discover', '--source', 'consul', '--consul-addr', `http://127.0.0.1:${port}`], {
         code: 0,
         quietOk: true,

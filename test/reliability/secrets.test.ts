@@ -18,7 +18,7 @@ import {record} from './record.js'
  */
 describe('secrets never reach any output', () => {
   const run = uniqueName('secrets')
-  const prefix = `s${run.replace(/[^a-z0-9]/g, '').slice(-10)}`
+  const prefix = `s${run.replaceAll(/[^a-z0-9]/g, '').slice(-10)}`
   const SECRETS = {
     env: 'planted-env-Zq81xv0w',
     consul: 'planted-consul-K2mzP9q4',
@@ -60,7 +60,7 @@ describe('secrets never reach any output', () => {
       command,
       case: where,
       expected: 'no planted secret in stdout or stderr',
-      result: leaked.length ? `LEAKED: ${leaked.join(', ')}` : 'none found',
+      result: leaked.length > 0 ? `LEAKED: ${leaked.join(', ')}` : 'none found',
       exitCode: code,
       ms: 0,
       pass: leaked.length === 0,
@@ -171,7 +171,7 @@ describe('secrets never reach any output', () => {
         argv
           .slice(1)
           .join(' ')
-          .replace(new RegExp(Object.values(SECRETS).join('|'), 'g'), '<secret>'),
+          .replaceAll(new RegExp(Object.values(SECRETS).join('|'), 'g'), '<secret>'),
         r.stdout + r.stderr,
         r.code,
       )

@@ -2,8 +2,8 @@ import * as Args from '@oclif/core/args'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, sourceFlag} from '../../cli/flags.js'
-import {loadProjectConfig} from '../../core/project-config.js'
 import {ProfileShow, showProfile} from '../../core/profiles.js'
+import {loadProjectConfig} from '../../core/project-config.js'
 import {columns} from '../../core/text-table.js'
 import {FORMAT_NAMES} from '../../report/findings/index.js'
 import {selectedByText} from './list.js'
@@ -13,18 +13,15 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static override description = `Resolves every connection setting exactly as discover, doctor or loadtest would — flag > environment > profile > default — and names its origin: the flag, the environment variable, the profile key, or the default. Secrets (etcd password, Consul token) are never printed: only where they come from, e.g. [from env PROD_ETCD_PASS] or [from file /run/secrets/etcd]. Files named by TLS settings are checked to exist.
 
 With NAME, shows that profile (as --profile NAME would). Connection flags given here show as "flag".`
-
   static override examples = [
     '<%= config.bin %> config show',
     '<%= config.bin %> config show prod',
     '<%= config.bin %> config show prod --etcd-endpoints 10.0.0.9:2379',
     '<%= config.bin %> config show --json',
   ]
-
   static override args = {
     name: Args.string({description: 'Profile to show (default: the current one)'}),
   }
-
   static override flags = {...connectionFlags, ...sourceFlag}
 
   async run(): Promise<ProfileShow> {
@@ -45,6 +42,7 @@ With NAME, shows that profile (as --profile NAME would). Connection flags given 
       ])
       this.print(columns([['SETTING', 'VALUE', 'FROM', 'NOTE'], ...rows]))
     }
+
     return shown
   }
 }

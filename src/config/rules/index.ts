@@ -1,5 +1,6 @@
-import {RuleMeta, unusedSuppressionMeta} from '../../report/findings/index.js'
 import type {ConfigRule} from '../types.js'
+
+import {RuleMeta, unusedSuppressionMeta} from '../../report/findings/index.js'
 import {routeServiceNoInstancesRule, splitVersionNoInstancesRule} from './live.js'
 import {tlsFileMissingRule, unresolvedVariableRule} from './references.js'
 import {duplicateRouteRule, routeShadowedRule, splitWeightsRule} from './routes.js'

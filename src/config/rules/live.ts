@@ -1,6 +1,7 @@
-import {labelKeys} from '../../model/labels.js'
 import type {Instance, ServiceView} from '../../model/types.js'
 import type {Finding} from '../../report/findings/finding.js'
+
+import {labelKeys} from '../../model/labels.js'
 import {defineConfigRule} from '../rule.js'
 import {ConfigContext, isObject} from '../types.js'
 
@@ -43,6 +44,7 @@ export const routeServiceNoInstancesRule = defineConfigRule({
             targets.push({service: s.service, path: ['routes', index, 'splits', j, 'service']})
         })
       }
+
       for (const t of targets) {
         if (typeof t.service !== 'string') continue
         const found = services.get(t.service)
@@ -85,7 +87,7 @@ export const splitVersionNoInstancesRule = defineConfigRule({
         hits.push(
           ctx.report({
             path: ['routes', index, 'splits', j, 'version'],
-            message: `no instance of "${name}" carries version "${s.version}"${versions.length ? ` (live: ${versions.join(', ')})` : ' (no instance has a version)'}`,
+            message: `no instance of "${name}" carries version "${s.version}"${versions.length > 0 ? ` (live: ${versions.join(', ')})` : ' (no instance has a version)'}`,
             hint: `label the new containers ${ctx.labelPrefix ?? 'mcp'}.service.version=${s.version}, or fix the split`,
             service: name,
             evidence: {version: s.version, liveVersions: versions},

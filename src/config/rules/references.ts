@@ -1,8 +1,9 @@
 import {statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
 
-import {humanPath} from '../paths.js'
 import type {Finding} from '../../report/findings/finding.js'
+
+import {humanPath} from '../paths.js'
 import {defineConfigRule} from '../rule.js'
 import {pointer, section, segments} from '../types.js'
 
@@ -47,20 +48,22 @@ export const tlsFileMissingRule = defineConfigRule({
       try {
         if (!statSync(full).isFile()) problem = 'is not a regular file'
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
+        const {code} = error as NodeJS.ErrnoException
         problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`
       }
+
       if (!problem) continue
       // Only the path is shown, never the file's content (a key file is a secret).
       hits.push(
         ctx.report({
           path,
-          message: `tls.${key} ${JSON.stringify(file)} ${problem}${full !== file ? ` (${full})` : ''}`,
+          message: `tls.${key} ${JSON.stringify(file)} ${problem}${full === file ? '' : ` (${full})`}`,
           hint: "relative paths are resolved from the config file's directory",
           evidence: {file: full},
         }),
       )
     }
+
     return hits
   },
 })

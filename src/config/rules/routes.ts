@@ -1,5 +1,6 @@
-import type {PathSegment} from '../source.js'
 import type {Finding} from '../../report/findings/finding.js'
+import type {PathSegment} from '../source.js'
+
 import {defineConfigRule} from '../rule.js'
 import {isObject} from '../types.js'
 
@@ -46,7 +47,7 @@ function normaliseRoutes(config: Record<string, unknown>): RouteMatch[] {
       : NO_HEADERS
     // A string, not JSON: this runs for every route of 5,000-route files.
     let key = `${kind}\u0000${path}\u0000${methods ? [...methods].sort().join(',') : '*'}`
-    if (headers.size)
+    if (headers.size > 0)
       key += `\u0000${[...headers]
         .map(([k, v]) => `${k}=${v}`)
         .sort()
@@ -87,6 +88,7 @@ export const duplicateRouteRule = defineConfigRule({
         first.set(r.key, r)
         continue
       }
+
       hits.push(
         ctx.report({
           path: matchPath(r),
@@ -97,6 +99,7 @@ export const duplicateRouteRule = defineConfigRule({
         }),
       )
     }
+
     return hits
   },
 })
@@ -130,6 +133,7 @@ export const routeShadowedRule = defineConfigRule({
           for (const e of prefixes.get(r.path.slice(0, n)) ?? [])
             if (covers(e, r) && (!cover || e.index < cover.index)) cover = e
         }
+
         const exactCover = candidates.find((e) => covers(e, r))
         if (exactCover && (!cover || exactCover.index < cover.index)) cover = exactCover
         // Same match is duplicate-route's finding, not this one.
@@ -145,6 +149,7 @@ export const routeShadowedRule = defineConfigRule({
           )
         }
       }
+
       const index = r.kind === 'exact' ? exact : prefixes
       if (r.kind === 'prefix') prefixLengths.add(r.path.length)
       // Stryker disable next-line ArrayDeclaration: equivalent, a string in the index covers nothing
@@ -152,6 +157,7 @@ export const routeShadowedRule = defineConfigRule({
       list.push(r)
       index.set(r.path, list)
     }
+
     return hits
   },
 })

@@ -1,9 +1,10 @@
+import type {Finding} from '../../report/findings/finding.js'
+
 import {didYouMean} from '../../core/suggest.js'
 import {canonicalDuration} from '../duration-spelling.js'
 import {humanPath, looseKey, toCamelCase} from '../paths.js'
-import {JsonSchema, SchemaError, schemaKeys} from '../schema.js'
-import type {Finding} from '../../report/findings/finding.js'
 import {defineConfigRule} from '../rule.js'
+import {JsonSchema, SchemaError, schemaKeys} from '../schema.js'
 import {ConfigContext, isObject, RuleHit, segments} from '../types.js'
 
 const DURATION_SCHEMA = '#/$defs/duration/'
@@ -46,33 +47,33 @@ const SECRET_KEY = /token|password|secret/i
 function toDnsLabel(value: string): string {
   return value
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
+    .replaceAll(/[^a-z0-9]+/g, '-')
+    .replaceAll(/^-+|-+$/g, '')
     .slice(0, 63)
 }
 
 /** The schema's patterns in words (what is wrong, and the value that would do), keyed by the pattern. */
 const PATTERN_WORDS: Record<string, (value: string) => {message: string; hint: string} | undefined> = {
-  '^/': (value) => {
+  '^/'(value) {
     const url = /^[a-z]+:\/\/[^/]+(\/.*)?$/i.exec(value)
     return {message: "does not start with '/'", hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value}`}
   },
   '^/(.*/)?$': (value) => ({
     message: "must start and end with '/'",
-    hint: `write /${value.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/'),
+    hint: `write /${value.replaceAll(/^\/+|\/+$/g, '')}/`.replace('//', '/'),
   }),
-  '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': (value) => {
+  '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'(value) {
     const fixed = toDnsLabel(value)
     return {
       message: 'is not a DNS label',
       hint: `use lowercase letters, digits and dashes${fixed ? `, e.g. ${fixed}` : ''}`,
     }
   },
-  '^[a-z0-9]+([._-][a-z0-9]+)*$': (value) => {
+  '^[a-z0-9]+([._-][a-z0-9]+)*$'(value) {
     const fixed = value
       .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/([._-])[._-]+/g, '$1')
+      .replaceAll(/[^a-z0-9._-]+/g, '-')
+      .replaceAll(/([._-])[._-]+/g, '$1')
       .replace(/^[._-]/, '')
       .replace(/[._-]$/, '')
     return {
@@ -95,10 +96,13 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
       hint: 'write ${VARIABLE} and keep the secret in the environment',
     }
   }
+
   const p = e.params
   switch (e.keyword) {
-    case 'type':
+    case 'type': {
       return {message: `${label} must be ${TYPE_LIST.format(String(p.type).split(','))}, not ${typeOf(e.data)}`}
+    }
+
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]) ?? []
       const guess = typeof e.data === 'string' ? closestValue(e.data, allowed.map(String)) : undefined
@@ -113,26 +117,32 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
         fix: sure ? {target: 'value', text: guess, description: `${JSON.stringify(e.data)} → ${guess}`} : undefined,
       }
     }
-    case 'required':
+
+    case 'required': {
       // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent today, the schema requires no key at the top level
       return {
         message: `${label === '(top level)' ? 'the config' : label} is missing required key "${p.missingProperty}"`,
       }
+    }
+
     case 'anyOf':
     case 'oneOf': {
       // Stryker disable next-line MethodExpression,OptionalChaining,StringLiteral: equivalent, each anyOf branch requires one key
       const branches = ((e.parentSchema?.[e.keyword] as JsonSchema[] | undefined) ?? [])
         .map((b) => b.required?.join(' and '))
         .filter(Boolean)
-      return branches.length
+      return branches.length > 0
         ? {message: `${label} needs ${branches.map((b) => `"${b}"`).join(' or ')}`}
         : {message: `${label} ${e.message ?? 'is invalid'}`}
     }
-    case 'dependentRequired':
+
+    case 'dependentRequired': {
       return {
         message: `${label} sets "${p.property}" but not "${p.missingProperty}"`,
         hint: `${p.property} and ${p.missingProperty} go together`,
       }
+    }
+
     case 'pattern': {
       // In words, with the fix, as the label rules say it; a pattern without words keeps the regex.
       const words = typeof e.data === 'string' ? PATTERN_WORDS[String(p.pattern)]?.(e.data) : undefined
@@ -142,12 +152,16 @@ function schemaMessage(e: SchemaError): {message: string; hint?: string; fix?: R
         hint: e.parentSchema?.description,
       }
     }
-    case 'uniqueItems':
+
+    case 'uniqueItems': {
       return {message: `${label} lists the same item twice (items ${p.j} and ${p.i})`}
-    default:
+    }
+
+    default: {
       return {
-        message: `${label} ${e.message ?? 'is invalid'}${typeof e.data !== 'object' ? `, not ${JSON.stringify(e.data)}` : ''}`,
+        message: `${label} ${e.message ?? 'is invalid'}${typeof e.data === 'object' ? '' : `, not ${JSON.stringify(e.data)}`}`,
       }
+    }
   }
 }
 
@@ -196,10 +210,12 @@ export const invalidDurationRule = defineConfigRule({
         )
         continue
       }
+
       if (typeof e.data !== 'string') {
         hits.push(ctx.report({path, message: `${label} must be a duration string like "5s", not ${typeOf(e.data)}`}))
         continue
       }
+
       const canonical = canonicalDuration(e.data)
       hits.push(
         ctx.report({
@@ -218,6 +234,7 @@ export const invalidDurationRule = defineConfigRule({
         }),
       )
     }
+
     return hits
   },
 })
@@ -238,6 +255,7 @@ function keysElsewhere(key: string): string[] {
       keyIndex.set(looseKey(k.name), list)
     }
   }
+
   return keyIndex.get(looseKey(key)) ?? []
 }
 
@@ -268,7 +286,7 @@ export const unknownKeyRule = defineConfigRule({
       const path = [...parent, key]
       // Stryker disable next-line OptionalChaining: equivalent, ajv (verbose) always gives the parent schema
       const known = Object.keys(e.parentSchema?.properties ?? {})
-      const where = parent.length ? ` in ${humanPath(parent)}` : ''
+      const where = parent.length > 0 ? ` in ${humanPath(parent)}` : ''
       const suggestion = suggestKey(key, known)
       let hint: string | undefined
       let fix: RuleHit['fix']
@@ -282,13 +300,15 @@ export const unknownKeyRule = defineConfigRule({
         const legacy = LEGACY_HOMES[looseKey(key)]
         // Stryker disable next-line MethodExpression: equivalent, a legacy home has another key name than the key's other homes
         const elsewhere = legacy ? [legacy, ...keysElsewhere(key).filter((p) => p !== legacy)] : keysElsewhere(key)
-        if (elsewhere.length) hint = `it belongs at ${elsewhere.slice(0, 3).join(' or ')}`
-        else if (known.length) hint = `known keys here: ${known.join(', ')}`
+        if (elsewhere.length > 0) hint = `it belongs at ${elsewhere.slice(0, 3).join(' or ')}`
+        else if (known.length > 0) hint = `known keys here: ${known.join(', ')}`
       }
+
       hits.push(
         ctx.report({path, target: 'key', message: `unknown key "${key}"${where}`, hint, evidence: {key, known}, fix}),
       )
     }
+
     return hits
   },
 })

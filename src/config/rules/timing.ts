@@ -1,9 +1,10 @@
+import type {Finding} from '../../report/findings/finding.js'
+import type {PathSegment} from '../source.js'
+
 import {formatDuration, parseDuration} from '../../core/duration.js'
 import {humanPath} from '../paths.js'
-import {schemaKeys} from '../schema.js'
-import type {PathSegment} from '../source.js'
-import type {Finding} from '../../report/findings/finding.js'
 import {defineConfigRule} from '../rule.js'
+import {schemaKeys} from '../schema.js'
 import {ConfigContext, pointer, section} from '../types.js'
 
 /** A duration setting's effective value: what the file says, else the schema's default. */
@@ -29,6 +30,7 @@ function duration(ctx: ConfigContext, sectionName: string, key: string): Effecti
     const ms = typeof d === 'string' ? parseDuration(d) : undefined
     return ms === undefined ? undefined : {ms, path, explicit: false}
   }
+
   if (typeof value !== 'string' || ctx.unresolved.has(pointer(path))) return undefined
   const ms = parseDuration(value)
   return ms === undefined ? undefined : {ms, path, explicit: true}
@@ -93,6 +95,7 @@ export const leaseTtlRule = defineConfigRule({
         }),
       )
     }
+
     return hits
   },
 })

@@ -1,7 +1,8 @@
-import {addressText} from '../../model/address.js'
-import {DEFAULT_HEALTH_PATH, parsePortLabel} from '../../model/labels.js'
 import type {DockerContainer, Instance} from '../../model/types.js'
 import type {Finding} from '../../report/findings/finding.js'
+
+import {addressText} from '../../model/address.js'
+import {DEFAULT_HEALTH_PATH, parsePortLabel} from '../../model/labels.js'
 import {
   CheckContext,
   containerLocation,
@@ -40,7 +41,7 @@ export function driftOf(
   d: DockerContainer,
   ctx: Pick<CheckContext, 'keys'>,
 ): Record<string, {registry: unknown; label: string | null}> {
-  const labels = d.labels
+  const {labels} = d
   const out: Record<string, {registry: unknown; label: string | null}> = {}
   const compare = (field: Field, labelKey: string, same: (label: string | undefined) => boolean) => {
     const recorded = meta[field]
@@ -48,6 +49,7 @@ export function driftOf(
     const label = labels[labelKey]
     if (!same(label)) out[field] = {registry: recorded, label: label ?? null}
   }
+
   // A port label that is missing or invalid is LABEL_INVALID's finding, not drift.
   compare('port', ctx.keys.servicePort, (l) => parsePortLabel(l) === undefined || parsePortLabel(l) === meta.port)
   compare('version', ctx.keys.serviceVersion, (l) => l?.trim() === meta.version)
@@ -90,6 +92,7 @@ export const labelDrift = defineCheck({
         )
       }
     }
+
     return out
   },
 })
@@ -113,7 +116,7 @@ export const portNotExposed = defineCheck({
         const exposed = [...new Set(d.ports.map((p) => `${p.privatePort}/${p.type}`))]
         return ctx.report({
           instance: i,
-          message: `${ctx.keys.servicePort}=${i.port} but the container exposes ${exposed.length ? exposed.join(', ') : 'no ports'}`,
+          message: `${ctx.keys.servicePort}=${i.port} but the container exposes ${exposed.length > 0 ? exposed.join(', ') : 'no ports'}`,
           hint: `check the port the service listens on; add EXPOSE ${i.port} to the image (or --expose / compose expose:), or fix ${ctx.keys.servicePort}`,
           evidence: {servicePort: i.port, exposed},
           at: containerLocation(d),
@@ -162,6 +165,7 @@ function groupBy(instances: Instance[], value: (i: Instance) => string): Map<str
     const v = value(i)
     groups.set(v, [...(groups.get(v) ?? []), i.id])
   }
+
   return groups
 }
 
@@ -181,11 +185,11 @@ export const nameConflict = defineCheck({
       const ports = groupBy(running, (i) => String(i.port))
       const paths = groupBy(running, (i) => i.healthPath)
       if (ports.size < 2 && paths.size < 2) continue
-      const conflicting = [ports.size > 1 ? ports : undefined, paths.size > 1 ? paths : undefined].filter(
+      const conflicting = [ports.size > 1 ? ports : undefined, paths.size > 1 ? paths : undefined].find(
         (g): g is Map<string, string[]> => Boolean(g),
       )
       // Point at an instance of the smallest group: most likely the one deployed by mistake.
-      const smallest = [...conflicting[0]!.values()].sort((a, b) => a.length - b.length)[0]!
+      const smallest = [...conflicting!.values()].sort((a, b) => a.length - b.length)[0]!
       const odd = running.find((i) => i.id === smallest[0])!
       const parts: string[] = []
       if (ports.size > 1) parts.push(`ports ${[...ports.keys()].join(' vs ')}`)
@@ -204,6 +208,7 @@ export const nameConflict = defineCheck({
         }),
       )
     }
+
     return out
   },
 })

@@ -1,4 +1,5 @@
 import type {Instance} from '../../model/types.js'
+
 import {
   allInstances,
   containerLocation,
@@ -20,6 +21,7 @@ export function notReadyReason(
       evidence: {health: d.health, status: d.status},
     }
   }
+
   if (d.health === 'starting') {
     return {
       severity: 'warning',
@@ -27,6 +29,7 @@ export function notReadyReason(
       evidence: {health: d.health, status: d.status},
     }
   }
+
   const p = i.probe
   if (p?.probed && !p.ok) {
     return {
@@ -38,6 +41,7 @@ export function notReadyReason(
       },
     }
   }
+
   return undefined
 }
 

@@ -1,6 +1,7 @@
+import type {DockerContainer, Instance, ServiceView} from '../../model/types.js'
+
 import {formatDuration} from '../../core/duration.js'
 import {addressText} from '../../model/address.js'
-import type {DockerContainer, Instance, ServiceView} from '../../model/types.js'
 import {judgeAddress} from '../address-judge.js'
 import {
   allInstances,
@@ -104,14 +105,15 @@ export const staleRegistration = defineCheck({
         } else if (entry.containerId) {
           evidence.reason = 'removed'
           why = `container ${entry.containerId.slice(0, 12)} no longer exists on this host`
-        } else if (!entry.address) {
+        } else if (entry.address) {
+          evidence.reason = 'unknown-address'
+          why = `no running container of ${i.service} has ${entry.address}`
+        } else {
           evidence.reason = 'no-address'
           evidence.valueError = entry.valueError
           why = `its value holds no address (${entry.valueError ?? 'unreadable'}) and names no container here`
-        } else {
-          evidence.reason = 'unknown-address'
-          why = `no running container of ${i.service} has ${entry.address}`
         }
+
         out.push(
           ctx.report({
             instance: i,
@@ -126,6 +128,7 @@ export const staleRegistration = defineCheck({
         )
       }
     }
+
     return out
   },
 })
@@ -178,6 +181,7 @@ export const wrongAddress = defineCheck({
         )
       }
     }
+
     return out
   },
 })

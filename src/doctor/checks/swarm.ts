@@ -1,4 +1,5 @@
 import type {Finding} from '../../report/findings/finding.js'
+
 import {defineCheck} from '../check.js'
 
 /** Swarm: fewer running tasks than the service's desired replicas (pending, failing, unschedulable). */
@@ -29,6 +30,7 @@ export const replicasShort = defineCheck({
         }),
       )
     }
+
     return out
   },
 })
@@ -82,6 +84,7 @@ export const swarmLabelMismatch = defineCheck({
         }),
       )
     }
+
     return out
   },
 })

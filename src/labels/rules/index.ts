@@ -1,4 +1,6 @@
 import type {RuleMeta} from '../../report/findings/finding.js'
+import type {LabelRule} from './rule.js'
+
 import {keySyntax, keyValueGlued, unknownKey} from './keys.js'
 import {
   deployLabelsOnly,
@@ -8,7 +10,6 @@ import {
   unresolvedVariable,
 } from './placement.js'
 import {healthPathMissing, serviceNameMissing, servicePortMissing} from './required.js'
-import type {LabelRule} from './rule.js'
 import {
   emptyValue,
   healthIntervalFormat,
@@ -22,9 +23,9 @@ import {
   serviceWeightRange,
 } from './values.js'
 
+export {gluedKey, keySyntaxProblems} from './keys.js'
 export type {LabelRule, LabelSetRule, LabelSetsRule, RuleContext} from './rule.js'
 export {isSetRule, ruleContext} from './rule.js'
-export {gluedKey, keySyntaxProblems} from './keys.js'
 
 /** Every label rule, in the order docs/rules.md lists them. */
 export const LABEL_RULES: LabelRule[] = [

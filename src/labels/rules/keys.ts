@@ -1,7 +1,8 @@
-import {didYouMean} from '../../core/suggest.js'
 import type {Finding} from '../../report/findings/finding.js'
-import {hasPrefix} from '../../model/labels.js'
 import type {LabelEntry} from '../types.js'
+
+import {didYouMean} from '../../core/suggest.js'
+import {hasPrefix} from '../../model/labels.js'
 import {defineRule, RuleContext} from './rule.js'
 
 const known = (ctx: RuleContext) => Object.values(ctx.keys)
@@ -46,6 +47,7 @@ export const keyValueGlued = defineRule({
         }),
       )
     }
+
     return out
   },
 })
@@ -75,6 +77,7 @@ export const unknownKey = defineRule({
         }),
       )
     }
+
     return out
   },
 })
@@ -119,6 +122,7 @@ export const keySyntax = defineRule({
         }),
       )
     }
+
     return out
   },
 })

@@ -1,7 +1,8 @@
-import {locationText, type Finding, type Location} from '../../report/findings/finding.js'
-import {checkPort, DEFAULT_HEALTH_PATH, hasPrefix} from '../../model/labels.js'
-import {effectiveLabel, knownValue} from '../label-set.js'
 import type {LabelSet} from '../types.js'
+
+import {checkPort, DEFAULT_HEALTH_PATH, hasPrefix} from '../../model/labels.js'
+import {type Finding, type Location, locationText} from '../../report/findings/finding.js'
+import {effectiveLabel, knownValue} from '../label-set.js'
 import {defineRule, defineSetsRule, type RuleContext} from './rule.js'
 
 /** Is the port among the declared ones (single ports and ranges)? */
@@ -22,10 +23,10 @@ export const servicePortNotExposed = defineRule({
     const value = knownValue(entry)
     const check = value ? checkPort(value) : undefined
     if (!entry || !check?.ok || !set.ports || set.portsDynamic || set.portsNotApplicable) return []
-    const port = check.port
+    const {port} = check
     if (declares(set, port)) return []
     const declared = set.ports.map((p) => (p.endPort ? `${p.port}-${p.endPort}` : String(p.port)))
-    const list = declared.length ? ` (it has ${declared.join(', ')})` : ''
+    const list = declared.length > 0 ? ` (it has ${declared.join(', ')})` : ''
     const text = {
       compose: [
         `port ${port} is not in ${set.displayName}'s expose or ports${list}`,
@@ -139,6 +140,7 @@ export const unresolvedVariable = defineRule({
         }),
       )
     }
+
     return out
   },
 })
@@ -177,6 +179,7 @@ export const serviceConflict = defineSetsRule({
         first.set(r.name, {set, r})
         continue
       }
+
       const where = (loc: LabelSet['location'] | undefined) => locationText(loc ?? seen.set.location)
       if (r.port !== undefined && seen.r.port !== undefined && Number(r.port) !== Number(seen.r.port)) {
         out.push(
@@ -189,6 +192,7 @@ export const serviceConflict = defineSetsRule({
           }),
         )
       }
+
       if (r.path !== undefined && seen.r.path !== undefined && r.path !== seen.r.path) {
         out.push(
           ctx.report({
@@ -201,6 +205,7 @@ export const serviceConflict = defineSetsRule({
         )
       }
     }
+
     return out
   },
 })

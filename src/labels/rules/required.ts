@@ -1,7 +1,8 @@
 import type {Finding} from '../../report/findings/finding.js'
+import type {LabelSet} from '../types.js'
+
 import {DEFAULT_HEALTH_PATH, hasPrefix} from '../../model/labels.js'
 import {carriesPrefix} from '../label-set.js'
-import type {LabelSet} from '../types.js'
 import {gluedKey} from './keys.js'
 import {defineRule, RuleContext} from './rule.js'
 

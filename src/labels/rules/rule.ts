@@ -1,9 +1,10 @@
 import type {Finding, Location, RuleMeta} from '../../report/findings/finding.js'
-import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../../report/findings/rule.js'
+import type {LabelEntry, LabelSet} from '../types.js'
+
 import {docsUrl} from '../../core/docs-url.js'
 import {labelKeys, type LabelKeys} from '../../model/labels.js'
+import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../../report/findings/rule.js'
 import {effectiveLabel, knownValue} from '../label-set.js'
-import type {LabelEntry, LabelSet} from '../types.js'
 
 export interface RuleContext {
   /** The label prefix (`mcp`, or --label-prefix). */

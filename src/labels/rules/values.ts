@@ -1,8 +1,9 @@
-import {parseDuration} from '../../core/duration.js'
 import type {Finding, Severity} from '../../report/findings/finding.js'
+import type {LabelEntry, LabelSet} from '../types.js'
+
+import {parseDuration} from '../../core/duration.js'
 import {checkPort, type LabelKeyName} from '../../model/labels.js'
 import {effectiveLabel, knownValue} from '../label-set.js'
-import type {LabelEntry, LabelSet} from '../types.js'
 import {defineRule, LabelSetRule, quoteValue, valuesOf} from './rule.js'
 
 /** What a value check says about a bad value: the message tail and the fix. */
@@ -40,6 +41,7 @@ function valueRule(spec: {
           }),
         )
       }
+
       return out
     },
   })
@@ -51,8 +53,8 @@ export const DNS_LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 export function toDnsLabel(value: string): string {
   return value
     .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-{2,}/g, '-')
+    .replaceAll(/[^a-z0-9-]+/g, '-')
+    .replaceAll(/-{2,}/g, '-')
     .replace(/^-+/, '')
     .slice(0, 63)
     .replace(/(?<!-)-+$/, '')
@@ -116,6 +118,7 @@ export const healthPathInvalid = valueRule({
         hint: url ? `write only the path: ${url[1] ?? '/'}` : `write /${value.replace(/^\/*/, '')}`,
       }
     }
+
     return {message: 'is not a valid URL path', hint: 'percent-encode spaces and special characters; no #fragment'}
   },
 })

@@ -2,12 +2,13 @@ import {existsSync} from 'node:fs'
 import {dirname, isAbsolute, join, normalize, relative, resolve} from 'node:path'
 import {isAlias, isMap, isScalar, isSeq, Node, Scalar, YAMLMap} from 'yaml'
 
+import type {FileLocation} from '../../report/findings/finding.js'
+import type {LabelEntry, LabelScope} from '../types.js'
+
 import {parseDotenv} from '../../core/dotenv.js'
 import {InputError} from '../../core/errors.js'
 import {interpolate} from '../../core/interpolate.js'
 import {ParsedYaml, parseYamlDocuments, toPlain} from '../../core/yaml-source.js'
-import type {FileLocation} from '../../report/findings/finding.js'
-import type {LabelEntry, LabelScope} from '../types.js'
 import {composeScalar} from './compose-scalar.js'
 
 /**
@@ -82,7 +83,7 @@ const LABEL_FIELDS = new Map<string, LabelScope>([
 ])
 
 export function isRemote(path: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^git@/.test(path) || /^oci:/.test(path)
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith('git@') || path.startsWith('oci:')
 }
 
 /** How a file found by reference is named in findings: next to the file that named it, as that one is named. */
@@ -122,6 +123,7 @@ export function loadComposeFile(
     if (options.include) applyInclude(ctx, root, scope, options.stack)
     merged = merged ? (mergeNodes(merged, root, []) as TMap) : (mergeNodes(undefined, root, []) as TMap)
   }
+
   return merged ?? {kind: 'map', entries: new Map(), loc: {kind: 'file', file: scope.file.display, line: 1, column: 1}}
 }
 
@@ -136,7 +138,8 @@ export function checkComposeDocument(parsed: ParsedYaml): boolean {
   if (typeof plain !== 'object' || Array.isArray(plain)) {
     throw new InputError('expected a mapping at the top level (is this a compose file?)', {where: `${parsed.path}:1:1`})
   }
-  const services = (plain as Record<string, unknown>).services
+
+  const {services} = plain as Record<string, unknown>
   if (services !== undefined && services !== null && (typeof services !== 'object' || Array.isArray(services))) {
     const root = parsed.doc.contents
     const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'services') : undefined
@@ -145,6 +148,7 @@ export function checkComposeDocument(parsed: ParsedYaml): boolean {
       where: `${parsed.path}:${p.line}:${p.column}`,
     })
   }
+
   return true
 }
 
@@ -180,8 +184,10 @@ class Converter {
         const converted = this.convert(item as Node)
         if (converted) items.push(converted)
       }
+
       return {kind: 'seq', items, loc: this.location(node), ...(tag ? {tag} : {})}
     }
+
     if (isMap(node)) return {kind: 'map', entries: this.entries(node), loc: this.location(node), ...(tag ? {tag} : {})}
     return undefined
   }
@@ -196,11 +202,13 @@ class Converter {
         merges.push(pair.value as Node)
         continue
       }
+
       const name = isScalar(key) ? (composeScalar(key).text ?? '') : undefined
       if (name === undefined) continue
       const value = this.convert(pair.value as Node) ?? this.nullAt(pair.value as Node | null, key)
       out.set(name, {key: name, keyLoc: this.location(key), value})
     }
+
     for (const merge of merges) {
       const target = isAlias(merge) ? (merge.resolve(this.parsed.doc) as Node) : merge
       const sources = isSeq(target)
@@ -213,9 +221,11 @@ class Converter {
             where: `${l.file}:${l.line}:${l.column}`,
           })
         }
+
         for (const [k, e] of this.entries(source)) if (!out.has(k)) out.set(k, e)
       }
     }
+
     return out
   }
 
@@ -229,16 +239,18 @@ class Converter {
     if (!read.isString || read.text === null) {
       return {...this.scalarNode(read.text, false, [], loc, () => loc), ...(tag ? {tag} : {})}
     }
+
     const raw = read.text
     const r = interpolate(raw, this.scope.vars)
-    if (r.errors.length) {
+    if (r.errors.length > 0) {
       throw new InputError(r.errors[0]!, {
         where: `${loc.file}:${loc.line}:${loc.column}`,
         hint: 'set the variable (environment or --env-file), or write $$ for a literal $',
       })
     }
+
     const at = (index: number, expected: string): FileLocation => {
-      const range = node.range
+      const {range} = node
       if (range && index > 0 && r.value === raw) {
         const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0
         const offset = range[0] + quoted + index
@@ -247,8 +259,10 @@ class Converter {
           return {kind: 'file', file: this.scope.file.display, line: p.line, column: p.column}
         }
       }
+
       return loc
     }
+
     return {...this.scalarNode(r.value, true, r.unresolved, loc, at), ...(tag ? {tag} : {})}
   }
 
@@ -292,6 +306,7 @@ function applyExtends(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
       const f = entry(ext.value, 'file')
       if (f?.kind === 'scalar') fileNode = f
     }
+
     if (!ref) throw new InputError(`extends.${name}.service is required`, {where: where(ext.keyLoc)})
     let baseTable = table
     let baseScope = tableScope
@@ -302,6 +317,7 @@ function applyExtends(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
         )
         return withoutKey(svc, 'extends')
       }
+
       const abs = resolve(fileNode.dir, fileNode.text)
       if (abs !== tableScope.file.abs) {
         if (stack.includes(abs))
@@ -315,8 +331,10 @@ function applyExtends(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
             where: where(fileNode.loc),
           })
         }
+
         baseTable = baseServices
       }
+
       if (!baseTable.entries.has(ref)) {
         throw new InputError(`cannot extend service ${name}: service ${ref} not found in ${fileNode.text}`, {
           where: where(fileNode.loc),
@@ -325,6 +343,7 @@ function applyExtends(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
     } else if (!table.entries.has(ref)) {
       throw new InputError(`cannot extend service ${name}: service ${ref} not found`, {where: where(ext.keyLoc)})
     }
+
     const base = resolveService(ref, baseTable, baseScope, [...chain, id])
     const merged = base
       ? (mergeNodes(base, withoutKey(svc, 'extends'), ['services', name]) as TMap)
@@ -335,9 +354,11 @@ function applyExtends(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
       table.entries.set(name, {...e, value: merged})
       done.add(name)
     }
+
     return merged
   }
-  for (const name of [...services.entries.keys()]) resolveService(name, services, scope, [])
+
+  for (const name of services.entries.keys()) resolveService(name, services, scope, [])
 }
 
 function withoutKey(map: TMap, key: string): TMap {
@@ -375,6 +396,7 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
               ? env.items.filter((i): i is TScalar => i.kind === 'scalar')
               : []
     }
+
     paths = paths.filter((p) => p.text)
     if (paths.length === 0) throw new InputError('include: an entry needs a path', {where: where(item.loc)})
     const remote = paths.find((p) => isRemote(p.text!))
@@ -384,6 +406,7 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
       )
       continue
     }
+
     const files = paths.map((p) => {
       const abs = resolve(p.dir, p.text!)
       if (stack.includes(abs))
@@ -400,6 +423,7 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
       const entries = parseDotenv(ctx.read(file), file.display, {...fromFiles, ...definedOnly(scope.vars)})
       for (const [k, e] of entries) fromFiles[k] = e.value
     }
+
     const vars = {...fromFiles, ...definedOnly(scope.vars)}
     const model = loadComposeFiles(ctx, files, dir, vars, stack)
     // Top-level networks come along (their `name:` is how services' networks are named).
@@ -410,6 +434,7 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
         root.entries.set('networks', {key: 'networks', keyLoc: include.keyLoc, value: networks})
       else for (const [k, e] of networks.entries) if (!own.value.entries.has(k)) own.value.entries.set(k, e)
     }
+
     const imported = entry(model, 'services')
     if (imported?.kind !== 'map') continue
     let services = root.entries.get('services')
@@ -421,6 +446,7 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
       }
       root.entries.set('services', services)
     }
+
     const own = services.value as TMap
     for (const [name, e] of imported.entries) {
       if (own.entries.has(name)) {
@@ -432,6 +458,7 @@ function applyInclude(ctx: ModelContext, root: TMap, scope: FileScope, stack: st
           },
         )
       }
+
       own.entries.set(name, e)
     }
   }
@@ -463,6 +490,7 @@ export function mergeNodes(base: TNode | undefined, over: TNode, path: string[])
     const {tag: _tag, ...plain} = over
     return scope ? toLabels(plain as TNode, scope) : (plain as TNode)
   }
+
   if (scope) {
     const merged = base ? toLabels(base, scope) : undefined
     const added = toLabels(over, scope)
@@ -472,17 +500,21 @@ export function mergeNodes(base: TNode | undefined, over: TNode, path: string[])
       entries.delete(k)
       entries.set(k, l)
     }
+
     return {kind: 'labels', entries, loc: over.loc}
   }
+
   const field = path.length === 3 && path[0] === 'services' ? path[2] : undefined
   if (field === 'build') {
     base = base && buildAsMap(base)
     over = buildAsMap(over)
   }
+
   if (field === 'networks' && base) {
     base = listAsMap(base)
     over = listAsMap(over)
   }
+
   if (over.kind === 'map') {
     const entries = new Map<string, TEntry>()
     if (base?.kind === 'map') for (const [k, e] of base.entries) entries.set(k, e)
@@ -492,8 +524,10 @@ export function mergeNodes(base: TNode | undefined, over: TNode, path: string[])
       if (value === undefined) entries.delete(k)
       else entries.set(k, {...e, keyLoc: below ? (base as TMap).entries.get(k)!.keyLoc : e.keyLoc, value})
     }
+
     return {kind: 'map', entries, loc: base?.kind === 'map' ? base.loc : over.loc}
   }
+
   if (over.kind === 'seq') {
     const items = over.items
       .map((i) => mergeNodes(undefined, i, [...path, '*']))
@@ -501,6 +535,7 @@ export function mergeNodes(base: TNode | undefined, over: TNode, path: string[])
     if (base?.kind === 'seq') return {kind: 'seq', items: [...base.items, ...items], loc: base.loc}
     return {...over, items}
   }
+
   return over
 }
 
@@ -517,6 +552,7 @@ function listAsMap(node: TNode): TNode {
     if (name !== undefined)
       entries.set(name, {key: name, keyLoc: item.loc, value: {...(item as TScalar), text: null, isString: false}})
   }
+
   return {kind: 'map', loc: node.loc, entries}
 }
 
@@ -528,6 +564,7 @@ export function toLabels(node: TNode, scope: LabelScope): TLabels {
     entries.delete(l.key)
     entries.set(l.key, l)
   }
+
   if (node.kind === 'map') {
     for (const [key, e] of node.entries) {
       const v = e.value
@@ -536,6 +573,7 @@ export function toLabels(node: TNode, scope: LabelScope): TLabels {
           where: where(v.loc),
         })
       }
+
       add({
         key,
         value: v.text ?? '',
@@ -554,7 +592,7 @@ export function toLabels(node: TNode, scope: LabelScope): TLabels {
       // Interpolated first, then cut at the first '=': the key is kept as written (no trimming).
       const full = item.text ?? ''
       const eq = full.indexOf('=')
-      const value = eq < 0 ? '' : full.slice(eq + 1)
+      const value = eq === -1 ? '' : full.slice(eq + 1)
       add({
         key: eq < 0 ? full : full.slice(0, eq),
         value,
@@ -570,5 +608,6 @@ export function toLabels(node: TNode, scope: LabelScope): TLabels {
   } else if (node.kind === 'scalar' && node.text !== null) {
     throw new InputError(`${scope}: expected a mapping or a list of key=value`, {where: where(node.loc)})
   }
+
   return {kind: 'labels', entries, loc: node.loc}
 }

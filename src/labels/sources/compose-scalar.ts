@@ -24,10 +24,11 @@ const UINT64_MAX = 2n ** 64n - 1n
  * `0o`, `0x` and `0b` are. Quoted and block scalars are strings as written.
  */
 export function composeScalar(node: Scalar): ComposeScalar {
-  const value = node.value
+  const {value} = node
   if (node.type !== 'PLAIN' || node.tag === 'tag:yaml.org,2002:str') {
     return value === null || value === undefined ? {text: null, isString: false} : {text: String(value), isString: true}
   }
+
   const source = typeof node.source === 'string' ? node.source : String(value ?? '')
   if (node.tag && node.tag !== '!reset' && node.tag !== '!override') {
     // An explicit standard tag (!!int, !!float, …): the yaml package already decoded it.
@@ -35,6 +36,7 @@ export function composeScalar(node: Scalar): ComposeScalar {
       ? {text: null, isString: false}
       : {text: String(value), isString: typeof value === 'string'}
   }
+
   return resolvePlain(source)
 }
 
@@ -58,6 +60,7 @@ export function resolvePlain(src: string): ComposeScalar {
     const f = Number(plain)
     if (Number.isFinite(f)) return {text: goFloat(f), isString: false}
   }
+
   return {text: src, isString: true}
 }
 
@@ -85,6 +88,7 @@ export function goFloat(f: number): string {
     const e = Math.abs(exp)
     return `${sign}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' + e : e}`
   }
+
   if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`
   const int = digits.slice(0, exp + 1).padEnd(exp + 1, '0')
   const frac = digits.slice(exp + 1)

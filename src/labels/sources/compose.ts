@@ -1,12 +1,13 @@
 import {existsSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 
+import type {FileLocation} from '../../report/findings/finding.js'
+import type {LabelEntry, LabelScope, LabelSet, PortDeclaration} from '../types.js'
+
 import {parseDotenv} from '../../core/dotenv.js'
 import {InputError} from '../../core/errors.js'
 import {readTextDocument} from '../../core/input.js'
 import {parseYamlDocuments} from '../../core/yaml-source.js'
-import type {FileLocation} from '../../report/findings/finding.js'
-import type {LabelEntry, LabelScope, LabelSet, PortDeclaration} from '../types.js'
 import {
   checkComposeDocument,
   displayOf,
@@ -89,6 +90,7 @@ export function loadComposeProject(options: ComposeProjectOptions): ComposeProje
     if (body === undefined) texts.set(file.abs, (body = read(file)))
     return body
   }
+
   const refs: FileRef[] = options.files.map((f) => ({display: f, abs: f === '-' ? '-' : resolve(options.cwd, f)}))
   // Every top-level file is checked first, so each one's error is reported, not only the first.
   const errors: InputError[] = []
@@ -102,7 +104,8 @@ export function loadComposeProject(options: ComposeProjectOptions): ComposeProje
       errors.push(error)
     }
   }
-  if (errors.length) throw errors.length === 1 ? errors[0]! : new ProjectInputErrors(errors)
+
+  if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new ProjectInputErrors(errors)
 
   const projectDir = dirname(refs[0]!.abs === '-' ? resolve(options.cwd, 'compose.yaml') : refs[0]!.abs)
   const vars = projectVariables(options, projectDir, refs[0]!)
@@ -120,12 +123,14 @@ export function loadComposeProject(options: ComposeProjectOptions): ComposeProje
       })
     throw error
   }
+
   const profiles = options.profiles?.length ? options.profiles : splitList(vars.COMPOSE_PROFILES, ',')
   const name = projectName(vars.COMPOSE_PROJECT_NAME ?? text(entry(model, 'name')) ?? basename(projectDir))
   const show = (abs: string) => {
     const rel = relative(options.cwd, abs)
     return rel.startsWith('..') || isAbsolute(rel) ? abs : rel
   }
+
   const built = servicesOf({...ctx, show}, model, name, vars, profiles)
   return {name, ...built, warnings, files: [...new Set(ctx.files)]}
 }
@@ -160,6 +165,7 @@ function readFile(file: FileRef): string {
     if (error instanceof InputError && error.where?.startsWith(file.abs) && file.abs !== file.display) {
       throw new InputError(error.message, {where: file.display + error.where.slice(file.abs.length), hint: error.hint})
     }
+
     throw error
   }
 }
@@ -192,14 +198,16 @@ function projectVariables(options: ComposeProjectOptions, projectDir: string, fi
         throw new InputError(`cannot read env file: ${error.message}`, {where: file.display, hint: error.hint})
       throw error
     }
+
     for (const [k, e] of parseDotenv(body, file.display, {...fromFiles, ...env})) fromFiles[k] = e.value
   }
+
   return {...fromFiles, ...env}
 }
 
 /** A project name as compose normalises it: lower case, only a-z 0-9 _ -. */
 function projectName(raw: string): string {
-  return raw.toLowerCase().replace(/[^a-z0-9_-]/g, '')
+  return raw.toLowerCase().replaceAll(/[^a-z0-9_-]/g, '')
 }
 
 function where(loc: FileLocation): string {
@@ -225,12 +233,14 @@ function servicesOf(
     const node = e.value.kind === 'map' ? e.value : undefined
     const own = entry(node, 'profiles')
     const list = own?.kind === 'seq' ? own.items.map(text).filter((p): p is string => Boolean(p)) : []
-    if (list.length && !profiles.includes('*') && !list.some((p) => profiles.includes(p))) {
+    if (list.length > 0 && !profiles.includes('*') && !list.some((p) => profiles.includes(p))) {
       inactive.push(key)
       continue
     }
+
     out.push(serviceOf(ctx, key, e.keyLoc, node, project, topNetworks, vars))
   }
+
   return {services: out, inactive}
 }
 
@@ -255,6 +265,7 @@ function serviceOf(
     labels.delete(l.key)
     labels.set(l.key, l)
   }
+
   const set: LabelSet = {
     kind: 'compose',
     name: key,
@@ -278,6 +289,7 @@ function serviceOf(
     if (dynamic) set.portsDynamic = true
     set.networks = networkMode ? [networkMode] : networksOf(node, project, topNetworks)
   }
+
   return {set, key, dockerfile: dockerfileOf(ctx, key, build)}
 }
 
@@ -308,6 +320,7 @@ function labelFile(ctx: BuildContext, node: TNode | undefined, vars: Vars): Labe
       })
     }
   }
+
   return out
 }
 
@@ -318,10 +331,11 @@ function portsOf(node: TNode | undefined): {ports: PortDeclaration[]; dynamic: b
   let declared = false
   const add = (item: TScalar, via: 'expose' | 'ports') => {
     if (item.text === null) return
-    if (item.unresolved.length) {
+    if (item.unresolved.length > 0) {
       dynamic = true
       return
     }
+
     // [[ip:]published:]target[/proto]: the container side is after the last colon.
     const target = item.text
       .replace(/\/(tcp|udp|sctp)$/i, '')
@@ -331,6 +345,7 @@ function portsOf(node: TNode | undefined): {ports: PortDeclaration[]; dynamic: b
     const m = /^(\d+)(?:-(\d+))?$/.exec(target)
     if (m) ports.push(m[2] ? {port: Number(m[1]), endPort: Number(m[2]), via} : {port: Number(m[1]), via})
   }
+
   for (const [field, via] of [
     ['expose', 'expose'],
     ['ports', 'ports'],
@@ -346,6 +361,7 @@ function portsOf(node: TNode | undefined): {ports: PortDeclaration[]; dynamic: b
       }
     }
   }
+
   return {ports, dynamic, declared}
 }
 
@@ -365,6 +381,7 @@ function networksOf(node: TNode | undefined, project: string, topNetworks: TNode
     const explicit = text(entry(entry(topNetworks, k), 'name'))
     out.add(explicit ?? `${project}_${k}`)
   }
+
   return [...out]
 }
 
@@ -381,6 +398,7 @@ function dockerfileOf(ctx: BuildContext, service: string, build: TNode | undefin
       )
       return undefined
     }
+
     const c = entry(build, 'context')
     context = c?.kind === 'scalar' ? c : undefined
     file = text(entry(build, 'dockerfile')) ?? file
@@ -394,12 +412,17 @@ function dockerfileOf(ctx: BuildContext, service: string, build: TNode | undefin
     )
     return undefined
   }
+
   const dir = resolve(context.dir, path)
   return ctx.show(resolve(dir, file))
 }
 
 function dirOf(node: TNode): string {
   if (node.kind === 'scalar') return node.dir
-  if (node.kind === 'map') for (const e of node.entries.values()) return dirOf(e.value)
+  if (node.kind === 'map') {
+    const first = node.entries.values().next()
+    if (!first.done) return dirOf(first.value.value)
+  }
+
   return '.'
 }

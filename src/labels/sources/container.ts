@@ -32,12 +32,13 @@ export function containerLabelSet(container: DockerContainer): LabelSet {
   if (mode === 'host') {
     set.portsNotApplicable = 'host networking'
     set.networks = ['host']
-  } else if (/^container:/.test(mode)) {
+  } else if (mode.startsWith('container:')) {
     set.portsNotApplicable = `network mode ${mode}`
   } else {
     // Docker's port list holds the image's EXPOSEd ports and the published ones.
     set.ports = container.ports.map((p) => ({port: p.privatePort, via: 'container' as const}))
     set.networks = container.networks.map((n) => n.name)
   }
+
   return set
 }

@@ -1,7 +1,8 @@
-import {InputError} from '../../core/errors.js'
-import {clip} from '../../core/interpolate.js'
 import type {FileLocation} from '../../report/findings/finding.js'
 import type {LabelEntry, LabelSet, PortDeclaration} from '../types.js'
+
+import {InputError} from '../../core/errors.js'
+import {clip} from '../../core/interpolate.js'
 
 /** A character's 1-based line and column in the Dockerfile. */
 interface Pos {
@@ -51,7 +52,7 @@ const DIRECTIVE_RE = {
     const m = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=([\s\S]*)$/.exec(line)
     if (!m) return null
     // All whitespace: (.+?) took the last character that is not a line terminator.
-    const value = m[2]!.trim() || m[2]!.replace(/[\n\r\u2028\u2029]/g, '').slice(-1)
+    const value = m[2]!.trim() || m[2]!.replaceAll(/[\n\r\u2028\u2029]/g, '').slice(-1)
     return value && !/[\n\r\u2028\u2029]/.test(value) ? [m[0], m[1]!, value] : null
   },
 }
@@ -72,6 +73,7 @@ export function splitInstructions(text: string): DockerInstruction[] {
     if (!m) break
     if (m[1]!.toLowerCase() === 'escape' && (m[2] === '`' || m[2] === '\\')) escape = m[2]
   }
+
   i = 0
   const continuation = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`)
   const out: DockerInstruction[] = []
@@ -81,6 +83,7 @@ export function splitInstructions(text: string): DockerInstruction[] {
       i++
       continue
     }
+
     let text = ''
     const pos: Pos[] = []
     const startLine = i + 1
@@ -98,8 +101,10 @@ export function splitInstructions(text: string): DockerInstruction[] {
         text += content[c]
         pos.push({line: lineNo, column: c + 1})
       }
+
       more = Boolean(m)
     }
+
     const lead = /^\s*/.exec(text)![0].length
     const kw = /^\S+/.exec(text.slice(lead))?.[0] ?? ''
     let argStart = lead + kw.length
@@ -107,7 +112,7 @@ export function splitInstructions(text: string): DockerInstruction[] {
     out.push({keyword: kw.toUpperCase(), args: text.slice(argStart), pos: pos.slice(argStart), line: startLine})
     // Heredoc bodies (RUN <<EOF ... EOF) are data, not instructions.
     const heredocs =
-      ['RUN', 'COPY', 'ADD'].includes(kw.toUpperCase()) && text.includes('<<') ? heredocsOf(text, escape) : []
+      ['ADD', 'COPY', 'RUN'].includes(kw.toUpperCase()) && text.includes('<<') ? heredocsOf(text, escape) : []
     for (const h of heredocs) {
       const terminator = h.name
       const strip = h.chomp
@@ -117,6 +122,7 @@ export function splitInstructions(text: string): DockerInstruction[] {
       }
     }
   }
+
   return out
 }
 
@@ -133,6 +139,7 @@ function heredocsOf(line: string, escape: string): {name: string; chomp: boolean
     if (inner.length !== 1) continue
     out.push({name: unquote(inner[0]!.text, escape).value, chomp: m[2] === '-'})
   }
+
   return out
 }
 
@@ -152,23 +159,28 @@ function scanWords(args: string, escape: string): {words: RawWord[]; openQuote: 
       if (/\s/.test(ch)) continue
       start = i
     }
+
     if (ch === escape && quote !== "'" && i + 1 < args.length) {
       i++
       continue
     }
+
     if (quote) {
       if (ch === quote) quote = ''
       continue
     }
+
     if (ch === '"' || ch === "'") {
       quote = ch
       continue
     }
+
     if (/\s/.test(ch)) {
       words.push({text: args.slice(start, i), start})
       start = -1
     }
   }
+
   if (start >= 0) words.push({text: args.slice(start), start})
   return {words, openQuote: quote}
 }
@@ -225,11 +237,13 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth =
         if (env) error ??= `bad substitution: ${clip(word.slice(i, end))}`
         return end
       }
+
       vars.push(name)
       if (!env) {
         value += word.slice(i, end)
         return end
       }
+
       const rest = inner.slice(name.length)
       const op = /^(:?[-+?])/.exec(rest)?.[1] ?? (rest === '' ? '' : undefined)
       const v = lookup(name)
@@ -239,6 +253,7 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth =
         value += word.slice(i, end)
         return end
       }
+
       const set = v !== undefined
       const nonEmpty = set && v.value !== ''
       const arg = () => {
@@ -249,38 +264,53 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth =
         error ??= r.error
         return r.value
       }
+
       switch (op) {
-        case '':
+        case '': {
           if (set) value += v.value
           else {
             unresolved.push(name)
             unknown = true
             value += word.slice(i, end)
           }
+
           break
-        case ':-':
+        }
+
+        case ':-': {
           value += nonEmpty ? v.value : arg()
           break
-        case '-':
+        }
+
+        case '-': {
           value += set ? v.value : arg()
           break
-        case ':+':
+        }
+
+        case ':+': {
           value += nonEmpty ? arg() : ''
           break
-        case '+':
+        }
+
+        case '+': {
           value += set ? arg() : ''
           break
+        }
+
         default: {
           if ((op === ':?' && nonEmpty) || (op === '?' && set)) {
             value += v!.value
             break
           }
+
           const message = arg()
           error ??= `${name}: ${message || (op === ':?' ? 'is not allowed to be empty' : 'is not allowed to be unset')}`
         }
       }
+
       return end
     }
+
     const name = VAR_NAME.exec(word.slice(i + 1))?.[0]
     if (name) {
       vars.push(name)
@@ -291,25 +321,28 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth =
         if (env) unknown = true
         value += '$' + name
       }
+
       return i + 1 + name.length
     }
+
     value += '$'
     return i + 1
   }
+
   let i = 0
   while (i < word.length) {
     const ch = word[i]!
     if (ch === "'") {
       const close = word.indexOf("'", i + 1)
-      if (close < 0) error ??= 'unexpected end of statement while looking for matching single-quote'
-      const end = close < 0 ? word.length : close
+      if (close === -1) error ??= 'unexpected end of statement while looking for matching single-quote'
+      const end = close === -1 ? word.length : close
       value += word.slice(i + 1, end)
       i = end + 1
     } else if (ch === '"') {
       i++
       while (i < word.length && word[i] !== '"') {
         const c = word[i]!
-        if (c === escape && i + 1 < word.length && ['"', escape, '$'].includes(word[i + 1]!)) {
+        if (c === escape && i + 1 < word.length && ['"', '$', escape].includes(word[i + 1]!)) {
           value += word[i + 1]
           i += 2
         } else if (c === '$') {
@@ -319,6 +352,7 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth =
           i++
         }
       }
+
       if (i >= word.length) error ??= 'unexpected end of statement while looking for matching double-quote'
       i++
     } else if (ch === escape && i + 1 < word.length) {
@@ -331,6 +365,7 @@ export function expandWord(word: string, escape = '\\', env?: DockerEnv, depth =
       i++
     }
   }
+
   return {value, vars, unresolved, unknown, ...(error ? {error} : {})}
 }
 
@@ -345,6 +380,7 @@ function closingBrace(word: string, from: number, escape: string): number {
       i++
     } else if (c === '}' && --depth === 0) return i
   }
+
   return -1
 }
 
@@ -372,8 +408,10 @@ export function parseLabelArgs(args: string, escape = '\\'): LabelPair[] {
         {offset},
       )
     }
+
     return {value: r.value, vars: r.vars}
   }
+
   if (!words[0]!.text.includes('=')) {
     // Legacy form: the first word is the key, everything after it the value.
     const keyWord = words[0]!
@@ -395,9 +433,10 @@ export function parseLabelArgs(args: string, escape = '\\'): LabelPair[] {
       },
     ]
   }
+
   return words.map((w) => {
     const eq = w.text.indexOf('=')
-    if (eq < 0)
+    if (eq === -1)
       throw Object.assign(new Error(`"${w.text}" is not key=value (a LABEL with several pairs needs = in each)`), {
         offset: w.start,
       })
@@ -442,6 +481,7 @@ function escapeOf(text: string): string {
     if (!m) break
     if (m[1]!.toLowerCase() === 'escape') return m[2] === '`' ? '`' : '\\'
   }
+
   return '\\'
 }
 
@@ -461,14 +501,17 @@ export function parseDockerfile(path: string, text: string): LabelSet {
     if (!current) stages.push((current = {base: '', labels: new Map(), ports: [], portsDynamic: false, env: new Map()}))
     return current
   }
+
   const where = (ins: DockerInstruction, offset: number): FileLocation => {
     const p = ins.pos[Math.min(offset, ins.pos.length - 1)] ?? {line: ins.line, column: 1}
     return {kind: 'file', file: path, line: p.line, column: p.column}
   }
+
   const refuse = (ins: DockerInstruction, offset: number, message: string, hint: string): InputError => {
     const loc = where(ins, offset)
     return new InputError(message, {where: `${path}:${loc.line}:${loc.column}`, hint})
   }
+
   for (const ins of splitInstructions(text)) {
     switch (ins.keyword) {
       case 'FROM': {
@@ -490,14 +533,17 @@ export function parseDockerfile(path: string, text: string): LabelSet {
         scope = new Map(current.env)
         break
       }
+
       case 'ARG': {
         for (const w of splitWords(ins.args, escape)) {
           const name = VAR_NAME.exec(w.text)?.[0]
           // An ENV of the same name wins over the ARG, as in BuildKit.
           if (name && !current?.env.has(name)) scope.set(name, 'arg')
         }
+
         break
       }
+
       case 'ENV': {
         const words = splitWords(ins.args, escape)
         const legacy = words.length > 0 && !words[0]!.text.includes('=')
@@ -514,8 +560,10 @@ export function parseDockerfile(path: string, text: string): LabelSet {
           scope.set(name, v)
           current?.env.set(name, v)
         }
+
         break
       }
+
       case 'LABEL': {
         let pairs: LabelPair[]
         try {
@@ -528,6 +576,7 @@ export function parseDockerfile(path: string, text: string): LabelSet {
             'write LABEL key=value [key=value ...]',
           )
         }
+
         const stage = stageFor()
         for (const p of pairs) {
           const key = expandWord(p.keyText, escape, scope)
@@ -553,8 +602,10 @@ export function parseDockerfile(path: string, text: string): LabelSet {
             unknownValue: value.unknown,
           })
         }
+
         break
       }
+
       case 'EXPOSE': {
         const stage = stageFor()
         for (const w of splitWords(ins.args, escape)) {
@@ -563,12 +614,16 @@ export function parseDockerfile(path: string, text: string): LabelSet {
           if (port === 'dynamic') stage.portsDynamic = true
           else if (port) stage.ports.push(port)
         }
+
         break
       }
-      default:
+
+      default: {
         break
+      }
     }
   }
+
   const final = stages.at(-1)
   return {
     kind: 'dockerfile',

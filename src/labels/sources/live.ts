@@ -1,8 +1,9 @@
 import type {Connections} from '../../core/connections.js'
+import type {DockerContainer} from '../../model/types.js'
+
 import {SourceUnreachableError} from '../../core/errors.js'
 import {readDocker} from '../../discover/view.js'
 import {connectDocker} from '../../docker/client.js'
-import type {DockerContainer} from '../../model/types.js'
 
 /**
  * Live containers carrying any `<prefix>.*` label (not only the name label: a container that lost
@@ -21,5 +22,6 @@ export async function liveContainers(
       hint: status.hint,
     })
   }
+
   return data
 }

@@ -70,12 +70,17 @@ export const INPUT_ERROR_RULE = 'input-error'
 export function locationText(location: Location | undefined): string {
   if (!location) return ''
   switch (location.kind) {
-    case 'file':
+    case 'file': {
       return `${location.file}:${location.line}:${location.column}`
-    case 'container':
+    }
+
+    case 'container': {
       return `container ${location.container}${location.host ? `@${location.host}` : ''}`
-    case 'registry':
+    }
+
+    case 'registry': {
       return `${location.registry} ${location.key}`
+    }
   }
 }
 
@@ -83,12 +88,17 @@ export function locationText(location: Location | undefined): string {
 export function locationGroup(location: Location | undefined): string {
   if (!location) return '(general)'
   switch (location.kind) {
-    case 'file':
+    case 'file': {
       return location.file
-    case 'container':
+    }
+
+    case 'container': {
       return `container ${location.container}${location.host ? `@${location.host}` : ''}`
-    case 'registry':
+    }
+
+    case 'registry': {
       return location.registry
+    }
   }
 }
 
@@ -103,6 +113,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
     if (la && lb && (la.line !== lb.line || la.column !== lb.column)) {
       return la.line - lb.line || la.column - lb.column
     }
+
     return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.ruleId.localeCompare(b.ruleId)
   })
 }
@@ -116,5 +127,6 @@ export function groupFindings(findings: Finding[]): Map<string, Finding[]> {
     if (!list) groups.set(key, (list = []))
     list.push(f)
   }
+
   return groups
 }

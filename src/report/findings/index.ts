@@ -1,5 +1,7 @@
-import {UsageError} from '../../core/errors.js'
 import type {Finding} from './finding.js'
+import type {FormatContext, Formatter} from './formatters/types.js'
+
+import {UsageError} from '../../core/errors.js'
 import {checkstyle} from './formatters/checkstyle.js'
 import {github} from './formatters/github.js'
 import {gitlab} from './formatters/gitlab.js'
@@ -7,13 +9,12 @@ import {json} from './formatters/json.js'
 import {junit} from './formatters/junit.js'
 import {sarif} from './formatters/sarif.js'
 import {stylish} from './formatters/stylish.js'
-import type {FormatContext, Formatter} from './formatters/types.js'
 
 export * from './finding.js'
-export * from './policy.js'
-export {inputErrorFinding} from './input-error.js'
-export {applySuppressions, UNUSED_SUPPRESSION_RULE, unusedSuppressionMeta} from './suppress.js'
 export type {FormatContext, Formatter} from './formatters/types.js'
+export {inputErrorFinding} from './input-error.js'
+export * from './policy.js'
+export {applySuppressions, UNUSED_SUPPRESSION_RULE, unusedSuppressionMeta} from './suppress.js'
 
 /** Every output format a checking command offers; one set for lint-labels, lint-config, validate, doctor. */
 export const FORMATTERS: Record<string, Formatter> = {stylish, json, sarif, github, junit, checkstyle, gitlab}
@@ -27,5 +28,6 @@ export function formatFindings(findings: Finding[], format: string, context: For
   if (!formatter) {
     throw new UsageError(`unknown format "${format}"`, {hint: `use one of ${FORMAT_NAMES.join(', ')}`})
   }
+
   return formatter(findings, context)
 }

@@ -1,4 +1,5 @@
 import type {McpError} from '../../core/errors.js'
+
 import {FileLocation, Finding, INPUT_ERROR_RULE} from './finding.js'
 
 /**

@@ -1,7 +1,7 @@
-import {ExitCode} from '../../core/exit-codes.js'
 import {UsageError} from '../../core/errors.js'
+import {ExitCode} from '../../core/exit-codes.js'
 import {didYouMean} from '../../core/suggest.js'
-import {Finding, INPUT_ERROR_RULE, SEVERITY_RANK, Severity} from './finding.js'
+import {Finding, INPUT_ERROR_RULE, Severity, SEVERITY_RANK} from './finding.js'
 
 export type RuleSetting = Severity | 'off'
 export type RuleOverrides = Record<string, RuleSetting>
@@ -19,14 +19,17 @@ export function parseRuleFlags(values: string[] | undefined, knownRuleIds?: Iter
         hint: 'e.g. --rule health-path-missing=off',
       })
     }
+
     if (known && !known.has(m[1]!)) {
       const guess = didYouMean(m[1]!, known)
       throw new UsageError(`--rule names an unknown rule "${m[1]}"`, {
         hint: guess ? `did you mean ${guess}? (mcp rules lists the rule ids)` : 'mcp rules lists the rule ids',
       })
     }
+
     out[m[1]!] = m[2] as RuleSetting
   }
+
   return out
 }
 
@@ -39,6 +42,7 @@ export function applyOverrides(findings: Finding[], ...layers: (RuleOverrides | 
     if (setting === 'off') continue
     out.push(setting ? {...f, severity: setting} : f)
   }
+
   return out
 }
 
@@ -64,6 +68,7 @@ export function summarize(findings: Finding[]): Summary {
     else if (f.severity === 'warning') s.warnings++
     else s.infos++
   }
+
   return s
 }
 

@@ -58,6 +58,7 @@ export function parseSuppressions(text: string, style: CommentStyle): Directive[
     } else {
       covers.add(i + 1)
     }
+
     out.push({ruleIds: m[1]!.split(',').map((id) => id.trim()), line: i + 1, column: m.index + 1, covers})
   })
   return out
@@ -106,5 +107,6 @@ export function applySuppressions(
       })
     }
   }
+
   return kept
 }

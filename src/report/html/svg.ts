@@ -60,6 +60,7 @@ export function niceTicks(min: number, max: number, count = 6, format: (v: numbe
     const value = Number(v.toPrecision(12))
     out.push({value, label: format(value)})
   }
+
   return out
 }
 
@@ -75,13 +76,14 @@ export function logTicks(min: number, max: number, format: (v: number) => string
       if (value >= min * 0.999 && value <= max * 1.001) out.push({value, label: format(value)})
     }
   }
+
   return out
 }
 
 function extent(values: number[], axis: ChartAxis): [number, number] {
   const vs = axis.log ? values.filter((v) => v > 0) : values
-  let lo = axis.min ?? (vs.length ? Math.min(...vs) : 0)
-  let hi = axis.max ?? (vs.length ? Math.max(...vs) : 1)
+  let lo = axis.min ?? (vs.length > 0 ? Math.min(...vs) : 0)
+  let hi = axis.max ?? (vs.length > 0 ? Math.max(...vs) : 1)
   if (axis.log) {
     lo = 10 ** Math.floor(Math.log10(lo > 0 ? lo : 1))
     hi = 10 ** Math.ceil(Math.log10(hi > 0 ? hi : 10))
@@ -90,8 +92,9 @@ function extent(values: number[], axis: ChartAxis): [number, number] {
     if (axis.min === undefined) lo = Math.min(0, lo)
     if (hi <= lo) hi = lo + 1
     // Headroom so the top line does not sit on the frame.
-    if (axis.max === undefined) hi = hi + (hi - lo) * 0.05
+    if (axis.max === undefined) hi += (hi - lo) * 0.05
   }
+
   return [lo, hi]
 }
 
@@ -128,12 +131,14 @@ export function lineChart(o: LineChartOptions): string {
       `<text x="${PAD.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(t.label)}</text>`,
     )
   }
+
   for (const t of xTicks) {
     if (t.value < x0 || t.value > x1) continue
     const x = r(sx(t.value))
     parts.push(`<line class="grid" x1="${x}" x2="${x}" y1="${PAD.top}" y2="${PAD.top + plotH}"/>`)
     parts.push(`<text x="${x}" y="${PAD.top + plotH + 16}" text-anchor="middle">${escapeHtml(t.label)}</text>`)
   }
+
   parts.push(`<line class="axis" x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${PAD.top + plotH}"/>`)
   parts.push(
     `<line class="axis" x1="${PAD.left}" x2="${width - PAD.right}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}"/>`,
@@ -152,9 +157,11 @@ export function lineChart(o: LineChartOptions): string {
         pen = false
         continue
       }
+
       d += `${pen ? 'L' : 'M'}${r(sx(p.x))} ${r(sy(p.y))}`
       pen = true
     }
+
     parts.push(`<g${attrs({'data-series': s.name})}>`)
     if (d)
       parts.push(
@@ -167,6 +174,7 @@ export function lineChart(o: LineChartOptions): string {
         )
       }
     }
+
     parts.push('</g>')
   }
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import {readdirSync, readFileSync} from 'node:fs'
 import {dirname, join, relative, resolve} from 'node:path'
 import {describe, test} from 'node:test'
-
 import ts from 'typescript'
 
 import {ROOT} from '../../helpers/cli.js'
@@ -89,7 +88,7 @@ describe('the import graph of src/', () => {
 
   test('only commands, cli and hooks import oclif', () => {
     const oclif = graph.filter(
-      (e) => !e.own && e.to.startsWith('@oclif/') && !['commands', 'cli', 'hooks'].includes(layer(e.from)),
+      (e) => !e.own && e.to.startsWith('@oclif/') && !['cli', 'commands', 'hooks'].includes(layer(e.from)),
     )
     assert.deepEqual(text(oclif), [])
   })
@@ -113,8 +112,10 @@ describe('the label vocabulary', () => {
       ) {
         out.push({text: node.text, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1})
       }
+
       ts.forEachChild(node, visit)
     }
+
     visit(source)
     return out
   }
@@ -125,7 +126,7 @@ describe('the label vocabulary', () => {
       .filter((path) => path !== 'model/labels.ts')
       .flatMap((path) => {
         const keys = strings(join(SRC, path)).filter((s) => KEY.test(s.text))
-        const defaults = readFileSync(join(SRC, path), 'utf8').match(/\bDEFAULT_HEALTH_PATH\s*=/)
+        const defaults = /\bDEFAULT_HEALTH_PATH\s*=/.test(readFileSync(join(SRC, path), 'utf8'))
           ? [{text: 'DEFAULT_HEALTH_PATH =', line: 0}]
           : []
         return [...keys, ...defaults].map((s) => `${path}:${s.line}: ${s.text}`)
@@ -173,7 +174,10 @@ describe('the packages src/ loads at run time', () => {
     const offenders = outsideDependencies(files).filter((line) => {
       const [file, specifier] = line.split(' → ') as [string, string]
       const source = readFileSync(join(SRC, file), 'utf8')
-      return !new RegExp(`^import type [^\\n]*'${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`, 'm').test(source)
+      return !new RegExp(
+        `^import type [^\\n]*'${specifier.replaceAll(/[.*+?^${}()|[\]\\/]/g, String.raw`\$&`)}'`,
+        'm',
+      ).test(source)
     })
     assert.deepEqual(offenders, [])
   })

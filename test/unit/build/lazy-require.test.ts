@@ -19,6 +19,7 @@ function run(source: string): {exports: Record<string, unknown>; loaded: string[
     loaded.push(id)
     return modules[id]
   }
+
   const exports: Record<string, unknown> = {}
   new Function('exports', 'require', '__importDefault', source)(exports, require, (m: unknown) => m)
   return {exports, loaded}

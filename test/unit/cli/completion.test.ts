@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {complete, Directive, formatAnswer, type CommandInfo, type ValueSources} from '../../../src/cli/completion.js'
+import {type CommandInfo, complete, Directive, formatAnswer, type ValueSources} from '../../../src/cli/completion.js'
 
 const flag = (name: string, more: Partial<CommandInfo['flags'][number]> = {}) => ({name, takesValue: true, ...more})
 const COMMANDS: CommandInfo[] = [
@@ -47,7 +47,7 @@ const COMMANDS: CommandInfo[] = [
 function sources(log: Record<string, string>[] = []): ValueSources {
   return {
     profiles: async () => ['prod', 'staging'],
-    services: async (typed) => {
+    async services(typed) {
       log.push(typed)
       return ['orders', 'users']
     },
@@ -149,7 +149,11 @@ describe('complete(): what mcp __complete answers', () => {
 
   test('formatAnswer: value<TAB>description lines, no control characters, long descriptions cut, then the directive', () => {
     const text = formatAnswer({
-      candidates: [{value: 'a\x1b[31m', description: 'x\ty'}, {value: 'b', description: 'd'.repeat(200)}, {value: 'c'}],
+      candidates: [
+        {value: 'a\u001B[31m', description: 'x\ty'},
+        {value: 'b', description: 'd'.repeat(200)},
+        {value: 'c'},
+      ],
       directive: 6,
     })
     const lines = text.split('\n')
@@ -160,7 +164,7 @@ describe('complete(): what mcp __complete answers', () => {
 
   test('formatAnswer: C1 controls (a service label holding U+009B, the one-byte CSI) are dropped too', () => {
     assert.equal(
-      formatAnswer({candidates: [{value: 'svc\u009b31m', description: 'd\u0085e'}], directive: 0}),
+      formatAnswer({candidates: [{value: 'svc\u009B31m', description: 'd\u0085e'}], directive: 0}),
       'svc31m\tde\n:0\n',
     )
   })

@@ -1,7 +1,6 @@
+import {parse} from '@oclif/core/parser'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-
-import {parse} from '@oclif/core/parser'
 
 import {checkFlags, durationFlag} from '../../../src/cli/flags.js'
 import {unwrapFlagParseMessage} from '../../../src/cli/parse-error.js'

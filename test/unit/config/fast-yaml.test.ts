@@ -1,7 +1,7 @@
+import fc from 'fast-check'
+import assert from 'node:assert/strict'
 import {readdirSync, readFileSync} from 'node:fs'
 import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
-import fc from 'fast-check'
 import {parse, stringify} from 'yaml'
 
 import {readPlainYaml} from '../../../src/config/fast-yaml.js'
@@ -16,6 +16,7 @@ function agrees(text: string): boolean {
   } catch (error) {
     assert.fail(`fast reader accepted a document yaml rejects (${(error as Error).message}):\n${text}`)
   }
+
   assert.deepEqual(fast, full, text)
   return true
 }
@@ -150,8 +151,8 @@ describe('fast YAML reader', () => {
       'k: {a: 1, a: 2}',
       'l: [a, ]',
       'a: 2',
-      'm: "\\x41"',
-      'n: "\\u0041"',
+      String.raw`m: "\x41"`,
+      String.raw`n: "\u0041"`,
       '\tt: 1',
       'o: a: b',
       'p: -1',
@@ -171,31 +172,32 @@ describe('fast YAML reader', () => {
       agrees(text)
       if (readPlainYaml(text) !== undefined) read++
     }
+
     assert.ok(read >= 10, 'most fixtures are plain YAML and take the fast path')
   })
 
   // Characters trim() and \s take for white space but YAML does not, control characters, line separators.
   const odd = fc.constantFrom(
-    '\u00a0',
+    '\u00A0',
     '\u2000',
     '\u2009',
-    '\u200a',
+    '\u200A',
     '\u2028',
     '\u2029',
     '\u3000',
-    '\ufeff',
+    '\uFEFF',
     '\v',
     '\f',
     '\r',
-    '\x00',
-    '\x1b',
-    '\x7f',
-    '\x85',
+    '\u0000',
+    '\u001B',
+    '\u007F',
+    '\u0085',
     '\t',
     ' ',
-    '\ud800',
-    '\udc00',
-    '\ud83d\ude00',
+    '\uD800',
+    '\uDC00',
+    '\uD83D\uDE00',
   )
   const piece = fc.oneof(
     odd,
@@ -219,9 +221,7 @@ describe('fast YAML reader', () => {
           "k: '%v'\n",
           'a:\n  %k: %v\n',
         ),
-        (k, v, shape) => {
-          return agrees(shape.replace('%k', k).replace('%v', v))
-        },
+        (k, v, shape) => agrees(shape.replace('%k', k).replace('%v', v)),
       ),
       {numRuns: 4000},
     )
@@ -231,11 +231,9 @@ describe('fast YAML reader', () => {
     fc.assert(
       fc.property(
         fc.integer({min: 1000, max: 3000}),
-        fc.constantFrom(' ', '\t', 'k', '\u00a0'),
+        fc.constantFrom(' ', '\t', 'k', '\u00A0'),
         fc.constantFrom('a: x%y \n', '%: 1\n', '"%": 1\n', 'a: [x%]\n', 'a: x%\n'),
-        (n, c, shape) => {
-          return agrees(shape.replace('%', c.repeat(n)))
-        },
+        (n, c, shape) => agrees(shape.replace('%', c.repeat(n))),
       ),
       {numRuns: 60},
     )
@@ -246,11 +244,11 @@ describe('fast YAML reader', () => {
   })
 
   test('the adversarial cases: no-break space, trailing Unicode space, a quote followed by one, over-long keys', () => {
-    assert.deepEqual(readPlainYaml('port: \u00a08080\n'), {port: '\u00a08080'})
+    assert.deepEqual(readPlainYaml('port: \u00A08080\n'), {port: '\u00A08080'})
     assert.deepEqual(readPlainYaml('a: true\u2003\n'), {a: 'true\u2003'})
-    assert.equal(readPlainYaml('a: "x"\u00a0\n'), undefined)
+    assert.equal(readPlainYaml('a: "x"\u00A0\n'), undefined)
     assert.equal(readPlainYaml(`${'k'.repeat(1025)}: 1\n`), undefined)
-    assert.equal(readPlainYaml('a: 1\u000b\n'), undefined)
+    assert.equal(readPlainYaml('a: 1\u000B\n'), undefined)
     assert.equal(readPlainYaml('a: x\ry\n'), undefined)
   })
 

@@ -3,8 +3,9 @@ import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {lintConfigDocument, lintConfigFile} from '../../../src/config/index.js'
 import type {ServiceView} from '../../../src/model/types.js'
+
+import {lintConfigDocument, lintConfigFile} from '../../../src/config/index.js'
 
 /**
  * Every config rule's findings on its fixture — message, hint, evidence, position, fixes — pinned in
@@ -46,6 +47,7 @@ function all(): Record<string, unknown> {
     const r = lintConfigFile(join(FIXTURES, f), {vars: {}})
     out[f] = {findings: r.findings, fixes: r.fixes}
   }
+
   const live = lintConfigDocument({path: 'live.yaml', text: LIVE, hadBom: false}, {vars: {}, view: VIEW})
   out['live.yaml --discover'] = {findings: live.findings, fixes: live.fixes}
   // Paths under the checkout are pinned relative to it.

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import type {Finding} from '../../../src/report/findings/index.js'
+
 import {CONFIG_RULE_METAS, CONFIG_RULES, lintConfigDocument} from '../../../src/config/index.js'
 import {lintConfigSource} from '../../../src/config/lint.js'
 import {parseConfigSource} from '../../../src/config/source.js'
-import type {Finding} from '../../../src/report/findings/index.js'
 
 /**
  * What each config rule says in the cases its fixtures do not reach (found by mutation testing,
@@ -184,6 +185,7 @@ describe('secret values are named, never shown', () => {
       const findings = lint(text)
       assert.doesNotMatch(JSON.stringify(findings), /81234567890123/)
     }
+
     assert.deepEqual(said('schema', 'registry:\n  consul:\n    token: 81234567890123\n'), [
       'registry.consul.token has a value the schema does not allow (must be string; value not shown)' +
         ' | write ${VARIABLE} and keep the secret in the environment',
@@ -357,6 +359,7 @@ describe('timing rules', () => {
     ]) {
       assert.deepEqual(of('health-timeout-not-below-interval', text), [], text)
     }
+
     assert.deepEqual(of('lease-ttl-too-short', 'registry:\n  ttl: 1 second\n'), [])
     assert.deepEqual(of('lease-ttl-too-short', 'registry:\n  ttl: ${T}\n'), [])
   })
@@ -525,6 +528,7 @@ describe('route rules', () => {
     ]) {
       assert.deepEqual(of('route-shadowed', routes(...pair)), [], pair.join(' / '))
     }
+
     // Narrower in every way is covered: a subset of the methods, more headers, a longer path.
     const narrower = routes(
       '{pathPrefix: /a, methods: [GET, POST], headers: {x: "1"}}',
@@ -756,6 +760,7 @@ describe('rule metadata (SARIF rules, --list-rules)', () => {
       assert.ok(meta.description.length > 20, meta.id)
       assert.match(meta.docs, new RegExp(`^file:.*/docs/config-rules\\.md#${meta.id}$`), meta.id)
     }
+
     const severities = Object.fromEntries(CONFIG_RULE_METAS.map((m) => [m.id, m.severity]))
     assert.deepEqual(severities, {
       schema: 'error',

@@ -1,10 +1,11 @@
+import assert from 'node:assert/strict'
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
+
+import type {ServiceView} from '../../../src/model/types.js'
 
 import {CONFIG_RULES, lintConfigDocument, lintConfigFile} from '../../../src/config/index.js'
-import type {ServiceView} from '../../../src/model/types.js'
 
 const FIXTURES = new URL('../../fixtures/config/', import.meta.url).pathname
 const lint = (text: string, options = {}) =>
@@ -20,13 +21,14 @@ describe('config rule fixtures (one per rule id; "# expect: rule@line:col" on th
     test(file, () => {
       const path = join(FIXTURES, file)
       const expected = /^# expect: (.*)$/m.exec(readFileSync(path, 'utf8'))![1]!.trim().split(/\s+/).sort()
-      const findings = lintConfigFile(path, {vars: {}}).findings
+      const {findings} = lintConfigFile(path, {vars: {}})
       const got = findings
         .map((f) => `${f.ruleId}@${f.location?.kind === 'file' ? `${f.location.line}:${f.location.column}` : '?'}`)
         .sort()
       assert.deepEqual(got, expected, JSON.stringify(findings, null, 1))
     })
   }
+
   test('valid.yaml has no findings', () => {
     assert.deepEqual(lintConfigFile(join(FIXTURES, 'valid.yaml'), {vars: {}}).findings, [])
   })

@@ -1,12 +1,12 @@
+import {Ajv2020} from 'ajv/dist/2020.js'
+import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
-import {Ajv2020} from 'ajv/dist/2020.js'
 
 import {CONFIG_RULES} from '../../../src/config/index.js'
-import {docsUrl} from '../../../src/core/docs-url.js'
 import {loadGatewaySchema, schemaKeys, validateAgainstSchema} from '../../../src/config/schema.js'
 import {AJV_OPTIONS, generateValidatorSource} from '../../../src/config/validator-codegen.js'
+import {docsUrl} from '../../../src/core/docs-url.js'
 
 const root = new URL('../../../', import.meta.url)
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8')

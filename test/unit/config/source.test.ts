@@ -1,6 +1,6 @@
-import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
 
 import {canonicalDuration} from '../../../src/config/duration-spelling.js'
 import {applyFixes} from '../../../src/config/fix.js'

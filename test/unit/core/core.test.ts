@@ -1,6 +1,6 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import fc from 'fast-check'
 
 import {resolveConnections} from '../../../src/core/connections.js'
 import {formatDuration, parseDuration, parseDurationFlag} from '../../../src/core/duration.js'

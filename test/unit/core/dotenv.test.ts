@@ -13,7 +13,7 @@ describe("dotenv by compose-go's rules", () => {
       OPTION_A: '1',
       OPTION_B: '2',
       OPTION_C: '',
-      OPTION_D: '\\n',
+      OPTION_D: String.raw`\n`,
       OPTION_E: '1',
       OPTION_F: '2',
       OPTION_G: '',
@@ -54,8 +54,10 @@ describe("dotenv by compose-go's rules", () => {
       } catch (error) {
         return (error as Error & {line: string}).line
       }
+
       return 'accepted'
     }
+
     assert.match(refused('A=1\nB="open\n'), /^f:2:1: unterminated quoted value "open$/)
     assert.match(refused('A B=1\n'), /^f:1:1: key cannot contain a space$/)
     assert.match(refused('A=1\n$B=2\n'), /^f:2:1: unexpected character "\$" in variable name/)

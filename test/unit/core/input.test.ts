@@ -8,7 +8,7 @@ import {readTextDocument} from '../../../src/core/input.js'
 
 test('a UTF-8 BOM is seen (hadBom, so --fix writes it back) and kept out of the text', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-bom-'))
-  writeFileSync(join(dir, 'bom.yaml'), '\ufeffversion: 1\n')
+  writeFileSync(join(dir, 'bom.yaml'), '\uFEFFversion: 1\n')
   writeFileSync(join(dir, 'plain.yaml'), 'version: 1\n')
   assert.deepEqual(readTextDocument(join(dir, 'bom.yaml')), {
     path: join(dir, 'bom.yaml'),

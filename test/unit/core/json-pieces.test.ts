@@ -1,7 +1,6 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-
-import fc from 'fast-check'
 
 import {jsonPieces} from '../../../src/core/json-pieces.js'
 
@@ -20,7 +19,7 @@ describe('jsonPieces', () => {
       () => 1,
       Symbol('s'),
       new Date(0),
-      Object('boxed'),
+      new Object('boxed'),
       Object.create(null),
       -0,
       Number.NaN,

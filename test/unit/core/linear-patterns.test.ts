@@ -81,6 +81,7 @@ describe('every pattern in src/ on adversarial inputs', () => {
       else if (path.endsWith('.ts') && !path.endsWith('.generated.ts')) files.push(path)
     }
   }
+
   walk(join(ROOT, 'src'))
   const patterns: {where: string; re: RegExp}[] = []
   for (const file of files) {
@@ -95,10 +96,13 @@ describe('every pattern in src/ on adversarial inputs', () => {
           re: new RegExp(text.slice(1, at), text.slice(at + 1).replace('g', '')),
         })
       }
+
       ts.forEachChild(node, visit)
     }
+
     visit(source)
   }
+
   const UNITS = [
     'a',
     'A',
@@ -147,8 +151,10 @@ describe('every pattern in src/ on adversarial inputs', () => {
           for (const suffix of ['\u0000', '\n!']) total += timed(() => re.test(prefix + fill(unit, SIZE) + suffix))
         }
       }
+
       if (total > BOUND_MS) slow.push(`${where}: ${Math.round(total)} ms`)
     }
+
     assert.deepEqual(slow, [])
   })
 })

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {profileFormat, resolveConnections} from '../../../src/core/connections.js'
-import {findProjectConfig, loadProjectConfig, setConfigWarningSink} from '../../../src/core/project-config.js'
 import {listProfiles, showProfile, trustProjectFile, useProfile} from '../../../src/core/profiles.js'
+import {findProjectConfig, loadProjectConfig, setConfigWarningSink} from '../../../src/core/project-config.js'
 
 const FORMATS = ['stylish', 'json', 'sarif', 'github', 'junit']
 const root = mkdtempSync(join(tmpdir(), 'mcp-profiles-'))

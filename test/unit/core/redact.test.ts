@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {REDACTED, redact, registerSecret} from '../../../src/core/redact.js'
+import {redact, REDACTED, registerSecret} from '../../../src/core/redact.js'
 
 /**
  * Each pattern on its own, more than once in one text (every pattern is global: the second secret

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {terminalSafe, terminalText} from '../../../src/core/terminal-text.js'
-import {renderView} from '../../../src/discover/render.js'
-import {renderLine} from '../../../src/logs/render.js'
 import type {TimelineLine} from '../../../src/logs/timeline.js'
 import type {ServiceView} from '../../../src/model/types.js'
-import {Finding, formatFindings, FormatContext} from '../../../src/report/findings/index.js'
+
+import {terminalSafe, terminalText} from '../../../src/core/terminal-text.js'
+import {renderView} from '../../../src/discover/render.js'
 import {LINT_LABELS_RULES} from '../../../src/labels/index.js'
+import {renderLine} from '../../../src/logs/render.js'
+import {Finding, FormatContext, formatFindings} from '../../../src/report/findings/index.js'
 
 // What a hostile label, container name or log line tries: set the window title (OSC 0), plant a
 // hyperlink (OSC 8), move the cursor, and start a line of its own that GitHub reads as a command.
 const HOSTILE =
-  'x\x1b]0;pwned\x07\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\\x9b2J\r\n::error file=a.yaml::forged\u202e'
-const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/
+  'x\u001B]0;pwned\u0007\u001B]8;;https://evil.example\u001B\\link\u001B]8;;\u001B\\\u009B2J\r\n::error file=a.yaml::forged\u202E'
+const RAW = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202E]/
 
 const context: FormatContext = {
   toolName: 'mcp',
@@ -33,18 +34,18 @@ const finding: Finding = {
 describe('terminalText: controls shown, never obeyed', () => {
   test('C0, C1, DEL, line separators and bidi overrides are shown as escapes', () => {
     assert.equal(
-      terminalText('a\x1b[31mb\x07c\x7fd\x9be\nf\rg\th\u2028i\u202ej'),
-      'a\\x1b[31mb\\x07c\\x7fd\\x9be\\nf\\rg\\th\\u2028i\\u202ej',
+      terminalText('a\u001B[31mb\u0007c\u007Fd\u009Be\nf\rg\th\u2028i\u202Ej'),
+      String.raw`a\x1b[31mb\x07c\x7fd\x9be\nf\rg\th\u2028i\u202ej`,
     )
     assert.equal(terminalText('plain text, ünïcödé, 日本'), 'plain text, ünïcödé, 日本')
   })
 
   test('terminalSafe escapes every string of plain data, keys included, and leaves the original alone', () => {
-    const data = {a: [HOSTILE, 1, null], [`k\x1b`]: {b: '\n'}}
+    const data = {a: [HOSTILE, 1, null], [`k\u001B`]: {b: '\n'}}
     const safe = terminalSafe(data)
-    assert.doesNotMatch(JSON.stringify(safe).replace(/\\\\/g, ''), /\\u001b|\\n/)
+    assert.doesNotMatch(JSON.stringify(safe).replaceAll('\\\\', ''), /\\u001b|\\n/)
     assert.equal(data.a[0], HOSTILE)
-    assert.deepEqual(Object.keys(safe), ['a', 'k\\x1b'])
+    assert.deepEqual(Object.keys(safe), ['a', String.raw`k\x1b`])
   })
 })
 
@@ -73,7 +74,7 @@ describe('human renderers show values, never obey them', () => {
   })
 
   test('junit: well-formed XML 1.0, characters XML forbids (U+FFFE, U+FFFF, lone surrogates, C0) dropped', () => {
-    const out = formatFindings([{...finding, message: `bad \uFFFE\uFFFF\uD800 \x01 value`}], 'junit', context)
+    const out = formatFindings([{...finding, message: `bad \uFFFE\uFFFF\uD800 \u0001 value`}], 'junit', context)
     assert.doesNotMatch(out, /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u)
     assert.match(out, /bad {3}value/)
   })

@@ -1,7 +1,6 @@
+import {Chalk} from 'chalk'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-
-import {Chalk} from 'chalk'
 
 import {alignColumns, columns} from '../../../src/core/text-table.js'
 
@@ -34,15 +33,15 @@ describe('text tables', () => {
       [c.red('ab'), 'x'],
       ['abcd', 'y'],
     ])
-    assert.equal(out.replace(/\x1b\[\d+m/g, ''), 'ab    x\nabcd  y\n')
+    assert.equal(out.replaceAll(/\u001B\[\d+m/g, ''), 'ab    x\nabcd  y\n')
   })
 
   test('control characters from outside are shown, never obeyed', () => {
     const out = columns([
-      ['a\x1b[2Jb', 'c\nd'],
+      ['a\u001B[2Jb', 'c\nd'],
       ['e', 'f'],
     ])
-    assert.ok(!/[\x00-\x08\x0b-\x1f]/.test(out))
+    assert.ok(!/[\u0000-\u0008\u000B-\u001F]/.test(out))
     assert.equal(out.split('\n').length, 3)
   })
 })

@@ -30,9 +30,11 @@ function publicUrls(text: string): {url: string; host: string}[] {
     } catch {
       continue // a placeholder such as http://${addr}
     }
+
     if (!host.includes('.') || /^[\d.]+$/.test(host) || host.startsWith('[')) continue
     out.push({url, host})
   }
+
   return out
 }
 

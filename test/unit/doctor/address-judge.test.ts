@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import type {DockerContainer} from '../../../src/model/types.js'
+
 import {judgeAddress} from '../../../src/doctor/address-judge.js'
-import {isLoopback, type CheckContext} from '../../../src/doctor/check.js'
+import {type CheckContext, isLoopback} from '../../../src/doctor/check.js'
 import {labelKeys} from '../../../src/model/labels.js'
 import {hostAddressesOf} from '../../../src/model/merge.js'
-import type {DockerContainer} from '../../../src/model/types.js'
 
 /**
  * Unit data only: the addresses below (a Docker host on 192.0.2.10, TEST-NET-1) are never
@@ -56,8 +57,8 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
   })
 
   test("the Docker host's address with a port it does publish for the service port is reachable", () => {
-    const d = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
-    assert.equal(judgeAddress(entry('192.0.2.10', 32000), d, 8080, known([d], '192.0.2.10')), undefined)
+    const d = container(1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
+    assert.equal(judgeAddress(entry('192.0.2.10', 32_000), d, 8080, known([d], '192.0.2.10')), undefined)
   })
 
   test('a bridge gateway names its network', () => {
@@ -68,36 +69,36 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
   })
 
   test('published on loopback only: every binding loopback is unreachable from a host address, one on all interfaces is not', () => {
-    const loop4 = {privatePort: 8080, publicPort: 32000, ip: '127.0.0.1', type: 'tcp' as const}
-    const loop6 = {privatePort: 8080, publicPort: 32000, ip: '::1', type: 'tcp' as const}
-    const all = {privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp' as const}
+    const loop4 = {privatePort: 8080, publicPort: 32_000, ip: '127.0.0.1', type: 'tcp' as const}
+    const loop6 = {privatePort: 8080, publicPort: 32_000, ip: '::1', type: 'tcp' as const}
+    const all = {privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp' as const}
     const only = container(1, {ports: [loop4, loop6]})
-    const v = judgeAddress(entry('192.0.2.10', 32000), only, 8080, known([only], '192.0.2.10'))
+    const v = judgeAddress(entry('192.0.2.10', 32_000), only, 8080, known([only], '192.0.2.10'))
     assert.equal(v?.kind, 'loopback-only-binding')
     assert.equal(v?.detail, 'port 32000 is published on 127.0.0.1 only: not reachable at 192.0.2.10')
     // One loopback binding beside an all-interfaces one: reachable.
     const mixed = container(1, {ports: [loop4, all]})
-    assert.equal(judgeAddress(entry('192.0.2.10', 32000), mixed, 8080, known([mixed], '192.0.2.10')), undefined)
+    assert.equal(judgeAddress(entry('192.0.2.10', 32_000), mixed, 8080, known([mixed], '192.0.2.10')), undefined)
     const mixedOtherOrder = container(1, {ports: [all, loop4]})
     assert.equal(
-      judgeAddress(entry('192.0.2.10', 32000), mixedOtherOrder, 8080, known([mixedOtherOrder], '192.0.2.10')),
+      judgeAddress(entry('192.0.2.10', 32_000), mixedOtherOrder, 8080, known([mixedOtherOrder], '192.0.2.10')),
       undefined,
     )
     // A binding with no IP listens everywhere.
-    const noIp = container(1, {ports: [loop4, {privatePort: 8080, publicPort: 32000, type: 'tcp'}]})
-    assert.equal(judgeAddress(entry('192.0.2.10', 32000), noIp, 8080, known([noIp], '192.0.2.10')), undefined)
+    const noIp = container(1, {ports: [loop4, {privatePort: 8080, publicPort: 32_000, type: 'tcp'}]})
+    assert.equal(judgeAddress(entry('192.0.2.10', 32_000), noIp, 8080, known([noIp], '192.0.2.10')), undefined)
     // From loopback itself every one of those bindings is reachable.
-    assert.equal(judgeAddress(entry('127.0.0.1', 32000), only, 8080, known([only])), undefined)
-    assert.equal(judgeAddress(entry('[::1]', 32000), only, 8080, known([only])), undefined)
+    assert.equal(judgeAddress(entry('127.0.0.1', 32_000), only, 8080, known([only])), undefined)
+    assert.equal(judgeAddress(entry('[::1]', 32_000), only, 8080, known([only])), undefined)
   })
 
   test('a udp binding of the port is no binding', () => {
-    const d = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'udp'}]})
-    assert.equal(judgeAddress(entry('127.0.0.1', 32000), d, 8080, known([d]))?.kind, 'loopback-unpublished')
+    const d = container(1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'udp'}]})
+    assert.equal(judgeAddress(entry('127.0.0.1', 32_000), d, 8080, known([d]))?.kind, 'loopback-unpublished')
   })
 
   test('loopback-unpublished says whether the service port is published elsewhere', () => {
-    const elsewhere = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
+    const elsewhere = container(1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
     assert.equal(
       judgeAddress(entry('localhost', 8080), elsewhere, 8080, known([elsewhere]))?.detail,
       "nothing publishes port 8080 on this host's loopback (the service port 8080 is published on another port)",
@@ -113,18 +114,18 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
   })
 
   test('a published port forwarding elsewhere; another container behind a published port', () => {
-    const d = container(1, {ports: [{privatePort: 9000, publicPort: 32001, ip: '0.0.0.0', type: 'tcp'}]})
-    const v = judgeAddress(entry('127.0.0.1', 32001), d, 8080, known([d]))
+    const d = container(1, {ports: [{privatePort: 9000, publicPort: 32_001, ip: '0.0.0.0', type: 'tcp'}]})
+    const v = judgeAddress(entry('127.0.0.1', 32_001), d, 8080, known([d]))
     assert.equal(v?.kind, 'published-port-not-service-port')
     assert.equal(v?.detail, 'host port 32001 forwards to container port 9000, not the service port 8080')
     assert.equal(
-      judgeAddress(entry('127.0.0.1', 32001), d, undefined, known([d])),
+      judgeAddress(entry('127.0.0.1', 32_001), d, undefined, known([d])),
       undefined,
       'no service port: nothing to compare',
     )
     const other = container(2)
-    const pub = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
-    assert.equal(judgeAddress(entry('172.17.0.3', 32000), pub, 8080, known([pub, other]))?.kind, 'another-container')
+    const pub = container(1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
+    assert.equal(judgeAddress(entry('172.17.0.3', 32_000), pub, 8080, known([pub, other]))?.kind, 'another-container')
   })
 
   test('its own IP: the service port, the network label, IPv6', () => {
@@ -177,14 +178,14 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     const h = container(1, {networkMode: 'host', networks: [], ports: []})
     const onHost = judgeAddress(entry('172.17.0.3', 8080), h, 8080, known([h, other]))?.detail
     assert.equal(onHost, "172.17.0.3 is another container's IP; the container uses host networking")
-    const pub = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
-    const behindPort = judgeAddress(entry('172.17.0.3', 32000), pub, 8080, known([pub, other]))?.detail
+    const pub = container(1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
+    const behindPort = judgeAddress(entry('172.17.0.3', 32_000), pub, 8080, known([pub, other]))?.detail
     assert.equal(behindPort, "172.17.0.3 is another container's IP, not the Docker host's")
     // Another port published, the service port not: "not published".
     const side = container(1, {
       ports: [
         {privatePort: 8080, type: 'tcp'},
-        {privatePort: 9000, publicPort: 32009, ip: '0.0.0.0', type: 'tcp'},
+        {privatePort: 9000, publicPort: 32_009, ip: '0.0.0.0', type: 'tcp'},
       ],
     })
     const sideDetail = judgeAddress(entry('127.0.0.1', 8080), side, 8080, known([side]))?.detail ?? ''
@@ -193,7 +194,7 @@ describe('judgeAddress: every verdict and the boundary of each', () => {
     const both = container(1, {
       ports: [
         {privatePort: 9000, type: 'tcp'},
-        {privatePort: 8080, publicPort: 32008, ip: '0.0.0.0', type: 'tcp'},
+        {privatePort: 8080, publicPort: 32_008, ip: '0.0.0.0', type: 'tcp'},
       ],
     })
     assert.match(

@@ -1,16 +1,17 @@
-import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+
+import type {CheckContext, DoctorCheck} from '../../../src/doctor/check.js'
+import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView} from '../../../src/model/types.js'
 
 import {judgeAddress} from '../../../src/doctor/address-judge.js'
-import type {CheckContext, DoctorCheck} from '../../../src/doctor/check.js'
 import {DOCTOR_CHECKS} from '../../../src/doctor/checks/index.js'
 import {driftOf} from '../../../src/doctor/checks/labels.js'
+import {lintContainerLabels} from '../../../src/doctor/label-lint.js'
 import {doctorJson, doctorNotes} from '../../../src/doctor/output.js'
 import {parseCodeList, selectChecks, sourceFinding, unmetNeed} from '../../../src/doctor/run.js'
-import {lintContainerLabels} from '../../../src/doctor/label-lint.js'
 import {labelKeys} from '../../../src/model/labels.js'
 import {hostAddressesOf, mergeView} from '../../../src/model/merge.js'
-import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView} from '../../../src/model/types.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
 import {parseRegistrationValue} from '../../../src/registry/registration.js'
 
@@ -159,10 +160,10 @@ describe('WRONG_ADDRESS kinds', () => {
     )?.kind
 
   test('reachable addresses pass', () => {
-    const d = container('a', 1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
+    const d = container('a', 1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
     assert.equal(judge(d, '172.17.0.2', 8080), undefined)
-    assert.equal(judge(d, '127.0.0.1', 32000), undefined)
-    assert.equal(judge(d, '10.0.0.5', 32000), undefined) // the host's LAN address + a 0.0.0.0 binding
+    assert.equal(judge(d, '127.0.0.1', 32_000), undefined)
+    assert.equal(judge(d, '10.0.0.5', 32_000), undefined) // the host's LAN address + a 0.0.0.0 binding
     assert.equal(judge(container('h', 2, {networkMode: 'host', networks: [], ports: []}), '10.0.0.5', 8080), undefined)
   })
   test('the bridge gateway or the Docker host with the service port', () => {
@@ -173,17 +174,17 @@ describe('WRONG_ADDRESS kinds', () => {
     assert.equal(judge(container('a', 1), 'localhost', 8080), 'loopback-unpublished')
   })
   test('published on loopback only, registered at a host address', () => {
-    const d = container('a', 1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '127.0.0.1', type: 'tcp'}]})
-    assert.equal(judge(d, '10.0.0.5', 32000), 'loopback-only-binding')
+    const d = container('a', 1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '127.0.0.1', type: 'tcp'}]})
+    assert.equal(judge(d, '10.0.0.5', 32_000), 'loopback-only-binding')
   })
   test('a published port that forwards to another container port', () => {
     const d = container('a', 1, {
       ports: [
         {privatePort: 8080, type: 'tcp'},
-        {privatePort: 9000, publicPort: 32001, ip: '127.0.0.1', type: 'tcp'},
+        {privatePort: 9000, publicPort: 32_001, ip: '127.0.0.1', type: 'tcp'},
       ],
     })
-    assert.equal(judge(d, '127.0.0.1', 32001), 'published-port-not-service-port')
+    assert.equal(judge(d, '127.0.0.1', 32_001), 'published-port-not-service-port')
   })
   test('another network than the network label', () => {
     const d = container('a', 1, {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {watchLines} from '../../../src/doctor/watch.js'
+import type {EtcdRegistration} from '../../../src/model/types.js'
+import type {Finding} from '../../../src/report/findings/finding.js'
+
 import {
   DoctorWatchConfig,
   DoctorWatchEvent,
@@ -11,8 +13,7 @@ import {
   watchExitCode,
   watchStep,
 } from '../../../src/doctor/watch-state.js'
-import type {EtcdRegistration} from '../../../src/model/types.js'
-import type {Finding} from '../../../src/report/findings/finding.js'
+import {watchLines} from '../../../src/doctor/watch.js'
 
 const config: DoctorWatchConfig = {overrides: [], judgeEarly: true}
 
@@ -52,6 +53,7 @@ function run(state: DoctorWatchState, events: DoctorWatchEvent[], cfg = config) 
     state = step.state
     effects.push(...step.effects)
   }
+
   return {state, effects}
 }
 
@@ -225,10 +227,10 @@ describe('doctor --watch printer', () => {
 
   test('values from outside are shown, never obeyed', () => {
     const [line] = watchLines(
-      {type: 'print', event: 'resolved', finding: {...stale('a'), message: 'x\x1b[2Jy'}},
+      {type: 'print', event: 'resolved', finding: {...stale('a'), message: 'x\u001B[2Jy'}},
       {color: false, json: false, time},
     )
-    assert.ok(!line!.includes('\x1b'))
+    assert.ok(!line!.includes('\u001B'))
   })
 
   test('--json: one object a line, "after" only for ready', () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {checkContainerLabels} from '../../../src/labels/index.js'
 import type {DockerContainer} from '../../../src/model/types.js'
 import type {Finding} from '../../../src/report/findings/index.js'
+
+import {checkContainerLabels} from '../../../src/labels/index.js'
 
 /** lint-labels on one live container's labels: every rule that judges one label set. */
 function lintLabels(labels: Record<string, string>, over: Partial<DockerContainer> = {}): Finding[] {
@@ -23,6 +24,7 @@ function lintLabels(labels: Record<string, string>, over: Partial<DockerContaine
   }
   return checkContainerLabels(c)
 }
+
 const ruleIds = (f: Finding[]) => f.map((x) => x.ruleId)
 const only = (rule: string, f: Finding[]) => f.filter((x) => x.ruleId === rule)
 
@@ -32,6 +34,7 @@ describe('label values at their bounds', () => {
       const findings = lintLabels({'mcp.service.port': ok}, {ports: [{privatePort: Number(ok), type: 'tcp'}]})
       assert.deepEqual(only('service-port-invalid', findings), [], ok)
     }
+
     const msg = (v: string) => only('service-port-invalid', lintLabels({'mcp.service.port': v}))[0]
     assert.equal(msg('0')?.message, 'mcp.service.port "0" is out of range 1-65535')
     assert.equal(msg('65536')?.message, 'mcp.service.port "65536" is out of range 1-65535')

@@ -5,8 +5,8 @@ import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {InputError} from '../../../src/core/errors.js'
-import {ComposeProjectOptions, loadComposeProject} from '../../../src/labels/sources/compose.js'
 import {lintLabels} from '../../../src/labels/index.js'
+import {ComposeProjectOptions, loadComposeProject} from '../../../src/labels/sources/compose.js'
 import {ids, lint, ROOT} from './helpers.js'
 
 function project(files: Record<string, string>): string {
@@ -15,6 +15,7 @@ function project(files: Record<string, string>): string {
     mkdirSync(join(dir, name, '..'), {recursive: true})
     writeFileSync(join(dir, name), text)
   }
+
   return dir
 }
 
@@ -216,8 +217,10 @@ describe('compose model: what compose would create', () => {
       } catch (error) {
         return (error as InputError).line
       }
+
       return 'accepted'
     }
+
     assert.equal(
       refused('compose.yaml'),
       'compose.yaml:3:3: service api is defined both here and in the included sub.yaml',

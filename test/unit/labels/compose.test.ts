@@ -1,9 +1,9 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import fc from 'fast-check'
 
 import {findComposeFiles, lintLabels, parseComposeFile} from '../../../src/labels/index.js'
 import {at, FIXTURES, ids, lint} from './helpers.js'
@@ -14,6 +14,7 @@ function project(files: Record<string, string>): string {
     mkdirSync(join(dir, name, '..'), {recursive: true})
     writeFileSync(join(dir, name), text)
   }
+
   return dir
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {checkContainerLabels, checkLabelSets, containerLabelSet} from '../../../src/labels/index.js'
 import type {DockerContainer} from '../../../src/model/types.js'
+
+import {checkContainerLabels, checkLabelSets, containerLabelSet} from '../../../src/labels/index.js'
 import {ids} from './helpers.js'
 
 function container(
@@ -57,6 +58,7 @@ test('checkContainerLabels: findings name the container and service; overrides a
     assert.equal(f.service, 'api')
     assert.equal(f.instance, 'api-1')
   }
+
   const tuned = checkContainerLabels(c, {overrides: [{'health-path-missing': 'off'}, {'unknown-key': 'error'}]})
   assert.equal(tuned.find((f) => f.ruleId === 'unknown-key')?.severity, 'error')
   assert.ok(!tuned.some((f) => f.ruleId === 'health-path-missing'))

@@ -1,6 +1,6 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import fc from 'fast-check'
 
 import {parseDockerfile} from '../../../src/labels/index.js'
 import {parseLabelArgs, splitInstructions, unquote} from '../../../src/labels/sources/dockerfile.js'
@@ -41,7 +41,7 @@ describe('LABEL forms', () => {
   test('the escape directive switches the continuation character', () => {
     assert.deepEqual(labels('# escape=`\nFROM a\nLABEL a=1 `\n  b=c:\\path\n'), [
       ['a', '1'],
-      ['b', 'c:\\path'],
+      ['b', String.raw`c:\path`],
     ])
   })
 
@@ -172,7 +172,7 @@ const text = fc.string({
 })
 const key = fc.string({unit: fc.constantFrom('a', 'b', 'z', '0', '.', '-', '_'), minLength: 1, maxLength: 10})
 /** A double-quoted Dockerfile word for any text without '$'. */
-const dq = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+const dq = (s: string) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', String.raw`\"`)}"`
 
 describe('properties', () => {
   test('LABEL k1="v1" k2="v2" ... round-trips any keys and values, on one line or split by continuations', () => {

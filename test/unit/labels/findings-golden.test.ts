@@ -19,11 +19,13 @@ async function all(): Promise<Record<string, unknown>> {
     out[`compose/${f}`] = await lint({composeFiles: [file], swarm: f.startsWith('swarm-')})
     if (f === 'deploy-labels-only.yaml') out[`compose/${f} --swarm`] = await lint({composeFiles: [file], swarm: true})
   }
+
   for (const f of readdirSync(`${FIXTURES}/dockerfile`)
     .filter((x) => x.endsWith('.Dockerfile'))
     .sort()) {
     out[`dockerfile/${f}`] = await lint({dockerfiles: [`${FIXTURES}/dockerfile/${f}`]})
   }
+
   // Paths under the checkout are pinned relative to it.
   return JSON.parse(JSON.stringify(out).split(process.cwd()).join('<cwd>'))
 }

@@ -1,7 +1,8 @@
 import {fileURLToPath} from 'node:url'
 
-import {lintLabels, type LintLabelsOptions} from '../../../src/labels/index.js'
 import type {Finding} from '../../../src/report/findings/index.js'
+
+import {lintLabels, type LintLabelsOptions} from '../../../src/labels/index.js'
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 export const FIXTURES = 'test/fixtures/labels'

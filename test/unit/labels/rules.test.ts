@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {describe, test} from 'node:test'
 
 import {docsUrl} from '../../../src/core/docs-url.js'
-import {LABEL_RULES, LABEL_RULE_META} from '../../../src/labels/index.js'
+import {LABEL_RULE_META, LABEL_RULES} from '../../../src/labels/index.js'
 import {at, FIXTURES, ids, lint} from './helpers.js'
 
 // Rules that cannot apply to a Dockerfile alone: it has no networks and no deploy section.

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {TargetRecorder, type LoadOutcome} from '../../../src/loadtest/engine.js'
 import type {LoadSettings} from '../../../src/loadtest/options.js'
+
+import {type LoadOutcome, TargetRecorder} from '../../../src/loadtest/engine.js'
 import {buildResult, checkThresholds, RESULT_SCHEMA} from '../../../src/loadtest/result.js'
 import {decodeHistogram} from '../../../src/loadtest/stats.js'
 
@@ -267,6 +268,7 @@ describe('checkThresholds at the limit', () => {
 function round6(n: number): number {
   return Math.round(n * 1e6) / 1e6
 }
+
 function round2(n: number): number {
   return Math.round(n * 100) / 100
 }

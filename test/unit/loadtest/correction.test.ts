@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {TargetRecorder, type LoadOutcome} from '../../../src/loadtest/engine.js'
 import type {LoadSettings} from '../../../src/loadtest/options.js'
+
+import {type LoadOutcome, TargetRecorder} from '../../../src/loadtest/engine.js'
 import {buildResult} from '../../../src/loadtest/result.js'
 
 /**

@@ -10,7 +10,7 @@ import {
   share,
 } from '../../../src/loadtest/distributed.js'
 import {renderNodeRows} from '../../../src/loadtest/render.js'
-import {RESULT_SCHEMA, type LoadResult} from '../../../src/loadtest/result.js'
+import {type LoadResult, RESULT_SCHEMA} from '../../../src/loadtest/result.js'
 import {decodeHistogram, encodeHistogram, newLatencyHistogram, summarize} from '../../../src/loadtest/stats.js'
 
 function part(latencies: number[], extra: {errors?: number; rps?: number} = {}): LoadResult {
@@ -167,7 +167,7 @@ describe('loadtest --nodes: split, replica results, exact merge', () => {
         task: 'lt.2',
         node: 'node-b',
         ok: false,
-        missing: 'task failed: \x1b[31mboom',
+        missing: 'task failed: \u001B[31mboom',
         connections: 2,
         requests: 0,
         requestsPerSecond: 0,
@@ -176,6 +176,6 @@ describe('loadtest --nodes: split, replica results, exact merge', () => {
     ])
     assert.match(text, /lt\.1\s+node-a\s+2\s+1,000\s+500\s+412µs\s+3\.85ms\s+1/)
     assert.match(text, /lt\.2\s+node-b\s+.*missing: task failed: \\x1b\[31mboom/)
-    assert.ok(!text.includes('\x1b[31mboom'))
+    assert.ok(!text.includes('\u001B[31mboom'))
   })
 })

@@ -1,5 +1,5 @@
-import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
 
 import {UsageError} from '../../../src/core/errors.js'
 import {buildRequest, parseErrorRate, parseHeader, parseLoadSettings, parseRate} from '../../../src/loadtest/options.js'
@@ -87,6 +87,7 @@ describe('loadtest target argument', () => {
     for (const bad of ['localhost:8080', '127.0.0.1:80/x', 'ftp://host/', 'http://', 'not a url', '10.0.0.1']) {
       assert.throws(() => parseTargetArg(bad), UsageError, bad)
     }
+
     assert.throws(
       () => parseTargetArg('localhost:8080'),
       (e: UsageError) => /http:\/\/localhost:8080/.test(e.hint ?? ''),

@@ -1,8 +1,7 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {createRequire} from 'node:module'
 import {describe, test} from 'node:test'
-
-import fc from 'fast-check'
 
 import {buildRequest} from '../../../src/loadtest/options.js'
 

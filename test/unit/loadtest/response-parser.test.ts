@@ -1,5 +1,5 @@
-import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
 
 import {ParseError, ResponseParser} from '../../../src/loadtest/response-parser.js'
 
@@ -19,6 +19,7 @@ function everySplit(bytes: string, expected: {status: number; close: boolean}[],
     parser.execute(buf, cut, buf.length)
     assert.deepEqual(got, expected, `split at ${cut}`)
   }
+
   const {parser, got} = collect(headRequest)
   for (let i = 0; i < buf.length; i++) parser.execute(buf, i, i + 1)
   assert.deepEqual(got, expected, 'byte by byte')

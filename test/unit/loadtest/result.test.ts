@@ -1,8 +1,10 @@
-import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+
+import type {Instance, ServiceView} from '../../../src/model/types.js'
 
 import {UsageError} from '../../../src/core/errors.js'
-import type {Instance, ServiceView} from '../../../src/model/types.js'
+import {formatMicros} from '../../../src/loadtest/render.js'
 import {checkThresholds} from '../../../src/loadtest/result.js'
 import {pickServiceTargets} from '../../../src/loadtest/service-targets.js'
 import {
@@ -12,7 +14,6 @@ import {
   newLatencyHistogram,
   summarize,
 } from '../../../src/loadtest/stats.js'
-import {formatMicros} from '../../../src/loadtest/render.js'
 
 describe('latency statistics', () => {
   test('microsecond values keep their precision and survive encoding', () => {
@@ -109,12 +110,12 @@ describe('service targets', () => {
             docker: running,
             addresses: [
               {kind: 'network', ip: '172.18.0.2', port: 8080},
-              {kind: 'published', ip: '127.0.0.1', port: 32001, containerPort: 8080},
+              {kind: 'published', ip: '127.0.0.1', port: 32_001, containerPort: 8080},
             ],
           }),
           instance('web-2', {
             docker: {...running, health: 'unhealthy'},
-            addresses: [{kind: 'published', ip: '0.0.0.0', port: 32002, containerPort: 8080}],
+            addresses: [{kind: 'published', ip: '0.0.0.0', port: 32_002, containerPort: 8080}],
           }),
           instance('web-3', {
             docker: running,
@@ -123,8 +124,8 @@ describe('service targets', () => {
           }),
           instance('web-4', {
             etcd: undefined,
-            addresses: [{kind: 'registered', ip: '127.0.0.1', port: 32004}],
-            address: {kind: 'registered', ip: '127.0.0.1', port: 32004},
+            addresses: [{kind: 'registered', ip: '127.0.0.1', port: 32_004}],
+            address: {kind: 'registered', ip: '127.0.0.1', port: 32_004},
           }),
         ],
       },

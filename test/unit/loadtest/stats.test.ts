@@ -135,6 +135,7 @@ describe('correctForCoordinatedOmission', () => {
         assert.equal(ours.getValueAtPercentile(p), theirs.getValueAtPercentile(p), `interval ${interval} p${p}`)
       }
     }
+
     // A value exactly twice the interval stands for one more sample, at the interval.
     const two = correctForCoordinatedOmission(histogram([[2000, 1]]), 1000)
     assert.equal(two.totalCount, 2)
@@ -146,6 +147,7 @@ describe('correctForCoordinatedOmission', () => {
     for (const interval of [0, 0.5, -1, Number.NaN]) {
       assert.equal(correctForCoordinatedOmission(h, interval).totalCount, 10, String(interval))
     }
+
     assert.equal(correctForCoordinatedOmission(newLatencyHistogram(), 100).totalCount, 0)
     correctForCoordinatedOmission(h, 100)
     assert.equal(h.totalCount, 10)

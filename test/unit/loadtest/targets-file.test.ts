@@ -70,6 +70,7 @@ describe("parseTargetsFile (vegeta's text format)", () => {
         },
       )
     }
+
     bad('GET http://127.0.0.1:1/\nToken hunter2\n', /:2$/, /expected a header/)
     bad('GET http://127.0.0.1:1/\nX-Empty:\n', /:2$/, /expected a header/)
     bad('get http://127.0.0.1:1/\n', /:1$/, /"get" is not an HTTP method/)

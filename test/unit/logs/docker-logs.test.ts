@@ -1,7 +1,6 @@
-import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
-
 import fc from 'fast-check'
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
 
 import {FrameDemuxer, LogStreamError} from '../../../src/logs/docker-logs.js'
 import {LIMITS} from '../../../src/net/limits.js'
@@ -31,6 +30,7 @@ describe('FrameDemuxer (Docker multiplexed log stream)', () => {
             d.push(bytes.subarray(at, at + n))
             at += n
           }
+
           assert.equal(
             got[1],
             frames
@@ -81,6 +81,7 @@ describe('FrameDemuxer (Docker multiplexed log stream)', () => {
       d.push(piece)
       if (i === 1000) assert.equal(got, 1001, 'payload bytes are handed on before the frame is complete')
     }
+
     assert.equal(got, size)
     assert.ok(performance.now() - started < 5000)
   })
@@ -96,7 +97,7 @@ describe('FrameDemuxer (Docker multiplexed log stream)', () => {
               const bytes = Buffer.concat(frames.map(([s, t]) => frame(s, t)))
               return fc.tuple(fc.nat(), fc.integer({min: 0, max: 255})).map(([at, byte]) => {
                 const copy = Buffer.from(bytes)
-                if (copy.length) copy[at % copy.length] = byte
+                if (copy.length > 0) copy[at % copy.length] = byte
                 return new Uint8Array(copy)
               })
             }),
@@ -110,6 +111,7 @@ describe('FrameDemuxer (Docker multiplexed log stream)', () => {
           } catch (error) {
             assert.ok(error instanceof LogStreamError, String(error))
           }
+
           assert.ok(out <= bytes.length)
         },
       ),

@@ -1,7 +1,6 @@
-import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
-
 import fc from 'fast-check'
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
 
 import {epochToMs, parseClfTime, parseIsoTime, parseLine, splitDockerTimestamp} from '../../../src/logs/parse-line.js'
 import {filterSourceLines, mergeTimeline, timelineLines} from '../../../src/logs/timeline.js'
@@ -16,7 +15,7 @@ describe('timestamps', () => {
     assert.equal(parseIsoTime('2000-10-10T20:55:36.123Z')?.time, T + 123)
     assert.equal(parseIsoTime('2000-10-10T20:55:36,5Z')?.time, T + 500)
     // Docker's RFC 3339 nano: sub-millisecond digits are kept as a fraction.
-    assert.ok(Math.abs(parseIsoTime('2000-10-10T20:55:36.123456789Z')!.time - (T + 123.456789)) < 1e-3)
+    assert.ok(Math.abs(parseIsoTime('2000-10-10T20:55:36.123456789Z')!.time - (T + 123.456_789)) < 1e-3)
     assert.equal(parseIsoTime('2000-13-10T20:55:36Z'), undefined)
   })
 
@@ -37,7 +36,7 @@ describe('timestamps', () => {
     const months = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')
     fc.assert(
       fc.property(
-        fc.integer({min: 0, max: 4102444800}),
+        fc.integer({min: 0, max: 4_102_444_800}),
         fc.integer({min: -12 * 60, max: 14 * 60}),
         fc.integer({min: 0, max: 999}),
         (secs, offMin, ms) => {

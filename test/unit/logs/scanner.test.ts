@@ -1,15 +1,14 @@
-import {describe, test, after} from 'node:test'
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
+import {after, describe, test} from 'node:test'
 import {gzipSync} from 'node:zlib'
 
-import fc from 'fast-check'
-
-import {LineScanner, StreamScanner, ScannedLine} from '../../../src/logs/scanner.js'
 import {scanGzipFile, scanPlainFile, scanStream} from '../../../src/logs/file-scan.js'
+import {LineScanner, ScannedLine, StreamScanner} from '../../../src/logs/scanner.js'
 import {traceQuery} from '../../../src/logs/trace-id.js'
 import {wasmFinder} from '../../../src/logs/wasm-find.js'
 
@@ -26,6 +25,7 @@ function reference(text: string, context: number): {offset: number; match: boole
     lines.push({offset: at, text: l})
     at += Buffer.byteLength(l) + 1
   }
+
   if (text.endsWith('\n')) lines.pop()
   const isMatch = lines.map((l) => l.text.toLowerCase().includes(ID) && !/[0-9a-f]4bf92f|4736[0-9a-f]/i.test(l.text))
   const keep = new Map<number, boolean>()
@@ -48,6 +48,7 @@ function viaStream(text: string, chunks: number[], context: number): ScannedLine
     feed.push(bytes.subarray(at, at + n))
     at += n
   }
+
   feed.end()
   return out
 }
@@ -58,7 +59,7 @@ describe('LineScanner', () => {
       fc.constant(`id=${ID} here`),
       fc.constant(`x ${ID.toUpperCase()}`),
       fc.constant(`near miss ${ID}0`),
-      fc.string({maxLength: 30}).map((s) => s.replace(/\n/g, ' ')),
+      fc.string({maxLength: 30}).map((s) => s.replaceAll('\n', ' ')),
     )
     fc.assert(
       fc.property(
@@ -82,7 +83,7 @@ describe('LineScanner', () => {
       fc.constant(`id=${ID} here`),
       fc.constant(`x ${ID.toUpperCase()}`),
       fc.constant(`near miss ${ID}0`),
-      fc.string({maxLength: 30}).map((s) => s.replace(/[\n\0]/g, ' ')),
+      fc.string({maxLength: 30}).map((s) => s.replaceAll(/[\n\0]/g, ' ')),
     )
     fc.assert(
       fc.property(
@@ -173,7 +174,7 @@ describe('LineScanner', () => {
     assert.equal(r.matches, 2)
     assert.equal(r.error, undefined)
 
-    const many = Array.from({length: 20000}, (_, i) => (i === 10 ? `hit ${ID}` : `line ${i} ${Math.random()}`)).join(
+    const many = Array.from({length: 20_000}, (_, i) => (i === 10 ? `hit ${ID}` : `line ${i} ${Math.random()}`)).join(
       '\n',
     )
     const gz = gzipSync(many)

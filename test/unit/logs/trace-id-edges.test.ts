@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {needlesFor, padHexId, parseTraceId, sameTraceId, traceQuery, verifyAt} from '../../../src/logs/trace-id.js'
 import {LineScanner} from '../../../src/logs/scanner.js'
+import {needlesFor, padHexId, parseTraceId, sameTraceId, traceQuery, verifyAt} from '../../../src/logs/trace-id.js'
 
 const ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const HIGH = '4bf92f3577b34da6'
@@ -54,11 +54,13 @@ describe('trace ids at the edges of a line and of an id', () => {
       const broken = parts.slice(0, dash + 1).join('-') + 'x' + parts.slice(dash + 1).join('-')
       assert.ok(!verify(broken, ID), broken)
     }
+
     for (const at of [0, 9, 14, 19]) {
       const chars = [...uuid(ID)]
       chars[at] = 'z'
       assert.ok(!verify(chars.join(''), ID), chars.join(''))
     }
+
     // X-Ray: "1-" then 8 hex digits; another version digit or a short epoch is not.
     assert.ok(!verify(`2-${ID.slice(0, 8)}-${ID.slice(8)}`, ID))
     assert.ok(!verify(`1-${ID.slice(1, 8)}z-${ID.slice(8)}`, ID))
@@ -88,6 +90,7 @@ describe('trace ids at the edges of a line and of an id', () => {
       parts[group] = 'z'.repeat(parts[group]!.length)
       assert.ok(verify(parts.join('-'), short), parts.join('-'))
     }
+
     // Only the bytes within [lineStart, lineEnd) count, whatever lies around them.
     const around = Buffer.from(`ff${ID}ff`)
     assert.ok(verifyAt(around, 2 + 20, 2, 2 + 32, traceQuery(ID)!))
@@ -126,6 +129,7 @@ describe('trace ids at the edges of a line and of an id', () => {
       assert.deepEqual(scan(`x ${spelled} y\n`, ID), [], spelled)
       assert.deepEqual(scan(`${spelled}\n`, ID), [], spelled)
     }
+
     assert.deepEqual(scan(`x ${uuid(ID)} y\n`, twin), [])
   })
 
@@ -141,6 +145,7 @@ describe('trace ids at the edges of a line and of an id', () => {
       assert.ok(parseTraceId(w), w)
       for (const bad of [`x${w}`, `${w}x`, `${w}-`, `-${w}`]) assert.equal(parseTraceId(bad), undefined, bad)
     }
+
     assert.equal(parseTraceId(`${LOW}-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90x`), undefined)
     assert.equal(parseTraceId('12340x5678abcd'), undefined, '0x only as a prefix')
     assert.equal(parseTraceId(`Root=1-${ID.slice(0, 8)}-${ID.slice(8)}x`), undefined)

@@ -1,10 +1,9 @@
-import {describe, test} from 'node:test'
-import assert from 'node:assert/strict'
-
 import fc from 'fast-check'
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
 
-import {parseTraceId, sameTraceId, traceQuery} from '../../../src/logs/trace-id.js'
 import {LineScanner} from '../../../src/logs/scanner.js'
+import {parseTraceId, sameTraceId, traceQuery} from '../../../src/logs/trace-id.js'
 
 const ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const LOW = 'a3ce929d0e0e4736'

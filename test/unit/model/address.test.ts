@@ -1,7 +1,8 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import fc from 'fast-check'
+import type {DockerContainer, SwarmService, SwarmTask} from '../../../src/model/types.js'
 
 import {
   addressText,
@@ -11,7 +12,6 @@ import {
   loopbackProbeTarget,
   splitHostPort,
 } from '../../../src/model/address.js'
-import type {DockerContainer, SwarmService, SwarmTask} from '../../../src/model/types.js'
 
 function container(over: Partial<DockerContainer> = {}): DockerContainer {
   return {
@@ -35,7 +35,7 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
     {name: 'front', ip: '10.1.0.2'},
     {name: 'back', ip: '10.2.0.2'},
   ]
-  const published = [{privatePort: 8080, publicPort: 32768, ip: '0.0.0.0', type: 'tcp' as const}]
+  const published = [{privatePort: 8080, publicPort: 32_768, ip: '0.0.0.0', type: 'tcp' as const}]
 
   test('the network label wins over a published binding of the service port', () => {
     const c = container({networks: twoNets, ports: published})
@@ -58,28 +58,28 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   test('without a label a published binding wins over the only network, and only one of the service port over tcp', () => {
     const c = container({
       ports: [
-        {privatePort: 9000, publicPort: 32001, ip: '0.0.0.0', type: 'tcp'},
-        {privatePort: 8080, publicPort: 32002, ip: '0.0.0.0', type: 'udp'},
+        {privatePort: 9000, publicPort: 32_001, ip: '0.0.0.0', type: 'tcp'},
+        {privatePort: 8080, publicPort: 32_002, ip: '0.0.0.0', type: 'udp'},
         {privatePort: 8080, type: 'tcp'},
-        {privatePort: 8080, publicPort: 32003, type: 'tcp'},
+        {privatePort: 8080, publicPort: 32_003, type: 'tcp'},
       ],
     })
     const choice = chooseAddress(c, 8080, undefined)
     assert.equal(choice.reason, 'published')
     assert.deepEqual(
       choice.address,
-      {kind: 'published', ip: '0.0.0.0', port: 32003, containerPort: 8080},
+      {kind: 'published', ip: '0.0.0.0', port: 32_003, containerPort: 8080},
       'no ip: all interfaces',
     )
     assert.equal(choice.addresses.length, 2)
   })
 
   test('an IPv6-only binding is used when there is no IPv4 one', () => {
-    const c = container({ports: [{privatePort: 8080, publicPort: 32768, ip: '::', type: 'tcp'}]})
+    const c = container({ports: [{privatePort: 8080, publicPort: 32_768, ip: '::', type: 'tcp'}]})
     assert.deepEqual(chooseAddress(c, 8080, undefined).address, {
       kind: 'published',
       ip: '::',
-      port: 32768,
+      port: 32_768,
       containerPort: 8080,
     })
   })
@@ -131,7 +131,13 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
 
 describe('chooseSwarmAddress', () => {
   const svc = (over: Partial<SwarmService> = {}): SwarmService => ({
-    ...{id: 's1', name: 'api', labels: {}, containerLabels: {}, mode: 'replicated', replicas: 2, running: 2},
+    id: 's1',
+    name: 'api',
+    labels: {},
+    containerLabels: {},
+    mode: 'replicated',
+    replicas: 2,
+    running: 2,
     endpointMode: 'vip',
     ports: [],
     vips: [
@@ -160,10 +166,10 @@ describe('chooseSwarmAddress', () => {
       protocol,
       publishMode: 'ingress',
     })
-    const s = svc({ports: [port(8080, 30080, 'tcp'), port(8080, 30081, 'udp'), port(9000, 30090, 'tcp')]})
+    const s = svc({ports: [port(8080, 30_080, 'tcp'), port(8080, 30_081, 'udp'), port(9000, 30_090, 'tcp')]})
     const plain = chooseSwarmAddress(s, task(), 8080, undefined)
     assert.equal(plain.reason, 'published')
-    assert.deepEqual(plain.address, {kind: 'published', ip: '0.0.0.0', port: 30080, containerPort: 8080})
+    assert.deepEqual(plain.address, {kind: 'published', ip: '0.0.0.0', port: 30_080, containerPort: 8080})
     const listed = plain.addresses.map((a) => `${a.kind}:${a.ip}:${a.port}`)
     assert.deepEqual(
       listed,
@@ -199,7 +205,7 @@ describe('chooseSwarmAddress', () => {
     assert.equal(chooseSwarmAddress(svc({vips: []}), task({networks: []}), 8080, undefined).reason, 'no-address')
     const pub = svc({
       vips: [],
-      ports: [{targetPort: 8080, publishedPort: 30080, protocol: 'tcp', publishMode: 'ingress'}],
+      ports: [{targetPort: 8080, publishedPort: 30_080, protocol: 'tcp', publishMode: 'ingress'}],
     })
     assert.equal(chooseSwarmAddress(pub, task({networks: []}), 8080, 'gone').reason, 'network-label-unknown')
   })
@@ -229,7 +235,7 @@ describe('chooseSwarmAddress', () => {
 describe('addressText and loopbackProbeTarget', () => {
   test('IPv6 in brackets; none is a dash', () => {
     assert.equal(addressText({kind: 'published', ip: '::', port: 1}), '[::]:1')
-    assert.equal(addressText({kind: 'network', ip: '172.17.0.2', port: 65535}), '172.17.0.2:65535')
+    assert.equal(addressText({kind: 'network', ip: '172.17.0.2', port: 65_535}), '172.17.0.2:65535')
     assert.equal(addressText(undefined), '-')
   })
   test('loopback and all-interfaces bindings, host networking on the local daemon only', () => {
@@ -262,11 +268,11 @@ describe('host:port text', () => {
   })
 
   test('splitHostPort: the fast path for host:port agrees with the general one', () => {
-    const hostChar = fc.constantFrom(...'abcz019.-_'.split(''))
+    const hostChar = fc.constantFrom(...'abcz019.-_')
     fc.assert(
       fc.property(
         fc.array(hostChar, {minLength: 1, maxLength: 20}),
-        fc.integer({min: 0, max: 65535}),
+        fc.integer({min: 0, max: 65_535}),
         fc.constantFrom('', '0', '00'),
         (host, port, zeros) => {
           const h = host.join('')

@@ -30,7 +30,7 @@ describe('the label vocabulary', () => {
   test('checkPort: a port, or why not', () => {
     for (const [value, port] of [
       ['1', 1],
-      ['65535', 65535],
+      ['65535', 65_535],
       ['8080', 8080],
       ['08080', 8080],
     ] as const)
@@ -54,7 +54,7 @@ describe('the label vocabulary', () => {
     for (const [value, number] of [
       ['0', 0],
       ['00', 0],
-      ['65536', 65536],
+      ['65536', 65_536],
       ['99999999999999999999', 1e20],
     ] as const)
       assert.deepEqual(checkPort(value), {ok: false, problem: 'out-of-range', number}, value)

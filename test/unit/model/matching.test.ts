@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import type {ConsulRegistration, DockerContainer, EtcdRegistration, Instance} from '../../../src/model/types.js'
+
 import {chooseAddress} from '../../../src/model/address.js'
 import {labelKeys} from '../../../src/model/labels.js'
 import {hostAddressesOf, matchContainer, mergeView} from '../../../src/model/merge.js'
-import type {ConsulRegistration, DockerContainer, EtcdRegistration, Instance} from '../../../src/model/types.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
 
 function container(n: number, over: Partial<DockerContainer> = {}): DockerContainer {
@@ -43,22 +44,22 @@ const reg = (key: string, value: unknown): EtcdRegistration =>
 
 describe('matchContainer: an entry goes to the right container or to none', () => {
   test('two containers publish the same port on different host IPs: the entry goes to the one at its IP', () => {
-    const a = container(1, {ports: [{privatePort: 8080, publicPort: 32000, ip: '127.0.0.2', type: 'tcp'}]})
-    const b = container(2, {ports: [{privatePort: 8080, publicPort: 32000, ip: '127.0.0.3', type: 'tcp'}]})
+    const a = container(1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '127.0.0.2', type: 'tcp'}]})
+    const b = container(2, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '127.0.0.3', type: 'tcp'}]})
     const [ia, ib] = [instanceOf(a), instanceOf(b)]
-    const hit = matchContainer(entry('x', '127.0.0.3', 32000), [ia, ib], hostAddressesOf([a, b]))
+    const hit = matchContainer(entry('x', '127.0.0.3', 32_000), [ia, ib], hostAddressesOf([a, b]))
     assert.equal(hit?.instance, ib)
     assert.equal(hit?.match, 'address')
-    assert.equal(matchContainer(entry('x', '127.0.0.2', 32000), [ia, ib], hostAddressesOf([a, b]))?.instance, ia)
+    assert.equal(matchContainer(entry('x', '127.0.0.2', 32_000), [ia, ib], hostAddressesOf([a, b]))?.instance, ia)
   })
 
   test('two containers publish the same port on all interfaces (two daemons): a loopback entry is ambiguous, claimed by none', () => {
-    const a = container(1, {host: 'one', ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
-    const b = container(2, {host: 'two', ports: [{privatePort: 8080, publicPort: 32000, ip: '0.0.0.0', type: 'tcp'}]})
+    const a = container(1, {host: 'one', ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
+    const b = container(2, {host: 'two', ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
     const known = hostAddressesOf([a, b])
-    assert.equal(matchContainer(entry('x', '127.0.0.1', 32000), [instanceOf(a), instanceOf(b)], known), undefined)
+    assert.equal(matchContainer(entry('x', '127.0.0.1', 32_000), [instanceOf(a), instanceOf(b)], known), undefined)
     // With only one of them, the published port ties it.
-    assert.equal(matchContainer(entry('x', '127.0.0.1', 32000), [instanceOf(a)], known)?.match, 'published-port')
+    assert.equal(matchContainer(entry('x', '127.0.0.1', 32_000), [instanceOf(a)], known)?.match, 'published-port')
   })
 
   test('a stale entry at a container IP is not claimed by IP alone: the port must match too', () => {
@@ -85,6 +86,7 @@ describe('matchContainer: an entry goes to the right container or to none', () =
     for (const host of ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '172.17.0.1', '192.0.2.10']) {
       assert.equal(matchContainer(entry('h', host, 8080), [instanceOf(a)], known)?.match, 'service-port', host)
     }
+
     const unknownHost = matchContainer(entry('h', '172.17.0.99', 8080), [instanceOf(a)])
     assert.equal(unknownHost?.match, 'service-port', 'nothing known: any host may be the host')
     assert.equal(matchContainer(entry('h', undefined, 8080), [instanceOf(a)], known), undefined)
@@ -220,7 +222,7 @@ describe('mergeView: registrations claim containers', () => {
     })
     assert.deepEqual(
       view.services[0]!.instances.map((i) => i.port),
-      [1, 65535, undefined, undefined, 80],
+      [1, 65_535, undefined, undefined, 80],
     )
   })
 })

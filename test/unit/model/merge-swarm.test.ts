@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {hostAddressesOf, mergeView} from '../../../src/model/merge.js'
 import type {ConsulRegistration, DockerContainer, SwarmService, SwarmTask} from '../../../src/model/types.js'
+
+import {hostAddressesOf, mergeView} from '../../../src/model/merge.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
 
 function service(over: Partial<SwarmService> = {}): SwarmService {
@@ -20,6 +21,7 @@ function service(over: Partial<SwarmService> = {}): SwarmService {
     ...over,
   }
 }
+
 function task(id: string, over: Partial<SwarmTask> = {}): SwarmTask {
   const networks = [{name: 'app', ip: '10.1.0.9'}]
   return {
@@ -34,6 +36,7 @@ function task(id: string, over: Partial<SwarmTask> = {}): SwarmTask {
     ...over,
   }
 }
+
 function container(over: Partial<DockerContainer> = {}): DockerContainer {
   return {
     id: 'c'.repeat(64),
@@ -50,6 +53,7 @@ function container(over: Partial<DockerContainer> = {}): DockerContainer {
     ...over,
   }
 }
+
 const base = {etcd: [], consul: [], sources: [], labelPrefix: 'mcp'}
 
 describe('mergeView with Swarm services', () => {
@@ -171,6 +175,7 @@ describe('mergeView: registry-only instances and order', () => {
       const labels: Record<string, string> = svc ? {'mcp.service.name': ` ${svc} `, 'mcp.service.port': '80'} : {}
       return container({name, id: name.padEnd(64, '0'), labels, ...(host ? {host} : {})})
     }
+
     const containers = [c('b-2', 'b'), c('Z', 'b'), c('a-1', 'a', 'h1'), c('x', undefined)]
     const view = mergeView({...base, containers, hostAddresses: {h1: '192.0.2.1'}})
     assert.deepEqual(

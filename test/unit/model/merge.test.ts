@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import type {DockerContainer, EtcdRegistration} from '../../../src/model/types.js'
+
 import {chooseAddress, loopbackProbeTarget} from '../../../src/model/address.js'
 import {mergeView} from '../../../src/model/merge.js'
-import type {DockerContainer, EtcdRegistration} from '../../../src/model/types.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
 
 let seq = 0
@@ -24,6 +25,7 @@ function container(over: Partial<DockerContainer> & {labels?: Record<string, str
     ...over,
   }
 }
+
 const reg = (key: string, value: unknown): EtcdRegistration =>
   registrationFromKv(key, typeof value === 'string' ? value : JSON.stringify(value), '0', '/services/')
 
@@ -41,15 +43,15 @@ describe('choosing the address a gateway would use', () => {
     assert.equal(chooseAddress(two, 8080, undefined).reason, 'ambiguous')
     const pub = container({
       ports: [
-        {privatePort: 8080, publicPort: 32768, ip: '::', type: 'tcp'},
-        {privatePort: 8080, publicPort: 32768, ip: '0.0.0.0', type: 'tcp'},
+        {privatePort: 8080, publicPort: 32_768, ip: '::', type: 'tcp'},
+        {privatePort: 8080, publicPort: 32_768, ip: '0.0.0.0', type: 'tcp'},
       ],
     })
     const choice = chooseAddress(pub, 8080, undefined)
     assert.equal(choice.reason, 'published')
     assert.deepEqual(
       choice.address,
-      {kind: 'published', ip: '0.0.0.0', port: 32768, containerPort: 8080},
+      {kind: 'published', ip: '0.0.0.0', port: 32_768, containerPort: 8080},
       'IPv4 binding preferred, 0.0.0.0 shown as such',
     )
     assert.equal(chooseAddress(container(), 8080, undefined).reason, 'only-network')
@@ -134,7 +136,7 @@ describe('merging Docker and registry entries into instances', () => {
   })
 
   test('Consul entries join the same instances', () => {
-    const a = container({ports: [{privatePort: 8080, publicPort: 30001, ip: '0.0.0.0', type: 'tcp'}]})
+    const a = container({ports: [{privatePort: 8080, publicPort: 30_001, ip: '0.0.0.0', type: 'tcp'}]})
     const view = mergeView({
       containers: [a],
       etcd: [],
@@ -144,7 +146,7 @@ describe('merging Docker and registry entries into instances', () => {
           id: 'api-1',
           node: 'n',
           address: '10.0.0.5',
-          port: 30001,
+          port: 30_001,
           tags: [],
           meta: {},
           status: 'critical',

@@ -1,9 +1,10 @@
+import type {AddressInfo, Server, Socket} from 'node:net'
+
 import assert from 'node:assert/strict'
 import {once} from 'node:events'
 import {rmSync} from 'node:fs'
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http'
 import {createServer as createH2Server, type Http2Server, type ServerHttp2Stream} from 'node:http2'
-import type {AddressInfo, Server, Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -119,6 +120,7 @@ describe('src/net/grpc.ts: unary gRPC on node:http2', () => {
     servers.push(server)
     return (server.address() as AddressInfo).port
   }
+
   const framed = (payload: Buffer) => {
     const head = Buffer.alloc(5)
     head.writeUInt32BE(payload.length, 1)

@@ -1,8 +1,7 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {createRequire} from 'node:module'
 import {describe, test} from 'node:test'
-
-import fc from 'fast-check'
 
 import {decodeLeaseTimeToLive, decodeRangeResponse, EtcdCallError} from '../../../src/registry/etcd-grpc.js'
 
@@ -141,6 +140,7 @@ describe('etcd gRPC messages (mcp decoder vs protobufjs encoder)', () => {
       ])
       parts.push(Buffer.from([(2 << 3) | 2, body.length]), body)
     }
+
     const decoded = decodeRangeResponse(Buffer.concat(parts))
     assert.equal(decoded.revision, '9')
     assert.deepEqual(
@@ -161,7 +161,7 @@ describe('etcd gRPC messages (mcp decoder vs protobufjs encoder)', () => {
       kvs: [{key: Buffer.from('/services/a/1'), value: Buffer.from('10.0.0.1:80'), lease: '7'}],
     })
     const bytes = Buffer.from(RangeResponse.encode(message).finish())
-    assert.throws(() => decodeRangeResponse(bytes.subarray(0, bytes.length - 3)), /length past the end/)
+    assert.throws(() => decodeRangeResponse(bytes.subarray(0, -3)), /length past the end/)
   })
 })
 
@@ -249,6 +249,7 @@ describe('etcd gRPC decoder on hostile bytes: returns, or throws its own EtcdCal
             else if (how === 'insert') bytes.splice(i, 0, byte)
             else bytes.splice(i, 1)
           }
+
           assert.match(
             outcome(() => decodeRangeResponse(Buffer.from(bytes))),
             /^(ok|EtcdCallError)$/,

@@ -1,11 +1,10 @@
+import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import fc from 'fast-check'
-
 import {joinHostPort, splitHostPort} from '../../../src/model/address.js'
-import {parseRegistrationValue, parseRegistryKey} from '../../../src/registry/registration.js'
 import {registrationFromKv} from '../../../src/registry/etcd.js'
+import {parseRegistrationValue, parseRegistryKey} from '../../../src/registry/registration.js'
 
 describe('registry values as agents write them', () => {
   test('plain host:port, IPv6 in brackets, a URL', () => {
@@ -125,6 +124,7 @@ describe('registry values as agents write them', () => {
         healthPath: str(obj.healthPath) ?? str(obj.health_path) ?? str(meta?.healthPath) ?? str(meta?.health_path),
       }
     }
+
     const names = [
       'address',
       'addr',
@@ -144,7 +144,7 @@ describe('registry values as agents write them', () => {
     ]
     const value = fc.oneof(
       fc.constantFrom('10.0.0.1:80', '10.0.0.2', 'api:8080', '', '8080', '/ready', 'v1'),
-      fc.integer({min: -1, max: 70000}),
+      fc.integer({min: -1, max: 70_000}),
       fc.constant(null),
       fc.boolean(),
     )
@@ -171,11 +171,11 @@ describe('registry values as agents write them', () => {
   })
 
   test('address: the text as written when it is already host:port, else joined anew (the same either way)', () => {
-    const hostChar = fc.constantFrom(...'abcz019.-_'.split(''))
+    const hostChar = fc.constantFrom(...'abcz019.-_')
     fc.assert(
       fc.property(
         fc.array(hostChar, {minLength: 1, maxLength: 20}),
-        fc.integer({min: 0, max: 65535}),
+        fc.integer({min: 0, max: 65_535}),
         fc.constantFrom('', '0', '00'),
         fc.constantFrom('', ' ', '\t'),
         (host, port, zeros, space) => {

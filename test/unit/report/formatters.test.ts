@@ -1,14 +1,15 @@
+import type AjvDraft04 from 'ajv-draft-04'
+import type formats from 'ajv-formats'
+
 import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {describe, test} from 'node:test'
-import type AjvDraft04 from 'ajv-draft-04'
-import type formats from 'ajv-formats'
 
 import {CONFIG_RULE_METAS} from '../../../src/config/index.js'
 import {codeMeta, DOCTOR_CODES} from '../../../src/doctor/codes.js'
-import {lintLabels, LINT_LABELS_RULES} from '../../../src/labels/index.js'
-import {Finding, FORMAT_NAMES, formatFindings, FormatContext} from '../../../src/report/findings/index.js'
+import {LINT_LABELS_RULES, lintLabels} from '../../../src/labels/index.js'
+import {Finding, FORMAT_NAMES, FormatContext, formatFindings} from '../../../src/report/findings/index.js'
 import {ROOT} from '../labels/helpers.js'
 import {GOLDEN_FIXTURE, goldenPath, normalizeOutput} from './golden.js'
 
@@ -127,8 +128,8 @@ describe('github', () => {
 describe('stylish', () => {
   test('colour only when asked; "no problems" when clean', async () => {
     const findings = await fixtureFindings()
-    assert.ok(!/\u001b\[/.test(formatFindings(findings, 'stylish', context(false))))
-    assert.ok(/\u001b\[31merror/.test(formatFindings(findings, 'stylish', context(true))))
+    assert.ok(!/\u001B\[/.test(formatFindings(findings, 'stylish', context(false))))
+    assert.ok(/\u001B\[31merror/.test(formatFindings(findings, 'stylish', context(true))))
     assert.equal(formatFindings([], 'stylish', context()), '✔ no problems\n')
   })
 })

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {describe, test} from 'node:test'
 
-import {Series} from '../../../src/loadtest/series.js'
+import type {TraceResult} from '../../../src/logs/trace.js'
+
 import {commandLine, shellQuote} from '../../../src/cli/command-line.js'
-import {renderLoadtestReport, type LoadReportInput} from '../../../src/loadtest/html-report.js'
+import {type LoadReportInput, renderLoadtestReport} from '../../../src/loadtest/html-report.js'
+import {Series} from '../../../src/loadtest/series.js'
+import {renderTraceReport} from '../../../src/logs/html-report.js'
 import {escapeHtml, formatMicros, formatMillis} from '../../../src/report/html/page.js'
 import {logTicks, niceTicks} from '../../../src/report/html/svg.js'
-import {renderTraceReport} from '../../../src/logs/html-report.js'
-import type {TraceResult} from '../../../src/logs/trace.js'
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../fixtures/reports/${name}`, import.meta.url), 'utf8'))
@@ -28,6 +29,7 @@ describe('HTML report renderers (pure)', () => {
       assert.match(html, new RegExp(`<tr data-instance="${inst.id}" data-requests="${inst.requests}"`))
       assert.match(html, new RegExp(`<g data-series="${inst.id}">`))
     }
+
     assert.equal(
       (html.match(/<g data-series="requests\/s">[\s\S]*?<\/g>/)![0].match(/<circle/g) ?? []).length,
       result.timeline.points.length,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {redact, registerSecret} from '../../../src/core/redact.js'
 import {commandLine} from '../../../src/cli/command-line.js'
+import {redact, registerSecret} from '../../../src/core/redact.js'
 
 describe("secrets in a report's command line and in redacted text", () => {
   test('JSON bodies and forms: the values of secret-looking keys are masked, the rest kept', () => {

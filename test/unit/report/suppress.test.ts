@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
 import type {Finding} from '../../../src/report/findings/finding.js'
+
 import {applySuppressions, parseSuppressions} from '../../../src/report/findings/suppress.js'
 
 const at = (ruleId: string, line: number, file = 'c.yaml'): Finding => ({

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import type {RuleMeta} from '../../../src/report/findings/index.js'
+
 import {CONFIG_RULES, lintConfigDocument} from '../../../src/config/index.js'
 import {defineConfigRule} from '../../../src/config/rule.js'
 import {docsUrl} from '../../../src/core/docs-url.js'
 import {DOCTOR_CHECKS} from '../../../src/doctor/checks/index.js'
 import {LABEL_RULES} from '../../../src/labels/index.js'
-import type {RuleMeta} from '../../../src/report/findings/index.js'
 import {RULE_FAMILIES, type RuleCommand} from '../../../src/rules/families.js'
 
 /** Every family's rules, the page its docs are on and the anchor a rule's section has there. */
@@ -21,7 +22,7 @@ const FAMILIES: {
   {command: 'doctor', page: 'doctor.md', anchor: (id) => id.toLowerCase(), rules: DOCTOR_CHECKS},
 ]
 
-const SEVERITIES = ['error', 'warning', 'info']
+const SEVERITIES = new Set(['error', 'warning', 'info'])
 
 /** Ids the commands report themselves (no check of their own): a file that cannot be read, a stale mcp-ignore, a source down. */
 const REPORTED_BY_THE_COMMAND: Record<RuleCommand, string[]> = {
@@ -32,7 +33,7 @@ const REPORTED_BY_THE_COMMAND: Record<RuleCommand, string[]> = {
 
 function assertMeta(meta: RuleMeta, page: string, anchor: (id: string) => string): void {
   assert.match(meta.id, /^(?:[a-z]+(?:-[a-z]+)*|[A-Z]+(?:_[A-Z]+)*)$/)
-  assert.ok(SEVERITIES.includes(meta.severity), `${meta.id}: severity ${meta.severity}`)
+  assert.ok(SEVERITIES.has(meta.severity), `${meta.id}: severity ${meta.severity}`)
   assert.ok(typeof meta.description === 'string' && meta.description.length > 10, `${meta.id}: a description`)
   // SARIF's helpUri is "format": "uri": absolute. docsUrl gives the file: URL of the shipped docs.
   const url = new URL(meta.docs)
@@ -64,7 +65,7 @@ describe('one rule shape: {meta, check(subject, context)} in every family', () =
       FAMILIES.map((f) => f.command),
     )
     for (const {command, page, anchor, rules} of FAMILIES) {
-      const metas = RULE_FAMILIES.find((f) => f.command === command)!.metas
+      const {metas} = RULE_FAMILIES.find((f) => f.command === command)!
       for (const rule of rules)
         assert.ok(metas.includes(rule.meta), `${command} ${rule.meta.id}: the table holds the rule's own meta`)
       const extra = metas.filter((m) => !rules.some((r) => r.meta === m))
@@ -83,6 +84,7 @@ describe('one rule shape: {meta, check(subject, context)} in every family', () =
       assert.equal(new Set(ids).size, ids.length, `${command}: ${ids.join(', ')}`)
       for (const id of ids) owners.set(id, [...(owners.get(id) ?? []), command])
     }
+
     const shared = [...owners].filter(([, commands]) => commands.length > 1)
     // `mcp rules unknown-key` lists both; --rule and .mcp.yaml set both under validate. Doctor codes never collide.
     assert.deepEqual(shared, [

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {checkContainerLabels} from '../../../src/labels/index.js'
 import type {DockerContainer} from '../../../src/model/types.js'
+
+import {checkContainerLabels} from '../../../src/labels/index.js'
 import {parseRegistrationValue} from '../../../src/registry/registration.js'
 import {candidates, DesiredOptions, registrationValue} from '../../../src/sync/desired.js'
-import {CurrentEntry, planSync} from '../../../src/sync/plan.js'
 import {parseListen} from '../../../src/sync/metrics.js'
+import {CurrentEntry, planSync} from '../../../src/sync/plan.js'
 import {visible} from '../../../src/sync/render.js'
 
 let seq = 0
@@ -45,11 +46,11 @@ function written(d: DockerContainer, over: Partial<CurrentEntry> = {}): CurrentE
 
 describe('sync: desired registrations', () => {
   test('the address discover and doctor choose; 0.0.0.0 becomes the advertised host address', () => {
-    const pub = container({ports: [{privatePort: 8080, publicPort: 32768, ip: '0.0.0.0', type: 'tcp'}]})
+    const pub = container({ports: [{privatePort: 8080, publicPort: 32_768, ip: '0.0.0.0', type: 'tcp'}]})
     const [c] = candidates([pub], OPTIONS)
     assert.equal(c!.registration?.address, '192.0.2.10:32768')
     assert.equal(c!.registration?.addressReason, 'published')
-    const loop = container({ports: [{privatePort: 8080, publicPort: 40000, ip: '127.0.0.1', type: 'tcp'}]})
+    const loop = container({ports: [{privatePort: 8080, publicPort: 40_000, ip: '127.0.0.1', type: 'tcp'}]})
     assert.equal(candidates([loop], OPTIONS)[0]!.registration?.address, '127.0.0.1:40000')
     const net = container()
     assert.equal(candidates([net], OPTIONS)[0]!.registration?.address, `${net.networks[0]!.ip}:8080`)
@@ -235,6 +236,6 @@ describe('sync: small helpers', () => {
   })
 
   test('control characters are shown, not sent to the terminal', () => {
-    assert.equal(visible('a\x1b[31mb\n'), 'a\\x1b[31mb\\x0a')
+    assert.equal(visible('a\u001B[31mb\n'), String.raw`a\x1b[31mb\x0a`)
   })
 })

@@ -1,6 +1,7 @@
+import type {Formatter} from './types.js'
+
 import {groupFindings} from '../finding.js'
 import {xml} from './junit.js'
-import type {Formatter} from './types.js'
 
 /**
  * Checkstyle XML, as ESLint's checkstyle formatter writes it (Jenkins' Warnings NG, reviewdog, SonarQube
@@ -18,8 +19,10 @@ export const checkstyle: Formatter = (findings, context) => {
         `    <error${at} severity="${f.severity}" message="${xml(message)}" source="${xml(`${context.toolName}.${context.command}.${f.ruleId}`)}"/>`,
       )
     }
+
     out.push('  </file>')
   }
+
   out.push('</checkstyle>')
   return out.join('\n') + '\n'
 }

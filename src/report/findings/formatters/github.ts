@@ -1,12 +1,13 @@
+import type {Formatter} from './types.js'
+
 import {terminalTextKeepingLineBreaks} from '../../../core/terminal-text.js'
 import {sortFindings} from '../finding.js'
-import type {Formatter} from './types.js'
 
 // GitHub Actions workflow commands: data and property values need their own escaping (as @actions/core
 // does), so a value holding "\n::error" stays inside its annotation; other controls are shown, not obeyed.
 const escapeData = (s: string) =>
-  terminalTextKeepingLineBreaks(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-const escapeProp = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
+  terminalTextKeepingLineBreaks(s).replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A')
+const escapeProp = (s: string) => escapeData(s).replaceAll(':', '%3A').replaceAll(',', '%2C')
 
 const COMMAND = {error: 'error', warning: 'warning', info: 'notice'} as const
 
@@ -20,6 +21,7 @@ export const github: Formatter = (findings) =>
         if (f.location.endLine) props.push(`endLine=${f.location.endLine}`)
         if (f.location.endColumn) props.push(`endColumn=${f.location.endColumn}`)
       }
+
       props.push(`title=${escapeProp(f.ruleId)}`)
       const where =
         f.location && f.location.kind !== 'file'
@@ -28,4 +30,4 @@ export const github: Formatter = (findings) =>
       const hint = f.hint ? ` Hint: ${f.hint}` : ''
       return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(f.message + where + hint)}`
     })
-    .join('\n') + (findings.length ? '\n' : '')
+    .join('\n') + (findings.length > 0 ? '\n' : '')

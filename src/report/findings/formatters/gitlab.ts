@@ -1,7 +1,8 @@
 import {createHash} from 'node:crypto'
 
-import {locationText, sortFindings} from '../finding.js'
 import type {Formatter} from './types.js'
+
+import {locationText, sortFindings} from '../finding.js'
 
 // GitLab's scale: info, minor, major, critical, blocker. An error is what fails the pipeline: major.
 const SEVERITY = {error: 'major', warning: 'minor', info: 'info'} as const

@@ -1,6 +1,7 @@
-import {summarize} from '../policy.js'
-import {sortFindings} from '../finding.js'
 import type {Formatter} from './types.js'
+
+import {sortFindings} from '../finding.js'
+import {summarize} from '../policy.js'
 
 /** Machine-readable findings: `{ findings: [...], summary }` (docs/json.md). */
 export const json: Formatter = (findings) =>

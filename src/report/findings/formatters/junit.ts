@@ -1,16 +1,17 @@
-import {groupFindings, locationText} from '../finding.js'
 import type {Formatter} from './types.js'
+
+import {groupFindings, locationText} from '../finding.js'
 
 // XML 1.0 allows only #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF: the rest
 // (other C0 controls, U+FFFE, U+FFFF, lone surrogates) is dropped, or the report is not well-formed.
 /** Text for an XML attribute or element (also checkstyle's). */
 export const xml = (s: string) =>
   s
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
+    .replaceAll(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
 
 /**
  * JUnit XML: one <testsuite> per file (or container), one failing <testcase> per error or warning.
@@ -28,6 +29,7 @@ export const junit: Formatter = (findings, context) => {
     out.push(`    <testcase name="no problems" classname="${xml(context.command)}"/>`)
     out.push('  </testsuite>')
   }
+
   for (const [group, list] of groups) {
     const fails = list.filter((f) => f.severity !== 'info').length
     out.push(`  <testsuite name="${xml(group)}" tests="${list.length}" failures="${fails}" errors="0">`)
@@ -40,8 +42,10 @@ export const junit: Formatter = (findings, context) => {
       else out.push(`      <failure message="${xml(f.message)}" type="${f.severity}">${xml(body)}</failure>`)
       out.push('    </testcase>')
     }
+
     out.push('  </testsuite>')
   }
+
   out.push('</testsuites>')
   return out.join('\n') + '\n'
 }

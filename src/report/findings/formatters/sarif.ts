@@ -1,11 +1,12 @@
-import {sortFindings} from '../finding.js'
 import type {Formatter} from './types.js'
+
+import {sortFindings} from '../finding.js'
 
 const LEVEL = {error: 'error', warning: 'warning', info: 'note'} as const
 
 /** A file path as a SARIF artifact URI: relative paths stay relative (to %SRCROOT%), with '/' separators. */
 function artifactUri(file: string): {uri: string; uriBaseId?: string} {
-  const posix = file.replace(/\\/g, '/')
+  const posix = file.replaceAll('\\', '/')
   if (posix.startsWith('/')) return {uri: encodeURI(`file://${posix}`)}
   return {uri: encodeURI(posix.replace(/^\.\//, '')), uriBaseId: '%SRCROOT%'}
 }
@@ -26,6 +27,7 @@ export const sarif: Formatter = (findings, context) => {
       rules.push({id: f.ruleId, shortDescription: {text: f.ruleId}, defaultConfiguration: {level: LEVEL[f.severity]}})
     }
   }
+
   const results = sortFindings(findings).map((f) => {
     const result: Record<string, unknown> = {
       ruleId: f.ruleId,
@@ -52,11 +54,12 @@ export const sarif: Formatter = (findings, context) => {
       const name = loc.kind === 'container' ? loc.container : loc.key
       result.locations = [{logicalLocations: [{name, kind: loc.kind === 'container' ? 'object' : 'resource'}]}]
     }
+
     const properties: Record<string, unknown> = {}
     if (f.service) properties.service = f.service
     if (f.instance) properties.instance = f.instance
     if (f.evidence) properties.evidence = f.evidence
-    if (Object.keys(properties).length) result.properties = properties
+    if (Object.keys(properties).length > 0) result.properties = properties
     return result
   })
   const log = {
@@ -80,6 +83,6 @@ export const sarif: Formatter = (findings, context) => {
 }
 
 function pathToDirUri(dir: string): string {
-  const posix = dir.replace(/\\/g, '/')
+  const posix = dir.replaceAll('\\', '/')
   return encodeURI(`file://${posix.endsWith('/') ? posix : posix + '/'}`)
 }

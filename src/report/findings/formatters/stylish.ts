@@ -1,13 +1,14 @@
 import {Chalk} from 'chalk'
 
-import {terminalSafe} from '../../../core/terminal-text.js'
-import {summarize} from '../policy.js'
-import {Finding, groupFindings} from '../finding.js'
 import type {Formatter} from './types.js'
+
+import {terminalSafe} from '../../../core/terminal-text.js'
+import {Finding, groupFindings} from '../finding.js'
+import {summarize} from '../policy.js'
 
 /** The row's place within its group: line:col in a file; for a container (the heading), nothing more. */
 function position(f: Finding): string {
-  const location = f.location
+  const {location} = f
   if (location?.kind === 'file') return `${location.line}:${location.column}`
   const who = f.instance ?? f.service ?? '-'
   if (location?.kind === 'container' && (who === location.container || who.startsWith(`${location.container}@`)))
@@ -35,8 +36,10 @@ export const stylish: Formatter = (raw, context) => {
       lines.push(`${posWidth ? `  ${c.dim(pos.padEnd(posWidth))}  ` : '  '}${sev}  ${f.message}  ${c.dim(f.ruleId)}`)
       if (f.hint) lines.push(`${indent}${c.dim(`↳ ${f.hint}`)}`)
     }
+
     lines.push('')
   }
+
   const s = summarize(findings)
   const total = findings.length
   const mark = s.errors ? c.red('✖') : s.warnings ? c.yellow('⚠') : c.blue('ℹ')
