@@ -1,4 +1,4 @@
-import type {LoadResult, ThresholdResult} from './result.js'
+import type {InstanceResult, LoadResult, ThresholdResult} from './result.js'
 
 import {attrs, escapeHtml, formatMicros, formatNumber, htmlPage, styleClass} from '../report/html/page.js'
 import {ChartSeries, lineChart, niceTicks, PALETTE, Tick} from '../report/html/svg.js'
@@ -78,20 +78,49 @@ function targetText(r: LoadResult): string {
 
 /** The whole report for one loadtest result: a pure function of the result and the command line. */
 export function renderLoadtestReport(r: LoadReportInput, meta: ReportMeta): string {
-  const held = r.thresholds.length === 0 ? 'none' : r.ok ? 'ok' : 'bad'
-  const verdict = held === 'none' ? 'no thresholds' : held === 'ok' ? 'thresholds held' : 'threshold breached'
+  const sections = [
+    headerSection(r, meta),
+    summarySection(r),
+    thresholdsSection(r),
+    ...overTimeSection(r),
+    percentileSection(r),
+    instancesSection(r),
+    ...responsesSection(r),
+    compareSection(r),
+    footerSection(r, meta),
+  ]
+  return htmlPage({
+    title: `mcp loadtest ${targetText(r)}`,
+    body: sections.filter((s): s is string => s !== undefined).join('\n'),
+    css: `.barcell{min-width:160px}.barcell .bar{display:inline-block;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle;max-width:110px}.dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px}#instances .sub{margin:0;font-size:11px}`,
+  })
+}
+
+/** ok, bad, or none when no threshold was set: the verdict badge's class. */
+function thresholdState(r: LoadResult): 'bad' | 'none' | 'ok' {
+  return r.thresholds.length === 0 ? 'none' : r.ok ? 'ok' : 'bad'
+}
+
+/** One line on how the run was made: when, how long, connections, threads, loop, method. */
+function runSettingsText(r: LoadResult): string {
   const s = r.settings
   const loop = r.mode === 'open-loop' ? `open loop at ${formatNumber(s.rate ?? 0)} req/s` : 'closed loop'
-  const body: string[] = []
+  return `${new Date(r.startedAt).toISOString()} · ${(r.durationMs / 1000).toFixed(2)}s measured${s.warmupMs ? ` after ${s.warmupMs / 1000}s warm-up` : ''} · ${s.connections} connections · ${r.settings.threadsUsed} thread${r.settings.threadsUsed === 1 ? '' : 's'} · ${loop} · ${s.method}${s.pipelining > 1 ? ` · pipelining ${s.pipelining}` : ''} · stopped by ${r.stoppedBy}`
+}
 
-  body.push(`<header>
+function headerSection(r: LoadResult, meta: ReportMeta): string {
+  const held = thresholdState(r)
+  const verdict = held === 'none' ? 'no thresholds' : held === 'ok' ? 'thresholds held' : 'threshold breached'
+  return `<header>
 <h1>mcp loadtest <span class="mono">${escapeHtml(targetText(r))}</span> <span id="verdict" class="badge ${held}"${attrs({'data-ok': held === 'none' ? undefined : String(r.ok)})}>${verdict}</span>${r.interrupted ? ' <span class="badge warn">interrupted</span>' : ''}</h1>
-<p class="sub">${escapeHtml(`${new Date(r.startedAt).toISOString()} · ${(r.durationMs / 1000).toFixed(2)}s measured${s.warmupMs ? ` after ${s.warmupMs / 1000}s warm-up` : ''} · ${s.connections} connections · ${r.settings.threadsUsed} thread${r.settings.threadsUsed === 1 ? '' : 's'} · ${loop} · ${s.method}${s.pipelining > 1 ? ` · pipelining ${s.pipelining}` : ''} · stopped by ${r.stoppedBy}`)}</p>
+<p class="sub">${escapeHtml(runSettingsText(r))}</p>
 <pre id="command">${escapeHtml(meta.command)}</pre>
-</header>`)
+</header>`
+}
 
+function summarySection(r: LoadResult): string {
   const L = r.latency
-  body.push(`<h2>Summary</h2><div class="tiles" id="summary">
+  return `<h2>Summary</h2><div class="tiles" id="summary">
 ${tile('requests-per-second', 'Requests/s', formatNumber(r.requests.perSecond, 2), r.requests.perSecond)}
 ${tile('requests', 'Responses', formatNumber(r.requests.total), r.requests.total)}
 ${tile('p50', 'p50', formatMicros(L.p50), L.p50)}
@@ -102,212 +131,217 @@ ${tile('max', 'Max', formatMicros(L.max), L.max)}
 ${tile('error-rate', 'Errors', `${(r.errors.rate * 100).toFixed(2)}% (${formatNumber(r.errors.total)})`, r.errors.rate)}
 ${tile('transfer', 'Transfer/s', `${(r.bytes.perSecond / 1e6).toFixed(2)} MB`, r.bytes.perSecond)}
 </div>
-<p class="sub">Latency ${r.latencyCorrection === 'intended-send-time' ? "measured from each request's intended send time (open loop, corrected for coordinated omission)" : "corrected for coordinated omission after the run (closed loop, wrk's method)"}; uncorrected p99 ${formatMicros(r.latencyUncorrected.p99)}.${r.requests.expected === null ? '' : ` Expected ${formatNumber(r.requests.expected)} requests at the rate; answered ${formatNumber(r.requests.total)}.`}</p>`)
+<p class="sub">Latency ${r.latencyCorrection === 'intended-send-time' ? "measured from each request's intended send time (open loop, corrected for coordinated omission)" : "corrected for coordinated omission after the run (closed loop, wrk's method)"}; uncorrected p99 ${formatMicros(r.latencyUncorrected.p99)}.${r.requests.expected === null ? '' : ` Expected ${formatNumber(r.requests.expected)} requests at the rate; answered ${formatNumber(r.requests.total)}.`}</p>`
+}
 
-  // Thresholds
-  if (r.thresholds.length > 0) {
-    const rows = r.thresholds
-      .map(
-        (t) =>
-          `<tr class="${t.ok ? 'ok' : 'bad'}"${attrs({'data-threshold': t.name, 'data-ok': String(t.ok), 'data-limit': t.limit, 'data-actual': t.actual})}><td class="mono">--${escapeHtml(t.name)}</td><td>${escapeHtml(t.metric)}</td><td class="num">${escapeHtml(thresholdValue(t, t.limit))}</td><td class="num">${escapeHtml(thresholdValue(t, t.actual))}</td><td class="state">${t.ok ? 'held' : 'BREACHED'}</td></tr>`,
-      )
-      .join('\n')
-    body.push(
-      `<h2>Thresholds</h2><table id="thresholds"><thead><tr><th>flag</th><th>metric</th><th class="num">limit</th><th class="num">actual</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`,
-    )
-  } else {
-    body.push(
-      '<h2>Thresholds</h2><p class="sub" id="thresholds">None set (--max-p99, --max-p95, --max-latency, --min-rps, --max-error-rate).</p>',
-    )
+function thresholdsSection(r: LoadResult): string {
+  if (r.thresholds.length === 0) {
+    return '<h2>Thresholds</h2><p class="sub" id="thresholds">None set (--max-p99, --max-p95, --max-latency, --min-rps, --max-error-rate).</p>'
   }
 
-  // Over time
-  body.push('<h2>Over time</h2>')
+  const rows = r.thresholds
+    .map(
+      (t) =>
+        `<tr class="${t.ok ? 'ok' : 'bad'}"${attrs({'data-threshold': t.name, 'data-ok': String(t.ok), 'data-limit': t.limit, 'data-actual': t.actual})}><td class="mono">--${escapeHtml(t.name)}</td><td>${escapeHtml(t.metric)}</td><td class="num">${escapeHtml(thresholdValue(t, t.limit))}</td><td class="num">${escapeHtml(thresholdValue(t, t.actual))}</td><td class="state">${t.ok ? 'held' : 'BREACHED'}</td></tr>`,
+    )
+    .join('\n')
+  return `<h2>Thresholds</h2><table id="thresholds"><thead><tr><th>flag</th><th>metric</th><th class="num">limit</th><th class="num">actual</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`
+}
+
+type TimelinePoint = LoadResult['timeline']['points'][number]
+
+/** The heading and the two per-second charts, or a note for a result written before timelines. */
+function overTimeSection(r: LoadResult): string[] {
   const points = r.timeline?.points ?? []
-  if (points.length > 0) {
-    const secondLength = (t: number): number => Math.max(0.001, Math.min(1, r.durationMs / 1000 - t))
-    const rps = points.map((p) => ({
-      x: p.t + secondLength(p.t) / 2,
-      y: Number((p.requests / secondLength(p.t)).toFixed(1)),
-      tip: `${p.t}–${p.t + 1}s: ${formatNumber(p.requests / secondLength(p.t), 1)} req/s, ${p.errors} errors`,
-    }))
+  if (points.length === 0) {
+    return [
+      '<h2>Over time</h2>',
+      '<p class="sub">This result has no per-second timeline (written by an older mcp).</p>',
+    ]
+  }
+
+  const x = timelineAxis(points.length)
+  return [
+    '<h2>Over time</h2>',
+    lineChart({
+      id: 'chart-rps',
+      title: 'Requests per second',
+      x,
+      y: {label: 'requests/s', format: (v) => formatNumber(v)},
+      series: rateSeries(r, points),
+    }),
+    lineChart({
+      id: 'chart-latency-time',
+      title: 'Latency percentiles per second',
+      note: `From ${r.timeline.latencyFrom === 'send' ? 'the actual send' : 'the intended send time'}; per-second figures come from a coarse histogram (±9%); the exact run-wide figures are above.`,
+      x,
+      y: {label: 'latency (ms, log scale)', log: true, format: fmtMs},
+      series: latencyOverTimeSeries(r, points),
+    }),
+  ]
+}
+
+function timelineAxis(seconds: number) {
+  return {label: 'seconds since the start of the measured run', min: 0, max: seconds, ticks: secondTicks(seconds)}
+}
+
+/** The measured length of the second starting at t: the last one is usually cut short. */
+function secondLength(r: LoadResult, t: number): number {
+  return Math.max(0.001, Math.min(1, r.durationMs / 1000 - t))
+}
+
+/** A point plotted at the middle of its second. */
+function secondMiddle(r: LoadResult, t: number): number {
+  return t + secondLength(r, t) / 2
+}
+
+/** Requests and errors per second, and the --min-rps line when set. */
+function rateSeries(r: LoadResult, points: TimelinePoint[]): ChartSeries[] {
+  const rps = points.map((p) => ({
+    x: secondMiddle(r, p.t),
+    y: Number((p.requests / secondLength(r, p.t)).toFixed(1)),
+    tip: `${p.t}–${p.t + 1}s: ${formatNumber(p.requests / secondLength(r, p.t), 1)} req/s, ${p.errors} errors`,
+  }))
+  const series: ChartSeries[] = [{name: 'requests/s', color: PALETTE[0]!, points: rps}]
+  if (points.some((p) => p.errors > 0)) {
     const eps = points.map((p) => ({
-      x: p.t + secondLength(p.t) / 2,
-      y: Number((p.errors / secondLength(p.t)).toFixed(1)),
+      x: secondMiddle(r, p.t),
+      y: Number((p.errors / secondLength(r, p.t)).toFixed(1)),
       tip: `${p.t}–${p.t + 1}s: ${p.errors} errors`,
     }))
-    const rpsSeries: ChartSeries[] = [{name: 'requests/s', color: PALETTE[0]!, points: rps}]
-    if (points.some((p) => p.errors > 0)) rpsSeries.push({name: 'errors/s', color: '#c62828', points: eps})
-    const minRps = r.thresholds.find((t) => t.name === 'min-rps')
-    const maxRps = Math.max(...rps.map((p) => p.y), 1)
-    if (minRps)
-      rpsSeries.push(
-        constant(
-          `--min-rps ${formatNumber(minRps.limit)}`,
-          minRps.limit,
-          0,
-          points.length,
-          '#c62828',
-          minRps.limit <= 2 * maxRps,
-        ),
-      )
-    body.push(
-      lineChart({
-        id: 'chart-rps',
-        title: 'Requests per second',
-        x: {
-          label: 'seconds since the start of the measured run',
-          min: 0,
-          max: points.length,
-          ticks: secondTicks(points.length),
-        },
-        y: {label: 'requests/s', format: (v) => formatNumber(v)},
-        series: rpsSeries,
-      }),
-    )
-
-    const pct = (key: 'p50' | 'p90' | 'p99' | 'max', color: string, dash?: string): ChartSeries => ({
-      name: key,
-      color,
-      dash,
-      points: points.map((p) => ({
-        x: p.t + secondLength(p.t) / 2,
-        y: p[key] === null ? null : ms(p[key]!),
-        tip: p[key] === null ? undefined : `${p.t}–${p.t + 1}s ${key} ≈ ${formatMicros(p[key]!)}`,
-      })),
-    })
-    const latencySeries = [
-      pct('p50', PALETTE[0]!),
-      pct('p90', PALETTE[2]!),
-      pct('p99', PALETTE[1]!),
-      pct('max', '#888', '4 3'),
-    ]
-    const maxLatency = Math.max(...points.map((p) => p.max ?? 0), 1)
-    for (const t of r.thresholds) {
-      if (t.metric === 'p99' || t.metric === 'p95' || t.metric === 'max') {
-        latencySeries.push(
-          constant(
-            `--${t.name} ${formatMicros(t.limit)}`,
-            ms(t.limit),
-            0,
-            points.length,
-            '#c62828',
-            t.limit <= 100 * maxLatency,
-          ),
-        )
-      }
-    }
-
-    body.push(
-      lineChart({
-        id: 'chart-latency-time',
-        title: 'Latency percentiles per second',
-        note: `From ${r.timeline.latencyFrom === 'send' ? 'the actual send' : 'the intended send time'}; per-second figures come from a coarse histogram (±9%); the exact run-wide figures are above.`,
-        x: {
-          label: 'seconds since the start of the measured run',
-          min: 0,
-          max: points.length,
-          ticks: secondTicks(points.length),
-        },
-        y: {label: 'latency (ms, log scale)', log: true, format: fmtMs},
-        series: latencySeries,
-      }),
-    )
-  } else {
-    body.push('<p class="sub">This result has no per-second timeline (written by an older mcp).</p>')
+    series.push({name: 'errors/s', color: '#c62828', points: eps})
   }
 
-  // Percentile distribution (HDR)
+  const minRps = r.thresholds.find((t) => t.name === 'min-rps')
+  const maxRps = Math.max(...rps.map((p) => p.y), 1)
+  if (minRps) {
+    const name = `--min-rps ${formatNumber(minRps.limit)}`
+    series.push(constant(name, minRps.limit, 0, points.length, '#c62828', minRps.limit <= 2 * maxRps))
+  }
+
+  return series
+}
+
+/** p50, p90, p99 and max per second, and a line for each latency threshold. */
+function latencyOverTimeSeries(r: LoadResult, points: TimelinePoint[]): ChartSeries[] {
+  const percentile = (key: 'max' | 'p50' | 'p90' | 'p99', color: string, dash?: string): ChartSeries => ({
+    name: key,
+    color,
+    dash,
+    points: points.map((p) => ({
+      x: secondMiddle(r, p.t),
+      y: p[key] === null ? null : ms(p[key]!),
+      tip: p[key] === null ? undefined : `${p.t}–${p.t + 1}s ${key} ≈ ${formatMicros(p[key]!)}`,
+    })),
+  })
+  const series = [
+    percentile('p50', PALETTE[0]!),
+    percentile('p90', PALETTE[2]!),
+    percentile('p99', PALETTE[1]!),
+    percentile('max', '#888', '4 3'),
+  ]
+  const maxLatency = Math.max(...points.map((p) => p.max ?? 0), 1)
+  for (const t of r.thresholds) {
+    if (t.metric === 'p99' || t.metric === 'p95' || t.metric === 'max') {
+      const name = `--${t.name} ${formatMicros(t.limit)}`
+      series.push(constant(name, ms(t.limit), 0, points.length, '#c62828', t.limit <= 100 * maxLatency))
+    }
+  }
+
+  return series
+}
+
+/** The HDR percentile curves: corrected, uncorrected, and one per instance when there are several. */
+function percentileSection(r: LoadResult): string {
   const corrected = distribution(r.histogram)
   const uncorrected = distribution(r.histogramUncorrected)
-  const dist: ChartSeries[] = [
+  const series: ChartSeries[] = [
     {name: 'corrected', color: PALETTE[0]!, points: corrected.points},
     {name: 'uncorrected (from send)', color: PALETTE[1]!, points: uncorrected.points, dash: '6 4'},
   ]
   if (r.instances.length > 1) {
-    r.instances.forEach((inst, i) =>
-      dist.push({
-        name: inst.id,
-        color: PALETTE[(i + 2) % PALETTE.length]!,
-        points: distribution(inst.histogram).points,
-        dash: '2 3',
-      }),
-    )
+    for (const [i, inst] of r.instances.entries()) {
+      series.push({name: inst.id, color: instanceColor(i), points: distribution(inst.histogram).points, dash: '2 3'})
+    }
   }
 
   const maxK = Math.max(corrected.maxK, uncorrected.maxK)
-  body.push(
-    lineChart({
-      id: 'chart-percentiles',
-      title: 'Latency by percentile (HdrHistogram)',
-      note: "x: percentile on a log scale of 1/(1−p), as wrk2's and HdrHistogram's plotters draw it; hover a point for its value.",
-      x: {label: 'percentile', min: 0, max: Math.ceil(maxK), ticks: percentileTicks(maxK)},
-      y: {label: 'latency (ms)', format: fmtMs},
-      series: dist,
-      height: 340,
-    }),
-  )
+  return lineChart({
+    id: 'chart-percentiles',
+    title: 'Latency by percentile (HdrHistogram)',
+    note: "x: percentile on a log scale of 1/(1−p), as wrk2's and HdrHistogram's plotters draw it; hover a point for its value.",
+    x: {label: 'percentile', min: 0, max: Math.ceil(maxK), ticks: percentileTicks(maxK)},
+    y: {label: 'latency (ms)', format: fmtMs},
+    series,
+    height: 340,
+  })
+}
 
-  // Per instance, or per target of a --targets file
-  if (r.instances.length > 1) {
-    const unit = r.target.kind === 'targets' ? 'target' : 'instance'
-    const maxP99 = Math.max(...r.instances.map((i) => i.latency.p99), 1)
-    const rows = r.instances
-      .map((inst, i) => {
-        const bar = (v: number, max: number, color: string) =>
-          `<span class="bar ${styleClass(`width:${Math.max(1, (v / max) * 110).toFixed(0)}px;background:${color}`)}"></span>`
-        return `<tr${attrs({'data-instance': inst.id, 'data-requests': inst.requests, 'data-share': inst.share, 'data-p99': inst.latency.p99})}>
-<td><span class="dot ${styleClass(`background:${PALETTE[(i + 2) % PALETTE.length]}`)}"></span><span class="mono">${escapeHtml(inst.id)}</span><div class="sub mono">${escapeHtml(inst.line === undefined ? inst.url : `line ${inst.line}`)}</div></td>
+/** The first two palette colours are the run-wide curves; instances take the rest. */
+function instanceColor(i: number): string {
+  return PALETTE[(i + 2) % PALETTE.length]!
+}
+
+function bar(v: number, max: number, color: string): string {
+  return `<span class="bar ${styleClass(`width:${Math.max(1, (v / max) * 110).toFixed(0)}px;background:${color}`)}"></span>`
+}
+
+/** Per instance, or per target of a --targets file; nothing for a single one. */
+function instancesSection(r: LoadResult): string | undefined {
+  if (r.instances.length <= 1) return undefined
+  const unit = r.target.kind === 'targets' ? 'target' : 'instance'
+  const maxP99 = Math.max(...r.instances.map((i) => i.latency.p99), 1)
+  const rows = r.instances.map((inst, i) => instanceRow(inst, i, maxP99)).join('\n')
+  return `<h2>Per ${unit}</h2>
+<p class="sub" id="imbalance"${attrs({'data-imbalance': r.imbalance ?? undefined})}>Imbalance (most requests on one ${unit} ÷ fewest on another): <b>${r.imbalance === null ? 'n/a' : r.imbalance.toFixed(2)}</b> — 1.00 is an even spread.</p>
+<table id="instances"><thead><tr><th>${unit}</th><th class="num">conns</th><th class="num">requests</th><th>share</th><th class="num">req/s</th><th class="num">p50</th><th>p99</th><th class="num">max</th><th class="num">errors</th></tr></thead><tbody>${rows}</tbody></table>`
+}
+
+function instanceRow(inst: InstanceResult, i: number, maxP99: number): string {
+  return `<tr${attrs({'data-instance': inst.id, 'data-requests': inst.requests, 'data-share': inst.share, 'data-p99': inst.latency.p99})}>
+<td><span class="dot ${styleClass(`background:${instanceColor(i)}`)}"></span><span class="mono">${escapeHtml(inst.id)}</span><div class="sub mono">${escapeHtml(inst.line === undefined ? inst.url : `line ${inst.line}`)}</div></td>
 <td class="num">${formatNumber(inst.connections)}</td><td class="num">${formatNumber(inst.requests)}</td>
 <td class="barcell">${bar(inst.share, 1, PALETTE[0]!)}<span>${(inst.share * 100).toFixed(1)}%</span></td>
 <td class="num">${formatNumber(inst.requestsPerSecond, 1)}</td><td class="num">${formatMicros(inst.latency.p50)}</td>
 <td class="barcell">${bar(inst.latency.p99, maxP99, PALETTE[1]!)}<span>${formatMicros(inst.latency.p99)}</span></td>
 <td class="num">${formatMicros(inst.latency.max)}</td><td class="num">${formatNumber(inst.errors.total)}</td></tr>`
-      })
-      .join('\n')
-    body.push(`<h2>Per ${unit}</h2>
-<p class="sub" id="imbalance"${attrs({'data-imbalance': r.imbalance ?? undefined})}>Imbalance (most requests on one ${unit} ÷ fewest on another): <b>${r.imbalance === null ? 'n/a' : r.imbalance.toFixed(2)}</b> — 1.00 is an even spread.</p>
-<table id="instances"><thead><tr><th>${unit}</th><th class="num">conns</th><th class="num">requests</th><th>share</th><th class="num">req/s</th><th class="num">p50</th><th>p99</th><th class="num">max</th><th class="num">errors</th></tr></thead><tbody>${rows}</tbody></table>`)
-  }
+}
 
-  // Status and errors
+/** The status-code table, and the error table when any transport or protocol error happened. */
+function responsesSection(r: LoadResult): string[] {
   const statusRows = Object.entries(r.status).map(
     ([code, n]) =>
       `<tr${attrs({'data-status': code})}><td>${escapeHtml(code)}</td><td class="num">${formatNumber(n)}</td></tr>`,
   )
+  const out = [
+    `<h2>Responses</h2><table id="status"><thead><tr><th>status</th><th class="num">responses</th></tr></thead><tbody>${statusRows.join('') || '<tr><td colspan="2">no response</td></tr>'}</tbody></table>`,
+  ]
   const errorRows = (['connect', 'timeout', 'reset', 'protocol', 'non2xx'] as const)
     .filter((k) => r.errors[k] > 0)
     .map(
       (k) =>
         `<tr${attrs({'data-error': k})}><td>${k}</td><td class="num">${formatNumber(r.errors[k])}</td><td class="mono">${escapeHtml(r.errorSamples[k] ?? '')}</td></tr>`,
     )
-  body.push(
-    `<h2>Responses</h2><table id="status"><thead><tr><th>status</th><th class="num">responses</th></tr></thead><tbody>${statusRows.join('') || '<tr><td colspan="2">no response</td></tr>'}</tbody></table>`,
-  )
-  if (errorRows.length > 0)
-    body.push(
+  if (errorRows.length > 0) {
+    out.push(
       `<h2>Errors</h2><table id="errors"><thead><tr><th>kind</th><th class="num">count</th><th>first message</th></tr></thead><tbody>${errorRows.join('')}</tbody></table>`,
-    )
-
-  if (r.compare) {
-    const rows = r.compare.deltas.map(
-      (d) =>
-        `<tr class="${d.better ? 'ok' : 'bad'}"><td>${escapeHtml(d.metric)}</td><td class="num">${formatNumber(d.before, 2)}</td><td class="num">${formatNumber(d.now, 2)}</td><td class="num state">${d.change === null ? 'n/a' : `${d.change > 0 ? '+' : ''}${(d.change * 100).toFixed(1)}%`}</td></tr>`,
-    )
-    body.push(
-      `<h2>Compared with ${escapeHtml(r.compare.file)} (${escapeHtml(r.compare.before.startedAt)})</h2><table id="compare"><thead><tr><th>metric</th><th class="num">before</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
     )
   }
 
-  body.push(
-    `<footer>Generated by mcp${meta.version ? ` ${escapeHtml(meta.version)}` : ''} at ${escapeHtml(meta.generatedAt ?? new Date().toISOString())} · schema ${escapeHtml(r.schema)} · latency recorded in µs (HdrHistogram, 3 significant digits) · self-contained: no network needed to open this file.</footer>`,
-  )
+  return out
+}
 
-  return htmlPage({
-    title: `mcp loadtest ${targetText(r)}`,
-    body: body.join('\n'),
-    css: `.barcell{min-width:160px}.barcell .bar{display:inline-block;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle;max-width:110px}.dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px}#instances .sub{margin:0;font-size:11px}`,
-  })
+function compareSection(r: LoadReportInput): string | undefined {
+  if (!r.compare) return undefined
+  const rows = r.compare.deltas.map(
+    (d) =>
+      `<tr class="${d.better ? 'ok' : 'bad'}"><td>${escapeHtml(d.metric)}</td><td class="num">${formatNumber(d.before, 2)}</td><td class="num">${formatNumber(d.now, 2)}</td><td class="num state">${d.change === null ? 'n/a' : `${d.change > 0 ? '+' : ''}${(d.change * 100).toFixed(1)}%`}</td></tr>`,
+  )
+  return `<h2>Compared with ${escapeHtml(r.compare.file)} (${escapeHtml(r.compare.before.startedAt)})</h2><table id="compare"><thead><tr><th>metric</th><th class="num">before</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+}
+
+function footerSection(r: LoadResult, meta: ReportMeta): string {
+  return `<footer>Generated by mcp${meta.version ? ` ${escapeHtml(meta.version)}` : ''} at ${escapeHtml(meta.generatedAt ?? new Date().toISOString())} · schema ${escapeHtml(r.schema)} · latency recorded in µs (HdrHistogram, 3 significant digits) · self-contained: no network needed to open this file.</footer>`
 }
 
 /** A threshold as a dashed line; one far off the data's scale is only named in the legend (it would flatten the chart). */
