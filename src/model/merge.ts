@@ -14,7 +14,7 @@ import type {
 } from './types.js'
 
 import {chooseAddress, chooseSwarmAddress, splitHostPort} from './address.js'
-import {DEFAULT_HEALTH_PATH, labelKeys, parsePortLabel} from './labels.js'
+import {DEFAULT_HEALTH_PATH, labelKeys, type LabelKeys, parsePortLabel} from './labels.js'
 
 export interface MergeInput {
   containers: DockerContainer[]
@@ -135,53 +135,91 @@ export function matchContainer(
  */
 export function mergeView(input: MergeInput): ServiceView {
   const keys = labelKeys(input.labelPrefix)
-  const known = hostAddressesOf(input.containers)
   const wanted = input.services?.length ? new Set(input.services) : undefined
   const byService = new Map<string, Instance[]>()
-  const swarmServices = new Map<string, SwarmService>()
-  for (const state of input.swarm ?? []) {
-    for (const svc of state.services) {
-      const name = svc.labels[keys.serviceName]?.trim()
-      if (name && (!wanted || wanted.has(name))) swarmServices.set(name, svc)
-    }
-  }
-
-  const unnamed: Instance[] = []
   const listFor = (name: string) => {
     let list = byService.get(name)
     if (!list) byService.set(name, (list = []))
     return list
   }
 
-  for (const c of input.containers) {
-    const name = c.labels[keys.serviceName]?.trim()
-    const port = parsePortLabel(c.labels[keys.servicePort])
-    const hostAddress = (c.host && input.hostAddresses?.[c.host]) || input.dockerHostAddress
-    const choice = chooseAddress(c, port, c.labels[keys.serviceNetwork], hostAddress)
-    const instance: Instance = {
-      // Names are unique per daemon only: with several, the host is part of the id.
-      id: c.host ? `${c.name}@${c.host}` : c.name,
-      service: name ?? '',
-      docker: c,
-      addresses: choice.addresses,
-      address: choice.address,
-      addressReason: choice.reason,
-      port,
-      healthPath: c.labels[keys.healthPath] || DEFAULT_HEALTH_PATH,
+  const unnamed = mergeContainers(input, keys, wanted, listFor)
+  for (const state of input.swarm ?? []) mergeSwarm(state, keys, listFor, wanted, byService)
+  const match = runningMatcher(byService, hostAddressesOf(input.containers))
+  const registeredOnly = mergeEtcd(input, wanted, listFor, match)
+  mergeConsul(input, wanted, listFor, match, registeredOnly)
+  const services = sortedServices(byService, swarmServicesByName(input.swarm ?? [], keys, wanted))
+  markUnknown(services, input.sources)
+  return {services, sources: input.sources, unnamed, takenAt: new Date().toISOString()}
+}
+
+/** Matches a registry entry to one of its service's running instances not yet claimed (`free`). */
+type RunningMatcher = (
+  entry: RegistryEntry,
+  free: (i: Instance) => boolean,
+) => ReturnType<typeof matchContainer> | undefined
+
+/** Swarm services by the service name their labels give, the wanted ones only. */
+function swarmServicesByName(
+  states: SwarmState[],
+  keys: LabelKeys,
+  wanted: Set<string> | undefined,
+): Map<string, SwarmService> {
+  const byName = new Map<string, SwarmService>()
+  for (const state of states) {
+    for (const svc of state.services) {
+      const name = svc.labels[keys.serviceName]?.trim()
+      if (name && (!wanted || wanted.has(name))) byName.set(name, svc)
     }
-    if (!name) {
+  }
+
+  return byName
+}
+
+/** One instance per container; returns the containers without a service name (they are listed apart). */
+function mergeContainers(
+  input: MergeInput,
+  keys: LabelKeys,
+  wanted: Set<string> | undefined,
+  listFor: (name: string) => Instance[],
+): Instance[] {
+  const unnamed: Instance[] = []
+  for (const c of input.containers) {
+    const instance = containerInstance(c, keys, input)
+    if (!instance.service) {
       unnamed.push(instance)
       continue
     }
 
-    if (wanted && !wanted.has(name)) continue
-    listFor(name).push(instance)
+    if (wanted && !wanted.has(instance.service)) continue
+    listFor(instance.service).push(instance)
   }
 
-  for (const state of input.swarm ?? []) mergeSwarm(state, keys, listFor, wanted, byService)
+  return unnamed
+}
 
-  // Only instances that run somewhere can be matched: registrations are checked against those,
-  // not against the (many) registry-only instances added below — 10,000 keys stay linear.
+function containerInstance(c: DockerContainer, keys: LabelKeys, input: MergeInput): Instance {
+  const port = parsePortLabel(c.labels[keys.servicePort])
+  const hostAddress = (c.host && input.hostAddresses?.[c.host]) || input.dockerHostAddress
+  const choice = chooseAddress(c, port, c.labels[keys.serviceNetwork], hostAddress)
+  return {
+    // Names are unique per daemon only: with several, the host is part of the id.
+    id: c.host ? `${c.name}@${c.host}` : c.name,
+    service: c.labels[keys.serviceName]?.trim() ?? '',
+    docker: c,
+    addresses: choice.addresses,
+    address: choice.address,
+    addressReason: choice.reason,
+    port,
+    healthPath: c.labels[keys.healthPath] || DEFAULT_HEALTH_PATH,
+  }
+}
+
+/**
+ * Only instances that run somewhere can be matched: registrations are checked against those, not
+ * against the (many) registry-only instances added later — 10,000 keys stay linear.
+ */
+function runningMatcher(byService: Map<string, Instance[]>, known: HostAddresses): RunningMatcher {
   const running = new Map<string, Instance[]>()
   for (const [name, instances] of byService)
     running.set(
@@ -190,42 +228,63 @@ export function mergeView(input: MergeInput): ServiceView {
     )
   // No array for a service without a free running instance (the common case, once per key).
   const none: Instance[] = []
-  const candidatesFor = (service: string, free: (i: Instance) => boolean): Instance[] => {
-    const list = running.get(service)
-    return list && list.some(free) ? list.filter(free) : none
+  return (entry, free) => {
+    const list = running.get(entry.service)
+    const candidates = list && list.some(free) ? list.filter(free) : none
+    return candidates.length > 0 ? matchContainer(entry, candidates, known) : undefined
   }
+}
 
-  // Registrations claim the container they match; two registrations for one container both show.
+/**
+ * etcd registrations claim the container they match; two registrations for one container both show.
+ * Returns the registry-only instances by service, IP and port, for Consul's entries to join.
+ */
+function mergeEtcd(
+  input: MergeInput,
+  wanted: Set<string> | undefined,
+  listFor: (name: string) => Instance[],
+  match: RunningMatcher,
+): Map<string, Instance[]> {
   const registeredOnly = new Map<string, Instance[]>()
   for (const reg of input.etcd) {
     if (wanted && !wanted.has(reg.service)) continue
     const list = listFor(reg.service)
-    const candidates = candidatesFor(reg.service, withoutEtcd)
-    const hit = candidates.length > 0 ? matchContainer(reg, candidates, known) : undefined
+    const hit = match(reg, withoutEtcd)
     if (hit) {
       hit.instance.etcd = reg
       hit.instance.match = hit.match
-    } else {
-      const instance = registryOnlyInstance(reg.service, reg.instance || reg.key, reg.host, reg.port, reg.healthPath, {
-        etcd: reg,
-      })
-      list.push(instance)
-      // Only Consul entries look these up: with no Consul source, no keys are built.
-      if (instance.address && input.consul.length > 0) {
-        const at = `${reg.service}\n${instance.address.ip}\n${instance.address.port}`
-        const same = registeredOnly.get(at)
-        if (same) same.push(instance)
-        else registeredOnly.set(at, [instance])
-      }
+      continue
+    }
+
+    const instance = registryOnlyInstance(reg.service, reg.instance || reg.key, reg.host, reg.port, reg.healthPath, {
+      etcd: reg,
+    })
+    list.push(instance)
+    // Only Consul entries look these up: with no Consul source, no keys are built.
+    if (instance.address && input.consul.length > 0) {
+      const at = `${reg.service}\n${instance.address.ip}\n${instance.address.port}`
+      const same = registeredOnly.get(at)
+      if (same) same.push(instance)
+      else registeredOnly.set(at, [instance])
     }
   }
 
+  return registeredOnly
+}
+
+/** Consul instances claim a container, else join the etcd-only instance at the same address, else stand alone. */
+function mergeConsul(
+  input: MergeInput,
+  wanted: Set<string> | undefined,
+  listFor: (name: string) => Instance[],
+  match: RunningMatcher,
+  registeredOnly: Map<string, Instance[]>,
+): void {
   for (const reg of input.consul) {
     if (wanted && !wanted.has(reg.service)) continue
     const list = listFor(reg.service)
     const entry: RegistryEntry = {service: reg.service, instance: reg.id, host: reg.address, port: reg.port}
-    const candidates = candidatesFor(reg.service, withoutConsul)
-    const hit = candidates.length > 0 ? matchContainer(entry, candidates, known) : undefined
+    const hit = match(entry, withoutConsul)
     if (hit) {
       hit.instance.consul = reg
       hit.instance.match ??= hit.match
@@ -237,17 +296,19 @@ export function mergeView(input: MergeInput): ServiceView {
       else list.push(registryOnlyInstance(reg.service, reg.id, reg.address, reg.port, undefined, {consul: reg}))
     }
   }
+}
 
-  // Code-unit order, as etcd orders its keys: no ICU collator to set up, and 10,000 instances sort
-  // in a few milliseconds.
-  const services: Service[] = [...byService.entries()]
+/**
+ * Code-unit order, as etcd orders its keys: no ICU collator to set up, and 10,000 instances sort in a
+ * few milliseconds.
+ */
+function sortedServices(byService: Map<string, Instance[]>, swarmServices: Map<string, SwarmService>): Service[] {
+  return [...byService.entries()]
     .sort(([a], [b]) => byCodeUnits(a, b))
     .map(([name, instances]) => {
       const swarm = swarmServices.get(name)
       return {name, instances: instances.sort((a, b) => byCodeUnits(a.id, b.id)), ...(swarm ? {swarm} : {})}
     })
-  markUnknown(services, input.sources)
-  return {services, sources: input.sources, unnamed, takenAt: new Date().toISOString()}
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -261,7 +322,7 @@ const withoutConsul = (i: Instance): boolean => !i.consul
  */
 function mergeSwarm(
   state: SwarmState,
-  keys: ReturnType<typeof labelKeys>,
+  keys: LabelKeys,
   listFor: (name: string) => Instance[],
   wanted: Set<string> | undefined,
   byService: Map<string, Instance[]>,
