@@ -143,149 +143,185 @@ export async function readDocker(
  */
 export async function buildServiceView(connections: Connections, options: BuildViewOptions = {}): Promise<BuiltView> {
   const want = new Set(connections.sources)
-  const jobs: Promise<unknown>[] = []
-  const dockers: SourceOutcome<DockerContainer[]>[] = []
-  const hostAddresses: Record<string, string> = {}
-  const swarm: SwarmState[] = []
-  let etcd: SourceOutcome<EtcdReadResult> | undefined
   const etcdStart = process.hrtime.bigint()
-  let consul: SourceOutcome<ConsulRegistration[]> | undefined
-  let dockerHostAddress: string | undefined
-
-  if (want.has('docker')) {
-    // Several daemons are asked in parallel; each is its own source (docker@<context or host>),
-    // and its containers are tagged with that name.
-    const targets = expandDockerConnections(connections.dockers ?? [connections.docker])
-    const several = targets.length > 1
-    targets.forEach((conn, n) => {
-      let client: DockerClient
-      try {
-        client = connectDocker(conn, connections.timeoutMs)
-      } catch (error) {
-        // A broken context among several is that host's failure, not the whole command's.
-        if (!several) throw error
-        const label = conn.context ?? conn.host ?? 'docker'
-        dockers[n] = {
-          status: {
-            name: `docker@${label}`,
-            ok: false,
-            endpoint: label,
-            count: 0,
-            ms: 0,
-            error: (error as Error).message,
-            hint: (error as {hint?: string}).hint,
-          },
-          data: [],
-        }
-        return
-      }
-
-      dockerHostAddress ??= client.target.hostAddress
-      const {label} = client.target
-      hostAddresses[label] = client.target.hostAddress
-      jobs.push(
-        readDocker(client, connections, options, several ? `docker@${label}` : 'docker').then((r) => {
-          if (several) for (const c of r.data) c.host = label
-          dockers[n] = r
-        }),
-      )
-      // In Swarm mode a manager also knows services and tasks; outside it this answers "not a
-      // manager" at once. Asked in parallel with the container list, so it costs no extra wait.
-      jobs.push(
-        withDeadline(
-          listSwarm(client, connections.labelPrefix, {all: options.all}),
-          connections.timeoutMs,
-          'Docker Swarm',
-        )
-          .then((state) => {
-            if (state) swarm.push(state)
-          })
-          .catch(() => undefined),
-      )
-    })
-  }
-
-  if (want.has('etcd')) {
-    // Bad TLS flags are a usage error before anything is asked, not an unreachable etcd.
-    etcdTlsFiles(connections.etcd)
-    const endpoint = etcdEndpointText(connections.etcd)
-    jobs.push(
-      (async () => {
-        // With a cluster, ask every member's health beside the read: a down member is named.
-        const members =
-          connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
-        etcd = await runSource(
-          'etcd',
-          endpoint,
-          {registrations: [] as EtcdRegistration[], revision: '', leaseTtls: Promise.resolve()},
-          (d) => d.registrations.length,
-          (error) => etcdHint(error, endpoint),
-          () =>
-            withDeadline(
-              readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs),
-              connections.timeoutMs,
-              'etcd',
-            ),
-        )
-        if (members) etcd.status.members = await members
-      })(),
-    )
-  }
-
-  if (want.has('consul') && connections.consul) {
-    const conn = connections.consul
-    jobs.push(
-      runSource(
-        'consul',
-        conn.addr,
-        [] as ConsulRegistration[],
-        (d) => d.length,
-        (error) => consulHint(error, conn.addr),
-        () => readConsulServices(conn, connections.timeoutMs, options.services),
-      ).then((r) => (consul = r)),
-    )
-  }
-
-  await Promise.all(jobs)
-  const sources = [...dockers.map((d) => d.status), etcd?.status, consul?.status].filter((s): s is SourceStatus =>
-    Boolean(s),
+  const docker = want.has('docker') ? startDockerReads(connections, options) : noDockerReads()
+  // Bad TLS flags are a usage error before anything is asked, not an unreachable etcd.
+  if (want.has('etcd')) etcdTlsFiles(connections.etcd)
+  const [etcd, consul] = await Promise.all([
+    want.has('etcd') ? readEtcd(connections) : undefined,
+    want.has('consul') && connections.consul ? readConsul(connections.consul, connections, options) : undefined,
+    ...docker.jobs,
+  ])
+  const sources = [...docker.outcomes.map((d) => d.status), etcd?.status, consul?.status].filter(
+    (s): s is SourceStatus => Boolean(s),
   )
   const input: MergeInput = {
-    containers: dockers.flatMap((d) => d.data),
-    hostAddresses,
-    swarm,
+    containers: docker.outcomes.flatMap((d) => d.data),
+    hostAddresses: docker.hostAddresses,
+    swarm: docker.swarm,
     etcd: etcd?.data.registrations ?? [],
     consul: consul?.data ?? [],
     sources,
     labelPrefix: connections.labelPrefix,
-    dockerHostAddress,
+    dockerHostAddress: docker.dockerHostAddress,
     services: options.services,
   }
-  let view = mergeView(input)
-  if (etcd?.status.ok) {
-    // The registrations' lease TTLs come back while the merge runs. A read that fails there fails
-    // the etcd source as any failed read does, and the view is merged without it.
-    try {
-      await etcd.data.leaseTtls
-    } catch (error) {
-      Object.assign(etcd.status, {
-        ok: false,
-        count: 0,
-        error: describeError(error),
-        hint: etcdHint(error, etcdEndpointText(connections.etcd)),
-      })
-      view = mergeView({...input, etcd: []})
-    }
-
-    etcd.status.ms = elapsedMs(etcdStart)
-  }
-
+  const view = await mergeWithLeaseTtls(input, etcd, connections, etcdStart)
   if (options.probe) {
     const instances = view.services.flatMap((s) => s.instances)
     await probeAll(instances, {timeoutMs: Math.min(connections.timeoutMs, 2000), any: options.probe === 'any'})
   }
 
   return {view, exitCode: sourceExitCode(sources), etcdRevision: etcd?.data.revision || undefined}
+}
+
+/** What the Docker daemons asked answer, filled in as each answers; done when every job has settled. */
+interface DockerReads {
+  jobs: Promise<void>[]
+  /** One per daemon, in the order they were named. */
+  outcomes: SourceOutcome<DockerContainer[]>[]
+  /** Each daemon's address by its label. */
+  hostAddresses: Record<string, string>
+  /** From the daemons that are Swarm managers, in the order they answered. */
+  swarm: SwarmState[]
+  /** The first daemon's address, for host-networked containers. */
+  dockerHostAddress?: string
+}
+
+function noDockerReads(): DockerReads {
+  return {jobs: [], outcomes: [], hostAddresses: {}, swarm: []}
+}
+
+/**
+ * Several daemons are asked in parallel; each is its own source (docker@<context or host>), and its
+ * containers are tagged with that name.
+ */
+function startDockerReads(connections: Connections, options: BuildViewOptions): DockerReads {
+  const reads = noDockerReads()
+  const targets = expandDockerConnections(connections.dockers ?? [connections.docker])
+  const several = targets.length > 1
+  for (const [n, conn] of targets.entries()) {
+    let client: DockerClient
+    try {
+      client = connectDocker(conn, connections.timeoutMs)
+    } catch (error) {
+      // A broken context among several is that host's failure, not the whole command's.
+      if (!several) throw error
+      reads.outcomes[n] = unconnectedDocker(conn.context ?? conn.host ?? 'docker', error)
+      continue
+    }
+
+    reads.dockerHostAddress ??= client.target.hostAddress
+    const {label} = client.target
+    reads.hostAddresses[label] = client.target.hostAddress
+    const containers = readDocker(client, connections, options, several ? `docker@${label}` : 'docker').then((r) => {
+      if (several) for (const c of r.data) c.host = label
+      reads.outcomes[n] = r
+    })
+    const swarm = readSwarm(client, connections, options).then((state) => {
+      if (state) reads.swarm.push(state)
+    })
+    reads.jobs.push(containers, swarm)
+  }
+
+  return reads
+}
+
+/** A daemon among several whose settings could not even make a client. */
+function unconnectedDocker(label: string, error: unknown): SourceOutcome<DockerContainer[]> {
+  return {
+    status: {
+      name: `docker@${label}`,
+      ok: false,
+      endpoint: label,
+      count: 0,
+      ms: 0,
+      error: (error as Error).message,
+      hint: (error as {hint?: string}).hint,
+    },
+    data: [],
+  }
+}
+
+/**
+ * In Swarm mode a manager also knows services and tasks; outside it this answers "not a manager" at
+ * once. Asked in parallel with the container list, so it costs no extra wait; a failure is no Swarm.
+ */
+async function readSwarm(
+  client: DockerClient,
+  connections: Connections,
+  options: BuildViewOptions,
+): Promise<SwarmState | undefined> {
+  return withDeadline(
+    listSwarm(client, connections.labelPrefix, {all: options.all}),
+    connections.timeoutMs,
+    'Docker Swarm',
+  ).catch(() => undefined)
+}
+
+/** etcd's registrations; with a cluster, every member's health beside the read: a down member is named. */
+async function readEtcd(connections: Connections): Promise<SourceOutcome<EtcdReadResult>> {
+  const endpoint = etcdEndpointText(connections.etcd)
+  const members =
+    connections.etcd.endpoints.length > 1 ? etcdMemberHealth(connections.etcd, connections.timeoutMs) : undefined
+  const etcd = await runSource(
+    'etcd',
+    endpoint,
+    {registrations: [] as EtcdRegistration[], revision: '', leaseTtls: Promise.resolve()},
+    (d) => d.registrations.length,
+    (error) => etcdHint(error, endpoint),
+    () =>
+      withDeadline(
+        readRegistrations(connections.etcd, connections.registryPrefix, connections.timeoutMs),
+        connections.timeoutMs,
+        'etcd',
+      ),
+  )
+  if (members) etcd.status.members = await members
+  return etcd
+}
+
+async function readConsul(
+  conn: NonNullable<Connections['consul']>,
+  connections: Connections,
+  options: BuildViewOptions,
+): Promise<SourceOutcome<ConsulRegistration[]>> {
+  return runSource(
+    'consul',
+    conn.addr,
+    [] as ConsulRegistration[],
+    (d) => d.length,
+    (error) => consulHint(error, conn.addr),
+    () => readConsulServices(conn, connections.timeoutMs, options.services),
+  )
+}
+
+/**
+ * The registrations' lease TTLs come back while the merge runs. A read that fails there fails the
+ * etcd source as any failed read does, and the view is merged without it.
+ */
+async function mergeWithLeaseTtls(
+  input: MergeInput,
+  etcd: SourceOutcome<EtcdReadResult> | undefined,
+  connections: Connections,
+  etcdStart: bigint,
+): Promise<ServiceView> {
+  const view = mergeView(input)
+  if (!etcd?.status.ok) return view
+  try {
+    await etcd.data.leaseTtls
+    return view
+  } catch (error) {
+    Object.assign(etcd.status, {
+      ok: false,
+      count: 0,
+      error: describeError(error),
+      hint: etcdHint(error, etcdEndpointText(connections.etcd)),
+    })
+    return mergeView({...input, etcd: []})
+  } finally {
+    etcd.status.ms = elapsedMs(etcdStart)
+  }
 }
 
 /**
