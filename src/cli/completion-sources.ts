@@ -1,21 +1,16 @@
 import type {ValueSources} from './completion.js'
 
+import {withDeadline} from '../core/deadline.js'
+
 /** A lookup that takes longer than this offers nothing: a shell waiting on <TAB> must never hang. */
 export const COMPLETION_LOOKUP_MS = 500
 
-/** The value, or `fallback` when it fails or is not there within `ms`. */
+/**
+ * The value, or `fallback` when it fails or is not there within `ms`. The timer holds the process
+ * open: a lookup waiting on nothing that would keep it alive must still get its answer printed.
+ */
 async function bounded<T>(ms: number, fallback: T, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([
-      work().catch(() => fallback),
-      new Promise<T>((resolve) => {
-        timer = setTimeout(() => resolve(fallback), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
+  return withDeadline(work(), ms, 'a completion lookup', {keepAlive: true}).catch(() => fallback)
 }
 
 /** Config warnings (an untrusted .mcp.yaml, say) are for commands, not for a <TAB>. */

@@ -8,18 +8,33 @@ export class DeadlineError extends Error {
   }
 }
 
+export interface DeadlineOptions {
+  /** Called when the deadline passes, before the promise rejects. */
+  onTimeout?: () => void
+  /**
+   * Hold the process open until the deadline. Off by default: a deadline alone must not keep a
+   * finished command running; on where an answer is owed even if the work waits on nothing (a <TAB>).
+   */
+  keepAlive?: boolean
+}
+
 /**
  * Race a promise against a timer. Libraries have their own timeouts, but not for every stage
  * (a socket that accepts and never answers, a gRPC channel stuck connecting): this one always fires.
  */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
+export function withDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  options: DeadlineOptions = {},
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      onTimeout?.()
+      options.onTimeout?.()
       reject(new DeadlineError(what, ms))
     }, ms)
-    timer.unref?.()
+    if (!options.keepAlive) timer.unref?.()
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
