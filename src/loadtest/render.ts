@@ -3,7 +3,7 @@ import chalk from 'chalk'
 import type {Comparison} from './compare.js'
 import type {NodeRow} from './distributed.js'
 import type {Progress} from './engine.js'
-import type {LoadResult, ThresholdResult} from './result.js'
+import type {InstanceResult, LoadResult, ThresholdResult} from './result.js'
 
 import {terminalText} from '../core/terminal-text.js'
 import {decodeHistogram, type LatencySummary, logBuckets} from './stats.js'
@@ -47,25 +47,33 @@ function padStart(s: string, n: number): string {
   return len >= n ? s : ' '.repeat(n - len) + s
 }
 
+/** What the per-instance and per-target tables both show of each: the load it took and its latency. */
+const LOAD_COLUMNS = ['REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS']
+
+function loadCells(i: InstanceResult): string[] {
+  return [
+    formatCount(i.requests),
+    formatPercent(i.share, 1),
+    formatCount(i.requestsPerSecond),
+    formatMicros(i.latency.p50),
+    formatMicros(i.latency.p99),
+    formatMicros(i.latency.max),
+    formatCount(i.errors.total),
+  ]
+}
+
+/** Cells right-aligned in columns of 10. */
+function numberColumns(cells: string[]): string {
+  return cells.map((c) => padStart(c, 10)).join('')
+}
+
 /** --targets: one row per target of the file (its line, method and URL), requests and latency. */
 function renderTargetRows(r: LoadResult): string[] {
   const width = Math.min(60, Math.max(6, ...r.instances.map((i) => [...terminalText(i.id)].length + 2)))
-  const lines = [
-    '  Per target',
-    `    ${pad('LINE', 6)}${pad('TARGET', width)}${['REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`,
-  ]
+  const lines = ['  Per target', `    ${pad('LINE', 6)}${pad('TARGET', width)}${numberColumns(LOAD_COLUMNS)}`]
   for (const i of r.instances) {
-    const cells = [
-      formatCount(i.requests),
-      formatPercent(i.share, 1),
-      formatCount(i.requestsPerSecond),
-      formatMicros(i.latency.p50),
-      formatMicros(i.latency.p99),
-      formatMicros(i.latency.max),
-      formatCount(i.errors.total),
-    ]
     lines.push(
-      `    ${pad(String(i.line ?? ''), 6)}${pad(terminalText(i.id), width - 2)}  ${cells.map((c) => padStart(c, 10)).join('')}`,
+      `    ${pad(String(i.line ?? ''), 6)}${pad(terminalText(i.id), width - 2)}  ${numberColumns(loadCells(i))}`,
     )
   }
 
@@ -187,25 +195,9 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
   if (r.target.kind === 'targets') {
     lines.push(...renderTargetRows(r))
   } else if (r.instances.length > 1) {
-    lines.push('  Per instance')
-    lines.push(
-      `    ${pad('INSTANCE', 28)}${['CONNS', 'REQUESTS', 'SHARE', 'REQ/S', 'P50', 'P99', 'MAX', 'ERRORS'].map((h) => padStart(h, 10)).join('')}`,
-    )
+    lines.push('  Per instance', `    ${pad('INSTANCE', 28)}${numberColumns(['CONNS', ...LOAD_COLUMNS])}`)
     for (const i of r.instances) {
-      lines.push(
-        `    ${pad(i.id, 28)}${[
-          String(i.connections),
-          formatCount(i.requests),
-          formatPercent(i.share, 1),
-          formatCount(i.requestsPerSecond),
-          formatMicros(i.latency.p50),
-          formatMicros(i.latency.p99),
-          formatMicros(i.latency.max),
-          formatCount(i.errors.total),
-        ]
-          .map((c) => padStart(c, 10))
-          .join('')}`,
-      )
+      lines.push(`    ${pad(i.id, 28)}${numberColumns([String(i.connections), ...loadCells(i)])}`)
     }
 
     lines.push(
