@@ -19,6 +19,15 @@ export function looksBinary(bytes: Uint8Array): boolean {
   return false
 }
 
+/** Why a file could not be read, in a few words (the path is said apart). */
+export function fileErrorText(error: unknown): string {
+  const {code} = error as NodeJS.ErrnoException
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EACCES') return 'permission denied'
+  if (code === 'EISDIR') return 'is a directory, not a file'
+  return `cannot read (${code ?? (error as Error).message})`
+}
+
 /**
  * Read a whole text document (a config, compose file or Dockerfile) or throw one InputError that says
  * what is wrong and where: missing, a directory, unreadable, binary, not UTF-8, too big, empty.
@@ -45,15 +54,7 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
   } catch (error) {
     if (error instanceof InputError) throw error
     const {code} = error as NodeJS.ErrnoException
-    const what =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'is a directory, not a file'
-            : `cannot read (${code ?? (error as Error).message})`
-    throw new InputError(what, {where: path, hint: code === 'ENOENT' ? 'check the path' : undefined})
+    throw new InputError(fileErrorText(error), {where: path, hint: code === 'ENOENT' ? 'check the path' : undefined})
   }
 
   const where = path === '-' ? '<stdin>' : path

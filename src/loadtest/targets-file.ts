@@ -1,7 +1,7 @@
 import {readFileSync, statSync} from 'node:fs'
 
 import {InputError} from '../core/errors.js'
-import {MAX_DOCUMENT_BYTES, readTextDocument} from '../core/input.js'
+import {fileErrorText, MAX_DOCUMENT_BYTES, readTextDocument} from '../core/input.js'
 import {bytesText} from '../net/limits.js'
 import {METHODS} from './options.js'
 import {parseTargetArg} from './targets.js'
@@ -169,14 +169,7 @@ function readBodyFile(path: string, where: string, budget: number): Buffer {
     return readFileSync(path)
   } catch (error) {
     if (error instanceof InputError) throw error
-    const {code} = error as NodeJS.ErrnoException
-    const what =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : `cannot read (${code ?? (error as Error).message})`
-    throw new InputError(`body file ${JSON.stringify(path)}: ${what}`, {
+    throw new InputError(`body file ${JSON.stringify(path)}: ${fileErrorText(error)}`, {
       where,
       hint: 'an @path is relative to the current directory, as in vegeta',
     })
