@@ -3,6 +3,7 @@ import type {HostAddresses} from '../model/merge.js'
 import type {DockerContainer, Instance, ServiceView} from '../model/types.js'
 import type {Finding, Location, RuleMeta, Severity} from '../report/findings/finding.js'
 
+import {joinHostPort} from '../model/address.js'
 import {labelKeys} from '../model/labels.js'
 import {type ReportDescriptor, type Rule, type RuleDefinition, withReport} from '../report/findings/rule.js'
 import {codeDocs, type DoctorCode} from './codes.js'
@@ -115,7 +116,7 @@ export function registryEntries(i: Instance): RegistryEntry[] {
       key: r.id,
       host: r.address,
       port: r.port,
-      address: `${r.address.includes(':') ? `[${r.address}]` : r.address}:${r.port}`,
+      address: joinHostPort(r.address, r.port),
     })
   }
 
