@@ -141,28 +141,25 @@ export function renderHistogram(encoded: string, width = 40, responses?: number)
   return lines
 }
 
+/** A threshold's limit or measured value in the threshold's unit. */
+function thresholdValue(t: ThresholdResult, v: number): string {
+  return t.metric === 'requestsPerSecond'
+    ? `${formatCount(v)} req/s`
+    : t.metric === 'errorRate'
+      ? formatPercent(v, 3)
+      : formatMicros(v)
+}
+
 function thresholdLine(t: ThresholdResult): string {
-  const fmt = (v: number): string =>
-    t.metric === 'requestsPerSecond'
-      ? `${formatCount(v)} req/s`
-      : t.metric === 'errorRate'
-        ? formatPercent(v, 3)
-        : formatMicros(v)
   const op = t.name.startsWith('min') ? '≥' : '≤'
   const verdict = t.ok ? chalk.green('ok') : chalk.red('BREACHED')
-  return `  --${pad(t.name, 16)} ${pad(t.metric, 18)} ${padStart(fmt(t.actual), 12)}  (limit ${op} ${fmt(t.limit)})  ${verdict}`
+  return `  --${pad(t.name, 16)} ${pad(t.metric, 18)} ${padStart(thresholdValue(t, t.actual), 12)}  (limit ${op} ${thresholdValue(t, t.limit)})  ${verdict}`
 }
 
 /** The one line naming a breached threshold (also printed to stderr). */
 export function breachLine(t: ThresholdResult): string {
-  const fmt = (v: number): string =>
-    t.metric === 'requestsPerSecond'
-      ? `${formatCount(v)} req/s`
-      : t.metric === 'errorRate'
-        ? formatPercent(v, 3)
-        : formatMicros(v)
   const op = t.name.startsWith('min') ? 'below' : 'above'
-  return `threshold --${t.name} breached: ${t.metric} ${fmt(t.actual)} is ${op} ${fmt(t.limit)}`
+  return `threshold --${t.name} breached: ${t.metric} ${thresholdValue(t, t.actual)} is ${op} ${thresholdValue(t, t.limit)}`
 }
 
 export interface RenderOptions {
