@@ -1,6 +1,5 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {readFileSync, statSync} from 'node:fs'
 
 import type {DistributedResult} from '../loadtest/distributed.js'
 import type {LoadResult} from '../loadtest/result.js'
@@ -11,6 +10,7 @@ import {writeFileAtomic} from '../core/atomic-write.js'
 import {resolveConnections} from '../core/connections.js'
 import {InputError, UsageError} from '../core/errors.js'
 import {ExitCode} from '../core/exit-codes.js'
+import {readFlagFile} from '../core/input.js'
 import {loadProjectConfig} from '../core/project-config.js'
 import {compareResults, readSavedResult} from '../loadtest/compare.js'
 import {type OutFormat, resultText} from '../loadtest/export.js'
@@ -310,18 +310,4 @@ Exit codes: 0 done and every threshold held; 1 a --max-*/--min-* threshold breac
 
 function isDistributed(r: LoadResult | DistributedResult): r is DistributedResult {
   return 'distributed' in r
-}
-
-function readFlagFile(path: string, flag: string): Buffer {
-  try {
-    if (statSync(path).isDirectory()) throw new InputError('is a directory, not a file', {where: path})
-    return readFileSync(path)
-  } catch (error) {
-    if (error instanceof InputError) throw error
-    const {code} = error as NodeJS.ErrnoException
-    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`, {
-      where: path,
-      hint: `check ${flag}`,
-    })
-  }
 }

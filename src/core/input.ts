@@ -29,6 +29,30 @@ export function fileErrorText(error: unknown): string {
 }
 
 /**
+ * Read a whole file named by a flag (a request body, a CA bundle): a regular file of at most
+ * `maxBytes`, or one InputError naming the file, the limit and the flag. A FIFO or a device
+ * (`/dev/zero`) is refused, since its size says nothing about how much it would send.
+ */
+export function readFlagFile(path: string, flag: string, maxBytes = MAX_DOCUMENT_BYTES): Buffer {
+  try {
+    const st = statSync(path)
+    if (st.isDirectory()) throw new InputError('is a directory, not a file', {where: path, hint: `check ${flag}`})
+    if (!st.isFile()) throw new InputError('is not a regular file', {where: path, hint: `check ${flag}`})
+    if (st.size > maxBytes) {
+      throw new InputError(
+        `is ${Math.round(st.size / 1_048_576)} MiB, larger than the ${maxBytes / 1_048_576} MiB limit for ${flag}`,
+        {where: path},
+      )
+    }
+
+    return readFileSync(path)
+  } catch (error) {
+    if (error instanceof InputError) throw error
+    throw new InputError(fileErrorText(error), {where: path, hint: `check ${flag}`})
+  }
+}
+
+/**
  * Read a whole text document (a config, compose file or Dockerfile) or throw one InputError that says
  * what is wrong and where: missing, a directory, unreadable, binary, not UTF-8, too big, empty.
  * `-` reads standard input.

@@ -194,7 +194,7 @@ export function renderResult(r: LoadResult, options: RenderOptions): string {
   } else if (r.instances.length > 1) {
     lines.push('  Per instance', `    ${pad('INSTANCE', 28)}${numberColumns(['CONNS', ...LOAD_COLUMNS])}`)
     for (const i of r.instances) {
-      lines.push(`    ${pad(i.id, 28)}${numberColumns([String(i.connections), ...loadCells(i)])}`)
+      lines.push(`    ${pad(terminalText(i.id), 28)}${numberColumns([String(i.connections), ...loadCells(i)])}`)
     }
 
     lines.push(

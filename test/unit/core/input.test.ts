@@ -4,7 +4,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {readTextDocument} from '../../../src/core/input.js'
+import {InputError} from '../../../src/core/errors.js'
+import {readFlagFile, readTextDocument} from '../../../src/core/input.js'
 
 test('a UTF-8 BOM is seen (hadBom, so --fix writes it back) and kept out of the text', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-bom-'))
@@ -16,4 +17,24 @@ test('a UTF-8 BOM is seen (hadBom, so --fix writes it back) and kept out of the 
     hadBom: true,
   })
   assert.equal(readTextDocument(join(dir, 'plain.yaml')).hadBom, false)
+})
+
+test('readFlagFile: a body or CA file is bounded; a device, a directory or a missing file is one InputError', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-flag-file-'))
+  writeFileSync(join(dir, 'body.json'), '{"a":1}')
+  writeFileSync(join(dir, 'big.bin'), Buffer.alloc(2048))
+  assert.equal(readFlagFile(join(dir, 'body.json'), '--body-file').toString(), '{"a":1}')
+  const refused = (path: string, max: number | undefined, message: RegExp) =>
+    assert.throws(
+      () => readFlagFile(path, '--body-file', max),
+      (error: unknown) =>
+        error instanceof InputError &&
+        message.test(error.message) &&
+        /--body-file/.test(String(error.hint ?? error.message)),
+    )
+  // /dev/zero has size 0 and never ends: read whole, it would fill the memory.
+  refused('/dev/zero', undefined, /not a regular file/)
+  refused(join(dir, 'big.bin'), 1024, /larger than the .* limit for --body-file/)
+  refused(dir, undefined, /is a directory/)
+  refused(join(dir, 'missing'), undefined, /no such file/)
 })

@@ -4,6 +4,7 @@ import {describe, test} from 'node:test'
 import type {LoadSettings} from '../../../src/loadtest/options.js'
 
 import {type LoadOutcome, TargetRecorder} from '../../../src/loadtest/engine.js'
+import {renderResult} from '../../../src/loadtest/render.js'
 import {buildResult, checkThresholds, RESULT_SCHEMA} from '../../../src/loadtest/result.js'
 import {decodeHistogram} from '../../../src/loadtest/stats.js'
 
@@ -272,3 +273,20 @@ function round6(n: number): number {
 function round2(n: number): number {
   return Math.round(n * 100) / 100
 }
+
+describe('renderResult: nothing from outside reaches the terminal raw', () => {
+  test('an instance id with control characters is shown visibly in the per-instance table', () => {
+    const outcome = twoTargets(false)
+    // An instance id comes from a container's name or address: outside text.
+    outcome.recorders[0] = recorder('web-\u001B[31mred\u0007', false, {
+      connections: 2,
+      ok: 300,
+      bytes: 4000,
+      latencyUs: 1000,
+    })
+    const text = renderResult(buildResult(outcome, context(settings())), {latency: false, uncorrected: false})
+    assert.match(text, /Per instance/)
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000B-\u001F\u007F]/)
+    assert.match(text, /web-\\x1b\[31mred/i)
+  })
+})
