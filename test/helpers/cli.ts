@@ -126,3 +126,13 @@ export async function exitWithin(
   await exited
   return 'killed'
 }
+
+/** Send a started CLI `signal` and wait for its exit code as exitWithin does (SIGKILL after ms). */
+export function stopCli(
+  cli: RunningCli,
+  signal: NodeJS.Signals = 'SIGTERM',
+  ms = 10_000,
+): Promise<number | null | 'killed'> {
+  cli.child.kill(signal)
+  return exitWithin(cli.child, cli.exited, ms)
+}

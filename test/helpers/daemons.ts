@@ -3,9 +3,10 @@ import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {after, before} from 'node:test'
 import {promisify} from 'node:util'
 
-import {TEST_IMAGE} from './services.js'
+import {requireDocker, TEST_IMAGE} from './services.js'
 
 const exec = promisify(execFile)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -152,6 +153,36 @@ export class PrivateDockerd {
   }
 
   /**
+   * Start a host-networked test container (`sleep 600`, nothing listens) labelled as an instance of
+   * service api on `port`; `healthy`: with a Docker health check that passes within a second.
+   * --stop-timeout 1: the restarted daemon stops the container it finds running, and `sleep` as
+   * PID 1 ignores SIGTERM; without it the daemon answers nothing for the default 10 s.
+   */
+  runApiContainer(name: string, port: number, {healthy = false, restart = 'no'} = {}): Promise<string> {
+    const health = healthy ? ['--health-cmd', 'true', '--health-interval', '1s', '--health-retries', '1'] : []
+    return this.docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '--restart',
+      restart,
+      '--stop-timeout',
+      '1',
+      ...health,
+      '-l',
+      'mcp.service.name=api',
+      '-l',
+      `mcp.service.port=${port}`,
+      TEST_IMAGE,
+      'sleep',
+      '600',
+    ])
+  }
+
+  /**
    * Stop the daemon and wait for it to exit. SIGTERM shuts down cleanly (it sends the containers'
    * die events first); SIGKILL is a crash: nothing more is said, and what changed shows only later.
    */
@@ -180,6 +211,26 @@ export class PrivateDockerd {
     rmSync(this.dir, {recursive: true, force: true, maxRetries: 3})
     await exec('ip', ['netns', 'del', this.netns]).catch(() => undefined)
   }
+}
+
+/**
+ * A private dockerd (the test image loaded) and a private etcd for the enclosing describe block:
+ * started before its tests, destroyed after them, free for the tests to kill and restart.
+ */
+export function usePrivateDaemons(): {dockerd: PrivateDockerd; etcd: PrivateEtcd} {
+  const dockerd = new PrivateDockerd()
+  const etcd = new PrivateEtcd()
+  before(async () => {
+    await requireDocker()
+    await dockerd.start()
+    await dockerd.loadTestImage()
+    await etcd.start()
+  })
+  after(async () => {
+    await dockerd.destroy()
+    await etcd.destroy()
+  })
+  return {dockerd, etcd}
 }
 
 /** A private single-member etcd on loopback ports with a temp data dir, to kill and restart. */
