@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {after, before} from 'node:test'
 import {promisify} from 'node:util'
 
-import {requireDocker, TEST_IMAGE} from './services.js'
+import {type ContainerOptions, requireDocker, runArgs, TEST_IMAGE} from './services.js'
 
 const exec = promisify(execFile)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -160,26 +160,17 @@ export class PrivateDockerd {
    */
   runApiContainer(name: string, port: number, {healthy = false, restart = 'no'} = {}): Promise<string> {
     const health = healthy ? ['--health-cmd', 'true', '--health-interval', '1s', '--health-retries', '1'] : []
-    return this.docker([
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--network',
-      'host',
-      '--restart',
-      restart,
-      '--stop-timeout',
-      '1',
-      ...health,
-      '-l',
-      'mcp.service.name=api',
-      '-l',
-      `mcp.service.port=${port}`,
-      TEST_IMAGE,
-      'sleep',
-      '600',
-    ])
+    return this.runContainer(name, {
+      labels: {'mcp.service.name': 'api', 'mcp.service.port': String(port)},
+      network: 'host',
+      extra: ['--restart', restart, '--stop-timeout', '1', ...health],
+      cmd: ['sleep', '600'],
+    })
+  }
+
+  /** Start a test-image container on this daemon, as runContainer does on the main one; its id. */
+  runContainer(name: string, options: ContainerOptions = {}): Promise<string> {
+    return this.docker(runArgs(name, options))
   }
 
   /**

@@ -31,6 +31,21 @@ describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
       await sleep(200)
   })
 
+  /** sync --json of this test's service into the fixture server, as owner mcpt-consul. */
+  const syncArgs = (...extra: string[]) => [
+    'sync',
+    ...extra,
+    '--json',
+    '--registry',
+    'consul',
+    '--consul-addr',
+    addr,
+    '--service',
+    svc,
+    '--owner',
+    'mcpt-consul',
+  ]
+
   after(async () => {
     await fixture.stop()
     await cleanupDocker(base)
@@ -40,18 +55,7 @@ describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
     'one-shot: registered through the agent API with an HTTP check and DeregisterCriticalServiceAfter; doctor agrees',
     {timeout: 60_000},
     async () => {
-      const args = [
-        'sync',
-        '--json',
-        '--registry',
-        'consul',
-        '--consul-addr',
-        addr,
-        '--service',
-        svc,
-        '--owner',
-        'mcpt-consul',
-      ]
+      const args = syncArgs()
       const r = await runCli(args, {env: testEnv()})
       assert.equal(r.code, 0, r.stderr)
       assert.deepEqual(
@@ -101,22 +105,7 @@ describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
   )
 
   test('--watch: deregistered on stop (SIGTERM)', {timeout: 60_000}, async () => {
-    const agent = startCli(
-      [
-        'sync',
-        '--watch',
-        '--json',
-        '--registry',
-        'consul',
-        '--consul-addr',
-        addr,
-        '--service',
-        svc,
-        '--owner',
-        'mcpt-consul',
-      ],
-      testEnv(),
-    )
+    const agent = startCli(syncArgs('--watch'), testEnv())
     try {
       await agent.out.waitFor((l) => l.includes('"event":"resync"'), 20_000, 'first resync')
     } finally {
