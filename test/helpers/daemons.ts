@@ -4,12 +4,12 @@ import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {promisify} from 'node:util'
 
 import {type ContainerOptions, requireDocker, runArgs, TEST_IMAGE} from './services.js'
 
 const exec = promisify(execFile)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Remove a pidfile whose process is gone (or a zombie); true when it was stale. */
 function removeStalePidfile(pidfile: string): boolean {
@@ -208,7 +208,7 @@ export class PrivateDockerd {
  * A private dockerd (the test image loaded) and a private etcd for the enclosing describe block:
  * started before its tests, destroyed after them, free for the tests to kill and restart.
  */
-export function usePrivateDaemons(): {dockerd: PrivateDockerd; etcd: PrivateEtcd} {
+export function usePrivateDaemons(): {dockerd: PrivateDockerd; etcd: PrivateEtcd; sourceFlags: () => string[]} {
   const dockerd = new PrivateDockerd()
   const etcd = new PrivateEtcd()
   before(async () => {
@@ -221,7 +221,9 @@ export function usePrivateDaemons(): {dockerd: PrivateDockerd; etcd: PrivateEtcd
     await dockerd.destroy()
     await etcd.destroy()
   })
-  return {dockerd, etcd}
+  // The flags that point mcp at both private daemons, each request bounded by 2 s.
+  const sourceFlags = () => ['--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s']
+  return {dockerd, etcd, sourceFlags}
 }
 
 /** A private single-member etcd on loopback ports with a temp data dir, to kill and restart. */

@@ -69,17 +69,9 @@ describe('mcp discover across several Docker hosts', () => {
   })
 
   test('one host down: named, the others still shown, exit 4', async () => {
-    const r = await runCli(
-      args(
-        '--docker-host',
-        'unix:///var/run/docker.sock',
-        '--docker-host',
-        `unix:///tmp/${run}-down.sock`,
-        '--timeout',
-        '1s',
-      ),
-      {env},
-    )
+    const down = `unix:///tmp/${run}-down.sock`
+    const oneDown = ['--docker-host', 'unix:///var/run/docker.sock', '--docker-host', down, '--timeout', '1s']
+    const r = await runCli(args(...oneDown), {env})
     assert.equal(r.code, 4)
     const view = JSON.parse(r.stdout) as View
     assert.deepEqual(
@@ -89,14 +81,7 @@ describe('mcp discover across several Docker hosts', () => {
     assert.equal(view.services[0]!.instances.length, 1)
     assert.match(r.stderr, new RegExp(`warning: docker@unix:///tmp/${run}-down.sock .*socket not found`))
     const table = await runCli(
-      args(
-        '--docker-host',
-        'unix:///var/run/docker.sock',
-        '--docker-host',
-        `unix:///tmp/${run}-down.sock`,
-        '--timeout',
-        '1s',
-      ).filter((a) => a !== '--json'),
+      args(...oneDown).filter((a) => a !== '--json'),
       {env},
     )
     assert.match(table.stdout, /✗ docker@unix:\/\/\/tmp\/.*unreachable/)

@@ -11,7 +11,7 @@ import {record} from '../reliability/record.js'
  * (never the shared ones): the watch says so, reconnects, resyncs, and reports what changed.
  */
 describe('mcp discover --watch survives dockerd and etcd restarts', () => {
-  const {dockerd, etcd} = usePrivateDaemons()
+  const {dockerd, etcd, sourceFlags} = usePrivateDaemons()
   let port = 0
 
   before(async () => {
@@ -22,20 +22,7 @@ describe('mcp discover --watch survives dockerd and etcd restarts', () => {
   test('events, loss, reconnect with backoff, resync, catch-up, Ctrl-C exits 0', {timeout: 120_000}, async () => {
     const run = (name: string, restart = 'no') => dockerd.runApiContainer(name, port, {restart})
     await run('keeper', 'always')
-    const {child, out, err, exited} = startCli(
-      [
-        'discover',
-        '--watch',
-        '--json',
-        '--docker-host',
-        dockerd.host,
-        '--etcd-endpoints',
-        etcd.endpoint,
-        '--timeout',
-        '2s',
-      ],
-      testEnv(),
-    )
+    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', ...sourceFlags()], testEnv())
     const event = (source: string, ev: string, subject: string) => (line: string) => {
       const e = JSON.parse(line) as {source: string; event: string; subject: string}
       return e.source === source && e.event === ev && e.subject.includes(subject)

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {exitWithin, runCli, startCli, testEnv} from '../helpers/cli.js'
 import {ConsulFixtureServer} from '../helpers/consul-fixture-server.js'
 import {cleanupDocker, docker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** `mcp sync --registry consul` against the recorded Consul fixture server (not Consul: no check is run). */
 describe('mcp sync --registry consul (recorded Consul fixture server)', () => {

@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict'
 import {before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {exitWithin, startCli, testEnv} from '../helpers/cli.js'
 import {usePrivateDaemons} from '../helpers/daemons.js'
 import {requireEtcd} from '../helpers/services.js'
 import {record} from '../reliability/record.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 /**
  * The agent against a private dockerd and a private etcd that the test kills and restarts (never
  * the shared ones): after each restart, a resync leaves nothing lost and nothing stale.
  */
 describe('mcp sync --watch survives dockerd and etcd restarts', () => {
-  const {dockerd, etcd} = usePrivateDaemons()
+  const {dockerd, etcd, sourceFlags} = usePrivateDaemons()
   before(requireEtcd)
 
   test(
@@ -39,23 +38,7 @@ describe('mcp sync --watch survives dockerd and etcd restarts', () => {
       await run('keeper', 'always')
       await run('short-lived')
       const agent = startCli(
-        [
-          'sync',
-          '--watch',
-          '--json',
-          '--docker-host',
-          dockerd.host,
-          '--etcd-endpoints',
-          etcd.endpoint,
-          '--timeout',
-          '2s',
-          '--ttl',
-          '5s',
-          '--resync',
-          '3s',
-          '--owner',
-          'mcpt-faults',
-        ],
+        ['sync', '--watch', '--json', ...sourceFlags(), '--ttl', '5s', '--resync', '3s', '--owner', 'mcpt-faults'],
         testEnv(),
       )
       try {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {runCli, RunningCli, startCli, stopCli, testEnv} from '../helpers/cli.js'
 import {
@@ -11,8 +12,6 @@ import {
   runContainer,
   uniqueName,
 } from '../helpers/services.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Keys under a prefix, from etcdctl (not from mcp: the test must not trust what it tests). */
 async function keys(prefix: string): Promise<string[]> {

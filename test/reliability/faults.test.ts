@@ -5,6 +5,7 @@ import {type AddressInfo, connect, createServer, Server, Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {exitWithin, runCli, startCli, testEnv} from '../helpers/cli.js'
 import {freePort, PrivateEtcd, usePrivateDaemons} from '../helpers/daemons.js'
@@ -18,8 +19,6 @@ import {
   uniqueName,
 } from '../helpers/services.js'
 import {firstLine, hasStackTrace, record} from './record.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A Docker socket that accepts connections and never answers (a wedged daemon). */
 function hungSocket(path: string): Promise<{server: Server; close: () => void}> {
@@ -394,7 +393,7 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
 })
 
 describe('doctor --watch across a dockerd crash and restart', () => {
-  const {dockerd, etcd} = usePrivateDaemons()
+  const {dockerd, etcd, sourceFlags} = usePrivateDaemons()
 
   test('says so, reconnects, resyncs, and reports what changed while it was gone', {timeout: 150_000}, async (t) => {
     const port = await freePort()
@@ -405,12 +404,7 @@ describe('doctor --watch across a dockerd crash and restart', () => {
       '--watch',
       '--json',
       '--no-probe',
-      '--docker-host',
-      dockerd.host,
-      '--etcd-endpoints',
-      etcd.endpoint,
-      '--timeout',
-      '2s',
+      ...sourceFlags(),
       '--grace',
       '0s',
     ])
