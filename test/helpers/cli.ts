@@ -136,3 +136,8 @@ export function stopCli(
   cli.child.kill(signal)
   return exitWithin(cli.child, cli.exited, ms)
 }
+
+/** SIGKILL every started CLI that is still running: an after hook's clean-up when a test failed half-way. */
+export function killLeftovers(clis: RunningCli[]): void {
+  for (const {child} of clis) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {exitWithin, runCli, RunningCli, startCli, testEnv} from '../helpers/cli.js'
+import {exitWithin, killLeftovers, runCli, RunningCli, startCli, testEnv} from '../helpers/cli.js'
 import {
   cleanupDocker,
   docker,
@@ -35,7 +35,7 @@ describe('mcp sync --watch under churn, judged by mcp doctor', () => {
   })
 
   after(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL')
+    killLeftovers(children)
     await cleanupDocker(base)
     await etcdctl(['del', '--prefix', prefix]).catch(() => undefined)
   })

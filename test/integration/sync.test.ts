@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {runCli, RunningCli, startCli, stopCli, testEnv} from '../helpers/cli.js'
+import {killLeftovers, runCli, RunningCli, startCli, stopCli, testEnv} from '../helpers/cli.js'
 import {
   cleanupDocker,
   docker,
@@ -79,7 +79,7 @@ describe('mcp sync (real dockerd and etcd)', () => {
   })
 
   after(async () => {
-    for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL')
+    killLeftovers(agents)
     await cleanupDocker(base)
     await etcdctl(['del', '--prefix', `/${base}`]).catch(() => undefined)
   })
