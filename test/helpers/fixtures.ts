@@ -64,7 +64,7 @@ export function dockerContainer(over: Partial<DockerContainer> = {}): DockerCont
 
 /**
  * A builder of numbered containers c1, c2, … (ids 0101…, 0202…, each on the bridge at 172.17.0.(n+1)),
- * each built from `defaults` and then the call's own overrides. Its own counter: one per test file.
+ * each built from `defaults` and then the call's own overrides. Each builder counts on its own.
  */
 export function containerSequence(defaults: () => Partial<DockerContainer>) {
   let seq = 0
@@ -75,7 +75,7 @@ export function containerSequence(defaults: () => Partial<DockerContainer>) {
   }
 }
 
-/** The etcd entry a registry holds at `key` (a JSON value when `value` is not a string), with no lease. */
+/** The etcd entry a registry holds at `key` (a JSON value when `value` is not a string), on no lease unless given. */
 export function etcdRegistration(key: string, value: unknown, leaseId = '0'): EtcdRegistration {
   return registrationFromKv(key, typeof value === 'string' ? value : JSON.stringify(value), leaseId, '/services/')
 }
