@@ -126,3 +126,18 @@ export async function exitWithin(
   await exited
   return 'killed'
 }
+
+/** Send a started CLI `signal` and wait for its exit code as exitWithin does (SIGKILL after ms). */
+export function stopCli(
+  cli: RunningCli,
+  signal: NodeJS.Signals = 'SIGTERM',
+  ms = 10_000,
+): Promise<number | null | 'killed'> {
+  cli.child.kill(signal)
+  return exitWithin(cli.child, cli.exited, ms)
+}
+
+/** SIGKILL every started CLI that is still running: an after hook's clean-up when a test failed half-way. */
+export function killLeftovers(clis: RunningCli[]): void {
+  for (const {child} of clis) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+}

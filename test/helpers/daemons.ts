@@ -3,12 +3,13 @@ import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {after, before} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {promisify} from 'node:util'
 
-import {TEST_IMAGE} from './services.js'
+import {type ContainerOptions, requireDocker, runArgs, TEST_IMAGE} from './services.js'
 
 const exec = promisify(execFile)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Remove a pidfile whose process is gone (or a zombie); true when it was stale. */
 function removeStalePidfile(pidfile: string): boolean {
@@ -152,6 +153,27 @@ export class PrivateDockerd {
   }
 
   /**
+   * Start a host-networked test container (`sleep 600`, nothing listens) labelled as an instance of
+   * service api on `port`; `healthy`: with a Docker health check that passes within a second.
+   * --stop-timeout 1: the restarted daemon stops the container it finds running, and `sleep` as
+   * PID 1 ignores SIGTERM; without it the daemon answers nothing for the default 10 s.
+   */
+  runApiContainer(name: string, port: number, {healthy = false, restart = 'no'} = {}): Promise<string> {
+    const health = healthy ? ['--health-cmd', 'true', '--health-interval', '1s', '--health-retries', '1'] : []
+    return this.runContainer(name, {
+      labels: {'mcp.service.name': 'api', 'mcp.service.port': String(port)},
+      network: 'host',
+      extra: ['--restart', restart, '--stop-timeout', '1', ...health],
+      cmd: ['sleep', '600'],
+    })
+  }
+
+  /** Start a test-image container on this daemon, as runContainer does on the main one; its id. */
+  runContainer(name: string, options: ContainerOptions = {}): Promise<string> {
+    return this.docker(runArgs(name, options))
+  }
+
+  /**
    * Stop the daemon and wait for it to exit. SIGTERM shuts down cleanly (it sends the containers'
    * die events first); SIGKILL is a crash: nothing more is said, and what changed shows only later.
    */
@@ -180,6 +202,28 @@ export class PrivateDockerd {
     rmSync(this.dir, {recursive: true, force: true, maxRetries: 3})
     await exec('ip', ['netns', 'del', this.netns]).catch(() => undefined)
   }
+}
+
+/**
+ * A private dockerd (the test image loaded) and a private etcd for the enclosing describe block:
+ * started before its tests, destroyed after them, free for the tests to kill and restart.
+ */
+export function usePrivateDaemons(): {dockerd: PrivateDockerd; etcd: PrivateEtcd; sourceFlags: () => string[]} {
+  const dockerd = new PrivateDockerd()
+  const etcd = new PrivateEtcd()
+  before(async () => {
+    await requireDocker()
+    await dockerd.start()
+    await dockerd.loadTestImage()
+    await etcd.start()
+  })
+  after(async () => {
+    await dockerd.destroy()
+    await etcd.destroy()
+  })
+  // The flags that point mcp at both private daemons, each request bounded by 2 s.
+  const sourceFlags = () => ['--docker-host', dockerd.host, '--etcd-endpoints', etcd.endpoint, '--timeout', '2s']
+  return {dockerd, etcd, sourceFlags}
 }
 
 /** A private single-member etcd on loopback ports with a temp data dir, to kill and restart. */

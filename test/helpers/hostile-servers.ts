@@ -11,12 +11,11 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {type AddressInfo, createServer, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {createServer as createTlsServer} from 'node:tls'
 
 /** No hostile writer runs longer than this (a test's command ends long before). */
 const LOOP_MS = 20_000
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Write and wait until the socket takes more; false once the peer is gone or time is up. */
 async function put(socket: Socket, bytes: Buffer, until: number): Promise<boolean> {

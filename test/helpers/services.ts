@@ -73,21 +73,26 @@ export async function cleanupDocker(namePrefix: string): Promise<void> {
   if (nets) await docker(['network', 'rm', ...nets.split('\n')]).catch(() => undefined)
 }
 
-/** Start a labeled busybox httpd container and return its id. */
-export async function runContainer(
-  name: string,
-  options: {
-    labels?: Record<string, string>
-    publish?: string[]
-    network?: string
-    cmd?: string[]
-    extra?: string[]
-  } = {},
-): Promise<string> {
+/** What a test container runs with: labels, published ports, a network, docker run flags, a command. */
+export interface ContainerOptions {
+  labels?: Record<string, string>
+  publish?: string[]
+  network?: string
+  cmd?: string[]
+  extra?: string[]
+}
+
+/** The `docker run -d` arguments of a test-image container (busybox httpd unless `cmd` says otherwise). */
+export function runArgs(name: string, options: ContainerOptions = {}): string[] {
   const args = ['run', '-d', '--name', name]
   for (const [k, v] of Object.entries(options.labels ?? {})) args.push('--label', `${k}=${v}`)
   for (const p of options.publish ?? []) args.push('-p', p)
   if (options.network) args.push('--network', options.network)
   args.push(...(options.extra ?? []), TEST_IMAGE, ...(options.cmd ?? []))
-  return docker(args)
+  return args
+}
+
+/** Start a labeled busybox httpd container and return its id. */
+export async function runContainer(name: string, options: ContainerOptions = {}): Promise<string> {
+  return docker(runArgs(name, options))
 }

@@ -10,6 +10,19 @@ interface View {
   sources: {name: string; ok: boolean; members?: {endpoint: string; ok: boolean}[]}[]
 }
 
+/** discover --json reading etcd alone at these endpoints, each request bounded by `timeout`. */
+const discoverEtcd = (endpoints: string, timeout: string, ...extra: string[]) => [
+  'discover',
+  '--json',
+  '--source',
+  'etcd',
+  '--etcd-endpoints',
+  endpoints,
+  '--timeout',
+  timeout,
+  ...extra,
+]
+
 describe('mcp discover against a three-member etcd cluster', () => {
   const cluster = new PrivateEtcdCluster()
 
@@ -21,17 +34,7 @@ describe('mcp discover against a three-member etcd cluster', () => {
 
   after(() => cluster.destroy())
 
-  const args = (endpoints: string[], ...extra: string[]) => [
-    'discover',
-    '--json',
-    '--source',
-    'etcd',
-    '--etcd-endpoints',
-    endpoints.join(','),
-    '--timeout',
-    '2s',
-    ...extra,
-  ]
+  const args = (endpoints: string[], ...extra: string[]) => discoverEtcd(endpoints.join(','), '2s', ...extra)
 
   test('the first endpoint dead: the next one answers; the dead one is named, not fatal', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`
@@ -118,17 +121,7 @@ describe('mcp discover against an etcd with authentication on', () => {
 
   after(() => etcd.destroy())
 
-  const args = (...extra: string[]) => [
-    'discover',
-    '--json',
-    '--source',
-    'etcd',
-    '--etcd-endpoints',
-    etcd.endpoint,
-    '--timeout',
-    '3s',
-    ...extra,
-  ]
+  const args = (...extra: string[]) => discoverEtcd(etcd.endpoint, '3s', ...extra)
 
   test('with the right password: the token is used for the range read and the lease lookup', async () => {
     const r = await runCli(args('--etcd-user', `root:${password}`))
@@ -168,17 +161,7 @@ describe('mcp discover against an etcd that speaks TLS', () => {
 
   after(() => etcd.destroy())
 
-  const args = (...extra: string[]) => [
-    'discover',
-    '--json',
-    '--source',
-    'etcd',
-    '--etcd-endpoints',
-    etcd.endpoint,
-    '--timeout',
-    '3s',
-    ...extra,
-  ]
+  const args = (...extra: string[]) => discoverEtcd(etcd.endpoint, '3s', ...extra)
 
   test('with the CA: the range read and the lease lookup over HTTPS (HTTP/2 by ALPN)', async () => {
     const r = await runCli(args('--etcd-cacert', etcd.caFile))

@@ -6,7 +6,7 @@ import {after, before, describe, test} from 'node:test'
 
 import {runCli, startCli, testEnv} from '../helpers/cli.js'
 import {PrivateDockerd} from '../helpers/daemons.js'
-import {cleanupDocker, docker, requireDocker, runContainer, TEST_IMAGE, uniqueName} from '../helpers/services.js'
+import {cleanupDocker, docker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
 
 interface View {
   services: {name: string; instances: {id: string; docker?: {host?: string; name: string}}[]}[]
@@ -20,27 +20,14 @@ describe('mcp discover across several Docker hosts', () => {
   const second = new PrivateDockerd()
   const dockerConfig = mkdtempSync(join(tmpdir(), 'mcpt-dockercfg-'))
   const env = testEnv({DOCKER_CONFIG: dockerConfig})
+  const apiLabels = {[`${prefix}.service.name`]: 'api', [`${prefix}.service.port`]: '8080'}
 
   before(async () => {
     await requireDocker()
     await second.start()
     await second.loadTestImage()
-    await runContainer(`${run}-main`, {labels: {[`${prefix}.service.name`]: 'api', [`${prefix}.service.port`]: '8080'}})
-    await second.docker([
-      'run',
-      '-d',
-      '--name',
-      `${run}-second`,
-      '--network',
-      'none',
-      '-l',
-      `${prefix}.service.name=api`,
-      '-l',
-      `${prefix}.service.port=8080`,
-      TEST_IMAGE,
-      'sleep',
-      '600',
-    ])
+    await runContainer(`${run}-main`, {labels: apiLabels})
+    await second.runContainer(`${run}-second`, {network: 'none', labels: apiLabels, cmd: ['sleep', '600']})
     await docker(['--config', dockerConfig, 'context', 'create', 'second', '--docker', `host=${second.host}`])
   })
 
@@ -82,17 +69,9 @@ describe('mcp discover across several Docker hosts', () => {
   })
 
   test('one host down: named, the others still shown, exit 4', async () => {
-    const r = await runCli(
-      args(
-        '--docker-host',
-        'unix:///var/run/docker.sock',
-        '--docker-host',
-        `unix:///tmp/${run}-down.sock`,
-        '--timeout',
-        '1s',
-      ),
-      {env},
-    )
+    const down = `unix:///tmp/${run}-down.sock`
+    const oneDown = ['--docker-host', 'unix:///var/run/docker.sock', '--docker-host', down, '--timeout', '1s']
+    const r = await runCli(args(...oneDown), {env})
     assert.equal(r.code, 4)
     const view = JSON.parse(r.stdout) as View
     assert.deepEqual(
@@ -102,14 +81,7 @@ describe('mcp discover across several Docker hosts', () => {
     assert.equal(view.services[0]!.instances.length, 1)
     assert.match(r.stderr, new RegExp(`warning: docker@unix:///tmp/${run}-down.sock .*socket not found`))
     const table = await runCli(
-      args(
-        '--docker-host',
-        'unix:///var/run/docker.sock',
-        '--docker-host',
-        `unix:///tmp/${run}-down.sock`,
-        '--timeout',
-        '1s',
-      ).filter((a) => a !== '--json'),
+      args(...oneDown).filter((a) => a !== '--json'),
       {env},
     )
     assert.match(table.stdout, /✗ docker@unix:\/\/\/tmp\/.*unreachable/)
@@ -122,21 +94,7 @@ describe('mcp discover across several Docker hosts', () => {
     )
     try {
       await out.waitFor((l) => l.includes('"snapshot"'), 20_000, 'snapshot')
-      await second.docker([
-        'run',
-        '-d',
-        '--name',
-        `${run}-late`,
-        '--network',
-        'none',
-        '-l',
-        `${prefix}.service.name=api`,
-        '-l',
-        `${prefix}.service.port=8080`,
-        TEST_IMAGE,
-        'sleep',
-        '600',
-      ])
+      await second.runContainer(`${run}-late`, {network: 'none', labels: apiLabels, cmd: ['sleep', '600']})
       await out.waitFor(
         (l) => l.includes(`"source":"docker@${second.host}"`) && l.includes('"start"') && l.includes(`${run}-late`),
         20_000,

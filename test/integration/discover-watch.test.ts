@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import {after, before, describe, test} from 'node:test'
+import {before, describe, test} from 'node:test'
 
 import {exitWithin, startCli, testEnv} from '../helpers/cli.js'
-import {freePort, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
-import {requireDocker, requireEtcd, TEST_IMAGE} from '../helpers/services.js'
+import {freePort, usePrivateDaemons} from '../helpers/daemons.js'
+import {requireEtcd} from '../helpers/services.js'
 import {record} from '../reliability/record.js'
 
 /**
@@ -11,60 +11,18 @@ import {record} from '../reliability/record.js'
  * (never the shared ones): the watch says so, reconnects, resyncs, and reports what changed.
  */
 describe('mcp discover --watch survives dockerd and etcd restarts', () => {
-  const dockerd = new PrivateDockerd()
-  const etcd = new PrivateEtcd()
+  const {dockerd, etcd, sourceFlags} = usePrivateDaemons()
   let port = 0
 
   before(async () => {
-    await requireDocker()
     await requireEtcd()
-    await dockerd.start()
-    await dockerd.loadTestImage()
-    await etcd.start()
     port = await freePort()
   })
 
-  after(async () => {
-    await dockerd.destroy()
-    await etcd.destroy()
-  })
-
   test('events, loss, reconnect with backoff, resync, catch-up, Ctrl-C exits 0', {timeout: 120_000}, async () => {
-    const run = (name: string, restart = 'no') =>
-      dockerd.docker([
-        'run',
-        '-d',
-        '--name',
-        name,
-        '--network',
-        'host',
-        '--restart',
-        restart,
-        '--stop-timeout',
-        '1',
-        '-l',
-        'mcp.service.name=api',
-        '-l',
-        `mcp.service.port=${port}`,
-        TEST_IMAGE,
-        'sleep',
-        '600',
-      ])
+    const run = (name: string, restart = 'no') => dockerd.runApiContainer(name, port, {restart})
     await run('keeper', 'always')
-    const {child, out, err, exited} = startCli(
-      [
-        'discover',
-        '--watch',
-        '--json',
-        '--docker-host',
-        dockerd.host,
-        '--etcd-endpoints',
-        etcd.endpoint,
-        '--timeout',
-        '2s',
-      ],
-      testEnv(),
-    )
+    const {child, out, err, exited} = startCli(['discover', '--watch', '--json', ...sourceFlags()], testEnv())
     const event = (source: string, ev: string, subject: string) => (line: string) => {
       const e = JSON.parse(line) as {source: string; event: string; subject: string}
       return e.source === source && e.event === ev && e.subject.includes(subject)

@@ -293,17 +293,7 @@ describe('mcp discover on the real engine and etcd', () => {
   })
 
   test('-o wide adds columns; --format takes docker-style templates; a bad field is a usage error with did-you-mean', async () => {
-    const base = [
-      'discover',
-      '--label-prefix',
-      prefix,
-      '--registry-prefix',
-      registry,
-      '--etcd-endpoints',
-      TEST_ETCD,
-      '--service',
-      'web',
-    ]
+    const base = args('--service', 'web').filter((a) => a !== '--json')
     const wide = await runCli([...base, '-o', 'wide'])
     assert.equal(wide.code, 0, wide.stderr)
     assert.match(wide.stdout, /SERVICE\s+INSTANCE\s+ADDRESS \(why\)\s+DOCKER\s+ETCD\s+IMAGE\s+NETWORKS\s+ETCD KEY\n/)

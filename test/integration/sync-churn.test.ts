@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
-import {exitWithin, runCli, RunningCli, startCli, testEnv} from '../helpers/cli.js'
+import {exitWithin, killLeftovers, runCli, RunningCli, startCli, testEnv} from '../helpers/cli.js'
 import {
   cleanupDocker,
   docker,
@@ -12,8 +13,6 @@ import {
   uniqueName,
 } from '../helpers/services.js'
 import {record} from '../reliability/record.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The codes a registration agent is responsible for (EARLY_REGISTRATION: doctor --watch beside it). */
 const AGENT_CODES = ['UNREGISTERED', 'STALE_REGISTRATION', 'WRONG_ADDRESS', 'LABEL_DRIFT']
@@ -36,7 +35,7 @@ describe('mcp sync --watch under churn, judged by mcp doctor', () => {
   })
 
   after(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL')
+    killLeftovers(children)
     await cleanupDocker(base)
     await etcdctl(['del', '--prefix', prefix]).catch(() => undefined)
   })

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {exitWithin, runCli, startCli, testEnv} from '../helpers/cli.js'
 import {ConsulFixtureServer} from '../helpers/consul-fixture-server.js'
 import {cleanupDocker, docker, requireDocker, runContainer, uniqueName} from '../helpers/services.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** `mcp sync --registry consul` against the recorded Consul fixture server (not Consul: no check is run). */
 describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
@@ -31,6 +30,21 @@ describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
       await sleep(200)
   })
 
+  /** sync --json of this test's service into the fixture server, as owner mcpt-consul. */
+  const syncArgs = (...extra: string[]) => [
+    'sync',
+    ...extra,
+    '--json',
+    '--registry',
+    'consul',
+    '--consul-addr',
+    addr,
+    '--service',
+    svc,
+    '--owner',
+    'mcpt-consul',
+  ]
+
   after(async () => {
     await fixture.stop()
     await cleanupDocker(base)
@@ -40,18 +54,7 @@ describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
     'one-shot: registered through the agent API with an HTTP check and DeregisterCriticalServiceAfter; doctor agrees',
     {timeout: 60_000},
     async () => {
-      const args = [
-        'sync',
-        '--json',
-        '--registry',
-        'consul',
-        '--consul-addr',
-        addr,
-        '--service',
-        svc,
-        '--owner',
-        'mcpt-consul',
-      ]
+      const args = syncArgs()
       const r = await runCli(args, {env: testEnv()})
       assert.equal(r.code, 0, r.stderr)
       assert.deepEqual(
@@ -101,22 +104,7 @@ describe('mcp sync --registry consul (recorded Consul fixture server)', () => {
   )
 
   test('--watch: deregistered on stop (SIGTERM)', {timeout: 60_000}, async () => {
-    const agent = startCli(
-      [
-        'sync',
-        '--watch',
-        '--json',
-        '--registry',
-        'consul',
-        '--consul-addr',
-        addr,
-        '--service',
-        svc,
-        '--owner',
-        'mcpt-consul',
-      ],
-      testEnv(),
-    )
+    const agent = startCli(syncArgs('--watch'), testEnv())
     try {
       await agent.out.waitFor((l) => l.includes('"event":"resync"'), 20_000, 'first resync')
     } finally {

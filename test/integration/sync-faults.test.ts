@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict'
-import {after, before, describe, test} from 'node:test'
+import {before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {exitWithin, startCli, testEnv} from '../helpers/cli.js'
-import {PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
-import {requireDocker, requireEtcd, TEST_IMAGE} from '../helpers/services.js'
+import {usePrivateDaemons} from '../helpers/daemons.js'
+import {requireEtcd} from '../helpers/services.js'
 import {record} from '../reliability/record.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
  * The agent against a private dockerd and a private etcd that the test kills and restarts (never
  * the shared ones): after each restart, a resync leaves nothing lost and nothing stale.
  */
 describe('mcp sync --watch survives dockerd and etcd restarts', () => {
-  const dockerd = new PrivateDockerd()
-  const etcd = new PrivateEtcd()
-
-  before(async () => {
-    await requireDocker()
-    await requireEtcd()
-    await dockerd.start()
-    await dockerd.loadTestImage()
-    await etcd.start()
-  })
-
-  after(async () => {
-    await dockerd.destroy()
-    await etcd.destroy()
-  })
+  const {dockerd, etcd, sourceFlags} = usePrivateDaemons()
+  before(requireEtcd)
 
   test(
     'dockerd SIGKILL and restart, etcd SIGKILL and restart: nothing lost, nothing stale',
@@ -48,52 +34,11 @@ describe('mcp sync --watch survives dockerd and etcd restarts', () => {
       }
 
       // Host networking (the private daemon has no bridge); readiness from Docker's health check.
-      const run = (name: string, restart = 'no') =>
-        dockerd.docker([
-          'run',
-          '-d',
-          '--name',
-          name,
-          '--network',
-          'host',
-          '--restart',
-          restart,
-          '--stop-timeout',
-          '1',
-          '--health-cmd',
-          'true',
-          '--health-interval',
-          '1s',
-          '--health-retries',
-          '1',
-          '-l',
-          'mcp.service.name=api',
-          '-l',
-          'mcp.service.port=18080',
-          TEST_IMAGE,
-          'sleep',
-          '600',
-        ])
+      const run = (name: string, restart = 'no') => dockerd.runApiContainer(name, 18_080, {healthy: true, restart})
       await run('keeper', 'always')
       await run('short-lived')
       const agent = startCli(
-        [
-          'sync',
-          '--watch',
-          '--json',
-          '--docker-host',
-          dockerd.host,
-          '--etcd-endpoints',
-          etcd.endpoint,
-          '--timeout',
-          '2s',
-          '--ttl',
-          '5s',
-          '--resync',
-          '3s',
-          '--owner',
-          'mcpt-faults',
-        ],
+        ['sync', '--watch', '--json', ...sourceFlags(), '--ttl', '5s', '--resync', '3s', '--owner', 'mcpt-faults'],
         testEnv(),
       )
       try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {promisify} from 'node:util'
 
 import {ROOT} from '../helpers/cli.js'
@@ -16,7 +17,6 @@ import {
 } from '../helpers/services.js'
 
 const exec = promisify(execFile)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** scripts/image.sh builds an image by `docker import` (no registry, no base image); the agent runs from it. */
 describe('the mcp image (scripts/image.sh)', () => {

@@ -4,6 +4,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {promisify} from 'node:util'
 
 import {ROOT} from '../helpers/cli.js'
@@ -11,7 +12,6 @@ import {freePort, PrivateDockerd} from '../helpers/daemons.js'
 import {requireDocker, TEST_IMAGE} from '../helpers/services.js'
 
 const exec = promisify(execFile)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
  * The image as a Swarm global service, one agent per node, on a single-node Swarm of the private

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
-import {exitWithin, runCli, RunningCli, startCli, testEnv} from '../helpers/cli.js'
+import {killLeftovers, runCli, RunningCli, startCli, stopCli, testEnv} from '../helpers/cli.js'
 import {
   cleanupDocker,
   docker,
@@ -11,8 +12,6 @@ import {
   runContainer,
   uniqueName,
 } from '../helpers/services.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Keys under a prefix, from etcdctl (not from mcp: the test must not trust what it tests). */
 async function keys(prefix: string): Promise<string[]> {
@@ -80,7 +79,7 @@ describe('mcp sync (real dockerd and etcd)', () => {
   })
 
   after(async () => {
-    for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL')
+    killLeftovers(agents)
     await cleanupDocker(base)
     await etcdctl(['del', '--prefix', `/${base}`]).catch(() => undefined)
   })
@@ -213,8 +212,7 @@ describe('mcp sync (real dockerd and etcd)', () => {
           'the never-healthy container was never added',
         )
       } finally {
-        agent.child.kill('SIGTERM')
-        await exitWithin(agent.child, agent.exited, 10_000)
+        await stopCli(agent)
       }
     },
   )
@@ -251,8 +249,7 @@ describe('mcp sync (real dockerd and etcd)', () => {
         await agent.out.waitFor((l) => l.includes('"remove"') && l.includes(name), 10_000, 'the removal logged')
         assert.match(events(agent, 'remove')[0].reason, /not ready: GET http:\/\/127\.0\.0\.1:\d+\/health → 404/)
       } finally {
-        agent.child.kill('SIGTERM')
-        await exitWithin(agent.child, agent.exited, 10_000)
+        await stopCli(agent)
       }
     },
   )
@@ -280,8 +277,7 @@ describe('mcp sync (real dockerd and etcd)', () => {
         1,
         'all entries on one lease',
       )
-      first.child.kill('SIGTERM')
-      const code = await exitWithin(first.child, first.exited, 10_000)
+      const code = await stopCli(first)
       assert.equal(code, 0)
       assert.deepEqual(await keys(prefix), [], 'SIGTERM: gone at once')
 
@@ -321,8 +317,7 @@ describe('mcp sync (real dockerd and etcd)', () => {
       assert.deepEqual(JSON.parse(await etcdctl(['get', stale, '--print-value-only'])).registeredBy, 'host-b')
       assert.deepEqual(JSON.parse(await etcdctl(['get', taken, '--print-value-only'])).address, '127.0.0.1:2')
     } finally {
-      agent.child.kill('SIGTERM')
-      await exitWithin(agent.child, agent.exited, 10_000)
+      await stopCli(agent)
     }
 
     assert.deepEqual(await keys(prefix), [stale, taken].sort(), "SIGTERM revoked only the agent's own lease")

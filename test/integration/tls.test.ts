@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer as createHttpsServer} from 'node:https'
 import {createRequire} from 'node:module'
 import {createServer as createTcpServer} from 'node:net'
@@ -9,44 +8,23 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {runCli, testEnv} from '../helpers/cli.js'
+import {makeTestCert, type TestCert} from '../helpers/hostile-servers.js'
 
 // Secrets go only to the server they are meant for: certificates are verified, a TLS file makes an
 // etcd endpoint TLS, and an ssh:// Docker host must have the key recorded in known_hosts.
 const dir = mkdtempSync(join(tmpdir(), 'mcpt-tls-'))
 after(() => rmSync(dir, {recursive: true, force: true}))
-const certFile = join(dir, 'cert.pem')
-const keyFile = join(dir, 'key.pem')
-
+// A self-signed certificate for 127.0.0.1 (its own CA).
+let tls: TestCert
 before(() => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    {stdio: 'ignore'},
-  )
+  tls = makeTestCert()
 })
+after(() => tls.cleanup())
 
 describe('TLS and host keys', () => {
   test('loadtest verifies certificates: a self-signed server gets nothing unless --cacert or -k', async () => {
     const seen: string[] = []
-    const server = createHttpsServer({key: readFileSync(keyFile), cert: readFileSync(certFile)}, (req, res) => {
+    const server = createHttpsServer({key: tls.key, cert: tls.cert}, (req, res) => {
       seen.push(String(req.headers.authorization))
       res.end('ok')
     })
@@ -61,7 +39,7 @@ describe('TLS and host keys', () => {
         refused.stderr,
         /^mcp: the TLS certificate of 127\.0\.0\.1:\d+ is not trusted: self[- ]signed certificate\n {2}hint: give the CA .*--cacert FILE.*-k\/--insecure/,
       )
-      const trusted = await runCli(['loadtest', url, ...load, '--cacert', certFile])
+      const trusted = await runCli(['loadtest', url, ...load, '--cacert', tls.certFile])
       assert.equal(trusted.code, 0, trusted.stderr)
       assert.ok(seen.length >= 3)
       const insecure = await runCli(['loadtest', url, ...load, '-k'])
@@ -87,7 +65,7 @@ describe('TLS and host keys', () => {
         '--etcd-endpoints',
         `127.0.0.1:${port}`,
         '--etcd-cacert',
-        certFile,
+        tls.certFile,
         '--etcd-user',
         'root:planted-pw-1234',
         '--timeout',

@@ -24,32 +24,15 @@ describe('mcp trace across Docker hosts and Swarm service logs', () => {
   const second = new PrivateDockerd()
   const dockerConfig = mkdtempSync(join(tmpdir(), 'mcpt-dockercfg-'))
   const env = testEnv({DOCKER_CONFIG: dockerConfig})
+  const labels = {[`${prefix}.service.name`]: 'api'}
   const say = `echo "GET /orders trace_id=${TRACE} status=200"; sleep 600`
 
   before(async () => {
     await requireDocker()
     await second.start()
     await second.loadTestImage()
-    await runContainer(`${run}-main`, {
-      labels: {[`${prefix}.service.name`]: 'api'},
-      network: 'none',
-      cmd: ['sh', '-c', say],
-    })
-    const label = `${prefix}.service.name=api`
-    await second.docker([
-      'run',
-      '-d',
-      '--name',
-      `${run}-second`,
-      '--network',
-      'none',
-      '-l',
-      label,
-      TEST_IMAGE,
-      'sh',
-      '-c',
-      say,
-    ])
+    await runContainer(`${run}-main`, {labels, network: 'none', cmd: ['sh', '-c', say]})
+    await second.runContainer(`${run}-second`, {labels, network: 'none', cmd: ['sh', '-c', say]})
     await second.docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
     await second.docker([
       'service',

@@ -5,9 +5,10 @@ import {type AddressInfo, connect, createServer, Server, Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {exitWithin, runCli, startCli, testEnv} from '../helpers/cli.js'
-import {freePort, PrivateDockerd, PrivateEtcd} from '../helpers/daemons.js'
+import {freePort, PrivateEtcd, usePrivateDaemons} from '../helpers/daemons.js'
 import {
   cleanupDocker,
   etcdctl,
@@ -15,12 +16,9 @@ import {
   requireEtcd,
   runContainer,
   TEST_ETCD,
-  TEST_IMAGE,
   uniqueName,
 } from '../helpers/services.js'
 import {firstLine, hasStackTrace, record} from './record.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A Docker socket that accepts connections and never answers (a wedged daemon). */
 function hungSocket(path: string): Promise<{server: Server; close: () => void}> {
@@ -395,52 +393,18 @@ describe('signals: SIGINT and SIGTERM during long commands end cleanly', () => {
 })
 
 describe('doctor --watch across a dockerd crash and restart', () => {
-  const dockerd = new PrivateDockerd()
-  const etcd = new PrivateEtcd()
-  before(async () => {
-    await requireDocker()
-    await dockerd.start()
-    await dockerd.loadTestImage()
-    await etcd.start()
-  })
-  after(async () => {
-    await dockerd.destroy()
-    await etcd.destroy()
-  })
+  const {dockerd, etcd, sourceFlags} = usePrivateDaemons()
 
   test('says so, reconnects, resyncs, and reports what changed while it was gone', {timeout: 150_000}, async (t) => {
     const port = await freePort()
-    // --stop-timeout 1: the restarted daemon stops the container it finds running, and `sleep` as
-    // PID 1 ignores SIGTERM; without it the daemon answers nothing for the default 10 s.
-    const id = await dockerd.docker([
-      'run',
-      '-d',
-      '--name',
-      'api-1',
-      '--network',
-      'host',
-      '--stop-timeout',
-      '1',
-      '-l',
-      'mcp.service.name=api',
-      '-l',
-      `mcp.service.port=${port}`,
-      TEST_IMAGE,
-      'sleep',
-      '600',
-    ])
+    const id = await dockerd.runApiContainer('api-1', port)
     await etcd.etcdctl(['put', '/services/api/api-1', JSON.stringify({address: `127.0.0.1:${port}`, containerId: id})])
     const {child, out, err, exited} = startCli([
       'doctor',
       '--watch',
       '--json',
       '--no-probe',
-      '--docker-host',
-      dockerd.host,
-      '--etcd-endpoints',
-      etcd.endpoint,
-      '--timeout',
-      '2s',
+      ...sourceFlags(),
       '--grace',
       '0s',
     ])

@@ -3,9 +3,8 @@ import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import type {ServiceView} from '../../../src/model/types.js'
-
 import {lintConfigDocument, lintConfigFile} from '../../../src/config/index.js'
+import {CHECKOUT_ROUTES, checkoutView} from '../../helpers/fixtures.js'
 
 /**
  * Every config rule's findings on its fixture — message, hint, evidence, position, fixes — pinned in
@@ -13,31 +12,6 @@ import {lintConfigDocument, lintConfigFile} from '../../../src/config/index.js'
  */
 const GOLDEN = 'test/fixtures/config/findings.golden.json'
 const FIXTURES = 'test/fixtures/config'
-
-const VIEW = {
-  takenAt: new Date(0).toISOString(),
-  sources: [],
-  unnamed: [],
-  services: [
-    {
-      name: 'checkout',
-      instances: [{id: 'c1', service: 'checkout', addresses: [], healthPath: '/health', etcd: {version: 'v1'}}],
-    },
-    {name: 'idle', instances: []},
-  ],
-} as unknown as ServiceView
-
-const LIVE = `routes:
-  - match: {pathPrefix: /a}
-    service: ghost
-  - match: {pathPrefix: /c}
-    service: checkout
-    splits:
-      - {version: v1, weight: 50}
-      - {version: v2, weight: 50}
-  - match: {pathPrefix: /i}
-    service: idle
-`
 
 function all(): Record<string, unknown> {
   const out: Record<string, unknown> = {}
@@ -48,7 +22,10 @@ function all(): Record<string, unknown> {
     out[f] = {findings: r.findings, fixes: r.fixes}
   }
 
-  const live = lintConfigDocument({path: 'live.yaml', text: LIVE, hadBom: false}, {vars: {}, view: VIEW})
+  const live = lintConfigDocument(
+    {path: 'live.yaml', text: CHECKOUT_ROUTES, hadBom: false},
+    {vars: {}, view: checkoutView()},
+  )
   out['live.yaml --discover'] = {findings: live.findings, fixes: live.fixes}
   // Paths under the checkout are pinned relative to it.
   return JSON.parse(JSON.stringify(out).split(process.cwd()).join('<cwd>'))

@@ -3,9 +3,8 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import type {ServiceView} from '../../../src/model/types.js'
-
 import {CONFIG_RULES, lintConfigDocument, lintConfigFile} from '../../../src/config/index.js'
+import {CHECKOUT_ROUTES, checkoutView} from '../../helpers/fixtures.js'
 
 const FIXTURES = new URL('../../fixtures/config/', import.meta.url).pathname
 const lint = (text: string, options = {}) =>
@@ -107,22 +106,11 @@ describe('messages and suggestions', () => {
 })
 
 describe('--discover rules against a service view', () => {
-  const view = {
-    takenAt: new Date(0).toISOString(),
-    sources: [],
-    unnamed: [],
-    services: [
-      {
-        name: 'checkout',
-        instances: [{id: 'c1', service: 'checkout', addresses: [], healthPath: '/health', etcd: {version: 'v1'}}],
-      },
-      {name: 'idle', instances: []},
-    ],
-  } as unknown as ServiceView
+  const view = checkoutView()
   test('route to a service without instances, split to a version no instance carries', () => {
-    const text =
-      'routes:\n  - match: {pathPrefix: /a}\n    service: ghost\n  - match: {pathPrefix: /c}\n    service: checkout\n    splits:\n      - {version: v1, weight: 50}\n      - {version: v2, weight: 50}\n  - match: {pathPrefix: /i}\n    service: idle\n'
-    const got = lint(text, {view}).map((f) => `${f.ruleId}@${f.location?.kind === 'file' ? f.location.line : 0}`)
+    const got = lint(CHECKOUT_ROUTES, {view}).map(
+      (f) => `${f.ruleId}@${f.location?.kind === 'file' ? f.location.line : 0}`,
+    )
     assert.deepEqual(got.sort(), [
       'route-service-no-instances@10',
       'route-service-no-instances@3',

@@ -6,36 +6,29 @@ import type {DockerContainer} from '../../../src/model/types.js'
 import {judgeAddress} from '../../../src/doctor/address-judge.js'
 import {type CheckContext, isLoopback} from '../../../src/doctor/check.js'
 import {labelKeys} from '../../../src/model/labels.js'
-import {hostAddressesOf} from '../../../src/model/merge.js'
+import {containerIdOf, dockerContainer, exposed8080, knownHost, onBridge} from '../../helpers/fixtures.js'
 
 /**
  * Unit data only: the addresses below (a Docker host on 192.0.2.10, TEST-NET-1) are never
  * contacted, they are compared as strings.
  */
-function container(n: number, over: Partial<DockerContainer> = {}): DockerContainer {
-  return {
-    id: String(n).repeat(64).slice(0, 64),
+/** The n-th container on the bridge, port 8080 exposed, no labels. */
+const container = (n: number, over: Partial<DockerContainer> = {}): DockerContainer =>
+  dockerContainer({
+    id: containerIdOf(n),
     name: `c${n}`,
     image: 'svc:1',
-    state: 'running',
     status: 'Up',
-    health: 'none',
-    created: 0,
-    labels: {},
-    networkMode: 'bridge',
-    networks: [{name: 'bridge', ip: `172.17.0.${n + 1}`, gateway: '172.17.0.1'}],
-    ports: [{privatePort: 8080, type: 'tcp'}],
+    networks: onBridge(n),
+    ports: exposed8080(),
     ...over,
-  }
-}
+  })
 
 type Known = Pick<CheckContext, 'keys' | 'host'>
-function known(containers: DockerContainer[], dockerHostAddress?: string): Known {
-  const gatewayNetworks = new Map<string, string>()
-  for (const c of containers) for (const n of c.networks) if (n.gateway) gatewayNetworks.set(n.gateway, n.name)
-  const host = {...hostAddressesOf(containers), gatewayNetworks, ...(dockerHostAddress ? {dockerHostAddress} : {})}
-  return {keys: labelKeys('mcp'), host}
-}
+const known = (containers: DockerContainer[], dockerHostAddress?: string): Known => ({
+  keys: labelKeys('mcp'),
+  host: knownHost(containers, dockerHostAddress),
+})
 
 const entry = (host: string | undefined, port: number | undefined) => ({
   registry: 'etcd' as const,

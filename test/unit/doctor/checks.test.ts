@@ -7,88 +7,34 @@ import type {ConsulRegistration, DockerContainer, EtcdRegistration, ServiceView}
 import {judgeAddress} from '../../../src/doctor/address-judge.js'
 import {DOCTOR_CHECKS} from '../../../src/doctor/checks/index.js'
 import {driftOf} from '../../../src/doctor/checks/labels.js'
-import {lintContainerLabels} from '../../../src/doctor/label-lint.js'
 import {doctorJson, doctorNotes} from '../../../src/doctor/output.js'
 import {parseCodeList, selectChecks, sourceFinding, unmetNeed} from '../../../src/doctor/run.js'
 import {labelKeys} from '../../../src/model/labels.js'
-import {hostAddressesOf, mergeView} from '../../../src/model/merge.js'
-import {registrationFromKv} from '../../../src/registry/etcd.js'
+import {mergeView} from '../../../src/model/merge.js'
 import {parseRegistrationValue} from '../../../src/registry/registration.js'
-
-const NOW = Date.parse('2026-01-01T12:00:00Z')
-const ID = (n: number) => String(n).repeat(64).slice(0, 64)
-
-function container(
-  name: string,
-  n: number,
-  options: Partial<DockerContainer> & {labels?: Record<string, string>} = {},
-): DockerContainer {
-  return {
-    id: ID(n),
-    name,
-    image: 'svc:1',
-    state: 'running',
-    status: 'Up 5 minutes',
-    health: 'none',
-    created: NOW / 1000 - 300,
-    networkMode: 'bridge',
-    networks: [{name: 'bridge', ip: `172.17.0.${n + 1}`, gateway: '172.17.0.1'}],
-    ports: [{privatePort: 8080, type: 'tcp'}],
-    ...options,
-    labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080', ...options.labels},
-  }
-}
-
-function etcd(
-  instance: string,
-  value: string | Record<string, unknown>,
-  lease: EtcdRegistration['lease'] = {id: '7', ttl: 20, grantedTtl: 30},
-  service = 'api',
-): EtcdRegistration {
-  const r = registrationFromKv(
-    `/services/${service}/${instance}`,
-    typeof value === 'string' ? value : JSON.stringify(value),
-    lease ? lease.id : '0',
-    '/services/',
-  )
-  r.lease = lease
-  return r
-}
+import {
+  consulRegistration,
+  containerIdOf,
+  DOCTOR_NOW,
+  doctorContainer,
+  doctorContext,
+  leasedEtcd,
+  viewInput,
+} from '../../helpers/fixtures.js'
 
 function viewOf(
   containers: DockerContainer[],
   registrations: EtcdRegistration[] = [],
   consul: ConsulRegistration[] = [],
 ): ServiceView {
-  return mergeView({
-    containers,
-    etcd: registrations,
-    consul,
-    sources: [],
-    labelPrefix: 'mcp',
-    dockerHostAddress: '127.0.0.1',
-  })
+  return mergeView(viewInput({containers, etcd: registrations, consul, dockerHostAddress: '127.0.0.1'}))
 }
 
 function contextFor(view: ServiceView, overrides: Partial<CheckContext> = {}): CheckContext {
   const containers = [...view.services.flatMap((s) => s.instances), ...view.unnamed].flatMap((i) =>
     i.docker ? [i.docker] : [],
   )
-  const gatewayNetworks = new Map<string, string>()
-  for (const c of containers) for (const n of c.networks) if (n.gateway) gatewayNetworks.set(n.gateway, n.name)
-  return {
-    labelPrefix: 'mcp',
-    keys: labelKeys('mcp'),
-    now: NOW,
-    graceMs: 30_000,
-    maxTtlSeconds: 60,
-    startedAt: new Map(),
-    stopped: [],
-    host: {...hostAddressesOf(containers), gatewayNetworks, dockerHostAddress: '127.0.0.1'},
-    probe: 'loopback',
-    lintContainer: (c) => lintContainerLabels(c, 'mcp'),
-    ...overrides,
-  }
+  return doctorContext(containers, '127.0.0.1', overrides)
 }
 
 const check = (code: string): DoctorCheck => DOCTOR_CHECKS.find((c) => c.meta.id === code)!
@@ -98,8 +44,8 @@ function run(code: string, view: ServiceView, overrides: Partial<CheckContext> =
 }
 
 const healthy = () => {
-  const a = container('api-1', 1)
-  return {a, reg: etcd('api-1', {address: '172.17.0.2:8080', containerId: a.id})}
+  const a = doctorContainer('api-1', 1)
+  return {a, reg: leasedEtcd('api-1', {address: '172.17.0.2:8080', containerId: a.id})}
 }
 
 describe('a healthy instance produces no finding from any check', () => {
@@ -112,34 +58,37 @@ describe('a healthy instance produces no finding from any check', () => {
 
 describe('UNREGISTERED', () => {
   test('running, not registered, past the grace period', () => {
-    const view = viewOf([container('api-1', 1)])
+    const view = viewOf([doctorContainer('api-1', 1)])
     const [f] = run('UNREGISTERED', view)
     assert.equal(f!.ruleId, 'UNREGISTERED')
     assert.equal(f!.instance, 'api-1')
-    assert.deepEqual(f!.location, {kind: 'container', container: 'api-1', id: ID(1)})
+    assert.deepEqual(f!.location, {kind: 'container', container: 'api-1', id: containerIdOf(1)})
   })
   test('within the grace period (started recently, though created long ago) it waits', () => {
-    const a = container('api-1', 1)
+    const a = doctorContainer('api-1', 1)
     const view = viewOf([a])
-    assert.deepEqual(run('UNREGISTERED', view, {startedAt: new Map([[a.id, NOW - 5000]])}), [])
+    assert.deepEqual(run('UNREGISTERED', view, {startedAt: new Map([[a.id, DOCTOR_NOW - 5000]])}), [])
   })
   test('no valid port label: left to LABEL_INVALID', () => {
-    assert.deepEqual(run('UNREGISTERED', viewOf([container('api-1', 1, {labels: {'mcp.service.port': 'http'}})])), [])
+    assert.deepEqual(
+      run('UNREGISTERED', viewOf([doctorContainer('api-1', 1, {labels: {'mcp.service.port': 'http'}})])),
+      [],
+    )
   })
 })
 
 describe('STALE_REGISTRATION', () => {
   test('removed (containerId matches nothing), exited, unknown address, duplicate', () => {
-    const running = container('api-1', 1)
-    const exited = container('api-9', 9, {state: 'exited', status: 'Exited (137) 2 minutes ago', networks: []})
+    const running = doctorContainer('api-1', 1)
+    const exited = doctorContainer('api-9', 9, {state: 'exited', status: 'Exited (137) 2 minutes ago', networks: []})
     const view = viewOf(
       [running],
       [
-        etcd('api-1', {address: '172.17.0.2:8080', containerId: running.id}),
-        etcd('gone', {address: '172.17.0.50:8080', containerId: ID(5)}),
-        etcd('api-9', '172.17.0.10:8080'),
-        etcd('who', '10.9.9.9:7000'),
-        etcd('again', {address: '172.17.0.2:8080', containerId: running.id}),
+        leasedEtcd('api-1', {address: '172.17.0.2:8080', containerId: running.id}),
+        leasedEtcd('gone', {address: '172.17.0.50:8080', containerId: containerIdOf(5)}),
+        leasedEtcd('api-9', '172.17.0.10:8080'),
+        leasedEtcd('who', '10.9.9.9:7000'),
+        leasedEtcd('again', {address: '172.17.0.2:8080', containerId: running.id}),
       ],
     )
     const findings = run('STALE_REGISTRATION', view, {stopped: [exited]})
@@ -160,25 +109,28 @@ describe('WRONG_ADDRESS kinds', () => {
     )?.kind
 
   test('reachable addresses pass', () => {
-    const d = container('a', 1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
+    const d = doctorContainer('a', 1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '0.0.0.0', type: 'tcp'}]})
     assert.equal(judge(d, '172.17.0.2', 8080), undefined)
     assert.equal(judge(d, '127.0.0.1', 32_000), undefined)
     assert.equal(judge(d, '10.0.0.5', 32_000), undefined) // the host's LAN address + a 0.0.0.0 binding
-    assert.equal(judge(container('h', 2, {networkMode: 'host', networks: [], ports: []}), '10.0.0.5', 8080), undefined)
+    assert.equal(
+      judge(doctorContainer('h', 2, {networkMode: 'host', networks: [], ports: []}), '10.0.0.5', 8080),
+      undefined,
+    )
   })
   test('the bridge gateway or the Docker host with the service port', () => {
-    assert.equal(judge(container('a', 1), '172.17.0.1', 8080), 'host-address')
+    assert.equal(judge(doctorContainer('a', 1), '172.17.0.1', 8080), 'host-address')
   })
   test('loopback without a published port', () => {
-    assert.equal(judge(container('a', 1), '127.0.0.1', 8080), 'loopback-unpublished')
-    assert.equal(judge(container('a', 1), 'localhost', 8080), 'loopback-unpublished')
+    assert.equal(judge(doctorContainer('a', 1), '127.0.0.1', 8080), 'loopback-unpublished')
+    assert.equal(judge(doctorContainer('a', 1), 'localhost', 8080), 'loopback-unpublished')
   })
   test('published on loopback only, registered at a host address', () => {
-    const d = container('a', 1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '127.0.0.1', type: 'tcp'}]})
+    const d = doctorContainer('a', 1, {ports: [{privatePort: 8080, publicPort: 32_000, ip: '127.0.0.1', type: 'tcp'}]})
     assert.equal(judge(d, '10.0.0.5', 32_000), 'loopback-only-binding')
   })
   test('a published port that forwards to another container port', () => {
-    const d = container('a', 1, {
+    const d = doctorContainer('a', 1, {
       ports: [
         {privatePort: 8080, type: 'tcp'},
         {privatePort: 9000, publicPort: 32_001, ip: '127.0.0.1', type: 'tcp'},
@@ -187,7 +139,7 @@ describe('WRONG_ADDRESS kinds', () => {
     assert.equal(judge(d, '127.0.0.1', 32_001), 'published-port-not-service-port')
   })
   test('another network than the network label', () => {
-    const d = container('a', 1, {
+    const d = doctorContainer('a', 1, {
       labels: {'mcp.service.network': 'back'},
       networks: [
         {name: 'bridge', ip: '172.17.0.2', gateway: '172.17.0.1'},
@@ -198,9 +150,9 @@ describe('WRONG_ADDRESS kinds', () => {
     assert.equal(judge(d, '172.20.0.2', 8080), undefined)
   })
   test('its IP with the wrong port, another container, unknown, no address', () => {
-    const d = container('a', 1)
+    const d = doctorContainer('a', 1)
     assert.equal(judge(d, '172.17.0.2', 9999), 'wrong-port')
-    assert.equal(judge(d, '172.17.0.3', 8080, [container('b', 2)]), 'another-container')
+    assert.equal(judge(d, '172.17.0.3', 8080, [doctorContainer('b', 2)]), 'another-container')
     assert.equal(judge(d, '192.0.2.7', 8080), 'not-its-address')
     const ctx = keysHost([d])
     assert.equal(
@@ -209,8 +161,11 @@ describe('WRONG_ADDRESS kinds', () => {
     )
   })
   test('the check ties it to the container by containerId and reports the expected address', () => {
-    const a = container('api-1', 1)
-    const [f] = run('WRONG_ADDRESS', viewOf([a], [etcd('api-1', {address: '172.17.0.1:8080', containerId: a.id})]))
+    const a = doctorContainer('api-1', 1)
+    const [f] = run(
+      'WRONG_ADDRESS',
+      viewOf([a], [leasedEtcd('api-1', {address: '172.17.0.1:8080', containerId: a.id})]),
+    )
     assert.equal(f!.evidence!.kind, 'host-address')
     assert.equal(f!.evidence!.expected, '172.17.0.2:8080')
     assert.equal(f!.evidence!.matchedBy, 'containerId')
@@ -219,12 +174,16 @@ describe('WRONG_ADDRESS kinds', () => {
 
 describe('NOT_READY', () => {
   test('Docker health unhealthy is an error, starting a warning, a failed probe an error', () => {
-    const sick = container('api-1', 1, {health: 'unhealthy', status: 'Up 1 minute (unhealthy)'})
-    const young = container('api-2', 2, {health: 'starting', status: 'Up 2 seconds (health: starting)'})
-    const failing = container('api-3', 3)
+    const sick = doctorContainer('api-1', 1, {health: 'unhealthy', status: 'Up 1 minute (unhealthy)'})
+    const young = doctorContainer('api-2', 2, {health: 'starting', status: 'Up 2 seconds (health: starting)'})
+    const failing = doctorContainer('api-3', 3)
     const view = viewOf(
       [sick, young, failing],
-      [etcd('api-1', '172.17.0.2:8080'), etcd('api-2', '172.17.0.3:8080'), etcd('api-3', '172.17.0.4:8080')],
+      [
+        leasedEtcd('api-1', '172.17.0.2:8080'),
+        leasedEtcd('api-2', '172.17.0.3:8080'),
+        leasedEtcd('api-3', '172.17.0.4:8080'),
+      ],
     )
     view.services[0]!.instances.find((i) => i.id === 'api-3')!.probe = {
       probed: true,
@@ -236,13 +195,13 @@ describe('NOT_READY', () => {
     assert.deepEqual(sev, {'api-1': 'error', 'api-2': 'warning', 'api-3': 'error'})
   })
   test('not registered: not judged (UNREGISTERED covers it)', () => {
-    assert.deepEqual(run('NOT_READY', viewOf([container('api-1', 1, {health: 'unhealthy'})])), [])
+    assert.deepEqual(run('NOT_READY', viewOf([doctorContainer('api-1', 1, {health: 'unhealthy'})])), [])
   })
 })
 
 describe('LABEL_DRIFT', () => {
   test('each recorded field against the label; unset labels differ, except the health path default', () => {
-    const d = container('api-1', 1, {labels: {'mcp.service.version': '2.0', 'mcp.service.weight': '5'}})
+    const d = doctorContainer('api-1', 1, {labels: {'mcp.service.version': '2.0', 'mcp.service.weight': '5'}})
     const keys = {keys: labelKeys('mcp')}
     assert.deepEqual(driftOf({port: 8080, version: '2.0', weight: 5, healthPath: '/health'}, d, keys), {})
     assert.deepEqual(driftOf({port: 9090, version: '1.0', weight: 1, healthPath: '/healthz'}, d, keys), {
@@ -251,24 +210,18 @@ describe('LABEL_DRIFT', () => {
       weight: {registry: 1, label: '5'},
       healthPath: {registry: '/healthz', label: null},
     })
-    const bare = container('api-2', 2)
+    const bare = doctorContainer('api-2', 2)
     assert.deepEqual(driftOf({version: '1.0'}, bare, keys), {version: {registry: '1.0', label: null}})
   })
   test('from an etcd JSON value and from Consul Meta', () => {
-    const a = container('api-1', 1, {labels: {'mcp.service.version': '2.0'}})
-    const b = container('api-2', 2, {labels: {'mcp.service.version': '2.0'}})
-    const consul: ConsulRegistration = {
-      service: 'api',
-      id: 'api-2',
-      node: 'n',
-      address: '172.17.0.3',
-      port: 8080,
-      tags: [],
-      meta: {version: '1.9'},
-      status: 'passing',
-      checks: [],
-    }
-    const view = viewOf([a, b], [etcd('api-1', {address: '172.17.0.2:8080', metadata: {version: '1.0'}})], [consul])
+    const a = doctorContainer('api-1', 1, {labels: {'mcp.service.version': '2.0'}})
+    const b = doctorContainer('api-2', 2, {labels: {'mcp.service.version': '2.0'}})
+    const consul = consulRegistration('api-2', '172.17.0.3', 8080, {meta: {version: '1.9'}})
+    const view = viewOf(
+      [a, b],
+      [leasedEtcd('api-1', {address: '172.17.0.2:8080', metadata: {version: '1.0'}})],
+      [consul],
+    )
     const found = run('LABEL_DRIFT', view).map((f) => [
       f.instance,
       (f.evidence!.fields as Record<string, unknown>).version,
@@ -283,8 +236,8 @@ describe('LABEL_DRIFT', () => {
 describe('label and network checks', () => {
   test('PORT_NOT_EXPOSED, not for host networking', () => {
     const view = viewOf([
-      container('api-1', 1, {labels: {'mcp.service.port': '9090'}}),
-      container('h', 2, {
+      doctorContainer('api-1', 1, {labels: {'mcp.service.port': '9090'}}),
+      doctorContainer('h', 2, {
         labels: {'mcp.service.name': 'h', 'mcp.service.port': '9090'},
         networkMode: 'host',
         networks: [],
@@ -302,8 +255,8 @@ describe('label and network checks', () => {
       {name: 'back', ip: '172.20.0.2'},
     ]
     const view = viewOf([
-      container('api-1', 1, {networks: nets}),
-      container('api-2', 2, {
+      doctorContainer('api-1', 1, {networks: nets}),
+      doctorContainer('api-2', 2, {
         networks: nets.map((n) => ({...n, ip: n.ip.replace(/2$/, '3')})),
         labels: {'mcp.service.network': 'back'},
       }),
@@ -315,19 +268,19 @@ describe('label and network checks', () => {
   })
   test('NAME_CONFLICT: ports or health paths differ; the odd one out is named', () => {
     const view = viewOf([
-      container('api-1', 1),
-      container('api-2', 2),
-      container('api-3', 3, {labels: {'mcp.health.path': '/ready'}}),
+      doctorContainer('api-1', 1),
+      doctorContainer('api-2', 2),
+      doctorContainer('api-3', 3, {labels: {'mcp.health.path': '/ready'}}),
     ])
     const [f] = run('NAME_CONFLICT', view)
     assert.equal(f!.instance, 'api-3')
     assert.deepEqual(f!.evidence!.healthPaths, {'/health': ['api-1', 'api-2'], '/ready': ['api-3']})
-    assert.deepEqual(run('NAME_CONFLICT', viewOf([container('api-1', 1), container('api-2', 2)])), [])
+    assert.deepEqual(run('NAME_CONFLICT', viewOf([doctorContainer('api-1', 1), doctorContainer('api-2', 2)])), [])
   })
   test('LABEL_INVALID: lint-labels errors with their rule ids; unnamed containers too unless --service', () => {
-    const unnamed = container('x', 4, {labels: {'mcp.service.name': undefined as unknown as string}})
+    const unnamed = doctorContainer('x', 4, {labels: {'mcp.service.name': undefined as unknown as string}})
     delete unnamed.labels['mcp.service.name']
-    const view = viewOf([container('api-1', 1, {labels: {'mcp.service.port': '99999'}}), unnamed])
+    const view = viewOf([doctorContainer('api-1', 1, {labels: {'mcp.service.port': '99999'}}), unnamed])
     const found = run('LABEL_INVALID', view)
     assert.deepEqual(
       found.map((f) => f.instance),
@@ -346,9 +299,9 @@ describe('leases and Consul', () => {
     const view = viewOf(
       [],
       [
-        etcd('a', '10.0.0.1:80', null),
-        etcd('b', '10.0.0.2:80', {id: '9', ttl: 100, grantedTtl: 300}),
-        etcd('c', '10.0.0.3:80'),
+        leasedEtcd('a', '10.0.0.1:80', null),
+        leasedEtcd('b', '10.0.0.2:80', {id: '9', ttl: 100, grantedTtl: 300}),
+        leasedEtcd('c', '10.0.0.3:80'),
       ],
     )
     assert.deepEqual(
@@ -362,17 +315,8 @@ describe('leases and Consul', () => {
     assert.deepEqual(run('LONG_TTL', view, {maxTtlSeconds: 300}), [])
   })
   test('CONSUL_CRITICAL', () => {
-    const entry = (id: string, status: ConsulRegistration['status']): ConsulRegistration => ({
-      service: 'api',
-      id,
-      node: 'n',
-      address: '10.0.0.1',
-      port: 80,
-      tags: [],
-      meta: {},
-      status,
-      checks: [{name: 'http', status}],
-    })
+    const entry = (id: string, status: ConsulRegistration['status']) =>
+      consulRegistration(id, '10.0.0.1', 80, {status, checks: [{name: 'http', status}]})
     const view = viewOf([], [], [entry('a', 'critical'), entry('b', 'passing')])
     const [f, ...rest] = run('CONSUL_CRITICAL', view)
     assert.equal(rest.length, 0)

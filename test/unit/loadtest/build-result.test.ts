@@ -224,14 +224,9 @@ describe('checkThresholds at the limit', () => {
     requests: {total: 10, perSecond, expected: null},
     errors: {connect: 0, timeout: 0, reset: 0, protocol: 0, non2xx: 0, total: 0, rate},
   })
+  const LIMITS = {maxP99: 1000, maxP95: 1000, maxLatency: 1000, minRps: 50, maxErrorRate: 0.01}
   test('a figure equal to its limit holds', () => {
-    const t = checkThresholds(run(1000, 50, 0.01), {
-      maxP99: 1000,
-      maxP95: 1000,
-      maxLatency: 1000,
-      minRps: 50,
-      maxErrorRate: 0.01,
-    })
+    const t = checkThresholds(run(1000, 50, 0.01), LIMITS)
     assert.deepEqual(
       t.map((x) => [x.name, x.metric, x.limit, x.actual, x.ok]),
       [
@@ -244,13 +239,7 @@ describe('checkThresholds at the limit', () => {
     )
   })
   test('one past it does not; with no response the error rate does not hold either', () => {
-    const t = checkThresholds(run(1001, 49, 0.02), {
-      maxP99: 1000,
-      maxP95: 1000,
-      maxLatency: 1000,
-      minRps: 50,
-      maxErrorRate: 0.01,
-    })
+    const t = checkThresholds(run(1001, 49, 0.02), LIMITS)
     assert.deepEqual(
       t.map((x) => x.ok),
       [false, false, false, false, false],

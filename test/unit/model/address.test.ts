@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {DockerContainer, SwarmService, SwarmTask} from '../../../src/model/types.js'
+import type {SwarmService, SwarmTask} from '../../../src/model/types.js'
 
 import {
   addressText,
@@ -12,23 +12,7 @@ import {
   loopbackProbeTarget,
   splitHostPort,
 } from '../../../src/model/address.js'
-
-function container(over: Partial<DockerContainer> = {}): DockerContainer {
-  return {
-    id: 'a'.repeat(64),
-    name: 'c',
-    image: 'img',
-    state: 'running',
-    status: 'Up 1 minute',
-    health: 'none',
-    created: 0,
-    labels: {},
-    networkMode: 'bridge',
-    networks: [{name: 'bridge', ip: '172.17.0.2', gateway: '172.17.0.1'}],
-    ports: [],
-    ...over,
-  }
-}
+import {dockerContainer, hostPortParts, swarmService, swarmTask} from '../../helpers/fixtures.js'
 
 describe('chooseAddress: the order of preference, each step pinned', () => {
   const twoNets = [
@@ -38,7 +22,7 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   const published = [{privatePort: 8080, publicPort: 32_768, ip: '0.0.0.0', type: 'tcp' as const}]
 
   test('the network label wins over a published binding of the service port', () => {
-    const c = container({networks: twoNets, ports: published})
+    const c = dockerContainer({networks: twoNets, ports: published})
     const choice = chooseAddress(c, 8080, 'back')
     assert.equal(choice.reason, 'network-label')
     assert.deepEqual(choice.address, {kind: 'network', ip: '10.2.0.2', port: 8080, network: 'back'})
@@ -50,13 +34,13 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   })
 
   test('a label naming a network the container is not on: no address, even with a published port', () => {
-    const choice = chooseAddress(container({networks: twoNets, ports: published}), 8080, 'nope')
+    const choice = chooseAddress(dockerContainer({networks: twoNets, ports: published}), 8080, 'nope')
     assert.equal(choice.reason, 'network-label-unknown')
     assert.equal(choice.address, undefined)
   })
 
   test('without a label a published binding wins over the only network, and only one of the service port over tcp', () => {
-    const c = container({
+    const c = dockerContainer({
       ports: [
         {privatePort: 9000, publicPort: 32_001, ip: '0.0.0.0', type: 'tcp'},
         {privatePort: 8080, publicPort: 32_002, ip: '0.0.0.0', type: 'udp'},
@@ -75,7 +59,7 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   })
 
   test('an IPv6-only binding is used when there is no IPv4 one', () => {
-    const c = container({ports: [{privatePort: 8080, publicPort: 32_768, ip: '::', type: 'tcp'}]})
+    const c = dockerContainer({ports: [{privatePort: 8080, publicPort: 32_768, ip: '::', type: 'tcp'}]})
     assert.deepEqual(chooseAddress(c, 8080, undefined).address, {
       kind: 'published',
       ip: '::',
@@ -90,15 +74,15 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
       {name: 'alpha', ip: '10.8.0.2'},
       {name: 'mid', ip: '10.7.0.2'},
     ]
-    const choice = chooseAddress(container({networks}), 8080, undefined)
+    const choice = chooseAddress(dockerContainer({networks}), 8080, undefined)
     assert.equal(choice.reason, 'ambiguous')
     assert.equal(choice.address?.network, 'alpha')
   })
 
   test('a network without an IP is no address; none left is no-address', () => {
-    const choice = chooseAddress(container({networks: [{name: 'none', ip: ''}]}), 8080, undefined)
+    const choice = chooseAddress(dockerContainer({networks: [{name: 'none', ip: ''}]}), 8080, undefined)
     assert.deepEqual(choice, {addresses: [], reason: 'no-address'})
-    const oneWithIp = container({
+    const oneWithIp = dockerContainer({
       networks: [
         {name: 'a', ip: ''},
         {name: 'b', ip: '10.0.0.2'},
@@ -108,7 +92,7 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
   })
 
   test('host networking: the Docker host address with the service port, before any network', () => {
-    const c = container({networkMode: 'host', networks: []})
+    const c = dockerContainer({networkMode: 'host', networks: []})
     const host = {kind: 'host', ip: '192.0.2.10', port: 9000} as const
     assert.deepEqual(chooseAddress(c, 9000, undefined, '192.0.2.10'), {
       addresses: [host],
@@ -120,44 +104,37 @@ describe('chooseAddress: the order of preference, each step pinned', () => {
 
   test('no port label: network IPs with port 0, reason no-port; a stopped container is not-running first', () => {
     const bridge = {kind: 'network', ip: '172.17.0.2', port: 0, network: 'bridge'} as const
-    assert.deepEqual(chooseAddress(container(), undefined, undefined), {addresses: [bridge], reason: 'no-port'})
-    assert.deepEqual(chooseAddress(container({networks: [{name: 'x', ip: ''}]}), undefined, undefined).addresses, [])
-    const stopped = chooseAddress(container({state: 'exited', ports: published}), undefined, 'back')
+    assert.deepEqual(chooseAddress(dockerContainer(), undefined, undefined), {addresses: [bridge], reason: 'no-port'})
+    assert.deepEqual(
+      chooseAddress(dockerContainer({networks: [{name: 'x', ip: ''}]}), undefined, undefined).addresses,
+      [],
+    )
+    const stopped = chooseAddress(dockerContainer({state: 'exited', ports: published}), undefined, 'back')
     assert.equal(stopped.reason, 'not-running')
     assert.equal(stopped.address, undefined)
-    assert.equal(chooseAddress(container({state: 'exited'}), 8080, undefined).address, undefined)
+    assert.equal(chooseAddress(dockerContainer({state: 'exited'}), 8080, undefined).address, undefined)
   })
 })
 
 describe('chooseSwarmAddress', () => {
-  const svc = (over: Partial<SwarmService> = {}): SwarmService => ({
-    id: 's1',
-    name: 'api',
-    labels: {},
-    containerLabels: {},
-    mode: 'replicated',
-    replicas: 2,
-    running: 2,
-    endpointMode: 'vip',
-    ports: [],
-    vips: [
-      {network: 'ingress', ip: '10.0.0.5'},
-      {network: 'app', ip: '10.1.0.5'},
-    ],
-    ...over,
-  })
+  const svc = (over: Partial<SwarmService> = {}): SwarmService =>
+    swarmService({
+      name: 'api',
+      labels: {},
+      vips: [
+        {network: 'ingress', ip: '10.0.0.5'},
+        {network: 'app', ip: '10.1.0.5'},
+      ],
+      ...over,
+    })
   const task = (over: Partial<SwarmTask> = {}): SwarmTask =>
-    ({
-      id: 't1',
-      serviceId: 's1',
-      state: 'running',
-      desiredState: 'running',
+    swarmTask('t1', {
       networks: [
         {name: 'ingress', ip: '10.0.0.9'},
         {name: 'app', ip: '10.1.0.9'},
       ],
       ...over,
-    }) as SwarmTask
+    })
 
   test('a published port wins without a label; a label picks the VIP on that network', () => {
     const port = (targetPort: number, publishedPort: number, protocol: string) => ({
@@ -268,20 +245,14 @@ describe('host:port text', () => {
   })
 
   test('splitHostPort: the fast path for host:port agrees with the general one', () => {
-    const hostChar = fc.constantFrom(...'abcz019.-_')
     fc.assert(
-      fc.property(
-        fc.array(hostChar, {minLength: 1, maxLength: 20}),
-        fc.integer({min: 0, max: 65_535}),
-        fc.constantFrom('', '0', '00'),
-        (host, port, zeros) => {
-          const h = host.join('')
-          assert.deepEqual(splitHostPort(`${h}:${zeros}${port}`), {host: h, port})
-          // With a scheme or surrounding spaces the general path answers the same.
-          assert.deepEqual(splitHostPort(`http://${h}:${zeros}${port}/x`), {host: h, port})
-          assert.deepEqual(splitHostPort(`  ${h}:${zeros}${port}\t`), {host: h, port})
-        },
-      ),
+      fc.property(...hostPortParts(), (host, port, zeros) => {
+        const h = host.join('')
+        assert.deepEqual(splitHostPort(`${h}:${zeros}${port}`), {host: h, port})
+        // With a scheme or surrounding spaces the general path answers the same.
+        assert.deepEqual(splitHostPort(`http://${h}:${zeros}${port}/x`), {host: h, port})
+        assert.deepEqual(splitHostPort(`  ${h}:${zeros}${port}\t`), {host: h, port})
+      }),
     )
   })
 })

@@ -1,29 +1,30 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {ConsulRegistration, DockerContainer, EtcdRegistration, Instance} from '../../../src/model/types.js'
+import type {DockerContainer, Instance} from '../../../src/model/types.js'
 
 import {chooseAddress} from '../../../src/model/address.js'
 import {labelKeys} from '../../../src/model/labels.js'
 import {hostAddressesOf, matchContainer, mergeView} from '../../../src/model/merge.js'
-import {registrationFromKv} from '../../../src/registry/etcd.js'
+import {
+  apiLabels,
+  consulRegistration,
+  dockerContainer,
+  etcdRegistration,
+  onBridge,
+  viewInput,
+} from '../../helpers/fixtures.js'
 
-function container(n: number, over: Partial<DockerContainer> = {}): DockerContainer {
-  return {
-    id: String.fromCharCode(96 + n).repeat(64),
+/** api-1, api-2, …: instances of service api on port 8080 on the bridge, nothing published. */
+const container = (n: number, over: Partial<DockerContainer> = {}): DockerContainer =>
+  dockerContainer({
+    id: String.fromCodePoint(96 + n).repeat(64),
     name: `api-${n}`,
-    image: 'img',
-    state: 'running',
     status: 'Up',
-    health: 'none',
-    created: 0,
-    labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080'},
-    networkMode: 'bridge',
-    networks: [{name: 'bridge', ip: `172.17.0.${n + 1}`, gateway: '172.17.0.1'}],
-    ports: [],
+    labels: apiLabels(),
+    networks: onBridge(n),
     ...over,
-  }
-}
+  })
 
 /** An instance as mergeView builds it from a container. */
 function instanceOf(c: DockerContainer): Instance {
@@ -39,8 +40,6 @@ const entry = (instance: string, host: string | undefined, port: number | undefi
   port,
   ...(containerId ? {containerId} : {}),
 })
-const reg = (key: string, value: unknown): EtcdRegistration =>
-  registrationFromKv(key, typeof value === 'string' ? value : JSON.stringify(value), '0', '/services/')
 
 describe('matchContainer: an entry goes to the right container or to none', () => {
   test('two containers publish the same port on different host IPs: the entry goes to the one at its IP', () => {
@@ -143,16 +142,14 @@ describe('mergeView: registrations claim containers', () => {
       healthTimeout: 'gw.health.timeout',
     })
     const labels = {'mcp.service.name': 'api', 'mcp.service.port': '8080'}
-    const view = mergeView({
-      containers: [
-        container(1, {labels: {...labels, 'mcp.health.path': '/ready'}}),
-        container(2, {labels: {...labels, 'mcp.health.path': ''}}),
-      ],
-      etcd: [],
-      consul: [],
-      sources: [],
-      labelPrefix: 'mcp',
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [
+          container(1, {labels: {...labels, 'mcp.health.path': '/ready'}}),
+          container(2, {labels: {...labels, 'mcp.health.path': ''}}),
+        ],
+      }),
+    )
     assert.deepEqual(
       view.services[0]!.instances.map((i) => i.healthPath),
       ['/ready', '/health'],
@@ -161,13 +158,15 @@ describe('mergeView: registrations claim containers', () => {
 
   test('two registrations for one container: the first claims it, the second stays its own instance', () => {
     const a = container(1)
-    const view = mergeView({
-      containers: [a],
-      etcd: [reg('/services/api/r1', '172.17.0.2:8080'), reg('/services/api/r2', '172.17.0.2:8080')],
-      consul: [],
-      sources: [],
-      labelPrefix: 'mcp',
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [a],
+        etcd: [
+          etcdRegistration('/services/api/r1', '172.17.0.2:8080'),
+          etcdRegistration('/services/api/r2', '172.17.0.2:8080'),
+        ],
+      }),
+    )
     const ids = view.services[0]!.instances.map((i) => [i.id, i.etcd?.key, i.match])
     assert.deepEqual(ids, [
       ['api-1', '/services/api/r1', 'address'],
@@ -176,26 +175,16 @@ describe('mergeView: registrations claim containers', () => {
   })
 
   test('etcd and Consul both registering one unmatched instance become one instance; --service filters', () => {
-    const at = {address: '10.9.9.9', port: 80}
-    const consul: ConsulRegistration = {
-      service: 'web',
-      id: 'w1',
-      node: 'n',
-      ...at,
-      tags: [],
-      meta: {},
-      status: 'passing',
-      checks: [],
-    }
-    const etcd = [reg('/services/web/w1', '10.9.9.9:80')]
-    const view = mergeView({
-      containers: [container(1)],
-      etcd,
-      consul: [consul],
-      sources: [],
-      labelPrefix: 'mcp',
-      services: ['web'],
-    })
+    const consul = consulRegistration('w1', '10.9.9.9', 80, {service: 'web'})
+    const etcd = [etcdRegistration('/services/web/w1', '10.9.9.9:80')]
+    const view = mergeView(
+      viewInput({
+        containers: [container(1)],
+        etcd,
+        consul: [consul],
+        services: ['web'],
+      }),
+    )
     assert.deepEqual(
       view.services.map((s) => s.name),
       ['web'],
@@ -207,19 +196,17 @@ describe('mergeView: registrations claim containers', () => {
   })
 
   test('ports 1 and 65535 are ports; 0 and 65536 are not', () => {
-    const view = mergeView({
-      containers: [
-        container(1, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '1'}}),
-        container(2, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '65535'}}),
-        container(3, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '0'}}),
-        container(4, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '65536'}}),
-        container(5, {labels: {'mcp.service.name': 'p', 'mcp.service.port': ' 80 '}}),
-      ],
-      etcd: [],
-      consul: [],
-      sources: [],
-      labelPrefix: 'mcp',
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [
+          container(1, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '1'}}),
+          container(2, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '65535'}}),
+          container(3, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '0'}}),
+          container(4, {labels: {'mcp.service.name': 'p', 'mcp.service.port': '65536'}}),
+          container(5, {labels: {'mcp.service.name': 'p', 'mcp.service.port': ' 80 '}}),
+        ],
+      }),
+    )
     assert.deepEqual(
       view.services[0]!.instances.map((i) => i.port),
       [1, 65_535, undefined, undefined, 80],

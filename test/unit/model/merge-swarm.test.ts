@@ -1,65 +1,32 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {ConsulRegistration, DockerContainer, SwarmService, SwarmTask} from '../../../src/model/types.js'
+import type {DockerContainer} from '../../../src/model/types.js'
 
 import {hostAddressesOf, mergeView} from '../../../src/model/merge.js'
-import {registrationFromKv} from '../../../src/registry/etcd.js'
+import {
+  consulRegistration,
+  dockerContainer,
+  etcdRegistration,
+  swarmService,
+  swarmTask,
+  viewInput,
+} from '../../helpers/fixtures.js'
 
-function service(over: Partial<SwarmService> = {}): SwarmService {
-  return {
-    id: 's1',
-    name: 'stack_api',
-    labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080'},
-    containerLabels: {},
-    mode: 'replicated',
-    replicas: 2,
-    running: 2,
-    endpointMode: 'vip',
-    vips: [{network: 'app', ip: '10.1.0.5'}],
-    ports: [],
-    ...over,
-  }
-}
-
-function task(id: string, over: Partial<SwarmTask> = {}): SwarmTask {
-  const networks = [{name: 'app', ip: '10.1.0.9'}]
-  return {
-    id,
-    serviceId: 's1',
-    serviceName: 'stack_api',
-    slot: 1,
-    nodeId: 'n1',
-    desiredState: 'running',
-    state: 'running',
-    networks,
-    ...over,
-  }
-}
-
-function container(over: Partial<DockerContainer> = {}): DockerContainer {
-  return {
+/** The container of task stack_api.1 on network app, no labels of its own. */
+const container = (over: Partial<DockerContainer> = {}): DockerContainer =>
+  dockerContainer({
     id: 'c'.repeat(64),
     name: 'stack_api.1.abc',
-    image: 'img',
-    state: 'running',
     status: 'Up',
-    health: 'none',
-    created: 0,
-    labels: {},
-    networkMode: 'bridge',
     networks: [{name: 'app', ip: '10.1.0.9'}],
-    ports: [],
     ...over,
-  }
-}
-
-const base = {etcd: [], consul: [], sources: [], labelPrefix: 'mcp'}
+  })
 
 describe('mergeView with Swarm services', () => {
   test('each task is an instance of the service its labels name, addressed by the VIP', () => {
-    const tasks = [task('t1'), task('t2', {slot: 2}), task('x', {serviceId: 'other'})]
-    const view = mergeView({...base, containers: [], swarm: [{services: [service()], tasks}]})
+    const tasks = [swarmTask('t1'), swarmTask('t2', {slot: 2}), swarmTask('x', {serviceId: 'other'})]
+    const view = mergeView(viewInput({swarm: [{services: [swarmService()], tasks}]}))
     assert.deepEqual(
       view.services.map((s) => s.name),
       ['api'],
@@ -79,8 +46,11 @@ describe('mergeView with Swarm services', () => {
   })
 
   test('a task without a slot is named by its node (global mode), else the node id', () => {
-    const tasks = [task('t1', {slot: undefined, node: 'worker-1'}), task('t2', {slot: undefined, nodeId: 'n2'})]
-    const view = mergeView({...base, containers: [], swarm: [{services: [service({mode: 'global'})], tasks}]})
+    const tasks = [
+      swarmTask('t1', {slot: undefined, node: 'worker-1'}),
+      swarmTask('t2', {slot: undefined, nodeId: 'n2'}),
+    ]
+    const view = mergeView(viewInput({swarm: [{services: [swarmService({mode: 'global'})], tasks}]}))
     assert.deepEqual(
       view.services[0]!.instances.map((i) => i.id),
       ['stack_api.n2', 'stack_api.worker-1'],
@@ -89,8 +59,8 @@ describe('mergeView with Swarm services', () => {
 
   test('a task whose container is listed too becomes that container instance, with the task attached', () => {
     const c = container({labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080'}})
-    const tasks = [task('t1', {containerId: c.id, networks: []})]
-    const view = mergeView({...base, containers: [c], swarm: [{services: [service()], tasks}]})
+    const tasks = [swarmTask('t1', {containerId: c.id, networks: []})]
+    const view = mergeView(viewInput({containers: [c], swarm: [{services: [swarmService()], tasks}]}))
     const [only, ...rest] = view.services[0]!.instances
     assert.equal(rest.length, 0)
     assert.equal(only!.docker, c)
@@ -107,34 +77,35 @@ describe('mergeView with Swarm services', () => {
 
   test("the port label of the container wins over the service's; --service filters Swarm services too", () => {
     const c = container({labels: {'mcp.service.name': 'api', 'mcp.service.port': '9090'}})
-    const view = mergeView({
-      ...base,
-      containers: [c],
-      swarm: [{services: [service()], tasks: [task('t1', {containerId: c.id})]}],
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [c],
+        swarm: [{services: [swarmService()], tasks: [swarmTask('t1', {containerId: c.id})]}],
+      }),
+    )
     assert.equal(view.services[0]!.instances[0]!.port, 9090)
-    const other = mergeView({
-      ...base,
-      containers: [],
-      services: ['web'],
-      swarm: [{services: [service()], tasks: [task('t1')]}],
-    })
+    const other = mergeView(
+      viewInput({
+        services: ['web'],
+        swarm: [{services: [swarmService()], tasks: [swarmTask('t1')]}],
+      }),
+    )
     assert.deepEqual(other.services, [])
-    const unnamed = mergeView({
-      ...base,
-      containers: [],
-      swarm: [{services: [service({labels: {}})], tasks: [task('t1')]}],
-    })
+    const unnamed = mergeView(
+      viewInput({
+        swarm: [{services: [swarmService({labels: {}})], tasks: [swarmTask('t1')]}],
+      }),
+    )
     assert.deepEqual(unnamed.services, [])
   })
 
   test('a registration names a task by its id', () => {
-    const byId = mergeView({
-      ...base,
-      etcd: [registrationFromKv(`/services/api/${'t'.repeat(25)}`, '10.9.9.9:1', '0', '/services/')],
-      containers: [],
-      swarm: [{services: [service()], tasks: [task('t'.repeat(25))]}],
-    })
+    const byId = mergeView(
+      viewInput({
+        etcd: [etcdRegistration(`/services/api/${'t'.repeat(25)}`, '10.9.9.9:1')],
+        swarm: [{services: [swarmService()], tasks: [swarmTask('t'.repeat(25))]}],
+      }),
+    )
     assert.deepEqual(
       byId.services[0]!.instances.map((i) => i.match),
       ['name'],
@@ -144,28 +115,18 @@ describe('mergeView with Swarm services', () => {
 
 describe('mergeView: registry-only instances and order', () => {
   test('a bracketed or scheme-prefixed host is unwrapped; a plain one used as is', () => {
-    const consul = (id: string, address: string): ConsulRegistration => ({
-      service: 'api',
-      id,
-      node: 'n',
-      address,
-      port: 80,
-      tags: [],
-      meta: {},
-      status: 'passing',
-      checks: [],
-    })
+    const consul = (id: string, address: string) => consulRegistration(id, address, 80)
     const entries = [consul('a', '[fd00::1]'), consul('b', 'http://10.0.0.1'), consul('c', 'api.internal')]
-    const view = mergeView({...base, containers: [], consul: entries})
+    const view = mergeView(viewInput({consul: entries}))
     assert.deepEqual(
       view.services[0]!.instances.map((i) => i.address?.ip),
       ['fd00::1', '10.0.0.1', 'api.internal'],
     )
-    const noPort = mergeView({
-      ...base,
-      containers: [],
-      etcd: [registrationFromKv('/services/api/x', 'not an address', '0', '/services/')],
-    })
+    const noPort = mergeView(
+      viewInput({
+        etcd: [etcdRegistration('/services/api/x', 'not an address')],
+      }),
+    )
     assert.equal(noPort.services[0]!.instances[0]!.address, undefined)
     assert.deepEqual(noPort.services[0]!.instances[0]!.addresses, [])
   })
@@ -177,7 +138,7 @@ describe('mergeView: registry-only instances and order', () => {
     }
 
     const containers = [c('b-2', 'b'), c('Z', 'b'), c('a-1', 'a', 'h1'), c('x', undefined)]
-    const view = mergeView({...base, containers, hostAddresses: {h1: '192.0.2.1'}})
+    const view = mergeView(viewInput({containers, hostAddresses: {h1: '192.0.2.1'}}))
     assert.deepEqual(
       view.services.map((s) => [s.name, s.instances.map((i) => i.id)]),
       [
@@ -202,38 +163,22 @@ describe('mergeView: registry-only instances and order', () => {
       networks: [],
       labels: labels('81'),
     })
-    const view = mergeView({
-      ...base,
-      containers: [h, local],
-      hostAddresses: {h1: '192.0.2.1'},
-      dockerHostAddress: '127.0.0.1',
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [h, local],
+        hostAddresses: {h1: '192.0.2.1'},
+        dockerHostAddress: '127.0.0.1',
+      }),
+    )
     const shown = view.services[0]!.instances.map((i) => `${i.id} ${i.address?.ip}`)
     assert.deepEqual(shown, ['local 127.0.0.1', 'stack_api.1.abc@h1 192.0.2.1'])
   })
 
   test('a Consul entry for a container already claimed by etcd keeps the etcd match', () => {
     const c = container({labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080'}})
-    const etcd = [
-      registrationFromKv(
-        '/services/api/x',
-        JSON.stringify({address: '10.1.0.9:8080', containerId: c.id}),
-        '0',
-        '/services/',
-      ),
-    ]
-    const at = {address: '10.1.0.9', port: 8080}
-    const consul: ConsulRegistration = {
-      service: 'api',
-      id: 'y',
-      node: 'n',
-      ...at,
-      tags: [],
-      meta: {},
-      status: 'passing',
-      checks: [],
-    }
-    const [i] = mergeView({...base, containers: [c], etcd, consul: [consul]}).services[0]!.instances
+    const etcd = [etcdRegistration('/services/api/x', {address: '10.1.0.9:8080', containerId: c.id})]
+    const consul = consulRegistration('y', '10.1.0.9', 8080)
+    const [i] = mergeView(viewInput({containers: [c], etcd, consul: [consul]})).services[0]!.instances
     assert.equal(i!.match, 'containerId')
     assert.equal(i!.consul, consul)
   })

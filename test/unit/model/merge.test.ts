@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {DockerContainer, EtcdRegistration} from '../../../src/model/types.js'
-
 import {chooseAddress, loopbackProbeTarget} from '../../../src/model/address.js'
 import {mergeView} from '../../../src/model/merge.js'
-import {registrationFromKv} from '../../../src/registry/etcd.js'
+import {apiLabels, consulRegistration, containerSequence, etcdRegistration, viewInput} from '../../helpers/fixtures.js'
 
-let seq = 0
-function container(over: Partial<DockerContainer> & {labels?: Record<string, string>} = {}): DockerContainer {
-  seq++
-  return {
-    id: String(seq).padStart(2, '0').repeat(32),
-    name: `c${seq}`,
-    image: 'img',
-    state: 'running',
-    status: 'Up 1 minute',
-    health: 'none',
-    created: 0,
-    labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080'},
-    networkMode: 'bridge',
-    networks: [{name: 'bridge', ip: `172.17.0.${seq + 1}`, gateway: '172.17.0.1'}],
-    ports: [],
-    ...over,
-  }
-}
-
-const reg = (key: string, value: unknown): EtcdRegistration =>
-  registrationFromKv(key, typeof value === 'string' ? value : JSON.stringify(value), '0', '/services/')
+/** c1, c2, …: instances of service api on port 8080, nothing published. */
+const container = containerSequence(() => ({labels: apiLabels()}))
 
 describe('choosing the address a gateway would use', () => {
   test('network label > published port > only network > ambiguous', () => {
@@ -73,18 +52,17 @@ describe('merging Docker and registry entries into instances', () => {
     const a = container()
     const b = container()
     const c = container()
-    const view = mergeView({
-      containers: [a, b, c],
-      etcd: [
-        reg('/services/api/x1', {address: '127.0.0.1:1', containerId: a.id.slice(0, 12)}),
-        reg('/services/api/' + b.name, '10.9.9.9:8080'),
-        reg('/services/api/x3', `${c.networks[0]!.ip}:8080`),
-        reg('/services/api/gone', {address: '172.17.0.99:8080', containerId: 'f'.repeat(64)}),
-      ],
-      consul: [],
-      sources: [],
-      labelPrefix: 'mcp',
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [a, b, c],
+        etcd: [
+          etcdRegistration('/services/api/x1', {address: '127.0.0.1:1', containerId: a.id.slice(0, 12)}),
+          etcdRegistration('/services/api/' + b.name, '10.9.9.9:8080'),
+          etcdRegistration('/services/api/x3', `${c.networks[0]!.ip}:8080`),
+          etcdRegistration('/services/api/gone', {address: '172.17.0.99:8080', containerId: 'f'.repeat(64)}),
+        ],
+      }),
+    )
     const api = view.services[0]!
     const by = (id: string) => api.instances.find((i) => i.id === id)!
     assert.equal(by(a.name).match, 'containerId')
@@ -96,38 +74,35 @@ describe('merging Docker and registry entries into instances', () => {
 
   test("an address that looks like another container's never matches by port alone", () => {
     const a = container()
-    const view = mergeView({
-      containers: [a],
-      etcd: [reg('/services/api/old', '172.17.0.250:8080')],
-      consul: [],
-      sources: [],
-      labelPrefix: 'mcp',
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [a],
+        etcd: [etcdRegistration('/services/api/old', '172.17.0.250:8080')],
+      }),
+    )
     assert.equal(view.services[0]!.instances.length, 2, 'stale entry is not glued onto the running container')
-    const hostAddr = mergeView({
-      containers: [container()],
-      etcd: [reg('/services/api/h', '172.17.0.1:8080')],
-      consul: [],
-      sources: [],
-      labelPrefix: 'mcp',
-    })
+    const hostAddr = mergeView(
+      viewInput({
+        containers: [container()],
+        etcd: [etcdRegistration('/services/api/h', '172.17.0.1:8080')],
+      }),
+    )
     assert.equal(hostAddr.services[0]!.instances.length, 1, 'the bridge gateway (host) address matches by service port')
     assert.equal(hostAddr.services[0]!.instances[0]!.match, 'service-port')
   })
 
   test('--service filter and unnamed containers', () => {
-    const view = mergeView({
-      containers: [
-        container(),
-        container({labels: {'mcp.service.name': 'other', 'mcp.service.port': '1'}}),
-        container({labels: {'mcp.service.port': '1'}}),
-      ],
-      etcd: [reg('/services/other/z', 'h:1')],
-      consul: [],
-      sources: [],
-      labelPrefix: 'mcp',
-      services: ['api'],
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [
+          container(),
+          container({labels: {'mcp.service.name': 'other', 'mcp.service.port': '1'}}),
+          container({labels: {'mcp.service.port': '1'}}),
+        ],
+        etcd: [etcdRegistration('/services/other/z', 'h:1')],
+        services: ['api'],
+      }),
+    )
     assert.deepEqual(
       view.services.map((s) => s.name),
       ['api'],
@@ -137,36 +112,15 @@ describe('merging Docker and registry entries into instances', () => {
 
   test('Consul entries join the same instances', () => {
     const a = container({ports: [{privatePort: 8080, publicPort: 30_001, ip: '0.0.0.0', type: 'tcp'}]})
-    const view = mergeView({
-      containers: [a],
-      etcd: [],
-      consul: [
-        {
-          service: 'api',
-          id: 'api-1',
-          node: 'n',
-          address: '10.0.0.5',
-          port: 30_001,
-          tags: [],
-          meta: {},
-          status: 'critical',
-          checks: [],
-        },
-        {
-          service: 'api',
-          id: 'api-2',
-          node: 'n',
-          address: '172.17.0.77',
-          port: 8080,
-          tags: [],
-          meta: {},
-          status: 'passing',
-          checks: [],
-        },
-      ],
-      sources: [],
-      labelPrefix: 'mcp',
-    })
+    const view = mergeView(
+      viewInput({
+        containers: [a],
+        consul: [
+          consulRegistration('api-1', '10.0.0.5', 30_001, {status: 'critical'}),
+          consulRegistration('api-2', '172.17.0.77', 8080),
+        ],
+      }),
+    )
     const list = view.services[0]!.instances
     assert.equal(list.find((i) => i.docker)?.consul?.id, 'api-1')
     assert.equal(list.find((i) => !i.docker)?.consul?.id, 'api-2')

@@ -26,6 +26,17 @@ const keyValue = fc.record({
   lease: int64,
 })
 
+/** A drawn keyValue as protobufjs takes it: bytes for key and value, decimal text for the 64-bit fields. */
+const protoKv = (kv: typeof keyValue extends fc.Arbitrary<infer T> ? T : never) => ({
+  ...kv,
+  key: Buffer.from(kv.key),
+  value: Buffer.from(kv.value),
+  create_revision: kv.create_revision.toString(),
+  mod_revision: kv.mod_revision.toString(),
+  version: kv.version.toString(),
+  lease: kv.lease.toString(),
+})
+
 describe('etcd gRPC messages (mcp decoder vs protobufjs encoder)', () => {
   test('RangeResponse: every key, value, revision and lease, including 64-bit lease IDs and UTF-8', () => {
     fc.assert(
@@ -37,15 +48,7 @@ describe('etcd gRPC messages (mcp decoder vs protobufjs encoder)', () => {
             revision: revision.toString(),
             raft_term: 2,
           },
-          kvs: kvs.map((kv) => ({
-            ...kv,
-            key: Buffer.from(kv.key),
-            value: Buffer.from(kv.value),
-            create_revision: kv.create_revision.toString(),
-            mod_revision: kv.mod_revision.toString(),
-            version: kv.version.toString(),
-            lease: kv.lease.toString(),
-          })),
+          kvs: kvs.map((kv) => protoKv(kv)),
           more: false,
           count: kvs.length,
         })
@@ -232,15 +235,7 @@ describe('etcd gRPC decoder on hostile bytes: returns, or throws its own EtcdCal
         (kvs, edits) => {
           const message = RangeResponse.fromObject({
             header: {revision: '5'},
-            kvs: kvs.map((kv) => ({
-              ...kv,
-              key: Buffer.from(kv.key),
-              value: Buffer.from(kv.value),
-              create_revision: kv.create_revision.toString(),
-              mod_revision: kv.mod_revision.toString(),
-              version: kv.version.toString(),
-              lease: kv.lease.toString(),
-            })),
+            kvs: kvs.map((kv) => protoKv(kv)),
           })
           const bytes = [...RangeResponse.encode(message).finish()]
           for (const [at, byte, how] of edits) {

@@ -9,25 +9,15 @@ import {candidates, DesiredOptions, registrationValue} from '../../../src/sync/d
 import {parseListen} from '../../../src/sync/metrics.js'
 import {CurrentEntry, planSync} from '../../../src/sync/plan.js'
 import {visible} from '../../../src/sync/render.js'
+import {apiLabels, containerSequence, exposed8080} from '../../helpers/fixtures.js'
 
-let seq = 0
-function container(over: Partial<DockerContainer> = {}): DockerContainer {
-  seq++
-  return {
-    id: String(seq).padStart(2, '0').repeat(32),
-    name: `c${seq}`,
-    image: 'img',
-    state: 'running',
-    status: 'Up 1 minute (healthy)',
-    health: 'healthy',
-    created: 0,
-    labels: {'mcp.service.name': 'api', 'mcp.service.port': '8080'},
-    networkMode: 'bridge',
-    networks: [{name: 'bridge', ip: `172.17.0.${seq + 1}`, gateway: '172.17.0.1'}],
-    ports: [{privatePort: 8080, type: 'tcp'}],
-    ...over,
-  }
-}
+/** c1, c2, …: healthy instances of service api, port 8080 exposed, nothing published. */
+const container = containerSequence(() => ({
+  status: 'Up 1 minute (healthy)',
+  health: 'healthy',
+  labels: apiLabels(),
+  ports: exposed8080(),
+}))
 
 const OPTIONS: DesiredOptions = {
   labelPrefix: 'mcp',
