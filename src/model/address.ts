@@ -112,16 +112,35 @@ export function joinHostPort(host: string, port: number): string {
 /** "10.0.0.5:8080", "[::1]:80", "http://h:80/x" → host and port; undefined when there is no port. */
 export function splitHostPort(text: string): {host: string; port?: number} | undefined {
   let s = text.trim()
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
-  if (scheme) s = s.slice(scheme[0].length).replace(/\/[^]*$/, '')
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
-  if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
-  const parts = s.split(':')
-  if (parts.length === 2 && /^\d+$/.test(parts[1]!))
-    return parts[0] ? {host: parts[0], port: Number(parts[1])} : undefined
-  if (parts.length === 1 && parts[0]) return {host: parts[0]}
-  if (parts.length > 2) return {host: s} // a bare IPv6 address
-  return undefined
+  const schemeEnd = s.indexOf('://')
+  if (schemeEnd > 0 && /^[a-z][a-z0-9+.-]*$/i.test(s.slice(0, schemeEnd))) {
+    const pathStart = s.indexOf('/', schemeEnd + 3)
+    s = s.slice(schemeEnd + 3, pathStart < 0 ? s.length : pathStart)
+  }
+
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']')
+    if (close > 1 && close === s.length - 1) return {host: s.slice(1, close), port: undefined}
+    if (close > 1 && s[close + 1] === ':' && isDigits(s, close + 2)) {
+      return {host: s.slice(1, close), port: Number(s.slice(close + 2))}
+    }
+  }
+
+  const colon = s.indexOf(':')
+  if (colon < 0) return s ? {host: s} : undefined
+  if (s.includes(':', colon + 1)) return {host: s} // a bare IPv6 address
+  return colon > 0 && isDigits(s, colon + 1) ? {host: s.slice(0, colon), port: Number(s.slice(colon + 1))} : undefined
+}
+
+/** Whether `text` from `from` to its end is one or more decimal digits. */
+function isDigits(text: string, from: number): boolean {
+  if (from >= text.length) return false
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return false
+  }
+
+  return true
 }
 
 /** Address as text: 172.18.0.2:8080, 127.0.0.1:32768, [::]:32768. */

@@ -72,8 +72,11 @@ function varintField(field: number, value: bigint | number): Buffer {
   return Buffer.from([(field << 3) | 0, ...varint(value)])
 }
 
-/** Decimal text of large varints already seen, by their high bits then their low 49 bits. */
-const bigVarints = new Map<number, Map<number, string>>()
+/** Decimal text of the large varints already seen, by their bytes (as Latin-1 text). */
+const bigVarints = new Map<string, string>()
+
+/** Text with a character past ASCII: in UTF-8 bytes, not one character each. */
+const NON_ASCII = /[^\x00-\x7f]/
 
 /** A varint is at most 10 bytes (64 bits, 7 a byte): anything longer is not protobuf. */
 const MAX_VARINT_BYTES = 10
@@ -88,14 +91,18 @@ function malformed(what: string): EtcdCallError {
  * the message, so a hostile answer ends in an EtcdCallError, never a loop or a read past the end.
  */
 export class ProtoReader {
-  pos: number
+  /** Where the message being read ends: the buffer's end, or an embedded message's (`enter`). */
+  end: number
+  pos = 0
+  /**
+   * The message's bytes as Latin-1 text, one character per byte: a field of ASCII text is a slice
+   * of it (one call into Node for the message instead of one per field; docs/performance.md).
+   */
+  private readonly bytes: string
 
-  constructor(
-    readonly buf: Buffer,
-    start = 0,
-    readonly end = buf.length,
-  ) {
-    this.pos = start
+  constructor(readonly buf: Buffer) {
+    this.end = buf.length
+    this.bytes = buf.toString('latin1')
   }
 
   get done(): boolean {
@@ -104,17 +111,23 @@ export class ProtoReader {
 
   /** A varint as a number: exact below 2^53 (lengths, tags, TTLs), finite always. */
   uint(): number {
+    const {buf, end} = this
+    let {pos} = this
+    const last = Math.min(end, pos + MAX_VARINT_BYTES)
     let result = 0
     let scale = 1
-    const last = Math.min(this.end, this.pos + MAX_VARINT_BYTES)
-    while (this.pos < last) {
-      const b = this.buf[this.pos++]!
+    while (pos < last) {
+      const b = buf[pos++]!
       result += (b & 0x7f) * scale
-      if (b < 0x80) return result
+      if (b < 0x80) {
+        this.pos = pos
+        return result
+      }
+
       scale *= 128
     }
 
-    throw malformed(this.pos >= this.end ? 'truncated varint' : 'varint longer than 10 bytes')
+    throw malformed(pos >= end ? 'truncated varint' : 'varint longer than 10 bytes')
   }
 
   /** A field's tag: field number ≥ 1. */
@@ -132,19 +145,13 @@ export class ProtoReader {
     const start = this.pos
     const small = this.uint()
     if (this.pos - start <= 7) return String(small) // < 2^49: exact as a number
-    // The low 49 bits and the rest, each exact as a number, key the cache: no string per key.
-    let low = 0
-    let high = 0
-    for (let i = start + 6, scale = 2 ** 42; i >= start; i--, scale /= 128) low += (this.buf[i]! & 0x7f) * scale
-    for (let i = this.pos - 1; i >= start + 7; i--) high = high * 128 + (this.buf[i]! & 0x7f)
-    let byLow = bigVarints.get(high)
-    if (byLow === undefined) bigVarints.set(high, (byLow = new Map()))
-    let text = byLow.get(low)
+    const bytes = this.bytes.slice(start, this.pos)
+    let text = bigVarints.get(bytes)
     if (text === undefined) {
       let result = 0n
       for (let i = this.pos - 1; i >= start; i--) result = (result << 7n) | BigInt(this.buf[i]! & 0x7f)
       text = BigInt.asIntN(64, result).toString()
-      byLow.set(low, text)
+      bigVarints.set(bytes, text)
     }
 
     return text
@@ -171,18 +178,33 @@ export class ProtoReader {
     const end = this.lengthEnd()
     const start = this.pos
     this.pos = end
-    return this.buf.toString('utf8', start, end)
+    const text = this.bytes.slice(start, end)
+    return NON_ASCII.test(text) ? this.buf.toString('utf8', start, end) : text
   }
 
-  /** The bounds of an embedded message, and the reader moved past it. */
-  sub(): ProtoReader {
+  /**
+   * Into the embedded message that starts here: the reader is done at its end, until `leave` with
+   * what this returned (the end of the message around it) moves on past it.
+   */
+  enter(): number {
     const end = this.lengthEnd()
-    const start = this.pos
-    this.pos = end
-    return new ProtoReader(this.buf, start, end)
+    const outer = this.end
+    this.end = end
+    return outer
   }
 
-  skip(wireType: number): void {
+  leave(outer: number): void {
+    this.pos = this.end
+    this.end = outer
+  }
+
+  /**
+   * Steps over a field the caller does not read. One of the fields it does read (`known`, by
+   * number) that came with another wire type than its own is refused.
+   */
+  skip(tag: number, known: readonly number[] = []): void {
+    const wireType = tag & 7
+    if (known.includes(tag >>> 3)) throw malformed(`field ${tag >>> 3} has wire type ${wireType}`)
     switch (wireType) {
       case 0: {
         this.uint()
@@ -208,11 +230,6 @@ export class ProtoReader {
       }
     }
   }
-
-  /** Refuse a known field sent with another wire type than its own. */
-  expect(tag: number, wireType: number): void {
-    if ((tag & 7) !== wireType) throw malformed(`field ${tag >>> 3} has wire type ${tag & 7}`)
-  }
 }
 
 /** ResponseHeader.revision (field 3) from a response's header (field 1 of every response). */
@@ -221,7 +238,7 @@ function headerRevision(reader: ProtoReader): string {
   while (!reader.done) {
     const tag = reader.tag()
     if (tag === ((3 << 3) | 0)) revision = reader.int64()
-    else reader.skip(tag & 7)
+    else reader.skip(tag)
   }
 
   return revision
@@ -244,6 +261,17 @@ const keyValue: KeyValueMaker<EtcdKeyValue> = (key, value, createRevision, modRe
   lease,
 })
 
+// The tags (field number << 3 | wire type: 0 varint, 2 length-delimited) of the fields read below.
+const RANGE_HEADER = (1 << 3) | 2
+const RANGE_KV = (2 << 3) | 2
+const RANGE_FIELDS = [1, 2]
+const KV_KEY = (1 << 3) | 2
+const KV_CREATE_REVISION = (2 << 3) | 0
+const KV_MOD_REVISION = (3 << 3) | 0
+const KV_VALUE = (5 << 3) | 2
+const KV_LEASE = (6 << 3) | 0
+const KV_FIELDS = [1, 2, 3, 5, 6]
+
 /**
  * RangeResponse: header 1, kvs 2 (mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3,
  * version 4, value 5, lease 6). Each key-value goes to `make` as it is read: a caller that builds
@@ -262,58 +290,54 @@ export function decodeRangeResponse<T>(
   const kvs: T[] = []
   while (!reader.done) {
     const tag = reader.tag()
-    if (tag >>> 3 === 1) {
-      reader.expect(tag, 2)
-      revision = headerRevision(reader.sub())
-    } else if (tag >>> 3 === 2) {
-      reader.expect(tag, 2)
-      const kv = reader.sub()
+    if (tag === RANGE_HEADER) {
+      const outer = reader.enter()
+      revision = headerRevision(reader)
+      reader.leave(outer)
+    } else if (tag === RANGE_KV) {
+      const outer = reader.enter()
       let key = ''
       let value = ''
       let createRevision = '0'
       let modRevision = '0'
       let lease = '0'
-      while (!kv.done) {
-        const t = kv.tag()
-        switch (t >>> 3) {
-          case 1: {
-            kv.expect(t, 2)
-            key = kv.text()
+      while (!reader.done) {
+        const kvTag = reader.tag()
+        switch (kvTag) {
+          case KV_KEY: {
+            key = reader.text()
             break
           }
 
-          case 2: {
-            kv.expect(t, 0)
-            createRevision = kv.int64()
+          case KV_CREATE_REVISION: {
+            createRevision = reader.int64()
             break
           }
 
-          case 3: {
-            kv.expect(t, 0)
-            modRevision = kv.int64()
+          case KV_MOD_REVISION: {
+            modRevision = reader.int64()
             break
           }
 
-          case 5: {
-            kv.expect(t, 2)
-            value = kv.text()
+          case KV_VALUE: {
+            value = reader.text()
             break
           }
 
-          case 6: {
-            kv.expect(t, 0)
-            lease = kv.int64()
+          case KV_LEASE: {
+            lease = reader.int64()
             break
           }
 
           default: {
-            kv.skip(t & 7)
+            reader.skip(kvTag, KV_FIELDS)
           }
         }
       }
 
+      reader.leave(outer)
       kvs.push(make(key, value, createRevision, modRevision, lease))
-    } else reader.skip(tag & 7)
+    } else reader.skip(tag, RANGE_FIELDS)
   }
 
   return {revision, kvs}
@@ -329,7 +353,7 @@ export function decodeLeaseTimeToLive(buf: Buffer): {ttl: number; grantedTtl: nu
     const tag = reader.tag()
     if (tag === ((3 << 3) | 0)) ttl = reader.smallInt()
     else if (tag === ((4 << 3) | 0)) grantedTtl = reader.smallInt()
-    else reader.skip(tag & 7)
+    else reader.skip(tag)
   }
 
   return {ttl, grantedTtl}
@@ -342,7 +366,7 @@ function decodeAuthenticate(buf: Buffer): string {
   while (!reader.done) {
     const tag = reader.tag()
     if (tag === ((2 << 3) | 2)) token = reader.text()
-    else reader.skip(tag & 7)
+    else reader.skip(tag)
   }
 
   return token

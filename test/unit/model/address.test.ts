@@ -255,4 +255,30 @@ describe('host:port text', () => {
       }),
     )
   })
+
+  test('splitHostPort answers as the regular expressions it replaced (issue 18), on any mix of its delimiters', () => {
+    // The implementation before issue 18's speed pass, kept as the reference for what each text means.
+    const reference = (text: string): {host: string; port?: number} | undefined => {
+      let s = text.trim()
+      const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
+      if (scheme) s = s.slice(scheme[0].length).replace(/\/[^]*$/, '')
+      const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
+      if (v6) return {host: v6[1]!, port: v6[2] ? Number(v6[2]) : undefined}
+      const parts = s.split(':')
+      if (parts.length === 2 && /^\d+$/.test(parts[1]!))
+        return parts[0] ? {host: parts[0], port: Number(parts[1])} : undefined
+      if (parts.length === 1 && parts[0]) return {host: parts[0]}
+      if (parts.length > 2) return {host: s}
+      return undefined
+    }
+    const pieces = ['a', 'Z', '1', '0', ':', '::', '[', ']', '/', '//', '.', '-', '+', ' ', '\t', '٣', 'é']
+    const piece = fc.constantFrom(...pieces, 'http://', 'x-1.y+z://', '1a://', '://')
+    fc.assert(
+      fc.property(fc.array(piece, {maxLength: 12}), (pieces) => {
+        const text = pieces.join('')
+        assert.deepEqual(splitHostPort(text), reference(text), JSON.stringify(text))
+      }),
+      {numRuns: 5000},
+    )
+  })
 })
