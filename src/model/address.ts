@@ -115,7 +115,7 @@ export function splitHostPort(text: string): {host: string; port?: number} | und
   const schemeEnd = s.indexOf('://')
   if (schemeEnd > 0 && /^[a-z][a-z0-9+.-]*$/i.test(s.slice(0, schemeEnd))) {
     const pathStart = s.indexOf('/', schemeEnd + 3)
-    s = s.slice(schemeEnd + 3, pathStart < 0 ? s.length : pathStart)
+    s = s.slice(schemeEnd + 3, pathStart === -1 ? s.length : pathStart)
   }
 
   if (s.startsWith('[')) {
@@ -127,7 +127,7 @@ export function splitHostPort(text: string): {host: string; port?: number} | und
   }
 
   const colon = s.indexOf(':')
-  if (colon < 0) return s ? {host: s} : undefined
+  if (colon === -1) return s ? {host: s} : undefined
   if (s.includes(':', colon + 1)) return {host: s} // a bare IPv6 address
   return colon > 0 && isDigits(s, colon + 1) ? {host: s.slice(0, colon), port: Number(s.slice(colon + 1))} : undefined
 }

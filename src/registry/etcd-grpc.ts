@@ -76,7 +76,7 @@ function varintField(field: number, value: bigint | number): Buffer {
 const bigVarints = new Map<string, string>()
 
 /** Text with a character past ASCII: in UTF-8 bytes, not one character each. */
-const NON_ASCII = /[^\x00-\x7f]/
+const NON_ASCII = /[^\u0000-\u007F]/
 
 /** A varint is at most 10 bytes (64 bits, 7 a byte): anything longer is not protobuf. */
 const MAX_VARINT_BYTES = 10

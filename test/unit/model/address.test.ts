@@ -271,6 +271,7 @@ describe('host:port text', () => {
       if (parts.length > 2) return {host: s}
       return undefined
     }
+
     const pieces = ['a', 'Z', '1', '0', ':', '::', '[', ']', '/', '//', '.', '-', '+', ' ', '\t', '٣', 'é']
     const piece = fc.constantFrom(...pieces, 'http://', 'x-1.y+z://', '1a://', '://')
     fc.assert(
