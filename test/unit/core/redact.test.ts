@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {redact, REDACTED, registerSecret} from '../../../src/core/redact.js'
+import {redact, REDACTED, redactExcerpt, registerSecret} from '../../../src/core/redact.js'
 
 /**
  * Each pattern on its own, more than once in one text (every pattern is global: the second secret
@@ -68,5 +68,39 @@ describe('redact', () => {
     assert.equal(redact('abc abcd'), `${REDACTED} abcd`, 'a short secret alone is redacted, not inside a longer word')
     registerSecret('wxyz')
     assert.equal(redact('wxyz'), REDACTED, 'four characters are enough')
+  })
+})
+
+/** What the mutation run of the core group showed no test held (docs/mutation.md, core). */
+describe('redact: registered secrets and excerpts', () => {
+  test('a secret that contains an earlier, shorter one is replaced whole (longest first)', () => {
+    registerSecret('Kq7vhunter')
+    registerSecret('Kq7vhunter-tail-9Zx')
+    const out = redact('login Kq7vhunter-tail-9Zx then Kq7vhunter')
+    assert.equal(out, `login ${REDACTED} then ${REDACTED}`)
+    assert.doesNotMatch(out, /tail|9Zx/)
+  })
+
+  test('a secret of 4 characters or more is replaced inside a longer word too', () => {
+    registerSecret('Wv3Jq8')
+    assert.equal(redact('tokenWv3Jq8tail and Wv3Jq8'), `token${REDACTED}tail and ${REDACTED}`)
+  })
+
+  test('an unclosed quote after a secret name ends (the value to the next space goes)', () => {
+    assert.equal(redact('PASSWORD="abc'), `PASSWORD=${REDACTED}`)
+    assert.equal(redact('x PASSWORD="abc def" y TOKEN="q'), `x PASSWORD=${REDACTED} y TOKEN=${REDACTED}`)
+  })
+
+  test('redactExcerpt: at most max characters, redacted whole before the cut', () => {
+    // The secret straddles the cut: redacted first, so no prefix of it is left at the end.
+    const text = `${'a'.repeat(15)} token=abcdefghij and more`
+    const out = redactExcerpt(text, 20)
+    assert.equal(out, `${'a'.repeat(15)} toke`)
+    assert.equal(redactExcerpt('short PASSWORD=hunter2x', 100), `short PASSWORD=${REDACTED}`)
+    // A long text is cut to max + 4096 before redaction and to max after it.
+    const long = `API_KEY=s3cr3tvalue ${'b'.repeat(20_000)}`
+    const cut = redactExcerpt(long, 50)
+    assert.equal(cut.length, 50)
+    assert.equal(cut, `API_KEY=${REDACTED} ${'b'.repeat(50 - 'API_KEY= '.length - REDACTED.length)}`)
   })
 })
