@@ -84,6 +84,11 @@ describe('redact: registered secrets and excerpts', () => {
   test('a secret of 4 characters or more is replaced inside a longer word too', () => {
     registerSecret('Wv3Jq8')
     assert.equal(redact('tokenWv3Jq8tail and Wv3Jq8'), `token${REDACTED}tail and ${REDACTED}`)
+    // Exactly four characters is no longer short; three is, and stays inside a word.
+    registerSecret('Qz4k')
+    assert.equal(redact('aQz4kb'), `a${REDACTED}b`)
+    registerSecret('k9z')
+    assert.equal(redact('k9zd and k9z'), `k9zd and ${REDACTED}`)
   })
 
   test('an unclosed quote after a secret name ends (the value to the next space goes)', () => {
@@ -102,5 +107,7 @@ describe('redact: registered secrets and excerpts', () => {
     const cut = redactExcerpt(long, 50)
     assert.equal(cut.length, 50)
     assert.equal(cut, `API_KEY=${REDACTED} ${'b'.repeat(50 - 'API_KEY= '.length - REDACTED.length)}`)
+    // A max above the 4096 margin: still max characters back.
+    assert.equal(redactExcerpt('c'.repeat(30_000), 5000).length, 5000)
   })
 })
