@@ -1,4 +1,4 @@
-import {readFileSync, statSync} from 'node:fs'
+import {readFileSync, readSync, statSync} from 'node:fs'
 
 import {InputError} from './errors.js'
 
@@ -26,6 +26,42 @@ export function fileErrorText(error: unknown): string {
   if (code === 'EACCES') return 'permission denied'
   if (code === 'EISDIR') return 'is a directory, not a file'
   return `cannot read (${code ?? (error as Error).message})`
+}
+
+/**
+ * Read a file descriptor to its end (standard input: `mcp lint-config -`), at most `maxBytes`:
+ * `readFileSync(0)` would take whatever a pipe sends. Throws an InputError naming the limit.
+ */
+export function readBounded(fd: number, where: string, maxBytes = MAX_DOCUMENT_BYTES): Buffer {
+  const chunks: Buffer[] = []
+  const chunk = Buffer.allocUnsafe(64 * 1024)
+  let total = 0
+  for (;;) {
+    let n: number
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null)
+    } catch (error) {
+      const {code} = error as NodeJS.ErrnoException
+      if (code === 'EOF') break
+      // A non-blocking pipe with nothing yet: wait a moment, as a blocking read would.
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+        continue
+      }
+
+      throw error
+    }
+
+    if (n === 0) break
+    total += n
+    if (total > maxBytes) {
+      throw new InputError(`is larger than the ${maxBytes / 1_048_576} MiB limit for a document`, {where})
+    }
+
+    chunks.push(Buffer.from(chunk.subarray(0, n)))
+  }
+
+  return Buffer.concat(chunks, total)
 }
 
 /**
@@ -61,7 +97,7 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
   let bytes: Buffer
   try {
     if (path === '-') {
-      bytes = readFileSync(0)
+      bytes = readBounded(0, '<stdin>')
     } else {
       const st = statSync(path)
       if (st.isDirectory())

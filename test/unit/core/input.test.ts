@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -37,4 +38,16 @@ test('readFlagFile: a body or CA file is bounded; a device, a directory or a mis
   refused(join(dir, 'big.bin'), 1024, /larger than the .* limit for --body-file/)
   refused(dir, undefined, /is a directory/)
   refused(join(dir, 'missing'), undefined, /no such file/)
+})
+
+test('standard input is read up to the document limit, not to whatever a pipe sends', () => {
+  // A child reads its stdin (2 MiB piped) with a 1 MiB limit; readFileSync(0) would take it all.
+  const script = [
+    "const {readBounded} = await import('./src/core/input.ts')",
+    "try { console.log('read', readBounded(0, '<stdin>', 1_048_576).length) } catch (e) { console.log(e.message) }",
+  ].join('\n')
+  const run = (input: Buffer) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {input, encoding: 'utf8'})
+  assert.equal(run(Buffer.alloc(2 * 1_048_576, 0x61)).stdout.trim(), 'is larger than the 1 MiB limit for a document')
+  assert.equal(run(Buffer.alloc(300_000, 0x61)).stdout.trim(), 'read 300000')
 })
