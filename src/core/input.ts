@@ -1,4 +1,4 @@
-import {readFileSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 
 import {InputError} from './errors.js'
 
@@ -64,6 +64,16 @@ export function readBounded(fd: number, where: string, maxBytes = MAX_DOCUMENT_B
   return Buffer.concat(chunks, total)
 }
 
+/** A FIFO or a device (`<(cmd)`, `/dev/stdin`) has no size to check first: read it bounded. */
+function readPathBounded(path: string, maxBytes = MAX_DOCUMENT_BYTES): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    return readBounded(fd, path, maxBytes)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /**
  * Read a whole file named by a flag (a request body, a CA bundle): a regular file of at most
  * `maxBytes`, or one InputError naming the file, the limit and the flag. A FIFO or a device
@@ -109,7 +119,7 @@ export function readTextDocument(path: string, options: {allowEmpty?: boolean} =
         )
       }
 
-      bytes = readFileSync(path)
+      bytes = st.isFile() ? readFileSync(path) : readPathBounded(path)
     }
   } catch (error) {
     if (error instanceof InputError) throw error

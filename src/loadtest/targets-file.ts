@@ -159,6 +159,8 @@ function readBodyFile(path: string, where: string, budget: number): Buffer {
   try {
     const st = statSync(path)
     if (st.isDirectory()) throw new InputError(`body file ${JSON.stringify(path)} is a directory`, {where})
+    // A FIFO or a device reports no size that bounds what it sends (/dev/zero never ends).
+    if (!st.isFile()) throw new InputError(`body file ${JSON.stringify(path)} is not a regular file`, {where})
     if (st.size > budget) {
       throw new InputError(
         `body file ${JSON.stringify(path)} is ${bytesText(st.size)}; the bodies of a targets file may total ${bytesText(MAX_DOCUMENT_BYTES)}`,

@@ -51,3 +51,8 @@ test('standard input is read up to the document limit, not to whatever a pipe se
   assert.equal(run(Buffer.alloc(2 * 1_048_576, 0x61)).stdout.trim(), 'is larger than the 1 MiB limit for a document')
   assert.equal(run(Buffer.alloc(300_000, 0x61)).stdout.trim(), 'read 300000')
 })
+
+test('a device named as a document is read to the limit, not forever', () => {
+  // /dev/zero reports size 0 and never ends: read whole, it would fill the memory.
+  assert.throws(() => readTextDocument('/dev/zero'), /larger than the 64 MiB limit for a document/)
+})

@@ -100,4 +100,9 @@ describe("parseTargetsFile (vegeta's text format)", () => {
     )
     assert.equal(parseTargetsFile(path)[0]!.body!.length, 100)
   })
+
+  test('an @body that is a device is refused, not read forever', () => {
+    const path = file('POST http://127.0.0.1:1/\n@/dev/zero\n')
+    assert.throws(() => parseTargetsFile(path), /body file "\/dev\/zero" is not a regular file/)
+  })
 })
