@@ -106,7 +106,9 @@ function open(target: HttpTarget, call: HttpCall): Promise<HttpStream & {finish:
       headers: call.headers,
       agent: false, // one connection per call, closed after it: nothing idle keeps the process open
       maxHeaderSize: LIMITS.headerBytes,
-      ...(target.protocol === 'https:' ? {ca: target.ca, cert: target.cert, key: target.key} : {}),
+      // Plain HTTP has no server name to send; left unset, Node's agent works one out for every request
+      // with net.isIP, whose first call compiles a large regular expression (docs/performance.md).
+      ...(target.protocol === 'https:' ? {ca: target.ca, cert: target.cert, key: target.key} : {servername: ''}),
     } as Http.RequestOptions)
     const timer = Number.isFinite(left)
       ? setTimeout(() => req.destroy(deadlineError(call.source, left)), left)

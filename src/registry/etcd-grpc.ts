@@ -75,8 +75,7 @@ function varintField(field: number, value: bigint | number): Buffer {
 /** Decimal text of the large varints already seen, by their bytes (as Latin-1 text). */
 const bigVarints = new Map<string, string>()
 
-/** Text with a character past ASCII: in UTF-8 bytes, not one character each. */
-const NON_ASCII = /[^\u0000-\u007F]/
+const NO_FIELDS: readonly number[] = []
 
 /** A varint is at most 10 bytes (64 bits, 7 a byte): anything longer is not protobuf. */
 const MAX_VARINT_BYTES = 10
@@ -94,15 +93,9 @@ export class ProtoReader {
   /** Where the message being read ends: the buffer's end, or an embedded message's (`enter`). */
   end: number
   pos = 0
-  /**
-   * The message's bytes as Latin-1 text, one character per byte: a field of ASCII text is a slice
-   * of it (one call into Node for the message instead of one per field; docs/performance.md).
-   */
-  private readonly bytes: string
 
   constructor(readonly buf: Buffer) {
     this.end = buf.length
-    this.bytes = buf.toString('latin1')
   }
 
   get done(): boolean {
@@ -145,7 +138,7 @@ export class ProtoReader {
     const start = this.pos
     const small = this.uint()
     if (this.pos - start <= 7) return String(small) // < 2^49: exact as a number
-    const bytes = this.bytes.slice(start, this.pos)
+    const bytes = this.buf.toString('latin1', start, this.pos)
     let text = bigVarints.get(bytes)
     if (text === undefined) {
       let result = 0n
@@ -178,8 +171,7 @@ export class ProtoReader {
     const end = this.lengthEnd()
     const start = this.pos
     this.pos = end
-    const text = this.bytes.slice(start, end)
-    return NON_ASCII.test(text) ? this.buf.toString('utf8', start, end) : text
+    return this.buf.toString('utf8', start, end)
   }
 
   /**
@@ -202,7 +194,7 @@ export class ProtoReader {
    * Steps over a field the caller does not read. One of the fields it does read (`known`, by
    * number) that came with another wire type than its own is refused.
    */
-  skip(tag: number, known: readonly number[] = []): void {
+  skip(tag: number, known: readonly number[] = NO_FIELDS): void {
     const wireType = tag & 7
     if (known.includes(tag >>> 3)) throw malformed(`field ${tag >>> 3} has wire type ${wireType}`)
     switch (wireType) {
@@ -268,9 +260,10 @@ const RANGE_FIELDS = [1, 2]
 const KV_KEY = (1 << 3) | 2
 const KV_CREATE_REVISION = (2 << 3) | 0
 const KV_MOD_REVISION = (3 << 3) | 0
+const KV_VERSION = (4 << 3) | 0
 const KV_VALUE = (5 << 3) | 2
 const KV_LEASE = (6 << 3) | 0
-const KV_FIELDS = [1, 2, 3, 5, 6]
+const KV_FIELDS = [1, 2, 3, 4, 5, 6]
 
 /**
  * RangeResponse: header 1, kvs 2 (mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3,
@@ -316,6 +309,11 @@ export function decodeRangeResponse<T>(
 
           case KV_MOD_REVISION: {
             modRevision = reader.int64()
+            break
+          }
+
+          case KV_VERSION: {
+            reader.uint() // not shown: every key-value has one, and stepping over it here costs no skip()
             break
           }
 
