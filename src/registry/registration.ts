@@ -2,19 +2,10 @@ import type {EtcdRegistration} from '../model/types.js'
 
 import {joinHostPort, splitHostPort} from '../model/address.js'
 
-/**
- * host:port for a registration: the text as written when it already is exactly what joinHostPort
- * would make (the common case), without making that string again for each of 10,000 registrations.
- */
+/** host:port for a registration: the text as written when it already is exactly that. */
 function hostPortText(text: string, host: string, port: number): string {
-  const portText = String(port)
-  const asJoined =
-    text.length === host.length + 1 + portText.length &&
-    text.startsWith(host) &&
-    text.charCodeAt(host.length) === 0x3a &&
-    text.endsWith(portText) &&
-    !host.includes(':')
-  return asJoined ? text : joinHostPort(host, port)
+  const joined = joinHostPort(host, port)
+  return joined === text ? text : joined
 }
 
 /** A decimal number of at most 15 digits (exact as a number), or undefined. */
