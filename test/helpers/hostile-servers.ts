@@ -21,11 +21,17 @@ const LOOP_MS = 20_000
 async function put(socket: Socket, bytes: Buffer, until: number): Promise<boolean> {
   if (socket.destroyed || Date.now() > until) return false
   if (!socket.write(bytes)) {
-    await Promise.race([
-      new Promise((r) => socket.once('drain', r)),
-      new Promise((r) => socket.once('close', r)),
-      sleep(Math.max(0, until - Date.now())),
-    ])
+    // The listeners and the timer go once one fires: a writer blocked a thousand times must not
+    // leave a thousand 'close' listeners on its socket (Node warned at eleven).
+    let wake = () => {}
+    const woken = new Promise<void>((resolve) => (wake = resolve))
+    const timer = setTimeout(wake, Math.max(0, until - Date.now()))
+    socket.once('drain', wake)
+    socket.once('close', wake)
+    await woken
+    clearTimeout(timer)
+    socket.off('drain', wake)
+    socket.off('close', wake)
   }
 
   return !socket.destroyed && Date.now() <= until
