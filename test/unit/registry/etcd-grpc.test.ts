@@ -212,7 +212,7 @@ describe('etcd gRPC decoder on hostile bytes: returns, or throws its own EtcdCal
     assert.throws(() => decodeRangeResponse(Buffer.from([0x12, 0x02, 0x0d, 0x00])), /field 1 has wire type 5/) // key as fixed32
     // version (field 4) is read, not shown: as bytes instead of a varint it is refused like the others
     assert.throws(() => decodeRangeResponse(Buffer.from([0x12, 0x02, 0x22, 0x00])), /field 4 has wire type 2/)
-    assert.deepEqual(decodeRangeResponse(Buffer.from([0x12, 0x04, 0x0a, 0x00, 0x20, 0x07])).kvs.length, 1)
+    assert.equal(decodeRangeResponse(Buffer.from([0x12, 0x04, 0x0a, 0x00, 0x20, 0x07])).kvs.length, 1)
     assert.throws(() => decodeRangeResponse(Buffer.from([0x1b])), /wire type 3/)
   })
 
