@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # CPU time of mcp discover per thread, for builds side by side: the main thread (what a discover
 # waits for) and the others (V8's optimizing compiler, concurrent marking, libuv), in interleaved
-# rounds. Resolves a change of a few milliseconds that bench/discover.sh's wall times cannot.
-# usage: bash bench/thread-cpu.sh RUNS DIR...   (each DIR a built checkout; seeded like bench/discover.sh)
-# EXTRA='--source etcd' narrows the command. Linux only (/proc/<pid>/task/*/schedstat).
+# rounds. Resolves a change of ~10 ms that bench/discover.sh's wall times cannot (docs/performance.md).
+# usage: bash bench/thread-cpu.sh RUNS DIR...   (each DIR a built checkout)
+# It seeds nothing (bench/discover.sh removes its seed when it ends): first run containers labelled
+# mcpbench.service.name/port, and registrations on leases that outlive the session,
+#   node bench/seed-etcd.mjs "$ETCDCTL_ENDPOINTS" /mcpbench/ 10000 10 86400
+# else it measures an empty registry. EXTRA='--source etcd' narrows the command; KEEP=FILE keeps
+# the raw lines. Linux only (/proc/<pid>/task/*/schedstat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/services.sh env)"
