@@ -11,7 +11,7 @@ source bench/lib.sh
 need valgrind
 RUNS=${RUNS:-30}
 PATCHES=("$@")
-[ ${#PATCHES[@]} -gt 0 ] || PATCHES=(oclif-sort)
+[ ${#PATCHES[@]} -gt 0 ] || PATCHES=(oclif-sort oclif-fs-sync oclif-is-wsl)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 copy() {

@@ -76,6 +76,26 @@ const OCLIF_PATCHES = [
     '@oclif/core/lib/config/plugin.js',
     [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));']],
   ],
+  // package.json and the manifest are read through node:fs/promises: each file is four trips through
+  // libuv's thread pool (open, stat, read, close), and loading fs/promises brings readline and the
+  // fs watchers with it; read them at once.
+  [
+    'oclif-fs-sync',
+    '@oclif/core/lib/util/fs.js',
+    [
+      [
+        "const contents = await (0, promises_1.readFile)(path, 'utf8');",
+        "const contents = (0, node_fs_1.readFileSync)(path, 'utf8');",
+      ],
+    ],
+  ],
+  // The platform check loads all of wsl-utils (node:child_process with dgram and the rest, PowerShell
+  // helpers) to ask is-wsl, which it re-exports; ask is-wsl itself, and only on Linux.
+  [
+    'oclif-is-wsl',
+    '@oclif/core/lib/util/os.js',
+    [["(await import('wsl-utils')).isWsl", "(process.platform === 'linux' && (await import('is-wsl')).default)"]],
+  ],
 ]
 const oclifPatches = {}
 for (const [name, file, edits] of OCLIF_PATCHES) if (!without.has(name)) oclifPatches[file] = edits

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -213,6 +213,23 @@ describe('CLI conventions', () => {
       assert.equal(doc.error.exitCode, 2, c.id)
       assert.match(doc.error.message, /no-such-flag/, c.id)
     }
+  })
+
+  test("a command's start loads no Node module it has no use for (scripts/build.mjs: oclif-is-wsl, oclif-fs-sync)", async () => {
+    // oclif's platform check loaded wsl-utils (node:child_process, node:fs/promises) and its JSON
+    // reads went through node:fs/promises: ~2.5 ms each of every start (docs/performance.md).
+    const list = join(cache, 'modules.txt')
+    const preload = join(cache, 'modules.cjs')
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')))`,
+    )
+    const r = await runCli(['schema', '--json'], {env: testEnv({NODE_OPTIONS: `--require=${preload}`})})
+    assert.equal(r.code, 0, r.stderr)
+    const loaded = new Set(readFileSync(list, 'utf8').split('\n'))
+    assert.ok(loaded.has('NativeModule fs'), 'the list is what Node loaded')
+    for (const name of ['child_process', 'fs/promises'])
+      assert.ok(!loaded.has(`NativeModule ${name}`), `node:${name} loaded`)
   })
 
   test('--json into a file (written directly, not through the stream) is the document a pipe gets', async () => {
