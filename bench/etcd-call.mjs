@@ -11,6 +11,12 @@ import {fileURLToPath} from 'node:url'
 
 const endpoint = process.env.ETCDCTL_ENDPOINTS ?? 'http://127.0.0.1:23790'
 const prefix = process.env.PREFIX ?? '/mcpbench/'
+// Loopback only, checked before the child starts (it is what connects); the Range message below gives each
+// field's length in one byte.
+if (!/^https?:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?$/.test(endpoint) || Buffer.byteLength(prefix) > 127) {
+  console.error('bench/etcd-call.mjs: ETCDCTL_ENDPOINTS must be one loopback URL, PREFIX under 128 bytes')
+  process.exit(2)
+}
 
 if (process.argv[2] === '--child') {
   const dir = process.argv[3]
@@ -39,8 +45,8 @@ if (process.argv[2] === '--child') {
 
 const [runsText, ...dirs] = process.argv.slice(2)
 const runs = Number(runsText)
-if (!(runs > 0) || dirs.length === 0 || !/^https?:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?$/.test(endpoint)) {
-  console.error('usage: node bench/etcd-call.mjs RUNS DIR...   (ETCDCTL_ENDPOINTS a loopback URL)')
+if (!(runs > 0) || dirs.length === 0) {
+  console.error('usage: node bench/etcd-call.mjs RUNS DIR...')
   process.exit(2)
 }
 
