@@ -11,8 +11,8 @@ import {fileURLToPath} from 'node:url'
 
 const endpoint = process.env.ETCDCTL_ENDPOINTS ?? 'http://127.0.0.1:23790'
 const prefix = process.env.PREFIX ?? '/mcpbench/'
-// Loopback only, checked before the child starts (it is what connects); the Range message below gives each
-// field's length in one byte.
+// Loopback only, checked before the child starts (it is what connects); the Range message below
+// gives each field's length in one byte.
 if (!/^https?:\/\/(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?$/.test(endpoint) || Buffer.byteLength(prefix) > 127) {
   console.error('bench/etcd-call.mjs: ETCDCTL_ENDPOINTS must be one loopback URL, PREFIX under 128 bytes')
   process.exit(2)
